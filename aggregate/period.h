@@ -1,0 +1,97 @@
+/*
+ * period.h - statistical periods in SDMX notation: 2023, 2023-H1, 2023-Q3, 2023-07.
+ *
+ * A period is a small value type (no allocation): a year, a frequency and the
+ * 1-based index of the period within the year. Pure functions, no I/O.
+ */
+#ifndef PARKSTAT_PERIOD_H
+#define PARKSTAT_PERIOD_H
+
+#include <stddef.h>
+
+/* The frequency's value is the number of periods in a year. */
+enum period_freq {
+    PERIOD_YEAR = 1,
+    PERIOD_HALF = 2,
+    PERIOD_QUARTER = 4,
+    PERIOD_MONTH = 12,
+};
+
+#define PERIOD_YEAR_MIN 1000
+#define PERIOD_YEAR_MAX 9999
+/* Longest text form ("2023-Q3", "2023-07") plus the terminating NUL. */
+#define PERIOD_TEXT_SIZE 8
+
+struct period {
+    int year;            /* PERIOD_YEAR_MIN .. PERIOD_YEAR_MAX */
+    enum period_freq freq;
+    int index;           /* 1 .. freq */
+};
+
+/*
+ * Parses exactly len bytes of text (no NUL needed; no surrounding blanks
+ * allowed). Returns 0 and fills *out, or -EINVAL for anything that is not a
+ * valid period ("2023-Q5", "2023-13", "23-01", "2023-7x", "", overlong); *out
+ * is untouched on error.
+ */
+int period_parse(struct period *out, const char *text, size_t len);
+
+/* period_parse() on a NUL-terminated string. */
+int period_parse_str(struct period *out, const char *text);
+
+/*
+ * Writes the canonical text of p into buf (at least PERIOD_TEXT_SIZE bytes
+ * gives room for any valid period). Returns the length written, or -EINVAL for
+ * an invalid period and -ENOSPC when size is too small.
+ */
+int period_format(struct period p, char *buf, size_t size);
+
+/* Returns 1 when p holds a valid year, frequency and index, else 0. */
+int period_valid(struct period p);
+
+/* 'Y', 'H', 'Q', 'M' for a frequency; 0 for an invalid one. */
+char period_freq_char(enum period_freq freq);
+
+/* The frequency for 'Y', 'H', 'Q', 'M' (upper or lower case), or 0. */
+enum period_freq period_freq_from_char(char c);
+
+/* The period n steps after p (n may be negative), in p's frequency. */
+struct period period_add(struct period p, int n);
+
+/* period_add(p, -1) and period_add(p, 1). */
+struct period period_prev(struct period p);
+struct period period_next(struct period p);
+
+/* The same period one year earlier (2023-Q3 -> 2022-Q3). */
+struct period period_same_last_year(struct period p);
+
+/*
+ * The period of frequency freq that contains p (2023-08 in PERIOD_QUARTER is
+ * 2023-Q3). Returns 0, or -EINVAL when freq is finer than p's frequency or does
+ * not nest in it.
+ */
+int period_container(struct period p, enum period_freq freq, struct period *out);
+
+/*
+ * Writes the periods of frequency freq that make up p, in order, into out
+ * (room for max entries): 2023-Q3 in months is 2023-07, 2023-08, 2023-09.
+ * Returns their count, or -EINVAL when freq is coarser than p's or does not
+ * nest, -ENOSPC when max is too small.
+ */
+int period_subperiods(struct period p, enum period_freq freq, struct period *out, size_t max);
+
+/* First and last calendar month (1..12) covered by p. */
+int period_first_month(struct period p);
+int period_last_month(struct period p);
+
+/*
+ * Orders periods by their last month, finer first when they end together:
+ * 2023-08 < 2023-09 < 2023-Q3 < 2023-10 ... 2023-12 < 2023-Q4 < 2023-H2 < 2023.
+ * Returns <0, 0, >0.
+ */
+int period_cmp(struct period a, struct period b);
+
+/* Number of periods from a to b (b - a), both of the same frequency. */
+long period_diff(struct period a, struct period b);
+
+#endif

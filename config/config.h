@@ -1,0 +1,138 @@
+/*
+ * config.h - the parkstat configuration: one JSON file (docs/CONFIG.md).
+ *
+ * config_load() parses and validates the whole file and reports every problem
+ * it finds, each naming its place:
+ *   FILE:LINE:COL: message          for JSON syntax errors
+ *   FILE: json.path: message        for semantic errors (units[3].parent: ...)
+ * A loaded config is immutable; the records it hands out are borrowed and live
+ * as long as the config.
+ */
+#ifndef PARKSTAT_CONFIG_H
+#define PARKSTAT_CONFIG_H
+
+#include <stddef.h>
+
+#include "aggregate/period.h"
+
+struct config;
+
+enum config_kind {
+    CONFIG_FLOW,  /* sums over time and units (revenue) */
+    CONFIG_STOCK, /* period-end value; sums over units (enterprise count) */
+    CONFIG_RATE,  /* ratio: rolls up as ratio of sums, never a mean of ratios */
+};
+
+struct config_attr {
+    const char *key;
+    const char *value;
+};
+
+struct config_unit {
+    const char *id;
+    const char *name;                 /* UTF-8 */
+    const char *parent;               /* NULL for a root */
+    long parent_index;                /* index into config_units(), -1 for a root */
+    int depth;                        /* 0 for a root */
+    const struct config_attr *attrs;  /* optional attributes (park type, stage) */
+    size_t n_attrs;
+};
+
+struct config_indicator {
+    const char *code;
+    const char *name;
+    const char *measure;     /* measure unit text, e.g. "亿元"; may be "" */
+    enum period_freq freq;
+    enum config_kind kind;
+    int cumulative;          /* 1: published as year-to-date values */
+    int direction;           /* +1 more is better, -1 less is better */
+    int decimals;            /* 0 .. 10 */
+    const char *formula;     /* derived indicator: SQLite expression over codes, else NULL */
+    const char *numerator;   /* rate components (ratio of sums), else NULL */
+    const char *denominator;
+};
+
+struct config_source {
+    const char *id;
+    const char *url;          /* with {period} {year} {quarter} {month} {unit} */
+    const char *format;       /* "json", "csv", "sdmx", "nbs" */
+    enum period_freq freq;
+    int release_lag_days;
+    struct period first_period;
+    long poll_every_s;        /* from "poll_every": "30m", "6h", "1d" */
+    int revision_window;      /* re-pull the last K periods */
+    double timeout_s;
+    const char *json;         /* the whole source object, compact JSON, for collectors */
+};
+
+/* A node of an index tree: an inner node (dimension) or a leaf (indicator). */
+struct config_index_node {
+    const char *id;           /* leaf: the indicator code */
+    const char *name;
+    double weight;            /* > 0, as given; see config_index_node_weight() */
+    const char *indicator;    /* leaf: indicator code; inner node: NULL */
+    int direction;            /* leaf: +1/-1, defaults to the indicator's */
+    const struct config_index_node *children;
+    size_t n_children;
+};
+
+struct config_index {
+    const char *id;
+    const char *name;
+    enum period_freq freq;
+    const char *normalise;    /* fixed_base chained minmax zscore efficacy goalposts rank banded */
+    const char *aggregate;    /* arithmetic geometric */
+    const char *missing;      /* reweight carry exclude */
+    int has_base;
+    struct period base;       /* base period (fixed_base, chained) */
+    const char *units;        /* "children:ID", "descendants:ID" or NULL (see json) */
+    const struct config_index_node *tree; /* the top level dimensions */
+    size_t n_tree;
+    const char *json;         /* the whole index object, compact JSON */
+};
+
+/*
+ * Loads and validates the file at path. On success returns 0 and *out owns a
+ * new config (free with config_free()); *errors is set to NULL. On failure
+ * returns -EINVAL (invalid) or a negative errno (unreadable file), *out is
+ * NULL and *errors holds every problem, one per line, malloc'd for the caller
+ * to free(). errors may be NULL when the caller does not want the text.
+ */
+int config_load(const char *path, struct config **out, char **errors);
+
+/*
+ * As config_load(), on len bytes of JSON in memory; name stands for the file
+ * in messages and relative paths ("database") resolve against dir (may be NULL
+ * for the current directory).
+ */
+int config_load_buffer(const char *name, const char *dir, const char *buf, size_t len,
+                       struct config **out, char **errors);
+
+/* Frees cfg and sets *cfgp to NULL. NULL or *cfgp == NULL is a harmless no-op. */
+void config_free(struct config **cfgp);
+
+/* Scalar settings. Paths are absolute or relative to the config file's folder. */
+const char *config_listen(const struct config *cfg);     /* "127.0.0.1:8080" */
+const char *config_token_file(const struct config *cfg); /* NULL when not set */
+const char *config_database(const struct config *cfg);
+const char *config_timezone(const struct config *cfg);   /* "Asia/Shanghai" */
+const char *config_log_level(const struct config *cfg);  /* "info" */
+const char *config_path(const struct config *cfg);       /* the file it was loaded from */
+
+/* The entity tables, in file order; the array is borrowed. */
+const struct config_unit *config_units(const struct config *cfg, size_t *n);
+const struct config_indicator *config_indicators(const struct config *cfg, size_t *n);
+const struct config_source *config_sources(const struct config *cfg, size_t *n);
+const struct config_index *config_indices(const struct config *cfg, size_t *n);
+
+/* Look-ups by id or code: index into the table, or -1 when unknown. O(log n). */
+long config_unit_find(const struct config *cfg, const char *id, size_t len);
+long config_indicator_find(const struct config *cfg, const char *code, size_t len);
+
+/* The value of attribute key of a unit, or NULL. */
+const char *config_unit_attr(const struct config_unit *unit, const char *key);
+
+/* A node's weight divided by the sum of its siblings' weights (sums to 1). */
+double config_index_node_weight(const struct config_index_node *siblings, size_t n, size_t i);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * store.h - the parkstat database: SQLite in WAL mode (docs/ARCHITECTURE.md).
+ *
+ * Observations are kept with every vintage: a re-ingested value that differs
+ * closes the current row (valid_to) and opens a new one (valid_from); an
+ * identical value adds nothing. "As of t" sees the row with
+ * valid_from <= t < valid_to. Times are microseconds since the Unix epoch (UTC).
+ *
+ * One struct store is one connection; use it from one thread at a time.
+ * Functions return 0 or a negative errno (-EIO for SQLite errors, whose text
+ * store_errmsg() returns).
+ */
+#ifndef PARKSTAT_STORE_H
+#define PARKSTAT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate/period.h"
+
+struct store;
+struct config;
+
+#define STORE_READONLY 0x1 /* open an existing database read-only */
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * Opens (creating if needed, unless STORE_READONLY) the database at path, with
+ * WAL, foreign keys and a busy timeout, and migrates its schema forward to
+ * STORE_SCHEMA_VERSION. A database newer than this build is refused
+ * (-EPROTO). ":memory:" works for tests. On error *out is NULL and, when
+ * errbuf is not NULL, a message is written there.
+ */
+int store_open(struct store **out, const char *path, int flags, char *errbuf, size_t errsize);
+
+/* Closes the connection and sets *sp = NULL. NULL is a harmless no-op. */
+void store_close(struct store **sp);
+
+/* The text of the last SQLite error on this connection. */
+const char *store_errmsg(const struct store *st);
+
+/* The database's schema version (PRAGMA user_version). */
+int store_schema_version(struct store *st);
+
+/*
+ * Brings the unit and indicator tables in line with cfg (insert new ones,
+ * update names, parents and attributes; rows the config no longer names are
+ * kept, for their history). Loads the code -> id maps used by the look-ups
+ * below. One transaction.
+ */
+int store_sync_config(struct store *st, const struct config *cfg);
+
+/* Database ids of a unit or indicator known from the last sync, or -1. */
+int64_t store_unit_id(const struct store *st, const char *code, size_t len);
+int64_t store_indicator_id(const struct store *st, const char *code, size_t len);
+
+/* One observation to ingest. */
+struct store_obs {
+    int64_t unit_id;
+    int64_t indicator_id;
+    struct period period;
+    double value;
+};
+
+/* One record that failed validation, kept with its raw text. */
+struct store_reject {
+    long position;       /* row or record number in the payload, 0 if none */
+    const char *raw;     /* raw text of the record (borrowed), may be NULL */
+    const char *reason;  /* e.g. "unknown indicator \"revnue\"" (borrowed) */
+};
+
+struct store_counts {
+    long n_new;       /* keys seen for the first time */
+    long n_revised;   /* a new vintage for a changed value */
+    long n_unchanged; /* identical to the current value: nothing written */
+    long n_rejected;
+};
+
+/* Starts an ingest run for source (e.g. "import:data.csv") and period text
+ * (may be NULL). Writes its id into *run_id. started is a time in us. */
+int store_run_begin(struct store *st, const char *source, const char *period, int64_t started,
+                    int64_t *run_id);
+
+/* Closes a run: outcome ("ok", "failed", "unchanged", "not_published"), counts,
+ * and an error text (may be NULL). */
+int store_run_end(struct store *st, int64_t run_id, int64_t ended, const char *outcome,
+                  const struct store_counts *counts, const char *error);
+
+/*
+ * Ingests one batch in one transaction, all or nothing: n observations (new
+ * vintages stamped with time now, in us) and nrej rejects, both tied to
+ * run_id. Adds to *counts (may be NULL). On error nothing of the batch is kept.
+ */
+int store_ingest(struct store *st, int64_t run_id, int64_t now, const struct store_obs *obs,
+                 size_t n, const struct store_reject *rej, size_t nrej,
+                 struct store_counts *counts);
+
+/* A stored observation, as handed to a query callback (strings borrowed for
+ * the duration of the call). */
+struct store_obs_row {
+    const char *unit;
+    const char *indicator;
+    const char *period;
+    double value;
+    int64_t valid_from;
+    int64_t valid_to;   /* 0 while current */
+    int64_t run_id;
+};
+
+struct store_obs_query {
+    const char *unit;      /* NULL: all */
+    const char *indicator; /* NULL: all */
+    const char *from;      /* period text bounds, inclusive, same frequency; NULL: open */
+    const char *to;
+    int64_t as_of;         /* 0: current values; else what was known at that time */
+    int history;           /* 1: every vintage instead of one value per key */
+};
+
+typedef int (*store_obs_cb)(const struct store_obs_row *row, void *ctx);
+
+/* Calls cb for each matching row, ordered by unit, indicator, period, valid_from.
+ * A non-zero return from cb stops the walk and is returned. */
+int store_observations(struct store *st, const struct store_obs_query *q, store_obs_cb cb,
+                       void *ctx);
+
+struct store_reject_row {
+    int64_t run_id;
+    const char *source;
+    const char *period;
+    long position;
+    const char *raw;
+    const char *reason;
+};
+
+typedef int (*store_reject_cb)(const struct store_reject_row *row, void *ctx);
+
+/* Rejects of one run (run_id > 0) or of every run of source (source != NULL),
+ * or all; newest run first, then by position. */
+int store_rejects(struct store *st, int64_t run_id, const char *source, store_reject_cb cb,
+                  void *ctx);
+
+/* Number of observation rows (every vintage) and of current keys. */
+int store_count_observations(struct store *st, long *rows, long *current);
+
+#endif
