@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up (Debian packages), builds parkstat and runs it on the bundled demo:
+# 15 parks of a synthetic city, 2021-01 .. 2025-12 (examples/demo/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARKSTAT_TESTS=OFF >/dev/null
+cmake --build build -j"$(nproc)"
+
+demo=examples/demo
+db=$(mktemp -d)/demo.db
+echo "== check the configuration"
+build/parkstatd --check-config "$demo/config.json"
+
+echo "== import the synthetic park statistics into $db"
+build/parkstat import --db "$db" --config "$demo/config.json" "$demo"/data/synthetic_*.csv
+before=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ | sed -E 's/([0-9]{6})[0-9]{3}Z$/\1Z/')
+sleep 1
+
+echo "== import a revision (a later vintage of some 2025 figures)"
+build/parkstat import --db "$db" --config "$demo/config.json" "$demo"/data/revision_*.csv
+
+echo "== revenue of park p01, 2025 (current vintage)"
+build/parkstat observations --db "$db" --unit p01 --indicator revenue --from 2025-01 --to 2025-12
+echo "== the same as known before the revision (--as-of $before)"
+build/parkstat observations --db "$db" --unit p01 --indicator revenue --from 2025-01 --to 2025-12 \
+    --as-of "$before"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what parkstat needs on Debian 12 (bookworm): compiler, cmake,
+# pkg-config, the libraries, and (with --test) the tools the test suite uses.
+# As root it runs apt-get; otherwise it prints the exact command to run.
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config ca-certificates tzdata
+      libuv1-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
+      libmicrohttpd-dev libsystemd-dev libcsv-dev)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev sqlite3 cppcheck)
+
+want=("${pkgs[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+    want+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+    echo "parkstat needs these Debian packages; run as root:" >&2
+    echo "  $cmd" >&2
+    exit 1
+fi
+echo "setup: installing ${missing[*]}" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
