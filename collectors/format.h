@@ -1,0 +1,62 @@
+/*
+ * format.h - payload readers: turn the bytes a source returned into
+ * (unit, indicator, period, value) records.
+ *
+ * One reader per format (format_json.c, format_csv.c, format_sdmx.c,
+ * format_nbs.c) behind one small interface. A reader is built once per source
+ * from the source's JSON object (its "mapping" and other keys) and then reads
+ * any number of payloads. Readers know nothing of the store or the config's
+ * units: they report what the payload says, in the source's own codes; the
+ * collector maps codes, scales values and validates (collectors/collect.c).
+ */
+#ifndef PARKSTAT_FORMAT_H
+#define PARKSTAT_FORMAT_H
+
+#include <stddef.h>
+
+#include "aggregate/period.h"
+
+struct format;
+
+/* One record as read from a payload. Strings are borrowed for the duration
+ * of the callback and are NUL-terminated. */
+struct format_record {
+    long position;          /* 1-based record number (or line for CSV) in the payload */
+    const char *unit;       /* the source's unit code (may be "" when absent) */
+    const char *indicator;  /* the source's indicator code */
+    const char *period_raw; /* period as written in the payload ("202301", "2023-M01") */
+    int period_ok;          /* 1 when period_raw was understood, then period is set */
+    struct period period;
+    int missing;            /* 1: the payload says "no value" ("", "-", "—", null, hasdata:false) */
+    int value_ok;           /* 1 when value holds a finite number */
+    double value;
+    const char *raw;        /* the record's raw text, for the rejects table (may be NULL) */
+    const char *problem;    /* the reader's reason when the record is malformed, else NULL */
+};
+
+/* Called for every record; a non-zero return stops reading and is returned. */
+typedef int (*format_record_cb)(const struct format_record *rec, void *ctx);
+
+/*
+ * Builds a reader for format name ("json", "csv", "sdmx", "nbs") configured by
+ * source_json (the whole source object as JSON text). Returns 0 and a new
+ * reader in *out (free with format_free()), or -EINVAL with a message naming
+ * the key (e.g. "mapping.value: expected a JSON Pointer") in err.
+ */
+int format_new(struct format **out, const char *name, const char *source_json, char *err,
+               size_t errsize);
+
+/* Frees a reader and sets *fp = NULL. NULL is a harmless no-op. */
+void format_free(struct format **fp);
+
+/*
+ * Reads one payload of len bytes. Calls cb for each record. Returns 0 when the
+ * payload was read (possibly with zero records), -EBADMSG when it cannot be
+ * parsed at all or does not match the mapping (err then says where:
+ * "line 3 column 7: ..." or "/returndata/datanodes: expected an array"), or
+ * the callback's non-zero return.
+ */
+int format_read(struct format *fmt, const char *buf, size_t len, format_record_cb cb, void *ctx,
+                char *err, size_t errsize);
+
+#endif
