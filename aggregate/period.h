@@ -55,7 +55,11 @@ char period_freq_char(enum period_freq freq);
 /* The frequency for 'Y', 'H', 'Q', 'M' (upper or lower case), or 0. */
 enum period_freq period_freq_from_char(char c);
 
-/* The period n steps after p (n may be negative), in p's frequency. */
+/*
+ * The period n steps after p (n may be negative), in p's frequency. When p is
+ * invalid or the result's year falls outside PERIOD_YEAR_MIN..PERIOD_YEAR_MAX,
+ * returns an invalid period (year 0) that period_valid() rejects.
+ */
 struct period period_add(struct period p, int n);
 
 /* period_add(p, -1) and period_add(p, 1). */
