@@ -9,6 +9,7 @@
  */
 #include "collectors/schedule.h"
 
+#include <assert.h>
 #include <errno.h>
 
 /* Bounds that keep every sum of times safely below INT64_MAX. */
@@ -127,6 +128,7 @@ static struct period from_ordinal(int64_t ord, enum period_freq freq)
 struct schedule_date schedule_period_end(struct period p)
 {
     struct schedule_date d;
+    assert(freq_ok(p.freq));
     d.year = p.year;
     d.month = p.index * (12 / (int)p.freq); /* 2023-Q3: 3 * 3 = September */
     d.day = schedule_days_in_month(d.year, d.month);
@@ -174,6 +176,7 @@ long schedule_jitter_offset(const char *source_id, long window_s)
 struct schedule_date schedule_today(const struct schedule_spec *spec, int64_t now,
                                     long utc_offset_s)
 {
+    assert(spec);
     long jitter = schedule_jitter_offset(spec->source_id, spec->jitter_window_s);
     return schedule_date_from_time(now - jitter, utc_offset_s);
 }
