@@ -52,7 +52,22 @@ int store_schema_version(struct store *st);
  */
 int store_sync_config(struct store *st, const struct config *cfg);
 
-/* Database ids of a unit or indicator known from the last sync, or -1. */
+/*
+ * Inserts unit code or updates its name and parent (parent_code NULL: a root;
+ * an unknown parent is -ENOENT and changes nothing). Attributes are kept.
+ * Refreshes the look-ups below. store_sync_config() does this for a config.
+ */
+int store_upsert_unit(struct store *st, const char *code, const char *name,
+                      const char *parent_code);
+
+/* Inserts or updates indicator code with frequency "M", "Q", "H" or "Y" and
+ * kind "flow", "stock" or "rate" (other fields default: not cumulative,
+ * direction +1, 2 decimals). Refreshes the look-ups below. */
+int store_upsert_indicator(struct store *st, const char *code, const char *name,
+                           const char *frequency, const char *kind);
+
+/* Database ids of a unit or indicator known from the last sync, upsert or
+ * open, or -1. */
 int64_t store_unit_id(const struct store *st, const char *code, size_t len);
 int64_t store_indicator_id(const struct store *st, const char *code, size_t len);
 

@@ -1,0 +1,242 @@
+/*
+ * ingest.c - the one write path for observations: store_ingest() applies a
+ * batch in one transaction with vintages (new / revised / unchanged), and
+ * stores its rejects; store_run_begin/end record the run around it.
+ *
+ * Fast path: a key seen for the first time costs exactly one statement, an
+ * INSERT whose ON CONFLICT clause targets the partial index of current values.
+ * Only when that insert is skipped do we read the current value to decide
+ * between unchanged (nothing written) and revised (close + insert).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store_priv.h"
+
+/* Writes the SDMX text of p ("2023", "2023-H1", "2023-Q3", "2023-07") into
+ * buf (PERIOD_TEXT_SIZE bytes). Returns its length or -EINVAL. Done here, not
+ * with period_format(), to keep the hot loop free of snprintf. */
+static int period_text(struct period p, char *buf)
+{
+    char tag;
+    if (p.year < PERIOD_YEAR_MIN || p.year > PERIOD_YEAR_MAX || p.index < 1 ||
+        p.index > (int)p.freq)
+        return -EINVAL;
+    switch (p.freq) {
+    case PERIOD_YEAR:
+        tag = 0;
+        break;
+    case PERIOD_HALF:
+        tag = 'H';
+        break;
+    case PERIOD_QUARTER:
+        tag = 'Q';
+        break;
+    case PERIOD_MONTH:
+        tag = 'M';
+        break;
+    default:
+        return -EINVAL;
+    }
+    int n = 0;
+    for (int d = 1000; d > 0; d /= 10)
+        buf[n++] = (char)('0' + p.year / d % 10);
+    if (tag) {
+        buf[n++] = '-';
+        if (tag == 'M')
+            buf[n++] = (char)('0' + p.index / 10);
+        else
+            buf[n++] = tag;
+        buf[n++] = (char)('0' + p.index % 10);
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+/* Binds unit, indicator and period text (borrowed) as ?1 ?2 ?3. */
+static void bind_key(sqlite3_stmt *s, const struct store_obs *o, const char *period, int len)
+{
+    sqlite3_bind_int64(s, 1, o->unit_id);
+    sqlite3_bind_int64(s, 2, o->indicator_id);
+    sqlite3_bind_text(s, 3, period, len, SQLITE_STATIC);
+}
+
+/* Inserts a current row for o valid from t; 1 when inserted, 0 when a current
+ * row exists, or a negative errno. */
+static int insert_current(struct store *st, sqlite3_stmt *ins, const struct store_obs *o,
+                          const char *period, int len, int64_t t, int64_t run_id)
+{
+    sqlite3_reset(ins);
+    bind_key(ins, o, period, len);
+    sqlite3_bind_double(ins, 4, o->value);
+    sqlite3_bind_int64(ins, 5, t);
+    if (run_id > 0)
+        sqlite3_bind_int64(ins, 6, run_id);
+    else
+        sqlite3_bind_null(ins, 6);
+    if (sqlite3_step(ins) != SQLITE_DONE) {
+        int rc = store_fail(st, "insert observation");
+        sqlite3_reset(ins);
+        return rc;
+    }
+    return sqlite3_changes(st->db) == 1;
+}
+
+/* The key of o has a current value: count it unchanged, or close it and
+ * insert the new vintage. Vintages stay ordered even when the clock did not
+ * advance since the current row was written. */
+static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o,
+                  const char *period, int len, int64_t now, int64_t run_id, struct store_counts *c)
+{
+    sqlite3_stmt *cur = store_stmt_get(st, STMT_OBS_CURRENT);
+    if (!cur)
+        return -EIO;
+    bind_key(cur, o, period, len);
+    if (sqlite3_step(cur) != SQLITE_ROW) {
+        int rc = store_fail(st, "current observation");
+        sqlite3_reset(cur);
+        return rc;
+    }
+    double old = sqlite3_column_double(cur, 0);
+    int64_t from = sqlite3_column_int64(cur, 1);
+    sqlite3_reset(cur);
+    /* Exact compare: values are what the source published, not computed. */
+    if (old == o->value) {
+        c->n_unchanged++;
+        return 0;
+    }
+    int64_t t = now > from ? now : from + 1;
+    sqlite3_stmt *close = store_stmt_get(st, STMT_OBS_CLOSE);
+    if (!close)
+        return -EIO;
+    bind_key(close, o, period, len);
+    sqlite3_bind_int64(close, 4, t);
+    int rc = store_step_done(st, close, "close observation");
+    if (rc < 0)
+        return rc;
+    rc = insert_current(st, ins, o, period, len, t, run_id);
+    if (rc == 0) {
+        snprintf(st->err, sizeof(st->err), "revision of %s was not inserted", period);
+        return -EIO;
+    }
+    if (rc > 0)
+        c->n_revised++;
+    return rc < 0 ? rc : 0;
+}
+
+static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struct store_obs *obs,
+                      size_t n, struct store_counts *c)
+{
+    sqlite3_stmt *ins = store_stmt_get(st, STMT_OBS_INSERT);
+    if (!ins)
+        return -EIO;
+    for (size_t i = 0; i < n; i++) {
+        char period[PERIOD_TEXT_SIZE];
+        int len = period_text(obs[i].period, period);
+        if (len < 0 || !isfinite(obs[i].value)) {
+            snprintf(st->err, sizeof(st->err), "observation %zu: invalid %s", i,
+                     len < 0 ? "period" : "value (not finite)");
+            return -EINVAL;
+        }
+        int rc = insert_current(st, ins, &obs[i], period, len, now, run_id);
+        if (rc == 1)
+            c->n_new++;
+        else if (rc == 0)
+            rc = revise(st, ins, &obs[i], period, len, now, run_id, c);
+        if (rc < 0)
+            return rc;
+    }
+    sqlite3_reset(ins);
+    return 0;
+}
+
+static int ingest_rejects(struct store *st, int64_t run_id, const struct store_reject *rej,
+                          size_t nrej)
+{
+    for (size_t i = 0; i < nrej; i++) {
+        sqlite3_stmt *s = store_stmt_get(st, STMT_REJECT_INSERT);
+        if (!s)
+            return -EIO;
+        if (run_id > 0)
+            sqlite3_bind_int64(s, 1, run_id);
+        sqlite3_bind_int64(s, 2, rej[i].position);
+        store_bind_text(s, 3, rej[i].raw);
+        store_bind_text(s, 4, rej[i].reason);
+        int rc = store_step_done(st, s, "insert reject");
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/*
+ * Ingests obs[0..n) and rej[0..nrej) in one transaction (see store.h). On any
+ * error the transaction is rolled back, *counts is untouched and
+ * store_errmsg() tells why.
+ */
+int store_ingest(struct store *st, int64_t run_id, int64_t now, const struct store_obs *obs,
+                 size_t n, const struct store_reject *rej, size_t nrej, struct store_counts *counts)
+{
+    struct store_counts c = {0, 0, 0, 0};
+    int rc;
+
+    st->err[0] = '\0';
+    if ((rc = store_tx_begin(st)) < 0)
+        return rc;
+    if ((rc = ingest_obs(st, run_id, now, obs, n, &c)) < 0 ||
+        (rc = ingest_rejects(st, run_id, rej, nrej)) < 0 || (rc = store_tx_commit(st)) < 0) {
+        store_tx_rollback(st);
+        return rc;
+    }
+    if (counts) {
+        counts->n_new += c.n_new;
+        counts->n_revised += c.n_revised;
+        counts->n_unchanged += c.n_unchanged;
+        counts->n_rejected += (long)nrej;
+    }
+    return 0;
+}
+
+/* Inserts a run row (outcome NULL until store_run_end()); *run_id gets its id. */
+int store_run_begin(struct store *st, const char *source, const char *period, int64_t started,
+                    int64_t *run_id)
+{
+    sqlite3_stmt *s = store_stmt_get(st, STMT_RUN_BEGIN);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, source);
+    store_bind_text(s, 2, period);
+    sqlite3_bind_int64(s, 3, started);
+    int rc = store_step_done(st, s, "begin run");
+    if (rc == 0)
+        *run_id = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+/* Sets end time, outcome, counts (NULL: left NULL) and error of run_id.
+ * -ENOENT when there is no such run. */
+int store_run_end(struct store *st, int64_t run_id, int64_t ended, const char *outcome,
+                  const struct store_counts *counts, const char *error)
+{
+    sqlite3_stmt *s = store_stmt_get(st, STMT_RUN_END);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_int64(s, 2, ended);
+    store_bind_text(s, 3, outcome);
+    if (counts) {
+        sqlite3_bind_int64(s, 4, counts->n_new);
+        sqlite3_bind_int64(s, 5, counts->n_revised);
+        sqlite3_bind_int64(s, 6, counts->n_unchanged);
+        sqlite3_bind_int64(s, 7, counts->n_rejected);
+    }
+    store_bind_text(s, 8, error);
+    int rc = store_step_done(st, s, "end run");
+    if (rc == 0 && sqlite3_changes(st->db) != 1) {
+        snprintf(st->err, sizeof(st->err), "end run: no run %lld", (long long)run_id);
+        rc = -ENOENT;
+    }
+    return rc;
+}

@@ -1,0 +1,162 @@
+/*
+ * query.c - reading the store: observations (current, as of a time, or every
+ * vintage) with filters, rejects by run or source, and row counts.
+ *
+ * The observation query is assembled from fixed SQL fragments, one per filter
+ * that is set, so SQLite can use the unit and indicator code indexes and the
+ * observation primary key (a unit + indicator query is a search, not a scan).
+ * Values are only ever bound, never put into the SQL text.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store_priv.h"
+
+static const char obs_select[] =
+    "SELECT u.code, i.code, o.period, o.value, o.valid_from, o.valid_to, o.run_id"
+    " FROM observation o JOIN unit u ON u.id = o.unit_id"
+    " JOIN indicator i ON i.id = o.indicator_id WHERE 1";
+static const char obs_order[] = " ORDER BY u.code, i.code, o.period, o.valid_from";
+
+/* Appends a fixed fragment; the buffer is sized for all of them. */
+static void append(char *buf, size_t size, const char *frag)
+{
+    size_t used = strlen(buf);
+    snprintf(buf + used, size - used, "%s", frag);
+}
+
+static void build_obs_sql(const struct store_obs_query *q, char *sql, size_t size)
+{
+    sql[0] = '\0';
+    append(sql, size, obs_select);
+    if (q->unit)
+        append(sql, size, " AND u.code = :unit");
+    if (q->indicator)
+        append(sql, size, " AND i.code = :indicator");
+    if (q->from)
+        append(sql, size, " AND o.period >= :from");
+    if (q->to)
+        append(sql, size, " AND o.period <= :to");
+    if (q->history)
+        append(sql, size, ""); /* every vintage: no time condition */
+    else if (q->as_of)
+        append(sql, size,
+               " AND o.valid_from <= :as_of AND (o.valid_to IS NULL"
+               " OR :as_of < o.valid_to)");
+    else
+        append(sql, size, " AND o.valid_to IS NULL");
+    append(sql, size, obs_order);
+}
+
+static void bind_named(sqlite3_stmt *s, const char *name, const char *text)
+{
+    int idx = sqlite3_bind_parameter_index(s, name);
+    if (idx > 0)
+        store_bind_text(s, idx, text);
+}
+
+/*
+ * Calls cb for each observation matching q (see store.h). Returns 0, cb's
+ * non-zero return, or -EIO. A NULL q means every current value.
+ */
+int store_observations(struct store *st, const struct store_obs_query *q, store_obs_cb cb,
+                       void *ctx)
+{
+    static const struct store_obs_query all = {0};
+    char sql[1024];
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    if (!q)
+        q = &all;
+    build_obs_sql(q, sql, sizeof(sql));
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_fail(st, "observations");
+    bind_named(s, ":unit", q->unit);
+    bind_named(s, ":indicator", q->indicator);
+    bind_named(s, ":from", q->from);
+    bind_named(s, ":to", q->to);
+    int idx = sqlite3_bind_parameter_index(s, ":as_of");
+    if (idx > 0)
+        sqlite3_bind_int64(s, idx, q->as_of);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_obs_row row = {
+            .unit = (const char *)sqlite3_column_text(s, 0),
+            .indicator = (const char *)sqlite3_column_text(s, 1),
+            .period = (const char *)sqlite3_column_text(s, 2),
+            .value = sqlite3_column_double(s, 3),
+            .valid_from = sqlite3_column_int64(s, 4),
+            .valid_to = sqlite3_column_int64(s, 5), /* NULL reads as 0 */
+            .run_id = sqlite3_column_int64(s, 6),
+        };
+        if ((rc = cb(&row, ctx)) != 0)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : store_fail(st, "observations");
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/*
+ * Calls cb for each reject of run_id (> 0) and/or of the runs of source (not
+ * NULL), or of every run; newest run first, then by position. Returns 0, cb's
+ * non-zero return, or -EIO.
+ */
+int store_rejects(struct store *st, int64_t run_id, const char *source, store_reject_cb cb,
+                  void *ctx)
+{
+    static const char sql[] =
+        "SELECT r.run_id, run.source, run.period, r.position, r.raw, r.reason"
+        " FROM reject r JOIN run ON run.id = r.run_id"
+        " WHERE (?1 <= 0 OR r.run_id = ?1) AND (?2 IS NULL OR run.source = ?2)"
+        " ORDER BY run.started_at DESC, run.id DESC, r.position, r.id";
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_fail(st, "rejects");
+    sqlite3_bind_int64(s, 1, run_id);
+    store_bind_text(s, 2, source);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_reject_row row = {
+            .run_id = sqlite3_column_int64(s, 0),
+            .source = (const char *)sqlite3_column_text(s, 1),
+            .period = (const char *)sqlite3_column_text(s, 2),
+            .position = (long)sqlite3_column_int64(s, 3),
+            .raw = (const char *)sqlite3_column_text(s, 4),
+            .reason = (const char *)sqlite3_column_text(s, 5),
+        };
+        if ((rc = cb(&row, ctx)) != 0)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : store_fail(st, "rejects");
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Counts every observation row into *rows and the current ones into *current
+ * (either may be NULL). Returns 0 or -EIO. */
+int store_count_observations(struct store *st, long *rows, long *current)
+{
+    static const char sql[] = "SELECT count(*), count(*) FILTER (WHERE valid_to IS NULL)"
+                              " FROM observation";
+    sqlite3_stmt *s = NULL;
+    int rc = -EIO;
+
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        rc = store_fail(st, "count observations");
+        goto out;
+    }
+    if (rows)
+        *rows = (long)sqlite3_column_int64(s, 0);
+    if (current)
+        *current = (long)sqlite3_column_int64(s, 1);
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    return rc;
+}

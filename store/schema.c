@@ -1,0 +1,186 @@
+/*
+ * schema.c - the database schema and its forward migrations.
+ *
+ * The schema version is PRAGMA user_version. migrations[i] brings version i to
+ * i + 1; each runs in its own transaction together with the version bump, so a
+ * crash leaves the database at a whole version. A database newer than this
+ * build is refused, never downgraded.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "store/store_priv.h"
+
+/*
+ * Version 1.
+ *
+ * unit        the unit hierarchy (parks and their groupings); attributes is a
+ *             JSON object of strings or NULL. Rows are never deleted, so the
+ *             history of a unit the config dropped stays readable.
+ * indicator   what is measured; frequency "M"/"Q"/"H"/"Y", kind
+ *             "flow"/"stock"/"rate", formula for derived indicators,
+ *             numerator/denominator for rates (ratio of sums on roll-up).
+ * run         one ingest of one source (and period): outcome and counts.
+ * observation values with two time axes: period (what the value is about) and
+ *             [valid_from, valid_to) in us (when it was the published value).
+ *             valid_to IS NULL marks the current value; the partial unique
+ *             index obs_current guarantees at most one per key and is the
+ *             conflict target of the ingest fast path.
+ * reject      records that failed validation, with their raw text.
+ * result, contribution
+ *             composite index scores and per-indicator contributions
+ *             (reserved for the recompute step).
+ * recompute   (index, period) pairs whose results are stale.
+ */
+static const char migration_1[] =
+    "CREATE TABLE unit("
+    " id INTEGER PRIMARY KEY,"
+    " code TEXT UNIQUE NOT NULL,"
+    " name TEXT NOT NULL,"
+    " parent_id INTEGER REFERENCES unit(id),"
+    " attributes TEXT);"
+    "CREATE TABLE indicator("
+    " id INTEGER PRIMARY KEY,"
+    " code TEXT UNIQUE NOT NULL,"
+    " name TEXT NOT NULL,"
+    " measure TEXT,"
+    " frequency TEXT,"
+    " kind TEXT,"
+    " cumulative INTEGER NOT NULL DEFAULT 0,"
+    " direction INTEGER NOT NULL DEFAULT 1,"
+    " decimals INTEGER NOT NULL DEFAULT 2,"
+    " formula TEXT,"
+    " numerator TEXT,"
+    " denominator TEXT);"
+    "CREATE TABLE run("
+    " id INTEGER PRIMARY KEY,"
+    " source TEXT NOT NULL,"
+    " period TEXT,"
+    " started_at INTEGER NOT NULL,"
+    " ended_at INTEGER,"
+    " outcome TEXT,"
+    " n_new INTEGER, n_revised INTEGER, n_unchanged INTEGER, n_rejected INTEGER,"
+    " http_status INTEGER,"
+    " bytes INTEGER,"
+    " error TEXT);"
+    "CREATE INDEX run_source ON run(source, started_at);"
+    "CREATE TABLE observation("
+    " unit_id INTEGER NOT NULL REFERENCES unit(id),"
+    " indicator_id INTEGER NOT NULL REFERENCES indicator(id),"
+    " period TEXT NOT NULL,"
+    " value REAL NOT NULL,"
+    " valid_from INTEGER NOT NULL,"
+    " valid_to INTEGER,"
+    " run_id INTEGER REFERENCES run(id),"
+    " PRIMARY KEY(unit_id, indicator_id, period, valid_from)) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX obs_current ON observation(unit_id, indicator_id, period)"
+    " WHERE valid_to IS NULL;"
+    "CREATE TABLE reject("
+    " id INTEGER PRIMARY KEY,"
+    " run_id INTEGER NOT NULL REFERENCES run(id),"
+    " position INTEGER,"
+    " raw TEXT,"
+    " reason TEXT NOT NULL);"
+    "CREATE INDEX reject_run ON reject(run_id);"
+    "CREATE TABLE result("
+    " index_id TEXT NOT NULL,"
+    " node TEXT NOT NULL,"
+    " unit_id INTEGER NOT NULL REFERENCES unit(id),"
+    " period TEXT NOT NULL,"
+    " score REAL,"
+    " rank INTEGER,"
+    " rank_change INTEGER,"
+    " flags INTEGER,"
+    " computed_at INTEGER,"
+    " PRIMARY KEY(index_id, node, unit_id, period));"
+    "CREATE TABLE contribution("
+    " index_id TEXT NOT NULL,"
+    " unit_id INTEGER NOT NULL REFERENCES unit(id),"
+    " period TEXT NOT NULL,"
+    " indicator TEXT NOT NULL,"
+    " contribution REAL,"
+    " PRIMARY KEY(index_id, unit_id, period, indicator));"
+    "CREATE TABLE recompute("
+    " index_id TEXT NOT NULL,"
+    " period TEXT NOT NULL,"
+    " PRIMARY KEY(index_id, period));";
+
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+    migration_1,
+};
+
+static int read_version(sqlite3 *db, int *version)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        *version = sqlite3_column_int(s, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+/* Applies migration from (to from + 1) in one transaction. The version is read
+ * again inside the write lock: another process may have migrated meanwhile. */
+static int apply_one(sqlite3 *db, int from, char *errbuf, size_t errsize)
+{
+    char bump[48];
+    int version = -1;
+    int rc = -EIO;
+
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        goto out;
+    if (read_version(db, &version) < 0)
+        goto out;
+    if (version != from) {
+        rc = 0; /* done by someone else */
+        goto out;
+    }
+    /* PRAGMA takes no bound parameters; the number is ours, not input. */
+    snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", from + 1);
+    if (sqlite3_exec(db, migrations[from], NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, bump, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto out;
+    log_info("store: database schema migrated to version %d", from + 1);
+    return 0;
+out:
+    if (rc < 0)
+        snprintf(errbuf, errsize, "schema migration %d -> %d failed: %s", from, from + 1,
+                 sqlite3_errmsg(db));
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int store_schema_migrate(sqlite3 *db, int readonly, char *errbuf, size_t errsize)
+{
+    int version = -1;
+
+    if (read_version(db, &version) < 0) {
+        snprintf(errbuf, errsize, "cannot read schema version: %s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    if (version > STORE_SCHEMA_VERSION) {
+        snprintf(errbuf, errsize,
+                 "database schema version %d is newer than this parkstat (supports %d)", version,
+                 STORE_SCHEMA_VERSION);
+        return -EPROTO;
+    }
+    if (version < STORE_SCHEMA_VERSION && readonly) {
+        snprintf(errbuf, errsize,
+                 "database schema version %d needs migration to %d; "
+                 "open it read-write once (e.g. run parkstat without read-only)",
+                 version, STORE_SCHEMA_VERSION);
+        return -EROFS;
+    }
+    for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
+        int rc = apply_one(db, v, errbuf, errsize);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}

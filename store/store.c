@@ -1,0 +1,437 @@
+/*
+ * store.c - the store connection: open (pragmas, schema migration), close, the
+ * per-connection cache of prepared statements, error text, and the sorted
+ * code -> id maps of units and indicators with their upserts.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "store/store_priv.h"
+
+/* SQL of the cached statements, indexed by enum store_stmt. */
+static const char *const stmt_sql[STMT_COUNT_] = {
+    [STMT_BEGIN] = "BEGIN IMMEDIATE",
+    [STMT_COMMIT] = "COMMIT",
+    [STMT_ROLLBACK] = "ROLLBACK",
+    /* The conflict target names the partial index obs_current, so a key that
+     * already has a current value is skipped without an error. */
+    [STMT_OBS_INSERT] = "INSERT INTO observation(unit_id, indicator_id, period, value,"
+                        " valid_from, valid_to, run_id) VALUES(?1, ?2, ?3, ?4, ?5, NULL, ?6)"
+                        " ON CONFLICT(unit_id, indicator_id, period) WHERE valid_to IS NULL"
+                        " DO NOTHING",
+    [STMT_OBS_CURRENT] = "SELECT value, valid_from FROM observation WHERE unit_id = ?1"
+                         " AND indicator_id = ?2 AND period = ?3 AND valid_to IS NULL",
+    [STMT_OBS_CLOSE] = "UPDATE observation SET valid_to = ?4 WHERE unit_id = ?1"
+                       " AND indicator_id = ?2 AND period = ?3 AND valid_to IS NULL",
+    [STMT_REJECT_INSERT] = "INSERT INTO reject(run_id, position, raw, reason)"
+                           " VALUES(?1, ?2, ?3, ?4)",
+    [STMT_RUN_BEGIN] = "INSERT INTO run(source, period, started_at) VALUES(?1, ?2, ?3)",
+    [STMT_RUN_END] = "UPDATE run SET ended_at = ?2, outcome = ?3, n_new = ?4, n_revised = ?5,"
+                     " n_unchanged = ?6, n_rejected = ?7, error = ?8 WHERE id = ?1",
+    [STMT_UNIT_PUT] = "INSERT INTO unit(code, name) VALUES(?1, ?2)"
+                      " ON CONFLICT(code) DO UPDATE SET name = excluded.name RETURNING id",
+    [STMT_UNIT_PARENT] = "UPDATE unit SET parent_id = (SELECT p.id FROM unit p WHERE p.code = ?2)"
+                         " WHERE code = ?1",
+    [STMT_UNIT_ATTR_CLEAR] = "UPDATE unit SET attributes = NULL WHERE id = ?1",
+    /* json_object() with bound key and value: any key text is escaped by SQLite. */
+    [STMT_UNIT_ATTR_ADD] = "UPDATE unit SET attributes ="
+                           " json_patch(coalesce(attributes, '{}'), json_object(?2, ?3))"
+                           " WHERE id = ?1",
+    [STMT_INDICATOR_PUT] =
+        "INSERT INTO indicator(code, name, measure, frequency, kind, cumulative, direction,"
+        " decimals, formula, numerator, denominator)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " ON CONFLICT(code) DO UPDATE SET name = excluded.name, measure = excluded.measure,"
+        " frequency = excluded.frequency, kind = excluded.kind,"
+        " cumulative = excluded.cumulative, direction = excluded.direction,"
+        " decimals = excluded.decimals, formula = excluded.formula,"
+        " numerator = excluded.numerator, denominator = excluded.denominator",
+};
+
+int store_fail(struct store *st, const char *what)
+{
+    int code = sqlite3_errcode(st->db);
+    snprintf(st->err, sizeof(st->err), "%s: %s", what, sqlite3_errmsg(st->db));
+    log_err("store: %s", st->err);
+    return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? -EBUSY : -EIO;
+}
+
+sqlite3_stmt *store_stmt_get(struct store *st, enum store_stmt id)
+{
+    assert(id >= 0 && id < STMT_COUNT_);
+    sqlite3_stmt *s = st->stmt[id];
+    if (!s) {
+        if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+            SQLITE_OK) {
+            store_fail(st, "prepare");
+            return NULL;
+        }
+        st->stmt[id] = s;
+        return s;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    int err = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : store_fail(st, what);
+    sqlite3_reset(s);
+    return err;
+}
+
+int store_bind_text(sqlite3_stmt *s, int idx, const char *text)
+{
+    return text ? sqlite3_bind_text(s, idx, text, -1, SQLITE_STATIC) : sqlite3_bind_null(s, idx);
+}
+
+int store_tx_begin(struct store *st)
+{
+    sqlite3_stmt *s = store_stmt_get(st, STMT_BEGIN);
+    return s ? store_step_done(st, s, "begin") : -EIO;
+}
+
+int store_tx_commit(struct store *st)
+{
+    sqlite3_stmt *s = store_stmt_get(st, STMT_COMMIT);
+    return s ? store_step_done(st, s, "commit") : -EIO;
+}
+
+void store_tx_rollback(struct store *st)
+{
+    /* An error such as SQLITE_FULL may already have rolled back. */
+    if (sqlite3_get_autocommit(st->db))
+        return;
+    sqlite3_stmt *s = store_stmt_get(st, STMT_ROLLBACK);
+    if (s) {
+        if (sqlite3_step(s) != SQLITE_DONE)
+            log_err("store: rollback: %s", sqlite3_errmsg(st->db));
+        sqlite3_reset(s);
+    }
+}
+
+const char *store_errmsg(const struct store *st)
+{
+    return st->err[0] ? st->err : sqlite3_errmsg(st->db);
+}
+
+int store_schema_version(struct store *st)
+{
+    sqlite3_stmt *s = NULL;
+    int version = -EIO;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        version = sqlite3_column_int(s, 0);
+    else
+        store_fail(st, "user_version");
+    sqlite3_finalize(s);
+    return version;
+}
+
+/* ---- code -> id maps ---- */
+
+static int entry_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+static int entry_qsort_cmp(const void *a, const void *b)
+{
+    const struct store_map_entry *x = a, *y = b;
+    return entry_cmp(x->code, x->len, y->code, y->len);
+}
+
+static void map_free(struct store_map *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->v[i].code);
+    free(m->v);
+    m->v = NULL;
+    m->n = 0;
+}
+
+static int64_t map_find(const struct store_map *m, const char *code, size_t len)
+{
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = entry_cmp(code, len, m->v[mid].code, m->v[mid].len);
+        if (c == 0)
+            return m->v[mid].id;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+/* Reads "SELECT code, id FROM table" into a fresh sorted map. */
+static int map_load(struct store *st, const char *sql, struct store_map *out)
+{
+    struct store_map m = {NULL, 0};
+    size_t cap = 0;
+    sqlite3_stmt *s = NULL;
+    int rc = -EIO;
+
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        goto fail;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (m.n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            void *nv = realloc(m.v, ncap * sizeof(*m.v));
+            if (!nv)
+                goto nomem;
+            m.v = nv;
+            cap = ncap;
+        }
+        const char *code = (const char *)sqlite3_column_text(s, 0);
+        size_t len = (size_t)sqlite3_column_bytes(s, 0);
+        char *copy = malloc(len + 1);
+        if (!copy || !code) {
+            free(copy);
+            goto nomem;
+        }
+        memcpy(copy, code, len + 1);
+        m.v[m.n++] = (struct store_map_entry){copy, len, sqlite3_column_int64(s, 1)};
+    }
+    if (rc != SQLITE_DONE)
+        goto fail;
+    sqlite3_finalize(s);
+    qsort(m.v, m.n, sizeof(*m.v), entry_qsort_cmp);
+    map_free(out);
+    *out = m;
+    return 0;
+fail:
+    rc = store_fail(st, "load codes");
+    goto out;
+nomem:
+    rc = -ENOMEM;
+out:
+    sqlite3_finalize(s);
+    map_free(&m);
+    return rc;
+}
+
+int store_maps_load(struct store *st)
+{
+    int rc = map_load(st, "SELECT code, id FROM unit", &st->units);
+    if (rc == 0)
+        rc = map_load(st, "SELECT code, id FROM indicator", &st->indicators);
+    return rc;
+}
+
+/*
+ * Id of the unit with code[0..len), as of the last sync, upsert or open; -1
+ * when unknown. O(log n), no database access.
+ */
+int64_t store_unit_id(const struct store *st, const char *code, size_t len)
+{
+    return map_find(&st->units, code, len);
+}
+
+/* As store_unit_id(), for indicator codes. */
+int64_t store_indicator_id(const struct store *st, const char *code, size_t len)
+{
+    return map_find(&st->indicators, code, len);
+}
+
+/* ---- open / close ---- */
+
+/* Pragmas of a connection; journal_mode only for a writable file database. */
+static int set_pragmas(struct store *st, const char *path, char *errbuf, size_t errsize)
+{
+    if (!st->readonly && strcmp(path, ":memory:") != 0) {
+        sqlite3_stmt *s = NULL;
+        int ok = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL) == SQLITE_OK &&
+                 sqlite3_step(s) == SQLITE_ROW;
+        const char *mode = ok ? (const char *)sqlite3_column_text(s, 0) : NULL;
+        if (mode && strcmp(mode, "wal") != 0)
+            log_warning("store: %s: journal mode is %s, not wal", path, mode);
+        sqlite3_finalize(s);
+        if (!ok)
+            goto fail;
+    }
+    if (sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    return 0;
+fail:
+    snprintf(errbuf, errsize, "%s: %s", path, sqlite3_errmsg(st->db));
+    return -EIO;
+}
+
+/*
+ * Opens the database at path (see store.h). Flag STORE_READONLY opens an
+ * existing database read-only and never migrates it.
+ */
+int store_open(struct store **out, const char *path, int flags, char *errbuf, size_t errsize)
+{
+    char dummy[8];
+    struct store *st = NULL;
+    int rc = -ENOMEM;
+    int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+                                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+    *out = NULL;
+    if (!errbuf) {
+        errbuf = dummy;
+        errsize = sizeof(dummy);
+    }
+    errbuf[0] = '\0';
+    st = calloc(1, sizeof(*st));
+    if (!st)
+        goto out;
+    st->readonly = (flags & STORE_READONLY) != 0;
+    if (sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        rc = st->db && sqlite3_errcode(st->db) == SQLITE_CANTOPEN ? -ENOENT : -EIO;
+        snprintf(errbuf, errsize, "%s: %s", path,
+                 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    /* The version check comes first: a newer database is left untouched. */
+    if ((rc = store_schema_migrate(st->db, st->readonly, errbuf, errsize)) < 0)
+        goto out;
+    if ((rc = set_pragmas(st, path, errbuf, errsize)) < 0)
+        goto out;
+    if ((rc = store_maps_load(st)) < 0) {
+        snprintf(errbuf, errsize, "%s: %s", path, st->err);
+        goto out;
+    }
+    *out = st;
+    return 0;
+out:
+    store_close(&st);
+    return rc;
+}
+
+/* Finalizes every cached statement, closes the connection, frees the maps and
+ * sets *sp = NULL. NULL or *sp == NULL is a harmless no-op. */
+void store_close(struct store **sp)
+{
+    struct store *st = sp ? *sp : NULL;
+    if (!st)
+        return;
+    for (int i = 0; i < STMT_COUNT_; i++)
+        sqlite3_finalize(st->stmt[i]);
+    if (st->db && sqlite3_close(st->db) != SQLITE_OK)
+        log_err("store: close: %s", sqlite3_errmsg(st->db));
+    map_free(&st->units);
+    map_free(&st->indicators);
+    free(st);
+    *sp = NULL;
+}
+
+/* ---- units and indicators ---- */
+
+int store_unit_put(struct store *st, const char *code, const char *name, int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt_get(st, STMT_UNIT_PUT);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, code);
+    store_bind_text(s, 2, name);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        rc = store_fail(st, "unit");
+        sqlite3_reset(s);
+        return rc;
+    }
+    if (id)
+        *id = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_unit_set_parent(struct store *st, const char *code, const char *parent_code)
+{
+    sqlite3_stmt *s = store_stmt_get(st, STMT_UNIT_PARENT);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, code);
+    store_bind_text(s, 2, parent_code);
+    int rc = store_step_done(st, s, "unit parent");
+    if (rc == 0 && parent_code) {
+        /* The subquery yields NULL for an unknown parent: check it is set. */
+        sqlite3_stmt *q = NULL;
+        rc = -ENOENT;
+        if (sqlite3_prepare_v2(st->db,
+                               "SELECT 1 FROM unit WHERE code = ?1 AND parent_id IS NOT NULL", -1,
+                               &q, NULL) == SQLITE_OK) {
+            store_bind_text(q, 1, code);
+            if (sqlite3_step(q) == SQLITE_ROW)
+                rc = 0;
+        }
+        sqlite3_finalize(q);
+        if (rc < 0)
+            snprintf(st->err, sizeof(st->err), "unit %s: unknown parent %s", code, parent_code);
+    }
+    return rc;
+}
+
+int store_indicator_put(struct store *st, const struct store_indicator_def *d)
+{
+    sqlite3_stmt *s = store_stmt_get(st, STMT_INDICATOR_PUT);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, d->code);
+    store_bind_text(s, 2, d->name);
+    store_bind_text(s, 3, d->measure);
+    store_bind_text(s, 4, d->frequency);
+    store_bind_text(s, 5, d->kind);
+    sqlite3_bind_int(s, 6, d->cumulative);
+    sqlite3_bind_int(s, 7, d->direction);
+    sqlite3_bind_int(s, 8, d->decimals);
+    store_bind_text(s, 9, d->formula);
+    store_bind_text(s, 10, d->numerator);
+    store_bind_text(s, 11, d->denominator);
+    return store_step_done(st, s, "indicator");
+}
+
+/*
+ * Inserts unit code (or renames it) with parent parent_code (NULL: a root;
+ * it must already exist, else -ENOENT and nothing changes) and refreshes the
+ * look-up maps. Attributes are left as they are. One transaction.
+ */
+int store_upsert_unit(struct store *st, const char *code, const char *name, const char *parent_code)
+{
+    int rc = store_tx_begin(st);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_unit_put(st, code, name, NULL)) < 0 ||
+        (rc = store_unit_set_parent(st, code, parent_code)) < 0 || (rc = store_tx_commit(st)) < 0) {
+        store_tx_rollback(st);
+        return rc;
+    }
+    return store_maps_load(st);
+}
+
+/*
+ * Inserts or updates indicator code with frequency ("M", "Q", "H", "Y") and
+ * kind ("flow", "stock", "rate"); the other fields take their defaults (not
+ * cumulative, direction +1, 2 decimals, no formula). Refreshes the maps.
+ */
+int store_upsert_indicator(struct store *st, const char *code, const char *name,
+                           const char *frequency, const char *kind)
+{
+    struct store_indicator_def d = {
+        .code = code,
+        .name = name,
+        .frequency = frequency,
+        .kind = kind,
+        .direction = 1,
+        .decimals = 2,
+    };
+    int rc = store_indicator_put(st, &d);
+    return rc < 0 ? rc : store_maps_load(st);
+}

@@ -1,0 +1,114 @@
+/*
+ * store_priv.h - internals shared by the files of the store module (store.c,
+ * schema.c, ingest.c, query.c, sync.c): the connection struct, its cache of
+ * prepared statements and the code -> id maps. Not for use outside store/.
+ */
+#ifndef PARKSTAT_STORE_PRIV_H
+#define PARKSTAT_STORE_PRIV_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* Statements prepared once per connection, on first use, and reused. */
+enum store_stmt {
+    STMT_BEGIN,
+    STMT_COMMIT,
+    STMT_ROLLBACK,
+    STMT_OBS_INSERT,
+    STMT_OBS_CURRENT,
+    STMT_OBS_CLOSE,
+    STMT_REJECT_INSERT,
+    STMT_RUN_BEGIN,
+    STMT_RUN_END,
+    STMT_UNIT_PUT,
+    STMT_UNIT_PARENT,
+    STMT_UNIT_ATTR_CLEAR,
+    STMT_UNIT_ATTR_ADD,
+    STMT_INDICATOR_PUT,
+    STMT_COUNT_
+};
+
+/* One code -> id pair; code is malloc'd and NUL-terminated, len its length. */
+struct store_map_entry {
+    char *code;
+    size_t len;
+    int64_t id;
+};
+
+/* A code -> id map sorted by (bytes, length) for bsearch. */
+struct store_map {
+    struct store_map_entry *v;
+    size_t n;
+};
+
+struct store {
+    sqlite3 *db;
+    int readonly;
+    sqlite3_stmt *stmt[STMT_COUNT_]; /* NULL until first use */
+    struct store_map units;
+    struct store_map indicators;
+    char err[512]; /* last error text, kept across a ROLLBACK */
+};
+
+/* Everything an indicator row holds (config_indicator in store terms). */
+struct store_indicator_def {
+    const char *code;
+    const char *name;
+    const char *measure;   /* may be NULL */
+    const char *frequency; /* "M", "Q", "H", "Y" */
+    const char *kind;      /* "flow", "stock", "rate" */
+    int cumulative;
+    int direction;
+    int decimals;
+    const char *formula;     /* may be NULL */
+    const char *numerator;   /* may be NULL */
+    const char *denominator; /* may be NULL */
+};
+
+/*
+ * Returns the cached statement id, preparing it on first use, reset and with
+ * its bindings cleared; NULL on error (st->err set).
+ */
+sqlite3_stmt *store_stmt_get(struct store *st, enum store_stmt id);
+
+/* Records the SQLite error of st->db with a context word in st->err, logs it
+ * and returns -EIO (or -EBUSY for a busy/locked database). */
+int store_fail(struct store *st, const char *what);
+
+/* Steps a cached statement that returns no rows, then resets it. 0 or -EIO. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK through the statement cache. ROLLBACK
+ * keeps st->err and is a no-op when no transaction is open. */
+int store_tx_begin(struct store *st);
+int store_tx_commit(struct store *st);
+void store_tx_rollback(struct store *st);
+
+/* Binds text (NULL binds SQL NULL) without copying; the text must outlive the
+ * step. Returns the SQLite code. */
+int store_bind_text(sqlite3_stmt *s, int idx, const char *text);
+
+/* Reloads both code -> id maps from the unit and indicator tables. */
+int store_maps_load(struct store *st);
+
+/* Inserts or renames the unit code; *id (may be NULL) gets its row id. */
+int store_unit_put(struct store *st, const char *code, const char *name, int64_t *id);
+
+/* Sets the parent of unit code (parent_code NULL: a root). -ENOENT when the
+ * parent is not in the table. */
+int store_unit_set_parent(struct store *st, const char *code, const char *parent_code);
+
+/* Inserts or updates an indicator from every field of def. */
+int store_indicator_put(struct store *st, const struct store_indicator_def *def);
+
+/*
+ * Brings the schema of db to STORE_SCHEMA_VERSION (schema.c). Refuses a newer
+ * database (-EPROTO) and, when readonly, an older one (-EROFS), writing a
+ * message to errbuf.
+ */
+int store_schema_migrate(sqlite3 *db, int readonly, char *errbuf, size_t errsize);
+
+#endif
