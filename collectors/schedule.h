@@ -126,7 +126,7 @@ int schedule_spec_check(const struct schedule_spec *spec);
 
 /*
  * Writes the periods due at wall-clock time now (s, UTC, >= 0) into due (room
- * for max entries), oldest first, and returns how many it wrote (at most max;
+ * for max <= INT_MAX entries), oldest first, and returns how many it wrote (at most max;
  * pull them and call again for the rest), or -EINVAL for a bad spec or date.
  * today is the source's civil date (schedule_today()). states (n entries, may
  * be NULL when n is 0, any order, one per period) is what was persisted; a
