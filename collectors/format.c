@@ -1,0 +1,455 @@
+/*
+ * format.c - the payload reader front end: picks a reader by name from a
+ * static table of vtables, owns the source object the readers borrow their
+ * mapping from, and holds the helpers every reader shares (JSON Pointers,
+ * numbers as offices write them, period variants, record problems).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/format_priv.h"
+
+static const struct format_ops *const readers[] = {
+    &format_json_ops,
+    &format_csv_ops,
+    &format_sdmx_ops,
+    &format_nbs_ops,
+};
+
+void format_err(char *err, size_t errsize, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || errsize == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errsize, fmt, ap);
+    va_end(ap);
+}
+
+static const struct format_ops *find_reader(const char *name)
+{
+    for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
+        if (strcmp(readers[i]->name, name) == 0)
+            return readers[i];
+    }
+    return NULL;
+}
+
+/*
+ * Builds a reader; see format.h. The source text is parsed once and kept, so
+ * the reader's mapping strings stay valid for the reader's life.
+ */
+int format_new(struct format **out, const char *name, const char *source_json, char *err,
+               size_t errsize)
+{
+    struct format *fmt = NULL;
+    json_t *mapping;
+    json_error_t jerr;
+    int rc = -EINVAL;
+
+    *out = NULL;
+    const struct format_ops *ops = name ? find_reader(name) : NULL;
+    if (!ops) {
+        format_err(err, errsize, "format: unknown format \"%s\"", name ? name : "(null)");
+        return -EINVAL;
+    }
+    fmt = calloc(1, sizeof(*fmt));
+    if (!fmt) {
+        format_err(err, errsize, "out of memory");
+        return -ENOMEM;
+    }
+    fmt->ops = ops;
+    fmt->source = json_loads(source_json ? source_json : "", 0, &jerr);
+    if (!fmt->source || !json_is_object(fmt->source)) {
+        format_err(err, errsize, "source: expected a JSON object (%s)",
+                   fmt->source ? "not an object" : jerr.text);
+        goto out;
+    }
+    mapping = json_object_get(fmt->source, "mapping");
+    if (mapping && !json_is_object(mapping)) {
+        format_err(err, errsize, "mapping: expected an object");
+        goto out;
+    }
+    rc = ops->init(fmt, mapping, err, errsize);
+out:
+    if (rc < 0)
+        format_free(&fmt);
+    *out = fmt;
+    return rc;
+}
+
+/* Frees a reader and sets *fp = NULL; NULL and *fp == NULL are no-ops. */
+void format_free(struct format **fp)
+{
+    if (!fp || !*fp)
+        return;
+    if ((*fp)->ops && (*fp)->priv)
+        (*fp)->ops->fini((*fp)->priv);
+    json_decref((*fp)->source);
+    free(*fp);
+    *fp = NULL;
+}
+
+/* Reads one payload; see format.h. An empty payload is refused here for all readers. */
+int format_read(struct format *fmt, const char *buf, size_t len, format_record_cb cb, void *ctx,
+                char *err, size_t errsize)
+{
+    if (len == 0 || !buf) {
+        format_err(err, errsize, "empty payload");
+        return -EBADMSG;
+    }
+    return fmt->ops->read(fmt, buf, len, cb, ctx, err, errsize);
+}
+
+int format_check_keys(json_t *obj, const char *where, const char *const *allowed, char *err,
+                      size_t errsize)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v)
+    {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], key) != 0)
+            i++;
+        if (!allowed[i]) {
+            format_err(err, errsize, "%s.%s: unknown key", where, key);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+int format_field_parse(json_t *v, const char *where, enum format_field_kind kind, int allow_const,
+                       struct format_field *out, char *err, size_t errsize)
+{
+    const char *what = kind == FORMAT_FIELD_POINTER ? "a JSON Pointer" : "a column name";
+
+    out->path = NULL;
+    out->constant = NULL;
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if ((kind == FORMAT_FIELD_POINTER && s[0] != '\0' && s[0] != '/') ||
+            (kind == FORMAT_FIELD_COLUMN && s[0] == '\0')) {
+            format_err(err, errsize, "%s: expected %s", where, what);
+            return -EINVAL;
+        }
+        out->path = s;
+        return 0;
+    }
+    json_t *c = json_is_object(v) ? json_object_get(v, "const") : NULL;
+    if (allow_const && json_is_string(c) && json_object_size(v) == 1) {
+        out->constant = json_string_value(c);
+        return 0;
+    }
+    format_err(err, errsize, "%s: expected %s%s", where, what,
+               allow_const ? " or {\"const\": \"text\"}" : "");
+    return -EINVAL;
+}
+
+/* Copies one reference token (up to '/' or the end), undoing ~1 and ~0. */
+static int pointer_token(const char **p, char *tok, size_t size)
+{
+    size_t n = 0;
+    const char *s = *p;
+
+    for (; *s && *s != '/'; s++) {
+        char c = *s;
+        if (c == '~') {
+            if (s[1] != '0' && s[1] != '1')
+                return -EINVAL; /* RFC 6901: "~" must be followed by 0 or 1 */
+            c = s[1] == '0' ? '~' : '/';
+            s++;
+        }
+        if (n + 1 >= size)
+            return -ENAMETOOLONG;
+        tok[n++] = c;
+    }
+    tok[n] = '\0';
+    *p = s;
+    return 0;
+}
+
+/* An array index per RFC 6901: "0" or digits without a leading zero. */
+static int pointer_index(const char *tok, size_t *out)
+{
+    size_t n = 0;
+
+    if (!isdigit((unsigned char)tok[0]) || (tok[0] == '0' && tok[1] != '\0'))
+        return -EINVAL;
+    for (const char *s = tok; *s; s++) {
+        if (!isdigit((unsigned char)*s) || n > (size_t)1 << 40)
+            return -EINVAL;
+        n = n * 10 + (size_t)(*s - '0');
+    }
+    *out = n;
+    return 0;
+}
+
+json_t *format_pointer_get(json_t *root, const char *pointer)
+{
+    char tok[256];
+    const char *p = pointer;
+    json_t *cur = root;
+
+    if (*p && *p != '/')
+        return NULL;
+    while (cur && *p == '/') {
+        p++;
+        if (pointer_token(&p, tok, sizeof(tok)) < 0)
+            return NULL;
+        if (json_is_object(cur)) {
+            cur = json_object_get(cur, tok);
+        } else if (json_is_array(cur)) {
+            size_t i;
+            cur = pointer_index(tok, &i) == 0 ? json_array_get(cur, i) : NULL;
+        } else {
+            cur = NULL;
+        }
+    }
+    return cur;
+}
+
+int format_json_load(const char *buf, size_t len, json_t **out, char *err, size_t errsize)
+{
+    json_error_t jerr;
+
+    *out = NULL;
+    if (len == 0) {
+        format_err(err, errsize, "empty payload");
+        return -EBADMSG;
+    }
+    *out = json_loadb(buf, len, 0, &jerr);
+    if (!*out) {
+        format_err(err, errsize, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+        return -EBADMSG;
+    }
+    return 0;
+}
+
+const char *format_json_text(json_t *v, char *buf, size_t size)
+{
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return buf;
+    }
+    return NULL;
+}
+
+/* The "no value" markers: empty, hyphen, em dash U+2014, en dash U+2013. */
+static int is_missing_marker(const char *s, size_t n)
+{
+    static const char *const markers[] = {"", "-", "\xE2\x80\x94", "\xE2\x80\x93"};
+
+    for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
+        if (strlen(markers[i]) == n && memcmp(markers[i], s, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Copies s[0..n) without thousands separators into buf when it is a plain
+ * decimal number: [sign] digits[,ddd...] [.digits] [e[sign]digits]. */
+static int number_normalise(const char *s, size_t n, char *buf, size_t size)
+{
+    size_t i = 0, o = 0;
+    int digits = 0;
+
+    if (n >= size)
+        return -EINVAL;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        buf[o++] = s[i++];
+    for (; i < n && (isdigit((unsigned char)s[i]) || s[i] == ','); i++) {
+        if (s[i] == ',') {
+            /* a separator sits between digits: "1,234", not ",1" or "1," */
+            if (!digits || i + 1 >= n || !isdigit((unsigned char)s[i + 1]))
+                return -EINVAL;
+            continue;
+        }
+        buf[o++] = s[i];
+        digits++;
+    }
+    if (i < n && s[i] == '.') {
+        buf[o++] = s[i++];
+        for (; i < n && isdigit((unsigned char)s[i]); i++, digits++)
+            buf[o++] = s[i];
+    }
+    if (!digits)
+        return -EINVAL;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        buf[o++] = s[i++];
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            buf[o++] = s[i++];
+        if (i >= n || !isdigit((unsigned char)s[i]))
+            return -EINVAL;
+        for (; i < n && isdigit((unsigned char)s[i]); i++)
+            buf[o++] = s[i];
+    }
+    buf[o] = '\0';
+    return i == n ? 0 : -EINVAL;
+}
+
+int format_number_parse(const char *text, double *out)
+{
+    char buf[80];
+    size_t n;
+    double v;
+
+    while (isspace((unsigned char)*text))
+        text++;
+    n = strlen(text);
+    while (n > 0 && isspace((unsigned char)text[n - 1]))
+        n--;
+    if (is_missing_marker(text, n))
+        return 1;
+    if (number_normalise(text, n, buf, sizeof(buf)) < 0)
+        return -EINVAL;
+    errno = 0;
+    v = strtod(buf, NULL);
+    if (!isfinite(v))
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+/* Reads exactly n digits at s; returns the number or -1. */
+static int digits(const char *s, size_t n)
+{
+    int v = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* The variants period_parse() does not know: 2023-M01, 2023-S1, 202301. */
+static int period_variant(const char *s, size_t n, struct period *out)
+{
+    struct period p = {.year = digits(s, 4)};
+
+    if (n == 8 && s[4] == '-' && (s[5] == 'M' || s[5] == 'm')) {
+        p.freq = PERIOD_MONTH;
+        p.index = digits(s + 6, 2);
+    } else if (n == 7 && s[4] == '-' && (s[5] == 'S' || s[5] == 's')) {
+        p.freq = PERIOD_HALF;
+        p.index = digits(s + 6, 1);
+    } else if (n == 6) {
+        p.freq = PERIOD_MONTH;
+        p.index = digits(s + 4, 2);
+    } else {
+        return -EINVAL;
+    }
+    if (p.year < PERIOD_YEAR_MIN || p.index < 1 || p.index > (int)p.freq)
+        return -EINVAL;
+    *out = p;
+    return 0;
+}
+
+int format_period_parse(const char *text, struct period *out)
+{
+    size_t n;
+
+    while (isspace((unsigned char)*text))
+        text++;
+    n = strlen(text);
+    while (n > 0 && isspace((unsigned char)text[n - 1]))
+        n--;
+    if (n < 4)
+        return -EINVAL;
+    if (period_variant(text, n, out) == 0)
+        return 0;
+    return period_parse(out, text, n);
+}
+
+void format_problem(struct format_record *rec, struct format_scratch *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (rec->problem)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(s->problem, sizeof(s->problem), fmt, ap);
+    va_end(ap);
+    rec->problem = s->problem;
+}
+
+size_t format_utf8_cut(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+
+    if (n <= max)
+        return n;
+    n = max;
+    /* step back over continuation bytes to the start of the cut sequence */
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+void format_record_period(struct format_record *rec, struct format_scratch *s, const char *text)
+{
+    rec->period_raw = text ? text : "";
+    rec->period_ok = 0;
+    if (!text) {
+        format_problem(rec, s, "period: absent");
+        return;
+    }
+    if (format_period_parse(text, &rec->period) == 0) {
+        rec->period_ok = 1;
+        return;
+    }
+    format_problem(rec, s, "period: not understood: \"%.*s\"", (int)format_utf8_cut(text, 40),
+                   text);
+}
+
+void format_record_value_text(struct format_record *rec, struct format_scratch *s, const char *text)
+{
+    int rc = format_number_parse(text, &rec->value);
+
+    rec->missing = rc == 1;
+    rec->value_ok = rc == 0;
+    if (rc < 0) {
+        rec->value = 0;
+        format_problem(rec, s, "value: not a number: \"%.*s\"", (int)format_utf8_cut(text, 40),
+                       text);
+    }
+}
+
+void format_record_value_json(struct format_record *rec, struct format_scratch *s, json_t *v)
+{
+    rec->missing = 0;
+    rec->value_ok = 0;
+    rec->value = 0;
+    if (!v) {
+        format_problem(rec, s, "value: absent");
+    } else if (json_is_null(v)) {
+        rec->missing = 1;
+    } else if (json_is_number(v)) {
+        rec->value = json_number_value(v);
+        rec->value_ok = isfinite(rec->value) ? 1 : 0;
+    } else if (json_is_string(v)) {
+        format_record_value_text(rec, s, json_string_value(v));
+    } else {
+        format_problem(rec, s, "value: expected a number, a string or null");
+    }
+}
+
+char *format_json_raw(json_t *v)
+{
+    char *raw = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+    if (raw)
+        raw[format_utf8_cut(raw, FORMAT_RAW_MAX)] = '\0';
+    return raw;
+}

@@ -1,0 +1,413 @@
+/*
+ * format_csv.c - the "csv" reader (libcsv): a header row names the columns,
+ * the mapping says which column holds the unit, indicator, period and value
+ * (long layout) or which column holds each indicator (wide layout).
+ *
+ * A UTF-8 BOM is skipped; CRLF and quoted fields (with delimiters, quotes and
+ * newlines inside) are handled by libcsv in strict mode, so a stray quote
+ * makes the whole payload unreadable rather than silently shifting columns.
+ * The payload is fed to libcsv one line at a time so that a record's position
+ * is the line it starts on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "collectors/format_priv.h"
+
+enum { COL_UNIT, COL_INDICATOR, COL_PERIOD, COL_VALUE, COL_COUNT };
+
+static const char *const col_names[COL_COUNT] = {"unit", "indicator", "period", "value"};
+
+struct csv_reader {
+    int wide;                           /* 1: "layout": "wide" */
+    unsigned char delim;                /* field delimiter, default ',' */
+    struct format_field col[COL_COUNT]; /* indicator, value unused when wide */
+    json_t *fields;                     /* wide: indicator name -> column name (borrowed) */
+};
+
+/* One read in progress. */
+struct csv_state {
+    const struct csv_reader *r;
+    format_record_cb cb;
+    void *ctx;
+    char **row; /* the current row's fields, NUL-terminated */
+    size_t nrow, cap;
+    char **header; /* the header row, once read */
+    size_t nheader;
+    long col[COL_COUNT]; /* column index of each mapped field, -1 for a constant */
+    long *wide_col;      /* wide: column index of each entry of r->fields */
+    long line;           /* line being fed to libcsv (1-based) */
+    long row_line;       /* line the current row started on, 0 before it starts */
+    int rc;              /* first error or the callback's stop value */
+    char *err;
+    size_t errsize;
+};
+
+static const char *const long_keys[] = {"layout", "delimiter", "unit", "indicator",
+                                        "period", "value",     NULL};
+static const char *const wide_keys[] = {"layout", "delimiter", "unit", "period", "fields", NULL};
+
+static int parse_wide_fields(struct csv_reader *r, json_t *fields, char *err, size_t errsize)
+{
+    const char *name;
+    json_t *v;
+    char where[128];
+    struct format_field f;
+
+    if (!json_is_object(fields) || json_object_size(fields) == 0) {
+        format_err(err, errsize, "mapping.fields: expected a non-empty object");
+        return -EINVAL;
+    }
+    json_object_foreach(fields, name, v)
+    {
+        snprintf(where, sizeof(where), "mapping.fields.%.100s", name);
+        if (format_field_parse(v, where, FORMAT_FIELD_COLUMN, 0, &f, err, errsize) < 0)
+            return -EINVAL;
+    }
+    r->fields = fields;
+    return 0;
+}
+
+static int parse_mapping(struct csv_reader *r, json_t *m, char *err, size_t errsize)
+{
+    json_t *layout = json_object_get(m, "layout");
+    json_t *delim = json_object_get(m, "delimiter");
+    char where[32];
+    int rc;
+
+    if (layout && (!json_is_string(layout) || (strcmp(json_string_value(layout), "long") != 0 &&
+                                               strcmp(json_string_value(layout), "wide") != 0))) {
+        format_err(err, errsize, "mapping.layout: expected \"long\" or \"wide\"");
+        return -EINVAL;
+    }
+    r->wide = layout && strcmp(json_string_value(layout), "wide") == 0;
+    if ((rc = format_check_keys(m, "mapping", r->wide ? wide_keys : long_keys, err, errsize)) < 0)
+        return rc;
+    r->delim = ',';
+    if (delim) {
+        const char *d = json_is_string(delim) ? json_string_value(delim) : "";
+        if (strlen(d) != 1 || d[0] == '"' || d[0] == '\r' || d[0] == '\n') {
+            format_err(err, errsize, "mapping.delimiter: expected one character");
+            return -EINVAL;
+        }
+        r->delim = (unsigned char)d[0];
+    }
+    for (int c = 0; c < COL_COUNT; c++) {
+        if (r->wide && (c == COL_INDICATOR || c == COL_VALUE))
+            continue;
+        snprintf(where, sizeof(where), "mapping.%s", col_names[c]);
+        if ((rc = format_field_parse(json_object_get(m, col_names[c]), where, FORMAT_FIELD_COLUMN,
+                                     c != COL_VALUE, &r->col[c], err, errsize)) < 0)
+            return rc;
+    }
+    return r->wide ? parse_wide_fields(r, json_object_get(m, "fields"), err, errsize) : 0;
+}
+
+static int csv_init_reader(struct format *fmt, json_t *mapping, char *err, size_t errsize)
+{
+    struct csv_reader *r;
+    int rc;
+
+    if (!mapping) {
+        format_err(err, errsize, "mapping: required for format \"csv\"");
+        return -EINVAL;
+    }
+    r = calloc(1, sizeof(*r));
+    if (!r) {
+        format_err(err, errsize, "out of memory");
+        return -ENOMEM;
+    }
+    if ((rc = parse_mapping(r, mapping, err, errsize)) < 0) {
+        free(r);
+        return rc;
+    }
+    fmt->priv = r;
+    return 0;
+}
+
+static void csv_fini_reader(void *priv)
+{
+    free(priv);
+}
+
+static void free_row(char **row, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(row[i]);
+}
+
+/* libcsv's field callback: keeps a copy of the field in the current row. */
+static void on_field(void *field, size_t len, void *data)
+{
+    struct csv_state *st = data;
+    char *copy;
+
+    if (st->rc != 0)
+        return;
+    if (st->nrow == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 16;
+        char **row = realloc(st->row, cap * sizeof(*row));
+        if (!row) {
+            st->rc = -ENOMEM;
+            return;
+        }
+        st->row = row;
+        st->cap = cap;
+    }
+    copy = malloc(len + 1);
+    if (!copy) {
+        st->rc = -ENOMEM;
+        return;
+    }
+    if (len)
+        memcpy(copy, field, len);
+    copy[len] = '\0';
+    st->row[st->nrow++] = copy;
+}
+
+static long find_column(const struct csv_state *st, const char *name)
+{
+    for (size_t i = 0; i < st->nheader; i++) {
+        if (strcmp(st->header[i], name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Resolves a mapped column name against the header, or fails the read. */
+static int resolve(struct csv_state *st, const struct format_field *f, long *out)
+{
+    *out = -1;
+    if (f->constant)
+        return 0;
+    if ((*out = find_column(st, f->path)) >= 0)
+        return 0;
+    format_err(st->err, st->errsize, "header: no column \"%s\"", f->path);
+    return -EBADMSG;
+}
+
+/* Takes the current row as the header and resolves every mapped column. */
+static int take_header(struct csv_state *st)
+{
+    const char *name;
+    json_t *v;
+    size_t i = 0;
+    int rc;
+
+    st->header = st->row;
+    st->nheader = st->nrow;
+    st->row = NULL;
+    st->nrow = st->cap = 0;
+    for (int c = 0; c < COL_COUNT; c++) {
+        if (st->r->wide && (c == COL_INDICATOR || c == COL_VALUE))
+            continue;
+        if ((rc = resolve(st, &st->r->col[c], &st->col[c])) < 0)
+            return rc;
+    }
+    if (!st->r->wide)
+        return 0;
+    st->wide_col = calloc(json_object_size(st->r->fields), sizeof(*st->wide_col));
+    if (!st->wide_col)
+        return -ENOMEM;
+    json_object_foreach(st->r->fields, name, v)
+    {
+        struct format_field f = {.path = json_string_value(v)};
+        if ((rc = resolve(st, &f, &st->wide_col[i++])) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Appends one field to the raw line, quoted when it needs to be. */
+static size_t raw_append(char *raw, size_t n, const char *field, unsigned char delim)
+{
+    int quote = strchr(field, delim) || strpbrk(field, "\"\r\n");
+
+    if (quote && n < FORMAT_RAW_MAX)
+        raw[n++] = '"';
+    for (const char *p = field; *p && n < FORMAT_RAW_MAX; p++) {
+        if (*p == '"' && n + 1 < FORMAT_RAW_MAX)
+            raw[n++] = '"';
+        raw[n++] = *p;
+    }
+    if (quote && n < FORMAT_RAW_MAX)
+        raw[n++] = '"';
+    return n;
+}
+
+/* Drops a UTF-8 sequence that the cap cut short at the end of raw[0..n). */
+static size_t drop_partial_utf8(const char *raw, size_t n)
+{
+    size_t k = n;
+    unsigned char lead;
+    size_t need;
+
+    while (k > 0 && ((unsigned char)raw[k - 1] & 0xC0) == 0x80)
+        k--;
+    if (k == 0 || (lead = (unsigned char)raw[k - 1]) < 0xC0)
+        return n;
+    need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    return n - (k - 1) < need ? k - 1 : n;
+}
+
+static void join_row(const struct csv_state *st, char *raw)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < st->nrow && n < FORMAT_RAW_MAX; i++) {
+        if (i > 0)
+            raw[n++] = (char)st->r->delim;
+        n = raw_append(raw, n, st->row[i], st->r->delim);
+    }
+    if (n >= FORMAT_RAW_MAX)
+        n = drop_partial_utf8(raw, n);
+    raw[n] = '\0';
+}
+
+/* The text of a mapped field in the current row, or NULL with a problem. */
+static const char *cell(const struct csv_state *st, const struct format_field *f, long col,
+                        struct format_record *rec, struct format_scratch *s)
+{
+    if (f->constant)
+        return f->constant;
+    if (col >= 0 && (size_t)col < st->nrow)
+        return st->row[col];
+    format_problem(rec, s, "no field for column \"%.80s\" (the row has %zu)", f->path, st->nrow);
+    return NULL;
+}
+
+static int blank_row(const struct csv_state *st)
+{
+    for (size_t i = 0; i < st->nrow; i++) {
+        if (st->row[i][0] != '\0')
+            return 0;
+    }
+    return 1;
+}
+
+static int emit_row(struct csv_state *st)
+{
+    const struct csv_reader *r = st->r;
+    struct format_scratch s;
+    struct format_record base = {.position = st->row_line};
+    char raw[FORMAT_RAW_MAX + 1];
+    const char *unit, *name, *text;
+    json_t *v;
+    size_t i = 0;
+    int rc = 0;
+
+    if (blank_row(st))
+        return 0; /* spreadsheets export empty rows as ",,," */
+    join_row(st, raw);
+    base.raw = raw;
+    unit = cell(st, &r->col[COL_UNIT], st->col[COL_UNIT], &base, &s);
+    base.unit = unit ? unit : "";
+    format_record_period(&base, &s, cell(st, &r->col[COL_PERIOD], st->col[COL_PERIOD], &base, &s));
+    if (!r->wide) {
+        text = cell(st, &r->col[COL_INDICATOR], st->col[COL_INDICATOR], &base, &s);
+        base.indicator = text ? text : "";
+        text = cell(st, &r->col[COL_VALUE], st->col[COL_VALUE], &base, &s);
+        if (text)
+            format_record_value_text(&base, &s, text);
+        return st->cb(&base, st->ctx);
+    }
+    json_object_foreach(r->fields, name, v)
+    {
+        struct format_record rec = base;
+        struct format_field f = {.path = json_string_value(v)};
+
+        rec.indicator = name;
+        text = cell(st, &f, st->wide_col[i++], &rec, &s);
+        if (text)
+            format_record_value_text(&rec, &s, text);
+        if ((rc = st->cb(&rec, st->ctx)) != 0)
+            break;
+    }
+    return rc;
+}
+
+/* libcsv's end-of-row callback. */
+static void on_row(int c, void *data)
+{
+    struct csv_state *st = data;
+
+    (void)c;
+    if (st->rc == 0)
+        st->rc = st->header ? emit_row(st) : take_header(st);
+    free_row(st->row, st->nrow);
+    st->nrow = 0;
+    st->row_line = 0;
+}
+
+static int is_blank_line(const char *s, size_t n)
+{
+    return (n == 1 && s[0] == '\n') || (n == 2 && s[0] == '\r' && s[1] == '\n');
+}
+
+/* Feeds the payload line by line so that st->row_line is the line a row starts on. */
+static int feed(struct csv_state *st, struct csv_parser *p, const char *buf, size_t len)
+{
+    size_t off = 0;
+
+    while (off < len && st->rc == 0) {
+        const char *nl = memchr(buf + off, '\n', len - off);
+        size_t n = nl ? (size_t)(nl - (buf + off)) + 1 : len - off;
+
+        st->line++;
+        if (st->row_line == 0 && !is_blank_line(buf + off, n))
+            st->row_line = st->line;
+        if (csv_parse(p, buf + off, n, on_field, on_row, st) != n) {
+            format_err(st->err, st->errsize, "line %ld: %s", st->line, csv_strerror(csv_error(p)));
+            return -EBADMSG;
+        }
+        off += n;
+    }
+    if (st->rc == 0 && csv_fini(p, on_field, on_row, st) != 0) {
+        format_err(st->err, st->errsize, "line %ld: %s", st->line, csv_strerror(csv_error(p)));
+        return -EBADMSG;
+    }
+    return st->rc;
+}
+
+static int csv_read(struct format *fmt, const char *buf, size_t len, format_record_cb cb, void *ctx,
+                    char *err, size_t errsize)
+{
+    struct csv_state st = {.r = fmt->priv, .cb = cb, .ctx = ctx, .err = err, .errsize = errsize};
+    struct csv_parser p;
+    int rc;
+
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        buf += 3;
+        len -= 3;
+    }
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        format_err(err, errsize, "out of memory");
+        return -ENOMEM;
+    }
+    csv_set_delim(&p, st.r->delim);
+    rc = feed(&st, &p, buf, len);
+    if (rc == 0 && !st.header) {
+        format_err(err, errsize, "header: no header row");
+        rc = -EBADMSG;
+    }
+    if (rc == -ENOMEM)
+        format_err(err, errsize, "out of memory");
+    csv_free(&p);
+    free_row(st.row, st.nrow);
+    free(st.row);
+    free_row(st.header, st.nheader);
+    free(st.header);
+    free(st.wide_col);
+    return rc;
+}
+
+const struct format_ops format_csv_ops = {
+    .name = "csv",
+    .init = csv_init_reader,
+    .fini = csv_fini_reader,
+    .read = csv_read,
+};

@@ -1,0 +1,178 @@
+/*
+ * format_nbs.c - the "nbs" reader: query results of the National Bureau of
+ * Statistics (data.stats.gov.cn "easyquery").
+ *
+ * Each returndata.datanodes[] element carries its coordinates in "wds"
+ * (wdcode "zb" = indicator, "sj" = period, "reg" = region) and its value in
+ * data: {"data": 123.4, "hasdata": true, "strdata": "123.4"}. hasdata:false
+ * means "not published" (data is then 0, which must not be taken as a value).
+ * Periods: 202301 (month), 2023A..2023D (quarters 1..4), 2023 (year).
+ * Monthly releases cover January and February together, so a February value
+ * without a January one is normal; the reader reports what is there.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/format_priv.h"
+
+struct nbs_reader {
+    const char *unit; /* mapping.unit's constant, used when a node has no "reg" */
+};
+
+static const char *const mapping_keys[] = {"unit", NULL};
+
+static int nbs_init(struct format *fmt, json_t *mapping, char *err, size_t errsize)
+{
+    struct nbs_reader *r;
+    struct format_field unit = {0};
+    int rc;
+
+    if (mapping) {
+        if ((rc = format_check_keys(mapping, "mapping", mapping_keys, err, errsize)) < 0)
+            return rc;
+        json_t *u = json_object_get(mapping, "unit");
+        if (u &&
+            (!json_is_object(u) || (rc = format_field_parse(u, "mapping.unit", FORMAT_FIELD_POINTER,
+                                                            1, &unit, err, errsize)) < 0)) {
+            format_err(err, errsize, "mapping.unit: expected {\"const\": \"unit code\"}");
+            return -EINVAL;
+        }
+    }
+    r = calloc(1, sizeof(*r));
+    if (!r) {
+        format_err(err, errsize, "out of memory");
+        return -ENOMEM;
+    }
+    r->unit = unit.constant;
+    fmt->priv = r;
+    return 0;
+}
+
+static void nbs_fini(void *priv)
+{
+    free(priv);
+}
+
+/* The valuecode of the wds entry with wdcode code, or NULL. */
+static const char *wd_value(json_t *wds, const char *code)
+{
+    size_t i;
+    json_t *wd;
+
+    json_array_foreach(wds, i, wd)
+    {
+        json_t *c = json_object_get(wd, "wdcode");
+        json_t *v = json_object_get(wd, "valuecode");
+        if (json_is_string(c) && strcmp(json_string_value(c), code) == 0 && json_is_string(v))
+            return json_string_value(v);
+    }
+    return NULL;
+}
+
+/* NBS quarters: 2023A..2023D are 2023-Q1..Q4; other forms as format_period_parse(). */
+static void nbs_period(struct format_record *rec, struct format_scratch *s, const char *sj)
+{
+    size_t n = sj ? strlen(sj) : 0;
+
+    if (n == 5 && sj[4] >= 'A' && sj[4] <= 'D') {
+        char text[8];
+        memcpy(text, sj, 4);
+        memcpy(text + 4, "-Q", 2);
+        text[6] = (char)('1' + (sj[4] - 'A'));
+        text[7] = '\0';
+        if (format_period_parse(text, &rec->period) == 0) {
+            rec->period_raw = sj;
+            rec->period_ok = 1;
+            return;
+        }
+    }
+    if (!sj)
+        format_problem(rec, s, "wds: no \"sj\" (period)");
+    format_record_period(rec, s, sj);
+}
+
+/* The value: hasdata:false is missing; otherwise data.data, or strdata. */
+static void nbs_value(struct format_record *rec, struct format_scratch *s, json_t *data)
+{
+    json_t *has = json_object_get(data, "hasdata");
+    json_t *num = json_object_get(data, "data");
+    json_t *str = json_object_get(data, "strdata");
+
+    if (!json_is_object(data)) {
+        format_problem(rec, s, "data: expected an object");
+    } else if (json_is_false(has)) {
+        rec->missing = 1;
+    } else if (json_is_number(num)) {
+        format_record_value_json(rec, s, num);
+    } else if (json_is_string(str)) {
+        format_record_value_text(rec, s, json_string_value(str));
+    } else {
+        format_problem(rec, s, "data: no data.data number");
+    }
+}
+
+static int emit_node(const struct nbs_reader *r, json_t *node, long pos, format_record_cb cb,
+                     void *ctx)
+{
+    struct format_scratch s;
+    struct format_record rec = {.position = pos, .unit = "", .indicator = "", .period_raw = ""};
+    json_t *wds = json_object_get(node, "wds");
+    const char *zb = wd_value(wds, "zb");
+    const char *reg = wd_value(wds, "reg");
+    char *raw = format_json_raw(node);
+    int rc;
+
+    if (!json_is_array(wds))
+        format_problem(&rec, &s, "wds: expected an array");
+    else if (!zb)
+        format_problem(&rec, &s, "wds: no \"zb\" (indicator)");
+    rec.indicator = zb ? zb : "";
+    rec.unit = reg ? reg : r->unit ? r->unit : "";
+    if (!reg && !r->unit)
+        format_problem(&rec, &s, "wds: no \"reg\" and no mapping.unit");
+    nbs_period(&rec, &s, wd_value(wds, "sj"));
+    nbs_value(&rec, &s, json_object_get(node, "data"));
+    rec.raw = raw;
+    rc = cb(&rec, ctx);
+    free(raw);
+    return rc;
+}
+
+static int nbs_read(struct format *fmt, const char *buf, size_t len, format_record_cb cb, void *ctx,
+                    char *err, size_t errsize)
+{
+    json_t *root = NULL, *code, *nodes;
+    size_t i;
+    int rc = format_json_load(buf, len, &root, err, errsize);
+
+    if (rc < 0)
+        return rc;
+    code = json_object_get(root, "returncode");
+    nodes = format_pointer_get(root, "/returndata/datanodes");
+    if (!json_is_integer(code) || json_integer_value(code) != 200) {
+        json_t *msg = json_object_get(root, "returndata");
+        if (json_is_integer(code))
+            format_err(err, errsize, "returncode %" JSON_INTEGER_FORMAT "%s%.200s",
+                       json_integer_value(code), json_is_string(msg) ? ": " : "",
+                       json_is_string(msg) ? json_string_value(msg) : "");
+        else
+            format_err(err, errsize, "/returncode: %s", code ? "expected an integer" : "not found");
+        rc = -EBADMSG;
+    } else if (!json_is_array(nodes)) {
+        format_err(err, errsize, "/returndata/datanodes: %s",
+                   nodes ? "expected an array" : "not found");
+        rc = -EBADMSG;
+    }
+    for (i = 0; rc == 0 && i < json_array_size(nodes); i++)
+        rc = emit_node(fmt->priv, json_array_get(nodes, i), (long)i + 1, cb, ctx);
+    json_decref(root);
+    return rc;
+}
+
+const struct format_ops format_nbs_ops = {
+    .name = "nbs",
+    .init = nbs_init,
+    .fini = nbs_fini,
+    .read = nbs_read,
+};

@@ -1,0 +1,134 @@
+/*
+ * format_priv.h - what the payload readers (format_*.c) share: the reader
+ * vtable, the reader object, and helpers for mapping keys, JSON Pointers,
+ * numbers, periods and records. Private to collectors/format*.c.
+ */
+#ifndef PARKSTAT_FORMAT_PRIV_H
+#define PARKSTAT_FORMAT_PRIV_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "collectors/format.h"
+
+/* Cap on a record's raw text (bytes, before the NUL). */
+#define FORMAT_RAW_MAX 1024
+
+/* One reader: how to configure it, read with it and free its state. */
+struct format_ops {
+    const char *name;
+    /* Builds fmt->priv from mapping (the source's "mapping", may be NULL).
+     * Returns 0 or -EINVAL/-ENOMEM with a message in err. */
+    int (*init)(struct format *fmt, json_t *mapping, char *err, size_t errsize);
+    /* Frees fmt->priv (may be NULL). */
+    void (*fini)(void *priv);
+    /* Reads a non-empty payload; same contract as format_read(). */
+    int (*read)(struct format *fmt, const char *buf, size_t len, format_record_cb cb, void *ctx,
+                char *err, size_t errsize);
+};
+
+struct format {
+    const struct format_ops *ops;
+    json_t *source; /* the source object; mapping strings are borrowed from it */
+    void *priv;     /* the reader's own state */
+};
+
+extern const struct format_ops format_json_ops;
+extern const struct format_ops format_csv_ops;
+extern const struct format_ops format_sdmx_ops;
+extern const struct format_ops format_nbs_ops;
+
+/* A mapped field: where its text comes from, or a constant. */
+struct format_field {
+    const char *path;     /* JSON Pointer or CSV column name; NULL when constant */
+    const char *constant; /* fixed text, else NULL */
+};
+
+enum format_field_kind {
+    FORMAT_FIELD_POINTER, /* "" or "/a/b" */
+    FORMAT_FIELD_COLUMN,  /* any non-empty column name */
+};
+
+/* Per-record scratch space: numbers printed as text and problem messages. */
+struct format_scratch {
+    char unit[32];
+    char indicator[32];
+    char period[32];
+    char problem[256];
+};
+
+/* snprintf into err (NULL or errsize 0: nothing). */
+void format_err(char *err, size_t errsize, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Checks that obj (an object at json path where) has only keys from allowed
+ * (a NULL-terminated list). Returns 0 or -EINVAL naming the unknown key.
+ */
+int format_check_keys(json_t *obj, const char *where, const char *const *allowed, char *err,
+                      size_t errsize);
+
+/*
+ * Parses a mapping field: a string (a JSON Pointer or a column name, by kind)
+ * or, when allow_const, {"const": "text"}. where names the key for messages
+ * ("mapping.unit"). Strings are borrowed from v. Returns 0 or -EINVAL.
+ */
+int format_field_parse(json_t *v, const char *where, enum format_field_kind kind, int allow_const,
+                       struct format_field *out, char *err, size_t errsize);
+
+/*
+ * Resolves an RFC 6901 JSON Pointer ("" is the whole document; "~0" is "~",
+ * "~1" is "/") in root. Returns the borrowed value or NULL when absent.
+ * Hand-written because jansson has no pointer support.
+ */
+json_t *format_pointer_get(json_t *root, const char *pointer);
+
+/*
+ * Parses a whole payload as JSON (an object or array). Returns 0 and a new
+ * reference in *out, or -EBADMSG with "empty payload" or "line L column C:
+ * jansson's text" in err.
+ */
+int format_json_load(const char *buf, size_t len, json_t **out, char *err, size_t errsize);
+
+/*
+ * The text of a JSON scalar used as a code: a string's value or an
+ * integer printed into buf (size >= 24). NULL for any other type.
+ */
+const char *format_json_text(json_t *v, char *buf, size_t size);
+
+/*
+ * Parses a number as statistics offices write it: surrounding blanks,
+ * thousands separators ("1,234.5"). Returns 0 and *out, 1 for a "no value"
+ * marker ("", "-", "—", "–"), or -EINVAL for anything else.
+ */
+int format_number_parse(const char *text, double *out);
+
+/*
+ * Parses a period: canonical SDMX text ("2023", "2023-H1", "2023-Q3",
+ * "2023-07") and the variants "2023-M01", "2023-S1" and "202301", with
+ * surrounding blanks. Returns 0 or -EINVAL.
+ */
+int format_period_parse(const char *text, struct period *out);
+
+/* Sets rec->problem to a message in s->problem unless a problem is already set. */
+void format_problem(struct format_record *rec, struct format_scratch *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Sets period_raw, period_ok and period from text (NULL: a problem "period: absent"). */
+void format_record_period(struct format_record *rec, struct format_scratch *s, const char *text);
+
+/* Sets missing / value_ok / value from text (via format_number_parse), or a problem. */
+void format_record_value_text(struct format_record *rec, struct format_scratch *s,
+                              const char *text);
+
+/* Same from a JSON value: number, string number, null (missing). v NULL: a problem. */
+void format_record_value_json(struct format_record *rec, struct format_scratch *s, json_t *v);
+
+/* The length of at most max bytes of s that does not split a UTF-8 sequence. */
+size_t format_utf8_cut(const char *s, size_t max);
+
+/* A compact JSON dump of v capped at FORMAT_RAW_MAX bytes; free() it. NULL on ENOMEM. */
+char *format_json_raw(json_t *v);
+
+#endif
