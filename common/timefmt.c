@@ -125,7 +125,7 @@ int time_format_iso(int64_t us, char *buf, size_t size)
     int64_t secs = us / 1000000, frac = us % 1000000;
     struct tm tm;
     time_t t;
-    char base[24];
+    char base[64];
     int n;
 
     if (frac < 0) {
@@ -135,7 +135,10 @@ int time_format_iso(int64_t us, char *buf, size_t size)
     t = (time_t)secs;
     if (!gmtime_r(&t, &tm))
         return -EINVAL;
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    /* Not strftime's %Y: glibc writes year 999 as "999", which is not ISO 8601
+     * and which time_parse_iso() rejects; the year is zero-padded to 4 digits. */
+    snprintf(base, sizeof(base), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (frac)
         n = snprintf(buf, size, "%s.%06lldZ", base, (long long)frac);
     else
