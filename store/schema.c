@@ -21,7 +21,8 @@
  *             history of a unit the config dropped stays readable.
  * indicator   what is measured; frequency "M"/"Q"/"H"/"Y", kind
  *             "flow"/"stock"/"rate", formula for derived indicators,
- *             numerator/denominator for rates (ratio of sums on roll-up).
+ *             numerator/denominator/scale for rates (roll-up is
+ *             sum(numerator) / sum(denominator) * scale).
  * run         one ingest of one source (and period): outcome and counts.
  * observation values with two time axes: period (what the value is about) and
  *             [valid_from, valid_to) in us (when it was the published value).
@@ -53,7 +54,8 @@ static const char migration_1[] =
     " decimals INTEGER NOT NULL DEFAULT 2,"
     " formula TEXT,"
     " numerator TEXT,"
-    " denominator TEXT);"
+    " denominator TEXT,"
+    " scale REAL);"
     "CREATE TABLE run("
     " id INTEGER PRIMARY KEY,"
     " source TEXT NOT NULL,"

@@ -43,13 +43,14 @@ static const char *const stmt_sql[STMT_COUNT_] = {
                            " WHERE id = ?1",
     [STMT_INDICATOR_PUT] =
         "INSERT INTO indicator(code, name, measure, frequency, kind, cumulative, direction,"
-        " decimals, formula, numerator, denominator)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " decimals, formula, numerator, denominator, scale)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         " ON CONFLICT(code) DO UPDATE SET name = excluded.name, measure = excluded.measure,"
         " frequency = excluded.frequency, kind = excluded.kind,"
         " cumulative = excluded.cumulative, direction = excluded.direction,"
         " decimals = excluded.decimals, formula = excluded.formula,"
-        " numerator = excluded.numerator, denominator = excluded.denominator",
+        " numerator = excluded.numerator, denominator = excluded.denominator,"
+        " scale = excluded.scale",
 };
 
 int store_fail(struct store *st, const char *what)
@@ -207,7 +208,8 @@ static int map_load(struct store *st, const char *sql, struct store_map *out)
     if (rc != SQLITE_DONE)
         goto fail;
     sqlite3_finalize(s);
-    qsort(m.v, m.n, sizeof(*m.v), entry_qsort_cmp);
+    if (m.n > 1)
+        qsort(m.v, m.n, sizeof(*m.v), entry_qsort_cmp);
     map_free(out);
     *out = m;
     return 0;
@@ -395,6 +397,8 @@ int store_indicator_put(struct store *st, const struct store_indicator_def *d)
     store_bind_text(s, 9, d->formula);
     store_bind_text(s, 10, d->numerator);
     store_bind_text(s, 11, d->denominator);
+    if (d->scale != 0)
+        sqlite3_bind_double(s, 12, d->scale);
     return store_step_done(st, s, "indicator");
 }
 

@@ -66,6 +66,7 @@ struct store_indicator_def {
     const char *formula;     /* may be NULL */
     const char *numerator;   /* may be NULL */
     const char *denominator; /* may be NULL */
+    double scale;            /* rates: ratio of sums times scale; 0 stores NULL */
 };
 
 /*

@@ -95,6 +95,7 @@ static int sync_indicators(struct store *st, const struct config *cfg)
             .formula = ind[i].formula,
             .numerator = ind[i].numerator,
             .denominator = ind[i].denominator,
+            .scale = ind[i].scale,
         };
         rc = store_indicator_put(st, &d);
     }

@@ -207,6 +207,8 @@ static void test_open_file_uses_wal_and_reopen_does_not_migrate(void **state)
 
     assert_int_equal(store_open(&c->st, c->path, STORE_READONLY, err, sizeof(err)), 0);
     assert_int_equal(store_unit_id(c->st, "p01", 3), p01);
+    assert_int_equal(store_upsert_indicator(c->st, "x", "X", "M", "flow"), -EIO);
+    assert_non_null(strstr(store_errmsg(c->st), "readonly"));
 }
 
 static void test_open_newer_schema_is_refused(void **state)
@@ -372,6 +374,13 @@ static void test_ingest_changed_value_creates_vintage(void **state)
     assert_true(h.v[1].value == 2.75);
     assert_int_equal(h.v[1].valid_from, h.v[0].valid_to);
     assert_int_equal(h.v[1].valid_to, 0);
+
+    /* The default query sees only current values: the revised one. */
+    struct rows cur = query(c->st, (struct store_obs_query){0});
+    assert_int_equal(cur.n, 3);
+    assert_string_equal(cur.v[1].period, "2023-02");
+    assert_true(cur.v[1].value == 2.75);
+    assert_int_equal(cur.v[1].valid_from, 2000);
 }
 
 static void test_as_of_sees_the_value_known_then(void **state)
@@ -610,9 +619,26 @@ static const struct config_unit fake_units[] = {
     {"city", "City", NULL, -1, 0, NULL, 0},
 };
 static const struct config_indicator fake_indicators[] = {
-    {"revenue", "营业收入", "亿元", PERIOD_MONTH, CONFIG_FLOW, 1, 1, 2, NULL, NULL, NULL},
-    {"rd_int", "研发投入强度", "%", PERIOD_QUARTER, CONFIG_RATE, 0, -1, 1, "rd / revenue * 100",
-     "rd", "revenue"},
+    {.code = "revenue",
+     .name = "营业收入",
+     .measure = "亿元",
+     .freq = PERIOD_MONTH,
+     .kind = CONFIG_FLOW,
+     .cumulative = 1,
+     .direction = 1,
+     .decimals = 2,
+     .scale = 1},
+    {.code = "rd_int",
+     .name = "研发投入强度",
+     .measure = "%",
+     .freq = PERIOD_QUARTER,
+     .kind = CONFIG_RATE,
+     .direction = -1,
+     .decimals = 1,
+     .formula = "rd / revenue * 100",
+     .numerator = "rd",
+     .denominator = "revenue",
+     .scale = 100},
 };
 
 const struct config_unit *config_units(const struct config *cfg, size_t *n)
@@ -643,11 +669,12 @@ static void test_sync_config_upserts_units_and_indicators(void **state)
              " JOIN unit p ON p.id = u.parent_id WHERE u.code = 'p01'",
              text, sizeof(text));
     assert_string_equal(text, "江北新区高新园|city|{\"type\":\"national\",\"stage\":\"a\\\"b\"}");
-    sql_text(c->st,
-             "SELECT frequency || kind || cumulative || direction || decimals || formula"
-             " || numerator || denominator || measure FROM indicator WHERE code = 'rd_int'",
-             text, sizeof(text));
-    assert_string_equal(text, "Qrate0-11rd / revenue * 100rdrevenue%");
+    sql_text(
+        c->st,
+        "SELECT frequency || kind || cumulative || direction || decimals || formula"
+        " || numerator || denominator || measure || scale FROM indicator WHERE code = 'rd_int'",
+        text, sizeof(text));
+    assert_string_equal(text, "Qrate0-11rd / revenue * 100rdrevenue%100.0");
     assert_true(store_indicator_id(c->st, "rd_int", 6) > 0);
     /* A second sync changes nothing. */
     assert_int_equal(store_sync_config(c->st, NULL), 0);
