@@ -91,6 +91,16 @@ int outlier_fails(const double *x, size_t n, const struct outlier_opts *opts)
     return fabs(sk) >= opts->skew_thresh && kt >= opts->kurt_thresh;
 }
 
+/* Number of present values equal to neither a nor b. */
+static size_t distinct_beyond(const double *x, size_t n, double a, double b)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        c += !isnan(x[i]) && x[i] != a && x[i] != b;
+    }
+    return c;
+}
+
 /*
  * One winsorisation step on the side given by the sign of the skew: every value
  * equal to the extreme becomes the nearest value inwards. Returns the number of
@@ -109,8 +119,8 @@ static int winsorise_step(double *x, size_t n, int high)
             inner = x[i];
         }
     }
-    if (isnan(inner)) {
-        return 0;
+    if (isnan(inner) || distinct_beyond(x, n, ext, inner) == 0) {
+        return 0; /* two distinct values left: one more step would make x constant */
     }
     int moved = 0;
     for (size_t i = 0; i < n; i++) {

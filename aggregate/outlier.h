@@ -76,9 +76,11 @@ int outlier_fails(const double *x, size_t n, const struct outlier_opts *opts);
 /*
  * Treats x (n values, NAN missing) into out (n values; may equal x). Winsorising
  * replaces all values equal to the extreme on the skewed side (max when skew >= 0,
- * min otherwise) by the next value inwards, as COINr winsorise(). If the result
- * still fails once the limit is reached, out = log(x - min + 0.01 (max - min)) of
- * the ORIGINAL x (COINr log_CT; combine_treat = FALSE). res may be NULL.
+ * min otherwise) by the next value inwards, as COINr winsorise(). If x still fails
+ * once the limit is reached, or when only two distinct values are left (one more
+ * step would make x constant; COINr then gives up with NA), out becomes
+ * log(x - min + 0.01 (max - min)) of the ORIGINAL x (COINr log_CT, with
+ * combine_treat = FALSE). res may be NULL.
  * Returns 0, or -EINVAL for NULL arrays or opts.
  */
 int outlier_treat(const double *x, size_t n, const struct outlier_opts *opts, double *out,
