@@ -1,0 +1,59 @@
+/*
+ * main.c - the `parkstat` command-line tool: a thin dispatcher from the first
+ * argument to a command. Each command parses its own options (getopt_long)
+ * and returns the exit status: 0 success, 1 failure, 2 usage error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/import.h"
+#include "cli/observations.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the command's name */
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"import", import_command, "load long-format CSV files into a database"},
+    {"observations", observations_command,
+     "list stored observations: current, as of a time, or every vintage"},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+    fputs("usage: parkstat COMMAND [OPTIONS] [ARGS]\n"
+          "       parkstat --help | --version\n"
+          "Commands:\n",
+          out);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+    fputs("`parkstat COMMAND --help` describes a command's options.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    const char *name = argc > 1 ? argv[1] : NULL;
+
+    if (!name) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("parkstat %s\n", PARKSTAT_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "parkstat: unknown command \"%s\"\n", name);
+    usage(stderr);
+    return 2;
+}

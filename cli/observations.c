@@ -1,0 +1,280 @@
+/*
+ * observations.c - `parkstat observations`: a local query through
+ * store_observations(), printed as a table (two passes over the query: one to
+ * measure the columns, one to print, so no row is copied), CSV (RFC 4180
+ * quoting) or JSON (built with jansson).
+ *
+ * Values are printed with 15 significant digits, the most a double holds for
+ * any decimal, so "3266.61" prints as 3266.61 and not 3266.6100000000001.
+ */
+#include "cli/observations.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate/period.h"
+#include "common/timefmt.h"
+#include "store/store.h"
+
+enum format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
+
+enum { COL_UNIT, COL_INDICATOR, COL_PERIOD, COL_VALUE, COL_FROM, COL_TO, N_COLS };
+
+static const char *const col_names[N_COLS] = {"unit",  "indicator",  "period",
+                                              "value", "valid_from", "valid_to"};
+
+/* The printed text of one row's columns. */
+struct row_text {
+    const char *col[N_COLS];
+    char value[40];
+    char from[40];
+    char to[40];
+};
+
+struct printer {
+    enum format format;
+    int measuring; /* table: the first pass, which only measures */
+    size_t width[N_COLS];
+    json_t *array; /* json: the rows so far */
+    long n_rows;
+};
+
+static void row_texts(const struct store_obs_row *row, struct row_text *t)
+{
+    snprintf(t->value, sizeof(t->value), "%.15g", row->value);
+    time_format_iso(row->valid_from, t->from, sizeof(t->from));
+    if (row->valid_to)
+        time_format_iso(row->valid_to, t->to, sizeof(t->to));
+    else
+        t->to[0] = '\0';
+    t->col[COL_UNIT] = row->unit;
+    t->col[COL_INDICATOR] = row->indicator;
+    t->col[COL_PERIOD] = row->period;
+    t->col[COL_VALUE] = t->value;
+    t->col[COL_FROM] = t->from;
+    t->col[COL_TO] = t->to;
+}
+
+/* Writes one CSV field, quoted when it holds a comma, quote or line break. */
+static void csv_field(const char *s, int last)
+{
+    if (strpbrk(s, ",\"\r\n")) {
+        putchar('"');
+        for (; *s; s++) {
+            if (*s == '"')
+                putchar('"');
+            putchar(*s);
+        }
+        putchar('"');
+    } else {
+        fputs(s, stdout);
+    }
+    putchar(last ? '\n' : ',');
+}
+
+static void table_line(const struct printer *p, const char *const col[N_COLS])
+{
+    for (int i = 0; i < N_COLS; i++) {
+        int w = (int)p->width[i];
+        const char *sep = i + 1 < N_COLS ? "  " : "\n";
+        if (i == COL_VALUE)
+            printf("%*s%s", w, col[i], sep);
+        else if (i + 1 < N_COLS)
+            printf("%-*s%s", w, col[i], sep);
+        else
+            printf("%s%s", col[i], sep); /* no trailing blanks */
+    }
+}
+
+static int json_row(struct printer *p, const struct row_text *t, const struct store_obs_row *r)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:s, s:o}", "unit", r->unit, "indicator",
+                          r->indicator, "period", r->period, "value", r->value, "valid_from",
+                          t->from, "valid_to", r->valid_to ? json_string(t->to) : json_null());
+
+    if (!o || json_array_append_new(p->array, o) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+static int on_row(const struct store_obs_row *row, void *ctx)
+{
+    struct printer *p = ctx;
+    struct row_text t;
+
+    row_texts(row, &t);
+    if (!row->valid_to && p->format == FORMAT_TABLE)
+        t.col[COL_TO] = "-";
+    p->n_rows++;
+    switch (p->format) {
+    case FORMAT_TABLE:
+        if (!p->measuring) {
+            table_line(p, t.col);
+            break;
+        }
+        for (int i = 0; i < N_COLS; i++) {
+            size_t n = strlen(t.col[i]);
+            p->width[i] = n > p->width[i] ? n : p->width[i];
+        }
+        break;
+    case FORMAT_CSV:
+        for (int i = 0; i < N_COLS; i++)
+            csv_field(t.col[i], i + 1 == N_COLS);
+        break;
+    case FORMAT_JSON:
+        return json_row(p, &t, row);
+    }
+    return 0;
+}
+
+/* Runs the query and prints its rows in p's format. */
+static int print_rows(struct store *st, const struct store_obs_query *q, struct printer *p)
+{
+    int rc;
+
+    for (int i = 0; i < N_COLS; i++)
+        p->width[i] = strlen(col_names[i]);
+    switch (p->format) {
+    case FORMAT_TABLE:
+        p->measuring = 1;
+        if ((rc = store_observations(st, q, on_row, p)) < 0)
+            return rc;
+        p->measuring = 0;
+        table_line(p, col_names);
+        return store_observations(st, q, on_row, p);
+    case FORMAT_CSV:
+        for (int i = 0; i < N_COLS; i++)
+            csv_field(col_names[i], i + 1 == N_COLS);
+        return store_observations(st, q, on_row, p);
+    case FORMAT_JSON:
+        if (!(p->array = json_array()))
+            return -ENOMEM;
+        rc = store_observations(st, q, on_row, p);
+        if (rc == 0 && json_dumpf(p->array, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0)
+            rc = -EIO;
+        if (rc == 0)
+            putchar('\n');
+        json_decref(p->array);
+        return rc;
+    }
+    return -EINVAL;
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: parkstat observations --db FILE [--unit U] [--indicator I]\n"
+          "           [--from PERIOD] [--to PERIOD] [--as-of TIME] [--history]\n"
+          "           [--format table|csv|json]\n"
+          "Lists stored observations: current values, or those known at --as-of\n"
+          "(ISO 8601: 2024-03-01, 2024-03-01T08:30:00Z, ...+08:00), or every vintage\n"
+          "with --history. valid_to is empty (\"-\" in a table, null in JSON) while a\n"
+          "value is current.\n",
+          out);
+}
+
+static int bad_option(const char *opt, const char *arg, const char *what)
+{
+    fprintf(stderr, "parkstat observations: %s: \"%s\" is not %s\n", opt, arg, what);
+    return 2;
+}
+
+/* Parses the options into q and p; returns 0, or the exit status to leave with
+ * (-1 for --help). */
+static int parse_options(int argc, char **argv, const char **db, struct store_obs_query *q,
+                         struct printer *p)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"unit", required_argument, NULL, 'u'},
+                                         {"indicator", required_argument, NULL, 'i'},
+                                         {"from", required_argument, NULL, 'f'},
+                                         {"to", required_argument, NULL, 't'},
+                                         {"as-of", required_argument, NULL, 'a'},
+                                         {"history", no_argument, NULL, 'H'},
+                                         {"format", required_argument, NULL, 'F'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct period per;
+    int c;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:u:i:f:t:a:HF:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            *db = optarg;
+            break;
+        case 'u':
+            q->unit = optarg;
+            break;
+        case 'i':
+            q->indicator = optarg;
+            break;
+        case 'f':
+        case 't':
+            if (period_parse_str(&per, optarg) < 0)
+                return bad_option(c == 'f' ? "--from" : "--to", optarg, "a period");
+            *(c == 'f' ? &q->from : &q->to) = optarg;
+            break;
+        case 'a':
+            if (time_parse_iso(optarg, &q->as_of) < 0)
+                return bad_option("--as-of", optarg, "an ISO 8601 time");
+            break;
+        case 'H':
+            q->history = 1;
+            break;
+        case 'F':
+            if (strcmp(optarg, "table") == 0)
+                p->format = FORMAT_TABLE;
+            else if (strcmp(optarg, "csv") == 0)
+                p->format = FORMAT_CSV;
+            else if (strcmp(optarg, "json") == 0)
+                p->format = FORMAT_JSON;
+            else
+                return bad_option("--format", optarg, "table, csv or json");
+            break;
+        case 'h':
+            usage(stdout);
+            return -1;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!*db || optind < argc) {
+        fprintf(stderr, "parkstat observations: %s\n",
+                !*db ? "--db is required" : "unexpected argument");
+        usage(stderr);
+        return 2;
+    }
+    return 0;
+}
+
+int observations_command(int argc, char **argv)
+{
+    struct store_obs_query q = {0};
+    struct printer p = {.format = FORMAT_TABLE};
+    struct store *st = NULL;
+    const char *db = NULL;
+    char errbuf[512] = "";
+    int rc, status;
+
+    if ((status = parse_options(argc, argv, &db, &q, &p)) != 0)
+        return status < 0 ? 0 : status;
+    status = 1;
+    if (store_open(&st, db, STORE_READONLY, errbuf, sizeof(errbuf)) < 0) {
+        fprintf(stderr, "parkstat observations: %s: %s\n", db, errbuf);
+        goto out;
+    }
+    if ((rc = print_rows(st, &q, &p)) < 0) {
+        fprintf(stderr, "parkstat observations: %s: %s\n", db,
+                rc == -EIO ? store_errmsg(st) : strerror(-rc));
+        goto out;
+    }
+    status = fflush(stdout) == 0 ? 0 : 1;
+out:
+    store_close(&st);
+    return status;
+}
