@@ -17,6 +17,15 @@
 
 #include <cmocka.h>
 
+/* cmocka's assert_float_equal compares floats; this compares doubles. */
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps))) {                                                           \
+            fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
+        }                                                                                          \
+    } while (0)
+
 #include "aggregate/composite.h"
 #include "aggregate/normalise.h"
 #include "aggregate/outlier.h"
@@ -325,9 +334,9 @@ static void check_top6(struct model *m, const double *score)
         }
         assert_true(u < m->nunits);
         assert_string_equal(m->data.cell[u + 1][cCode], published[r].code);
-        assert_float_equal(score[u * m->nn + (size_t)iIndex], published[r].index, 0.005);
-        assert_float_equal(score[u * m->nn + (size_t)iConn], published[r].conn, 0.005);
-        assert_float_equal(score[u * m->nn + (size_t)iSust], published[r].sust, 0.005);
+        assert_near(score[u * m->nn + (size_t)iIndex], published[r].index, 0.005);
+        assert_near(score[u * m->nn + (size_t)iConn], published[r].conn, 0.005);
+        assert_near(score[u * m->nn + (size_t)iSust], published[r].sust, 0.005);
     }
 }
 
@@ -396,7 +405,7 @@ static void test_asem_point_limit_logs_services_and_misses_published(void **stat
     while (strcmp(m->data.cell[che + 1][cCode], "CHE") != 0) {
         che++;
     }
-    assert_float_equal(score[(size_t)che * m->nn + (size_t)find_node(m, "Conn")], 63.34, 0.005);
+    assert_near(score[(size_t)che * m->nn + (size_t)find_node(m, "Conn")], 63.34, 0.005);
     free(score);
 }
 

@@ -9,6 +9,15 @@
 
 #include <cmocka.h>
 
+/* cmocka's assert_float_equal compares floats; this compares doubles. */
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps))) {                                                           \
+            fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
+        }                                                                                          \
+    } while (0)
+
 #include "aggregate/growth.h"
 
 static const struct {
@@ -31,7 +40,7 @@ static void test_growth_pct_table(void **state)
         if (isnan(pct_rows[i].want)) {
             assert_true(isnan(g));
         } else {
-            assert_float_equal(g, pct_rows[i].want, 1e-12);
+            assert_near(g, pct_rows[i].want, 1e-12);
         }
     }
 }
@@ -45,17 +54,17 @@ static void test_growth_yoy_on_quarters_and_pop(void **state)
     for (int t = 0; t < 4; t++) {
         assert_true(isnan(out[t]));
     }
-    assert_float_equal(out[4], 10, 1e-12);   /* 110/100 - 1 */
-    assert_float_equal(out[5], -100, 1e-12); /* 0/120 - 1 */
+    assert_near(out[4], 10, 1e-12);   /* 110/100 - 1 */
+    assert_near(out[5], -100, 1e-12); /* 0/120 - 1 */
     /* period-on-period: 120/100 - 1 = 20 %; 130/120 - 1 = 8.3333 %; 110 -> 0 = -100 %; */
     assert_int_equal(growth_lagged(x, 6, 1, out), 0);
-    assert_float_equal(out[1], 20, 1e-12);
-    assert_float_equal(out[2], 100.0 / 12.0, 1e-12);
-    assert_float_equal(out[5], -100, 1e-12);
+    assert_near(out[1], 20, 1e-12);
+    assert_near(out[2], 100.0 / 12.0, 1e-12);
+    assert_near(out[5], -100, 1e-12);
     /* in place: same result */
     assert_int_equal(growth_lagged(x, 6, 1, x), 0);
-    assert_float_equal(x[2], 100.0 / 12.0, 1e-12);
-    assert_float_equal(x[4], (110.0 / 150.0 - 1) * 100, 1e-12);
+    assert_near(x[2], 100.0 / 12.0, 1e-12);
+    assert_near(x[4], (110.0 / 150.0 - 1) * 100, 1e-12);
     assert_int_equal(growth_lagged(x, 6, -1, out), -EINVAL);
 }
 
@@ -65,21 +74,21 @@ static void test_growth_cumulative_yoy_zero_base_is_nan(void **state)
     /* cumulative Jan..Mar 2022 = 0, 40, 90; 2023 = 10, 50, 99 */
     double cum[15] = {0, 40, 90, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 50, 99}, out[15];
     assert_int_equal(growth_lagged(cum, 15, 12, out), 0);
-    assert_true(isnan(out[12]));            /* base 0: NAN, never inf */
-    assert_float_equal(out[13], 25, 1e-12); /* 50/40 - 1 */
-    assert_float_equal(out[14], 10, 1e-12); /* 99/90 - 1 */
+    assert_true(isnan(out[12]));     /* base 0: NAN, never inf */
+    assert_near(out[13], 25, 1e-12); /* 50/40 - 1 */
+    assert_near(out[14], 10, 1e-12); /* 99/90 - 1 */
 }
 
 static void test_growth_annualised(void **state)
 {
     (void)state;
     /* 100 -> 121 over 2 years: sqrt(1.21) - 1 = 10 % */
-    assert_float_equal(growth_annualised(100, 121, 2), 10, 1e-9);
+    assert_near(growth_annualised(100, 121, 2), 10, 1e-9);
     /* 100 -> 133.1 over 3 years: 1.331^(1/3) = 1.1 */
-    assert_float_equal(growth_annualised(100, 133.1, 3), 10, 1e-9);
+    assert_near(growth_annualised(100, 133.1, 3), 10, 1e-9);
     /* 200 -> 50 over 2 years: 0.25^(1/2) - 1 = -50 % */
-    assert_float_equal(growth_annualised(200, 50, 2), -50, 1e-9);
-    assert_float_equal(growth_annualised(200, 0, 2), -100, 1e-9);
+    assert_near(growth_annualised(200, 50, 2), -50, 1e-9);
+    assert_near(growth_annualised(200, 0, 2), -100, 1e-9);
     assert_true(isnan(growth_annualised(-100, 121, 2))); /* negative base */
     assert_true(isnan(growth_annualised(0, 121, 2)));    /* zero base */
     assert_true(isnan(growth_annualised(100, -1, 2)));

@@ -10,6 +10,15 @@
 
 #include <cmocka.h>
 
+/* cmocka's assert_float_equal compares floats; this compares doubles. */
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps))) {                                                           \
+            fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
+        }                                                                                          \
+    } while (0)
+
 #include "aggregate/normalise.h"
 
 static void expect(const double *got, const double *want, size_t n)
@@ -18,7 +27,7 @@ static void expect(const double *got, const double *want, size_t n)
         if (isnan(want[i])) {
             assert_true(isnan(got[i]));
         } else {
-            assert_float_equal(got[i], want[i], 1e-9);
+            assert_near(got[i], want[i], 1e-9);
         }
     }
 }
@@ -97,7 +106,7 @@ static void test_normalise_zscore_sample_sd(void **state)
     const double y[5] = {1, 2, 3, 4, 10};
     double o5[5];
     assert_int_equal(normalise_zscore(y, 5, 1, o5), 0);
-    assert_float_equal(o5[4], 6.0 / sqrt(12.5), 1e-12);
+    assert_near(o5[4], 6.0 / sqrt(12.5), 1e-12);
     const double flat[2] = {7, 7};
     assert_int_equal(normalise_zscore(flat, 2, 1, out), 1);
     expect(out, (const double[]){0, 0}, 2);
@@ -110,8 +119,8 @@ static void test_normalise_efficacy_coefficient(void **state)
     /* configured: 60 + 40 (5.81 - 6) / (12 - 6) = 60 - 1.266667 = 58.733333 */
     const double one[1] = {5.81};
     assert_int_equal(normalise_efficacy(one, 1, 1, 6, 12, out), 0);
-    assert_float_equal(out[0], 58.7333333333, 1e-9);
-    assert_float_equal(round(out[0] * 100) / 100, 58.73, 1e-12);
+    assert_near(out[0], 58.7333333333, 1e-9);
+    assert_near(round(out[0] * 100) / 100, 58.73, 1e-12);
     /* observed min/max: 6 -> 60, 9 -> 80, 12 -> 100 */
     const double x[3] = {6, 9, 12};
     assert_int_equal(normalise_efficacy(x, 3, 1, NAN, NAN, out), 0);
@@ -149,7 +158,7 @@ static void test_normalise_rank_average_ties(void **state)
     expect(out, (const double[]){100, 50, 50, 0, NAN}, 5);
     const double one[1] = {3};
     assert_int_equal(normalise_rank(one, 1, 1, out), 0);
-    assert_float_equal(out[0], 100, 0);
+    assert_near(out[0], 100, 0);
 }
 
 static void test_normalise_banded_points(void **state)

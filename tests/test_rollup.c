@@ -9,6 +9,15 @@
 
 #include <cmocka.h>
 
+/* cmocka's assert_float_equal compares floats; this compares doubles. */
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps))) {                                                           \
+            fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
+        }                                                                                          \
+    } while (0)
+
 #include "aggregate/rollup.h"
 
 /*
@@ -26,17 +35,17 @@ static void test_rollup_sum_multilevel_with_coverage(void **state)
     struct rollup_result r[8];
     assert_int_equal(rollup_sum(parent, 8, v, r), 0);
     /* park A = 10 + 20 = 30, 2 of 3 enterprises: coverage 0.6667, incomplete */
-    assert_float_equal(r[1].value, 30, 1e-12);
-    assert_float_equal(r[1].coverage, 2.0 / 3.0, 1e-12);
+    assert_near(r[1].value, 30, 1e-12);
+    assert_near(r[1].coverage, 2.0 / 3.0, 1e-12);
     assert_int_equal(r[1].flags, ROLLUP_INCOMPLETE);
     /* park B = 5 + 7 = 12, complete */
-    assert_float_equal(r[2].value, 12, 1e-12);
-    assert_float_equal(r[2].coverage, 1, 1e-12);
+    assert_near(r[2].value, 12, 1e-12);
+    assert_near(r[2].coverage, 1, 1e-12);
     assert_int_equal(r[2].flags, ROLLUP_OK);
     /* city = 30 + 12 = 42; both parks have values (coverage 2/2) but 4 of 5 leaves */
-    assert_float_equal(r[0].value, 42, 1e-12);
-    assert_float_equal(r[0].coverage, 1, 1e-12);
-    assert_float_equal(r[0].leaf_coverage, 0.8, 1e-12);
+    assert_near(r[0].value, 42, 1e-12);
+    assert_near(r[0].coverage, 1, 1e-12);
+    assert_near(r[0].leaf_coverage, 0.8, 1e-12);
     assert_int_equal(r[0].leaves_reported, 4);
     assert_int_equal(r[0].leaves_expected, 5);
     assert_int_equal(r[0].flags, ROLLUP_INCOMPLETE);
@@ -54,9 +63,9 @@ static void test_rollup_park_with_no_reports_is_missing_not_zero(void **state)
     assert_true(isnan(r[2].value));
     assert_int_equal(r[2].flags, ROLLUP_MISSING | ROLLUP_INCOMPLETE);
     /* city = 60 from park A only: 1 of 2 parks, 3 of 5 enterprises */
-    assert_float_equal(r[0].value, 60, 1e-12);
-    assert_float_equal(r[0].coverage, 0.5, 1e-12);
-    assert_float_equal(r[0].leaf_coverage, 0.6, 1e-12);
+    assert_near(r[0].value, 60, 1e-12);
+    assert_near(r[0].coverage, 0.5, 1e-12);
+    assert_near(r[0].leaf_coverage, 0.6, 1e-12);
 }
 
 static void test_rollup_ratio_of_sums_not_mean_of_ratios(void **state)
@@ -68,14 +77,14 @@ static void test_rollup_ratio_of_sums_not_mean_of_ratios(void **state)
     struct rollup_result r[8];
     assert_int_equal(rollup_ratio(parent, 8, num, den, 100.0, r), 0);
     /* enterprise 3: 1/10 x 100 = 10 */
-    assert_float_equal(r[3].value, 10, 1e-12);
+    assert_near(r[3].value, 10, 1e-12);
     /* park A: (1 + 4) / (10 + 20) x 100 = 16.6667 (mean of ratios would be 15) */
-    assert_float_equal(r[1].value, 500.0 / 30.0, 1e-12);
+    assert_near(r[1].value, 500.0 / 30.0, 1e-12);
     /* park B: only 6 reported both: 3/100 x 100 = 3; 1 of 2 */
-    assert_float_equal(r[2].value, 3, 1e-12);
-    assert_float_equal(r[2].coverage, 0.5, 1e-12);
+    assert_near(r[2].value, 3, 1e-12);
+    assert_near(r[2].coverage, 0.5, 1e-12);
     /* city: (1 + 4 + 3) / (10 + 20 + 100) x 100 = 6.1538 */
-    assert_float_equal(r[0].value, 800.0 / 130.0, 1e-12);
+    assert_near(r[0].value, 800.0 / 130.0, 1e-12);
     assert_int_equal(r[0].leaves_reported, 3);
 }
 

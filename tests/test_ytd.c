@@ -9,6 +9,15 @@
 
 #include <cmocka.h>
 
+/* cmocka's assert_float_equal compares floats; this compares doubles. */
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps))) {                                                           \
+            fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
+        }                                                                                          \
+    } while (0)
+
 #include "aggregate/ytd.h"
 
 /* cumulative revenue Jan..Jun: 10, 25, 45, 60, 80, 105 */
@@ -23,7 +32,7 @@ static void test_ytd_months_are_differences_of_cumulatives(void **state)
     /* Jan = 10; Feb = 25-10 = 15; Mar = 45-25 = 20; Apr = 15; May = 20; Jun = 25 */
     const double want[6] = {10, 15, 20, 15, 20, 25};
     for (int i = 0; i < 6; i++) {
-        assert_float_equal(out[i], want[i], 1e-12);
+        assert_near(out[i], want[i], 1e-12);
         assert_int_equal(fl[i], YTD_OK);
     }
 }
@@ -39,7 +48,7 @@ static void test_ytd_missing_month_makes_next_missing_not_zero(void **state)
     assert_true(isnan(out[2]) && isnan(out[3]));
     assert_int_equal(fl[2], YTD_MISSING);
     assert_int_equal(fl[3], YTD_MISSING);
-    assert_float_equal(out[4], 20, 1e-12);
+    assert_near(out[4], 20, 1e-12);
 }
 
 static void test_ytd_jan_feb_combined_flags_two_months(void **state)
@@ -52,17 +61,17 @@ static void test_ytd_jan_feb_combined_flags_two_months(void **state)
     assert_true(isnan(out[0]));
     assert_int_equal(fl[0], YTD_MISSING);
     /* February carries Jan+Feb: 25 */
-    assert_float_equal(out[1], 25, 1e-12);
+    assert_near(out[1], 25, 1e-12);
     assert_int_equal(fl[1], YTD_TWO_MONTHS);
-    assert_float_equal(out[2], 20, 1e-12);
+    assert_near(out[2], 20, 1e-12);
     /* Q1 = cum(Mar) = 45, Q2 = cum(Jun) - cum(Mar) = 105 - 45 = 60, exact */
     assert_int_equal(ytd_coarse_from_cum(cum, 6, PERIOD_QUARTER, q), 2);
-    assert_float_equal(q[0], 45, 1e-12);
-    assert_float_equal(q[1], 60, 1e-12);
+    assert_near(q[0], 45, 1e-12);
+    assert_near(q[1], 60, 1e-12);
     /* summing the derived months gives the same Q1: Feb(25) + Mar(20) = 45 */
     assert_int_equal(ytd_coarsen(YTD_FLOW, PERIOD_MONTH, PERIOD_QUARTER, out, fl, 6, q), 2);
-    assert_float_equal(q[0], 45, 1e-12);
-    assert_float_equal(q[1], 60, 1e-12);
+    assert_near(q[0], 45, 1e-12);
+    assert_near(q[1], 60, 1e-12);
 }
 
 static void test_ytd_coarse_from_cum_year_and_half(void **state)
@@ -75,10 +84,10 @@ static void test_ytd_coarse_from_cum_year_and_half(void **state)
     double h[2], y[1];
     /* H1 = cum(Jun) = 60, H2 = cum(Dec) - cum(Jun) = 120 - 60 = 60; year = cum(Dec) = 120 */
     assert_int_equal(ytd_coarse_from_cum(cum, 12, PERIOD_HALF, h), 2);
-    assert_float_equal(h[0], 60, 1e-12);
-    assert_float_equal(h[1], 60, 1e-12);
+    assert_near(h[0], 60, 1e-12);
+    assert_near(h[1], 60, 1e-12);
     assert_int_equal(ytd_coarse_from_cum(cum, 12, PERIOD_YEAR, y), 1);
-    assert_float_equal(y[0], 120, 1e-12);
+    assert_near(y[0], 120, 1e-12);
     /* only 11 months: no complete year */
     assert_int_equal(ytd_coarse_from_cum(cum, 11, PERIOD_YEAR, y), 0);
     /* Q2 needs cum(Mar): missing gives a missing Q2, not cum(Jun) */
@@ -86,7 +95,7 @@ static void test_ytd_coarse_from_cum_year_and_half(void **state)
     double q[4];
     assert_int_equal(ytd_coarse_from_cum(cum, 12, PERIOD_QUARTER, q), 4);
     assert_true(isnan(q[0]) && isnan(q[1]));
-    assert_float_equal(q[2], 30, 1e-12);
+    assert_near(q[2], 30, 1e-12);
 }
 
 static void test_ytd_quarterly_cumulative(void **state)
@@ -97,7 +106,7 @@ static void test_ytd_quarterly_cumulative(void **state)
     unsigned fl[3];
     assert_int_equal(ytd_periods(PERIOD_QUARTER, cum, 3, out, fl), 0);
     assert_true(isnan(out[1]));
-    assert_float_equal(out[2], 80, 1e-12);
+    assert_near(out[2], 80, 1e-12);
     assert_int_equal(ytd_periods(PERIOD_QUARTER, cum, 5, out, fl), -EINVAL);
 }
 
@@ -108,23 +117,23 @@ static void test_ytd_coarsen_flow_and_stock(void **state)
     double v[6] = {1, 2, 3, 4, 5, 6}, out[2];
     /* flow: Q1 = 1+2+3 = 6, Q2 = 4+5+6 = 15 */
     assert_int_equal(ytd_coarsen(YTD_FLOW, PERIOD_MONTH, PERIOD_QUARTER, v, NULL, 6, out), 2);
-    assert_float_equal(out[0], 6, 1e-12);
-    assert_float_equal(out[1], 15, 1e-12);
+    assert_near(out[0], 6, 1e-12);
+    assert_near(out[1], 15, 1e-12);
     /* stock: period-end value, Mar = 3 and Jun = 6 */
     assert_int_equal(ytd_coarsen(YTD_STOCK, PERIOD_MONTH, PERIOD_QUARTER, v, NULL, 6, out), 2);
-    assert_float_equal(out[0], 3, 1e-12);
-    assert_float_equal(out[1], 6, 1e-12);
+    assert_near(out[0], 3, 1e-12);
+    assert_near(out[1], 6, 1e-12);
     /* a missing month makes the flow quarter missing; the stock uses only the end */
     v[4] = NAN;
     assert_int_equal(ytd_coarsen(YTD_FLOW, PERIOD_MONTH, PERIOD_QUARTER, v, NULL, 6, out), 2);
     assert_true(isnan(out[1]));
     assert_int_equal(ytd_coarsen(YTD_STOCK, PERIOD_MONTH, PERIOD_QUARTER, v, NULL, 6, out), 2);
-    assert_float_equal(out[1], 6, 1e-12);
+    assert_near(out[1], 6, 1e-12);
     /* quarters to half-years: (1+2) , and months to years from 5 values: 0 periods */
     double q[4] = {1, 2, 3, 4}, hy[2];
     assert_int_equal(ytd_coarsen(YTD_FLOW, PERIOD_QUARTER, PERIOD_HALF, q, NULL, 4, hy), 2);
-    assert_float_equal(hy[0], 3, 1e-12);
-    assert_float_equal(hy[1], 7, 1e-12);
+    assert_near(hy[0], 3, 1e-12);
+    assert_near(hy[1], 7, 1e-12);
     assert_int_equal(ytd_coarsen(YTD_FLOW, PERIOD_MONTH, PERIOD_YEAR, v, NULL, 5, hy), 0);
     assert_int_equal(ytd_coarsen(YTD_FLOW, PERIOD_QUARTER, PERIOD_MONTH, q, NULL, 4, hy), -EINVAL);
 }
