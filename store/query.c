@@ -107,18 +107,24 @@ out:
 int store_rejects(struct store *st, int64_t run_id, const char *source, store_reject_cb cb,
                   void *ctx)
 {
-    static const char sql[] =
-        "SELECT r.run_id, run.source, run.period, r.position, r.raw, r.reason"
-        " FROM reject r JOIN run ON run.id = r.run_id"
-        " WHERE (?1 <= 0 OR r.run_id = ?1) AND (?2 IS NULL OR run.source = ?2)"
-        " ORDER BY run.started_at DESC, run.id DESC, r.position, r.id";
+    /* A fixed WHERE per filter, so the run id uses reject_run and the source
+     * uses run_source instead of scanning reject. */
+    char sql[512] = "SELECT r.run_id, run.source, run.period, r.position, r.raw, r.reason"
+                    " FROM reject r JOIN run ON run.id = r.run_id WHERE 1";
+    if (run_id > 0)
+        append(sql, sizeof(sql), " AND r.run_id = :run");
+    if (source)
+        append(sql, sizeof(sql), " AND run.source = :source");
+    append(sql, sizeof(sql), " ORDER BY run.started_at DESC, run.id DESC, r.position, r.id");
     sqlite3_stmt *s = NULL;
     int rc;
 
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
         return store_fail(st, "rejects");
-    sqlite3_bind_int64(s, 1, run_id);
-    store_bind_text(s, 2, source);
+    int idx = sqlite3_bind_parameter_index(s, ":run");
+    if (idx > 0)
+        sqlite3_bind_int64(s, idx, run_id);
+    bind_named(s, ":source", source);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct store_reject_row row = {
             .run_id = sqlite3_column_int64(s, 0),

@@ -465,6 +465,8 @@ static void test_rejects_listed_by_run_and_source(void **state)
     assert_int_equal(count_rejects(c->st, 0, "fetch:parks"), 1);
     assert_int_equal(count_rejects(c->st, 0, "import:a.csv"), 2);
     assert_int_equal(count_rejects(c->st, 0, "nothing"), 0);
+    assert_int_equal(count_rejects(c->st, c->run, "import:a.csv"), 2);
+    assert_int_equal(count_rejects(c->st, c->run, "fetch:parks"), 0);
     rs.n = 0;
     assert_int_equal(store_rejects(c->st, 0, NULL, collect_reject, &rs), 0);
     assert_int_equal(rs.n, 3);
