@@ -50,6 +50,8 @@ struct config_indicator {
     const char *formula;     /* derived indicator: SQLite expression over codes, else NULL */
     const char *numerator;   /* rate components (ratio of sums), else NULL */
     const char *denominator;
+    double scale;            /* rate: sum(numerator) / sum(denominator) * scale; 100 when
+                                measure is "%", else 1, unless given */
 };
 
 struct config_source {

@@ -1,0 +1,405 @@
+/*
+ * config.c - loads the configuration file (docs/CONFIG.md): reads the JSON,
+ * runs every section's checks so that all problems are reported at once,
+ * and hands out the immutable result through the accessors of config.h.
+ */
+#include "config/config_priv.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define ZONEINFO_DIR "/usr/share/zoneinfo"
+/* A config file is a few hundred kilobytes at most; refuse absurd sizes. */
+#define CONFIG_MAX_BYTES (64L * 1024 * 1024)
+
+static const char *const top_keys[] = {"server",     "database", "timezone", "log_level", "units",
+                                       "indicators", "sources",  "indices",  NULL};
+static const char *const server_keys[] = {"listen", "token_file", NULL};
+
+/* "ADDR:PORT" with ADDR an IPv4 literal, [IPv6] or localhost; port 1..65535. */
+static int valid_listen(const char *s)
+{
+    char host[64];
+    const char *colon = strrchr(s, ':');
+    unsigned char addr[16];
+    size_t hlen;
+    long port;
+    char *end;
+
+    if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host))
+        return 0;
+    hlen = (size_t)(colon - s);
+    memcpy(host, s, hlen);
+    host[hlen] = '\0';
+    if (colon[1] < '0' || colon[1] > '9')
+        return 0;
+    port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || port < 1 || port > 65535)
+        return 0;
+    if (host[0] == '[') {
+        if (hlen < 3 || host[hlen - 1] != ']')
+            return 0;
+        host[hlen - 1] = '\0';
+        return inet_pton(AF_INET6, host + 1, addr) == 1;
+    }
+    return strcmp(host, "localhost") == 0 || inet_pton(AF_INET, host, addr) == 1;
+}
+
+/* "UTC" or Area/City[/More]: letters, digits and _ + -, no empty part.
+ * Returns 0, -EINVAL for a bad form, -ENOENT when not in the zone database. */
+static int timezone_check(const char *tz)
+{
+    static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/";
+    char file[160];
+    size_t n = strlen(tz);
+
+    if (strcmp(tz, "UTC") == 0)
+        return 0;
+    if (n == 0 || n > 64 || strspn(tz, ok) != n || !strchr(tz, '/') || tz[0] == '/' ||
+        tz[n - 1] == '/' || strstr(tz, "//"))
+        return -EINVAL;
+    snprintf(file, sizeof(file), "%s/%s", ZONEINFO_DIR, tz);
+    if (access(ZONEINFO_DIR, F_OK) == 0 && access(file, R_OK) != 0)
+        return -ENOENT;
+    return 0;
+}
+
+/* A relative path joined to ctx->dir; absolute paths and ":memory:" as given. */
+static const char *resolve_path(struct cfg_ctx *ctx, const char *p)
+{
+    char *joined;
+    size_t dlen;
+
+    if (p[0] == '/' || !ctx->dir || strcmp(p, ":memory:") == 0)
+        return p;
+    dlen = strlen(ctx->dir);
+    joined = cfg_keep(ctx, malloc(dlen + strlen(p) + 2));
+    if (!joined)
+        return p;
+    sprintf(joined, "%s%s%s", ctx->dir, dlen && ctx->dir[dlen - 1] == '/' ? "" : "/", p);
+    return joined;
+}
+
+static void load_server(struct cfg_ctx *ctx, json_t *root)
+{
+    struct config *cfg = ctx->cfg;
+    json_t *server;
+    const char *s;
+
+    if (cfg_get_object(ctx, root, "", "server", 0, &server) <= 0)
+        return;
+    cfg_check_keys(ctx, server, "server", server_keys);
+    if (cfg_get_string(ctx, server, "server", "listen", 0, &s) > 0) {
+        if (valid_listen(s))
+            cfg->listen = s;
+        else
+            cfg_error(ctx, "server.listen",
+                      "bad listen address \"%.80s\" (expected IPV4:PORT or [IPV6]:PORT)", s);
+    }
+    if (cfg_get_string(ctx, server, "server", "token_file", 0, &s) > 0) {
+        if (s[0] == '\0')
+            cfg_error(ctx, "server.token_file", "must not be empty");
+        else
+            cfg->token_file = resolve_path(ctx, s);
+    }
+}
+
+static void load_top(struct cfg_ctx *ctx, json_t *root)
+{
+    struct config *cfg = ctx->cfg;
+    enum log_level level;
+    const char *s;
+    int rc;
+
+    cfg_check_keys(ctx, root, "", top_keys);
+    load_server(ctx, root);
+    if (cfg_get_string(ctx, root, "", "database", 0, &s) > 0) {
+        if (s[0] == '\0')
+            cfg_error(ctx, "database", "must not be empty");
+        else
+            cfg->database = s;
+    }
+    cfg->database = resolve_path(ctx, cfg->database);
+    if (cfg_get_string(ctx, root, "", "timezone", 0, &s) > 0) {
+        rc = timezone_check(s);
+        if (rc == -EINVAL)
+            cfg_error(
+                ctx, "timezone",
+                "bad timezone \"%.64s\" (expected Area/City as \"Asia/Shanghai\", or \"UTC\")", s);
+        else if (rc < 0)
+            cfg_error(ctx, "timezone", "unknown timezone \"%s\" (not in " ZONEINFO_DIR ")", s);
+        else
+            cfg->timezone = s;
+    }
+    if (cfg_get_string(ctx, root, "", "log_level", 0, &s) > 0) {
+        if (log_level_parse(s, &level) == 0)
+            cfg->log_level = s;
+        else
+            cfg_error(ctx, "log_level",
+                      "bad log_level \"%.40s\" (expected err, warning, notice, info or debug)", s);
+    }
+}
+
+static void load_all(struct cfg_ctx *ctx, json_t *root)
+{
+    if (!json_is_object(root)) {
+        cfg_error(ctx, "", "expected an object");
+        return;
+    }
+    load_top(ctx, root);
+    cfg_load_units(ctx, root);
+    cfg_load_indicators(ctx, root);
+    cfg_check_formulas(ctx);
+    cfg_load_sources(ctx, root);
+    cfg_load_indices(ctx, root);
+}
+
+static struct config *config_new(const char *name)
+{
+    struct config *cfg = calloc(1, sizeof(*cfg));
+
+    if (!cfg)
+        return NULL;
+    cfg->path = strdup(name);
+    if (!cfg->path) {
+        free(cfg);
+        return NULL;
+    }
+    cfg->listen = "127.0.0.1:8080";
+    cfg->database = "parkstat.db";
+    cfg->timezone = "Asia/Shanghai";
+    cfg->log_level = "info";
+    return cfg;
+}
+
+/* Adds the count of problems beyond CFG_MAX_ERRORS, then hands the text over. */
+static void finish_errors(struct cfg_ctx *ctx, char **errors)
+{
+    if (ctx->n_errors > CFG_MAX_ERRORS) {
+        int more = ctx->n_errors - CFG_MAX_ERRORS;
+        ctx->n_errors = 0; /* let the summary itself through */
+        cfg_error(ctx, "...", "%d more problems not shown", more);
+    }
+    if (errors)
+        *errors = ctx->errors;
+    else
+        free(ctx->errors);
+}
+
+int config_load_buffer(const char *name, const char *dir, const char *buf, size_t len,
+                       struct config **out, char **errors)
+{
+    struct cfg_ctx ctx = {.name = name, .dir = dir};
+    json_error_t jerr;
+    json_t *root;
+    int rc = -EINVAL;
+
+    *out = NULL;
+    if (errors)
+        *errors = NULL;
+    ctx.cfg = config_new(name);
+    if (!ctx.cfg)
+        return -ENOMEM;
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        cfg_syntax_error(&ctx, jerr.line, jerr.column, jerr.text);
+    ctx.cfg->root = root;
+    if (root)
+        load_all(&ctx, root);
+    if (ctx.oom)
+        rc = -ENOMEM;
+    else if (ctx.n_errors == 0)
+        rc = 0;
+    if (rc == 0)
+        *out = ctx.cfg;
+    else
+        config_free(&ctx.cfg);
+    finish_errors(&ctx, errors);
+    return rc;
+}
+
+/* Reads the whole file into a malloc'd buffer. Returns 0 or a negative errno. */
+static int read_file(const char *path, char **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *data = NULL;
+    size_t cap = 0, n = 0;
+    int rc = 0;
+
+    *buf = NULL;
+    if (!f)
+        return -errno;
+    for (;;) {
+        if (n == cap) {
+            char *p;
+            cap = cap ? cap * 2 : 65536;
+            if (cap > CONFIG_MAX_BYTES || !(p = realloc(data, cap))) {
+                rc = cap > CONFIG_MAX_BYTES ? -EFBIG : -ENOMEM;
+                goto out;
+            }
+            data = p;
+        }
+        size_t got = fread(data + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f))
+        rc = -EIO;
+out:
+    fclose(f);
+    if (rc < 0) {
+        free(data);
+        return rc;
+    }
+    *buf = data;
+    *len = n;
+    return 0;
+}
+
+/* The folder part of path ("dir/x.json" -> "dir", "/x.json" -> "/"), or NULL. */
+static char *dir_of(const char *path, int *oom)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+
+    *oom = 0;
+    if (!slash)
+        return NULL;
+    dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+    *oom = dir == NULL;
+    return dir;
+}
+
+int config_load(const char *path, struct config **out, char **errors)
+{
+    char *buf = NULL, *dir = NULL;
+    size_t len = 0;
+    int rc, oom;
+
+    *out = NULL;
+    if (errors)
+        *errors = NULL;
+    rc = read_file(path, &buf, &len);
+    if (rc < 0) {
+        if (errors) {
+            size_t size = strlen(path) + 128;
+            *errors = malloc(size);
+            if (*errors)
+                snprintf(*errors, size, "%s: cannot read: %s\n", path, strerror(-rc));
+        }
+        return rc;
+    }
+    dir = dir_of(path, &oom);
+    rc = oom ? -ENOMEM : config_load_buffer(path, dir, buf, len, out, errors);
+    free(dir);
+    free(buf);
+    return rc;
+}
+
+void config_free(struct config **cfgp)
+{
+    struct config *cfg = cfgp ? *cfgp : NULL;
+
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->n_owned; i++)
+        free(cfg->owned[i]);
+    free(cfg->owned);
+    json_decref(cfg->root);
+    free(cfg->path);
+    free(cfg);
+    *cfgp = NULL;
+}
+
+const char *config_listen(const struct config *cfg)
+{
+    return cfg->listen;
+}
+
+const char *config_token_file(const struct config *cfg)
+{
+    return cfg->token_file;
+}
+
+const char *config_database(const struct config *cfg)
+{
+    return cfg->database;
+}
+
+const char *config_timezone(const struct config *cfg)
+{
+    return cfg->timezone;
+}
+
+const char *config_log_level(const struct config *cfg)
+{
+    return cfg->log_level;
+}
+
+const char *config_path(const struct config *cfg)
+{
+    return cfg->path;
+}
+
+const struct config_unit *config_units(const struct config *cfg, size_t *n)
+{
+    *n = cfg->n_units;
+    return cfg->units;
+}
+
+const struct config_indicator *config_indicators(const struct config *cfg, size_t *n)
+{
+    *n = cfg->n_indicators;
+    return cfg->indicators;
+}
+
+const struct config_source *config_sources(const struct config *cfg, size_t *n)
+{
+    *n = cfg->n_sources;
+    return cfg->sources;
+}
+
+const struct config_index *config_indices(const struct config *cfg, size_t *n)
+{
+    *n = cfg->n_indices;
+    return cfg->indices;
+}
+
+long config_unit_find(const struct config *cfg, const char *id, size_t len)
+{
+    return cfg_find(cfg->units, cfg->unit_order, cfg->n_units, sizeof(struct config_unit),
+                    offsetof(struct config_unit, id), id, len);
+}
+
+long config_indicator_find(const struct config *cfg, const char *code, size_t len)
+{
+    return cfg_find(cfg->indicators, cfg->indicator_order, cfg->n_indicators,
+                    sizeof(struct config_indicator), offsetof(struct config_indicator, code), code,
+                    len);
+}
+
+const char *config_unit_attr(const struct config_unit *unit, const char *key)
+{
+    for (size_t i = 0; i < unit->n_attrs; i++) {
+        if (strcmp(unit->attrs[i].key, key) == 0)
+            return unit->attrs[i].value;
+    }
+    return NULL;
+}
+
+double config_index_node_weight(const struct config_index_node *siblings, size_t n, size_t i)
+{
+    double sum = 0;
+
+    for (size_t k = 0; k < n; k++)
+        sum += siblings[k].weight;
+    /* weights are validated > 0, so sum > 0 */
+    return siblings[i].weight / sum;
+}

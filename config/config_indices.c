@@ -1,0 +1,307 @@
+/*
+ * config_indices.c - the indices[] section: frequency, the units an index
+ * ranks, the documented method keys, and the weighted tree of dimensions and
+ * indicators. Further method and leaf keys belong to the aggregation engine,
+ * which reads them from the object kept as JSON.
+ */
+#include "config/config_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const index_keys[] = {"id",     "name", "frequency", "units",
+                                         "method", "tree", NULL};
+static const char *const normalise_names[] = {
+    "fixed_base", "chained", "minmax", "zscore", "efficacy", "goalposts", "rank", "banded", NULL};
+static const char *const aggregate_names[] = {"arithmetic", "geometric", NULL};
+static const char *const missing_names[] = {"reweight", "carry", "exclude", NULL};
+
+/* Node ids seen in one index, for the duplicate check. */
+struct seen_id {
+    const char *id;
+    size_t seq;
+    char path[CFG_PATH_SIZE];
+};
+
+struct tree_ctx {
+    struct cfg_ctx *ctx;
+    const struct config_index *index;
+    struct seen_id *seen;
+    size_t n_seen, cap_seen;
+};
+
+static void remember_id(struct tree_ctx *t, const char *id, const char *path)
+{
+    if (t->n_seen == t->cap_seen) {
+        size_t cap = t->cap_seen ? t->cap_seen * 2 : 16;
+        struct seen_id *s = realloc(t->seen, cap * sizeof(*s));
+        if (!s) {
+            t->ctx->oom = 1;
+            return;
+        }
+        t->seen = s;
+        t->cap_seen = cap;
+    }
+    t->seen[t->n_seen].id = id;
+    t->seen[t->n_seen].seq = t->n_seen;
+    snprintf(t->seen[t->n_seen].path, CFG_PATH_SIZE, "%s", path);
+    t->n_seen++;
+}
+
+static int seen_cmp(const void *a, const void *b)
+{
+    const struct seen_id *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void report_duplicate_nodes(struct tree_ctx *t)
+{
+    qsort(t->seen, t->n_seen, sizeof(*t->seen), seen_cmp);
+    for (size_t i = 1, first = 0; i < t->n_seen; i++) {
+        if (strcmp(t->seen[i].id, t->seen[first].id) != 0) {
+            first = i;
+            continue;
+        }
+        cfg_error(t->ctx, t->seen[i].path, "duplicate node id \"%s\" (first at %s)", t->seen[i].id,
+                  t->seen[first].path);
+    }
+}
+
+static void load_nodes(struct tree_ctx *t, json_t *arr, const char *path, int depth,
+                       struct config_index_node **out, size_t *n_out);
+
+static void load_leaf(struct tree_ctx *t, json_t *obj, const char *path,
+                      struct config_index_node *node)
+{
+    struct cfg_ctx *ctx = t->ctx;
+    const struct config_indicator *ind;
+    char p[CFG_PATH_SIZE];
+    long k, dir;
+
+    if (cfg_get_string(ctx, obj, path, "indicator", 1, &node->indicator) <= 0)
+        return;
+    cfg_path_key(p, path, "indicator");
+    k = config_indicator_find(ctx->cfg, node->indicator, strlen(node->indicator));
+    if (k < 0) {
+        cfg_error(ctx, p, "unknown indicator \"%.80s\"", node->indicator);
+        return;
+    }
+    ind = &ctx->cfg->indicators[k];
+    if (ind->freq < t->index->freq)
+        cfg_error(ctx, p, "indicator \"%s\" has frequency %c, coarser than the index's %c",
+                  ind->code, period_freq_char(ind->freq), period_freq_char(t->index->freq));
+    node->id = ind->code;
+    node->name = ind->name;
+    node->direction = ind->direction;
+    if (json_object_get(obj, "children")) {
+        cfg_path_key(p, path, "children");
+        cfg_error(ctx, p, "a leaf (with \"indicator\") has no children");
+    }
+    cfg_get_id(ctx, obj, path, "id", 0, &node->id);
+    remember_id(t, node->id, path);
+    cfg_get_string(ctx, obj, path, "name", 0, &node->name);
+    if (cfg_get_int(ctx, obj, path, "direction", 0, -1, 1, &dir) > 0) {
+        if (dir == 0) {
+            cfg_path_key(p, path, "direction");
+            cfg_error(ctx, p, "must be 1 or -1");
+        } else {
+            node->direction = (int)dir;
+        }
+    }
+}
+
+static void load_inner(struct tree_ctx *t, json_t *obj, const char *path, int depth,
+                       struct config_index_node *node)
+{
+    struct config_index_node *children = NULL;
+    json_t *arr;
+
+    if (cfg_get_id(t->ctx, obj, path, "id", 1, &node->id) > 0)
+        remember_id(t, node->id, path);
+    node->name = node->id;
+    cfg_get_string(t->ctx, obj, path, "name", 0, &node->name);
+    if (cfg_get_array(t->ctx, obj, path, "children", 1, &arr) > 0) {
+        char p[CFG_PATH_SIZE];
+        cfg_path_key(p, path, "children");
+        load_nodes(t, arr, p, depth + 1, &children, &node->n_children);
+        node->children = children;
+    }
+}
+
+static void load_node(struct tree_ctx *t, json_t *obj, const char *path, int depth,
+                      struct config_index_node *node)
+{
+    char p[CFG_PATH_SIZE];
+
+    node->id = "";
+    node->name = "";
+    node->weight = 1;
+    if (!json_is_object(obj)) {
+        cfg_error(t->ctx, path, "expected object");
+        return;
+    }
+    if (json_object_get(obj, "indicator"))
+        load_leaf(t, obj, path, node);
+    else
+        load_inner(t, obj, path, depth, node);
+    if (cfg_get_number(t->ctx, obj, path, "weight", 1, &node->weight) > 0 && !(node->weight > 0)) {
+        cfg_path_key(p, path, "weight");
+        cfg_error(t->ctx, p, "must be > 0");
+        node->weight = 1;
+    }
+}
+
+static void load_nodes(struct tree_ctx *t, json_t *arr, const char *path, int depth,
+                       struct config_index_node **out, size_t *n_out)
+{
+    size_t n = json_array_size(arr);
+    struct config_index_node *nodes;
+    char p[CFG_PATH_SIZE];
+
+    if (depth > CFG_MAX_TREE_DEPTH) {
+        cfg_error(t->ctx, path, "tree deeper than %d levels", CFG_MAX_TREE_DEPTH);
+        return;
+    }
+    if (n == 0) {
+        cfg_error(t->ctx, path, "must list at least one node");
+        return;
+    }
+    nodes = cfg_calloc(t->ctx, n, sizeof(*nodes));
+    if (!nodes)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        cfg_path_index(p, path, i);
+        load_node(t, json_array_get(arr, i), p, depth, &nodes[i]);
+    }
+    *out = nodes;
+    *n_out = n;
+}
+
+/* "children:ID", "descendants:ID" or an array of unit ids, all known. */
+static void load_units(struct cfg_ctx *ctx, json_t *obj, const char *path, struct config_index *idx)
+{
+    json_t *v = json_object_get(obj, "units"), *u;
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
+    const char *s, *id = NULL;
+    size_t i;
+
+    cfg_path_key(p, path, "units");
+    if (!v)
+        return;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, u)
+        {
+            cfg_path_index(q, p, i);
+            if (!json_is_string(u))
+                cfg_error(ctx, q, "expected string");
+            else if (config_unit_find(ctx->cfg, json_string_value(u), json_string_length(u)) < 0)
+                cfg_error(ctx, q, "unknown unit \"%.80s\"", json_string_value(u));
+        }
+        return;
+    }
+    if (cfg_get_string(ctx, obj, path, "units", 0, &s) <= 0)
+        return;
+    if (strncmp(s, "children:", 9) == 0)
+        id = s + 9;
+    else if (strncmp(s, "descendants:", 12) == 0)
+        id = s + 12;
+    if (!id)
+        cfg_error(ctx, p,
+                  "bad units \"%.80s\" (expected \"children:ID\", \"descendants:ID\" "
+                  "or an array of unit ids)",
+                  s);
+    else if (config_unit_find(ctx->cfg, id, strlen(id)) < 0)
+        cfg_error(ctx, p, "unknown unit \"%.80s\"", id);
+    else
+        idx->units = s;
+}
+
+static void load_method(struct cfg_ctx *ctx, json_t *obj, const char *path,
+                        struct config_index *idx)
+{
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE], text[PERIOD_TEXT_SIZE];
+    json_t *m;
+    int v, has_norm;
+
+    if (cfg_get_object(ctx, obj, path, "method", 1, &m) <= 0)
+        return;
+    cfg_path_key(p, path, "method");
+    has_norm = cfg_get_enum(ctx, m, p, "normalise", 1, normalise_names, &v) > 0;
+    if (has_norm)
+        idx->normalise = normalise_names[v];
+    if (cfg_get_enum(ctx, m, p, "aggregate", 0, aggregate_names, &v) > 0)
+        idx->aggregate = aggregate_names[v];
+    if (cfg_get_enum(ctx, m, p, "missing", 0, missing_names, &v) > 0)
+        idx->missing = missing_names[v];
+    cfg_path_key(q, p, "base");
+    idx->has_base = cfg_get_period(ctx, m, p, "base", 0, &idx->base) > 0;
+    if (idx->has_base && idx->base.freq > idx->freq) {
+        period_format(idx->base, text, sizeof(text));
+        cfg_error(ctx, q, "base period \"%s\" is finer than the index frequency %c", text,
+                  period_freq_char(idx->freq));
+    }
+    if (has_norm && !json_object_get(m, "base") &&
+        (strcmp(idx->normalise, "fixed_base") == 0 || strcmp(idx->normalise, "chained") == 0))
+        cfg_error(ctx, q, "required for normalise \"%s\"", idx->normalise);
+}
+
+static void load_index(struct cfg_ctx *ctx, json_t *obj, const char *path, struct config_index *idx)
+{
+    struct tree_ctx t = {.ctx = ctx, .index = idx};
+    struct config_index_node *tree = NULL;
+    char p[CFG_PATH_SIZE];
+    json_t *arr;
+
+    *idx = (struct config_index){.id = "",
+                                 .name = "",
+                                 .freq = PERIOD_YEAR,
+                                 .normalise = "",
+                                 .aggregate = "arithmetic",
+                                 .missing = "reweight"};
+    if (!json_is_object(obj)) {
+        cfg_error(ctx, path, "expected object");
+        return;
+    }
+    cfg_check_keys(ctx, obj, path, index_keys);
+    cfg_get_id(ctx, obj, path, "id", 1, &idx->id);
+    idx->name = idx->id;
+    cfg_get_string(ctx, obj, path, "name", 0, &idx->name);
+    cfg_get_freq(ctx, obj, path, "frequency", 1, &idx->freq);
+    load_units(ctx, obj, path, idx);
+    load_method(ctx, obj, path, idx);
+    if (cfg_get_array(ctx, obj, path, "tree", 1, &arr) > 0) {
+        cfg_path_key(p, path, "tree");
+        load_nodes(&t, arr, p, 1, &tree, &idx->n_tree);
+        idx->tree = tree;
+    }
+    report_duplicate_nodes(&t);
+    free(t.seen);
+    idx->json = cfg_dump(ctx, obj);
+}
+
+void cfg_load_indices(struct cfg_ctx *ctx, json_t *root)
+{
+    struct config *cfg = ctx->cfg;
+    char p[CFG_PATH_SIZE];
+    json_t *arr;
+    size_t n;
+
+    if (cfg_get_array(ctx, root, "", "indices", 0, &arr) <= 0)
+        return;
+    n = json_array_size(arr);
+    if (n == 0)
+        return;
+    cfg->indices = cfg_calloc(ctx, n, sizeof(*cfg->indices));
+    if (!cfg->indices)
+        return;
+    cfg->n_indices = n;
+    for (size_t i = 0; i < n; i++) {
+        cfg_path_index(p, "indices", i);
+        load_index(ctx, json_array_get(arr, i), p, &cfg->indices[i]);
+    }
+    cfg_sort_unique(ctx, cfg->indices, n, sizeof(*cfg->indices), offsetof(struct config_index, id),
+                    "indices", "id");
+}

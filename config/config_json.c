@@ -1,0 +1,434 @@
+/*
+ * config_json.c - the config loader's tools: the problem list, ownership of
+ * allocations, json.path building, typed getters that read one member and
+ * say exactly what is wrong with it, unknown-key detection, and the sorted
+ * index arrays behind the O(log n) look-ups.
+ */
+#include "config/config_priv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void append_line(struct cfg_ctx *ctx, const char *line)
+{
+    size_t len = strlen(line);
+
+    if (ctx->err_len + len + 2 > ctx->err_cap) {
+        size_t cap = (ctx->err_len + len + 2) * 2;
+        char *p = realloc(ctx->errors, cap);
+        if (!p) {
+            ctx->oom = 1;
+            return;
+        }
+        ctx->errors = p;
+        ctx->err_cap = cap;
+    }
+    memcpy(ctx->errors + ctx->err_len, line, len);
+    ctx->err_len += len;
+    ctx->errors[ctx->err_len++] = '\n';
+    ctx->errors[ctx->err_len] = '\0';
+}
+
+void cfg_error(struct cfg_ctx *ctx, const char *path, const char *fmt, ...)
+{
+    char line[1024];
+    int n;
+    va_list ap;
+
+    if (++ctx->n_errors > CFG_MAX_ERRORS)
+        return; /* counted; config_load_buffer() adds "N more problems" */
+    n = snprintf(line, sizeof(line), "%s: %s: ", ctx->name, path[0] ? path : "top level");
+    if (n < 0 || (size_t)n >= sizeof(line))
+        n = 0;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    va_end(ap);
+    append_line(ctx, line);
+}
+
+void cfg_syntax_error(struct cfg_ctx *ctx, int line, int column, const char *text)
+{
+    char buf[1024];
+
+    ctx->n_errors++;
+    snprintf(buf, sizeof(buf), "%s:%d:%d: %s", ctx->name, line, column, text);
+    append_line(ctx, buf);
+}
+
+void *cfg_keep(struct cfg_ctx *ctx, void *p)
+{
+    struct config *cfg = ctx->cfg;
+
+    if (!p) {
+        ctx->oom = 1;
+        return NULL;
+    }
+    if (cfg->n_owned == cfg->cap_owned) {
+        size_t cap = cfg->cap_owned ? cfg->cap_owned * 2 : 32;
+        void **o = realloc(cfg->owned, cap * sizeof(*o));
+        if (!o) {
+            free(p);
+            ctx->oom = 1;
+            return NULL;
+        }
+        cfg->owned = o;
+        cfg->cap_owned = cap;
+    }
+    cfg->owned[cfg->n_owned++] = p;
+    return p;
+}
+
+void *cfg_calloc(struct cfg_ctx *ctx, size_t n, size_t size)
+{
+    return cfg_keep(ctx, calloc(n ? n : 1, size));
+}
+
+void cfg_path_key(char *buf, const char *base, const char *key)
+{
+    snprintf(buf, CFG_PATH_SIZE, "%s%s%s", base, base[0] ? "." : "", key);
+}
+
+void cfg_path_index(char *buf, const char *base, size_t i)
+{
+    snprintf(buf, CFG_PATH_SIZE, "%s[%zu]", base, i);
+}
+
+/* Levenshtein distance, capped: enough to suggest "frequency" for "frequncy". */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[33];
+
+    if (la > 32 || lb > 32)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+void cfg_check_keys(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v)
+    {
+        const char *near = NULL;
+        int known = 0;
+        for (size_t i = 0; allowed[i] && !known; i++) {
+            known = strcmp(key, allowed[i]) == 0;
+            if (!near && edit_distance(key, allowed[i]) <= 2)
+                near = allowed[i];
+        }
+        if (known)
+            continue;
+        if (near)
+            cfg_error(ctx, path, "unknown key \"%s\" (did you mean \"%s\"?)", key, near);
+        else
+            cfg_error(ctx, path, "unknown key \"%s\"", key);
+    }
+}
+
+/* Fetches member key, reporting "required" when absent and required. */
+static json_t *member(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
+                      int required)
+{
+    json_t *v = json_object_get(obj, key);
+
+    if (!v && required) {
+        char p[CFG_PATH_SIZE];
+        cfg_path_key(p, path, key);
+        cfg_error(ctx, p, "required");
+    }
+    return v;
+}
+
+static int wrong(struct cfg_ctx *ctx, const char *path, const char *key, const char *what)
+{
+    char p[CFG_PATH_SIZE];
+
+    cfg_path_key(p, path, key);
+    cfg_error(ctx, p, "%s", what);
+    return -1;
+}
+
+int cfg_get_string(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
+                   int required, const char **out)
+{
+    json_t *v = member(ctx, obj, path, key, required);
+
+    if (!v)
+        return 0;
+    if (!json_is_string(v))
+        return wrong(ctx, path, key, "expected string");
+    if (strlen(json_string_value(v)) != json_string_length(v))
+        return wrong(ctx, path, key, "must not contain NUL characters");
+    *out = json_string_value(v);
+    return 1;
+}
+
+int cfg_get_int(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+                long min, long max, long *out)
+{
+    json_t *v = member(ctx, obj, path, key, required);
+    char msg[96];
+
+    if (!v)
+        return 0;
+    if (!json_is_integer(v))
+        return wrong(ctx, path, key, "expected integer");
+    if (json_integer_value(v) < min || json_integer_value(v) > max) {
+        snprintf(msg, sizeof(msg), "must be between %ld and %ld", min, max);
+        return wrong(ctx, path, key, msg);
+    }
+    *out = (long)json_integer_value(v);
+    return 1;
+}
+
+int cfg_get_number(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
+                   int required, double *out)
+{
+    json_t *v = member(ctx, obj, path, key, required);
+
+    if (!v)
+        return 0;
+    if (!json_is_number(v))
+        return wrong(ctx, path, key, "expected number");
+    *out = json_number_value(v);
+    return 1;
+}
+
+int cfg_get_bool(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+                 int *out)
+{
+    json_t *v = member(ctx, obj, path, key, required);
+
+    if (!v)
+        return 0;
+    if (!json_is_boolean(v))
+        return wrong(ctx, path, key, "expected true or false");
+    *out = json_is_true(v);
+    return 1;
+}
+
+int cfg_get_freq(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+                 enum period_freq *out)
+{
+    static const char *const names[] = {"Y", "H", "Q", "M", NULL};
+    static const enum period_freq freqs[] = {PERIOD_YEAR, PERIOD_HALF, PERIOD_QUARTER,
+                                             PERIOD_MONTH};
+    const char *s;
+    int r = cfg_get_string(ctx, obj, path, key, required, &s);
+
+    if (r <= 0)
+        return r;
+    for (size_t i = 0; names[i]; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = freqs[i];
+            return 1;
+        }
+    }
+    char p[CFG_PATH_SIZE];
+    cfg_path_key(p, path, key);
+    cfg_error(ctx, p, "bad frequency \"%s\" (expected M, Q, H or Y)", s);
+    return -1;
+}
+
+int cfg_get_period(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
+                   int required, struct period *out)
+{
+    const char *s;
+    int r = cfg_get_string(ctx, obj, path, key, required, &s);
+
+    if (r <= 0)
+        return r;
+    if (period_parse_str(out, s) == 0)
+        return 1;
+    char p[CFG_PATH_SIZE];
+    cfg_path_key(p, path, key);
+    cfg_error(ctx, p, "bad period \"%s\" (expected 2023, 2023-H1, 2023-Q3 or 2023-07)", s);
+    return -1;
+}
+
+int cfg_get_enum(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+                 const char *const *names, int *out)
+{
+    char p[CFG_PATH_SIZE], list[256] = "";
+    const char *s;
+    size_t n = 0, used = 0;
+    int r = cfg_get_string(ctx, obj, path, key, required, &s);
+
+    if (r <= 0)
+        return r;
+    for (; names[n]; n++) {
+        if (strcmp(s, names[n]) == 0) {
+            *out = (int)n;
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < n && used < sizeof(list); i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+        int w = snprintf(list + used, sizeof(list) - used, "%s%s", sep, names[i]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    cfg_path_key(p, path, key);
+    cfg_error(ctx, p, "bad %s \"%s\" (expected %s)", key, s, list);
+    return -1;
+}
+
+int cfg_valid_id(const char *s)
+{
+    size_t n = strlen(s);
+
+    return n >= 1 && n <= 64 &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
+int cfg_get_id(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+               const char **out)
+{
+    char p[CFG_PATH_SIZE];
+    const char *s;
+    int r = cfg_get_string(ctx, obj, path, key, required, &s);
+
+    if (r <= 0)
+        return r;
+    if (cfg_valid_id(s)) {
+        *out = s;
+        return 1;
+    }
+    cfg_path_key(p, path, key);
+    cfg_error(ctx, p, "bad id \"%.80s\" (1 to 64 of A-Z a-z 0-9 _ . -)", s);
+    return -1;
+}
+
+int cfg_get_array(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+                  json_t **out)
+{
+    json_t *v = member(ctx, obj, path, key, required);
+
+    if (!v)
+        return 0;
+    if (!json_is_array(v))
+        return wrong(ctx, path, key, "expected array");
+    *out = v;
+    return 1;
+}
+
+int cfg_get_object(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
+                   int required, json_t **out)
+{
+    json_t *v = member(ctx, obj, path, key, required);
+
+    if (!v)
+        return 0;
+    if (!json_is_object(v))
+        return wrong(ctx, path, key, "expected object");
+    *out = v;
+    return 1;
+}
+
+const char *cfg_dump(struct cfg_ctx *ctx, json_t *v)
+{
+    return cfg_keep(ctx, json_dumps(v, JSON_COMPACT));
+}
+
+struct sort_item {
+    const char *key;
+    size_t pos;
+};
+
+static int sort_item_cmp(const void *a, const void *b)
+{
+    const struct sort_item *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+
+    if (c != 0)
+        return c;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static const char *key_at(const void *records, size_t stride, size_t key_off, size_t i)
+{
+    const char *const *k = (const void *)((const char *)records + i * stride + key_off);
+    return *k ? *k : "";
+}
+
+size_t *cfg_sort_unique(struct cfg_ctx *ctx, const void *records, size_t n, size_t stride,
+                        size_t key_off, const char *what, const char *field)
+{
+    struct sort_item *items = calloc(n ? n : 1, sizeof(*items));
+    size_t *order = cfg_calloc(ctx, n, sizeof(*order));
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
+
+    if (!items || !order) {
+        ctx->oom = 1;
+        free(items);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i] = (struct sort_item){key_at(records, stride, key_off, i), i};
+    qsort(items, n, sizeof(*items), sort_item_cmp);
+    for (size_t i = 0, first = 0; i < n; i++) {
+        order[i] = items[i].pos;
+        if (i == 0 || strcmp(items[i].key, items[first].key) != 0) {
+            first = i;
+            continue;
+        }
+        if (items[i].key[0] == '\0')
+            continue; /* a missing or bad id, reported already */
+        cfg_path_index(q, what, items[i].pos);
+        cfg_path_key(p, q, field);
+        cfg_path_index(q, what, items[first].pos);
+        cfg_error(ctx, p, "duplicate %s \"%s\" (first at %s)", field, items[i].key, q);
+    }
+    free(items);
+    return order;
+}
+
+struct find_key {
+    const char *s;
+    size_t len;
+    const void *records;
+    size_t stride, key_off;
+};
+
+static int find_cmp(const void *k, const void *elem)
+{
+    const struct find_key *key = k;
+    const char *rec = key_at(key->records, key->stride, key->key_off, *(const size_t *)elem);
+    size_t rlen = strlen(rec);
+    int c = memcmp(key->s, rec, key->len < rlen ? key->len : rlen);
+
+    if (c != 0)
+        return c;
+    return key->len < rlen ? -1 : key->len > rlen;
+}
+
+long cfg_find(const void *records, const size_t *order, size_t n, size_t stride, size_t key_off,
+              const char *key, size_t len)
+{
+    struct find_key k = {key, len, records, stride, key_off};
+    const size_t *hit;
+
+    if (!order || !key || n == 0)
+        return -1;
+    hit = bsearch(&k, order, n, sizeof(*order), find_cmp);
+    return hit ? (long)*hit : -1;
+}

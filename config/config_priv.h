@@ -1,0 +1,139 @@
+/*
+ * config_priv.h - internals shared by the files of the config module: the
+ * config struct, the load context that collects every problem, and the typed
+ * getters that read one JSON member and report what is wrong with it. Not for
+ * use outside config/.
+ */
+#ifndef PARKSTAT_CONFIG_PRIV_H
+#define PARKSTAT_CONFIG_PRIV_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "config/config.h"
+
+/* Room for a json.path such as indices[0].tree[1].children[0].weight. */
+#define CFG_PATH_SIZE 256
+/* Problems reported before the rest are summarised in one line. */
+#define CFG_MAX_ERRORS 100
+/* Deepest index tree accepted (dimensions within dimensions). */
+#define CFG_MAX_TREE_DEPTH 8
+
+struct config {
+    json_t *root; /* kept alive: most strings are borrowed from it */
+    char *path;   /* the name given to config_load*() */
+    const char *listen;
+    const char *token_file;
+    const char *database;
+    const char *timezone;
+    const char *log_level;
+
+    struct config_unit *units;
+    size_t n_units;
+    size_t *unit_order; /* unit indices sorted by id, for config_unit_find() */
+    struct config_indicator *indicators;
+    size_t n_indicators;
+    size_t *indicator_order;
+    struct config_source *sources;
+    size_t n_sources;
+    struct config_index *indices;
+    size_t n_indices;
+
+    void **owned; /* further allocations freed with the config */
+    size_t n_owned, cap_owned;
+};
+
+/* The state of one load: the config being built and the problems found. */
+struct cfg_ctx {
+    struct config *cfg;
+    const char *name; /* file name used in messages */
+    const char *dir;  /* folder for relative paths, or NULL */
+    char *errors;     /* "NAME: path: message\n" lines */
+    size_t err_len, err_cap;
+    int n_errors;
+    int oom; /* an allocation failed: the load returns -ENOMEM */
+};
+
+/* Records "NAME: path: message". */
+void cfg_error(struct cfg_ctx *ctx, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Records "NAME:LINE:COL: message" for a JSON syntax error. */
+void cfg_syntax_error(struct cfg_ctx *ctx, int line, int column, const char *text);
+
+/* Hands p to the config, freed by config_free(). Returns p, or NULL (p freed,
+ * ctx->oom set) when the list cannot grow. p may be NULL (sets ctx->oom). */
+void *cfg_keep(struct cfg_ctx *ctx, void *p);
+
+/* calloc(n, size) kept by the config; NULL only on failure (ctx->oom set). */
+void *cfg_calloc(struct cfg_ctx *ctx, size_t n, size_t size);
+
+/* Writes "base.key" (or "key" when base is empty) into buf. */
+void cfg_path_key(char *buf, const char *base, const char *key);
+
+/* Writes "base[i]" into buf. */
+void cfg_path_index(char *buf, const char *base, size_t i);
+
+/*
+ * Reports every member of obj whose key is not in the NULL-terminated list
+ * allowed, as 'unknown key "frequncy"' with a suggestion when one is close.
+ */
+void cfg_check_keys(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *const *allowed);
+
+/*
+ * Typed getters for member key of obj (path names obj). Each returns 1 and
+ * sets *out when the member is present and valid; 0 when it is absent (and
+ * reports "required" when required); -1 when it is present but wrong
+ * (reported). *out is untouched unless 1 is returned.
+ */
+int cfg_get_string(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
+                   int required, const char **out);
+int cfg_get_int(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+                long min, long max, long *out);
+int cfg_get_number(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
+                   int required, double *out);
+int cfg_get_bool(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+                 int *out);
+int cfg_get_freq(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+                 enum period_freq *out);
+int cfg_get_period(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
+                   int required, struct period *out);
+/* A string that must be one of the NULL-terminated names; *out is its index. */
+int cfg_get_enum(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+                 const char *const *names, int *out);
+/* A string id matching [A-Za-z0-9_.-]{1,64}. */
+int cfg_get_id(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+               const char **out);
+/* A member that must be an array (or object when want_object); *out borrowed. */
+int cfg_get_array(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
+                  json_t **out);
+int cfg_get_object(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
+                   int required, json_t **out);
+
+/* 1 when s matches [A-Za-z0-9_.-]{1,64}. */
+int cfg_valid_id(const char *s);
+
+/* The compact JSON text of v, kept by the config; NULL on failure. */
+const char *cfg_dump(struct cfg_ctx *ctx, json_t *v);
+
+/*
+ * Sorts the indices 0..n-1 of the records (whose key is the const char *
+ * at byte offset key_off within each stride-sized record) by key, ties by
+ * position; reports 'duplicate id "x" (first at what[i])' at what[j] for a
+ * repeat. Returns the kept order array (NULL on failure or when n == 0).
+ */
+size_t *cfg_sort_unique(struct cfg_ctx *ctx, const void *records, size_t n, size_t stride,
+                        size_t key_off, const char *what, const char *field);
+
+/* bsearch over an order array made by cfg_sort_unique(); -1 when absent. */
+long cfg_find(const void *records, const size_t *order, size_t n, size_t stride, size_t key_off,
+              const char *key, size_t len);
+
+/* The sections, each reading its array from the root into ctx->cfg. */
+void cfg_load_units(struct cfg_ctx *ctx, json_t *root);
+void cfg_load_indicators(struct cfg_ctx *ctx, json_t *root);
+void cfg_check_formulas(struct cfg_ctx *ctx);
+void cfg_load_sources(struct cfg_ctx *ctx, json_t *root);
+void cfg_load_indices(struct cfg_ctx *ctx, json_t *root);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * config_units.c - the units[] section: ids, names, attributes, and the
+ * hierarchy (parents resolved to indices, depths computed, cycles reported
+ * with the loop spelled out).
+ */
+#include "config/config_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const unit_keys[] = {"id", "name", "parent", "attributes", NULL};
+
+static void load_attrs(struct cfg_ctx *ctx, json_t *obj, const char *path, struct config_unit *u)
+{
+    char p[CFG_PATH_SIZE];
+    struct config_attr *attrs;
+    const char *key, *value;
+    json_t *map, *v;
+    size_t n = 0;
+
+    if (cfg_get_object(ctx, obj, path, "attributes", 0, &map) <= 0)
+        return;
+    cfg_path_key(p, path, "attributes");
+    attrs = cfg_calloc(ctx, json_object_size(map), sizeof(*attrs));
+    if (!attrs)
+        return;
+    json_object_foreach(map, key, v)
+    {
+        if (cfg_get_string(ctx, map, p, key, 1, &value) > 0)
+            attrs[n++] = (struct config_attr){key, value};
+    }
+    u->attrs = attrs;
+    u->n_attrs = n;
+}
+
+static void load_unit(struct cfg_ctx *ctx, json_t *obj, const char *path, struct config_unit *u)
+{
+    char p[CFG_PATH_SIZE];
+
+    u->id = "";
+    u->parent_index = -1;
+    if (!json_is_object(obj)) {
+        cfg_error(ctx, path, "expected object");
+        return;
+    }
+    cfg_check_keys(ctx, obj, path, unit_keys);
+    cfg_get_id(ctx, obj, path, "id", 1, &u->id);
+    if (cfg_get_string(ctx, obj, path, "name", 1, &u->name) > 0 && u->name[0] == '\0') {
+        cfg_path_key(p, path, "name");
+        cfg_error(ctx, p, "must not be empty");
+    }
+    cfg_get_string(ctx, obj, path, "parent", 0, &u->parent);
+    load_attrs(ctx, obj, path, u);
+}
+
+static void resolve_parents(struct cfg_ctx *ctx)
+{
+    struct config *cfg = ctx->cfg;
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
+
+    for (size_t i = 0; i < cfg->n_units; i++) {
+        struct config_unit *u = &cfg->units[i];
+        if (!u->parent)
+            continue;
+        cfg_path_index(q, "units", i);
+        cfg_path_key(p, q, "parent");
+        if (strcmp(u->parent, u->id) == 0) {
+            cfg_error(ctx, p, "a unit cannot be its own parent");
+            continue;
+        }
+        u->parent_index = config_unit_find(cfg, u->parent, strlen(u->parent));
+        if (u->parent_index < 0)
+            cfg_error(ctx, p, "unknown parent \"%.80s\"", u->parent);
+    }
+}
+
+/* Reports the loop chain[from..n-1], starting at its first unit in file order. */
+static void report_cycle(struct cfg_ctx *ctx, const size_t *chain, size_t from, size_t n)
+{
+    const struct config_unit *units = ctx->cfg->units;
+    char text[512], p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
+    size_t start = from, used = 0;
+
+    for (size_t k = from; k < n; k++) {
+        if (chain[k] < chain[start])
+            start = k;
+    }
+    for (size_t k = 0; k <= n - from && used < sizeof(text); k++) {
+        size_t idx = chain[from + (start - from + k) % (n - from)];
+        int w = snprintf(text + used, sizeof(text) - used, "%s%s", k ? " -> " : "", units[idx].id);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    cfg_path_index(q, "units", chain[start]);
+    cfg_path_key(p, q, "parent");
+    cfg_error(ctx, p, "cycle in unit hierarchy: %s", text);
+}
+
+/* Walks up from unit i until a root, a finished unit or a loop; sets depths. */
+static void walk_up(struct cfg_ctx *ctx, size_t i, char *state, size_t *chain)
+{
+    struct config_unit *units = ctx->cfg->units;
+    size_t n = 0, loop_at;
+    long j = (long)i;
+    int depth;
+
+    while (j >= 0 && state[j] == 0) {
+        state[j] = 1;
+        chain[n++] = (size_t)j;
+        j = units[j].parent_index;
+    }
+    loop_at = n;
+    depth = j < 0 ? -1 : units[j].depth;
+    if (j >= 0 && state[j] == 1) {
+        for (loop_at = 0; chain[loop_at] != (size_t)j; loop_at++)
+            ;
+        report_cycle(ctx, chain, loop_at, n);
+        for (size_t k = loop_at; k < n; k++)
+            units[chain[k]].depth = 0;
+        depth = 0;
+    }
+    for (size_t k = loop_at; k-- > 0;)
+        units[chain[k]].depth = ++depth;
+    for (size_t k = 0; k < n; k++)
+        state[chain[k]] = 2;
+}
+
+static void compute_depths(struct cfg_ctx *ctx)
+{
+    size_t n = ctx->cfg->n_units;
+    char *state = calloc(n, 1);
+    size_t *chain = calloc(n, sizeof(*chain));
+
+    if (!state || !chain) {
+        ctx->oom = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (state[i] == 0)
+            walk_up(ctx, i, state, chain);
+    }
+out:
+    free(state);
+    free(chain);
+}
+
+void cfg_load_units(struct cfg_ctx *ctx, json_t *root)
+{
+    struct config *cfg = ctx->cfg;
+    char p[CFG_PATH_SIZE];
+    json_t *arr;
+    size_t n;
+
+    if (cfg_get_array(ctx, root, "", "units", 1, &arr) <= 0)
+        return;
+    n = json_array_size(arr);
+    if (n == 0) {
+        cfg_error(ctx, "units", "must list at least one unit");
+        return;
+    }
+    cfg->units = cfg_calloc(ctx, n, sizeof(*cfg->units));
+    if (!cfg->units)
+        return;
+    cfg->n_units = n;
+    for (size_t i = 0; i < n; i++) {
+        cfg_path_index(p, "units", i);
+        load_unit(ctx, json_array_get(arr, i), p, &cfg->units[i]);
+    }
+    cfg->unit_order = cfg_sort_unique(ctx, cfg->units, n, sizeof(*cfg->units),
+                                      offsetof(struct config_unit, id), "units", "id");
+    if (!cfg->unit_order)
+        return;
+    resolve_parents(ctx);
+    compute_depths(ctx);
+}
