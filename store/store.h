@@ -159,4 +159,74 @@ int store_rejects(struct store *st, int64_t run_id, const char *source, store_re
 /* Number of observation rows (every vintage) and of current keys. */
 int store_count_observations(struct store *st, long *rows, long *current);
 
+/*
+ * Duplicate keys (unit, indicator, period) within a batch: first_of[i] (room
+ * for n) is set to the index of the earlier observation with the same key, or
+ * -1 for a first occurrence. Returns the number of duplicates or -ENOMEM.
+ */
+long store_find_duplicates(const struct store_obs *obs, size_t n, long *first_of);
+
+/* ---- Collector bookkeeping (schema version 2) ---- */
+
+/* What the scheduler needs to know of one period of a source. Times in us. */
+struct store_pull_state {
+    char period[PERIOD_TEXT_SIZE];
+    int64_t last_attempt; /* 0: never */
+    int64_t last_success; /* 0: never */
+    int not_published;    /* the last attempt found some or all of it missing */
+};
+
+/* Every period of source with its pull state, as a malloc'd array for the
+ * caller to free(). */
+int store_pull_states(struct store *st, const char *source, struct store_pull_state **out,
+                      size_t *n);
+
+/* Records an attempt at source/period started at attempt (us); success sets
+ * last_success to now, else it is kept. */
+int store_pull_record(struct store *st, const char *source, const char *period, int64_t attempt,
+                      int success, int not_published);
+
+/* Validators of the last response for source/period/unit (unit "" for a
+ * whole-source request): malloc'd copies or NULL. Returns 0 or -ENOENT. */
+int store_validators_get(struct store *st, const char *source, const char *period,
+                         const char *unit, char **etag, char **last_modified);
+int store_validators_put(struct store *st, const char *source, const char *period,
+                         const char *unit, const char *etag, const char *last_modified);
+
+/* HTTP status and payload bytes of a run. */
+int store_run_transfer(struct store *st, int64_t run_id, long http_status, long bytes);
+
+/* The health of a source, updated after every pull. */
+struct store_health {
+    const char *source;
+    int64_t last_attempt;         /* us */
+    int64_t last_success;         /* us; 0: never (when recording: this pull failed) */
+    long consecutive_failures;    /* read back; computed when recording */
+    int failed;                   /* when recording: this pull failed */
+    const char *last_outcome;
+    long last_status;
+    const char *last_error;       /* may be NULL */
+    double last_duration_s;
+    long last_bytes;
+    struct store_counts last_counts;
+};
+
+int store_health_record(struct store *st, const struct store_health *h);
+
+typedef int (*store_health_cb)(const struct store_health *h, void *ctx);
+
+/* Calls cb for every source with a recorded pull, by source id. */
+int store_health_list(struct store *st, store_health_cb cb, void *ctx);
+
+/*
+ * Keys whose current value came from an earlier run of the same source and
+ * period but that are absent from this batch (kept, never deleted): the
+ * count, or a negative errno.
+ */
+long store_count_absent(struct store *st, int64_t run_id, const char *source, const char *period,
+                        const struct store_obs *obs, size_t n);
+
+/* Marks (index_id, period) for recomputation. */
+int store_mark_recompute(struct store *st, const char *index_id, const char *period);
+
 #endif

@@ -1,0 +1,244 @@
+/*
+ * collect.c - pulls of sources on the loop (see collect.h): one fetch per
+ * request (the source, or each of its units), then collect_ingest() once every
+ * part has answered.
+ */
+#include "collectors/collect_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/schedule.h"
+#include "collectors/source.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "config/config.h"
+
+#define URL_MAX 4096
+
+int collect_new(struct collect **out, uv_loop_t *loop, const struct config *cfg, struct store *st,
+                const struct fetch_limits *limits, char *err, size_t errsize)
+{
+    struct collect *c;
+    int rc = -ENOMEM;
+
+    *out = NULL;
+    if (!(c = calloc(1, sizeof(*c))))
+        return -ENOMEM;
+    c->loop = loop;
+    c->cfg = cfg;
+    c->st = st;
+    config_sources(cfg, &c->n_sources);
+    if (c->n_sources && !(c->sources = calloc(c->n_sources, sizeof(*c->sources))))
+        goto fail;
+    for (size_t i = 0; i < c->n_sources; i++)
+        if ((rc = source_new(&c->sources[i], cfg, i, err, errsize)) < 0)
+            goto fail;
+    if ((rc = fetch_new(&c->fetch, loop, limits)) < 0) {
+        snprintf(err, errsize, "cannot start the fetcher: %s", strerror(-rc));
+        goto fail;
+    }
+    *out = c;
+    return 0;
+fail:
+    collect_close(&c);
+    return rc;
+}
+
+void collect_close(struct collect **cp)
+{
+    struct collect *c = cp ? *cp : NULL;
+    if (!c)
+        return;
+    fetch_close(&c->fetch); /* cancelled pulls report through their callbacks */
+    for (size_t i = 0; i < c->n_sources; i++)
+        source_free(&c->sources[i]);
+    free(c->sources);
+    free(c);
+    *cp = NULL;
+}
+
+size_t collect_source_count(const struct collect *c)
+{
+    return c->n_sources;
+}
+
+long collect_source_find(const struct collect *c, const char *id)
+{
+    for (size_t i = 0; i < c->n_sources; i++)
+        if (strcmp(source_config(c->sources[i])->id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
+const struct source *collect_source(const struct collect *c, size_t index)
+{
+    return index < c->n_sources ? c->sources[index] : NULL;
+}
+
+size_t collect_pending(const struct collect *c)
+{
+    return c->pending;
+}
+
+int collect_due(struct collect *c, size_t index, int64_t now, long utc_offset_s, struct period *due,
+                size_t max)
+{
+    const struct schedule_spec *spec;
+    struct store_pull_state *ps = NULL;
+    struct schedule_state *states = NULL;
+    size_t n = 0, m = 0;
+    int rc;
+
+    if (index >= c->n_sources)
+        return -EINVAL;
+    spec = source_schedule(c->sources[index]);
+    if ((rc = store_pull_states(c->st, spec->source_id, &ps, &n)) < 0)
+        return rc;
+    if (n && !(states = calloc(n, sizeof(*states)))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (period_parse_str(&states[m].period, ps[i].period) < 0)
+            continue;
+        states[m].last_attempt = ps[i].last_attempt / 1000000;
+        states[m].last_success = ps[i].last_success / 1000000;
+        states[m].not_published = ps[i].not_published;
+        m++;
+    }
+    rc = schedule_due(spec, schedule_today(spec, now, utc_offset_s), now, states, m, due, max);
+out:
+    free(states);
+    free(ps);
+    return rc;
+}
+
+static void pull_free(struct pull *p)
+{
+    for (size_t i = 0; i < p->n_parts; i++) {
+        free(p->parts[i].unit);
+        free(p->parts[i].body);
+        free(p->parts[i].etag);
+        free(p->parts[i].last_modified);
+        free(p->parts[i].error);
+    }
+    free(p->parts);
+    free(p);
+}
+
+static void pull_finish(struct pull *p)
+{
+    struct collect_result res;
+    char err[512];
+
+    memset(&res, 0, sizeof(res));
+    res.source = source_config(p->c->sources[p->index])->id;
+    memcpy(res.period, p->period_text, sizeof(res.period));
+    collect_ingest(p, &res, err, sizeof(err));
+    res.duration_s = (double)(uv_hrtime() - p->started_ns) / 1e9;
+    p->c->pending--;
+    if (p->cb)
+        p->cb(&res, p->ctx);
+    pull_free(p);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void on_fetched(const struct fetch_result *r, void *ctx)
+{
+    struct pull_part *part = ctx;
+    struct pull *p = part->pull;
+
+    part->outcome = r->outcome;
+    part->http_status = r->http_status;
+    part->error = dup_or_null(r->error);
+    if (r->outcome == FETCH_OK) {
+        part->body = malloc(r->len + 1);
+        if (part->body) {
+            memcpy(part->body, r->body, r->len);
+            part->body[r->len] = '\0';
+            part->len = r->len;
+        }
+    }
+    part->etag = dup_or_null(r->etag);
+    part->last_modified = dup_or_null(r->last_modified);
+    part->done = 1;
+    if (++p->n_done == p->n_parts)
+        pull_finish(p);
+}
+
+/* Starts the fetch of one part, with the validators of its last response. */
+static int part_start(struct pull *p, struct pull_part *part)
+{
+    const struct source *src = p->c->sources[p->index];
+    struct fetch_request req;
+    char url[URL_MAX], *etag = NULL, *lm = NULL;
+    int rc;
+
+    if ((rc = source_request(src, p->period, part->unit, url, sizeof(url), &req)) < 0)
+        return rc;
+    if (store_validators_get(p->c->st, source_config(src)->id, p->period_text,
+                             part->unit ? part->unit : "", &etag, &lm) == 0) {
+        req.etag = etag;
+        req.last_modified = lm;
+    }
+    rc = fetch_start(p->c->fetch, &req, on_fetched, part);
+    free(etag);
+    free(lm);
+    return rc;
+}
+
+int collect_pull(struct collect *c, size_t index, struct period p, collect_done_cb cb, void *ctx)
+{
+    const char *const *units;
+    size_t n_units;
+    struct pull *pl;
+    int rc = -ENOMEM;
+
+    if (index >= c->n_sources || !period_valid(p))
+        return -EINVAL;
+    if (!(pl = calloc(1, sizeof(*pl))))
+        return -ENOMEM;
+    pl->c = c;
+    pl->index = index;
+    pl->period = p;
+    period_format(p, pl->period_text, sizeof(pl->period_text));
+    pl->cb = cb;
+    pl->ctx = ctx;
+    pl->started_ns = uv_hrtime();
+    pl->started_us = time_now_us();
+    units = source_request_units(c->sources[index], &n_units);
+    pl->n_parts = n_units ? n_units : 1;
+    if (!(pl->parts = calloc(pl->n_parts, sizeof(*pl->parts))))
+        goto fail;
+    for (size_t i = 0; i < pl->n_parts; i++) {
+        pl->parts[i].pull = pl;
+        if (units && !(pl->parts[i].unit = strdup(units[i])))
+            goto fail;
+    }
+    /* Every part is started before any can finish: fetch callbacks run later,
+     * on the loop, never from inside fetch_start(). */
+    for (size_t i = 0; i < pl->n_parts; i++) {
+        if ((rc = part_start(pl, &pl->parts[i])) < 0) {
+            log_err("source %s %s: cannot start request: %s", source_config(c->sources[index])->id,
+                    pl->period_text, strerror(-rc));
+            pl->parts[i].outcome = FETCH_FAILED;
+            pl->parts[i].error = strdup("cannot build or start the request");
+            pl->parts[i].done = 1;
+            pl->n_done++;
+        }
+    }
+    c->pending++;
+    if (pl->n_done == pl->n_parts) /* nothing started: nothing will call back */
+        return (pull_finish(pl), 0);
+    return 0;
+fail:
+    pull_free(pl);
+    return rc;
+}

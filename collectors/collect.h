@@ -1,0 +1,77 @@
+/*
+ * collect.h - pulls of configured sources on a libuv loop: fetch the payload
+ * (or one per unit), read it with the source's format, map codes, scale and
+ * validate every record, and store the source-period in one transaction with
+ * its run, rejects, validators (ETag / Last-Modified) and source health.
+ *
+ * Outcomes of a pull: "ok" (stored), "unchanged" (304, nothing stored),
+ * "not_published" (404 / missing file: polled again later), "failed" (transport
+ * error, HTTP error, empty or unreadable payload: nothing stored for that
+ * source-period), "cancelled" (shutdown).
+ */
+#ifndef PARKSTAT_COLLECT_H
+#define PARKSTAT_COLLECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "aggregate/period.h"
+#include "store/store.h"
+
+struct collect;
+struct config;
+struct source;
+struct fetch_limits;
+
+/* What one pull did, handed to its callback (strings borrowed). */
+struct collect_result {
+    const char *source;
+    char period[PERIOD_TEXT_SIZE];
+    const char *outcome; /* "ok", "unchanged", "not_published", "failed", "cancelled" */
+    const char *error;   /* for "failed", else NULL */
+    long http_status;    /* of the last response (the first failing one if any) */
+    size_t bytes;        /* payload bytes read */
+    double duration_s;
+    struct store_counts counts;
+    long n_missing; /* records the payload marked as "no value" */
+    long n_absent;  /* keys this source stored before that the payload no longer has */
+    int64_t run_id; /* 0 when nothing was recorded (cancelled) */
+};
+
+typedef void (*collect_done_cb)(const struct collect_result *res, void *ctx);
+
+/*
+ * Builds a collector for every source of cfg on loop, writing to st (both
+ * borrowed; they must outlive the collector). Returns 0, or -EINVAL with the
+ * first source problem in err.
+ */
+int collect_new(struct collect **out, uv_loop_t *loop, const struct config *cfg, struct store *st,
+                const struct fetch_limits *limits, char *err, size_t errsize);
+
+/* Cancels pulls in flight (their callbacks run with "cancelled"), closes the
+ * fetcher; run the loop afterwards so its handles close. *cp = NULL. */
+void collect_close(struct collect **cp);
+
+/* Number of sources, and the index of a source id (-1 when unknown). */
+size_t collect_source_count(const struct collect *c);
+long collect_source_find(const struct collect *c, const char *id);
+const struct source *collect_source(const struct collect *c, size_t index);
+
+/*
+ * Writes into due (room for max) the periods of source index that are due at
+ * wall-clock time now (s) in a zone utc_offset_s east of UTC, oldest first,
+ * from the schedule and the pull states kept in the store. Returns the count
+ * or a negative errno.
+ */
+int collect_due(struct collect *c, size_t index, int64_t now, long utc_offset_s, struct period *due,
+                size_t max);
+
+/* Starts a pull of source index for period p; cb runs once, later, on the loop. */
+int collect_pull(struct collect *c, size_t index, struct period p, collect_done_cb cb, void *ctx);
+
+/* Pulls in flight. */
+size_t collect_pending(const struct collect *c);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * collect_ingest.c - from finished transfers to a stored run (see
+ * collect_priv.h): outcome, payload reading, record validation, duplicate
+ * keys, one ingest transaction, validators, pull state and source health.
+ */
+#include "collectors/collect_priv.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/format.h"
+#include "collectors/source.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "config/config.h"
+
+/* Validated records of one pull, and the rejects with their owned texts. */
+struct batch {
+    struct pull *pull;
+    const struct source *src;
+    const char *unit; /* the part's unit, or NULL */
+    struct store_obs *obs;
+    long *pos; /* payload position of each obs */
+    size_t n, cap;
+    struct store_reject *rej;
+    size_t nrej, caprej;
+    long n_missing;
+    int oom;
+};
+
+static int grow(void **v, size_t *cap, size_t need, size_t size)
+{
+    size_t c = *cap ? *cap : 256;
+    void *p;
+    if (need <= *cap)
+        return 0;
+    while (c < need)
+        c *= 2;
+    if (!(p = realloc(*v, c * size)))
+        return -ENOMEM;
+    *v = p;
+    *cap = c;
+    return 0;
+}
+
+static void reject(struct batch *b, long position, const char *raw, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void reject(struct batch *b, long position, const char *raw, const char *fmt, ...)
+{
+    char reason[512];
+    va_list ap;
+    size_t cap = b->caprej;
+
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    if (grow((void **)&b->rej, &cap, b->nrej + 1, sizeof(*b->rej)) < 0) {
+        b->oom = 1;
+        return;
+    }
+    b->caprej = cap;
+    b->rej[b->nrej].position = position;
+    b->rej[b->nrej].raw = raw ? strdup(raw) : NULL;
+    b->rej[b->nrej].reason = strdup(reason);
+    b->nrej++;
+}
+
+static int add_obs(struct batch *b, long unit, long ind, struct period p, double value,
+                   long position)
+{
+    size_t n;
+    const struct config_unit *units = config_units(b->pull->c->cfg, &n);
+    const struct config_indicator *inds = config_indicators(b->pull->c->cfg, &n);
+    size_t cap = b->cap;
+    struct store_obs o;
+
+    o.unit_id = store_unit_id(b->pull->c->st, units[unit].id, strlen(units[unit].id));
+    o.indicator_id = store_indicator_id(b->pull->c->st, inds[ind].code, strlen(inds[ind].code));
+    o.period = p;
+    o.value = value;
+    if (o.unit_id < 0 || o.indicator_id < 0)
+        return -ENOENT;
+    if (grow((void **)&b->obs, &cap, b->n + 1, sizeof(*b->obs)) < 0 ||
+        grow((void **)&b->pos, &b->cap, b->n + 1, sizeof(*b->pos)) < 0)
+        return -ENOMEM;
+    b->obs[b->n] = o;
+    b->pos[b->n] = position;
+    b->n++;
+    return 0;
+}
+
+/* Checks one record: known unit and indicator, a base (not derived)
+ * indicator, a period of its frequency, a finite number. */
+static int on_record(const struct format_record *r, void *ctx)
+{
+    struct batch *b = ctx;
+    size_t n;
+    const struct config_indicator *inds = config_indicators(b->pull->c->cfg, &n);
+    const char *ucode = r->unit && *r->unit ? r->unit : b->unit;
+    long unit = ucode ? source_map_unit(b->src, ucode) : -1, ind;
+    char ptext[PERIOD_TEXT_SIZE];
+    double v;
+
+    if (r->problem)
+        return reject(b, r->position, r->raw, "%s", r->problem), 0;
+    if (unit < 0)
+        return reject(b, r->position, r->raw, "unknown unit \"%s\"", ucode ? ucode : ""), 0;
+    if ((ind = source_map_indicator(b->src, r->indicator)) < 0)
+        return reject(b, r->position, r->raw, "unknown indicator \"%s\"", r->indicator), 0;
+    if (inds[ind].formula)
+        return reject(b, r->position, r->raw, "indicator \"%s\" is derived, not collected",
+                      inds[ind].code),
+               0;
+    if (!r->period_ok)
+        return reject(b, r->position, r->raw, "bad period \"%s\"", r->period_raw), 0;
+    if (r->period.freq != inds[ind].freq) {
+        period_format(r->period, ptext, sizeof(ptext));
+        return reject(b, r->position, r->raw, "period %s is not of %s's frequency %c", ptext,
+                      inds[ind].code, period_freq_char(inds[ind].freq)),
+               0;
+    }
+    if (r->missing) {
+        b->n_missing++;
+        return 0;
+    }
+    v = r->value * source_scale(b->src, ind);
+    if (!r->value_ok || !isfinite(v))
+        return reject(b, r->position, r->raw, "value is not a finite number"), 0;
+    if (add_obs(b, unit, ind, r->period, v, r->position) < 0)
+        b->oom = 1;
+    return 0;
+}
+
+/* Later occurrences of a key in the payload become rejects. */
+static int drop_duplicates(struct batch *b)
+{
+    long *first_of, dups;
+    size_t kept = 0;
+
+    if (b->n < 2)
+        return 0;
+    if (!(first_of = malloc(b->n * sizeof(*first_of))))
+        return -ENOMEM;
+    if ((dups = store_find_duplicates(b->obs, b->n, first_of)) < 0) {
+        free(first_of);
+        return (int)dups;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (first_of[i] >= 0) {
+            reject(b, b->pos[i], NULL, "duplicate of record %ld", b->pos[first_of[i]]);
+            continue;
+        }
+        b->obs[kept] = b->obs[i];
+        b->pos[kept] = b->pos[i];
+        kept++;
+    }
+    b->n = kept;
+    free(first_of);
+    return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+    for (size_t i = 0; i < b->nrej; i++) {
+        free((char *)b->rej[i].raw);
+        free((char *)b->rej[i].reason);
+    }
+    free(b->rej);
+    free(b->obs);
+    free(b->pos);
+}
+
+/* Reads every OK part into b. Returns 0, or -EBADMSG with errbuf set. */
+static int read_parts(struct pull *p, struct batch *b, char *errbuf, size_t errsize)
+{
+    struct format *fmt = source_format(b->src);
+    char ferr[512];
+
+    for (size_t i = 0; i < p->n_parts; i++) {
+        struct pull_part *part = &p->parts[i];
+        const char *who = part->unit ? part->unit : "payload";
+        int rc;
+
+        if (part->outcome != FETCH_OK)
+            continue;
+        if (part->len == 0 || !part->body) {
+            snprintf(errbuf, errsize, "%s: empty payload", who);
+            return -EBADMSG;
+        }
+        b->unit = part->unit;
+        rc = format_read(fmt, part->body, part->len, on_record, b, ferr, sizeof(ferr));
+        if (rc < 0 || b->oom) {
+            snprintf(errbuf, errsize, "%s: %s", who, b->oom ? "out of memory" : ferr);
+            return -EBADMSG;
+        }
+    }
+    return drop_duplicates(b) < 0 ? -ENOMEM : 0;
+}
+
+/* Marks every index whose frequency contains the ingested periods. */
+static void mark_recompute(struct pull *p, const struct batch *b)
+{
+    size_t n;
+    const struct config_index *idx = config_indices(p->c->cfg, &n);
+    struct period seen = {0};
+
+    for (size_t i = 0; i < b->n; i++) {
+        if (i > 0 && period_cmp(b->obs[i].period, seen) == 0)
+            continue;
+        seen = b->obs[i].period;
+        for (size_t k = 0; k < n; k++) {
+            struct period q;
+            char text[PERIOD_TEXT_SIZE];
+            if (period_container(seen, idx[k].freq, &q) < 0)
+                continue;
+            period_format(q, text, sizeof(text));
+            store_mark_recompute(p->c->st, idx[k].id, text);
+        }
+    }
+}
+
+struct tally {
+    size_t ok, not_modified, not_published, failed, cancelled;
+    const struct pull_part *first_failed;
+};
+
+static struct tally tally_parts(const struct pull *p, struct collect_result *res)
+{
+    struct tally t = {0};
+    for (size_t i = 0; i < p->n_parts; i++) {
+        const struct pull_part *part = &p->parts[i];
+        res->bytes += part->len;
+        res->http_status = part->http_status;
+        switch (part->outcome) {
+        case FETCH_OK:
+            t.ok++;
+            break;
+        case FETCH_NOT_MODIFIED:
+            t.not_modified++;
+            break;
+        case FETCH_NOT_PUBLISHED:
+            t.not_published++;
+            break;
+        case FETCH_CANCELLED:
+            t.cancelled++;
+            break;
+        case FETCH_FAILED:
+            if (!t.first_failed)
+                t.first_failed = part;
+            t.failed++;
+            break;
+        }
+    }
+    if (t.first_failed)
+        res->http_status = t.first_failed->http_status;
+    return t;
+}
+
+/* Stores the validated batch: one transaction, then the pull's bookkeeping. */
+static int store_batch(struct pull *p, struct batch *b, struct collect_result *res)
+{
+    struct store *st = p->c->st;
+    int64_t now = time_now_us();
+    int rc;
+
+    rc = store_ingest(st, res->run_id, now, b->obs, b->n, b->rej, b->nrej, &res->counts);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < p->n_parts; i++) {
+        const struct pull_part *part = &p->parts[i];
+        if (part->outcome == FETCH_OK)
+            store_validators_put(st, res->source, p->period_text, part->unit ? part->unit : "",
+                                 part->etag, part->last_modified);
+    }
+    res->n_missing = b->n_missing;
+    res->n_absent = store_count_absent(st, res->run_id, res->source, p->period_text, b->obs, b->n);
+    if (res->n_absent < 0)
+        res->n_absent = 0;
+    mark_recompute(p, b);
+    return 0;
+}
+
+static void finish_run(struct pull *p, struct collect_result *res, int success, int not_published)
+{
+    struct store *st = p->c->st;
+    struct store_health h = {0};
+    int64_t now = time_now_us();
+
+    store_run_end(st, res->run_id, now, res->outcome, &res->counts, res->error);
+    store_run_transfer(st, res->run_id, res->http_status, (long)res->bytes);
+    store_pull_record(st, res->source, p->period_text, p->started_us, success, not_published);
+    h.source = res->source;
+    h.last_attempt = p->started_us;
+    h.last_success = success ? now : 0;
+    h.failed = strcmp(res->outcome, "failed") == 0;
+    h.last_outcome = res->outcome;
+    h.last_status = res->http_status;
+    h.last_error = res->error;
+    h.last_duration_s = (double)(uv_hrtime() - p->started_ns) / 1e9;
+    h.last_bytes = (long)res->bytes;
+    h.last_counts = res->counts;
+    store_health_record(st, &h);
+}
+
+void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, size_t errsize)
+{
+    struct batch b = {.pull = p, .src = p->c->sources[p->index]};
+    struct tally t = tally_parts(p, res);
+    int rc;
+
+    if (t.cancelled) {
+        res->outcome = "cancelled";
+        return;
+    }
+    if (store_run_begin(p->c->st, res->source, p->period_text, p->started_us, &res->run_id) < 0) {
+        res->outcome = "failed";
+        res->error = store_errmsg(p->c->st);
+        return;
+    }
+    if (t.failed) {
+        snprintf(errbuf, errsize, "%s%s%s", t.first_failed->unit ? t.first_failed->unit : "",
+                 t.first_failed->unit ? ": " : "",
+                 t.first_failed->error ? t.first_failed->error : "failed");
+        res->outcome = "failed";
+        res->error = errbuf;
+    } else if (t.not_published == p->n_parts) {
+        res->outcome = "not_published";
+    } else if (t.ok == 0) {
+        res->outcome = "unchanged";
+    } else if ((rc = read_parts(p, &b, errbuf, errsize)) < 0 ||
+               (rc = store_batch(p, &b, res)) < 0) {
+        if (rc != -EBADMSG)
+            snprintf(errbuf, errsize, "store: %s", store_errmsg(p->c->st));
+        res->outcome = "failed";
+        res->error = errbuf;
+        memset(&res->counts, 0, sizeof(res->counts));
+    } else {
+        res->outcome = "ok";
+    }
+    if (res->error)
+        log_warning("source %s %s: %s", res->source, p->period_text, res->error);
+    /* A source-period with some units not yet published is polled again. */
+    finish_run(p, res,
+               t.not_published == 0 &&
+                   (!strcmp(res->outcome, "ok") || !strcmp(res->outcome, "unchanged")),
+               t.not_published > 0);
+    batch_free(&b);
+}
