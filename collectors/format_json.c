@@ -135,16 +135,20 @@ static const char *field_text(const struct format_field *f, const char *name, js
     return text;
 }
 
-/* Fills the fields both layouts share: unit and period. */
-static void common_fields(const struct json_reader *r, json_t *item, struct format_record *rec,
-                          struct format_scratch *s)
+/* Fills unit, indicator (long layout: ind not NULL) and period, in that order. */
+static void common_fields(const struct json_reader *r, const struct format_field *ind, json_t *item,
+                          struct format_record *rec, struct format_scratch *s)
 {
     const char *unit = field_text(&r->unit, "unit", item, s->unit, sizeof(s->unit), rec, s);
-    const char *period =
-        field_text(&r->period, "period", item, s->period, sizeof(s->period), rec, s);
+    const char *text = NULL;
 
     rec->unit = unit ? unit : "";
-    format_record_period(rec, s, period);
+    if (ind) {
+        text = field_text(ind, "indicator", item, s->indicator, sizeof(s->indicator), rec, s);
+        rec->indicator = text ? text : "";
+    }
+    text = field_text(&r->period, "period", item, s->period, sizeof(s->period), rec, s);
+    format_record_period(rec, s, text);
 }
 
 static int read_long(const struct json_reader *r, json_t *item, long pos, format_record_cb cb,
@@ -152,14 +156,11 @@ static int read_long(const struct json_reader *r, json_t *item, long pos, format
 {
     struct format_scratch s;
     struct format_record rec = {.position = pos};
-    const char *ind;
     json_t *v;
     char *raw = format_json_raw(item);
     int rc;
 
-    common_fields(r, item, &rec, &s);
-    ind = field_text(&r->indicator, "indicator", item, s.indicator, sizeof(s.indicator), &rec, &s);
-    rec.indicator = ind ? ind : "";
+    common_fields(r, &r->indicator, item, &rec, &s);
     v = format_pointer_get(item, r->value.path);
     if (v)
         format_record_value_json(&rec, &s, v);
@@ -182,7 +183,7 @@ static int read_wide(const struct json_reader *r, json_t *item, long pos, format
     char *raw = format_json_raw(item);
     int rc = 0;
 
-    common_fields(r, item, &base, &s);
+    common_fields(r, NULL, item, &base, &s);
     base.raw = raw;
     json_object_foreach(r->fields, name, ptr)
     {

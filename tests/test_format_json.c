@@ -1,0 +1,538 @@
+/*
+ * test_format_json.c - the "json" payload reader: long and wide mappings,
+ * constants, RFC 6901 pointers, numbers as strings, missing markers, periods
+ * in their accepted forms, bad payloads and malformed records.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "collectors/format.h"
+#include "collectors/format_priv.h"
+
+/* A record as the callback saw it, copied. */
+struct got {
+    long position;
+    char unit[64];
+    char indicator[64];
+    char period[PERIOD_TEXT_SIZE]; /* canonical text, "" when !period_ok */
+    char period_raw[32];
+    int missing;
+    int value_ok;
+    double value;
+    char problem[256]; /* "" when none */
+    char raw[FORMAT_RAW_MAX + 1];
+};
+
+struct sink {
+    struct got rec[32];
+    size_t n;
+    size_t stop_after; /* 0: never stop */
+};
+
+/* An expected record; problem is a substring of the reader's text. */
+struct want {
+    long position;
+    const char *unit;
+    const char *indicator;
+    const char *period;
+    int missing;
+    int value_ok;
+    double value;
+    const char *problem;
+};
+
+static int collect(const struct format_record *r, void *ctx)
+{
+    struct sink *s = ctx;
+    struct got *g;
+
+    assert_true(s->n < sizeof(s->rec) / sizeof(s->rec[0]));
+    g = &s->rec[s->n++];
+    memset(g, 0, sizeof(*g));
+    g->position = r->position;
+    snprintf(g->unit, sizeof(g->unit), "%s", r->unit);
+    snprintf(g->indicator, sizeof(g->indicator), "%s", r->indicator);
+    snprintf(g->period_raw, sizeof(g->period_raw), "%s", r->period_raw);
+    if (r->period_ok)
+        assert_true(period_format(r->period, g->period, sizeof(g->period)) > 0);
+    g->missing = r->missing;
+    g->value_ok = r->value_ok;
+    g->value = r->value;
+    snprintf(g->problem, sizeof(g->problem), "%s", r->problem ? r->problem : "");
+    snprintf(g->raw, sizeof(g->raw), "%s", r->raw ? r->raw : "");
+    if (s->stop_after && s->n == s->stop_after)
+        return 7;
+    return 0;
+}
+
+static char *load(const char *name, size_t *len)
+{
+    const char *dir = getenv("PARKSTAT_TEST_DATA");
+    char path[1024];
+    FILE *f;
+    char *buf;
+    long n;
+
+    snprintf(path, sizeof(path), "%s/payloads/%s", dir ? dir : "tests/data", name);
+    f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s (set PARKSTAT_TEST_DATA)", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Builds a reader for source and reads buf; returns format_read()'s result. */
+static int read_buf(const char *name, const char *source, const char *buf, size_t len,
+                    struct sink *s, char *err, size_t errsize)
+{
+    struct format *fmt = NULL;
+    int rc = format_new(&fmt, name, source, err, errsize);
+
+    if (rc != 0)
+        fail_msg("format_new: %s", err);
+    rc = format_read(fmt, buf, len, collect, s, err, errsize);
+    format_free(&fmt);
+    assert_null(fmt);
+    return rc;
+}
+
+static int read_str(const char *name, const char *source, const char *text, struct sink *s,
+                    char *err, size_t errsize)
+{
+    return read_buf(name, source, text, strlen(text), s, err, errsize);
+}
+
+static int read_file(const char *name, const char *source, const char *file, struct sink *s,
+                     char *err, size_t errsize)
+{
+    size_t len;
+    char *buf = load(file, &len);
+    int rc = read_buf(name, source, buf, len, s, err, errsize);
+
+    free(buf);
+    return rc;
+}
+
+static void check_records(const struct sink *s, const struct want *w, size_t n)
+{
+    assert_int_equal(s->n, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct got *g = &s->rec[i];
+        if (g->position != w[i].position || strcmp(g->unit, w[i].unit) != 0 ||
+            strcmp(g->indicator, w[i].indicator) != 0 || strcmp(g->period, w[i].period) != 0 ||
+            g->missing != w[i].missing || g->value_ok != w[i].value_ok)
+            fail_msg("record %zu: got pos %ld unit '%s' ind '%s' period '%s' missing %d ok %d "
+                     "(problem '%s')",
+                     i, g->position, g->unit, g->indicator, g->period, g->missing, g->value_ok,
+                     g->problem);
+        if (w[i].value_ok)
+            assert_float_equal(g->value, w[i].value, 1e-9);
+        if (!w[i].problem && g->problem[0])
+            fail_msg("record %zu: unexpected problem '%s'", i, g->problem);
+        if (w[i].problem && !strstr(g->problem, w[i].problem))
+            fail_msg("record %zu: problem '%s' lacks '%s'", i, g->problem, w[i].problem);
+    }
+}
+
+/* Expects format_new() to refuse source with a message containing text. */
+static void expect_config_error(const char *name, const char *source, const char *text)
+{
+    struct format *fmt = NULL;
+    char err[256] = "";
+
+    assert_int_equal(format_new(&fmt, name, source, err, sizeof(err)), -EINVAL);
+    assert_null(fmt);
+    if (!strstr(err, text))
+        fail_msg("error '%s' lacks '%s'", err, text);
+}
+
+/* Expects reading text to fail with -EBADMSG and a message containing msg. */
+static void expect_bad_payload(const char *name, const char *source, const char *text,
+                               const char *msg)
+{
+    struct sink s = {0};
+    char err[256] = "";
+
+    assert_int_equal(read_str(name, source, text, &s, err, sizeof(err)), -EBADMSG);
+    if (!strstr(err, msg))
+        fail_msg("error '%s' lacks '%s'", err, msg);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const long_source =
+    "{\"id\": \"parks\", \"format\": \"json\", \"mapping\": {\"records\": \"/data\", "
+    "\"unit\": \"/park\", \"indicator\": \"/code\", \"period\": \"/month\", \"value\": "
+    "\"/value\"}}";
+
+static const char *const wide_source =
+    "{\"mapping\": {\"layout\": \"wide\", \"records\": \"/parks\", \"unit\": \"/id\", "
+    "\"period\": {\"const\": \"2023-Q1\"}, "
+    "\"fields\": {\"revenue\": \"/营业收入\", \"tax\": \"/tax\"}}}";
+
+static void test_json_long_sample_records(void **state)
+{
+    static const struct want w[] = {
+        {1, "p01", "revenue", "2023-01", 0, 1, 1234.5, NULL},
+        {2, "p01", "tax", "2023-02", 0, 1, 1234.5, NULL},
+        {3, "p02", "revenue", "2023-03", 1, 0, 0, NULL},
+        {4, "p02", "tax", "2023-01", 1, 0, 0, NULL},
+        {5, "p03", "revenue", "2023-01", 0, 1, 12, NULL},
+        {6, "p03", "tax", "", 0, 1, 5, "period: not understood: \"2023-13\""},
+        {7, "p04", "revenue", "2023-02", 0, 0, 0, "value: not a number: \"n/a\""},
+        {8, "5", "export", "2023-03", 0, 1, -0.25, NULL},
+    };
+    struct sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(read_file("json", long_source, "parks_long.json", &s, err, sizeof(err)), 0);
+    check_records(&s, w, N(w));
+    assert_string_equal(
+        s.rec[0].raw,
+        "{\"park\":\"p01\",\"code\":\"revenue\",\"month\":\"2023-01\",\"value\":1234.5}");
+    assert_string_equal(s.rec[1].period_raw, "202302");
+    assert_string_equal(s.rec[2].period_raw, "2023-M03");
+    assert_string_equal(s.rec[7].period_raw, "202303");
+}
+
+static void test_json_wide_sample_records(void **state)
+{
+    static const struct want w[] = {
+        {1, "p01", "revenue", "2023-Q1", 0, 1, 1500.25, NULL},
+        {1, "p01", "tax", "2023-Q1", 0, 1, 88, NULL},
+        {2, "p02", "revenue", "2023-Q1", 1, 0, 0, NULL},
+        {2, "p02", "tax", "2023-Q1", 0, 1, 12, NULL},
+        {3, "p03", "revenue", "2023-Q1", 1, 0, 0, NULL}, /* member absent */
+        {3, "p03", "tax", "2023-Q1", 0, 1, 1000, NULL},
+    };
+    struct sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(read_file("json", wide_source, "parks_wide.json", &s, err, sizeof(err)), 0);
+    check_records(&s, w, N(w));
+    assert_string_equal(s.rec[5].raw, "{\"id\":\"p03\",\"tax\":\"1,000\"}");
+}
+
+static void test_json_wide_value_problem_stays_with_its_field(void **state)
+{
+    static const struct want w[] = {
+        {1, "p09", "revenue", "2023-Q1", 0, 0, 0, "value: not a number: \"x\""},
+        {1, "p09", "tax", "2023-Q1", 0, 1, 3, NULL},
+    };
+    struct sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(read_str("json", wide_source,
+                              "{\"parks\": [{\"id\": \"p09\", \"营业收入\": \"x\", \"tax\": 3}]}",
+                              &s, err, sizeof(err)),
+                     0);
+    check_records(&s, w, N(w));
+}
+
+static void test_json_constant_unit_and_root_records(void **state)
+{
+    static const struct want w[] = {
+        {1, "p01", "revenue", "2024-12", 0, 1, 7, NULL},
+        {2, "p01", "", "2024-12", 0, 1, 8, "indicator: no \"/k\" in record"},
+        {3, "p01", "", "", 0, 0, 0, "indicator: no \"/k\" in record"}, /* first problem wins */
+    };
+    struct sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(read_str("json",
+                              "{\"mapping\": {\"records\": \"\", \"unit\": {\"const\": \"p01\"}, "
+                              "\"indicator\": \"/k\", \"period\": \"/p\", \"value\": \"/v\"}}",
+                              "[{\"k\": \"revenue\", \"p\": \"2024-12\", \"v\": 7},"
+                              " {\"p\": \"2024-12\", \"v\": 8}, 42]",
+                              &s, err, sizeof(err)),
+                     0);
+    check_records(&s, w, N(w));
+    assert_string_equal(s.rec[2].raw, "42");
+}
+
+static void test_json_pointer_escapes_and_indices(void **state)
+{
+    static const struct {
+        const char *pointer;
+        json_int_t expect; /* -1: absent */
+    } rows[] = {
+        {"/a~1b/m~0n/1/x", 5},
+        {"/a~1b/m~0n/0", 1},
+        {"/a~1b/m~0n/01", -1},
+        {"/a~1b/m~0n/2", -1},
+        {"/a~1b/m~0n/-", -1},
+        {"/a~2b", -1},
+        {"/", 9},
+        {"a", -1},
+        {"/~01", 3},
+        {"/a~1b/m~0n/1/x/y", -1},
+    };
+    json_t *doc = json_loads("{\"a/b\": {\"m~n\": [1, {\"x\": 5}]}, \"\": 9, \"~1\": 3}", 0, NULL);
+
+    (void)state;
+    assert_non_null(doc);
+    assert_ptr_equal(format_pointer_get(doc, ""), doc);
+    for (size_t i = 0; i < N(rows); i++) {
+        json_t *v = format_pointer_get(doc, rows[i].pointer);
+        if (rows[i].expect < 0 && v)
+            fail_msg("%s: expected absent", rows[i].pointer);
+        if (rows[i].expect >= 0 && json_integer_value(v) != rows[i].expect)
+            fail_msg("%s: expected %lld", rows[i].pointer, (long long)rows[i].expect);
+    }
+    json_decref(doc);
+}
+
+static void test_json_number_forms(void **state)
+{
+    static const struct {
+        const char *text;
+        int rc;
+        double value;
+    } rows[] = {
+        {"1,234.5", 0, 1234.5},
+        {" 12 ", 0, 12},
+        {"-3.5e2", 0, -350},
+        {"+7", 0, 7},
+        {"1,234,567", 0, 1234567},
+        {"0.125", 0, 0.125},
+        {"\t-0\n", 0, 0},
+        {"", 1, 0},
+        {"-", 1, 0},
+        {"\xE2\x80\x94", 1, 0},
+        {"\xE2\x80\x93", 1, 0},
+        {"   ", 1, 0},
+        {"abc", -EINVAL, 0},
+        {"1,,234", -EINVAL, 0},
+        {",5", -EINVAL, 0},
+        {"5,", -EINVAL, 0},
+        {"inf", -EINVAL, 0},
+        {"nan", -EINVAL, 0},
+        {"0x10", -EINVAL, 0},
+        {"1e", -EINVAL, 0},
+        {"12%", -EINVAL, 0},
+        {"1 234", -EINVAL, 0},
+        {"1e999", -EINVAL, 0},
+        {"--1", -EINVAL, 0},
+        {".", -EINVAL, 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < N(rows); i++) {
+        double v = -1;
+        int rc = format_number_parse(rows[i].text, &v);
+        if (rc != rows[i].rc)
+            fail_msg("'%s': rc %d, expected %d", rows[i].text, rc, rows[i].rc);
+        if (rc == 0)
+            assert_float_equal(v, rows[i].value, 1e-12);
+    }
+}
+
+static void test_json_period_forms(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *canonical; /* NULL: refused */
+    } rows[] = {
+        {"2023-01", "2023-01"},
+        {"2023-M01", "2023-01"},
+        {"202301", "2023-01"},
+        {"2023-Q3", "2023-Q3"},
+        {"2023", "2023"},
+        {"2023-H1", "2023-H1"},
+        {"2023-S2", "2023-H2"},
+        {" 202312 ", "2023-12"},
+        {"2023-m07", "2023-07"},
+        {"2023-M13", NULL},
+        {"202313", NULL},
+        {"202300", NULL},
+        {"2023-13", NULL},
+        {"23-01", NULL},
+        {"2023-Q5", NULL},
+        {"0999-01", NULL},
+        {"", NULL},
+        {"2023-M1", NULL},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < N(rows); i++) {
+        struct period p;
+        char text[PERIOD_TEXT_SIZE];
+        int rc = format_period_parse(rows[i].text, &p);
+        if (!rows[i].canonical) {
+            if (rc == 0)
+                fail_msg("'%s' accepted", rows[i].text);
+            continue;
+        }
+        if (rc != 0)
+            fail_msg("'%s' refused", rows[i].text);
+        assert_true(period_format(p, text, sizeof(text)) > 0);
+        assert_string_equal(text, rows[i].canonical);
+    }
+}
+
+static void test_json_bad_payloads_fail_with_place(void **state)
+{
+    (void)state;
+    expect_bad_payload("json", long_source, "{\"data\": [", "line 1 column");
+    expect_bad_payload("json", long_source, "{\"data\": {}}", "/data: expected an array");
+    expect_bad_payload("json", long_source, "{\"rows\": []}", "/data: not found");
+    expect_bad_payload("json", long_source, "42", "line 1");
+    expect_bad_payload("json", long_source, "{\"data\": []} x", "line 1");
+    expect_bad_payload("json", long_source, "\n\n  {\"data\": [1,]}", "line 3 column");
+}
+
+static void test_json_empty_payload(void **state)
+{
+    struct sink s = {0};
+    char err[64] = "";
+
+    (void)state;
+    assert_int_equal(read_str("json", long_source, "", &s, err, sizeof(err)), -EBADMSG);
+    assert_string_equal(err, "empty payload");
+    assert_int_equal(s.n, 0);
+}
+
+static void test_json_empty_array_reads_zero_records(void **state)
+{
+    struct sink s = {0};
+    char err[64] = "";
+
+    (void)state;
+    assert_int_equal(read_str("json", long_source, "{\"data\": []}", &s, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 0);
+}
+
+static void test_json_record_field_of_wrong_type_is_a_problem(void **state)
+{
+    static const struct want w[] = {
+        {1, "", "revenue", "2023-01", 0, 1, 1, "unit at \"/park\": expected a string"},
+        {2, "p01", "revenue", "2023-01", 0, 0, 0, "value: expected a number"},
+        {3, "p01", "revenue", "2023-01", 0, 0, 0, "value: no \"/value\" in record"},
+        {4, "p01", "revenue", "", 0, 1, 2, "period at \"/month\": expected a string"},
+    };
+    struct sink s = {0};
+    char err[64] = "";
+
+    (void)state;
+    assert_int_equal(
+        read_str(
+            "json", long_source,
+            "{\"data\": ["
+            "{\"park\": [1], \"code\": \"revenue\", \"month\": \"2023-01\", \"value\": 1},"
+            "{\"park\": \"p01\", \"code\": \"revenue\", \"month\": \"2023-01\", \"value\": {}},"
+            "{\"park\": \"p01\", \"code\": \"revenue\", \"month\": \"2023-01\"},"
+            "{\"park\": \"p01\", \"code\": \"revenue\", \"month\": 2023.5, \"value\": 2}]}",
+            &s, err, sizeof(err)),
+        0);
+    check_records(&s, w, N(w));
+}
+
+static void test_json_raw_is_capped(void **state)
+{
+    size_t n = 5000;
+    char *big = malloc(n + 200);
+    struct sink s = {0};
+    char err[64] = "";
+    int off;
+
+    (void)state;
+    assert_non_null(big);
+    off = snprintf(big, n + 200,
+                   "{\"data\": [{\"park\": \"p01\", \"code\": \"c\", \"month\": "
+                   "\"2023\", \"value\": 1, \"note\": \"");
+    for (size_t i = 0; i < n / 3; i++, off += 3)
+        memcpy(big + off, "\xE5\x9B\xAD", 3); /* 园: the cap must not split it */
+    strcpy(big + off, "\"}]}");
+    assert_int_equal(read_str("json", long_source, big, &s, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 1);
+    assert_true(strlen(s.rec[0].raw) <= FORMAT_RAW_MAX);
+    assert_true(strlen(s.rec[0].raw) > FORMAT_RAW_MAX - 4);
+    assert_int_equal((strlen(s.rec[0].raw) - strlen("{\"park\":\"p01\",\"code\":\"c\",\"month\":"
+                                                    "\"2023\",\"value\":1,\"note\":\"")) %
+                         3,
+                     0);
+    free(big);
+}
+
+static void test_json_callback_stops_reading(void **state)
+{
+    struct sink s = {.stop_after = 2};
+    char err[64] = "";
+
+    (void)state;
+    assert_int_equal(read_file("json", long_source, "parks_long.json", &s, err, sizeof(err)), 7);
+    assert_int_equal(s.n, 2);
+}
+
+static void test_json_mapping_errors_name_the_key(void **state)
+{
+    (void)state;
+    expect_config_error("xml", "{}", "unknown format \"xml\"");
+    expect_config_error("json", "{\"id\": \"x\"}", "mapping: required");
+    expect_config_error("json", "{\"mapping\": 3}", "mapping: expected an object");
+    expect_config_error("json", "not json", "source: expected a JSON object");
+    expect_config_error("json",
+                        "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
+                        "\"/p\", \"value\": \"value\"}}",
+                        "mapping.value: expected a JSON Pointer");
+    expect_config_error("json",
+                        "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
+                        "\"/p\", \"value\": {\"const\": \"1\"}}}",
+                        "mapping.value: expected a JSON Pointer");
+    expect_config_error("json",
+                        "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
+                        "\"/p\", \"value\": \"/v\", \"valeu\": \"/v\"}}",
+                        "mapping.valeu: unknown key");
+    expect_config_error("json",
+                        "{\"mapping\": {\"unit\": \"/u\", \"period\": \"/p\", \"value\": \"/v\"}}",
+                        "mapping.indicator: expected a JSON Pointer or {\"const\"");
+    expect_config_error(
+        "json", "{\"mapping\": {\"layout\": \"wide\", \"unit\": \"/u\", \"period\": \"/p\"}}",
+        "mapping.fields: expected a non-empty object");
+    expect_config_error("json",
+                        "{\"mapping\": {\"layout\": \"wide\", \"unit\": \"/u\", \"period\": "
+                        "\"/p\", \"fields\": {\"revenue\": \"rev\"}}}",
+                        "mapping.fields.revenue: expected a JSON Pointer");
+    expect_config_error("json", "{\"mapping\": {\"layout\": \"tall\"}}", "mapping.layout");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_long_sample_records),
+        cmocka_unit_test(test_json_wide_sample_records),
+        cmocka_unit_test(test_json_wide_value_problem_stays_with_its_field),
+        cmocka_unit_test(test_json_constant_unit_and_root_records),
+        cmocka_unit_test(test_json_pointer_escapes_and_indices),
+        cmocka_unit_test(test_json_number_forms),
+        cmocka_unit_test(test_json_period_forms),
+        cmocka_unit_test(test_json_bad_payloads_fail_with_place),
+        cmocka_unit_test(test_json_empty_payload),
+        cmocka_unit_test(test_json_empty_array_reads_zero_records),
+        cmocka_unit_test(test_json_record_field_of_wrong_type_is_a_problem),
+        cmocka_unit_test(test_json_raw_is_capped),
+        cmocka_unit_test(test_json_callback_stops_reading),
+        cmocka_unit_test(test_json_mapping_errors_name_the_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
