@@ -158,6 +158,7 @@ out:
     return rc;
 }
 
+/* Migrates db forward one version per transaction (contract in store_priv.h). */
 int store_schema_migrate(sqlite3 *db, int readonly, char *errbuf, size_t errsize)
 {
     int version = -1;

@@ -53,6 +53,7 @@ static const char *const stmt_sql[STMT_COUNT_] = {
         " scale = excluded.scale",
 };
 
+/* Keeps the SQLite error text in st->err (contract in store_priv.h). */
 int store_fail(struct store *st, const char *what)
 {
     int code = sqlite3_errcode(st->db);
@@ -61,6 +62,7 @@ int store_fail(struct store *st, const char *what)
     return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? -EBUSY : -EIO;
 }
 
+/* Cached statement id, reset, bindings cleared; NULL on error (store_priv.h). */
 sqlite3_stmt *store_stmt_get(struct store *st, enum store_stmt id)
 {
     assert(id >= 0 && id < STMT_COUNT_);
@@ -79,6 +81,7 @@ sqlite3_stmt *store_stmt_get(struct store *st, enum store_stmt id)
     return s;
 }
 
+/* Steps s to completion and resets it; 0 or -EIO (store_priv.h). */
 int store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
 {
     int rc = sqlite3_step(s);
@@ -87,23 +90,27 @@ int store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
     return err;
 }
 
+/* Binds borrowed text or NULL (store_priv.h). */
 int store_bind_text(sqlite3_stmt *s, int idx, const char *text)
 {
     return text ? sqlite3_bind_text(s, idx, text, -1, SQLITE_STATIC) : sqlite3_bind_null(s, idx);
 }
 
+/* BEGIN IMMEDIATE: takes the write lock now, waiting up to the busy timeout. */
 int store_tx_begin(struct store *st)
 {
     sqlite3_stmt *s = store_stmt_get(st, STMT_BEGIN);
     return s ? store_step_done(st, s, "begin") : -EIO;
 }
 
+/* COMMIT; 0 or -EIO/-EBUSY. */
 int store_tx_commit(struct store *st)
 {
     sqlite3_stmt *s = store_stmt_get(st, STMT_COMMIT);
     return s ? store_step_done(st, s, "commit") : -EIO;
 }
 
+/* ROLLBACK when a transaction is open; keeps st->err for store_errmsg(). */
 void store_tx_rollback(struct store *st)
 {
     /* An error such as SQLITE_FULL may already have rolled back. */
@@ -117,11 +124,13 @@ void store_tx_rollback(struct store *st)
     }
 }
 
+/* The last error this store recorded, else SQLite's text; borrowed. */
 const char *store_errmsg(const struct store *st)
 {
     return st->err[0] ? st->err : sqlite3_errmsg(st->db);
 }
 
+/* PRAGMA user_version, or -EIO. */
 int store_schema_version(struct store *st)
 {
     sqlite3_stmt *s = NULL;
@@ -224,6 +233,7 @@ out:
     return rc;
 }
 
+/* Rebuilds both code -> id maps; on error the old maps stay. */
 int store_maps_load(struct store *st)
 {
     int rc = map_load(st, "SELECT code, id FROM unit", &st->units);
@@ -336,6 +346,7 @@ void store_close(struct store **sp)
 
 /* ---- units and indicators ---- */
 
+/* Upserts a unit's code and name; *id gets its row id (store_priv.h). */
 int store_unit_put(struct store *st, const char *code, const char *name, int64_t *id)
 {
     sqlite3_stmt *s = store_stmt_get(st, STMT_UNIT_PUT);
@@ -355,6 +366,7 @@ int store_unit_put(struct store *st, const char *code, const char *name, int64_t
     return 0;
 }
 
+/* Sets or clears a unit's parent; -ENOENT for an unknown parent. */
 int store_unit_set_parent(struct store *st, const char *code, const char *parent_code)
 {
     sqlite3_stmt *s = store_stmt_get(st, STMT_UNIT_PARENT);
@@ -381,6 +393,7 @@ int store_unit_set_parent(struct store *st, const char *code, const char *parent
     return rc;
 }
 
+/* Upserts every field of an indicator (store_priv.h). */
 int store_indicator_put(struct store *st, const struct store_indicator_def *d)
 {
     sqlite3_stmt *s = store_stmt_get(st, STMT_INDICATOR_PUT);
