@@ -373,6 +373,7 @@ int import_remember(struct file_import *f)
             (struct seen_key){f->obs[i].unit_id, f->obs[i].indicator_id, ordinal(f->obs[i].period),
                               (uint32_t)im->n_files, f->lines[i]};
     im->files[im->n_files++] = name;
-    qsort(im->seen, im->n_seen, sizeof(*im->seen), seen_cmp);
+    if (im->n_seen)
+        qsort(im->seen, im->n_seen, sizeof(*im->seen), seen_cmp);
     return 0;
 }

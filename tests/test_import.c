@@ -1,0 +1,416 @@
+/*
+ * test_import.c - the CSV importer (cli/import.c, cli/csvread.c) on an
+ * in-memory store with tests/data/import_config.json: good rows stored with
+ * exact values, every reject reason with its line, header errors, re-imports
+ * that revise or change nothing, and line numbers across read chunks.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli/import.h"
+#include "config/config.h"
+#include "store/store.h"
+
+struct fixture {
+    struct config *cfg;
+    struct store *st;
+    char *msgs; /* messages of the last import */
+};
+
+struct obs {
+    char unit[16], indicator[16], period[8];
+    double value;
+    int64_t valid_to;
+};
+
+struct rej {
+    long position;
+    char raw[128], reason[128];
+};
+
+#define MAX_ROWS 64
+
+struct rows {
+    size_t n;
+    struct obs o[MAX_ROWS];
+};
+
+struct rejects {
+    size_t n;
+    struct rej r[MAX_ROWS];
+};
+
+static char *data_path(const char *name)
+{
+    const char *dir = getenv("PARKSTAT_TEST_DATA");
+    static char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data", name);
+    return path;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    char *errors = NULL, errbuf[256];
+
+    assert_non_null(f);
+    if (config_load(data_path("import_config.json"), &f->cfg, &errors) < 0)
+        fail_msg("config: %s", errors ? errors : "?");
+    assert_int_equal(store_open(&f->st, ":memory:", 0, errbuf, sizeof(errbuf)), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    store_close(&f->st);
+    config_free(&f->cfg);
+    free(f->msgs);
+    free(f);
+    return 0;
+}
+
+/* Imports the files of one command (name/text pairs, NULL-terminated) into
+ * f's store; returns the last file's rc and fills sums[i]. */
+static int import_texts(struct fixture *f, struct import_summary *sums, ...)
+{
+    struct import *im = NULL;
+    size_t len = 0;
+    FILE *msgs;
+    va_list ap;
+    const char *name;
+    int rc = 0, i = 0;
+
+    free(f->msgs);
+    f->msgs = NULL;
+    msgs = open_memstream(&f->msgs, &len);
+    assert_non_null(msgs);
+    assert_int_equal(import_new(&im, f->st, f->cfg), 0);
+    import_set_messages(im, msgs, 100);
+    va_start(ap, sums);
+    while ((name = va_arg(ap, const char *))) {
+        const char *text = va_arg(ap, const char *);
+        FILE *in = fmemopen((void *)text, strlen(text), "r");
+        if (!*text)
+            in = fopen("/dev/null", "r"); /* fmemopen refuses size 0 */
+        assert_non_null(in);
+        rc = import_stream(im, in, name, &sums[i++]);
+        fclose(in);
+    }
+    va_end(ap);
+    import_free(&im);
+    fclose(msgs);
+    return rc;
+}
+
+static int import_path(struct fixture *f, const char *path, struct import_summary *sum)
+{
+    struct import *im = NULL;
+    size_t len = 0;
+    FILE *msgs;
+    int rc;
+
+    free(f->msgs);
+    f->msgs = NULL;
+    msgs = open_memstream(&f->msgs, &len);
+    assert_int_equal(import_new(&im, f->st, f->cfg), 0);
+    import_set_messages(im, msgs, 100);
+    rc = import_file(im, path, sum);
+    import_free(&im);
+    fclose(msgs);
+    return rc;
+}
+
+static int collect_obs(const struct store_obs_row *row, void *ctx)
+{
+    struct rows *r = ctx;
+    struct obs *o;
+
+    assert_true(r->n < MAX_ROWS);
+    o = &r->o[r->n++];
+    snprintf(o->unit, sizeof(o->unit), "%s", row->unit);
+    snprintf(o->indicator, sizeof(o->indicator), "%s", row->indicator);
+    snprintf(o->period, sizeof(o->period), "%s", row->period);
+    o->value = row->value;
+    o->valid_to = row->valid_to;
+    return 0;
+}
+
+static int collect_rej(const struct store_reject_row *row, void *ctx)
+{
+    struct rejects *r = ctx;
+    struct rej *x;
+
+    assert_true(r->n < MAX_ROWS);
+    x = &r->r[r->n++];
+    x->position = row->position;
+    snprintf(x->raw, sizeof(x->raw), "%s", row->raw ? row->raw : "");
+    snprintf(x->reason, sizeof(x->reason), "%s", row->reason);
+    return 0;
+}
+
+static void query(struct fixture *f, int history, struct rows *out)
+{
+    struct store_obs_query q = {.history = history};
+    out->n = 0;
+    assert_int_equal(store_observations(f->st, &q, collect_obs, out), 0);
+}
+
+static void assert_obs(const struct obs *o, const char *unit, const char *ind, const char *per,
+                       double value)
+{
+    assert_string_equal(o->unit, unit);
+    assert_string_equal(o->indicator, ind);
+    assert_string_equal(o->period, per);
+    assert_true(o->value == value);
+}
+
+static void test_import_bom_crlf_quotes_reordered_columns(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s;
+    struct rows r;
+
+    assert_int_equal(import_path(f, data_path("csv/good_bom_crlf.csv"), &s), 0);
+    assert_int_equal(s.n_read, 3);
+    assert_int_equal(s.n_stored, 3);
+    assert_int_equal(s.counts.n_new, 3);
+    assert_int_equal(s.n_rejected, 0);
+    assert_non_null(strstr(f->msgs, ":1: warning: column \"note\" ignored\n"));
+    query(f, 0, &r);
+    assert_int_equal(r.n, 3);
+    /* Ordered by unit, indicator, period; "12.5" was quoted, 0.1 is exact. */
+    assert_obs(&r.o[0], "p1", "revenue", "2023-01", 12.5);
+    assert_obs(&r.o[1], "p1", "revenue", "2023-02", 0.1);
+    assert_obs(&r.o[2], "p2", "firms", "2023-Q1", 1500);
+    assert_int_equal(r.o[0].valid_to, 0);
+}
+
+/* Each bad row of tests/data/csv/bad_rows.csv: its line, reason and raw text. */
+static const struct {
+    long line;
+    const char *reason;
+    const char *raw;
+} bad_rows[] = {
+    {4, "unknown unit \"nowhere\"", "nowhere,revenue,2023-01,1"},
+    {5, "unknown indicator \"revnue\"", "p1,revnue,2023-01,1"},
+    {6, "derived indicator \"rd_int\" is computed, not imported", "p1,rd_int,2023-Q1,1"},
+    {7, "bad period \"2023-13\"", "p1,revenue,2023-13,1"},
+    {8, "period \"2023-Q1\" is quarterly, indicator \"revenue\" is monthly",
+     "p1,revenue,2023-Q1,1"},
+    {9, "non-numeric value \"12x\"", "p1,revenue,2023-03,12x"},
+    {10, "empty value", "p1,revenue,2023-04,"},
+    {11, "non-numeric value \"inf\"", "p1,revenue,2023-05,inf"},
+    {12, "non-numeric value \"nan\"", "p1,revenue,2023-06,nan"},
+    {13, "wrong number of fields: 3, expected 4", "p1,revenue,2023-07"},
+    {14, "duplicate of line 2", "p1,revenue,2023-01,99"},
+    {15, "unknown unit \"p1,x\"", "p1,x,revenue,2023-08,1"},
+    {17, "value \"1e999\" out of range", "p1,revenue,2023-09,1e999"},
+    {18, "non-numeric value \"1,234\"", "p1,revenue,2023-10,1,234"},
+    {19, "non-numeric value \" 5\"", "p1,revenue,2023-11, 5"},
+    {20, "unknown indicator \"revenue\\\"\"", "p2,revenue\",2023-01,1"},
+    {21, "unknown unit \"multi\\x0aline\"", "multi\nline,revenue,2023-01,1"},
+    {23, "malformed quoting", "p1,revenue,2023-12"},
+};
+
+static void test_import_rejects_each_bad_row_with_its_line(void **state)
+{
+    struct fixture *f = *state;
+    size_t n = sizeof(bad_rows) / sizeof(bad_rows[0]);
+    struct import_summary s;
+    struct rejects rj = {0};
+    struct rows r;
+    char line[256];
+
+    assert_int_equal(import_path(f, data_path("csv/bad_rows.csv"), &s), 0);
+    assert_int_equal(s.n_read, 21);
+    assert_int_equal(s.n_stored, 3);
+    assert_int_equal(s.n_rejected, (long)n);
+    assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
+    assert_int_equal(rj.n, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(rj.r[i].position, bad_rows[i].line);
+        assert_string_equal(rj.r[i].reason, bad_rows[i].reason);
+        assert_string_equal(rj.r[i].raw, bad_rows[i].raw);
+        snprintf(line, sizeof(line), "bad_rows.csv:%ld: %s\n", bad_rows[i].line,
+                 bad_rows[i].reason);
+        assert_non_null(strstr(f->msgs, line));
+    }
+    query(f, 0, &r);
+    assert_int_equal(r.n, 3);
+    assert_obs(&r.o[0], "p1", "revenue", "2023-01", 10); /* the first of the duplicates */
+    assert_obs(&r.o[1], "p1", "revenue", "2023-02", 11);
+    assert_obs(&r.o[2], "p2", "firms", "2023-Q4", -350);
+}
+
+static void test_import_missing_column_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s;
+    struct rows r;
+    long rows, current;
+
+    assert_int_equal(import_path(f, data_path("csv/missing_column.csv"), &s), -EINVAL);
+    assert_non_null(strstr(f->msgs, "missing_column.csv:1: missing column \"period\"\n"));
+    query(f, 1, &r);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(store_count_observations(f->st, &rows, &current), 0);
+    assert_int_equal(rows, 0);
+}
+
+static void test_import_header_errors(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s[1];
+
+    assert_int_equal(import_texts(f, s, "empty.csv", "", NULL), -EINVAL);
+    assert_string_equal(f->msgs, "empty.csv: empty file: no header row\n");
+    assert_int_equal(import_texts(f, s, "twice.csv", "unit,Unit,indicator,period,value\n", NULL),
+                     -EINVAL);
+    assert_string_equal(f->msgs, "twice.csv:1: column \"Unit\" given twice\n");
+    assert_int_equal(import_texts(f, s, "blank.csv", "\n\r\n\nunit,indicator,period\n", NULL),
+                     -EINVAL);
+    assert_string_equal(f->msgs, "blank.csv:4: missing column \"value\"\n");
+    /* A header alone is a file with no rows, not an error. */
+    assert_int_equal(import_texts(f, s, "h.csv", "value,period,indicator,unit", NULL), 0);
+    assert_int_equal(s[0].n_read, 0);
+    assert_int_equal(s[0].n_stored, 0);
+}
+
+static const char *const base_csv = "unit,indicator,period,value\n"
+                                    "p1,revenue,2023-01,10\n"
+                                    "p1,revenue,2023-02,20\n"
+                                    "p2,firms,2023-Q1,7\n";
+
+static void test_import_reimport_adds_nothing_and_change_revises(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s[1];
+    struct rows r;
+
+    assert_int_equal(import_texts(f, s, "a.csv", base_csv, NULL), 0);
+    assert_int_equal(s[0].counts.n_new, 3);
+    assert_int_equal(import_texts(f, s, "a.csv", base_csv, NULL), 0);
+    assert_int_equal(s[0].n_stored, 3);
+    assert_int_equal(s[0].counts.n_new, 0);
+    assert_int_equal(s[0].counts.n_revised, 0);
+    assert_int_equal(s[0].counts.n_unchanged, 3);
+    assert_int_equal(import_texts(f, s, "b.csv",
+                                  "unit,indicator,period,value\n"
+                                  "p1,revenue,2023-01,10\n"
+                                  "p1,revenue,2023-02,21.25\n",
+                                  NULL),
+                     0);
+    assert_int_equal(s[0].counts.n_new, 0);
+    assert_int_equal(s[0].counts.n_revised, 1);
+    assert_int_equal(s[0].counts.n_unchanged, 1);
+    query(f, 1, &r);
+    assert_int_equal(r.n, 4);
+    assert_obs(&r.o[1], "p1", "revenue", "2023-02", 20);
+    assert_true(r.o[1].valid_to > 0);
+    assert_obs(&r.o[2], "p1", "revenue", "2023-02", 21.25);
+    assert_int_equal(r.o[2].valid_to, 0);
+}
+
+static void test_import_duplicate_in_an_earlier_file_of_the_command(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s[2];
+    struct rejects rj = {0};
+
+    assert_int_equal(import_texts(f, s, "dir/a.csv", base_csv, "b.csv",
+                                  "unit,indicator,period,value\n"
+                                  "p2,revenue,2023-02,5\n"
+                                  "p2,firms,2023-Q1,8\n",
+                                  NULL),
+                     0);
+    assert_int_equal(s[1].n_read, 2);
+    assert_int_equal(s[1].n_stored, 1);
+    assert_int_equal(s[1].n_rejected, 1);
+    assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
+    assert_int_equal(rj.n, 1);
+    assert_int_equal(rj.r[0].position, 3);
+    assert_string_equal(rj.r[0].reason, "duplicate of dir/a.csv:4");
+    assert_string_equal(rj.r[0].raw, "p2,firms,2023-Q1,8");
+}
+
+static void test_import_unterminated_quote_at_end(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s[1];
+
+    assert_int_equal(import_texts(f, s, "q.csv",
+                                  "unit,indicator,period,value\r\n"
+                                  "p1,revenue,2023-01,1\r\n"
+                                  "p1,revenue,2023-02,\"2\r\n"
+                                  "p1,revenue,2023-03,3\r\n",
+                                  NULL),
+                     0);
+    assert_int_equal(s[0].n_read, 2);
+    assert_int_equal(s[0].n_stored, 1);
+    assert_string_equal(f->msgs, "q.csv:3: unterminated quoted field\n");
+}
+
+/* Records are fed in 64 KiB chunks: line numbers must hold across them. */
+static void test_import_line_numbers_across_chunks(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s[1];
+    struct rejects rj = {0};
+    size_t cap = 1 << 21, len = 0;
+    char *text = malloc(cap);
+
+    assert_non_null(text);
+    len += (size_t)sprintf(text + len, "unit,indicator,period,value\r\n");
+    for (int y = 2000; y < 2400; y++)
+        for (int m = 1; m <= 12; m++)
+            len += (size_t)sprintf(text + len, "%s,revenue,%d-%02d,%d.5\r\n",
+                                   y == 2300 && m == 7 ? "px" : "p1", y, m, m);
+    assert_int_equal(import_texts(f, s, "big.csv", text, NULL), 0);
+    assert_int_equal(s[0].n_read, 4800);
+    assert_int_equal(s[0].n_stored, 4799);
+    assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
+    assert_int_equal(rj.n, 1);
+    /* header + 300 years * 12 + 7 months */
+    assert_int_equal(rj.r[0].position, 1 + 300 * 12 + 7);
+    assert_string_equal(rj.r[0].raw, "px,revenue,2300-07,7.5");
+    free(text);
+}
+
+static void test_import_unreadable_file(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s;
+
+    assert_int_equal(import_path(f, "/nonexistent/x.csv", &s), -ENOENT);
+    assert_string_equal(f->msgs, "/nonexistent/x.csv: No such file or directory\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_import_bom_crlf_quotes_reordered_columns, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_import_rejects_each_bad_row_with_its_line, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_import_missing_column_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_header_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_reimport_adds_nothing_and_change_revises, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_import_duplicate_in_an_earlier_file_of_the_command,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_unterminated_quote_at_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_line_numbers_across_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_unreadable_file, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
