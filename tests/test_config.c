@@ -1,0 +1,622 @@
+/*
+ * test_config.c - config/ and store/formula: the good example reads back
+ * field by field (defaults included), every kind of mistake is reported with
+ * its place and a clear message (table-driven, all problems at once), and
+ * formulas are checked and evaluated by SQLite.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "store/formula.h"
+
+/* Test JSON is written with ' for " to stay readable; this swaps them back. */
+static char *dq(const char *text)
+{
+    char *s = strdup(text);
+
+    assert_non_null(s);
+    for (char *p = s; *p; p++) {
+        if (*p == '\'')
+            *p = '"';
+    }
+    return s;
+}
+
+static int load_text(const char *text, struct config **cfg, char **errors)
+{
+    char *json = dq(text);
+    int rc = config_load_buffer("t.json", NULL, json, strlen(json), cfg, errors);
+
+    free(json);
+    return rc;
+}
+
+static char *data_path(const char *name)
+{
+    const char *dir = getenv("PARKSTAT_TEST_DATA");
+    static char path[1024];
+
+    snprintf(path, sizeof(path), "%s/config/%s", dir ? dir : "tests/data", name);
+    return path;
+}
+
+static struct config *load_good(void)
+{
+    struct config *cfg = NULL;
+    char *errors = NULL;
+    int rc = config_load(data_path("good.json"), &cfg, &errors);
+
+    if (rc != 0)
+        fprintf(stderr, "%s", errors ? errors : "(no message)\n");
+    assert_int_equal(rc, 0);
+    assert_null(errors);
+    assert_non_null(cfg);
+    return cfg;
+}
+
+static void test_config_good_scalars_and_paths(void **state)
+{
+    struct config *cfg = load_good();
+    char want[1100];
+
+    (void)state;
+    assert_string_equal(config_listen(cfg), "[::1]:9090");
+    assert_string_equal(config_timezone(cfg), "Asia/Shanghai");
+    assert_string_equal(config_log_level(cfg), "debug");
+    assert_string_equal(config_path(cfg), data_path("good.json"));
+    /* relative paths resolve against the config file's folder */
+    snprintf(want, sizeof(want), "%s", data_path("data/parkstat.db"));
+    assert_string_equal(config_database(cfg), want);
+    snprintf(want, sizeof(want), "%s", data_path("secrets/token"));
+    assert_string_equal(config_token_file(cfg), want);
+    config_free(&cfg);
+    assert_null(cfg);
+    config_free(&cfg); /* harmless */
+    config_free(NULL);
+}
+
+static void test_config_good_units_hierarchy(void **state)
+{
+    struct config *cfg = load_good();
+    const struct config_unit *u;
+    size_t n;
+
+    (void)state;
+    u = config_units(cfg, &n);
+    assert_int_equal(n, 7);
+    /* file order is kept; e001 comes before its parent p01 and city */
+    assert_string_equal(u[0].id, "e001");
+    assert_string_equal(u[0].name, "南京星河半导体有限公司");
+    assert_string_equal(u[0].parent, "p01");
+    assert_int_equal(u[0].parent_index, 2);
+    assert_int_equal(u[0].depth, 2);
+    assert_int_equal(u[0].n_attrs, 2);
+    assert_string_equal(config_unit_attr(&u[0], "sector"), "集成电路");
+    assert_string_equal(config_unit_attr(&u[0], "stage"), "growth");
+    assert_null(config_unit_attr(&u[0], "type"));
+    assert_string_equal(u[1].id, "city");
+    assert_null(u[1].parent);
+    assert_int_equal(u[1].parent_index, -1);
+    assert_int_equal(u[1].depth, 0);
+    assert_int_equal(u[1].n_attrs, 0);
+    assert_int_equal(u[2].depth, 1);
+    assert_string_equal(config_unit_attr(&u[2], "type"), "national");
+    assert_int_equal(u[5].parent_index, 3);
+    assert_int_equal(u[5].depth, 2);
+    assert_int_equal(u[6].parent_index, 4);
+    config_free(&cfg);
+}
+
+static void test_config_find_takes_pointer_and_length(void **state)
+{
+    struct config *cfg = load_good();
+    const char *field = "p03,e003,revenue_ytd";
+
+    (void)state;
+    assert_int_equal(config_unit_find(cfg, field, 3), 4);
+    assert_int_equal(config_unit_find(cfg, field + 4, 4), 6);
+    assert_int_equal(config_unit_find(cfg, "city", 4), 1);
+    assert_int_equal(config_unit_find(cfg, "cit", 3), -1);
+    assert_int_equal(config_unit_find(cfg, "cityx", 5), -1);
+    assert_int_equal(config_unit_find(cfg, "", 0), -1);
+    assert_int_equal(config_indicator_find(cfg, field + 9, 7), 0);
+    assert_int_equal(config_indicator_find(cfg, "energy_intensity", 16), 5);
+    assert_int_equal(config_indicator_find(cfg, "energy_intensity", 6), 3);
+    assert_int_equal(config_indicator_find(cfg, "revnue", 6), -1);
+    config_free(&cfg);
+}
+
+static void test_config_good_indicators(void **state)
+{
+    struct config *cfg = load_good();
+    const struct config_indicator *ind;
+    size_t n;
+
+    (void)state;
+    ind = config_indicators(cfg, &n);
+    assert_int_equal(n, 6);
+    assert_string_equal(ind[0].code, "revenue");
+    assert_string_equal(ind[0].name, "营业收入");
+    assert_string_equal(ind[0].measure, "亿元");
+    assert_int_equal(ind[0].freq, PERIOD_MONTH);
+    assert_int_equal(ind[0].kind, CONFIG_FLOW);
+    assert_int_equal(ind[0].cumulative, 1);
+    assert_int_equal(ind[0].direction, 1);
+    assert_int_equal(ind[0].decimals, 2);
+    assert_null(ind[0].formula);
+    assert_null(ind[0].numerator);
+    /* defaults: not cumulative, direction 1, 2 decimals */
+    assert_int_equal(ind[1].freq, PERIOD_QUARTER);
+    assert_int_equal(ind[1].cumulative, 0);
+    assert_int_equal(ind[1].direction, 1);
+    assert_int_equal(ind[1].decimals, 2);
+    assert_int_equal(ind[2].kind, CONFIG_STOCK);
+    assert_int_equal(ind[2].decimals, 0);
+    assert_int_equal(ind[3].direction, -1);
+    assert_int_equal(ind[3].decimals, 3);
+    assert_int_equal(ind[4].kind, CONFIG_RATE);
+    assert_string_equal(ind[4].formula, "rd_expense / revenue * 100");
+    assert_string_equal(ind[4].numerator, "rd_expense");
+    assert_string_equal(ind[4].denominator, "revenue");
+    assert_true(ind[4].scale == 100.0); /* measure "%" */
+    assert_true(ind[5].scale == 10.0);  /* given */
+    assert_int_equal(ind[5].decimals, 4);
+    config_free(&cfg);
+}
+
+static void test_config_good_source_and_index(void **state)
+{
+    struct config *cfg = load_good();
+    const struct config_source *s;
+    const struct config_index *x;
+    const struct config_index_node *t;
+    size_t n;
+
+    (void)state;
+    s = config_sources(cfg, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(s[0].id, "parks-monthly");
+    assert_string_equal(s[0].url, "file:///srv/parks/{period}.json");
+    assert_string_equal(s[0].format, "json");
+    assert_int_equal(s[0].freq, PERIOD_MONTH);
+    assert_int_equal(s[0].release_lag_days, 15);
+    assert_int_equal(s[0].first_period.year, 2021);
+    assert_int_equal(s[0].first_period.freq, PERIOD_MONTH);
+    assert_int_equal(s[0].first_period.index, 1);
+    assert_int_equal(s[0].poll_every_s, 6 * 3600);
+    assert_int_equal(s[0].revision_window, 3);
+    assert_true(s[0].timeout_s == 30.0);
+    assert_non_null(strstr(s[0].json, "\"mapping\":{\"records\":\"/data\""));
+
+    x = config_indices(cfg, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(x[0].id, "monitoring");
+    assert_string_equal(x[0].name, "高新区监测发展指数");
+    assert_int_equal(x[0].freq, PERIOD_QUARTER);
+    assert_string_equal(x[0].normalise, "fixed_base");
+    assert_string_equal(x[0].aggregate, "geometric");
+    assert_string_equal(x[0].missing, "carry");
+    assert_int_equal(x[0].has_base, 1);
+    assert_int_equal(x[0].base.year, 2021);
+    assert_int_equal(x[0].base.freq, PERIOD_YEAR);
+    assert_string_equal(x[0].units, "children:city");
+    assert_non_null(strstr(x[0].json, "\"winsorise\":0.05"));
+    assert_int_equal(x[0].n_tree, 2);
+    t = x[0].tree;
+    assert_string_equal(t[0].id, "innovation");
+    assert_null(t[0].indicator);
+    assert_string_equal(t[1].name, "green"); /* name defaults to the id */
+    assert_int_equal(t[0].n_children, 2);
+    assert_string_equal(t[0].children[0].id, "rd_intensity");
+    assert_string_equal(t[0].children[0].name, "研发投入强度");
+    assert_string_equal(t[0].children[0].indicator, "rd_intensity");
+    assert_string_equal(t[0].children[1].id, "scale");
+    /* leaf direction: the indicator's (-1) unless given (+1) */
+    assert_int_equal(t[1].children[0].direction, -1);
+    assert_int_equal(t[1].children[1].direction, 1);
+    assert_string_equal(t[1].children[1].name, "能耗总量");
+    /* 0.6 / (0.6 + 0.4); 2 / (2 + 1); 3 / (1 + 3) */
+    assert_float_equal(config_index_node_weight(t, 2, 0), 0.6, 1e-12);
+    assert_float_equal(config_index_node_weight(t[0].children, 2, 0), 2.0 / 3.0, 1e-12);
+    assert_float_equal(config_index_node_weight(t[1].children, 2, 1), 0.75, 1e-12);
+    config_free(&cfg);
+}
+
+#define MIN_UNITS "'units': [{'id': 'city', 'name': '南京市'}]"
+#define MIN_INDS                                                                                   \
+    "'indicators': [{'code': 'revenue', 'name': '营业收入', 'frequency': 'M', 'kind': 'flow'}]"
+
+static void test_config_defaults(void **state)
+{
+    struct config *cfg = NULL;
+    char *errors = NULL;
+    const struct config_source *s;
+    const struct config_index *x;
+    size_t n;
+    const char *text =
+        "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's1', 'url': 'file:///x', "
+        "'format': 'csv', 'frequency': 'Q', 'first_period': '2020-Q1'}], "
+        "'indices': [{'id': 'ix', 'frequency': 'M', 'method': {'normalise': 'minmax'}, "
+        "'tree': [{'indicator': 'revenue', 'weight': 1}]}]}";
+
+    (void)state;
+    assert_int_equal(load_text(text, &cfg, &errors), 0);
+    assert_null(errors);
+    assert_string_equal(config_listen(cfg), "127.0.0.1:8080");
+    assert_string_equal(config_database(cfg), "parkstat.db"); /* dir NULL: as given */
+    assert_string_equal(config_timezone(cfg), "Asia/Shanghai");
+    assert_string_equal(config_log_level(cfg), "info");
+    assert_null(config_token_file(cfg));
+    assert_true(config_indicators(cfg, &n)[0].scale == 1.0);
+    s = config_sources(cfg, &n);
+    assert_int_equal(s[0].poll_every_s, 86400);
+    assert_true(s[0].timeout_s == 60.0);
+    assert_int_equal(s[0].revision_window, 0);
+    assert_int_equal(s[0].release_lag_days, 0);
+    x = config_indices(cfg, &n);
+    assert_string_equal(x[0].aggregate, "arithmetic");
+    assert_string_equal(x[0].missing, "reweight");
+    assert_int_equal(x[0].has_base, 0);
+    assert_null(x[0].units);
+    assert_string_equal(x[0].name, "ix");
+    config_free(&cfg);
+}
+
+static void test_config_relative_database_uses_dir(void **state)
+{
+    struct config *cfg = NULL;
+    char *json = dq("{'database': 'db/p.db', 'server': {'token_file': '/etc/tok'}, " MIN_UNITS
+                    ", " MIN_INDS "}");
+
+    (void)state;
+    assert_int_equal(config_load_buffer("x", "/srv/ps", json, strlen(json), &cfg, NULL), 0);
+    assert_string_equal(config_database(cfg), "/srv/ps/db/p.db");
+    assert_string_equal(config_token_file(cfg), "/etc/tok");
+    config_free(&cfg);
+    free(json);
+}
+
+static void test_config_load_missing_file_names_it(void **state)
+{
+    struct config *cfg = (struct config *)1;
+    char *errors = NULL;
+
+    (void)state;
+    assert_int_equal(config_load("/nonexistent/parkstat.json", &cfg, &errors), -ENOENT);
+    assert_null(cfg);
+    assert_non_null(errors);
+    assert_non_null(strstr(errors, "/nonexistent/parkstat.json: cannot read: "));
+    free(errors);
+}
+
+/* A bad config and the messages (substrings) it must produce. */
+struct bad_case {
+    const char *what;
+    const char *json;
+    const char *want[4];
+};
+
+#define U(x) "{'units': [" x "], " MIN_INDS "}"
+#define I(x) "{" MIN_UNITS ", 'indicators': [" x "]}"
+#define REV  "{'code': 'revenue', 'name': 'R', 'frequency': 'M', 'kind': 'flow'}"
+#define SRC(x)                                                                                     \
+    "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's', 'url': 'u', 'format': 'json', "         \
+    "'frequency': 'M', 'first_period': '2021-01'" x "}]}"
+#define IDX(method, tree)                                                                          \
+    "{" MIN_UNITS ", " MIN_INDS ", 'indices': [{'id': 'x', 'frequency': 'Q', "                     \
+    "'method': {'normalise': 'minmax'" method "}, 'tree': [" tree "]}]}"
+#define LEAF "{'indicator': 'revenue', 'weight': 1}"
+
+static const struct bad_case bad_cases[] = {
+    {"syntax error with line:col",
+     "{'units': [\n  {'id': 'a',, }\n]}",
+     {"t.json:2:14: string or '}' expected near ','"}},
+    {"duplicate key", "{'units': [],\n  'units': 1}", {"t.json:2:9: duplicate object key"}},
+    {"top level not an object", "[1, 2]", {"t.json: top level: expected an object"}},
+    {"unknown parent",
+     U("{'id': 'a', 'name': 'A', 'parent': 'nanjing'}"),
+     {"t.json: units[0].parent: unknown parent \"nanjing\""}},
+    {"duplicate unit id",
+     U("{'id': 'c', 'name': 'C'}, {'id': 'p01', 'name': 'A', 'parent': 'c'}, "
+       "{'id': 'p01', 'name': 'B', 'parent': 'c'}"),
+     {"units[2].id: duplicate id \"p01\" (first at units[1])"}},
+    {"cycle",
+     U("{'id': 'b', 'name': 'B', 'parent': 'c'}, {'id': 'a', 'name': 'A', 'parent': 'b'},"
+       "{'id': 'c', 'name': 'C', 'parent': 'a'}, {'id': 'r', 'name': 'R'}"),
+     {"units[0].parent: cycle in unit hierarchy: b -> c -> a -> b"}},
+    {"self parent",
+     U("{'id': 'a', 'name': 'A', 'parent': 'a'}"),
+     {"units[0].parent: a unit cannot be its own parent"}},
+    {"bad id chars", U("{'id': 'p 01', 'name': 'A'}"), {"units[0].id: bad id \"p 01\""}},
+    {"empty name", U("{'id': 'a', 'name': ''}"), {"units[0].name: must not be empty"}},
+    {"wrong type", U("{'id': 'a', 'name': 5}"), {"units[0].name: expected string"}},
+    {"attribute not a string",
+     U("{'id': 'a', 'name': 'A', 'attributes': {'type': 1}}"),
+     {"units[0].attributes.type: expected string"}},
+    {"missing units", "{" MIN_INDS "}", {"t.json: units: required"}},
+    {"empty units", "{'units': [], " MIN_INDS "}", {"units: must list at least one unit"}},
+    {"unknown key",
+     I("{'code': 'r', 'name': 'R', 'frequncy': 'M', 'kind': 'flow'}"),
+     {"indicators[0]: unknown key \"frequncy\" (did you mean \"frequency\"?)",
+      "indicators[0].frequency: required"}},
+    {"unknown top key",
+     "{'databse': 'x', " MIN_UNITS ", " MIN_INDS "}",
+     {"top level: unknown key \"databse\" (did you mean \"database\"?)"}},
+    {"bad frequency",
+     I("{'code': 'r', 'name': 'R', 'frequency': 'W', 'kind': 'flow'}"),
+     {"indicators[0].frequency: bad frequency \"W\" (expected M, Q, H or Y)"}},
+    {"bad kind",
+     I("{'code': 'r', 'name': 'R', 'frequency': 'M', 'kind': 'level'}"),
+     {"indicators[0].kind: bad kind \"level\" (expected flow, stock or rate)"}},
+    {"cumulative stock",
+     I("{'code': 'r', 'name': 'R', 'frequency': 'M', 'kind': 'stock', 'cumulative': true}"),
+     {"indicators[0].cumulative: only a flow can be cumulative"}},
+    {"direction 0",
+     I("{'code': 'r', 'name': 'R', 'frequency': 'M', 'kind': 'flow', "
+       "'direction': 0}"),
+     {"indicators[0].direction: must be 1 or -1"}},
+    {"decimals 11",
+     I("{'code': 'r', 'name': 'R', 'frequency': 'M', 'kind': 'flow', "
+       "'decimals': 11}"),
+     {"indicators[0].decimals: must be between 0 and 10"}},
+    {"bad code",
+     I("{'code': 'Revenue', 'name': 'R', 'frequency': 'M', 'kind': 'flow'}"),
+     {"indicators[0].code: bad code \"Revenue\""}},
+    {"code is SQL keyword",
+     I("{'code': 'order', 'name': 'R', 'frequency': 'M', 'kind': 'flow'}"),
+     {"indicators[0].code: code \"order\" is an SQL keyword"}},
+    {"formula unknown indicator",
+     I(REV ", {'code': 'r2', 'name': 'R', 'frequency': 'M', 'kind': 'rate', "
+           "'formula': 'revnue * 2'}"),
+     {"indicators[1].formula: unknown indicator \"revnue\""}},
+    {"formula self reference",
+     I(REV ", {'code': 'r2', 'name': 'R', 'frequency': 'M', 'kind': 'rate', "
+           "'formula': 'r2 + revenue'}"),
+     {"indicators[1].formula: formula refers to the indicator itself"}},
+    {"formula cycle",
+     I(REV ", {'code': 'a', 'name': 'A', 'frequency': 'M', 'kind': 'rate', 'formula': 'b + 1'},"
+           "{'code': 'b', 'name': 'B', 'frequency': 'M', 'kind': 'rate', "
+           "'formula': 'revenue / a'}"),
+     {"indicators[1].formula: cycle among derived indicators: a -> b -> a"}},
+    {"formula subquery",
+     I(REV ", {'code': 'r2', 'name': 'R', 'frequency': 'M', 'kind': 'rate', "
+           "'formula': 'revenue + (SELECT 1)'}"),
+     {"indicators[1].formula: subqueries are not allowed"}},
+    {"formula forbidden function",
+     I(REV ", {'code': 'r2', 'name': 'R', 'frequency': 'M', 'kind': 'rate', "
+           "'formula': 'revenue + length(randomblob(8))'}"),
+     {"indicators[1].formula: function \"", "\" is not allowed"}},
+    {"formula two statements",
+     I(REV ", {'code': 'r2', 'name': 'R', 'frequency': 'M', 'kind': 'rate', "
+           "'formula': 'revenue; DROP TABLE t'}"),
+     {"indicators[1].formula: only one expression is allowed"}},
+    {"rate components",
+     I(REV ", {'code': 'r2', 'name': 'R', 'frequency': 'M', 'kind': 'rate', "
+           "'numerator': 'revnue'}"),
+     {"indicators[1].denominator: required with numerator",
+      "indicators[1].numerator: unknown indicator \"revnue\""}},
+    {"weight 0",
+     IDX("", "{'indicator': 'revenue', 'weight': 0}"),
+     {"indices[0].tree[0].weight: must be > 0"}},
+    {"weight -1",
+     IDX("", "{'id': 'd', 'weight': 1, 'children': [{'indicator': 'revenue', 'weight': -1}]}"),
+     {"indices[0].tree[0].children[0].weight: must be > 0"}},
+    {"unknown indicator in tree",
+     IDX("", "{'indicator': 'revnue', 'weight': 1}"),
+     {"indices[0].tree[0].indicator: unknown indicator \"revnue\""}},
+    {"bad base period",
+     IDX(", 'base': '2023-Q5'", LEAF),
+     {"indices[0].method.base: bad period \"2023-Q5\""}},
+    {"base finer than index",
+     IDX(", 'base': '2023-03'", LEAF),
+     {"indices[0].method.base: base period \"2023-03\" is finer than the index frequency Q"}},
+    {"fixed_base needs base",
+     "{" MIN_UNITS ", " MIN_INDS ", 'indices': [{'id': 'x', 'frequency': 'Q', "
+     "'method': {'normalise': 'fixed_base'}, 'tree': [" LEAF "]}]}",
+     {"indices[0].method.base: required for normalise \"fixed_base\""}},
+    {"duplicate node id",
+     IDX("", "{'id': 'd', 'weight': 1, 'children': [" LEAF "]}, {'id': 'd', 'weight': 1, "
+             "'children': [{'indicator': 'revenue', 'weight': 1, 'id': 'r2'}]}"),
+     {"indices[0].tree[1]: duplicate node id \"d\" (first at indices[0].tree[0])"}},
+    {"bad normalise", IDX(", 'normalise': 'x'", LEAF), {"duplicate object key"}},
+    {"source bad first_period",
+     "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's', "
+     "'url': 'u', 'format': 'json', 'frequency': 'M', "
+     "'first_period': '2021-13'}]}",
+     {"sources[0].first_period: bad period \"2021-13\""}},
+    {"source first_period frequency", SRC(", 'poll_every': '1d'") "", {NULL}},
+    {"source unknown format",
+     "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's', "
+     "'url': 'u', 'format': 'xml', 'frequency': 'M', "
+     "'first_period': '2021-01'}]}",
+     {"sources[0].format: bad format \"xml\" (expected json, csv, sdmx or nbs)"}},
+    {"bad poll_every", SRC(", 'poll_every': '5x'"), {"sources[0].poll_every: bad duration \"5x\""}},
+    {"bad timeout", SRC(", 'timeout_s': 0"), {"sources[0].timeout_s: must be > 0"}},
+    {"bad listen address",
+     "{'server': {'listen': '127.0.0.1'}, " MIN_UNITS ", " MIN_INDS "}",
+     {"server.listen: bad listen address \"127.0.0.1\""}},
+    {"bad timezone",
+     "{'timezone': '../etc/passwd', " MIN_UNITS ", " MIN_INDS "}",
+     {"timezone: bad timezone \"../etc/passwd\""}},
+    {"several problems",
+     "{'log_level': 'loud', 'units': [{'id': 'a', 'name': 'A', 'parent': 'x'}], "
+     "'indicators': [{'code': 'r', 'name': 'R', 'frequency': 'M', 'kind': 'flow', "
+     "'decimals': -1}], 'sources': [{'id': 's', 'url': 'u', 'format': 'json', "
+     "'frequency': 'Q', 'first_period': '2021-01'}]}",
+     {"log_level: bad log_level \"loud\"", "units[0].parent: unknown parent \"x\"",
+      "indicators[0].decimals: must be between 0 and 10",
+      "sources[0].first_period: \"2021-01\" is not a period of the source's frequency Q"}},
+};
+
+static void test_config_bad_cases(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+        const struct bad_case *c = &bad_cases[i];
+        struct config *cfg = NULL;
+        char *errors = NULL;
+        int rc;
+
+        if (!c->want[0])
+            continue; /* a control row: see test_config_control_rows_load */
+        rc = load_text(c->json, &cfg, &errors);
+        if (rc != -EINVAL || !errors)
+            fail_msg("case \"%s\": rc %d, no errors", c->what, rc);
+        assert_null(cfg);
+        for (size_t k = 0; k < 4 && c->want[k]; k++) {
+            if (!strstr(errors, c->want[k]))
+                fail_msg("case \"%s\": want \"%s\" in:\n%s", c->what, c->want[k], errors);
+        }
+        free(errors);
+    }
+}
+
+/* The rows with no expected message are the valid neighbours of bad ones. */
+static void test_config_control_rows_load(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+        struct config *cfg = NULL;
+        char *errors = NULL;
+
+        if (bad_cases[i].want[0])
+            continue;
+        if (load_text(bad_cases[i].json, &cfg, &errors) != 0)
+            fail_msg("case \"%s\": %s", bad_cases[i].what, errors);
+        config_free(&cfg);
+    }
+}
+
+static void test_config_many_problems_are_capped(void **state)
+{
+    char *json = malloc(200 * 40 + 200), *p = json, *errors = NULL;
+    struct config *cfg = NULL;
+
+    (void)state;
+    p += sprintf(p, "{\"units\": [");
+    for (int i = 0; i < 150; i++)
+        p += sprintf(p, "%s{\"id\": \"u%d\", \"name\": \"\"}", i ? "," : "", i);
+    sprintf(p, "], \"indicators\": []}");
+    assert_int_equal(config_load_buffer("m.json", NULL, json, strlen(json), &cfg, &errors),
+                     -EINVAL);
+    /* 150 empty names + empty indicators = 151; 100 shown */
+    assert_non_null(strstr(errors, "m.json: ...: 51 more problems not shown"));
+    assert_non_null(strstr(errors, "units[99].name: must not be empty"));
+    assert_null(strstr(errors, "units[100].name"));
+    free(errors);
+    free(json);
+}
+
+static const char *const budget_codes[] = {"spent", "budget_adjusted", "revenue"};
+
+static void test_formula_budget_execution_rate(void **state)
+{
+    struct formula_env *env = NULL;
+    struct formula *f = NULL, *g = NULL;
+    double v[2] = {169.11, 187.95}, r = 0;
+    char err[200];
+
+    (void)state;
+    assert_int_equal(formula_env_new(&env, budget_codes, 3, err, sizeof(err)), 0);
+    assert_int_equal(formula_compile(env, "spent / budget_adjusted * 100", &f, err, sizeof(err)),
+                     0);
+    assert_int_equal(formula_nrefs(f), 2);
+    assert_int_equal(formula_ref(f, 0), 0);
+    assert_int_equal(formula_ref(f, 1), 1);
+    assert_int_equal(formula_eval(f, v, &r), 0);
+    /* 169.11 / 187.95 * 100 = 89.97605746209097... */
+    assert_float_equal(r, 89.976057462091, 1e-9);
+    assert_int_equal(
+        formula_compile(env, "round(spent / budget_adjusted * 100, 2)", &g, err, sizeof(err)), 0);
+    assert_int_equal(formula_eval(g, v, &r), 0);
+    assert_float_equal(r, 89.98, 1e-12);
+    v[1] = NAN; /* missing input -> missing result */
+    assert_int_equal(formula_eval(g, v, &r), -ENODATA);
+    v[1] = 0; /* division by zero is NULL in SQLite */
+    assert_int_equal(formula_eval(g, v, &r), -ENODATA);
+    v[1] = 200; /* the statement is reusable */
+    assert_int_equal(formula_eval(f, v, &r), 0);
+    assert_float_equal(r, 84.555, 1e-12);
+    formula_free(&f);
+    formula_free(&g);
+    assert_null(g);
+    formula_env_free(&env);
+    assert_null(env);
+}
+
+static void test_formula_refs_in_first_use_order(void **state)
+{
+    size_t *refs = NULL, n = 0;
+    char err[200];
+
+    (void)state;
+    assert_int_equal(formula_check("coalesce(revenue, 0) + iif(spent > revenue, spent, 0)",
+                                   budget_codes, 3, &refs, &n, err, sizeof(err)),
+                     0);
+    assert_int_equal(n, 2);
+    assert_int_equal(refs[0], 2);
+    assert_int_equal(refs[1], 0);
+    free(refs);
+}
+
+static void test_formula_rejects(void **state)
+{
+    static const struct {
+        const char *expr, *want;
+    } cases[] = {
+        {"revnue / 2", "unknown indicator \"revnue\""},
+        {"\"revnue\" / 2", "unknown indicator \"revnue\""}, /* not a string literal */
+        {"randomblob(4)", "function \"randomblob\" is not allowed"},
+        {"load_extension('x')", "function \"load_extension\" is not allowed"},
+        {"spent IN (SELECT 1)", "subqueries are not allowed"},
+        {"(SELECT spent FROM t)", "subqueries are not allowed"},
+        {"spent; DELETE FROM t", "only one expression is allowed"},
+        {"1) FROM t; SELECT (1", "only one expression is allowed"},
+        {"spent) AS x, (spent", "only one expression is allowed"},
+        {"spent) AS result FROM t WHERE (1", "syntax error"},
+        {"spent *", "syntax error"},
+        {"  ", "empty formula"},
+        {"nosuch(spent)", "unknown function \"nosuch\""},
+    };
+    char err[200];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err[0] = '\0';
+        if (formula_check(cases[i].expr, budget_codes, 3, NULL, NULL, err, sizeof(err)) !=
+                -EINVAL ||
+            !strstr(err, cases[i].want))
+            fail_msg("formula \"%s\": want \"%s\", got \"%s\"", cases[i].expr, cases[i].want, err);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_good_scalars_and_paths),
+        cmocka_unit_test(test_config_good_units_hierarchy),
+        cmocka_unit_test(test_config_find_takes_pointer_and_length),
+        cmocka_unit_test(test_config_good_indicators),
+        cmocka_unit_test(test_config_good_source_and_index),
+        cmocka_unit_test(test_config_defaults),
+        cmocka_unit_test(test_config_relative_database_uses_dir),
+        cmocka_unit_test(test_config_load_missing_file_names_it),
+        cmocka_unit_test(test_config_bad_cases),
+        cmocka_unit_test(test_config_control_rows_load),
+        cmocka_unit_test(test_config_many_problems_are_capped),
+        cmocka_unit_test(test_formula_budget_execution_rate),
+        cmocka_unit_test(test_formula_refs_in_first_use_order),
+        cmocka_unit_test(test_formula_rejects),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
