@@ -109,8 +109,49 @@ static const char migration_1[] =
     " period TEXT NOT NULL,"
     " PRIMARY KEY(index_id, period));";
 
+/*
+ * Version 2: collector bookkeeping.
+ *
+ * pull_state     per source and period: last attempt and last success (us), and
+ *                whether the last attempt found it (partly) unpublished; the
+ *                scheduler's persisted memory (like systemd's Persistent=).
+ * validator      ETag / Last-Modified of the last response per source, period
+ *                and unit ("" for a whole-source request), for conditional GET.
+ * source_health  one row per source: last attempt and success, consecutive
+ *                failures, last outcome, HTTP status, error, duration, bytes
+ *                and record counts.
+ */
+static const char migration_2[] =
+    "CREATE TABLE pull_state("
+    " source TEXT NOT NULL,"
+    " period TEXT NOT NULL,"
+    " last_attempt INTEGER,"
+    " last_success INTEGER,"
+    " not_published INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(source, period)) WITHOUT ROWID;"
+    "CREATE TABLE validator("
+    " source TEXT NOT NULL,"
+    " period TEXT NOT NULL,"
+    " unit TEXT NOT NULL,"
+    " etag TEXT,"
+    " last_modified TEXT,"
+    " PRIMARY KEY(source, period, unit)) WITHOUT ROWID;"
+    "CREATE TABLE source_health("
+    " source TEXT PRIMARY KEY,"
+    " last_attempt INTEGER,"
+    " last_success INTEGER,"
+    " consecutive_failures INTEGER NOT NULL DEFAULT 0,"
+    " last_outcome TEXT,"
+    " last_status INTEGER,"
+    " last_error TEXT,"
+    " last_duration REAL,"
+    " last_bytes INTEGER,"
+    " n_new INTEGER, n_revised INTEGER, n_unchanged INTEGER, n_rejected INTEGER);"
+    "CREATE INDEX run_source_period ON run(source, period);";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
     migration_1,
+    migration_2,
 };
 
 static int read_version(sqlite3 *db, int *version)

@@ -24,7 +24,7 @@ struct config;
 #define STORE_READONLY 0x1 /* open an existing database read-only */
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Opens (creating if needed, unless STORE_READONLY) the database at path, with

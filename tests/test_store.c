@@ -173,12 +173,12 @@ static void make_raw_db(const char *path, int version)
 
 /* ---- schema and open ---- */
 
-static void test_open_memory_creates_schema_version_1(void **state)
+static void test_open_memory_creates_current_schema_version(void **state)
 {
     struct ctx *c = *state;
     char mode[16];
     assert_int_equal(store_schema_version(c->st), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 1);
+    assert_int_equal(STORE_SCHEMA_VERSION, 2);
     sql_text(c->st, "PRAGMA foreign_keys", mode, sizeof(mode));
     assert_string_equal(mode, "1");
     assert_counts(c->st, 0, 0);
@@ -200,7 +200,7 @@ static void test_open_file_uses_wal_and_reopen_does_not_migrate(void **state)
     /* A second migration would fail on CREATE TABLE unit: reopening works,
      * keeps the rows, and loads the look-up maps from the tables. */
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(c->st), 1);
+    assert_int_equal(store_schema_version(c->st), 2);
     assert_int_equal(store_unit_id(c->st, "p01", 3), p01);
     assert_true(store_indicator_id(c->st, "revenue", 7) > 0);
     store_close(&c->st);
@@ -222,7 +222,7 @@ static void test_open_newer_schema_is_refused(void **state)
     make_raw_db(c.path, 99);
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), -EPROTO);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 1)");
+    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 2)");
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), -EPROTO);
     remove_path(&c);
 }
@@ -242,7 +242,7 @@ static void test_open_readonly_old_schema_needs_migration(void **state)
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), 0);
     store_close(&st);
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(st), 1);
+    assert_int_equal(store_schema_version(st), 2);
     store_close(&st);
     remove_path(&c);
 }
@@ -688,7 +688,7 @@ static void test_sync_config_upserts_units_and_indicators(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_open_memory_creates_schema_version_1, setup_memory,
+        cmocka_unit_test_setup_teardown(test_open_memory_creates_current_schema_version, setup_memory,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_open_file_uses_wal_and_reopen_does_not_migrate,
                                         setup_file, teardown),
