@@ -8,6 +8,7 @@
 
 #include "cli/import.h"
 #include "cli/observations.h"
+#include "common/log.h"
 
 struct command {
     const char *name;
@@ -38,6 +39,9 @@ int main(int argc, char **argv)
 {
     const char *name = argc > 1 ? argv[1] : NULL;
 
+    /* The tool reports its own results; library chatter (schema migrated ...)
+     * is for the daemon's journal. */
+    log_set_level(LOG_LEVEL_WARNING);
     if (!name) {
         usage(stderr);
         return 2;
