@@ -37,6 +37,7 @@ count_rows() {
 }
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -sr)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "generating $n observations in $tmp"
 bash "$src/bench/gen_bench_data.sh" "$tmp" "$n"
 rows=$(($(wc -l < "$tmp/data.csv") - 1))
@@ -57,10 +58,11 @@ for run in $(seq 1 "$runs"); do
              "parkstat said: $(grep -m1 'rows read' "$tmp/import.out" || tail -n1 "$tmp/import.out")"
     fi
     rm -f "$tmp"/B.db*
-    "$raw_bin" "$tmp/B.db" "$tmp/data.csv" > "$tmp/raw.out"
+    "$raw_bin" "$tmp/B.db" "$tmp/data.csv" > "$tmp/raw.out" || exit 1
     load=$(sed -n 's/^RAW .*load_s=\([0-9.]*\).*/\1/p' "$tmp/raw.out")
     total=$(sed -n 's/^RAW .*total_s=\([0-9.]*\).*/\1/p' "$tmp/raw.out")
     echo "$load" >> "$tmp/raw.load"; echo "$total" >> "$tmp/raw.total"
+    [ "$run" = 1 ] && sed -n 's/^SQLite /SQLite library /p' "$tmp/raw.out"
     echo "run $run raw:    load $load s ($(rate "$rows" "$load") obs/s), total $total s" \
          "($(rate "$rows" "$total") obs/s), $(count_rows "$tmp/B.db") rows in B.db"
 done
@@ -79,3 +81,4 @@ if [ "$have_import" = 1 ]; then
         printf "  ratio import / raw load only:   %.2f\n", l / i
     }'
 fi
+echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"

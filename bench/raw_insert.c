@@ -275,6 +275,7 @@ int main(int argc, char **argv)
            "(%.0f obs/s), total %.3f s (%.0f obs/s)\n",
            n, units.n, inds.n, t1 - t0, t2 - t1, (double)n / (t2 - t1), t2 - t0,
            (double)n / (t2 - t0));
+    printf("SQLite %s\n", sqlite3_libversion());
     printf("RAW rows=%zu parse_s=%.6f load_s=%.6f total_s=%.6f\n", n, t1 - t0, t2 - t1, t2 - t0);
     rc = 0;
 out:
