@@ -59,6 +59,8 @@ static int seen_cmp(const void *a, const void *b)
 
 static void report_duplicate_nodes(struct tree_ctx *t)
 {
+    if (t->n_seen < 2)
+        return;
     qsort(t->seen, t->n_seen, sizeof(*t->seen), seen_cmp);
     for (size_t i = 1, first = 0; i < t->n_seen; i++) {
         if (strcmp(t->seen[i].id, t->seen[first].id) != 0) {
