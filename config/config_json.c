@@ -88,7 +88,9 @@ void *cfg_calloc(struct cfg_ctx *ctx, size_t n, size_t size)
 
 void cfg_path_key(char *buf, const char *base, const char *key)
 {
-    snprintf(buf, CFG_PATH_SIZE, "%s%s%s", base, base[0] ? "." : "", key);
+    /* A path longer than CFG_PATH_SIZE is cut; the message stays readable. */
+    if (snprintf(buf, CFG_PATH_SIZE, "%s%s%s", base, base[0] ? "." : "", key) >= CFG_PATH_SIZE)
+        buf[CFG_PATH_SIZE - 1] = '\0';
 }
 
 void cfg_path_index(char *buf, const char *base, size_t i)
