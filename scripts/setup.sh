@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config ca-certificates tzdata
       libuv1-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
-      libmicrohttpd-dev libsystemd-dev libcsv-dev)
+      libmicrohttpd-dev libsystemd-dev libcsv-dev zlib1g-dev)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev sqlite3 cppcheck)
 
 want=("${pkgs[@]}")
