@@ -229,4 +229,93 @@ long store_count_absent(struct store *st, int64_t run_id, const char *source, co
 /* Marks (index_id, period) for recomputation. */
 int store_mark_recompute(struct store *st, const char *index_id, const char *period);
 
+/* ---- Index results (store/results.c, used by compute/) ---- */
+
+/* One current (or as-of) observation by database ids; period is not NUL-safe
+ * beyond len bytes and is borrowed for the call. */
+typedef int (*store_obs_id_cb)(int64_t unit_id, int64_t indicator_id, const char *period,
+                               size_t len, double value, void *ctx);
+
+/* Walks the current observations (as_of 0) or those valid at as_of (us) in
+ * no particular order. Returns 0, cb's non-zero return, or -EIO. */
+int store_obs_walk_ids(struct store *st, int64_t as_of, store_obs_id_cb cb, void *ctx);
+
+typedef int (*store_mark_cb)(const char *index_id, const char *period, void *ctx);
+
+/* Calls cb for every (index, period) marked by store_mark_recompute(). */
+int store_recompute_marks(struct store *st, store_mark_cb cb, void *ctx);
+
+/* The config hash stored for index_id by store_results_replace() into buf.
+ * Returns 0, -ENOENT when none, -EIO. */
+int store_index_hash_get(struct store *st, const char *index_id, char *buf, size_t size);
+
+struct store_result {
+    const char *index_id;
+    const char *node;     /* the index id for the total, else a dimension id */
+    int64_t unit_id;
+    const char *period;
+    double score;         /* NAN stores NULL */
+    double rank;          /* 1 = best among siblings; NAN stores NULL */
+    double rank_change;   /* previous rank - rank; NAN stores NULL */
+    unsigned flags;       /* compute/compute.h COMPUTE_FLAG_* bits */
+};
+
+struct store_contrib {
+    const char *index_id;
+    int64_t unit_id;
+    const char *period;
+    const char *indicator; /* the leaf's node id */
+    double contribution;   /* NAN stores NULL */
+};
+
+struct store_result_key {
+    const char *index_id;
+    const char *period;
+};
+
+struct store_index_hash {
+    const char *index_id;
+    const char *hash;
+};
+
+/* Everything one recompute writes. All arrays are borrowed. */
+struct store_results_batch {
+    const struct store_result_key *clear; /* results, contributions, marks to delete */
+    size_t nclear;
+    const struct store_result *results;
+    size_t nresults;
+    const struct store_contrib *contribs;
+    size_t ncontribs;
+    const struct store_index_hash *hashes;
+    size_t nhashes;
+    int64_t computed_at; /* us */
+};
+
+/* Applies b in one transaction, all or nothing. Returns 0, -EIO, -EBUSY. */
+int store_results_replace(struct store *st, const struct store_results_batch *b);
+
+struct store_results_query {
+    const char *index_id;
+    const char *node;       /* NULL: the total */
+    const char *period;
+    double min_score;       /* NAN: no lower bound */
+    const char *attr_key;   /* NULL: no filter; else reported as attr_value ... */
+    const char *attr_value; /* ... and, when not NULL, required equal */
+};
+
+struct store_result_row {
+    const char *unit, *name, *parent; /* parent may be NULL */
+    double score, rank, rank_change;  /* NAN when NULL */
+    unsigned flags;
+    const char *attributes; /* JSON object or NULL */
+    const char *attr_value; /* value of query attr_key, or NULL */
+};
+
+typedef int (*store_result_row_cb)(const struct store_result_row *row, void *ctx);
+
+/* Results of one node and period, best rank first (strings borrowed for the
+ * call). "Score >= 75 grouped by stage" is min_score 75, attr_key "stage". */
+int store_query_results(struct store *st, const struct store_results_query *q,
+                        store_result_row_cb cb, void *ctx);
+
 #endif
