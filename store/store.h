@@ -318,4 +318,93 @@ typedef int (*store_result_row_cb)(const struct store_result_row *row, void *ctx
 int store_query_results(struct store *st, const struct store_results_query *q,
                         store_result_row_cb cb, void *ctx);
 
+/* ---- Read-only queries for the HTTP API (store/query_api.c) ---- */
+
+/* Rows handed to the callbacks below; strings are borrowed for the call. */
+struct store_unit_row {
+    const char *code, *name;
+    const char *parent;     /* parent's code, NULL for a root */
+    const char *attributes; /* JSON object text or NULL */
+};
+
+struct store_indicator_row {
+    const char *code, *name, *measure, *frequency, *kind; /* measure may be NULL */
+    int cumulative, direction, decimals;
+    const char *formula, *numerator, *denominator; /* each may be NULL */
+    double scale;                                  /* 0 when none */
+};
+
+struct store_index_row {
+    const char *index_id;
+    const char *first_period, *last_period; /* min and max period text */
+    long n_units;                           /* distinct units with results */
+    int64_t computed_at;                    /* latest, us; 0 if unknown */
+};
+
+struct store_index_result_row {
+    const char *unit, *unit_name;
+    const char *node; /* "" or the index id: the total; else a dimension */
+    const char *period;
+    double score;
+    long rank, rank_change, flags;
+    int has_score, has_rank, has_rank_change; /* 0: the column is NULL */
+    int64_t computed_at;
+};
+
+struct store_index_contrib_row {
+    const char *unit, *indicator;
+    double contribution;
+    int has_contribution; /* 0: NULL */
+};
+
+struct store_run_row {
+    int64_t id;
+    const char *source, *period; /* period may be NULL */
+    int64_t started_at, ended_at; /* us; ended_at 0 while running */
+    const char *outcome;          /* NULL while running */
+    struct store_counts counts;
+    long http_status, bytes; /* 0 when not recorded */
+    const char *error;       /* may be NULL */
+};
+
+/* Numbers that change whenever the data the API serves changes: a new run, a
+ * run ending, a recompute, a unit or indicator added. */
+struct store_data_version {
+    int64_t max_run_id, max_run_ended, max_computed_at;
+    int64_t n_units, n_indicators;
+};
+
+typedef int (*store_unit_cb)(const struct store_unit_row *row, void *ctx);
+typedef int (*store_indicator_cb)(const struct store_indicator_row *row, void *ctx);
+typedef int (*store_index_cb)(const struct store_index_row *row, void *ctx);
+typedef int (*store_index_result_cb)(const struct store_index_result_row *row, void *ctx);
+typedef int (*store_index_contrib_cb)(const struct store_index_contrib_row *row, void *ctx);
+typedef int (*store_run_cb)(const struct store_run_row *row, void *ctx);
+
+/* Each walk returns 0, the callback's non-zero return (which stops it), or
+ * -EIO. Units and indicators come by code; indices by id. */
+int store_units_list(struct store *st, store_unit_cb cb, void *ctx);
+int store_indicators_list(struct store *st, store_indicator_cb cb, void *ctx);
+int store_indices_list(struct store *st, store_index_cb cb, void *ctx);
+
+/* The greatest period text of index_id in the result table into period.
+ * Returns 0, -ENOENT when the index has no results, -ENOSPC, -EIO. */
+int store_index_latest_period(struct store *st, const char *index_id, char *period, size_t size);
+
+/* Results of index_id for period, of unit (NULL: every unit). totals_only: the
+ * total node only, best rank first (no rank last, then by unit); else every
+ * node by unit and node. */
+int store_index_results(struct store *st, const char *index_id, const char *period,
+                        const char *unit, int totals_only, store_index_result_cb cb, void *ctx);
+
+/* Contributions of index_id for period (unit NULL: all), by unit, indicator. */
+int store_index_contributions(struct store *st, const char *index_id, const char *period,
+                              const char *unit, store_index_contrib_cb cb, void *ctx);
+
+/* Up to limit runs of source (NULL: all), newest first. */
+int store_runs_list(struct store *st, const char *source, long limit, store_run_cb cb, void *ctx);
+
+/* Fills *v. Returns 0 or -EIO. */
+int store_data_version(struct store *st, struct store_data_version *v);
+
 #endif

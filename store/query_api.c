@@ -1,0 +1,284 @@
+/*
+ * query_api.c - read-only queries for the HTTP API: units, indicators, the
+ * indices in the result table, results and contributions of one index and
+ * period, recent runs, and the data version the API's ETags are made from.
+ *
+ * Each runs one prepared statement per call (the API's requests are few next
+ * to the ingest's rows) and hands rows to a callback; strings are borrowed
+ * for the duration of the call. Values are only ever bound.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store_priv.h"
+
+static int prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK) {
+        *s = NULL;
+        return store_fail(st, what);
+    }
+    return 0;
+}
+
+static const char *col_text(sqlite3_stmt *s, int col)
+{
+    return (const char *)sqlite3_column_text(s, col);
+}
+
+static int col_null(sqlite3_stmt *s, int col)
+{
+    return sqlite3_column_type(s, col) == SQLITE_NULL;
+}
+
+/* Row fillers turn the current row of s into a struct and call the callback. */
+typedef int (*row_fn)(sqlite3_stmt *s, void *cb, void *ctx);
+
+/* Steps s to the end, calling fn per row; finalizes s. Returns 0, the
+ * callback's non-zero return, or -EIO. */
+static int walk(struct store *st, sqlite3_stmt *s, row_fn fn, void *cb, void *ctx, const char *what)
+{
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if ((rc = fn(s, cb, ctx)) != 0)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : store_fail(st, what);
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int unit_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_unit_row r = {
+        .code = col_text(s, 0),
+        .name = col_text(s, 1),
+        .parent = col_text(s, 2),
+        .attributes = col_text(s, 3),
+    };
+    return ((store_unit_cb)cb)(&r, ctx);
+}
+
+/* Every unit by code (see store.h). */
+int store_units_list(struct store *st, store_unit_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT u.code, u.name, p.code, u.attributes FROM unit u"
+                     " LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code",
+                     &s, "units");
+    return rc < 0 ? rc : walk(st, s, unit_row, (void *)cb, ctx, "units");
+}
+
+static int indicator_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_indicator_row r = {
+        .code = col_text(s, 0),
+        .name = col_text(s, 1),
+        .measure = col_text(s, 2),
+        .frequency = col_text(s, 3),
+        .kind = col_text(s, 4),
+        .cumulative = sqlite3_column_int(s, 5),
+        .direction = sqlite3_column_int(s, 6),
+        .decimals = sqlite3_column_int(s, 7),
+        .formula = col_text(s, 8),
+        .numerator = col_text(s, 9),
+        .denominator = col_text(s, 10),
+        .scale = sqlite3_column_double(s, 11), /* NULL reads as 0 */
+    };
+    return ((store_indicator_cb)cb)(&r, ctx);
+}
+
+/* Every indicator by code (see store.h). */
+int store_indicators_list(struct store *st, store_indicator_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT code, name, measure, frequency, kind, cumulative, direction,"
+                     " decimals, formula, numerator, denominator, scale FROM indicator"
+                     " ORDER BY code",
+                     &s, "indicators");
+    return rc < 0 ? rc : walk(st, s, indicator_row, (void *)cb, ctx, "indicators");
+}
+
+static int index_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_index_row r = {
+        .index_id = col_text(s, 0),
+        .first_period = col_text(s, 1),
+        .last_period = col_text(s, 2),
+        .n_units = (long)sqlite3_column_int64(s, 3),
+        .computed_at = sqlite3_column_int64(s, 4),
+    };
+    return ((store_index_cb)cb)(&r, ctx);
+}
+
+/* Every index id in the result table with its period range (see store.h). */
+int store_indices_list(struct store *st, store_index_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT index_id, min(period), max(period), count(DISTINCT unit_id),"
+                     " coalesce(max(computed_at), 0) FROM result GROUP BY index_id"
+                     " ORDER BY index_id",
+                     &s, "indices");
+    return rc < 0 ? rc : walk(st, s, index_row, (void *)cb, ctx, "indices");
+}
+
+/* The latest period of index_id in the result table (see store.h). */
+int store_index_latest_period(struct store *st, const char *index_id, char *period, size_t size)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st, "SELECT max(period) FROM result WHERE index_id = ?1", &s, "index period");
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, index_id);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW)
+        rc = store_fail(st, "index period");
+    else if (col_null(s, 0))
+        rc = -ENOENT;
+    else
+        rc = snprintf(period, size, "%s", col_text(s, 0)) < (int)size ? 0 : -ENOSPC;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int result_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_index_result_row r = {
+        .unit = col_text(s, 0),
+        .unit_name = col_text(s, 1),
+        .node = col_text(s, 2),
+        .period = col_text(s, 3),
+        .score = sqlite3_column_double(s, 4),
+        .has_score = !col_null(s, 4),
+        .rank = (long)sqlite3_column_int64(s, 5),
+        .has_rank = !col_null(s, 5),
+        .rank_change = (long)sqlite3_column_int64(s, 6),
+        .has_rank_change = !col_null(s, 6),
+        .flags = (long)sqlite3_column_int64(s, 7),
+        .computed_at = sqlite3_column_int64(s, 8),
+    };
+    return ((store_index_result_cb)cb)(&r, ctx);
+}
+
+/* Result rows of one index and period (see store.h). The total node is "" or
+ * the index id itself. */
+int store_index_results(struct store *st, const char *index_id, const char *period,
+                        const char *unit, int totals_only, store_index_result_cb cb, void *ctx)
+{
+    static const char all[] =
+        "SELECT u.code, u.name, r.node, r.period, r.score, r.rank, r.rank_change, r.flags,"
+        " r.computed_at FROM result r JOIN unit u ON u.id = r.unit_id"
+        " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
+        " ORDER BY u.code, r.node";
+    static const char totals[] =
+        "SELECT u.code, u.name, r.node, r.period, r.score, r.rank, r.rank_change, r.flags,"
+        " r.computed_at FROM result r JOIN unit u ON u.id = r.unit_id"
+        " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
+        " AND (r.node = '' OR r.node = ?1)"
+        " ORDER BY r.rank IS NULL, r.rank, u.code";
+    sqlite3_stmt *s;
+    int rc = prepare(st, totals_only ? totals : all, &s, "results");
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, index_id);
+    store_bind_text(s, 2, period);
+    store_bind_text(s, 3, unit);
+    return walk(st, s, result_row, (void *)cb, ctx, "results");
+}
+
+static int contribution_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_index_contrib_row r = {
+        .unit = col_text(s, 0),
+        .indicator = col_text(s, 1),
+        .contribution = sqlite3_column_double(s, 2),
+        .has_contribution = !col_null(s, 2),
+    };
+    return ((store_index_contrib_cb)cb)(&r, ctx);
+}
+
+/* Contributions of one index and period, by unit and indicator (see store.h). */
+int store_index_contributions(struct store *st, const char *index_id, const char *period,
+                              const char *unit, store_index_contrib_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT u.code, c.indicator, c.contribution FROM contribution c"
+                     " JOIN unit u ON u.id = c.unit_id WHERE c.index_id = ?1 AND c.period = ?2"
+                     " AND (?3 IS NULL OR u.code = ?3) ORDER BY u.code, c.indicator",
+                     &s, "contributions");
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, index_id);
+    store_bind_text(s, 2, period);
+    store_bind_text(s, 3, unit);
+    return walk(st, s, contribution_row, (void *)cb, ctx, "contributions");
+}
+
+static int run_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_run_row r = {
+        .id = sqlite3_column_int64(s, 0),
+        .source = col_text(s, 1),
+        .period = col_text(s, 2),
+        .started_at = sqlite3_column_int64(s, 3),
+        .ended_at = sqlite3_column_int64(s, 4),
+        .outcome = col_text(s, 5),
+        .counts.n_new = (long)sqlite3_column_int64(s, 6),
+        .counts.n_revised = (long)sqlite3_column_int64(s, 7),
+        .counts.n_unchanged = (long)sqlite3_column_int64(s, 8),
+        .counts.n_rejected = (long)sqlite3_column_int64(s, 9),
+        .http_status = (long)sqlite3_column_int64(s, 10),
+        .bytes = (long)sqlite3_column_int64(s, 11),
+        .error = col_text(s, 12),
+    };
+    return ((store_run_cb)cb)(&r, ctx);
+}
+
+/* Up to limit runs, newest first, of source or of all (see store.h). */
+int store_runs_list(struct store *st, const char *source, long limit, store_run_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT id, source, period, started_at, ended_at, outcome, n_new,"
+                     " n_revised, n_unchanged, n_rejected, http_status, bytes, error FROM run"
+                     " WHERE ?1 IS NULL OR source = ?1 ORDER BY started_at DESC, id DESC"
+                     " LIMIT ?2",
+                     &s, "runs");
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, source);
+    sqlite3_bind_int64(s, 2, limit);
+    return walk(st, s, run_row, (void *)cb, ctx, "runs");
+}
+
+/* The numbers that change whenever data the API serves changes (see store.h). */
+int store_data_version(struct store *st, struct store_data_version *v)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT (SELECT coalesce(max(id), 0) FROM run),"
+                     " (SELECT coalesce(max(ended_at), 0) FROM run),"
+                     " (SELECT coalesce(max(computed_at), 0) FROM result),"
+                     " (SELECT count(*) FROM unit), (SELECT count(*) FROM indicator)",
+                     &s, "data version");
+    if (rc < 0)
+        return rc;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        v->max_run_id = sqlite3_column_int64(s, 0);
+        v->max_run_ended = sqlite3_column_int64(s, 1);
+        v->max_computed_at = sqlite3_column_int64(s, 2);
+        v->n_units = sqlite3_column_int64(s, 3);
+        v->n_indicators = sqlite3_column_int64(s, 4);
+        rc = 0;
+    } else {
+        rc = store_fail(st, "data version");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
