@@ -99,6 +99,8 @@ static int parse_mapping(struct csv_reader *r, json_t *m, char *err, size_t errs
     for (int c = 0; c < COL_COUNT; c++) {
         if (r->wide && (c == COL_INDICATOR || c == COL_VALUE))
             continue;
+        if (c == COL_UNIT && !json_object_get(m, "unit"))
+            continue; /* the collector uses the unit the request was made for */
         snprintf(where, sizeof(where), "mapping.%s", col_names[c]);
         if ((rc = format_field_parse(json_object_get(m, col_names[c]), where, FORMAT_FIELD_COLUMN,
                                      c != COL_VALUE, &r->col[c], err, errsize)) < 0)
@@ -182,7 +184,7 @@ static long find_column(const struct csv_state *st, const char *name)
 static int resolve(struct csv_state *st, const struct format_field *f, long *out)
 {
     *out = -1;
-    if (f->constant)
+    if (!f->path)
         return 0;
     if ((*out = find_column(st, f->path)) >= 0)
         return 0;
@@ -272,8 +274,8 @@ static void join_row(const struct csv_state *st, char *raw)
 static const char *cell(const struct csv_state *st, const struct format_field *f, long col,
                         struct format_record *rec, struct format_scratch *s)
 {
-    if (f->constant)
-        return f->constant;
+    if (!f->path)
+        return f->constant ? f->constant : ""; /* a constant, or an unmapped unit */
     if (col >= 0 && (size_t)col < st->nrow)
         return st->row[col];
     format_problem(rec, s, "no field for column \"%.80s\" (the row has %zu)", f->path, st->nrow);

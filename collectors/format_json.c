@@ -74,8 +74,10 @@ static int parse_mapping(struct json_reader *r, json_t *m, char *err, size_t err
             return rc;
         r->records = f.path;
     }
-    if ((rc = format_field_parse(json_object_get(m, "unit"), "mapping.unit", FORMAT_FIELD_POINTER,
-                                 1, &r->unit, err, errsize)) < 0 ||
+    /* no unit: the collector uses the unit the request was made for */
+    if ((json_object_get(m, "unit") &&
+         (rc = format_field_parse(json_object_get(m, "unit"), "mapping.unit", FORMAT_FIELD_POINTER,
+                                  1, &r->unit, err, errsize)) < 0) ||
         (rc = format_field_parse(json_object_get(m, "period"), "mapping.period",
                                  FORMAT_FIELD_POINTER, 1, &r->period, err, errsize)) < 0)
         return rc;
@@ -124,8 +126,8 @@ static const char *field_text(const struct format_field *f, const char *name, js
     json_t *v;
     const char *text;
 
-    if (f->constant)
-        return f->constant;
+    if (!f->path)
+        return f->constant ? f->constant : ""; /* a constant, or an unmapped unit */
     v = format_pointer_get(item, f->path);
     text = format_json_text(v, buf, size);
     if (!text && v)

@@ -128,9 +128,9 @@ static int emit_node(const struct nbs_reader *r, json_t *node, long pos, format_
     else if (!zb)
         format_problem(&rec, &s, "wds: no \"zb\" (indicator)");
     rec.indicator = zb ? zb : "";
+    /* no region and no constant: "" lets the collector use the unit the
+     * request was made for (a per-unit URL) */
     rec.unit = reg ? reg : r->unit ? r->unit : "";
-    if (!reg && !r->unit)
-        format_problem(&rec, &s, "wds: no \"reg\" and no mapping.unit");
     nbs_period(&rec, &s, wd_value(wds, "sj"));
     nbs_value(&rec, &s, json_object_get(node, "data"));
     rec.raw = raw;

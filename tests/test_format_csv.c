@@ -244,6 +244,22 @@ static void test_csv_constants_delimiter_and_no_final_newline(void **state)
     check_records(&s, w, N(w));
 }
 
+/* Without mapping.unit the unit is "": the collector uses the request's unit. */
+static void test_csv_unmapped_unit_is_empty(void **state)
+{
+    static const struct want w[] = {{2, "", "tax", "2023-Q2", 0, 1, 9, NULL}};
+    struct sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(read_str("csv",
+                              "{\"mapping\": {\"indicator\": \"i\", \"period\": \"p\", "
+                              "\"value\": \"v\"}}",
+                              "i,p,v\ntax,2023-Q2,9\n", &s, err, sizeof(err)),
+                     0);
+    check_records(&s, w, N(w));
+}
+
 static void test_csv_short_row_is_a_problem_at_its_line(void **state)
 {
     static const struct want w[] = {
@@ -355,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_csv_long_sample_with_bom_crlf_and_quotes),
         cmocka_unit_test(test_csv_wide_sample),
         cmocka_unit_test(test_csv_constants_delimiter_and_no_final_newline),
+        cmocka_unit_test(test_csv_unmapped_unit_is_empty),
         cmocka_unit_test(test_csv_short_row_is_a_problem_at_its_line),
         cmocka_unit_test(test_csv_missing_column_fails),
         cmocka_unit_test(test_csv_unreadable_payloads_fail),

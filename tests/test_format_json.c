@@ -270,6 +270,23 @@ static void test_json_constant_unit_and_root_records(void **state)
     assert_string_equal(s.rec[2].raw, "42");
 }
 
+/* Without mapping.unit the unit is "": the collector uses the request's unit. */
+static void test_json_unmapped_unit_is_empty(void **state)
+{
+    static const struct want w[] = {{1, "", "revenue", "2023-06", 0, 1, 2.5, NULL}};
+    struct sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(read_str("json",
+                              "{\"mapping\": {\"records\": \"/d\", \"indicator\": \"/i\", "
+                              "\"period\": \"/p\", \"value\": \"/v\"}}",
+                              "{\"d\": [{\"i\": \"revenue\", \"p\": \"2023-06\", \"v\": 2.5}]}", &s,
+                              err, sizeof(err)),
+                     0);
+    check_records(&s, w, N(w));
+}
+
 static void test_json_pointer_escapes_and_indices(void **state)
 {
     static const struct {
@@ -523,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_json_wide_sample_records),
         cmocka_unit_test(test_json_wide_value_problem_stays_with_its_field),
         cmocka_unit_test(test_json_constant_unit_and_root_records),
+        cmocka_unit_test(test_json_unmapped_unit_is_empty),
         cmocka_unit_test(test_json_pointer_escapes_and_indices),
         cmocka_unit_test(test_json_number_forms),
         cmocka_unit_test(test_json_period_forms),
