@@ -65,6 +65,9 @@ for run in $(seq 1 "$runs"); do
     [ "$run" = 1 ] && sed -n 's/^SQLite /SQLite library /p' "$tmp/raw.out"
     echo "run $run raw:    load $load s ($(rate "$rows" "$load") obs/s), total $total s" \
          "($(rate "$rows" "$total") obs/s), $(count_rows "$tmp/B.db") rows in B.db"
+    if [ "$have_import" = 1 ]; then
+        echo "run $run ratio import / raw parse+load: $(awk -v i="$t" -v r="$total" 'BEGIN { printf "%.2f", r / i }')"
+    fi
 done
 
 raw_load=$(median < "$tmp/raw.load")
