@@ -152,14 +152,15 @@ static int check_keys(struct file_import *f, const struct csvread_record *rec, s
         snprintf(why, size, "unknown unit %s", q);
         return 1;
     }
-    import_quote(q, sizeof(q), c, clen);
     if (ii < 0) {
+        import_quote(q, sizeof(q), c, clen);
         snprintf(why, size, "unknown indicator %s", q);
         return 1;
     }
     inds = config_indicators(f->im->cfg, &n);
     *ind = &inds[ii];
     if ((*ind)->formula) {
+        import_quote(q, sizeof(q), c, clen);
         snprintf(why, size, "derived indicator %s is computed, not imported", q);
         return 1;
     }
@@ -189,12 +190,13 @@ int import_check_row(struct file_import *f, const struct csvread_record *rec, st
     }
     if (check_keys(f, rec, o, &ind, why, size))
         return 1;
-    import_quote(q, sizeof(q), p, plen);
     if (period_parse(&o->period, p, plen) < 0) {
+        import_quote(q, sizeof(q), p, plen);
         snprintf(why, size, "bad period %s", q);
         return 1;
     }
     if (o->period.freq != ind->freq) {
+        import_quote(q, sizeof(q), p, plen);
         snprintf(why, size, "period %s is %s, indicator \"%s\" is %s", q, freq_name(o->period.freq),
                  ind->code, freq_name(ind->freq));
         return 1;
