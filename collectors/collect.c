@@ -83,25 +83,24 @@ size_t collect_pending(const struct collect *c)
     return c->pending;
 }
 
-int collect_due(struct collect *c, size_t index, int64_t now, long utc_offset_s, struct period *due,
-                size_t max)
+/* The schedule states of source index from the store: a malloc'd array. */
+static int load_states(struct collect *c, size_t index, struct schedule_state **out, size_t *n)
 {
-    const struct schedule_spec *spec;
+    const struct schedule_spec *spec = source_schedule(c->sources[index]);
     struct store_pull_state *ps = NULL;
     struct schedule_state *states = NULL;
-    size_t n = 0, m = 0;
+    size_t np = 0, m = 0;
     int rc;
 
-    if (index >= c->n_sources)
-        return -EINVAL;
-    spec = source_schedule(c->sources[index]);
-    if ((rc = store_pull_states(c->st, spec->source_id, &ps, &n)) < 0)
+    *out = NULL;
+    *n = 0;
+    if ((rc = store_pull_states(c->st, spec->source_id, &ps, &np)) < 0)
         return rc;
-    if (n && !(states = calloc(n, sizeof(*states)))) {
-        rc = -ENOMEM;
-        goto out;
+    if (np && !(states = calloc(np, sizeof(*states)))) {
+        free(ps);
+        return -ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < np; i++) {
         if (period_parse_str(&states[m].period, ps[i].period) < 0)
             continue;
         states[m].last_attempt = ps[i].last_attempt / 1000000;
@@ -109,10 +108,44 @@ int collect_due(struct collect *c, size_t index, int64_t now, long utc_offset_s,
         states[m].not_published = ps[i].not_published;
         m++;
     }
-    rc = schedule_due(spec, schedule_today(spec, now, utc_offset_s), now, states, m, due, max);
-out:
-    free(states);
     free(ps);
+    *out = states;
+    *n = m;
+    return 0;
+}
+
+int collect_due(struct collect *c, size_t index, int64_t now, long utc_offset_s, struct period *due,
+                size_t max)
+{
+    const struct schedule_spec *spec;
+    struct schedule_state *states;
+    size_t n;
+    int rc;
+
+    if (index >= c->n_sources)
+        return -EINVAL;
+    spec = source_schedule(c->sources[index]);
+    if ((rc = load_states(c, index, &states, &n)) < 0)
+        return rc;
+    rc = schedule_due(spec, schedule_today(spec, now, utc_offset_s), now, states, n, due, max);
+    free(states);
+    return rc;
+}
+
+int64_t collect_next_wakeup(struct collect *c, size_t index, int64_t now, long utc_offset_s,
+                            int64_t max_s)
+{
+    struct schedule_state *states;
+    size_t n;
+    int64_t rc;
+
+    if (index >= c->n_sources)
+        return -EINVAL;
+    if ((rc = load_states(c, index, &states, &n)) < 0)
+        return rc;
+    rc = schedule_next_wakeup(source_schedule(c->sources[index]), now, utc_offset_s, states, n,
+                              max_s);
+    free(states);
     return rc;
 }
 

@@ -68,7 +68,13 @@ const struct source *collect_source(const struct collect *c, size_t index);
 int collect_due(struct collect *c, size_t index, int64_t now, long utc_offset_s, struct period *due,
                 size_t max);
 
-/* Starts a pull of source index for period p; cb runs once, later, on the loop. */
+/* Seconds from now until a period of source index may become due (see
+ * schedule_next_wakeup()), at most max_s; 0 when one is due now. */
+int64_t collect_next_wakeup(struct collect *c, size_t index, int64_t now, long utc_offset_s,
+                            int64_t max_s);
+
+/* Starts a pull of source index for period p; cb runs once, on the loop:
+ * later, or before this returns when no request could even be started. */
 int collect_pull(struct collect *c, size_t index, struct period p, collect_done_cb cb, void *ctx);
 
 /* Pulls in flight. */

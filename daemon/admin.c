@@ -1,0 +1,184 @@
+/*
+ * admin.c - the daemon's side of the HTTP API: start and stop it, and carry
+ * its admin requests (pull a source, recompute) from the API threads to the
+ * loop thread through a mutex-guarded queue and a uv_async wake-up.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "collectors/source.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "daemon/daemon_priv.h"
+
+struct admin_req {
+    char source[128]; /* "" for a recompute */
+    char period[PERIOD_TEXT_SIZE];
+    struct admin_req *next;
+};
+
+static int enqueue(struct daemon *d, const char *source, const char *period)
+{
+    struct admin_req *r = calloc(1, sizeof(*r)), **pp;
+    if (!r)
+        return -ENOMEM;
+    snprintf(r->source, sizeof(r->source), "%s", source ? source : "");
+    snprintf(r->period, sizeof(r->period), "%s", period ? period : "");
+    pthread_mutex_lock(&d->admin_lock);
+    for (pp = &d->admin_queue; *pp; pp = &(*pp)->next)
+        ;
+    *pp = r;
+    pthread_mutex_unlock(&d->admin_lock);
+    uv_async_send(&d->wake);
+    return 0;
+}
+
+/* Hook, on an API thread: the source must exist in the running config. The
+ * config is read on the loop thread only, so the check is by the names
+ * copied at start and reload (d->source_ids), guarded by the admin lock. */
+static int hook_pull(void *ctx, const char *source, const char *period)
+{
+    struct daemon *d = ctx;
+    struct period p;
+    int known = 0;
+
+    if (period && *period && period_parse_str(&p, period) < 0)
+        return -EINVAL;
+    pthread_mutex_lock(&d->admin_lock);
+    for (size_t i = 0; i < d->n_source_ids && !known; i++)
+        known = strcmp(d->source_ids[i], source) == 0;
+    pthread_mutex_unlock(&d->admin_lock);
+    return known ? enqueue(d, source, period) : -ENOENT;
+}
+
+static int hook_recompute(void *ctx)
+{
+    return enqueue(ctx, NULL, NULL);
+}
+
+void daemon_admin_sources(struct daemon *d)
+{
+    size_t n = d->gen ? collect_source_count(d->gen->collect) : 0;
+    char **ids = n ? calloc(n, sizeof(*ids)) : NULL;
+
+    for (size_t i = 0; ids && i < n; i++)
+        ids[i] = strdup(source_config(collect_source(d->gen->collect, i))->id);
+    pthread_mutex_lock(&d->admin_lock);
+    for (size_t i = 0; i < d->n_source_ids; i++)
+        free(d->source_ids[i]);
+    free(d->source_ids);
+    d->source_ids = ids;
+    d->n_source_ids = ids ? n : 0;
+    pthread_mutex_unlock(&d->admin_lock);
+}
+
+static void run_request(struct daemon *d, const struct admin_req *r)
+{
+    long idx;
+    struct period p;
+
+    if (!r->source[0]) {
+        daemon_recompute(d, 1);
+        return;
+    }
+    if (!d->gen || (idx = collect_source_find(d->gen->collect, r->source)) < 0) {
+        log_warning("admin: pull of unknown source %s ignored", r->source);
+        return;
+    }
+    log_notice("admin: pull of %s %s requested", r->source, r->period[0] ? r->period : "(due)");
+    if (r->period[0] && period_parse_str(&p, r->period) == 0)
+        sched_pull_one(&d->gen->timers[idx], p);
+    else
+        sched_pull_due(&d->gen->timers[idx], (int64_t)time(NULL));
+}
+
+void daemon_admin_wake(uv_async_t *h)
+{
+    struct daemon *d = h->data;
+    struct admin_req *list;
+
+    pthread_mutex_lock(&d->admin_lock);
+    list = d->admin_queue;
+    d->admin_queue = NULL;
+    pthread_mutex_unlock(&d->admin_lock);
+    while (list) {
+        struct admin_req *next = list->next;
+        if (!d->stopping)
+            run_request(d, list);
+        free(list);
+        list = next;
+    }
+}
+
+/* Reads the admin token: the file's first line. NULL when unset or unreadable. */
+static char *read_token(const struct config *cfg)
+{
+    const char *path = config_token_file(cfg);
+    char line[512];
+    FILE *fp;
+
+    if (!path)
+        return NULL;
+    if (!(fp = fopen(path, "r"))) {
+        log_warning("%s: cannot read the admin token file: admin endpoints answer 401", path);
+        return NULL;
+    }
+    if (!fgets(line, sizeof(line), fp))
+        line[0] = '\0';
+    fclose(fp);
+    line[strcspn(line, "\r\n")] = '\0';
+    return line[0] ? strdup(line) : NULL;
+}
+
+int daemon_api_start(struct daemon *d, const struct config *cfg)
+{
+    struct api_options opt = {0};
+    char err[512], *token = read_token(cfg);
+    int rc;
+
+    opt.listen = d->opt->listen ? d->opt->listen : config_listen(cfg);
+    opt.db_path = d->opt->db_path ? d->opt->db_path : config_database(cfg);
+    opt.token = token;
+    opt.metrics = d->metrics;
+    opt.pull = hook_pull;
+    opt.recompute = hook_recompute;
+    opt.hook_ctx = d;
+    daemon_admin_sources(d);
+    rc = api_start(&d->api, &opt, err, sizeof(err));
+    if (token) {
+        memset(token, 0, strlen(token));
+        free(token);
+    }
+    if (rc < 0) {
+        log_err("API on %s: %s", opt.listen, err);
+        return rc;
+    }
+    log_notice("API listening on %s (port %u)", opt.listen, api_port(d->api));
+    return 0;
+}
+
+void daemon_api_stop(struct daemon *d)
+{
+    api_stop(&d->api);
+}
+
+void daemon_admin_free(struct daemon *d)
+{
+    pthread_mutex_lock(&d->admin_lock);
+    while (d->admin_queue) {
+        struct admin_req *next = d->admin_queue->next;
+        free(d->admin_queue);
+        d->admin_queue = next;
+    }
+    for (size_t i = 0; i < d->n_source_ids; i++)
+        free(d->source_ids[i]);
+    free(d->source_ids);
+    d->source_ids = NULL;
+    d->n_source_ids = 0;
+    pthread_mutex_unlock(&d->admin_lock);
+}

@@ -1,0 +1,349 @@
+/*
+ * daemon.c - parkstatd's lifecycle (see daemon.h): open the store, bring up a
+ * generation (config + collector + source timers), start the API, tell
+ * systemd; SIGHUP reloads, SIGTERM/SIGINT stop with a grace period for pulls
+ * in flight; the loop closes every handle and uv_loop_close() must succeed.
+ */
+#include "daemon/daemon_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "config/config.h"
+#include "daemon/notify.h"
+#include "store/store.h"
+
+#define DEFAULT_GRACE_S 10.0
+
+static void apply_settings(const struct config *cfg)
+{
+    enum log_level level;
+    if (log_level_parse(config_log_level(cfg), &level) == 0)
+        log_set_level(level);
+    /* The calendar of every source is in the configured zone: the process's
+     * TZ is it, so localtime_r() answers in it (the only TZ user here). */
+    setenv("TZ", config_timezone(cfg), 1);
+    tzset();
+}
+
+static struct config *load_config(const char *path)
+{
+    struct config *cfg = NULL;
+    char *errors = NULL;
+
+    if (config_load(path, &cfg, &errors) < 0) {
+        /* One line per problem, each naming its place (FILE: path: message). */
+        for (char *line = strtok(errors ? errors : "", "\n"); line; line = strtok(NULL, "\n"))
+            log_err("%s", line);
+        free(errors);
+        return NULL;
+    }
+    return cfg;
+}
+
+static void generation_free(struct generation *g)
+{
+    collect_close(&g->collect);
+    config_free(&g->cfg);
+    free(g->timers);
+    free(g);
+}
+
+/* Builds a generation from cfg (stolen on success). */
+static struct generation *generation_new(struct daemon *d, struct config *cfg)
+{
+    struct generation *g = calloc(1, sizeof(*g));
+    char err[512];
+    int rc;
+
+    if (!g)
+        return NULL;
+    g->d = d;
+    g->cfg = cfg;
+    if ((rc = store_sync_config(d->st, cfg)) < 0) {
+        log_err("%s: cannot store units and indicators: %s", config_path(cfg), store_errmsg(d->st));
+        goto fail;
+    }
+    if ((rc = collect_new(&g->collect, &d->loop, cfg, d->st, NULL, err, sizeof(err))) < 0) {
+        log_err("%s: %s", config_path(cfg), err);
+        goto fail;
+    }
+    g->n_timers = collect_source_count(g->collect);
+    if (g->n_timers && !(g->timers = calloc(g->n_timers, sizeof(*g->timers))))
+        goto fail;
+    return g;
+fail:
+    g->cfg = NULL; /* not stolen on failure */
+    generation_free(g);
+    return NULL;
+}
+
+static size_t in_flight(const struct generation *g)
+{
+    return g->collect ? collect_pending(g->collect) : 0;
+}
+
+void daemon_reap(struct daemon *d)
+{
+    struct generation **pp = &d->draining;
+    while (*pp) {
+        struct generation *g = *pp;
+        if (g->open_handles == 0 && in_flight(g) == 0 && g->busy == 0) {
+            *pp = g->next;
+            log_info("configuration %p retired: its last pull finished", (void *)g);
+            generation_free(g);
+        } else {
+            pp = &g->next;
+        }
+    }
+    if (d->opt->once && d->gen && in_flight(d->gen) == 0) {
+        int busy = 0;
+        for (size_t i = 0; i < d->gen->n_timers; i++)
+            busy |= !d->gen->timers[i].fired || d->gen->timers[i].wants_more ||
+                    d->gen->timers[i].in_flight > 0;
+        if (!busy)
+            uv_stop(&d->loop);
+    }
+    if (d->stopping && (!d->gen || (in_flight(d->gen) == 0 && d->gen->busy == 0)) && !d->draining)
+        uv_stop(&d->loop);
+}
+
+/* Moves the current generation to the draining list. */
+static void retire(struct daemon *d)
+{
+    struct generation *g = d->gen;
+    if (!g)
+        return;
+    d->gen = NULL;
+    g->draining = 1;
+    sched_stop(g);
+    g->next = d->draining;
+    d->draining = g;
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    struct daemon *d = h->data;
+    struct config *cfg;
+    struct generation *g;
+    (void)signum;
+
+    notify_reloading();
+    log_notice("SIGHUP: reloading %s", d->opt->config_path);
+    if (!(cfg = load_config(d->opt->config_path)) || !(g = generation_new(d, cfg))) {
+        if (cfg)
+            config_free(&cfg);
+        log_err("reload failed: the running configuration stays in force");
+        notify_ready("reload failed; running the previous configuration");
+        return;
+    }
+    apply_settings(cfg);
+    retire(d);
+    d->gen = g;
+    daemon_admin_sources(d);
+    sched_start(g);
+    daemon_recompute(d, 1); /* index definitions may have changed */
+    daemon_reap(d);
+    notify_ready("configuration reloaded");
+    log_notice("configuration reloaded: %zu sources", g->n_timers);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+/* Closes the loop's own handles (timers of generations close in sched_stop). */
+static void close_handles(struct daemon *d)
+{
+    uv_close((uv_handle_t *)&d->sighup, on_handle_closed);
+    uv_close((uv_handle_t *)&d->sigterm, on_handle_closed);
+    uv_close((uv_handle_t *)&d->sigint, on_handle_closed);
+    uv_close((uv_handle_t *)&d->watchdog, on_handle_closed);
+    uv_close((uv_handle_t *)&d->grace, on_handle_closed);
+    uv_close((uv_handle_t *)&d->wake, on_handle_closed);
+    uv_close((uv_handle_t *)&d->recompute_timer, on_handle_closed);
+}
+
+static void on_grace_over(uv_timer_t *h)
+{
+    struct daemon *d = h->data;
+    log_warning("shutdown: grace period over, cancelling pulls in flight");
+    uv_stop(&d->loop);
+}
+
+static void begin_stop(struct daemon *d, const char *why)
+{
+    if (d->stopping)
+        return;
+    d->stopping = 1;
+    notify_stopping();
+    log_notice("%s: stopping", why);
+    daemon_api_stop(d); /* stop accepting queries first */
+    if (d->gen)
+        sched_stop(d->gen);
+    uv_timer_start(&d->grace, on_grace_over,
+                   (uint64_t)((d->opt->grace_s > 0 ? d->opt->grace_s : DEFAULT_GRACE_S) * 1000), 0);
+    daemon_reap(d);
+}
+
+static void on_sigterm(uv_signal_t *h, int signum)
+{
+    begin_stop(h->data, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void on_watchdog(uv_timer_t *h)
+{
+    (void)h;
+    /* Sent from the loop itself: a wedged loop stops these and systemd kills us. */
+    notify_watchdog();
+}
+
+static void start_watchdog(struct daemon *d)
+{
+    uint64_t usec = notify_watchdog_usec();
+    if (usec == 0)
+        return;
+    uv_timer_start(&d->watchdog, on_watchdog, 0, usec / 2000 ? usec / 2000 : 1);
+    log_info("watchdog: every %.3f s", (double)usec / 2e6);
+}
+
+static int init_loop(struct daemon *d)
+{
+    int rc = uv_loop_init(&d->loop);
+    if (rc < 0)
+        return rc;
+    uv_signal_init(&d->loop, &d->sighup);
+    uv_signal_init(&d->loop, &d->sigterm);
+    uv_signal_init(&d->loop, &d->sigint);
+    uv_timer_init(&d->loop, &d->watchdog);
+    uv_timer_init(&d->loop, &d->grace);
+    uv_async_init(&d->loop, &d->wake, daemon_admin_wake);
+    uv_timer_init(&d->loop, &d->recompute_timer);
+    d->recompute_timer.data = d;
+    pthread_mutex_init(&d->admin_lock, NULL);
+    d->sighup.data = d->sigterm.data = d->sigint.data = d;
+    d->watchdog.data = d->grace.data = d->wake.data = d;
+    if (!d->opt->once)
+        uv_signal_start(&d->sighup, on_sighup, SIGHUP);
+    uv_signal_start(&d->sigterm, on_sigterm, SIGTERM);
+    uv_signal_start(&d->sigint, on_sigterm, SIGINT);
+    return 0;
+}
+
+static int open_store(struct daemon *d, const struct config *cfg)
+{
+    const char *path = d->opt->db_path ? d->opt->db_path : config_database(cfg);
+    char err[512];
+    int rc = store_open(&d->st, path, 0, err, sizeof(err));
+    if (rc < 0)
+        log_err("%s: %s", path, err);
+    return rc;
+}
+
+static void register_metrics(struct daemon *d)
+{
+    static const char *const source[] = {"source"};
+    static const char *const source_outcome[] = {"source", "outcome"};
+    static const double buckets[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    struct metrics *m = d->metrics;
+
+    metrics_register(m, "parkstat_pulls_total", METRICS_COUNTER,
+                     "Pulls of a source-period by outcome.", source_outcome, 2, NULL, 0);
+    metrics_register(m, "parkstat_pull_duration_seconds", METRICS_HISTOGRAM,
+                     "Duration of pulls, retries included.", source, 1, buckets,
+                     sizeof(buckets) / sizeof(buckets[0]));
+    metrics_register(m, "parkstat_records_new_total", METRICS_COUNTER,
+                     "Observations stored for the first time.", source, 1, NULL, 0);
+    metrics_register(m, "parkstat_records_revised_total", METRICS_COUNTER,
+                     "Observations stored as a new vintage.", source, 1, NULL, 0);
+    metrics_register(m, "parkstat_records_rejected_total", METRICS_COUNTER,
+                     "Records rejected by validation.", source, 1, NULL, 0);
+    metrics_register(m, "parkstat_last_success_timestamp_seconds", METRICS_GAUGE,
+                     "Unix time of the last successful pull.", source, 1, NULL, 0);
+}
+
+/* --once: one line per source, then the exit status. */
+static int once_summary(struct daemon *d)
+{
+    printf("parkstatd --once: %zu pulls, %zu failed\n", d->once_pulls, d->once_failed);
+    return d->once_failed ? 1 : 0;
+}
+
+static int run(struct daemon *d, struct config *cfg)
+{
+    if (open_store(d, cfg) < 0) {
+        config_free(&cfg);
+        return 1;
+    }
+    if (!(d->gen = generation_new(d, cfg))) {
+        config_free(&cfg);
+        return 1;
+    }
+    if (!d->opt->once && daemon_api_start(d, cfg) < 0)
+        return 1;
+    sched_start(d->gen);
+    if (d->opt->once && d->gen->n_timers == 0)
+        return once_summary(d);
+    if (d->opt->once) {
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+        return once_summary(d);
+    }
+    start_watchdog(d);
+    notify_ready("running");
+    log_notice("parkstatd %s running: %zu sources", PARKSTAT_VERSION, d->gen->n_timers);
+    uv_run(&d->loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+/* Stops everything still running and drains the loop until it closes. */
+static void shutdown_all(struct daemon *d)
+{
+    daemon_api_stop(d);
+    retire(d);
+    for (struct generation *g = d->draining; g; g = g->next) {
+        sched_stop(g);
+        collect_close(&g->collect); /* cancels pulls in flight */
+    }
+    close_handles(d);
+    uv_run(&d->loop, UV_RUN_DEFAULT);
+    while (d->draining) {
+        struct generation *g = d->draining;
+        d->draining = g->next;
+        generation_free(g);
+    }
+    if (uv_loop_close(&d->loop) != 0)
+        log_err("shutdown: libuv handles left open");
+    store_close(&d->st);
+    metrics_free(&d->metrics);
+    daemon_admin_free(d);
+    pthread_mutex_destroy(&d->admin_lock);
+}
+
+int daemon_run(const struct daemon_options *opt)
+{
+    struct daemon d;
+    struct config *cfg;
+    int status;
+
+    memset(&d, 0, sizeof(d));
+    d.opt = opt;
+    if (!(cfg = load_config(opt->config_path)))
+        return 1;
+    apply_settings(cfg);
+    if (metrics_new(&d.metrics) < 0 || init_loop(&d) < 0) {
+        config_free(&cfg);
+        metrics_free(&d.metrics);
+        return 1;
+    }
+    register_metrics(&d);
+    status = run(&d, cfg);
+    shutdown_all(&d);
+    log_info("parkstatd stopped");
+    return status;
+}

@@ -1,0 +1,28 @@
+/*
+ * daemon.h - parkstatd: the service that pulls sources on their calendar,
+ * stores what arrives, recomputes indices and answers queries.
+ *
+ * One libuv loop thread owns the timers, signals, curl transfers and the
+ * single SQLite writer; the HTTP API answers on its own threads with
+ * read-only connections (docs/ARCHITECTURE.md).
+ */
+#ifndef PARKSTAT_DAEMON_H
+#define PARKSTAT_DAEMON_H
+
+struct daemon_options {
+    const char *config_path; /* required */
+    const char *listen;      /* overrides server.listen, or NULL */
+    const char *db_path;     /* overrides database, or NULL */
+    int once;                /* pull what is due now, wait, summarise, exit */
+    double grace_s;          /* on SIGTERM: how long in-flight pulls may finish (0: 10 s) */
+};
+
+/*
+ * Runs the service until SIGTERM or SIGINT (or, with once, until every due
+ * pull has finished). Returns the process exit status: 0 after a clean stop
+ * (or, with once, when every source succeeded or was not yet published), 1
+ * otherwise; problems are logged to stderr.
+ */
+int daemon_run(const struct daemon_options *opt);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * daemon_priv.h - internals shared by daemon.c (lifecycle, signals, reload),
+ * sched.c (per-source timers and pulls) and once.c (--once). Not for use
+ * outside daemon/.
+ */
+#ifndef PARKSTAT_DAEMON_PRIV_H
+#define PARKSTAT_DAEMON_PRIV_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "collectors/collect.h"
+#include "daemon/daemon.h"
+
+struct config;
+struct store;
+struct api;
+struct metrics;
+
+/* A source's timer: wakes when the calendar says a period may be due. */
+struct source_timer {
+    uv_timer_t timer; /* freed with the generation once closed */
+    struct generation *gen;
+    size_t index;     /* source index in gen->collect */
+    size_t in_flight; /* pulls of this source not yet finished */
+    int wants_more;   /* more periods were due than one round takes */
+    int fired;        /* the timer fired at least once (for --once) */
+};
+
+/*
+ * What one configuration brought up: its config, collector and source timers.
+ * A reload starts a new generation; the old one drains (its pulls in flight
+ * finish under the config they started with) and is freed when idle.
+ */
+struct generation {
+    struct daemon *d;
+    struct config *cfg;
+    struct collect *collect;
+    struct source_timer *timers;
+    size_t n_timers;
+    size_t open_handles; /* timers not yet closed */
+    size_t busy;         /* recompute jobs using cfg */
+    int draining;
+    struct generation *next; /* older generations still draining */
+};
+
+struct daemon {
+    const struct daemon_options *opt;
+    uv_loop_t loop;
+    struct store *st;
+    struct api *api;
+    struct metrics *metrics;
+    struct generation *gen;      /* the current configuration */
+    struct generation *draining; /* older ones, until their pulls are done */
+    uv_signal_t sighup, sigterm, sigint;
+    uv_timer_t watchdog;
+    uv_timer_t grace; /* shutdown deadline for pulls in flight */
+    uv_async_t wake;  /* admin requests from the API threads */
+    int stopping;
+    int exit_status;
+    long utc_offset_s; /* of the configured time zone, refreshed per wake-up */
+    /* admin requests from the API threads, under admin_lock */
+    pthread_mutex_t admin_lock;
+    struct admin_req *admin_queue;
+    char **source_ids; /* ids of the running config's sources */
+    size_t n_source_ids;
+    /* recompute */
+    uv_timer_t recompute_timer; /* debounce: one recompute after a burst of pulls */
+    uv_work_t recompute_work;
+    int recompute_running, recompute_again, recompute_full;
+    /* --once bookkeeping */
+    size_t once_pulls, once_failed;
+};
+
+/* Current UTC offset of the configured zone (TZ is set for the process). */
+long daemon_utc_offset(void);
+
+/* Starts every source's timer of g (due now: fires at once). */
+void sched_start(struct generation *g);
+
+/* Stops and closes g's timers; pulls in flight go on. */
+void sched_stop(struct generation *g);
+
+/* Starts the pulls of source index due now; returns how many started. */
+size_t sched_pull_due(struct source_timer *t, int64_t now);
+
+/* Starts the HTTP API on its own threads (admin.c). Returns 0 or -errno. */
+int daemon_api_start(struct daemon *d, const struct config *cfg);
+
+/* Stops the API (no more queries accepted). Safe to call twice. */
+void daemon_api_stop(struct daemon *d);
+
+/* uv_async callback: runs admin requests queued by the API threads. */
+void daemon_admin_wake(uv_async_t *h);
+
+/* Copies the running config's source ids for the API threads (admin.c). */
+void daemon_admin_sources(struct daemon *d);
+
+/* Frees queued admin requests and the copied ids. */
+void daemon_admin_free(struct daemon *d);
+
+/* Starts a pull of one period of t's source now (admin request). */
+void sched_pull_one(struct source_timer *t, struct period p);
+
+/* Asks for a recompute of indices: incremental, or full (after a config
+ * change or on request); debounced, run off the loop (recompute.c). */
+void daemon_recompute(struct daemon *d, int full);
+
+/* Called when a generation may have become idle: frees drained ones. */
+void daemon_reap(struct daemon *d);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * sched.c - the libuv driver of the collector calendar: one timer per source.
+ *
+ * A timer fires, the due periods are read from the calendar and the store
+ * (collect_due), their pulls start, and when the last one has answered the
+ * timer is armed again for collect_next_wakeup() seconds. Intervals run on
+ * libuv's monotonic clock; every wake-up reads the wall clock afresh, so a
+ * wall-clock jump is corrected at the next wake-up (at most a day later).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "collectors/schedule.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "daemon/daemon_priv.h"
+#include "daemon/notify.h"
+
+/* Pulls started per source and wake-up: catch-up proceeds in rounds. */
+#define ROUND_MAX 64
+
+long daemon_utc_offset(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    return localtime_r(&now, &tm) ? tm.tm_gmtoff : 0;
+}
+
+static void on_timer(uv_timer_t *h);
+
+static void arm(struct source_timer *t)
+{
+    struct daemon *d = t->gen->d;
+    int64_t now = (int64_t)time(NULL);
+    int64_t secs = t->wants_more ? 0
+                                 : collect_next_wakeup(t->gen->collect, t->index, now,
+                                                       daemon_utc_offset(), SCHEDULE_MAX_SLEEP_S);
+    if (secs < 0) {
+        log_err("source %zu: cannot compute the next wake-up: %s", t->index, strerror((int)-secs));
+        secs = 3600;
+    }
+    /* --once runs one pass: only a catch-up round that did not finish goes on. */
+    if (!d->opt->once || t->wants_more)
+        uv_timer_start(&t->timer, on_timer, (uint64_t)secs * 1000, 0);
+}
+
+static void log_result(const struct collect_result *r)
+{
+    if (!strcmp(r->outcome, "failed"))
+        log_warning("source %s %s: failed after %.2f s: %s", r->source, r->period, r->duration_s,
+                    r->error ? r->error : "");
+    else if (!strcmp(r->outcome, "ok"))
+        log_info("source %s %s: ok, %zu bytes in %.2f s: %ld new, %ld revised, %ld unchanged, "
+                 "%ld rejected, %ld missing, %ld absent",
+                 r->source, r->period, r->bytes, r->duration_s, r->counts.n_new,
+                 r->counts.n_revised, r->counts.n_unchanged, r->counts.n_rejected, r->n_missing,
+                 r->n_absent);
+    else
+        log_info("source %s %s: %s", r->source, r->period, r->outcome);
+}
+
+static void count_result(struct daemon *d, const struct collect_result *r)
+{
+    const char *labels[] = {r->source, r->outcome};
+    if (!d->metrics)
+        return;
+    metrics_counter_add(d->metrics, "parkstat_pulls_total", labels, 1);
+    metrics_histogram_observe(d->metrics, "parkstat_pull_duration_seconds", &r->source,
+                              r->duration_s);
+    metrics_counter_add(d->metrics, "parkstat_records_new_total", &r->source,
+                        (double)r->counts.n_new);
+    metrics_counter_add(d->metrics, "parkstat_records_revised_total", &r->source,
+                        (double)r->counts.n_revised);
+    metrics_counter_add(d->metrics, "parkstat_records_rejected_total", &r->source,
+                        (double)r->counts.n_rejected);
+    if (!strcmp(r->outcome, "ok") || !strcmp(r->outcome, "unchanged"))
+        metrics_gauge_set(d->metrics, "parkstat_last_success_timestamp_seconds", &r->source,
+                          (double)time(NULL));
+}
+
+static void on_pulled(const struct collect_result *r, void *ctx)
+{
+    struct source_timer *t = ctx;
+    struct daemon *d = t->gen->d;
+
+    log_result(r);
+    count_result(d, r);
+    if (!strcmp(r->outcome, "failed"))
+        notify_status("source %s %s failed: %.200s", r->source, r->period,
+                      r->error ? r->error : "");
+    if (r->counts.n_new + r->counts.n_revised > 0)
+        daemon_recompute(d, 0);
+    if (d->opt->once) {
+        d->once_pulls++;
+        d->once_failed += !strcmp(r->outcome, "failed") || !strcmp(r->outcome, "cancelled");
+    }
+    if (--t->in_flight > 0)
+        return;
+    if (t->gen->draining || d->stopping || (d->opt->once && !t->wants_more)) {
+        daemon_reap(d);
+        return;
+    }
+    arm(t);
+}
+
+size_t sched_pull_due(struct source_timer *t, int64_t now)
+{
+    struct period due[ROUND_MAX];
+    int n = collect_due(t->gen->collect, t->index, now, daemon_utc_offset(), due, ROUND_MAX);
+    size_t started = 0;
+
+    if (n < 0) {
+        log_err("source %zu: cannot read its schedule: %s", t->index, strerror(-n));
+        return 0;
+    }
+    t->wants_more = n == ROUND_MAX;
+    /* in_flight counts every pull before any can finish (a pull that cannot
+     * start reports at once, from inside collect_pull). */
+    t->in_flight += (size_t)n + 1;
+    for (int i = 0; i < n; i++)
+        if (collect_pull(t->gen->collect, t->index, due[i], on_pulled, t) == 0)
+            started++;
+        else
+            t->in_flight--;
+    t->in_flight--;
+    return started;
+}
+
+void sched_pull_one(struct source_timer *t, struct period p)
+{
+    t->in_flight++;
+    if (collect_pull(t->gen->collect, t->index, p, on_pulled, t) < 0)
+        t->in_flight--;
+}
+
+static void on_timer(uv_timer_t *h)
+{
+    struct source_timer *t = h->data;
+    struct daemon *d = t->gen->d;
+
+    t->fired = 1;
+    if (t->gen->draining || d->stopping)
+        return;
+    if (sched_pull_due(t, (int64_t)time(NULL)) == 0 && t->in_flight == 0) {
+        t->wants_more = 0;
+        if (d->opt->once)
+            daemon_reap(d); /* nothing due: this source is done */
+        else
+            arm(t);
+    }
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    struct source_timer *t = h->data;
+    struct generation *g = t->gen;
+    g->open_handles--;
+    daemon_reap(g->d);
+}
+
+void sched_start(struct generation *g)
+{
+    for (size_t i = 0; i < g->n_timers; i++) {
+        struct source_timer *t = &g->timers[i];
+        t->gen = g;
+        t->index = i;
+        uv_timer_init(&g->d->loop, &t->timer);
+        t->timer.data = t;
+        g->open_handles++;
+        uv_timer_start(&t->timer, on_timer, 0, 0);
+    }
+}
+
+void sched_stop(struct generation *g)
+{
+    for (size_t i = 0; i < g->n_timers; i++) {
+        uv_timer_stop(&g->timers[i].timer);
+        if (!uv_is_closing((uv_handle_t *)&g->timers[i].timer))
+            uv_close((uv_handle_t *)&g->timers[i].timer, on_timer_closed);
+    }
+}
