@@ -60,6 +60,11 @@ static int read_header(struct file_import *f, const struct csvread_record *rec)
         if (k < N_COLUMNS)
             f->col[k] = i;
     }
+    if (rec->n_fields > CSVREAD_FIELD_MAX) {
+        snprintf(line, sizeof(line), "warning: the %zu columns after the %dth are ignored",
+                 rec->n_fields - CSVREAD_FIELD_MAX, CSVREAD_FIELD_MAX);
+        msg(f, rec->line, line);
+    }
     for (int k = 0; k < N_COLUMNS; k++) {
         if (!found[k]) {
             snprintf(line, sizeof(line), "missing column \"%s\"", column_names[k]);
