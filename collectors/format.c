@@ -312,7 +312,6 @@ int format_number_parse(const char *text, double *out)
         return 1;
     if (number_normalise(text, n, buf, sizeof(buf)) < 0)
         return -EINVAL;
-    errno = 0;
     v = strtod(buf, NULL);
     if (!isfinite(v))
         return -EINVAL;

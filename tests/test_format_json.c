@@ -416,6 +416,10 @@ static void test_json_bad_payloads_fail_with_place(void **state)
     expect_bad_payload("json", long_source, "42", "line 1");
     expect_bad_payload("json", long_source, "{\"data\": []} x", "line 1");
     expect_bad_payload("json", long_source, "\n\n  {\"data\": [1,]}", "line 3 column");
+    expect_bad_payload("json",
+                       "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
+                       "\"/p\", \"value\": \"/v\"}}",
+                       "{\"u\": 1}", "(root): expected an array");
 }
 
 static void test_json_empty_payload(void **state)
