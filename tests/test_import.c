@@ -386,6 +386,34 @@ static void test_import_line_numbers_across_chunks(void **state)
     free(text);
 }
 
+/* A record over CSVREAD_RECORD_MAX (here an unclosed quote swallowing the
+ * file) is one reject; reading resumes at the next line. */
+static void test_import_overlong_record_resumes_at_next_line(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s[1];
+    struct rejects rj = {0};
+    struct rows r;
+    size_t len = 0;
+    char *text = malloc(200000);
+
+    assert_non_null(text);
+    len += (size_t)sprintf(text + len, "unit,indicator,period,value\np1,revenue,2023-01,\"");
+    memset(text + len, 'x', 100000);
+    len += 100000;
+    len += (size_t)sprintf(text + len, "\np1,revenue,2023-02,2\n");
+    assert_int_equal(import_texts(f, s, "long.csv", text, NULL), 0);
+    assert_int_equal(s[0].n_read, 2);
+    assert_int_equal(s[0].n_rejected, 1);
+    assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
+    assert_int_equal(rj.r[0].position, 2);
+    assert_string_equal(rj.r[0].reason, "record longer than 65536 bytes");
+    query(f, 0, &r);
+    assert_int_equal(r.n, 1);
+    assert_obs(&r.o[0], "p1", "revenue", "2023-02", 2);
+    free(text);
+}
+
 static void test_import_unreadable_file(void **state)
 {
     struct fixture *f = *state;
@@ -410,6 +438,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_unterminated_quote_at_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_line_numbers_across_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_overlong_record_resumes_at_next_line, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_import_unreadable_file, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
