@@ -8,6 +8,7 @@
 
 #include "cli/import.h"
 #include "cli/observations.h"
+#include "cli/recompute.h"
 #include "common/log.h"
 
 struct command {
@@ -20,6 +21,8 @@ static const struct command commands[] = {
     {"import", import_command, "load long-format CSV files into a database"},
     {"observations", observations_command,
      "list stored observations: current, as of a time, or every vintage"},
+    {"recompute", recompute_command, "recompute composite index results in a database"},
+    {"ranking", ranking_command, "list one index's results for a period, best first"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

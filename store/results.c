@@ -258,7 +258,7 @@ int store_query_results(struct store *st, const struct store_results_query *q,
     store_bind_text(s, 2, q->node);
     store_bind_text(s, 3, q->period);
     bind_real_or_null(s, 4, q->min_score);
-    store_bind_text(s, 5, q->attr_key ? q->attr_key : "");
+    store_bind_text(s, 5, q->attr_key);
     store_bind_text(s, 6, q->attr_key ? q->attr_value : NULL);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct store_result_row row = {

@@ -1,0 +1,113 @@
+/*
+ * compute.h - the aggregation engine: reads stored observations, runs the pure
+ * aggregate/ functions over dense arrays and writes index results back
+ * (docs/INDICES.md).
+ *
+ * A struct compute is a snapshot of the store's observations (current, or as
+ * of a time) prepared for one config: period values derived from
+ * year-to-date series, roll-ups over the unit hierarchy with coverage, and
+ * derived indicators evaluated by SQLite formulas (store/formula.h) after
+ * roll-up. Series and index results are read from the snapshot.
+ */
+#ifndef PARKSTAT_COMPUTE_H
+#define PARKSTAT_COMPUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate/period.h"
+
+struct compute;
+struct config;
+struct store;
+
+/* Per value (series) and per result flags (bits), stored in result.flags. */
+enum compute_flag {
+    COMPUTE_FLAG_INCOMPLETE = 1,   /* a roll-up had coverage below 100 % */
+    COMPUTE_FLAG_REWEIGHTED = 2,   /* a child was missing; weights renormalised */
+    COMPUTE_FLAG_CARRIED = 4,      /* a value was carried forward from an earlier period */
+    COMPUTE_FLAG_EXCLUDED = 8,     /* missing data under "exclude", or screened out */
+    COMPUTE_FLAG_MISSING = 16,     /* no value */
+    COMPUTE_FLAG_IMPUTED = 32,     /* a value was imputed (group mean) */
+    COMPUTE_FLAG_TWO_MONTHS = 64,  /* February value covers January and February */
+    COMPUTE_FLAG_DEGENERATE = 128, /* an indicator had zero spread (min-max 50, efficacy 80) */
+    COMPUTE_FLAG_ROLLED_UP = 256,  /* value is a roll-up of the unit's children */
+    COMPUTE_FLAG_TREATED = 512,    /* an outlier treatment changed an indicator */
+};
+
+/*
+ * Loads every current observation (as_of 0) or every one valid at as_of (us)
+ * of the indicators of cfg from st and prepares the series. The config is
+ * borrowed and must outlive the snapshot; the store is only read during the
+ * call. Returns 0 and *out, or -ENOMEM, -EIO, -EINVAL (a formula refused).
+ */
+int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of);
+
+/* Frees the snapshot and sets *cp = NULL. NULL is a harmless no-op. */
+void compute_free(struct compute **cp);
+
+/* Transforms of a series. */
+enum compute_transform {
+    COMPUTE_VALUE,   /* period values */
+    COMPUTE_YOY,     /* % change on the same period a year earlier */
+    COMPUTE_POP,     /* % change on the previous period */
+    COMPUTE_YTD_YOY, /* % change of the year-to-date sum on a year earlier */
+};
+
+/* One point of a series, handed to a callback (period borrowed for the call). */
+struct compute_point {
+    const char *period;
+    double value;    /* NAN when missing */
+    double coverage; /* share of children that reported (1 for own values) */
+    unsigned flags;  /* COMPUTE_FLAG_* */
+};
+
+typedef int (*compute_point_cb)(const struct compute_point *pt, void *ctx);
+
+/*
+ * Calls cb for each period from..to (period texts of the indicator's frequency
+ * or coarser, inclusive; NULL: the whole loaded range) of indicator at unit,
+ * transformed. Returns 0, cb's non-zero return, -ENOENT (unknown unit or
+ * indicator), -EINVAL (bad periods).
+ */
+int compute_snapshot_series(struct compute *c, const char *unit, const char *indicator,
+                            const char *from, const char *to, enum compute_transform tr,
+                            compute_point_cb cb, void *ctx);
+
+/* One-shot compute_open() (current values) + compute_snapshot_series(); what
+ * the API's /series endpoint calls. */
+int compute_series(struct store *st, const struct config *cfg, const char *unit,
+                   const char *indicator, const char *from, const char *to,
+                   enum compute_transform tr, compute_point_cb cb, void *ctx);
+
+/* Annualised growth in % between two periods n years apart of one series
+ * (growth_annualised); NAN when a value is missing. -ENOENT, -EINVAL. */
+int compute_annualised(struct compute *c, const char *unit, const char *indicator, const char *from,
+                       const char *to, double *out);
+
+/* What a recompute did. */
+struct compute_summary {
+    size_t indices;  /* indices recomputed */
+    size_t periods;  /* (index, period) pairs written */
+    size_t units;    /* distinct units scored */
+    size_t results;  /* result rows written */
+    size_t contribs; /* contribution rows written */
+    double seconds;  /* wall time, load to commit */
+    int full;        /* 1 when a full recompute ran */
+};
+
+/*
+ * Recomputes index results from st's current observations and writes them in
+ * one transaction. full = 1: every index and every period with data.
+ * full = 0: only the (index, period) pairs marked in the recompute table and
+ * the periods depending on them (the next period's rank change and
+ * contributions; every later period for chained indices, carry-forward and a
+ * marked base period), then clears those marks; an index whose config changed
+ * since it was last computed (hash in index_state) is recomputed in full.
+ * sum may be NULL. Returns 0, -ENOMEM, -EIO, -EINVAL (bad method options,
+ * logged with their place).
+ */
+int compute_recompute(struct store *st, const struct config *cfg, int full,
+                      struct compute_summary *sum);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * compute_priv.h - internals shared by the files of compute/: the snapshot
+ * struct with its dense arrays and the helpers that convert series between
+ * frequencies. Not for use outside compute/.
+ *
+ * Every series is a dense array unit x period: v[u * nper(freq) + p], where
+ * period p of frequency freq is year y0 + p / freq, index p % freq + 1, and
+ * units are in config order. NAN is missing.
+ */
+#ifndef PARKSTAT_COMPUTE_PRIV_H
+#define PARKSTAT_COMPUTE_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate/period.h"
+#include "compute/compute.h"
+#include "config/config.h"
+
+struct formula_env;
+
+/* One indicator at one frequency. */
+struct cseries {
+    enum period_freq freq;
+    double *v;    /* nunits x nper values */
+    double *cov;  /* coverage per value (1 for own values) */
+    unsigned *fl; /* COMPUTE_FLAG_* per value */
+};
+
+struct compute {
+    const struct config *cfg;
+    const struct config_unit *units;
+    const struct config_indicator *inds;
+    size_t nu, ni;
+    int64_t *unit_db;  /* store id per config unit, -1 when unknown */
+    int y0, nyears;    /* years covered by the loaded data (nyears 0: no data) */
+    struct cseries *s; /* per indicator, at its own frequency, after roll-up and formulas */
+    double **cum;      /* per cumulative indicator: rolled-up year-to-date values, else NULL */
+    struct formula_env *env; /* codes = indicator codes in config order */
+};
+
+/* Number of periods of frequency f in the loaded years. */
+static inline size_t cmp_nper(const struct compute *c, enum period_freq f)
+{
+    return (size_t)c->nyears * (size_t)f;
+}
+
+/* The period at position p of frequency f. */
+struct period cmp_period_at(const struct compute *c, enum period_freq f, size_t p);
+
+/* Position of period q in its frequency, or -1 outside the loaded years. */
+long cmp_period_pos(const struct compute *c, struct period q);
+
+/* Allocates a series of frequency f filled with NAN, coverage 1, flags 0. */
+int cmp_series_alloc(const struct compute *c, enum period_freq f, struct cseries *out);
+void cmp_series_free(struct cseries *s);
+
+/*
+ * Indicator k at frequency f (its own or coarser) into *out (allocated; free
+ * with cmp_series_free): flows sum their sub-periods (cumulative monthly
+ * series exactly from year-to-date values), stocks take the period-end value,
+ * rates and derived indicators are recomputed from their converted inputs.
+ * Returns 0, -ENOMEM, -EINVAL (f finer than the indicator).
+ */
+int cmp_series_at(struct compute *c, size_t k, enum period_freq f, struct cseries *out);
+
+/* Evaluates the formula of derived indicator k at frequency f into out
+ * (allocated by the caller with cmp_series_alloc). series.c */
+int cmp_derived_eval(struct compute *c, size_t k, enum period_freq f, struct cseries *out);
+
+/* Rolls up a rate k with numerator/denominator at its own frequency. */
+int cmp_rate_rollup(struct compute *c, size_t k);
+
+/* Evaluates every derived indicator in dependency order (series.c). */
+int cmp_derived_all(struct compute *c);
+
+/* ---- Index plans (index_opts.c) and runs (index.c) ---- */
+
+#include "aggregate/composite.h"
+#include "aggregate/outlier.h"
+
+enum cmp_norm {
+    NORM_FIXED_BASE,
+    NORM_CHAINED,
+    NORM_MINMAX,
+    NORM_ZSCORE,
+    NORM_EFFICACY,
+    NORM_GOALPOSTS,
+    NORM_RANK,
+    NORM_BANDED,
+};
+
+enum cmp_impute { IMPUTE_NONE, IMPUTE_GROUP_MEAN, IMPUTE_CARRY };
+
+/* Options of one leaf (one indicator column). */
+struct cmp_leaf {
+    size_t ind;      /* config indicator index */
+    int dir;         /* +1 / -1 */
+    long den;        /* indicator to divide by, or -1 */
+    double x_s, x_h; /* efficacy: unacceptable and satisfactory values, NAN: observed */
+    double lo, hi;   /* goalposts */
+    double *breaks;  /* banded: nb breaks, nb + 1 points */
+    double *points;
+    size_t nb;
+};
+
+/* An index from the config, ready to run over a snapshot. */
+struct cmp_plan {
+    const struct config_index *ix;
+    enum cmp_norm norm;
+    enum composite_method method;
+    enum composite_missing missing;
+    int carry; /* method.missing "carry" */
+    enum cmp_impute impute;
+    char *impute_attr; /* group_mean: the unit attribute */
+    double screen;     /* min share of present indicators, 0: off */
+    int outlier;       /* 1: outlier treatment */
+    struct outlier_opts oo;
+    struct composite_node *nodes; /* node 0 is the total (root) */
+    const char **node_id;
+    size_t nn;
+    struct cmp_leaf *leaf; /* leaf l is composite column l */
+    size_t nl;
+    size_t *units; /* config unit indices scored */
+    int *group;    /* per scored unit: parent config index (-1 root) */
+    size_t nu;
+    char hash[17]; /* FNV-1a 64 of the index JSON, hex */
+};
+
+/* Builds the plan of ix; problems are written to err (json path: message).
+ * Returns 0, -EINVAL, -ENOMEM. */
+int cmp_plan_new(const struct compute *c, const struct config_index *ix, struct cmp_plan **out,
+                 char *err, size_t errsize);
+void cmp_plan_free(struct cmp_plan **pp);
+
+/* Computed scores of one index over every period of its frequency. */
+struct cmp_run {
+    const struct cmp_plan *pl;
+    enum period_freq freq;
+    size_t np;
+    char (*ptext)[PERIOD_TEXT_SIZE]; /* period texts */
+    unsigned char *has_data;         /* per period: some leaf has a value */
+    double *y;                       /* np x nu x nl normalised values */
+    unsigned *uflags; /* np x nu leaf-level flags (incomplete, imputed, carried ...) */
+    double *score;    /* np x nu x nn */
+    unsigned *cflags; /* np x nu x nn composite flags */
+    double *rank;     /* np x nu x nn, ranks among siblings */
+};
+
+/* Runs plan pl over snapshot c (all periods). Returns 0, -ENOMEM, -EINVAL. */
+int cmp_run_index(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run);
+void cmp_run_free(struct cmp_run *run);
+
+/* The result flags of unit u (plan order) at node j in period p. */
+unsigned cmp_result_flags(const struct cmp_run *run, size_t p, size_t u, size_t j);
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * load.c - the snapshot: stored observations into dense unit x period arrays
+ * per indicator (current values or as of a time), period values from
+ * year-to-date series (aggregate/ytd), and roll-ups of flows and stocks over
+ * the unit hierarchy with coverage (aggregate/rollup). A unit's own reported
+ * value wins over the sum of its children; only units without one get the
+ * roll-up, so a park that reports keeps its figure and a city is the sum of
+ * its parks. Rates and derived indicators follow in series.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate/rollup.h"
+#include "aggregate/ytd.h"
+#include "common/log.h"
+#include "compute/compute_priv.h"
+#include "store/formula.h"
+#include "store/store.h"
+
+/* One observation read from the store, before the year range is known. */
+struct rawobs {
+    uint32_t unit, ind;
+    struct period p;
+    double v;
+};
+
+struct loader {
+    struct compute *c;
+    long *unit_of; /* store unit id -> config index, -1 */
+    long *ind_of;  /* store indicator id -> config index, -1 */
+    size_t nunit_of, nind_of;
+    struct rawobs *obs;
+    size_t n, cap;
+    int ymin, ymax;
+};
+
+struct period cmp_period_at(const struct compute *c, enum period_freq f, size_t p)
+{
+    struct period q = {c->y0 + (int)(p / (size_t)f), f, (int)(p % (size_t)f) + 1};
+    return q;
+}
+
+long cmp_period_pos(const struct compute *c, struct period q)
+{
+    if (!period_valid(q) || q.year < c->y0 || q.year >= c->y0 + c->nyears)
+        return -1;
+    return (long)(q.year - c->y0) * (long)q.freq + q.index - 1;
+}
+
+int cmp_series_alloc(const struct compute *c, enum period_freq f, struct cseries *out)
+{
+    size_t n = c->nu * cmp_nper(c, f);
+    out->freq = f;
+    out->v = malloc((n ? n : 1) * sizeof(double));
+    out->cov = malloc((n ? n : 1) * sizeof(double));
+    out->fl = calloc(n ? n : 1, sizeof(unsigned));
+    if (!out->v || !out->cov || !out->fl) {
+        cmp_series_free(out);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out->v[i] = NAN;
+        out->cov[i] = 1.0;
+    }
+    return 0;
+}
+
+void cmp_series_free(struct cseries *s)
+{
+    free(s->v);
+    free(s->cov);
+    free(s->fl);
+    s->v = s->cov = NULL;
+    s->fl = NULL;
+}
+
+static int keep_obs(struct loader *l, long u, long k, struct period p, double v)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4096;
+        struct rawobs *o = realloc(l->obs, cap * sizeof(*o));
+        if (!o)
+            return -ENOMEM;
+        l->obs = o;
+        l->cap = cap;
+    }
+    l->obs[l->n++] = (struct rawobs){(uint32_t)u, (uint32_t)k, p, v};
+    if (l->n == 1 || p.year < l->ymin)
+        l->ymin = p.year;
+    if (l->n == 1 || p.year > l->ymax)
+        l->ymax = p.year;
+    return 0;
+}
+
+static int on_obs(int64_t unit_id, int64_t ind_id, const char *period, size_t len, double value,
+                  void *ctx)
+{
+    struct loader *l = ctx;
+    struct period p;
+
+    if (unit_id < 0 || ind_id < 0 || (size_t)unit_id >= l->nunit_of || (size_t)ind_id >= l->nind_of)
+        return 0;
+    long u = l->unit_of[unit_id], k = l->ind_of[ind_id];
+    /* Units and indicators the config no longer names, and values of another
+     * frequency than the indicator's, are not part of this config's data. */
+    if (u < 0 || k < 0 || period_parse(&p, period, len) < 0 || p.freq != l->c->inds[k].freq)
+        return 0;
+    return keep_obs(l, u, k, p, value);
+}
+
+/* store id -> config index maps from the store's look-ups. */
+static int build_maps(struct loader *l, struct store *st)
+{
+    struct compute *c = l->c;
+    int64_t max_u = 0, max_i = 0;
+
+    for (size_t u = 0; u < c->nu; u++) {
+        c->unit_db[u] = store_unit_id(st, c->units[u].id, strlen(c->units[u].id));
+        max_u = c->unit_db[u] > max_u ? c->unit_db[u] : max_u;
+    }
+    for (size_t k = 0; k < c->ni; k++) {
+        int64_t id = store_indicator_id(st, c->inds[k].code, strlen(c->inds[k].code));
+        max_i = id > max_i ? id : max_i;
+    }
+    l->nunit_of = (size_t)max_u + 1;
+    l->nind_of = (size_t)max_i + 1;
+    l->unit_of = malloc(l->nunit_of * sizeof(long));
+    l->ind_of = malloc(l->nind_of * sizeof(long));
+    if (!l->unit_of || !l->ind_of)
+        return -ENOMEM;
+    memset(l->unit_of, 0xff, l->nunit_of * sizeof(long));
+    memset(l->ind_of, 0xff, l->nind_of * sizeof(long));
+    for (size_t u = 0; u < c->nu; u++)
+        if (c->unit_db[u] >= 0)
+            l->unit_of[c->unit_db[u]] = (long)u;
+    for (size_t k = 0; k < c->ni; k++) {
+        int64_t id = store_indicator_id(st, c->inds[k].code, strlen(c->inds[k].code));
+        if (id >= 0)
+            l->ind_of[id] = (long)k;
+    }
+    return 0;
+}
+
+/* Period values of cumulative indicator k from its year-to-date values. */
+static void decumulate(struct compute *c, size_t k)
+{
+    struct cseries *s = &c->s[k];
+    size_t f = (size_t)s->freq, np = cmp_nper(c, s->freq);
+    double out[12];
+    unsigned fl[12];
+
+    for (size_t u = 0; u < c->nu; u++)
+        for (int y = 0; y < c->nyears; y++) {
+            const double *cum = c->cum[k] + u * np + (size_t)y * f;
+            double *v = s->v + u * np + (size_t)y * f;
+            if (ytd_periods(s->freq, cum, f, out, fl) < 0)
+                continue;
+            for (size_t j = 0; j < f; j++) {
+                v[j] = out[j];
+                s->fl[u * np + (size_t)y * f + j] |=
+                    fl[j] & YTD_TWO_MONTHS ? COMPUTE_FLAG_TWO_MONTHS : 0;
+            }
+        }
+}
+
+/*
+ * Rolls up one array (unit x period, frequency f) in place: units without an
+ * own value and with children get the sum of their children, with coverage
+ * and flags when cov/fl are not NULL.
+ */
+static int rollup_array(struct compute *c, enum period_freq f, double *v, double *cov, unsigned *fl)
+{
+    size_t np = cmp_nper(c, f), nu = c->nu;
+    int *parent = malloc(nu * sizeof(int));
+    double *col = malloc(nu * sizeof(double));
+    struct rollup_result *res = malloc(nu * sizeof(*res));
+    char *inner = malloc(nu ? nu : 1);
+    int rc = -ENOMEM;
+
+    if (!parent || !col || !res || !inner)
+        goto out;
+    for (size_t p = 0; p < np; p++) {
+        for (size_t u = 0; u < nu; u++)
+            col[u] = v[u * np + p];
+        for (size_t u = 0; u < nu; u++) {
+            long pi = c->units[u].parent_index;
+            /* A parent that reported its own value is a leaf of this roll-up. */
+            parent[u] = pi >= 0 && isnan(col[pi]) ? (int)pi : -1;
+        }
+        memset(inner, 0, nu);
+        for (size_t u = 0; u < nu; u++)
+            if (parent[u] >= 0)
+                inner[parent[u]] = 1;
+        if ((rc = rollup_sum(parent, nu, col, res)) < 0)
+            goto out;
+        for (size_t u = 0; u < nu; u++) {
+            if (!isnan(col[u]) || !inner[u])
+                continue;
+            v[u * np + p] = res[u].value;
+            if (cov)
+                cov[u * np + p] = res[u].coverage;
+            if (fl)
+                fl[u * np + p] |= COMPUTE_FLAG_ROLLED_UP |
+                                  (res[u].flags & ROLLUP_INCOMPLETE ? COMPUTE_FLAG_INCOMPLETE : 0);
+        }
+    }
+    rc = 0;
+out:
+    free(parent);
+    free(col);
+    free(res);
+    free(inner);
+    return rc;
+}
+
+static int place_obs(struct compute *c, const struct loader *l)
+{
+    for (size_t k = 0; k < c->ni; k++) {
+        int rc = cmp_series_alloc(c, c->inds[k].freq, &c->s[k]);
+        if (rc < 0)
+            return rc;
+        if (c->inds[k].cumulative && !c->inds[k].formula) {
+            size_t n = c->nu * cmp_nper(c, c->inds[k].freq);
+            if (!(c->cum[k] = malloc((n ? n : 1) * sizeof(double))))
+                return -ENOMEM;
+            for (size_t i = 0; i < n; i++)
+                c->cum[k][i] = NAN;
+        }
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        const struct rawobs *o = &l->obs[i];
+        size_t at = o->unit * cmp_nper(c, o->p.freq) + (size_t)cmp_period_pos(c, o->p);
+        if (c->cum[o->ind])
+            c->cum[o->ind][at] = o->v;
+        else
+            c->s[o->ind].v[at] = o->v;
+    }
+    return 0;
+}
+
+/* Period values, then roll-ups of flows and stocks, then rates and formulas. */
+static int prepare_series(struct compute *c)
+{
+    int rc = 0;
+    for (size_t k = 0; k < c->ni && rc == 0; k++) {
+        const struct config_indicator *ind = &c->inds[k];
+        if (ind->formula)
+            continue;
+        if (c->cum[k]) {
+            /* Sums of year-to-date values are the year-to-date values of the
+             * sum, so the roll-up runs on them and the coverage of a period
+             * value is that of its year-to-date value. */
+            rc = rollup_array(c, ind->freq, c->cum[k], c->s[k].cov, c->s[k].fl);
+            decumulate(c, k);
+        } else if (ind->kind != CONFIG_RATE) {
+            rc = rollup_array(c, ind->freq, c->s[k].v, c->s[k].cov, c->s[k].fl);
+        }
+    }
+    for (size_t k = 0; k < c->ni && rc == 0; k++)
+        if (!c->inds[k].formula && c->inds[k].kind == CONFIG_RATE && c->inds[k].numerator &&
+            c->inds[k].denominator)
+            rc = cmp_rate_rollup(c, k);
+    return rc ? rc : cmp_derived_all(c);
+}
+
+static int new_snapshot(struct compute **out, const struct config *cfg)
+{
+    struct compute *c = calloc(1, sizeof(*c));
+    const char **codes = NULL;
+    int rc = -ENOMEM;
+
+    if (!c)
+        return -ENOMEM;
+    *out = c;
+    c->cfg = cfg;
+    c->units = config_units(cfg, &c->nu);
+    c->inds = config_indicators(cfg, &c->ni);
+    c->unit_db = calloc(c->nu ? c->nu : 1, sizeof(int64_t));
+    c->s = calloc(c->ni ? c->ni : 1, sizeof(*c->s));
+    c->cum = calloc(c->ni ? c->ni : 1, sizeof(double *));
+    codes = malloc((c->ni ? c->ni : 1) * sizeof(char *));
+    if (!c->unit_db || !c->s || !c->cum || !codes)
+        goto out;
+    for (size_t k = 0; k < c->ni; k++)
+        codes[k] = c->inds[k].code;
+    rc = c->ni ? formula_env_new(&c->env, codes, c->ni, NULL, 0) : 0;
+out:
+    free(codes);
+    return rc;
+}
+
+/* Builds the snapshot (contract in compute.h). */
+int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of)
+{
+    struct loader l = {0};
+    struct compute *c = NULL;
+    int rc = new_snapshot(&c, cfg);
+
+    l.c = c;
+    if (rc < 0 || (rc = build_maps(&l, st)) < 0)
+        goto out;
+    if ((rc = store_obs_walk_ids(st, as_of, on_obs, &l)) < 0)
+        goto out;
+    c->y0 = l.ymin;
+    c->nyears = l.n ? l.ymax - l.ymin + 1 : 0;
+    if ((rc = place_obs(c, &l)) < 0 || (rc = prepare_series(c)) < 0)
+        goto out;
+out:
+    free(l.unit_of);
+    free(l.ind_of);
+    free(l.obs);
+    if (rc < 0)
+        compute_free(&c);
+    *out = c;
+    return rc;
+}
+
+void compute_free(struct compute **cp)
+{
+    struct compute *c = cp ? *cp : NULL;
+    if (!c)
+        return;
+    for (size_t k = 0; k < c->ni; k++) {
+        if (c->s)
+            cmp_series_free(&c->s[k]);
+        if (c->cum)
+            free(c->cum[k]);
+    }
+    formula_env_free(&c->env);
+    free(c->s);
+    free(c->cum);
+    free(c->unit_db);
+    free(c);
+    *cp = NULL;
+}

@@ -1,0 +1,310 @@
+/*
+ * recompute.c - materialised index results: a full recompute (every index,
+ * every period with data) or an incremental one (the (index, period) pairs
+ * marked in the recompute table and the periods that depend on them), written
+ * with their contributions in one transaction (store_results_replace).
+ *
+ * Dependencies of a marked period t: t itself and t + 1 (its rank change and
+ * contributions compare with t); every later period when the index is
+ * chained, carries values forward (missing "carry", impute "carry") or when t
+ * lies in the base period of a fixed-base index. A config change is detected
+ * by an FNV-1a hash of the index's JSON kept in the index_state table; a
+ * changed (or never computed) index is recomputed in full. Scores of all
+ * periods are computed in memory either way (cheap next to reading and
+ * writing); incremental saves the writes.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "compute/compute_priv.h"
+#include "config/config.h"
+#include "store/store.h"
+
+struct mark {
+    char *index_id;
+    char *period;
+};
+
+struct writer {
+    struct mark *marks;
+    size_t nmarks, capmarks;
+    struct store_result *res;
+    size_t nres, capres;
+    struct store_contrib *con;
+    size_t ncon, capcon;
+    struct store_result_key *clear;
+    size_t nclear, capclear;
+    struct store_index_hash *hashes;
+    size_t nhashes;
+    unsigned char *unit_seen;
+    int oom;
+};
+
+/* Grows *v (elements of size sz) to hold one more; 0 or -ENOMEM. */
+static int grow(void **v, size_t *cap, size_t n, size_t sz)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 1024;
+    void *p = realloc(*v, nc * sz);
+    if (!p)
+        return -ENOMEM;
+    *v = p;
+    *cap = nc;
+    return 0;
+}
+
+static int on_mark(const char *index_id, const char *period, void *ctx)
+{
+    struct writer *w = ctx;
+    if (grow((void **)&w->marks, &w->capmarks, w->nmarks, sizeof(*w->marks)) < 0)
+        return -ENOMEM;
+    w->marks[w->nmarks].index_id = strdup(index_id ? index_id : "");
+    w->marks[w->nmarks].period = strdup(period ? period : "");
+    if (!w->marks[w->nmarks].index_id || !w->marks[w->nmarks].period) {
+        free(w->marks[w->nmarks].index_id);
+        free(w->marks[w->nmarks].period);
+        return -ENOMEM;
+    }
+    w->nmarks++;
+    return 0;
+}
+
+static void add_clear(struct writer *w, const char *index_id, const char *period)
+{
+    if (grow((void **)&w->clear, &w->capclear, w->nclear, sizeof(*w->clear)) < 0) {
+        w->oom = 1;
+        return;
+    }
+    w->clear[w->nclear++] = (struct store_result_key){index_id, period};
+}
+
+static int carries(const struct cmp_plan *pl)
+{
+    return pl->norm == NORM_CHAINED || pl->carry || pl->impute == IMPUTE_CARRY;
+}
+
+/* Marks the periods a marked period of index pl touches in want[]. */
+static void mark_deps(const struct compute *c, const struct cmp_plan *pl, const char *text,
+                      unsigned char *want, size_t np)
+{
+    struct period m, q, base = pl->ix->base;
+    if (period_parse_str(&m, text) < 0 || m.freq < pl->ix->freq)
+        return;
+    if (m.freq != pl->ix->freq && period_container(m, pl->ix->freq, &m) < 0)
+        return;
+    long pos = cmp_period_pos(c, m);
+    if (pos < 0)
+        return;
+    int in_base = pl->norm == NORM_FIXED_BASE && pl->ix->has_base &&
+                  period_container(m, base.freq, &q) == 0 && period_cmp(q, base) == 0;
+    for (size_t p = in_base ? 0 : (size_t)pos; p < np; p++)
+        if (p == (size_t)pos || p == (size_t)pos + 1 || in_base || carries(pl))
+            want[p] = 1;
+}
+
+static void put_contribs(struct writer *w, const struct cmp_run *r, size_t p, size_t u,
+                         int64_t unit_id, double *contrib)
+{
+    const struct cmp_plan *pl = r->pl;
+    const double *y0 = r->y + ((p - 1) * pl->nu + u) * pl->nl;
+    const double *y1 = r->y + (p * pl->nu + u) * pl->nl;
+    if (composite_contrib(pl->nodes, pl->nn, 0, y0, y1, pl->nl, pl->method, pl->missing, contrib,
+                          NULL, NULL) != 0)
+        return;
+    for (size_t j = 0; j < pl->nn; j++) {
+        if (pl->nodes[j].column < 0)
+            continue;
+        if (grow((void **)&w->con, &w->capcon, w->ncon, sizeof(*w->con)) < 0) {
+            w->oom = 1;
+            return;
+        }
+        w->con[w->ncon++] =
+            (struct store_contrib){pl->ix->id, unit_id, r->ptext[p], pl->node_id[j], contrib[j]};
+    }
+}
+
+static void put_period(struct writer *w, const struct compute *c, const struct cmp_run *r, size_t p,
+                       double *contrib)
+{
+    const struct cmp_plan *pl = r->pl;
+    size_t nn = pl->nn;
+    for (size_t u = 0; u < pl->nu && !w->oom; u++) {
+        int64_t id = c->unit_db[pl->units[u]];
+        if (id < 0)
+            continue;
+        w->unit_seen[pl->units[u]] = 1;
+        for (size_t j = 0; j < nn; j++) {
+            size_t at = (p * pl->nu + u) * nn + j;
+            double prev = p > 0 ? r->rank[at - pl->nu * nn] : NAN;
+            if (pl->nodes[j].column >= 0)
+                continue;
+            if (grow((void **)&w->res, &w->capres, w->nres, sizeof(*w->res)) < 0) {
+                w->oom = 1;
+                return;
+            }
+            /* rank change = previous rank - rank (positive: moved up) */
+            w->res[w->nres++] = (struct store_result){pl->ix->id,
+                                                      pl->node_id[j],
+                                                      id,
+                                                      r->ptext[p],
+                                                      r->score[at],
+                                                      r->rank[at],
+                                                      prev - r->rank[at],
+                                                      cmp_result_flags(r, p, u, j)};
+        }
+        if (p > 0 && r->has_data[p - 1])
+            put_contribs(w, r, p, u, id, contrib);
+    }
+}
+
+/* Which periods of index pl to write: all with data (full) or the marked
+ * ones and their dependents. Returns the count. */
+static size_t choose_periods(struct writer *w, const struct compute *c, const struct cmp_plan *pl,
+                             const struct cmp_run *r, int full, unsigned char *want)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < w->nmarks; i++)
+        if (strcmp(w->marks[i].index_id, pl->ix->id) == 0) {
+            add_clear(w, pl->ix->id, w->marks[i].period);
+            if (!full)
+                mark_deps(c, pl, w->marks[i].period, want, r->np);
+        }
+    for (size_t p = 0; p < r->np; p++) {
+        want[p] = (full || want[p]) && r->has_data[p];
+        n += want[p];
+    }
+    return n;
+}
+
+/* Is index pl due for a full recompute: asked, or its config changed? */
+static int needs_full(struct store *st, const struct cmp_plan *pl, int full)
+{
+    char old[32];
+    if (full)
+        return 1;
+    return store_index_hash_get(st, pl->ix->id, old, sizeof(old)) != 0 ||
+           strcmp(old, pl->hash) != 0;
+}
+
+/* Plans, runs and collects the rows of index k. */
+static int one_index(struct writer *w, struct store *st, struct compute *c, size_t k, int full,
+                     struct cmp_plan **plp, struct cmp_run *run, struct compute_summary *sum)
+{
+    size_t ni;
+    const struct config_index *ix = &config_indices(c->cfg, &ni)[k];
+    char err[256] = "";
+    unsigned char *want = NULL;
+    double *contrib = NULL;
+    int rc = cmp_plan_new(c, ix, plp, err, sizeof(err));
+
+    if (rc < 0) {
+        log_err("compute: %s", err[0] ? err : "out of memory");
+        return rc;
+    }
+    int all = needs_full(st, *plp, full);
+    if ((rc = cmp_run_index(c, *plp, run)) < 0)
+        return rc;
+    want = calloc(run->np ? run->np : 1, 1);
+    contrib = malloc((*plp)->nn * sizeof(double));
+    if (!want || !contrib) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    size_t n = choose_periods(w, c, *plp, run, all, want);
+    for (size_t p = 0; p < run->np && !w->oom; p++) {
+        if (all || want[p])
+            add_clear(w, ix->id, run->ptext[p]);
+        if (want[p])
+            put_period(w, c, run, p, contrib);
+    }
+    w->hashes[w->nhashes++] = (struct store_index_hash){ix->id, (*plp)->hash};
+    sum->indices += n > 0 || all;
+    sum->periods += n;
+    sum->full |= all;
+    rc = w->oom ? -ENOMEM : 0;
+out:
+    free(want);
+    free(contrib);
+    return rc;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void writer_free(struct writer *w)
+{
+    for (size_t i = 0; i < w->nmarks; i++) {
+        free(w->marks[i].index_id);
+        free(w->marks[i].period);
+    }
+    free(w->marks);
+    free(w->res);
+    free(w->con);
+    free(w->clear);
+    free(w->hashes);
+    free(w->unit_seen);
+}
+
+/* Full or incremental recompute (contract in compute.h). */
+int compute_recompute(struct store *st, const struct config *cfg, int full,
+                      struct compute_summary *sum)
+{
+    struct compute_summary s = {0};
+    struct writer w = {0};
+    struct compute *c = NULL;
+    struct cmp_plan **plans = NULL;
+    struct cmp_run *runs = NULL;
+    size_t ni;
+    double t0 = now_s();
+    int rc;
+
+    config_indices(cfg, &ni);
+    if ((rc = store_sync_config(st, cfg)) < 0 || (rc = compute_open(&c, st, cfg, 0)) < 0 ||
+        (rc = store_recompute_marks(st, on_mark, &w)) < 0)
+        goto out;
+    plans = calloc(ni ? ni : 1, sizeof(*plans));
+    runs = calloc(ni ? ni : 1, sizeof(*runs));
+    w.hashes = calloc(ni ? ni : 1, sizeof(*w.hashes));
+    w.unit_seen = calloc(c->nu ? c->nu : 1, 1);
+    if (!plans || !runs || !w.hashes || !w.unit_seen) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t k = 0; k < ni && rc == 0; k++)
+        rc = one_index(&w, st, c, k, full, &plans[k], &runs[k], &s);
+    if (rc < 0)
+        goto out;
+    struct store_results_batch b = {w.clear,  w.nclear,  w.res,
+                                    w.nres,   w.con,     w.ncon,
+                                    w.hashes, w.nhashes, (int64_t)time(NULL) * 1000000};
+    if ((rc = store_results_replace(st, &b)) < 0)
+        goto out;
+    for (size_t u = 0; u < c->nu; u++)
+        s.units += w.unit_seen[u];
+    s.results = w.nres;
+    s.contribs = w.ncon;
+    s.seconds = now_s() - t0;
+out:
+    for (size_t k = 0; k < ni; k++) {
+        if (runs)
+            cmp_run_free(&runs[k]);
+        if (plans)
+            cmp_plan_free(&plans[k]);
+    }
+    free(plans);
+    free(runs);
+    writer_free(&w);
+    compute_free(&c);
+    if (sum)
+        *sum = s;
+    return rc;
+}
