@@ -182,6 +182,20 @@ static int bad_option(const char *opt, const char *arg, const char *what)
     return 2;
 }
 
+static int parse_format(const char *text, enum format *out)
+{
+    static const char *const names[] = {"table", "csv", "json"};
+    static const enum format formats[] = {FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(text, names[i]) == 0) {
+            *out = formats[i];
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
 /* Parses the options into q and p; returns 0, or the exit status to leave with
  * (-1 for --help). */
 static int parse_options(int argc, char **argv, const char **db, struct store_obs_query *q,
@@ -226,13 +240,7 @@ static int parse_options(int argc, char **argv, const char **db, struct store_ob
             q->history = 1;
             break;
         case 'F':
-            if (strcmp(optarg, "table") == 0)
-                p->format = FORMAT_TABLE;
-            else if (strcmp(optarg, "csv") == 0)
-                p->format = FORMAT_CSV;
-            else if (strcmp(optarg, "json") == 0)
-                p->format = FORMAT_JSON;
-            else
+            if (parse_format(optarg, &p->format) < 0)
                 return bad_option("--format", optarg, "table, csv or json");
             break;
         case 'h':
