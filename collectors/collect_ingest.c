@@ -342,8 +342,6 @@ void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, si
     } else {
         res->outcome = "ok";
     }
-    if (res->error)
-        log_warning("source %s %s: %s", res->source, p->period_text, res->error);
     /* A source-period with some units not yet published is polled again. */
     finish_run(p, res,
                t.not_published == 0 &&

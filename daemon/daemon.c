@@ -95,7 +95,7 @@ void daemon_reap(struct daemon *d)
         struct generation *g = *pp;
         if (g->open_handles == 0 && in_flight(g) == 0 && g->busy == 0) {
             *pp = g->next;
-            log_info("configuration %p retired: its last pull finished", (void *)g);
+            log_debug("an old configuration retired: its last pull finished");
             generation_free(g);
         } else {
             pp = &g->next;

@@ -1,46 +1,46 @@
 /*
- * main.c - parkstatd: the collection and API daemon. For now it validates its
- * configuration (--check-config FILE, or -c FILE before starting); the
- * service loop is built by a later issue.
+ * main.c - parkstatd's command line: check a configuration, run the service
+ * in the foreground (systemd style), or pull what is due once and exit.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
 #include "config/config.h"
+#include "daemon/daemon.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: parkstatd -c CONFIG          run the daemon\n"
-                 "       parkstatd --check-config FILE check a configuration and exit\n"
-                 "       parkstatd --version | --help\n");
+    fprintf(out,
+            "usage: parkstatd -c CONFIG [--listen ADDR:PORT] [--db PATH] [--grace SECONDS]\n"
+            "                                     run the service in the foreground\n"
+            "       parkstatd --once -c CONFIG    pull everything due now, print a summary, exit\n"
+            "       parkstatd --check-config FILE check a configuration and exit\n"
+            "       parkstatd --version | --help\n"
+            "\n"
+            "Signals: SIGHUP reloads the configuration (an invalid one is reported and the\n"
+            "running one stays), SIGTERM/SIGINT stop after pulls in flight (or the grace\n"
+            "period). Logs go to stderr with syslog priority prefixes.\n");
 }
 
 /* Loads path, printing every problem to stderr. Returns 0, or 1 when invalid. */
-static int load(const char *path, struct config **cfg)
+static int check_config(const char *path)
 {
+    struct config *cfg = NULL;
     char *errors = NULL;
-    int rc = config_load(path, cfg, &errors);
+    size_t nu, ni, ns, nx;
+    int rc = config_load(path, &cfg, &errors);
 
     if (rc < 0) {
         if (errors)
             fputs(errors, stderr);
         else
             fprintf(stderr, "%s: %s\n", path, strerror(-rc));
-    }
-    free(errors);
-    return rc < 0 ? 1 : 0;
-}
-
-static int check_config(const char *path)
-{
-    struct config *cfg = NULL;
-    size_t nu, ni, ns, nx;
-
-    if (load(path, &cfg) != 0)
+        free(errors);
         return 1;
+    }
     config_units(cfg, &nu);
     config_indicators(cfg, &ni);
     config_sources(cfg, &ns);
@@ -50,35 +50,61 @@ static int check_config(const char *path)
     return 0;
 }
 
-static int run(const char *path)
-{
-    struct config *cfg = NULL;
-    enum log_level level;
-
-    if (load(path, &cfg) != 0)
-        return 1;
-    if (log_level_parse(config_log_level(cfg), &level) == 0)
-        log_set_level(level);
-    log_info("%s: config ok", config_path(cfg));
-    log_notice("the service loop is not built yet; exiting");
-    config_free(&cfg);
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-        printf("parkstatd %s\n", PARKSTAT_VERSION);
-        return 0;
+    enum { OPT_CHECK = 256, OPT_ONCE, OPT_LISTEN, OPT_DB, OPT_GRACE, OPT_VERSION };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", required_argument, NULL, OPT_CHECK},
+        {"once", no_argument, NULL, OPT_ONCE},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"db", required_argument, NULL, OPT_DB},
+        {"grace", required_argument, NULL, OPT_GRACE},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct daemon_options opt = {0};
+    char *end;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            opt.config_path = optarg;
+            break;
+        case OPT_CHECK:
+            return check_config(optarg);
+        case OPT_ONCE:
+            opt.once = 1;
+            break;
+        case OPT_LISTEN:
+            opt.listen = optarg;
+            break;
+        case OPT_DB:
+            opt.db_path = optarg;
+            break;
+        case OPT_GRACE:
+            opt.grace_s = strtod(optarg, &end);
+            if (*end || opt.grace_s <= 0) {
+                fprintf(stderr, "parkstatd: --grace: expected seconds > 0, got \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_VERSION:
+            printf("parkstatd %s\n", PARKSTAT_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
     }
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage(stdout);
-        return 0;
+    if (!opt.config_path || optind < argc) {
+        usage(stderr);
+        return 2;
     }
-    if (argc == 3 && strcmp(argv[1], "--check-config") == 0)
-        return check_config(argv[2]);
-    if (argc == 3 && strcmp(argv[1], "-c") == 0)
-        return run(argv[2]);
-    usage(stderr);
-    return 2;
+    return daemon_run(&opt);
 }

@@ -93,6 +93,10 @@ static void on_pulled(const struct collect_result *r, void *ctx)
     if (r->counts.n_new + r->counts.n_revised > 0)
         daemon_recompute(d, 0);
     if (d->opt->once) {
+        printf("%-16s %-8s %-13s new %ld, revised %ld, unchanged %ld, rejected %ld%s%s\n",
+               r->source, r->period, r->outcome, r->counts.n_new, r->counts.n_revised,
+               r->counts.n_unchanged, r->counts.n_rejected, r->error ? ": " : "",
+               r->error ? r->error : "");
         d->once_pulls++;
         d->once_failed += !strcmp(r->outcome, "failed") || !strcmp(r->outcome, "cancelled");
     }

@@ -42,9 +42,13 @@ set -e
 [[ $rc -eq 1 ]] || fail "missing file: exit $rc"
 want_line "$tmp/err" "$tmp/missing.json: cannot read: No such file or directory"
 
-# -c loads the config and, for now, exits after saying so.
-"$bin" -c "$data/good.json" 2>"$tmp/err" || fail "-c good.json failed"
-want_line "$tmp/err" "config ok"
+# -c with an invalid config refuses to start, naming the problems.
+set +e
+"$bin" -c "$data/bad_semantic.json" 2>"$tmp/err"; rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "-c bad_semantic.json: exit $rc"
+grep -q "<3>.*bad_semantic.json: indices\[0\].tree\[0\].weight: must be > 0" "$tmp/err" ||
+    { cat "$tmp/err"; fail "-c names the problems"; }
 "$bin" --version | grep -q '^parkstatd ' || fail "--version"
 
 demo=${PARKSTAT_SRC}/examples/demo/config.json
