@@ -1,0 +1,51 @@
+/*
+ * api.h - the HTTP query API of parkstatd (docs/API.md): JSON and CSV over
+ * units, indicators, observations, index results, runs, rejects and source
+ * health; /healthz; /metrics; two admin actions behind a bearer token.
+ *
+ * It runs on libmicrohttpd's own threads (a small pool), each request on a
+ * read-only SQLite connection of its own from a pool, so it shares nothing
+ * with the daemon's loop thread but the database file, the metrics registry
+ * (thread-safe) and the two admin hooks.
+ */
+#ifndef PARKSTAT_API_H
+#define PARKSTAT_API_H
+
+#include <stddef.h>
+
+struct api;
+struct metrics;
+
+struct api_options {
+    const char *listen;      /* "ADDR:PORT" or "[V6ADDR]:PORT"; NULL: 127.0.0.1:8080;
+                                port 0 picks a free port (see api_port()) */
+    const char *db_path;     /* the database, opened read-only; must exist */
+    const char *token;       /* admin bearer token (copied); NULL: admin always 401 */
+    struct metrics *metrics; /* borrowed; NULL: the API keeps a registry of its own */
+    unsigned threads;        /* worker threads; 0: 4 */
+    /*
+     * Admin hooks, called on an API thread; they must only hand the work over
+     * (the daemon uses uv_async). Return 0 when accepted (202), -ENOENT for
+     * an unknown source (404), another negative errno for 503. NULL: 503.
+     */
+    int (*pull)(void *ctx, const char *source, const char *period /* may be NULL */);
+    int (*recompute)(void *ctx);
+    void *hook_ctx;
+};
+
+/*
+ * Starts serving. On success *out owns the server. On error *out is NULL, a
+ * negative errno is returned and a message is written to err (when not NULL):
+ * bad listen address (-EINVAL), database missing or not readable (-ENOENT,
+ * -EIO), port in use (-EADDRINUSE or -EIO).
+ */
+int api_start(struct api **out, const struct api_options *opt, char *err, size_t errsize);
+
+/* The TCP port the server listens on (useful after port 0). */
+unsigned api_port(const struct api *a);
+
+/* Stops the server, waits for requests in flight, closes every connection and
+ * sets *ap = NULL. NULL is a harmless no-op. */
+void api_stop(struct api **ap);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * api_priv.h - internals shared by the files of the api module: the server
+ * struct, one request's state, the reply being built, the route handlers
+ * (routes_*.c) and the reply helpers (reply.c). Not for use outside api/.
+ */
+#ifndef PARKSTAT_API_PRIV_H
+#define PARKSTAT_API_PRIV_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/api.h"
+
+struct store;
+
+/* Longest request-target (path + query) served; longer is 414. */
+#define API_MAX_URI 2048
+/* Read-only connections kept open between requests. */
+#define API_POOL_MAX 8
+/* Bodies above this size are gzipped for clients that accept it. */
+#define API_GZIP_MIN 1024
+
+struct api {
+    struct MHD_Daemon *mhd;
+    char *db_path;
+    char *token; /* NULL: admin disabled; never logged */
+    size_t token_len;
+    struct metrics *metrics;
+    int own_metrics; /* metrics was created by api_start() */
+    int (*pull)(void *ctx, const char *source, const char *period);
+    int (*recompute)(void *ctx);
+    void *hook_ctx;
+    unsigned port;
+    pthread_mutex_t pool_mu; /* guards pool and npool */
+    struct store *pool[API_POOL_MAX];
+    size_t npool;
+};
+
+/* One HTTP request, created when MHD reports its URI and freed when the
+ * request completes. */
+struct api_request {
+    struct api *api;
+    struct MHD_Connection *conn;
+    char *uri; /* raw request-target as sent (path + query) */
+    size_t uri_len;
+    const char *method;   /* MHD's, valid for the request */
+    int head;             /* HEAD: like GET, MHD drops the body */
+    int started;          /* the handler has seen the headers */
+    const char *endpoint; /* metrics label: the route pattern or "other" */
+    struct store *st;     /* from the pool on first use, returned at the end */
+    int64_t t0;           /* request start, us */
+};
+
+/* The reply a handler fills in; reply.c turns it into an MHD response. */
+struct api_reply {
+    unsigned status;
+    const char *content_type; /* static string */
+    char *body;               /* malloc'd */
+    size_t len;
+    const char *allow; /* 405: the Allow header */
+    int challenge;     /* 401: add WWW-Authenticate */
+    int cacheable;     /* add the ETag and honour If-None-Match */
+    char etag[32];     /* set by api_reply_etag() */
+};
+
+/* A route handler: arg is the {id} path segment or NULL. Fills rp and returns
+ * 0, or a negative errno for a 500. */
+typedef int (*api_handler)(struct api_request *rq, const char *arg, struct api_reply *rp);
+
+/* ---- server.c ---- */
+
+/* The request's read-only store connection, taken from the pool on first use.
+ * Returns 0 or a negative errno. */
+int api_store_get(struct api_request *rq, struct store **st);
+
+/* A query parameter's value or NULL (MHD's, valid for the request). */
+const char *api_param(struct api_request *rq, const char *name);
+
+/* ---- reply.c ---- */
+
+/* {"status":"ok","data":data}; steals data. Returns 0 or -ENOMEM. */
+int api_reply_ok(struct api_reply *rp, json_t *data);
+
+/* {"status":"error","error":{"code":status,"message":...}}. Returns 0 or
+ * -ENOMEM. */
+int api_reply_error(struct api_reply *rp, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A text body (copied) of the given content type. Returns 0 or -ENOMEM. */
+int api_reply_text(struct api_reply *rp, unsigned status, const char *content_type,
+                   const char *text, size_t len);
+
+/*
+ * A list reply: with ?format=csv the array rows (borrowed from data) as CSV
+ * with the header row columns (NULL-terminated), else the JSON envelope of
+ * data. Steals data. A bad format value is a 400. Returns 0 or -ENOMEM.
+ */
+int api_reply_rows(struct api_request *rq, struct api_reply *rp, json_t *data, const json_t *rows,
+                   const char *const *columns);
+
+/*
+ * Computes the request's ETag from its URI and the database's data version
+ * into rp->etag and marks the reply cacheable. Returns 1 when the client's
+ * If-None-Match matches (rp is then a 304 without body: the caller returns
+ * without running its query), 0 when not, or a negative errno.
+ */
+int api_reply_etag(struct api_request *rq, struct api_reply *rp);
+
+/* Queues rp on the connection (gzip, ETag, Vary, Allow, WWW-Authenticate),
+ * counts it in the metrics and frees rp->body. */
+enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp);
+
+/* JSON helpers that map NULL text to null and µs times to ISO text. */
+json_t *api_json_str(const char *s);
+json_t *api_json_time(int64_t us);
+
+/* ---- routes_*.c ---- */
+
+int api_route_units(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_indicators(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_observations(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_sources(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_runs(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_rejects(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_pull(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_recompute(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_indices(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_index(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_ranking(struct api_request *rq, const char *arg, struct api_reply *rp);
+
+/*
+ * Checks an optional period parameter: 0 when absent (*out NULL) or valid
+ * (*out the text), else fills rp with a 400 naming it and returns 1.
+ */
+int api_param_period(struct api_request *rq, struct api_reply *rp, const char *name,
+                     const char **out);
+
+#endif

@@ -1,0 +1,378 @@
+/*
+ * reply.c - how the API answers: the JSON envelope (jansson only), CSV
+ * rendering of list rows (RFC 4180), weak ETags from the data version with
+ * If-None-Match, gzip for large bodies, and the request counters.
+ *
+ * JSON reals are written with 15 significant digits, and CSV the same, so a
+ * value stored from "1.1" reads back as 1.1 in both, not 1.1000000000000001.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#include "api/api_priv.h"
+#include "common/metrics.h"
+#include "common/timefmt.h"
+#include "store/store.h"
+
+#define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* A growable buffer that frees itself and stays failed when out of memory. */
+struct buf {
+    char *p;
+    size_t len, cap;
+    int failed;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            free(b->p);
+            *b = (struct buf){.failed = 1};
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+/* JSON null for NULL text, else a string (invalid UTF-8 also becomes null). */
+json_t *api_json_str(const char *s)
+{
+    json_t *v = s ? json_string(s) : NULL;
+    return v ? v : json_null();
+}
+
+/* ISO 8601 text for a µs time, JSON null for 0. */
+json_t *api_json_time(int64_t us)
+{
+    char buf[40];
+    if (us == 0 || time_format_iso(us, buf, sizeof(buf)) < 0)
+        return json_null();
+    return json_string(buf);
+}
+
+static int reply_json(struct api_reply *rp, unsigned status, json_t *root)
+{
+    if (!root)
+        return -ENOMEM;
+    free(rp->body);
+    rp->body = json_dumps(root, JSON_FLAGS);
+    json_decref(root);
+    if (!rp->body)
+        return -ENOMEM;
+    rp->len = strlen(rp->body);
+    rp->status = status;
+    rp->content_type = "application/json";
+    return 0;
+}
+
+/* The success envelope around data (stolen). */
+int api_reply_ok(struct api_reply *rp, json_t *data)
+{
+    return reply_json(rp, MHD_HTTP_OK, json_pack("{s:s,s:o}", "status", "ok", "data", data));
+}
+
+/* The error envelope with a formatted message. */
+int api_reply_error(struct api_reply *rp, unsigned status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    rp->cacheable = 0;
+    /* "s?" would drop invalid UTF-8 silently; json_stringn_nocheck is not
+     * wanted either, so a message that is not UTF-8 falls back to a fixed one. */
+    json_t *m = json_string(msg);
+    if (!m)
+        m = json_string("invalid request text");
+    return reply_json(rp, status,
+                      json_pack("{s:s,s:{s:i,s:o}}", "status", "error", "error", "code",
+                                (int)status, "message", m));
+}
+
+/* A plain body (copied). */
+int api_reply_text(struct api_reply *rp, unsigned status, const char *content_type,
+                   const char *text, size_t len)
+{
+    free(rp->body);
+    rp->body = malloc(len + 1);
+    if (!rp->body)
+        return -ENOMEM;
+    memcpy(rp->body, text, len);
+    rp->body[len] = '\0';
+    rp->len = len;
+    rp->status = status;
+    rp->content_type = content_type;
+    return 0;
+}
+
+/* One CSV field: quoted (with "" for ") when it holds , " CR or LF. */
+static void csv_text(struct buf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        buf_add(b, s, strlen(s));
+        return;
+    }
+    buf_add(b, "\"", 1);
+    for (const char *q; (q = strchr(s, '"')); s = q + 1) {
+        buf_add(b, s, (size_t)(q - s) + 1);
+        buf_add(b, "\"", 1);
+    }
+    buf_add(b, s, strlen(s));
+    buf_add(b, "\"", 1);
+}
+
+static void csv_value(struct buf *b, const json_t *v)
+{
+    char num[40];
+
+    if (json_is_string(v)) {
+        csv_text(b, json_string_value(v));
+    } else if (json_is_integer(v)) {
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        buf_add(b, num, strlen(num));
+    } else if (json_is_real(v)) {
+        snprintf(num, sizeof(num), "%.15g", json_real_value(v));
+        buf_add(b, num, strlen(num));
+    } else if (json_is_boolean(v)) {
+        csv_text(b, json_is_true(v) ? "true" : "false");
+    } else if (json_is_object(v) || json_is_array(v)) {
+        char *s = json_dumps(v, JSON_FLAGS);
+        if (s)
+            csv_text(b, s);
+        else
+            b->failed = 1;
+        free(s);
+    } /* null: an empty field */
+}
+
+static int render_csv(struct api_reply *rp, const json_t *rows, const char *const *columns)
+{
+    struct buf b = {0};
+    size_t i;
+    const json_t *row;
+
+    for (size_t c = 0; columns[c]; c++) {
+        if (c)
+            buf_add(&b, ",", 1);
+        csv_text(&b, columns[c]);
+    }
+    buf_add(&b, "\r\n", 2);
+    json_array_foreach(rows, i, row)
+    {
+        for (size_t c = 0; columns[c]; c++) {
+            if (c)
+                buf_add(&b, ",", 1);
+            csv_value(&b, json_object_get(row, columns[c]));
+        }
+        buf_add(&b, "\r\n", 2);
+    }
+    if (b.failed)
+        return -ENOMEM;
+    free(rp->body);
+    rp->body = b.p;
+    rp->len = b.len;
+    rp->status = MHD_HTTP_OK;
+    rp->content_type = "text/csv; charset=utf-8; header=present";
+    return 0;
+}
+
+/* JSON envelope or CSV rows, by ?format= (see api_priv.h). */
+int api_reply_rows(struct api_request *rq, struct api_reply *rp, json_t *data, const json_t *rows,
+                   const char *const *columns)
+{
+    const char *format = api_param(rq, "format");
+    int rc;
+
+    if (!data)
+        return -ENOMEM;
+    if (!format || strcmp(format, "json") == 0)
+        return api_reply_ok(rp, data);
+    if (strcmp(format, "csv") == 0)
+        rc = render_csv(rp, rows, columns);
+    else
+        rc = api_reply_error(rp, MHD_HTTP_BAD_REQUEST,
+                             "parameter 'format': expected \"json\" or \"csv\", not \"%.64s\"",
+                             format);
+    json_decref(data);
+    return rc;
+}
+
+/* FNV-1a, 64 bits: enough to tell versions apart, not a security hash. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Does the If-None-Match list (e.g. `W/"ab", "cd"` or `*`) hold etag? Weak
+ * comparison: a W/ prefix on either side is ignored. */
+static int etag_listed(const char *list, const char *etag)
+{
+    const char *want = strncmp(etag, "W/", 2) == 0 ? etag + 2 : etag;
+    size_t wlen = strlen(want);
+
+    while (*list) {
+        list += strspn(list, " \t,");
+        size_t n = strcspn(list, ",");
+        size_t end = n;
+        while (end && (list[end - 1] == ' ' || list[end - 1] == '\t'))
+            end--;
+        const char *tag = list;
+        if (end == 1 && *tag == '*')
+            return 1;
+        if (end > 2 && strncmp(tag, "W/", 2) == 0) {
+            tag += 2;
+            end -= 2;
+        }
+        if (end == wlen && memcmp(tag, want, wlen) == 0)
+            return 1;
+        list += n;
+    }
+    return 0;
+}
+
+/* The request's ETag and whether If-None-Match matches (see api_priv.h). */
+int api_reply_etag(struct api_request *rq, struct api_reply *rp)
+{
+    struct store_data_version v;
+    struct store *st;
+    int rc;
+
+    if ((rc = api_store_get(rq, &st)) < 0 || (rc = store_data_version(st, &v)) < 0)
+        return rc;
+    uint64_t h = fnv1a(0xcbf29ce484222325ULL, rq->uri, rq->uri_len);
+    h = fnv1a(h, &v, sizeof(v)); /* five int64_t: no padding */
+    snprintf(rp->etag, sizeof(rp->etag), "W/\"%016llx\"", (unsigned long long)h);
+    rp->cacheable = 1;
+    const char *inm =
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (!inm || !etag_listed(inm, rp->etag))
+        return 0;
+    rp->status = MHD_HTTP_NOT_MODIFIED;
+    return 1;
+}
+
+/* Does Accept-Encoding allow gzip (a "gzip" or "x-gzip" token without q=0)? */
+static int accepts_gzip(const char *ae)
+{
+    while (ae && *ae) {
+        ae += strspn(ae, " \t,");
+        size_t n = strcspn(ae, ",");
+        size_t name = strcspn(ae, " \t;,");
+        char tok[64];
+        if ((name == 4 && strncasecmp(ae, "gzip", 4) == 0) ||
+            (name == 6 && strncasecmp(ae, "x-gzip", 6) == 0)) {
+            snprintf(tok, sizeof(tok), "%.*s", (int)(n < 63 ? n : 63), ae);
+            const char *q = strstr(tok, "q=");
+            return !q || strtod(q + 2, NULL) > 0;
+        }
+        ae += n;
+    }
+    return 0;
+}
+
+/* Replaces rp->body by its gzip encoding. Returns 0 or -ENOMEM/-EIO. */
+static int gzip_body(struct api_reply *rp)
+{
+    z_stream zs = {0};
+    int rc = -EIO;
+
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK)
+        return -ENOMEM;
+    uLong cap = deflateBound(&zs, (uLong)rp->len) + 32; /* + the gzip header and trailer */
+    unsigned char *out = malloc(cap);
+    if (!out) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    zs.next_in = (unsigned char *)rp->body;
+    zs.avail_in = (uInt)rp->len;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
+        free(out);
+        goto out;
+    }
+    free(rp->body);
+    rp->body = (char *)out;
+    rp->len = zs.total_out;
+    rc = 0;
+out:
+    deflateEnd(&zs);
+    return rc;
+}
+
+static void count_request(struct api_request *rq, unsigned status)
+{
+    char code[8];
+    snprintf(code, sizeof(code), "%u", status);
+    const char *const labels[] = {rq->endpoint, code};
+    const char *const endpoint[] = {rq->endpoint};
+    metrics_counter_add(rq->api->metrics, "api_requests_total", labels, 1);
+    metrics_histogram_observe(rq->api->metrics, "api_request_duration_seconds", endpoint,
+                              (double)(time_now_us() - rq->t0) / 1e6);
+}
+
+static void add_headers(struct MHD_Response *r, const struct api_reply *rp, int gzipped)
+{
+    if (rp->content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rp->content_type);
+    if (rp->cacheable && rp->etag[0]) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, rp->etag);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    if (gzipped)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    if (rp->allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rp->allow);
+    if (rp->challenge)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"parkstat\"");
+}
+
+/* Turns rp into an MHD response and queues it (see api_priv.h). */
+enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp)
+{
+    int gzipped = 0;
+
+    if (rp->body && rp->len > API_GZIP_MIN &&
+        accepts_gzip(MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_ACCEPT_ENCODING)))
+        gzipped = gzip_body(rp) == 0;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer_with_free_callback(rp->len, rp->body, free);
+    if (!r) {
+        free(rp->body);
+        rp->body = NULL;
+        return MHD_NO;
+    }
+    rp->body = NULL; /* owned by the response now */
+    add_headers(r, rp, gzipped);
+    count_request(rq, rp->status);
+    enum MHD_Result ret = MHD_queue_response(rq->conn, rp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}

@@ -1,0 +1,169 @@
+/*
+ * routes_data.c - GET /api/v1/units, /api/v1/indicators and
+ * /api/v1/observations, and the checks of period parameters shared by the
+ * other routes.
+ *
+ * Every list is built as a JSON array of objects; api_reply_rows() sends it
+ * in the envelope or, with ?format=csv, as CSV with the columns named here.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "aggregate/period.h"
+#include "api/api_priv.h"
+#include "common/timefmt.h"
+#include "store/store.h"
+
+/* Checks an optional period parameter (see api_priv.h). */
+int api_param_period(struct api_request *rq, struct api_reply *rp, const char *name,
+                     const char **out)
+{
+    struct period p;
+    const char *v = api_param(rq, name);
+
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (period_parse_str(&p, v) < 0) {
+        api_reply_error(rp, MHD_HTTP_BAD_REQUEST, "parameter '%s': bad period \"%.64s\"", name, v);
+        return 1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Appends obj (stolen) to the array ctx; -ENOMEM stops the store's walk. */
+static int append(json_t *array, json_t *obj)
+{
+    return obj && json_array_append_new(array, obj) == 0 ? 0 : -ENOMEM;
+}
+
+static int unit_row(const struct store_unit_row *r, void *ctx)
+{
+    json_t *attrs = r->attributes ? json_loads(r->attributes, 0, NULL) : NULL;
+    return append(ctx, json_pack("{s:o,s:o,s:o,s:o}", "code", api_json_str(r->code), "name",
+                                 api_json_str(r->name), "parent", api_json_str(r->parent),
+                                 "attributes", attrs ? attrs : json_null()));
+}
+
+/* GET /api/v1/units: every unit with its parent and attributes. */
+int api_route_units(struct api_request *rq, const char *arg, struct api_reply *rp)
+{
+    static const char *const columns[] = {"code", "name", "parent", "attributes", NULL};
+    struct store *st;
+    int rc;
+    (void)arg;
+
+    if ((rc = api_reply_etag(rq, rp)) != 0)
+        return rc < 0 ? rc : 0;
+    json_t *rows = json_array();
+    if (!rows)
+        return -ENOMEM;
+    if ((rc = api_store_get(rq, &st)) < 0 || (rc = store_units_list(st, unit_row, rows)) < 0) {
+        json_decref(rows);
+        return rc;
+    }
+    return api_reply_rows(rq, rp, rows, rows, columns);
+}
+
+static int indicator_row(const struct store_indicator_row *r, void *ctx)
+{
+    return append(ctx, json_pack("{s:o,s:o,s:o,s:o,s:o,s:b,s:i,s:i,s:o,s:o,s:o,s:o}", "code",
+                                 api_json_str(r->code), "name", api_json_str(r->name), "measure",
+                                 api_json_str(r->measure), "frequency", api_json_str(r->frequency),
+                                 "kind", api_json_str(r->kind), "cumulative", r->cumulative,
+                                 "direction", r->direction, "decimals", r->decimals, "formula",
+                                 api_json_str(r->formula), "numerator", api_json_str(r->numerator),
+                                 "denominator", api_json_str(r->denominator), "scale",
+                                 r->scale != 0 ? json_real(r->scale) : json_null()));
+}
+
+/* GET /api/v1/indicators: every indicator with its definition. */
+int api_route_indicators(struct api_request *rq, const char *arg, struct api_reply *rp)
+{
+    static const char *const columns[] = {
+        "code",     "name",    "measure",   "frequency",   "kind",  "cumulative", "direction",
+        "decimals", "formula", "numerator", "denominator", "scale", NULL};
+    struct store *st;
+    int rc;
+    (void)arg;
+
+    if ((rc = api_reply_etag(rq, rp)) != 0)
+        return rc < 0 ? rc : 0;
+    json_t *rows = json_array();
+    if (!rows)
+        return -ENOMEM;
+    if ((rc = api_store_get(rq, &st)) < 0 ||
+        (rc = store_indicators_list(st, indicator_row, rows)) < 0) {
+        json_decref(rows);
+        return rc;
+    }
+    return api_reply_rows(rq, rp, rows, rows, columns);
+}
+
+static int obs_row(const struct store_obs_row *r, void *ctx)
+{
+    return append(ctx, json_pack("{s:o,s:o,s:o,s:f,s:o,s:o,s:I}", "unit", api_json_str(r->unit),
+                                 "indicator", api_json_str(r->indicator), "period",
+                                 api_json_str(r->period), "value", r->value, "valid_from",
+                                 api_json_time(r->valid_from), "valid_to",
+                                 api_json_time(r->valid_to), "run_id", (json_int_t)r->run_id));
+}
+
+/* Reads and checks the observation parameters into q. Returns 0, or 1 with
+ * rp set to a 400. */
+static int obs_params(struct api_request *rq, struct api_reply *rp, struct store_obs_query *q)
+{
+    struct period a, b;
+    const char *as_of = api_param(rq, "as_of");
+    const char *history = api_param(rq, "history");
+
+    q->unit = api_param(rq, "unit");
+    q->indicator = api_param(rq, "indicator");
+    if (api_param_period(rq, rp, "from", &q->from) || api_param_period(rq, rp, "to", &q->to))
+        return 1;
+    if (q->from && q->to && period_parse_str(&a, q->from) == 0 &&
+        period_parse_str(&b, q->to) == 0 && a.freq != b.freq)
+        return api_reply_error(rp, MHD_HTTP_BAD_REQUEST,
+                               "parameters 'from' and 'to': different frequencies"),
+               1;
+    if (as_of && time_parse_iso(as_of, &q->as_of) < 0)
+        return api_reply_error(rp, MHD_HTTP_BAD_REQUEST, "parameter 'as_of': bad time \"%.64s\"",
+                               as_of),
+               1;
+    if (history && strcmp(history, "0") != 0 && strcmp(history, "1") != 0)
+        return api_reply_error(rp, MHD_HTTP_BAD_REQUEST,
+                               "parameter 'history': expected 0 or 1, not \"%.64s\"", history),
+               1;
+    q->history = history && history[0] == '1';
+    if (q->history && as_of)
+        return api_reply_error(rp, MHD_HTTP_BAD_REQUEST,
+                               "parameters 'history' and 'as_of' exclude each other"),
+               1;
+    return 0;
+}
+
+/* GET /api/v1/observations: current values, values as of a time, or every
+ * vintage (history=1), filtered by unit, indicator and period range. */
+int api_route_observations(struct api_request *rq, const char *arg, struct api_reply *rp)
+{
+    static const char *const columns[] = {"unit",       "indicator", "period", "value",
+                                          "valid_from", "valid_to",  "run_id", NULL};
+    struct store_obs_query q = {0};
+    struct store *st;
+    int rc;
+    (void)arg;
+
+    if (obs_params(rq, rp, &q))
+        return 0;
+    if ((rc = api_reply_etag(rq, rp)) != 0)
+        return rc < 0 ? rc : 0;
+    json_t *rows = json_array();
+    if (!rows)
+        return -ENOMEM;
+    if ((rc = api_store_get(rq, &st)) < 0 || (rc = store_observations(st, &q, obs_row, rows)) < 0) {
+        json_decref(rows);
+        return rc;
+    }
+    return api_reply_rows(rq, rp, rows, rows, columns);
+}

@@ -1,0 +1,168 @@
+/*
+ * routes_index.c - composite index results: GET /api/v1/indices (the ids in
+ * the result table), /api/v1/indices/{id}?period=&unit= (every node's score,
+ * rank and flags, and the indicator contributions) and
+ * /api/v1/rankings/{id}?period= (units by the rank of their total score).
+ *
+ * Without ?period= the index's latest period is served. An id with no rows in
+ * the result table is a 404.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "aggregate/period.h"
+#include "api/api_priv.h"
+#include "store/store.h"
+
+static int append(json_t *array, json_t *obj)
+{
+    return obj && json_array_append_new(array, obj) == 0 ? 0 : -ENOMEM;
+}
+
+static int index_row(const struct store_index_row *r, void *ctx)
+{
+    return append(ctx, json_pack("{s:o,s:o,s:o,s:I,s:o}", "id", api_json_str(r->index_id),
+                                 "first_period", api_json_str(r->first_period), "last_period",
+                                 api_json_str(r->last_period), "units", (json_int_t)r->n_units,
+                                 "computed_at", api_json_time(r->computed_at)));
+}
+
+/* GET /api/v1/indices: every index with results, and its period range. */
+int api_route_indices(struct api_request *rq, const char *arg, struct api_reply *rp)
+{
+    static const char *const columns[] = {"id",    "first_period", "last_period",
+                                          "units", "computed_at",  NULL};
+    struct store *st;
+    int rc;
+    (void)arg;
+
+    if ((rc = api_reply_etag(rq, rp)) != 0)
+        return rc < 0 ? rc : 0;
+    json_t *rows = json_array();
+    if (!rows)
+        return -ENOMEM;
+    if ((rc = api_store_get(rq, &st)) < 0 || (rc = store_indices_list(st, index_row, rows)) < 0) {
+        json_decref(rows);
+        return rc;
+    }
+    return api_reply_rows(rq, rp, rows, rows, columns);
+}
+
+static json_t *nullable_int(int has, long v)
+{
+    return has ? json_integer(v) : json_null();
+}
+
+static int result_row(const struct store_index_result_row *r, void *ctx)
+{
+    return append(ctx,
+                  json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "unit", api_json_str(r->unit),
+                            "name", api_json_str(r->unit_name), "node", api_json_str(r->node),
+                            "score", r->has_score ? json_real(r->score) : json_null(), "rank",
+                            nullable_int(r->has_rank, r->rank), "rank_change",
+                            nullable_int(r->has_rank_change, r->rank_change), "flags",
+                            (json_int_t)r->flags, "computed_at", api_json_time(r->computed_at)));
+}
+
+static int contrib_row(const struct store_index_contrib_row *r, void *ctx)
+{
+    return append(ctx, json_pack("{s:o,s:o,s:o}", "unit", api_json_str(r->unit), "indicator",
+                                 api_json_str(r->indicator), "contribution",
+                                 r->has_contribution ? json_real(r->contribution) : json_null()));
+}
+
+/*
+ * The common start of both index routes: checks ?period=, answers 404 for an
+ * unknown index, picks the latest period when none is given (into latest),
+ * and handles the ETag. Returns 0 to go on, 1 when rp is complete (400, 404,
+ * 304), or a negative errno.
+ */
+static int index_begin(struct api_request *rq, struct api_reply *rp, const char *id,
+                       const char **period, char *latest, size_t size)
+{
+    struct store *st;
+    int rc;
+
+    if (api_param_period(rq, rp, "period", period))
+        return 1;
+    if ((rc = api_store_get(rq, &st)) < 0)
+        return rc;
+    rc = store_index_latest_period(st, id, latest, size);
+    if (rc == -ENOENT)
+        return api_reply_error(rp, MHD_HTTP_NOT_FOUND, "unknown index \"%.100s\"", id) < 0 ? -ENOMEM
+                                                                                           : 1;
+    if (rc < 0)
+        return rc;
+    if (!*period)
+        *period = latest;
+    return api_reply_etag(rq, rp);
+}
+
+/* GET /api/v1/indices/{id}?period=&unit=: scores of every node with ranks and
+ * flags, and the contributions. CSV carries the result rows. */
+int api_route_index(struct api_request *rq, const char *id, struct api_reply *rp)
+{
+    static const char *const columns[] = {"unit",        "name",  "node",        "score", "rank",
+                                          "rank_change", "flags", "computed_at", NULL};
+    char latest[PERIOD_TEXT_SIZE];
+    const char *period;
+    const char *unit = api_param(rq, "unit");
+    struct store *st;
+    int rc = index_begin(rq, rp, id, &period, latest, sizeof(latest));
+
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    json_t *results = json_array(), *contribs = json_array();
+    json_t *data = json_pack("{s:s,s:s,s:O,s:O}", "index", id, "period", period, "results", results,
+                             "contributions", contribs);
+    if (!data)
+        rc = -ENOMEM;
+    else if ((rc = api_store_get(rq, &st)) == 0 &&
+             (rc = store_index_results(st, id, period, unit, 0, result_row, results)) == 0)
+        rc = store_index_contributions(st, id, period, unit, contrib_row, contribs);
+    if (rc == 0) {
+        rc = api_reply_rows(rq, rp, data, results, columns);
+        data = NULL;
+    }
+    json_decref(data);
+    json_decref(results);
+    json_decref(contribs);
+    return rc;
+}
+
+static int ranking_row(const struct store_index_result_row *r, void *ctx)
+{
+    return append(ctx,
+                  json_pack("{s:o,s:o,s:o,s:o,s:o,s:I}", "rank", nullable_int(r->has_rank, r->rank),
+                            "unit", api_json_str(r->unit), "name", api_json_str(r->unit_name),
+                            "score", r->has_score ? json_real(r->score) : json_null(),
+                            "rank_change", nullable_int(r->has_rank_change, r->rank_change),
+                            "flags", (json_int_t)r->flags));
+}
+
+/* GET /api/v1/rankings/{id}?period=: units by the rank of the total score. */
+int api_route_ranking(struct api_request *rq, const char *id, struct api_reply *rp)
+{
+    static const char *const columns[] = {"rank",        "unit",  "name", "score",
+                                          "rank_change", "flags", NULL};
+    char latest[PERIOD_TEXT_SIZE];
+    const char *period;
+    struct store *st;
+    int rc = index_begin(rq, rp, id, &period, latest, sizeof(latest));
+
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    json_t *rows = json_array();
+    json_t *data = json_pack("{s:s,s:s,s:O}", "index", id, "period", period, "ranking", rows);
+    if (!data)
+        rc = -ENOMEM;
+    else if ((rc = api_store_get(rq, &st)) == 0)
+        rc = store_index_results(st, id, period, NULL, 1, ranking_row, rows);
+    if (rc == 0) {
+        rc = api_reply_rows(rq, rp, data, rows, columns);
+        data = NULL;
+    }
+    json_decref(data);
+    json_decref(rows);
+    return rc;
+}

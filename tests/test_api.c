@@ -1,0 +1,873 @@
+/*
+ * test_api.c - the HTTP API end to end: real requests with libcurl against
+ * api_start() on 127.0.0.1 (port 0) over a temporary database filled through
+ * the store API (result rows through a second SQLite connection, as the
+ * recompute step would write them).
+ *
+ * Data: units city > p01, p02; indicators rev (M), emp (Q), pat (Y). Run 1 at
+ * 2024-01-10: p01 rev 2023-12 = 100.5, p02 rev 2023-12 = 80, p01 emp 2023-Q4
+ * = 1200, p01 pat 1990..2019 = year - 1900. Run 2 at 2024-02-10 revises
+ * p01 rev 2023-12 to 101.25 and rejects one record. Index "innov": 2023-Q3
+ * and 2023-Q4 results and two contributions. The ETag test, which ingests
+ * again, runs last.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "api/api.h"
+#include "common/metrics.h"
+#include "common/timefmt.h"
+#include "store/store.h"
+
+#define T_JAN10 INT64_C(1704844800000000) /* 2024-01-10T00:00:00Z */
+#define T_FEB10 INT64_C(1707523200000000) /* 2024-02-10T00:00:00Z */
+#define T_MAR01 INT64_C(1709251200000000) /* 2024-03-01T00:00:00Z */
+
+struct fixture {
+    char dir[64];
+    char path[96];
+    struct store *st;
+    struct api *api;
+    struct metrics *metrics;
+    unsigned port;
+    pthread_mutex_t mu; /* guards the hook record below */
+    int n_pull, n_recompute;
+    char pull_source[64], pull_period[16];
+};
+
+static struct fixture fx;
+
+/* ---- admin hooks ---- */
+
+static int hook_pull(void *ctx, const char *source, const char *period)
+{
+    struct fixture *f = ctx;
+    if (strcmp(source, "slow") == 0)
+        usleep(500 * 1000); /* a hook that takes its time */
+    if (strcmp(source, "nope") == 0)
+        return -ENOENT;
+    pthread_mutex_lock(&f->mu);
+    f->n_pull++;
+    snprintf(f->pull_source, sizeof(f->pull_source), "%s", source);
+    snprintf(f->pull_period, sizeof(f->pull_period), "%s", period ? period : "(null)");
+    pthread_mutex_unlock(&f->mu);
+    return 0;
+}
+
+static int hook_recompute(void *ctx)
+{
+    struct fixture *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    f->n_recompute++;
+    pthread_mutex_unlock(&f->mu);
+    return 0;
+}
+
+/* ---- HTTP client ---- */
+
+struct resp {
+    long code;
+    char *body;
+    size_t len;
+    char headers[8192];
+    size_t hlen;
+    double seconds;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+    struct resp *r = arg;
+    char *b = realloc(r->body, r->len + size * n + 1);
+    assert_non_null(b);
+    memcpy(b + r->len, p, size * n);
+    r->len += size * n;
+    b[r->len] = '\0';
+    r->body = b;
+    return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+    struct resp *r = arg;
+    size_t k = size * n;
+    if (r->hlen + k < sizeof(r->headers)) {
+        memcpy(r->headers + r->hlen, p, k);
+        r->hlen += k;
+        r->headers[r->hlen] = '\0';
+    }
+    return k;
+}
+
+/* The value of header name in r (last occurrence), or "" when absent. */
+static const char *header(struct resp *r, const char *name, char *buf, size_t size)
+{
+    size_t nlen = strlen(name);
+    buf[0] = '\0';
+    for (const char *line = r->headers; line && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncasecmp(line, name, nlen) == 0 && line[nlen] == ':') {
+            const char *v = line + nlen + 1 + strspn(line + nlen + 1, " ");
+            snprintf(buf, size, "%.*s", (int)strcspn(v, "\r\n"), v);
+        }
+    }
+    return buf;
+}
+
+/* Sends method path with optional extra header lines and Accept-Encoding. */
+static void http(const char *method, const char *path, const char *hdr1, const char *hdr2,
+                 const char *encoding, struct resp *r)
+{
+    char url[128 * 1024];
+    struct curl_slist *h = NULL;
+    CURL *c = curl_easy_init();
+
+    memset(r, 0, sizeof(*r));
+    assert_non_null(c);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", fx.port, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (strcmp(method, "POST") == 0)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    if (hdr1)
+        h = curl_slist_append(h, hdr1);
+    if (hdr2)
+        h = curl_slist_append(h, hdr2);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    if (encoding)
+        curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, encoding);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK)
+        fail_msg("%s %.80s: %s", method, path, curl_easy_strerror(rc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->code);
+    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &r->seconds);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    if (!r->body)
+        r->body = calloc(1, 1);
+}
+
+static void get(const char *path, struct resp *r)
+{
+    http("GET", path, NULL, NULL, NULL, r);
+}
+
+/* The "data" member of an ok envelope (a new reference). */
+static json_t *data_of(struct resp *r)
+{
+    json_error_t err;
+    json_t *root = json_loads(r->body, 0, &err);
+    if (!root)
+        fail_msg("not JSON (%s): %.200s", err.text, r->body);
+    assert_string_equal(json_string_value(json_object_get(root, "status")), "ok");
+    json_t *data = json_incref(json_object_get(root, "data"));
+    json_decref(root);
+    return data;
+}
+
+/* ---- fixture ---- */
+
+static void ingest(int64_t run, int64_t now, const char *unit, const char *ind, const char *per,
+                   double v)
+{
+    struct store_obs o = {.unit_id = store_unit_id(fx.st, unit, strlen(unit)),
+                          .indicator_id = store_indicator_id(fx.st, ind, strlen(ind)),
+                          .value = v};
+    assert_int_equal(period_parse_str(&o.period, per), 0);
+    assert_int_equal(store_ingest(fx.st, run, now, &o, 1, NULL, 0, NULL), 0);
+}
+
+static void seed_observations(void)
+{
+    struct store_counts counts = {0};
+    struct store_reject rej = {7, "p03,rev,2023-12,5", "unknown unit \"p03\""};
+    int64_t run1, run2;
+
+    assert_int_equal(store_run_begin(fx.st, "import:a.csv", NULL, T_JAN10, &run1), 0);
+    ingest(run1, T_JAN10, "p01", "rev", "2023-12", 100.5);
+    ingest(run1, T_JAN10, "p02", "rev", "2023-12", 80);
+    ingest(run1, T_JAN10, "p01", "emp", "2023-Q4", 1200);
+    for (int y = 1990; y < 2020; y++) {
+        char per[8];
+        snprintf(per, sizeof(per), "%d", y);
+        ingest(run1, T_JAN10, "p01", "pat", per, y - 1900);
+    }
+    assert_int_equal(store_run_end(fx.st, run1, T_JAN10 + 1000000, "ok", &counts, NULL), 0);
+    assert_int_equal(store_run_begin(fx.st, "nbs", "2023-12", T_FEB10, &run2), 0);
+    ingest(run2, T_FEB10, "p01", "rev", "2023-12", 101.25);
+    assert_int_equal(store_ingest(fx.st, run2, T_FEB10, NULL, 0, &rej, 1, NULL), 0);
+    assert_int_equal(store_run_end(fx.st, run2, T_FEB10 + 2000000, "ok", &counts, NULL), 0);
+
+    struct store_health h = {.source = "nbs",
+                             .last_attempt = T_FEB10,
+                             .last_success = T_FEB10,
+                             .last_outcome = "ok",
+                             .last_status = 200,
+                             .last_duration_s = 1.5,
+                             .last_bytes = 2048,
+                             .last_counts = {0, 1, 0, 1}};
+    assert_int_equal(store_health_record(fx.st, &h), 0);
+}
+
+/* Result rows as the recompute step writes them, through a second connection. */
+static void seed_results(void)
+{
+    char sql[2048];
+    sqlite3 *db;
+    long long p01 = store_unit_id(fx.st, "p01", 3), p02 = store_unit_id(fx.st, "p02", 3);
+
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO result VALUES"
+             "('innov','innov',%lld,'2023-Q4',72.5,1,1,0,%lld),"
+             "('innov','innov',%lld,'2023-Q4',61.25,2,-1,2,%lld),"
+             "('innov','growth',%lld,'2023-Q4',70,1,NULL,0,%lld),"
+             "('innov','growth',%lld,'2023-Q4',65,2,NULL,0,%lld),"
+             "('innov','innov',%lld,'2023-Q3',60,2,NULL,0,%lld),"
+             "('innov','innov',%lld,'2023-Q3',65,1,NULL,0,%lld);"
+             "INSERT INTO contribution VALUES('innov',%lld,'2023-Q4','rev',3.5),"
+             "('innov',%lld,'2023-Q4','emp',-1.25);",
+             p01, (long long)T_MAR01, p02, (long long)T_MAR01, p01, (long long)T_MAR01, p02,
+             (long long)T_MAR01, p01, (long long)T_MAR01, p02, (long long)T_MAR01, p01, p01);
+    assert_int_equal(sqlite3_open(fx.path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static int group_setup(void **state)
+{
+    char err[256];
+    (void)state;
+
+    memset(&fx, 0, sizeof(fx));
+    pthread_mutex_init(&fx.mu, NULL);
+    snprintf(fx.dir, sizeof(fx.dir), "/tmp/test_api.XXXXXX");
+    assert_non_null(mkdtemp(fx.dir));
+    snprintf(fx.path, sizeof(fx.path), "%s/ps.db", fx.dir);
+    assert_int_equal(store_open(&fx.st, fx.path, 0, err, sizeof(err)), 0);
+    assert_int_equal(store_upsert_unit(fx.st, "city", "City", NULL), 0);
+    assert_int_equal(store_upsert_unit(fx.st, "p01", "Park 1", "city"), 0);
+    assert_int_equal(store_upsert_unit(fx.st, "p02", "Park 2", "city"), 0);
+    assert_int_equal(store_upsert_indicator(fx.st, "rev", "Revenue", "M", "flow"), 0);
+    assert_int_equal(store_upsert_indicator(fx.st, "emp", "Employees", "Q", "stock"), 0);
+    assert_int_equal(store_upsert_indicator(fx.st, "pat", "Patents", "Y", "flow"), 0);
+    seed_observations();
+    seed_results();
+    assert_int_equal(metrics_new(&fx.metrics), 0);
+    struct api_options opt = {.listen = "127.0.0.1:0",
+                              .db_path = fx.path,
+                              .token = "s3cret",
+                              .metrics = fx.metrics,
+                              .pull = hook_pull,
+                              .recompute = hook_recompute,
+                              .hook_ctx = &fx};
+    if (api_start(&fx.api, &opt, err, sizeof(err)) != 0)
+        fail_msg("api_start: %s", err);
+    fx.port = api_port(fx.api);
+    assert_true(fx.port > 0);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    static const char *const sfx[] = {"", "-wal", "-shm"};
+    char f[128];
+    (void)state;
+
+    api_stop(&fx.api);
+    assert_null(fx.api);
+    metrics_free(&fx.metrics);
+    store_close(&fx.st);
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(f, sizeof(f), "%s%s", fx.path, sfx[i]);
+        unlink(f);
+    }
+    rmdir(fx.dir);
+    curl_global_cleanup();
+    pthread_mutex_destroy(&fx.mu);
+    return 0;
+}
+
+static void resp_free(struct resp *r)
+{
+    free(r->body);
+    r->body = NULL;
+}
+
+/* ---- tests ---- */
+
+static void test_api_units_envelope_exact(void **state)
+{
+    struct resp r;
+    char ct[128];
+    (void)state;
+
+    get("/api/v1/units", &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(header(&r, "Content-Type", ct, sizeof(ct)), "application/json");
+    assert_string_equal(
+        r.body, "{\"status\":\"ok\",\"data\":["
+                "{\"code\":\"city\",\"name\":\"City\",\"parent\":null,\"attributes\":null},"
+                "{\"code\":\"p01\",\"name\":\"Park 1\",\"parent\":\"city\",\"attributes\":null},"
+                "{\"code\":\"p02\",\"name\":\"Park 2\",\"parent\":\"city\",\"attributes\":null}]}");
+    resp_free(&r);
+}
+
+static void test_api_indicators_list(void **state)
+{
+    struct resp r;
+    (void)state;
+
+    get("/api/v1/indicators?format=csv", &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(r.body, "code,name,measure,frequency,kind,cumulative,direction,decimals,"
+                                "formula,numerator,denominator,scale\r\n"
+                                "emp,Employees,,Q,stock,false,1,2,,,,\r\n"
+                                "pat,Patents,,Y,flow,false,1,2,,,,\r\n"
+                                "rev,Revenue,,M,flow,false,1,2,,,,\r\n");
+    resp_free(&r);
+}
+
+/* The current value is the revision (101.25 since Feb 10); as of Jan 20 it
+ * was 100.5, valid until Feb 10; before Jan 10 nothing was known. */
+static void test_api_observations_current_and_as_of(void **state)
+{
+    static const struct {
+        const char *query;
+        double value;
+        const char *valid_from, *valid_to; /* NULL: current */
+    } cases[] = {
+        {"", 101.25, "2024-02-10T00:00:00Z", NULL},
+        {"&as_of=2024-01-20", 100.5, "2024-01-10T00:00:00Z", "2024-02-10T00:00:00Z"},
+        {"&as_of=2024-02-10T00:00:00Z", 101.25, "2024-02-10T00:00:00Z", NULL},
+        {"&as_of=2024-01-09", 0, NULL, NULL},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[256];
+        struct resp r;
+        snprintf(path, sizeof(path), "/api/v1/observations?unit=p01&indicator=rev%s",
+                 cases[i].query);
+        get(path, &r);
+        assert_int_equal(r.code, 200);
+        json_t *data = data_of(&r);
+        if (!cases[i].valid_from) {
+            assert_int_equal(json_array_size(data), 0);
+        } else {
+            assert_int_equal(json_array_size(data), 1);
+            json_t *o = json_array_get(data, 0);
+            assert_string_equal(json_string_value(json_object_get(o, "period")), "2023-12");
+            assert_true(json_real_value(json_object_get(o, "value")) == cases[i].value);
+            assert_string_equal(json_string_value(json_object_get(o, "valid_from")),
+                                cases[i].valid_from);
+            if (cases[i].valid_to)
+                assert_string_equal(json_string_value(json_object_get(o, "valid_to")),
+                                    cases[i].valid_to);
+            else
+                assert_true(json_is_null(json_object_get(o, "valid_to")));
+        }
+        json_decref(data);
+        resp_free(&r);
+    }
+}
+
+static void test_api_observations_history_csv_exact(void **state)
+{
+    struct resp r;
+    char ct[128];
+    (void)state;
+
+    get("/api/v1/observations?unit=p01&indicator=rev&history=1&format=csv", &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(header(&r, "Content-Type", ct, sizeof(ct)),
+                        "text/csv; charset=utf-8; header=present");
+    assert_string_equal(r.body,
+                        "unit,indicator,period,value,valid_from,valid_to,run_id\r\n"
+                        "p01,rev,2023-12,100.5,2024-01-10T00:00:00Z,2024-02-10T00:00:00Z,1\r\n"
+                        "p01,rev,2023-12,101.25,2024-02-10T00:00:00Z,,2\r\n");
+    resp_free(&r);
+}
+
+static void test_api_observations_period_range(void **state)
+{
+    struct resp r;
+    (void)state;
+
+    get("/api/v1/observations?indicator=pat&from=2017&to=2019&format=csv", &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(r.body, "unit,indicator,period,value,valid_from,valid_to,run_id\r\n"
+                                "p01,pat,2017,117,2024-01-10T00:00:00Z,,1\r\n"
+                                "p01,pat,2018,118,2024-01-10T00:00:00Z,,1\r\n"
+                                "p01,pat,2019,119,2024-01-10T00:00:00Z,,1\r\n");
+    resp_free(&r);
+}
+
+static void test_api_rejects_csv_quotes_fields(void **state)
+{
+    struct resp r;
+    (void)state;
+
+    get("/api/v1/rejects?source=nbs&period=2023-12&format=csv", &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(r.body,
+                        "run_id,source,period,position,raw,reason\r\n"
+                        "2,nbs,2023-12,7,\"p03,rev,2023-12,5\",\"unknown unit \"\"p03\"\"\"\r\n");
+    resp_free(&r);
+    get("/api/v1/rejects?period=2023-11&format=csv", &r);
+    assert_string_equal(r.body, "run_id,source,period,position,raw,reason\r\n");
+    resp_free(&r);
+}
+
+static void test_api_runs_newest_first_with_limit(void **state)
+{
+    struct resp r;
+    (void)state;
+
+    get("/api/v1/runs?limit=1", &r);
+    assert_int_equal(r.code, 200);
+    json_t *data = data_of(&r);
+    assert_int_equal(json_array_size(data), 1);
+    json_t *run = json_array_get(data, 0);
+    assert_int_equal(json_integer_value(json_object_get(run, "id")), 2);
+    assert_string_equal(json_string_value(json_object_get(run, "source")), "nbs");
+    assert_string_equal(json_string_value(json_object_get(run, "ended_at")),
+                        "2024-02-10T00:00:02Z");
+    json_decref(data);
+    resp_free(&r);
+    get("/api/v1/runs?source=import:a.csv&format=csv", &r);
+    assert_int_equal(r.code, 200);
+    assert_non_null(strstr(r.body, "\r\n1,import:a.csv,,2024-01-10T00:00:00Z,"
+                                   "2024-01-10T00:00:01Z,ok,"));
+    assert_null(strstr(r.body, "\r\n2,"));
+    resp_free(&r);
+}
+
+static void test_api_sources_health(void **state)
+{
+    struct resp r;
+    (void)state;
+
+    get("/api/v1/sources", &r);
+    assert_int_equal(r.code, 200);
+    json_t *data = data_of(&r);
+    assert_int_equal(json_array_size(data), 1);
+    json_t *s = json_array_get(data, 0);
+    assert_string_equal(json_string_value(json_object_get(s, "source")), "nbs");
+    assert_string_equal(json_string_value(json_object_get(s, "last_success")),
+                        "2024-02-10T00:00:00Z");
+    assert_int_equal(json_integer_value(json_object_get(s, "consecutive_failures")), 0);
+    assert_int_equal(json_integer_value(json_object_get(s, "last_bytes")), 2048);
+    assert_true(json_real_value(json_object_get(s, "last_duration_s")) == 1.5);
+    json_decref(data);
+    resp_free(&r);
+}
+
+static void test_api_index_results_and_contributions(void **state)
+{
+    struct resp r;
+    (void)state;
+
+    get("/api/v1/indices/innov?unit=p01", &r);
+    assert_int_equal(r.code, 200);
+    json_t *data = data_of(&r);
+    assert_string_equal(json_string_value(json_object_get(data, "period")), "2023-Q4");
+    char *s = json_dumps(json_object_get(data, "results"), JSON_COMPACT);
+    assert_string_equal(s, "[{\"unit\":\"p01\",\"name\":\"Park 1\",\"node\":\"growth\","
+                           "\"score\":70.0,\"rank\":1,\"rank_change\":null,\"flags\":0,"
+                           "\"computed_at\":\"2024-03-01T00:00:00Z\"},"
+                           "{\"unit\":\"p01\",\"name\":\"Park 1\",\"node\":\"innov\","
+                           "\"score\":72.5,\"rank\":1,\"rank_change\":1,\"flags\":0,"
+                           "\"computed_at\":\"2024-03-01T00:00:00Z\"}]");
+    free(s);
+    s = json_dumps(json_object_get(data, "contributions"), JSON_COMPACT);
+    assert_string_equal(s, "[{\"unit\":\"p01\",\"indicator\":\"emp\",\"contribution\":-1.25},"
+                           "{\"unit\":\"p01\",\"indicator\":\"rev\",\"contribution\":3.5}]");
+    free(s);
+    json_decref(data);
+    resp_free(&r);
+
+    get("/api/v1/indices", &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(r.body, "{\"status\":\"ok\",\"data\":[{\"id\":\"innov\","
+                                "\"first_period\":\"2023-Q3\",\"last_period\":\"2023-Q4\","
+                                "\"units\":2,\"computed_at\":\"2024-03-01T00:00:00Z\"}]}");
+    resp_free(&r);
+}
+
+static void test_api_rankings_csv_and_period(void **state)
+{
+    struct resp r;
+    (void)state;
+
+    get("/api/v1/rankings/innov?format=csv", &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(r.body, "rank,unit,name,score,rank_change,flags\r\n"
+                                "1,p01,Park 1,72.5,1,0\r\n"
+                                "2,p02,Park 2,61.25,-1,2\r\n");
+    resp_free(&r);
+    get("/api/v1/rankings/innov?period=2023-Q3&format=csv", &r);
+    assert_string_equal(r.body, "rank,unit,name,score,rank_change,flags\r\n"
+                                "1,p02,Park 2,65,,0\r\n"
+                                "2,p01,Park 1,60,,0\r\n");
+    resp_free(&r);
+}
+
+/* Table of requests that must fail, with the exact status and message. */
+static void test_api_errors_have_status_and_message(void **state)
+{
+    static const struct {
+        const char *method, *path;
+        long code;
+        const char *message; /* NULL: not checked */
+        const char *allow;   /* NULL: no Allow header expected */
+    } cases[] = {
+        {"GET", "/api/v1/observations?from=2023-13", 400,
+         "parameter 'from': bad period \"2023-13\"", NULL},
+        {"GET", "/api/v1/observations?to=2023-Q5", 400, "parameter 'to': bad period \"2023-Q5\"",
+         NULL},
+        {"GET", "/api/v1/observations?as_of=yesterday", 400,
+         "parameter 'as_of': bad time \"yesterday\"", NULL},
+        {"GET", "/api/v1/observations?from=2023-01&to=2023-Q4", 400,
+         "parameters 'from' and 'to': different frequencies", NULL},
+        {"GET", "/api/v1/observations?history=2", 400,
+         "parameter 'history': expected 0 or 1, not \"2\"", NULL},
+        {"GET", "/api/v1/runs?limit=0", 400, "parameter 'limit': expected 1..1000, not \"0\"",
+         NULL},
+        {"GET", "/api/v1/runs?limit=1001", 400, "parameter 'limit': expected 1..1000, not \"1001\"",
+         NULL},
+        {"GET", "/api/v1/units?format=xml", 400,
+         "parameter 'format': expected \"json\" or \"csv\", not \"xml\"", NULL},
+        {"GET", "/api/v1/rankings/innov?period=Q4", 400, "parameter 'period': bad period \"Q4\"",
+         NULL},
+        {"GET", "/api/v1/indices/nope", 404, "unknown index \"nope\"", NULL},
+        {"GET", "/api/v1/rankings/nope", 404, "unknown index \"nope\"", NULL},
+        {"GET", "/api/v1/nothing", 404, "no such resource: /api/v1/nothing", NULL},
+        {"GET", "/api/v1/indices/", 404, NULL, NULL},
+        {"GET", "/api/v1/units/extra", 404, NULL, NULL},
+        {"DELETE", "/api/v1/units", 405, "method DELETE not allowed; use GET, HEAD", "GET, HEAD"},
+        {"POST", "/api/v1/observations", 405, NULL, "GET, HEAD"},
+        {"GET", "/api/v1/recompute", 405, "method GET not allowed; use POST", "POST"},
+        {"PUT", "/api/v1/sources/nbs/pull", 405, NULL, "POST"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct resp r;
+        char allow[64];
+        http(cases[i].method, cases[i].path, NULL, NULL, NULL, &r);
+        if (r.code != cases[i].code)
+            fail_msg("%s %s: %ld, want %ld", cases[i].method, cases[i].path, r.code, cases[i].code);
+        json_t *root = json_loads(r.body, 0, NULL);
+        assert_non_null(root);
+        assert_string_equal(json_string_value(json_object_get(root, "status")), "error");
+        json_t *e = json_object_get(root, "error");
+        assert_int_equal(json_integer_value(json_object_get(e, "code")), cases[i].code);
+        if (cases[i].message)
+            assert_string_equal(json_string_value(json_object_get(e, "message")), cases[i].message);
+        header(&r, "Allow", allow, sizeof(allow));
+        assert_string_equal(allow, cases[i].allow ? cases[i].allow : "");
+        json_decref(root);
+        resp_free(&r);
+    }
+}
+
+/* A 10 KB request-target is answered 414 with the envelope, and so is one
+ * of 100 KB (over MHD's own buffer), never a dropped connection. */
+static void test_api_long_uri_is_414(void **state)
+{
+    static const size_t sizes[] = {2100, 10 * 1024, 100 * 1024};
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        struct resp r;
+        char *path = malloc(sizes[i] + 1);
+        assert_non_null(path);
+        memcpy(path, "/api/v1/units?x=", 16);
+        memset(path + 16, 'a', sizes[i] - 16);
+        path[sizes[i]] = '\0';
+        get(path, &r);
+        assert_int_equal(r.code, 414);
+        free(path);
+        resp_free(&r);
+    }
+    /* 2048 bytes exactly is still served. */
+    struct resp r;
+    char path[2049];
+    memcpy(path, "/api/v1/units?x=", 16);
+    memset(path + 16, 'a', 2048 - 16);
+    path[2048] = '\0';
+    get(path, &r);
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+}
+
+static void test_api_admin_needs_bearer_token(void **state)
+{
+    struct resp r;
+    char h[128];
+    (void)state;
+
+    http("POST", "/api/v1/recompute", NULL, NULL, NULL, &r);
+    assert_int_equal(r.code, 401);
+    assert_string_equal(header(&r, "WWW-Authenticate", h, sizeof(h)), "Bearer realm=\"parkstat\"");
+    resp_free(&r);
+    http("POST", "/api/v1/recompute", "Authorization: Bearer s3creT", NULL, NULL, &r);
+    assert_int_equal(r.code, 401);
+    resp_free(&r);
+    http("POST", "/api/v1/recompute", "Authorization: Bearer s3cret2", NULL, NULL, &r);
+    assert_int_equal(r.code, 401);
+    resp_free(&r);
+    http("POST", "/api/v1/recompute", "Authorization: Basic czNjcmV0", NULL, NULL, &r);
+    assert_int_equal(r.code, 401);
+    resp_free(&r);
+    assert_int_equal(fx.n_recompute, 0);
+
+    http("POST", "/api/v1/recompute", "Authorization: Bearer s3cret", NULL, NULL, &r);
+    assert_int_equal(r.code, 202);
+    assert_string_equal(
+        r.body, "{\"status\":\"ok\",\"data\":{\"accepted\":true,\"action\":\"recompute\"}}");
+    resp_free(&r);
+    assert_int_equal(fx.n_recompute, 1);
+}
+
+static void test_api_pull_hook_gets_source_and_period(void **state)
+{
+    static const char auth[] = "Authorization: Bearer s3cret";
+    struct resp r;
+    (void)state;
+
+    http("POST", "/api/v1/sources/nbs/pull?period=2024-01", auth, NULL, NULL, &r);
+    assert_int_equal(r.code, 202);
+    resp_free(&r);
+    assert_int_equal(fx.n_pull, 1);
+    assert_string_equal(fx.pull_source, "nbs");
+    assert_string_equal(fx.pull_period, "2024-01");
+
+    http("POST", "/api/v1/sources/nbs/pull", auth, NULL, NULL, &r);
+    assert_int_equal(r.code, 202);
+    resp_free(&r);
+    assert_int_equal(fx.n_pull, 2);
+    assert_string_equal(fx.pull_period, "(null)");
+
+    http("POST", "/api/v1/sources/nope/pull", auth, NULL, NULL, &r);
+    assert_int_equal(r.code, 404);
+    assert_non_null(strstr(r.body, "unknown source \\\"nope\\\""));
+    resp_free(&r);
+    http("POST", "/api/v1/sources/nbs/pull?period=2024-1", auth, NULL, NULL, &r);
+    assert_int_equal(r.code, 400);
+    resp_free(&r);
+    http("POST", "/api/v1/sources/nbs/pull", NULL, NULL, NULL, &r);
+    assert_int_equal(r.code, 401);
+    resp_free(&r);
+    assert_int_equal(fx.n_pull, 2);
+}
+
+static void test_api_healthz_and_head(void **state)
+{
+    struct resp r;
+    char cl[32];
+    (void)state;
+
+    get("/healthz", &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(r.body, "ok\n");
+    resp_free(&r);
+    http("HEAD", "/api/v1/units", NULL, NULL, NULL, &r);
+    assert_int_equal(r.code, 200);
+    assert_int_equal(r.len, 0);
+    assert_string_not_equal(header(&r, "Content-Length", cl, sizeof(cl)), "");
+    resp_free(&r);
+}
+
+/* Bodies over 1 KB go gzipped to clients that accept it; curl decodes. */
+static void test_api_gzip_round_trip(void **state)
+{
+    struct resp plain, gz;
+    char enc[64], vary[64];
+    (void)state;
+
+    http("GET", "/api/v1/observations?indicator=pat", NULL, NULL, NULL, &plain);
+    assert_true(plain.len > 1024);
+    assert_string_equal(header(&plain, "Content-Encoding", enc, sizeof(enc)), "");
+    http("GET", "/api/v1/observations?indicator=pat", NULL, NULL, "gzip", &gz);
+    assert_int_equal(gz.code, 200);
+    assert_string_equal(header(&gz, "Content-Encoding", enc, sizeof(enc)), "gzip");
+    assert_string_equal(header(&gz, "Vary", vary, sizeof(vary)), "Accept-Encoding");
+    assert_int_equal(gz.len, plain.len);
+    assert_memory_equal(gz.body, plain.body, plain.len);
+    json_t *data = data_of(&gz);
+    assert_int_equal(json_array_size(data), 30);
+    json_decref(data);
+    resp_free(&plain);
+    resp_free(&gz);
+
+    /* A small body stays plain even when gzip is accepted; q=0 refuses it. */
+    http("GET", "/api/v1/units", NULL, NULL, "gzip", &gz);
+    assert_string_equal(header(&gz, "Content-Encoding", enc, sizeof(enc)), "");
+    resp_free(&gz);
+    http("GET", "/api/v1/observations?indicator=pat", "Accept-Encoding: gzip;q=0", NULL, NULL, &gz);
+    assert_string_equal(header(&gz, "Content-Encoding", enc, sizeof(enc)), "");
+    resp_free(&gz);
+}
+
+/* The counter line for endpoint and code in /metrics, or -1. */
+static long metric_count(const char *endpoint, const char *code)
+{
+    char want[256];
+    struct resp r;
+    long n = -1;
+
+    snprintf(want, sizeof(want), "api_requests_total{endpoint=\"%s\",code=\"%s\"} ", endpoint,
+             code);
+    get("/metrics", &r);
+    assert_int_equal(r.code, 200);
+    const char *line = strstr(r.body, want);
+    if (line)
+        n = strtol(line + strlen(want), NULL, 10);
+    assert_non_null(strstr(r.body, "# TYPE parkstat_database_bytes gauge\n"));
+    const char *db = strstr(r.body, "\nparkstat_database_bytes ");
+    assert_non_null(db);
+    assert_true(strtol(db + 25, NULL, 10) > 0);
+    resp_free(&r);
+    return n;
+}
+
+static void test_api_metrics_count_requests(void **state)
+{
+    struct resp r;
+    char ct[128];
+    (void)state;
+
+    long before = metric_count("/healthz", "200");
+    long nf = metric_count("other", "404");
+    for (int i = 0; i < 3; i++) {
+        get("/healthz", &r);
+        resp_free(&r);
+    }
+    get("/api/v1/nothing", &r);
+    resp_free(&r);
+    assert_int_equal(metric_count("/healthz", "200"), (before < 0 ? 0 : before) + 3);
+    assert_int_equal(metric_count("other", "404"), (nf < 0 ? 0 : nf) + 1);
+    get("/metrics", &r);
+    assert_string_equal(header(&r, "Content-Type", ct, sizeof(ct)),
+                        "text/plain; version=0.0.4; charset=utf-8");
+    assert_non_null(strstr(r.body, "# TYPE api_requests_total counter\n"));
+    assert_non_null(strstr(r.body, "api_request_duration_seconds_bucket{endpoint=\"/healthz\","));
+    resp_free(&r);
+}
+
+static void *slow_pull(void *arg)
+{
+    struct resp *r = arg;
+    http("POST", "/api/v1/sources/slow/pull", "Authorization: Bearer s3cret", NULL, NULL, r);
+    return NULL;
+}
+
+/* While one request sits 500 ms in the pull hook, others are answered at once. */
+static void test_api_slow_request_does_not_block_others(void **state)
+{
+    struct resp slow, r;
+    pthread_t t;
+    (void)state;
+
+    assert_int_equal(pthread_create(&t, NULL, slow_pull, &slow), 0);
+    usleep(100 * 1000); /* the slow request is in its hook now */
+    for (int i = 0; i < 3; i++) {
+        get(i == 0 ? "/healthz" : "/api/v1/units", &r);
+        assert_int_equal(r.code, 200);
+        if (r.seconds >= 0.1)
+            fail_msg("request %d took %.3f s beside a slow one", i, r.seconds);
+        resp_free(&r);
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(slow.code, 202);
+    assert_true(slow.seconds >= 0.5);
+    resp_free(&slow);
+}
+
+/* If-None-Match with the ETag gives 304; a new run changes the ETag. Runs
+ * last: it writes to the database. */
+static void test_api_etag_304_and_new_ingest_changes_it(void **state)
+{
+    struct resp r;
+    char etag[64], inm[96], again[64];
+    int64_t run;
+    (void)state;
+
+    get("/api/v1/observations?unit=p02", &r);
+    assert_int_equal(r.code, 200);
+    header(&r, "ETag", etag, sizeof(etag));
+    assert_int_equal(strncmp(etag, "W/\"", 3), 0);
+    resp_free(&r);
+
+    snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
+    http("GET", "/api/v1/observations?unit=p02", inm, NULL, NULL, &r);
+    assert_int_equal(r.code, 304);
+    assert_int_equal(r.len, 0);
+    assert_string_equal(header(&r, "ETag", again, sizeof(again)), etag);
+    resp_free(&r);
+    /* The ETag belongs to the URI: another query does not match it. */
+    http("GET", "/api/v1/observations?unit=p01", inm, NULL, NULL, &r);
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+
+    assert_int_equal(store_run_begin(fx.st, "nbs", "2024-Q1", T_MAR01, &run), 0);
+    ingest(run, T_MAR01, "p02", "emp", "2023-Q4", 300);
+    http("GET", "/api/v1/observations?unit=p02", inm, NULL, NULL, &r);
+    assert_int_equal(r.code, 200);
+    assert_string_not_equal(header(&r, "ETag", again, sizeof(again)), etag);
+    json_t *data = data_of(&r);
+    assert_int_equal(json_array_size(data), 2);
+    json_decref(data);
+    resp_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_api_units_envelope_exact),
+        cmocka_unit_test(test_api_indicators_list),
+        cmocka_unit_test(test_api_observations_current_and_as_of),
+        cmocka_unit_test(test_api_observations_history_csv_exact),
+        cmocka_unit_test(test_api_observations_period_range),
+        cmocka_unit_test(test_api_rejects_csv_quotes_fields),
+        cmocka_unit_test(test_api_runs_newest_first_with_limit),
+        cmocka_unit_test(test_api_sources_health),
+        cmocka_unit_test(test_api_index_results_and_contributions),
+        cmocka_unit_test(test_api_rankings_csv_and_period),
+        cmocka_unit_test(test_api_errors_have_status_and_message),
+        cmocka_unit_test(test_api_long_uri_is_414),
+        cmocka_unit_test(test_api_admin_needs_bearer_token),
+        cmocka_unit_test(test_api_pull_hook_gets_source_and_period),
+        cmocka_unit_test(test_api_healthz_and_head),
+        cmocka_unit_test(test_api_gzip_round_trip),
+        cmocka_unit_test(test_api_metrics_count_requests),
+        cmocka_unit_test(test_api_slow_request_does_not_block_others),
+        cmocka_unit_test(test_api_etag_304_and_new_ingest_changes_it),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
