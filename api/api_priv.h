@@ -89,6 +89,10 @@ int api_reply_ok(struct api_reply *rp, json_t *data);
 int api_reply_error(struct api_reply *rp, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* api_reply_error() with 400 Bad Request; returns 1 (rp is complete), so a
+ * parameter check can end with `return api_reply_bad(rp, ...)`. */
+int api_reply_bad(struct api_reply *rp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A text body (copied) of the given content type. Returns 0 or -ENOMEM. */
 int api_reply_text(struct api_reply *rp, unsigned status, const char *content_type,
                    const char *text, size_t len);

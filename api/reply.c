@@ -107,6 +107,19 @@ int api_reply_error(struct api_reply *rp, unsigned status, const char *fmt, ...)
                                 (int)status, "message", m));
 }
 
+/* A 400 with a formatted message; returns 1 (see api_priv.h). */
+int api_reply_bad(struct api_reply *rp, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    api_reply_error(rp, MHD_HTTP_BAD_REQUEST, "%s", msg);
+    return 1;
+}
+
 /* A plain body (copied). */
 int api_reply_text(struct api_reply *rp, unsigned status, const char *content_type,
                    const char *text, size_t len)

@@ -124,22 +124,14 @@ static int obs_params(struct api_request *rq, struct api_reply *rp, struct store
         return 1;
     if (q->from && q->to && period_parse_str(&a, q->from) == 0 &&
         period_parse_str(&b, q->to) == 0 && a.freq != b.freq)
-        return api_reply_error(rp, MHD_HTTP_BAD_REQUEST,
-                               "parameters 'from' and 'to': different frequencies"),
-               1;
+        return api_reply_bad(rp, "parameters 'from' and 'to': different frequencies");
     if (as_of && time_parse_iso(as_of, &q->as_of) < 0)
-        return api_reply_error(rp, MHD_HTTP_BAD_REQUEST, "parameter 'as_of': bad time \"%.64s\"",
-                               as_of),
-               1;
+        return api_reply_bad(rp, "parameter 'as_of': bad time \"%.64s\"", as_of);
     if (history && strcmp(history, "0") != 0 && strcmp(history, "1") != 0)
-        return api_reply_error(rp, MHD_HTTP_BAD_REQUEST,
-                               "parameter 'history': expected 0 or 1, not \"%.64s\"", history),
-               1;
+        return api_reply_bad(rp, "parameter 'history': expected 0 or 1, not \"%.64s\"", history);
     q->history = history && history[0] == '1';
     if (q->history && as_of)
-        return api_reply_error(rp, MHD_HTTP_BAD_REQUEST,
-                               "parameters 'history' and 'as_of' exclude each other"),
-               1;
+        return api_reply_bad(rp, "parameters 'history' and 'as_of' exclude each other");
     return 0;
 }
 

@@ -199,12 +199,12 @@ static void dispatch(struct api_request *rq, const char *path, struct api_reply 
     const struct route *r = NULL;
     int rc = 0;
 
-    if (rq->uri_len > API_MAX_URI)
+    if (rq->uri_len > API_MAX_URI) {
         rc = api_reply_error(rp, MHD_HTTP_URI_TOO_LONG, "request URI of %zu bytes is over %d",
                              rq->uri_len, API_MAX_URI);
-    else if (!(r = route_find(path, arg, sizeof(arg))))
+    } else if (!(r = route_find(path, arg, sizeof(arg)))) {
         rc = api_reply_error(rp, MHD_HTTP_NOT_FOUND, "no such resource: %.200s", path);
-    else if ((rq->endpoint = r->endpoint), !method_allowed(r, rq->method)) {
+    } else if (!method_allowed(r, rq->method)) {
         rc = api_reply_error(rp, MHD_HTTP_METHOD_NOT_ALLOWED, "method %.16s not allowed; use %s",
                              rq->method, r->allow);
         rp->allow = r->allow;
@@ -214,6 +214,8 @@ static void dispatch(struct api_request *rq, const char *path, struct api_reply 
     } else {
         rc = r->fn(rq, r->suffix ? arg : NULL, rp);
     }
+    if (r)
+        rq->endpoint = r->endpoint; /* for the metrics, also on 405 and 401 */
     if (rc < 0) {
         log_err("api: %s %.200s: %s", rq->method, path, strerror(-rc));
         rc = api_reply_error(
