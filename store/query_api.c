@@ -32,16 +32,30 @@ static int col_null(sqlite3_stmt *s, int col)
     return sqlite3_column_type(s, col) == SQLITE_NULL;
 }
 
+/* The caller's callback, whichever row type it takes, and its context. */
+struct walker {
+    union {
+        store_unit_cb unit;
+        store_indicator_cb indicator;
+        store_index_cb index;
+        store_index_result_cb result;
+        store_index_contrib_cb contrib;
+        store_run_cb run;
+    } cb;
+    void *ctx;
+};
+
 /* Row fillers turn the current row of s into a struct and call the callback. */
-typedef int (*row_fn)(sqlite3_stmt *s, void *cb, void *ctx);
+typedef int (*row_fn)(sqlite3_stmt *s, const struct walker *w);
 
 /* Steps s to the end, calling fn per row; finalizes s. Returns 0, the
  * callback's non-zero return, or -EIO. */
-static int walk(struct store *st, sqlite3_stmt *s, row_fn fn, void *cb, void *ctx, const char *what)
+static int walk(struct store *st, sqlite3_stmt *s, row_fn fn, const struct walker *w,
+                const char *what)
 {
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if ((rc = fn(s, cb, ctx)) != 0)
+        if ((rc = fn(s, w)) != 0)
             goto out;
     }
     rc = rc == SQLITE_DONE ? 0 : store_fail(st, what);
@@ -50,7 +64,7 @@ out:
     return rc;
 }
 
-static int unit_row(sqlite3_stmt *s, void *cb, void *ctx)
+static int unit_row(sqlite3_stmt *s, const struct walker *w)
 {
     struct store_unit_row r = {
         .code = col_text(s, 0),
@@ -58,7 +72,7 @@ static int unit_row(sqlite3_stmt *s, void *cb, void *ctx)
         .parent = col_text(s, 2),
         .attributes = col_text(s, 3),
     };
-    return ((store_unit_cb)cb)(&r, ctx);
+    return w->cb.unit(&r, w->ctx);
 }
 
 /* Every unit by code (see store.h). */
@@ -69,10 +83,11 @@ int store_units_list(struct store *st, store_unit_cb cb, void *ctx)
                      "SELECT u.code, u.name, p.code, u.attributes FROM unit u"
                      " LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code",
                      &s, "units");
-    return rc < 0 ? rc : walk(st, s, unit_row, (void *)cb, ctx, "units");
+    return rc < 0 ? rc
+                  : walk(st, s, unit_row, &(struct walker){.cb.unit = cb, .ctx = ctx}, "units");
 }
 
-static int indicator_row(sqlite3_stmt *s, void *cb, void *ctx)
+static int indicator_row(sqlite3_stmt *s, const struct walker *w)
 {
     struct store_indicator_row r = {
         .code = col_text(s, 0),
@@ -88,7 +103,7 @@ static int indicator_row(sqlite3_stmt *s, void *cb, void *ctx)
         .denominator = col_text(s, 10),
         .scale = sqlite3_column_double(s, 11), /* NULL reads as 0 */
     };
-    return ((store_indicator_cb)cb)(&r, ctx);
+    return w->cb.indicator(&r, w->ctx);
 }
 
 /* Every indicator by code (see store.h). */
@@ -100,10 +115,12 @@ int store_indicators_list(struct store *st, store_indicator_cb cb, void *ctx)
                      " decimals, formula, numerator, denominator, scale FROM indicator"
                      " ORDER BY code",
                      &s, "indicators");
-    return rc < 0 ? rc : walk(st, s, indicator_row, (void *)cb, ctx, "indicators");
+    return rc < 0 ? rc
+                  : walk(st, s, indicator_row, &(struct walker){.cb.indicator = cb, .ctx = ctx},
+                         "indicators");
 }
 
-static int index_row(sqlite3_stmt *s, void *cb, void *ctx)
+static int index_row(sqlite3_stmt *s, const struct walker *w)
 {
     struct store_index_row r = {
         .index_id = col_text(s, 0),
@@ -112,7 +129,7 @@ static int index_row(sqlite3_stmt *s, void *cb, void *ctx)
         .n_units = (long)sqlite3_column_int64(s, 3),
         .computed_at = sqlite3_column_int64(s, 4),
     };
-    return ((store_index_cb)cb)(&r, ctx);
+    return w->cb.index(&r, w->ctx);
 }
 
 /* Every index id in the result table with its period range (see store.h). */
@@ -124,7 +141,8 @@ int store_indices_list(struct store *st, store_index_cb cb, void *ctx)
                      " coalesce(max(computed_at), 0) FROM result GROUP BY index_id"
                      " ORDER BY index_id",
                      &s, "indices");
-    return rc < 0 ? rc : walk(st, s, index_row, (void *)cb, ctx, "indices");
+    return rc < 0 ? rc
+                  : walk(st, s, index_row, &(struct walker){.cb.index = cb, .ctx = ctx}, "indices");
 }
 
 /* The latest period of index_id in the result table (see store.h). */
@@ -146,7 +164,7 @@ int store_index_latest_period(struct store *st, const char *index_id, char *peri
     return rc;
 }
 
-static int result_row(sqlite3_stmt *s, void *cb, void *ctx)
+static int result_row(sqlite3_stmt *s, const struct walker *w)
 {
     struct store_index_result_row r = {
         .unit = col_text(s, 0),
@@ -162,7 +180,7 @@ static int result_row(sqlite3_stmt *s, void *cb, void *ctx)
         .flags = (long)sqlite3_column_int64(s, 7),
         .computed_at = sqlite3_column_int64(s, 8),
     };
-    return ((store_index_result_cb)cb)(&r, ctx);
+    return w->cb.result(&r, w->ctx);
 }
 
 /* Result rows of one index and period (see store.h). The total node is "" or
@@ -188,10 +206,10 @@ int store_index_results(struct store *st, const char *index_id, const char *peri
     store_bind_text(s, 1, index_id);
     store_bind_text(s, 2, period);
     store_bind_text(s, 3, unit);
-    return walk(st, s, result_row, (void *)cb, ctx, "results");
+    return walk(st, s, result_row, &(struct walker){.cb.result = cb, .ctx = ctx}, "results");
 }
 
-static int contribution_row(sqlite3_stmt *s, void *cb, void *ctx)
+static int contribution_row(sqlite3_stmt *s, const struct walker *w)
 {
     struct store_index_contrib_row r = {
         .unit = col_text(s, 0),
@@ -199,7 +217,7 @@ static int contribution_row(sqlite3_stmt *s, void *cb, void *ctx)
         .contribution = sqlite3_column_double(s, 2),
         .has_contribution = !col_null(s, 2),
     };
-    return ((store_index_contrib_cb)cb)(&r, ctx);
+    return w->cb.contrib(&r, w->ctx);
 }
 
 /* Contributions of one index and period, by unit and indicator (see store.h). */
@@ -217,10 +235,11 @@ int store_index_contributions(struct store *st, const char *index_id, const char
     store_bind_text(s, 1, index_id);
     store_bind_text(s, 2, period);
     store_bind_text(s, 3, unit);
-    return walk(st, s, contribution_row, (void *)cb, ctx, "contributions");
+    return walk(st, s, contribution_row, &(struct walker){.cb.contrib = cb, .ctx = ctx},
+                "contributions");
 }
 
-static int run_row(sqlite3_stmt *s, void *cb, void *ctx)
+static int run_row(sqlite3_stmt *s, const struct walker *w)
 {
     struct store_run_row r = {
         .id = sqlite3_column_int64(s, 0),
@@ -237,7 +256,7 @@ static int run_row(sqlite3_stmt *s, void *cb, void *ctx)
         .bytes = (long)sqlite3_column_int64(s, 11),
         .error = col_text(s, 12),
     };
-    return ((store_run_cb)cb)(&r, ctx);
+    return w->cb.run(&r, w->ctx);
 }
 
 /* Up to limit runs, newest first, of source or of all (see store.h). */
@@ -254,7 +273,7 @@ int store_runs_list(struct store *st, const char *source, long limit, store_run_
         return rc;
     store_bind_text(s, 1, source);
     sqlite3_bind_int64(s, 2, limit);
-    return walk(st, s, run_row, (void *)cb, ctx, "runs");
+    return walk(st, s, run_row, &(struct walker){.cb.run = cb, .ctx = ctx}, "runs");
 }
 
 /* The numbers that change whenever data the API serves changes (see store.h). */

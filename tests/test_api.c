@@ -572,6 +572,12 @@ static void test_api_errors_have_status_and_message(void **state)
         {"POST", "/api/v1/observations", 405, NULL, "GET, HEAD"},
         {"GET", "/api/v1/recompute", 405, "method GET not allowed; use POST", "POST"},
         {"PUT", "/api/v1/sources/nbs/pull", 405, NULL, "POST"},
+        /* Bytes that are not UTF-8 cannot go into a JSON message: a fixed one. */
+        {"GET", "/api/v1/observations?from=%FF%FE", 400, "invalid request text", NULL},
+        {"GET", "/api/v1/indices/%C3%28", 404, "invalid request text", NULL},
+        {"GET", "/api/v1/rankings/a%00b", 404, NULL, NULL},
+        {"GET", "/api/v1/observations?as_of=", 400, "parameter 'as_of': bad time \"\"", NULL},
+        {"GET", "/api/v1/runs?limit=12abc", 400, NULL, NULL},
     };
     (void)state;
 
@@ -846,6 +852,46 @@ static void test_api_etag_304_and_new_ingest_changes_it(void **state)
     resp_free(&r);
 }
 
+/* api_start() refuses what it cannot serve, with a message; IPv6 listens. */
+static void test_api_start_errors_and_ipv6(void **state)
+{
+    static const struct {
+        const char *listen, *db;
+        int rc;
+        const char *msg_part;
+    } cases[] = {
+        {"localhost", NULL, -EINVAL, "bad listen address \"localhost\""},
+        {"127.0.0.1:99999", NULL, -EINVAL, "bad listen address"},
+        {"[::1:80", NULL, -EINVAL, "bad listen address"},
+        {"127.0.0.1:0", "/nonexistent/ps.db", -ENOENT, "/nonexistent/ps.db"},
+    };
+    char err[256], busy[32];
+    struct api *a = NULL;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct api_options opt = {.listen = cases[i].listen,
+                                  .db_path = cases[i].db ? cases[i].db : fx.path};
+        assert_int_equal(api_start(&a, &opt, err, sizeof(err)), cases[i].rc);
+        assert_null(a);
+        assert_non_null(strstr(err, cases[i].msg_part));
+    }
+    snprintf(busy, sizeof(busy), "127.0.0.1:%u", fx.port);
+    struct api_options opt = {.listen = busy, .db_path = fx.path};
+    assert_int_equal(api_start(&a, &opt, err, sizeof(err)), -EADDRINUSE);
+    assert_null(a);
+
+    opt.listen = "[::1]:0";
+    if (api_start(&a, &opt, err, sizeof(err)) != 0) {
+        print_message("no IPv6 loopback here (%s); skipped\n", err);
+        return;
+    }
+    assert_true(api_port(a) > 0);
+    api_stop(&a);
+    assert_null(a);
+    api_stop(&a); /* NULL: a no-op */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -867,6 +913,7 @@ int main(void)
         cmocka_unit_test(test_api_gzip_round_trip),
         cmocka_unit_test(test_api_metrics_count_requests),
         cmocka_unit_test(test_api_slow_request_does_not_block_others),
+        cmocka_unit_test(test_api_start_errors_and_ipv6),
         cmocka_unit_test(test_api_etag_304_and_new_ingest_changes_it),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
