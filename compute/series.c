@@ -52,6 +52,22 @@ static void coarse_meta(const struct cseries *src, size_t np_src, size_t u, size
     out->cov[u * np_out + p] = cov;
 }
 
+/* The same from year-to-date values: only the year-to-date values at the end
+ * of p and of the period before it in the same year enter the value. */
+static void cum_meta(const struct cseries *src, size_t np_src, size_t u, size_t p, size_t ratio,
+                     struct cseries *out, size_t np_out)
+{
+    size_t end = u * np_src + (p + 1) * ratio - 1;
+    unsigned fl = src->fl[end] & INHERITED;
+    double cov = src->cov[end];
+    if ((p * ratio) % 12 != 0) {
+        fl |= src->fl[end - ratio] & INHERITED;
+        cov = src->cov[end - ratio] < cov ? src->cov[end - ratio] : cov;
+    }
+    out->fl[u * np_out + p] |= fl & ~(unsigned)COMPUTE_FLAG_TWO_MONTHS;
+    out->cov[u * np_out + p] = cov;
+}
+
 /* Flows and stocks (not derived) to coarser frequency f. */
 static int coarsen_plain(struct compute *c, size_t k, enum period_freq f, struct cseries *out)
 {
@@ -74,7 +90,10 @@ static int coarsen_plain(struct compute *c, size_t k, enum period_freq f, struct
             ytd_coarsen(kind, src->freq, f, src->v + u * nps, yfl, nps, out->v + u * npo);
         }
         for (size_t p = 0; p < npo; p++)
-            coarse_meta(src, nps, u, p, ratio, out, npo);
+            if (c->cum[k] && src->freq == PERIOD_MONTH)
+                cum_meta(src, nps, u, p, ratio, out, npo);
+            else
+                coarse_meta(src, nps, u, p, ratio, out, npo);
     }
     free(yfl);
     return 0;
@@ -139,8 +158,8 @@ int cmp_rate_rollup(struct compute *c, size_t k)
         for (size_t u = 0; u < c->nu; u++)
             for (size_t p = 0; p < np; p++) {
                 size_t i = u * np + p;
-                if (!isnan(s->v[i]) || !(n.fl[i] & COMPUTE_FLAG_ROLLED_UP))
-                    continue; /* an own value, or nothing below to roll up */
+                if (!isnan(s->v[i]))
+                    continue; /* a reported rate is kept */
                 s->v[i] = d.v[i] != 0 ? n.v[i] / d.v[i] * ind->scale : NAN;
                 s->fl[i] = (n.fl[i] | d.fl[i]) & INHERITED;
                 s->cov[i] = n.cov[i] < d.cov[i] ? n.cov[i] : d.cov[i];

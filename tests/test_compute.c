@@ -1,0 +1,614 @@
+/*
+ * test_compute.c - the aggregation engine through the store: period values
+ * from year-to-date series, roll-ups with coverage, rates as ratios of sums,
+ * growth, SQLite-evaluated derived indicators (budget execution 89.98), and
+ * every normalisation, aggregation and missing-data policy of an index, with
+ * ranks, rank changes and contributions, all hand-computed.
+ * Configs: tests/data/compute/{series,methods}.json.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "compute/compute.h"
+#include "config/config.h"
+#include "store/store.h"
+
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps)))                                                             \
+            fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
+    } while (0)
+
+struct fx {
+    struct config *cfg;
+    struct store *st;
+    sqlite3 *db; /* a second connection for checks */
+    char dir[64], path[96];
+    struct store_obs obs[256];
+    size_t n;
+};
+
+static struct fx *fx_new(const char *config)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    char path[512], *errors = NULL;
+    const char *dir = getenv("PARKSTAT_TEST_DATA");
+    assert_non_null(f);
+    snprintf(path, sizeof(path), "%s/compute/%s", dir ? dir : "tests/data", config);
+    if (config_load(path, &f->cfg, &errors) < 0)
+        fail_msg("%s", errors ? errors : path);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/test_compute_XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+    assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
+    assert_int_equal(store_sync_config(f->st, f->cfg), 0);
+    assert_int_equal(sqlite3_open(f->path, &f->db), SQLITE_OK);
+    return f;
+}
+
+static void fx_free(struct fx *f)
+{
+    char p[128];
+    sqlite3_close(f->db);
+    store_close(&f->st);
+    config_free(&f->cfg);
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+}
+
+static void put(struct fx *f, const char *unit, const char *ind, const char *period, double v)
+{
+    struct store_obs *o = &f->obs[f->n++];
+    assert_true(f->n <= 256);
+    o->unit_id = store_unit_id(f->st, unit, strlen(unit));
+    o->indicator_id = store_indicator_id(f->st, ind, strlen(ind));
+    assert_int_equal(period_parse_str(&o->period, period), 0);
+    o->value = v;
+}
+
+static void ingest(struct fx *f)
+{
+    int64_t run;
+    assert_int_equal(store_run_begin(f->st, "test", NULL, 1, &run), 0);
+    assert_int_equal(store_ingest(f->st, run, 2 + (int64_t)f->n, f->obs, f->n, NULL, 0, NULL), 0);
+    f->n = 0;
+}
+
+/* One result row: score, rank, rank change, flags (NAN for NULL). */
+struct res {
+    double score, rank, change;
+    unsigned flags;
+    int found;
+};
+
+static struct res result(struct fx *f, const char *index, const char *node, const char *unit,
+                         const char *period)
+{
+    struct res r = {NAN, NAN, NAN, 0, 0};
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(f->db,
+                                        "SELECT score, rank, rank_change, flags FROM result r"
+                                        " JOIN unit u ON u.id = r.unit_id WHERE index_id = ?1"
+                                        " AND node = ?2 AND u.code = ?3 AND period = ?4",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(s, 1, index, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, node, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, period, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        r.found = 1;
+        for (int i = 0; i < 3; i++) {
+            double v = sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+            *(i == 0 ? &r.score : i == 1 ? &r.rank : &r.change) = v;
+        }
+        r.flags = (unsigned)sqlite3_column_int(s, 3);
+    }
+    sqlite3_finalize(s);
+    return r;
+}
+
+static double contribution(struct fx *f, const char *index, const char *unit, const char *period,
+                           const char *ind)
+{
+    sqlite3_stmt *s;
+    double v = NAN;
+    assert_int_equal(sqlite3_prepare_v2(f->db,
+                                        "SELECT contribution FROM contribution c JOIN unit u"
+                                        " ON u.id = c.unit_id WHERE index_id = ?1 AND u.code = ?2"
+                                        " AND period = ?3 AND indicator = ?4",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(s, 1, index, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, period, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, ind, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static long count(struct fx *f, const char *sql)
+{
+    sqlite3_stmt *s;
+    long n = -1;
+    assert_int_equal(sqlite3_prepare_v2(f->db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* ---- series ---- */
+
+struct pts {
+    char period[16][PERIOD_TEXT_SIZE];
+    double v[16], cov[16];
+    unsigned fl[16];
+    int n;
+};
+
+static int collect(const struct compute_point *pt, void *ctx)
+{
+    struct pts *p = ctx;
+    if (p->n < 16) {
+        snprintf(p->period[p->n], PERIOD_TEXT_SIZE, "%s", pt->period);
+        p->v[p->n] = pt->value;
+        p->cov[p->n] = pt->coverage;
+        p->fl[p->n] = pt->flags;
+        p->n++;
+    }
+    return 0;
+}
+
+static struct pts series(struct compute *c, const char *unit, const char *ind, const char *from,
+                         const char *to, enum compute_transform tr)
+{
+    struct pts p = {.n = 0};
+    assert_int_equal(compute_snapshot_series(c, unit, ind, from, to, tr, collect, &p), 0);
+    return p;
+}
+
+static void load_series_data(struct fx *f)
+{
+    /* p1: January missing (published with February), May missing */
+    static const double p1[12] = {NAN, 30, 50, 70, NAN, 120, 140, 160, 180, 200, 220, 260};
+    char per[16];
+    for (int m = 1; m <= 12; m++) {
+        snprintf(per, sizeof(per), "2023-%02d", m);
+        if (!isnan(p1[m - 1]))
+            put(f, "p1", "revenue", per, p1[m - 1]);
+        put(f, "p2", "revenue", per, 10.0 * m);
+        snprintf(per, sizeof(per), "2022-%02d", m);
+        put(f, "p2", "revenue", per, 5.0 * m);
+    }
+    ingest(f);
+    for (int q = 1; q <= 4; q++) {
+        snprintf(per, sizeof(per), "2023-Q%d", q);
+        put(f, "p1", "staff", per, 100);
+        put(f, "p2", "staff", per, 200 + q);
+        put(f, "p3", "staff", per, 300);
+    }
+    put(f, "p1", "staff", "2022-Q1", 80);
+    put(f, "p1", "rd", "2023-Q1", 10);
+    put(f, "p1", "rdq", "2023-Q1", 100);
+    put(f, "p2", "rd", "2023-Q1", 30);
+    put(f, "p2", "rdq", "2023-Q1", 200);
+    put(f, "p1", "rd", "2022-Q1", 0);
+    put(f, "p1", "budget_original", "2023", 159.36);
+    put(f, "p1", "budget_adjusted", "2023", 187.95);
+    put(f, "p1", "spent", "2023", 169.11);
+    put(f, "p1", "committed", "2023", 8.82);
+    put(f, "p1", "output", "2020", 100);
+    put(f, "p1", "output", "2023", 133.1);
+    ingest(f);
+}
+
+static void test_compute_ytd_two_months_and_exact_quarters(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new("series.json");
+    struct compute *c = NULL;
+    load_series_data(f);
+    assert_int_equal(compute_open(&c, f->st, f->cfg, 0), 0);
+    struct pts m = series(c, "p1", "revenue", "2023-01", "2023-07", COMPUTE_VALUE);
+    assert_int_equal(m.n, 7);
+    assert_true(isnan(m.v[0]) && (m.fl[0] & COMPUTE_FLAG_MISSING));
+    assert_near(m.v[1], 30, 1e-12); /* February covers January and February */
+    assert_true(m.fl[1] & COMPUTE_FLAG_TWO_MONTHS);
+    assert_near(m.v[2], 20, 1e-12);
+    assert_near(m.v[3], 20, 1e-12);
+    assert_true(isnan(m.v[4]) && isnan(m.v[5])); /* May missing: May and June missing */
+    assert_near(m.v[6], 20, 1e-12);
+    struct pts q = series(c, "p1", "revenue", "2023-Q1", "2023-Q4", COMPUTE_VALUE);
+    assert_int_equal(q.n, 4);
+    assert_string_equal(q.period[0], "2023-Q1");
+    assert_near(q.v[0], 50, 1e-12); /* cum(Mar) */
+    assert_near(q.v[1], 70, 1e-12); /* cum(Jun) - cum(Mar), exact though May is missing */
+    assert_near(q.v[2], 60, 1e-12);
+    assert_near(q.v[3], 80, 1e-12);
+    struct pts y = series(c, "p1", "revenue", "2023", "2023", COMPUTE_VALUE);
+    assert_near(y.v[0], 260, 1e-12);
+    compute_free(&c);
+    fx_free(f);
+}
+
+static void test_compute_rollup_coverage_stock_and_rate_of_sums(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new("series.json");
+    struct compute *c = NULL;
+    load_series_data(f);
+    assert_int_equal(compute_open(&c, f->st, f->cfg, 0), 0);
+    /* city Q1 revenue = 50 (p1) + 30 (p2), p3 never reports: coverage 2/3 */
+    struct pts q = series(c, "city", "revenue", "2023-Q1", "2023-Q1", COMPUTE_VALUE);
+    assert_near(q.v[0], 80, 1e-12);
+    assert_near(q.cov[0], 2.0 / 3.0, 1e-12);
+    assert_true(q.fl[0] & COMPUTE_FLAG_INCOMPLETE);
+    assert_true(q.fl[0] & COMPUTE_FLAG_ROLLED_UP);
+    /* stocks sum over units; a year takes the period-end (Q4) value */
+    struct pts s = series(c, "city", "staff", "2023-Q2", "2023-Q2", COMPUTE_VALUE);
+    assert_near(s.v[0], 602, 1e-12);
+    assert_near(s.cov[0], 1, 1e-12);
+    assert_false(s.fl[0] & COMPUTE_FLAG_INCOMPLETE);
+    s = series(c, "city", "staff", "2023", "2023", COMPUTE_VALUE);
+    assert_near(s.v[0], 604, 1e-12);
+    /* rate = sum(rd) / sum(rdq) x 100 = 40 / 300 x 100, not the mean of 10 % and 15 % */
+    struct pts r = series(c, "city", "rd_int", "2023-Q1", "2023-Q1", COMPUTE_VALUE);
+    assert_near(r.v[0], 40.0 / 300.0 * 100.0, 1e-12);
+    r = series(c, "p1", "rd_int", "2023-Q1", "2023-Q1", COMPUTE_VALUE);
+    assert_near(r.v[0], 10, 1e-12);
+    compute_free(&c);
+    fx_free(f);
+}
+
+static void test_compute_growth_yoy_pop_ytd_annualised(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new("series.json");
+    struct compute *c = NULL;
+    double a;
+    load_series_data(f);
+    assert_int_equal(compute_open(&c, f->st, f->cfg, 0), 0);
+    struct pts g = series(c, "p1", "staff", "2023-Q1", "2023-Q2", COMPUTE_YOY);
+    assert_near(g.v[0], 25, 1e-12); /* 100 on 80 */
+    assert_true(isnan(g.v[1]));     /* no 2022-Q2 */
+    g = series(c, "p2", "staff", "2023-Q2", "2023-Q2", COMPUTE_POP);
+    assert_near(g.v[0], (202.0 - 201.0) / 201.0 * 100.0, 1e-12);
+    g = series(c, "p1", "rd", "2023-Q1", "2023-Q1", COMPUTE_YOY);
+    assert_true(isnan(g.v[0])); /* zero base */
+    /* year-to-date 2023-03: 30 on 15 */
+    g = series(c, "p2", "revenue", "2023-03", "2023-03", COMPUTE_YTD_YOY);
+    assert_near(g.v[0], 100, 1e-12);
+    g = series(c, "p2", "revenue", "2023-03", "2023-03", COMPUTE_YOY);
+    assert_near(g.v[0], 100, 1e-12); /* 10 on 5 */
+    /* (133.1 / 100)^(1/3) - 1 = 10 % */
+    assert_int_equal(compute_annualised(c, "p1", "output", "2020", "2023", &a), 0);
+    assert_near(a, 10, 1e-9);
+    assert_int_equal(compute_annualised(c, "p2", "output", "2020", "2023", &a), 0);
+    assert_true(isnan(a));
+    compute_free(&c);
+    fx_free(f);
+}
+
+static void test_compute_derived_budget_execution_8998(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new("series.json");
+    struct compute *c = NULL;
+    load_series_data(f);
+    assert_int_equal(compute_open(&c, f->st, f->cfg, 0), 0);
+    static const struct {
+        const char *code;
+        double want;
+    } rows[] = {
+        {"execution_rate", 89.98},  /* 169.11 / 187.95 x 100 = 89.976... */
+        {"adjustment_rate", 17.94}, /* (187.95 - 159.36) / 159.36 x 100 = 17.940... */
+        {"carry_over", 10.02},      /* 187.95 - 169.11 - 8.82 */
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct pts p = series(c, "p1", rows[i].code, "2023", "2023", COMPUTE_VALUE);
+        assert_int_equal(p.n, 1);
+        assert_true(p.v[0] == rows[i].want); /* rounded to the indicator's 2 decimals */
+        /* after roll-up: the city has only p1's figures, flagged incomplete */
+        p = series(c, "city", rows[i].code, "2023", "2023", COMPUTE_VALUE);
+        assert_true(p.v[0] == rows[i].want);
+        assert_true(p.fl[0] & COMPUTE_FLAG_INCOMPLETE);
+    }
+    struct pts p = series(c, "p2", "execution_rate", "2023", "2023", COMPUTE_VALUE);
+    assert_true(isnan(p.v[0]));
+    compute_free(&c);
+    fx_free(f);
+}
+
+/* ---- indices (methods.json) ---- */
+
+static void load_method_data(struct fx *f)
+{
+    static const char *const units[3] = {"p1", "p2", "p3"};
+    static const char *const per[5] = {"2021-Q1", "2021-Q2", "2021-Q3", "2021-Q4", "2022-Q1"};
+    static const double a[5][3] = {
+        {10, 20, 30}, {30, 20, 10}, {20, 20, 20}, {40, NAN, 20}, {50, 60, NAN}};
+    static const double b[5][3] = {{5, 1, 3}, {1, 5, 3}, {2, 4, 4}, {2, 4, 4}, {1, 2, NAN}};
+    static const double cc[5][3] = {
+        {50, 100, 200}, {10, 20, 40}, {1, 1, 1}, {1, 1, 1}, {1, 2, NAN}};
+    for (int p = 0; p < 5; p++)
+        for (int u = 0; u < 3; u++) {
+            if (!isnan(a[p][u]))
+                put(f, units[u], "a", per[p], a[p][u]);
+            if (!isnan(b[p][u]))
+                put(f, units[u], "b", per[p], b[p][u]);
+            if (!isnan(cc[p][u]))
+                put(f, units[u], "c", per[p], cc[p][u]);
+        }
+    ingest(f);
+}
+
+static struct fx *methods_computed(void)
+{
+    struct fx *f = fx_new("methods.json");
+    struct compute_summary sum;
+    load_method_data(f);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, &sum), 0);
+    assert_int_equal(sum.indices, 14);
+    assert_int_equal(sum.units, 3);
+    return f;
+}
+
+struct expect {
+    const char *index, *node, *unit, *period;
+    double score, rank, change;
+    unsigned flags; /* bits that must be set */
+};
+
+/* Hand-computed: minmax a (d1, weight 1/4) and b (direction -1, d2, weight 3/4). */
+static const struct expect minmax_rows[] = {
+    {"mm", "mm", "p1", "2021-Q1", 0, 3, NAN, 0},
+    {"mm", "mm", "p2", "2021-Q1", 87.5, 1, NAN, 0},
+    {"mm", "mm", "p3", "2021-Q1", 62.5, 2, NAN, 0},
+    {"mm", "d1", "p3", "2021-Q1", 100, 1, NAN, 0},
+    {"mm", "d2", "p2", "2021-Q1", 100, 1, NAN, 0},
+    {"mm", "mm", "p1", "2021-Q2", 100, 1, 2, 0},
+    {"mm", "mm", "p2", "2021-Q2", 12.5, 3, -2, 0},
+    {"mm", "mm", "p3", "2021-Q2", 37.5, 2, 0, 0},
+    /* a all equal: min-max 50 (flagged); ties share rank 2 */
+    {"mm", "mm", "p1", "2021-Q3", 87.5, 1, 0, COMPUTE_FLAG_DEGENERATE},
+    {"mm", "mm", "p2", "2021-Q3", 12.5, 2, 1, COMPUTE_FLAG_DEGENERATE},
+    {"mm", "mm", "p3", "2021-Q3", 12.5, 2, 0, COMPUTE_FLAG_DEGENERATE},
+    /* p2 lacks a: reweighted to d2 alone */
+    {"mm", "mm", "p2", "2021-Q4", 0, 2, 0, COMPUTE_FLAG_REWEIGHTED},
+    {"mm", "mm", "p1", "2021-Q4", 100, 1, 0, 0},
+    {"excl", "excl", "p2", "2021-Q4", NAN, NAN, NAN, COMPUTE_FLAG_EXCLUDED},
+    {"carry", "carry", "p2", "2021-Q4", 12.5, 2, 0, COMPUTE_FLAG_CARRIED},
+    /* geometric: a 0 makes the mean undefined; 50^(1/4) 100^(3/4) = 84.0896 */
+    {"geo", "geo", "p1", "2021-Q1", NAN, NAN, NAN, COMPUTE_FLAG_MISSING},
+    {"geo", "geo", "p2", "2021-Q1", 84.08964152537145, 1, NAN, 0},
+    {"zs", "zs", "p1", "2021-Q1", -1, 3, NAN, 0},
+    {"zs", "zs", "p3", "2021-Q1", 1, 1, NAN, 0},
+    {"rk", "rk", "p2", "2021-Q1", 50, 2, NAN, 0},
+    {"rk", "rk", "p1", "2021-Q3", 50, 1, NAN, 0},
+    /* efficacy: a with x_s 0, x_h 100 -> 64; c observed 50..200 -> 60; mean 62 */
+    {"eff", "eff", "p1", "2021-Q1", 62, 3, NAN, 0},
+    {"eff", "eff", "p2", "2021-Q1", (68 + 60 + 40.0 * 50 / 150) / 2, 2, NAN, 0},
+    {"eff", "eff", "p3", "2021-Q1", 86, 1, NAN, 0},
+    {"goal", "goal", "p3", "2021-Q1", 15, 1, NAN, 0},
+    {"band", "band", "p1", "2021-Q1", 5, 3, NAN, 0},
+    {"band", "band", "p2", "2021-Q1", 10, 1, NAN, 0},
+    /* fixed base 2021 = mean of 2021-Q1..Q4 (10, 30, 20, 40 -> 25) */
+    {"fb", "fb", "p1", "2021-Q1", 40, 3, NAN, 0}, /* p3: 30 / 20 -> 150 */
+    {"fb", "fb", "p1", "2022-Q1", 200, 2, NAN, 0}, /* p2: 60 / 20 -> 300 */
+    {"fb", "fb", "p2", "2021-Q1", 100, 2, NAN, 0},
+    /* fixed base 2021-Q2: a 10/30, b (direction -1) 1/5 -> (33.33 + 20) / 2 */
+    {"fbq", "fbq", "p1", "2021-Q1", (100.0 / 3 + 20) / 2, NAN, NAN, 0},
+    {"ch", "ch", "p1", "2021-Q4", 400, 1, NAN, 0},
+    {"ch", "ch", "p2", "2021-Q4", NAN, NAN, NAN, COMPUTE_FLAG_MISSING},
+    /* group mean by "grp": p2's missing a becomes p1's 40 (p3 is alone in y) */
+    {"imp", "imp", "p2", "2021-Q4", 75, 1, NAN, COMPUTE_FLAG_IMPUTED},
+    {"imp", "imp", "p3", "2022-Q1", NAN, NAN, NAN, COMPUTE_FLAG_EXCLUDED},
+    /* denominated a / c: .2 .2 .15 */
+    {"den", "den", "p1", "2021-Q1", 100, 1, NAN, 0},
+    {"den", "den", "p3", "2021-Q1", 0, 3, NAN, 0},
+};
+
+static void check_rows(struct fx *f, const struct expect *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct expect *e = &rows[i];
+        struct res r = result(f, e->index, e->node, e->unit, e->period);
+        if (!r.found)
+            fail_msg("row %zu (%s %s %s %s) missing", i, e->index, e->node, e->unit, e->period);
+        if (isnan(e->score) != isnan(r.score) ||
+            (!isnan(e->score) && fabs(e->score - r.score) > 1e-9))
+            fail_msg("row %zu (%s %s %s): score %.15g, want %.15g", i, e->index, e->unit, e->period,
+                     r.score, e->score);
+        if (!isnan(e->rank) && r.rank != e->rank)
+            fail_msg("row %zu (%s %s %s): rank %g, want %g", i, e->index, e->unit, e->period,
+                     r.rank, e->rank);
+        if (!isnan(e->change) && r.change != e->change)
+            fail_msg("row %zu: rank change %g, want %g", i, r.change, e->change);
+        if ((r.flags & e->flags) != e->flags)
+            fail_msg("row %zu (%s %s %s): flags %u lack %u", i, e->index, e->unit, e->period,
+                     r.flags, e->flags);
+    }
+}
+
+static void test_compute_index_methods_hand_computed(void **state)
+{
+    (void)state;
+    struct fx *f = methods_computed();
+    check_rows(f, minmax_rows, sizeof(minmax_rows) / sizeof(minmax_rows[0]));
+    fx_free(f);
+}
+
+static void test_compute_contributions_sum_to_score_change(void **state)
+{
+    (void)state;
+    struct fx *f = methods_computed();
+    /* p1 2021-Q1 -> Q2: 0 -> 100 = a 0.25 x 100 + b 0.75 x 100 */
+    assert_near(contribution(f, "mm", "p1", "2021-Q2", "a"), 25, 1e-9);
+    assert_near(contribution(f, "mm", "p1", "2021-Q2", "b"), 75, 1e-9);
+    assert_near(contribution(f, "mm", "p2", "2021-Q2", "b"), -75, 1e-9);
+    /* every unit, period and index with both scores: the sum is the change */
+    long bad = count(f, "SELECT count(*) FROM (SELECT r1.index_id, r1.unit_id, r1.period,"
+                        " r1.score - r0.score AS d, (SELECT sum(contribution) FROM contribution c"
+                        "  WHERE c.index_id = r1.index_id AND c.unit_id = r1.unit_id"
+                        "  AND c.period = r1.period) AS s"
+                        " FROM result r1 JOIN result r0 ON r0.index_id = r1.index_id"
+                        " AND r0.node = r1.node AND r0.unit_id = r1.unit_id"
+                        " AND r0.period = (SELECT max(period) FROM result x WHERE"
+                        "  x.index_id = r1.index_id AND x.period < r1.period)"
+                        " WHERE r1.node = r1.index_id AND r1.score IS NOT NULL"
+                        " AND r0.score IS NOT NULL) WHERE s IS NULL OR abs(s - d) > 1e-9");
+    long checked = count(f, "SELECT count(DISTINCT index_id || unit_id || period)"
+                            " FROM contribution WHERE contribution IS NOT NULL");
+    assert_int_equal(bad, 0);
+    assert_true(checked > 20);
+    fx_free(f);
+}
+
+static void test_compute_invariants_base_100_minmax_range_ranks(void **state)
+{
+    (void)state;
+    struct fx *f = methods_computed();
+    /* base period 2021-Q2 is 100 for every unit */
+    assert_int_equal(count(f, "SELECT count(*) FROM result WHERE index_id = 'fbq'"
+                              " AND period = '2021-Q2' AND abs(score - 100) < 1e-9"),
+                     6);
+    /* min-max scores within 0..100 */
+    assert_int_equal(count(f, "SELECT count(*) FROM result WHERE index_id IN ('mm', 'den')"
+                              " AND (score < 0 OR score > 100)"),
+                     0);
+    /* ranks among siblings run from 1 with ties sharing (1, 2, 2 in 2021-Q3) */
+    assert_int_equal(count(f, "SELECT count(*) FROM result WHERE index_id = 'mm' AND node = 'mm'"
+                              " AND period = '2021-Q3' AND rank = 2"),
+                     2);
+    fx_free(f);
+}
+
+static void test_compute_one_unit_and_all_equal(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new("methods.json");
+    put(f, "p1", "a", "2021-Q1", 7);
+    put(f, "p1", "b", "2021-Q1", 7);
+    ingest(f);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL), 0);
+    struct res r = result(f, "mm", "mm", "p1", "2021-Q1");
+    assert_near(r.score, 50, 1e-12); /* one value: zero range -> 50 */
+    assert_true(r.rank == 1);
+    assert_true(r.flags & COMPUTE_FLAG_DEGENERATE);
+    r = result(f, "mm", "mm", "p2", "2021-Q1");
+    assert_true(isnan(r.score) && (r.flags & COMPUTE_FLAG_MISSING));
+    fx_free(f);
+}
+
+struct stage_count {
+    int n;
+    char unit[4][8], stage[4][32];
+};
+
+static int stage_row(const struct store_result_row *row, void *ctx)
+{
+    struct stage_count *s = ctx;
+    snprintf(s->unit[s->n], 8, "%s", row->unit);
+    snprintf(s->stage[s->n], 32, "%s", row->attr_value ? row->attr_value : "");
+    s->n++;
+    return 0;
+}
+
+static void test_compute_query_score_at_least_75_by_stage(void **state)
+{
+    (void)state;
+    struct fx *f = methods_computed();
+    struct stage_count s = {0};
+    struct store_results_query q = {"mm", NULL, "2021-Q1", 75, "stage", NULL};
+    assert_int_equal(store_query_results(f->st, &q, stage_row, &s), 0);
+    assert_int_equal(s.n, 1); /* only p2 (87.5) */
+    assert_string_equal(s.unit[0], "p2");
+    assert_string_equal(s.stage[0], "成长期");
+    /* the documented SQL (docs/INDICES.md): counts per stage */
+    assert_int_equal(count(f,
+                           "SELECT count(*) FROM (SELECT json_extract(u.attributes,"
+                           " '$.stage') AS stage, count(*) AS n FROM result r JOIN unit u"
+                           " ON u.id = r.unit_id WHERE r.index_id = 'mm' AND r.node = 'mm'"
+                           " AND r.period = '2021-Q2' AND r.score >= 30 GROUP BY stage)"
+                           " WHERE (stage = '初创期' AND n = 1) OR (stage = '成长期' AND n = 1)"),
+                     2);
+    fx_free(f);
+}
+
+static void test_compute_incremental_marks_and_config_hash(void **state)
+{
+    (void)state;
+    struct fx *f = methods_computed();
+    struct compute_summary sum;
+    /* nothing marked: nothing written */
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, &sum), 0);
+    assert_int_equal(sum.periods, 0);
+    assert_int_equal(sum.full, 0);
+    /* a revision of p1's a in 2021-Q1 marked for mm: 2021-Q1 and 2021-Q2 rewritten */
+    put(f, "p1", "a", "2021-Q1", 15);
+    ingest(f);
+    assert_int_equal(store_mark_recompute(f->st, "mm", "2021-Q1"), 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, &sum), 0);
+    assert_int_equal(sum.indices, 1);
+    assert_int_equal(sum.periods, 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM recompute"), 0);
+    /* a: 15 20 30 -> 0 33.33 100; p2 = 0.25 x 33.33 + 75 */
+    assert_near(result(f, "mm", "mm", "p2", "2021-Q1").score, 0.25 * 100.0 / 3.0 + 75, 1e-9);
+    /* others not rewritten: zs still has the old 2021-Q1 (-1 for p1 was 10) */
+    assert_near(result(f, "zs", "zs", "p1", "2021-Q1").score, -1, 1e-12);
+    /* a marked base period of a fixed-base index rewrites every period */
+    assert_int_equal(store_mark_recompute(f->st, "fbq", "2021-Q2"), 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, &sum), 0);
+    assert_int_equal(sum.periods, 5);
+    /* a chained index: the marked period and every later one */
+    assert_int_equal(store_mark_recompute(f->st, "ch", "2021-Q3"), 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, &sum), 0);
+    assert_int_equal(sum.periods, 3);
+    /* a changed hash (as after a config edit) forces a full recompute */
+    assert_int_equal(sqlite3_exec(f->db,
+                                  "UPDATE index_state SET config_hash = 'x'"
+                                  " WHERE index_id = 'rk'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, &sum), 0);
+    assert_int_equal(sum.full, 1);
+    assert_int_equal(sum.periods, 5);
+    assert_near(result(f, "zs", "zs", "p1", "2021-Q1").score, -1, 1e-12);
+    fx_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compute_ytd_two_months_and_exact_quarters),
+        cmocka_unit_test(test_compute_rollup_coverage_stock_and_rate_of_sums),
+        cmocka_unit_test(test_compute_growth_yoy_pop_ytd_annualised),
+        cmocka_unit_test(test_compute_derived_budget_execution_8998),
+        cmocka_unit_test(test_compute_index_methods_hand_computed),
+        cmocka_unit_test(test_compute_contributions_sum_to_score_change),
+        cmocka_unit_test(test_compute_invariants_base_100_minmax_range_ranks),
+        cmocka_unit_test(test_compute_one_unit_and_all_equal),
+        cmocka_unit_test(test_compute_query_score_at_least_75_by_stage),
+        cmocka_unit_test(test_compute_incremental_marks_and_config_hash),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
