@@ -23,8 +23,11 @@ static int print_row(const struct store_result_row *r, void *ctx)
     if (p->limit > 0 && p->n >= p->limit)
         return 1;
     p->n++;
-    printf("%4.0f  %-10s %-28s %9.2f  %+4.0f  %5u", r->rank, r->unit, r->name ? r->name : "",
-           r->score, isnan(r->rank_change) ? 0.0 : r->rank_change, r->flags);
+    char change[16] = "   -";
+    if (!isnan(r->rank_change))
+        snprintf(change, sizeof(change), "%+4.0f", r->rank_change);
+    printf("%4.0f  %-10s %-28s %9.2f  %s  %5u", r->rank, r->unit, r->name ? r->name : "", r->score,
+           change, r->flags);
     if (p->by)
         printf("  %s", r->attr_value ? r->attr_value : "-");
     putchar('\n');
