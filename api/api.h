@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 struct api;
+struct config;
 struct metrics;
 
 struct api_options {
@@ -40,6 +41,13 @@ struct api_options {
  * -EIO), port in use (-EADDRINUSE or -EIO).
  */
 int api_start(struct api **out, const struct api_options *opt, char *err, size_t errsize);
+
+/*
+ * Hands the API the configuration /api/v1/series needs (year-to-date rules,
+ * roll-ups, formulas); steals cfg and frees the previous one. Call at start
+ * and after every reload; until then /series answers 503. Thread-safe.
+ */
+void api_set_config(struct api *a, struct config *cfg);
 
 /* The TCP port the server listens on (useful after port 0). */
 unsigned api_port(const struct api *a);

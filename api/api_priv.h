@@ -13,8 +13,11 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "store/store.h"
 
 struct store;
+struct config;
+struct compute;
 
 /* Longest request-target (path + query) served; longer is 414. */
 #define API_MAX_URI 2048
@@ -34,6 +37,10 @@ struct api {
     int (*recompute)(void *ctx);
     void *hook_ctx;
     unsigned port;
+    pthread_mutex_t series_mu;      /* guards cfg, snapshot, snapshot_version */
+    struct config *cfg;             /* the daemon's config (owned copy), for /series */
+    struct compute *snapshot;       /* built for snapshot_version, shared by requests */
+    struct store_data_version snapshot_version;
     pthread_mutex_t pool_mu; /* guards pool and npool */
     struct store *pool[API_POOL_MAX];
     size_t npool;
@@ -134,6 +141,7 @@ int api_route_recompute(struct api_request *rq, const char *arg, struct api_repl
 int api_route_indices(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_index(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_ranking(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_series(struct api_request *rq, const char *arg, struct api_reply *rp);
 
 /*
  * Checks an optional period parameter: 0 when absent (*out NULL) or valid

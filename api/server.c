@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 
 #include "api/api_priv.h"
+#include "compute/compute.h"
+#include "config/config.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/timefmt.h"
@@ -53,6 +55,7 @@ static const struct route routes[] = {
     {"/api/v1/sources", NULL, ALLOW_GET, 0, "/api/v1/sources", api_route_sources},
     {"/api/v1/sources/", "/pull", ALLOW_POST, 1, "/api/v1/sources/{id}/pull", api_route_pull},
     {"/api/v1/runs", NULL, ALLOW_GET, 0, "/api/v1/runs", api_route_runs},
+    {"/api/v1/series", NULL, ALLOW_GET, 0, "/api/v1/series", api_route_series},
     {"/api/v1/rejects", NULL, ALLOW_GET, 0, "/api/v1/rejects", api_route_rejects},
     {"/api/v1/recompute", NULL, ALLOW_POST, 1, "/api/v1/recompute", api_route_recompute},
 };
@@ -433,6 +436,7 @@ int api_start(struct api **out, const struct api_options *opt, char *err, size_t
         free(a);
         return -ENOMEM;
     }
+    pthread_mutex_init(&a->series_mu, NULL);
     if (!opt->db_path) {
         snprintf(err, errsize, "api: no database path");
         rc = -EINVAL;
@@ -473,6 +477,9 @@ void api_stop(struct api **ap)
         free(a->token);
     }
     free(a->db_path);
+    compute_free(&a->snapshot);
+    config_free(&a->cfg);
+    pthread_mutex_destroy(&a->series_mu);
     pthread_mutex_destroy(&a->pool_mu);
     free(a);
     *ap = NULL;

@@ -159,7 +159,17 @@ int daemon_api_start(struct daemon *d, const struct config *cfg)
         return rc;
     }
     log_notice("API listening on %s (port %u)", opt.listen, api_port(d->api));
+    daemon_api_config(d);
     return 0;
+}
+
+void daemon_api_config(struct daemon *d)
+{
+    struct config *copy = NULL;
+    /* The API threads get a copy of their own: the loop's config may be
+     * retired while a query still reads the API's. */
+    if (d->api && config_load(d->opt->config_path, &copy, NULL) == 0)
+        api_set_config(d->api, copy);
 }
 
 void daemon_api_stop(struct daemon *d)

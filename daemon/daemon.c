@@ -146,6 +146,7 @@ static void on_sighup(uv_signal_t *h, int signum)
     retire(d);
     d->gen = g;
     daemon_admin_sources(d);
+    daemon_api_config(d);
     sched_start(g);
     daemon_recompute(d, 1); /* index definitions may have changed */
     daemon_reap(d);

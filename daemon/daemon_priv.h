@@ -90,6 +90,9 @@ size_t sched_pull_due(struct source_timer *t, int64_t now);
 /* Starts the HTTP API on its own threads (admin.c). Returns 0 or -errno. */
 int daemon_api_start(struct daemon *d, const struct config *cfg);
 
+/* Gives the API a fresh copy of the running configuration (start, reload). */
+void daemon_api_config(struct daemon *d);
+
 /* Stops the API (no more queries accepted). Safe to call twice. */
 void daemon_api_stop(struct daemon *d);
 

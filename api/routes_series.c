@@ -1,0 +1,163 @@
+/*
+ * routes_series.c - GET /api/v1/series: period values after year-to-date
+ * conversion, roll-up and growth transforms (compute/compute.h).
+ *
+ * The series come from a compute snapshot of the store, built once per data
+ * version and shared by every request until the data changes, so a burst of
+ * dashboard requests costs one load. The config the snapshot needs is the
+ * daemon's, handed over by api_set_config() at start and on every reload.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_priv.h"
+#include "compute/compute.h"
+#include "config/config.h"
+#include "store/store.h"
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} flag_names[] = {
+    {COMPUTE_FLAG_INCOMPLETE, "incomplete"}, {COMPUTE_FLAG_REWEIGHTED, "reweighted"},
+    {COMPUTE_FLAG_CARRIED, "carried"},       {COMPUTE_FLAG_EXCLUDED, "excluded"},
+    {COMPUTE_FLAG_MISSING, "missing"},       {COMPUTE_FLAG_IMPUTED, "imputed"},
+    {COMPUTE_FLAG_TWO_MONTHS, "two_months"}, {COMPUTE_FLAG_DEGENERATE, "degenerate"},
+    {COMPUTE_FLAG_ROLLED_UP, "rolled_up"},   {COMPUTE_FLAG_TREATED, "treated"},
+};
+
+static const struct {
+    const char *name;
+    enum compute_transform tr;
+} transforms[] = {
+    {"value", COMPUTE_VALUE},
+    {"yoy", COMPUTE_YOY},
+    {"pop", COMPUTE_POP},
+    {"ytd_yoy", COMPUTE_YTD_YOY},
+};
+
+void api_set_config(struct api *a, struct config *cfg)
+{
+    struct config *old;
+
+    pthread_mutex_lock(&a->series_mu);
+    old = a->cfg;
+    a->cfg = cfg;
+    compute_free(&a->snapshot); /* built for the old config */
+    pthread_mutex_unlock(&a->series_mu);
+    config_free(&old);
+}
+
+/* "incomplete|two_months": the flags as text, for JSON and CSV alike. */
+static json_t *flags_text(unsigned flags)
+{
+    char buf[256] = "";
+    for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+        if (!(flags & flag_names[i].bit))
+            continue;
+        if (buf[0])
+            strcat(buf, "|");
+        strcat(buf, flag_names[i].name);
+    }
+    return json_string(buf);
+}
+
+static int point_row(const struct compute_point *pt, void *ctx)
+{
+    json_t *row = json_pack("{s:s,s:o,s:o,s:o}", "period", pt->period, "value",
+                            isnan(pt->value) ? json_null() : json_real(pt->value), "coverage",
+                            isnan(pt->coverage) ? json_null() : json_real(pt->coverage), "flags",
+                            flags_text(pt->flags));
+    return row && json_array_append_new(ctx, row) == 0 ? 0 : -ENOMEM;
+}
+
+/* The shared snapshot for the store's current data version (caller holds
+ * series_mu). Returns 0 or a negative errno. */
+static int snapshot(struct api *a, struct store *st)
+{
+    struct store_data_version v;
+    int rc;
+
+    if ((rc = store_data_version(st, &v)) < 0)
+        return rc;
+    if (a->snapshot && memcmp(&v, &a->snapshot_version, sizeof(v)) == 0)
+        return 0;
+    compute_free(&a->snapshot);
+    if ((rc = compute_open(&a->snapshot, st, a->cfg, 0)) < 0)
+        return rc;
+    a->snapshot_version = v;
+    return 0;
+}
+
+static int parse_transform(struct api_request *rq, struct api_reply *rp, enum compute_transform *tr,
+                           const char **name)
+{
+    const char *t = api_param(rq, "transform");
+    *tr = COMPUTE_VALUE;
+    *name = "value";
+    if (!t)
+        return 0;
+    for (size_t i = 0; i < sizeof(transforms) / sizeof(transforms[0]); i++) {
+        if (strcmp(t, transforms[i].name) == 0) {
+            *tr = transforms[i].tr;
+            *name = transforms[i].name;
+            return 0;
+        }
+    }
+    return api_reply_bad(rp,
+                         "parameter 'transform': expected value, yoy, pop or ytd_yoy, not "
+                         "\"%.32s\"",
+                         t);
+}
+
+int api_route_series(struct api_request *rq, const char *arg, struct api_reply *rp)
+{
+    static const char *const columns[] = {"period", "value", "coverage", "flags", NULL};
+    const char *unit = api_param(rq, "unit"), *ind = api_param(rq, "indicator");
+    const char *from, *to, *trname;
+    enum compute_transform tr;
+    struct store *st;
+    json_t *points;
+    int rc;
+    (void)arg;
+
+    if (!unit || !ind)
+        return api_reply_bad(rp, "parameters 'unit' and 'indicator' are required"), 0;
+    if (api_param_period(rq, rp, "from", &from) || api_param_period(rq, rp, "to", &to) ||
+        parse_transform(rq, rp, &tr, &trname))
+        return 0;
+    if ((rc = api_reply_etag(rq, rp)) != 0)
+        return rc < 0 ? rc : 0;
+    if ((rc = api_store_get(rq, &st)) < 0 || !(points = json_array()))
+        return rc < 0 ? rc : -ENOMEM;
+    pthread_mutex_lock(&rq->api->series_mu);
+    if (!rq->api->cfg)
+        rc = -EAGAIN;
+    else if ((rc = snapshot(rq->api, st)) == 0)
+        rc = compute_snapshot_series(rq->api->snapshot, unit, ind, from, to, tr, point_row, points);
+    pthread_mutex_unlock(&rq->api->series_mu);
+    if (rc == -ENOENT || rc == -EINVAL || rc == -EAGAIN) {
+        json_decref(points);
+        if (rc == -EAGAIN)
+            return api_reply_error(rp, 503, "no configuration loaded");
+        return rc == -ENOENT
+                   ? api_reply_error(rp, 404, "unknown unit \"%.64s\" or indicator \"%.64s\"", unit,
+                                     ind)
+                   : api_reply_bad(rp, "parameters 'from'/'to' do not fit indicator \"%.64s\"",
+                                   ind),
+               0;
+    }
+    if (rc < 0) {
+        json_decref(points);
+        return rc;
+    }
+    return api_reply_rows(rq, rp,
+                          json_pack("{s:s,s:s,s:s,s:O}", "unit", unit, "indicator", ind,
+                                    "transform", trname, "points", points),
+                          points, columns) == 0
+               ? (json_decref(points), 0)
+               : (json_decref(points), -ENOMEM);
+}
