@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (Debian packages), builds parkstat and runs it on the bundled demo:
-# 15 parks of a synthetic city, 2021-01 .. 2025-12 (examples/demo/).
+# 15 parks of a synthetic city, 2021-01 .. 2025-12, and 1,000 synthetic enterprises
+# (examples/demo/): import, a revision, queries, and the composite indices.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,11 @@ build/parkstat observations --db "$db" --unit p01 --indicator revenue --from 202
 echo "== the same as known before the revision (--as-of $before)"
 build/parkstat observations --db "$db" --unit p01 --indicator revenue --from 2025-01 --to 2025-12 \
     --as-of "$before"
+
+echo "== recompute the composite indices (4 indices, 15 parks, 1,000 enterprises)"
+build/parkstat recompute --db "$db" --config "$demo/config.json"
+echo "== 高新区监测发展指数 (base 2021 = 100), 2025-Q4: top 5 (rank, park, score, rank change, flags)"
+build/parkstat ranking --db "$db" --index monitoring --period 2025-Q4 --limit 5
+echo "== 企业创新积分 2025: enterprises with at least 75 points, by stage"
+build/parkstat ranking --db "$db" --index innovation_points --period 2025 --min-score 75 --by stage |
+    awk '{ print $NF }' | sort | uniq -c
