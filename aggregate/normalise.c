@@ -173,33 +173,49 @@ int normalise_goalposts(const double *x, size_t n, int direction, double lo, dou
     return 0;
 }
 
+/* Ascending by value (values are direction x x, NAN already left out). */
+static int value_cmp(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/*
+ * O(n log n): the present values (times direction) are sorted with their
+ * positions; a run of ties [j, e) shares the average rank (j + 1 + e) / 2.
+ */
 int normalise_rank(const double *x, size_t n, int direction, double *out)
 {
     if (!x || !out || !dir_ok(direction) || x == out) {
         return -EINVAL;
     }
+    double *v = malloc((n ? n : 1) * 2 * sizeof(double)); /* pairs (value, position) */
+    if (!v) {
+        return -ENOMEM;
+    }
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        m += !isnan(x[i]);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(x[i])) {
-            out[i] = NAN;
-            continue;
+        out[i] = NAN;
+        if (!isnan(x[i])) {
+            v[2 * m] = direction * x[i];
+            v[2 * m + 1] = (double)i;
+            m++;
         }
-        size_t below = 0, tied = 0;
-        for (size_t j = 0; j < n; j++) {
-            if (isnan(x[j])) {
-                continue;
-            }
-            double a = direction * x[j], b = direction * x[i];
-            below += a < b;
-            tied += a == b;
-        }
-        /* average rank of the ties: below + (tied + 1) / 2 */
-        double r = (double)below + ((double)tied + 1.0) / 2.0;
-        out[i] = m > 1 ? (r - 1.0) / (double)(m - 1) * 100.0 : 100.0;
     }
+    qsort(v, m, 2 * sizeof(double), value_cmp);
+    for (size_t j = 0; j < m;) {
+        size_t e = j + 1;
+        while (e < m && v[2 * e] == v[2 * j]) {
+            e++;
+        }
+        /* average rank of the ties: (first + last) / 2, 1-based */
+        double r = ((double)(j + 1) + (double)e) / 2.0;
+        for (size_t t = j; t < e; t++) {
+            out[(size_t)v[2 * t + 1]] = m > 1 ? (r - 1.0) / (double)(m - 1) * 100.0 : 100.0;
+        }
+        j = e;
+    }
+    free(v);
     return 0;
 }
 

@@ -64,7 +64,8 @@ int normalise_goalposts(const double *x, size_t n, int direction, double lo, dou
 /*
  * Rank normalisation on 0..100: (r - 1) / (m - 1) x 100 where r is the ascending
  * rank of direction x x among the m present values, ties sharing their average
- * rank. One present value scores 100. out must not alias x. Returns 0, -EINVAL.
+ * rank. One present value scores 100. out must not alias x. O(n log n).
+ * Returns 0, -EINVAL, -ENOMEM.
  */
 int normalise_rank(const double *x, size_t n, int direction, double *out);
 

@@ -12,7 +12,7 @@
  * rank[i] = 1 + number of units in i's group with a higher score, so ties share
  * the lowest rank (1, 2, 2, 4). group[i] is the group id (NULL: one group); NAN
  * scores get NAN ranks and take no place. rank must not alias score.
- * Returns 0 or -EINVAL.
+ * O(n log n). Returns 0, -EINVAL or -ENOMEM.
  */
 int rank_desc(const double *score, const int *group, size_t n, double *rank);
 
