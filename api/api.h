@@ -32,6 +32,8 @@ struct api_options {
     int (*pull)(void *ctx, const char *source, const char *period /* may be NULL */);
     int (*recompute)(void *ctx);
     void *hook_ctx;
+    const char *web_root; /* dashboard files served at / and /assets/ (borrowed: must
+                             outlive the server); NULL: those paths are 404 */
 };
 
 /*

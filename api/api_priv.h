@@ -36,6 +36,7 @@ struct api {
     int (*pull)(void *ctx, const char *source, const char *period);
     int (*recompute)(void *ctx);
     void *hook_ctx;
+    const char *web_root; /* borrowed from api_options; NULL: no dashboard */
     unsigned port;
     pthread_mutex_t series_mu;      /* guards cfg, snapshot, snapshot_version */
     struct config *cfg;             /* the daemon's config (owned copy), for /series */
@@ -142,6 +143,11 @@ int api_route_indices(struct api_request *rq, const char *arg, struct api_reply 
 int api_route_index(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_ranking(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_series(struct api_request *rq, const char *arg, struct api_reply *rp);
+
+/* ---- static.c: the dashboard's files under api->web_root ---- */
+
+/* GET / (index.html) and GET /assets/{file}. */
+int api_route_static(struct api_request *rq, const char *arg, struct api_reply *rp);
 
 /*
  * Checks an optional period parameter: 0 when absent (*out NULL) or valid

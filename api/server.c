@@ -58,6 +58,8 @@ static const struct route routes[] = {
     {"/api/v1/series", NULL, ALLOW_GET, 0, "/api/v1/series", api_route_series},
     {"/api/v1/rejects", NULL, ALLOW_GET, 0, "/api/v1/rejects", api_route_rejects},
     {"/api/v1/recompute", NULL, ALLOW_POST, 1, "/api/v1/recompute", api_route_recompute},
+    {"/", NULL, ALLOW_GET, 0, "/", api_route_static},
+    {"/assets/", "", ALLOW_GET, 0, "/assets/{file}", api_route_static},
 };
 
 /* Matches path against r; an {id} segment (non-empty, no '/') is copied into
@@ -363,6 +365,7 @@ static int api_init(struct api *a, const struct api_options *opt, char *err, siz
     a->pull = opt->pull;
     a->recompute = opt->recompute;
     a->hook_ctx = opt->hook_ctx;
+    a->web_root = opt->web_root;
     if (!(a->db_path = strdup(opt->db_path)))
         return -ENOMEM;
     if (opt->token && !(a->token = strdup(opt->token)))

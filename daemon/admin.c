@@ -16,6 +16,10 @@
 #include "config/config.h"
 #include "daemon/daemon_priv.h"
 
+#ifndef PARKSTAT_WEB_ROOT /* set by CMake from the install prefix */
+#define PARKSTAT_WEB_ROOT "/usr/local/share/parkstat/web"
+#endif
+
 struct admin_req {
     char source[128]; /* "" for a recompute */
     char period[PERIOD_TEXT_SIZE];
@@ -148,6 +152,9 @@ int daemon_api_start(struct daemon *d, const struct config *cfg)
     opt.pull = hook_pull;
     opt.recompute = hook_recompute;
     opt.hook_ctx = d;
+    /* The dashboard: the installed files, or where PARKSTAT_WEB_ROOT says
+     * (a source tree's web/dist in the demo and tests). */
+    opt.web_root = getenv("PARKSTAT_WEB_ROOT") ? getenv("PARKSTAT_WEB_ROOT") : PARKSTAT_WEB_ROOT;
     daemon_admin_sources(d);
     rc = api_start(&d->api, &opt, err, sizeof(err));
     if (token) {

@@ -1,0 +1,138 @@
+// dashboard.test.mjs - the dashboard in a real browser (Debian's chromium
+// driven by playwright-core): the ranking shown is the API's, every chart has
+// drawn, switching period and language works, and the console stays clean.
+// Env: PARKSTAT_URL (the daemon), PARKSTAT_WEB_DIR (web/, for node_modules),
+// PARKSTAT_ARTIFACTS (where the screenshots go), CHROMIUM (default /usr/bin/chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const require = createRequire(join(process.env.PARKSTAT_WEB_DIR ?? '../../web', 'package.json'));
+const { chromium } = require('playwright-core');
+const base = process.env.PARKSTAT_URL;
+const artifacts = process.env.PARKSTAT_ARTIFACTS ?? tmpdir();
+let browser, page;
+const problems = [];
+
+async function api(path) {
+  const r = await fetch(base + path);
+  assert.equal(r.status, 200, path);
+  const body = await r.json();
+  assert.equal(body.status, 'ok');
+  return body.data;
+}
+
+before(async () => {
+  assert.ok(base, 'PARKSTAT_URL is set');
+  mkdirSync(artifacts, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true, // playwright also gives it a new empty user data dir
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.url()}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  // Any request off the daemon would mean a CDN or external asset.
+  await page.route('**/*', (route) =>
+    route.request().url().startsWith(base) ? route.continue() : (problems.push(`external: ${route.request().url()}`), route.abort()));
+});
+
+after(async () => { await browser?.close(); });
+
+const ready = (want) => page.waitForFunction((w) => document.body.dataset.ready === w, want, { timeout: 30000 });
+
+async function shownRanking() {
+  return page.$$eval('#ranking-table tr[data-key]', (rows) =>
+    rows.map((r) => ({ unit: r.dataset.key, rank: r.cells[0].textContent, score: r.cells[2].textContent })));
+}
+
+function expectRanking(shown, ranking) {
+  assert.equal(shown.length, ranking.length);
+  ranking.forEach((r, i) => {
+    assert.equal(shown[i].unit, r.unit, `row ${i}`);
+    assert.equal(shown[i].rank, String(r.rank ?? '—'));
+    assert.equal(shown[i].score, r.score == null ? '—' : r.score.toFixed(2));
+  });
+}
+
+// Series data of every chart, and whether its canvas has non-white pixels.
+async function chartState() {
+  return page.evaluate(() => {
+    const out = {};
+    for (const id of ['chart-trend', 'chart-ranking', 'chart-radar']) {
+      const el = document.getElementById(id);
+      const inst = window.parkstat.echarts.getInstanceByDom(el);
+      const canvas = el.querySelector('canvas');
+      let inked = 0;
+      if (canvas) {
+        const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < px.length; i += 4 * 16)
+          if (px[i + 3] > 0 && (px[i] < 240 || px[i + 1] < 240 || px[i + 2] < 240)) inked++;
+      }
+      out[id] = {
+        exists: !!inst,
+        series: inst ? inst.getOption().series.map((s) => (s.data ?? []).length) : [],
+        inked,
+        ranking: id === 'chart-ranking' && inst ? inst.getOption().series[0].data : null,
+      };
+    }
+    return out;
+  });
+}
+
+test('the dashboard shows the API ranking, draws every chart, keeps the console clean', async () => {
+  const indices = await api('/api/v1/indices');
+  const monitoring = indices.find((i) => i.id === 'monitoring');
+  assert.ok(monitoring, 'the demo has the monitoring index');
+  const ranking = (await api('/api/v1/rankings/monitoring')).ranking;
+  const res = await page.goto(base + '/');
+  assert.equal(res.status(), 200);
+  await ready(`monitoring|${monitoring.last_period}|${ranking.map((r) => r.unit).sort()[0]}`);
+
+  expectRanking(await shownRanking(), ranking);
+  const charts = await chartState();
+  for (const [id, c] of Object.entries(charts)) {
+    assert.ok(c.exists, `${id}: an ECharts instance`);
+    assert.ok(c.series.length > 0 && c.series.every((n) => n > 0), `${id}: series with data ${c.series}`);
+    assert.ok(c.inked > 100, `${id}: the canvas has drawn (${c.inked} sampled pixels)`);
+  }
+  // The trend has the city line plus one per ranked park, each over every period.
+  assert.equal(charts['chart-trend'].series.length, ranking.length + 1);
+  assert.deepEqual(charts['chart-ranking'].ranking, ranking.filter((r) => r.score != null).map((r) => r.score));
+  const indicatorRows = await page.$$eval('#indicator-table tr[data-key]', (r) => r.length);
+  assert.ok(indicatorRows > 0, 'indicator rows');
+  const sourceRows = await page.$$eval('#source-table tr[data-key]', (r) => r.map((x) => x.dataset.key));
+  assert.deepEqual(sourceRows, (await api('/api/v1/sources')).map((s) => s.source));
+  await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
+  assert.ok(statSync(join(artifacts, 'dashboard.png')).size > 10000);
+  assert.deepEqual(problems, []);
+});
+
+test('switching period, park and language re-renders from the API', async () => {
+  const period = '2023-Q3';
+  await page.selectOption('#sel-period', period);
+  const ranking = (await api(`/api/v1/rankings/monitoring?period=${period}`)).ranking;
+  const first = ranking.map((r) => r.unit).sort()[0];
+  await ready(`monitoring|${period}|${first}`);
+  expectRanking(await shownRanking(), ranking);
+  await page.selectOption('#sel-park', 'p03');
+  await ready(`monitoring|${period}|p03`);
+  const radar = await page.evaluate(() => window.parkstat.echarts
+    .getInstanceByDom(document.getElementById('chart-radar')).getOption().series[0].data[0].value);
+  const dims = (await api(`/api/v1/indices/monitoring?period=${period}&unit=p03`)).results
+    .filter((r) => r.node !== 'monitoring' && r.node !== '').sort((a, b) => a.node.localeCompare(b.node));
+  assert.deepEqual(radar, dims.map((d) => d.score));
+  await page.click('#lang');
+  await page.waitForFunction(() => document.querySelector('h1').textContent.includes('Monitoring'));
+  await ready(`monitoring|${period}|p03`);
+  assert.equal(await page.textContent('#ranking-table th'), 'Rank');
+  await page.screenshot({ path: join(artifacts, 'dashboard-en.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+});
