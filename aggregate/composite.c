@@ -167,32 +167,40 @@ out:
     return rc;
 }
 
-/* Sum of the weights of i's present siblings (including i). */
-static double present_sibling_weight(const struct composite_node *nodes, size_t nn, size_t i,
-                                     const double *sc)
+/*
+ * w_eff from already computed scores sc of one unit: the product of
+ * weight / (weights of the present siblings) on the path up to root. The
+ * sibling sums are gathered per parent in one pass, so this is O(nn x depth).
+ */
+static int eff_weights(const struct composite_node *nodes, size_t nn, size_t root, const double *sc,
+                       double *w)
 {
-    double s = 0.0;
+    double stack[64];
+    double *psw = nn <= 64 ? stack : malloc(nn * sizeof(*psw)); /* per parent: present weights */
+    if (!psw) {
+        return -ENOMEM;
+    }
     for (size_t j = 0; j < nn; j++) {
-        if (nodes[j].parent == nodes[i].parent && !isnan(sc[j])) {
-            s += nodes[j].weight;
+        psw[j] = 0.0;
+    }
+    for (size_t j = 0; j < nn; j++) {
+        if (nodes[j].parent >= 0 && !isnan(sc[j])) {
+            psw[nodes[j].parent] += nodes[j].weight;
         }
     }
-    return s;
-}
-
-/* w_eff from already computed scores sc of one unit. */
-static void eff_weights(const struct composite_node *nodes, size_t nn, size_t root,
-                        const double *sc, double *w)
-{
     for (size_t i = 0; i < nn; i++) {
         double prod = 1.0;
         size_t j = i;
         while (j != root && nodes[j].parent >= 0 && !isnan(sc[j])) {
-            prod *= nodes[j].weight / present_sibling_weight(nodes, nn, j, sc);
+            prod *= nodes[j].weight / psw[nodes[j].parent];
             j = (size_t)nodes[j].parent;
         }
         w[i] = (j == root && !isnan(sc[i]) && !isnan(sc[root])) ? prod : 0.0;
     }
+    if (psw != stack) {
+        free(psw);
+    }
+    return 0;
 }
 
 /* Scores of one row into sc (nn entries). */
@@ -215,7 +223,7 @@ int composite_effective_weights(const struct composite_node *nodes, size_t nn, s
     }
     int rc = score_row(nodes, nn, y, ncols, method, missing, sc);
     if (rc == 0) {
-        eff_weights(nodes, nn, root, sc, w);
+        rc = eff_weights(nodes, nn, root, sc, w);
     }
     free(sc);
     return rc;
@@ -247,6 +255,35 @@ static void split(const struct composite_node *nodes, size_t nn, const double *s
     }
 }
 
+/* composite_contrib() from the scores of both rows (contract in composite.h). */
+int composite_contrib_scored(const struct composite_node *nodes, size_t nn, size_t root,
+                             const double *sc0, const double *sc1, enum composite_method method,
+                             double *contrib)
+{
+    double stack[2 * 64], *w = stack;
+    int rc = 0;
+    if (!nodes || !sc0 || !sc1 || !contrib || root >= nn) {
+        return -EINVAL;
+    }
+    if (isnan(sc0[root]) || isnan(sc1[root])) {
+        for (size_t i = 0; i < nn; i++) {
+            contrib[i] = NAN;
+        }
+        return 1;
+    }
+    if (nn > 64 && !(w = malloc(2 * nn * sizeof(*w)))) {
+        return -ENOMEM;
+    }
+    if ((rc = eff_weights(nodes, nn, root, sc0, w)) == 0 &&
+        (rc = eff_weights(nodes, nn, root, sc1, w + nn)) == 0) {
+        split(nodes, nn, sc0, sc1, w, w + nn, root, method, contrib);
+    }
+    if (w != stack) {
+        free(w);
+    }
+    return rc;
+}
+
 int composite_contrib(const struct composite_node *nodes, size_t nn, size_t root, const double *y0,
                       const double *y1, size_t ncols, enum composite_method method,
                       enum composite_missing missing, double *contrib, double *s0, double *s1)
@@ -255,11 +292,11 @@ int composite_contrib(const struct composite_node *nodes, size_t nn, size_t root
         return -EINVAL;
     }
     int rc = -ENOMEM;
-    double *buf = calloc(4 * nn, sizeof(*buf));
+    double *buf = calloc(2 * nn, sizeof(*buf));
     if (!buf) {
         goto out;
     }
-    double *sc0 = buf, *sc1 = buf + nn, *w0 = buf + 2 * nn, *w1 = buf + 3 * nn;
+    double *sc0 = buf, *sc1 = buf + nn;
     if ((rc = score_row(nodes, nn, y0, ncols, method, missing, sc0)) < 0 ||
         (rc = score_row(nodes, nn, y1, ncols, method, missing, sc1)) < 0) {
         goto out;
@@ -270,17 +307,7 @@ int composite_contrib(const struct composite_node *nodes, size_t nn, size_t root
     if (s1) {
         *s1 = sc1[root];
     }
-    if (isnan(sc0[root]) || isnan(sc1[root])) {
-        for (size_t i = 0; i < nn; i++) {
-            contrib[i] = NAN;
-        }
-        rc = 1;
-        goto out;
-    }
-    eff_weights(nodes, nn, root, sc0, w0);
-    eff_weights(nodes, nn, root, sc1, w1);
-    split(nodes, nn, sc0, sc1, w0, w1, root, method, contrib);
-    rc = 0;
+    rc = composite_contrib_scored(nodes, nn, root, sc0, sc1, method, contrib);
 out:
     free(buf);
     return rc;

@@ -69,4 +69,14 @@ int composite_contrib(const struct composite_node *nodes, size_t nn, size_t root
                       const double *y1, size_t ncols, enum composite_method method,
                       enum composite_missing missing, double *contrib, double *s0, double *s1);
 
+/*
+ * composite_contrib() for scores already computed: sc0 and sc1 are one unit's
+ * rows of composite_scores() output (nn entries each) for the two periods, so
+ * a caller that scored every unit does not score them again. Same results and
+ * returns (1 when either root score is missing).
+ */
+int composite_contrib_scored(const struct composite_node *nodes, size_t nn, size_t root,
+                             const double *sc0, const double *sc1, enum composite_method method,
+                             double *contrib);
+
 #endif

@@ -111,10 +111,9 @@ static void put_contribs(struct writer *w, const struct cmp_run *r, size_t p, si
                          int64_t unit_id, double *contrib)
 {
     const struct cmp_plan *pl = r->pl;
-    const double *y0 = r->y + ((p - 1) * pl->nu + u) * pl->nl;
-    const double *y1 = r->y + (p * pl->nu + u) * pl->nl;
-    if (composite_contrib(pl->nodes, pl->nn, 0, y0, y1, pl->nl, pl->method, pl->missing, contrib,
-                          NULL, NULL) != 0)
+    const double *s0 = r->score + ((p - 1) * pl->nu + u) * pl->nn;
+    const double *s1 = r->score + (p * pl->nu + u) * pl->nn;
+    if (composite_contrib_scored(pl->nodes, pl->nn, 0, s0, s1, pl->method, contrib) != 0)
         return;
     for (size_t j = 0; j < pl->nn; j++) {
         if (pl->nodes[j].column < 0)
