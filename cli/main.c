@@ -9,6 +9,7 @@
 #include "cli/import.h"
 #include "cli/observations.h"
 #include "cli/recompute.h"
+#include "cli/report.h"
 #include "common/log.h"
 
 struct command {
@@ -23,6 +24,7 @@ static const struct command commands[] = {
      "list stored observations: current, as of a time, or every vintage"},
     {"recompute", recompute_command, "recompute composite index results in a database"},
     {"ranking", ranking_command, "list one index's results for a period, best first"},
+    {"report", report_command, "the monitoring bulletin of an index: html, md or csv (API)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
