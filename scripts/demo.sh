@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARKSTAT_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)"
+bash scripts/build-web.sh && export PARKSTAT_WEB_ROOT="$PWD/web/dist"  # the dashboard at /
 
 demo=examples/demo
 db=$(mktemp -d)/demo.db

@@ -6,9 +6,9 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config ca-certificates tzdata
       libuv1-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
-      libmicrohttpd-dev libsystemd-dev libcsv-dev zlib1g-dev)
+      libmicrohttpd-dev libsystemd-dev libcsv-dev zlib1g-dev nodejs $(command -v npm >/dev/null || echo npm))
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev sqlite3 cppcheck curl python3 nginx-light
-           prometheus wrk systemd python3-numpy)
+           prometheus wrk systemd python3-numpy chromium fonts-wqy-microhei)
 
 want=("${pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then

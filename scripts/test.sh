@@ -16,6 +16,7 @@ bash scripts/setup.sh --test || exit 1
 echo "== build (RelWithDebInfo) and test"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
     cmake --build build -j"$jobs" || exit 1
+bash scripts/build-web.sh || status=1 # web/dist for the dashboard test
 ctest --test-dir build --output-on-failure -j"$jobs" 2>&1 | tee "$logs/ctest.log" || status=1
 
 if [[ "${1:-}" != "--quick" ]]; then

@@ -26,9 +26,9 @@ export function drawTrend(periods, lines) {
     animation: false,
     tooltip: { trigger: 'axis', valueFormatter: (v) => fix(v) },
     legend: { type: 'scroll', top: 0 },
-    grid: { left: 48, right: 24, top: 40, bottom: 32 },
+    grid: { left: 48, right: 24, top: 48, bottom: 32 },
     xAxis: { type: 'category', data: periods },
-    yAxis: { type: 'value', scale: true, name: t('score') },
+    yAxis: { type: 'value', scale: true },
     series: lines.map((l) => ({
       name: l.name, type: 'line', data: l.data, connectNulls: false, symbolSize: l.bold ? 6 : 3,
       lineStyle: { width: l.bold ? 3 : 1, opacity: l.bold ? 1 : 0.45 }, z: l.bold ? 3 : 2,
@@ -66,7 +66,7 @@ export function drawRadar(dims, parkName) {
     animation: false,
     tooltip: {},
     legend: { bottom: 0 },
-    radar: { indicator: dims.map((d) => ({ name: d.name, max })), radius: '62%' },
+    radar: { indicator: dims.map((d) => ({ name: d.name, max })), radius: '55%', center: ['50%', '48%'] },
     series: [{
       type: 'radar',
       data: [

@@ -141,7 +141,7 @@ async function renderSources() {
     t('failures'), t('error')], sources.map((s) => ({
     key: s.source,
     cells: [{ text: s.source, cls: 'text' },
-      { text: `${s.failing ? t('failing') : t('ok')} (${s.last_outcome ?? '—'})`, cls: s.failing ? 'bad' : 'good' },
+      { text: `${s.failing ? t('failing') : t('ok')} (${s.last_outcome ?? '—'})`, cls: s.failing ? 'text bad' : 'text good' },
       s.last_attempt ?? '—', s.last_success ?? '—', s.consecutive_failures, { text: s.last_error ?? '', cls: 'text' }],
   })));
 }

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The dashboard and the bulletin end to end, on the demo data (examples/demo):
+# import + recompute with the real CLI, parkstatd serving web/dist and the API,
+# the static files over HTTP (types, gzip, ETag/304, traversal refused), the
+# page in headless Chromium (tests/browser/dashboard.test.mjs: ranking equals
+# the API's, every chart drawn, no console errors; screenshots kept in
+# $PARKSTAT_BIN/artifacts), and `parkstat report` md/csv/html checked against
+# /api/v1/rankings and /api/v1/indices.
+set -euo pipefail
+bin=${PARKSTAT_BIN:?}
+src=${PARKSTAT_SRC:?}
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    [[ -n ${KEEP:-} ]] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+    echo "FAIL: $*" >&2
+    [[ -f $tmp/daemon.err ]] && tail -n 20 "$tmp/daemon.err" >&2
+    exit 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() {
+    local n=$(($1 * 10))
+    shift
+    for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    return 1
+}
+for tool in node npm /usr/bin/chromium curl python3; do
+    command -v "$tool" >/dev/null || fail "$tool is missing (scripts/setup.sh --test installs it)"
+done
+[[ -f $src/web/dist/index.html && -d $src/web/node_modules/playwright-core ]] ||
+    bash "$src/scripts/build-web.sh" || fail "scripts/build-web.sh"
+artifacts=$bin/artifacts
+mkdir -p "$artifacts" "$tmp/feeds"
+port=$(free_port)
+api="http://127.0.0.1:$port"
+
+# ---- the demo, with a source the daemon can read (an empty feed folder) and
+# one unit name full of HTML metacharacters, for the bulletin's escaping
+python3 - "$src/examples/demo/config.json" "$tmp" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+tmp = sys.argv[2]
+c["database"] = tmp + "/demo.db"
+for s in c["sources"]:
+    s["url"] = "file://" + tmp + "/feeds/parks-{period}.csv"
+    s["mapping"] = {"unit": "unit", "indicator": "indicator", "period": "period", "value": "value"}
+    s["first_period"] = "2025-10"
+for u in c["units"]:
+    if u["id"] == "p13":
+        u["name"] = "示例大学科技园 <R&D> \"A\""
+json.dump(c, open(tmp + "/config.json", "w"), ensure_ascii=False)
+PY
+"$bin/parkstat" import --db "$tmp/demo.db" --config "$tmp/config.json" \
+    "$src"/examples/demo/data/synthetic_{monthly,quarterly,yearly}.csv >/dev/null || fail "import"
+"$bin/parkstat" recompute --db "$tmp/demo.db" --config "$tmp/config.json" >/dev/null || fail "recompute"
+
+PARKSTAT_WEB_ROOT=$src/web/dist "$bin/parkstatd" -c "$tmp/config.json" --listen "127.0.0.1:$port" \
+    2>"$tmp/daemon.err" &
+pids+=($!)
+wait_for 10 curl -sf "$api/healthz" || fail "parkstatd did not answer"
+
+# ---- static files
+code_type() { curl -s -o /dev/null -w '%{http_code} %{content_type}' "$@"; }
+[[ $(code_type "$api/") == "200 text/html; charset=utf-8" ]] || fail "GET / $(code_type "$api/")"
+[[ $(code_type "$api/assets/app.js") == "200 text/javascript; charset=utf-8" ]] || fail "app.js"
+[[ $(code_type "$api/assets/app.css") == "200 text/css; charset=utf-8" ]] || fail "app.css"
+curl -s -H 'Accept-Encoding: gzip' -D "$tmp/h" -o "$tmp/app.js.gz" "$api/assets/app.js"
+grep -qi '^content-encoding: gzip' "$tmp/h" || fail "app.js not gzipped"
+gunzip -c "$tmp/app.js.gz" | cmp -s - "$src/web/dist/assets/app.js" || fail "gzipped app.js differs"
+etag=$(grep -i '^etag:' "$tmp/h" | cut -d' ' -f2 | tr -d '\r')
+[[ $(code_type -H "If-None-Match: $etag" "$api/assets/app.js") == 304* ]] || fail "no 304 for $etag"
+[[ $(code_type -I "$api/") == 200* ]] || fail "HEAD /"
+for bad in /assets/../index.html /assets/..%2findex.html /assets/%2e%2e%2f%2e%2e%2fconfig.json \
+    /assets/.hidden /assets/missing.js /index.html "/assets/a%00b" /assets/; do
+    got=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$api$bad")
+    [[ $got == 404 ]] || fail "GET $bad gave $got, want 404"
+done
+grep -rqE 'https?://' "$src/web/dist/index.html" && fail "index.html loads something external"
+
+# ---- the page in Chromium
+PARKSTAT_URL=$api PARKSTAT_WEB_DIR=$src/web PARKSTAT_ARTIFACTS=$artifacts \
+    node --test "$src/tests/browser/dashboard.test.mjs" >"$tmp/browser.log" 2>&1 ||
+    { cat "$tmp/browser.log" >&2; fail "browser test"; }
+
+# ---- the bulletin against the API
+period=2023-Q3
+for f in md csv html; do
+    PARKSTAT_URL=$api "$bin/parkstat" report monitoring --period $period --format $f \
+        --output "$artifacts/bulletin-$period.$f" || fail "report --format $f"
+done
+curl -sf "$api/api/v1/rankings/monitoring?period=$period" >"$tmp/ranking.json"
+curl -sf "$api/api/v1/rankings/monitoring?period=2023-Q2" >"$tmp/prev.json"
+curl -sf "$api/api/v1/indices/monitoring?period=$period" >"$tmp/index.json"
+python3 - "$tmp" "$artifacts/bulletin-$period" <<'PY' || fail "bulletin differs from the API"
+import csv, json, math, re, sys
+tmp, base = sys.argv[1], sys.argv[2]
+ranking = json.load(open(tmp + "/ranking.json"))["data"]["ranking"]
+prev = {r["unit"]: r["score"] for r in json.load(open(tmp + "/prev.json"))["data"]["ranking"]}
+contribs = json.load(open(tmp + "/index.json"))["data"]["contributions"]
+rows = list(csv.DictReader(open(base + ".csv", newline="", encoding="utf-8")))
+assert [r["unit"] for r in rows] == [r["unit"] for r in ranking], "order"
+for got, want in zip(rows, ranking):
+    u = want["unit"]
+    assert float(got["score"]) == want["score"], (u, got["score"], want["score"])
+    assert int(got["rank"]) == want["rank"], u
+    assert int(got["rank_change"]) == want["rank_change"], u
+    assert got["name"] == want["name"], u
+    assert abs(float(got["score_change"]) - (want["score"] - prev[u])) < 1e-9, u
+    mine = sorted((c for c in contribs if c["unit"] == u and c["contribution"] is not None),
+                  key=lambda c: -abs(c["contribution"]))
+    # the API's contributions split the change exactly
+    assert abs(sum(c["contribution"] for c in mine) - (want["score"] - prev[u])) < 1e-6, u
+    assert [got["contributor%d" % k] for k in (1, 2, 3)] == [c["indicator"] for c in mine[:3]], u
+md = open(base + ".md", encoding="utf-8").read()
+city = sum(r["score"] for r in ranking) / len(ranking)
+assert "**%.2f**" % city in md, "city headline %.2f" % city
+for r in ranking:
+    line = next(l for l in md.splitlines() if "(%s) |" % r["unit"] in l)
+    cells = [c.strip() for c in line.strip("|").split(" | ")]
+    assert cells[0] == str(r["rank"]) and cells[2] == "%.2f" % r["score"], line
+html = open(base + ".html", encoding="utf-8").read()
+assert "@page" in html and "size:A4" in html
+assert not re.search(r"<(script|link|img)\b", html) and "src=" not in html, "self-contained"
+assert "&lt;R&amp;D&gt; &quot;A&quot;" in html and "<R&D>" not in html, "escaped"
+for r in ranking:
+    assert ('data-unit="%s"><td>%d</td>' % (r["unit"], r["rank"])) in html, r["unit"]
+    assert ("<td>%.2f</td>" % r["score"]) in html, r["unit"]
+print("bulletin: %d parks match the API" % len(rows))
+PY
+echo "ok: dashboard and bulletin (artifacts in $artifacts)"
