@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cmd_api.h"
 #include "cli/import.h"
 #include "cli/observations.h"
 #include "cli/recompute.h"
@@ -20,10 +21,17 @@ struct command {
 
 static const struct command commands[] = {
     {"import", import_command, "load long-format CSV files into a database"},
-    {"observations", observations_command,
-     "list stored observations: current, as of a time, or every vintage"},
-    {"recompute", recompute_command, "recompute composite index results in a database"},
-    {"ranking", ranking_command, "list one index's results for a period, best first"},
+    {"observations", api_observations_command,
+     "list stored observations: current, as of a time, or every vintage (API, or --db)"},
+    {"recompute", api_recompute_command, "recompute index results (API, or --db with --config)"},
+    {"ranking", api_ranking_command, "list one index's results for a period, best first"},
+    {"status", api_status_command, "the service's health, sources failing and newest run"},
+    {"sources", api_sources_command, "list the sources' health (API)"},
+    {"runs", api_runs_command, "list the collector runs, newest first (API)"},
+    {"rejects", api_rejects_command, "list rejected records (API)"},
+    {"index", api_index_command, "one index's scores, ranks and contributions (API)"},
+    {"series", api_series_command, "one unit's indicator series, with growth transforms (API)"},
+    {"pull", api_pull_command, "ask the service to pull a source now (API, token)"},
     {"report", report_command, "the monitoring bulletin of an index: html, md or csv (API)"},
 };
 
@@ -33,6 +41,8 @@ static void usage(FILE *out)
 {
     fputs("usage: parkstat COMMAND [OPTIONS] [ARGS]\n"
           "       parkstat --help | --version\n"
+          "The API commands ask parkstatd at --url (default: server.listen of --config,\n"
+          "else http://127.0.0.1:8080); --format table|json|csv.\n"
           "Commands:\n",
           out);
     for (size_t i = 0; i < N_COMMANDS; i++)

@@ -1,0 +1,351 @@
+/*
+ * client.c - the API client (client.h): one curl easy handle reused for every
+ * request (keep-alive), a capped growable body buffer, and the envelope
+ * {"status":"ok","data":...} / {"status":"error","error":{code,message}} read
+ * with jansson.
+ */
+#include "cli/client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLIENT_MAX_BODY  (512u << 20) /* an unfiltered observation list can be large */
+#define CLIENT_MAX_TOKEN 4096
+#define CLIENT_MAX_URL   8192
+
+struct client {
+    CURL *curl;
+    char *base;  /* without a trailing slash */
+    char *token; /* NULL when none; wiped before it is freed */
+    long timeout_ms;
+    struct client_error err;
+};
+
+/* The body of one answer: grows up to CLIENT_MAX_BODY, NUL-terminated. */
+struct body {
+    char *p;
+    size_t len, cap;
+    int too_big;
+};
+
+static void set_error(struct client *c, long code, const char *fmt, ...)
+{
+    va_list ap;
+
+    c->err.code = code;
+    va_start(ap, fmt);
+    vsnprintf(c->err.message, sizeof(c->err.message), fmt, ap);
+    va_end(ap);
+}
+
+static size_t on_write(char *data, size_t size, size_t n, void *ctx)
+{
+    struct body *b = ctx;
+    size_t add = size * n;
+
+    if (b->len + add + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 16384;
+        while (cap < b->len + add + 1)
+            cap *= 2;
+        if (cap > CLIENT_MAX_BODY) {
+            b->too_big = 1;
+            return 0; /* curl stops with CURLE_WRITE_ERROR */
+        }
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return 0;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, add);
+    b->len += add;
+    b->p[b->len] = '\0';
+    return add;
+}
+
+/* Creates the client and its curl handle. */
+int client_new(struct client **out, const char *base_url, double timeout_s)
+{
+    struct client *c = NULL;
+    size_t n = base_url ? strlen(base_url) : 0;
+
+    *out = NULL;
+    while (n > 0 && base_url[n - 1] == '/')
+        n--;
+    if (n == 0 || timeout_s <= 0)
+        return -EINVAL;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return -ENOMEM;
+    if (!(c = calloc(1, sizeof(*c))) || !(c->base = strndup(base_url, n)) ||
+        !(c->curl = curl_easy_init())) {
+        if (c)
+            free(c->base);
+        free(c);
+        curl_global_cleanup();
+        return -ENOMEM;
+    }
+    c->timeout_ms = (long)(timeout_s * 1000);
+    *out = c;
+    return 0;
+}
+
+/* Wipes the token and frees everything. */
+void client_free(struct client **cp)
+{
+    struct client *c = cp ? *cp : NULL;
+
+    if (!c)
+        return;
+    if (c->token) {
+        explicit_bzero(c->token, strlen(c->token));
+        free(c->token);
+    }
+    curl_easy_cleanup(c->curl);
+    free(c->base);
+    free(c);
+    curl_global_cleanup();
+    *cp = NULL;
+}
+
+/* Reads the first line of the token file. */
+int client_set_token_file(struct client *c, const char *path)
+{
+    char buf[CLIENT_MAX_TOKEN + 2];
+    FILE *f = fopen(path, "r");
+    int rc = 0;
+
+    if (!f) {
+        rc = -errno;
+        set_error(c, 0, "token file %s: %s", path, strerror(errno));
+        return rc;
+    }
+    if (!fgets(buf, sizeof(buf), f))
+        buf[0] = '\0';
+    fclose(f);
+    size_t n = strcspn(buf, "\r\n");
+    while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n > CLIENT_MAX_TOKEN) {
+        set_error(c, 0, "token file %s: %s", path, n ? "token too long" : "empty");
+        rc = -EINVAL;
+    } else {
+        if (c->token) {
+            explicit_bzero(c->token, strlen(c->token));
+            free(c->token);
+        }
+        if (!(c->token = strndup(buf, n)))
+            rc = -ENOMEM;
+    }
+    explicit_bzero(buf, sizeof(buf));
+    return rc;
+}
+
+const char *client_url(const struct client *c)
+{
+    return c->base;
+}
+
+const struct client_error *client_last_error(const struct client *c)
+{
+    return &c->err;
+}
+
+/* Adds the Authorization header for a POST; the header text is wiped by the
+ * caller through *auth. */
+static int auth_header(struct client *c, struct curl_slist **list, char **auth)
+{
+    static const char prefix[] = "Authorization: Bearer ";
+    size_t n = sizeof(prefix) + strlen(c->token);
+
+    if (!(*auth = malloc(n)))
+        return -ENOMEM;
+    snprintf(*auth, n, "%s%s", prefix, c->token);
+    if (!(*list = curl_slist_append(NULL, *auth)))
+        return -ENOMEM;
+    return 0;
+}
+
+static void wipe_auth(struct curl_slist *list, char *auth)
+{
+    /* curl_slist_append copies the string: wipe both copies */
+    if (list && list->data)
+        explicit_bzero(list->data, strlen(list->data));
+    curl_slist_free_all(list);
+    if (auth) {
+        explicit_bzero(auth, strlen(auth));
+        free(auth);
+    }
+}
+
+/* Sends one request and collects the body and status. Returns 0 when an
+ * answer came (any status), else -EHOSTUNREACH or -ENOMEM with the error set. */
+static int perform(struct client *c, int post, const char *path, struct body *b, long *status)
+{
+    char url[CLIENT_MAX_URL], errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *headers = NULL;
+    char *auth = NULL;
+    CURL *e = c->curl;
+    CURLcode cc;
+    int rc = 0;
+
+    c->err = (struct client_error){0};
+    if ((size_t)snprintf(url, sizeof(url), "%s%s", c->base, path) >= sizeof(url)) {
+        set_error(c, 0, "request URL too long");
+        return -ENAMETOOLONG;
+    }
+    if (post && c->token && auth_header(c, &headers, &auth) < 0) {
+        wipe_auth(headers, auth);
+        return -ENOMEM;
+    }
+    curl_easy_reset(e);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 10000 ? c->timeout_ms : 10000L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "parkstat/" PARKSTAT_VERSION);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
+    if (post) {
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+    }
+    if (headers)
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    cc = curl_easy_perform(e);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+    wipe_auth(headers, auth);
+    if (cc != CURLE_OK) {
+        if (b->too_big)
+            set_error(c, 0, "%s: answer larger than %u MB", url, CLIENT_MAX_BODY >> 20);
+        else
+            set_error(c, 0, "cannot reach %s: %s", url,
+                      errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        rc = cc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EHOSTUNREACH;
+    } else {
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+    }
+    return rc;
+}
+
+/* Sets the error from an answer with status >= 400 (or an unreadable one):
+ * the envelope's {code, message} when the body is one, else its first line. */
+static void answer_error(struct client *c, long status, const char *body, size_t len)
+{
+    json_t *root = body ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *err = json_object_get(root, "error");
+    const char *msg = json_string_value(json_object_get(err, "message"));
+    json_int_t code = json_integer_value(json_object_get(err, "code"));
+
+    if (msg)
+        set_error(c, code ? (long)code : status, "%s", msg);
+    else if (body && len > 0 && status >= 400)
+        set_error(c, status, "%.*s", (int)strcspn(body, "\r\n"), body);
+    else if (status >= 400)
+        set_error(c, status, "HTTP status %ld", status);
+    else
+        set_error(c, status, "%s: the answer is not the API's JSON envelope", c->base);
+    json_decref(root);
+}
+
+/* Reads the envelope of a 2xx answer into *data. */
+static int envelope(struct client *c, long status, struct body *b, json_t **data)
+{
+    json_t *root = NULL, *d;
+    const char *st;
+
+    if (status >= 200 && status < 300 && b->p) {
+        root = json_loadb(b->p, b->len, 0, NULL);
+        st = json_string_value(json_object_get(root, "status"));
+        d = json_object_get(root, "data");
+        if (st && strcmp(st, "ok") == 0 && d) {
+            *data = json_incref(d);
+            json_decref(root);
+            return 0;
+        }
+        json_decref(root);
+    }
+    answer_error(c, status, b->p, b->len);
+    return -EPROTO;
+}
+
+static int request_json(struct client *c, int post, const char *path, json_t **data)
+{
+    struct body b = {0};
+    long status = 0;
+    int rc;
+
+    *data = NULL;
+    if ((rc = perform(c, post, path, &b, &status)) == 0)
+        rc = envelope(c, status, &b, data);
+    free(b.p);
+    return rc;
+}
+
+/* GET with the envelope. */
+int client_get_json(struct client *c, const char *path, json_t **data)
+{
+    return request_json(c, 0, path, data);
+}
+
+/* POST with the token. */
+int client_post_json(struct client *c, const char *path, json_t **data)
+{
+    return request_json(c, 1, path, data);
+}
+
+/* GET a text body. */
+int client_get_text(struct client *c, const char *path, char **body, size_t *len)
+{
+    struct body b = {0};
+    long status = 0;
+    int rc;
+
+    *body = NULL;
+    *len = 0;
+    if ((rc = perform(c, 0, path, &b, &status)) < 0)
+        goto out;
+    if (status < 200 || status >= 300) {
+        answer_error(c, status, b.p, b.len);
+        rc = -EPROTO;
+        goto out;
+    }
+    if (!b.p && !(b.p = calloc(1, 1))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    *body = b.p;
+    *len = b.len;
+    b.p = NULL;
+out:
+    free(b.p);
+    return rc;
+}
+
+/* Appends name=value, value percent-encoded. */
+int client_path_add(char *buf, size_t size, const char *name, const char *value)
+{
+    size_t len = strlen(buf);
+    char *enc;
+    int n;
+
+    if (!value)
+        return 0;
+    if (!(enc = curl_easy_escape(NULL, value, 0)))
+        return -ENOMEM;
+    n = snprintf(buf + len, size - len, "%c%s=%s", strchr(buf, '?') ? '&' : '?', name, enc);
+    curl_free(enc);
+    if (n < 0 || (size_t)n >= size - len) {
+        buf[len] = '\0';
+        return -ENAMETOOLONG;
+    }
+    return 0;
+}
