@@ -32,7 +32,8 @@ struct body {
     int too_big;
 };
 
-static void set_error(struct client *c, long code, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_error(struct client *c, long code,
+                                                            const char *fmt, ...)
 {
     va_list ap;
 
