@@ -11,7 +11,12 @@
  * by an FNV-1a hash of the index's JSON kept in the index_state table; a
  * changed (or never computed) index is recomputed in full. Scores of all
  * periods are computed in memory either way (cheap next to reading and
- * writing); incremental saves the writes.
+ * writing); incremental saves the writes. A full recompute of an index first
+ * deletes all its stored rows (one range delete per table).
+ *
+ * The config is synced into the store (store_sync_config) only when it names
+ * a unit or indicator the store does not know; `parkstat import` syncs it, so
+ * renamed units reach the store through an import or the daemon.
  */
 #include <errno.h>
 #include <math.h>
@@ -40,6 +45,8 @@ struct writer {
     size_t nclear, capclear;
     struct store_index_hash *hashes;
     size_t nhashes;
+    const char **wipe; /* indices recomputed in full */
+    size_t nwipe;
     unsigned char *unit_seen;
     int oom;
 };
@@ -215,8 +222,10 @@ static int one_index(struct writer *w, struct store *st, struct compute *c, size
         goto out;
     }
     size_t n = choose_periods(w, c, *plp, run, all, want);
+    if (all)
+        w->wipe[w->nwipe++] = ix->id;
     for (size_t p = 0; p < run->np && !w->oom; p++) {
-        if (all || want[p])
+        if (!all && want[p])
             add_clear(w, ix->id, run->ptext[p]);
         if (want[p])
             put_period(w, c, run, p, contrib);
@@ -230,6 +239,22 @@ out:
     free(want);
     free(contrib);
     return rc;
+}
+
+/* 1 when the store has every unit and indicator of cfg (an import synced
+ * it); then recompute skips store_sync_config() and its write transaction. */
+static int store_knows_config(const struct store *st, const struct config *cfg)
+{
+    size_t nu, ni;
+    const struct config_unit *u = config_units(cfg, &nu);
+    const struct config_indicator *k = config_indicators(cfg, &ni);
+    for (size_t i = 0; i < nu; i++)
+        if (store_unit_id(st, u[i].id, strlen(u[i].id)) < 0)
+            return 0;
+    for (size_t i = 0; i < ni; i++)
+        if (store_indicator_id(st, k[i].code, strlen(k[i].code)) < 0)
+            return 0;
+    return 1;
 }
 
 static double now_s(void)
@@ -250,6 +275,7 @@ static void writer_free(struct writer *w)
     free(w->con);
     free(w->clear);
     free(w->hashes);
+    free(w->wipe);
     free(w->unit_seen);
 }
 
@@ -267,14 +293,16 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     int rc;
 
     config_indices(cfg, &ni);
-    if ((rc = store_sync_config(st, cfg)) < 0 || (rc = compute_open(&c, st, cfg, 0)) < 0 ||
+    if ((!store_knows_config(st, cfg) && (rc = store_sync_config(st, cfg)) < 0) ||
+        (rc = compute_open(&c, st, cfg, 0)) < 0 ||
         (rc = store_recompute_marks(st, on_mark, &w)) < 0)
         goto out;
     plans = calloc(ni ? ni : 1, sizeof(*plans));
     runs = calloc(ni ? ni : 1, sizeof(*runs));
     w.hashes = calloc(ni ? ni : 1, sizeof(*w.hashes));
+    w.wipe = calloc(ni ? ni : 1, sizeof(*w.wipe));
     w.unit_seen = calloc(c->nu ? c->nu : 1, 1);
-    if (!plans || !runs || !w.hashes || !w.unit_seen) {
+    if (!plans || !runs || !w.hashes || !w.wipe || !w.unit_seen) {
         rc = -ENOMEM;
         goto out;
     }
@@ -282,9 +310,17 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
         rc = one_index(&w, st, c, k, full, &plans[k], &runs[k], &s);
     if (rc < 0)
         goto out;
-    struct store_results_batch b = {w.clear,  w.nclear,  w.res,
-                                    w.nres,   w.con,     w.ncon,
-                                    w.hashes, w.nhashes, (int64_t)time(NULL) * 1000000};
+    struct store_results_batch b = {.clear = w.clear,
+                                    .nclear = w.nclear,
+                                    .results = w.res,
+                                    .nresults = w.nres,
+                                    .contribs = w.con,
+                                    .ncontribs = w.ncon,
+                                    .hashes = w.hashes,
+                                    .nhashes = w.nhashes,
+                                    .computed_at = (int64_t)time(NULL) * 1000000,
+                                    .wipe = w.wipe,
+                                    .nwipe = w.nwipe};
     if ((rc = store_results_replace(st, &b)) < 0)
         goto out;
     for (size_t u = 0; u < c->nu; u++)

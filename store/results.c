@@ -124,6 +124,28 @@ static int step_reset(struct store *st, sqlite3_stmt *s, const char *what)
     return rc;
 }
 
+/* Deletes every result and contribution of the wiped indices: one range
+ * delete on the primary keys, which lead with index_id. */
+static int wipe_indices(struct store *st, const struct store_results_batch *b)
+{
+    static const char *const sql[2] = {
+        "DELETE FROM result WHERE index_id = ?1",
+        "DELETE FROM contribution WHERE index_id = ?1",
+    };
+    int rc = 0;
+    for (int k = 0; k < 2 && rc == 0 && b->nwipe; k++) {
+        sqlite3_stmt *s;
+        if ((rc = prepare(st, sql[k], &s)) < 0)
+            break;
+        for (size_t i = 0; i < b->nwipe && rc == 0; i++) {
+            store_bind_text(s, 1, b->wipe[i]);
+            rc = step_reset(st, s, "wipe results");
+        }
+        sqlite3_finalize(s);
+    }
+    return rc;
+}
+
 /* Deletes results, contributions and marks of the cleared keys. */
 static int clear_keys(struct store *st, const struct store_results_batch *b)
 {
@@ -211,8 +233,9 @@ static int put_hashes(struct store *st, const struct store_results_batch *b)
 }
 
 /*
- * Replaces results in one transaction, all or nothing: deletes the results,
- * contributions and recompute marks of every cleared (index, period), inserts
+ * Replaces results in one transaction, all or nothing: deletes everything of
+ * the wiped indices and the results, contributions and recompute marks of
+ * every cleared (index, period), inserts
  * the new rows and records the index hashes. Returns 0, -EIO, -EBUSY.
  */
 int store_results_replace(struct store *st, const struct store_results_batch *b)
@@ -223,9 +246,9 @@ int store_results_replace(struct store *st, const struct store_results_batch *b)
         return store_fail(st, "index_state");
     if ((rc = store_tx_begin(st)) < 0)
         return rc;
-    if ((rc = clear_keys(st, b)) < 0 || (rc = put_results(st, b)) < 0 ||
-        (rc = put_contribs(st, b)) < 0 || (rc = put_hashes(st, b)) < 0 ||
-        (rc = store_tx_commit(st)) < 0) {
+    if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b)) < 0 ||
+        (rc = put_results(st, b)) < 0 || (rc = put_contribs(st, b)) < 0 ||
+        (rc = put_hashes(st, b)) < 0 || (rc = store_tx_commit(st)) < 0) {
         store_tx_rollback(st);
         return rc;
     }

@@ -289,6 +289,8 @@ struct store_results_batch {
     const struct store_index_hash *hashes;
     size_t nhashes;
     int64_t computed_at; /* us */
+    const char *const *wipe; /* indices whose results and contributions are all */
+    size_t nwipe;            /* deleted first (a full recompute); may be NULL */
 };
 
 /* Applies b in one transaction, all or nothing. Returns 0, -EIO, -EBUSY. */

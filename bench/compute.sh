@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# compute.sh - the compute benchmark, at two scales:
+#   city        15 parks x 25 indicators x 40 quarters (2016-Q1 .. 2025-Q4)
+#   enterprise  10,000 units x 30 indicators x 12 months (2025-01 .. 2025-12)
+# (a) in memory: bench_compute_inmem (aggregate/: min-max, arithmetic
+#     aggregation, ranks among siblings, contributions) against the independent
+#     numpy implementation bench/compute_numpy.py on the same binary arrays;
+#     they must agree to 1e-9 (the script fails otherwise).
+# (b) from the store and back: `parkstat import` of the same shape of data,
+#     then `parkstat recompute --full` (load, normalise, aggregate, rank,
+#     contributions, one write transaction); wall time of the process, and the
+#     time the command reports (load to commit). Medians of RUNS.
+#
+#   bash bench/compute.sh [BUILD_DIR] [RUNS]      (defaults: build, 5)
+#
+# Needs python3 with numpy (Debian python3-numpy; /usr/bin/python3 is used).
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$src/build}" && pwd)
+runs=${2:-5}
+py=/usr/bin/python3
+inmem=$build/bench/bench_compute_inmem
+parkstat=$build/parkstat
+[ -x "$inmem" ] || { echo "compute.sh: $inmem missing: cmake --build $build --target bench_compute_inmem" >&2; exit 1; }
+[ -x "$parkstat" ] || { echo "compute.sh: $parkstat missing" >&2; exit 1; }
+$py -c 'import numpy' 2>/dev/null || { echo "compute.sh: needs python3-numpy" >&2; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/parkstat-bench-compute.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# gen_store NAME NUNITS NIND FREQ: config + long CSV (bench/compute_gen.py)
+gen_store() {
+    $py "$src/bench/compute_gen.py" "$tmp/$1" "$2" "$3" "$4"
+}
+
+scale() { # NAME NUNITS NIND NPER NGROUPS FREQ
+    local name=$1 nu=$2 nl=$3 np=$4 ng=$5 freq=$6
+    echo "== $name: $nu units x $nl indicators x $np periods"
+    "$inmem" gen "$tmp/$name.bin" "$nu" "$nl" "$np" "$ng" 5 20251125
+    "$inmem" run "$tmp/$name.bin" "$tmp/$name.out" "$runs" | tee "$tmp/$name.c"
+    $py "$src/bench/compute_numpy.py" "$tmp/$name.bin" "$tmp/$name.out" "$runs" | tee "$tmp/$name.np"
+    awk -v c="$(awk '{ print $2 }' "$tmp/$name.c")" -v n="$(awk '{ print $2 }' "$tmp/$name.np")" \
+        'BEGIN { printf "(a) in memory: parkstat %.3f ms, numpy %.3f ms, numpy / parkstat %.1fx\n", c, n, n / c }'
+
+    gen_store "$name" "$nu" "$nl" "$freq"
+    "$parkstat" import --db "$tmp/$name.db" --config "$tmp/$name/config.json" "$tmp/$name/data.csv" |
+        tail -1
+    for _ in $(seq "$runs"); do
+        local t0 t1
+        t0=$(date +%s%N)
+        "$parkstat" recompute --db "$tmp/$name.db" --config "$tmp/$name/config.json" --full \
+            >"$tmp/$name.rc"
+        t1=$(date +%s%N)
+        echo $(((t1 - t0) / 1000)) >>"$tmp/$name.wall"
+        awk '{ for (i = 1; i <= NF; i++) if ($i == "in") print $(i + 1) * 1e6 }' "$tmp/$name.rc" \
+            >>"$tmp/$name.inner"
+    done
+    cat "$tmp/$name.rc"
+    echo "(b) recompute --full: process $(median <"$tmp/$name.wall" | awk '{ printf "%.1f", $1 / 1000 }') ms," \
+        "reported $(median <"$tmp/$name.inner" | awk '{ printf "%.1f", $1 / 1000 }') ms (median of $runs)"
+}
+
+scale city 15 25 40 1 Q
+scale enterprise 10000 30 12 15 M
