@@ -55,12 +55,14 @@ void api_set_config(struct api *a, struct config *cfg)
 static json_t *flags_text(unsigned flags)
 {
     char buf[256] = "";
+    size_t len = 0;
     for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+        int n;
         if (!(flags & flag_names[i].bit))
             continue;
-        if (buf[0])
-            strcat(buf, "|");
-        strcat(buf, flag_names[i].name);
+        n = snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "|" : "", flag_names[i].name);
+        if (n > 0 && (size_t)n < sizeof(buf) - len)
+            len += (size_t)n;
     }
     return json_string(buf);
 }

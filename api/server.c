@@ -292,7 +292,11 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
     (void)cls;
+    /* MHD hands us its own printf format and arguments. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
     vsnprintf(msg, sizeof(msg), fmt, ap);
+#pragma GCC diagnostic pop
     msg[strcspn(msg, "\n")] = '\0';
     log_warning("api: %s", msg);
 }

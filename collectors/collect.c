@@ -31,7 +31,7 @@ int collect_new(struct collect **out, uv_loop_t *loop, const struct config *cfg,
     c->cfg = cfg;
     c->st = st;
     config_sources(cfg, &c->n_sources);
-    if (c->n_sources && !(c->sources = calloc(c->n_sources, sizeof(*c->sources))))
+    if (c->n_sources && !(c->sources = calloc(c->n_sources, sizeof(struct source *))))
         goto fail;
     for (size_t i = 0; i < c->n_sources; i++)
         if ((rc = source_new(&c->sources[i], cfg, i, err, errsize)) < 0)
@@ -151,7 +151,7 @@ int64_t collect_next_wakeup(struct collect *c, size_t index, int64_t now, long u
 
 static void pull_free(struct pull *p)
 {
-    for (size_t i = 0; i < p->n_parts; i++) {
+    for (size_t i = 0; p->parts && i < p->n_parts; i++) {
         free(p->parts[i].unit);
         free(p->parts[i].body);
         free(p->parts[i].etag);

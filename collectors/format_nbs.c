@@ -33,8 +33,8 @@ static int nbs_init(struct format *fmt, json_t *mapping, char *err, size_t errsi
             return rc;
         json_t *u = json_object_get(mapping, "unit");
         if (u &&
-            (!json_is_object(u) || (rc = format_field_parse(u, "mapping.unit", FORMAT_FIELD_POINTER,
-                                                            1, &unit, err, errsize)) < 0)) {
+            (!json_is_object(u) || format_field_parse(u, "mapping.unit", FORMAT_FIELD_POINTER, 1,
+                                                      &unit, err, errsize) < 0)) {
             format_err(err, errsize, "mapping.unit: expected {\"const\": \"unit code\"}");
             return -EINVAL;
         }

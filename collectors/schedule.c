@@ -242,10 +242,11 @@ static int candidate(const struct schedule_spec *spec, const struct schedule_sta
     int64_t touch = 0;
     if (s)
         touch = s->last_attempt > s->last_success ? s->last_attempt : s->last_success;
-    if (touch <= 0 || touch > SCHEDULE_TIME_MAX)
-        *ready = now; /* never touched, or a time that cannot be real */
-    else if (touch > now && touch - now > spec->poll_every_s)
-        *ready = now; /* stamped by a clock since set back: not trusted */
+    /* Never touched, a time that cannot be real, or stamped by a clock since
+     * set back by more than an interval (not trusted): due now. */
+    if (touch <= 0 || touch > SCHEDULE_TIME_MAX ||
+        (touch > now && touch - now > spec->poll_every_s))
+        *ready = now;
     else
         *ready = touch + spec->poll_every_s; /* rests one poll interval */
     return 1;
