@@ -14,14 +14,20 @@
 #include "compute/compute_priv.h"
 #include "config/config.h"
 
-/* Year-to-date sums of flows (stocks are their own year-to-date value). */
-static void ytd_sums(const double *v, size_t np, enum period_freq f, int stock, double *out)
+/* Year-to-date sums of flows (stocks are their own year-to-date value). A
+ * January left missing because February covers both months (TWO_MONTHS,
+ * published together) adds nothing: the sum from February on is exact. */
+static void ytd_sums(const double *v, const unsigned *fl, size_t np, enum period_freq f, int stock,
+                     double *out)
 {
     double acc = 0;
     for (size_t p = 0; p < np; p++) {
+        int covered = p % (size_t)f == 0 && isnan(v[p]) && p + 1 < np &&
+                      (fl[p + 1] & COMPUTE_FLAG_TWO_MONTHS);
         if (p % (size_t)f == 0)
             acc = 0;
-        acc += v[p];
+        if (!covered)
+            acc += v[p];
         out[p] = stock ? v[p] : acc;
     }
 }
@@ -55,7 +61,7 @@ static int transform_row(const struct cseries *s, size_t u, size_t np, enum comp
     case COMPUTE_POP:
         return growth_lagged(v, np, 1, out);
     case COMPUTE_YTD_YOY:
-        ytd_sums(v, np, s->freq, stock, out);
+        ytd_sums(v, s->fl + u * np, np, s->freq, stock, out);
         return growth_lagged(out, np, (int)s->freq, out);
     }
     return -EINVAL;

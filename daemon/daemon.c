@@ -91,7 +91,9 @@ static size_t in_flight(const struct generation *g)
 void daemon_reap(struct daemon *d)
 {
     struct generation **pp = &d->draining;
-    while (*pp) {
+    /* During the final shutdown, shutdown_all() frees every generation itself:
+     * the pulls it cancels report here from inside collect_close(). */
+    while (*pp && !d->closing) {
         struct generation *g = *pp;
         if (g->open_handles == 0 && in_flight(g) == 0 && g->busy == 0) {
             *pp = g->next;
@@ -307,6 +309,7 @@ static void shutdown_all(struct daemon *d)
 {
     daemon_api_stop(d);
     retire(d);
+    d->closing = 1;
     for (struct generation *g = d->draining; g; g = g->next) {
         sched_stop(g);
         collect_close(&g->collect); /* cancels pulls in flight */

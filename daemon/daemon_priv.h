@@ -60,6 +60,7 @@ struct daemon {
     uv_timer_t grace; /* shutdown deadline for pulls in flight */
     uv_async_t wake;  /* admin requests from the API threads */
     int stopping;
+    int closing; /* shutdown_all() runs: nothing is freed by reaping */
     int exit_status;
     long utc_offset_s; /* of the configured time zone, refreshed per wake-up */
     /* admin requests from the API threads, under admin_lock */
