@@ -114,15 +114,71 @@ static void mark_deps(const struct compute *c, const struct cmp_plan *pl, const 
             want[p] = 1;
 }
 
-static void put_contribs(struct writer *w, const struct cmp_run *r, size_t p, size_t u,
-                         int64_t unit_id, double *contrib)
+/* A sort key: text (node id) or number (unit store id) with a position. */
+struct key {
+    const char *text;
+    int64_t num;
+    size_t i;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+    const struct key *x = a, *y = b;
+    if (x->text)
+        return strcmp(x->text, y->text);
+    return (x->num > y->num) - (x->num < y->num);
+}
+
+/* Nodes by id and units by store id: the rows are then written in primary-key
+ * order, so SQLite appends to neighbouring pages instead of jumping around. */
+static int sort_keys(const struct compute *c, const struct cmp_plan *pl, struct key **nodes,
+                     struct key **units)
+{
+    *nodes = malloc(pl->nn * sizeof(**nodes));
+    *units = malloc((pl->nu ? pl->nu : 1) * sizeof(**units));
+    if (!*nodes || !*units)
+        return -ENOMEM;
+    for (size_t j = 0; j < pl->nn; j++)
+        (*nodes)[j] = (struct key){pl->node_id[j], 0, j};
+    for (size_t u = 0; u < pl->nu; u++)
+        (*units)[u] = (struct key){NULL, c->unit_db[pl->units[u]], u};
+    qsort(*nodes, pl->nn, sizeof(**nodes), key_cmp);
+    qsort(*units, pl->nu, sizeof(**units), key_cmp);
+    return 0;
+}
+
+static void put_result(struct writer *w, const struct cmp_run *r, size_t p, size_t u, size_t j,
+                       int64_t id)
+{
+    const struct cmp_plan *pl = r->pl;
+    size_t at = (p * pl->nu + u) * pl->nn + j;
+    double prev = p > 0 ? r->rank[at - pl->nu * pl->nn] : NAN;
+    if (grow((void **)&w->res, &w->capres, w->nres, sizeof(*w->res)) < 0) {
+        w->oom = 1;
+        return;
+    }
+    /* rank change = previous rank - rank (positive: moved up) */
+    w->res[w->nres++] = (struct store_result){pl->ix->id,
+                                              pl->node_id[j],
+                                              id,
+                                              r->ptext[p],
+                                              r->score[at],
+                                              r->rank[at],
+                                              prev - r->rank[at],
+                                              cmp_result_flags(r, p, u, j)};
+}
+
+/* Contributions of unit u in period p, leaves in id order. */
+static void put_contribs(struct writer *w, const struct cmp_run *r, const struct key *nodes,
+                         size_t p, size_t u, int64_t id, double *contrib)
 {
     const struct cmp_plan *pl = r->pl;
     const double *s0 = r->score + ((p - 1) * pl->nu + u) * pl->nn;
     const double *s1 = r->score + (p * pl->nu + u) * pl->nn;
     if (composite_contrib_scored(pl->nodes, pl->nn, 0, s0, s1, pl->method, contrib) != 0)
         return;
-    for (size_t j = 0; j < pl->nn; j++) {
+    for (size_t k = 0; k < pl->nn && !w->oom; k++) {
+        size_t j = nodes[k].i;
         if (pl->nodes[j].column < 0)
             continue;
         if (grow((void **)&w->con, &w->capcon, w->ncon, sizeof(*w->con)) < 0) {
@@ -130,42 +186,40 @@ static void put_contribs(struct writer *w, const struct cmp_run *r, size_t p, si
             return;
         }
         w->con[w->ncon++] =
-            (struct store_contrib){pl->ix->id, unit_id, r->ptext[p], pl->node_id[j], contrib[j]};
+            (struct store_contrib){pl->ix->id, id, r->ptext[p], pl->node_id[j], contrib[j]};
     }
 }
 
-static void put_period(struct writer *w, const struct compute *c, const struct cmp_run *r, size_t p,
-                       double *contrib)
+/* The rows of the wanted periods: results (node, unit, period order) and
+ * contributions (unit, period, leaf order). */
+static int put_rows(struct writer *w, const struct compute *c, const struct cmp_run *r,
+                    const unsigned char *want, double *contrib)
 {
     const struct cmp_plan *pl = r->pl;
-    size_t nn = pl->nn;
-    for (size_t u = 0; u < pl->nu && !w->oom; u++) {
-        int64_t id = c->unit_db[pl->units[u]];
-        if (id < 0)
+    struct key *nodes = NULL, *units = NULL;
+    int rc = sort_keys(c, pl, &nodes, &units);
+
+    for (size_t k = 0; rc == 0 && k < pl->nn && !w->oom; k++) {
+        if (pl->nodes[nodes[k].i].column >= 0)
             continue;
-        w->unit_seen[pl->units[u]] = 1;
-        for (size_t j = 0; j < nn; j++) {
-            size_t at = (p * pl->nu + u) * nn + j;
-            double prev = p > 0 ? r->rank[at - pl->nu * nn] : NAN;
-            if (pl->nodes[j].column >= 0)
-                continue;
-            if (grow((void **)&w->res, &w->capres, w->nres, sizeof(*w->res)) < 0) {
-                w->oom = 1;
-                return;
-            }
-            /* rank change = previous rank - rank (positive: moved up) */
-            w->res[w->nres++] = (struct store_result){pl->ix->id,
-                                                      pl->node_id[j],
-                                                      id,
-                                                      r->ptext[p],
-                                                      r->score[at],
-                                                      r->rank[at],
-                                                      prev - r->rank[at],
-                                                      cmp_result_flags(r, p, u, j)};
-        }
-        if (p > 0 && r->has_data[p - 1])
-            put_contribs(w, r, p, u, id, contrib);
+        for (size_t v = 0; v < pl->nu && !w->oom; v++)
+            for (size_t p = 0; units[v].num >= 0 && p < r->np; p++)
+                if (want[p])
+                    put_result(w, r, p, units[v].i, nodes[k].i, units[v].num);
     }
+    for (size_t v = 0; rc == 0 && v < pl->nu && !w->oom; v++) {
+        if (units[v].num < 0)
+            continue;
+        for (size_t p = 1; p < r->np; p++) {
+            w->unit_seen[pl->units[units[v].i]] |= want[p];
+            if (want[p] && r->has_data[p - 1])
+                put_contribs(w, r, nodes, p, units[v].i, units[v].num, contrib);
+        }
+        w->unit_seen[pl->units[units[v].i]] |= want[0];
+    }
+    free(nodes);
+    free(units);
+    return rc < 0 ? rc : w->oom ? -ENOMEM : 0;
 }
 
 /* Which periods of index pl to write: all with data (full) or the marked
@@ -224,12 +278,11 @@ static int one_index(struct writer *w, struct store *st, struct compute *c, size
     size_t n = choose_periods(w, c, *plp, run, all, want);
     if (all)
         w->wipe[w->nwipe++] = ix->id;
-    for (size_t p = 0; p < run->np && !w->oom; p++) {
-        if (!all && want[p])
-            add_clear(w, ix->id, run->ptext[p]);
+    for (size_t p = 0; p < run->np && !all; p++)
         if (want[p])
-            put_period(w, c, run, p, contrib);
-    }
+            add_clear(w, ix->id, run->ptext[p]);
+    if ((rc = put_rows(w, c, run, want, contrib)) < 0)
+        goto out;
     w->hashes[w->nhashes++] = (struct store_index_hash){ix->id, (*plp)->hash};
     sum->indices += n > 0 || all;
     sum->periods += n;
