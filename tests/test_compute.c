@@ -304,6 +304,19 @@ static void test_compute_growth_yoy_pop_ytd_annualised(void **state)
     assert_near(a, 10, 1e-9);
     assert_int_equal(compute_annualised(c, "p2", "output", "2020", "2023", &a), 0);
     assert_true(isnan(a));
+    /* the one-shot form the API's /series calls, and its errors */
+    struct pts one = {.n = 0};
+    assert_int_equal(compute_series(f->st, f->cfg, "p1", "staff", "2023-Q1", "2023-Q1", COMPUTE_YOY,
+                                    collect, &one),
+                     0);
+    assert_int_equal(one.n, 1);
+    assert_near(one.v[0], 25, 1e-12);
+    assert_int_equal(
+        compute_series(f->st, f->cfg, "nope", "staff", NULL, NULL, COMPUTE_VALUE, collect, &one),
+        -ENOENT);
+    assert_int_equal(
+        compute_snapshot_series(c, "p1", "staff", "2023-Q1", "2023", COMPUTE_VALUE, collect, &one),
+        -EINVAL);
     compute_free(&c);
     fx_free(f);
 }
@@ -412,7 +425,7 @@ static const struct expect minmax_rows[] = {
     {"band", "band", "p1", "2021-Q1", 5, 3, NAN, 0},
     {"band", "band", "p2", "2021-Q1", 10, 1, NAN, 0},
     /* fixed base 2021 = mean of 2021-Q1..Q4 (10, 30, 20, 40 -> 25) */
-    {"fb", "fb", "p1", "2021-Q1", 40, 3, NAN, 0}, /* p3: 30 / 20 -> 150 */
+    {"fb", "fb", "p1", "2021-Q1", 40, 3, NAN, 0},  /* p3: 30 / 20 -> 150 */
     {"fb", "fb", "p1", "2022-Q1", 200, 2, NAN, 0}, /* p2: 60 / 20 -> 300 */
     {"fb", "fb", "p2", "2021-Q1", 100, 2, NAN, 0},
     /* fixed base 2021-Q2: a 10/30, b (direction -1) 1/5 -> (33.33 + 20) / 2 */
