@@ -139,7 +139,9 @@ for run in $(seq 1 "$runs"); do
     echo "$stored" >> "$tmp/stored.times"
     echo "run $run parkstatd: $(last parkstatd) (s, KB); exit $status; $(tail -n1 "$tmp/once.out");" \
          "$stored rows"
-    [ "$status" = 0 ] || sed -n 's/^<4>//p' "$tmp/once.err" | cut -d: -f2- | sort | uniq -c | sort -rn | head -n5
+    # The failures by message (the per-pull duration taken out).
+    [ "$status" = 0 ] || sed -n 's/^<4>source [^ ]* [^ ]*: failed after [0-9.]* s: //p' "$tmp/once.err" |
+        sed 's/[0-9][0-9]* ms/N ms/; s/[0-9][0-9]* milliseconds/N milliseconds/' | sort | uniq -c | sort -rn | head -n5
 
     if [ "$have_collectd" = 1 ]; then
         timed collectd /usr/sbin/collectd -T -C "$tmp/collectd-drop.conf" > "$tmp/collectd.log" 2>&1 || true
