@@ -18,6 +18,38 @@
 
 #define URL_MAX 4096
 
+/* Store ids of the config's units and indicators, looked up once: the
+ * thread-pool readers map records through these arrays, never the store. */
+static int map_ids(struct collect *c)
+{
+    size_t nu, ni;
+    const struct config_unit *units = config_units(c->cfg, &nu);
+    const struct config_indicator *inds = config_indicators(c->cfg, &ni);
+
+    c->unit_ids = calloc(nu ? nu : 1, sizeof(int64_t));
+    c->indicator_ids = calloc(ni ? ni : 1, sizeof(int64_t));
+    if (!c->unit_ids || !c->indicator_ids)
+        return -ENOMEM;
+    for (size_t i = 0; i < nu; i++)
+        if ((c->unit_ids[i] = store_unit_id(c->st, units[i].id, strlen(units[i].id))) < 0)
+            return -ENOENT;
+    for (size_t i = 0; i < ni; i++)
+        if ((c->indicator_ids[i] = store_indicator_id(c->st, inds[i].code, strlen(inds[i].code))) <
+            0)
+            return -ENOENT;
+    return 0;
+}
+
+static void collect_free(struct collect *c)
+{
+    for (size_t i = 0; i < c->n_sources; i++)
+        source_free(&c->sources[i]);
+    free(c->sources);
+    free(c->unit_ids);
+    free(c->indicator_ids);
+    free(c);
+}
+
 int collect_new(struct collect **out, uv_loop_t *loop, const struct config *cfg, struct store *st,
                 const struct fetch_limits *limits, char *err, size_t errsize)
 {
@@ -33,6 +65,10 @@ int collect_new(struct collect **out, uv_loop_t *loop, const struct config *cfg,
     config_sources(cfg, &c->n_sources);
     if (c->n_sources && !(c->sources = calloc(c->n_sources, sizeof(struct source *))))
         goto fail;
+    if ((rc = map_ids(c)) < 0) {
+        snprintf(err, errsize, "units or indicators missing from the database: sync first");
+        goto fail;
+    }
     for (size_t i = 0; i < c->n_sources; i++)
         if ((rc = source_new(&c->sources[i], cfg, i, err, errsize)) < 0)
             goto fail;
@@ -53,11 +89,11 @@ void collect_close(struct collect **cp)
     if (!c)
         return;
     fetch_close(&c->fetch); /* cancelled pulls report through their callbacks */
-    for (size_t i = 0; i < c->n_sources; i++)
-        source_free(&c->sources[i]);
-    free(c->sources);
-    free(c);
     *cp = NULL;
+    c->closing = 1;
+    if (c->parsing == 0)
+        collect_free(c);
+    /* else: the last payload being read frees it (after_parse) */
 }
 
 size_t collect_source_count(const struct collect *c)
@@ -159,10 +195,12 @@ static void pull_free(struct pull *p)
         free(p->parts[i].error);
     }
     free(p->parts);
+    collect_batch_free(p);
     free(p);
 }
 
-static void pull_finish(struct pull *p)
+/* Stores the pull and reports it (on the loop). */
+static void pull_report(struct pull *p)
 {
     struct collect_result res;
     char err[512];
@@ -176,6 +214,36 @@ static void pull_finish(struct pull *p)
     if (p->cb)
         p->cb(&res, p->ctx);
     pull_free(p);
+}
+
+static void parse_work(uv_work_t *w)
+{
+    collect_parse(w->data);
+}
+
+static void after_parse(uv_work_t *w, int status)
+{
+    struct pull *p = w->data;
+    struct collect *c = p->c;
+    (void)status; /* cancelled work left p->batch NULL: pull_report reads it then */
+    c->parsing--;
+    pull_report(p);
+    if (c->closing && c->parsing == 0)
+        collect_free(c);
+}
+
+/* Every part has answered: read the payloads on the thread pool, so the loop
+ * goes on fetching (and storing other pulls) meanwhile, then store. */
+static void pull_finish(struct pull *p)
+{
+    if (!p->c->closing && collect_needs_parse(p)) {
+        p->work.data = p;
+        if (uv_queue_work(p->c->loop, &p->work, parse_work, after_parse) == 0) {
+            p->c->parsing++;
+            return;
+        }
+    }
+    pull_report(p);
 }
 
 static char *dup_or_null(const char *s)

@@ -1,7 +1,8 @@
 /*
  * collect_ingest.c - from finished transfers to a stored run (see
- * collect_priv.h): outcome, payload reading, record validation, duplicate
- * keys, one ingest transaction, validators, pull state and source health.
+ * collect_priv.h): payload reading, record validation and duplicate keys on
+ * a thread-pool thread (collect_parse), then on the loop the outcome, one
+ * ingest transaction, validators, pull state and source health.
  */
 #include "collectors/collect_priv.h"
 
@@ -73,14 +74,12 @@ static void reject(struct batch *b, long position, const char *raw, const char *
 static int add_obs(struct batch *b, long unit, long ind, struct period p, double value,
                    long position)
 {
-    size_t n;
-    const struct config_unit *units = config_units(b->pull->c->cfg, &n);
-    const struct config_indicator *inds = config_indicators(b->pull->c->cfg, &n);
     size_t cap = b->cap;
     struct store_obs o;
 
-    o.unit_id = store_unit_id(b->pull->c->st, units[unit].id, strlen(units[unit].id));
-    o.indicator_id = store_indicator_id(b->pull->c->st, inds[ind].code, strlen(inds[ind].code));
+    /* Ids mapped once per config (collect_new): no store access here. */
+    o.unit_id = b->pull->c->unit_ids[unit];
+    o.indicator_id = b->pull->c->indicator_ids[ind];
     o.period = p;
     o.value = value;
     if (o.unit_id < 0 || o.indicator_id < 0)
@@ -175,31 +174,80 @@ static void batch_free(struct batch *b)
     free(b->pos);
 }
 
-/* Reads every OK part into b. Returns 0, or -EBADMSG with errbuf set. */
+/* Reads every OK part into b with a reader of its own (readers keep state,
+ * and pulls of one source may be read at once). Returns 0, or -EBADMSG /
+ * -ENOMEM with errbuf set. */
 static int read_parts(struct pull *p, struct batch *b, char *errbuf, size_t errsize)
 {
-    struct format *fmt = source_format(b->src);
-    char ferr[512];
+    const struct config_source *cs = source_config(b->src);
+    struct format *fmt = NULL;
+    char ferr[384]; /* leaves room for "unit: " in errbuf */
+    int rc = 0;
+
+    if (format_new(&fmt, cs->format, cs->json, ferr, sizeof(ferr)) < 0) {
+        snprintf(errbuf, errsize, "format: %s", ferr);
+        return -EBADMSG;
+    }
 
     for (size_t i = 0; i < p->n_parts; i++) {
         struct pull_part *part = &p->parts[i];
         const char *who = part->unit ? part->unit : "payload";
-        int rc;
 
         if (part->outcome != FETCH_OK)
             continue;
         if (part->len == 0 || !part->body) {
             snprintf(errbuf, errsize, "%s: empty payload", who);
-            return -EBADMSG;
+            rc = -EBADMSG;
+            break;
         }
         b->unit = part->unit;
         rc = format_read(fmt, part->body, part->len, on_record, b, ferr, sizeof(ferr));
         if (rc < 0 || b->oom) {
             snprintf(errbuf, errsize, "%s: %s", who, b->oom ? "out of memory" : ferr);
-            return -EBADMSG;
+            rc = -EBADMSG;
+            break;
         }
     }
-    return drop_duplicates(b) < 0 ? -ENOMEM : 0;
+    format_free(&fmt);
+    if (rc == 0 && drop_duplicates(b) < 0) {
+        snprintf(errbuf, errsize, "out of memory");
+        rc = -ENOMEM;
+    }
+    return rc;
+}
+
+int collect_needs_parse(const struct pull *p)
+{
+    size_t ok = 0;
+    for (size_t i = 0; i < p->n_parts; i++) {
+        if (p->parts[i].outcome == FETCH_FAILED || p->parts[i].outcome == FETCH_CANCELLED)
+            return 0;
+        ok += p->parts[i].outcome == FETCH_OK;
+    }
+    return ok > 0;
+}
+
+void collect_parse(struct pull *p)
+{
+    struct batch *b = calloc(1, sizeof(*b));
+    if (!b) {
+        p->parse_rc = -ENOMEM;
+        snprintf(p->parse_err, sizeof(p->parse_err), "out of memory");
+        return;
+    }
+    b->pull = p;
+    b->src = p->c->sources[p->index];
+    p->batch = b;
+    p->parse_rc = read_parts(p, b, p->parse_err, sizeof(p->parse_err));
+}
+
+void collect_batch_free(struct pull *p)
+{
+    if (p->batch) {
+        batch_free(p->batch);
+        free(p->batch);
+        p->batch = NULL;
+    }
 }
 
 /* Marks every index whose frequency contains the ingested periods. */
@@ -307,13 +355,29 @@ static void finish_run(struct pull *p, struct collect_result *res, int success, 
     store_health_record(st, &h);
 }
 
+/* Stores what collect_parse() read (reading it now if the thread pool did not). */
+static void store_parsed(struct pull *p, struct collect_result *res, char *errbuf, size_t errsize)
+{
+    if (!p->batch && p->parse_rc == 0)
+        collect_parse(p);
+    if (p->parse_rc < 0) {
+        snprintf(errbuf, errsize, "%s", p->parse_err);
+    } else if (store_batch(p, p->batch, res) < 0) {
+        snprintf(errbuf, errsize, "store: %s", store_errmsg(p->c->st));
+        memset(&res->counts, 0, sizeof(res->counts));
+    } else {
+        res->outcome = "ok";
+        return;
+    }
+    res->outcome = "failed";
+    res->error = errbuf;
+}
+
 void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, size_t errsize)
 {
-    struct batch b = {.pull = p, .src = p->c->sources[p->index]};
     struct tally t = tally_parts(p, res);
-    int rc;
 
-    if (t.cancelled) {
+    if (t.cancelled || p->c->closing) {
         res->outcome = "cancelled";
         return;
     }
@@ -332,20 +396,13 @@ void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, si
         res->outcome = "not_published";
     } else if (t.ok == 0) {
         res->outcome = "unchanged";
-    } else if ((rc = read_parts(p, &b, errbuf, errsize)) < 0 ||
-               (rc = store_batch(p, &b, res)) < 0) {
-        if (rc != -EBADMSG)
-            snprintf(errbuf, errsize, "store: %s", store_errmsg(p->c->st));
-        res->outcome = "failed";
-        res->error = errbuf;
-        memset(&res->counts, 0, sizeof(res->counts));
     } else {
-        res->outcome = "ok";
+        store_parsed(p, res, errbuf, errsize);
     }
     /* A source-period with some units not yet published is polled again. */
     finish_run(p, res,
                t.not_published == 0 &&
                    (!strcmp(res->outcome, "ok") || !strcmp(res->outcome, "unchanged")),
                t.not_published > 0);
-    batch_free(&b);
+    collect_batch_free(p);
 }

@@ -17,7 +17,13 @@ struct collect {
     struct source **sources;
     size_t n_sources;
     size_t pending;
+    int64_t *unit_ids;      /* store id of each config unit (fixed for this config) */
+    int64_t *indicator_ids; /* store id of each config indicator */
+    size_t parsing;         /* pulls whose payloads are being read on the thread pool */
+    int closing;            /* collect_close() ran; freed when parsing reaches 0 */
 };
+
+struct batch;
 
 /* One request of a pull: the whole source, or one unit of it. */
 struct pull_part {
@@ -44,12 +50,30 @@ struct pull {
     int64_t started_us;
     collect_done_cb cb;
     void *ctx;
+    uv_work_t work;      /* reading the payloads off the loop */
+    struct batch *batch; /* what collect_parse() read */
+    int parse_rc;        /* 0, or -EBADMSG / -ENOMEM with parse_err */
+    char parse_err[512];
 };
 
+/* 1 when the pull has payloads to read (nothing failed, something came). */
+int collect_needs_parse(const struct pull *p);
+
 /*
- * Turns the finished parts of p into a stored run: decides the outcome, reads
- * and validates the payloads, ingests in one transaction, records validators,
- * pull state and source health. Fills *res (its strings live as long as p).
+ * Reads and validates the payloads of p into p->batch: runs on a thread-pool
+ * thread, so it touches neither the store nor the loop, only the immutable
+ * config, the source's maps and a reader of its own.
+ */
+void collect_parse(struct pull *p);
+
+/* Frees p->batch (NULL is fine). */
+void collect_batch_free(struct pull *p);
+
+/*
+ * Turns the finished parts of p into a stored run, on the loop: decides the
+ * outcome, ingests what collect_parse() read in one transaction, records
+ * validators, pull state and source health. Fills *res (its strings live as
+ * long as p).
  */
 void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, size_t errsize);
 

@@ -31,6 +31,11 @@ struct fetch {
     CURLM *multi;
     uv_timer_t timer;           /* curl's timeout */
     struct transfer *transfers; /* pending transfers, a doubly linked list */
+    /* Transfers wait here until one of max_active places in curl is free:
+     * curl's timeouts start when a handle is added, so a long queue inside
+     * curl would time out transfers that never got a connection. */
+    struct transfer *queue_head, *queue_tail;
+    size_t active, max_active;
     size_t pending;
     size_t handles; /* open libuv handles we own; freed at zero when closing */
     int closing;
@@ -51,6 +56,8 @@ struct transfer {
     struct curl_slist *headers;
     uv_timer_t retry_timer; /* backoff; the transfer is freed in its close callback */
     int in_multi;           /* added to the multi handle (not waiting to retry) */
+    int queued;             /* waiting in the fetcher's queue */
+    struct transfer *qnext;
     char *url, *ca_file, *bearer, *user, *password;
     size_t max_bytes;
     int max_retries;
@@ -188,6 +195,7 @@ int fetch_new(struct fetch **out, uv_loop_t *loop, const struct fetch_limits *li
     curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
     /* Caps are enforced by curl itself: transfers over them wait in its queue. */
     curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, total);
+    f->max_active = (size_t)total;
     curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, host);
     *out = f;
     return 0;
@@ -327,7 +335,47 @@ static int transfer_add(struct transfer *t)
     if (curl_multi_add_handle(t->f->multi, t->easy) != CURLM_OK)
         return -EIO;
     t->in_multi = 1;
+    t->f->active++;
     return 0;
+}
+
+static void enqueue(struct transfer *t)
+{
+    struct fetch *f = t->f;
+    t->queued = 1;
+    t->qnext = NULL;
+    if (f->queue_tail)
+        f->queue_tail->qnext = t;
+    else
+        f->queue_head = t;
+    f->queue_tail = t;
+}
+
+static void transfer_finish(struct transfer *t, enum fetch_outcome outcome, long status,
+                            const char *error);
+
+/* Hands queued transfers to curl while places are free, oldest first. */
+static void start_queued(struct fetch *f)
+{
+    while (!f->closing && f->active < f->max_active && f->queue_head) {
+        struct transfer *t = f->queue_head;
+        f->queue_head = t->qnext;
+        if (!f->queue_head)
+            f->queue_tail = NULL;
+        t->queued = 0;
+        if (transfer_add(t) < 0)
+            transfer_finish(t, FETCH_FAILED, 0, "curl_multi_add_handle failed");
+    }
+}
+
+/* Starts t now or queues it behind the others. Returns 0 or -EIO. */
+static int transfer_begin(struct transfer *t)
+{
+    if (t->f->active >= t->f->max_active || t->f->queue_head) {
+        enqueue(t);
+        return 0;
+    }
+    return transfer_add(t);
 }
 
 int fetch_start(struct fetch *f, const struct fetch_request *req, fetch_done_cb cb, void *ctx)
@@ -368,7 +416,7 @@ int fetch_start(struct fetch *f, const struct fetch_request *req, fetch_done_cb 
         f->transfers->prev = t;
     f->transfers = t;
     f->pending++;
-    if (transfer_add(t) < 0) /* try again from the loop; it reports failure there */
+    if (transfer_begin(t) < 0) /* try again from the loop; it reports failure there */
         uv_timer_start(&t->retry_timer, on_retry, 0, 0);
     return 0;
 fail:
@@ -414,6 +462,7 @@ static void transfer_finish(struct transfer *t, enum fetch_outcome outcome, long
     if (t->in_multi) {
         curl_multi_remove_handle(t->f->multi, t->easy);
         t->in_multi = 0;
+        t->f->active--;
     }
     uv_timer_stop(&t->retry_timer);
     transfer_unlink(t);
@@ -470,7 +519,7 @@ static uint64_t backoff_ms(struct transfer *t)
 static void on_retry(uv_timer_t *h)
 {
     struct transfer *t = h->data;
-    if (transfer_add(t) < 0)
+    if (transfer_begin(t) < 0)
         transfer_finish(t, FETCH_FAILED, 0, "curl_multi_add_handle failed");
 }
 
@@ -542,12 +591,18 @@ static void check_done(struct fetch *f)
         struct transfer *t = NULL;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
         curl_multi_remove_handle(f->multi, easy);
+        f->active--;
         transfer_done(t, rc);
     }
+    start_queued(f);
 }
 
 void fetch_cancel_all(struct fetch *f)
 {
+    /* Every transfer is finished below, the queued ones too. */
+    for (struct transfer *t = f->queue_head; t; t = t->qnext)
+        t->queued = 0;
+    f->queue_head = f->queue_tail = NULL;
     while (f->transfers)
         transfer_finish(f->transfers, FETCH_CANCELLED, 0, "cancelled");
 }

@@ -340,12 +340,14 @@ int daemon_run(const struct daemon_options *opt)
     if (!(cfg = load_config(opt->config_path)))
         return 1;
     apply_settings(cfg);
-    if (metrics_new(&d.metrics) < 0 || init_loop(&d) < 0) {
+    /* --once serves no /metrics: its pulls skip the registry. */
+    if ((!opt->once && metrics_new(&d.metrics) < 0) || init_loop(&d) < 0) {
         config_free(&cfg);
         metrics_free(&d.metrics);
         return 1;
     }
-    register_metrics(&d);
+    if (d.metrics)
+        register_metrics(&d);
     status = run(&d, cfg);
     shutdown_all(&d);
     log_info("parkstatd stopped");

@@ -258,6 +258,25 @@ static int load_batch_keys(struct store *st, const struct store_obs *obs, size_t
     return rc;
 }
 
+/* 1 when an earlier run of source/period stored anything (indexed look-up). */
+static int stored_before(struct store *st, int64_t run_id, const char *source, const char *period)
+{
+    sqlite3_stmt *s;
+    int found = 0;
+
+    if (prepare(st,
+                "SELECT 1 FROM run WHERE source = ?1 AND period = ?2 AND id <> ?3"
+                " AND n_new + n_revised > 0 LIMIT 1",
+                &s) < 0)
+        return 1; /* cannot tell: count */
+    store_bind_text(s, 1, source);
+    store_bind_text(s, 2, period);
+    sqlite3_bind_int64(s, 3, run_id);
+    found = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return found;
+}
+
 long store_count_absent(struct store *st, int64_t run_id, const char *source, const char *period,
                         const struct store_obs *obs, size_t n)
 {
@@ -265,6 +284,11 @@ long store_count_absent(struct store *st, int64_t run_id, const char *source, co
     long count = 0;
     int rc;
 
+    /* The first pull of a source-period (the usual case) has nothing absent;
+     * only a re-pull pays for the comparison, which reads every current row
+     * of the earlier runs. */
+    if (!stored_before(st, run_id, source, period))
+        return 0;
     if ((rc = store_tx_begin(st)) < 0)
         return rc;
     if ((rc = load_batch_keys(st, obs, n)) < 0)

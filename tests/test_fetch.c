@@ -425,6 +425,43 @@ static void test_fetch_caps_and_loop_never_stalls(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* 24 transfers of 100 ms through 2 connections take 1.2 s, but each has a
+ * 500 ms timeout: they only pass because a transfer's clock starts when it
+ * gets a place, not while it waits in the queue. */
+static void test_fetch_queue_keeps_timeouts_for_the_transfer(void **state)
+{
+    uv_loop_t loop;
+    struct fetch *f;
+    struct fetch_limits lim = {.max_connections = 2, .max_host_connections = 2};
+    struct fetch_request req = {.timeout_ms = 500};
+    struct got g[24];
+    char url[128];
+    int done;
+    (void)state;
+
+    atomic_store(&srv.max_active, 0);
+    url_for(url, sizeof(url), "/delay");
+    req.url = url;
+    memset(g, 0, sizeof(g));
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(fetch_new(&f, &loop, &lim), 0);
+    for (int i = 0; i < 24; i++)
+        assert_int_equal(fetch_start(f, &req, on_done, &g[i]), 0);
+    assert_int_equal(fetch_pending(f), 24);
+    do {
+        uv_run(&loop, UV_RUN_ONCE);
+        done = 0;
+        for (int i = 0; i < 24; i++)
+            done += g[i].done;
+    } while (done < 24);
+    for (int i = 0; i < 24; i++)
+        assert_int_equal(g[i].outcome, FETCH_OK);
+    assert_true(atomic_load(&srv.max_active) <= 2);
+    fetch_close(&f);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void test_fetch_close_cancels_pending(void **state)
 {
     uv_loop_t loop;
@@ -465,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_fetch_bearer_token_and_user_agent),
         cmocka_unit_test(test_fetch_file_url_and_missing_file),
         cmocka_unit_test(test_fetch_caps_and_loop_never_stalls),
+        cmocka_unit_test(test_fetch_queue_keeps_timeouts_for_the_transfer),
         cmocka_unit_test(test_fetch_close_cancels_pending),
     };
     return cmocka_run_group_tests(tests, server_start, server_stop);
