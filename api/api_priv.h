@@ -26,8 +26,11 @@ struct compute;
 /* Bodies above this size are gzipped for clients that accept it. */
 #define API_GZIP_MIN 1024
 
+struct api_cache;
+
 struct api {
     struct MHD_Daemon *mhd;
+    struct api_cache *cache;        /* data epoch and finished answers (cache.c) */
     char *db_path;
     char *token; /* NULL: admin disabled; never logged */
     size_t token_len;
@@ -72,6 +75,9 @@ struct api_reply {
     int challenge;     /* 401: add WWW-Authenticate */
     int cacheable;     /* add the ETag and honour If-None-Match */
     char etag[32];     /* set by api_reply_etag() */
+    uint64_t epoch;    /* the data epoch the answer belongs to */
+    int pre_gzipped;   /* body is gzip already (from the cache) */
+    int from_cache;    /* body came from the cache */
 };
 
 /* A route handler: arg is the {id} path segment or NULL. Fills rp and returns
@@ -86,6 +92,27 @@ int api_store_get(struct api_request *rq, struct store **st);
 
 /* A query parameter's value or NULL (MHD's, valid for the request). */
 const char *api_param(struct api_request *rq, const char *name);
+
+/* ---- cache.c ---- */
+
+/* FNV-1a, 64 bits: tells versions apart; not a security hash. */
+uint64_t api_fnv1a(uint64_t h, const void *data, size_t len);
+
+/* The epoch connection and an empty cache. Returns 0 or a negative errno. */
+int api_cache_new(struct api_cache **out, const char *db_path, char *err, size_t errsize);
+void api_cache_free(struct api_cache **cp);
+
+/* The ETag of uri in the current epoch (also returned). */
+void api_cache_etag(struct api_cache *c, const char *uri, size_t len, char *etag, size_t size,
+                    uint64_t *epoch);
+
+/* Fills rp from a cached answer to uri (gzip or not) of this epoch: 1, else 0. */
+int api_cache_get(struct api_cache *c, const char *uri, size_t len, int gzip, uint64_t epoch,
+                  struct api_reply *rp);
+
+/* Keeps a copy of rp's body (gzip or not) for uri in this epoch. */
+void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, uint64_t epoch,
+                   const struct api_reply *rp);
 
 /* ---- reply.c ---- */
 

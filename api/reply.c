@@ -228,16 +228,6 @@ int api_reply_rows(struct api_request *rq, struct api_reply *rp, json_t *data, c
     return rc;
 }
 
-/* FNV-1a, 64 bits: enough to tell versions apart, not a security hash. */
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 /* Does the If-None-Match list (e.g. `W/"ab", "cd"` or `*`) hold etag? Weak
  * comparison: a W/ prefix on either side is ignored. */
@@ -266,25 +256,28 @@ static int etag_listed(const char *list, const char *etag)
     return 0;
 }
 
-/* The request's ETag and whether If-None-Match matches (see api_priv.h). */
+static int accepts_gzip(const char *ae);
+
+/* Does the client take gzip, and is it worth it for this request? */
+static int wants_gzip(struct api_request *rq)
+{
+    return accepts_gzip(
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+}
+
+/* The request's ETag and whether If-None-Match matches, or a cached answer of
+ * the same epoch (see api_priv.h and cache.c). */
 int api_reply_etag(struct api_request *rq, struct api_reply *rp)
 {
-    struct store_data_version v;
-    struct store *st;
-    int rc;
-
-    if ((rc = api_store_get(rq, &st)) < 0 || (rc = store_data_version(st, &v)) < 0)
-        return rc;
-    uint64_t h = fnv1a(0xcbf29ce484222325ULL, rq->uri, rq->uri_len);
-    h = fnv1a(h, &v, sizeof(v)); /* five int64_t: no padding */
-    snprintf(rp->etag, sizeof(rp->etag), "W/\"%016llx\"", (unsigned long long)h);
+    api_cache_etag(rq->api->cache, rq->uri, rq->uri_len, rp->etag, sizeof(rp->etag), &rp->epoch);
     rp->cacheable = 1;
     const char *inm =
         MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    if (!inm || !etag_listed(inm, rp->etag))
-        return 0;
-    rp->status = MHD_HTTP_NOT_MODIFIED;
-    return 1;
+    if (inm && etag_listed(inm, rp->etag)) {
+        rp->status = MHD_HTTP_NOT_MODIFIED;
+        return 1;
+    }
+    return api_cache_get(rq->api->cache, rq->uri, rq->uri_len, wants_gzip(rq), rp->epoch, rp);
 }
 
 /* Does Accept-Encoding allow gzip (a "gzip" or "x-gzip" token without q=0)? */
@@ -369,12 +362,14 @@ static void add_headers(struct MHD_Response *r, const struct api_reply *rp, int 
 /* Turns rp into an MHD response and queues it (see api_priv.h). */
 enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp)
 {
-    int gzipped = 0;
+    int gzipped = rp->pre_gzipped;
+    int gzip_ok = rp->body && wants_gzip(rq);
 
-    if (rp->body && rp->len > API_GZIP_MIN &&
-        accepts_gzip(MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_ACCEPT_ENCODING)))
+    if (!rp->from_cache && gzip_ok && rp->len > API_GZIP_MIN)
         gzipped = gzip_body(rp) == 0;
+    /* Keep the finished bytes for the next identical request of this epoch. */
+    if (!rp->from_cache && rp->cacheable && rp->status == MHD_HTTP_OK && rp->body)
+        api_cache_put(rq->api->cache, rq->uri, rq->uri_len, gzip_ok, rp->epoch, rp);
     struct MHD_Response *r =
         MHD_create_response_from_buffer_with_free_callback(rp->len, rp->body, free);
     if (!r) {

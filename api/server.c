@@ -389,7 +389,7 @@ static int api_init(struct api *a, const struct api_options *opt, char *err, siz
     if ((rc = store_open(&st, a->db_path, STORE_READONLY, err, errsize)) < 0)
         return rc;
     a->pool[a->npool++] = st;
-    return 0;
+    return api_cache_new(&a->cache, a->db_path, err, errsize);
 }
 
 static int start_mhd(struct api *a, const struct api_options *opt, char *err, size_t errsize)
@@ -484,6 +484,7 @@ void api_stop(struct api **ap)
         free(a->token);
     }
     free(a->db_path);
+    api_cache_free(&a->cache);
     compute_free(&a->snapshot);
     config_free(&a->cfg);
     pthread_mutex_destroy(&a->series_mu);

@@ -1,0 +1,24 @@
+/*
+ * epoch.c - a cheap "has anything changed?" for readers: SQLite's
+ * PRAGMA data_version, which changes whenever another connection commits.
+ */
+#include <errno.h>
+
+#include "store/store_priv.h"
+
+int store_change_counter(struct store *st, int64_t *out)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) != SQLITE_OK)
+        return store_fail(st, "data_version");
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else {
+        rc = store_fail(st, "data_version");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
