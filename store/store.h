@@ -409,4 +409,11 @@ int store_runs_list(struct store *st, const char *source, long limit, store_run_
 /* Fills *v. Returns 0 or -EIO. */
 int store_data_version(struct store *st, struct store_data_version *v);
 
+/*
+ * A number that changes whenever another connection has committed to the
+ * database since this connection last asked (PRAGMA data_version). Cheap: no
+ * table is read. Compare successive values of the same connection only.
+ */
+int store_change_counter(struct store *st, int64_t *out);
+
 #endif
