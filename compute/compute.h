@@ -90,8 +90,9 @@ struct compute_summary {
     size_t indices;  /* indices recomputed */
     size_t periods;  /* (index, period) pairs written */
     size_t units;    /* distinct units scored */
-    size_t results;  /* result rows written */
-    size_t contribs; /* contribution rows written */
+    size_t results;  /* results written (unit x node x period; one stored row holds
+                        a unit's nodes of one period) */
+    size_t contribs; /* contributions written (unit x leaf x period) */
     double seconds;  /* wall time, load to commit */
     int full;        /* 1 when a full recompute ran */
 };

@@ -19,11 +19,28 @@
 #include "store/formula.h"
 #include "store/store.h"
 
-/* One observation read from the store, before the year range is known. */
+/* One observation read from the store, before the year range is known:
+ * 16 bytes, so 3.6 M of them stay compact. */
 struct rawobs {
-    uint32_t unit, ind;
-    struct period p;
+    uint32_t unit; /* config unit index */
+    uint16_t ind;  /* config indicator index */
+    uint16_t pid;  /* distinct period id (struct loader periods) */
     double v;
+};
+
+#define LOAD_PSLOTS 1024  /* hash slots of the period text cache (power of 2) */
+#define LOAD_PMAX   65535 /* distinct periods a snapshot can hold (uint16_t pid) */
+
+/* The distinct period texts seen so far. The walk hands every row its period
+ * as text; the few distinct texts are parsed once and found again by their
+ * bytes packed into an integer (valid texts are < 8 bytes). */
+struct pcache {
+    uint64_t key[LOAD_PSLOTS]; /* packed text; 0: empty slot */
+    int32_t id[LOAD_PSLOTS];   /* period id, or -1 for text that does not parse */
+    struct period *p;          /* by id */
+    size_t n, cap;
+    uint64_t last_key; /* the previous row's text and id */
+    int32_t last_id;
 };
 
 struct loader {
@@ -33,7 +50,7 @@ struct loader {
     size_t nunit_of, nind_of;
     struct rawobs *obs;
     size_t n, cap;
-    int ymin, ymax;
+    struct pcache pc;
 };
 
 struct period cmp_period_at(const struct compute *c, enum period_freq f, size_t p)
@@ -76,38 +93,90 @@ void cmp_series_free(struct cseries *s)
     s->fl = NULL;
 }
 
-static int keep_obs(struct loader *l, long u, long k, struct period p, double v)
+static int keep_obs(struct loader *l, long u, long k, int32_t pid, double v)
 {
     if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4096;
+        size_t cap = l->cap ? l->cap * 2 : 65536;
         struct rawobs *o = realloc(l->obs, cap * sizeof(*o));
         if (!o)
             return -ENOMEM;
         l->obs = o;
         l->cap = cap;
     }
-    l->obs[l->n++] = (struct rawobs){(uint32_t)u, (uint32_t)k, p, v};
-    if (l->n == 1 || p.year < l->ymin)
-        l->ymin = p.year;
-    if (l->n == 1 || p.year > l->ymax)
-        l->ymax = p.year;
+    l->obs[l->n++] = (struct rawobs){(uint32_t)u, (uint16_t)k, (uint16_t)pid, v};
     return 0;
+}
+
+/* The id of period text not found in the hash table: an existing one for
+ * the same period, else a new one; -1 when it is not a period, -2 when out of
+ * memory or of ids. */
+static int32_t period_new(struct pcache *pc, const char *text, size_t len)
+{
+    struct period p;
+    if (period_parse(&p, text, len) < 0)
+        return -1;
+    for (size_t i = 0; i < pc->n; i++)
+        if (period_cmp(pc->p[i], p) == 0)
+            return (int32_t)i;
+    if (pc->n == pc->cap) {
+        size_t cap = pc->cap ? pc->cap * 2 : 64;
+        struct period *np = cap <= LOAD_PMAX ? realloc(pc->p, cap * sizeof(*np)) : NULL;
+        if (!np)
+            return -2;
+        pc->p = np;
+        pc->cap = cap;
+    }
+    pc->p[pc->n] = p;
+    return (int32_t)pc->n++;
+}
+
+/* The id of period text (len bytes), -1 when it is not a period, -2 when out
+ * of memory or of ids. */
+static int32_t period_id(struct pcache *pc, const char *text, size_t len)
+{
+    uint64_t key = 0;
+    if (len == 0 || len > 8)
+        return period_new(pc, text, len); /* not a canonical text: not cached */
+    memcpy(&key, text, len);              /* zero-padded: no valid text ends in NUL bytes */
+    if (key == 0)
+        return -1; /* NUL bytes only; 0 also marks an empty slot */
+    if (key == pc->last_key)
+        return pc->last_id;
+    size_t h = (size_t)((key * 0x9E3779B97F4A7C15u) >> 54) & (LOAD_PSLOTS - 1);
+    while (pc->key[h] && pc->key[h] != key)
+        h = (h + 1) & (LOAD_PSLOTS - 1);
+    if (!pc->key[h]) {
+        if (pc->n + 1 >= LOAD_PSLOTS / 2) /* a full table: parse without caching */
+            return period_new(pc, text, len);
+        int32_t id = period_new(pc, text, len);
+        if (id == -2)
+            return id;
+        pc->key[h] = key;
+        pc->id[h] = id;
+    }
+    pc->last_key = key;
+    pc->last_id = pc->id[h];
+    return pc->id[h];
 }
 
 static int on_obs(int64_t unit_id, int64_t ind_id, const char *period, size_t len, double value,
                   void *ctx)
 {
     struct loader *l = ctx;
-    struct period p;
 
     if (unit_id < 0 || ind_id < 0 || (size_t)unit_id >= l->nunit_of || (size_t)ind_id >= l->nind_of)
         return 0;
     long u = l->unit_of[unit_id], k = l->ind_of[ind_id];
+    if (u < 0 || k < 0)
+        return 0;
+    int32_t pid = period_id(&l->pc, period, len);
+    if (pid == -2)
+        return -ENOMEM;
     /* Units and indicators the config no longer names, and values of another
      * frequency than the indicator's, are not part of this config's data. */
-    if (u < 0 || k < 0 || period_parse(&p, period, len) < 0 || p.freq != l->c->inds[k].freq)
+    if (pid < 0 || l->pc.p[pid].freq != l->c->inds[k].freq)
         return 0;
-    return keep_obs(l, u, k, p, value);
+    return keep_obs(l, u, k, pid, value);
 }
 
 /* store id -> config index maps from the store's look-ups. */
@@ -115,6 +184,9 @@ static int build_maps(struct loader *l, struct store *st)
 {
     struct compute *c = l->c;
     int64_t max_u = 0, max_i = 0;
+
+    if (c->ni > UINT16_MAX) /* struct rawobs keeps indicator indices in 16 bits */
+        return -EINVAL;
 
     for (size_t u = 0; u < c->nu; u++) {
         c->unit_db[u] = store_unit_id(st, c->units[u].id, strlen(c->units[u].id));
@@ -229,14 +301,20 @@ static int place_obs(struct compute *c, const struct loader *l)
                 c->cum[k][i] = NAN;
         }
     }
+    long *pos = malloc((l->pc.n ? l->pc.n : 1) * sizeof(long));
+    if (!pos)
+        return -ENOMEM;
+    for (size_t i = 0; i < l->pc.n; i++)
+        pos[i] = cmp_period_pos(c, l->pc.p[i]);
     for (size_t i = 0; i < l->n; i++) {
         const struct rawobs *o = &l->obs[i];
-        size_t at = o->unit * cmp_nper(c, o->p.freq) + (size_t)cmp_period_pos(c, o->p);
+        size_t at = o->unit * cmp_nper(c, c->inds[o->ind].freq) + (size_t)pos[o->pid];
         if (c->cum[o->ind])
             c->cum[o->ind][at] = o->v;
         else
             c->s[o->ind].v[at] = o->v;
     }
+    free(pos);
     return 0;
 }
 
@@ -291,6 +369,33 @@ out:
     return rc;
 }
 
+/* The years of the kept observations: those of the periods they use. */
+static int year_range(struct loader *l)
+{
+    unsigned char *used = calloc(l->pc.n ? l->pc.n : 1, 1);
+    int first = 1;
+    if (!used)
+        return -ENOMEM;
+    for (size_t i = 0; i < l->n; i++)
+        used[l->obs[i].pid] = 1;
+    l->c->y0 = 0;
+    l->c->nyears = 0;
+    for (size_t i = 0; i < l->pc.n; i++) {
+        int y = l->pc.p[i].year;
+        if (!used[i])
+            continue;
+        if (first || y < l->c->y0) {
+            l->c->nyears = first ? 1 : l->c->nyears + (l->c->y0 - y);
+            l->c->y0 = y;
+        }
+        if (y >= l->c->y0 + l->c->nyears)
+            l->c->nyears = y - l->c->y0 + 1;
+        first = 0;
+    }
+    free(used);
+    return 0;
+}
+
 /* Builds the snapshot (contract in compute.h). */
 int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of)
 {
@@ -303,14 +408,13 @@ int compute_open(struct compute **out, struct store *st, const struct config *cf
         goto out;
     if ((rc = store_obs_walk_ids(st, as_of, on_obs, &l)) < 0)
         goto out;
-    c->y0 = l.ymin;
-    c->nyears = l.n ? l.ymax - l.ymin + 1 : 0;
-    if ((rc = place_obs(c, &l)) < 0 || (rc = prepare_series(c)) < 0)
+    if ((rc = year_range(&l)) < 0 || (rc = place_obs(c, &l)) < 0 || (rc = prepare_series(c)) < 0)
         goto out;
 out:
     free(l.unit_of);
     free(l.ind_of);
     free(l.obs);
+    free(l.pc.p);
     if (rc < 0)
         compute_free(&c);
     *out = c;

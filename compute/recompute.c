@@ -2,7 +2,8 @@
  * recompute.c - materialised index results: a full recompute (every index,
  * every period with data) or an incremental one (the (index, period) pairs
  * marked in the recompute table and the periods that depend on them), written
- * with their contributions in one transaction (store_results_replace).
+ * in one transaction (store_results_replace): one row per (index, period,
+ * unit) with the total, the dimensions and the contributions of the leaves.
  *
  * Dependencies of a marked period t: t itself and t + 1 (its rank change and
  * contributions compare with t); every later period when the index is
@@ -12,7 +13,7 @@
  * changed (or never computed) index is recomputed in full. Scores of all
  * periods are computed in memory either way (cheap next to reading and
  * writing); incremental saves the writes. A full recompute of an index first
- * deletes all its stored rows (one range delete per table).
+ * deletes all its stored rows (one range delete).
  *
  * The config is synced into the store (store_sync_config) only when it names
  * a unit or indicator the store does not know; `parkstat import` syncs it, so
@@ -34,15 +35,25 @@ struct mark {
     char *period;
 };
 
+/* The rows of one index: its blob layout and the doubles they point into. */
+struct index_rows {
+    const char **ids; /* the layout's dimension ids, then its leaf ids */
+    size_t *at;       /* plan node index of each of ids */
+    double *vals;     /* per row: STORE_NODE_FIELDS x dimensions, then leaves */
+};
+
 struct writer {
     struct mark *marks;
     size_t nmarks, capmarks;
     struct store_result *res;
     size_t nres, capres;
-    struct store_contrib *con;
-    size_t ncon, capcon;
+    size_t nnode_results; /* unit x node x period results, for the summary */
+    size_t ncon;          /* contributions */
     struct store_result_key *clear;
     size_t nclear, capclear;
+    struct store_index_layout *layouts; /* per index */
+    struct index_rows *rows;            /* per index */
+    size_t nlayouts;
     struct store_index_hash *hashes;
     size_t nhashes;
     const char **wipe; /* indices recomputed in full */
@@ -114,9 +125,8 @@ static void mark_deps(const struct compute *c, const struct cmp_plan *pl, const 
             want[p] = 1;
 }
 
-/* A sort key: text (node id) or number (unit store id) with a position. */
+/* A sort key: a unit's store id with its plan position. */
 struct key {
-    const char *text;
     int64_t num;
     size_t i;
 };
@@ -124,102 +134,135 @@ struct key {
 static int key_cmp(const void *a, const void *b)
 {
     const struct key *x = a, *y = b;
-    if (x->text)
-        return strcmp(x->text, y->text);
     return (x->num > y->num) - (x->num < y->num);
 }
 
-/* Nodes by id and units by store id: the rows are then written in primary-key
- * order, so SQLite appends to neighbouring pages instead of jumping around. */
-static int sort_keys(const struct compute *c, const struct cmp_plan *pl, struct key **nodes,
-                     struct key **units)
+/* Known units by store id: the rows are then written in primary-key order
+ * (index, period, unit), so SQLite appends to neighbouring pages. Returns
+ * the number of units with a store id (they come first). */
+static size_t sort_units(const struct compute *c, const struct cmp_plan *pl, struct key *units)
 {
-    *nodes = malloc(pl->nn * sizeof(**nodes));
-    *units = malloc((pl->nu ? pl->nu : 1) * sizeof(**units));
-    if (!*nodes || !*units)
-        return -ENOMEM;
-    for (size_t j = 0; j < pl->nn; j++)
-        (*nodes)[j] = (struct key){pl->node_id[j], 0, j};
+    size_t n = 0;
     for (size_t u = 0; u < pl->nu; u++)
-        (*units)[u] = (struct key){NULL, c->unit_db[pl->units[u]], u};
-    qsort(*nodes, pl->nn, sizeof(**nodes), key_cmp);
-    qsort(*units, pl->nu, sizeof(**units), key_cmp);
+        if (c->unit_db[pl->units[u]] >= 0)
+            units[n++] = (struct key){c->unit_db[pl->units[u]], u};
+    qsort(units, n, sizeof(*units), key_cmp);
+    return n;
+}
+
+/* The layout of plan pl: dimensions (inner nodes but the total), then leaves. */
+static int make_layout(const struct cmp_plan *pl, struct index_rows *ir,
+                       struct store_index_layout *lay)
+{
+    size_t n = 0;
+    ir->ids = malloc((pl->nn ? pl->nn : 1) * sizeof(*ir->ids));
+    ir->at = malloc((pl->nn ? pl->nn : 1) * sizeof(*ir->at));
+    if (!ir->ids || !ir->at)
+        return -ENOMEM;
+    for (int leaf = 0; leaf < 2; leaf++)
+        for (size_t j = 1; j < pl->nn; j++)
+            if ((pl->nodes[j].column >= 0) == leaf) {
+                ir->ids[n] = pl->node_id[j];
+                ir->at[n++] = j;
+            }
+    size_t nl = 0;
+    for (size_t j = 1; j < pl->nn; j++)
+        nl += pl->nodes[j].column >= 0;
+    *lay = (struct store_index_layout){pl->ix->id, ir->ids, n - nl, ir->ids + (n - nl), nl};
     return 0;
 }
 
-static void put_result(struct writer *w, const struct cmp_run *r, size_t p, size_t u, size_t j,
-                       int64_t id)
+/* One result row of unit u (plan order, store id id) in period p; its
+ * dimension values and contributions go to vals. */
+static void put_row(struct writer *w, const struct cmp_run *r, const struct index_rows *ir,
+                    const struct store_index_layout *lay, size_t p, size_t u, int64_t id,
+                    double *vals, double *contrib)
 {
     const struct cmp_plan *pl = r->pl;
-    size_t at = (p * pl->nu + u) * pl->nn + j;
-    double prev = p > 0 ? r->rank[at - pl->nu * pl->nn] : NAN;
-    if (grow((void **)&w->res, &w->capres, w->nres, sizeof(*w->res)) < 0) {
-        w->oom = 1;
-        return;
+    const double *rank = r->rank + (p * pl->nu + u) * pl->nn;
+    const double *score = r->score + (p * pl->nu + u) * pl->nn;
+    const double *prev = p > 0 ? rank - pl->nu * pl->nn : NULL;
+    const double *con = NULL;
+
+    for (size_t i = 0; i < lay->nnodes; i++) {
+        size_t j = ir->at[i];
+        double *v = vals + STORE_NODE_FIELDS * i;
+        v[0] = score[j];
+        v[1] = rank[j];
+        v[2] = prev ? prev[j] - rank[j] : NAN; /* rank change: previous - now */
+        v[3] = (double)cmp_result_flags(r, p, u, j);
     }
-    /* rank change = previous rank - rank (positive: moved up) */
+    if (p > 0 && r->has_data[p - 1] &&
+        composite_contrib_scored(pl->nodes, pl->nn, 0, score - pl->nu * pl->nn, score, pl->method,
+                                 contrib) == 0) {
+        double *cv = vals + STORE_NODE_FIELDS * lay->nnodes;
+        for (size_t i = 0; i < lay->nleaves; i++)
+            cv[i] = contrib[ir->at[lay->nnodes + i]];
+        con = cv;
+        w->ncon += lay->nleaves;
+    }
     w->res[w->nres++] = (struct store_result){pl->ix->id,
-                                              pl->node_id[j],
                                               id,
                                               r->ptext[p],
-                                              r->score[at],
-                                              r->rank[at],
-                                              prev - r->rank[at],
-                                              cmp_result_flags(r, p, u, j)};
+                                              score[0],
+                                              rank[0],
+                                              prev ? prev[0] - rank[0] : NAN,
+                                              cmp_result_flags(r, p, u, 0),
+                                              vals,
+                                              lay->nnodes,
+                                              con,
+                                              lay->nleaves};
+    w->nnode_results += 1 + lay->nnodes;
 }
 
-/* Contributions of unit u in period p, leaves in id order. */
-static void put_contribs(struct writer *w, const struct cmp_run *r, const struct key *nodes,
-                         size_t p, size_t u, int64_t id, double *contrib)
+/* Reserves room for n more result rows. */
+static int reserve(struct writer *w, size_t n)
 {
-    const struct cmp_plan *pl = r->pl;
-    const double *s0 = r->score + ((p - 1) * pl->nu + u) * pl->nn;
-    const double *s1 = r->score + (p * pl->nu + u) * pl->nn;
-    if (composite_contrib_scored(pl->nodes, pl->nn, 0, s0, s1, pl->method, contrib) != 0)
-        return;
-    for (size_t k = 0; k < pl->nn && !w->oom; k++) {
-        size_t j = nodes[k].i;
-        if (pl->nodes[j].column < 0)
-            continue;
-        if (grow((void **)&w->con, &w->capcon, w->ncon, sizeof(*w->con)) < 0) {
-            w->oom = 1;
-            return;
-        }
-        w->con[w->ncon++] =
-            (struct store_contrib){pl->ix->id, id, r->ptext[p], pl->node_id[j], contrib[j]};
-    }
+    if (w->nres + n <= w->capres)
+        return 0;
+    size_t cap = w->nres + n;
+    struct store_result *p = realloc(w->res, cap * sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    w->res = p;
+    w->capres = cap;
+    return 0;
 }
 
-/* The rows of the wanted periods: results (node, unit, period order) and
- * contributions (unit, period, leaf order). */
+/* The rows of the wanted periods, in (period, unit id) order. */
 static int put_rows(struct writer *w, const struct compute *c, const struct cmp_run *r,
                     const unsigned char *want, double *contrib)
 {
     const struct cmp_plan *pl = r->pl;
-    struct key *nodes = NULL, *units = NULL;
-    int rc = sort_keys(c, pl, &nodes, &units);
+    struct index_rows *ir = &w->rows[w->nlayouts];
+    struct store_index_layout *lay = &w->layouts[w->nlayouts];
+    struct key *units = malloc((pl->nu ? pl->nu : 1) * sizeof(*units));
+    size_t nw = 0, nk, stride;
+    int rc = units ? make_layout(pl, ir, lay) : -ENOMEM;
 
-    for (size_t k = 0; rc == 0 && k < pl->nn && !w->oom; k++) {
-        if (pl->nodes[nodes[k].i].column >= 0)
-            continue;
-        for (size_t v = 0; v < pl->nu && !w->oom; v++)
-            for (size_t p = 0; units[v].num >= 0 && p < r->np; p++)
-                if (want[p])
-                    put_result(w, r, p, units[v].i, nodes[k].i, units[v].num);
+    if (rc < 0)
+        goto out;
+    w->nlayouts++;
+    nk = sort_units(c, pl, units);
+    for (size_t p = 0; p < r->np; p++)
+        nw += want[p];
+    stride = STORE_NODE_FIELDS * lay->nnodes + lay->nleaves;
+    if (!(ir->vals = malloc((nw * nk * stride + 1) * sizeof(double))) || reserve(w, nw * nk) < 0) {
+        rc = -ENOMEM;
+        goto out;
     }
-    for (size_t v = 0; rc == 0 && v < pl->nu && !w->oom; v++) {
-        if (units[v].num < 0)
+    double *vals = ir->vals;
+    for (size_t p = 0; p < r->np; p++) {
+        if (!want[p])
             continue;
-        for (size_t p = 1; p < r->np; p++) {
-            w->unit_seen[pl->units[units[v].i]] |= want[p];
-            if (want[p] && r->has_data[p - 1])
-                put_contribs(w, r, nodes, p, units[v].i, units[v].num, contrib);
+        for (size_t v = 0; v < nk; v++, vals += stride) {
+            put_row(w, r, ir, lay, p, units[v].i, units[v].num, vals, contrib);
+            w->unit_seen[pl->units[units[v].i]] = 1;
         }
-        w->unit_seen[pl->units[units[v].i]] |= want[0];
     }
-    free(nodes);
+out:
     free(units);
-    return rc < 0 ? rc : w->oom ? -ENOMEM : 0;
+    return rc;
 }
 
 /* Which periods of index pl to write: all with data (full) or the marked
@@ -323,10 +366,16 @@ static void writer_free(struct writer *w)
         free(w->marks[i].index_id);
         free(w->marks[i].period);
     }
+    for (size_t i = 0; w->rows && i < w->nlayouts + 1; i++) {
+        free(w->rows[i].ids);
+        free(w->rows[i].at);
+        free(w->rows[i].vals);
+    }
     free(w->marks);
     free(w->res);
-    free(w->con);
     free(w->clear);
+    free(w->layouts);
+    free(w->rows);
     free(w->hashes);
     free(w->wipe);
     free(w->unit_seen);
@@ -354,8 +403,10 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     runs = calloc(ni ? ni : 1, sizeof(*runs));
     w.hashes = calloc(ni ? ni : 1, sizeof(*w.hashes));
     w.wipe = calloc(ni ? ni : 1, sizeof(*w.wipe));
+    w.layouts = calloc(ni ? ni : 1, sizeof(*w.layouts));
+    w.rows = calloc(ni + 1, sizeof(*w.rows));
     w.unit_seen = calloc(c->nu ? c->nu : 1, 1);
-    if (!plans || !runs || !w.hashes || !w.wipe || !w.unit_seen) {
+    if (!plans || !runs || !w.hashes || !w.wipe || !w.layouts || !w.rows || !w.unit_seen) {
         rc = -ENOMEM;
         goto out;
     }
@@ -365,10 +416,10 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
         goto out;
     struct store_results_batch b = {.clear = w.clear,
                                     .nclear = w.nclear,
+                                    .layouts = w.layouts,
+                                    .nlayouts = w.nlayouts,
                                     .results = w.res,
                                     .nresults = w.nres,
-                                    .contribs = w.con,
-                                    .ncontribs = w.ncon,
                                     .hashes = w.hashes,
                                     .nhashes = w.nhashes,
                                     .computed_at = (int64_t)time(NULL) * 1000000,
@@ -378,7 +429,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
         goto out;
     for (size_t u = 0; u < c->nu; u++)
         s.units += w.unit_seen[u];
-    s.results = w.nres;
+    s.results = w.nnode_results;
     s.contribs = w.ncon;
     s.seconds = now_s() - t0;
 out:

@@ -1,7 +1,8 @@
 /*
  * query_api.c - read-only queries for the HTTP API: units, indicators, the
  * indices in the result table, results and contributions of one index and
- * period, recent runs, and the data version the API's ETags are made from.
+ * period (decoded from the result rows' blobs by blob_double(), results.c),
+ * recent runs, and the data version the API's ETags are made from.
  *
  * Each runs one prepared statement per call (the API's requests are few next
  * to the ingest's rows) and hands rows to a callback; strings are borrowed
@@ -183,22 +184,29 @@ static int result_row(sqlite3_stmt *s, const struct walker *w)
     return w->cb.result(&r, w->ctx);
 }
 
-/* Result rows of one index and period (see store.h). The total node is "" or
- * the index id itself. */
+/* Result rows of one index and period (see store.h). The total comes from
+ * the columns of a result row and is reported as node index_id; the
+ * dimensions from its nodes blob, at the positions index_layout names. */
 int store_index_results(struct store *st, const char *index_id, const char *period,
                         const char *unit, int totals_only, store_index_result_cb cb, void *ctx)
 {
-    static const char all[] =
-        "SELECT u.code, u.name, r.node, r.period, r.score, r.rank, r.rank_change, r.flags,"
-        " r.computed_at FROM result r JOIN unit u ON u.id = r.unit_id"
+#define RESULTS_FROM                                                                               \
+    " FROM result r JOIN unit u ON u.id = r.unit_id"                                               \
+    " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
+#define RESULTS_TOTAL                                                                              \
+    "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"        \
+    " r.computed_at" RESULTS_FROM
+    static const char all[] = RESULTS_TOTAL
+        " UNION ALL SELECT u.code, u.name, l.id, r.period, blob_double(r.nodes, 4 * l.pos),"
+        " blob_double(r.nodes, 4 * l.pos + 1), blob_double(r.nodes, 4 * l.pos + 2),"
+        " coalesce(blob_double(r.nodes, 4 * l.pos + 3), 0), r.computed_at"
+        " FROM result r JOIN unit u ON u.id = r.unit_id"
+        " JOIN index_layout l ON l.index_id = r.index_id AND l.kind = 'node'"
         " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
-        " ORDER BY u.code, r.node";
-    static const char totals[] =
-        "SELECT u.code, u.name, r.node, r.period, r.score, r.rank, r.rank_change, r.flags,"
-        " r.computed_at FROM result r JOIN unit u ON u.id = r.unit_id"
-        " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
-        " AND (r.node = '' OR r.node = ?1)"
-        " ORDER BY r.rank IS NULL, r.rank, u.code";
+        " AND r.nodes IS NOT NULL ORDER BY 1, 3";
+    static const char totals[] = RESULTS_TOTAL " ORDER BY r.rank IS NULL, r.rank, u.code";
+#undef RESULTS_TOTAL
+#undef RESULTS_FROM
     sqlite3_stmt *s;
     int rc = prepare(st, totals_only ? totals : all, &s, "results");
     if (rc < 0)
@@ -220,15 +228,18 @@ static int contribution_row(sqlite3_stmt *s, const struct walker *w)
     return w->cb.contrib(&r, w->ctx);
 }
 
-/* Contributions of one index and period, by unit and indicator (see store.h). */
+/* Contributions of one index and period, by unit and indicator (see store.h),
+ * from the contribs blobs at the leaf positions of index_layout. */
 int store_index_contributions(struct store *st, const char *index_id, const char *period,
                               const char *unit, store_index_contrib_cb cb, void *ctx)
 {
     sqlite3_stmt *s;
     int rc = prepare(st,
-                     "SELECT u.code, c.indicator, c.contribution FROM contribution c"
-                     " JOIN unit u ON u.id = c.unit_id WHERE c.index_id = ?1 AND c.period = ?2"
-                     " AND (?3 IS NULL OR u.code = ?3) ORDER BY u.code, c.indicator",
+                     "SELECT u.code, l.id, blob_double(r.contribs, l.pos) FROM result r"
+                     " JOIN unit u ON u.id = r.unit_id JOIN index_layout l"
+                     " ON l.index_id = r.index_id AND l.kind = 'leaf'"
+                     " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
+                     " AND r.contribs IS NOT NULL ORDER BY u.code, l.id",
                      &s, "contributions");
     if (rc < 0)
         return rc;

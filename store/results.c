@@ -1,9 +1,12 @@
 /*
  * results.c - what the aggregation engine (compute/) reads from and writes to
  * the store: a bulk walk over the current (or as-of) observations by database
- * ids, the replacement of index results, contributions and recompute marks in
- * one transaction, the index config hashes that decide between an incremental
- * and a full recompute, and a query over results joined with unit attributes.
+ * ids, the replacement of index results (one row per index, period and unit,
+ * dimensions and contributions as blobs of doubles, schema.c version 3) and
+ * recompute marks in one transaction, the index config hashes that decide
+ * between an incremental and a full recompute, a query over results joined
+ * with unit attributes, and the SQL function blob_double() that reads the
+ * blobs.
  *
  * The hash table index_state is created here with CREATE TABLE IF NOT EXISTS
  * rather than by a schema migration: it is a cache (losing it only forces a
@@ -41,8 +44,10 @@ int store_obs_walk_ids(struct store *st, int64_t as_of, store_obs_id_cb cb, void
     int rc = prepare(st,
                      as_of ? "SELECT unit_id, indicator_id, period, value FROM observation"
                              " WHERE valid_from <= ?1 AND (valid_to IS NULL OR ?1 < valid_to)"
+                           /* "+valid_to": a table scan; the partial index obs_current
+                              would cost a primary-key look-up per row for the value */
                            : "SELECT unit_id, indicator_id, period, value FROM observation"
-                             " WHERE valid_to IS NULL",
+                             " WHERE +valid_to IS NULL",
                      &s);
     if (rc < 0)
         return rc;
@@ -124,16 +129,104 @@ static int step_reset(struct store *st, sqlite3_stmt *s, const char *what)
     return rc;
 }
 
-/* Deletes every result and contribution of the wiped indices: one range
- * delete on the primary keys, which lead with index_id. */
+/* ---- The blob format: little-endian IEEE doubles, NaN for none ---- */
+
+static void le_put(unsigned char *b, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof(u));
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(u >> (8 * i));
+}
+
+static double le_get(const unsigned char *b)
+{
+    uint64_t u = 0;
+    double v;
+    for (int i = 0; i < 8; i++)
+        u |= (uint64_t)b[i] << (8 * i);
+    memcpy(&v, &u, sizeof(v));
+    return v;
+}
+
+/* SQL blob_double(blob, i): the i-th double of blob, NULL when the blob is
+ * NULL or too short or the value is NaN (none). */
+static void sql_blob_double(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    const unsigned char *b = sqlite3_value_blob(argv[0]);
+    sqlite3_int64 i = sqlite3_value_int64(argv[1]);
+    sqlite3_int64 n = sqlite3_value_bytes(argv[0]) / 8;
+    (void)argc;
+    if (!b || i < 0 || i >= n || isnan(le_get(b + 8 * i))) {
+        sqlite3_result_null(cx);
+        return;
+    }
+    sqlite3_result_double(cx, le_get(b + 8 * i));
+}
+
+/* Registers blob_double() on db (contract in store_priv.h). */
+int store_results_sql_register(sqlite3 *db)
+{
+    return sqlite3_create_function(db, "blob_double", 2,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                   sql_blob_double, NULL, NULL) == SQLITE_OK
+               ? 0
+               : -EIO;
+}
+
+/* 1 when index_id is among the wiped indices of b. */
+static int is_wiped(const struct store_results_batch *b, const char *index_id)
+{
+    for (size_t i = 0; i < b->nwipe; i++)
+        if (strcmp(b->wipe[i], index_id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Sets *all to 1 when every index with stored results is wiped. Walks the
+ * distinct index ids by seeking past each one in the primary key: one look-up
+ * per index, not a scan of the rows. */
+static int wipes_all(struct store *st, const struct store_results_batch *b, int *all)
+{
+    sqlite3_stmt *s;
+    char last[256] = "";
+    int rc = prepare(
+        st, "SELECT index_id FROM result WHERE index_id > ?1 ORDER BY index_id LIMIT 1", &s);
+    *all = 1;
+    while (rc == 0 && *all) {
+        store_bind_text(s, 1, last);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_DONE)
+            break;
+        if (step != SQLITE_ROW) {
+            rc = store_fail(st, "result indices");
+            break;
+        }
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        /* an id too long for last cannot be stepped over: delete row by row */
+        *all = id && strlen(id) < sizeof(last) && is_wiped(b, id);
+        if (*all)
+            snprintf(last, sizeof(last), "%s", id);
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Deletes every result and the layout of the wiped indices: one range delete
+ * on the primary keys, which lead with index_id; or, when every index with
+ * rows is wiped (a full recompute), one DELETE without WHERE, which SQLite
+ * runs as a truncation that frees the pages without visiting the rows. */
 static int wipe_indices(struct store *st, const struct store_results_batch *b)
 {
     static const char *const sql[2] = {
         "DELETE FROM result WHERE index_id = ?1",
-        "DELETE FROM contribution WHERE index_id = ?1",
+        "DELETE FROM index_layout WHERE index_id = ?1",
     };
-    int rc = 0;
-    for (int k = 0; k < 2 && rc == 0 && b->nwipe; k++) {
+    int all = 0, rc = b->nwipe ? wipes_all(st, b, &all) : 0;
+    if (rc == 0 && all && sqlite3_exec(st->db, "DELETE FROM result", NULL, NULL, NULL) != SQLITE_OK)
+        rc = store_fail(st, "wipe results");
+    for (int k = all; k < 2 && rc == 0 && b->nwipe; k++) {
         sqlite3_stmt *s;
         if ((rc = prepare(st, sql[k], &s)) < 0)
             break;
@@ -146,16 +239,15 @@ static int wipe_indices(struct store *st, const struct store_results_batch *b)
     return rc;
 }
 
-/* Deletes results, contributions and marks of the cleared keys. */
+/* Deletes results and marks of the cleared keys. */
 static int clear_keys(struct store *st, const struct store_results_batch *b)
 {
-    static const char *const sql[3] = {
+    static const char *const sql[2] = {
         "DELETE FROM result WHERE index_id = ?1 AND period = ?2",
-        "DELETE FROM contribution WHERE index_id = ?1 AND period = ?2",
         "DELETE FROM recompute WHERE index_id = ?1 AND period = ?2",
     };
     int rc = 0;
-    for (int k = 0; k < 3 && rc == 0; k++) {
+    for (int k = 0; k < 2 && rc == 0 && b->nclear; k++) {
         sqlite3_stmt *s;
         if ((rc = prepare(st, sql[k], &s)) < 0)
             break;
@@ -169,49 +261,92 @@ static int clear_keys(struct store *st, const struct store_results_batch *b)
     return rc;
 }
 
-static int put_results(struct store *st, const struct store_results_batch *b)
+/* Replaces the stored layout of one index: its node and leaf ids by position. */
+static int put_layout(struct store *st, sqlite3_stmt *del, sqlite3_stmt *ins,
+                      const struct store_index_layout *l)
 {
-    sqlite3_stmt *s;
-    int rc = prepare(st,
-                     "INSERT OR REPLACE INTO result(index_id, node, unit_id, period, score, rank,"
-                     " rank_change, flags, computed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                     &s);
-    for (size_t i = 0; i < b->nresults && rc == 0; i++) {
-        const struct store_result *r = &b->results[i];
-        store_bind_text(s, 1, r->index_id);
-        store_bind_text(s, 2, r->node);
-        sqlite3_bind_int64(s, 3, r->unit_id);
-        store_bind_text(s, 4, r->period);
-        bind_real_or_null(s, 5, r->score);
-        if (isfinite(r->rank))
-            sqlite3_bind_int64(s, 6, (int64_t)r->rank);
-        if (isfinite(r->rank_change))
-            sqlite3_bind_int64(s, 7, (int64_t)r->rank_change);
-        sqlite3_bind_int64(s, 8, r->flags);
-        sqlite3_bind_int64(s, 9, b->computed_at);
-        rc = step_reset(st, s, "result insert");
+    store_bind_text(del, 1, l->index_id);
+    int rc = step_reset(st, del, "layout delete");
+    for (size_t i = 0; rc == 0 && i < l->nnodes + l->nleaves; i++) {
+        int leaf = i >= l->nnodes;
+        store_bind_text(ins, 1, l->index_id);
+        store_bind_text(ins, 2, leaf ? "leaf" : "node");
+        sqlite3_bind_int64(ins, 3, (int64_t)(leaf ? i - l->nnodes : i));
+        store_bind_text(ins, 4, leaf ? l->leaves[i - l->nnodes] : l->nodes[i]);
+        rc = step_reset(st, ins, "layout insert");
     }
-    sqlite3_finalize(s);
     return rc;
 }
 
-static int put_contribs(struct store *st, const struct store_results_batch *b)
+static int put_layouts(struct store *st, const struct store_results_batch *b)
+{
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    int rc = prepare(st, "DELETE FROM index_layout WHERE index_id = ?1", &del);
+    if (rc == 0)
+        rc = prepare(st, "INSERT INTO index_layout(index_id, kind, pos, id) VALUES(?1, ?2, ?3, ?4)",
+                     &ins);
+    for (size_t i = 0; rc == 0 && i < b->nlayouts; i++)
+        rc = put_layout(st, del, ins, &b->layouts[i]);
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+/* Binds n doubles as a little-endian blob through buf (8 n bytes, kept
+ * until the step), or NULL when v is NULL. */
+static void bind_doubles(sqlite3_stmt *s, int idx, const double *v, size_t n, unsigned char *buf)
+{
+    if (!v) {
+        sqlite3_bind_null(s, idx);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        le_put(buf + 8 * i, v[i]);
+    sqlite3_bind_blob(s, idx, buf, (int)(8 * n), SQLITE_STATIC);
+}
+
+/* Bytes of the largest blob of the batch. */
+static size_t max_blob(const struct store_results_batch *b)
+{
+    size_t m = 8;
+    for (size_t i = 0; i < b->nresults; i++) {
+        size_t n = STORE_NODE_FIELDS * b->results[i].nnodes;
+        n = n > b->results[i].ncontribs ? n : b->results[i].ncontribs;
+        m = 8 * n > m ? 8 * n : m;
+    }
+    return m;
+}
+
+static int put_results(struct store *st, const struct store_results_batch *b)
 {
     sqlite3_stmt *s;
-    int rc = prepare(st,
-                     "INSERT OR REPLACE INTO contribution(index_id, unit_id, period, indicator,"
-                     " contribution) VALUES(?1, ?2, ?3, ?4, ?5)",
-                     &s);
-    for (size_t i = 0; i < b->ncontribs && rc == 0; i++) {
-        const struct store_contrib *c = &b->contribs[i];
-        store_bind_text(s, 1, c->index_id);
-        sqlite3_bind_int64(s, 2, c->unit_id);
-        store_bind_text(s, 3, c->period);
-        store_bind_text(s, 4, c->indicator);
-        bind_real_or_null(s, 5, c->contribution);
-        rc = step_reset(st, s, "contribution insert");
+    size_t mb = max_blob(b);
+    unsigned char *buf = malloc(2 * mb);
+    int rc = buf ? prepare(st,
+                           "INSERT OR REPLACE INTO result(index_id, period, unit_id, score, rank,"
+                           " rank_change, flags, nodes, contribs, computed_at)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                           &s)
+                 : -ENOMEM;
+    for (size_t i = 0; i < b->nresults && rc == 0; i++) {
+        const struct store_result *r = &b->results[i];
+        store_bind_text(s, 1, r->index_id);
+        store_bind_text(s, 2, r->period);
+        sqlite3_bind_int64(s, 3, r->unit_id);
+        bind_real_or_null(s, 4, r->score);
+        if (isfinite(r->rank))
+            sqlite3_bind_int64(s, 5, (int64_t)r->rank);
+        if (isfinite(r->rank_change))
+            sqlite3_bind_int64(s, 6, (int64_t)r->rank_change);
+        sqlite3_bind_int64(s, 7, r->flags);
+        bind_doubles(s, 8, r->nodes, STORE_NODE_FIELDS * r->nnodes, buf);
+        bind_doubles(s, 9, r->contribs, r->ncontribs, buf + mb);
+        sqlite3_bind_int64(s, 10, b->computed_at);
+        rc = step_reset(st, s, "result insert");
     }
-    sqlite3_finalize(s);
+    if (buf)
+        sqlite3_finalize(s);
+    free(buf);
     return rc;
 }
 
@@ -232,11 +367,48 @@ static int put_hashes(struct store *st, const struct store_results_batch *b)
     return rc;
 }
 
+/* PRAGMA cache_size = kib (negative: KiB, SQLite's convention); 0: no-op. */
+static void cache_set(struct store *st, long kib)
+{
+    char sql[48];
+    if (kib == 0)
+        return;
+    /* PRAGMA takes no bound parameters; the number is ours, not input. */
+    snprintf(sql, sizeof(sql), "PRAGMA cache_size = %ld", kib);
+    sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+/* Grows the page cache to hold every page the batch writes (twice its bytes,
+ * at most 512 MiB), so that no dirty page is spilled to the WAL before the
+ * commit and written again. Returns the previous setting to restore, or 0
+ * when it was not changed. */
+static long cache_grow(struct store *st, const struct store_results_batch *b)
+{
+    sqlite3_stmt *s;
+    long old = 0, want = 0;
+    for (size_t i = 0; i < b->nresults; i++)
+        want += 64 + 8 * (long)(STORE_NODE_FIELDS * b->results[i].nnodes +
+                                (b->results[i].contribs ? b->results[i].ncontribs : 0));
+    want = want / 512 + 2048; /* KiB: 2 x bytes / 1024, plus SQLite's default */
+    want = want > 512 * 1024 ? 512 * 1024 : want;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA cache_size", -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        old = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    /* old > 0 is in pages (of 4 KiB, the default page size) */
+    long old_kib = old < 0 ? -old : old * 4;
+    if (old == 0 || old_kib >= want)
+        return 0;
+    cache_set(st, -want);
+    return old;
+}
+
 /*
  * Replaces results in one transaction, all or nothing: deletes everything of
- * the wiped indices and the results, contributions and recompute marks of
- * every cleared (index, period), inserts
- * the new rows and records the index hashes. Returns 0, -EIO, -EBUSY.
+ * the wiped indices and the results and recompute marks of every cleared
+ * (index, period), replaces the given layouts, inserts the new rows and
+ * records the index hashes. Returns 0, -ENOMEM, -EIO, -EBUSY.
  */
 int store_results_replace(struct store *st, const struct store_results_batch *b)
 {
@@ -244,19 +416,44 @@ int store_results_replace(struct store *st, const struct store_results_batch *b)
 
     if (sqlite3_exec(st->db, index_state_sql, NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(st, "index_state");
+    long old_cache = cache_grow(st, b);
     if ((rc = store_tx_begin(st)) < 0)
-        return rc;
+        goto out;
     if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b)) < 0 ||
-        (rc = put_results(st, b)) < 0 || (rc = put_contribs(st, b)) < 0 ||
-        (rc = put_hashes(st, b)) < 0 || (rc = store_tx_commit(st)) < 0) {
+        (rc = put_layouts(st, b)) < 0 || (rc = put_results(st, b)) < 0 ||
+        (rc = put_hashes(st, b)) < 0 || (rc = store_tx_commit(st)) < 0)
         store_tx_rollback(st);
-        return rc;
-    }
-    return 0;
+out:
+    cache_set(st, old_cache);
+    return rc;
+}
+
+/* The two forms of store_query_results(): the total from the columns, a
+ * dimension from the nodes blob at its layout position. */
+#define QUERY_RESULTS(SCORE, RANK, CHANGE, FLAGS, LAYOUT)                                          \
+    "SELECT u.code, u.name, p.code, " SCORE ", " RANK ", " CHANGE ", " FLAGS ", u.attributes,"     \
+    " json_extract(u.attributes, '$.' || ?5)"                                                      \
+    " FROM result r " LAYOUT " JOIN unit u ON u.id = r.unit_id"                                    \
+    " LEFT JOIN unit p ON p.id = u.parent_id"                                                      \
+    " WHERE r.index_id = ?1 AND r.period = ?3 AND (?4 IS NULL OR " SCORE " >= ?4)"                 \
+    " AND (?6 IS NULL OR json_extract(u.attributes, '$.' || ?5) = ?6)"                             \
+    " ORDER BY " RANK " IS NULL, " RANK ", " SCORE " DESC, u.code"
+
+static const char query_total[] =
+    QUERY_RESULTS("r.score", "r.rank", "r.rank_change", "r.flags", "");
+static const char query_node[] = QUERY_RESULTS(
+    "blob_double(r.nodes, 4 * l.pos)", "blob_double(r.nodes, 4 * l.pos + 1)",
+    "blob_double(r.nodes, 4 * l.pos + 2)", "coalesce(blob_double(r.nodes, 4 * l.pos + 3), 0)",
+    "JOIN index_layout l ON l.index_id = r.index_id AND l.kind = 'node' AND l.id = ?2"
+    " AND r.nodes IS NOT NULL");
+
+static double col_real(sqlite3_stmt *s, int col)
+{
+    return sqlite3_column_type(s, col) == SQLITE_NULL ? NAN : sqlite3_column_double(s, col);
 }
 
 /*
- * Results of one index node (q->node NULL: the total, node = index id) and
+ * Results of one index node (q->node NULL or the index id: the total) and
  * period, optionally only scores >= q->min_score (NAN: all) and units whose
  * attribute q->attr_key equals q->attr_value; ordered by rank, then unit code.
  * Returns 0, cb's non-zero return, or -EIO.
@@ -265,16 +462,8 @@ int store_query_results(struct store *st, const struct store_results_query *q,
                         store_result_row_cb cb, void *ctx)
 {
     sqlite3_stmt *s;
-    int rc = prepare(
-        st,
-        "SELECT u.code, u.name, p.code, r.score, r.rank, r.rank_change, r.flags, u.attributes,"
-        " json_extract(u.attributes, '$.' || ?5)"
-        " FROM result r JOIN unit u ON u.id = r.unit_id LEFT JOIN unit p ON p.id = u.parent_id"
-        " WHERE r.index_id = ?1 AND r.node = coalesce(?2, ?1) AND r.period = ?3"
-        " AND (?4 IS NULL OR r.score >= ?4)"
-        " AND (?6 IS NULL OR json_extract(u.attributes, '$.' || ?5) = ?6)"
-        " ORDER BY r.rank IS NULL, r.rank, r.score DESC, u.code",
-        &s);
+    int total = !q->node || strcmp(q->node, q->index_id) == 0;
+    int rc = prepare(st, total ? query_total : query_node, &s);
     if (rc < 0)
         return rc;
     store_bind_text(s, 1, q->index_id);
@@ -288,10 +477,9 @@ int store_query_results(struct store *st, const struct store_results_query *q,
             .unit = (const char *)sqlite3_column_text(s, 0),
             .name = (const char *)sqlite3_column_text(s, 1),
             .parent = (const char *)sqlite3_column_text(s, 2),
-            .score = sqlite3_column_type(s, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 3),
-            .rank = sqlite3_column_type(s, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 4),
-            .rank_change =
-                sqlite3_column_type(s, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 5),
+            .score = col_real(s, 3),
+            .rank = col_real(s, 4),
+            .rank_change = col_real(s, 5),
             .flags = (unsigned)sqlite3_column_int64(s, 6),
             .attributes = (const char *)sqlite3_column_text(s, 7),
             .attr_value = (const char *)sqlite3_column_text(s, 8),

@@ -32,7 +32,7 @@
  * reject      records that failed validation, with their raw text.
  * result, contribution
  *             composite index scores and per-indicator contributions
- *             (reserved for the recompute step).
+ *             (replaced by version 3).
  * recompute   (index, period) pairs whose results are stale.
  */
 static const char migration_1[] =
@@ -149,9 +149,52 @@ static const char migration_2[] =
     " n_new INTEGER, n_revised INTEGER, n_unchanged INTEGER, n_rejected INTEGER);"
     "CREATE INDEX run_source_period ON run(source, period);";
 
+/*
+ * Version 3: one result row per (index, period, unit) instead of one per node
+ * and one per contribution (docs/INDICES.md, "Stored results").
+ *
+ * result        the total's score, rank, rank change and flags in columns (so
+ *               SQL can filter and sort them), the dimensions' score, rank,
+ *               rank change and flags in the nodes blob and the contributions
+ *               of the leaves in the contribs blob: little-endian IEEE
+ *               doubles, NaN for none; a NULL blob holds no rows. Period
+ *               before unit in the key: the API reads one period at a time.
+ * index_layout  which node or leaf id each blob position holds, per index
+ *               (kind 'node': position i is doubles 4i .. 4i + 3 of nodes;
+ *               kind 'leaf': double i of contribs).
+ * Results are derived data: the old tables are dropped and the config hashes
+ * forgotten, so the next recompute of every index is a full one.
+ */
+static const char migration_3[] = "DROP TABLE result;"
+                                  "DROP TABLE contribution;"
+                                  "CREATE TABLE result("
+                                  " index_id TEXT NOT NULL,"
+                                  " period TEXT NOT NULL,"
+                                  " unit_id INTEGER NOT NULL,"
+                                  " score REAL,"
+                                  " rank INTEGER,"
+                                  " rank_change INTEGER,"
+                                  " flags INTEGER NOT NULL DEFAULT 0,"
+                                  " nodes BLOB,"
+                                  " contribs BLOB,"
+                                  " computed_at INTEGER,"
+                                  " PRIMARY KEY(index_id, period, unit_id)) WITHOUT ROWID;"
+                                  "CREATE TABLE index_layout("
+                                  " index_id TEXT NOT NULL,"
+                                  " kind TEXT NOT NULL CHECK(kind IN ('node', 'leaf')),"
+                                  " pos INTEGER NOT NULL,"
+                                  " id TEXT NOT NULL,"
+                                  " PRIMARY KEY(index_id, kind, pos)) WITHOUT ROWID;"
+                                  "CREATE TABLE IF NOT EXISTS index_state("
+                                  " index_id TEXT PRIMARY KEY,"
+                                  " config_hash TEXT NOT NULL,"
+                                  " computed_at INTEGER);"
+                                  "DELETE FROM index_state;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
     migration_1,
     migration_2,
+    migration_3,
 };
 
 static int read_version(sqlite3 *db, int *version)

@@ -316,6 +316,10 @@ int store_open(struct store **out, const char *path, int flags, char *errbuf, si
         goto out;
     if ((rc = set_pragmas(st, path, errbuf, errsize)) < 0)
         goto out;
+    if ((rc = store_results_sql_register(st->db)) < 0) {
+        snprintf(errbuf, errsize, "%s: %s", path, sqlite3_errmsg(st->db));
+        goto out;
+    }
     if ((rc = store_maps_load(st)) < 0) {
         snprintf(errbuf, errsize, "%s: %s", path, st->err);
         goto out;

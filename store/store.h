@@ -24,7 +24,7 @@ struct config;
 #define STORE_READONLY 0x1 /* open an existing database read-only */
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Opens (creating if needed, unless STORE_READONLY) the database at path, with
@@ -81,9 +81,9 @@ struct store_obs {
 
 /* One record that failed validation, kept with its raw text. */
 struct store_reject {
-    long position;       /* row or record number in the payload, 0 if none */
-    const char *raw;     /* raw text of the record (borrowed), may be NULL */
-    const char *reason;  /* e.g. "unknown indicator \"revnue\"" (borrowed) */
+    long position;      /* row or record number in the payload, 0 if none */
+    const char *raw;    /* raw text of the record (borrowed), may be NULL */
+    const char *reason; /* e.g. "unknown indicator \"revnue\"" (borrowed) */
 };
 
 struct store_counts {
@@ -120,7 +120,7 @@ struct store_obs_row {
     const char *period;
     double value;
     int64_t valid_from;
-    int64_t valid_to;   /* 0 while current */
+    int64_t valid_to; /* 0 while current */
     int64_t run_id;
 };
 
@@ -129,8 +129,8 @@ struct store_obs_query {
     const char *indicator; /* NULL: all */
     const char *from;      /* period text bounds, inclusive, same frequency; NULL: open */
     const char *to;
-    int64_t as_of;         /* 0: current values; else what was known at that time */
-    int history;           /* 1: every vintage instead of one value per key */
+    int64_t as_of; /* 0: current values; else what was known at that time */
+    int history;   /* 1: every vintage instead of one value per key */
 };
 
 typedef int (*store_obs_cb)(const struct store_obs_row *row, void *ctx);
@@ -188,10 +188,10 @@ int store_pull_record(struct store *st, const char *source, const char *period, 
 
 /* Validators of the last response for source/period/unit (unit "" for a
  * whole-source request): malloc'd copies or NULL. Returns 0 or -ENOENT. */
-int store_validators_get(struct store *st, const char *source, const char *period,
-                         const char *unit, char **etag, char **last_modified);
-int store_validators_put(struct store *st, const char *source, const char *period,
-                         const char *unit, const char *etag, const char *last_modified);
+int store_validators_get(struct store *st, const char *source, const char *period, const char *unit,
+                         char **etag, char **last_modified);
+int store_validators_put(struct store *st, const char *source, const char *period, const char *unit,
+                         const char *etag, const char *last_modified);
 
 /* HTTP status and payload bytes of a run. */
 int store_run_transfer(struct store *st, int64_t run_id, long http_status, long bytes);
@@ -199,13 +199,13 @@ int store_run_transfer(struct store *st, int64_t run_id, long http_status, long 
 /* The health of a source, updated after every pull. */
 struct store_health {
     const char *source;
-    int64_t last_attempt;         /* us */
-    int64_t last_success;         /* us; 0: never (when recording: this pull failed) */
-    long consecutive_failures;    /* read back; computed when recording */
-    int failed;                   /* when recording: this pull failed */
+    int64_t last_attempt;      /* us */
+    int64_t last_success;      /* us; 0: never (when recording: this pull failed) */
+    long consecutive_failures; /* read back; computed when recording */
+    int failed;                /* when recording: this pull failed */
     const char *last_outcome;
     long last_status;
-    const char *last_error;       /* may be NULL */
+    const char *last_error; /* may be NULL */
     double last_duration_s;
     long last_bytes;
     struct store_counts last_counts;
@@ -249,23 +249,36 @@ int store_recompute_marks(struct store *st, store_mark_cb cb, void *ctx);
  * Returns 0, -ENOENT when none, -EIO. */
 int store_index_hash_get(struct store *st, const char *index_id, char *buf, size_t size);
 
-struct store_result {
+/*
+ * The positions in an index's result rows (schema version 3): node i of nodes
+ * (the dimensions: every inner node but the total) fills doubles
+ * STORE_NODE_FIELDS * i .. + 3 of a row's nodes blob (score, rank, rank change,
+ * flags); leaf i of leaves fills double i of its contribs blob. Stored in the
+ * index_layout table; ids borrowed.
+ */
+struct store_index_layout {
     const char *index_id;
-    const char *node;     /* the index id for the total, else a dimension id */
-    int64_t unit_id;
-    const char *period;
-    double score;         /* NAN stores NULL */
-    double rank;          /* 1 = best among siblings; NAN stores NULL */
-    double rank_change;   /* previous rank - rank; NAN stores NULL */
-    unsigned flags;       /* compute/compute.h COMPUTE_FLAG_* bits */
+    const char *const *nodes;
+    size_t nnodes;
+    const char *const *leaves;
+    size_t nleaves;
 };
 
-struct store_contrib {
+#define STORE_NODE_FIELDS 4 /* score, rank, rank change, flags per dimension node */
+
+/* One result row: one unit of one index in one period. */
+struct store_result {
     const char *index_id;
     int64_t unit_id;
     const char *period;
-    const char *indicator; /* the leaf's node id */
-    double contribution;   /* NAN stores NULL */
+    double score;           /* the total; NAN stores NULL */
+    double rank;            /* 1 = best among siblings; NAN stores NULL */
+    double rank_change;     /* previous rank - rank; NAN stores NULL */
+    unsigned flags;         /* compute/compute.h COMPUTE_FLAG_* bits */
+    const double *nodes;    /* STORE_NODE_FIELDS x nnodes as in the layout, NAN: none; */
+    size_t nnodes;          /* NULL stores no dimension rows */
+    const double *contribs; /* nleaves contributions, NAN: none; NULL: none computed */
+    size_t ncontribs;
 };
 
 struct store_result_key {
@@ -280,17 +293,17 @@ struct store_index_hash {
 
 /* Everything one recompute writes. All arrays are borrowed. */
 struct store_results_batch {
-    const struct store_result_key *clear; /* results, contributions, marks to delete */
+    const struct store_result_key *clear; /* results and marks to delete */
     size_t nclear;
-    const struct store_result *results;
-    size_t nresults;
-    const struct store_contrib *contribs;
-    size_t ncontribs;
+    const struct store_index_layout *layouts; /* replace the stored layout of each */
+    size_t nlayouts;
+    const struct store_result *results; /* in primary key order (index, period, unit) */
+    size_t nresults;                    /* for speed; any order works */
     const struct store_index_hash *hashes;
     size_t nhashes;
-    int64_t computed_at; /* us */
-    const char *const *wipe; /* indices whose results and contributions are all */
-    size_t nwipe;            /* deleted first (a full recompute); may be NULL */
+    int64_t computed_at;     /* us */
+    const char *const *wipe; /* indices whose results are all deleted first */
+    size_t nwipe;            /* (a full recompute); may be NULL */
 };
 
 /* Applies b in one transaction, all or nothing. Returns 0, -EIO, -EBUSY. */
@@ -298,7 +311,7 @@ int store_results_replace(struct store *st, const struct store_results_batch *b)
 
 struct store_results_query {
     const char *index_id;
-    const char *node;       /* NULL: the total */
+    const char *node; /* NULL: the total */
     const char *period;
     double min_score;       /* NAN: no lower bound */
     const char *attr_key;   /* NULL: no filter; else reported as attr_value ... */
@@ -361,7 +374,7 @@ struct store_index_contrib_row {
 
 struct store_run_row {
     int64_t id;
-    const char *source, *period; /* period may be NULL */
+    const char *source, *period;  /* period may be NULL */
     int64_t started_at, ended_at; /* us; ended_at 0 while running */
     const char *outcome;          /* NULL while running */
     struct store_counts counts;

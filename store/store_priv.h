@@ -105,6 +105,11 @@ int store_unit_set_parent(struct store *st, const char *code, const char *parent
 /* Inserts or updates an indicator from every field of def. */
 int store_indicator_put(struct store *st, const struct store_indicator_def *def);
 
+/* Registers the SQL function blob_double(blob, i) on db (results.c): the i-th
+ * little-endian double of a result blob, NULL for NaN or out of range.
+ * Returns 0 or -EIO. */
+int store_results_sql_register(sqlite3 *db);
+
 /*
  * Brings the schema of db to STORE_SCHEMA_VERSION (schema.c). Refuses a newer
  * database (-EPROTO) and, when readonly, an older one (-EROFS), writing a

@@ -1,8 +1,8 @@
 /*
  * test_api.c - the HTTP API end to end: real requests with libcurl against
  * api_start() on 127.0.0.1 (port 0) over a temporary database filled through
- * the store API (result rows through a second SQLite connection, as the
- * recompute step would write them).
+ * the store API (result rows through store_results_replace(), as the
+ * recompute step writes them).
  *
  * Data: units city > p01, p02; indicators rev (M), emp (Q), pat (Y). Run 1 at
  * 2024-01-10: p01 rev 2023-12 = 100.5, p02 rev 2023-12 = 80, p01 emp 2023-Q4
@@ -12,6 +12,7 @@
  * again, runs last.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,7 +28,6 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "api/api.h"
 #include "common/metrics.h"
@@ -231,29 +231,24 @@ static void seed_observations(void)
     assert_int_equal(store_health_record(fx.st, &h), 0);
 }
 
-/* Result rows as the recompute step writes them, through a second connection. */
+/* Result rows as the recompute step writes them (store_results_replace):
+ * 2023-Q4 with the total, dimension "growth" and, for p01, contributions;
+ * 2023-Q3 with the total only. */
 static void seed_results(void)
 {
-    char sql[2048];
-    sqlite3 *db;
-    long long p01 = store_unit_id(fx.st, "p01", 3), p02 = store_unit_id(fx.st, "p02", 3);
-
-    snprintf(sql, sizeof(sql),
-             "INSERT INTO result VALUES"
-             "('innov','innov',%lld,'2023-Q4',72.5,1,1,0,%lld),"
-             "('innov','innov',%lld,'2023-Q4',61.25,2,-1,2,%lld),"
-             "('innov','growth',%lld,'2023-Q4',70,1,NULL,0,%lld),"
-             "('innov','growth',%lld,'2023-Q4',65,2,NULL,0,%lld),"
-             "('innov','innov',%lld,'2023-Q3',60,2,NULL,0,%lld),"
-             "('innov','innov',%lld,'2023-Q3',65,1,NULL,0,%lld);"
-             "INSERT INTO contribution VALUES('innov',%lld,'2023-Q4','rev',3.5),"
-             "('innov',%lld,'2023-Q4','emp',-1.25);",
-             p01, (long long)T_MAR01, p02, (long long)T_MAR01, p01, (long long)T_MAR01, p02,
-             (long long)T_MAR01, p01, (long long)T_MAR01, p02, (long long)T_MAR01, p01, p01);
-    assert_int_equal(sqlite3_open(fx.path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    static const char *const nodes[] = {"growth"}, *const leaves[] = {"rev", "emp"};
+    static const double n01[] = {70, 1, NAN, 0}, n02[] = {65, 2, NAN, 0}, c01[] = {3.5, -1.25};
+    int64_t p01 = store_unit_id(fx.st, "p01", 3), p02 = store_unit_id(fx.st, "p02", 3);
+    const struct store_index_layout lay = {"innov", nodes, 1, leaves, 2};
+    const struct store_result res[] = {
+        {"innov", p01, "2023-Q3", 60, 2, NAN, 0, NULL, 0, NULL, 0},
+        {"innov", p02, "2023-Q3", 65, 1, NAN, 0, NULL, 0, NULL, 0},
+        {"innov", p01, "2023-Q4", 72.5, 1, 1, 0, n01, 1, c01, 2},
+        {"innov", p02, "2023-Q4", 61.25, 2, -1, 2, n02, 1, NULL, 0},
+    };
+    const struct store_results_batch b = {
+        .layouts = &lay, .nlayouts = 1, .results = res, .nresults = 4, .computed_at = T_MAR01};
+    assert_int_equal(store_results_replace(fx.st, &b), 0);
 }
 
 static int group_setup(void **state)

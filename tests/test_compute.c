@@ -39,6 +39,44 @@ struct fx {
     size_t n;
 };
 
+/* blob_double(blob, i) on the check connection: the i-th little-endian
+ * double of a result blob, NULL for NaN or out of range (the stored format,
+ * docs/INDICES.md), decoded here independently of the store. */
+static void blob_double(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    const unsigned char *b = sqlite3_value_blob(argv[0]);
+    long long i = sqlite3_value_int64(argv[1]);
+    uint64_t u = 0;
+    double v;
+    (void)argc;
+    if (!b || i < 0 || i >= sqlite3_value_bytes(argv[0]) / 8) {
+        sqlite3_result_null(cx);
+        return;
+    }
+    for (int k = 7; k >= 0; k--)
+        u = u << 8 | b[8 * i + k];
+    memcpy(&v, &u, sizeof(v));
+    if (isnan(v))
+        sqlite3_result_null(cx);
+    else
+        sqlite3_result_double(cx, v);
+}
+
+/* The stored rows as one row per node and one per contribution, as the
+ * checks below read them. */
+static const char check_views[] =
+    "CREATE TEMP VIEW node_result AS"
+    " SELECT index_id, index_id AS node, unit_id, period, score, rank, rank_change, flags"
+    " FROM result UNION ALL"
+    " SELECT r.index_id, l.id, r.unit_id, r.period, blob_double(r.nodes, 4 * l.pos),"
+    " blob_double(r.nodes, 4 * l.pos + 1), blob_double(r.nodes, 4 * l.pos + 2),"
+    " blob_double(r.nodes, 4 * l.pos + 3) FROM result r JOIN index_layout l"
+    " ON l.index_id = r.index_id AND l.kind = 'node' WHERE r.nodes IS NOT NULL;"
+    "CREATE TEMP VIEW contribution AS"
+    " SELECT r.index_id, r.unit_id, r.period, l.id AS indicator,"
+    " blob_double(r.contribs, l.pos) AS contribution FROM result r JOIN index_layout l"
+    " ON l.index_id = r.index_id AND l.kind = 'leaf' WHERE r.contribs IS NOT NULL;";
+
 static struct fx *fx_new(const char *config)
 {
     struct fx *f = calloc(1, sizeof(*f));
@@ -54,6 +92,10 @@ static struct fx *fx_new(const char *config)
     assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
     assert_int_equal(store_sync_config(f->st, f->cfg), 0);
     assert_int_equal(sqlite3_open(f->path, &f->db), SQLITE_OK);
+    assert_int_equal(sqlite3_create_function(f->db, "blob_double", 2, SQLITE_UTF8, NULL,
+                                             blob_double, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(f->db, check_views, NULL, NULL, NULL), SQLITE_OK);
     return f;
 }
 
@@ -103,7 +145,7 @@ static struct res result(struct fx *f, const char *index, const char *node, cons
     struct res r = {NAN, NAN, NAN, 0, 0};
     sqlite3_stmt *s;
     assert_int_equal(sqlite3_prepare_v2(f->db,
-                                        "SELECT score, rank, rank_change, flags FROM result r"
+                                        "SELECT score, rank, rank_change, flags FROM node_result r"
                                         " JOIN unit u ON u.id = r.unit_id WHERE index_id = ?1"
                                         " AND node = ?2 AND u.code = ?3 AND period = ?4",
                                         -1, &s, NULL),
@@ -483,7 +525,7 @@ static void test_compute_contributions_sum_to_score_change(void **state)
                         " r1.score - r0.score AS d, (SELECT sum(contribution) FROM contribution c"
                         "  WHERE c.index_id = r1.index_id AND c.unit_id = r1.unit_id"
                         "  AND c.period = r1.period) AS s"
-                        " FROM result r1 JOIN result r0 ON r0.index_id = r1.index_id"
+                        " FROM node_result r1 JOIN node_result r0 ON r0.index_id = r1.index_id"
                         " AND r0.node = r1.node AND r0.unit_id = r1.unit_id"
                         " AND r0.period = (SELECT max(period) FROM result x WHERE"
                         "  x.index_id = r1.index_id AND x.period < r1.period)"
@@ -501,16 +543,17 @@ static void test_compute_invariants_base_100_minmax_range_ranks(void **state)
     (void)state;
     struct fx *f = methods_computed();
     /* base period 2021-Q2 is 100 for every unit */
-    assert_int_equal(count(f, "SELECT count(*) FROM result WHERE index_id = 'fbq'"
+    assert_int_equal(count(f, "SELECT count(*) FROM node_result WHERE index_id = 'fbq'"
                               " AND period = '2021-Q2' AND abs(score - 100) < 1e-9"),
                      6);
     /* min-max scores within 0..100 */
-    assert_int_equal(count(f, "SELECT count(*) FROM result WHERE index_id IN ('mm', 'den')"
+    assert_int_equal(count(f, "SELECT count(*) FROM node_result WHERE index_id IN ('mm', 'den')"
                               " AND (score < 0 OR score > 100)"),
                      0);
     /* ranks among siblings run from 1 with ties sharing (1, 2, 2 in 2021-Q3) */
-    assert_int_equal(count(f, "SELECT count(*) FROM result WHERE index_id = 'mm' AND node = 'mm'"
-                              " AND period = '2021-Q3' AND rank = 2"),
+    assert_int_equal(count(f,
+                           "SELECT count(*) FROM node_result WHERE index_id = 'mm' AND node = 'mm'"
+                           " AND period = '2021-Q3' AND rank = 2"),
                      2);
     fx_free(f);
 }
@@ -560,7 +603,7 @@ static void test_compute_query_score_at_least_75_by_stage(void **state)
     assert_int_equal(count(f,
                            "SELECT count(*) FROM (SELECT json_extract(u.attributes,"
                            " '$.stage') AS stage, count(*) AS n FROM result r JOIN unit u"
-                           " ON u.id = r.unit_id WHERE r.index_id = 'mm' AND r.node = 'mm'"
+                           " ON u.id = r.unit_id WHERE r.index_id = 'mm'"
                            " AND r.period = '2021-Q2' AND r.score >= 30 GROUP BY stage)"
                            " WHERE (stage = '初创期' AND n = 1) OR (stage = '成长期' AND n = 1)"),
                      2);
