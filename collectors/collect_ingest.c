@@ -356,21 +356,30 @@ static void finish_run(struct pull *p, struct collect_result *res, int success, 
 }
 
 /* Stores what collect_parse() read (reading it now if the thread pool did not). */
+static void fail(struct collect_result *res, const char *why)
+{
+    res->outcome = "failed";
+    res->error = why;
+    memset(&res->counts, 0, sizeof(res->counts));
+}
+
 static void store_parsed(struct pull *p, struct collect_result *res, char *errbuf, size_t errsize)
 {
     if (!p->batch && p->parse_rc == 0)
         collect_parse(p);
     if (p->parse_rc < 0) {
         snprintf(errbuf, errsize, "%s", p->parse_err);
-    } else if (store_batch(p, p->batch, res) < 0) {
-        snprintf(errbuf, errsize, "store: %s", store_errmsg(p->c->st));
-        memset(&res->counts, 0, sizeof(res->counts));
-    } else {
-        res->outcome = "ok";
+        fail(res, errbuf);
         return;
     }
-    res->outcome = "failed";
-    res->error = errbuf;
+    /* The crash test (tests/integration/test_crash.sh) waits for this line. */
+    log_debug("source %s %s: storing %zu records", res->source, p->period_text, p->batch->n);
+    if (store_batch(p, p->batch, res) < 0) {
+        snprintf(errbuf, errsize, "store: %s", store_errmsg(p->c->st));
+        fail(res, errbuf);
+        return;
+    }
+    res->outcome = "ok";
 }
 
 void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, size_t errsize)
@@ -381,9 +390,13 @@ void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, si
         res->outcome = "cancelled";
         return;
     }
-    if (store_run_begin(p->c->st, res->source, p->period_text, p->started_us, &res->run_id) < 0) {
+    /* The whole pull is one transaction: its run, its records and rejects,
+     * its validators, pull state and health; a crash keeps all or none. */
+    if (store_begin(p->c->st) < 0 ||
+        store_run_begin(p->c->st, res->source, p->period_text, p->started_us, &res->run_id) < 0) {
         res->outcome = "failed";
         res->error = store_errmsg(p->c->st);
+        store_rollback(p->c->st);
         return;
     }
     if (t.failed) {
@@ -404,5 +417,12 @@ void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, si
                t.not_published == 0 &&
                    (!strcmp(res->outcome, "ok") || !strcmp(res->outcome, "unchanged")),
                t.not_published > 0);
+    if (store_commit(p->c->st) < 0) {
+        log_err("source %s %s: commit failed: %s", res->source, p->period_text,
+                store_errmsg(p->c->st));
+        res->outcome = "failed";
+        res->error = store_errmsg(p->c->st);
+        memset(&res->counts, 0, sizeof(res->counts));
+    }
     collect_batch_free(p);
 }

@@ -176,6 +176,12 @@ static int ingest_rejects(struct store *st, int64_t run_id, const struct store_r
  * error the transaction is rolled back, *counts is untouched and
  * store_errmsg() tells why.
  */
+/* Runs a SAVEPOINT / RELEASE / ROLLBACK TO statement. Returns 0 or -EIO. */
+static int savepoint(struct store *st, const char *sql)
+{
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : store_fail(st, sql);
+}
+
 int store_ingest(struct store *st, int64_t run_id, int64_t now, const struct store_obs *obs,
                  size_t n, const struct store_reject *rej, size_t nrej, struct store_counts *counts)
 {
@@ -183,11 +189,23 @@ int store_ingest(struct store *st, int64_t run_id, int64_t now, const struct sto
     int rc;
 
     st->err[0] = '\0';
-    if ((rc = store_tx_begin(st)) < 0)
+    /* Inside a caller's transaction (store_begin) the batch is a savepoint:
+     * still all or nothing, committed with the caller's bookkeeping. */
+    int nested = !sqlite3_get_autocommit(st->db);
+    if ((rc = nested ? savepoint(st, "SAVEPOINT batch") : store_tx_begin(st)) < 0)
         return rc;
     if ((rc = ingest_obs(st, run_id, now, obs, n, &c)) < 0 ||
-        (rc = ingest_rejects(st, run_id, rej, nrej)) < 0 || (rc = store_tx_commit(st)) < 0) {
-        store_tx_rollback(st);
+        (rc = ingest_rejects(st, run_id, rej, nrej)) < 0 ||
+        (rc = nested ? savepoint(st, "RELEASE batch") : store_tx_commit(st)) < 0) {
+        if (nested) {
+            char err[sizeof(st->err)];
+            memcpy(err, st->err, sizeof(err)); /* keep the first error's text */
+            savepoint(st, "ROLLBACK TO batch");
+            savepoint(st, "RELEASE batch");
+            memcpy(st->err, err, sizeof(err));
+        } else {
+            store_tx_rollback(st);
+        }
         return rc;
     }
     if (counts) {

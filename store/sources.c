@@ -289,7 +289,9 @@ long store_count_absent(struct store *st, int64_t run_id, const char *source, co
      * of the earlier runs. */
     if (!stored_before(st, run_id, source, period))
         return 0;
-    if ((rc = store_tx_begin(st)) < 0)
+    /* Inside a caller's transaction the scratch table rides along with it. */
+    int own = sqlite3_get_autocommit(st->db);
+    if (own && (rc = store_tx_begin(st)) < 0)
         return rc;
     if ((rc = load_batch_keys(st, obs, n)) < 0)
         goto out;
@@ -311,7 +313,9 @@ long store_count_absent(struct store *st, int64_t run_id, const char *source, co
     sqlite3_finalize(s);
 out:
     /* Only the temp table was written: commit or roll back, it is scratch. */
-    if (rc < 0)
+    if (!own)
+        ;
+    else if (rc < 0)
         store_tx_rollback(st);
     else
         rc = store_tx_commit(st);

@@ -429,4 +429,14 @@ int store_data_version(struct store *st, struct store_data_version *v);
  */
 int store_change_counter(struct store *st, int64_t *out);
 
+/*
+ * Groups the calls that follow into one write transaction (BEGIN IMMEDIATE)
+ * until store_commit() (which rolls back if the commit fails) or
+ * store_rollback(). store_ingest() inside it is a savepoint: its batch is
+ * still all or nothing. Returns 0 or -EIO / -EBUSY.
+ */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
 #endif
