@@ -23,9 +23,9 @@ enum period_freq {
 #define PERIOD_TEXT_SIZE 8
 
 struct period {
-    int year;            /* PERIOD_YEAR_MIN .. PERIOD_YEAR_MAX */
+    int year; /* PERIOD_YEAR_MIN .. PERIOD_YEAR_MAX */
     enum period_freq freq;
-    int index;           /* 1 .. freq */
+    int index; /* 1 .. freq */
 };
 
 /*

@@ -30,7 +30,7 @@ struct api_cache;
 
 struct api {
     struct MHD_Daemon *mhd;
-    struct api_cache *cache;        /* data epoch and finished answers (cache.c) */
+    struct api_cache *cache; /* data epoch and finished answers (cache.c) */
     char *db_path;
     char *token; /* NULL: admin disabled; never logged */
     size_t token_len;
@@ -41,9 +41,9 @@ struct api {
     void *hook_ctx;
     const char *web_root; /* borrowed from api_options; NULL: no dashboard */
     unsigned port;
-    pthread_mutex_t series_mu;      /* guards cfg, snapshot, snapshot_version */
-    struct config *cfg;             /* the daemon's config (owned copy), for /series */
-    struct compute *snapshot;       /* built for snapshot_version, shared by requests */
+    pthread_mutex_t series_mu; /* guards cfg, snapshot, snapshot_version */
+    struct config *cfg;        /* the daemon's config (owned copy), for /series */
+    struct compute *snapshot;  /* built for snapshot_version, shared by requests */
     struct store_data_version snapshot_version;
     pthread_mutex_t pool_mu; /* guards pool and npool */
     struct store *pool[API_POOL_MAX];

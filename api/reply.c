@@ -228,7 +228,6 @@ int api_reply_rows(struct api_request *rq, struct api_reply *rp, json_t *data, c
     return rc;
 }
 
-
 /* Does the If-None-Match list (e.g. `W/"ab", "cd"` or `*`) hold etag? Weak
  * comparison: a W/ prefix on either side is ignored. */
 static int etag_listed(const char *list, const char *etag)

@@ -194,7 +194,8 @@ int report_write_html(const struct report *r, FILE *out)
         fputs("</li>\n", out);
     }
     fputs("</ul>\n<footer>* 数据不完整 incomplete data. 全市指数为各园区总分的算术平均；贡献为"
-          "各指标在总分变化中的份额（合计等于变化）。The city index is the mean of the parks' total scores; a "
+          "各指标在总分变化中的份额（合计等于变化）。The city index is the mean of the parks' "
+          "total scores; a "
           "contributor's number is its part of the change of the park's score (the parts sum to "
           "the change).</footer>\n"
           "</body></html>\n",

@@ -18,17 +18,17 @@
 #include "config/config.h"
 
 #define DEFAULT_MAX_RETRIES 3
-#define MAX_HEADERS 16
+#define MAX_HEADERS         16
 
 struct source {
     const struct config *cfg;
     const struct config_source *cs;
-    json_t *root;                 /* the source object */
+    json_t *root; /* the source object */
     struct schedule_spec spec;
     struct format *format;
-    const char **units;           /* ids to request one by one ({unit}), borrowed */
+    const char **units; /* ids to request one by one ({unit}), borrowed */
     size_t n_units;
-    char *bearer;                 /* secrets read from files */
+    char *bearer; /* secrets read from files */
     char *basic_user, *basic_password;
     char *ca_file;
     const char *headers[MAX_HEADERS];
@@ -146,9 +146,9 @@ static int load_units(struct source *s, const char *where, char *err, size_t err
     } else if (json_is_array(spec)) {
         json_array_foreach(spec, i, v)
         {
-            long u = json_is_string(v) ? config_unit_find(s->cfg, json_string_value(v),
-                                                          json_string_length(v))
-                                       : -1;
+            long u = json_is_string(v)
+                         ? config_unit_find(s->cfg, json_string_value(v), json_string_length(v))
+                         : -1;
             if (u < 0 || s->n_units == nunits) {
                 snprintf(err, errsize, "%s.units[%zu]: unknown unit", where, i);
                 return -EINVAL;
@@ -157,8 +157,10 @@ static int load_units(struct source *s, const char *where, char *err, size_t err
         }
     }
     if (s->n_units == 0) {
-        snprintf(err, errsize, "%s.units: the URL has {unit}, so name the units "
-                 "(an array of ids or \"children:ID\")", where);
+        snprintf(err, errsize,
+                 "%s.units: the URL has {unit}, so name the units "
+                 "(an array of ids or \"children:ID\")",
+                 where);
         return -EINVAL;
     }
     return 0;

@@ -14,7 +14,7 @@ static const struct {
     const char *name;
     enum log_level level;
 } level_names[] = {
-    {"err", LOG_LEVEL_ERR},     {"error", LOG_LEVEL_ERR},   {"warning", LOG_LEVEL_WARNING},
+    {"err", LOG_LEVEL_ERR},       {"error", LOG_LEVEL_ERR}, {"warning", LOG_LEVEL_WARNING},
     {"notice", LOG_LEVEL_NOTICE}, {"info", LOG_LEVEL_INFO}, {"debug", LOG_LEVEL_DEBUG},
 };
 

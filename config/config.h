@@ -30,50 +30,50 @@ struct config_attr {
 
 struct config_unit {
     const char *id;
-    const char *name;                 /* UTF-8 */
-    const char *parent;               /* NULL for a root */
-    long parent_index;                /* index into config_units(), -1 for a root */
-    int depth;                        /* 0 for a root */
-    const struct config_attr *attrs;  /* optional attributes (park type, stage) */
+    const char *name;                /* UTF-8 */
+    const char *parent;              /* NULL for a root */
+    long parent_index;               /* index into config_units(), -1 for a root */
+    int depth;                       /* 0 for a root */
+    const struct config_attr *attrs; /* optional attributes (park type, stage) */
     size_t n_attrs;
 };
 
 struct config_indicator {
     const char *code;
     const char *name;
-    const char *measure;     /* measure unit text, e.g. "亿元"; may be "" */
+    const char *measure; /* measure unit text, e.g. "亿元"; may be "" */
     enum period_freq freq;
     enum config_kind kind;
-    int cumulative;          /* 1: published as year-to-date values */
-    int direction;           /* +1 more is better, -1 less is better */
-    int decimals;            /* 0 .. 10 */
-    const char *formula;     /* derived indicator: SQLite expression over codes, else NULL */
-    const char *numerator;   /* rate components (ratio of sums), else NULL */
+    int cumulative;        /* 1: published as year-to-date values */
+    int direction;         /* +1 more is better, -1 less is better */
+    int decimals;          /* 0 .. 10 */
+    const char *formula;   /* derived indicator: SQLite expression over codes, else NULL */
+    const char *numerator; /* rate components (ratio of sums), else NULL */
     const char *denominator;
-    double scale;            /* rate: sum(numerator) / sum(denominator) * scale; 100 when
-                                measure is "%", else 1, unless given */
+    double scale; /* rate: sum(numerator) / sum(denominator) * scale; 100 when
+                     measure is "%", else 1, unless given */
 };
 
 struct config_source {
     const char *id;
-    const char *url;          /* with {period} {year} {quarter} {month} {unit} */
-    const char *format;       /* "json", "csv", "sdmx", "nbs" */
+    const char *url;    /* with {period} {year} {quarter} {month} {unit} */
+    const char *format; /* "json", "csv", "sdmx", "nbs" */
     enum period_freq freq;
     int release_lag_days;
     struct period first_period;
-    long poll_every_s;        /* from "poll_every": "30m", "6h", "1d" */
-    int revision_window;      /* re-pull the last K periods */
+    long poll_every_s;   /* from "poll_every": "30m", "6h", "1d" */
+    int revision_window; /* re-pull the last K periods */
     double timeout_s;
-    const char *json;         /* the whole source object, compact JSON, for collectors */
+    const char *json; /* the whole source object, compact JSON, for collectors */
 };
 
 /* A node of an index tree: an inner node (dimension) or a leaf (indicator). */
 struct config_index_node {
-    const char *id;           /* leaf: the indicator code */
+    const char *id; /* leaf: the indicator code */
     const char *name;
-    double weight;            /* > 0, as given; see config_index_node_weight() */
-    const char *indicator;    /* leaf: indicator code; inner node: NULL */
-    int direction;            /* leaf: +1/-1, defaults to the indicator's */
+    double weight;         /* > 0, as given; see config_index_node_weight() */
+    const char *indicator; /* leaf: indicator code; inner node: NULL */
+    int direction;         /* leaf: +1/-1, defaults to the indicator's */
     const struct config_index_node *children;
     size_t n_children;
 };
@@ -82,15 +82,15 @@ struct config_index {
     const char *id;
     const char *name;
     enum period_freq freq;
-    const char *normalise;    /* fixed_base chained minmax zscore efficacy goalposts rank banded */
-    const char *aggregate;    /* arithmetic geometric */
-    const char *missing;      /* reweight carry exclude */
+    const char *normalise; /* fixed_base chained minmax zscore efficacy goalposts rank banded */
+    const char *aggregate; /* arithmetic geometric */
+    const char *missing;   /* reweight carry exclude */
     int has_base;
-    struct period base;       /* base period (fixed_base, chained) */
-    const char *units;        /* "children:ID", "descendants:ID" or NULL (see json) */
+    struct period base;                   /* base period (fixed_base, chained) */
+    const char *units;                    /* "children:ID", "descendants:ID" or NULL (see json) */
     const struct config_index_node *tree; /* the top level dimensions */
     size_t n_tree;
-    const char *json;         /* the whole index object, compact JSON */
+    const char *json; /* the whole index object, compact JSON */
 };
 
 /*
@@ -117,9 +117,9 @@ void config_free(struct config **cfgp);
 const char *config_listen(const struct config *cfg);     /* "127.0.0.1:8080" */
 const char *config_token_file(const struct config *cfg); /* NULL when not set */
 const char *config_database(const struct config *cfg);
-const char *config_timezone(const struct config *cfg);   /* "Asia/Shanghai" */
-const char *config_log_level(const struct config *cfg);  /* "info" */
-const char *config_path(const struct config *cfg);       /* the file it was loaded from */
+const char *config_timezone(const struct config *cfg);  /* "Asia/Shanghai" */
+const char *config_log_level(const struct config *cfg); /* "info" */
+const char *config_path(const struct config *cfg);      /* the file it was loaded from */
 
 /* The entity tables, in file order; the array is borrowed. */
 const struct config_unit *config_units(const struct config *cfg, size_t *n);
