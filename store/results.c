@@ -133,10 +133,14 @@ static int step_reset(struct store *st, sqlite3_stmt *s, const char *what)
 
 static void le_put(unsigned char *b, double v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(b, &v, 8); /* already the stored byte order */
+#else
     uint64_t u;
     memcpy(&u, &v, sizeof(u));
     for (int i = 0; i < 8; i++)
         b[i] = (unsigned char)(u >> (8 * i));
+#endif
 }
 
 static double le_get(const unsigned char *b)
@@ -317,6 +321,14 @@ static size_t max_blob(const struct store_results_batch *b)
     return m;
 }
 
+static void bind_int_or_null(sqlite3_stmt *s, int idx, double v)
+{
+    if (isfinite(v))
+        sqlite3_bind_int64(s, idx, (int64_t)v);
+    else
+        sqlite3_bind_null(s, idx);
+}
+
 static int put_results(struct store *st, const struct store_results_batch *b)
 {
     sqlite3_stmt *s;
@@ -334,15 +346,15 @@ static int put_results(struct store *st, const struct store_results_batch *b)
         store_bind_text(s, 2, r->period);
         sqlite3_bind_int64(s, 3, r->unit_id);
         bind_real_or_null(s, 4, r->score);
-        if (isfinite(r->rank))
-            sqlite3_bind_int64(s, 5, (int64_t)r->rank);
-        if (isfinite(r->rank_change))
-            sqlite3_bind_int64(s, 6, (int64_t)r->rank_change);
+        bind_int_or_null(s, 5, r->rank);
+        bind_int_or_null(s, 6, r->rank_change);
         sqlite3_bind_int64(s, 7, r->flags);
         bind_doubles(s, 8, r->nodes, STORE_NODE_FIELDS * r->nnodes, buf);
         bind_doubles(s, 9, r->contribs, r->ncontribs, buf + mb);
         sqlite3_bind_int64(s, 10, b->computed_at);
-        rc = step_reset(st, s, "result insert");
+        /* every parameter is bound on every row: no clearing of bindings */
+        rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, "result insert");
+        sqlite3_reset(s);
     }
     if (buf)
         sqlite3_finalize(s);
