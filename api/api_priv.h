@@ -110,9 +110,10 @@ void api_cache_etag(struct api_cache *c, const char *uri, size_t len, char *etag
 int api_cache_get(struct api_cache *c, const char *uri, size_t len, int gzip, uint64_t epoch,
                   struct api_reply *rp);
 
-/* Keeps a copy of rp's body (gzip or not) for uri in this epoch. */
-void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, uint64_t epoch,
-                   const struct api_reply *rp);
+/* Keeps a copy of rp's body for uri in this epoch, for clients that accept
+ * gzip or not (gzip), telling whether the bytes are gzip (gzipped). */
+void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, int gzipped,
+                   uint64_t epoch, const struct api_reply *rp);
 
 /* ---- reply.c ---- */
 

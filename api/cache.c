@@ -27,7 +27,8 @@
 struct cache_entry {
     uint64_t hash;
     char *uri;
-    int gzip;
+    int gzip;                 /* the key: the client accepts gzip */
+    int gzipped;              /* the bytes are gzip (small answers stay plain) */
     uint64_t epoch;
     char *body;
     size_t len;
@@ -138,7 +139,7 @@ int api_cache_get(struct api_cache *c, const char *uri, size_t len, int gzip, ui
         rp->len = e->len;
         rp->content_type = e->content_type;
         rp->status = 200;
-        rp->pre_gzipped = gzip;
+        rp->pre_gzipped = e->gzipped;
         rp->from_cache = 1;
         hit = 1;
     }
@@ -146,8 +147,8 @@ int api_cache_get(struct api_cache *c, const char *uri, size_t len, int gzip, ui
     return hit;
 }
 
-void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, uint64_t epoch,
-                   const struct api_reply *rp)
+void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, int gzipped,
+                   uint64_t epoch, const struct api_reply *rp)
 {
     uint64_t hash;
     char *body, *key;
@@ -165,7 +166,8 @@ void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, u
     pthread_mutex_lock(&c->mu);
     struct cache_entry *e = slot(c, uri, len, gzip, &hash);
     entry_clear(e);
-    *e = (struct cache_entry){hash, key, gzip, epoch, body, rp->len, rp->content_type, ""};
+    *e = (struct cache_entry){hash, key, gzip, gzipped, epoch, body, rp->len, rp->content_type,
+                              ""};
     memcpy(e->etag, rp->etag, sizeof(e->etag));
     pthread_mutex_unlock(&c->mu);
 }

@@ -368,7 +368,7 @@ enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp)
         gzipped = gzip_body(rp) == 0;
     /* Keep the finished bytes for the next identical request of this epoch. */
     if (!rp->from_cache && rp->cacheable && rp->status == MHD_HTTP_OK && rp->body)
-        api_cache_put(rq->api->cache, rq->uri, rq->uri_len, gzip_ok, rp->epoch, rp);
+        api_cache_put(rq->api->cache, rq->uri, rq->uri_len, gzip_ok, gzipped, rp->epoch, rp);
     struct MHD_Response *r =
         MHD_create_response_from_buffer_with_free_callback(rp->len, rp->body, free);
     if (!r) {
