@@ -45,6 +45,14 @@ static double uniform(uint64_t *s)
     return (double)(rng_next(s) >> 11) / 9007199254740992.0;
 }
 
+/* Reads or writes n items of size at p: 1 when all went through. */
+static int io(FILE *f, int read, void *p, size_t size, size_t n)
+{
+    if (read)
+        return fread(p, size, n, f) == n;
+    return fwrite(p, size, n, f) == n;
+}
+
 static int alloc_data(struct data *d)
 {
     size_t cells = (size_t)d->np * (size_t)d->nu * (size_t)d->nl;
@@ -95,8 +103,7 @@ static int file_io(struct data *d, const char *path, int read)
     FILE *f = fopen(path, read ? "rb" : "wb");
     char magic[4] = {'P', 'S', 'C', 'B'};
     int ok = f != NULL;
-#define IO(ptr, size, n)                                                                           \
-    (ok = ok && (read ? fread(ptr, size, n, f) : fwrite(ptr, size, n, f)) == (size_t)(n))
+#define IO(ptr, size, n) (ok = ok && io(f, read, ptr, size, (size_t)(n)))
     IO(magic, 1, 4);
     IO(&d->nu, sizeof(int32_t), 1);
     IO(&d->nl, sizeof(int32_t), 1);

@@ -125,7 +125,7 @@ static int load_indicators(struct report *r, struct client *c)
 {
     json_t *data = NULL, *row;
     size_t i;
-    int rc = fetch(c, &data, "/api/v1/indicators", NULL);
+    int rc = fetch(c, &data, "/api/v1/indicators", (const char *)NULL);
 
     if (rc < 0)
         return rc;
@@ -179,7 +179,7 @@ static int load_ranking(struct report *r, struct client *c)
     int rc;
 
     snprintf(path, sizeof(path), "/api/v1/rankings/%s", r->index);
-    if ((rc = fetch(c, &data, path, "period", r->period, NULL)) < 0)
+    if ((rc = fetch(c, &data, path, "period", r->period, (const char *)NULL)) < 0)
         return rc;
     json_t *rows = json_object_get(data, "ranking");
     r->parks = calloc(json_array_size(rows) + 1, sizeof(*r->parks));
@@ -219,7 +219,7 @@ static int load_previous(struct report *r, struct client *c)
     size_t i;
 
     snprintf(path, sizeof(path), "/api/v1/rankings/%s", r->index);
-    if (!r->prev[0] || fetch(c, &data, path, "period", r->prev, NULL) < 0 ||
+    if (!r->prev[0] || fetch(c, &data, path, "period", r->prev, (const char *)NULL) < 0 ||
         json_array_size(json_object_get(data, "ranking")) == 0) {
         json_decref(data);
         r->prev[0] = '\0';
@@ -263,7 +263,7 @@ static int load_contribs(struct report *r, struct client *c, const char *period,
     int rc;
 
     snprintf(path, sizeof(path), "/api/v1/indices/%s", r->index);
-    if ((rc = fetch(c, &data, path, "period", period, NULL)) < 0)
+    if ((rc = fetch(c, &data, path, "period", period, (const char *)NULL)) < 0)
         return rc;
     *out = json_incref(json_object_get(data, "contributions"));
     json_decref(data);
@@ -314,7 +314,7 @@ static int series_point(struct client *c, const char *unit, const char *ind, con
                         const char *transform, json_t **data, json_t **point)
 {
     int rc = fetch(c, data, "/api/v1/series", "unit", unit, "indicator", ind, "from", period, "to",
-                   period, "transform", transform, NULL);
+                   period, "transform", transform, (const char *)NULL);
     if (rc < 0)
         return rc;
     *point = json_array_get(json_object_get(*data, "points"), 0);
@@ -490,10 +490,12 @@ static int write_report(const struct report *r, const struct report_opts *o)
     rc = strcmp(o->format, "md") == 0    ? report_write_md(r, out)
          : strcmp(o->format, "csv") == 0 ? report_write_csv(r, out)
                                          : report_write_html(r, out);
-    if (out != stdout && fclose(out) != 0)
+    if (out == stdout) {
+        if (fflush(out) != 0)
+            rc = -EIO;
+    } else if (fclose(out) != 0) {
         rc = -EIO;
-    else if (out == stdout && fflush(out) != 0)
-        rc = -EIO;
+    }
     return rc;
 }
 
