@@ -27,8 +27,8 @@
 struct cache_entry {
     uint64_t hash;
     char *uri;
-    int gzip;                 /* the key: the client accepts gzip */
-    int gzipped;              /* the bytes are gzip (small answers stay plain) */
+    int gzip;    /* the key: the client accepts gzip */
+    int gzipped; /* the bytes are gzip (small answers stay plain) */
     uint64_t epoch;
     char *body;
     size_t len;
@@ -166,8 +166,7 @@ void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, i
     pthread_mutex_lock(&c->mu);
     struct cache_entry *e = slot(c, uri, len, gzip, &hash);
     entry_clear(e);
-    *e = (struct cache_entry){hash, key, gzip, gzipped, epoch, body, rp->len, rp->content_type,
-                              ""};
+    *e = (struct cache_entry){hash, key, gzip, gzipped, epoch, body, rp->len, rp->content_type, ""};
     memcpy(e->etag, rp->etag, sizeof(e->etag));
     pthread_mutex_unlock(&c->mu);
 }
