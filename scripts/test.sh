@@ -2,7 +2,8 @@
 # Sets up (Debian packages), builds and runs every test:
 #   1. the normal build: cmocka unit tests and integration tests (ctest);
 #   2. the same tests built with clang, ASan + UBSan (ctest);
-#   3. the libFuzzer harnesses, each for $PARKSTAT_FUZZ_SECONDS (default 60) s.
+#   3. the libFuzzer harnesses, each for $PARKSTAT_FUZZ_SECONDS (default 60) s;
+#   4. lint: clang-format, cppcheck and clang-tidy stay quiet.
 # Ends with one line "N passed, M failed" over all three stages.
 # Usage: scripts/test.sh [--quick]   (--quick: stage 1 only)
 set -uo pipefail
@@ -30,6 +31,9 @@ if [[ "${1:-}" != "--quick" ]]; then
 
     echo "== fuzz harnesses"
     bash scripts/fuzz.sh 2>&1 | tee "$logs/fuzz.log" || status=1
+
+    echo "== lint: clang-format, cppcheck, clang-tidy"
+    bash scripts/lint.sh build 2>&1 | tee "$logs/lint.log" || status=1
 fi
 
 # One closing line over every stage.
@@ -43,6 +47,9 @@ for f in "$logs"/ctest*.log; do
     passed=$((passed + total - bad))
     failed=$((failed + bad))
 done
+if [[ -f $logs/lint.log ]]; then
+    if grep -q '^ok: lint' "$logs/lint.log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
 if [[ -f $logs/fuzz.log ]]; then
     passed=$((passed + $(grep -c '^ok: fuzz_' "$logs/fuzz.log")))
     failed=$((failed + $(grep -c '^FAIL: fuzz_' "$logs/fuzz.log")))
