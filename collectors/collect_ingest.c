@@ -106,21 +106,25 @@ static int on_record(const struct format_record *r, void *ctx)
     double v;
 
     if (r->problem)
-        return reject(b, r->position, r->raw, "%s", r->problem), 0;
+        return reject(b, r->position, format_record_raw(r), "%s", r->problem), 0;
     if (unit < 0)
-        return reject(b, r->position, r->raw, "unknown unit \"%s\"", ucode ? ucode : ""), 0;
+        return reject(b, r->position, format_record_raw(r), "unknown unit \"%s\"",
+                      ucode ? ucode : ""),
+               0;
     if ((ind = source_map_indicator(b->src, r->indicator)) < 0)
-        return reject(b, r->position, r->raw, "unknown indicator \"%s\"", r->indicator), 0;
+        return reject(b, r->position, format_record_raw(r), "unknown indicator \"%s\"",
+                      r->indicator),
+               0;
     if (inds[ind].formula)
-        return reject(b, r->position, r->raw, "indicator \"%s\" is derived, not collected",
-                      inds[ind].code),
+        return reject(b, r->position, format_record_raw(r),
+                      "indicator \"%s\" is derived, not collected", inds[ind].code),
                0;
     if (!r->period_ok)
-        return reject(b, r->position, r->raw, "bad period \"%s\"", r->period_raw), 0;
+        return reject(b, r->position, format_record_raw(r), "bad period \"%s\"", r->period_raw), 0;
     if (r->period.freq != inds[ind].freq) {
         period_format(r->period, ptext, sizeof(ptext));
-        return reject(b, r->position, r->raw, "period %s is not of %s's frequency %c", ptext,
-                      inds[ind].code, period_freq_char(inds[ind].freq)),
+        return reject(b, r->position, format_record_raw(r), "period %s is not of %s's frequency %c",
+                      ptext, inds[ind].code, period_freq_char(inds[ind].freq)),
                0;
     }
     if (r->missing) {
@@ -129,7 +133,7 @@ static int on_record(const struct format_record *r, void *ctx)
     }
     v = r->value * source_scale(b->src, ind);
     if (!r->value_ok || !isfinite(v))
-        return reject(b, r->position, r->raw, "value is not a finite number"), 0;
+        return reject(b, r->position, format_record_raw(r), "value is not a finite number"), 0;
     if (add_obs(b, unit, ind, r->period, v, r->position) < 0)
         b->oom = 1;
     return 0;

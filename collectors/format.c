@@ -380,7 +380,8 @@ void format_problem(struct format_record *rec, struct format_scratch *s, const c
         return;
     va_start(ap, fmt);
     /* clang-analyzer 14 misreads va_start here (valist.Uninitialized). */
-    vsnprintf(s->problem, sizeof(s->problem), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    vsnprintf(s->problem, sizeof(s->problem), fmt,
+              ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     rec->problem = s->problem;
 }
@@ -446,11 +447,50 @@ void format_record_value_json(struct format_record *rec, struct format_scratch *
     }
 }
 
-char *format_json_raw(json_t *v)
+void format_raw_attach(struct format_record *rec, struct format_raw *raw,
+                       int (*build)(const void *arg, char *text), const void *arg)
 {
-    char *raw = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    raw->build = build;
+    raw->arg = arg;
+    raw->state = 0;
+    rec->priv_ = raw;
+}
 
-    if (raw)
-        raw[format_utf8_cut(raw, FORMAT_RAW_MAX)] = '\0';
-    return raw;
+int format_raw_json(const void *arg, char *text)
+{
+    const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
+    size_t n = json_dumpb(arg, text, FORMAT_RAW_MAX, flags);
+    char *whole;
+
+    if (n == 0)
+        return -ENOMEM; /* a dump is never empty; 0 is jansson's failure */
+    if (n <= FORMAT_RAW_MAX) {
+        text[n] = '\0';
+        return 0;
+    }
+    /* Over the cap, json_dumpb() leaves the buffer undefined: dump it all
+     * and keep the longest prefix that does not split a UTF-8 sequence. */
+    if (!(whole = json_dumps(arg, flags)))
+        return -ENOMEM;
+    n = format_utf8_cut(whole, FORMAT_RAW_MAX);
+    memcpy(text, whole, n);
+    text[n] = '\0';
+    free(whole);
+    return 0;
+}
+
+/*
+ * The record's raw text; see format.h. The reader's struct format_raw is
+ * its own mutable stack object: the record only holds it as const, so the
+ * cast does not write to anything defined const.
+ */
+const char *format_record_raw(const struct format_record *rec)
+{
+    struct format_raw *raw = rec ? (struct format_raw *)rec->priv_ : NULL;
+
+    if (!raw)
+        return NULL;
+    if (raw->state == 0)
+        raw->state = raw->build(raw->arg, raw->text) == 0 ? 1 : -1;
+    return raw->state == 1 ? raw->text : NULL;
 }

@@ -27,15 +27,29 @@ struct format_record {
     const char *period_raw; /* period as written in the payload ("202301", "2023-M01") */
     int period_ok;          /* 1 when period_raw was understood, then period is set */
     struct period period;
-    int missing;            /* 1: the payload says "no value" ("", "-", "—", null, hasdata:false) */
-    int value_ok;           /* 1 when value holds a finite number */
+    int missing;  /* 1: the payload says "no value" ("", "-", "—", null, hasdata:false) */
+    int value_ok; /* 1 when value holds a finite number */
     double value;
-    const char *raw;        /* the record's raw text, for the rejects table (may be NULL) */
-    const char *problem;    /* the reader's reason when the record is malformed, else NULL */
+    const char *problem; /* the reader's reason when the record is malformed, else NULL */
+    const void *priv_;   /* reserved for the reader: how to build the raw text */
 };
 
 /* Called for every record; a non-zero return stops reading and is returned. */
 typedef int (*format_record_cb)(const struct format_record *rec, void *ctx);
+
+/*
+ * The record's raw text, for the rejects table: the record as compact JSON
+ * (SDMX: {"series", "observation", "data"}) or the CSV row re-joined, capped
+ * at 1 KiB without splitting UTF-8. Built on the first call only (readers do
+ * not spend time on text nobody asks for) and cached for the record.
+ *
+ * Call it only from inside the format_record_cb, on the record passed to it
+ * (or a copy made there): the text lives in the reader's scratch memory,
+ * which is valid until the callback returns and is then reused or freed.
+ * Returns a borrowed NUL-terminated string, or NULL when the text cannot be
+ * built (out of memory) or rec is NULL.
+ */
+const char *format_record_raw(const struct format_record *rec);
 
 /*
  * Builds a reader for format name ("json", "csv", "sdmx", "nbs") configured by

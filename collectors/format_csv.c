@@ -256,8 +256,10 @@ static size_t drop_partial_utf8(const char *raw, size_t n)
     return n - (k - 1) < need ? k - 1 : n;
 }
 
-static void join_row(const struct csv_state *st, char *raw)
+/* A struct format_raw builder: the current row re-joined (arg: the csv_state). */
+static int join_row(const void *arg, char *raw)
 {
+    const struct csv_state *st = arg;
     size_t n = 0;
 
     for (size_t i = 0; i < st->nrow && n < FORMAT_RAW_MAX; i++) {
@@ -268,6 +270,7 @@ static void join_row(const struct csv_state *st, char *raw)
     if (n >= FORMAT_RAW_MAX)
         n = drop_partial_utf8(raw, n);
     raw[n] = '\0';
+    return 0;
 }
 
 /* The text of a mapped field in the current row, or NULL with a problem. */
@@ -296,7 +299,7 @@ static int emit_row(struct csv_state *st)
     const struct csv_reader *r = st->r;
     struct format_scratch s;
     struct format_record base = {.position = st->row_line};
-    char raw[FORMAT_RAW_MAX + 1];
+    struct format_raw raw; /* the row re-joined, only if asked for; shared when wide */
     const char *unit, *name, *text;
     json_t *v;
     size_t i = 0;
@@ -304,8 +307,7 @@ static int emit_row(struct csv_state *st)
 
     if (blank_row(st))
         return 0; /* spreadsheets export empty rows as ",,," */
-    join_row(st, raw);
-    base.raw = raw;
+    format_raw_attach(&base, &raw, join_row, st);
     unit = cell(st, &r->col[COL_UNIT], st->col[COL_UNIT], &base, &s);
     base.unit = unit ? unit : "";
     format_record_period(&base, &s, cell(st, &r->col[COL_PERIOD], st->col[COL_PERIOD], &base, &s));

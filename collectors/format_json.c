@@ -157,21 +157,18 @@ static int read_long(const struct json_reader *r, json_t *item, long pos, format
                      void *ctx)
 {
     struct format_scratch s;
+    struct format_raw raw; /* the item's text, built only if asked for */
     struct format_record rec = {.position = pos};
     json_t *v;
-    char *raw = format_json_raw(item);
-    int rc;
 
+    format_raw_attach(&rec, &raw, format_raw_json, item);
     common_fields(r, &r->indicator, item, &rec, &s);
     v = format_pointer_get(item, r->value.path);
     if (v)
         format_record_value_json(&rec, &s, v);
     else
         format_problem(&rec, &s, "value: no \"%.80s\" in record", r->value.path);
-    rec.raw = raw;
-    rc = cb(&rec, ctx);
-    free(raw);
-    return rc;
+    return cb(&rec, ctx);
 }
 
 /* One record per mapped indicator; a member the unit's object lacks is "missing". */
@@ -179,14 +176,14 @@ static int read_wide(const struct json_reader *r, json_t *item, long pos, format
                      void *ctx)
 {
     struct format_scratch s;
+    struct format_raw raw; /* shared by the item's records: built at most once */
     struct format_record base = {.position = pos};
     const char *name;
     json_t *ptr;
-    char *raw = format_json_raw(item);
     int rc = 0;
 
+    format_raw_attach(&base, &raw, format_raw_json, item);
     common_fields(r, NULL, item, &base, &s);
-    base.raw = raw;
     json_object_foreach(r->fields, name, ptr)
     {
         struct format_record rec = base;
@@ -201,7 +198,6 @@ static int read_wide(const struct json_reader *r, json_t *item, long pos, format
         if ((rc = cb(&rec, ctx)) != 0)
             break;
     }
-    free(raw);
     return rc;
 }
 

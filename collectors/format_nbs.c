@@ -32,9 +32,8 @@ static int nbs_init(struct format *fmt, json_t *mapping, char *err, size_t errsi
         if ((rc = format_check_keys(mapping, "mapping", mapping_keys, err, errsize)) < 0)
             return rc;
         json_t *u = json_object_get(mapping, "unit");
-        if (u &&
-            (!json_is_object(u) || format_field_parse(u, "mapping.unit", FORMAT_FIELD_POINTER, 1,
-                                                      &unit, err, errsize) < 0)) {
+        if (u && (!json_is_object(u) || format_field_parse(u, "mapping.unit", FORMAT_FIELD_POINTER,
+                                                           1, &unit, err, errsize) < 0)) {
             format_err(err, errsize, "mapping.unit: expected {\"const\": \"unit code\"}");
             return -EINVAL;
         }
@@ -120,9 +119,9 @@ static int emit_node(const struct nbs_reader *r, json_t *node, long pos, format_
     json_t *wds = json_object_get(node, "wds");
     const char *zb = wd_value(wds, "zb");
     const char *reg = wd_value(wds, "reg");
-    char *raw = format_json_raw(node);
-    int rc;
+    struct format_raw raw; /* the node's text, built only if asked for */
 
+    format_raw_attach(&rec, &raw, format_raw_json, node);
     if (!json_is_array(wds))
         format_problem(&rec, &s, "wds: expected an array");
     else if (!zb)
@@ -133,10 +132,7 @@ static int emit_node(const struct nbs_reader *r, json_t *node, long pos, format_
     rec.unit = reg ? reg : r->unit ? r->unit : "";
     nbs_period(&rec, &s, wd_value(wds, "sj"));
     nbs_value(&rec, &s, json_object_get(node, "data"));
-    rec.raw = raw;
-    rc = cb(&rec, ctx);
-    free(raw);
-    return rc;
+    return cb(&rec, ctx);
 }
 
 static int nbs_read(struct format *fmt, const char *buf, size_t len, format_record_cb cb, void *ctx,

@@ -128,7 +128,29 @@ void format_record_value_json(struct format_record *rec, struct format_scratch *
 /* The length of at most max bytes of s that does not split a UTF-8 sequence. */
 size_t format_utf8_cut(const char *s, size_t max);
 
-/* A compact JSON dump of v capped at FORMAT_RAW_MAX bytes; free() it. NULL on ENOMEM. */
-char *format_json_raw(json_t *v);
+/*
+ * A record's raw text, built only when format_record_raw() asks for it. A
+ * reader keeps one in the stack frame that calls the callback (so the text
+ * is valid until the callback returns), and points rec->priv_ at it with
+ * format_raw_attach(). Records copied from one base record (wide layouts)
+ * share it, so an item's text is built at most once.
+ */
+struct format_raw {
+    /* Writes the text for arg into text: at most FORMAT_RAW_MAX bytes, not
+     * splitting UTF-8, then a NUL. Returns 0 or -ENOMEM. */
+    int (*build)(const void *arg, char *text);
+    const void *arg; /* borrowed; must outlive the callback */
+    int state;       /* 0: not built yet, 1: text holds it, -1: building failed */
+    char text[FORMAT_RAW_MAX + 1];
+};
+
+/* Sets up raw to build its text with build(arg) on demand and points
+ * rec->priv_ at it. text is left as it is: nothing is written until asked. */
+void format_raw_attach(struct format_record *rec, struct format_raw *raw,
+                       int (*build)(const void *arg, char *text), const void *arg);
+
+/* A struct format_raw builder: arg is a json_t, dumped as compact JSON and
+ * capped at FORMAT_RAW_MAX bytes. Returns 0 or -ENOMEM. */
+int format_raw_json(const void *arg, char *text);
 
 #endif

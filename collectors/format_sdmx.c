@@ -188,6 +188,33 @@ static int resolve_key(const struct sdmx_read *rd, const char *key, int first, i
     return 0;
 }
 
+/* What an observation's raw text is made of. */
+struct obs_raw {
+    const char *series_key; /* NULL in a flat data set */
+    const char *obs_key;
+    json_t *obs;
+};
+
+/* A struct format_raw builder: {"series": key, "observation": key, "data": obs}. */
+static int obs_raw_build(const void *arg, char *text)
+{
+    const struct obs_raw *o = arg;
+    json_t *obj = json_object();
+    int rc = -ENOMEM;
+
+    if (!obj)
+        return -ENOMEM;
+    /* keys come from parsed JSON, so json_string() fails only without memory */
+    if ((o->series_key && json_object_set_new(obj, "series", json_string(o->series_key)) < 0) ||
+        json_object_set_new(obj, "observation", json_string(o->obs_key)) < 0 ||
+        json_object_set(obj, "data", o->obs) < 0)
+        goto out;
+    rc = format_raw_json(obj, text);
+out:
+    json_decref(obj);
+    return rc;
+}
+
 /* One observation; series_key is NULL in a flat data set, series_problem
  * the series key's problem, if any. */
 static int emit_obs(struct sdmx_read *rd, const char *series_key, const char *const *series_codes,
@@ -196,10 +223,10 @@ static int emit_obs(struct sdmx_read *rd, const char *series_key, const char *co
     struct format_scratch s;
     struct format_record rec = {.position = ++rd->pos};
     const char *codes[WANT_COUNT];
-    json_t *raw_obj = json_object();
-    char *raw;
-    int rc;
+    struct obs_raw what = {series_key, obs_key, obs};
+    struct format_raw raw; /* built only if asked for */
 
+    format_raw_attach(&rec, &raw, obs_raw_build, &what);
     memcpy(codes, series_codes, sizeof(codes));
     if (series_problem)
         format_problem(&rec, &s, "series %s", series_problem);
@@ -214,18 +241,7 @@ static int emit_obs(struct sdmx_read *rd, const char *series_key, const char *co
         format_record_value_json(&rec, &s, json_array_get(obs, 0));
     else
         format_problem(&rec, &s, "observation \"%.40s\": expected an array", obs_key);
-    if (raw_obj) {
-        if (series_key)
-            json_object_set_new(raw_obj, "series", json_string(series_key));
-        json_object_set_new(raw_obj, "observation", json_string(obs_key));
-        json_object_set(raw_obj, "data", obs);
-    }
-    raw = raw_obj ? format_json_raw(raw_obj) : NULL;
-    rec.raw = raw;
-    rc = rd->cb(&rec, rd->ctx);
-    free(raw);
-    json_decref(raw_obj);
-    return rc;
+    return rd->cb(&rec, rd->ctx);
 }
 
 static int read_series(struct sdmx_read *rd, json_t *series)

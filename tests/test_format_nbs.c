@@ -53,6 +53,7 @@ static int collect(const struct format_record *r, void *ctx)
 {
     struct sink *s = ctx;
     struct got *g;
+    const char *raw;
 
     assert_true(s->n < sizeof(s->rec) / sizeof(s->rec[0]));
     g = &s->rec[s->n++];
@@ -67,7 +68,9 @@ static int collect(const struct format_record *r, void *ctx)
     g->value_ok = r->value_ok;
     g->value = r->value;
     snprintf(g->problem, sizeof(g->problem), "%s", r->problem ? r->problem : "");
-    snprintf(g->raw, sizeof(g->raw), "%s", r->raw ? r->raw : "");
+    raw = format_record_raw(r);
+    assert_ptr_equal(format_record_raw(r), raw); /* built once, then cached */
+    snprintf(g->raw, sizeof(g->raw), "%s", raw ? raw : "");
     if (s->stop_after && s->n == s->stop_after)
         return 7;
     return 0;

@@ -15,9 +15,14 @@ static size_t sink;
 
 static int touch(const struct format_record *rec, void *ctx)
 {
+    const char *raw;
+
     (void)ctx;
     sink += strlen(rec->unit) + strlen(rec->indicator) + strlen(rec->period_raw);
-    sink += rec->raw ? strlen(rec->raw) : 0;
+    raw = format_record_raw(rec);
+    sink += raw ? strlen(raw) : 0;
+    if (format_record_raw(rec) != raw)
+        __builtin_trap(); /* built once, then cached */
     sink += rec->problem ? strlen(rec->problem) : 0;
     if (rec->period_ok && !period_valid(rec->period))
         __builtin_trap();
