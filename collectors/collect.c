@@ -40,6 +40,17 @@ static int map_ids(struct collect *c)
     return 0;
 }
 
+static void collect_free(struct collect *c);
+static void commit_group(struct collect *c);
+
+static void on_check_closed(uv_handle_t *h)
+{
+    struct collect *c = h->data;
+    c->check_closed = 1;
+    if (c->parsing == 0)
+        collect_free(c);
+}
+
 static void collect_free(struct collect *c)
 {
     for (size_t i = 0; i < c->n_sources; i++)
@@ -60,6 +71,8 @@ int collect_new(struct collect **out, uv_loop_t *loop, const struct config *cfg,
     if (!(c = calloc(1, sizeof(*c))))
         return -ENOMEM;
     c->loop = loop;
+    uv_check_init(loop, &c->commit_check);
+    c->commit_check.data = c;
     c->cfg = cfg;
     c->st = st;
     config_sources(cfg, &c->n_sources);
@@ -91,9 +104,11 @@ void collect_close(struct collect **cp)
     fetch_close(&c->fetch); /* cancelled pulls report through their callbacks */
     *cp = NULL;
     c->closing = 1;
-    if (c->parsing == 0)
-        collect_free(c);
-    /* else: the last payload being read frees it (after_parse) */
+    if (c->group_open)
+        commit_group(c);
+    /* Freed once the check handle has closed and no payload is being read:
+     * whichever comes last (on_check_closed, after_parse) frees it. */
+    uv_close((uv_handle_t *)&c->commit_check, on_check_closed);
 }
 
 size_t collect_source_count(const struct collect *c)
@@ -199,21 +214,68 @@ static void pull_free(struct pull *p)
     free(p);
 }
 
-/* Stores the pull and reports it (on the loop). */
-static void pull_report(struct pull *p)
+/* Reports a stored pull to its owner and frees it. */
+static void report(struct pull *p)
 {
-    struct collect_result res;
-    char err[512];
-
-    memset(&res, 0, sizeof(res));
-    res.source = source_config(p->c->sources[p->index])->id;
-    memcpy(res.period, p->period_text, sizeof(res.period));
-    collect_ingest(p, &res, err, sizeof(err));
-    res.duration_s = (double)(uv_hrtime() - p->started_ns) / 1e9;
+    p->res.duration_s = (double)(uv_hrtime() - p->started_ns) / 1e9;
     p->c->pending--;
     if (p->cb)
-        p->cb(&res, p->ctx);
+        p->cb(&p->res, p->ctx);
     pull_free(p);
+}
+
+/* Commits the open group, then reports its pulls (failed if the commit did). */
+static void commit_group(struct collect *c)
+{
+    struct pull *p = c->done_head;
+    int rc = store_group_commit(c->st);
+
+    if (rc < 0)
+        log_err("store: group commit failed: %s", store_errmsg(c->st));
+    c->group_open = 0;
+    c->done_head = c->done_tail = NULL;
+    uv_check_stop(&c->commit_check);
+    while (p) {
+        struct pull *next = p->next_done;
+        if (rc < 0 && strcmp(p->res.outcome, "cancelled") != 0) {
+            snprintf(p->res_err, sizeof(p->res_err), "commit: %s", store_errmsg(c->st));
+            p->res.outcome = "failed";
+            p->res.error = p->res_err;
+            memset(&p->res.counts, 0, sizeof(p->res.counts));
+        }
+        report(p);
+        p = next;
+    }
+}
+
+static void on_commit_check(uv_check_t *h)
+{
+    commit_group(h->data);
+}
+
+/* Stores the pull (on the loop) in the current group, opening one if needed. */
+static void pull_report(struct pull *p)
+{
+    struct collect *c = p->c;
+
+    memset(&p->res, 0, sizeof(p->res));
+    p->res.source = source_config(c->sources[p->index])->id;
+    memcpy(p->res.period, p->period_text, sizeof(p->res.period));
+    if (!c->group_open && !c->closing && store_group_begin(c->st) == 0) {
+        c->group_open = 1;
+        uv_check_start(&c->commit_check, on_commit_check);
+    }
+    collect_ingest(p, &p->res, p->res_err, sizeof(p->res_err));
+    if (!c->group_open) {
+        report(p);
+        return;
+    }
+    p->next_done = NULL;
+    if (c->done_tail)
+        c->done_tail->next_done = p;
+    else
+        c->done_head = p;
+    c->done_tail = p;
 }
 
 static void parse_work(uv_work_t *w)
@@ -228,7 +290,7 @@ static void after_parse(uv_work_t *w, int status)
     (void)status; /* cancelled work left p->batch NULL: pull_report reads it then */
     c->parsing--;
     pull_report(p);
-    if (c->closing && c->parsing == 0)
+    if (c->closing && c->parsing == 0 && c->check_closed)
         collect_free(c);
 }
 

@@ -21,6 +21,13 @@ struct collect {
     int64_t *indicator_ids; /* store id of each config indicator */
     size_t parsing;         /* pulls whose payloads are being read on the thread pool */
     int closing;            /* collect_close() ran; freed when parsing reaches 0 */
+    /* Group commit: pulls stored in one loop iteration share one transaction,
+     * committed by commit_check after the iteration's callbacks; their results
+     * are reported only once it is committed. */
+    uv_check_t commit_check;
+    int check_closed; /* commit_check's close callback ran */
+    int group_open;
+    struct pull *done_head, *done_tail;
 };
 
 struct batch;
@@ -54,6 +61,9 @@ struct pull {
     struct batch *batch; /* what collect_parse() read */
     int parse_rc;        /* 0, or -EBADMSG / -ENOMEM with parse_err */
     char parse_err[512];
+    struct collect_result res; /* filled by collect_ingest(), reported at commit */
+    char res_err[512];
+    struct pull *next_done; /* in c->done_head, waiting for the group commit */
 };
 
 /* 1 when the pull has payloads to read (nothing failed, something came). */

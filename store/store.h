@@ -430,13 +430,22 @@ int store_data_version(struct store *st, struct store_data_version *v);
 int store_change_counter(struct store *st, int64_t *out);
 
 /*
- * Groups the calls that follow into one write transaction (BEGIN IMMEDIATE)
- * until store_commit() (which rolls back if the commit fails) or
- * store_rollback(). store_ingest() inside it is a savepoint: its batch is
- * still all or nothing. Returns 0 or -EIO / -EBUSY.
+ * A unit of work: the calls between store_begin() and store_commit() (which
+ * rolls back if it fails) or store_rollback() are all or nothing. It is a
+ * savepoint, so it nests in a group; on its own it is a transaction.
+ * store_ingest() nests in it as a savepoint too. Return 0 or -EIO / -EBUSY.
  */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+
+/*
+ * A group: one write transaction (BEGIN IMMEDIATE) around many units of work,
+ * committed together by store_group_commit() (rolled back if that fails).
+ * store_in_group() is 1 while a transaction is open on st.
+ */
+int store_group_begin(struct store *st);
+int store_group_commit(struct store *st);
+int store_in_group(const struct store *st);
 
 #endif
