@@ -371,8 +371,8 @@ static void store_parsed(struct pull *p, struct collect_result *res, char *errbu
 {
     if (!p->batch && p->parse_rc == 0)
         collect_parse(p);
-    if (p->parse_rc < 0) {
-        snprintf(errbuf, errsize, "%s", p->parse_err);
+    if (p->parse_rc < 0 || !p->batch) {
+        snprintf(errbuf, errsize, "%s", p->parse_rc < 0 ? p->parse_err : "out of memory");
         fail(res, errbuf);
         return;
     }

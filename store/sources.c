@@ -3,8 +3,8 @@
  * state per source and period (for the scheduler), response validators per
  * request (conditional GET), source health, absent keys and recompute marks.
  *
- * These run once per pull, not per record, so statements are prepared per
- * call; the ingest hot path keeps its cached statements (ingest.c).
+ * These run a few times per pull; their statements are prepared once per
+ * connection (store_stmt_cached) and reset after each use.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,20 +13,19 @@
 #include "common/timefmt.h"
 #include "store/store_priv.h"
 
+/* The statement for sql (a string literal: its address is the cache key),
+ * prepared once per connection. Borrowed: reset after use, never finalized. */
 static int prepare(struct store *st, const char *sql, sqlite3_stmt **s)
 {
-    if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK) {
-        *s = NULL;
-        return store_fail(st, "prepare");
-    }
-    return 0;
+    *s = store_stmt_cached(st, sql);
+    return *s ? 0 : -EIO;
 }
 
 /* Steps a write statement to completion and finalizes it. */
 static int run_write(struct store *st, sqlite3_stmt *s, const char *what)
 {
     int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, what);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 
@@ -70,11 +69,11 @@ int store_pull_states(struct store *st, const char *source, struct store_pull_st
     }
     if (rc != SQLITE_DONE) {
         rc = rc == SQLITE_NOMEM ? -ENOMEM : store_fail(st, "pull states");
-        sqlite3_finalize(s);
+        sqlite3_reset(s);
         free(v);
         return rc;
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     *out = v;
     *n = len;
     return 0;
@@ -124,7 +123,7 @@ int store_validators_get(struct store *st, const char *source, const char *perio
     } else {
         rc = rc == SQLITE_DONE ? -ENOENT : store_fail(st, "validators");
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 
@@ -221,12 +220,12 @@ int store_health_list(struct store *st, store_health_cb cb, void *ctx)
         h.last_counts.n_unchanged = sqlite3_column_int(s, 11);
         h.last_counts.n_rejected = sqlite3_column_int(s, 12);
         if ((rc = cb(&h, ctx)) != 0) {
-            sqlite3_finalize(s);
+            sqlite3_reset(s);
             return rc;
         }
     }
     rc = rc == SQLITE_DONE ? 0 : store_fail(st, "source health");
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 
@@ -254,7 +253,7 @@ static int load_batch_keys(struct store *st, const struct store_obs *obs, size_t
         rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, "batch keys");
         sqlite3_reset(s);
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 
@@ -273,7 +272,7 @@ static int stored_before(struct store *st, int64_t run_id, const char *source, c
     store_bind_text(s, 2, period);
     sqlite3_bind_int64(s, 3, run_id);
     found = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return found;
 }
 
@@ -310,7 +309,7 @@ long store_count_absent(struct store *st, int64_t run_id, const char *source, co
         count = sqlite3_column_int64(s, 0);
     else
         rc = store_fail(st, "absent keys");
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
 out:
     /* Only the temp table was written: commit or roll back, it is scratch. */
     if (!own)

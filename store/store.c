@@ -63,6 +63,33 @@ int store_fail(struct store *st, const char *what)
 }
 
 /* Cached statement id, reset, bindings cleared; NULL on error (store_priv.h). */
+sqlite3_stmt *store_stmt_cached(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s;
+    for (size_t i = 0; i < st->ncached; i++) {
+        if (st->cached[i].sql == sql) {
+            s = st->cached[i].s;
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            return s;
+        }
+    }
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+        store_fail(st, "prepare");
+        return NULL;
+    }
+    if (st->ncached == sizeof(st->cached) / sizeof(st->cached[0])) {
+        /* A programmer error: more cached statements than slots. */
+        sqlite3_finalize(s);
+        snprintf(st->err, sizeof(st->err), "prepare: statement cache full");
+        return NULL;
+    }
+    st->cached[st->ncached].sql = sql;
+    st->cached[st->ncached].s = s;
+    st->ncached++;
+    return s;
+}
+
 sqlite3_stmt *store_stmt_get(struct store *st, enum store_stmt id)
 {
     assert(id >= 0 && id < STMT_COUNT_);
@@ -340,6 +367,8 @@ void store_close(struct store **sp)
         return;
     for (int i = 0; i < STMT_COUNT_; i++)
         sqlite3_finalize(st->stmt[i]);
+    for (size_t i = 0; i < st->ncached; i++)
+        sqlite3_finalize(st->cached[i].s);
     if (st->db && sqlite3_close(st->db) != SQLITE_OK)
         log_err("store: close: %s", sqlite3_errmsg(st->db));
     map_free(&st->units);

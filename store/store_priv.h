@@ -48,6 +48,13 @@ struct store {
     sqlite3 *db;
     int readonly;
     sqlite3_stmt *stmt[STMT_COUNT_]; /* NULL until first use */
+    /* Statements of other files, prepared once and keyed by their SQL text's
+     * address (static strings): store_stmt_cached(). */
+    struct {
+        const char *sql;
+        sqlite3_stmt *s;
+    } cached[16];
+    size_t ncached;
     struct store_map units;
     struct store_map indicators;
     char err[512]; /* last error text, kept across a ROLLBACK */
@@ -74,6 +81,13 @@ struct store_indicator_def {
  * its bindings cleared; NULL on error (st->err set).
  */
 sqlite3_stmt *store_stmt_get(struct store *st, enum store_stmt id);
+
+/*
+ * As store_stmt_get() for a statement given by its SQL, a string with static
+ * storage (its address is the key): prepared on first use, then reset and
+ * with its bindings cleared. Borrowed: do not finalize. NULL on error.
+ */
+sqlite3_stmt *store_stmt_cached(struct store *st, const char *sql);
 
 /* Records the SQLite error of st->db with a context word in st->err, logs it
  * and returns -EIO (or -EBUSY for a busy/locked database). */
