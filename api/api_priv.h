@@ -153,6 +153,14 @@ int api_reply_etag(struct api_request *rq, struct api_reply *rp);
  * counts it in the metrics and frees rp->body. */
 enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp);
 
+/*
+ * A whole-table list (units, indicators, sources, indices): the ETag (a 304 or
+ * a cached answer ends it there), then walk() appends one object per row to
+ * rows, then api_reply_rows() with columns. Returns 0 or a negative errno.
+ */
+int api_reply_list(struct api_request *rq, struct api_reply *rp,
+                   int (*walk)(struct store *st, json_t *rows), const char *const *columns);
+
 /* JSON helpers that map NULL text to null and µs times to ISO text. */
 json_t *api_json_str(const char *s);
 json_t *api_json_time(int64_t us);

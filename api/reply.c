@@ -279,6 +279,24 @@ int api_reply_etag(struct api_request *rq, struct api_reply *rp)
     return api_cache_get(rq->api->cache, rq->uri, rq->uri_len, wants_gzip(rq), rp->epoch, rp);
 }
 
+int api_reply_list(struct api_request *rq, struct api_reply *rp,
+                   int (*walk)(struct store *st, json_t *rows), const char *const *columns)
+{
+    struct store *st;
+    json_t *rows;
+    int rc;
+
+    if ((rc = api_reply_etag(rq, rp)) != 0)
+        return rc < 0 ? rc : 0;
+    if (!(rows = json_array()))
+        return -ENOMEM;
+    if ((rc = api_store_get(rq, &st)) < 0 || (rc = walk(st, rows)) < 0) {
+        json_decref(rows);
+        return rc;
+    }
+    return api_reply_rows(rq, rp, rows, rows, columns);
+}
+
 /* Does Accept-Encoding allow gzip (a "gzip" or "x-gzip" token without q=0)? */
 static int accepts_gzip(const char *ae)
 {

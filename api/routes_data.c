@@ -46,24 +46,17 @@ static int unit_row(const struct store_unit_row *r, void *ctx)
                                  "attributes", attrs ? attrs : json_null()));
 }
 
+static int walk_units(struct store *st, json_t *rows)
+{
+    return store_units_list(st, unit_row, rows);
+}
+
 /* GET /api/v1/units: every unit with its parent and attributes. */
 int api_route_units(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     static const char *const columns[] = {"code", "name", "parent", "attributes", NULL};
-    struct store *st;
-    int rc;
     (void)arg;
-
-    if ((rc = api_reply_etag(rq, rp)) != 0)
-        return rc < 0 ? rc : 0;
-    json_t *rows = json_array();
-    if (!rows)
-        return -ENOMEM;
-    if ((rc = api_store_get(rq, &st)) < 0 || (rc = store_units_list(st, unit_row, rows)) < 0) {
-        json_decref(rows);
-        return rc;
-    }
-    return api_reply_rows(rq, rp, rows, rows, columns);
+    return api_reply_list(rq, rp, walk_units, columns);
 }
 
 static int indicator_row(const struct store_indicator_row *r, void *ctx)
@@ -78,27 +71,19 @@ static int indicator_row(const struct store_indicator_row *r, void *ctx)
                                  r->scale != 0 ? json_real(r->scale) : json_null()));
 }
 
+static int walk_indicators(struct store *st, json_t *rows)
+{
+    return store_indicators_list(st, indicator_row, rows);
+}
+
 /* GET /api/v1/indicators: every indicator with its definition. */
 int api_route_indicators(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     static const char *const columns[] = {
         "code",     "name",    "measure",   "frequency",   "kind",  "cumulative", "direction",
         "decimals", "formula", "numerator", "denominator", "scale", NULL};
-    struct store *st;
-    int rc;
     (void)arg;
-
-    if ((rc = api_reply_etag(rq, rp)) != 0)
-        return rc < 0 ? rc : 0;
-    json_t *rows = json_array();
-    if (!rows)
-        return -ENOMEM;
-    if ((rc = api_store_get(rq, &st)) < 0 ||
-        (rc = store_indicators_list(st, indicator_row, rows)) < 0) {
-        json_decref(rows);
-        return rc;
-    }
-    return api_reply_rows(rq, rp, rows, rows, columns);
+    return api_reply_list(rq, rp, walk_indicators, columns);
 }
 
 static int obs_row(const struct store_obs_row *r, void *ctx)

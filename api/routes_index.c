@@ -27,25 +27,18 @@ static int index_row(const struct store_index_row *r, void *ctx)
                                  "computed_at", api_json_time(r->computed_at)));
 }
 
+static int walk_indices(struct store *st, json_t *rows)
+{
+    return store_indices_list(st, index_row, rows);
+}
+
 /* GET /api/v1/indices: every index with results, and its period range. */
 int api_route_indices(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     static const char *const columns[] = {"id",    "first_period", "last_period",
                                           "units", "computed_at",  NULL};
-    struct store *st;
-    int rc;
     (void)arg;
-
-    if ((rc = api_reply_etag(rq, rp)) != 0)
-        return rc < 0 ? rc : 0;
-    json_t *rows = json_array();
-    if (!rows)
-        return -ENOMEM;
-    if ((rc = api_store_get(rq, &st)) < 0 || (rc = store_indices_list(st, index_row, rows)) < 0) {
-        json_decref(rows);
-        return rc;
-    }
-    return api_reply_rows(rq, rp, rows, rows, columns);
+    return api_reply_list(rq, rp, walk_indices, columns);
 }
 
 static json_t *nullable_int(int has, long v)

@@ -58,6 +58,11 @@ static int health_row(const struct store_health *h, void *ctx)
                             (json_int_t)h->last_counts.n_rejected));
 }
 
+static int walk_sources(struct store *st, json_t *rows)
+{
+    return store_health_list(st, health_row, rows);
+}
+
 /* GET /api/v1/sources: the health of every source that has been pulled. */
 int api_route_sources(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
@@ -65,20 +70,8 @@ int api_route_sources(struct api_request *rq, const char *arg, struct api_reply 
         "source",       "last_attempt", "last_success", "consecutive_failures", "failing",
         "last_outcome", "last_status",  "last_error",   "last_duration_s",      "last_bytes",
         "n_new",        "n_revised",    "n_unchanged",  "n_rejected",           NULL};
-    struct store *st;
-    int rc;
     (void)arg;
-
-    if ((rc = api_reply_etag(rq, rp)) != 0)
-        return rc < 0 ? rc : 0;
-    json_t *rows = json_array();
-    if (!rows)
-        return -ENOMEM;
-    if ((rc = api_store_get(rq, &st)) < 0 || (rc = store_health_list(st, health_row, rows)) < 0) {
-        json_decref(rows);
-        return rc;
-    }
-    return api_reply_rows(rq, rp, rows, rows, columns);
+    return api_reply_list(rq, rp, walk_sources, columns);
 }
 
 static int run_row(const struct store_run_row *r, void *ctx)
