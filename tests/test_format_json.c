@@ -16,173 +16,7 @@
 
 #include "collectors/format.h"
 #include "collectors/format_priv.h"
-
-/* A record as the callback saw it, copied. */
-struct got {
-    long position;
-    char unit[64];
-    char indicator[64];
-    char period[PERIOD_TEXT_SIZE]; /* canonical text, "" when !period_ok */
-    char period_raw[32];
-    int missing;
-    int value_ok;
-    double value;
-    char problem[256]; /* "" when none */
-    char raw[FORMAT_RAW_MAX + 1];
-    const char *raw_ptr; /* format_record_raw()'s pointer, NULL when not asked */
-};
-
-struct sink {
-    struct got rec[32];
-    size_t n;
-    size_t stop_after; /* 0: never stop */
-    unsigned raw_mask; /* 0: every record's raw text; else only record i's when bit i is set */
-};
-
-/* An expected record; problem is a substring of the reader's text. */
-struct want {
-    long position;
-    const char *unit;
-    const char *indicator;
-    const char *period;
-    int missing;
-    int value_ok;
-    double value;
-    const char *problem;
-};
-
-static int collect(const struct format_record *r, void *ctx)
-{
-    struct sink *s = ctx;
-    struct got *g;
-    const char *raw;
-
-    assert_true(s->n < sizeof(s->rec) / sizeof(s->rec[0]));
-    g = &s->rec[s->n++];
-    memset(g, 0, sizeof(*g));
-    g->position = r->position;
-    snprintf(g->unit, sizeof(g->unit), "%s", r->unit);
-    snprintf(g->indicator, sizeof(g->indicator), "%s", r->indicator);
-    snprintf(g->period_raw, sizeof(g->period_raw), "%s", r->period_raw);
-    if (r->period_ok)
-        assert_true(period_format(r->period, g->period, sizeof(g->period)) > 0);
-    g->missing = r->missing;
-    g->value_ok = r->value_ok;
-    g->value = r->value;
-    snprintf(g->problem, sizeof(g->problem), "%s", r->problem ? r->problem : "");
-    /* the collector asks only for rejects: with a mask, so does this */
-    if (!s->raw_mask || (s->raw_mask & (1u << (s->n - 1)))) {
-        raw = g->raw_ptr = format_record_raw(r);
-        assert_ptr_equal(format_record_raw(r), raw); /* built once, then cached */
-        snprintf(g->raw, sizeof(g->raw), "%s", raw ? raw : "");
-    }
-    if (s->stop_after && s->n == s->stop_after)
-        return 7;
-    return 0;
-}
-
-static char *load(const char *name, size_t *len)
-{
-    const char *dir = getenv("PARKSTAT_TEST_DATA");
-    char path[1024];
-    FILE *f;
-    char *buf;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/payloads/%s", dir ? dir : "tests/data", name);
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s (set PARKSTAT_TEST_DATA)", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
-/* Builds a reader for source and reads buf; returns format_read()'s result. */
-static int read_buf(const char *name, const char *source, const char *buf, size_t len,
-                    struct sink *s, char *err, size_t errsize)
-{
-    struct format *fmt = NULL;
-    int rc = format_new(&fmt, name, source, err, errsize);
-
-    if (rc != 0)
-        fail_msg("format_new: %s", err);
-    rc = format_read(fmt, buf, len, collect, s, err, errsize);
-    format_free(&fmt);
-    assert_null(fmt);
-    return rc;
-}
-
-static int read_str(const char *name, const char *source, const char *text, struct sink *s,
-                    char *err, size_t errsize)
-{
-    return read_buf(name, source, text, strlen(text), s, err, errsize);
-}
-
-static int read_file(const char *name, const char *source, const char *file, struct sink *s,
-                     char *err, size_t errsize)
-{
-    size_t len;
-    char *buf = load(file, &len);
-    int rc = read_buf(name, source, buf, len, s, err, errsize);
-
-    free(buf);
-    return rc;
-}
-
-static void check_records(const struct sink *s, const struct want *w, size_t n)
-{
-    assert_int_equal(s->n, n);
-    for (size_t i = 0; i < n; i++) {
-        const struct got *g = &s->rec[i];
-        if (g->position != w[i].position || strcmp(g->unit, w[i].unit) != 0 ||
-            strcmp(g->indicator, w[i].indicator) != 0 || strcmp(g->period, w[i].period) != 0 ||
-            g->missing != w[i].missing || g->value_ok != w[i].value_ok)
-            fail_msg("record %zu: got pos %ld unit '%s' ind '%s' period '%s' missing %d ok %d "
-                     "(problem '%s')",
-                     i, g->position, g->unit, g->indicator, g->period, g->missing, g->value_ok,
-                     g->problem);
-        if (w[i].value_ok)
-            assert_float_equal(g->value, w[i].value, 1e-9);
-        if (!w[i].problem && g->problem[0])
-            fail_msg("record %zu: unexpected problem '%s'", i, g->problem);
-        if (w[i].problem && !strstr(g->problem, w[i].problem))
-            fail_msg("record %zu: problem '%s' lacks '%s'", i, g->problem, w[i].problem);
-    }
-}
-
-/* Expects format_new() to refuse source with a message containing text. */
-static void expect_config_error(const char *name, const char *source, const char *text)
-{
-    struct format *fmt = NULL;
-    char err[256] = "";
-
-    assert_int_equal(format_new(&fmt, name, source, err, sizeof(err)), -EINVAL);
-    assert_null(fmt);
-    if (!strstr(err, text))
-        fail_msg("error '%s' lacks '%s'", err, text);
-}
-
-/* Expects reading text to fail with -EBADMSG and a message containing msg. */
-static void expect_bad_payload(const char *name, const char *source, const char *text,
-                               const char *msg)
-{
-    struct sink s = {0};
-    char err[256] = "";
-
-    assert_int_equal(read_str(name, source, text, &s, err, sizeof(err)), -EBADMSG);
-    if (!strstr(err, msg))
-        fail_msg("error '%s' lacks '%s'", err, msg);
-}
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#include "support/format_check.h"
 
 static const char *const long_source =
     "{\"id\": \"parks\", \"format\": \"json\", \"mapping\": {\"records\": \"/data\", "
@@ -196,7 +30,7 @@ static const char *const wide_source =
 
 static void test_json_long_sample_records(void **state)
 {
-    static const struct want w[] = {
+    static const struct fc_want w[] = {
         {1, "p01", "revenue", "2023-01", 0, 1, 1234.5, NULL},
         {2, "p01", "tax", "2023-02", 0, 1, 1234.5, NULL},
         {3, "p02", "revenue", "2023-03", 1, 0, 0, NULL},
@@ -206,12 +40,12 @@ static void test_json_long_sample_records(void **state)
         {7, "p04", "revenue", "2023-02", 0, 0, 0, "value: not a number: \"n/a\""},
         {8, "5", "export", "2023-03", 0, 1, -0.25, NULL},
     };
-    struct sink s = {0};
+    struct fc_sink s = {0};
     char err[256] = "";
 
     (void)state;
-    assert_int_equal(read_file("json", long_source, "parks_long.json", &s, err, sizeof(err)), 0);
-    check_records(&s, w, N(w));
+    assert_int_equal(fc_read_file("json", long_source, "parks_long.json", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, FC_N(w));
     assert_string_equal(
         s.rec[0].raw,
         "{\"park\":\"p01\",\"code\":\"revenue\",\"month\":\"2023-01\",\"value\":1234.5}");
@@ -222,7 +56,7 @@ static void test_json_long_sample_records(void **state)
 
 static void test_json_wide_sample_records(void **state)
 {
-    static const struct want w[] = {
+    static const struct fc_want w[] = {
         {1, "p01", "revenue", "2023-Q1", 0, 1, 1500.25, NULL},
         {1, "p01", "tax", "2023-Q1", 0, 1, 88, NULL},
         {2, "p02", "revenue", "2023-Q1", 1, 0, 0, NULL},
@@ -230,69 +64,71 @@ static void test_json_wide_sample_records(void **state)
         {3, "p03", "revenue", "2023-Q1", 1, 0, 0, NULL}, /* member absent */
         {3, "p03", "tax", "2023-Q1", 0, 1, 1000, NULL},
     };
-    struct sink s = {0};
+    struct fc_sink s = {0};
     char err[256] = "";
 
     (void)state;
-    assert_int_equal(read_file("json", wide_source, "parks_wide.json", &s, err, sizeof(err)), 0);
-    check_records(&s, w, N(w));
+    assert_int_equal(fc_read_file("json", wide_source, "parks_wide.json", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, FC_N(w));
     assert_string_equal(s.rec[5].raw, "{\"id\":\"p03\",\"tax\":\"1,000\"}");
 }
 
 static void test_json_wide_value_problem_stays_with_its_field(void **state)
 {
-    static const struct want w[] = {
+    static const struct fc_want w[] = {
         {1, "p09", "revenue", "2023-Q1", 0, 0, 0, "value: not a number: \"x\""},
         {1, "p09", "tax", "2023-Q1", 0, 1, 3, NULL},
     };
-    struct sink s = {0};
+    struct fc_sink s = {0};
     char err[256] = "";
 
     (void)state;
-    assert_int_equal(read_str("json", wide_source,
-                              "{\"parks\": [{\"id\": \"p09\", \"营业收入\": \"x\", \"tax\": 3}]}",
-                              &s, err, sizeof(err)),
-                     0);
-    check_records(&s, w, N(w));
+    assert_int_equal(
+        fc_read_str("json", wide_source,
+                    "{\"parks\": [{\"id\": \"p09\", \"营业收入\": \"x\", \"tax\": 3}]}", &s, err,
+                    sizeof(err)),
+        0);
+    fc_check_records(&s, w, FC_N(w));
 }
 
 static void test_json_constant_unit_and_root_records(void **state)
 {
-    static const struct want w[] = {
+    static const struct fc_want w[] = {
         {1, "p01", "revenue", "2024-12", 0, 1, 7, NULL},
         {2, "p01", "", "2024-12", 0, 1, 8, "indicator: no \"/k\" in record"},
         {3, "p01", "", "", 0, 0, 0, "indicator: no \"/k\" in record"}, /* first problem wins */
     };
-    struct sink s = {0};
+    struct fc_sink s = {0};
     char err[256] = "";
 
     (void)state;
-    assert_int_equal(read_str("json",
-                              "{\"mapping\": {\"records\": \"\", \"unit\": {\"const\": \"p01\"}, "
-                              "\"indicator\": \"/k\", \"period\": \"/p\", \"value\": \"/v\"}}",
-                              "[{\"k\": \"revenue\", \"p\": \"2024-12\", \"v\": 7},"
-                              " {\"p\": \"2024-12\", \"v\": 8}, 42]",
-                              &s, err, sizeof(err)),
-                     0);
-    check_records(&s, w, N(w));
+    assert_int_equal(
+        fc_read_str("json",
+                    "{\"mapping\": {\"records\": \"\", \"unit\": {\"const\": \"p01\"}, "
+                    "\"indicator\": \"/k\", \"period\": \"/p\", \"value\": \"/v\"}}",
+                    "[{\"k\": \"revenue\", \"p\": \"2024-12\", \"v\": 7},"
+                    " {\"p\": \"2024-12\", \"v\": 8}, 42]",
+                    &s, err, sizeof(err)),
+        0);
+    fc_check_records(&s, w, FC_N(w));
     assert_string_equal(s.rec[2].raw, "42");
 }
 
 /* Without mapping.unit the unit is "": the collector uses the request's unit. */
 static void test_json_unmapped_unit_is_empty(void **state)
 {
-    static const struct want w[] = {{1, "", "revenue", "2023-06", 0, 1, 2.5, NULL}};
-    struct sink s = {0};
+    static const struct fc_want w[] = {{1, "", "revenue", "2023-06", 0, 1, 2.5, NULL}};
+    struct fc_sink s = {0};
     char err[256] = "";
 
     (void)state;
-    assert_int_equal(read_str("json",
-                              "{\"mapping\": {\"records\": \"/d\", \"indicator\": \"/i\", "
-                              "\"period\": \"/p\", \"value\": \"/v\"}}",
-                              "{\"d\": [{\"i\": \"revenue\", \"p\": \"2023-06\", \"v\": 2.5}]}", &s,
-                              err, sizeof(err)),
+    assert_int_equal(fc_read_str("json",
+                                 "{\"mapping\": {\"records\": \"/d\", \"indicator\": \"/i\", "
+                                 "\"period\": \"/p\", \"value\": \"/v\"}}",
+                                 "{\"d\": [{\"i\": \"revenue\", \"p\": \"2023-06\", \"v\": 2.5}]}",
+                                 &s, err, sizeof(err)),
                      0);
-    check_records(&s, w, N(w));
+    fc_check_records(&s, w, FC_N(w));
 }
 
 static void test_json_pointer_escapes_and_indices(void **state)
@@ -317,7 +153,7 @@ static void test_json_pointer_escapes_and_indices(void **state)
     (void)state;
     assert_non_null(doc);
     assert_ptr_equal(format_pointer_get(doc, ""), doc);
-    for (size_t i = 0; i < N(rows); i++) {
+    for (size_t i = 0; i < FC_N(rows); i++) {
         json_t *v = format_pointer_get(doc, rows[i].pointer);
         if (rows[i].expect < 0 && v)
             fail_msg("%s: expected absent", rows[i].pointer);
@@ -362,7 +198,7 @@ static void test_json_number_forms(void **state)
     };
 
     (void)state;
-    for (size_t i = 0; i < N(rows); i++) {
+    for (size_t i = 0; i < FC_N(rows); i++) {
         double v = -1;
         int rc = format_number_parse(rows[i].text, &v);
         if (rc != rows[i].rc)
@@ -399,7 +235,7 @@ static void test_json_period_forms(void **state)
     };
 
     (void)state;
-    for (size_t i = 0; i < N(rows); i++) {
+    for (size_t i = 0; i < FC_N(rows); i++) {
         struct period p;
         char text[PERIOD_TEXT_SIZE];
         int rc = format_period_parse(rows[i].text, &p);
@@ -418,53 +254,53 @@ static void test_json_period_forms(void **state)
 static void test_json_bad_payloads_fail_with_place(void **state)
 {
     (void)state;
-    expect_bad_payload("json", long_source, "{\"data\": [", "line 1 column");
-    expect_bad_payload("json", long_source, "{\"data\": {}}", "/data: expected an array");
-    expect_bad_payload("json", long_source, "{\"rows\": []}", "/data: not found");
-    expect_bad_payload("json", long_source, "42", "line 1");
-    expect_bad_payload("json", long_source, "{\"data\": []} x", "line 1");
-    expect_bad_payload("json", long_source, "\n\n  {\"data\": [1,]}", "line 3 column");
-    expect_bad_payload("json",
-                       "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
-                       "\"/p\", \"value\": \"/v\"}}",
-                       "{\"u\": 1}", "(root): expected an array");
+    fc_expect_bad_payload("json", long_source, "{\"data\": [", "line 1 column");
+    fc_expect_bad_payload("json", long_source, "{\"data\": {}}", "/data: expected an array");
+    fc_expect_bad_payload("json", long_source, "{\"rows\": []}", "/data: not found");
+    fc_expect_bad_payload("json", long_source, "42", "line 1");
+    fc_expect_bad_payload("json", long_source, "{\"data\": []} x", "line 1");
+    fc_expect_bad_payload("json", long_source, "\n\n  {\"data\": [1,]}", "line 3 column");
+    fc_expect_bad_payload("json",
+                          "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
+                          "\"/p\", \"value\": \"/v\"}}",
+                          "{\"u\": 1}", "(root): expected an array");
 }
 
 static void test_json_empty_payload(void **state)
 {
-    struct sink s = {0};
+    struct fc_sink s = {0};
     char err[64] = "";
 
     (void)state;
-    assert_int_equal(read_str("json", long_source, "", &s, err, sizeof(err)), -EBADMSG);
+    assert_int_equal(fc_read_str("json", long_source, "", &s, err, sizeof(err)), -EBADMSG);
     assert_string_equal(err, "empty payload");
     assert_int_equal(s.n, 0);
 }
 
 static void test_json_empty_array_reads_zero_records(void **state)
 {
-    struct sink s = {0};
+    struct fc_sink s = {0};
     char err[64] = "";
 
     (void)state;
-    assert_int_equal(read_str("json", long_source, "{\"data\": []}", &s, err, sizeof(err)), 0);
+    assert_int_equal(fc_read_str("json", long_source, "{\"data\": []}", &s, err, sizeof(err)), 0);
     assert_int_equal(s.n, 0);
 }
 
 static void test_json_record_field_of_wrong_type_is_a_problem(void **state)
 {
-    static const struct want w[] = {
+    static const struct fc_want w[] = {
         {1, "", "revenue", "2023-01", 0, 1, 1, "unit at \"/park\": expected a string"},
         {2, "p01", "revenue", "2023-01", 0, 0, 0, "value: expected a number"},
         {3, "p01", "revenue", "2023-01", 0, 0, 0, "value: no \"/value\" in record"},
         {4, "p01", "revenue", "", 0, 1, 2, "period at \"/month\": expected a string"},
     };
-    struct sink s = {0};
+    struct fc_sink s = {0};
     char err[64] = "";
 
     (void)state;
     assert_int_equal(
-        read_str(
+        fc_read_str(
             "json", long_source,
             "{\"data\": ["
             "{\"park\": [1], \"code\": \"revenue\", \"month\": \"2023-01\", \"value\": 1},"
@@ -473,14 +309,14 @@ static void test_json_record_field_of_wrong_type_is_a_problem(void **state)
             "{\"park\": \"p01\", \"code\": \"revenue\", \"month\": 2023.5, \"value\": 2}]}",
             &s, err, sizeof(err)),
         0);
-    check_records(&s, w, N(w));
+    fc_check_records(&s, w, FC_N(w));
 }
 
 static void test_json_raw_is_capped(void **state)
 {
     size_t n = 5000;
     char *big = malloc(n + 200);
-    struct sink s = {0};
+    struct fc_sink s = {0};
     char err[64] = "";
     int off;
 
@@ -492,7 +328,7 @@ static void test_json_raw_is_capped(void **state)
     for (size_t i = 0; i < n / 3; i++, off += 3)
         memcpy(big + off, "\xE5\x9B\xAD", 3); /* 园: the cap must not split it */
     strcpy(big + off, "\"}]}");
-    assert_int_equal(read_str("json", long_source, big, &s, err, sizeof(err)), 0);
+    assert_int_equal(fc_read_str("json", long_source, big, &s, err, sizeof(err)), 0);
     assert_int_equal(s.n, 1);
     assert_true(strlen(s.rec[0].raw) <= FORMAT_RAW_MAX);
     assert_true(strlen(s.rec[0].raw) > FORMAT_RAW_MAX - 4);
@@ -507,17 +343,17 @@ static void test_json_raw_is_capped(void **state)
  * one gets its own text, not a stale one from the reused scratch. */
 static void test_json_raw_only_when_asked_and_per_record(void **state)
 {
-    struct sink s = {.raw_mask = 0x5}; /* records 1 and 3 */
+    struct fc_sink s = {.raw_mask = 0x5}; /* records 1 and 3 */
     char err[256] = "";
 
     (void)state;
     assert_int_equal(
-        read_str("json", long_source,
-                 "{\"data\": [{\"park\": \"p01\", \"code\": \"a\", \"month\": \"2023-01\", "
-                 "\"value\": 1},"
-                 "{\"park\": \"p02\", \"code\": \"a\", \"month\": \"2023-01\", \"value\": 2.5},"
-                 "{\"park\": \"p03\", \"code\": \"a\", \"month\": \"2023-01\", \"value\": 3}]}",
-                 &s, err, sizeof(err)),
+        fc_read_str("json", long_source,
+                    "{\"data\": [{\"park\": \"p01\", \"code\": \"a\", \"month\": \"2023-01\", "
+                    "\"value\": 1},"
+                    "{\"park\": \"p02\", \"code\": \"a\", \"month\": \"2023-01\", \"value\": 2.5},"
+                    "{\"park\": \"p03\", \"code\": \"a\", \"month\": \"2023-01\", \"value\": 3}]}",
+                    &s, err, sizeof(err)),
         0);
     assert_int_equal(s.n, 3);
     assert_string_equal(s.rec[0].raw,
@@ -529,14 +365,14 @@ static void test_json_raw_only_when_asked_and_per_record(void **state)
 /* Wide layout: the records of one item share one text, built once. */
 static void test_json_wide_raw_shared_by_an_items_records(void **state)
 {
-    struct sink s = {.raw_mask = 0xB}; /* p01 revenue and tax, p02 tax */
+    struct fc_sink s = {.raw_mask = 0xB}; /* p01 revenue and tax, p02 tax */
     char err[256] = "";
 
     (void)state;
-    assert_int_equal(read_str("json", wide_source,
-                              "{\"parks\": [{\"id\": \"p01\", \"营业收入\": 1, \"tax\": 2},"
-                              " {\"id\": \"p02\", \"营业收入\": 3, \"tax\": 4}]}",
-                              &s, err, sizeof(err)),
+    assert_int_equal(fc_read_str("json", wide_source,
+                                 "{\"parks\": [{\"id\": \"p01\", \"营业收入\": 1, \"tax\": 2},"
+                                 " {\"id\": \"p02\", \"营业收入\": 3, \"tax\": 4}]}",
+                                 &s, err, sizeof(err)),
                      0);
     assert_int_equal(s.n, 4);
     assert_string_equal(s.rec[0].raw, "{\"id\":\"p01\",\"营业收入\":1,\"tax\":2}");
@@ -546,44 +382,44 @@ static void test_json_wide_raw_shared_by_an_items_records(void **state)
 
 static void test_json_callback_stops_reading(void **state)
 {
-    struct sink s = {.stop_after = 2};
+    struct fc_sink s = {.stop_after = 2};
     char err[64] = "";
 
     (void)state;
-    assert_int_equal(read_file("json", long_source, "parks_long.json", &s, err, sizeof(err)), 7);
+    assert_int_equal(fc_read_file("json", long_source, "parks_long.json", &s, err, sizeof(err)), 7);
     assert_int_equal(s.n, 2);
 }
 
 static void test_json_mapping_errors_name_the_key(void **state)
 {
     (void)state;
-    expect_config_error("xml", "{}", "unknown format \"xml\"");
-    expect_config_error("json", "{\"id\": \"x\"}", "mapping: required");
-    expect_config_error("json", "{\"mapping\": 3}", "mapping: expected an object");
-    expect_config_error("json", "not json", "source: expected a JSON object");
-    expect_config_error("json",
-                        "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
-                        "\"/p\", \"value\": \"value\"}}",
-                        "mapping.value: expected a JSON Pointer");
-    expect_config_error("json",
-                        "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
-                        "\"/p\", \"value\": {\"const\": \"1\"}}}",
-                        "mapping.value: expected a JSON Pointer");
-    expect_config_error("json",
-                        "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
-                        "\"/p\", \"value\": \"/v\", \"valeu\": \"/v\"}}",
-                        "mapping.valeu: unknown key");
-    expect_config_error("json",
-                        "{\"mapping\": {\"unit\": \"/u\", \"period\": \"/p\", \"value\": \"/v\"}}",
-                        "mapping.indicator: expected a JSON Pointer or {\"const\"");
-    expect_config_error(
+    fc_expect_config_error("xml", "{}", "unknown format \"xml\"");
+    fc_expect_config_error("json", "{\"id\": \"x\"}", "mapping: required");
+    fc_expect_config_error("json", "{\"mapping\": 3}", "mapping: expected an object");
+    fc_expect_config_error("json", "not json", "source: expected a JSON object");
+    fc_expect_config_error("json",
+                           "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
+                           "\"/p\", \"value\": \"value\"}}",
+                           "mapping.value: expected a JSON Pointer");
+    fc_expect_config_error("json",
+                           "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
+                           "\"/p\", \"value\": {\"const\": \"1\"}}}",
+                           "mapping.value: expected a JSON Pointer");
+    fc_expect_config_error("json",
+                           "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
+                           "\"/p\", \"value\": \"/v\", \"valeu\": \"/v\"}}",
+                           "mapping.valeu: unknown key");
+    fc_expect_config_error(
+        "json", "{\"mapping\": {\"unit\": \"/u\", \"period\": \"/p\", \"value\": \"/v\"}}",
+        "mapping.indicator: expected a JSON Pointer or {\"const\"");
+    fc_expect_config_error(
         "json", "{\"mapping\": {\"layout\": \"wide\", \"unit\": \"/u\", \"period\": \"/p\"}}",
         "mapping.fields: expected a non-empty object");
-    expect_config_error("json",
-                        "{\"mapping\": {\"layout\": \"wide\", \"unit\": \"/u\", \"period\": "
-                        "\"/p\", \"fields\": {\"revenue\": \"rev\"}}}",
-                        "mapping.fields.revenue: expected a JSON Pointer");
-    expect_config_error("json", "{\"mapping\": {\"layout\": \"tall\"}}", "mapping.layout");
+    fc_expect_config_error("json",
+                           "{\"mapping\": {\"layout\": \"wide\", \"unit\": \"/u\", \"period\": "
+                           "\"/p\", \"fields\": {\"revenue\": \"rev\"}}}",
+                           "mapping.fields.revenue: expected a JSON Pointer");
+    fc_expect_config_error("json", "{\"mapping\": {\"layout\": \"tall\"}}", "mapping.layout");
 }
 
 int main(void)

@@ -1,0 +1,146 @@
+/*
+ * format_check.c - shared helpers of the payload reader tests: see
+ * format_check.h for each function's contract.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "format_check.h"
+
+int fc_collect(const struct format_record *r, void *ctx)
+{
+    struct fc_sink *s = ctx;
+    struct fc_got *g;
+    const char *raw;
+
+    assert_true(s->n < sizeof(s->rec) / sizeof(s->rec[0]));
+    g = &s->rec[s->n++];
+    memset(g, 0, sizeof(*g));
+    g->position = r->position;
+    snprintf(g->unit, sizeof(g->unit), "%s", r->unit);
+    snprintf(g->indicator, sizeof(g->indicator), "%s", r->indicator);
+    snprintf(g->period_raw, sizeof(g->period_raw), "%s", r->period_raw);
+    if (r->period_ok)
+        assert_true(period_format(r->period, g->period, sizeof(g->period)) > 0);
+    g->missing = r->missing;
+    g->value_ok = r->value_ok;
+    g->value = r->value;
+    snprintf(g->problem, sizeof(g->problem), "%s", r->problem ? r->problem : "");
+    /* the collector asks only for rejects: with a mask, so does this */
+    if (!s->raw_mask || (s->raw_mask & (1u << (s->n - 1)))) {
+        raw = g->raw_ptr = format_record_raw(r);
+        assert_ptr_equal(format_record_raw(r), raw); /* built once, then cached */
+        snprintf(g->raw, sizeof(g->raw), "%s", raw ? raw : "");
+    }
+    if (s->stop_after && s->n == s->stop_after)
+        return 7;
+    return 0;
+}
+
+char *fc_load(const char *name, size_t *len)
+{
+    const char *dir = getenv("PARKSTAT_TEST_DATA");
+    char path[1024];
+    FILE *f;
+    char *buf;
+    long n;
+
+    snprintf(path, sizeof(path), "%s/payloads/%s", dir ? dir : "tests/data", name);
+    f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s (set PARKSTAT_TEST_DATA)", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Builds a reader for source and reads buf; returns format_read()'s result. */
+int fc_read_buf(const char *name, const char *source, const char *buf, size_t len,
+                struct fc_sink *s, char *err, size_t errsize)
+{
+    struct format *fmt = NULL;
+    int rc = format_new(&fmt, name, source, err, errsize);
+
+    if (rc != 0)
+        fail_msg("format_new: %s", err);
+    rc = format_read(fmt, buf, len, fc_collect, s, err, errsize);
+    format_free(&fmt);
+    assert_null(fmt);
+    return rc;
+}
+
+int fc_read_str(const char *name, const char *source, const char *text, struct fc_sink *s,
+                char *err, size_t errsize)
+{
+    return fc_read_buf(name, source, text, strlen(text), s, err, errsize);
+}
+
+int fc_read_file(const char *name, const char *source, const char *file, struct fc_sink *s,
+                 char *err, size_t errsize)
+{
+    size_t len;
+    char *buf = fc_load(file, &len);
+    int rc = fc_read_buf(name, source, buf, len, s, err, errsize);
+
+    free(buf);
+    return rc;
+}
+
+void fc_check_records(const struct fc_sink *s, const struct fc_want *w, size_t n)
+{
+    assert_int_equal(s->n, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct fc_got *g = &s->rec[i];
+        if (g->position != w[i].position || strcmp(g->unit, w[i].unit) != 0 ||
+            strcmp(g->indicator, w[i].indicator) != 0 || strcmp(g->period, w[i].period) != 0 ||
+            g->missing != w[i].missing || g->value_ok != w[i].value_ok)
+            fail_msg("record %zu: got pos %ld unit '%s' ind '%s' period '%s' missing %d ok %d "
+                     "(problem '%s')",
+                     i, g->position, g->unit, g->indicator, g->period, g->missing, g->value_ok,
+                     g->problem);
+        if (w[i].value_ok)
+            assert_float_equal(g->value, w[i].value, 1e-9);
+        if (!w[i].problem && g->problem[0])
+            fail_msg("record %zu: unexpected problem '%s'", i, g->problem);
+        if (w[i].problem && !strstr(g->problem, w[i].problem))
+            fail_msg("record %zu: problem '%s' lacks '%s'", i, g->problem, w[i].problem);
+    }
+}
+
+/* Expects format_new() to refuse source with a message containing text. */
+void fc_expect_config_error(const char *name, const char *source, const char *text)
+{
+    struct format *fmt = NULL;
+    char err[256] = "";
+
+    assert_int_equal(format_new(&fmt, name, source, err, sizeof(err)), -EINVAL);
+    assert_null(fmt);
+    if (!strstr(err, text))
+        fail_msg("error '%s' lacks '%s'", err, text);
+}
+
+/* Expects reading text to fail with -EBADMSG and a message containing msg. */
+void fc_expect_bad_payload(const char *name, const char *source, const char *text, const char *msg)
+{
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    assert_int_equal(fc_read_str(name, source, text, &s, err, sizeof(err)), -EBADMSG);
+    if (!strstr(err, msg))
+        fail_msg("error '%s' lacks '%s'", err, msg);
+}
