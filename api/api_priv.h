@@ -71,13 +71,14 @@ struct api_reply {
     const char *content_type; /* static string */
     char *body;               /* malloc'd */
     size_t len;
-    const char *allow; /* 405: the Allow header */
-    int challenge;     /* 401: add WWW-Authenticate */
-    int cacheable;     /* add the ETag and honour If-None-Match */
-    char etag[32];     /* set by api_reply_etag() */
-    uint64_t epoch;    /* the data epoch the answer belongs to */
-    int pre_gzipped;   /* body is gzip already (from the cache) */
-    int from_cache;    /* body came from the cache */
+    const char *allow;     /* 405: the Allow header */
+    int challenge;         /* 401: add WWW-Authenticate */
+    int cacheable;         /* add the ETag and honour If-None-Match */
+    char etag[32];         /* set by api_reply_etag() */
+    uint64_t epoch;        /* the data epoch the answer belongs to */
+    int pre_gzipped;       /* body is gzip already (from the cache) */
+    int from_cache;        /* body came from the cache */
+    struct api_blob *blob; /* from the cache: body points into it (one reference held) */
 };
 
 /* A route handler: arg is the {id} path segment or NULL. Fills rp and returns
@@ -94,6 +95,11 @@ int api_store_get(struct api_request *rq, struct store **st);
 const char *api_param(struct api_request *rq, const char *name);
 
 /* ---- cache.c ---- */
+
+struct api_blob;
+
+/* Drops a reference to cached answer bytes (an MHD free callback). */
+void api_blob_unref(void *cls);
 
 /* FNV-1a, 64 bits: tells versions apart; not a security hash. */
 uint64_t api_fnv1a(uint64_t h, const void *data, size_t len);

@@ -13,6 +13,7 @@
  * answer from an older epoch is never served.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +25,27 @@
 #define CACHE_SLOTS    256
 #define CACHE_MAX_BODY (1u << 20) /* larger answers are not kept */
 
+/* Answer bytes shared by the cache and the responses sending them. */
+struct api_blob {
+    atomic_size_t refs;
+    size_t len;
+    char data[];
+};
+
+void api_blob_unref(void *cls)
+{
+    struct api_blob *b = cls;
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
 struct cache_entry {
     uint64_t hash;
     char *uri;
     int gzip;    /* the key: the client accepts gzip */
     int gzipped; /* the bytes are gzip (small answers stay plain) */
     uint64_t epoch;
-    char *body;
-    size_t len;
+    struct api_blob *blob;
     const char *content_type; /* static string */
     char etag[32];
 };
@@ -79,7 +93,7 @@ int api_cache_new(struct api_cache **out, const char *db_path, char *err, size_t
 static void entry_clear(struct cache_entry *e)
 {
     free(e->uri);
-    free(e->body);
+    api_blob_unref(e->blob);
     memset(e, 0, sizeof(*e));
 }
 
@@ -133,10 +147,13 @@ int api_cache_get(struct api_cache *c, const char *uri, size_t len, int gzip, ui
 
     pthread_mutex_lock(&c->mu);
     struct cache_entry *e = slot(c, uri, len, gzip, &hash);
-    if (e->body && e->hash == hash && e->epoch == epoch && e->gzip == gzip &&
-        strcmp(e->uri, uri) == 0 && (rp->body = malloc(e->len ? e->len : 1))) {
-        memcpy(rp->body, e->body, e->len);
-        rp->len = e->len;
+    if (e->blob && e->hash == hash && e->epoch == epoch && e->gzip == gzip &&
+        strcmp(e->uri, uri) == 0) {
+        /* Shared, not copied: the response holds a reference until sent. */
+        atomic_fetch_add(&e->blob->refs, 1);
+        rp->blob = e->blob;
+        rp->body = e->blob->data;
+        rp->len = e->blob->len;
         rp->content_type = e->content_type;
         rp->status = 200;
         rp->pre_gzipped = e->gzipped;
@@ -151,22 +168,25 @@ void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, i
                    uint64_t epoch, const struct api_reply *rp)
 {
     uint64_t hash;
-    char *body, *key;
+    struct api_blob *blob;
+    char *key;
 
     if (rp->len > CACHE_MAX_BODY)
         return;
-    body = malloc(rp->len ? rp->len : 1);
+    blob = malloc(sizeof(*blob) + (rp->len ? rp->len : 1));
     key = strdup(uri);
-    if (!body || !key) {
-        free(body);
+    if (!blob || !key) {
+        free(blob);
         free(key);
         return;
     }
-    memcpy(body, rp->body, rp->len);
+    atomic_init(&blob->refs, 1);
+    blob->len = rp->len;
+    memcpy(blob->data, rp->body, rp->len);
     pthread_mutex_lock(&c->mu);
     struct cache_entry *e = slot(c, uri, len, gzip, &hash);
     entry_clear(e);
-    *e = (struct cache_entry){hash, key, gzip, gzipped, epoch, body, rp->len, rp->content_type, ""};
+    *e = (struct cache_entry){hash, key, gzip, gzipped, epoch, blob, rp->content_type, ""};
     memcpy(e->etag, rp->etag, sizeof(e->etag));
     pthread_mutex_unlock(&c->mu);
 }

@@ -388,13 +388,20 @@ enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp)
     if (!rp->from_cache && rp->cacheable && rp->status == MHD_HTTP_OK && rp->body)
         api_cache_put(rq->api->cache, rq->uri, rq->uri_len, gzip_ok, gzipped, rp->epoch, rp);
     struct MHD_Response *r =
-        MHD_create_response_from_buffer_with_free_callback(rp->len, rp->body, free);
+        rp->blob ? MHD_create_response_from_buffer_with_free_callback_cls(rp->len, rp->body,
+                                                                          api_blob_unref, rp->blob)
+                 : MHD_create_response_from_buffer_with_free_callback(rp->len, rp->body, free);
     if (!r) {
-        free(rp->body);
+        if (rp->blob)
+            api_blob_unref(rp->blob);
+        else
+            free(rp->body);
         rp->body = NULL;
+        rp->blob = NULL;
         return MHD_NO;
     }
     rp->body = NULL; /* owned by the response now */
+    rp->blob = NULL;
     add_headers(r, rp, gzipped);
     count_request(rq, rp->status);
     enum MHD_Result ret = MHD_queue_response(rq->conn, rp->status, r);

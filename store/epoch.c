@@ -8,17 +8,18 @@
 
 int store_change_counter(struct store *st, int64_t *out)
 {
-    sqlite3_stmt *s;
+    static const char sql[] = "PRAGMA data_version";
+    sqlite3_stmt *s = store_stmt_cached(st, sql);
     int rc;
 
-    if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) != SQLITE_OK)
-        return store_fail(st, "data_version");
+    if (!s)
+        return -EIO;
     if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         *out = sqlite3_column_int64(s, 0);
         rc = 0;
     } else {
         rc = store_fail(st, "data_version");
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
