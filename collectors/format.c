@@ -127,6 +127,30 @@ int format_check_keys(json_t *obj, const char *where, const char *const *allowed
     return 0;
 }
 
+int format_fields_parse(json_t *fields, enum format_field_kind kind, char *err, size_t errsize)
+{
+    const char *name;
+    json_t *v;
+    char where[128];
+    struct format_field f;
+
+    if (!json_is_object(fields) || json_object_size(fields) == 0) {
+        format_err(err, errsize, "mapping.fields: expected a non-empty object");
+        return -EINVAL;
+    }
+    json_object_foreach(fields, name, v)
+    {
+        if (name[0] == '\0') {
+            format_err(err, errsize, "mapping.fields: empty indicator name");
+            return -EINVAL;
+        }
+        snprintf(where, sizeof(where), "mapping.fields.%.100s", name);
+        if (format_field_parse(v, where, kind, 0, &f, err, errsize) < 0)
+            return -EINVAL;
+    }
+    return 0;
+}
+
 int format_field_parse(json_t *v, const char *where, enum format_field_kind kind, int allow_const,
                        struct format_field *out, char *err, size_t errsize)
 {

@@ -51,27 +51,6 @@ static const char *const long_keys[] = {"layout", "delimiter", "unit", "indicato
                                         "period", "value",     NULL};
 static const char *const wide_keys[] = {"layout", "delimiter", "unit", "period", "fields", NULL};
 
-static int parse_wide_fields(struct csv_reader *r, json_t *fields, char *err, size_t errsize)
-{
-    const char *name;
-    json_t *v;
-    char where[128];
-    struct format_field f;
-
-    if (!json_is_object(fields) || json_object_size(fields) == 0) {
-        format_err(err, errsize, "mapping.fields: expected a non-empty object");
-        return -EINVAL;
-    }
-    json_object_foreach(fields, name, v)
-    {
-        snprintf(where, sizeof(where), "mapping.fields.%.100s", name);
-        if (format_field_parse(v, where, FORMAT_FIELD_COLUMN, 0, &f, err, errsize) < 0)
-            return -EINVAL;
-    }
-    r->fields = fields;
-    return 0;
-}
-
 static int parse_mapping(struct csv_reader *r, json_t *m, char *err, size_t errsize)
 {
     json_t *layout = json_object_get(m, "layout");
@@ -106,7 +85,10 @@ static int parse_mapping(struct csv_reader *r, json_t *m, char *err, size_t errs
                                      c != COL_VALUE, &r->col[c], err, errsize)) < 0)
             return rc;
     }
-    return r->wide ? parse_wide_fields(r, json_object_get(m, "fields"), err, errsize) : 0;
+    if (!r->wide)
+        return 0;
+    r->fields = json_object_get(m, "fields");
+    return format_fields_parse(r->fields, FORMAT_FIELD_COLUMN, err, errsize);
 }
 
 static int csv_init_reader(struct format *fmt, json_t *mapping, char *err, size_t errsize)

@@ -27,31 +27,6 @@ static const char *const long_keys[] = {"layout", "records", "unit", "indicator"
                                         "period", "value",   NULL};
 static const char *const wide_keys[] = {"layout", "records", "unit", "period", "fields", NULL};
 
-static int parse_fields(struct json_reader *r, json_t *fields, char *err, size_t errsize)
-{
-    const char *name;
-    json_t *v;
-    char where[128];
-    struct format_field f;
-
-    if (!json_is_object(fields) || json_object_size(fields) == 0) {
-        format_err(err, errsize, "mapping.fields: expected a non-empty object");
-        return -EINVAL;
-    }
-    json_object_foreach(fields, name, v)
-    {
-        snprintf(where, sizeof(where), "mapping.fields.%.100s", name);
-        if (name[0] == '\0' ||
-            format_field_parse(v, where, FORMAT_FIELD_POINTER, 0, &f, err, errsize) < 0) {
-            if (name[0] == '\0')
-                format_err(err, errsize, "mapping.fields: empty indicator name");
-            return -EINVAL;
-        }
-    }
-    r->fields = fields;
-    return 0;
-}
-
 static int parse_mapping(struct json_reader *r, json_t *m, char *err, size_t errsize)
 {
     json_t *layout = json_object_get(m, "layout");
@@ -81,8 +56,10 @@ static int parse_mapping(struct json_reader *r, json_t *m, char *err, size_t err
         (rc = format_field_parse(json_object_get(m, "period"), "mapping.period",
                                  FORMAT_FIELD_POINTER, 1, &r->period, err, errsize)) < 0)
         return rc;
-    if (r->wide)
-        return parse_fields(r, json_object_get(m, "fields"), err, errsize);
+    if (r->wide) {
+        r->fields = json_object_get(m, "fields");
+        return format_fields_parse(r->fields, FORMAT_FIELD_POINTER, err, errsize);
+    }
     if ((rc = format_field_parse(json_object_get(m, "indicator"), "mapping.indicator",
                                  FORMAT_FIELD_POINTER, 1, &r->indicator, err, errsize)) < 0)
         return rc;

@@ -78,6 +78,13 @@ int format_field_parse(json_t *v, const char *where, enum format_field_kind kind
                        struct format_field *out, char *err, size_t errsize);
 
 /*
+ * Checks a wide layout's "fields" object: non-empty, every name (an indicator
+ * code) non-empty, every value a field of kind (no constants). Returns 0, or
+ * -EINVAL with "mapping.fields...: ..." in err. The object stays borrowed.
+ */
+int format_fields_parse(json_t *fields, enum format_field_kind kind, char *err, size_t errsize);
+
+/*
  * Resolves an RFC 6901 JSON Pointer ("" is the whole document; "~0" is "~",
  * "~1" is "/") in root. Returns the borrowed value or NULL when absent.
  * Hand-written because jansson has no pointer support.
