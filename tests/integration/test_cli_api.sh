@@ -20,7 +20,7 @@ fail() {
     [[ -f $tmp/daemon.err ]] && tail -20 "$tmp/daemon.err" >&2
     exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ps() { "$bin/parkstat" "$@"; }
 # expect WANT CMD...: the command's stdout must be WANT exactly
 expect() {

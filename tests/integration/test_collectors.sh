@@ -20,7 +20,7 @@ fail() {
     exit 1
 }
 q() { sqlite3 -batch -noheader "$tmp/p.db" "$1"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # The newest released month and quarter (release lag 0): what --once pulls.
 month=$(date -d "$(date +%Y-%m-01) -1 day" +%Y-%m)

@@ -2,6 +2,7 @@
 # kill -9 in the middle of a large ingest, then restart: no partial
 # source-period, nothing committed is lost, and the missed pull resumes.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin=${PARKSTAT_BIN:?}
 tmp=$(mktemp -d)
 daemon=
@@ -30,7 +31,7 @@ awk 'BEGIN {
                        (n++ ? "," : ""), u, y, m, y * 100 + m
     printf "]}\n"
 }' >"$tmp/feeds/big.json"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 month=$(date -d "$(date +%Y-%m-01) -1 day" +%Y-%m)
 cat >"$tmp/parkstat.json" <<EOF
 {"database": "p.db", "log_level": "debug", "server": {"listen": "127.0.0.1:$port"},

@@ -19,14 +19,7 @@ fail() {
     [[ -f $tmp/daemon.err ]] && tail -n 30 "$tmp/daemon.err" >&2
     exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# wait_for SECONDS COMMAND...: retries the command every 0.1 s.
-wait_for() {
-    local n=$(($1 * 10))
-    shift
-    for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 port=$(free_port)
 api="http://127.0.0.1:$port"
 # jq-like: py EXPR reads JSON on stdin as d.
