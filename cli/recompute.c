@@ -82,9 +82,10 @@ int recompute_command(int argc, char **argv)
         goto out;
     }
     printf("recomputed %zu indices, %zu periods, %zu units: %zu results, %zu contributions "
-           "in %.3f s (%s)\n",
+           "in %.3f s (%s; load %.3f s, compute %.3f s, write %.3f s)\n",
            sum.indices, sum.periods, sum.units, sum.results, sum.contribs, sum.seconds,
-           sum.full ? "full" : "incremental");
+           sum.full ? "full" : "incremental", sum.load_s, sum.seconds - sum.load_s - sum.write_s,
+           sum.write_s);
     status = 0;
 out:
     free(errors);

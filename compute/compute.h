@@ -94,6 +94,8 @@ struct compute_summary {
                         a unit's nodes of one period) */
     size_t contribs; /* contributions written (unit x leaf x period) */
     double seconds;  /* wall time, load to commit */
+    double load_s;   /* of which: reading the observations and preparing series */
+    double write_s;  /* of which: the write transaction */
     int full;        /* 1 when a full recompute ran */
 };
 

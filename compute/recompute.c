@@ -399,6 +399,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
         (rc = compute_open(&c, st, cfg, 0)) < 0 ||
         (rc = store_recompute_marks(st, on_mark, &w)) < 0)
         goto out;
+    s.load_s = now_s() - t0;
     plans = calloc(ni ? ni : 1, sizeof(*plans));
     runs = calloc(ni ? ni : 1, sizeof(*runs));
     w.hashes = calloc(ni ? ni : 1, sizeof(*w.hashes));
@@ -425,8 +426,10 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
                                     .computed_at = (int64_t)time(NULL) * 1000000,
                                     .wipe = w.wipe,
                                     .nwipe = w.nwipe};
+    double tw = now_s();
     if ((rc = store_results_replace(st, &b)) < 0)
         goto out;
+    s.write_s = now_s() - tw;
     for (size_t u = 0; u < c->nu; u++)
         s.units += w.unit_seen[u];
     s.results = w.nnode_results;

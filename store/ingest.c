@@ -126,25 +126,87 @@ static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o
     return rc < 0 ? rc : 0;
 }
 
+/* One statement for INGEST_CHUNK new rows: no conflict clause, so a key that
+ * has a current row aborts the statement, which SQLite backs out alone (the
+ * transaction goes on), and the chunk is redone row by row. */
+#define INGEST_CHUNK 32
+#define OBS_ROW      "(?,?,?,?,?,NULL,?)"
+#define OBS_ROWS4    OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW
+#define OBS_ROWS16   OBS_ROWS4 "," OBS_ROWS4 "," OBS_ROWS4 "," OBS_ROWS4
+static const char insert_chunk_sql[] =
+    "INSERT INTO observation(unit_id, indicator_id, period, value, valid_from, valid_to, run_id)"
+    " VALUES" OBS_ROWS16 "," OBS_ROWS16;
+
+/* Inserts the INGEST_CHUNK rows obs[0..] (periods as texts) as new rows.
+ * Returns 1 when inserted, 0 when some key already had a current row (nothing
+ * written), or -EIO. */
+static int insert_chunk(struct store *st, const struct store_obs *obs,
+                        char (*period)[PERIOD_TEXT_SIZE], const int *len, int64_t t,
+                        int64_t run_id)
+{
+    sqlite3_stmt *s = store_stmt_cached(st, insert_chunk_sql);
+    if (!s)
+        return -EIO;
+    for (int i = 0, at = 1; i < INGEST_CHUNK; i++, at += 6) {
+        sqlite3_bind_int64(s, at, obs[i].unit_id);
+        sqlite3_bind_int64(s, at + 1, obs[i].indicator_id);
+        sqlite3_bind_text(s, at + 2, period[i], len[i], SQLITE_STATIC);
+        sqlite3_bind_double(s, at + 3, obs[i].value);
+        sqlite3_bind_int64(s, at + 4, t);
+        if (run_id > 0)
+            sqlite3_bind_int64(s, at + 5, run_id);
+    }
+    int rc = sqlite3_step(s);
+    int ext = sqlite3_extended_errcode(st->db);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE)
+        return 1;
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return 0;
+    return store_fail(st, "insert observations");
+}
+
+/* Row by row: new, unchanged or revised. */
+static int ingest_rows(struct store *st, sqlite3_stmt *ins, int64_t run_id, int64_t now,
+                       const struct store_obs *obs, char (*period)[PERIOD_TEXT_SIZE],
+                       const int *len, size_t n, struct store_counts *c)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = insert_current(st, ins, &obs[i], period[i], len[i], now, run_id);
+        if (rc == 1)
+            c->n_new++;
+        else if (rc == 0)
+            rc = revise(st, ins, &obs[i], period[i], len[i], now, run_id, c);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struct store_obs *obs,
                       size_t n, struct store_counts *c)
 {
     sqlite3_stmt *ins = store_stmt_get(st, STMT_OBS_INSERT);
+    char period[INGEST_CHUNK][PERIOD_TEXT_SIZE];
+    int len[INGEST_CHUNK];
+
     if (!ins)
         return -EIO;
-    for (size_t i = 0; i < n; i++) {
-        char period[PERIOD_TEXT_SIZE];
-        int len = period_text(obs[i].period, period);
-        if (len < 0 || !isfinite(obs[i].value)) {
-            snprintf(st->err, sizeof(st->err), "observation %zu: invalid %s", i,
-                     len < 0 ? "period" : "value (not finite)");
-            return -EINVAL;
+    for (size_t at = 0; at < n; at += INGEST_CHUNK) {
+        size_t m = n - at < INGEST_CHUNK ? n - at : INGEST_CHUNK;
+        int rc = 0;
+        for (size_t i = 0; i < m; i++) {
+            len[i] = period_text(obs[at + i].period, period[i]);
+            if (len[i] < 0 || !isfinite(obs[at + i].value)) {
+                snprintf(st->err, sizeof(st->err), "observation %zu: invalid %s", at + i,
+                         len[i] < 0 ? "period" : "value (not finite)");
+                return -EINVAL;
+            }
         }
-        int rc = insert_current(st, ins, &obs[i], period, len, now, run_id);
-        if (rc == 1)
-            c->n_new++;
+        if (m == INGEST_CHUNK && (rc = insert_chunk(st, obs + at, period, len, now, run_id)) == 1)
+            c->n_new += m;
         else if (rc == 0)
-            rc = revise(st, ins, &obs[i], period, len, now, run_id, c);
+            rc = ingest_rows(st, ins, run_id, now, obs + at, period, len, m, c);
         if (rc < 0)
             return rc;
     }

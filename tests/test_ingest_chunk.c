@@ -1,0 +1,167 @@
+/*
+ * test_ingest_chunk.c - store_ingest() writes new keys 32 rows per INSERT
+ * statement and redoes a chunk row by row when one of its keys already has a
+ * current value. These tests put existing keys at every place a chunk can
+ * hold them and check the counts, the vintages and the values.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+#define NPER 100 /* monthly periods 2016-01 .. 2024-04 */
+
+struct ctx {
+    struct store *st;
+    int64_t unit, ind, run;
+};
+
+static int setup(void **state)
+{
+    struct ctx *c = calloc(1, sizeof(*c));
+    char err[256];
+    assert_non_null(c);
+    assert_int_equal(store_open(&c->st, ":memory:", 0, err, sizeof(err)), 0);
+    assert_int_equal(store_upsert_unit(c->st, "p01", "Park 1", NULL), 0);
+    assert_int_equal(store_upsert_indicator(c->st, "revenue", "Revenue", "M", "flow"), 0);
+    c->unit = store_unit_id(c->st, "p01", 3);
+    c->ind = store_indicator_id(c->st, "revenue", 7);
+    assert_int_equal(store_run_begin(c->st, "test", NULL, 100, &c->run), 0);
+    *state = c;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct ctx *c = *state;
+    store_close(&c->st);
+    free(c);
+    return 0;
+}
+
+/* Observation of period number p (0: 2016-01) with value v. */
+static struct store_obs obs_at(const struct ctx *c, int p, double v)
+{
+    struct store_obs o = {c->unit, c->ind, {2016 + p / 12, PERIOD_MONTH, p % 12 + 1}, v};
+    return o;
+}
+
+/* Ingests periods [from, to) with value base + p; returns the counts. */
+static struct store_counts put(struct ctx *c, int from, int to, double base, int64_t now)
+{
+    struct store_obs o[NPER];
+    struct store_counts n = {0, 0, 0, 0};
+    for (int p = from; p < to; p++)
+        o[p - from] = obs_at(c, p, base + p);
+    assert_int_equal(store_ingest(c->st, c->run, now, o, (size_t)(to - from), NULL, 0, &n), 0);
+    return n;
+}
+
+struct sum {
+    double total;
+    long n;
+};
+
+static int add(int64_t unit, int64_t ind, const char *period, size_t len, double value, void *ctx)
+{
+    struct sum *s = ctx;
+    (void)unit, (void)ind, (void)period, (void)len;
+    s->total += value;
+    s->n++;
+    return 0;
+}
+
+static struct sum current(struct ctx *c, int64_t as_of)
+{
+    struct sum s = {0, 0};
+    assert_int_equal(store_obs_walk_ids(c->st, as_of, add, &s), 0);
+    return s;
+}
+
+/* 70 new keys: two whole chunks and a tail of 6, all new. */
+static void test_all_new(void **state)
+{
+    struct ctx *c = *state;
+    struct store_counts n = put(c, 0, 70, 1000, 200);
+    long rows, cur;
+    assert_int_equal(n.n_new, 70);
+    assert_int_equal(n.n_revised + n.n_unchanged, 0);
+    assert_int_equal(store_count_observations(c->st, &rows, &cur), 0);
+    assert_int_equal(rows, 70);
+    assert_int_equal(cur, 70);
+    /* sum of 1000 + p for p < 70 = 70000 + 2415 */
+    assert_true(current(c, 0).total == 72415.0);
+}
+
+/* Existing keys first, in the middle and last in chunks of new ones. */
+static void test_existing_keys_inside_chunks(void **state)
+{
+    struct ctx *c = *state;
+    put(c, 31, 32, 1000, 200); /* last row of the first chunk */
+    put(c, 40, 41, 1000, 200); /* inside the second */
+    put(c, 64, 65, 1000, 200); /* first row of the third */
+    struct store_counts n = put(c, 0, 96, 1000, 300);
+    assert_int_equal(n.n_new, 93);
+    assert_int_equal(n.n_unchanged, 3);
+    assert_int_equal(n.n_revised, 0);
+    assert_int_equal(current(c, 0).n, 96);
+}
+
+/* One revised value in a chunk of unchanged ones: one new vintage; as of
+ * before the revision the old value is back. */
+static void test_revision_in_chunk(void **state)
+{
+    struct ctx *c = *state;
+    put(c, 0, 64, 1000, 200);
+    struct store_obs o[64];
+    struct store_counts n = {0, 0, 0, 0};
+    for (int p = 0; p < 64; p++)
+        o[p] = obs_at(c, p, 1000 + p + (p == 37 ? 0.5 : 0));
+    assert_int_equal(store_ingest(c->st, c->run, 300, o, 64, NULL, 0, &n), 0);
+    assert_int_equal(n.n_revised, 1);
+    assert_int_equal(n.n_unchanged, 63);
+    assert_int_equal(n.n_new, 0);
+    long rows, cur;
+    assert_int_equal(store_count_observations(c->st, &rows, &cur), 0);
+    assert_int_equal(rows, 65);
+    assert_int_equal(cur, 64);
+    /* sum of 1000 + p for p < 64 = 64000 + 2016 */
+    assert_true(current(c, 0).total == 66016.5);
+    assert_true(current(c, 250).total == 66016.0);
+}
+
+/* A row the store refuses (an unknown unit) in a whole chunk: an error, and
+ * nothing of the batch stored. */
+static void test_bad_row_in_chunk(void **state)
+{
+    struct ctx *c = *state;
+    struct store_obs o[40];
+    for (int p = 0; p < 40; p++)
+        o[p] = obs_at(c, p, 1);
+    o[20].unit_id = 999;
+    assert_true(store_ingest(c->st, c->run, 200, o, 40, NULL, 0, NULL) < 0);
+    assert_non_null(strstr(store_errmsg(c->st), "FOREIGN KEY"));
+    assert_int_equal(current(c, 0).n, 0);
+    /* and the connection goes on */
+    assert_int_equal(put(c, 0, 40, 0, 300).n_new, 40);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_all_new, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_existing_keys_inside_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revision_in_chunk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_row_in_chunk, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
