@@ -18,6 +18,9 @@
 
 #define URL_MAX 4096
 
+/* How long a group commit may stay open while payloads are being read. */
+#define COLLECT_GROUP_MS 200
+
 /* Store ids of the config's units and indicators, looked up once: the
  * thread-pool readers map records through these arrays, never the store. */
 static int map_ids(struct collect *c)
@@ -248,9 +251,15 @@ static void commit_group(struct collect *c)
     }
 }
 
+/* After each loop iteration: commit, unless payloads are still being read
+ * and the group is young; their completion wakes the loop again, so the group
+ * is committed at the latest when the last of them has been stored. */
 static void on_commit_check(uv_check_t *h)
 {
-    commit_group(h->data);
+    struct collect *c = h->data;
+    if (c->parsing > 0 && uv_now(c->loop) - c->group_started_ms < COLLECT_GROUP_MS)
+        return;
+    commit_group(c);
 }
 
 /* Stores the pull (on the loop) in the current group, opening one if needed. */
@@ -263,6 +272,7 @@ static void pull_report(struct pull *p)
     memcpy(p->res.period, p->period_text, sizeof(p->res.period));
     if (!c->group_open && !c->closing && store_group_begin(c->st) == 0) {
         c->group_open = 1;
+        c->group_started_ms = uv_now(c->loop);
         uv_check_start(&c->commit_check, on_commit_check);
     }
     collect_ingest(p, &p->res, p->res_err, sizeof(p->res_err));

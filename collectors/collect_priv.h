@@ -21,12 +21,14 @@ struct collect {
     int64_t *indicator_ids; /* store id of each config indicator */
     size_t parsing;         /* pulls whose payloads are being read on the thread pool */
     int closing;            /* collect_close() ran; freed when parsing reaches 0 */
-    /* Group commit: pulls stored in one loop iteration share one transaction,
-     * committed by commit_check after the iteration's callbacks; their results
-     * are reported only once it is committed. */
+    /* Group commit: pulls stored in a loop iteration share one transaction,
+     * committed by commit_check after the iteration's callbacks, or later
+     * while payloads are still being read (up to COLLECT_GROUP_MS); their
+     * results are reported only once it is committed. */
     uv_check_t commit_check;
     int check_closed; /* commit_check's close callback ran */
     int group_open;
+    uint64_t group_started_ms; /* uv_now() when the open group began */
     struct pull *done_head, *done_tail;
 };
 
