@@ -37,6 +37,7 @@ struct compute {
     struct cseries *s; /* per indicator, at its own frequency, after roll-up and formulas */
     double **cum;      /* per cumulative indicator: rolled-up year-to-date values, else NULL */
     struct formula_env *env; /* codes = indicator codes in config order */
+    int load_parts;          /* observations read in 1 or 2 parts at once */
 };
 
 /* Number of periods of frequency f in the loaded years. */
@@ -145,7 +146,12 @@ struct cmp_run {
     double *score;    /* np x nu x nn */
     unsigned *cflags; /* np x nu x nn composite flags */
     double *rank;     /* np x nu x nn, ranks among siblings */
+    int split;        /* 1 when the periods were computed in two halves at once */
 };
+
+/* Runs with fewer leaf x unit x period cells (default 200,000) compute their
+ * periods on one thread; 0 splits every run without "carry" (tests). */
+void cmp_set_split_cells(size_t cells);
 
 /* Runs plan pl over snapshot c (all periods). Returns 0, -ENOMEM, -EINVAL. */
 int cmp_run_index(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run);

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,15 @@ struct work {
     double *col, *out; /* nu scratch */
     unsigned char *kept;
 };
+
+/* Runs of fewer leaf x unit x period cells compute their periods on one
+ * thread (cmp_set_split_cells). */
+static size_t split_cells = 200000;
+
+void cmp_set_split_cells(size_t cells)
+{
+    split_cells = cells;
+}
 
 #define X(w, l, u, p) ((w)->x[((l) * (w)->nu + (u)) * (w)->np + (p)])
 
@@ -342,6 +352,70 @@ static int time_based(const struct cmp_plan *pl)
     return pl->norm == NORM_FIXED_BASE || pl->norm == NORM_CHAINED;
 }
 
+/* Periods [p0, p1) of the run: cross-section (or time section) and scores. */
+static int periods(struct work *w, size_t p0, size_t p1)
+{
+    struct cmp_run *run = w->run;
+    int rc = 0;
+    for (size_t p = p0; p < p1 && rc == 0; p++) {
+        period_format(cmp_period_at(w->c, run->freq, p), run->ptext[p], PERIOD_TEXT_SIZE);
+        for (size_t i = 0; i < w->nl * w->nu && !run->has_data[p]; i++)
+            run->has_data[p] = !isnan(w->x[i * w->np + p]);
+        if (!run->has_data[p])
+            continue;
+        if (time_based(w->pl))
+            time_section(w, p);
+        else
+            rc = cross_section(w, p);
+        if (rc == 0)
+            rc = score_period(w, p);
+    }
+    return rc;
+}
+
+/* The second half of the periods, on a thread: its own scratch arrays. */
+struct half {
+    struct work w;
+    size_t p0, p1;
+    int rc;
+};
+
+static void *half_main(void *arg)
+{
+    struct half *h = arg;
+    h->rc = periods(&h->w, h->p0, h->p1);
+    return NULL;
+}
+
+/* Every period; the two halves at once when the periods are independent (no
+ * "carry" from the period before) and big enough to be worth a thread. */
+static int run_periods(struct work *w)
+{
+    size_t nu = w->nu ? w->nu : 1, mid = w->np / 2;
+    struct half h = {*w, mid, w->np, 0};
+    pthread_t th;
+    int rc;
+
+    if (w->pl->carry || w->np < 2 || w->nl * w->nu * w->np < split_cells)
+        return periods(w, 0, w->np);
+    h.w.col = malloc(nu * sizeof(double));
+    h.w.out = malloc(nu * sizeof(double));
+    h.w.kept = malloc(nu);
+    if (!h.w.col || !h.w.out || !h.w.kept || pthread_create(&th, NULL, half_main, &h) != 0) {
+        rc = periods(w, 0, w->np); /* no thread: one after the other */
+        goto out;
+    }
+    rc = periods(w, 0, mid);
+    pthread_join(th, NULL);
+    rc = rc ? rc : h.rc;
+    w->run->split = 1;
+out:
+    free(h.w.col);
+    free(h.w.out);
+    free(h.w.kept);
+    return rc;
+}
+
 /* Every period of the index (contract in compute_priv.h). */
 int cmp_run_index(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run)
 {
@@ -361,19 +435,7 @@ int cmp_run_index(struct compute *c, const struct cmp_plan *pl, struct cmp_run *
         rc = rc ? rc : -ENOMEM;
         goto out;
     }
-    for (size_t p = 0; p < w.np && rc == 0; p++) {
-        period_format(cmp_period_at(c, run->freq, p), run->ptext[p], PERIOD_TEXT_SIZE);
-        for (size_t i = 0; i < w.nl * w.nu && !run->has_data[p]; i++)
-            run->has_data[p] = !isnan(w.x[i * w.np + p]);
-        if (!run->has_data[p])
-            continue;
-        if (time_based(pl))
-            time_section(&w, p);
-        else
-            rc = cross_section(&w, p);
-        if (rc == 0)
-            rc = score_period(&w, p);
-    }
+    rc = run_periods(&w);
 out:
     free(w.x);
     free(w.xfl);

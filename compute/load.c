@@ -45,8 +45,8 @@ struct pcache {
 
 struct loader {
     struct compute *c;
-    long *unit_of; /* store unit id -> config index, -1 */
-    long *ind_of;  /* store indicator id -> config index, -1 */
+    long *unit_of; /* store unit id -> config index, -1 (shared by the parts) */
+    long *ind_of;  /* store indicator id -> config index, -1 (shared by the parts) */
     size_t nunit_of, nind_of;
     struct rawobs *obs;
     size_t n, cap;
@@ -93,28 +93,28 @@ void cmp_series_free(struct cseries *s)
     s->fl = NULL;
 }
 
+static int grow_to(struct loader *l, size_t cap)
+{
+    struct rawobs *o = realloc(l->obs, cap * sizeof(*o));
+    if (!o)
+        return -ENOMEM;
+    l->obs = o;
+    l->cap = cap;
+    return 0;
+}
+
 static int keep_obs(struct loader *l, long u, long k, int32_t pid, double v)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 65536;
-        struct rawobs *o = realloc(l->obs, cap * sizeof(*o));
-        if (!o)
-            return -ENOMEM;
-        l->obs = o;
-        l->cap = cap;
-    }
+    if (l->n == l->cap && grow_to(l, l->cap ? l->cap * 2 : 65536) < 0)
+        return -ENOMEM;
     l->obs[l->n++] = (struct rawobs){(uint32_t)u, (uint16_t)k, (uint16_t)pid, v};
     return 0;
 }
 
-/* The id of period text not found in the hash table: an existing one for
- * the same period, else a new one; -1 when it is not a period, -2 when out of
- * memory or of ids. */
-static int32_t period_new(struct pcache *pc, const char *text, size_t len)
+/* The id of period p: an existing one, else a new one; -2 when out of memory
+ * or of ids. */
+static int32_t period_intern(struct pcache *pc, struct period p)
 {
-    struct period p;
-    if (period_parse(&p, text, len) < 0)
-        return -1;
     for (size_t i = 0; i < pc->n; i++)
         if (period_cmp(pc->p[i], p) == 0)
             return (int32_t)i;
@@ -128,6 +128,16 @@ static int32_t period_new(struct pcache *pc, const char *text, size_t len)
     }
     pc->p[pc->n] = p;
     return (int32_t)pc->n++;
+}
+
+/* The id of period text not found in the hash table: -1 when it is not a
+ * period, -2 when out of memory or of ids. */
+static int32_t period_new(struct pcache *pc, const char *text, size_t len)
+{
+    struct period p;
+    if (period_parse(&p, text, len) < 0)
+        return -1;
+    return period_intern(pc, p);
 }
 
 /* The id of period text (len bytes), -1 when it is not a period, -2 when out
@@ -157,6 +167,22 @@ static int32_t period_id(struct pcache *pc, const char *text, size_t len)
     pc->last_key = key;
     pc->last_id = pc->id[h];
     return pc->id[h];
+}
+
+/* Appends the observations of part b to a, its period ids mapped to a's. */
+static int merge_parts(struct loader *a, const struct loader *b)
+{
+    int32_t map[LOAD_PSLOTS];
+    if (b->pc.n > LOAD_PSLOTS || (a->n + b->n > a->cap && grow_to(a, a->n + b->n) < 0))
+        return -ENOMEM;
+    for (size_t i = 0; i < b->pc.n; i++)
+        if ((map[i] = period_intern(&a->pc, b->pc.p[i])) < 0)
+            return -ENOMEM;
+    for (size_t i = 0; i < b->n; i++) {
+        a->obs[a->n] = b->obs[i];
+        a->obs[a->n++].pid = (uint16_t)map[b->obs[i].pid];
+    }
+    return 0;
 }
 
 static int on_obs(int64_t unit_id, int64_t ind_id, const char *period, size_t len, double value,
@@ -399,14 +425,22 @@ static int year_range(struct loader *l)
 /* Builds the snapshot (contract in compute.h). */
 int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of)
 {
-    struct loader l = {0};
+    struct loader l = {0}, l2 = {0};
     struct compute *c = NULL;
     int rc = new_snapshot(&c, cfg);
 
     l.c = c;
     if (rc < 0 || (rc = build_maps(&l, st)) < 0)
         goto out;
-    if ((rc = store_obs_walk_ids(st, as_of, on_obs, &l)) < 0)
+    /* Two halves of the units read at once, then one list. */
+    l2 = l;
+    l2.obs = NULL;
+    l2.n = l2.cap = 0;
+    void *parts[2] = {&l, &l2};
+    if ((rc = store_obs_walk_split(st, as_of, on_obs, parts)) < 0)
+        goto out;
+    c->load_parts = rc;
+    if ((rc = merge_parts(&l, &l2)) < 0)
         goto out;
     if ((rc = year_range(&l)) < 0 || (rc = place_obs(c, &l)) < 0 || (rc = prepare_series(c)) < 0)
         goto out;
@@ -415,6 +449,8 @@ out:
     free(l.ind_of);
     free(l.obs);
     free(l.pc.p);
+    free(l2.obs);
+    free(l2.pc.p);
     if (rc < 0)
         compute_free(&c);
     *out = c;

@@ -328,6 +328,7 @@ static int one_index(struct writer *w, struct store *st, struct compute *c, size
         goto out;
     w->hashes[w->nhashes++] = (struct store_index_hash){ix->id, (*plp)->hash};
     sum->indices += n > 0 || all;
+    sum->split += run->split;
     sum->periods += n;
     sum->full |= all;
     rc = w->oom ? -ENOMEM : 0;
@@ -400,6 +401,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
         (rc = store_recompute_marks(st, on_mark, &w)) < 0)
         goto out;
     s.load_s = now_s() - t0;
+    s.load_parts = c->load_parts;
     plans = calloc(ni ? ni : 1, sizeof(*plans));
     runs = calloc(ni ? ni : 1, sizeof(*runs));
     w.hashes = calloc(ni ? ni : 1, sizeof(*w.hashes));

@@ -1,7 +1,6 @@
 /*
  * results.c - what the aggregation engine (compute/) reads from and writes to
- * the store: a bulk walk over the current (or as-of) observations by database
- * ids, the replacement of index results (one row per index, period and unit,
+ * the store (the bulk walk over observations is in walk.c): the replacement of index results (one row per index, period and unit,
  * dimensions and contributions as blobs of doubles, schema.c version 3) and
  * recompute marks in one transaction, the index config hashes that decide
  * between an incremental and a full recompute, a query over results joined
@@ -32,39 +31,6 @@ static int prepare(struct store *st, const char *sql, sqlite3_stmt **s)
         return store_fail(st, "prepare");
     }
     return 0;
-}
-
-/*
- * Walks the current observations (as_of 0) or those valid at as_of (us),
- * calling cb with database ids. Returns 0, cb's non-zero return, or -EIO.
- */
-int store_obs_walk_ids(struct store *st, int64_t as_of, store_obs_id_cb cb, void *ctx)
-{
-    sqlite3_stmt *s;
-    int rc = prepare(st,
-                     as_of ? "SELECT unit_id, indicator_id, period, value FROM observation"
-                             " WHERE valid_from <= ?1 AND (valid_to IS NULL OR ?1 < valid_to)"
-                           /* "+valid_to": a table scan; the partial index obs_current
-                              would cost a primary-key look-up per row for the value */
-                           : "SELECT unit_id, indicator_id, period, value FROM observation"
-                             " WHERE +valid_to IS NULL",
-                     &s);
-    if (rc < 0)
-        return rc;
-    if (as_of)
-        sqlite3_bind_int64(s, 1, as_of);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *p = (const char *)sqlite3_column_text(s, 2);
-        int r = cb(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), p ? p : "",
-                   (size_t)sqlite3_column_bytes(s, 2), sqlite3_column_double(s, 3), ctx);
-        if (r != 0) {
-            sqlite3_finalize(s);
-            return r;
-        }
-    }
-    rc = rc == SQLITE_DONE ? 0 : store_fail(st, "observation walk");
-    sqlite3_finalize(s);
-    return rc;
 }
 
 /*

@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,16 @@ fail:
     return -EIO;
 }
 
+/* Process-wide SQLite settings, before the first connection: no memory
+ * statistics (they take a global mutex on every allocation, and nothing here
+ * reads them). SQLite refuses it once initialised; that is harmless. */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /*
  * Opens the database at path (see store.h). Flag STORE_READONLY opens an
  * existing database read-only and never migrates it.
@@ -322,6 +333,7 @@ int store_open(struct store **out, const char *path, int flags, char *errbuf, si
                                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
     *out = NULL;
+    pthread_once(&sqlite_once, sqlite_setup);
     if (!errbuf) {
         errbuf = dummy;
         errsize = sizeof(dummy);

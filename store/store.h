@@ -240,6 +240,18 @@ typedef int (*store_obs_id_cb)(int64_t unit_id, int64_t indicator_id, const char
  * no particular order. Returns 0, cb's non-zero return, or -EIO. */
 int store_obs_walk_ids(struct store *st, int64_t as_of, store_obs_id_cb cb, void *ctx);
 
+/* As store_obs_walk_ids(), in two halves by unit id read at once: cb gets
+ * ctx[0] for the lower half and ctx[1] for the upper, from two threads (each
+ * ctx only ever from one). Both halves see the same data. When that cannot be
+ * had (in-memory database, caller's open transaction, a commit in between)
+ * everything goes to ctx[0] on the caller's thread. Returns the number of
+ * parts read (1 or 2), cb's non-zero return, or -EIO. */
+int store_obs_walk_split(struct store *st, int64_t as_of, store_obs_id_cb cb, void *ctx[2]);
+
+/* Databases of fewer pages than this (default 4096, 16 MiB) are walked in one
+ * part by store_obs_walk_split(); 0 splits every walk (tests). Process-wide. */
+void store_set_walk_split(int64_t pages);
+
 typedef int (*store_mark_cb)(const char *index_id, const char *period, void *ctx);
 
 /* Calls cb for every (index, period) marked by store_mark_recompute(). */

@@ -1,0 +1,162 @@
+/*
+ * test_compute_split.c - a recompute that reads the observations in two
+ * halves at once (store_obs_walk_split, a second connection on a thread) and
+ * computes an index's periods in two halves at once (compute/index.c) writes
+ * exactly the rows of one that does everything on one thread: every index of
+ * tests/data/compute/methods.json (14 methods and policies), byte for byte.
+ * The size thresholds are set to 0 and to "never" to force either path on
+ * the same small data.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "compute/compute.h"
+#include "compute/compute_priv.h"
+#include "config/config.h"
+#include "store/store.h"
+
+#define NPER 16 /* 2020-Q1 .. 2023-Q4 */
+
+struct fx {
+    struct config *cfg;
+    struct store *st;
+    char dir[64], path[96];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    char path[512], *errors = NULL;
+    const char *data = getenv("PARKSTAT_TEST_DATA");
+    static const char *const units[] = {"p1", "p2", "p3"}, *const inds[] = {"a", "b", "c"};
+    struct store_obs obs[3 * 3 * NPER];
+    size_t n = 0;
+    int64_t run;
+
+    assert_non_null(f);
+    snprintf(path, sizeof(path), "%s/compute/methods.json", data ? data : "tests/data");
+    if (config_load(path, &f->cfg, &errors) < 0)
+        fail_msg("%s", errors ? errors : path);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/test_compute_split_XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+    assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
+    assert_int_equal(store_sync_config(f->st, f->cfg), 0);
+    /* Invented values with some left out, so reweighting and exclusion act. */
+    for (int u = 0; u < 3; u++)
+        for (int k = 0; k < 3; k++)
+            for (int p = 0; p < NPER; p++) {
+                if ((u + 2 * k + p) % 7 == 0)
+                    continue;
+                obs[n++] = (struct store_obs){
+                    store_unit_id(f->st, units[u], 2), store_indicator_id(f->st, inds[k], 1),
+                    {2020 + p / 4, PERIOD_QUARTER, p % 4 + 1},
+                    10 + (u * 7 + k * 3 + p * 5) % 23 + 0.25 * u};
+            }
+    assert_int_equal(store_run_begin(f->st, "test", NULL, 1, &run), 0);
+    assert_int_equal(store_ingest(f->st, run, 2, obs, n, NULL, 0, NULL), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char p[128];
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    store_close(&f->st);
+    config_free(&f->cfg);
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    /* back to the defaults for any later test */
+    store_set_walk_split(4096);
+    cmp_set_split_cells(200000);
+    return 0;
+}
+
+/* Every stored result row as text, in key order; the row count in *rows. */
+static char *dump(const struct fx *f, size_t *rows)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    size_t len = 0, cap = 1 << 16;
+    char *out = malloc(cap);
+
+    assert_non_null(out);
+    *rows = 0;
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT index_id || ' ' || period || ' ' || unit_id ||"
+                                        " ' ' || quote(score) || ' ' || quote(rank) || ' ' ||"
+                                        " quote(rank_change) || ' ' || flags || ' ' ||"
+                                        " quote(nodes) || ' ' || quote(contribs)"
+                                        " FROM result ORDER BY index_id, period, unit_id",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        if (len + n + 2 > cap) {
+            cap = 2 * (len + n + 2);
+            assert_non_null(out = realloc(out, cap));
+        }
+        memcpy(out + len, sqlite3_column_text(s, 0), n);
+        len += n;
+        out[len++] = '\n';
+        (*rows)++;
+    }
+    out[len] = '\0';
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+}
+
+static void test_split_paths_write_the_same_rows(void **state)
+{
+    struct fx *f = *state;
+    struct compute_summary one, two;
+    size_t rows1, rows2, ni;
+
+    config_indices(f->cfg, &ni);
+    store_set_walk_split(INT64_MAX);
+    cmp_set_split_cells(SIZE_MAX);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, &one), 0);
+    assert_int_equal(one.load_parts, 1);
+    assert_int_equal(one.split, 0);
+    char *serial = dump(f, &rows1);
+
+    store_set_walk_split(0);
+    cmp_set_split_cells(0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, &two), 0);
+    assert_int_equal(two.load_parts, 2);
+    assert_int_equal(two.split, ni - 1); /* all but the "carry" index */
+    char *split = dump(f, &rows2);
+
+    /* 14 indices x 16 quarters x the 3 parks */
+    assert_int_equal(rows1, ni * NPER * 3);
+    assert_int_equal(rows2, rows1);
+    assert_string_equal(split, serial);
+    free(serial);
+    free(split);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_split_paths_write_the_same_rows, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
