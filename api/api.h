@@ -23,7 +23,7 @@ struct api_options {
     const char *db_path;     /* the database, opened read-only; must exist */
     const char *token;       /* admin bearer token (copied); NULL: admin always 401 */
     struct metrics *metrics; /* borrowed; NULL: the API keeps a registry of its own */
-    unsigned threads;        /* worker threads; 0: one per CPU, 2 .. 8 */
+    unsigned threads;        /* worker threads; 0: one per CPU but one, 1 .. 8 */
     /*
      * Admin hooks, called on an API thread; they must only hand the work over
      * (the daemon uses uv_async). Return 0 when accepted (202), -ENOENT for

@@ -27,6 +27,7 @@ struct compute;
 #define API_GZIP_MIN 1024
 
 struct api_cache;
+struct api_jobs;
 
 struct api {
     struct MHD_Daemon *mhd;
@@ -48,21 +49,7 @@ struct api {
     pthread_mutex_t pool_mu; /* guards pool and npool */
     struct store *pool[API_POOL_MAX];
     size_t npool;
-};
-
-/* One HTTP request, created when MHD reports its URI and freed when the
- * request completes. */
-struct api_request {
-    struct api *api;
-    struct MHD_Connection *conn;
-    char *uri; /* raw request-target as sent (path + query) */
-    size_t uri_len;
-    const char *method;   /* MHD's, valid for the request */
-    int head;             /* HEAD: like GET, MHD drops the body */
-    int started;          /* the handler has seen the headers */
-    const char *endpoint; /* metrics label: the route pattern or "other" */
-    struct store *st;     /* from the pool on first use, returned at the end */
-    int64_t t0;           /* request start, us */
+    struct api_jobs *jobs; /* query workers (jobs.c) */
 };
 
 /* The reply a handler fills in; reply.c turns it into an MHD response. */
@@ -80,6 +67,28 @@ struct api_reply {
     int from_cache;        /* body came from the cache */
     struct api_blob *blob; /* from the cache: body points into it (one reference held) */
 };
+
+/* One HTTP request, created when MHD reports its URI and freed when the
+ * request completes. */
+struct api_request {
+    struct api *api;
+    struct MHD_Connection *conn;
+    char *uri; /* raw request-target as sent (path + query) */
+    size_t uri_len;
+    const char *method;   /* MHD's, valid for the request */
+    int head;             /* HEAD: like GET, MHD drops the body */
+    int started;          /* the handler has seen the headers */
+    const char *endpoint; /* metrics label: the route pattern or "other" */
+    struct store *st;     /* from the pool on first use, returned at the end */
+    int64_t t0;           /* request start, us */
+    /* Answered by a query worker (jobs.c) while MHD holds the connection
+     * suspended: */
+    const char *path;                /* MHD's URL, valid for the request */
+    enum { JOB_NONE, JOB_QUEUED, JOB_DONE, JOB_INLINE } job;
+    struct api_reply reply;          /* filled by the worker, sent on resume */
+    struct api_request *next_job;    /* in the queue */
+};
+
 
 /* A route handler: arg is the {id} path segment or NULL. Fills rp and returns
  * 0, or a negative errno for a 500. */
@@ -119,9 +128,36 @@ int api_cache_get(struct api_cache *c, const char *uri, size_t len, int gzip, ui
 /* Keeps a copy of rp's body for uri in this epoch, for clients that accept
  * gzip or not (gzip), telling whether the bytes are gzip (gzipped). */
 void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, int gzipped,
-                   uint64_t epoch, const struct api_reply *rp);
+                   uint64_t epoch, const struct api_reply *rp, const char *endpoint);
+
+/* Looks uri up in one step: the current epoch, and the cached answer (gzip
+ * or not) with its ETag and metrics label (*endpoint). 1 on a hit, else 0. */
+int api_cache_lookup(struct api_cache *c, const char *uri, size_t len, int gzip,
+                     struct api_reply *rp, const char **endpoint);
+
+/* ---- jobs.c ---- */
+
+/* Starts nthreads query workers calling run(rq) for each submitted request.
+ * Returns 0 or a negative errno. */
+int api_jobs_new(struct api_jobs **out, unsigned nthreads, void (*run)(struct api_request *rq));
+
+/* Queues rq. Returns 0, or -ESHUTDOWN once stopping. */
+int api_jobs_submit(struct api_jobs *j, struct api_request *rq);
+
+/* Refuses new jobs, runs what is queued and joins the workers. */
+void api_jobs_stop(struct api_jobs *j);
+
+/* Stops (if not yet) and frees the pool. */
+void api_jobs_free(struct api_jobs **jp);
 
 /* ---- reply.c ---- */
+
+/* A GET or HEAD answered from the cache of this epoch (or 304 by its ETag),
+ * without a handler: 1 when rp is complete, else 0. */
+int api_reply_cached(struct api_request *rq, struct api_reply *rp);
+
+/* Frees what rp holds when it is not sent. */
+void api_reply_discard(struct api_reply *rp);
 
 /* {"status":"ok","data":data}; steals data. Returns 0 or -ENOMEM. */
 int api_reply_ok(struct api_reply *rp, json_t *data);

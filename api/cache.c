@@ -47,6 +47,7 @@ struct cache_entry {
     uint64_t epoch;
     struct api_blob *blob;
     const char *content_type; /* static string */
+    const char *endpoint;     /* metrics label, static string */
     char etag[32];
 };
 
@@ -139,33 +140,62 @@ static struct cache_entry *slot(struct api_cache *c, const char *uri, size_t len
     return &c->slots[*hash % CACHE_SLOTS];
 }
 
+/* The entry for uri of this epoch, or NULL (caller holds c->mu). */
+static struct cache_entry *find_locked(struct api_cache *c, const char *uri, size_t len, int gzip,
+                                       uint64_t epoch)
+{
+    uint64_t hash;
+    struct cache_entry *e = slot(c, uri, len, gzip, &hash);
+    return e->blob && e->hash == hash && e->epoch == epoch && e->gzip == gzip &&
+                   strcmp(e->uri, uri) == 0
+               ? e
+               : NULL;
+}
+
+/* rp answers from e: the bytes shared, not copied (the response holds a
+ * reference until sent). */
+static void fill(const struct cache_entry *e, struct api_reply *rp)
+{
+    atomic_fetch_add(&e->blob->refs, 1);
+    rp->blob = e->blob;
+    rp->body = e->blob->data;
+    rp->len = e->blob->len;
+    rp->content_type = e->content_type;
+    rp->status = 200;
+    rp->pre_gzipped = e->gzipped;
+    rp->from_cache = 1;
+}
+
 int api_cache_get(struct api_cache *c, const char *uri, size_t len, int gzip, uint64_t epoch,
                   struct api_reply *rp)
 {
-    uint64_t hash;
-    int hit = 0;
-
     pthread_mutex_lock(&c->mu);
-    struct cache_entry *e = slot(c, uri, len, gzip, &hash);
-    if (e->blob && e->hash == hash && e->epoch == epoch && e->gzip == gzip &&
-        strcmp(e->uri, uri) == 0) {
-        /* Shared, not copied: the response holds a reference until sent. */
-        atomic_fetch_add(&e->blob->refs, 1);
-        rp->blob = e->blob;
-        rp->body = e->blob->data;
-        rp->len = e->blob->len;
-        rp->content_type = e->content_type;
-        rp->status = 200;
-        rp->pre_gzipped = e->gzipped;
-        rp->from_cache = 1;
-        hit = 1;
+    struct cache_entry *e = find_locked(c, uri, len, gzip, epoch);
+    if (e)
+        fill(e, rp);
+    pthread_mutex_unlock(&c->mu);
+    return e != NULL;
+}
+
+int api_cache_lookup(struct api_cache *c, const char *uri, size_t len, int gzip,
+                     struct api_reply *rp, const char **endpoint)
+{
+    pthread_mutex_lock(&c->mu);
+    uint64_t epoch = epoch_locked(c);
+    struct cache_entry *e = find_locked(c, uri, len, gzip, epoch);
+    if (e) {
+        fill(e, rp);
+        memcpy(rp->etag, e->etag, sizeof(rp->etag));
+        rp->epoch = epoch;
+        rp->cacheable = 1;
+        *endpoint = e->endpoint;
     }
     pthread_mutex_unlock(&c->mu);
-    return hit;
+    return e != NULL;
 }
 
 void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, int gzipped,
-                   uint64_t epoch, const struct api_reply *rp)
+                   uint64_t epoch, const struct api_reply *rp, const char *endpoint)
 {
     uint64_t hash;
     struct api_blob *blob;
@@ -186,7 +216,7 @@ void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, i
     pthread_mutex_lock(&c->mu);
     struct cache_entry *e = slot(c, uri, len, gzip, &hash);
     entry_clear(e);
-    *e = (struct cache_entry){hash, key, gzip, gzipped, epoch, blob, rp->content_type, ""};
+    *e = (struct cache_entry){hash, key, gzip, gzipped, epoch, blob, rp->content_type, endpoint, ""};
     memcpy(e->etag, rp->etag, sizeof(e->etag));
     pthread_mutex_unlock(&c->mu);
 }

@@ -279,6 +279,41 @@ int api_reply_etag(struct api_request *rq, struct api_reply *rp)
     return api_cache_get(rq->api->cache, rq->uri, rq->uri_len, wants_gzip(rq), rp->epoch, rp);
 }
 
+/* A GET or HEAD answered from the cache of this epoch, or 304 by the cached
+ * answer's ETag: 1 when rp is complete, 0 when the request needs a handler. */
+int api_reply_cached(struct api_request *rq, struct api_reply *rp)
+{
+    const char *endpoint = NULL;
+
+    if ((strcmp(rq->method, MHD_HTTP_METHOD_GET) != 0 && !rq->head) || rq->uri_len > API_MAX_URI ||
+        !api_cache_lookup(rq->api->cache, rq->uri, rq->uri_len, wants_gzip(rq), rp, &endpoint))
+        return 0;
+    rq->endpoint = endpoint ? endpoint : rq->endpoint;
+    const char *inm =
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (inm && etag_listed(inm, rp->etag)) { /* 304: the ETag, no body */
+        api_blob_unref(rp->blob);
+        rp->blob = NULL;
+        rp->body = NULL;
+        rp->len = 0;
+        rp->content_type = NULL;
+        rp->pre_gzipped = rp->from_cache = 0;
+        rp->status = MHD_HTTP_NOT_MODIFIED;
+    }
+    return 1;
+}
+
+/* Frees what rp holds when it is not sent (the client went away). */
+void api_reply_discard(struct api_reply *rp)
+{
+    if (rp->blob)
+        api_blob_unref(rp->blob);
+    else
+        free(rp->body);
+    rp->blob = NULL;
+    rp->body = NULL;
+}
+
 int api_reply_list(struct api_request *rq, struct api_reply *rp,
                    int (*walk)(struct store *st, json_t *rows), const char *const *columns)
 {
@@ -386,7 +421,8 @@ enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp)
         gzipped = gzip_body(rp) == 0;
     /* Keep the finished bytes for the next identical request of this epoch. */
     if (!rp->from_cache && rp->cacheable && rp->status == MHD_HTTP_OK && rp->body)
-        api_cache_put(rq->api->cache, rq->uri, rq->uri_len, gzip_ok, gzipped, rp->epoch, rp);
+        api_cache_put(rq->api->cache, rq->uri, rq->uri_len, gzip_ok, gzipped, rp->epoch, rp,
+                      rq->endpoint);
     struct MHD_Response *r =
         rp->blob ? MHD_create_response_from_buffer_with_free_callback_cls(rp->len, rp->body,
                                                                           api_blob_unref, rp->blob)

@@ -65,10 +65,11 @@ static int contrib_row(const struct store_index_contrib_row *r, void *ctx)
 }
 
 /*
- * The common start of both index routes: checks ?period=, answers 404 for an
- * unknown index, picks the latest period when none is given (into latest),
- * and handles the ETag. Returns 0 to go on, 1 when rp is complete (400, 404,
- * 304), or a negative errno.
+ * The common start of both index routes: checks ?period=, answers from the
+ * cache of finished answers (or 304) when it can — before any database work —,
+ * else answers 404 for an unknown index and picks the latest period when none
+ * is given (into latest). Returns 0 to go on, 1 when rp is complete (400, 404,
+ * 304, cached), or a negative errno.
  */
 static int index_begin(struct api_request *rq, struct api_reply *rp, const char *id,
                        const char **period, char *latest, size_t size)
@@ -78,17 +79,24 @@ static int index_begin(struct api_request *rq, struct api_reply *rp, const char 
 
     if (api_param_period(rq, rp, "period", period))
         return 1;
+    /* An ETag is only ever sent with a 200, so a cached answer or a matching
+     * If-None-Match means the index exists. */
+    if ((rc = api_reply_etag(rq, rp)) != 0)
+        return rc;
     if ((rc = api_store_get(rq, &st)) < 0)
         return rc;
     rc = store_index_latest_period(st, id, latest, size);
-    if (rc == -ENOENT)
+    if (rc == -ENOENT) {
+        rp->cacheable = 0; /* no ETag on a 404 */
+        rp->etag[0] = '\0';
         return api_reply_error(rp, MHD_HTTP_NOT_FOUND, "unknown index \"%.100s\"", id) < 0 ? -ENOMEM
                                                                                            : 1;
+    }
     if (rc < 0)
         return rc;
     if (!*period)
         *period = latest;
-    return api_reply_etag(rq, rp);
+    return 0;
 }
 
 /* GET /api/v1/indices/{id}?period=&unit=: scores of every node with ranks and

@@ -232,13 +232,27 @@ static void dispatch(struct api_request *rq, const char *path, struct api_reply 
         api_reply_text(rp, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "", 0);
 }
 
+/* A query worker's job: the handler, then MHD gets the connection back. */
+static void run_job(struct api_request *rq)
+{
+    dispatch(rq, rq->path, &rq->reply);
+    rq->job = JOB_DONE;
+    MHD_resume_connection(rq->conn);
+}
+
+/*
+ * MHD's access handler, on the I/O thread. Answers from the cache at once;
+ * anything else is suspended and handed to a query worker, and sent when MHD
+ * calls again after the worker resumed the connection. If the workers are
+ * stopping, the handler runs here.
+ */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
     struct api_request *rq = *req_cls;
     struct api_reply rp = {0};
-    (void)cls, (void)version, (void)upload_data;
+    (void)version, (void)upload_data;
 
     if (!rq)
         return MHD_NO; /* the URI callback ran out of memory */
@@ -251,6 +265,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size) {
         *upload_data_size = 0; /* request bodies are not used */
+        return MHD_YES;
+    }
+    switch (rq->job) {
+    case JOB_QUEUED:
+        return MHD_YES; /* not ours to answer yet */
+    case JOB_DONE:
+        rq->job = JOB_NONE;
+        return api_reply_send(rq, &rq->reply);
+    case JOB_INLINE:
+        break;
+    case JOB_NONE:
+        if (api_reply_cached(rq, &rp))
+            return api_reply_send(rq, &rp);
+        /* Suspended before it is queued: the worker's resume always finds it
+         * suspended. */
+        rq->path = url;
+        rq->job = JOB_QUEUED;
+        MHD_suspend_connection(conn);
+        if (api_jobs_submit(((struct api *)cls)->jobs, rq) < 0) {
+            rq->job = JOB_INLINE; /* stopping: answered here on the next call */
+            MHD_resume_connection(conn);
+        }
         return MHD_YES;
     }
     dispatch(rq, url, &rp);
@@ -284,6 +320,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         return;
     if (rq->st)
         pool_put(cls, rq->st);
+    if (rq->job == JOB_DONE) /* answered by a worker, never sent */
+        api_reply_discard(&rq->reply);
     free(rq->uri);
     free(rq);
     *req_cls = NULL;
@@ -361,6 +399,15 @@ static int register_metrics(struct metrics *m)
     return rc;
 }
 
+/* One query worker per CPU (2 .. 8). MHD itself runs one I/O thread: answers
+ * from the cache take microseconds, and more threads than free CPUs only
+ * lengthen the tail (docs/BENCHMARKS.md, API). server.threads overrides it. */
+static unsigned default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 2 ? 2u : n > 8 ? 8u : (unsigned)n;
+}
+
 /* Copies the options, checks the database and sets up metrics. */
 static int api_init(struct api *a, const struct api_options *opt, char *err, size_t errsize)
 {
@@ -390,14 +437,12 @@ static int api_init(struct api *a, const struct api_options *opt, char *err, siz
     if ((rc = store_open(&st, a->db_path, STORE_READONLY, err, errsize)) < 0)
         return rc;
     a->pool[a->npool++] = st;
+    if ((rc = api_jobs_new(&a->jobs, opt->threads ? opt->threads : default_threads(), run_job)) <
+        0) {
+        snprintf(err, errsize, "api: cannot start the query workers: %s", strerror(-rc));
+        return rc;
+    }
     return api_cache_new(&a->cache, a->db_path, err, errsize);
-}
-
-/* One worker per CPU (2 .. 8): more only adds context switches to the tail. */
-static unsigned default_threads(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 2 ? 2u : n > 8 ? 8u : (unsigned)n;
 }
 
 static int start_mhd(struct api *a, const struct api_options *opt, char *err, size_t errsize)
@@ -412,15 +457,14 @@ static int start_mhd(struct api *a, const struct api_options *opt, char *err, si
     }
     /* TURBO: accept4/no extra shutdown() calls; fine for a localhost API. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_AUTO |
-                     MHD_USE_TURBO | (v6 ? MHD_USE_IPv6 : 0);
+                     MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
     /* The logger goes first, so MHD never writes to stderr on its own. */
     a->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-        opt->threads ? opt->threads : default_threads(), MHD_OPTION_URI_LOG_CALLBACK, on_uri, a,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, on_uri, a,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, a, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_END);
+        (size_t)(16 * 1024), MHD_OPTION_END);
     if (!a->mhd) {
         snprintf(err, errsize, "api: cannot listen on %s (address in use or not local?)", listen);
         return -EADDRINUSE;
@@ -482,8 +526,13 @@ void api_stop(struct api **ap)
     struct api *a = ap ? *ap : NULL;
     if (!a)
         return;
+    /* Queued requests run first, so no connection is left suspended. */
+    if (a->mhd)
+        MHD_quiesce_daemon(a->mhd);
+    api_jobs_stop(a->jobs);
     if (a->mhd)
         MHD_stop_daemon(a->mhd);
+    api_jobs_free(&a->jobs);
     while (a->npool)
         store_close(&a->pool[--a->npool]);
     if (a->own_metrics)

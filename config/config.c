@@ -20,7 +20,7 @@
 
 static const char *const top_keys[] = {"server",     "database", "timezone", "log_level", "units",
                                        "indicators", "sources",  "indices",  NULL};
-static const char *const server_keys[] = {"listen", "token_file", NULL};
+static const char *const server_keys[] = {"listen", "token_file", "threads", NULL};
 
 /* "ADDR:PORT" with ADDR an IPv4 literal, [IPv6] or localhost; port 1..65535. */
 static int valid_listen(const char *s)
@@ -108,6 +108,9 @@ static void load_server(struct cfg_ctx *ctx, json_t *root)
         else
             cfg->token_file = resolve_path(ctx, s);
     }
+    long threads;
+    if (cfg_get_int(ctx, server, "server", "threads", 0, 1, 64, &threads) > 0)
+        cfg->api_threads = (unsigned)threads;
 }
 
 static void load_top(struct cfg_ctx *ctx, json_t *root)
@@ -321,6 +324,11 @@ void config_free(struct config **cfgp)
 const char *config_listen(const struct config *cfg)
 {
     return cfg->listen;
+}
+
+unsigned config_api_threads(const struct config *cfg)
+{
+    return cfg->api_threads;
 }
 
 const char *config_token_file(const struct config *cfg)

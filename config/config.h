@@ -116,6 +116,7 @@ void config_free(struct config **cfgp);
 /* Scalar settings. Paths are absolute or relative to the config file's folder. */
 const char *config_listen(const struct config *cfg);     /* "127.0.0.1:8080" */
 const char *config_token_file(const struct config *cfg); /* NULL when not set */
+unsigned config_api_threads(const struct config *cfg);   /* server.threads; 0: default */
 const char *config_database(const struct config *cfg);
 const char *config_timezone(const struct config *cfg);  /* "Asia/Shanghai" */
 const char *config_log_level(const struct config *cfg); /* "info" */

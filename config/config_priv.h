@@ -23,6 +23,7 @@ struct config {
     json_t *root; /* kept alive: most strings are borrowed from it */
     char *path;   /* the name given to config_load*() */
     const char *listen;
+    unsigned api_threads; /* server.threads; 0: the API's default */
     const char *token_file;
     const char *database;
     const char *timezone;

@@ -146,6 +146,7 @@ int daemon_api_start(struct daemon *d, const struct config *cfg)
     int rc;
 
     opt.listen = d->opt->listen ? d->opt->listen : config_listen(cfg);
+    opt.threads = config_api_threads(cfg);
     opt.db_path = d->opt->db_path ? d->opt->db_path : config_database(cfg);
     opt.token = token;
     opt.metrics = d->metrics;

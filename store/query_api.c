@@ -149,10 +149,11 @@ int store_indices_list(struct store *st, store_index_cb cb, void *ctx)
 /* The latest period of index_id in the result table (see store.h). */
 int store_index_latest_period(struct store *st, const char *index_id, char *period, size_t size)
 {
-    sqlite3_stmt *s;
-    int rc = prepare(st, "SELECT max(period) FROM result WHERE index_id = ?1", &s, "index period");
-    if (rc < 0)
-        return rc;
+    static const char sql[] = "SELECT max(period) FROM result WHERE index_id = ?1";
+    sqlite3_stmt *s = store_stmt_cached(st, sql);
+    int rc;
+    if (!s)
+        return -EIO;
     store_bind_text(s, 1, index_id);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW)
@@ -161,7 +162,7 @@ int store_index_latest_period(struct store *st, const char *index_id, char *peri
         rc = -ENOENT;
     else
         rc = snprintf(period, size, "%s", col_text(s, 0)) < (int)size ? 0 : -ENOSPC;
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 

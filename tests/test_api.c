@@ -818,6 +818,50 @@ static void test_api_slow_request_does_not_block_others(void **state)
     resp_free(&slow);
 }
 
+/* With one query worker held 500 ms by a slow request, an answer already in
+ * the cache comes at once from MHD's I/O thread, while a query that needs the
+ * database waits for the worker. */
+static void test_api_cached_answer_while_the_worker_is_busy(void **state)
+{
+    struct api *one = NULL;
+    struct resp slow, r;
+    pthread_t t;
+    char err[256];
+    unsigned port = fx.port;
+    (void)state;
+
+    struct api_options opt = {.listen = "127.0.0.1:0",
+                              .db_path = fx.path,
+                              .token = "s3cret",
+                              .threads = 1,
+                              .pull = hook_pull,
+                              .hook_ctx = &fx};
+    if (api_start(&one, &opt, err, sizeof(err)) != 0)
+        fail_msg("api_start: %s", err);
+    fx.port = api_port(one);
+    get("/api/v1/units", &r); /* now in the cache */
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+
+    assert_int_equal(pthread_create(&t, NULL, slow_pull, &slow), 0);
+    usleep(100 * 1000); /* the slow request holds the worker now */
+    get("/api/v1/units", &r);
+    assert_int_equal(r.code, 200);
+    if (r.seconds >= 0.1)
+        fail_msg("a cached answer took %.3f s while the worker was busy", r.seconds);
+    resp_free(&r);
+    get("/api/v1/indicators", &r);
+    assert_int_equal(r.code, 200);
+    if (r.seconds < 0.2)
+        fail_msg("an uncached query took %.3f s: it did not wait for the worker", r.seconds);
+    resp_free(&r);
+    pthread_join(t, NULL);
+    assert_int_equal(slow.code, 202);
+    resp_free(&slow);
+    fx.port = port;
+    api_stop(&one);
+}
+
 /* If-None-Match with the ETag gives 304; a new run changes the ETag. Runs
  * last: it writes to the database. */
 static void test_api_etag_304_and_new_ingest_changes_it(void **state)
@@ -916,6 +960,7 @@ int main(void)
         cmocka_unit_test(test_api_gzip_round_trip),
         cmocka_unit_test(test_api_metrics_count_requests),
         cmocka_unit_test(test_api_slow_request_does_not_block_others),
+        cmocka_unit_test(test_api_cached_answer_while_the_worker_is_busy),
         cmocka_unit_test(test_api_start_errors_and_ipv6),
         cmocka_unit_test(test_api_etag_304_and_new_ingest_changes_it),
     };

@@ -275,13 +275,14 @@ static void test_config_defaults(void **state)
 static void test_config_relative_database_uses_dir(void **state)
 {
     struct config *cfg = NULL;
-    char *json = dq("{'database': 'db/p.db', 'server': {'token_file': '/etc/tok'}, " MIN_UNITS
-                    ", " MIN_INDS "}");
+    char *json = dq("{'database': 'db/p.db', 'server': {'token_file': '/etc/tok', 'threads': 3}, "
+                    MIN_UNITS ", " MIN_INDS "}");
 
     (void)state;
     assert_int_equal(config_load_buffer("x", "/srv/ps", json, strlen(json), &cfg, NULL), 0);
     assert_string_equal(config_database(cfg), "/srv/ps/db/p.db");
     assert_string_equal(config_token_file(cfg), "/etc/tok");
+    assert_int_equal(config_api_threads(cfg), 3);
     config_free(&cfg);
     free(json);
 }
@@ -445,6 +446,9 @@ static const struct bad_case bad_cases[] = {
     {"bad listen address",
      "{'server': {'listen': '127.0.0.1'}, " MIN_UNITS ", " MIN_INDS "}",
      {"server.listen: bad listen address \"127.0.0.1\""}},
+    {"no API threads",
+     "{'server': {'threads': 0}, " MIN_UNITS ", " MIN_INDS "}",
+     {"server.threads: must be between 1 and 64"}},
     {"bad timezone",
      "{'timezone': '../etc/passwd', " MIN_UNITS ", " MIN_INDS "}",
      {"timezone: bad timezone \"../etc/passwd\""}},
