@@ -83,12 +83,11 @@ struct api_request {
     int64_t t0;           /* request start, us */
     /* Answered by a query worker (jobs.c) while MHD holds the connection
      * suspended: */
-    const char *path;                /* MHD's URL, valid for the request */
+    const char *path; /* MHD's URL, valid for the request */
     enum { JOB_NONE, JOB_QUEUED, JOB_DONE, JOB_INLINE } job;
-    struct api_reply reply;          /* filled by the worker, sent on resume */
-    struct api_request *next_job;    /* in the queue */
+    struct api_reply reply;       /* filled by the worker, sent on resume */
+    struct api_request *next_job; /* in the queue */
 };
-
 
 /* A route handler: arg is the {id} path segment or NULL. Fills rp and returns
  * 0, or a negative errno for a 500. */

@@ -216,7 +216,8 @@ void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, i
     pthread_mutex_lock(&c->mu);
     struct cache_entry *e = slot(c, uri, len, gzip, &hash);
     entry_clear(e);
-    *e = (struct cache_entry){hash, key, gzip, gzipped, epoch, blob, rp->content_type, endpoint, ""};
+    *e =
+        (struct cache_entry){hash, key, gzip, gzipped, epoch, blob, rp->content_type, endpoint, ""};
     memcpy(e->etag, rp->etag, sizeof(e->etag));
     pthread_mutex_unlock(&c->mu);
 }

@@ -126,28 +126,32 @@ static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o
     return rc < 0 ? rc : 0;
 }
 
-/* One statement for INGEST_CHUNK new rows: no conflict clause, so a key that
- * has a current row aborts the statement, which SQLite backs out alone (the
- * transaction goes on), and the chunk is redone row by row. */
+/* One statement for INGEST_CHUNK (or INGEST_TAIL) new rows: no conflict
+ * clause, so a key that has a current row aborts the statement, which SQLite
+ * backs out alone (the transaction goes on), and the chunk is redone row by
+ * row. Fewer than INGEST_TAIL rows go row by row anyway. */
 #define INGEST_CHUNK 32
+#define INGEST_TAIL  8
 #define OBS_ROW      "(?,?,?,?,?,NULL,?)"
 #define OBS_ROWS4    OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW
-#define OBS_ROWS16   OBS_ROWS4 "," OBS_ROWS4 "," OBS_ROWS4 "," OBS_ROWS4
-static const char insert_chunk_sql[] =
-    "INSERT INTO observation(unit_id, indicator_id, period, value, valid_from, valid_to, run_id)"
-    " VALUES" OBS_ROWS16 "," OBS_ROWS16;
+#define OBS_ROWS8    OBS_ROWS4 "," OBS_ROWS4
+#define OBS_ROWS16   OBS_ROWS8 "," OBS_ROWS8
+#define OBS_INSERT                                                                                 \
+    "INSERT INTO observation(unit_id, indicator_id, period, value, valid_from, valid_to, run_id)"  \
+    " VALUES"
+static const char insert_chunk_sql[] = OBS_INSERT OBS_ROWS16 "," OBS_ROWS16;
+static const char insert_tail_sql[] = OBS_INSERT OBS_ROWS8;
 
-/* Inserts the INGEST_CHUNK rows obs[0..] (periods as texts) as new rows.
- * Returns 1 when inserted, 0 when some key already had a current row (nothing
- * written), or -EIO. */
-static int insert_chunk(struct store *st, const struct store_obs *obs,
-                        char (*period)[PERIOD_TEXT_SIZE], const int *len, int64_t t,
-                        int64_t run_id)
+/* Inserts the m (INGEST_CHUNK or INGEST_TAIL) rows obs[0..] (periods as
+ * texts) as new rows. Returns 1 when inserted, 0 when some key already had a
+ * current row (nothing written), or -EIO. */
+static int insert_chunk(struct store *st, const struct store_obs *obs, size_t m,
+                        char (*period)[PERIOD_TEXT_SIZE], const int *len, int64_t t, int64_t run_id)
 {
-    sqlite3_stmt *s = store_stmt_cached(st, insert_chunk_sql);
+    sqlite3_stmt *s = store_stmt_cached(st, m == INGEST_CHUNK ? insert_chunk_sql : insert_tail_sql);
     if (!s)
         return -EIO;
-    for (int i = 0, at = 1; i < INGEST_CHUNK; i++, at += 6) {
+    for (int i = 0, at = 1; i < (int)m; i++, at += 6) {
         sqlite3_bind_int64(s, at, obs[i].unit_id);
         sqlite3_bind_int64(s, at + 1, obs[i].indicator_id);
         sqlite3_bind_text(s, at + 2, period[i], len[i], SQLITE_STATIC);
@@ -192,8 +196,8 @@ static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struc
 
     if (!ins)
         return -EIO;
-    for (size_t at = 0; at < n; at += INGEST_CHUNK) {
-        size_t m = n - at < INGEST_CHUNK ? n - at : INGEST_CHUNK;
+    for (size_t at = 0, m; at < n; at += m) {
+        m = n - at >= INGEST_CHUNK ? INGEST_CHUNK : n - at >= INGEST_TAIL ? INGEST_TAIL : n - at;
         int rc = 0;
         for (size_t i = 0; i < m; i++) {
             len[i] = period_text(obs[at + i].period, period[i]);
@@ -203,7 +207,8 @@ static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struc
                 return -EINVAL;
             }
         }
-        if (m == INGEST_CHUNK && (rc = insert_chunk(st, obs + at, period, len, now, run_id)) == 1)
+        if ((m == INGEST_CHUNK || m == INGEST_TAIL) &&
+            (rc = insert_chunk(st, obs + at, m, period, len, now, run_id)) == 1)
             c->n_new += m;
         else if (rc == 0)
             rc = ingest_rows(st, ins, run_id, now, obs + at, period, len, m, c);

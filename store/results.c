@@ -1,8 +1,9 @@
 /*
  * results.c - what the aggregation engine (compute/) reads from and writes to
- * the store (the bulk walk over observations is in walk.c): the replacement of index results (one row per index, period and unit,
- * dimensions and contributions as blobs of doubles, schema.c version 3) and
- * recompute marks in one transaction, the index config hashes that decide
+ * the store (the bulk walk over observations is in walk.c): the replacement
+ * of index results (one row per index, period and unit, dimensions and
+ * contributions as blobs of doubles, schema.c version 3) and recompute marks
+ * in one transaction, the index config hashes that decide
  * between an incremental and a full recompute, a query over results joined
  * with unit attributes, and the SQL function blob_double() that reads the
  * blobs.

@@ -1,8 +1,9 @@
 /*
  * test_ingest_chunk.c - store_ingest() writes new keys 32 rows per INSERT
- * statement and redoes a chunk row by row when one of its keys already has a
- * current value. These tests put existing keys at every place a chunk can
- * hold them and check the counts, the vintages and the values.
+ * statement (8 per statement for the tail, the last few one by one) and redoes
+ * a chunk row by row when one of its keys already has a current value. These
+ * tests put existing keys at every place a chunk can hold them and check the
+ * counts, the vintages and the values.
  */
 #include <errno.h>
 #include <math.h>
@@ -87,19 +88,19 @@ static struct sum current(struct ctx *c, int64_t as_of)
     return s;
 }
 
-/* 70 new keys: two whole chunks and a tail of 6, all new. */
+/* 78 new keys: two chunks of 32, one of 8 and 6 rows one by one. */
 static void test_all_new(void **state)
 {
     struct ctx *c = *state;
-    struct store_counts n = put(c, 0, 70, 1000, 200);
+    struct store_counts n = put(c, 0, 78, 1000, 200);
     long rows, cur;
-    assert_int_equal(n.n_new, 70);
+    assert_int_equal(n.n_new, 78);
     assert_int_equal(n.n_revised + n.n_unchanged, 0);
     assert_int_equal(store_count_observations(c->st, &rows, &cur), 0);
-    assert_int_equal(rows, 70);
-    assert_int_equal(cur, 70);
-    /* sum of 1000 + p for p < 70 = 70000 + 2415 */
-    assert_true(current(c, 0).total == 72415.0);
+    assert_int_equal(rows, 78);
+    assert_int_equal(cur, 78);
+    /* sum of 1000 + p for p < 78 = 78000 + 3003 */
+    assert_true(current(c, 0).total == 81003.0);
 }
 
 /* Existing keys first, in the middle and last in chunks of new ones. */
@@ -108,12 +109,14 @@ static void test_existing_keys_inside_chunks(void **state)
     struct ctx *c = *state;
     put(c, 31, 32, 1000, 200); /* last row of the first chunk */
     put(c, 40, 41, 1000, 200); /* inside the second */
-    put(c, 64, 65, 1000, 200); /* first row of the third */
-    struct store_counts n = put(c, 0, 96, 1000, 300);
-    assert_int_equal(n.n_new, 93);
-    assert_int_equal(n.n_unchanged, 3);
+    put(c, 64, 65, 1000, 200); /* first row of the 8-row chunk */
+    put(c, 70, 71, 1000, 200); /* and inside it */
+    put(c, 76, 77, 1000, 200); /* among the last rows, one by one */
+    struct store_counts n = put(c, 0, 79, 1000, 300);
+    assert_int_equal(n.n_new, 74);
+    assert_int_equal(n.n_unchanged, 5);
     assert_int_equal(n.n_revised, 0);
-    assert_int_equal(current(c, 0).n, 96);
+    assert_int_equal(current(c, 0).n, 79);
 }
 
 /* One revised value in a chunk of unchanged ones: one new vintage; as of
