@@ -275,8 +275,9 @@ static void test_config_defaults(void **state)
 static void test_config_relative_database_uses_dir(void **state)
 {
     struct config *cfg = NULL;
-    char *json = dq("{'database': 'db/p.db', 'server': {'token_file': '/etc/tok', 'threads': 3}, "
-                    MIN_UNITS ", " MIN_INDS "}");
+    char *json =
+        dq("{'database': 'db/p.db', 'server': {'token_file': '/etc/tok', 'threads': 3}, " MIN_UNITS
+           ", " MIN_INDS "}");
 
     (void)state;
     assert_int_equal(config_load_buffer("x", "/srv/ps", json, strlen(json), &cfg, NULL), 0);
