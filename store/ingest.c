@@ -130,7 +130,7 @@ static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o
  * clause, so a key that has a current row aborts the statement, which SQLite
  * backs out alone (the transaction goes on), and the chunk is redone row by
  * row. Fewer than INGEST_TAIL rows go row by row anyway. */
-#define INGEST_CHUNK 32
+#define INGEST_CHUNK 64
 #define INGEST_TAIL  8
 #define OBS_ROW      "(?,?,?,?,?,NULL,?)"
 #define OBS_ROWS4    OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW
@@ -139,7 +139,8 @@ static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o
 #define OBS_INSERT                                                                                 \
     "INSERT INTO observation(unit_id, indicator_id, period, value, valid_from, valid_to, run_id)"  \
     " VALUES"
-static const char insert_chunk_sql[] = OBS_INSERT OBS_ROWS16 "," OBS_ROWS16;
+static const char insert_chunk_sql[] =
+    OBS_INSERT OBS_ROWS16 "," OBS_ROWS16 "," OBS_ROWS16 "," OBS_ROWS16;
 static const char insert_tail_sql[] = OBS_INSERT OBS_ROWS8;
 
 /* Inserts the m (INGEST_CHUNK or INGEST_TAIL) rows obs[0..] (periods as

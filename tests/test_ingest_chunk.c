@@ -1,5 +1,5 @@
 /*
- * test_ingest_chunk.c - store_ingest() writes new keys 32 rows per INSERT
+ * test_ingest_chunk.c - store_ingest() writes new keys 64 rows per INSERT
  * statement (8 per statement for the tail, the last few one by one) and redoes
  * a chunk row by row when one of its keys already has a current value. These
  * tests put existing keys at every place a chunk can hold them and check the
@@ -88,7 +88,7 @@ static struct sum current(struct ctx *c, int64_t as_of)
     return s;
 }
 
-/* 78 new keys: two chunks of 32, one of 8 and 6 rows one by one. */
+/* 78 new keys: a chunk of 64, one of 8 and 6 rows one by one. */
 static void test_all_new(void **state)
 {
     struct ctx *c = *state;
@@ -103,18 +103,17 @@ static void test_all_new(void **state)
     assert_true(current(c, 0).total == 81003.0);
 }
 
-/* Existing keys first, in the middle and last in chunks of new ones. */
+/* Existing keys first, inside and last in the 64-row chunk, in the 8-row
+ * chunk after it, and among the last rows. */
 static void test_existing_keys_inside_chunks(void **state)
 {
     struct ctx *c = *state;
-    put(c, 31, 32, 1000, 200); /* last row of the first chunk */
-    put(c, 40, 41, 1000, 200); /* inside the second */
-    put(c, 64, 65, 1000, 200); /* first row of the 8-row chunk */
-    put(c, 70, 71, 1000, 200); /* and inside it */
-    put(c, 76, 77, 1000, 200); /* among the last rows, one by one */
+    static const int old[] = {0, 40, 63, 64, 70, 76};
+    for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+        put(c, old[i], old[i] + 1, 1000, 200);
     struct store_counts n = put(c, 0, 79, 1000, 300);
-    assert_int_equal(n.n_new, 74);
-    assert_int_equal(n.n_unchanged, 5);
+    assert_int_equal(n.n_new, 73);
+    assert_int_equal(n.n_unchanged, 6);
     assert_int_equal(n.n_revised, 0);
     assert_int_equal(current(c, 0).n, 79);
 }
