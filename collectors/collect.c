@@ -1,7 +1,9 @@
 /*
  * collect.c - pulls of sources on the loop (see collect.h): one fetch per
- * request (the source, or each of its units), then collect_ingest() once every
- * part has answered.
+ * request (the source, or each of its units); once every part has answered,
+ * a thread-pool job reads the payloads and stores them (collect_ingest())
+ * under the store lock into the open group transaction, which the loop
+ * commits; the pull is reported after that.
  */
 #include "collectors/collect_priv.h"
 
@@ -20,6 +22,9 @@
 
 /* How long a group commit may stay open while payloads are being read. */
 #define COLLECT_GROUP_MS 200
+/* Fetched payloads waiting to be read and stored, at most: beyond it the
+ * fetcher holds new transfers (memory stays bounded however many are due). */
+#define COLLECT_MAX_READING 64
 
 /* Store ids of the config's units and indicators, looked up once: the
  * thread-pool readers map records through these arrays, never the store. */
@@ -106,9 +111,10 @@ void collect_close(struct collect **cp)
         return;
     fetch_close(&c->fetch); /* cancelled pulls report through their callbacks */
     *cp = NULL;
-    c->closing = 1;
-    if (c->group_open)
-        commit_group(c);
+    store_lock(c->st);
+    c->closing = 1; /* readers still running store nothing more */
+    store_unlock(c->st);
+    commit_group(c);
     /* Freed once the check handle has closed and no payload is being read:
      * whichever comes last (on_check_closed, after_parse) frees it. */
     uv_close((uv_handle_t *)&c->commit_check, on_check_closed);
@@ -148,7 +154,10 @@ static int load_states(struct collect *c, size_t index, struct schedule_state **
 
     *out = NULL;
     *n = 0;
-    if ((rc = store_pull_states(c->st, spec->source_id, &ps, &np)) < 0)
+    store_lock(c->st);
+    rc = store_pull_states(c->st, spec->source_id, &ps, &np);
+    store_unlock(c->st);
+    if (rc < 0)
         return rc;
     if (np && !(states = calloc(np, sizeof(*states)))) {
         free(ps);
@@ -227,43 +236,59 @@ static void report(struct pull *p)
     pull_free(p);
 }
 
-/* Commits the open group, then reports its pulls (failed if the commit did). */
+/* Commits the open group (if any), then reports its pulls whose readers have
+ * handed them back (failed if the commit did); after_parse() reports the
+ * others. */
 static void commit_group(struct collect *c)
 {
-    struct pull *p = c->done_head;
-    int rc = store_group_commit(c->st);
+    char err[256] = "";
+    int rc = 0;
 
-    if (rc < 0)
-        log_err("store: group commit failed: %s", store_errmsg(c->st));
+    store_lock(c->st);
+    struct pull *p = c->group_head;
+    if (c->group_open && (rc = store_group_commit(c->st)) < 0) {
+        snprintf(err, sizeof(err), "%s", store_errmsg(c->st));
+        log_err("store: group commit failed: %s", err);
+    }
     c->group_open = 0;
-    c->done_head = c->done_tail = NULL;
+    c->group_head = c->group_tail = NULL;
+    store_unlock(c->st);
     uv_check_stop(&c->commit_check);
     while (p) {
         struct pull *next = p->next_done;
         if (rc < 0 && strcmp(p->res.outcome, "cancelled") != 0) {
-            snprintf(p->res_err, sizeof(p->res_err), "commit: %s", store_errmsg(c->st));
+            snprintf(p->res_err, sizeof(p->res_err), "commit: %s", err);
             p->res.outcome = "failed";
             p->res.error = p->res_err;
             memset(&p->res.counts, 0, sizeof(p->res.counts));
         }
-        report(p);
+        p->committed = 1;
+        if (p->back)
+            report(p);
         p = next;
     }
 }
 
+static uint64_t now_ms(void)
+{
+    return uv_hrtime() / 1000000;
+}
+
 /* After each loop iteration: commit, unless payloads are still being read
- * and the group is young; their completion wakes the loop again, so the group
- * is committed at the latest when the last of them has been stored. */
+ * (and stored) and the group is young; their completion wakes the loop
+ * again, so the group is committed at the latest when the last of them has
+ * been stored. */
 static void on_commit_check(uv_check_t *h)
 {
     struct collect *c = h->data;
-    if (c->parsing > 0 && uv_now(c->loop) - c->group_started_ms < COLLECT_GROUP_MS)
+    if (c->parsing > 0 && now_ms() - c->group_started_ms < COLLECT_GROUP_MS)
         return;
     commit_group(c);
 }
 
-/* Stores the pull (on the loop) in the current group, opening one if needed. */
-static void pull_report(struct pull *p)
+/* Stores pull p in the current group, opening one if needed; any thread,
+ * with the store lock held. */
+static void store_locked(struct pull *p)
 {
     struct collect *c = p->c;
 
@@ -272,25 +297,51 @@ static void pull_report(struct pull *p)
     memcpy(p->res.period, p->period_text, sizeof(p->res.period));
     if (!c->group_open && !c->closing && store_group_begin(c->st) == 0) {
         c->group_open = 1;
-        c->group_started_ms = uv_now(c->loop);
-        uv_check_start(&c->commit_check, on_commit_check);
+        c->group_started_ms = now_ms();
     }
     collect_ingest(p, &p->res, p->res_err, sizeof(p->res_err));
-    if (!c->group_open) {
-        report(p);
-        return;
-    }
+    p->stored = 1;
+    if (!c->group_open)
+        return; /* committed (or not) on its own: reported at once */
+    p->in_group = 1;
     p->next_done = NULL;
-    if (c->done_tail)
-        c->done_tail->next_done = p;
+    if (c->group_tail)
+        c->group_tail->next_done = p;
     else
-        c->done_head = p;
-    c->done_tail = p;
+        c->group_head = p;
+    c->group_tail = p;
 }
 
+/* On the loop, once p is stored and no reader holds it: reports it when its
+ * group is committed (or it had none), else waits for the commit. */
+static void stored(struct pull *p)
+{
+    p->back = 1;
+    if (!p->in_group || p->committed)
+        report(p);
+    else
+        uv_check_start(&p->c->commit_check, on_commit_check);
+}
+
+/* Stores a pull on the loop (nothing to read, or its reader did not store it). */
+static void pull_report(struct pull *p)
+{
+    store_lock(p->c->st);
+    store_locked(p);
+    store_unlock(p->c->st);
+    stored(p);
+}
+
+/* A reader on the thread pool: parse, then store under the store lock, so the
+ * loop goes on fetching meanwhile (it takes the lock only briefly). */
 static void parse_work(uv_work_t *w)
 {
-    collect_parse(w->data);
+    struct pull *p = w->data;
+    collect_parse(p);
+    store_lock(p->c->st);
+    if (!p->c->closing)
+        store_locked(p);
+    store_unlock(p->c->st);
 }
 
 static void after_parse(uv_work_t *w, int status)
@@ -299,19 +350,25 @@ static void after_parse(uv_work_t *w, int status)
     struct collect *c = p->c;
     (void)status; /* cancelled work left p->batch NULL: pull_report reads it then */
     c->parsing--;
-    pull_report(p);
+    if (c->fetch && c->parsing == COLLECT_MAX_READING / 2)
+        fetch_hold(c->fetch, 0);
+    if (p->stored)
+        stored(p);
+    else
+        pull_report(p); /* not stored: cancelled, or closing (reported cancelled) */
     if (c->closing && c->parsing == 0 && c->check_closed)
         collect_free(c);
 }
 
-/* Every part has answered: read the payloads on the thread pool, so the loop
- * goes on fetching (and storing other pulls) meanwhile, then store. */
+/* Every part has answered: read and store the payloads on the thread pool
+ * (parse_work), so the loop goes on fetching meanwhile. */
 static void pull_finish(struct pull *p)
 {
     if (!p->c->closing && collect_needs_parse(p)) {
         p->work.data = p;
         if (uv_queue_work(p->c->loop, &p->work, parse_work, after_parse) == 0) {
-            p->c->parsing++;
+            if (++p->c->parsing == COLLECT_MAX_READING && p->c->fetch)
+                fetch_hold(p->c->fetch, 1);
             return;
         }
     }
@@ -356,8 +413,11 @@ static int part_start(struct pull *p, struct pull_part *part)
 
     if ((rc = source_request(src, p->period, part->unit, url, sizeof(url), &req)) < 0)
         return rc;
-    if (store_validators_get(p->c->st, source_config(src)->id, p->period_text,
-                             part->unit ? part->unit : "", &etag, &lm) == 0) {
+    store_lock(p->c->st);
+    int have = store_validators_get(p->c->st, source_config(src)->id, p->period_text,
+                                    part->unit ? part->unit : "", &etag, &lm) == 0;
+    store_unlock(p->c->st);
+    if (have) {
         req.etag = etag;
         req.last_modified = lm;
     }

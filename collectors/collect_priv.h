@@ -21,15 +21,17 @@ struct collect {
     int64_t *indicator_ids; /* store id of each config indicator */
     size_t parsing;         /* pulls whose payloads are being read on the thread pool */
     int closing;            /* collect_close() ran; freed when parsing reaches 0 */
-    /* Group commit: pulls stored in a loop iteration share one transaction,
-     * committed by commit_check after the iteration's callbacks, or later
-     * while payloads are still being read (up to COLLECT_GROUP_MS); their
-     * results are reported only once it is committed. */
+    /* Group commit: pulls stored (by their readers on the thread pool, or on
+     * the loop) share one transaction until commit_check commits it after a
+     * loop iteration, or later while payloads are still being read (up to
+     * COLLECT_GROUP_MS); each pull is reported once its group is committed
+     * and its reader is done with it. The store lock guards the connection,
+     * group_open, group_started_ms, the group list and closing. */
     uv_check_t commit_check;
     int check_closed; /* commit_check's close callback ran */
     int group_open;
-    uint64_t group_started_ms; /* uv_now() when the open group began */
-    struct pull *done_head, *done_tail;
+    uint64_t group_started_ms; /* uv_hrtime() in ms when the open group began */
+    struct pull *group_head, *group_tail;
 };
 
 struct batch;
@@ -65,7 +67,11 @@ struct pull {
     char parse_err[512];
     struct collect_result res; /* filled by collect_ingest(), reported at commit */
     char res_err[512];
-    struct pull *next_done; /* in c->done_head, waiting for the group commit */
+    struct pull *next_done; /* in c->group_head, waiting for the group commit */
+    int stored;             /* collect_ingest() ran (store lock) */
+    int in_group;           /* ... inside the open group (store lock) */
+    int back;               /* no reader holds it any more (loop) */
+    int committed;          /* its group is committed (loop) */
 };
 
 /* 1 when the pull has payloads to read (nothing failed, something came). */

@@ -39,6 +39,7 @@ struct fetch {
     size_t pending;
     size_t handles; /* open libuv handles we own; freed at zero when closing */
     int closing;
+    int held; /* fetch_hold(): new transfers wait in the queue */
     uint64_t rng; /* xorshift state for backoff jitter */
 };
 
@@ -357,7 +358,7 @@ static void transfer_finish(struct transfer *t, enum fetch_outcome outcome, long
 /* Hands queued transfers to curl while places are free, oldest first. */
 static void start_queued(struct fetch *f)
 {
-    while (!f->closing && f->active < f->max_active && f->queue_head) {
+    while (!f->closing && !f->held && f->active < f->max_active && f->queue_head) {
         struct transfer *t = f->queue_head;
         f->queue_head = t->qnext;
         if (!f->queue_head)
@@ -371,11 +372,18 @@ static void start_queued(struct fetch *f)
 /* Starts t now or queues it behind the others. Returns 0 or -EIO. */
 static int transfer_begin(struct transfer *t)
 {
-    if (t->f->active >= t->f->max_active || t->f->queue_head) {
+    if (t->f->held || t->f->active >= t->f->max_active || t->f->queue_head) {
         enqueue(t);
         return 0;
     }
     return transfer_add(t);
+}
+
+void fetch_hold(struct fetch *f, int hold)
+{
+    f->held = hold;
+    if (!hold)
+        start_queued(f);
 }
 
 int fetch_start(struct fetch *f, const struct fetch_request *req, fetch_done_cb cb, void *ctx)

@@ -76,6 +76,11 @@ int fetch_start(struct fetch *f, const struct fetch_request *req, fetch_done_cb 
 /* Number of transfers not yet completed (running or waiting to retry). */
 size_t fetch_pending(const struct fetch *f);
 
+/* hold = 1: transfers not yet running stay queued (their timeouts not started)
+ * until fetch_hold(f, 0); running ones and retries go on. For back-pressure:
+ * the collector holds while too many fetched payloads wait to be stored. */
+void fetch_hold(struct fetch *f, int hold);
+
 /* Cancels every pending transfer: each callback runs with FETCH_CANCELLED. */
 void fetch_cancel_all(struct fetch *f);
 

@@ -65,10 +65,14 @@ static struct generation *generation_new(struct daemon *d, struct config *cfg)
         return NULL;
     g->d = d;
     g->cfg = cfg;
-    if ((rc = store_sync_config(d->st, cfg)) < 0) {
+    /* The readers of an older generation may be storing pulls meanwhile. */
+    store_lock(d->st);
+    rc = store_sync_config(d->st, cfg);
+    if (rc < 0)
         log_err("%s: cannot store units and indicators: %s", config_path(cfg), store_errmsg(d->st));
+    store_unlock(d->st);
+    if (rc < 0)
         goto fail;
-    }
     if ((rc = collect_new(&g->collect, &d->loop, cfg, d->st, NULL, err, sizeof(err))) < 0) {
         log_err("%s: %s", config_path(cfg), err);
         goto fail;

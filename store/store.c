@@ -342,6 +342,7 @@ int store_open(struct store **out, const char *path, int flags, char *errbuf, si
     st = calloc(1, sizeof(*st));
     if (!st)
         goto out;
+    pthread_mutex_init(&st->mu, NULL);
     st->readonly = (flags & STORE_READONLY) != 0;
     if (sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         rc = st->db && sqlite3_errcode(st->db) == SQLITE_CANTOPEN ? -ENOENT : -EIO;
@@ -385,8 +386,19 @@ void store_close(struct store **sp)
         log_err("store: close: %s", sqlite3_errmsg(st->db));
     map_free(&st->units);
     map_free(&st->indicators);
+    pthread_mutex_destroy(&st->mu);
     free(st);
     *sp = NULL;
+}
+
+void store_lock(struct store *st)
+{
+    pthread_mutex_lock(&st->mu);
+}
+
+void store_unlock(struct store *st)
+{
+    pthread_mutex_unlock(&st->mu);
 }
 
 /* ---- units and indicators ---- */

@@ -35,6 +35,12 @@ struct config;
  */
 int store_open(struct store **out, const char *path, int flags, char *errbuf, size_t errsize);
 
+/* A connection is used by one thread at a time. When threads take turns on
+ * one (the daemon's loop and the collector's readers), each holds this lock
+ * for every use: a plain mutex, not recursive; no store function takes it. */
+void store_lock(struct store *st);
+void store_unlock(struct store *st);
+
 /* Closes the connection and sets *sp = NULL. NULL is a harmless no-op. */
 void store_close(struct store **sp);
 

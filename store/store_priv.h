@@ -6,6 +6,7 @@
 #ifndef PARKSTAT_STORE_PRIV_H
 #define PARKSTAT_STORE_PRIV_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,7 @@ struct store {
     struct store_map units;
     struct store_map indicators;
     char err[512]; /* last error text, kept across a ROLLBACK */
+    pthread_mutex_t mu; /* store_lock(): threads taking turns on the connection */
 };
 
 /* Everything an indicator row holds (config_indicator in store terms). */

@@ -462,6 +462,44 @@ static void test_fetch_queue_keeps_timeouts_for_the_transfer(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* Held, nothing starts; released, everything queued is fetched. */
+static void test_fetch_hold_keeps_transfers_queued(void **state)
+{
+    uv_loop_t loop;
+    struct fetch *f;
+    struct fetch_request req = {.timeout_ms = 5000};
+    struct got g[4];
+    char url[128];
+    int done = 0;
+    (void)state;
+
+    url_for(url, sizeof(url), "/ok");
+    req.url = url;
+    memset(g, 0, sizeof(g));
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(fetch_new(&f, &loop, NULL), 0);
+    fetch_hold(f, 1);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(fetch_start(f, &req, on_done, &g[i]), 0);
+    for (int i = 0; i < 20; i++) /* 200 ms of loop: nothing may finish */
+        uv_run(&loop, UV_RUN_NOWAIT), usleep(10 * 1000);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(g[i].done, 0);
+    assert_int_equal(fetch_pending(f), 4);
+    fetch_hold(f, 0);
+    while (done < 4) {
+        uv_run(&loop, UV_RUN_ONCE);
+        done = 0;
+        for (int i = 0; i < 4; i++)
+            done += g[i].done;
+    }
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(g[i].outcome, FETCH_OK);
+    fetch_close(&f);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void test_fetch_close_cancels_pending(void **state)
 {
     uv_loop_t loop;
@@ -503,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_fetch_file_url_and_missing_file),
         cmocka_unit_test(test_fetch_caps_and_loop_never_stalls),
         cmocka_unit_test(test_fetch_queue_keeps_timeouts_for_the_transfer),
+        cmocka_unit_test(test_fetch_hold_keeps_transfers_queued),
         cmocka_unit_test(test_fetch_close_cancels_pending),
     };
     return cmocka_run_group_tests(tests, server_start, server_stop);
