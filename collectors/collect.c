@@ -51,11 +51,11 @@ static int map_ids(struct collect *c)
 static void collect_free(struct collect *c);
 static void commit_group(struct collect *c);
 
-static void on_check_closed(uv_handle_t *h)
+/* The commit check and timer are closed; freed when both are and no reader runs. */
+static void on_handle_closed(uv_handle_t *h)
 {
     struct collect *c = h->data;
-    c->check_closed = 1;
-    if (c->parsing == 0)
+    if (++c->handles_closed == 2 && c->parsing == 0)
         collect_free(c);
 }
 
@@ -81,6 +81,8 @@ int collect_new(struct collect **out, uv_loop_t *loop, const struct config *cfg,
     c->loop = loop;
     uv_check_init(loop, &c->commit_check);
     c->commit_check.data = c;
+    uv_timer_init(loop, &c->commit_timer);
+    c->commit_timer.data = c;
     c->cfg = cfg;
     c->st = st;
     config_sources(cfg, &c->n_sources);
@@ -116,8 +118,9 @@ void collect_close(struct collect **cp)
     store_unlock(c->st);
     commit_group(c);
     /* Freed once the check handle has closed and no payload is being read:
-     * whichever comes last (on_check_closed, after_parse) frees it. */
-    uv_close((uv_handle_t *)&c->commit_check, on_check_closed);
+     * whichever comes last (on_handle_closed, after_parse) frees it. */
+    uv_close((uv_handle_t *)&c->commit_check, on_handle_closed);
+    uv_close((uv_handle_t *)&c->commit_timer, on_handle_closed);
 }
 
 size_t collect_source_count(const struct collect *c)
@@ -254,6 +257,7 @@ static void commit_group(struct collect *c)
     c->group_head = c->group_tail = NULL;
     store_unlock(c->st);
     uv_check_stop(&c->commit_check);
+    uv_timer_stop(&c->commit_timer);
     while (p) {
         struct pull *next = p->next_done;
         if (rc < 0 && strcmp(p->res.outcome, "cancelled") != 0) {
@@ -274,15 +278,28 @@ static uint64_t now_ms(void)
     return uv_hrtime() / 1000000;
 }
 
-/* After each loop iteration: commit, unless payloads are still being read
- * (and stored) and the group is young; their completion wakes the loop
- * again, so the group is committed at the latest when the last of them has
- * been stored. */
+static void on_commit_timer(uv_timer_t *t)
+{
+    commit_group(t->data);
+}
+
+/* After each loop iteration: commit once nothing is being fetched or read
+ * any more, or when the group is COLLECT_GROUP_MS old (a timer makes sure
+ * the loop wakes for it). A large collection so commits a few times a
+ * second, each time writing the pages it changed once. */
 static void on_commit_check(uv_check_t *h)
 {
     struct collect *c = h->data;
-    if (c->parsing > 0 && now_ms() - c->group_started_ms < COLLECT_GROUP_MS)
+    int busy = c->parsing > 0 || (c->fetch && fetch_pending(c->fetch) > 0);
+
+    store_lock(c->st);
+    uint64_t age = now_ms() - c->group_started_ms;
+    store_unlock(c->st);
+    if (busy && age < COLLECT_GROUP_MS) {
+        if (!uv_is_active((uv_handle_t *)&c->commit_timer))
+            uv_timer_start(&c->commit_timer, on_commit_timer, COLLECT_GROUP_MS - age, 0);
         return;
+    }
     commit_group(c);
 }
 
@@ -356,7 +373,7 @@ static void after_parse(uv_work_t *w, int status)
         stored(p);
     else
         pull_report(p); /* not stored: cancelled, or closing (reported cancelled) */
-    if (c->closing && c->parsing == 0 && c->check_closed)
+    if (c->closing && c->parsing == 0 && c->handles_closed == 2)
         collect_free(c);
 }
 

@@ -23,12 +23,13 @@ struct collect {
     int closing;            /* collect_close() ran; freed when parsing reaches 0 */
     /* Group commit: pulls stored (by their readers on the thread pool, or on
      * the loop) share one transaction until commit_check commits it after a
-     * loop iteration, or later while payloads are still being read (up to
-     * COLLECT_GROUP_MS); each pull is reported once its group is committed
+     * loop iteration once nothing is fetched or read any more, or when it is
+     * COLLECT_GROUP_MS old; each pull is reported once its group is committed
      * and its reader is done with it. The store lock guards the connection,
      * group_open, group_started_ms, the group list and closing. */
     uv_check_t commit_check;
-    int check_closed; /* commit_check's close callback ran */
+    uv_timer_t commit_timer; /* wakes the loop when the group is COLLECT_GROUP_MS old */
+    int handles_closed;      /* close callbacks of commit_check and commit_timer run */
     int group_open;
     uint64_t group_started_ms; /* uv_hrtime() in ms when the open group began */
     struct pull *group_head, *group_tail;

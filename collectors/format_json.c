@@ -5,13 +5,31 @@
  * Long layout: one array element per (unit, indicator, period, value).
  * Wide layout: one element per unit, with one member per indicator, mapped by
  * name in "fields". unit, indicator and period may be constants instead.
+ *
+ * The payload is read as a stream with yajl (no document tree): while the
+ * parser walks the record array, the scalars at the mapped pointers of the
+ * current element are kept, and the element's records are handed on as soon
+ * as it ends. A record's raw text is the element's bytes with the blanks
+ * between tokens taken out. jansson only reads the mapping.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_parse.h>
+
 #include "collectors/format_priv.h"
+
+#define JSON_MAX_DEPTH 64 /* path levels tracked; deeper values match no pointer */
+#define JSON_MAX_KEY   256
+
+/* A JSON Pointer split into unescaped tokens. */
+struct jptr {
+    char **tok;
+    size_t n;
+};
 
 struct json_reader {
     int wide;            /* 1: "layout": "wide" */
@@ -21,11 +39,20 @@ struct json_reader {
     struct format_field period;
     struct format_field value; /* long layout only; never a constant */
     json_t *fields;            /* wide layout: indicator name -> pointer (borrowed) */
+    /* The pointers the stream is matched against: [0] records, then one per
+     * field (FIELD_UNIT ... FIELD_VALUE, then the wide fields in order). */
+    struct jptr *ptr;
+    const char **names; /* wide fields' indicator names, by slot - FIELD_WIDE */
+    size_t nptr;
 };
+
+enum { PTR_RECORDS, FIELD_UNIT, FIELD_INDICATOR, FIELD_PERIOD, FIELD_VALUE, FIELD_WIDE };
 
 static const char *const long_keys[] = {"layout", "records", "unit", "indicator",
                                         "period", "value",   NULL};
 static const char *const wide_keys[] = {"layout", "records", "unit", "period", "fields", NULL};
+
+/* ---- the mapping ---- */
 
 static int parse_mapping(struct json_reader *r, json_t *m, char *err, size_t errsize)
 {
@@ -67,6 +94,83 @@ static int parse_mapping(struct json_reader *r, json_t *m, char *err, size_t err
                               &r->value, err, errsize);
 }
 
+/* Splits pointer text (NULL: matches nothing) into unescaped tokens. */
+static int jptr_split(const char *text, struct jptr *p)
+{
+    p->tok = NULL;
+    p->n = 0;
+    if (!text)
+        return 0;
+    for (const char *c = text; *c; c++)
+        p->n += *c == '/';
+    if (p->n == 0)
+        return 0;
+    if (!(p->tok = calloc(p->n, sizeof(char *))))
+        return -ENOMEM;
+    const char *at = text;
+    for (size_t i = 0; i < p->n; i++) {
+        const char *start = at + 1, *end = strchr(start, '/');
+        size_t len = end ? (size_t)(end - start) : strlen(start), o = 0;
+        char *t = malloc(len + 1);
+        if (!(p->tok[i] = t))
+            return -ENOMEM;
+        for (size_t k = 0; k < len; k++) { /* ~1 is '/', ~0 is '~' */
+            if (start[k] == '~' && k + 1 < len && (start[k + 1] == '0' || start[k + 1] == '1'))
+                t[o++] = start[++k] == '0' ? '~' : '/';
+            else
+                t[o++] = start[k];
+        }
+        t[o] = '\0';
+        at = start + len;
+    }
+    return 0;
+}
+
+static void jptr_free(struct jptr *p)
+{
+    for (size_t i = 0; i < p->n && p->tok; i++)
+        free(p->tok[i]);
+    free(p->tok);
+}
+
+static void json_fini(void *priv)
+{
+    struct json_reader *r = priv;
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nptr; i++)
+        jptr_free(&r->ptr[i]);
+    free(r->ptr);
+    free(r->names);
+    free(r);
+}
+
+static int split_all(struct json_reader *r)
+{
+    size_t nwide = r->wide ? json_object_size(r->fields) : 0, i = FIELD_WIDE;
+    const char *name;
+    json_t *ptr;
+
+    r->nptr = FIELD_WIDE + nwide;
+    if (!(r->ptr = calloc(r->nptr, sizeof(*r->ptr))) ||
+        !(r->names = calloc(nwide ? nwide : 1, sizeof(char *))))
+        return -ENOMEM;
+    if (jptr_split(r->records, &r->ptr[PTR_RECORDS]) < 0 ||
+        jptr_split(r->unit.path, &r->ptr[FIELD_UNIT]) < 0 ||
+        jptr_split(r->wide ? NULL : r->indicator.path, &r->ptr[FIELD_INDICATOR]) < 0 ||
+        jptr_split(r->period.path, &r->ptr[FIELD_PERIOD]) < 0 ||
+        jptr_split(r->wide ? NULL : r->value.path, &r->ptr[FIELD_VALUE]) < 0)
+        return -ENOMEM;
+    if (r->wide)
+        json_object_foreach(r->fields, name, ptr)
+        {
+            r->names[i - FIELD_WIDE] = name;
+            if (jptr_split(json_string_value(ptr), &r->ptr[i++]) < 0)
+                return -ENOMEM;
+        }
+    return 0;
+}
+
 static int json_init(struct format *fmt, json_t *mapping, char *err, size_t errsize)
 {
     struct json_reader *r;
@@ -76,131 +180,453 @@ static int json_init(struct format *fmt, json_t *mapping, char *err, size_t errs
         format_err(err, errsize, "mapping: required for format \"json\"");
         return -EINVAL;
     }
-    r = calloc(1, sizeof(*r));
-    if (!r) {
+    if (!(r = calloc(1, sizeof(*r)))) {
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
-    rc = parse_mapping(r, mapping, err, errsize);
+    if ((rc = parse_mapping(r, mapping, err, errsize)) == 0 && (rc = split_all(r)) < 0)
+        format_err(err, errsize, "out of memory");
     if (rc < 0) {
-        free(r);
+        json_fini(r);
         return rc;
     }
     fmt->priv = r;
     return 0;
 }
 
-static void json_fini(void *priv)
+/* ---- the stream ---- */
+
+enum jtype { J_NONE, J_STRING, J_INTEGER, J_REAL, J_NULL, J_BOOL, J_CONTAINER };
+
+struct jval {
+    enum jtype type;
+    size_t at, len; /* text in the walk's arena (strings, numbers) */
+};
+
+struct walk {
+    const struct json_reader *r;
+    yajl_handle h;
+    const char *buf;
+    size_t len;
+    format_record_cb cb;
+    void *ctx;
+    int rc; /* the callback's non-zero return, or -ENOMEM */
+    char err[160];
+    /* the path of the value being read: keys of maps, indices of arrays */
+    size_t depth;
+    int is_array[JSON_MAX_DEPTH];
+    long index[JSON_MAX_DEPTH];
+    char key[JSON_MAX_DEPTH][JSON_MAX_KEY];
+    int key_long[JSON_MAX_DEPTH]; /* the key was cut: matches no pointer */
+    size_t rec_depth;             /* depth of the record array's elements; 0: not inside */
+    int records_seen;             /* the record array was found (1) or a non-array there (-1) */
+    size_t last_end;              /* offset after the previous token */
+    size_t elem_start;            /* offset of the current element */
+    long pos;                     /* 1-based element number */
+    struct jval *val;             /* per pointer slot */
+    char *arena;
+    size_t used, cap;
+};
+
+/* Does the path from depth `from` to the current depth equal p's tokens? */
+static int path_is(const struct walk *w, size_t from, const struct jptr *p)
 {
-    free(priv);
+    if (w->depth - from != p->n)
+        return 0;
+    for (size_t i = 0; i < p->n; i++) {
+        size_t d = from + i + 1;
+        char num[24];
+        if (d >= JSON_MAX_DEPTH || w->key_long[d])
+            return 0;
+        const char *k = w->key[d];
+        if (w->is_array[d - 1]) {
+            snprintf(num, sizeof(num), "%ld", w->index[d]);
+            k = num;
+        }
+        if (strcmp(k, p->tok[i]) != 0)
+            return 0;
+    }
+    return 1;
 }
 
-/* The text of a mapped field in item, or NULL with a problem on rec. */
-static const char *field_text(const struct format_field *f, const char *name, json_t *item,
-                              char *buf, size_t size, struct format_record *rec,
-                              struct format_scratch *s)
+static size_t skip_between(const char *b, size_t at, size_t len)
 {
-    json_t *v;
-    const char *text;
+    while (at < len && (b[at] == ' ' || b[at] == '\t' || b[at] == '\r' || b[at] == '\n' ||
+                        b[at] == ',' || b[at] == ':'))
+        at++;
+    return at;
+}
 
+/* A record's raw text: the element's bytes, blanks between tokens removed. */
+struct raw_span {
+    const char *b;
+    size_t from, to;
+};
+
+static int raw_span_build(const void *arg, char *text)
+{
+    const struct raw_span *s = arg;
+    size_t o = 0, i = s->from;
+    int in_str = 0;
+
+    for (; i < s->to && o < FORMAT_RAW_MAX; i++) {
+        char c = s->b[i];
+        if (in_str) {
+            if (c == '\\' && i + 1 < s->to && o + 1 < FORMAT_RAW_MAX) {
+                text[o++] = c;
+                c = s->b[++i];
+            } else if (c == '"') {
+                in_str = 0;
+            }
+        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            continue;
+        } else if (c == '"') {
+            in_str = 1;
+        }
+        text[o++] = c;
+    }
+    /* Cut at the cap inside a UTF-8 sequence: drop the sequence's start. */
+    if (i < s->to && ((unsigned char)s->b[i] & 0xC0) == 0x80) {
+        while (o > 0 && ((unsigned char)text[o - 1] & 0xC0) == 0x80)
+            o--;
+        if (o > 0)
+            o--;
+    }
+    text[o] = '\0';
+    return 0;
+}
+
+/* The text of a code field (string or integer), or NULL with a problem. */
+static const char *field_text(const struct walk *w, size_t slot, const struct format_field *f,
+                              const char *name, struct format_record *rec, struct format_scratch *s)
+{
+    const struct jval *v = &w->val[slot];
     if (!f->path)
         return f->constant ? f->constant : ""; /* a constant, or an unmapped unit */
-    v = format_pointer_get(item, f->path);
-    text = format_json_text(v, buf, size);
-    if (!text && v)
+    if (v->type == J_STRING || v->type == J_INTEGER)
+        return w->arena + v->at;
+    if (v->type != J_NONE)
         format_problem(rec, s, "%s at \"%.80s\": expected a string or an integer", name, f->path);
-    else if (!text)
-        format_problem(rec, s, "%s: no \"%.80s\" in record", name, f->path);
-    return text;
-}
-
-/* Fills unit, indicator (long layout: ind not NULL) and period, in that order. */
-static void common_fields(const struct json_reader *r, const struct format_field *ind, json_t *item,
-                          struct format_record *rec, struct format_scratch *s)
-{
-    const char *unit = field_text(&r->unit, "unit", item, s->unit, sizeof(s->unit), rec, s);
-    const char *text = NULL;
-
-    rec->unit = unit ? unit : "";
-    if (ind) {
-        text = field_text(ind, "indicator", item, s->indicator, sizeof(s->indicator), rec, s);
-        rec->indicator = text ? text : "";
-    }
-    text = field_text(&r->period, "period", item, s->period, sizeof(s->period), rec, s);
-    format_record_period(rec, s, text);
-}
-
-static int read_long(const struct json_reader *r, json_t *item, long pos, format_record_cb cb,
-                     void *ctx)
-{
-    struct format_scratch s;
-    struct format_raw raw; /* the item's text, built only if asked for */
-    struct format_record rec = {.position = pos};
-    json_t *v;
-
-    format_raw_attach(&rec, &raw, format_raw_json, item);
-    common_fields(r, &r->indicator, item, &rec, &s);
-    v = format_pointer_get(item, r->value.path);
-    if (v)
-        format_record_value_json(&rec, &s, v);
     else
-        format_problem(&rec, &s, "value: no \"%.80s\" in record", r->value.path);
-    return cb(&rec, ctx);
+        format_problem(rec, s, "%s: no \"%.80s\" in record", name, f->path);
+    return NULL;
 }
 
-/* One record per mapped indicator; a member the unit's object lacks is "missing". */
-static int read_wide(const struct json_reader *r, json_t *item, long pos, format_record_cb cb,
-                     void *ctx)
+static void value_of(const struct walk *w, size_t slot, struct format_record *rec,
+                     struct format_scratch *s)
 {
+    const struct jval *v = &w->val[slot];
+    const char *text = w->arena + v->at;
+
+    rec->missing = rec->value_ok = 0;
+    rec->value = 0;
+    switch (v->type) {
+    case J_NULL:
+        rec->missing = 1;
+        break;
+    case J_INTEGER:
+    case J_REAL:
+        rec->value = strtod(text, NULL);
+        rec->value_ok = isfinite(rec->value) ? 1 : 0;
+        break;
+    case J_STRING:
+        format_record_value_text(rec, s, text);
+        break;
+    default:
+        format_problem(rec, s, "value: expected a number, a string or null");
+    }
+}
+
+/* The element has ended: its records to the callback. */
+static int emit(struct walk *w, size_t end)
+{
+    const struct json_reader *r = w->r;
     struct format_scratch s;
-    struct format_raw raw; /* shared by the item's records: built at most once */
-    struct format_record base = {.position = pos};
-    const char *name;
-    json_t *ptr;
+    struct format_raw raw;
+    struct raw_span span = {w->buf, w->elem_start, end};
+    struct format_record base = {.position = w->pos};
+    const char *text;
     int rc = 0;
 
-    format_raw_attach(&base, &raw, format_raw_json, item);
-    common_fields(r, NULL, item, &base, &s);
-    json_object_foreach(r->fields, name, ptr)
-    {
+    format_raw_attach(&base, &raw, raw_span_build, &span);
+    text = field_text(w, FIELD_UNIT, &r->unit, "unit", &base, &s);
+    base.unit = text ? text : "";
+    if (!r->wide) {
+        text = field_text(w, FIELD_INDICATOR, &r->indicator, "indicator", &base, &s);
+        base.indicator = text ? text : "";
+    }
+    text = field_text(w, FIELD_PERIOD, &r->period, "period", &base, &s);
+    format_record_period(&base, &s, text);
+    if (!r->wide) {
+        if (w->val[FIELD_VALUE].type != J_NONE)
+            value_of(w, FIELD_VALUE, &base, &s);
+        else
+            format_problem(&base, &s, "value: no \"%.80s\" in record", r->value.path);
+        return w->cb(&base, w->ctx);
+    }
+    /* One record per mapped indicator; a member the unit's object lacks is "missing". */
+    for (size_t i = FIELD_WIDE; i < r->nptr && rc == 0; i++) {
         struct format_record rec = base;
-        json_t *v = format_pointer_get(item, json_string_value(ptr));
-
-        rec.indicator = name;
-        if (v) {
-            format_record_value_json(&rec, &s, v);
-        } else {
+        rec.indicator = r->names[i - FIELD_WIDE];
+        if (w->val[i].type != J_NONE)
+            value_of(w, i, &rec, &s);
+        else
             rec.missing = 1;
-        }
-        if ((rc = cb(&rec, ctx)) != 0)
-            break;
+        rc = w->cb(&rec, w->ctx);
     }
     return rc;
+}
+
+/* Keeps text for pointer slot i (NUL-terminated in the arena). */
+static int keep(struct walk *w, size_t i, enum jtype type, const char *text, size_t len)
+{
+    if (w->used + len + 1 > w->cap) {
+        size_t cap = (w->used + len + 1) * 2;
+        char *a = realloc(w->arena, cap);
+        if (!a) {
+            w->rc = -ENOMEM;
+            return 0;
+        }
+        w->arena = a;
+        w->cap = cap;
+    }
+    memcpy(w->arena + w->used, text, len);
+    w->arena[w->used + len] = '\0';
+    w->val[i] = (struct jval){type, w->used, len};
+    w->used += len + 1;
+    return 1;
+}
+
+/* Offset after the token just read. */
+static size_t here(const struct walk *w)
+{
+    return yajl_get_bytes_consumed(w->h);
+}
+
+/* A value begins at the current path: an element starts, or (inside one) a
+ * mapped pointer may match. Scalars pass their type and text. Returns 0 to
+ * stop the parse. */
+static int value(struct walk *w, enum jtype type, const char *text, size_t len, int opens)
+{
+    size_t end = here(w);
+    int ok = 1;
+
+    if (!w->rec_depth && path_is(w, 0, &w->r->ptr[PTR_RECORDS]) && !w->records_seen) {
+        w->records_seen = -1; /* there, but not an array (start_array says otherwise) */
+    } else if (w->rec_depth && w->depth == w->rec_depth) {
+        w->pos++;
+        w->elem_start = skip_between(w->buf, w->last_end, w->len);
+        w->used = 0;
+        for (size_t i = 0; i < w->r->nptr; i++)
+            w->val[i].type = J_NONE;
+    }
+    if (w->rec_depth && w->depth >= w->rec_depth)
+        for (size_t i = FIELD_UNIT; i < w->r->nptr && ok; i++)
+            if (path_is(w, w->rec_depth, &w->r->ptr[i]))
+                ok = opens ? (w->val[i].type = J_CONTAINER, 1) : keep(w, i, type, text, len);
+    if (ok && !opens && w->rec_depth && w->depth == w->rec_depth && (w->rc = emit(w, end)) != 0)
+        ok = 0;
+    w->last_end = end;
+    return ok;
+}
+
+/* After a value at the current depth: the next array index. */
+static void next(struct walk *w)
+{
+    if (w->depth > 0 && w->depth < JSON_MAX_DEPTH && w->is_array[w->depth - 1])
+        w->index[w->depth]++;
+}
+
+static int scalar(void *ctx, enum jtype type, const char *text, size_t len)
+{
+    struct walk *w = ctx;
+    int ok = value(w, type, text, len, 0);
+    next(w);
+    return ok;
+}
+
+static int on_null(void *ctx)
+{
+    return scalar(ctx, J_NULL, "", 0);
+}
+
+static int on_bool(void *ctx, int b)
+{
+    return scalar(ctx, J_BOOL, b ? "true" : "false", b ? 4 : 5);
+}
+
+static int on_number(void *ctx, const char *s, size_t len)
+{
+    return scalar(
+        ctx, memchr(s, '.', len) || memchr(s, 'e', len) || memchr(s, 'E', len) ? J_REAL : J_INTEGER,
+        s, len);
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+    struct walk *w = ctx;
+    if (memchr(s, '\0', len)) {
+        snprintf(w->err, sizeof(w->err), "\\u0000 is not allowed in a string");
+        return 0;
+    }
+    return scalar(ctx, J_STRING, (const char *)s, len);
+}
+
+static int open_level(struct walk *w, int is_array)
+{
+    if (!value(w, J_CONTAINER, NULL, 0, 1))
+        return 0;
+    if (is_array && !w->rec_depth && path_is(w, 0, &w->r->ptr[PTR_RECORDS]) &&
+        w->records_seen <= 0) {
+        w->records_seen = 1;
+        w->rec_depth = w->depth + 1;
+        w->pos = 0;
+    }
+    w->depth++;
+    if (w->depth < JSON_MAX_DEPTH) {
+        w->is_array[w->depth - 1] = is_array;
+        w->index[w->depth] = 0;
+        w->key[w->depth][0] = '\0';
+        w->key_long[w->depth] = 0;
+    }
+    return 1;
+}
+
+static int close_level(struct walk *w)
+{
+    size_t end = here(w);
+    if (w->rec_depth && w->depth == w->rec_depth) /* the record array ends */
+        w->rec_depth = 0;
+    w->depth--;
+    w->last_end = end;
+    if (w->rec_depth && w->depth == w->rec_depth && (w->rc = emit(w, end)) != 0)
+        return 0;
+    next(w);
+    return 1;
+}
+
+static int on_start_map(void *ctx)
+{
+    return open_level(ctx, 0);
+}
+
+static int on_start_array(void *ctx)
+{
+    return open_level(ctx, 1);
+}
+
+static int on_end(void *ctx)
+{
+    return close_level(ctx);
+}
+
+static int on_key(void *ctx, const unsigned char *k, size_t len)
+{
+    struct walk *w = ctx;
+    w->last_end = here(w);
+    if (w->depth >= JSON_MAX_DEPTH)
+        return 1;
+    w->key_long[w->depth] = len >= JSON_MAX_KEY || memchr(k, '\0', len) != NULL;
+    if (!w->key_long[w->depth]) {
+        memcpy(w->key[w->depth], k, len);
+        w->key[w->depth][len] = '\0';
+    }
+    return 1;
+}
+
+static const yajl_callbacks callbacks = {
+    .yajl_null = on_null,
+    .yajl_boolean = on_bool,
+    .yajl_number = on_number,
+    .yajl_string = on_string,
+    .yajl_start_map = on_start_map,
+    .yajl_map_key = on_key,
+    .yajl_end_map = on_end,
+    .yajl_start_array = on_start_array,
+    .yajl_end_array = on_end,
+};
+
+/* "line L column C" of byte offset at. */
+static void where(const char *buf, size_t at, char *out, size_t size)
+{
+    int line = 1, col = 1;
+    for (size_t i = 0; i < at; i++) {
+        if (buf[i] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    snprintf(out, size, "line %d column %d", line, col);
+}
+
+/* A parse error as "line L column C: message". */
+static void parse_error(struct walk *w, char *err, size_t errsize)
+{
+    char at[48];
+    size_t off = here(w);
+    where(w->buf, off < w->len ? off : w->len, at, sizeof(at));
+    if (w->err[0]) {
+        format_err(err, errsize, "%s: %s", at, w->err);
+        return;
+    }
+    unsigned char *msg = yajl_get_error(w->h, 0, (const unsigned char *)w->buf, w->len);
+    const char *text = msg ? (const char *)msg : "invalid JSON";
+    if (strncmp(text, "parse error: ", 13) == 0)
+        text += 13;
+    format_err(err, errsize, "%s: %.*s", at, (int)strcspn(text, "\n"), text);
+    if (msg)
+        yajl_free_error(w->h, msg);
 }
 
 static int json_read(struct format *fmt, const char *buf, size_t len, format_record_cb cb,
                      void *ctx, char *err, size_t errsize)
 {
     const struct json_reader *r = fmt->priv;
-    json_t *root = NULL, *records;
-    int rc = format_json_load(buf, len, &root, err, errsize);
+    struct walk *w;
+    size_t first = skip_between(buf, 0, len);
+    int rc = 0;
 
-    if (rc < 0)
-        return rc;
-    records = format_pointer_get(root, r->records);
-    if (!json_is_array(records)) {
+    if (len == 0) {
+        format_err(err, errsize, "empty payload");
+        return -EBADMSG;
+    }
+    if (first >= len || (buf[first] != '{' && buf[first] != '[')) {
+        char at[48];
+        where(buf, first, at, sizeof(at));
+        format_err(err, errsize, "%s: '[' or '{' expected", at);
+        return -EBADMSG;
+    }
+    if (!(w = calloc(1, sizeof(*w))) || !(w->val = calloc(r->nptr, sizeof(*w->val))) ||
+        !(w->h = yajl_alloc(&callbacks, NULL, w))) {
+        if (w)
+            free(w->val);
+        free(w);
+        format_err(err, errsize, "out of memory");
+        return -ENOMEM;
+    }
+    *w = (struct walk){
+        .r = r, .h = w->h, .buf = buf, .len = len, .cb = cb, .ctx = ctx, .val = w->val};
+    if (yajl_parse(w->h, (const unsigned char *)buf, len) != yajl_status_ok ||
+        yajl_complete_parse(w->h) != yajl_status_ok) {
+        if (w->rc) {
+            rc = w->rc; /* the callback stopped it, or out of memory */
+            if (rc == -ENOMEM)
+                format_err(err, errsize, "out of memory");
+        } else {
+            parse_error(w, err, errsize);
+            rc = -EBADMSG;
+        }
+    } else if (w->records_seen <= 0) {
         format_err(err, errsize, "%s: %s", r->records[0] ? r->records : "(root)",
-                   records ? "expected an array" : "not found");
+                   w->records_seen < 0 ? "expected an array" : "not found");
         rc = -EBADMSG;
-        goto out;
     }
-    for (size_t i = 0; i < json_array_size(records) && rc == 0; i++) {
-        json_t *item = json_array_get(records, i);
-        long pos = (long)i + 1;
-        rc = r->wide ? read_wide(r, item, pos, cb, ctx) : read_long(r, item, pos, cb, ctx);
-    }
-out:
-    json_decref(root);
+    yajl_free(w->h);
+    free(w->val);
+    free(w->arena);
+    free(w);
     return rc;
 }
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config ca-certificates tzdata
-      libuv1-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
+      libuv1-dev libcurl4-openssl-dev libjansson-dev libyajl-dev libsqlite3-dev
       libmicrohttpd-dev libsystemd-dev libcsv-dev zlib1g-dev nodejs $(command -v npm >/dev/null || echo npm))
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy sqlite3 cppcheck curl
            python3 nginx-light

@@ -302,7 +302,10 @@ static int set_pragmas(struct store *st, const char *path, char *errbuf, size_t 
             goto fail;
     }
     if (sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
+        /* Savepoint and statement journals (a pull's savepoint, a multi-row
+         * INSERT) in memory, not in temporary files written page by page. */
+        sqlite3_exec(st->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     return 0;
 fail:
