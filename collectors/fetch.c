@@ -39,7 +39,7 @@ struct fetch {
     size_t pending;
     size_t handles; /* open libuv handles we own; freed at zero when closing */
     int closing;
-    int held; /* fetch_hold(): new transfers wait in the queue */
+    int held;     /* fetch_hold(): new transfers wait in the queue */
     uint64_t rng; /* xorshift state for backoff jitter */
 };
 

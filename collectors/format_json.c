@@ -148,8 +148,6 @@ static void json_fini(void *priv)
 static int split_all(struct json_reader *r)
 {
     size_t nwide = r->wide ? json_object_size(r->fields) : 0, i = FIELD_WIDE;
-    const char *name;
-    json_t *ptr;
 
     r->nptr = FIELD_WIDE + nwide;
     if (!(r->ptr = calloc(r->nptr, sizeof(*r->ptr))) ||
@@ -161,13 +159,13 @@ static int split_all(struct json_reader *r)
         jptr_split(r->period.path, &r->ptr[FIELD_PERIOD]) < 0 ||
         jptr_split(r->wide ? NULL : r->value.path, &r->ptr[FIELD_VALUE]) < 0)
         return -ENOMEM;
-    if (r->wide)
-        json_object_foreach(r->fields, name, ptr)
-        {
-            r->names[i - FIELD_WIDE] = name;
-            if (jptr_split(json_string_value(ptr), &r->ptr[i++]) < 0)
-                return -ENOMEM;
-        }
+    /* the wide fields in the mapping's order, as json_object_foreach walks them */
+    for (void *it = r->wide ? json_object_iter(r->fields) : NULL; it;
+         it = json_object_iter_next(r->fields, it), i++) {
+        r->names[i - FIELD_WIDE] = json_object_iter_key(it);
+        if (jptr_split(json_string_value(json_object_iter_value(it)), &r->ptr[i]) < 0)
+            return -ENOMEM;
+    }
     return 0;
 }
 

@@ -58,7 +58,7 @@ struct store {
     size_t ncached;
     struct store_map units;
     struct store_map indicators;
-    char err[512]; /* last error text, kept across a ROLLBACK */
+    char err[512];      /* last error text, kept across a ROLLBACK */
     pthread_mutex_t mu; /* store_lock(): threads taking turns on the connection */
 };
 
