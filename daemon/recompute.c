@@ -4,6 +4,7 @@
  * one run, and the run goes to libuv's thread pool (uv_queue_work) with a
  * store connection of its own, so neither pulls nor queries wait for it.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,13 +42,19 @@ static void work(uv_work_t *w)
 }
 
 static void start(struct daemon *d);
+static void on_debounce(uv_timer_t *h);
 
 static void done(uv_work_t *w, int status)
 {
     struct recompute_job *job = w->data;
     struct daemon *d = job->d;
+    /* The collectors' group transactions can hold the write lock for longer
+     * than the busy timeout during a large collection: try again later. */
+    int busy = status == 0 && job->rc == -EBUSY, full = job->full;
 
-    if (status < 0 || job->rc < 0)
+    if (busy)
+        log_warning("recompute: database busy; again in %d s", DEBOUNCE_MS / 1000);
+    else if (status < 0 || job->rc < 0)
         log_err("recompute failed: %s", status < 0 ? "cancelled" : job->err);
     else
         log_info("recompute (%s): %zu indices, %zu periods, %zu results in %.3f s",
@@ -59,6 +66,9 @@ static void done(uv_work_t *w, int status)
     if (d->recompute_again && !d->stopping) {
         d->recompute_again = 0;
         start(d);
+    } else if (busy && !d->stopping) {
+        d->recompute_full |= full;
+        uv_timer_start(&d->recompute_timer, on_debounce, DEBOUNCE_MS, 0);
     }
     daemon_reap(d);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # parkstatd as a service, with real processes: systemd's notify protocol on a
 # test NOTIFY_SOCKET (READY, STATUS, WATCHDOG, RELOADING, STOPPING), API
-# answers checked against hand-computed numbers, bad requests, admin auth,
+# answers checked against hand-computed numbers, bad requests, admin auth, a
+# recompute retried after "database busy",
 # SIGHUP with a broken and then a good config, a real Prometheus scraping
 # /metrics, and SIGTERM during a transfer that hangs.
 set -euo pipefail
@@ -103,6 +104,18 @@ code() { curl -s -o "$tmp/body" -w '%{http_code}' "$@"; }
 [[ $(code -X POST "$api/api/v1/recompute") == 401 ]] || fail "401 without token"
 [[ $(code -X POST -H "Authorization: Bearer s3cret-token" "$api/api/v1/recompute") == 202 ]] || fail "202 with token"
 grep -q s3cret "$tmp/daemon.err" && fail "the token appeared in the log"
+
+# ---- a recompute that finds the write lock held past its busy timeout tries again
+recomputes() { grep -c 'recompute (' "$tmp/daemon.err" || true; }
+more_recomputes() { [[ $(recomputes) -gt $1 ]]; }
+sqlite3 "$tmp/p.db" ".timeout 0" "BEGIN IMMEDIATE" ".shell sleep 8" "COMMIT" >/dev/null 2>&1 &
+lockpid=$!
+sleep 0.5
+[[ $(code -X POST -H "Authorization: Bearer s3cret-token" "$api/api/v1/recompute") == 202 ]] || fail "202 while locked"
+wait_for 14 grep -q "recompute: database busy; again in 2 s" "$tmp/daemon.err" || fail "no retry after busy"
+before=$(recomputes)
+wait "$lockpid" || fail "the lock holder failed"
+wait_for 10 more_recomputes "$before" || fail "recompute not redone after the lock was released"
 kill -0 "$daemon" || fail "the daemon died"
 
 # ---- SIGHUP: a broken config is reported and the old one stays; a good one switches
