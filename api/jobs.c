@@ -20,6 +20,7 @@ struct api_jobs {
     pthread_cond_t cv;
     struct api_request *head, *tail; /* linked through next_job */
     int stopping;
+    int joined; /* api_jobs_stop() has joined the workers (caller's thread only) */
     void (*run)(struct api_request *rq);
     size_t nthreads;
     pthread_t threads[];
@@ -96,18 +97,15 @@ int api_jobs_submit(struct api_jobs *j, struct api_request *rq)
 
 void api_jobs_stop(struct api_jobs *j)
 {
-    if (!j)
+    if (!j || j->joined)
         return;
     pthread_mutex_lock(&j->mu);
-    int joined = j->stopping == 2;
     j->stopping = 1;
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
-    for (size_t i = 0; i < j->nthreads && !joined; i++)
+    for (size_t i = 0; i < j->nthreads; i++)
         pthread_join(j->threads[i], NULL);
-    pthread_mutex_lock(&j->mu);
-    j->stopping = 2; /* joined: a second stop does nothing */
-    pthread_mutex_unlock(&j->mu);
+    j->joined = 1;
 }
 
 void api_jobs_free(struct api_jobs **jp)

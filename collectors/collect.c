@@ -292,9 +292,7 @@ static void on_commit_check(uv_check_t *h)
     struct collect *c = h->data;
     int busy = c->parsing > 0 || (c->fetch && fetch_pending(c->fetch) > 0);
 
-    store_lock(c->st);
-    uint64_t age = now_ms() - c->group_started_ms;
-    store_unlock(c->st);
+    uint64_t age = now_ms() - atomic_load_explicit(&c->group_started_ms, memory_order_relaxed);
     if (busy && age < COLLECT_GROUP_MS) {
         if (!uv_is_active((uv_handle_t *)&c->commit_timer))
             uv_timer_start(&c->commit_timer, on_commit_timer, COLLECT_GROUP_MS - age, 0);
@@ -314,7 +312,7 @@ static void store_locked(struct pull *p)
     memcpy(p->res.period, p->period_text, sizeof(p->res.period));
     if (!c->group_open && !c->closing && store_group_begin(c->st) == 0) {
         c->group_open = 1;
-        c->group_started_ms = now_ms();
+        atomic_store_explicit(&c->group_started_ms, now_ms(), memory_order_relaxed);
     }
     collect_ingest(p, &p->res, p->res_err, sizeof(p->res_err));
     p->stored = 1;
@@ -331,7 +329,7 @@ static void store_locked(struct pull *p)
 
 /* On the loop, once p is stored and no reader holds it: reports it when its
  * group is committed (or it had none), else waits for the commit. */
-static void stored(struct pull *p)
+static void hand_back(struct pull *p)
 {
     p->back = 1;
     if (!p->in_group || p->committed)
@@ -346,7 +344,7 @@ static void pull_report(struct pull *p)
     store_lock(p->c->st);
     store_locked(p);
     store_unlock(p->c->st);
-    stored(p);
+    hand_back(p);
 }
 
 /* A reader on the thread pool: parse, then store under the store lock, so the
@@ -370,7 +368,7 @@ static void after_parse(uv_work_t *w, int status)
     if (c->fetch && c->parsing == COLLECT_MAX_READING / 2)
         fetch_hold(c->fetch, 0);
     if (p->stored)
-        stored(p);
+        hand_back(p);
     else
         pull_report(p); /* not stored: cancelled, or closing (reported cancelled) */
     if (c->closing && c->parsing == 0 && c->handles_closed == 2)

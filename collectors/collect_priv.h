@@ -6,6 +6,8 @@
 #ifndef PARKSTAT_COLLECT_PRIV_H
 #define PARKSTAT_COLLECT_PRIV_H
 
+#include <stdatomic.h>
+
 #include "collectors/collect.h"
 #include "collectors/fetch.h"
 
@@ -26,12 +28,13 @@ struct collect {
      * loop iteration once nothing is fetched or read any more, or when it is
      * COLLECT_GROUP_MS old; each pull is reported once its group is committed
      * and its reader is done with it. The store lock guards the connection,
-     * group_open, group_started_ms, the group list and closing. */
+     * group_open, the group list and closing. */
     uv_check_t commit_check;
     uv_timer_t commit_timer; /* wakes the loop when the group is COLLECT_GROUP_MS old */
     int handles_closed;      /* close callbacks of commit_check and commit_timer run */
     int group_open;
-    uint64_t group_started_ms; /* uv_hrtime() in ms when the open group began */
+    atomic_uint_fast64_t group_started_ms; /* uv_hrtime() in ms when the open group began;
+                                            atomic: the loop reads it without the lock */
     struct pull *group_head, *group_tail;
 };
 

@@ -156,10 +156,8 @@ int store_obs_walk_split(struct store *st, int64_t as_of, store_obs_id_cb cb, vo
         parts[1].db = twin;
         threaded = pthread_create(&th, NULL, walk_part, &parts[1]) == 0;
     }
-    if (!threaded) { /* one part on this connection: the twin's range goes to ctx[0] too */
+    if (!threaded) /* one part on this connection: the twin's range goes to ctx[0] too */
         parts[0].hi = INT64_MAX;
-        parts[1].rc = 0;
-    }
     walk_part(&parts[0]);
     if (threaded)
         pthread_join(th, NULL);
