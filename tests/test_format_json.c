@@ -260,6 +260,8 @@ static void test_json_bad_payloads_fail_with_place(void **state)
     fc_expect_bad_payload("json", long_source, "42", "line 1");
     fc_expect_bad_payload("json", long_source, "{\"data\": []} x", "line 1");
     fc_expect_bad_payload("json", long_source, "\n\n  {\"data\": [1,]}", "line 3 column");
+    fc_expect_bad_payload("json", long_source, "{\"data\": [{\"unit\": \"a\\u0000b\"}]}",
+                          "line 1 column 30: \\u0000 is not allowed");
     fc_expect_bad_payload("json",
                           "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
                           "\"/p\", \"value\": \"/v\"}}",
