@@ -96,7 +96,7 @@ struct compute_summary {
     double seconds;  /* wall time, load to commit */
     double load_s;   /* of which: reading the observations and preparing series */
     double write_s;  /* of which: the write transaction */
-    int load_parts;  /* observations read in 1 or 2 parts at once */
+    int load_parts;  /* 0: from the column copy; else walked in 1 or 2 parts at once */
     size_t split;    /* indices whose periods were computed in two halves at once */
     int full;        /* 1 when a full recompute ran */
 };

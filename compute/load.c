@@ -205,6 +205,32 @@ static int on_obs(int64_t unit_id, int64_t ind_id, const char *period, size_t le
     return keep_obs(l, u, k, pid, value);
 }
 
+/* One column of current values (store_obs_current): one indicator and
+ * period, many units. */
+static int on_column(int64_t ind_id, const char *period, size_t len, size_t n,
+                     const int64_t *unit_ids, const double *values, void *ctx)
+{
+    struct loader *l = ctx;
+
+    if (ind_id < 0 || (size_t)ind_id >= l->nind_of || l->ind_of[ind_id] < 0)
+        return 0;
+    long k = l->ind_of[ind_id];
+    int32_t pid = period_id(&l->pc, period, len);
+    if (pid == -2)
+        return -ENOMEM;
+    if (pid < 0 || l->pc.p[pid].freq != l->c->inds[k].freq)
+        return 0;
+    if (l->n + n > l->cap && grow_to(l, 2 * (l->n + n)) < 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = unit_ids[i];
+        long u = id >= 0 && (size_t)id < l->nunit_of ? l->unit_of[id] : -1;
+        if (u >= 0)
+            l->obs[l->n++] = (struct rawobs){(uint32_t)u, (uint16_t)k, (uint16_t)pid, values[i]};
+    }
+    return 0;
+}
+
 /* store id -> config index maps from the store's look-ups. */
 static int build_maps(struct loader *l, struct store *st)
 {
@@ -422,6 +448,13 @@ static int year_range(struct loader *l)
     return 0;
 }
 
+static int use_columns = 1;
+
+void cmp_set_columns(int on)
+{
+    use_columns = on;
+}
+
 /* Builds the snapshot (contract in compute.h). */
 int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of)
 {
@@ -432,16 +465,25 @@ int compute_open(struct compute **out, struct store *st, const struct config *cf
     l.c = c;
     if (rc < 0 || (rc = build_maps(&l, st)) < 0)
         goto out;
-    /* Two halves of the units read at once, then one list. */
-    l2 = l;
-    l2.obs = NULL;
-    l2.n = l2.cap = 0;
-    void *parts[2] = {&l, &l2};
-    if ((rc = store_obs_walk_split(st, as_of, on_obs, parts)) < 0)
+    /* Current values from the column copy; as of a time, or when the copy
+     * is far behind, two halves of the units read at once, then one list.
+     * Rows after the columns replace them (place_obs: the last one wins). */
+    rc = as_of || !use_columns ? -EAGAIN : store_obs_current(st, on_column, on_obs, &l);
+    if (rc == 0) {
+        c->load_parts = 0;
+    } else if (rc == -EAGAIN) {
+        l2 = l;
+        l2.obs = NULL;
+        l2.n = l2.cap = 0;
+        void *parts[2] = {&l, &l2};
+        if ((rc = store_obs_walk_split(st, as_of, on_obs, parts)) < 0)
+            goto out;
+        c->load_parts = rc;
+        if ((rc = merge_parts(&l, &l2)) < 0)
+            goto out;
+    } else {
         goto out;
-    c->load_parts = rc;
-    if ((rc = merge_parts(&l, &l2)) < 0)
-        goto out;
+    }
     if ((rc = year_range(&l)) < 0 || (rc = place_obs(c, &l)) < 0 || (rc = prepare_series(c)) < 0)
         goto out;
 out:

@@ -171,17 +171,37 @@ static int insert_chunk(struct store *st, const struct store_obs *obs, size_t m,
     return store_fail(st, "insert observations");
 }
 
+/* Units whose current values a batch changed, for the column copy: the
+ * last few are remembered so that a run of rows of one unit costs one mark. */
+struct touched {
+    int64_t recent[16];
+};
+
+static int touch(struct store *st, struct touched *t, int64_t unit_id)
+{
+    int64_t *slot = &t->recent[(uint64_t)unit_id % 16];
+    if (*slot == unit_id + 1) /* + 1: a zeroed slot remembers no unit */
+        return 0;
+    *slot = unit_id + 1;
+    return store_columns_touch(st, unit_id);
+}
+
 /* Row by row: new, unchanged or revised. */
 static int ingest_rows(struct store *st, sqlite3_stmt *ins, int64_t run_id, int64_t now,
                        const struct store_obs *obs, char (*period)[PERIOD_TEXT_SIZE],
-                       const int *len, size_t n, struct store_counts *c)
+                       const int *len, size_t n, struct store_counts *c, struct touched *t)
 {
     for (size_t i = 0; i < n; i++) {
+        long before = c->n_new + c->n_revised;
         int rc = insert_current(st, ins, &obs[i], period[i], len[i], now, run_id);
-        if (rc == 1)
+        if (rc == 1) {
             c->n_new++;
-        else if (rc == 0)
+            rc = 0;
+        } else if (rc == 0) {
             rc = revise(st, ins, &obs[i], period[i], len[i], now, run_id, c);
+        }
+        if (rc == 0 && c->n_new + c->n_revised != before)
+            rc = touch(st, t, obs[i].unit_id);
         if (rc < 0)
             return rc;
     }
@@ -194,6 +214,7 @@ static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struc
     sqlite3_stmt *ins = store_stmt_get(st, STMT_OBS_INSERT);
     char period[INGEST_CHUNK][PERIOD_TEXT_SIZE];
     int len[INGEST_CHUNK];
+    struct touched t = {{0}};
 
     if (!ins)
         return -EIO;
@@ -209,10 +230,13 @@ static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struc
             }
         }
         if ((m == INGEST_CHUNK || m == INGEST_TAIL) &&
-            (rc = insert_chunk(st, obs + at, m, period, len, now, run_id)) == 1)
+            (rc = insert_chunk(st, obs + at, m, period, len, now, run_id)) == 1) {
             c->n_new += m;
-        else if (rc == 0)
-            rc = ingest_rows(st, ins, run_id, now, obs + at, period, len, m, c);
+            for (size_t i = 0; i < m && rc >= 0; i++)
+                rc = touch(st, &t, obs[at + i].unit_id);
+        } else if (rc == 0) {
+            rc = ingest_rows(st, ins, run_id, now, obs + at, period, len, m, c, &t);
+        }
         if (rc < 0)
             return rc;
     }

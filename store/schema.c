@@ -191,10 +191,31 @@ static const char migration_3[] = "DROP TABLE result;"
                                   " computed_at INTEGER);"
                                   "DELETE FROM index_state;";
 
+/*
+ * Version 4: the column copy of current observations (columns.c).
+ *
+ * obs_column   per indicator and period: n, the unit ids (ascending) and the
+ *              current values as blobs of n little-endian int64 / doubles.
+ * obs_touched  units with current values newer than their columns; every
+ *              unit that has data now, so the first reader builds the copy.
+ */
+static const char migration_4[] =
+    "CREATE TABLE obs_column("
+    " id INTEGER PRIMARY KEY,"
+    " indicator_id INTEGER NOT NULL,"
+    " period TEXT NOT NULL,"
+    " n INTEGER NOT NULL,"
+    " units BLOB NOT NULL,"
+    " vals BLOB NOT NULL,"
+    " UNIQUE(indicator_id, period));"
+    "CREATE TABLE obs_touched(unit_id INTEGER PRIMARY KEY);"
+    "INSERT INTO obs_touched(unit_id) SELECT DISTINCT unit_id FROM observation;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
     migration_1,
     migration_2,
     migration_3,
+    migration_4,
 };
 
 static int read_version(sqlite3 *db, int *version)

@@ -353,7 +353,7 @@ int store_open(struct store **out, const char *path, int flags, char *errbuf, si
                  st->db ? sqlite3_errmsg(st->db) : "out of memory");
         goto out;
     }
-    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
     /* The version check comes first: a newer database is left untouched. */
     if ((rc = store_schema_migrate(st->db, st->readonly, errbuf, errsize)) < 0)
         goto out;

@@ -24,7 +24,7 @@ struct config;
 #define STORE_READONLY 0x1 /* open an existing database read-only */
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Opens (creating if needed, unless STORE_READONLY) the database at path, with
@@ -253,6 +253,24 @@ int store_obs_walk_ids(struct store *st, int64_t as_of, store_obs_id_cb cb, void
  * everything goes to ctx[0] on the caller's thread. Returns the number of
  * parts read (1 or 2), cb's non-zero return, or -EIO. */
 int store_obs_walk_split(struct store *st, int64_t as_of, store_obs_id_cb cb, void *ctx[2]);
+
+/* One column of current values (store/columns.c): the n values of one
+ * indicator in one period, by unit id ascending. All pointers are borrowed
+ * for the call; period is not NUL-terminated beyond len bytes. */
+typedef int (*store_column_cb)(int64_t indicator_id, const char *period, size_t len, size_t n,
+                               const int64_t *unit_ids, const double *values, void *ctx);
+
+/*
+ * Every current observation, read from the column copy (table obs_column):
+ * first brings the copy up to date when the connection may write and no
+ * transaction is open (a write transaction; skipped when another connection
+ * holds the write lock), then calls ccb per column and ocb for the current
+ * rows of units changed since the copy was written, which replace what the
+ * columns said of them. Returns 0, a callback's non-zero return, -EAGAIN
+ * when the copy is too far behind to be worth reading (walk instead), -EIO
+ * or -ENOMEM.
+ */
+int store_obs_current(struct store *st, store_column_cb ccb, store_obs_id_cb ocb, void *ctx);
 
 /* Databases of fewer pages than this (default 4096, 16 MiB) are walked in one
  * part by store_obs_walk_split(); 0 splits every walk (tests). Process-wide. */

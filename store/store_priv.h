@@ -13,6 +13,9 @@
 
 #include "store/store.h"
 
+/* How long a connection waits for another's lock before "database busy". */
+#define STORE_BUSY_MS 5000
+
 /* Statements prepared once per connection, on first use, and reused. */
 enum store_stmt {
     STMT_BEGIN,
@@ -54,7 +57,7 @@ struct store {
     struct {
         const char *sql;
         sqlite3_stmt *s;
-    } cached[16];
+    } cached[32];
     size_t ncached;
     struct store_map units;
     struct store_map indicators;
@@ -120,6 +123,10 @@ int store_unit_set_parent(struct store *st, const char *code, const char *parent
 
 /* Inserts or updates an indicator from every field of def. */
 int store_indicator_put(struct store *st, const struct store_indicator_def *def);
+
+/* Records that unit_id has a new or revised current value, so the column
+ * copy rereads it (columns.c; called by store_ingest in its transaction). */
+int store_columns_touch(struct store *st, int64_t unit_id);
 
 /* Registers the SQL function blob_double(blob, i) on db (results.c): the i-th
  * little-endian double of a result blob, NULL for NaN or out of range.

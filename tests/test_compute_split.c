@@ -131,6 +131,7 @@ static void test_split_paths_write_the_same_rows(void **state)
     size_t rows1, rows2, ni;
 
     config_indices(f->cfg, &ni);
+    cmp_set_columns(0);
     store_set_walk_split(INT64_MAX);
     cmp_set_split_cells(SIZE_MAX);
     assert_int_equal(compute_recompute(f->st, f->cfg, 1, &one), 0);
@@ -144,6 +145,21 @@ static void test_split_paths_write_the_same_rows(void **state)
     assert_int_equal(two.load_parts, 2);
     assert_int_equal(two.split, ni - 1); /* all but the "carry" index */
     char *split = dump(f, &rows2);
+
+    /* the column copy: built on first use, then read */
+    cmp_set_columns(1);
+    store_set_walk_split(INT64_MAX);
+    cmp_set_split_cells(SIZE_MAX);
+    for (int i = 0; i < 2; i++) {
+        struct compute_summary col;
+        size_t rows3;
+        assert_int_equal(compute_recompute(f->st, f->cfg, 1, &col), 0);
+        assert_int_equal(col.load_parts, 0);
+        char *cols = dump(f, &rows3);
+        assert_int_equal(rows3, rows1);
+        assert_string_equal(cols, serial);
+        free(cols);
+    }
 
     /* 14 indices x 16 quarters x the 3 parks */
     assert_int_equal(rows1, ni * NPER * 3);

@@ -178,7 +178,7 @@ static void test_open_memory_creates_current_schema_version(void **state)
     struct ctx *c = *state;
     char mode[16];
     assert_int_equal(store_schema_version(c->st), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 3);
+    assert_int_equal(STORE_SCHEMA_VERSION, 4);
     sql_text(c->st, "PRAGMA foreign_keys", mode, sizeof(mode));
     assert_string_equal(mode, "1");
     assert_counts(c->st, 0, 0);
@@ -200,7 +200,7 @@ static void test_open_file_uses_wal_and_reopen_does_not_migrate(void **state)
     /* A second migration would fail on CREATE TABLE unit: reopening works,
      * keeps the rows, and loads the look-up maps from the tables. */
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(c->st), 3);
+    assert_int_equal(store_schema_version(c->st), 4);
     assert_int_equal(store_unit_id(c->st, "p01", 3), p01);
     assert_true(store_indicator_id(c->st, "revenue", 7) > 0);
     store_close(&c->st);
@@ -222,7 +222,7 @@ static void test_open_newer_schema_is_refused(void **state)
     make_raw_db(c.path, 99);
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), -EPROTO);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 3)");
+    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 4)");
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), -EPROTO);
     remove_path(&c);
 }
@@ -242,14 +242,15 @@ static void test_open_readonly_old_schema_needs_migration(void **state)
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), 0);
     store_close(&st);
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(st), 3);
+    assert_int_equal(store_schema_version(st), 4);
     store_close(&st);
     remove_path(&c);
 }
 
 /* Migration 3 replaces the result and contribution tables by one result row
  * per (index, period, unit) and forgets the config hashes, so the next
- * recompute of every index is a full one. */
+ * recompute of every index is a full one. Migration 4 marks every unit with
+ * observations for the column copy. */
 static void test_open_migration_3_drops_results_and_hashes(void **state)
 {
     (void)state;
@@ -269,12 +270,19 @@ static void test_open_migration_3_drops_results_and_hashes(void **state)
                                   "CREATE TABLE index_state(index_id TEXT PRIMARY KEY,"
                                   " config_hash TEXT NOT NULL, computed_at INTEGER);"
                                   "INSERT INTO index_state VALUES('ix', '0123456789abcdef', 7);"
+                                  "CREATE TABLE observation(unit_id, indicator_id, period, value,"
+                                  " valid_from, valid_to);"
+                                  "INSERT INTO observation VALUES(5, 1, '2024', 1, 0, NULL);"
+                                  "INSERT INTO observation VALUES(5, 1, '2023', 1, 0, NULL);"
+                                  "INSERT INTO observation VALUES(9, 1, '2024', 1, 0, 3);"
                                   "PRAGMA user_version = 2;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(st), 3);
+    assert_int_equal(store_schema_version(st), 4);
+    sql_text(st, "SELECT group_concat(unit_id, ' ') FROM obs_touched", text, sizeof(text));
+    assert_string_equal(text, "5 9");
     sql_text(st, "SELECT count(*) FROM index_state", text, sizeof(text));
     assert_string_equal(text, "0");
     sql_text(st, "SELECT count(*) FROM result", text, sizeof(text));
