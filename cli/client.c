@@ -6,18 +6,20 @@
  */
 #include "cli/client.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/curl_dl.h"
+
 #define CLIENT_MAX_BODY  (512u << 20) /* an unfiltered observation list can be large */
 #define CLIENT_MAX_TOKEN 4096
 #define CLIENT_MAX_URL   8192
 
 struct client {
+    const struct curl_api *api;
     CURL *curl;
     char *base;  /* without a trailing slash */
     char *token; /* NULL when none; wiped before it is freed */
@@ -79,16 +81,20 @@ int client_new(struct client **out, const char *base_url, double timeout_s)
         n--;
     if (n == 0 || timeout_s <= 0)
         return -EINVAL;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    const struct curl_api *api = curl_dl(NULL, 0);
+    if (!api)
+        return -ENOSYS;
+    if (api->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return -ENOMEM;
     if (!(c = calloc(1, sizeof(*c))) || !(c->base = strndup(base_url, n)) ||
-        !(c->curl = curl_easy_init())) {
+        !(c->curl = api->easy_init())) {
         if (c)
             free(c->base);
         free(c);
-        curl_global_cleanup();
+        api->global_cleanup();
         return -ENOMEM;
     }
+    c->api = api;
     c->timeout_ms = (long)(timeout_s * 1000);
     *out = c;
     return 0;
@@ -105,10 +111,10 @@ void client_free(struct client **cp)
         explicit_bzero(c->token, strlen(c->token));
         free(c->token);
     }
-    curl_easy_cleanup(c->curl);
+    c->api->easy_cleanup(c->curl);
     free(c->base);
     free(c);
-    curl_global_cleanup();
+    curl_dl(NULL, 0)->global_cleanup();
     *cp = NULL;
 }
 
@@ -165,7 +171,7 @@ static int auth_header(struct client *c, struct curl_slist **list, char **auth)
     if (!(*auth = malloc(n)))
         return -ENOMEM;
     snprintf(*auth, n, "%s%s", prefix, c->token);
-    if (!(*list = curl_slist_append(NULL, *auth)))
+    if (!(*list = c->api->slist_append(NULL, *auth)))
         return -ENOMEM;
     return 0;
 }
@@ -175,7 +181,8 @@ static void wipe_auth(struct curl_slist *list, char *auth)
     /* curl_slist_append copies the string: wipe both copies */
     if (list && list->data)
         explicit_bzero(list->data, strlen(list->data));
-    curl_slist_free_all(list);
+    if (list)
+        curl_dl(NULL, 0)->slist_free_all(list);
     if (auth) {
         explicit_bzero(auth, strlen(auth));
         free(auth);
@@ -202,37 +209,37 @@ static int perform(struct client *c, int post, const char *path, struct body *b,
         wipe_auth(headers, auth);
         return -ENOMEM;
     }
-    curl_easy_reset(e);
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 10000 ? c->timeout_ms : 10000L);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "parkstat/" PARKSTAT_VERSION);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
+    c->api->easy_reset(e);
+    c->api->easy_setopt(e, CURLOPT_URL, url);
+    c->api->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    c->api->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    c->api->easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    c->api->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 10000 ? c->timeout_ms : 10000L);
+    c->api->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
+    c->api->easy_setopt(e, CURLOPT_USERAGENT, "parkstat/" PARKSTAT_VERSION);
+    c->api->easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    c->api->easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    c->api->easy_setopt(e, CURLOPT_WRITEDATA, b);
     if (post) {
-        curl_easy_setopt(e, CURLOPT_POST, 1L);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+        c->api->easy_setopt(e, CURLOPT_POST, 1L);
+        c->api->easy_setopt(e, CURLOPT_POSTFIELDS, "");
+        c->api->easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
     }
     if (headers)
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-    cc = curl_easy_perform(e);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+        c->api->easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    cc = c->api->easy_perform(e);
+    c->api->easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+    c->api->easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
     wipe_auth(headers, auth);
     if (cc != CURLE_OK) {
         if (b->too_big)
             set_error(c, 0, "%s: answer larger than %u MB", url, CLIENT_MAX_BODY >> 20);
         else
             set_error(c, 0, "cannot reach %s: %s", url,
-                      errbuf[0] ? errbuf : curl_easy_strerror(cc));
+                      errbuf[0] ? errbuf : c->api->easy_strerror(cc));
         rc = cc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EHOSTUNREACH;
     } else {
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+        c->api->easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
     }
     return rc;
 }
@@ -340,10 +347,13 @@ int client_path_add(char *buf, size_t size, const char *name, const char *value)
 
     if (!value)
         return 0;
-    if (!(enc = curl_easy_escape(NULL, value, 0)))
+    const struct curl_api *api = curl_dl(NULL, 0);
+    if (!api)
+        return -ENOSYS;
+    if (!(enc = api->easy_escape(NULL, value, 0)))
         return -ENOMEM;
     n = snprintf(buf + len, size - len, "%c%s=%s", strchr(buf, '?') ? '&' : '?', name, enc);
-    curl_free(enc);
+    api->free(enc);
     if (n < 0 || (size_t)n >= size - len) {
         buf[len] = '\0';
         return -ENAMETOOLONG;

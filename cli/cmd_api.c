@@ -17,6 +17,7 @@
 
 #include "aggregate/period.h"
 #include "cli/client.h"
+#include "cli/curl_dl.h"
 #include "cli/cmd_api_priv.h"
 #include "cli/observations.h"
 #include "cli/recompute.h"
@@ -400,7 +401,10 @@ static int run_api(const struct api_cmd *cmd, int argc, char **argv)
         goto out;
     status = 1;
     if ((rc = client_new(&c, url, o.timeout_s)) < 0) {
-        fprintf(stderr, "parkstat %s: %s: %s\n", cmd->name, url, strerror(-rc));
+        char why[256] = "";
+        if (rc == -ENOSYS)
+            curl_dl(why, sizeof(why));
+        fprintf(stderr, "parkstat %s: %s: %s\n", cmd->name, url, why[0] ? why : strerror(-rc));
         goto out;
     }
     token = o.token_file ? o.token_file : cfg ? config_token_file(cfg) : NULL;

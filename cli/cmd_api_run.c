@@ -5,7 +5,6 @@
  * summary. Each GETs or POSTs through the client and prints in the chosen
  * format (cmd_api_out.c).
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,15 +12,19 @@
 
 #include "cli/client.h"
 #include "cli/cmd_api_priv.h"
+#include "cli/curl_dl.h"
 
 /* Builds the request path: the endpoint with the escaped argument, then the
  * given parameters the command accepts. */
 static int build_path(const struct api_cmd *cmd, const struct api_opts *o, char *path)
 {
+    const struct curl_api *api = curl_dl(NULL, 0);
     char *arg = NULL;
     int rc = 0;
 
-    if (cmd->arg && !(arg = curl_easy_escape(NULL, o->arg, 0)))
+    if (!api)
+        return -ENOSYS;
+    if (cmd->arg && !(arg = api->easy_escape(NULL, o->arg, 0)))
         return -ENOMEM;
     /* the endpoint's "%s" (if any) becomes the argument */
     const char *slot = strstr(cmd->path, "%s");
@@ -29,7 +32,7 @@ static int build_path(const struct api_cmd *cmd, const struct api_opts *o, char 
     if ((size_t)snprintf(path, API_PATH_SIZE, "%.*s%s%s", head, cmd->path, arg ? arg : "",
                          slot ? slot + 2 : "") >= API_PATH_SIZE)
         rc = -ENAMETOOLONG;
-    curl_free(arg);
+    api->free(arg);
     for (size_t i = 0; rc == 0 && i < API_N_PARAMS; i++)
         if (cmd->allowed & (1u << i))
             rc = client_path_add(path, API_PATH_SIZE, api_param_names[i], o->param[i]);
