@@ -35,29 +35,30 @@ struct mark {
     char *period;
 };
 
-/* The rows of one index: its blob layout and the doubles they point into. */
-struct index_rows {
-    const char **ids; /* the layout's dimension ids, then its leaf ids */
-    size_t *at;       /* plan node index of each of ids */
-    double *vals;     /* per row: STORE_NODE_FIELDS x dimensions, then leaves */
+/* What one index hands to the writer; kept until the transaction ends,
+ * since the writer thread reads it while later rows are computed. */
+struct index_out {
+    const char **ids;                /* the layout's dimension ids, then its leaf ids */
+    size_t *at;                      /* plan node index of each of ids */
+    struct store_index_layout lay;   /* its blob layout */
+    double *vals;                    /* per row: STORE_NODE_FIELDS x dimensions, then leaves */
+    struct store_result *res;        /* rows in (period, unit id) order */
+    struct store_result_key *clear;  /* (index, period) results and marks to delete */
+    size_t nclear, capclear;
+    int full;                        /* recomputed in full: every old row wiped */
 };
 
 struct writer {
     struct mark *marks;
     size_t nmarks, capmarks;
-    struct store_result *res;
-    size_t nres, capres;
     size_t nnode_results; /* unit x node x period results, for the summary */
     size_t ncon;          /* contributions */
-    struct store_result_key *clear;
-    size_t nclear, capclear;
-    struct store_index_layout *layouts; /* per index */
-    struct index_rows *rows;            /* per index */
-    size_t nlayouts;
-    struct store_index_hash *hashes;
-    size_t nhashes;
-    const char **wipe; /* indices recomputed in full */
-    size_t nwipe;
+    struct index_out *out; /* per index */
+    struct store_index_hash *hashes; /* per index, sent last */
+    const char **head_wipe;          /* the first part's lists */
+    struct store_index_layout *head_lay;
+    struct store_results_stream *stream;
+    int64_t computed_at;
     unsigned char *unit_seen;
     int oom;
 };
@@ -92,13 +93,14 @@ static int on_mark(const char *index_id, const char *period, void *ctx)
     return 0;
 }
 
-static void add_clear(struct writer *w, const char *index_id, const char *period)
+static void add_clear(struct writer *w, struct index_out *o, const char *index_id,
+                      const char *period)
 {
-    if (grow((void **)&w->clear, &w->capclear, w->nclear, sizeof(*w->clear)) < 0) {
+    if (grow((void **)&o->clear, &o->capclear, o->nclear, sizeof(*o->clear)) < 0) {
         w->oom = 1;
         return;
     }
-    w->clear[w->nclear++] = (struct store_result_key){index_id, period};
+    o->clear[o->nclear++] = (struct store_result_key){index_id, period};
 }
 
 static int carries(const struct cmp_plan *pl)
@@ -151,7 +153,7 @@ static size_t sort_units(const struct compute *c, const struct cmp_plan *pl, str
 }
 
 /* The layout of plan pl: dimensions (inner nodes but the total), then leaves. */
-static int make_layout(const struct cmp_plan *pl, struct index_rows *ir,
+static int make_layout(const struct cmp_plan *pl, struct index_out *ir,
                        struct store_index_layout *lay)
 {
     size_t n = 0;
@@ -172,20 +174,21 @@ static int make_layout(const struct cmp_plan *pl, struct index_rows *ir,
     return 0;
 }
 
-/* One result row of unit u (plan order, store id id) in period p; its
- * dimension values and contributions go to vals. */
-static void put_row(struct writer *w, const struct cmp_run *r, const struct index_rows *ir,
-                    const struct store_index_layout *lay, size_t p, size_t u, int64_t id,
-                    double *vals, double *contrib)
+/* One result row of unit u (plan order, store id id) in period p into *row;
+ * its dimension values and contributions go to vals. */
+static void put_row(struct writer *w, const struct cmp_run *r, const struct index_out *o,
+                    size_t p, size_t u, int64_t id, double *vals, double *contrib,
+                    struct store_result *row)
 {
     const struct cmp_plan *pl = r->pl;
+    const struct store_index_layout *lay = &o->lay;
     const double *rank = r->rank + (p * pl->nu + u) * pl->nn;
     const double *score = r->score + (p * pl->nu + u) * pl->nn;
     const double *prev = p > 0 ? rank - pl->nu * pl->nn : NULL;
     const double *con = NULL;
 
     for (size_t i = 0; i < lay->nnodes; i++) {
-        size_t j = ir->at[i];
+        size_t j = o->at[i];
         double *v = vals + STORE_NODE_FIELDS * i;
         v[0] = score[j];
         v[1] = rank[j];
@@ -197,68 +200,64 @@ static void put_row(struct writer *w, const struct cmp_run *r, const struct inde
                                  contrib) == 0) {
         double *cv = vals + STORE_NODE_FIELDS * lay->nnodes;
         for (size_t i = 0; i < lay->nleaves; i++)
-            cv[i] = contrib[ir->at[lay->nnodes + i]];
+            cv[i] = contrib[o->at[lay->nnodes + i]];
         con = cv;
         w->ncon += lay->nleaves;
     }
-    w->res[w->nres++] = (struct store_result){pl->ix->id,
-                                              id,
-                                              r->ptext[p],
-                                              score[0],
-                                              rank[0],
-                                              prev ? prev[0] - rank[0] : NAN,
-                                              cmp_result_flags(r, p, u, 0),
-                                              vals,
-                                              lay->nnodes,
-                                              con,
-                                              lay->nleaves};
+    *row = (struct store_result){pl->ix->id,
+                                 id,
+                                 r->ptext[p],
+                                 score[0],
+                                 rank[0],
+                                 prev ? prev[0] - rank[0] : NAN,
+                                 cmp_result_flags(r, p, u, 0),
+                                 vals,
+                                 lay->nnodes,
+                                 con,
+                                 lay->nleaves};
     w->nnode_results += 1 + lay->nnodes;
 }
 
-/* Reserves room for n more result rows. */
-static int reserve(struct writer *w, size_t n)
+/* Sends one part of the transaction; a failed send is out of memory. */
+static int send(struct writer *w, const struct store_results_batch *b)
 {
-    if (w->nres + n <= w->capres)
-        return 0;
-    size_t cap = w->nres + n;
-    struct store_result *p = realloc(w->res, cap * sizeof(*p));
-    if (!p)
-        return -ENOMEM;
-    w->res = p;
-    w->capres = cap;
-    return 0;
+    struct store_results_batch part = *b;
+    part.computed_at = w->computed_at;
+    return store_results_send(w->stream, &part);
 }
 
-/* The rows of the wanted periods, in (period, unit id) order. */
+/* The rows of the wanted periods, in (period, unit id) order, sent to the
+ * writer period by period, so SQLite writes one while the next is built. */
 static int put_rows(struct writer *w, const struct compute *c, const struct cmp_run *r,
-                    const unsigned char *want, double *contrib)
+                    struct index_out *o, const unsigned char *want, double *contrib)
 {
     const struct cmp_plan *pl = r->pl;
-    struct index_rows *ir = &w->rows[w->nlayouts];
-    struct store_index_layout *lay = &w->layouts[w->nlayouts];
     struct key *units = malloc((pl->nu ? pl->nu : 1) * sizeof(*units));
-    size_t nw = 0, nk, stride;
-    int rc = units ? make_layout(pl, ir, lay) : -ENOMEM;
+    size_t nw = 0, nk, stride, at = 0;
+    int rc = 0;
 
-    if (rc < 0)
-        goto out;
-    w->nlayouts++;
+    if (!units)
+        return -ENOMEM;
     nk = sort_units(c, pl, units);
     for (size_t p = 0; p < r->np; p++)
         nw += want[p];
-    stride = STORE_NODE_FIELDS * lay->nnodes + lay->nleaves;
-    if (!(ir->vals = malloc((nw * nk * stride + 1) * sizeof(double))) || reserve(w, nw * nk) < 0) {
+    stride = STORE_NODE_FIELDS * o->lay.nnodes + o->lay.nleaves;
+    o->vals = malloc((nw * nk * stride + 1) * sizeof(double));
+    o->res = malloc((nw * nk + 1) * sizeof(*o->res));
+    if (!o->vals || !o->res) {
         rc = -ENOMEM;
         goto out;
     }
-    double *vals = ir->vals;
-    for (size_t p = 0; p < r->np; p++) {
+    for (size_t p = 0; p < r->np && rc == 0; p++) {
         if (!want[p])
             continue;
-        for (size_t v = 0; v < nk; v++, vals += stride) {
-            put_row(w, r, ir, lay, p, units[v].i, units[v].num, vals, contrib);
+        for (size_t v = 0; v < nk; v++) {
+            put_row(w, r, o, p, units[v].i, units[v].num, o->vals + (at + v) * stride, contrib,
+                    &o->res[at + v]);
             w->unit_seen[pl->units[units[v].i]] = 1;
         }
+        rc = send(w, &(struct store_results_batch){.results = o->res + at, .nresults = nk});
+        at += nk;
     }
 out:
     free(units);
@@ -267,18 +266,19 @@ out:
 
 /* Which periods of index pl to write: all with data (full) or the marked
  * ones and their dependents. Returns the count. */
-static size_t choose_periods(struct writer *w, const struct compute *c, const struct cmp_plan *pl,
-                             const struct cmp_run *r, int full, unsigned char *want)
+static size_t choose_periods(struct writer *w, struct index_out *o, const struct compute *c,
+                             const struct cmp_plan *pl, const struct cmp_run *r,
+                             unsigned char *want)
 {
     size_t n = 0;
     for (size_t i = 0; i < w->nmarks; i++)
         if (strcmp(w->marks[i].index_id, pl->ix->id) == 0) {
-            add_clear(w, pl->ix->id, w->marks[i].period);
-            if (!full)
+            add_clear(w, o, pl->ix->id, w->marks[i].period);
+            if (!o->full)
                 mark_deps(c, pl, w->marks[i].period, want, r->np);
         }
     for (size_t p = 0; p < r->np; p++) {
-        want[p] = (full || want[p]) && r->has_data[p];
+        want[p] = (o->full || want[p]) && r->has_data[p];
         n += want[p];
     }
     return n;
@@ -294,44 +294,57 @@ static int needs_full(struct store *st, const struct cmp_plan *pl, int full)
            strcmp(old, pl->hash) != 0;
 }
 
-/* Plans, runs and collects the rows of index k. */
-static int one_index(struct writer *w, struct store *st, struct compute *c, size_t k, int full,
-                     struct cmp_plan **plp, struct cmp_run *run, struct compute_summary *sum)
+/* Plans index k and decides full or incremental (reads the store). */
+static int plan_index(struct writer *w, struct store *st, struct compute *c, size_t k, int full,
+                      struct cmp_plan **plp)
 {
     size_t ni;
     const struct config_index *ix = &config_indices(c->cfg, &ni)[k];
     char err[256] = "";
-    unsigned char *want = NULL;
-    double *contrib = NULL;
     int rc = cmp_plan_new(c, ix, plp, err, sizeof(err));
 
     if (rc < 0) {
         log_err("compute: %s", err[0] ? err : "out of memory");
         return rc;
     }
-    int all = needs_full(st, *plp, full);
-    if ((rc = cmp_run_index(c, *plp, run)) < 0)
+    w->out[k].full = needs_full(st, *plp, full);
+    return make_layout(*plp, &w->out[k], &w->out[k].lay);
+}
+
+/* Runs index k and sends its cleared keys and rows (the store is the
+ * writer thread's meanwhile). */
+static int run_index(struct writer *w, struct compute *c, const struct cmp_plan *pl,
+                     struct index_out *o, struct cmp_run *run, struct compute_summary *sum)
+{
+    unsigned char *want = NULL;
+    double *contrib = NULL;
+    int rc;
+
+    if ((rc = cmp_run_index(c, pl, run)) < 0)
         return rc;
     want = calloc(run->np ? run->np : 1, 1);
-    contrib = malloc((*plp)->nn * sizeof(double));
+    contrib = malloc(pl->nn * sizeof(double));
     if (!want || !contrib) {
         rc = -ENOMEM;
         goto out;
     }
-    size_t n = choose_periods(w, c, *plp, run, all, want);
-    if (all)
-        w->wipe[w->nwipe++] = ix->id;
-    for (size_t p = 0; p < run->np && !all; p++)
+    size_t n = choose_periods(w, o, c, pl, run, want);
+    for (size_t p = 0; p < run->np && !o->full; p++)
         if (want[p])
-            add_clear(w, ix->id, run->ptext[p]);
-    if ((rc = put_rows(w, c, run, want, contrib)) < 0)
+            add_clear(w, o, pl->ix->id, run->ptext[p]);
+    if (w->oom) {
+        rc = -ENOMEM;
         goto out;
-    w->hashes[w->nhashes++] = (struct store_index_hash){ix->id, (*plp)->hash};
-    sum->indices += n > 0 || all;
+    }
+    if (o->nclear &&
+        (rc = send(w, &(struct store_results_batch){.clear = o->clear, .nclear = o->nclear})) < 0)
+        goto out;
+    if ((rc = put_rows(w, c, run, o, want, contrib)) < 0)
+        goto out;
+    sum->indices += n > 0 || o->full;
     sum->split += run->split;
     sum->periods += n;
-    sum->full |= all;
-    rc = w->oom ? -ENOMEM : 0;
+    sum->full |= o->full;
 out:
     free(want);
     free(contrib);
@@ -361,28 +374,64 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void writer_free(struct writer *w)
+static void writer_free(struct writer *w, size_t ni)
 {
     for (size_t i = 0; i < w->nmarks; i++) {
         free(w->marks[i].index_id);
         free(w->marks[i].period);
     }
-    for (size_t i = 0; w->rows && i < w->nlayouts + 1; i++) {
-        free(w->rows[i].ids);
-        free(w->rows[i].at);
-        free(w->rows[i].vals);
+    for (size_t i = 0; w->out && i < ni; i++) {
+        free(w->out[i].ids);
+        free(w->out[i].at);
+        free(w->out[i].vals);
+        free(w->out[i].res);
+        free(w->out[i].clear);
     }
     free(w->marks);
-    free(w->res);
-    free(w->clear);
-    free(w->layouts);
-    free(w->rows);
+    free(w->out);
     free(w->hashes);
-    free(w->wipe);
+    free(w->head_wipe);
+    free(w->head_lay);
     free(w->unit_seen);
 }
 
-/* Full or incremental recompute (contract in compute.h). */
+/* About the bytes of every row the indices may write, for the page cache. */
+static size_t row_bytes(const struct compute *c, struct cmp_plan *const *plans,
+                        const struct index_out *out, size_t ni)
+{
+    size_t bytes = 0;
+    for (size_t k = 0; k < ni; k++)
+        bytes += plans[k]->nu * cmp_nper(c, plans[k]->ix->freq) *
+                 (64 + 8 * (STORE_NODE_FIELDS * out[k].lay.nnodes + out[k].lay.nleaves));
+    return bytes;
+}
+
+/* The first part: every index recomputed in full wiped, every layout. */
+static int send_head(struct writer *w, size_t ni)
+{
+    const char **wipe = calloc(ni ? ni : 1, sizeof(*wipe));
+    struct store_index_layout *lay = calloc(ni ? ni : 1, sizeof(*lay));
+    size_t nwipe = 0;
+    int rc = -ENOMEM;
+
+    if (wipe && lay) {
+        for (size_t k = 0; k < ni; k++) {
+            if (w->out[k].full)
+                wipe[nwipe++] = w->out[k].lay.index_id;
+            lay[k] = w->out[k].lay;
+        }
+        rc = send(w, &(struct store_results_batch){
+                         .wipe = wipe, .nwipe = nwipe, .layouts = lay, .nlayouts = ni});
+    }
+    /* the part keeps these pointers: freed with the writer's lists */
+    w->head_wipe = wipe;
+    w->head_lay = lay;
+    return rc;
+}
+
+/* Full or incremental recompute (contract in compute.h). Reading and
+ * planning use st; then a writer thread owns it (store_results_start) and
+ * writes each period's rows while the next are built. */
 int compute_recompute(struct store *st, const struct config *cfg, int full,
                       struct compute_summary *sum)
 {
@@ -404,32 +453,29 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     s.load_parts = c->load_parts;
     plans = calloc(ni ? ni : 1, sizeof(*plans));
     runs = calloc(ni ? ni : 1, sizeof(*runs));
+    w.out = calloc(ni ? ni : 1, sizeof(*w.out));
     w.hashes = calloc(ni ? ni : 1, sizeof(*w.hashes));
-    w.wipe = calloc(ni ? ni : 1, sizeof(*w.wipe));
-    w.layouts = calloc(ni ? ni : 1, sizeof(*w.layouts));
-    w.rows = calloc(ni + 1, sizeof(*w.rows));
     w.unit_seen = calloc(c->nu ? c->nu : 1, 1);
-    if (!plans || !runs || !w.hashes || !w.wipe || !w.layouts || !w.rows || !w.unit_seen) {
+    w.computed_at = (int64_t)time(NULL) * 1000000;
+    if (!plans || !runs || !w.out || !w.hashes || !w.unit_seen) {
         rc = -ENOMEM;
         goto out;
     }
     for (size_t k = 0; k < ni && rc == 0; k++)
-        rc = one_index(&w, st, c, k, full, &plans[k], &runs[k], &s);
-    if (rc < 0)
+        rc = plan_index(&w, st, c, k, full, &plans[k]);
+    if (rc < 0 || (rc = store_results_start(st, row_bytes(c, plans, w.out, ni), &w.stream)) < 0)
         goto out;
-    struct store_results_batch b = {.clear = w.clear,
-                                    .nclear = w.nclear,
-                                    .layouts = w.layouts,
-                                    .nlayouts = w.nlayouts,
-                                    .results = w.res,
-                                    .nresults = w.nres,
-                                    .hashes = w.hashes,
-                                    .nhashes = w.nhashes,
-                                    .computed_at = (int64_t)time(NULL) * 1000000,
-                                    .wipe = w.wipe,
-                                    .nwipe = w.nwipe};
+    rc = send_head(&w, ni);
+    for (size_t k = 0; k < ni && rc == 0; k++) {
+        rc = run_index(&w, c, plans[k], &w.out[k], &runs[k], &s);
+        w.hashes[k] = (struct store_index_hash){plans[k]->ix->id, plans[k]->hash};
+    }
+    if (rc == 0)
+        rc = send(&w, &(struct store_results_batch){.hashes = w.hashes, .nhashes = ni});
     double tw = now_s();
-    if ((rc = store_results_replace(st, &b)) < 0)
+    int wrc = store_results_finish(&w.stream, rc == 0);
+    rc = rc < 0 ? rc : wrc;
+    if (rc < 0)
         goto out;
     s.write_s = now_s() - tw;
     for (size_t u = 0; u < c->nu; u++)
@@ -438,6 +484,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     s.contribs = w.ncon;
     s.seconds = now_s() - t0;
 out:
+    store_results_finish(&w.stream, 0); /* a no-op after the one above */
     for (size_t k = 0; k < ni; k++) {
         if (runs)
             cmp_run_free(&runs[k]);
@@ -446,7 +493,7 @@ out:
     }
     free(plans);
     free(runs);
-    writer_free(&w);
+    writer_free(&w, ni);
     compute_free(&c);
     if (sum)
         *sum = s;

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,18 +358,14 @@ static void cache_set(struct store *st, long kib)
     sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 }
 
-/* Grows the page cache to hold every page the batch writes (twice its bytes,
- * at most 512 MiB), so that no dirty page is spilled to the WAL before the
- * commit and written again. Returns the previous setting to restore, or 0
- * when it was not changed. */
-static long cache_grow(struct store *st, const struct store_results_batch *b)
+/* Grows the page cache to hold every page a transaction of about bytes of
+ * rows writes (twice that, at most 512 MiB), so that no dirty page is spilled
+ * to the WAL before the commit and written again. Returns the previous
+ * setting to restore, or 0 when it was not changed. */
+static long cache_grow_to(struct store *st, size_t bytes)
 {
     sqlite3_stmt *s;
-    long old = 0, want = 0;
-    for (size_t i = 0; i < b->nresults; i++)
-        want += 64 + 8 * (long)(STORE_NODE_FIELDS * b->results[i].nnodes +
-                                (b->results[i].contribs ? b->results[i].ncontribs : 0));
-    want = want / 512 + 2048; /* KiB: 2 x bytes / 1024, plus SQLite's default */
+    long old = 0, want = (long)(bytes / 512) + 2048; /* KiB: 2 x bytes / 1024, plus the default */
     want = want > 512 * 1024 ? 512 * 1024 : want;
     if (sqlite3_prepare_v2(st->db, "PRAGMA cache_size", -1, &s, NULL) != SQLITE_OK)
         return 0;
@@ -383,12 +380,33 @@ static long cache_grow(struct store *st, const struct store_results_batch *b)
     return old;
 }
 
+/* The bytes of the rows of batch b, for cache_grow_to(). */
+static long cache_grow(struct store *st, const struct store_results_batch *b)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < b->nresults; i++)
+        bytes += 64 + 8 * (STORE_NODE_FIELDS * b->results[i].nnodes +
+                           (b->results[i].contribs ? b->results[i].ncontribs : 0));
+    return cache_grow_to(st, bytes);
+}
+
 /*
  * Replaces results in one transaction, all or nothing: deletes everything of
  * the wiped indices and the results and recompute marks of every cleared
  * (index, period), replaces the given layouts, inserts the new rows and
  * records the index hashes. Returns 0, -ENOMEM, -EIO, -EBUSY.
  */
+/* Applies one batch inside the open transaction, in the documented order. */
+static int apply(struct store *st, const struct store_results_batch *b)
+{
+    int rc;
+    if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b)) < 0 ||
+        (rc = put_layouts(st, b)) < 0 || (rc = put_results(st, b)) < 0 ||
+        (rc = put_hashes(st, b)) < 0)
+        return rc;
+    return 0;
+}
+
 int store_results_replace(struct store *st, const struct store_results_batch *b)
 {
     int rc;
@@ -398,12 +416,123 @@ int store_results_replace(struct store *st, const struct store_results_batch *b)
     long old_cache = cache_grow(st, b);
     if ((rc = store_tx_begin(st)) < 0)
         goto out;
-    if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b)) < 0 ||
-        (rc = put_layouts(st, b)) < 0 || (rc = put_results(st, b)) < 0 ||
-        (rc = put_hashes(st, b)) < 0 || (rc = store_tx_commit(st)) < 0)
+    if ((rc = apply(st, b)) < 0 || (rc = store_tx_commit(st)) < 0)
         store_tx_rollback(st);
 out:
     cache_set(st, old_cache);
+    return rc;
+}
+
+/* ---- The same transaction fed in parts from another thread ---- */
+
+struct part {
+    struct store_results_batch b;
+    struct part *next;
+};
+
+struct store_results_stream {
+    struct store *st;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct part *head, *tail; /* queued, not yet applied */
+    int done;                 /* no more parts: 1 commit, -1 roll back */
+    int rc;                   /* the first error; later parts are skipped */
+    long old_cache;
+};
+
+static void *stream_main(void *arg)
+{
+    struct store_results_stream *s = arg;
+    int rc = store_tx_begin(s->st);
+
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->head && !s->done)
+            pthread_cond_wait(&s->cv, &s->mu);
+        struct part *p = s->head;
+        if (!p)
+            break;
+        s->head = p->next;
+        if (!s->head)
+            s->tail = NULL;
+        pthread_mutex_unlock(&s->mu);
+        if (rc == 0)
+            rc = apply(s->st, &p->b);
+        free(p);
+        pthread_mutex_lock(&s->mu);
+    }
+    int commit = s->done > 0;
+    pthread_mutex_unlock(&s->mu);
+    if (rc == 0 && commit)
+        rc = store_tx_commit(s->st);
+    if (rc < 0 || !commit)
+        store_tx_rollback(s->st);
+    s->rc = rc;
+    return NULL;
+}
+
+/* Starts the writer thread (contract in store.h). */
+int store_results_start(struct store *st, size_t bytes, struct store_results_stream **out)
+{
+    struct store_results_stream *s = calloc(1, sizeof(*s));
+
+    *out = NULL;
+    if (!s)
+        return -ENOMEM;
+    if (sqlite3_exec(st->db, index_state_sql, NULL, NULL, NULL) != SQLITE_OK) {
+        free(s);
+        return store_fail(st, "index_state");
+    }
+    s->st = st;
+    s->old_cache = getenv("PS_SPILL") ? 0 : cache_grow_to(st, bytes);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (pthread_create(&s->th, NULL, stream_main, s) != 0) {
+        cache_set(st, s->old_cache);
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->cv);
+        free(s);
+        return -EAGAIN;
+    }
+    *out = s;
+    return 0;
+}
+
+int store_results_send(struct store_results_stream *s, const struct store_results_batch *b)
+{
+    struct part *p = malloc(sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    p->b = *b;
+    p->next = NULL;
+    pthread_mutex_lock(&s->mu);
+    if (s->tail)
+        s->tail->next = p;
+    else
+        s->head = p;
+    s->tail = p;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+int store_results_finish(struct store_results_stream **sp, int commit)
+{
+    struct store_results_stream *s = sp ? *sp : NULL;
+    if (!s)
+        return 0;
+    pthread_mutex_lock(&s->mu);
+    s->done = commit ? 1 : -1;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->th, NULL);
+    int rc = s->rc;
+    cache_set(s->st, s->old_cache);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+    *sp = NULL;
     return rc;
 }
 
