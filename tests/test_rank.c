@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cmocka.h>
 
@@ -49,6 +50,41 @@ static void test_rank_within_sibling_groups(void **state)
     assert_near(r[4], 1, 0);
 }
 
+/* The definition, checked on random data: rank = 1 + the number of units of
+ * the same group with a higher score. Negative scores, -0.0 and 0.0, +-inf,
+ * many ties, negative and large group ids, missing scores. */
+static void test_rank_matches_definition_on_random_data(void **state)
+{
+    (void)state;
+    enum { N = 1500 };
+    static const double pool[] = {0.0, -0.0, 1.5, -1.5, 1e300, -1e-300, 75, 75.000000000000014,
+                                  INFINITY, -INFINITY};
+    static double s[N], r[N];
+    static int g[N];
+    uint64_t x = 20261125;
+    for (int round = 0; round < 12; round++) {
+        for (int i = 0; i < N; i++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            unsigned v = (unsigned)(x >> 33);
+            s[i] = v % 7 == 0   ? NAN
+                   : v % 3 == 0 ? pool[v / 7 % 10]
+                                : (double)((int)(v % 2001) - 1000) / 8;
+            g[i] = round % 2 ? (int)(v >> 20) % 5 - 2 : (v & 1 ? 70000 : -70000);
+        }
+        assert_int_equal(rank_desc(s, round < 2 ? NULL : g, N, r), 0);
+        for (int i = 0; i < N; i++) {
+            if (isnan(s[i])) {
+                assert_true(isnan(r[i]));
+                continue;
+            }
+            int higher = 0;
+            for (int j = 0; j < N; j++)
+                higher += !isnan(s[j]) && (round < 2 || g[j] == g[i]) && s[j] > s[i];
+            assert_near(r[i], 1 + higher, 0);
+        }
+    }
+}
+
 static void test_rank_change_is_previous_minus_current(void **state)
 {
     (void)state;
@@ -65,6 +101,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rank_ties_share_min_rank_1224),
         cmocka_unit_test(test_rank_within_sibling_groups),
+        cmocka_unit_test(test_rank_matches_definition_on_random_data),
         cmocka_unit_test(test_rank_change_is_previous_minus_current),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
