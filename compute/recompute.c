@@ -2,7 +2,7 @@
  * recompute.c - materialised index results: a full recompute (every index,
  * every period with data) or an incremental one (the (index, period) pairs
  * marked in the recompute table and the periods that depend on them), written
- * in one transaction (store_results_replace): one row per (index, period,
+ * in one transaction (store_results_start .. finish): one row per (index, period,
  * unit) with the total, the dimensions and the contributions of the leaves.
  *
  * Dependencies of a marked period t: t itself and t + 1 (its rank change and
@@ -395,17 +395,6 @@ static void writer_free(struct writer *w, size_t ni)
     free(w->unit_seen);
 }
 
-/* About the bytes of every row the indices may write, for the page cache. */
-static size_t row_bytes(const struct compute *c, struct cmp_plan *const *plans,
-                        const struct index_out *out, size_t ni)
-{
-    size_t bytes = 0;
-    for (size_t k = 0; k < ni; k++)
-        bytes += plans[k]->nu * cmp_nper(c, plans[k]->ix->freq) *
-                 (64 + 8 * (STORE_NODE_FIELDS * out[k].lay.nnodes + out[k].lay.nleaves));
-    return bytes;
-}
-
 /* The first part: every index recomputed in full wiped, every layout. */
 static int send_head(struct writer *w, size_t ni)
 {
@@ -463,7 +452,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     }
     for (size_t k = 0; k < ni && rc == 0; k++)
         rc = plan_index(&w, st, c, k, full, &plans[k]);
-    if (rc < 0 || (rc = store_results_start(st, row_bytes(c, plans, w.out, ni), &w.stream)) < 0)
+    if (rc < 0 || (rc = store_results_start(st, &w.stream)) < 0)
         goto out;
     rc = send_head(&w, ni);
     for (size_t k = 0; k < ni && rc == 0; k++) {

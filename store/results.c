@@ -347,49 +347,6 @@ static int put_hashes(struct store *st, const struct store_results_batch *b)
     return rc;
 }
 
-/* PRAGMA cache_size = kib (negative: KiB, SQLite's convention); 0: no-op. */
-static void cache_set(struct store *st, long kib)
-{
-    char sql[48];
-    if (kib == 0)
-        return;
-    /* PRAGMA takes no bound parameters; the number is ours, not input. */
-    snprintf(sql, sizeof(sql), "PRAGMA cache_size = %ld", kib);
-    sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-}
-
-/* Grows the page cache to hold every page a transaction of about bytes of
- * rows writes (twice that, at most 512 MiB), so that no dirty page is spilled
- * to the WAL before the commit and written again. Returns the previous
- * setting to restore, or 0 when it was not changed. */
-static long cache_grow_to(struct store *st, size_t bytes)
-{
-    sqlite3_stmt *s;
-    long old = 0, want = (long)(bytes / 512) + 2048; /* KiB: 2 x bytes / 1024, plus the default */
-    want = want > 512 * 1024 ? 512 * 1024 : want;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA cache_size", -1, &s, NULL) != SQLITE_OK)
-        return 0;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        old = (long)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    /* old > 0 is in pages (of 4 KiB, the default page size) */
-    long old_kib = old < 0 ? -old : old * 4;
-    if (old == 0 || old_kib >= want)
-        return 0;
-    cache_set(st, -want);
-    return old;
-}
-
-/* The bytes of the rows of batch b, for cache_grow_to(). */
-static long cache_grow(struct store *st, const struct store_results_batch *b)
-{
-    size_t bytes = 0;
-    for (size_t i = 0; i < b->nresults; i++)
-        bytes += 64 + 8 * (STORE_NODE_FIELDS * b->results[i].nnodes +
-                           (b->results[i].contribs ? b->results[i].ncontribs : 0));
-    return cache_grow_to(st, bytes);
-}
-
 /*
  * Replaces results in one transaction, all or nothing: deletes everything of
  * the wiped indices and the results and recompute marks of every cleared
@@ -413,13 +370,10 @@ int store_results_replace(struct store *st, const struct store_results_batch *b)
 
     if (sqlite3_exec(st->db, index_state_sql, NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(st, "index_state");
-    long old_cache = cache_grow(st, b);
     if ((rc = store_tx_begin(st)) < 0)
-        goto out;
+        return rc;
     if ((rc = apply(st, b)) < 0 || (rc = store_tx_commit(st)) < 0)
         store_tx_rollback(st);
-out:
-    cache_set(st, old_cache);
     return rc;
 }
 
@@ -438,7 +392,6 @@ struct store_results_stream {
     struct part *head, *tail; /* queued, not yet applied */
     int done;                 /* no more parts: 1 commit, -1 roll back */
     int rc;                   /* the first error; later parts are skipped */
-    long old_cache;
 };
 
 static void *stream_main(void *arg)
@@ -472,8 +425,11 @@ static void *stream_main(void *arg)
     return NULL;
 }
 
-/* Starts the writer thread (contract in store.h). */
-int store_results_start(struct store *st, size_t bytes, struct store_results_stream **out)
+/* Starts the writer thread (contract in store.h). The page cache keeps its
+ * size: dirty pages spill to the WAL while rows are still inserted (each
+ * once, rows come in key order), overlapping the computing thread, instead
+ * of all being written at the commit. */
+int store_results_start(struct store *st, struct store_results_stream **out)
 {
     struct store_results_stream *s = calloc(1, sizeof(*s));
 
@@ -485,11 +441,9 @@ int store_results_start(struct store *st, size_t bytes, struct store_results_str
         return store_fail(st, "index_state");
     }
     s->st = st;
-    s->old_cache = getenv("PS_SPILL") ? 0 : cache_grow_to(st, bytes);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if (pthread_create(&s->th, NULL, stream_main, s) != 0) {
-        cache_set(st, s->old_cache);
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
         free(s);
@@ -528,7 +482,6 @@ int store_results_finish(struct store_results_stream **sp, int commit)
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->th, NULL);
     int rc = s->rc;
-    cache_set(s->st, s->old_cache);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     free(s);

@@ -353,12 +353,11 @@ int store_results_replace(struct store *st, const struct store_results_batch *b)
  * clear, layouts, rows, hashes); store_results_finish() commits (commit = 1)
  * or rolls back, waits for the thread and frees the stream. From start to
  * finish the thread owns st: the caller must not use st, and must keep every
- * array a sent part points to. bytes: about the bytes of all rows, for the
- * page cache. A failed part makes the later ones skipped and finish return
+ * array a sent part points to. A failed part makes the later ones skipped and finish return
  * its error (-EIO, -EBUSY, -ENOMEM) after a rollback.
  */
 struct store_results_stream;
-int store_results_start(struct store *st, size_t bytes, struct store_results_stream **out);
+int store_results_start(struct store *st, struct store_results_stream **out);
 int store_results_send(struct store_results_stream *s, const struct store_results_batch *b);
 int store_results_finish(struct store_results_stream **s, int commit);
 
