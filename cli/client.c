@@ -214,7 +214,8 @@ static int perform(struct client *c, int post, const char *path, struct body *b,
     c->api->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     c->api->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     c->api->easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-    c->api->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 10000 ? c->timeout_ms : 10000L);
+    c->api->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                        c->timeout_ms < 10000 ? c->timeout_ms : 10000L);
     c->api->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
     c->api->easy_setopt(e, CURLOPT_USERAGENT, "parkstat/" PARKSTAT_VERSION);
     c->api->easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);

@@ -38,22 +38,22 @@ struct mark {
 /* What one index hands to the writer; kept until the transaction ends,
  * since the writer thread reads it while later rows are computed. */
 struct index_out {
-    const char **ids;                /* the layout's dimension ids, then its leaf ids */
-    size_t *at;                      /* plan node index of each of ids */
-    struct store_index_layout lay;   /* its blob layout */
-    double *vals;                    /* per row: STORE_NODE_FIELDS x dimensions, then leaves */
-    struct store_result *res;        /* rows in (period, unit id) order */
-    struct store_result_key *clear;  /* (index, period) results and marks to delete */
+    const char **ids;               /* the layout's dimension ids, then its leaf ids */
+    size_t *at;                     /* plan node index of each of ids */
+    struct store_index_layout lay;  /* its blob layout */
+    double *vals;                   /* per row: STORE_NODE_FIELDS x dimensions, then leaves */
+    struct store_result *res;       /* rows in (period, unit id) order */
+    struct store_result_key *clear; /* (index, period) results and marks to delete */
     size_t nclear, capclear;
-    int full;                        /* recomputed in full: every old row wiped */
+    int full; /* recomputed in full: every old row wiped */
 };
 
 struct writer {
     struct mark *marks;
     size_t nmarks, capmarks;
-    size_t nnode_results; /* unit x node x period results, for the summary */
-    size_t ncon;          /* contributions */
-    struct index_out *out; /* per index */
+    size_t nnode_results;            /* unit x node x period results, for the summary */
+    size_t ncon;                     /* contributions */
+    struct index_out *out;           /* per index */
     struct store_index_hash *hashes; /* per index, sent last */
     const char **head_wipe;          /* the first part's lists */
     struct store_index_layout *head_lay;
@@ -176,9 +176,8 @@ static int make_layout(const struct cmp_plan *pl, struct index_out *ir,
 
 /* One result row of unit u (plan order, store id id) in period p into *row;
  * its dimension values and contributions go to vals. */
-static void put_row(struct writer *w, const struct cmp_run *r, const struct index_out *o,
-                    size_t p, size_t u, int64_t id, double *vals, double *contrib,
-                    struct store_result *row)
+static void put_row(struct writer *w, const struct cmp_run *r, const struct index_out *o, size_t p,
+                    size_t u, int64_t id, double *vals, double *contrib, struct store_result *row)
 {
     const struct cmp_plan *pl = r->pl;
     const struct store_index_layout *lay = &o->lay;

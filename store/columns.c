@@ -520,8 +520,8 @@ static int read_columns(struct store *st, store_column_cb ccb, store_obs_id_cb o
             snprintf(st->err, sizeof(st->err), "obs_column: bad blobs of indicator %lld, %s",
                      (long long)c.ind, p ? p : "");
         if (rc == 0)
-            rc = ccb(c.ind, p ? p : "", (size_t)sqlite3_column_bytes(s, 1), c.n, c.unit, c.val,
-                     ctx);
+            rc =
+                ccb(c.ind, p ? p : "", (size_t)sqlite3_column_bytes(s, 1), c.n, c.unit, c.val, ctx);
         if (rc != 0)
             break;
     }
@@ -566,7 +566,8 @@ int store_obs_current(struct store *st, store_column_cb ccb, store_obs_id_cb ocb
 /* Marks unit_id's current values as changed (ingest.c). */
 int store_columns_touch(struct store *st, int64_t unit_id)
 {
-    sqlite3_stmt *s = store_stmt_cached(st, "INSERT OR IGNORE INTO obs_touched(unit_id) VALUES(?1)");
+    sqlite3_stmt *s =
+        store_stmt_cached(st, "INSERT OR IGNORE INTO obs_touched(unit_id) VALUES(?1)");
     if (!s)
         return -EIO;
     sqlite3_bind_int64(s, 1, unit_id);

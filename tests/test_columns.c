@@ -44,8 +44,7 @@ struct rows {
     size_t n, cap;
 };
 
-static void add(struct rows *r, int64_t unit, int64_t ind, const char *period, size_t len,
-                double v)
+static void add(struct rows *r, int64_t unit, int64_t ind, const char *period, size_t len, double v)
 {
     if (r->n == r->cap) {
         r->cap = r->cap ? 2 * r->cap : 256;
@@ -177,8 +176,8 @@ static int setup(void **state)
     for (int u = 0; u < NUNIT; u++)
         for (int k = 0; k < 2; k++)
             for (int m = 1; m <= NMON; m++)
-                obs[n++] = (struct store_obs){c->unit[u], c->ind[k], {2024, PERIOD_MONTH, m},
-                                              100.0 * u + 10.0 * k + m};
+                obs[n++] = (struct store_obs){
+                    c->unit[u], c->ind[k], {2024, PERIOD_MONTH, m}, 100.0 * u + 10.0 * k + m};
     c->now = 1000;
     assert_int_equal(store_run_begin(c->st, "test", NULL, c->now, &run), 0);
     assert_int_equal(store_ingest(c->st, run, c->now++, obs, n, NULL, 0, NULL), 0);
@@ -274,9 +273,9 @@ static void test_damaged_blob_is_dropped_and_rebuilt(void **state)
 
     assert_int_equal(check_equal(c, ALL_ROWS), 0);
     assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE obs_column SET units = x'0102' WHERE id = 3", NULL,
-                                  NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "UPDATE obs_column SET units = x'0102' WHERE id = 3", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
     /* the reader says "walk instead" (-EAGAIN) and names the column */
     struct rows k = {0};
@@ -297,8 +296,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_exact_while_another_connection_holds_the_write_lock,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_damaged_blob_is_dropped_and_rebuilt, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_blob_is_dropped_and_rebuilt, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

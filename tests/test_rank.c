@@ -57,8 +57,8 @@ static void test_rank_matches_definition_on_random_data(void **state)
 {
     (void)state;
     enum { N = 1500 };
-    static const double pool[] = {0.0, -0.0, 1.5, -1.5, 1e300, -1e-300, 75, 75.000000000000014,
-                                  INFINITY, -INFINITY};
+    static const double pool[] = {
+        0.0, -0.0, 1.5, -1.5, 1e300, -1e-300, 75, 75.000000000000014, INFINITY, -INFINITY};
     static double s[N], r[N];
     static int g[N];
     uint64_t x = 20261125;
