@@ -261,22 +261,6 @@ static int cols_write(struct store *st, const struct col *v, size_t n, const uns
 
 /* ---- Reading ---- */
 
-static int one_int(struct store *st, const char *sql, int64_t *v)
-{
-    sqlite3_stmt *s = store_stmt_cached(st, sql);
-    int rc;
-    if (!s)
-        return -EIO;
-    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        *v = sqlite3_column_int64(s, 0);
-        rc = 0;
-    } else {
-        rc = store_fail(st, "obs_column");
-    }
-    sqlite3_reset(s);
-    return rc;
-}
-
 static int on_walk_row(int64_t unit, int64_t ind, const char *period, size_t len, double v,
                        void *ctx)
 {
@@ -415,9 +399,9 @@ static int merge_touched(struct store *st, const int64_t *u, size_t n)
 static int few_touched(struct store *st, size_t n_touched, int *few)
 {
     int64_t units = 0, cols = 0;
-    int rc = one_int(st, "SELECT count(*) FROM unit", &units);
+    int rc = store_one_int(st, "SELECT count(*) FROM unit", "obs_column", &units);
     if (rc == 0)
-        rc = one_int(st, "SELECT EXISTS(SELECT 1 FROM obs_column)", &cols);
+        rc = store_one_int(st, "SELECT EXISTS(SELECT 1 FROM obs_column)", "obs_column", &cols);
     *few = n_touched == 0 || (cols && (int64_t)n_touched * COL_FULL_SHARE < units);
     return rc;
 }

@@ -149,6 +149,19 @@ static const char migration_2[] =
     " n_new INTEGER, n_revised INTEGER, n_unchanged INTEGER, n_rejected INTEGER);"
     "CREATE INDEX run_source_period ON run(source, period);";
 
+/* The columns of table result since version 3 (its key changed in 4). */
+#define RESULT_COLUMNS                                                                             \
+    " index_id TEXT NOT NULL,"                                                                     \
+    " period TEXT NOT NULL,"                                                                       \
+    " unit_id INTEGER NOT NULL,"                                                                   \
+    " score REAL,"                                                                                 \
+    " rank INTEGER,"                                                                               \
+    " rank_change INTEGER,"                                                                        \
+    " flags INTEGER NOT NULL DEFAULT 0,"                                                           \
+    " nodes BLOB,"                                                                                 \
+    " contribs BLOB,"                                                                              \
+    " computed_at INTEGER,"
+
 /*
  * Version 3: one result row per (index, period, unit) instead of one per node
  * and one per contribution (docs/INDICES.md, "Stored results").
@@ -165,31 +178,21 @@ static const char migration_2[] =
  * Results are derived data: the old tables are dropped and the config hashes
  * forgotten, so the next recompute of every index is a full one.
  */
-static const char migration_3[] = "DROP TABLE result;"
-                                  "DROP TABLE contribution;"
-                                  "CREATE TABLE result("
-                                  " index_id TEXT NOT NULL,"
-                                  " period TEXT NOT NULL,"
-                                  " unit_id INTEGER NOT NULL,"
-                                  " score REAL,"
-                                  " rank INTEGER,"
-                                  " rank_change INTEGER,"
-                                  " flags INTEGER NOT NULL DEFAULT 0,"
-                                  " nodes BLOB,"
-                                  " contribs BLOB,"
-                                  " computed_at INTEGER,"
-                                  " PRIMARY KEY(index_id, period, unit_id)) WITHOUT ROWID;"
-                                  "CREATE TABLE index_layout("
-                                  " index_id TEXT NOT NULL,"
-                                  " kind TEXT NOT NULL CHECK(kind IN ('node', 'leaf')),"
-                                  " pos INTEGER NOT NULL,"
-                                  " id TEXT NOT NULL,"
-                                  " PRIMARY KEY(index_id, kind, pos)) WITHOUT ROWID;"
-                                  "CREATE TABLE IF NOT EXISTS index_state("
-                                  " index_id TEXT PRIMARY KEY,"
-                                  " config_hash TEXT NOT NULL,"
-                                  " computed_at INTEGER);"
-                                  "DELETE FROM index_state;";
+static const char migration_3[] =
+    "DROP TABLE result;"
+    "DROP TABLE contribution;"
+    "CREATE TABLE result(" RESULT_COLUMNS " PRIMARY KEY(index_id, period, unit_id)) WITHOUT ROWID;"
+    "CREATE TABLE index_layout("
+    " index_id TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK(kind IN ('node', 'leaf')),"
+    " pos INTEGER NOT NULL,"
+    " id TEXT NOT NULL,"
+    " PRIMARY KEY(index_id, kind, pos)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS index_state("
+    " index_id TEXT PRIMARY KEY,"
+    " config_hash TEXT NOT NULL,"
+    " computed_at INTEGER);"
+    "DELETE FROM index_state;";
 
 /*
  * Version 4: the column copy of current observations (columns.c).
@@ -216,18 +219,7 @@ static const char migration_4[] =
     "CREATE TABLE obs_touched(unit_id INTEGER PRIMARY KEY);"
     "INSERT INTO obs_touched(unit_id) SELECT DISTINCT unit_id FROM observation;"
     "DROP TABLE result;"
-    "CREATE TABLE result("
-    " index_id TEXT NOT NULL,"
-    " period TEXT NOT NULL,"
-    " unit_id INTEGER NOT NULL,"
-    " score REAL,"
-    " rank INTEGER,"
-    " rank_change INTEGER,"
-    " flags INTEGER NOT NULL DEFAULT 0,"
-    " nodes BLOB,"
-    " contribs BLOB,"
-    " computed_at INTEGER,"
-    " UNIQUE(index_id, period, unit_id));"
+    "CREATE TABLE result(" RESULT_COLUMNS " UNIQUE(index_id, period, unit_id));"
     "DELETE FROM index_state;";
 
 static const char *const migrations[STORE_SCHEMA_VERSION] = {

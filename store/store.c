@@ -63,6 +63,24 @@ int store_fail(struct store *st, const char *what)
     return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? -EBUSY : -EIO;
 }
 
+/* The one integer a cached statement returns (store_priv.h). */
+int store_one_int(struct store *st, const char *sql, const char *what, int64_t *v)
+{
+    sqlite3_stmt *s = store_stmt_cached(st, sql);
+    int rc;
+
+    if (!s)
+        return -EIO;
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        *v = sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else {
+        rc = store_fail(st, what);
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
 /* Cached statement id, reset, bindings cleared; NULL on error (store_priv.h). */
 sqlite3_stmt *store_stmt_cached(struct store *st, const char *sql)
 {

@@ -98,6 +98,10 @@ sqlite3_stmt *store_stmt_cached(struct store *st, const char *sql);
  * and returns -EIO (or -EBUSY for a busy/locked database). */
 int store_fail(struct store *st, const char *what);
 
+/* Steps the cached statement sql (static storage) for its one integer into
+ * *v. Returns 0, or -EIO / -EBUSY with what as the error's context. */
+int store_one_int(struct store *st, const char *sql, const char *what, int64_t *v);
+
 /* Steps a cached statement that returns no rows, then resets it. 0 or -EIO. */
 int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
 
