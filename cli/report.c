@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "cli/client.h"
+#include "cli/curl_dl.h"
 #include "cli/report.h"
 #include "cli/report_priv.h"
 
@@ -513,8 +514,14 @@ int report_command(int argc, char **argv)
 
     if (rc)
         return rc == 1 ? 0 : 2;
-    if (client_new(&c, o.url && *o.url ? o.url : "http://127.0.0.1:8080", o.timeout_s) < 0)
+    const char *url = o.url && *o.url ? o.url : "http://127.0.0.1:8080";
+    if ((rc = client_new(&c, url, o.timeout_s)) < 0) {
+        char why[256] = "";
+        if (rc == -ENOSYS)
+            curl_dl(why, sizeof(why));
+        fprintf(stderr, "parkstat report: %s: %s\n", url, why[0] ? why : strerror(-rc));
         goto out;
+    }
     if ((rc = report_load(&r, c, id, &o)) == -EINVAL) {
         fprintf(stderr, "parkstat report: bad period \"%s\"\n", o.period);
         status = 2;
