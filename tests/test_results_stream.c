@@ -1,0 +1,162 @@
+/*
+ * test_results_stream.c - the result transaction fed in parts from another
+ * thread (store_results_start/send/finish): parts are applied in order and
+ * committed together; a failing part makes the whole transaction roll back
+ * (the old rows stay, the error names the statement); finish without commit
+ * changes nothing.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct ctx {
+    char dir[64], path[96];
+    struct store *st;
+    int64_t u1, u2;
+};
+
+/* One number from sql, read on a connection of its own. */
+static long count(const struct ctx *c, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    long n = -1;
+    assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+static int setup(void **state)
+{
+    struct ctx *c = calloc(1, sizeof(*c));
+    char err[256];
+    assert_non_null(c);
+    snprintf(c->dir, sizeof(c->dir), "/tmp/test_results_stream.XXXXXX");
+    assert_non_null(mkdtemp(c->dir));
+    snprintf(c->path, sizeof(c->path), "%s/t.db", c->dir);
+    assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
+    assert_int_equal(store_upsert_unit(c->st, "p1", "Park 1", NULL), 0);
+    assert_int_equal(store_upsert_unit(c->st, "p2", "Park 2", NULL), 0);
+    c->u1 = store_unit_id(c->st, "p1", 2);
+    c->u2 = store_unit_id(c->st, "p2", 2);
+    /* two old rows of index ix */
+    const struct store_result old[] = {
+        {"ix", c->u1, "2024", 10, 2, NAN, 0, NULL, 0, NULL, 0},
+        {"ix", c->u2, "2024", 20, 1, NAN, 0, NULL, 0, NULL, 0},
+    };
+    const struct store_results_batch b = {.results = old, .nresults = 2, .computed_at = 1};
+    assert_int_equal(store_results_replace(c->st, &b), 0);
+    *state = c;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct ctx *c = *state;
+    char cmd[128];
+    store_close(&c->st);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
+    assert_int_equal(system(cmd), 0);
+    free(c);
+    return 0;
+}
+
+static const char *const wipe_ix[] = {"ix"};
+
+static void test_parts_commit_together(void **state)
+{
+    struct ctx *c = *state;
+    struct store_results_stream *s = NULL;
+    const struct store_result a[] = {{"ix", c->u1, "2025", 30, 1, NAN, 0, NULL, 0, NULL, 0}};
+    const struct store_result b[] = {{"ix", c->u2, "2025", 25, 2, NAN, 0, NULL, 0, NULL, 0},
+                                     {"ix", c->u1, "2026", 31, 1, 0, 0, NULL, 0, NULL, 0}};
+    const struct store_index_hash h = {"ix", "0123456789abcdef"};
+
+    assert_int_equal(store_results_start(c->st, &s), 0);
+    assert_int_equal(
+        store_results_send(s, &(struct store_results_batch){.wipe = wipe_ix, .nwipe = 1}), 0);
+    assert_int_equal(
+        store_results_send(
+            s, &(struct store_results_batch){.results = a, .nresults = 1, .computed_at = 7}),
+        0);
+    assert_int_equal(
+        store_results_send(
+            s, &(struct store_results_batch){.results = b, .nresults = 2, .computed_at = 7}),
+        0);
+    assert_int_equal(
+        store_results_send(
+            s, &(struct store_results_batch){.hashes = &h, .nhashes = 1, .computed_at = 7}),
+        0);
+    assert_int_equal(store_results_finish(&s, 1), 0);
+    assert_null(s);
+    /* the old 2024 rows are gone, the three new ones are there */
+    assert_int_equal(count(c, "SELECT count(*) FROM result"), 3);
+    assert_int_equal(count(c, "SELECT count(*) FROM result WHERE period = '2024'"), 0);
+    assert_int_equal(count(c, "SELECT sum(score) FROM result"), 86);
+    char hash[32];
+    assert_int_equal(store_index_hash_get(c->st, "ix", hash, sizeof(hash)), 0);
+    assert_string_equal(hash, "0123456789abcdef");
+}
+
+static void test_failing_part_rolls_back_everything(void **state)
+{
+    struct ctx *c = *state;
+    struct store_results_stream *s = NULL;
+    const struct store_result good[] = {{"ix", c->u1, "2025", 30, 1, NAN, 0, NULL, 0, NULL, 0}};
+    /* index_id NULL: NOT NULL constraint */
+    const struct store_result bad[] = {{NULL, c->u2, "2025", 25, 2, NAN, 0, NULL, 0, NULL, 0}};
+
+    assert_int_equal(store_results_start(c->st, &s), 0);
+    assert_int_equal(
+        store_results_send(s, &(struct store_results_batch){.wipe = wipe_ix, .nwipe = 1}), 0);
+    assert_int_equal(
+        store_results_send(s, &(struct store_results_batch){.results = good, .nresults = 1}), 0);
+    assert_int_equal(
+        store_results_send(s, &(struct store_results_batch){.results = bad, .nresults = 1}), 0);
+    assert_int_equal(
+        store_results_send(s, &(struct store_results_batch){.results = good, .nresults = 1}), 0);
+    assert_int_equal(store_results_finish(&s, 1), -EIO);
+    assert_non_null(strstr(store_errmsg(c->st), "result insert"));
+    assert_non_null(strstr(store_errmsg(c->st), "NOT NULL"));
+    /* nothing of it stayed: the two old rows are back, the connection works */
+    assert_int_equal(count(c, "SELECT count(*) FROM result"), 2);
+    assert_int_equal(count(c, "SELECT sum(score) FROM result WHERE period = '2024'"), 30);
+}
+
+static void test_finish_without_commit_changes_nothing(void **state)
+{
+    struct ctx *c = *state;
+    struct store_results_stream *s = NULL;
+    assert_int_equal(store_results_start(c->st, &s), 0);
+    assert_int_equal(
+        store_results_send(s, &(struct store_results_batch){.wipe = wipe_ix, .nwipe = 1}), 0);
+    assert_int_equal(store_results_finish(&s, 0), 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM result"), 2);
+    assert_int_equal(store_results_finish(&s, 1), 0); /* NULL stream: a no-op */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_parts_commit_together, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failing_part_rolls_back_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_finish_without_commit_changes_nothing, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
