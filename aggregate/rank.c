@@ -28,11 +28,26 @@ static uint64_t desc_bits(double score)
     return ~b;
 }
 
+/* Below this many scores an insertion sort is faster than 8 radix passes
+ * over 256 counters each (a city's 15 parks). */
+#define RANK_RADIX_MIN 64
+
 /* Stable LSD radix sort of k[0..m) by the low `bytes` bytes of key, 8 bits a
  * pass through tmp (m entries); a pass whose byte is the same in every key is
- * skipped. */
+ * skipped. Few keys: a stable insertion sort. */
 static void radix_sort(struct keyed *k, struct keyed *tmp, size_t m, int bytes)
 {
+    if (m < RANK_RADIX_MIN) {
+        uint64_t mask = bytes >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * bytes)) - 1;
+        for (size_t j = 1; j < m; j++) {
+            struct keyed x = k[j];
+            size_t i = j;
+            for (; i > 0 && (k[i - 1].key & mask) > (x.key & mask); i--)
+                k[i] = k[i - 1];
+            k[i] = x;
+        }
+        return;
+    }
     struct keyed *src = k, *dst = tmp;
     for (int d = 0; d < bytes; d++) {
         size_t count[256] = {0}, sum = 0;

@@ -77,6 +77,7 @@ int recompute_command(int argc, char **argv)
         fprintf(stderr, "parkstat recompute: %s: %s\n", db, errbuf);
         goto out;
     }
+    store_defer_checkpoint(st); /* results are derived data (store.h) */
     if ((rc = compute_recompute(st, cfg, full, &sum)) < 0) {
         fprintf(stderr, "parkstat recompute: failed (%d): %s\n", rc, store_errmsg(st));
         goto out;

@@ -133,13 +133,13 @@ void cfg_check_keys(struct cfg_ctx *ctx, json_t *obj, const char *path, const ch
     {
         const char *near = NULL;
         int known = 0;
-        for (size_t i = 0; allowed[i] && !known; i++) {
+        for (size_t i = 0; allowed[i] && !known; i++)
             known = strcmp(key, allowed[i]) == 0;
-            if (!near && edit_distance(key, allowed[i]) <= 2)
-                near = allowed[i];
-        }
         if (known)
             continue;
+        for (size_t i = 0; allowed[i] && !near; i++) /* only unknown keys get a suggestion */
+            if (edit_distance(key, allowed[i]) <= 2)
+                near = allowed[i];
         if (near)
             cfg_error(ctx, path, "unknown key \"%s\" (did you mean \"%s\"?)", key, near);
         else

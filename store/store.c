@@ -394,6 +394,11 @@ out:
 
 /* Finalizes every cached statement, closes the connection, frees the maps and
  * sets *sp = NULL. NULL or *sp == NULL is a harmless no-op. */
+void store_defer_checkpoint(struct store *st)
+{
+    (void)sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+}
+
 void store_close(struct store **sp)
 {
     struct store *st = sp ? *sp : NULL;

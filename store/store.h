@@ -44,6 +44,14 @@ void store_unlock(struct store *st);
 /* Closes the connection and sets *sp = NULL. NULL is a harmless no-op. */
 void store_close(struct store **sp);
 
+/* On close, leave the WAL to SQLite's automatic checkpoint (every 1000
+ * pages, in some later commit) instead of checkpointing it, with two fsyncs,
+ * and deleting it when this is the last connection — what already happens
+ * whenever the daemon holds the database open. For writers of derived data
+ * (a recompute): on power loss they lose at most their last commits, which
+ * leave the recompute marks in place, so the next run redoes them. */
+void store_defer_checkpoint(struct store *st);
+
 /* The text of the last SQLite error on this connection. */
 const char *store_errmsg(const struct store *st);
 

@@ -62,8 +62,11 @@ static void test_rank_matches_definition_on_random_data(void **state)
     static double s[N], r[N];
     static int g[N];
     uint64_t x = 20261125;
+    /* sizes on both sides of the insertion sort / radix sort switch (64) */
+    static const int sizes[] = {N, N, 7, 63, 64, 65, N, 40, N, 2, N, 1};
     for (int round = 0; round < 12; round++) {
-        for (int i = 0; i < N; i++) {
+        const int n = sizes[round];
+        for (int i = 0; i < n; i++) {
             x = x * 6364136223846793005u + 1442695040888963407u;
             unsigned v = (unsigned)(x >> 33);
             s[i] = v % 7 == 0   ? NAN
@@ -71,14 +74,14 @@ static void test_rank_matches_definition_on_random_data(void **state)
                                 : (double)((int)(v % 2001) - 1000) / 8;
             g[i] = round % 2 ? (int)(v >> 20) % 5 - 2 : (v & 1 ? 70000 : -70000);
         }
-        assert_int_equal(rank_desc(s, round < 2 ? NULL : g, N, r), 0);
-        for (int i = 0; i < N; i++) {
+        assert_int_equal(rank_desc(s, round < 2 ? NULL : g, (size_t)n, r), 0);
+        for (int i = 0; i < n; i++) {
             if (isnan(s[i])) {
                 assert_true(isnan(r[i]));
                 continue;
             }
             int higher = 0;
-            for (int j = 0; j < N; j++)
+            for (int j = 0; j < n; j++)
                 higher += !isnan(s[j]) && (round < 2 || g[j] == g[i]) && s[j] > s[i];
             assert_near(r[i], 1 + higher, 0);
         }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -150,6 +151,36 @@ static void test_finish_without_commit_changes_nothing(void **state)
     assert_int_equal(store_results_finish(&s, 1), 0); /* NULL stream: a no-op */
 }
 
+static long wal_bytes(const struct ctx *c)
+{
+    char wal[128];
+    struct stat sb;
+    snprintf(wal, sizeof(wal), "%s-wal", c->path);
+    return stat(wal, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* store_defer_checkpoint(): the last connection to close leaves its WAL to a
+ * later automatic checkpoint; the rows are there for the next opener. */
+static void test_deferred_checkpoint_leaves_the_wal(void **state)
+{
+    struct ctx *c = *state;
+    char err[256];
+    const struct store_result r[] = {{"ix", c->u1, "2025", 42, 1, NAN, 0, NULL, 0, NULL, 0}};
+
+    store_close(&c->st); /* the default: checkpoint and delete the WAL */
+    assert_int_equal(wal_bytes(c), -1);
+    assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
+    store_defer_checkpoint(c->st);
+    assert_int_equal(
+        store_results_replace(c->st, &(struct store_results_batch){.results = r, .nresults = 1}),
+        0);
+    store_close(&c->st);
+    assert_true(wal_bytes(c) > 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM result"), 3);
+    assert_int_equal(count(c, "SELECT score FROM result WHERE period = '2025'"), 42);
+    assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +188,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failing_part_rolls_back_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_finish_without_commit_changes_nothing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_checkpoint_leaves_the_wal, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
