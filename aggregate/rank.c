@@ -32,17 +32,16 @@ static uint64_t desc_bits(double score)
  * over 256 counters each (a city's 15 parks). */
 #define RANK_RADIX_MIN 64
 
-/* Stable LSD radix sort of k[0..m) by the low `bytes` bytes of key, 8 bits a
- * pass through tmp (m entries); a pass whose byte is the same in every key is
- * skipped. Few keys: a stable insertion sort. */
+/* Stable LSD radix sort of k[0..m) by key, whose values fit in `bytes`
+ * bytes, 8 bits a pass through tmp (m entries); a pass whose byte is the
+ * same in every key is skipped. Few keys: a stable insertion sort. */
 static void radix_sort(struct keyed *k, struct keyed *tmp, size_t m, int bytes)
 {
     if (m < RANK_RADIX_MIN) {
-        uint64_t mask = bytes >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * bytes)) - 1;
         for (size_t j = 1; j < m; j++) {
             struct keyed x = k[j];
             size_t i = j;
-            for (; i > 0 && (k[i - 1].key & mask) > (x.key & mask); i--)
+            for (; i > 0 && k[i - 1].key > x.key; i--)
                 k[i] = k[i - 1];
             k[i] = x;
         }

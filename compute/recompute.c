@@ -153,8 +153,7 @@ static size_t sort_units(const struct compute *c, const struct cmp_plan *pl, str
 }
 
 /* The layout of plan pl: dimensions (inner nodes but the total), then leaves. */
-static int make_layout(const struct cmp_plan *pl, struct index_out *ir,
-                       struct store_index_layout *lay)
+static int make_layout(const struct cmp_plan *pl, struct index_out *ir)
 {
     size_t n = 0;
     ir->ids = malloc((pl->nn ? pl->nn : 1) * sizeof(*ir->ids));
@@ -170,7 +169,7 @@ static int make_layout(const struct cmp_plan *pl, struct index_out *ir,
     size_t nl = 0;
     for (size_t j = 1; j < pl->nn; j++)
         nl += pl->nodes[j].column >= 0;
-    *lay = (struct store_index_layout){pl->ix->id, ir->ids, n - nl, ir->ids + (n - nl), nl};
+    ir->lay = (struct store_index_layout){pl->ix->id, ir->ids, n - nl, ir->ids + (n - nl), nl};
     return 0;
 }
 
@@ -307,7 +306,7 @@ static int plan_index(struct writer *w, struct store *st, struct compute *c, siz
         return rc;
     }
     w->out[k].full = needs_full(st, *plp, full);
-    return make_layout(*plp, &w->out[k], &w->out[k].lay);
+    return make_layout(*plp, &w->out[k]);
 }
 
 /* Runs index k and sends its cleared keys and rows (the store is the

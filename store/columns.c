@@ -197,8 +197,10 @@ static void words_get(void *dst, const unsigned char *b, size_t n)
     words_put(dst, b, n); /* the same byte swap either way */
 }
 
-/* Fills c from a stored row's blobs; -EINVAL when they disagree with n. */
-static int col_from_row(struct col *c, sqlite3_stmt *s, int first)
+/* Fills c (its ind set) from a stored row's n and blobs at columns first ..
+ * first + 2; -EINVAL, naming the column in st's error, when they disagree. */
+static int col_from_row(struct store *st, struct col *c, sqlite3_stmt *s, int first,
+                        const char *period, size_t plen)
 {
     int64_t n = sqlite3_column_int64(s, first);
     const unsigned char *u = sqlite3_column_blob(s, first + 1);
@@ -206,8 +208,11 @@ static int col_from_row(struct col *c, sqlite3_stmt *s, int first)
     const unsigned char *v = sqlite3_column_blob(s, first + 2);
     size_t vb = (size_t)sqlite3_column_bytes(s, first + 2);
 
-    if (n < 0 || ub != 8 * (size_t)n || vb != 8 * (size_t)n || (n > 0 && (!u || !v)))
+    if (n < 0 || ub != 8 * (size_t)n || vb != 8 * (size_t)n || (n > 0 && (!u || !v))) {
+        snprintf(st->err, sizeof(st->err), "obs_column: bad blobs of indicator %lld, %.*s",
+                 (long long)c->ind, (int)plen, period);
         return -EINVAL;
+    }
     if (col_reserve(c, (size_t)n) < 0)
         return -ENOMEM;
     words_get(c->unit, u, (size_t)n);
@@ -232,8 +237,8 @@ static const char col_put_sql[] =
     "INSERT OR REPLACE INTO obs_column(indicator_id, period, n, units, vals)"
     " VALUES(?1, ?2, ?3, ?4, ?5)";
 
-/* Writes columns v[0..n) (all of them, or only those with dirty[i]). */
-static int cols_write(struct store *st, const struct col *v, size_t n, const unsigned char *dirty)
+/* Writes columns v[0..n). */
+static int cols_write(struct store *st, const struct col *v, size_t n)
 {
     sqlite3_stmt *s = store_stmt_cached(st, col_put_sql);
     unsigned char *buf = NULL;
@@ -241,8 +246,6 @@ static int cols_write(struct store *st, const struct col *v, size_t n, const uns
     int rc = s ? 0 : -EIO;
 
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (dirty && !dirty[i])
-            continue;
         if (16 * v[i].n > cap) {
             free(buf);
             cap = 16 * v[i].n;
@@ -373,21 +376,18 @@ static int merge_touched(struct store *st, const int64_t *u, size_t n)
         sqlite3_bind_int64(get, 1, f->ind);
         sqlite3_bind_text(get, 2, f->period, (int)f->plen, SQLITE_STATIC);
         old.n = 0;
-        if ((rc = sqlite3_step(get)) == SQLITE_ROW)
-            rc = col_from_row(&old, get, 0);
-        else
-            rc = rc == SQLITE_DONE ? 0 : store_fail(st, "column read");
-        sqlite3_reset(get);
-        if (rc == -EINVAL)
-            snprintf(st->err, sizeof(st->err), "obs_column: bad blobs of indicator %lld, %.*s",
-                     (long long)f->ind, (int)f->plen, f->period);
-        for (size_t j = 0; j < f->n && rc == 0; j++)
-            rc = col_put(&old, f->unit[j], f->val[j]);
         old.ind = f->ind;
         memcpy(old.period, f->period, f->plen);
         old.plen = f->plen;
+        if ((rc = sqlite3_step(get)) == SQLITE_ROW)
+            rc = col_from_row(st, &old, get, 0, f->period, f->plen);
+        else
+            rc = rc == SQLITE_DONE ? 0 : store_fail(st, "column read");
+        sqlite3_reset(get);
+        for (size_t j = 0; j < f->n && rc == 0; j++)
+            rc = col_put(&old, f->unit[j], f->val[j]);
         if (rc == 0)
-            rc = cols_write(st, &old, 1, NULL);
+            rc = cols_write(st, &old, 1);
     }
     free(old.unit);
     free(old.val);
@@ -440,7 +440,7 @@ static int refresh(struct store *st, struct colset *all)
             rc = store_fail(st, "obs_column");
             goto rollback;
         }
-        rc = cols_write(st, all->v, all->n, NULL);
+        rc = cols_write(st, all->v, all->n);
     } else {
         free(u);
         u = NULL; /* reread inside the write transaction */
@@ -499,13 +499,10 @@ static int read_columns(struct store *st, store_column_cb ccb, store_obs_id_cb o
             break;
         }
         const char *p = (const char *)sqlite3_column_text(s, 1);
+        size_t plen = (size_t)sqlite3_column_bytes(s, 1);
         c.ind = sqlite3_column_int64(s, 0);
-        if ((rc = col_from_row(&c, s, 2)) == -EINVAL)
-            snprintf(st->err, sizeof(st->err), "obs_column: bad blobs of indicator %lld, %s",
-                     (long long)c.ind, p ? p : "");
-        if (rc == 0)
-            rc =
-                ccb(c.ind, p ? p : "", (size_t)sqlite3_column_bytes(s, 1), c.n, c.unit, c.val, ctx);
+        if ((rc = col_from_row(st, &c, s, 2, p ? p : "", plen)) == 0)
+            rc = ccb(c.ind, p ? p : "", plen, c.n, c.unit, c.val, ctx);
         if (rc != 0)
             break;
     }

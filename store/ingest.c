@@ -84,9 +84,9 @@ static int insert_current(struct store *st, sqlite3_stmt *ins, const struct stor
     return sqlite3_changes(st->db) == 1;
 }
 
-/* The key of o has a current value: count it unchanged, or close it and
- * insert the new vintage. Vintages stay ordered even when the clock did not
- * advance since the current row was written. */
+/* The key of o has a current value: count it unchanged (returns 0), or close
+ * it and insert the new vintage (returns 1). Vintages stay ordered even when
+ * the clock did not advance since the current row was written. */
 static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o,
                   const char *period, int len, int64_t now, int64_t run_id, struct store_counts *c)
 {
@@ -123,7 +123,7 @@ static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o
     }
     if (rc > 0)
         c->n_revised++;
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 /* One statement for INGEST_CHUNK (or INGEST_TAIL) new rows: no conflict
@@ -192,15 +192,12 @@ static int ingest_rows(struct store *st, sqlite3_stmt *ins, int64_t run_id, int6
                        const int *len, size_t n, struct store_counts *c, struct touched *t)
 {
     for (size_t i = 0; i < n; i++) {
-        long before = c->n_new + c->n_revised;
         int rc = insert_current(st, ins, &obs[i], period[i], len[i], now, run_id);
-        if (rc == 1) {
+        if (rc == 1)
             c->n_new++;
-            rc = 0;
-        } else if (rc == 0) {
+        else if (rc == 0)
             rc = revise(st, ins, &obs[i], period[i], len[i], now, run_id, c);
-        }
-        if (rc == 0 && c->n_new + c->n_revised != before)
+        if (rc == 1) /* a new current value */
             rc = touch(st, t, obs[i].unit_id);
         if (rc < 0)
             return rc;

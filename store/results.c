@@ -347,23 +347,23 @@ static int put_hashes(struct store *st, const struct store_results_batch *b)
     return rc;
 }
 
+/* Applies one batch inside the open transaction: wipes, clears, layouts,
+ * rows, hashes, in that order. Returns 0 or the first error. */
+static int apply(struct store *st, const struct store_results_batch *b)
+{
+    int rc;
+    if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b)) < 0 ||
+        (rc = put_layouts(st, b)) < 0 || (rc = put_results(st, b)) < 0)
+        return rc;
+    return put_hashes(st, b);
+}
+
 /*
  * Replaces results in one transaction, all or nothing: deletes everything of
  * the wiped indices and the results and recompute marks of every cleared
  * (index, period), replaces the given layouts, inserts the new rows and
  * records the index hashes. Returns 0, -ENOMEM, -EIO, -EBUSY.
  */
-/* Applies one batch inside the open transaction, in the documented order. */
-static int apply(struct store *st, const struct store_results_batch *b)
-{
-    int rc;
-    if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b)) < 0 ||
-        (rc = put_layouts(st, b)) < 0 || (rc = put_results(st, b)) < 0 ||
-        (rc = put_hashes(st, b)) < 0)
-        return rc;
-    return 0;
-}
-
 int store_results_replace(struct store *st, const struct store_results_batch *b)
 {
     int rc;

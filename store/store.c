@@ -392,13 +392,14 @@ out:
     return rc;
 }
 
-/* Finalizes every cached statement, closes the connection, frees the maps and
- * sets *sp = NULL. NULL or *sp == NULL is a harmless no-op. */
+/* Leaves the WAL to the automatic checkpoint on close (contract in store.h). */
 void store_defer_checkpoint(struct store *st)
 {
     (void)sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 }
 
+/* Finalizes every cached statement, closes the connection, frees the maps and
+ * sets *sp = NULL. NULL or *sp == NULL is a harmless no-op. */
 void store_close(struct store **sp)
 {
     struct store *st = sp ? *sp : NULL;
