@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 
 /* Per-value flags (bits). */
 enum ytd_flag {

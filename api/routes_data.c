@@ -9,8 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "aggregate/period.h"
 #include "api/api_priv.h"
+#include "common/period.h"
 #include "common/timefmt.h"
 #include "store/store.h"
 

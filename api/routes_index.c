@@ -10,8 +10,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "aggregate/period.h"
 #include "api/api_priv.h"
+#include "common/period.h"
 #include "store/store.h"
 
 static int append(json_t *array, json_t *obj)

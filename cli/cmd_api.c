@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregate/period.h"
 #include "cli/client.h"
 #include "cli/curl_dl.h"
 #include "cli/cmd_api_priv.h"
 #include "cli/observations.h"
 #include "cli/recompute.h"
+#include "common/period.h"
 #include "common/timefmt.h"
 #include "config/config.h"
 

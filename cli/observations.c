@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 #include "common/timefmt.h"
 #include "store/store.h"
 

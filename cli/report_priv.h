@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 
 #define REPORT_MAX_KEYS 8 /* key indicators shown per park */
 #define REPORT_TOP      3 /* largest contributors to a park's change */

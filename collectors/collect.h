@@ -17,7 +17,7 @@
 
 #include <uv.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 #include "store/store.h"
 
 struct collect;

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 
 struct format;
 

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 
 /* A proleptic Gregorian civil date. */
 struct schedule_date {

@@ -11,9 +11,9 @@
 
 #include <stddef.h>
 
-#include "aggregate/period.h"
 #include "collectors/fetch.h"
 #include "collectors/schedule.h"
+#include "common/period.h"
 
 struct source;
 struct config;

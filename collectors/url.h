@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 
 /*
  * Expands tmpl for period p and unit (NULL when the source covers all its

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 
 struct compute;
 struct config;

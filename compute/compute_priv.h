@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 #include "compute/compute.h"
 #include "config/config.h"
 

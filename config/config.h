@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 
 struct config;
 

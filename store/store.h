@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 
 struct store;
 struct config;

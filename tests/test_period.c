@@ -1,5 +1,5 @@
 /*
- * test_period.c - aggregate/period: strict parsing and round trip, stepping
+ * test_period.c - common/period: strict parsing and round trip, stepping
  * across year boundaries and the year range, nesting, month spans, ordering
  * and differences, each checked against values worked out by hand.
  */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 
 static struct period P(int year, enum period_freq freq, int index) {
     struct period p = {.year = year, .freq = freq, .index = index};

@@ -1,5 +1,5 @@
 /*
- * fuzz_period.c - libFuzzer harness for aggregate/period: arbitrary bytes into
+ * fuzz_period.c - libFuzzer harness for common/period: arbitrary bytes into
  * period_parse(); whatever parses must be valid and format back to the very
  * same bytes, and the algebra on it (add, prev/next, container, subperiods,
  * cmp, diff) must stay in range and agree with itself.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregate/period.h"
+#include "common/period.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

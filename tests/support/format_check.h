@@ -10,9 +10,9 @@
 
 #include <stddef.h>
 
-#include "aggregate/period.h"
 #include "collectors/format.h"
 #include "collectors/format_priv.h"
+#include "common/period.h"
 
 #define FC_N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -7,7 +7,7 @@
  * PERIOD_YEAR_MIN..PERIOD_YEAR_MAX is detected and turned into an invalid
  * period instead of a wrong one. Pure functions: no I/O, no allocation.
  */
-#include "aggregate/period.h"
+#include "common/period.h"
 
 #include <assert.h>
 #include <errno.h>
