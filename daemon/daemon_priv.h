@@ -1,7 +1,8 @@
 /*
- * daemon_priv.h - internals shared by daemon.c (lifecycle, signals, reload),
- * sched.c (per-source timers and pulls) and once.c (--once). Not for use
- * outside daemon/.
+ * daemon_priv.h - internals shared by daemon.c (lifecycle, signals, reload,
+ * --once), sched.c (per-source timers and pulls), admin.c (the API and its
+ * admin requests) and recompute.c (index recomputation). Not for use outside
+ * daemon/.
  */
 #ifndef PARKSTAT_DAEMON_PRIV_H
 #define PARKSTAT_DAEMON_PRIV_H
