@@ -25,6 +25,8 @@
 /* Fetched payloads waiting to be read and stored, at most: beyond it the
  * fetcher holds new transfers (memory stays bounded however many are due). */
 #define COLLECT_MAX_READING 64
+/* Handles of a collector: commit_check, commit_timer, defer_idle. */
+#define COLLECT_HANDLES 3
 
 /* Store ids of the config's units and indicators, looked up once: the
  * thread-pool readers map records through these arrays, never the store. */
@@ -50,12 +52,13 @@ static int map_ids(struct collect *c)
 
 static void collect_free(struct collect *c);
 static void commit_group(struct collect *c);
+static void on_defer_idle(uv_idle_t *h);
 
-/* The commit check and timer are closed; freed when both are and no reader runs. */
+/* A handle of c is closed; freed when all are and no reader runs. */
 static void on_handle_closed(uv_handle_t *h)
 {
     struct collect *c = h->data;
-    if (++c->handles_closed == 2 && c->parsing == 0)
+    if (++c->handles_closed == COLLECT_HANDLES && c->parsing == 0)
         collect_free(c);
 }
 
@@ -83,6 +86,8 @@ int collect_new(struct collect **out, uv_loop_t *loop, const struct config *cfg,
     c->commit_check.data = c;
     uv_timer_init(loop, &c->commit_timer);
     c->commit_timer.data = c;
+    uv_idle_init(loop, &c->defer_idle);
+    c->defer_idle.data = c;
     c->cfg = cfg;
     c->st = st;
     config_sources(cfg, &c->n_sources);
@@ -116,11 +121,13 @@ void collect_close(struct collect **cp)
     store_lock(c->st);
     c->closing = 1; /* readers still running store nothing more */
     store_unlock(c->st);
+    on_defer_idle(&c->defer_idle); /* pulls that never started report now */
     commit_group(c);
-    /* Freed once the check handle has closed and no payload is being read:
+    /* Freed once its handles have closed and no payload is being read:
      * whichever comes last (on_handle_closed, after_parse) frees it. */
     uv_close((uv_handle_t *)&c->commit_check, on_handle_closed);
     uv_close((uv_handle_t *)&c->commit_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&c->defer_idle, on_handle_closed);
 }
 
 size_t collect_source_count(const struct collect *c)
@@ -371,7 +378,7 @@ static void after_parse(uv_work_t *w, int status)
         hand_back(p);
     else
         pull_report(p); /* not stored: cancelled, or closing (reported cancelled) */
-    if (c->closing && c->parsing == 0 && c->handles_closed == 2)
+    if (c->closing && c->parsing == 0 && c->handles_closed == COLLECT_HANDLES)
         collect_free(c);
 }
 
@@ -388,6 +395,22 @@ static void pull_finish(struct pull *p)
         }
     }
     pull_report(p);
+}
+
+/* The next loop iteration: finishes the pulls none of whose requests
+ * started (collect_pull() queued them), which reports them. */
+static void on_defer_idle(uv_idle_t *h)
+{
+    struct collect *c = h->data;
+    struct pull *p = c->defer_head;
+
+    c->defer_head = NULL;
+    uv_idle_stop(h);
+    while (p) {
+        struct pull *next = p->next_defer;
+        pull_finish(p);
+        p = next;
+    }
 }
 
 static char *dup_or_null(const char *s)
@@ -483,8 +506,13 @@ int collect_pull(struct collect *c, size_t index, struct period p, collect_done_
         }
     }
     c->pending++;
-    if (pl->n_done == pl->n_parts) /* nothing started: nothing will call back */
-        return (pull_finish(pl), 0);
+    if (pl->n_done == pl->n_parts) { /* nothing started: finished on the next iteration */
+        struct pull **pp = &c->defer_head;
+        while (*pp)
+            pp = &(*pp)->next_defer;
+        *pp = pl; /* in the order they were asked for */
+        uv_idle_start(&c->defer_idle, on_defer_idle);
+    }
     return 0;
 fail:
     pull_free(pl);

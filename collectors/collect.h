@@ -73,8 +73,10 @@ int collect_due(struct collect *c, size_t index, int64_t now, long utc_offset_s,
 int64_t collect_next_wakeup(struct collect *c, size_t index, int64_t now, long utc_offset_s,
                             int64_t max_s);
 
-/* Starts a pull of source index for period p; cb runs once, on the loop:
- * later, or before this returns when no request could even be started. */
+/* Starts a pull of source index for period p. Returns 0, then cb runs once,
+ * on the loop, always after this has returned (a pull none of whose requests
+ * could start reports "failed" on the next loop iteration); or -EINVAL (bad
+ * index or period), -ENOMEM, and cb never runs. */
 int collect_pull(struct collect *c, size_t index, struct period p, collect_done_cb cb, void *ctx);
 
 /* Pulls in flight. */

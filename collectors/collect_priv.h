@@ -31,7 +31,12 @@ struct collect {
      * group_open, the group list and closing. */
     uv_check_t commit_check;
     uv_timer_t commit_timer; /* wakes the loop when the group is COLLECT_GROUP_MS old */
-    int handles_closed;      /* close callbacks of commit_check and commit_timer run */
+    /* Pulls none of whose requests could start: reported from defer_idle,
+     * never from inside collect_pull() (a callback runs after its starter
+     * has returned, libuv's rule). */
+    uv_idle_t defer_idle;
+    struct pull *defer_head;
+    int handles_closed; /* close callbacks of commit_check, commit_timer, defer_idle run */
     int group_open;
     atomic_uint_fast64_t group_started_ms; /* uv_hrtime() in ms when the open group began;
                                             atomic: the loop reads it without the lock */
@@ -71,11 +76,12 @@ struct pull {
     char parse_err[512];
     struct collect_result res; /* filled by collect_ingest(), reported at commit */
     char res_err[512];
-    struct pull *next_done; /* in c->group_head, waiting for the group commit */
-    int stored;             /* collect_ingest() ran (store lock) */
-    int in_group;           /* ... inside the open group (store lock) */
-    int back;               /* no reader holds it any more (loop) */
-    int committed;          /* its group is committed (loop) */
+    struct pull *next_done;  /* in c->group_head, waiting for the group commit */
+    struct pull *next_defer; /* in c->defer_head, waiting for defer_idle */
+    int stored;              /* collect_ingest() ran (store lock) */
+    int in_group;            /* ... inside the open group (store lock) */
+    int back;                /* no reader holds it any more (loop) */
+    int committed;           /* its group is committed (loop) */
 };
 
 /* 1 when the pull has payloads to read (nothing failed, something came). */

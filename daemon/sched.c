@@ -120,23 +120,19 @@ size_t sched_pull_due(struct source_timer *t, int64_t now)
         return 0;
     }
     t->wants_more = n == ROUND_MAX;
-    /* in_flight counts every pull before any can finish (a pull that cannot
-     * start reports at once, from inside collect_pull). */
-    t->in_flight += (size_t)n + 1;
+    /* No pull reports before collect_pull() has returned: counting each one
+     * started is enough. */
     for (int i = 0; i < n; i++)
         if (collect_pull(t->gen->collect, t->index, due[i], on_pulled, t) == 0)
             started++;
-        else
-            t->in_flight--;
-    t->in_flight--;
+    t->in_flight += started;
     return started;
 }
 
 void sched_pull_one(struct source_timer *t, struct period p)
 {
-    t->in_flight++;
-    if (collect_pull(t->gen->collect, t->index, p, on_pulled, t) < 0)
-        t->in_flight--;
+    if (collect_pull(t->gen->collect, t->index, p, on_pulled, t) == 0)
+        t->in_flight++;
 }
 
 static void on_timer(uv_timer_t *h)

@@ -97,6 +97,11 @@ static const char config_fmt[] =
     "  {\"id\": \"http\", \"url\": \"http://127.0.0.1:%u/etag.json\", \"format\": \"json\","
     "   \"frequency\": \"M\", \"first_period\": \"2024-01\","
     "   \"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": \"/code\","
+    "                \"period\": \"/month\", \"value\": \"/value\"}},"
+    /* a monthly source whose URL asks for a quarter: no request can start */
+    "  {\"id\": \"broken\", \"url\": \"file://%s/{quarter}.json\", \"format\": \"json\","
+    "   \"frequency\": \"M\", \"first_period\": \"2024-01\","
+    "   \"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": \"/code\","
     "                \"period\": \"/month\", \"value\": \"/value\"}}],"
     " \"indices\": [{\"id\": \"monitor\", \"name\": \"监测指数\", \"frequency\": \"Q\","
     "   \"units\": \"children:city\","
@@ -108,7 +113,7 @@ static int setup(void **state)
 {
     struct ctx *c = calloc(1, sizeof(*c));
     struct sockaddr_in sa = {.sin_family = AF_INET};
-    char cfgtext[4096], err[512], *errors = NULL;
+    char cfgtext[8192], err[512], *errors = NULL;
 
     strcpy(c->dir, "/tmp/parkstat-collect-XXXXXX");
     assert_non_null(mkdtemp(c->dir));
@@ -117,7 +122,7 @@ static int setup(void **state)
                               MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
     assert_non_null(c->mhd);
     c->port = MHD_get_daemon_info(c->mhd, MHD_DAEMON_INFO_BIND_PORT)->port;
-    snprintf(cfgtext, sizeof(cfgtext), config_fmt, c->dir, c->dir, c->port);
+    snprintf(cfgtext, sizeof(cfgtext), config_fmt, c->dir, c->dir, c->port, c->dir);
     if (config_load_buffer("test.json", c->dir, cfgtext, strlen(cfgtext), &c->cfg, &errors) < 0)
         fail_msg("config: %s", errors);
     free(errors);
@@ -416,6 +421,48 @@ static void test_ingest_marks_index_periods_for_recompute(void **state)
     sqlite3_close(db);
 }
 
+/* A pull none of whose requests can start is still reported after
+ * collect_pull() returns, on a later loop iteration, as failed. */
+static void test_pull_that_cannot_start_reports_after_returning(void **state)
+{
+    struct ctx *c = *state;
+    struct outcome o = {0}, o2 = {0};
+    struct period p;
+    long idx = collect_source_find(c->c, "broken");
+
+    assert_true(idx >= 0);
+    assert_int_equal(period_parse_str(&p, "2024-03"), 0);
+    assert_int_equal(collect_pull(c->c, (size_t)idx, p, on_pulled, &o), 0);
+    assert_int_equal(collect_pull(c->c, (size_t)idx, p, on_pulled, &o2), 0);
+    assert_int_equal(o.done + o2.done, 0); /* not from inside collect_pull() */
+    assert_int_equal(collect_pending(c->c), 2);
+    uv_run(&c->loop, UV_RUN_NOWAIT); /* one iteration: idle, then the commit check */
+    assert_int_equal(o.done, 1);
+    assert_int_equal(o2.done, 1);
+    assert_string_equal(o.outcome, "failed");
+    assert_string_equal(o.error, "cannot build or start the request");
+    assert_int_equal(collect_pending(c->c), 0);
+}
+
+/* Closing the collector reports a pull that never started, once, as
+ * cancelled (as it does the pulls in flight). */
+static void test_close_reports_a_pull_that_never_started(void **state)
+{
+    struct ctx *c = *state;
+    struct outcome o = {0};
+    struct period p;
+
+    assert_int_equal(period_parse_str(&p, "2024-03"), 0);
+    assert_int_equal(
+        collect_pull(c->c, (size_t)collect_source_find(c->c, "broken"), p, on_pulled, &o), 0);
+    assert_int_equal(o.done, 0);
+    collect_close(&c->c);
+    assert_int_equal(o.done, 1);
+    assert_string_equal(o.outcome, "cancelled");
+    uv_run(&c->loop, UV_RUN_DEFAULT);
+    assert_int_equal(o.done, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +475,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_per_unit_source_and_partial_publication, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_http_etag_gives_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pull_that_cannot_start_reports_after_returning, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_close_reports_a_pull_that_never_started, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_ingest_marks_index_periods_for_recompute, setup,
                                         teardown),
     };
