@@ -33,6 +33,7 @@
 #include "common/metrics.h"
 #include "common/timefmt.h"
 #include "store/store.h"
+#include "test_support.h"
 
 #define T_JAN10 INT64_C(1704844800000000) /* 2024-01-10T00:00:00Z */
 #define T_FEB10 INT64_C(1707523200000000) /* 2024-02-10T00:00:00Z */
@@ -258,9 +259,8 @@ static int group_setup(void **state)
 
     memset(&fx, 0, sizeof(fx));
     pthread_mutex_init(&fx.mu, NULL);
-    snprintf(fx.dir, sizeof(fx.dir), "/tmp/test_api.XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
-    snprintf(fx.path, sizeof(fx.path), "%s/ps.db", fx.dir);
+    ts_tmpdir(fx.dir, sizeof(fx.dir), "test_api");
+    ts_path(fx.path, sizeof(fx.path), fx.dir, "ps.db");
     assert_int_equal(store_open(&fx.st, fx.path, 0, err, sizeof(err)), 0);
     assert_int_equal(store_upsert_unit(fx.st, "city", "City", NULL), 0);
     assert_int_equal(store_upsert_unit(fx.st, "p01", "Park 1", "city"), 0);
@@ -288,19 +288,13 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-    static const char *const sfx[] = {"", "-wal", "-shm"};
-    char f[128];
     (void)state;
 
     api_stop(&fx.api);
     assert_null(fx.api);
     metrics_free(&fx.metrics);
     store_close(&fx.st);
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(f, sizeof(f), "%s%s", fx.path, sfx[i]);
-        unlink(f);
-    }
-    rmdir(fx.dir);
+    ts_rmtree(fx.dir);
     curl_global_cleanup();
     pthread_mutex_destroy(&fx.mu);
     return 0;

@@ -17,19 +17,11 @@
 
 #include <cmocka.h>
 
-/* cmocka's assert_float_equal compares floats; this compares doubles. */
-#define assert_near(a, b, eps)                                                                     \
-    do {                                                                                           \
-        double a_ = (a), b_ = (b);                                                                 \
-        if (!(fabs(a_ - b_) <= (eps))) {                                                           \
-            fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
-        }                                                                                          \
-    } while (0)
-
 #include "aggregate/composite.h"
 #include "aggregate/normalise.h"
 #include "aggregate/outlier.h"
 #include "aggregate/rank.h"
+#include "test_support.h"
 
 #define MAX_ROWS 128
 #define MAX_COLS 128
@@ -42,21 +34,6 @@ struct csv {
     size_t ncols; /* of the header */
 };
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        return NULL;
-    }
-    char *b = malloc(1 << 20);
-    size_t n = b ? fread(b, 1, (1 << 20) - 1, f) : 0;
-    fclose(f);
-    if (b) {
-        b[n] = '\0';
-    }
-    return b;
-}
-
 /* Parses RFC 4180-ish CSV in place (quoted fields, "" escapes). */
 static int csv_load(struct csv *c, const char *name)
 {
@@ -64,7 +41,7 @@ static int csv_load(struct csv *c, const char *name)
     const char *dir = getenv("PARKSTAT_TEST_DATA");
     snprintf(path, sizeof(path), "%s/asem/%s", dir ? dir : "tests/data", name);
     memset(c, 0, sizeof(*c));
-    if (!(c->buf = slurp(path))) {
+    if (!(c->buf = ts_read_file(path, NULL))) {
         return -ENOENT;
     }
     char *r = c->buf, *w = c->buf;

@@ -22,6 +22,7 @@
 #include "common/timefmt.h"
 #include "config/config.h"
 #include "store/store.h"
+#include "test_support.h"
 
 struct ctx {
     char dir[64];
@@ -115,8 +116,7 @@ static int setup(void **state)
     struct sockaddr_in sa = {.sin_family = AF_INET};
     char cfgtext[8192], err[512], *errors = NULL;
 
-    strcpy(c->dir, "/tmp/parkstat-collect-XXXXXX");
-    assert_non_null(mkdtemp(c->dir));
+    ts_tmpdir(c->dir, sizeof(c->dir), "test_collect");
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     c->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, c,
                               MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
@@ -139,15 +139,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct ctx *c = *state;
-    char cmd[128];
     collect_close(&c->c);
     uv_run(&c->loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&c->loop), 0);
     store_close(&c->st);
     config_free(&c->cfg);
     MHD_stop_daemon(c->mhd);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
-    assert_int_equal(system(cmd), 0);
+    ts_rmtree(c->dir);
     free(c);
     return 0;
 }

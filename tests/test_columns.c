@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "test_support.h"
 
 #define NUNIT 12
 #define NMON  6
@@ -160,9 +160,8 @@ static int setup(void **state)
     int64_t run;
 
     assert_non_null(c);
-    snprintf(c->dir, sizeof(c->dir), "/tmp/test_columns.XXXXXX");
-    assert_non_null(mkdtemp(c->dir));
-    snprintf(c->path, sizeof(c->path), "%s/t.db", c->dir);
+    ts_tmpdir(c->dir, sizeof(c->dir), "test_columns");
+    ts_path(c->path, sizeof(c->path), c->dir, "t.db");
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
     for (int u = 0; u < NUNIT; u++) {
         snprintf(code, sizeof(code), "e%02d", u);
@@ -188,10 +187,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct ctx *c = *state;
-    char cmd[128];
     store_close(&c->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
-    assert_int_equal(system(cmd), 0);
+    ts_rmtree(c->dir);
     free(c);
     return 0;
 }

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -22,13 +21,7 @@
 #include "compute/compute.h"
 #include "config/config.h"
 #include "store/store.h"
-
-#define assert_near(a, b, eps)                                                                     \
-    do {                                                                                           \
-        double a_ = (a), b_ = (b);                                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                                             \
-            fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
-    } while (0)
+#include "test_support.h"
 
 struct fx {
     struct config *cfg;
@@ -80,15 +73,13 @@ static const char check_views[] =
 static struct fx *fx_new(const char *config)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char path[512], *errors = NULL;
-    const char *dir = getenv("PARKSTAT_TEST_DATA");
+    char rel[256], path[512], *errors = NULL;
     assert_non_null(f);
-    snprintf(path, sizeof(path), "%s/compute/%s", dir ? dir : "tests/data", config);
+    ts_data_path(path, sizeof(path), ts_path(rel, sizeof(rel), "compute", config));
     if (config_load(path, &f->cfg, &errors) < 0)
         fail_msg("%s", errors ? errors : path);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/test_compute_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+    ts_tmpdir(f->dir, sizeof(f->dir), "test_compute");
+    ts_path(f->path, sizeof(f->path), f->dir, "t.db");
     assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
     assert_int_equal(store_sync_config(f->st, f->cfg), 0);
     assert_int_equal(sqlite3_open(f->path, &f->db), SQLITE_OK);
@@ -101,16 +92,10 @@ static struct fx *fx_new(const char *config)
 
 static void fx_free(struct fx *f)
 {
-    char p[128];
     sqlite3_close(f->db);
     store_close(&f->st);
     config_free(&f->cfg);
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    ts_rmtree(f->dir);
     free(f);
 }
 

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -24,6 +23,7 @@
 #include "compute/compute_priv.h"
 #include "config/config.h"
 #include "store/store.h"
+#include "test_support.h"
 
 #define NPER 16 /* 2020-Q1 .. 2023-Q4 */
 
@@ -37,19 +37,17 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
     char path[512], *errors = NULL;
-    const char *data = getenv("PARKSTAT_TEST_DATA");
     static const char *const units[] = {"p1", "p2", "p3"}, *const inds[] = {"a", "b", "c"};
     struct store_obs obs[3 * 3 * NPER];
     size_t n = 0;
     int64_t run;
 
     assert_non_null(f);
-    snprintf(path, sizeof(path), "%s/compute/methods.json", data ? data : "tests/data");
+    ts_data_path(path, sizeof(path), "compute/methods.json");
     if (config_load(path, &f->cfg, &errors) < 0)
         fail_msg("%s", errors ? errors : path);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/test_compute_split_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+    ts_tmpdir(f->dir, sizeof(f->dir), "test_compute_split");
+    ts_path(f->path, sizeof(f->path), f->dir, "t.db");
     assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
     assert_int_equal(store_sync_config(f->st, f->cfg), 0);
     /* Invented values with some left out, so reweighting and exclusion act. */
@@ -72,15 +70,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char p[128];
-    static const char *const suffix[] = {"", "-wal", "-shm"};
     store_close(&f->st);
     config_free(&f->cfg);
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    ts_rmtree(f->dir);
     free(f);
     /* back to the defaults for any later test */
     store_set_walk_split(4096);

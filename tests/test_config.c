@@ -18,6 +18,7 @@
 
 #include "config/config.h"
 #include "store/formula.h"
+#include "test_support.h"
 
 /* Test JSON is written with ' for " to stay readable; this swaps them back. */
 static char *dq(const char *text)
@@ -41,13 +42,13 @@ static int load_text(const char *text, struct config **cfg, char **errors)
     return rc;
 }
 
+/* tests/data/config/<name>, in a buffer the next call overwrites. */
 static char *data_path(const char *name)
 {
-    const char *dir = getenv("PARKSTAT_TEST_DATA");
     static char path[1024];
+    char rel[256];
 
-    snprintf(path, sizeof(path), "%s/config/%s", dir ? dir : "tests/data", name);
-    return path;
+    return ts_data_path(path, sizeof(path), ts_path(rel, sizeof(rel), "config", name));
 }
 
 static struct config *load_good(void)

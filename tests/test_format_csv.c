@@ -40,7 +40,7 @@ static void test_csv_long_sample_with_bom_crlf_and_quotes(void **state)
 
     (void)state;
     assert_int_equal(fc_read_file("csv", long_source, "parks_long.csv", &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
     assert_string_equal(s.rec[0].raw, "p01,revenue,2023-01,1234.5,");
     assert_string_equal(s.rec[1].raw, "p01,tax,2023-01,\"1,234.5\",\"quoted, with comma\"");
     assert_string_equal(s.rec[2].raw, "p02,revenue,2023-M02,-,\"multi\r\nline note\"");
@@ -63,7 +63,7 @@ static void test_csv_wide_sample(void **state)
 
     (void)state;
     assert_int_equal(fc_read_file("csv", wide_source, "parks_wide.csv", &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_csv_constants_delimiter_and_no_final_newline(void **state)
@@ -83,7 +83,7 @@ static void test_csv_constants_delimiter_and_no_final_newline(void **state)
                     "code;month;v\nrevenue;2023-03;\"1,234.5\"\ntax;2023-M04;-2", &s, err,
                     sizeof(err)),
         0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 /* Without mapping.unit the unit is "": the collector uses the request's unit. */
@@ -99,7 +99,7 @@ static void test_csv_unmapped_unit_is_empty(void **state)
                                  "\"value\": \"v\"}}",
                                  "i,p,v\ntax,2023-Q2,9\n", &s, err, sizeof(err)),
                      0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_csv_short_row_is_a_problem_at_its_line(void **state)
@@ -116,7 +116,7 @@ static void test_csv_short_row_is_a_problem_at_its_line(void **state)
                                  "park_id,指标代码,期别,数值\n\np01,revenue\np02,tax,2023-01,3\n",
                                  &s, err, sizeof(err)),
                      0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
     assert_string_equal(s.rec[0].raw, "p01,revenue");
 }
 

@@ -45,7 +45,7 @@ static void test_json_long_sample_records(void **state)
 
     (void)state;
     assert_int_equal(fc_read_file("json", long_source, "parks_long.json", &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
     assert_string_equal(
         s.rec[0].raw,
         "{\"park\":\"p01\",\"code\":\"revenue\",\"month\":\"2023-01\",\"value\":1234.5}");
@@ -69,7 +69,7 @@ static void test_json_wide_sample_records(void **state)
 
     (void)state;
     assert_int_equal(fc_read_file("json", wide_source, "parks_wide.json", &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
     assert_string_equal(s.rec[5].raw, "{\"id\":\"p03\",\"tax\":\"1,000\"}");
 }
 
@@ -88,7 +88,7 @@ static void test_json_wide_value_problem_stays_with_its_field(void **state)
                     "{\"parks\": [{\"id\": \"p09\", \"营业收入\": \"x\", \"tax\": 3}]}", &s, err,
                     sizeof(err)),
         0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_json_constant_unit_and_root_records(void **state)
@@ -110,7 +110,7 @@ static void test_json_constant_unit_and_root_records(void **state)
                     " {\"p\": \"2024-12\", \"v\": 8}, 42]",
                     &s, err, sizeof(err)),
         0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
     assert_string_equal(s.rec[2].raw, "42");
 }
 
@@ -128,7 +128,7 @@ static void test_json_unmapped_unit_is_empty(void **state)
                                  "{\"d\": [{\"i\": \"revenue\", \"p\": \"2023-06\", \"v\": 2.5}]}",
                                  &s, err, sizeof(err)),
                      0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_json_pointer_escapes_and_indices(void **state)
@@ -153,7 +153,7 @@ static void test_json_pointer_escapes_and_indices(void **state)
     (void)state;
     assert_non_null(doc);
     assert_ptr_equal(format_pointer_get(doc, ""), doc);
-    for (size_t i = 0; i < FC_N(rows); i++) {
+    for (size_t i = 0; i < TS_N(rows); i++) {
         json_t *v = format_pointer_get(doc, rows[i].pointer);
         if (rows[i].expect < 0 && v)
             fail_msg("%s: expected absent", rows[i].pointer);
@@ -198,7 +198,7 @@ static void test_json_number_forms(void **state)
     };
 
     (void)state;
-    for (size_t i = 0; i < FC_N(rows); i++) {
+    for (size_t i = 0; i < TS_N(rows); i++) {
         double v = -1;
         int rc = format_number_parse(rows[i].text, &v);
         if (rc != rows[i].rc)
@@ -235,7 +235,7 @@ static void test_json_period_forms(void **state)
     };
 
     (void)state;
-    for (size_t i = 0; i < FC_N(rows); i++) {
+    for (size_t i = 0; i < TS_N(rows); i++) {
         struct period p;
         char text[PERIOD_TEXT_SIZE];
         int rc = format_period_parse(rows[i].text, &p);
@@ -311,7 +311,7 @@ static void test_json_record_field_of_wrong_type_is_a_problem(void **state)
             "{\"park\": \"p01\", \"code\": \"revenue\", \"month\": 2023.5, \"value\": 2}]}",
             &s, err, sizeof(err)),
         0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_json_raw_is_capped(void **state)

@@ -33,7 +33,7 @@ static void test_nbs_month_sample(void **state)
 
     (void)state;
     assert_int_equal(fc_read_file("nbs", source, "nbs_month.json", &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
     assert_string_equal(s.rec[0].period_raw, "202302");
     assert_non_null(strstr(s.rec[0].raw, "\"code\":\"zb.A01010101_sj.202302\""));
 }
@@ -68,7 +68,7 @@ static void test_nbs_quarter_and_year_periods(void **state)
 
     (void)state;
     assert_int_equal(fc_read_file("nbs", source, "nbs_quarter.json", &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_nbs_malformed_nodes_are_problems(void **state)
@@ -102,7 +102,7 @@ static void test_nbs_malformed_nodes_are_problems(void **state)
             "\"A1\"}, {\"wdcode\": \"sj\", \"valuecode\": \"202305\"}]}]}}",
             &s, err, sizeof(err)),
         0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 /* Without "reg" and without mapping.unit the unit is "" (not a problem): the
@@ -120,7 +120,7 @@ static void test_nbs_without_reg_or_mapping_unit_gives_empty_unit(void **state)
     (void)state;
     assert_int_equal(
         fc_read_file("nbs", "{\"format\": \"nbs\"}", "nbs_month.json", &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_nbs_bad_payloads_fail(void **state)

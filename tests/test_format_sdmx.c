@@ -36,7 +36,7 @@ static void test_sdmx_v1_series_layout(void **state)
 
     (void)state;
     assert_int_equal(fc_read_file("sdmx", source, "sdmx_v1.json", &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
     assert_string_equal(s.rec[1].period_raw, "2023-M02");
     assert_string_equal(s.rec[1].raw,
                         "{\"series\":\"0:0\",\"observation\":\"1\",\"data\":[\"1,200.25\"]}");
@@ -55,7 +55,7 @@ static void test_sdmx_v2_data_structures_layout(void **state)
 
     (void)state;
     assert_int_equal(fc_read_file("sdmx", source, "sdmx_v2.json", &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_sdmx_flat_observations(void **state)
@@ -70,7 +70,7 @@ static void test_sdmx_flat_observations(void **state)
 
     (void)state;
     assert_int_equal(fc_read_file("sdmx", source, "sdmx_flat.json", &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_sdmx_bad_observation_keys_are_problems(void **state)
@@ -97,7 +97,7 @@ static void test_sdmx_bad_observation_keys_are_problems(void **state)
 
     (void)state;
     assert_int_equal(fc_read_str("sdmx", source, payload, &s, err, sizeof(err)), 0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_sdmx_bad_payloads_fail_with_place(void **state)
@@ -151,7 +151,7 @@ static void test_sdmx_custom_period_dimension(void **state)
             " \"dataSets\": [{\"observations\": {\"0:0:0\": [\"9\"]}}]}",
             &s, err, sizeof(err)),
         0);
-    fc_check_records(&s, w, FC_N(w));
+    fc_check_records(&s, w, TS_N(w));
 }
 
 static void test_sdmx_callback_stops_reading(void **state)

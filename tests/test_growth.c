@@ -9,16 +9,8 @@
 
 #include <cmocka.h>
 
-/* cmocka's assert_float_equal compares floats; this compares doubles. */
-#define assert_near(a, b, eps)                                                                     \
-    do {                                                                                           \
-        double a_ = (a), b_ = (b);                                                                 \
-        if (!(fabs(a_ - b_) <= (eps))) {                                                           \
-            fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
-        }                                                                                          \
-    } while (0)
-
 #include "aggregate/growth.h"
+#include "test_support.h"
 
 static const struct {
     double cur, base, want; /* want NAN: undefined */

@@ -18,6 +18,7 @@
 #include "cli/import.h"
 #include "config/config.h"
 #include "store/store.h"
+#include "test_support.h"
 
 struct fixture {
     struct config *cfg;
@@ -48,12 +49,11 @@ struct rejects {
     struct rej r[MAX_ROWS];
 };
 
+/* tests/data/<name>, in a buffer the next call overwrites. */
 static char *data_path(const char *name)
 {
-    const char *dir = getenv("PARKSTAT_TEST_DATA");
     static char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data", name);
-    return path;
+    return ts_data_path(path, sizeof(path), name);
 }
 
 static int setup(void **state)

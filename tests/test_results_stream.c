@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "test_support.h"
 
 struct ctx {
     char dir[64], path[96];
@@ -47,9 +48,8 @@ static int setup(void **state)
     struct ctx *c = calloc(1, sizeof(*c));
     char err[256];
     assert_non_null(c);
-    snprintf(c->dir, sizeof(c->dir), "/tmp/test_results_stream.XXXXXX");
-    assert_non_null(mkdtemp(c->dir));
-    snprintf(c->path, sizeof(c->path), "%s/t.db", c->dir);
+    ts_tmpdir(c->dir, sizeof(c->dir), "test_results_stream");
+    ts_path(c->path, sizeof(c->path), c->dir, "t.db");
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
     assert_int_equal(store_upsert_unit(c->st, "p1", "Park 1", NULL), 0);
     assert_int_equal(store_upsert_unit(c->st, "p2", "Park 2", NULL), 0);
@@ -69,10 +69,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct ctx *c = *state;
-    char cmd[128];
     store_close(&c->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
-    assert_int_equal(system(cmd), 0);
+    ts_rmtree(c->dir);
     free(c);
     return 0;
 }

@@ -17,11 +17,11 @@
 #include <string.h>
 
 #include "collectors/schedule.h"
+#include "test_support.h"
 
-#define JAN20     INT64_C(1705708800) /* 2024-01-20T00:00:00Z */
-#define HOUR      3600
-#define SHANGHAI  28800L
-#define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define JAN20    INT64_C(1705708800) /* 2024-01-20T00:00:00Z */
+#define HOUR     3600
+#define SHANGHAI 28800L
 
 static struct period month(int y, int m)
 {
@@ -86,7 +86,7 @@ static void test_schedule_days_in_month_leap_rules(void **state)
         {2024, 2, 29},  {2023, 2, 28}, {2000, 2, 29}, {1900, 2, 28}, {2023, 4, 30},
         {2023, 12, 31}, {2023, 1, 31}, {2023, 13, 0}, {2023, 0, 0},
     };
-    for (size_t i = 0; i < N_ELEM(rows); i++)
+    for (size_t i = 0; i < TS_N(rows); i++)
         assert_int_equal(schedule_days_in_month(rows[i].year, rows[i].month), rows[i].days);
 }
 
@@ -164,7 +164,7 @@ static void test_schedule_release_date_table(void **state)
         {{2023, PERIOD_YEAR, 1}, 90, {2024, 3, 30}}, /* 31 Jan + 29 Feb + 30 Mar */
         {{2022, PERIOD_YEAR, 1}, 90, {2023, 3, 31}}, /* 31 + 28 + 31 */
     };
-    for (size_t i = 0; i < N_ELEM(rows); i++) {
+    for (size_t i = 0; i < TS_N(rows); i++) {
         struct schedule_date got = schedule_release_date(rows[i].p, rows[i].lag);
         assert_date(got, rows[i].want.year, rows[i].want.month, rows[i].want.day);
     }
@@ -192,7 +192,7 @@ static void test_schedule_latest_released_table(void **state)
         {PERIOD_YEAR, 90, {2024, 3, 29}, {2022, PERIOD_YEAR, 1}},
         {PERIOD_YEAR, 90, {2024, 3, 30}, {2023, PERIOD_YEAR, 1}},
     };
-    for (size_t i = 0; i < N_ELEM(rows); i++) {
+    for (size_t i = 0; i < TS_N(rows); i++) {
         struct period got;
         assert_int_equal(schedule_latest_released(rows[i].freq, rows[i].lag, rows[i].today, &got),
                          0);
@@ -222,7 +222,7 @@ static void test_schedule_due_catches_up_14_missed_months_oldest_first(void **st
     struct period due[32];
 
     assert_int_equal(n, 22);
-    int got = schedule_due(&spec, date(2024, 1, 20), JAN20, st, n, due, N_ELEM(due));
+    int got = schedule_due(&spec, date(2024, 1, 20), JAN20, st, n, due, TS_N(due));
     assert_int_equal(got, 14);
     for (int i = 0; i < got; i++)
         assert_period(due[i], i < 2 ? month(2022, 11 + i) : month(2023, i - 1));
@@ -234,7 +234,7 @@ static void test_schedule_due_catches_up_14_missed_months_oldest_first(void **st
         st[i] = st[n - 1 - i];
         st[n - 1 - i] = t;
     }
-    assert_int_equal(schedule_due(&spec, date(2024, 1, 20), JAN20, st, n, due, N_ELEM(due)), 14);
+    assert_int_equal(schedule_due(&spec, date(2024, 1, 20), JAN20, st, n, due, TS_N(due)), 14);
     assert_period(due[0], month(2022, 11));
     assert_period(due[13], month(2023, 12));
 }
@@ -453,7 +453,7 @@ static void test_schedule_jitter_offset_is_fnv1a_mod_window(void **state)
         {"a", -5, 0},
         {"a", 1, 0},
     };
-    for (size_t i = 0; i < N_ELEM(rows); i++)
+    for (size_t i = 0; i < TS_N(rows); i++)
         assert_int_equal(schedule_jitter_offset(rows[i].id, rows[i].window), rows[i].want);
 
     char id[16];
@@ -494,7 +494,7 @@ static void test_schedule_spec_check_rejects_bad_specs(void **state)
     (void)state;
     struct schedule_spec good = monthly(month(2023, 1));
     struct schedule_spec bad[8];
-    for (size_t i = 0; i < N_ELEM(bad); i++)
+    for (size_t i = 0; i < TS_N(bad); i++)
         bad[i] = good;
     bad[0].freq = 3;
     bad[1].first_period = quarter(2023, 1);
@@ -507,7 +507,7 @@ static void test_schedule_spec_check_rejects_bad_specs(void **state)
 
     assert_int_equal(schedule_spec_check(&good), 0);
     assert_int_equal(schedule_spec_check(NULL), -EINVAL);
-    for (size_t i = 0; i < N_ELEM(bad); i++)
+    for (size_t i = 0; i < TS_N(bad); i++)
         assert_int_equal(schedule_spec_check(&bad[i]), -EINVAL);
 
     struct period due[1];

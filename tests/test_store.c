@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -23,6 +22,7 @@
 #include "config/config.h"
 #include "store/store.h"
 #include "store/store_priv.h"
+#include "test_support.h"
 
 /* ---- fixtures ---- */
 
@@ -36,20 +36,8 @@ struct ctx {
 
 static void make_path(struct ctx *c)
 {
-    snprintf(c->dir, sizeof(c->dir), "/tmp/test_store.XXXXXX");
-    assert_non_null(mkdtemp(c->dir));
-    snprintf(c->path, sizeof(c->path), "%s/ps.db", c->dir);
-}
-
-static void remove_path(struct ctx *c)
-{
-    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
-    char f[128];
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(f, sizeof(f), "%s%s", c->path, sfx[i]);
-        unlink(f);
-    }
-    rmdir(c->dir);
+    ts_tmpdir(c->dir, sizeof(c->dir), "test_store");
+    ts_path(c->path, sizeof(c->path), c->dir, "ps.db");
 }
 
 /* Two units, two indicators and one run. */
@@ -97,7 +85,7 @@ static int teardown(void **state)
     store_close(&c->st);
     assert_null(c->st);
     if (c->path[0])
-        remove_path(c);
+        ts_rmtree(c->dir);
     free(c);
     return 0;
 }
@@ -224,7 +212,7 @@ static void test_open_newer_schema_is_refused(void **state)
     assert_null(st);
     assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 4)");
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), -EPROTO);
-    remove_path(&c);
+    ts_rmtree(c.dir);
 }
 
 static void test_open_readonly_old_schema_needs_migration(void **state)
@@ -244,7 +232,7 @@ static void test_open_readonly_old_schema_needs_migration(void **state)
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), 0);
     assert_int_equal(store_schema_version(st), 4);
     store_close(&st);
-    remove_path(&c);
+    ts_rmtree(c.dir);
 }
 
 /* Migration 3 replaces the result and contribution tables by one result row
@@ -295,7 +283,7 @@ static void test_open_migration_3_drops_results_and_hashes(void **state)
     assert_string_equal(text, "index_id period unit_id score rank rank_change flags nodes "
                               "contribs computed_at");
     store_close(&st);
-    remove_path(&c);
+    ts_rmtree(c.dir);
 }
 
 static void test_open_readonly_missing_file_fails(void **state)

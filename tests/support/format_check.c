@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "format_check.h"
+#include "test_support.h"
 
 int fc_collect(const struct format_record *r, void *ctx)
 {
@@ -47,25 +48,12 @@ int fc_collect(const struct format_record *r, void *ctx)
 
 char *fc_load(const char *name, size_t *len)
 {
-    const char *dir = getenv("PARKSTAT_TEST_DATA");
-    char path[1024];
-    FILE *f;
+    char rel[256], path[1024];
     char *buf;
-    long n;
 
-    snprintf(path, sizeof(path), "%s/payloads/%s", dir ? dir : "tests/data", name);
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s (set PARKSTAT_TEST_DATA)", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
+    ts_data_path(path, sizeof(path), ts_path(rel, sizeof(rel), "payloads", name));
+    if (!(buf = ts_read_file(path, len)))
+        fail_msg("cannot read %s: %s", path, strerror(errno));
     return buf;
 }
 

@@ -13,8 +13,7 @@
 #include "collectors/format.h"
 #include "collectors/format_priv.h"
 #include "common/period.h"
-
-#define FC_N(a) (sizeof(a) / sizeof((a)[0]))
+#include "test_support.h"
 
 /* A record as the callback saw it, copied. */
 struct fc_got {

@@ -1,0 +1,54 @@
+/*
+ * test_support.h - helpers every cmocka test links (tests/support/): a
+ * tolerance check of doubles, temporary directories that are removed whole,
+ * paths under the test data folder, whole-file reads, and the third-party
+ * reference data that is not in the tree. Helpers that cannot go on fail the
+ * running cmocka test themselves instead of returning an error.
+ */
+#ifndef PARKSTAT_TESTS_TEST_SUPPORT_H
+#define PARKSTAT_TESTS_TEST_SUPPORT_H
+
+/* cmocka.h needs these before it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+
+/* Fails the test unless |a - b| <= eps, printing both doubles in full
+ * (cmocka's assert_float_equal compares floats). */
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps)))                                                             \
+            fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
+    } while (0)
+
+/* Number of elements of an array. */
+#define TS_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Makes a new empty directory "$TMPDIR/<name>.XXXXXX" (TMPDIR defaults to
+ * /tmp) and writes its path into dir. Fails the test when it cannot. */
+void ts_tmpdir(char *dir, size_t size, const char *name);
+
+/* Removes dir and everything under it, following no symbolic link. Fails
+ * the test when something cannot be removed; a missing dir is no error. */
+void ts_rmtree(const char *dir);
+
+/* Writes "<dir>/<name>" into out and returns out. Fails the test when it
+ * does not fit. */
+char *ts_path(char *out, size_t size, const char *dir, const char *name);
+
+/* Writes the path of rel under the test data folder into out and returns out:
+ * $PARKSTAT_TEST_DATA when set, else the source tree's tests/data. Fails the
+ * test when it does not fit. */
+char *ts_data_path(char *out, size_t size, const char *rel);
+
+/* Reads the file at path whole into a NUL-terminated buffer the caller
+ * frees; its length goes into *len when len is not NULL. Returns NULL with
+ * errno set when the file cannot be read. */
+char *ts_read_file(const char *path, size_t *len);
+
+#endif
