@@ -20,15 +20,25 @@
 
 #define DEFAULT_GRACE_S 10.0
 
-static void apply_settings(const struct config *cfg)
+static void apply_log_level(const struct config *cfg)
 {
     enum log_level level;
     if (log_level_parse(config_log_level(cfg), &level) == 0)
         log_set_level(level);
-    /* The calendar of every source is in the configured zone: the process's
-     * TZ is it, so localtime_r() answers in it (the only TZ user here). */
-    setenv("TZ", config_timezone(cfg), 1);
+}
+
+/* Sets the process's time zone once, before any other thread exists: the
+ * calendar of every source is in the configured zone, and localtime_r()
+ * answers in TZ (the only TZ user here). The environment is read-only from
+ * then on (setenv is not thread-safe), so a reload cannot change the zone.
+ * Returns 0 or -ENOMEM. */
+static int set_zone(struct daemon *d, const struct config *cfg)
+{
+    if (!(d->zone = strdup(config_timezone(cfg))))
+        return -ENOMEM;
+    setenv("TZ", d->zone, 1);
     tzset();
+    return 0;
 }
 
 static struct config *load_config(const char *path)
@@ -141,14 +151,19 @@ static void on_sighup(uv_signal_t *h, int signum)
 
     notify_reloading();
     log_notice("SIGHUP: reloading %s", d->opt->config_path);
-    if (!(cfg = load_config(d->opt->config_path)) || !(g = generation_new(d, cfg))) {
+    if ((cfg = load_config(d->opt->config_path)) && strcmp(config_timezone(cfg), d->zone) != 0) {
+        log_err("%s: timezone %s differs from the running %s: a new time zone takes a restart",
+                d->opt->config_path, config_timezone(cfg), d->zone);
+        config_free(&cfg);
+    }
+    if (!cfg || !(g = generation_new(d, cfg))) {
         if (cfg)
             config_free(&cfg);
         log_err("reload failed: the running configuration stays in force");
         notify_ready("reload failed; running the previous configuration");
         return;
     }
-    apply_settings(cfg);
+    apply_log_level(cfg);
     retire(d);
     d->gen = g;
     daemon_admin_sources(d);
@@ -331,6 +346,7 @@ static void shutdown_all(struct daemon *d)
     metrics_free(&d->metrics);
     daemon_admin_free(d);
     pthread_mutex_destroy(&d->admin_lock);
+    free(d->zone);
 }
 
 int daemon_run(const struct daemon_options *opt)
@@ -343,11 +359,12 @@ int daemon_run(const struct daemon_options *opt)
     d.opt = opt;
     if (!(cfg = load_config(opt->config_path)))
         return 1;
-    apply_settings(cfg);
+    apply_log_level(cfg);
     /* --once serves no /metrics: its pulls skip the registry. */
-    if ((!opt->once && metrics_new(&d.metrics) < 0) || init_loop(&d) < 0) {
+    if (set_zone(&d, cfg) < 0 || (!opt->once && metrics_new(&d.metrics) < 0) || init_loop(&d) < 0) {
         config_free(&cfg);
         metrics_free(&d.metrics);
+        free(d.zone);
         return 1;
     }
     if (d.metrics)

@@ -64,6 +64,7 @@ struct daemon {
     int closing; /* shutdown_all() runs: nothing is freed by reaping */
     int exit_status;
     long utc_offset_s; /* of the configured time zone, refreshed per wake-up */
+    char *zone;        /* TZ, set once at start; a reload that changes it fails */
     /* admin requests from the API threads, under admin_lock */
     pthread_mutex_t admin_lock;
     struct admin_req *admin_queue;
@@ -77,7 +78,7 @@ struct daemon {
     size_t once_pulls, once_failed;
 };
 
-/* Current UTC offset of the configured zone (TZ is set for the process). */
+/* Current UTC offset of the configured zone (TZ is set once, at start). */
 long daemon_utc_offset(void);
 
 /* Starts every source's timer of g (due now: fires at once). */

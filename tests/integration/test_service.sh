@@ -2,9 +2,9 @@
 # parkstatd as a service, with real processes: systemd's notify protocol on a
 # test NOTIFY_SOCKET (READY, STATUS, WATCHDOG, RELOADING, STOPPING), API
 # answers checked against hand-computed numbers, bad requests, admin auth, a
-# recompute retried after "database busy",
-# SIGHUP with a broken and then a good config, a real Prometheus scraping
-# /metrics, and SIGTERM during a transfer that hangs.
+# recompute retried after "database busy", SIGHUP with a broken config, a new
+# time zone (refused) and a good config, a real Prometheus scraping /metrics,
+# and SIGTERM during a transfer that hangs.
 set -euo pipefail
 bin=${PARKSTAT_BIN:?}
 src=${PARKSTAT_SRC:?}
@@ -125,6 +125,13 @@ kill -HUP "$daemon"
 wait_for 5 grep -q "parkstat.json:2:14:" "$tmp/daemon.err" || fail "broken config not reported with its place"
 grep -q '^RELOADING=1' "$tmp/notify.log" && grep -q '^MONOTONIC_USEC=' "$tmp/notify.log" || fail "RELOADING=1"
 [[ $(curl -sf "$api/api/v1/units" | py 'len(d["data"])') == 3 ]] || fail "old config not in force"
+# a new time zone takes a restart (TZ is set once, before any thread starts)
+write_config ', {"id": "p04", "name": "示例物流园", "parent": "city"}'
+sed -i 's/^{"server"/{"timezone": "UTC", "server"/' "$tmp/parkstat.json"
+kill -HUP "$daemon"
+wait_for 5 grep -q "timezone UTC differs from the running Asia/Shanghai: a new time zone takes a restart" "$tmp/daemon.err" ||
+    fail "a new time zone was not refused"
+[[ $(curl -sf "$api/api/v1/units" | py 'len(d["data"])') == 3 ]] || fail "a new time zone was applied"
 write_config ', {"id": "p03", "name": "示例生物园", "parent": "city"}'
 kill -HUP "$daemon"
 has_p03() { curl -sf "$api/api/v1/units" | py '[u["code"] for u in d["data"]]' | grep -q p03; }
