@@ -12,6 +12,7 @@
 #include "api/api_priv.h"
 #include "common/period.h"
 #include "common/timefmt.h"
+#include "store/observations.h"
 #include "store/store.h"
 
 /* Checks an optional period parameter (see api_priv.h). */

@@ -12,6 +12,7 @@
 
 #include "api/api_priv.h"
 #include "common/period.h"
+#include "store/results.h"
 #include "store/store.h"
 
 static int append(json_t *array, json_t *obj)

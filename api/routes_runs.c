@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api_priv.h"
+#include "store/bookkeeping.h"
 #include "store/store.h"
 
 #define RUNS_DEFAULT    50

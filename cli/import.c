@@ -16,6 +16,8 @@
 #include "cli/import_priv.h"
 #include "common/timefmt.h"
 #include "config/config.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
 #include "store/store.h"
 
 static const char *const column_names[N_COLUMNS] = {"unit", "indicator", "period", "value"};

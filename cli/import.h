@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 
+#include "store/observations.h"
 #include "store/store.h"
 
 struct config;

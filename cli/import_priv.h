@@ -10,6 +10,8 @@
 
 #include "cli/csvread.h"
 #include "cli/import.h"
+#include "store/observations.h"
+#include "store/store.h"
 
 #define RAW_MAX 1024 /* bytes of a reject's raw text kept */
 

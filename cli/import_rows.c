@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "store/observations.h"
 
 /* Makes room for need elements of size elem in *p (capacity *cap). */
 int import_grow(void **p, size_t *cap, size_t need, size_t elem)

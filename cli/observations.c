@@ -18,6 +18,7 @@
 
 #include "common/period.h"
 #include "common/timefmt.h"
+#include "store/observations.h"
 #include "store/store.h"
 
 enum format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };

@@ -4,13 +4,13 @@
  * period from a local database, best first (store_query_results).
  */
 #include "cli/recompute.h"
+#include "store/results.h"
+#include "store/store.h"
 
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#include "store/store.h"
 
 struct printer {
     long limit, n;

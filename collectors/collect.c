@@ -17,6 +17,9 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "config/config.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
+#include "store/store.h"
 
 #define URL_MAX 4096
 

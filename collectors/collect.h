@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "common/period.h"
+#include "store/observations.h"
 #include "store/store.h"
 
 struct collect;

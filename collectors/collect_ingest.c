@@ -18,6 +18,10 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "config/config.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
+#include "store/results.h"
+#include "store/store.h"
 
 /* Validated records of one pull, and the rejects with their owned texts. */
 struct batch {

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "compute/compute_priv.h"
 #include "store/formula.h"
+#include "store/observations.h"
 #include "store/store.h"
 
 /* One observation read from the store, before the year range is known:

@@ -28,6 +28,8 @@
 #include "common/log.h"
 #include "compute/compute_priv.h"
 #include "config/config.h"
+#include "store/observations.h"
+#include "store/results.h"
 #include "store/store.h"
 
 struct mark {

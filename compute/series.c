@@ -20,7 +20,6 @@
 #include "compute/compute_priv.h"
 #include "config/config.h"
 #include "store/formula.h"
-#include "store/store.h"
 
 #define INHERITED (COMPUTE_FLAG_INCOMPLETE | COMPUTE_FLAG_ROLLED_UP | COMPUTE_FLAG_TWO_MONTHS)
 

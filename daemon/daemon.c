@@ -16,6 +16,7 @@
 #include "common/metrics.h"
 #include "config/config.h"
 #include "daemon/notify.h"
+#include "store/observations.h"
 #include "store/store.h"
 
 #define DEFAULT_GRACE_S 10.0

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "store/observations.h"
 #include "store/store_priv.h"
 
 /* A refresh rebuilds every column when at least 1 / COL_FULL_SHARE of the

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "store/store.h"
+#include "store/observations.h"
 
 struct key {
     int64_t unit_id, indicator_id;

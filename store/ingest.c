@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "store/store_priv.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
 
 /* Writes the SDMX text of p ("2023", "2023-H1", "2023-Q3", "2023-07") into
  * buf (PERIOD_TEXT_SIZE bytes). Returns its length or -EINVAL. Done here, not

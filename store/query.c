@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "store/store_priv.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
 
 static const char obs_select[] =
     "SELECT u.code, i.code, o.period, o.value, o.valid_from, o.valid_to, o.run_id"

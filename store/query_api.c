@@ -13,6 +13,9 @@
 #include <string.h>
 
 #include "store/store_priv.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
+#include "store/results.h"
 
 static int prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
 {

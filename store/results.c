@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "store/store_priv.h"
+#include "store/results.h"
 
 static const char index_state_sql[] = "CREATE TABLE IF NOT EXISTS index_state("
                                       " index_id TEXT PRIMARY KEY,"

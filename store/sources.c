@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "common/timefmt.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
+#include "store/results.h"
 #include "store/store_priv.h"
 
 /* The statement for sql (a string literal: its address is the cache key),

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "store/observations.h"
 #include "store/store_priv.h"
 
 /* SQL of the cached statements, indexed by enum store_stmt. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "config/config.h"
+#include "store/observations.h"
 #include "store/store_priv.h"
 
 static const char *freq_text(enum period_freq f)

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "store/store_priv.h"
+#include "store/observations.h"
 
 static const char walk_now[] = "SELECT unit_id, indicator_id, period, value FROM observation"
                                /* "+valid_to": a table scan; the partial index obs_current

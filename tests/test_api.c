@@ -32,6 +32,9 @@
 #include "api/api.h"
 #include "common/metrics.h"
 #include "common/timefmt.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
+#include "store/results.h"
 #include "store/store.h"
 #include "test_support.h"
 

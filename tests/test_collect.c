@@ -21,6 +21,8 @@
 #include "collectors/collect.h"
 #include "common/timefmt.h"
 #include "config/config.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
 #include "store/store.h"
 #include "test_support.h"
 

@@ -18,6 +18,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store/bookkeeping.h"
+#include "store/observations.h"
 #include "store/store.h"
 #include "test_support.h"
 

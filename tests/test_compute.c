@@ -20,6 +20,9 @@
 
 #include "compute/compute.h"
 #include "config/config.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
+#include "store/results.h"
 #include "store/store.h"
 #include "test_support.h"
 

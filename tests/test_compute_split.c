@@ -22,6 +22,8 @@
 #include "compute/compute.h"
 #include "compute/compute_priv.h"
 #include "config/config.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
 #include "store/store.h"
 #include "test_support.h"
 

@@ -17,6 +17,8 @@
 
 #include "cli/import.h"
 #include "config/config.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
 #include "store/store.h"
 #include "test_support.h"
 

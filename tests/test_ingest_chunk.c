@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "store/bookkeeping.h"
+#include "store/observations.h"
 #include "store/store.h"
 
 #define NPER 100 /* monthly periods 2016-01 .. 2024-04 */

@@ -19,6 +19,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store/observations.h"
+#include "store/results.h"
 #include "store/store.h"
 #include "test_support.h"
 

@@ -20,7 +20,8 @@
 #include <sqlite3.h>
 
 #include "config/config.h"
-#include "store/store.h"
+#include "store/bookkeeping.h"
+#include "store/observations.h"
 #include "store/store_priv.h"
 #include "test_support.h"
 

@@ -1,0 +1,202 @@
+/*
+ * observations.h - what is observed and the values observed, with every
+ * vintage (docs/ARCHITECTURE.md, "Store").
+ *
+ * A unit (an enterprise, a region) and an indicator (revenue, staff) are
+ * defined once, by code; the database ids the store hands out for them key
+ * every observation: (unit, indicator, period) -> value.
+ *
+ * Rules:
+ * - Vintages are never deleted, nor are observations: a re-ingested value
+ *   that differs closes the current row (valid_to) and opens a new one
+ *   (valid_from); an identical value adds nothing. A key missing from a later
+ *   batch keeps its value.
+ * - One current value per key (valid_to unset); "as of t" sees the row with
+ *   valid_from <= t < valid_to.
+ * - store_ingest() is the only write path for observations: one batch, one
+ *   savepoint, all or nothing, tied to the run (bookkeeping.h) that read it.
+ * - Units and indicators are only added or updated, never deleted (their
+ *   history stays readable).
+ * - The column copy (store_obs_current()) is derived data: readers get exactly
+ *   the current values whether it is up to date or not.
+ */
+#ifndef PARKSTAT_STORE_OBSERVATIONS_H
+#define PARKSTAT_STORE_OBSERVATIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/period.h"
+#include "store/store.h"
+
+struct config;
+struct store_reject; /* bookkeeping.h */
+
+/* ---- Units and indicators ---- */
+
+/*
+ * Brings the unit and indicator tables in line with cfg (insert new ones,
+ * update names, parents and attributes; rows the config no longer names are
+ * kept, for their history). Loads the code -> id maps used by the look-ups
+ * below. One transaction.
+ */
+int store_sync_config(struct store *st, const struct config *cfg);
+
+/*
+ * Inserts unit code or updates its name and parent (parent_code NULL: a root;
+ * an unknown parent is -ENOENT and changes nothing). Attributes are kept.
+ * Refreshes the look-ups below. store_sync_config() does this for a config.
+ */
+int store_upsert_unit(struct store *st, const char *code, const char *name,
+                      const char *parent_code);
+
+/* Inserts or updates indicator code with frequency "M", "Q", "H" or "Y" and
+ * kind "flow", "stock" or "rate" (other fields default: not cumulative,
+ * direction +1, 2 decimals). Refreshes the look-ups below. */
+int store_upsert_indicator(struct store *st, const char *code, const char *name,
+                           const char *frequency, const char *kind);
+
+/* Database ids of a unit or indicator known from the last sync, upsert or
+ * open, or -1. */
+int64_t store_unit_id(const struct store *st, const char *code, size_t len);
+int64_t store_indicator_id(const struct store *st, const char *code, size_t len);
+
+/* Rows handed to the callbacks below; strings are borrowed for the call. */
+struct store_unit_row {
+    const char *code, *name;
+    const char *parent;     /* parent's code, NULL for a root */
+    const char *attributes; /* JSON object text or NULL */
+};
+
+struct store_indicator_row {
+    const char *code, *name, *measure, *frequency, *kind; /* measure may be NULL */
+    int cumulative, direction, decimals;
+    const char *formula, *numerator, *denominator; /* each may be NULL */
+    double scale;                                  /* 0 when none */
+};
+
+typedef int (*store_unit_cb)(const struct store_unit_row *row, void *ctx);
+typedef int (*store_indicator_cb)(const struct store_indicator_row *row, void *ctx);
+
+/* Each walk returns 0, the callback's non-zero return (which stops it), or
+ * -EIO. Units and indicators come by code. */
+int store_units_list(struct store *st, store_unit_cb cb, void *ctx);
+int store_indicators_list(struct store *st, store_indicator_cb cb, void *ctx);
+
+/* ---- Ingest ---- */
+
+/* One observation to ingest. */
+struct store_obs {
+    int64_t unit_id;
+    int64_t indicator_id;
+    struct period period;
+    double value;
+};
+
+/* What an ingest did; a run (bookkeeping.h) records its totals. */
+struct store_counts {
+    long n_new;       /* keys seen for the first time */
+    long n_revised;   /* a new vintage for a changed value */
+    long n_unchanged; /* identical to the current value: nothing written */
+    long n_rejected;
+};
+
+/*
+ * Ingests one batch in one transaction, all or nothing: n observations (new
+ * vintages stamped with time now, in us) and nrej rejects, both tied to
+ * run_id. Adds to *counts (may be NULL). On error nothing of the batch is kept.
+ */
+int store_ingest(struct store *st, int64_t run_id, int64_t now, const struct store_obs *obs,
+                 size_t n, const struct store_reject *rej, size_t nrej,
+                 struct store_counts *counts);
+
+/*
+ * Duplicate keys (unit, indicator, period) within a batch: first_of[i] (room
+ * for n) is set to the index of the earlier observation with the same key, or
+ * -1 for a first occurrence. Returns the number of duplicates or -ENOMEM.
+ */
+long store_find_duplicates(const struct store_obs *obs, size_t n, long *first_of);
+
+/*
+ * Keys whose current value came from an earlier run of the same source and
+ * period but that are absent from this batch (kept, never deleted): the
+ * count, or a negative errno.
+ */
+long store_count_absent(struct store *st, int64_t run_id, const char *source, const char *period,
+                        const struct store_obs *obs, size_t n);
+
+/* ---- Queries by code ---- */
+
+/* A stored observation, as handed to a query callback (strings borrowed for
+ * the duration of the call). */
+struct store_obs_row {
+    const char *unit;
+    const char *indicator;
+    const char *period;
+    double value;
+    int64_t valid_from;
+    int64_t valid_to; /* 0 while current */
+    int64_t run_id;
+};
+
+struct store_obs_query {
+    const char *unit;      /* NULL: all */
+    const char *indicator; /* NULL: all */
+    const char *from;      /* period text bounds, inclusive, same frequency; NULL: open */
+    const char *to;
+    int64_t as_of; /* 0: current values; else what was known at that time */
+    int history;   /* 1: every vintage instead of one value per key */
+};
+
+typedef int (*store_obs_cb)(const struct store_obs_row *row, void *ctx);
+
+/* Calls cb for each matching row, ordered by unit, indicator, period, valid_from.
+ * A non-zero return from cb stops the walk and is returned. */
+int store_observations(struct store *st, const struct store_obs_query *q, store_obs_cb cb,
+                       void *ctx);
+
+/* Number of observation rows (every vintage) and of current keys. */
+int store_count_observations(struct store *st, long *rows, long *current);
+
+/* ---- Bulk reads by id (for compute/) ---- */
+
+/* One current (or as-of) observation by database ids; period is not NUL-safe
+ * beyond len bytes and is borrowed for the call. */
+typedef int (*store_obs_id_cb)(int64_t unit_id, int64_t indicator_id, const char *period,
+                               size_t len, double value, void *ctx);
+
+/* Walks the current observations (as_of 0) or those valid at as_of (us) in
+ * no particular order. Returns 0, cb's non-zero return, or -EIO. */
+int store_obs_walk_ids(struct store *st, int64_t as_of, store_obs_id_cb cb, void *ctx);
+
+/* As store_obs_walk_ids(), in two halves by unit id read at once: cb gets
+ * ctx[0] for the lower half and ctx[1] for the upper, from two threads (each
+ * ctx only ever from one). Both halves see the same data. When that cannot be
+ * had (in-memory database, caller's open transaction, a commit in between)
+ * everything goes to ctx[0] on the caller's thread. Returns the number of
+ * parts read (1 or 2), cb's non-zero return, or -EIO. */
+int store_obs_walk_split(struct store *st, int64_t as_of, store_obs_id_cb cb, void *ctx[2]);
+
+/* Databases of fewer pages than this (default 4096, 16 MiB) are walked in one
+ * part by store_obs_walk_split(); 0 splits every walk (tests). Process-wide. */
+void store_set_walk_split(int64_t pages);
+
+/* One column of current values (store/columns.c): the n values of one
+ * indicator in one period, by unit id ascending. All pointers are borrowed
+ * for the call; period is not NUL-terminated beyond len bytes. */
+typedef int (*store_column_cb)(int64_t indicator_id, const char *period, size_t len, size_t n,
+                               const int64_t *unit_ids, const double *values, void *ctx);
+
+/*
+ * Every current observation, read from the column copy (table obs_column):
+ * first brings the copy up to date when the connection may write and no
+ * transaction is open (a write transaction; skipped when another connection
+ * holds the write lock), then calls ccb per column and ocb for the current
+ * rows of units changed since the copy was written, which replace what the
+ * columns said of them. Returns 0, a callback's non-zero return, -EAGAIN
+ * when the copy is too far behind to be worth reading (walk instead), -EIO
+ * or -ENOMEM.
+ */
+int store_obs_current(struct store *st, store_column_cb ccb, store_obs_id_cb ocb, void *ctx);
+
+#endif
