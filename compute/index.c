@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregate/impute.h"
 #include "aggregate/normalise.h"
 #include "aggregate/outlier.h"
 #include "aggregate/rank.h"
+#include "aggregate/screen.h"
 #include "compute/compute_priv.h"
 #include "config/config.h"
 
@@ -150,81 +152,60 @@ static int norm_column(const struct cmp_plan *pl, size_t l, const double *in, si
 /* Group ids of the units for group_mean imputation (distinct attribute values). */
 static int group_ids(struct work *w)
 {
-    const char **seen = malloc((w->nu ? w->nu : 1) * sizeof(char *));
-    int ng = 0;
-    if (!seen || !(w->gid = malloc((w->nu ? w->nu : 1) * sizeof(int)))) {
-        free(seen);
-        return -ENOMEM;
+    const char **label = malloc((w->nu ? w->nu : 1) * sizeof(*label));
+    int rc = -ENOMEM;
+
+    if (label && (w->gid = malloc((w->nu ? w->nu : 1) * sizeof(int)))) {
+        for (size_t u = 0; u < w->nu; u++)
+            label[u] = config_unit_attr(&w->c->units[w->pl->units[u]], w->pl->impute_attr);
+        rc = impute_group_ids(label, w->nu, w->gid);
     }
-    for (size_t u = 0; u < w->nu; u++) {
-        const char *a = config_unit_attr(&w->c->units[w->pl->units[u]], w->pl->impute_attr);
-        int g = -1;
-        for (int i = 0; a && i < ng && g < 0; i++)
-            g = strcmp(seen[i], a) == 0 ? i : -1;
-        if (a && g < 0) {
-            seen[ng] = a;
-            g = ng++;
-        }
-        w->gid[u] = g;
-    }
-    free(seen);
-    return 0;
+    free(label);
+    return rc < 0 ? rc : 0;
 }
 
 #define Y(r, p, u, l) ((r)->y[((p) * (r)->pl->nu + (u)) * (r)->pl->nl + (l)])
 #define UF(r, p, u)   ((r)->uflags[(p) * (r)->pl->nu + (u)])
 
-/* COINr i_mean_grp: a missing value becomes the mean of its group's values. */
-static void impute_group_mean(struct work *w, size_t p, size_t l)
+/* Leaf l of period p into y, imputed as the plan says (impute.h); the units
+ * whose value was filled are flagged IMPUTED (and CARRIED for carry). */
+static int impute_leaf(struct work *w, size_t p, size_t l)
 {
-    struct cmp_run *r = w->run;
-    for (size_t u = 0; u < w->nu; u++) {
-        if (!isnan(Y(r, p, u, l)) || w->gid[u] < 0)
-            continue;
-        double s = 0;
-        size_t cnt = 0;
-        for (size_t v = 0; v < w->nu; v++)
-            if (w->gid[v] == w->gid[u] && !isnan(X(w, l, v, p))) {
-                s += X(w, l, v, p);
-                cnt++;
-            }
-        if (cnt) {
-            Y(r, p, u, l) = s / (double)cnt;
-            UF(r, p, u) |= COMPUTE_FLAG_IMPUTED;
-        }
+    unsigned flag = COMPUTE_FLAG_IMPUTED;
+    int rc = 0;
+
+    for (size_t u = 0; u < w->nu; u++)
+        w->col[u] = X(w, l, u, p);
+    if (w->pl->impute == IMPUTE_GROUP_MEAN) {
+        rc = impute_group_mean(w->col, w->gid, w->nu, w->col);
+    } else if (w->pl->impute == IMPUTE_CARRY) {
+        rc = impute_carry(&X(w, l, 0, 0), w->nu, w->np, p, w->col);
+        flag |= COMPUTE_FLAG_CARRIED;
     }
+    if (rc < 0)
+        return rc;
+    for (size_t u = 0; u < w->nu; u++) {
+        Y(w->run, p, u, l) = w->col[u];
+        if (isnan(X(w, l, u, p)) && !isnan(w->col[u]))
+            UF(w->run, p, u) |= flag;
+    }
+    return 0;
 }
 
-/* Imputation by carrying the unit's latest earlier raw value forward. */
-static void impute_carry(struct work *w, size_t p, size_t l)
+/* Screening of period p (screen.h): a unit with less than the plan's share
+ * of indicators present is left out of the period (flag EXCLUDED). */
+static int screen(struct work *w, size_t p)
 {
+    if (screen_units(&Y(w->run, p, 0, 0), w->nu, w->nl, w->pl->screen, w->kept) < 0)
+        return -EINVAL;
     for (size_t u = 0; u < w->nu; u++) {
-        if (!isnan(Y(w->run, p, u, l)))
-            continue;
-        for (size_t q = p; q-- > 0;)
-            if (!isnan(X(w, l, u, q))) {
-                Y(w->run, p, u, l) = X(w, l, u, q);
-                UF(w->run, p, u) |= COMPUTE_FLAG_IMPUTED | COMPUTE_FLAG_CARRIED;
-                break;
-            }
-    }
-}
-
-/* COINr Screen(unit_screen = "byNA"): a unit with less than the share of
- * indicators present is left out of the period (flag EXCLUDED). */
-static void screen_units(struct work *w, size_t p)
-{
-    for (size_t u = 0; u < w->nu; u++) {
-        size_t present = 0;
-        for (size_t l = 0; l < w->nl; l++)
-            present += !isnan(Y(w->run, p, u, l));
-        w->kept[u] = w->nl == 0 || (double)present / (double)w->nl >= w->pl->screen;
         if (w->kept[u])
             continue;
         UF(w->run, p, u) |= COMPUTE_FLAG_EXCLUDED;
         for (size_t l = 0; l < w->nl; l++)
             Y(w->run, p, u, l) = NAN;
     }
+    return 0;
 }
 
 /* Compact column l of the kept units (put = 0) or back into y (put = 1). */
@@ -254,15 +235,11 @@ static void flag_kept(struct work *w, size_t p, unsigned flag)
 static int cross_section(struct work *w, size_t p)
 {
     const struct cmp_plan *pl = w->pl;
-    for (size_t l = 0; l < w->nl; l++) {
-        for (size_t u = 0; u < w->nu; u++)
-            Y(w->run, p, u, l) = X(w, l, u, p);
-        if (pl->impute == IMPUTE_GROUP_MEAN)
-            impute_group_mean(w, p, l);
-        else if (pl->impute == IMPUTE_CARRY)
-            impute_carry(w, p, l);
-    }
-    screen_units(w, p);
+    int rc = 0;
+    for (size_t l = 0; l < w->nl && rc == 0; l++)
+        rc = impute_leaf(w, p, l);
+    if (rc < 0 || (rc = screen(w, p)) < 0)
+        return rc;
     for (size_t l = 0; l < w->nl; l++) {
         size_t n = column(w, p, l, w->col, 0);
         if (pl->outlier) {
@@ -272,7 +249,7 @@ static int cross_section(struct work *w, size_t p)
             if (res.treatment != OUTLIER_NONE)
                 flag_kept(w, p, COMPUTE_FLAG_TREATED);
         }
-        int rc = norm_column(pl, l, w->col, n, w->out);
+        rc = norm_column(pl, l, w->col, n, w->out);
         if (rc < 0)
             return rc;
         if (rc == 1)
@@ -282,12 +259,13 @@ static int cross_section(struct work *w, size_t p)
     return 0;
 }
 
-static void time_section(struct work *w, size_t p)
+/* Time-normalised values of period p into y, then screening. */
+static int time_section(struct work *w, size_t p)
 {
     for (size_t u = 0; u < w->nu; u++)
         for (size_t l = 0; l < w->nl; l++)
             Y(w->run, p, u, l) = w->tn[(l * w->nu + u) * w->np + p];
-    screen_units(w, p);
+    return screen(w, p);
 }
 
 /* Leaf flags of the inputs, "carry" for missing values, scores and ranks. */
@@ -364,7 +342,7 @@ static int periods(struct work *w, size_t p0, size_t p1)
         if (!run->has_data[p])
             continue;
         if (time_based(w->pl))
-            time_section(w, p);
+            rc = time_section(w, p);
         else
             rc = cross_section(w, p);
         if (rc == 0)

@@ -3,8 +3,9 @@
  * Index and its two sub-indices, 2 decimals) with the pure aggregate modules:
  * denominate -> impute by EurAsia_group mean -> screen (>= 90 % present) ->
  * outlier treatment (JRC rule, winmax 5) -> min-max 0-100 with direction ->
- * arithmetic aggregation level by level. Data: tests/data/asem (COINr, MIT).
- * The small CSV reader, denomination, imputation and screening are test code.
+ * arithmetic aggregation level by level, every step with the aggregate/
+ * functions compute/index.c uses. Data: tests/data/asem (COINr, MIT). The
+ * small CSV reader and the denomination are test code.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,9 +19,11 @@
 #include <cmocka.h>
 
 #include "aggregate/composite.h"
+#include "aggregate/impute.h"
 #include "aggregate/normalise.h"
 #include "aggregate/outlier.h"
 #include "aggregate/rank.h"
+#include "aggregate/screen.h"
 #include "test_support.h"
 
 #define MAX_ROWS 128
@@ -105,8 +108,10 @@ struct model {
     int ind_row[MAX_COLS];                /* meta row of indicator k */
     struct composite_node node[MAX_COLS]; /* indicators first, then aggregates */
     const char *node_code[MAX_COLS];
-    double *y;          /* nunits x nind */
-    int keep[MAX_ROWS]; /* unit passed screening */
+    double *raw;                  /* nunits x nind, denominated */
+    double *y;                    /* nunits x nind, imputed */
+    size_t imputed;               /* values filled by imputation */
+    unsigned char keep[MAX_ROWS]; /* unit passed screening */
 };
 
 static int find_node(const struct model *m, const char *code)
@@ -168,42 +173,36 @@ static void denominate(struct model *m)
     }
 }
 
-/* COINr i_mean_grp: a missing value becomes the mean of its EurAsia_group. */
-static void impute_group_mean(struct model *m)
+/* COINr i_mean_grp by EurAsia_group (impute.h), column by column; returns
+ * the number of values filled. */
+static int impute_by_group(struct model *m)
 {
-    int cg = csv_col(&m->data, "EurAsia_group");
+    int cg = csv_col(&m->data, "EurAsia_group"), gid[MAX_ROWS], filled = 0;
+    const char *label[MAX_ROWS];
+    double col[MAX_ROWS];
+
+    assert_true(cg >= 0);
+    for (size_t u = 0; u < m->nunits; u++)
+        label[u] = m->data.cell[u + 1][cg];
+    assert_int_equal(impute_group_ids(label, m->nunits, gid), 2); /* Asia, Europe */
     for (size_t k = 0; k < m->nind; k++) {
-        for (size_t u = 0; u < m->nunits; u++) {
-            if (!isnan(m->y[u * m->nind + k])) {
-                continue;
-            }
-            double s = 0.0;
-            int c = 0;
-            for (size_t v = 0; v < m->nunits; v++) {
-                double x = m->y[v * m->nind + k];
-                if (!isnan(x) && strcmp(m->data.cell[v + 1][cg], m->data.cell[u + 1][cg]) == 0) {
-                    s += x;
-                    c++;
-                }
-            }
-            m->y[u * m->nind + k] = c ? s / c : NAN;
-        }
+        for (size_t u = 0; u < m->nunits; u++)
+            col[u] = m->y[u * m->nind + k];
+        int rc = impute_group_mean(col, gid, m->nunits, col);
+        assert_true(rc >= 0);
+        filled += rc;
+        for (size_t u = 0; u < m->nunits; u++)
+            m->y[u * m->nind + k] = col[u];
     }
+    return filled;
 }
 
-/* COINr Screen(dat_thresh = 0.9, unit_screen = "byNA") on the imputed data. */
-static size_t screen(struct model *m)
+/* COINr Screen(dat_thresh = 0.9, unit_screen = "byNA") of y (screen.h). */
+static size_t screen(struct model *m, const double *y)
 {
-    size_t kept = 0;
-    for (size_t u = 0; u < m->nunits; u++) {
-        size_t present = 0;
-        for (size_t k = 0; k < m->nind; k++) {
-            present += !isnan(m->y[u * m->nind + k]);
-        }
-        m->keep[u] = (double)present / (double)m->nind >= 0.9;
-        kept += (size_t)m->keep[u];
-    }
-    return kept;
+    long kept = screen_units(y, m->nunits, m->nind, 0.9, m->keep);
+    assert_true(kept >= 0);
+    return (size_t)kept;
 }
 
 /* Copies column k of the kept units into col; returns their count. */
@@ -232,7 +231,10 @@ static int setup(void **state)
     assert_int_equal(csv_load(&m->meta, "ASEM_iMeta.csv"), 0);
     build_tree(m);
     denominate(m);
-    impute_group_mean(m);
+    m->raw = malloc(m->nunits * m->nind * sizeof(double));
+    assert_non_null(m->raw);
+    memcpy(m->raw, m->y, m->nunits * m->nind * sizeof(double));
+    m->imputed = (size_t)impute_by_group(m);
     *state = m;
     return 0;
 }
@@ -242,6 +244,7 @@ static int teardown(void **state)
     struct model *m = *state;
     free(m->data.buf);
     free(m->meta.buf);
+    free(m->raw);
     free(m->y);
     free(m);
     return 0;
@@ -254,7 +257,36 @@ static void test_asem_model_shape(void **state)
     assert_int_equal(m->nunits, 51);
     assert_int_equal(m->nind, 49);
     assert_int_equal(m->nn, 60);
-    assert_int_equal(screen(m), 51); /* imputation leaves no gap, so nobody is screened out */
+}
+
+/*
+ * 65 of the 51 x 49 denominated values are missing. Screened before
+ * imputation, five Asian countries have less than 90 % (BRN and LAO 39 of 49,
+ * MMR 41, BGD and KHM 43); the group means fill all 65, so nobody is screened
+ * out of COINr's pipeline, which imputes first.
+ */
+static void test_asem_imputation_and_screening(void **state)
+{
+    static const char *const sparse[] = {"BGD", "BRN", "KHM", "LAO", "MMR"};
+    struct model *m = *state;
+    int cCode = csv_col(&m->data, "uCode");
+    size_t missing = 0, out = 0;
+
+    for (size_t i = 0; i < m->nunits * m->nind; i++) {
+        missing += isnan(m->raw[i]);
+        assert_false(isnan(m->y[i]));
+    }
+    assert_int_equal(missing, 65);
+    assert_int_equal(m->imputed, 65);
+    assert_int_equal(screen(m, m->raw), 46);
+    for (size_t u = 0; u < m->nunits; u++) {
+        if (m->keep[u])
+            continue;
+        assert_true(out < TS_N(sparse));
+        assert_string_equal(m->data.cell[u + 1][cCode], sparse[out++]);
+    }
+    assert_int_equal(out, 5);
+    assert_int_equal(screen(m, m->y), 51);
 }
 
 /* Treat, normalise and aggregate the kept units; score is nunits x nn. */
@@ -269,7 +301,7 @@ static void run_pipeline(struct model *m, enum outlier_limit limit, double *scor
     m->y = malloc(m->nunits * m->nind * sizeof(double));
     assert_non_null(m->y);
     memcpy(m->y, y, m->nunits * m->nind * sizeof(double));
-    screen(m);
+    screen(m, m->y);
     for (size_t k = 0; k < m->nind; k++) {
         struct outlier_result res;
         size_t n = column(m, k, col, 0);
@@ -338,8 +370,8 @@ static void test_asem_coinr_counter_matches_published_top6(void **state)
 {
     struct model *m = *state;
     double *score = calloc(m->nunits * m->nn, sizeof(double));
-    enum outlier_treatment t[MAX_COLS];
-    int steps[MAX_COLS];
+    enum outlier_treatment t[MAX_COLS] = {OUTLIER_NONE};
+    int steps[MAX_COLS] = {0};
     assert_non_null(score);
     run_pipeline(m, OUTLIER_LIMIT_COINR, score, t, steps);
     /* 15 indicators fail the skew/kurtosis check; winsorising fixes all of them */
@@ -355,8 +387,8 @@ static void test_asem_step_limit_matches_published_top6(void **state)
 {
     struct model *m = *state;
     double *score = calloc(m->nunits * m->nn, sizeof(double));
-    enum outlier_treatment t[MAX_COLS];
-    int steps[MAX_COLS];
+    enum outlier_treatment t[MAX_COLS] = {OUTLIER_NONE};
+    int steps[MAX_COLS] = {0};
     assert_non_null(score);
     run_pipeline(m, OUTLIER_LIMIT_STEPS, score, t, steps);
     assert_int_equal(count_treated(m, t, OUTLIER_WINSORISED), 15);
@@ -373,16 +405,19 @@ static void test_asem_point_limit_logs_services_and_misses_published(void **stat
 {
     struct model *m = *state;
     double *score = calloc(m->nunits * m->nn, sizeof(double));
-    enum outlier_treatment t[MAX_COLS];
-    int steps[MAX_COLS];
+    enum outlier_treatment t[MAX_COLS] = {OUTLIER_NONE};
+    int steps[MAX_COLS] = {0};
     assert_non_null(score);
     run_pipeline(m, OUTLIER_LIMIT_POINTS, score, t, steps);
     assert_int_equal(t[ind_index(m, "Services")], OUTLIER_LOG);
-    int che = 0, cCode = csv_col(&m->data, "uCode");
-    while (strcmp(m->data.cell[che + 1][cCode], "CHE") != 0) {
+    int cCode = csv_col(&m->data, "uCode");
+    size_t che = 0;
+    assert_true(cCode >= 0);
+    while (che < m->nunits && strcmp(m->data.cell[che + 1][cCode], "CHE") != 0) {
         che++;
     }
-    assert_near(score[(size_t)che * m->nn + (size_t)find_node(m, "Conn")], 63.34, 0.005);
+    assert_true(che < m->nunits);
+    assert_near(score[che * m->nn + (size_t)find_node(m, "Conn")], 63.34, 0.005);
     free(score);
 }
 
@@ -390,6 +425,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_asem_model_shape),
+        cmocka_unit_test(test_asem_imputation_and_screening),
         cmocka_unit_test(test_asem_coinr_counter_matches_published_top6),
         cmocka_unit_test(test_asem_step_limit_matches_published_top6),
         cmocka_unit_test(test_asem_point_limit_logs_services_and_misses_published),
