@@ -75,7 +75,7 @@ int cmp_rate_rollup(struct compute *c, size_t k);
 /* Evaluates every derived indicator in dependency order (series.c). */
 int cmp_derived_all(struct compute *c);
 
-/* ---- Index plans (index_opts.c) and runs (index.c) ---- */
+/* ---- Index plans (index_plan.c) and runs (index.c) ---- */
 
 #include "aggregate/composite.h"
 #include "aggregate/outlier.h"
@@ -95,13 +95,13 @@ enum cmp_impute { IMPUTE_NONE, IMPUTE_GROUP_MEAN, IMPUTE_CARRY };
 
 /* Options of one leaf (one indicator column). */
 struct cmp_leaf {
-    size_t ind;      /* config indicator index */
-    int dir;         /* +1 / -1 */
-    long den;        /* indicator to divide by, or -1 */
-    double x_s, x_h; /* efficacy: unacceptable and satisfactory values, NAN: observed */
-    double lo, hi;   /* goalposts */
-    double *breaks;  /* banded: nb breaks, nb + 1 points */
-    double *points;
+    size_t ind;           /* config indicator index */
+    int dir;              /* +1 / -1 */
+    long den;             /* indicator to divide by, or -1 */
+    double x_s, x_h;      /* efficacy: unacceptable and satisfactory values, NAN: observed */
+    double lo, hi;        /* goalposts */
+    const double *breaks; /* banded: nb breaks, nb + 1 points (borrowed from the config) */
+    const double *points;
     size_t nb;
 };
 
@@ -113,9 +113,9 @@ struct cmp_plan {
     enum composite_missing missing;
     int carry; /* method.missing "carry" */
     enum cmp_impute impute;
-    char *impute_attr; /* group_mean: the unit attribute */
-    double screen;     /* min share of present indicators, 0: off */
-    int outlier;       /* 1: outlier treatment */
+    const char *impute_attr; /* group_mean: the unit attribute (borrowed) */
+    double screen;           /* min share of present indicators, 0: off */
+    int outlier;             /* 1: outlier treatment */
     struct outlier_opts oo;
     struct composite_node *nodes; /* node 0 is the total (root) */
     const char **node_id;
@@ -128,10 +128,9 @@ struct cmp_plan {
     char hash[17]; /* FNV-1a 64 of the index JSON, hex */
 };
 
-/* Builds the plan of ix; problems are written to err (json path: message).
- * Returns 0, -EINVAL, -ENOMEM. */
-int cmp_plan_new(const struct compute *c, const struct config_index *ix, struct cmp_plan **out,
-                 char *err, size_t errsize);
+/* Builds the plan of ix from its options, which the config loader checked.
+ * Returns 0 or -ENOMEM. */
+int cmp_plan_new(const struct compute *c, const struct config_index *ix, struct cmp_plan **out);
 void cmp_plan_free(struct cmp_plan **pp);
 
 /* Computed scores of one index over every period of its frequency. */

@@ -300,11 +300,10 @@ static int plan_index(struct writer *w, struct store *st, struct compute *c, siz
 {
     size_t ni;
     const struct config_index *ix = &config_indices(c->cfg, &ni)[k];
-    char err[256] = "";
-    int rc = cmp_plan_new(c, ix, plp, err, sizeof(err));
+    int rc = cmp_plan_new(c, ix, plp);
 
     if (rc < 0) {
-        log_err("compute: %s", err[0] ? err : "out of memory");
+        log_err("compute: index \"%s\": out of memory", ix->id);
         return rc;
     }
     w->out[k].full = needs_full(st, *plp, full);

@@ -67,6 +67,53 @@ struct config_source {
     const char *json; /* the whole source object, compact JSON, for collectors */
 };
 
+/* Which units an index scores, or a source requests one by one ("units"). */
+enum config_units_kind {
+    CONFIG_UNITS_ALL,         /* absent: every unit */
+    CONFIG_UNITS_CHILDREN,    /* "children:ID": the units whose parent is ID */
+    CONFIG_UNITS_DESCENDANTS, /* "descendants:ID": every unit below ID */
+    CONFIG_UNITS_LIST,        /* an array of unit ids */
+};
+
+struct config_units_sel {
+    enum config_units_kind kind;
+    long anchor;      /* CHILDREN, DESCENDANTS: the unit ID (config_units() index) */
+    const long *list; /* LIST: config_units() indices, in the order given */
+    size_t n_list;
+};
+
+enum config_normalise {
+    CONFIG_NORM_FIXED_BASE,
+    CONFIG_NORM_CHAINED,
+    CONFIG_NORM_MINMAX,
+    CONFIG_NORM_ZSCORE,
+    CONFIG_NORM_EFFICACY,
+    CONFIG_NORM_GOALPOSTS,
+    CONFIG_NORM_RANK,
+    CONFIG_NORM_BANDED,
+};
+
+enum config_aggregate { CONFIG_AGG_ARITHMETIC, CONFIG_AGG_GEOMETRIC };
+enum config_missing { CONFIG_MISSING_REWEIGHT, CONFIG_MISSING_CARRY, CONFIG_MISSING_EXCLUDE };
+enum config_impute { CONFIG_IMPUTE_NONE, CONFIG_IMPUTE_CARRY, CONFIG_IMPUTE_GROUP_MEAN };
+/* How outlier.winmax is counted (aggregate/outlier.h). */
+enum config_outlier_limit { CONFIG_LIMIT_COINR, CONFIG_LIMIT_STEPS, CONFIG_LIMIT_POINTS };
+
+/* banded normalisation: x < breaks[0] -> points[0] ... x >= breaks[n-1] -> points[n]. */
+struct config_bands {
+    const double *breaks; /* n_breaks, strictly increasing */
+    const double *points; /* n_breaks + 1 */
+    size_t n_breaks;
+};
+
+/* method.outlier (docs/INDICES.md). */
+struct config_outlier {
+    int on;                          /* true or an object */
+    int winmax;                      /* 0: not given (the engine's default) */
+    double skew, kurtosis;           /* NAN: not given */
+    enum config_outlier_limit limit; /* true: steps; an object: coinr unless given */
+};
+
 /* A node of an index tree: an inner node (dimension) or a leaf (indicator). */
 struct config_index_node {
     const char *id; /* leaf: the indicator code */
@@ -76,21 +123,32 @@ struct config_index_node {
     int direction;         /* leaf: +1/-1, defaults to the indicator's */
     const struct config_index_node *children;
     size_t n_children;
+    /* leaf options, the method's where the leaf gives none */
+    long denominator;                 /* config_indicators() index to divide by, or -1 */
+    double unacceptable;              /* efficacy x_s; NAN: the observed worst */
+    double satisfactory;              /* efficacy x_h; NAN: the observed best */
+    double goalposts[2];              /* [lo, hi], hi > lo; default [0, 100] */
+    const struct config_bands *bands; /* NULL when none (refused for banded) */
 };
 
 struct config_index {
     const char *id;
     const char *name;
     enum period_freq freq;
-    const char *normalise; /* fixed_base chained minmax zscore efficacy goalposts rank banded */
-    const char *aggregate; /* arithmetic geometric */
-    const char *missing;   /* reweight carry exclude */
+    enum config_normalise normalise;
+    enum config_aggregate aggregate;
+    enum config_missing missing;
     int has_base;
-    struct period base;                   /* base period (fixed_base, chained) */
-    const char *units;                    /* "children:ID", "descendants:ID" or NULL (see json) */
+    struct period base; /* base period (fixed_base, chained) */
+    enum config_impute impute;
+    const char *impute_by; /* group_mean: the unit attribute, else NULL */
+    double screen;         /* minimum share of present indicators, 0 .. 1; 0: off */
+    struct config_outlier outlier;
+    const char *units;                    /* "children:ID", "descendants:ID" or NULL */
+    struct config_units_sel unit_sel;     /* the scored units, resolved */
     const struct config_index_node *tree; /* the top level dimensions */
     size_t n_tree;
-    const char *json; /* the whole index object, compact JSON */
+    const char *json; /* the whole index object, compact JSON: its hash marks changes */
 };
 
 /*

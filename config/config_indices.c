@@ -1,8 +1,7 @@
 /*
  * config_indices.c - the indices[] section: frequency, the units an index
- * ranks, the documented method keys, and the weighted tree of dimensions and
- * indicators. Further method and leaf keys belong to the aggregation engine,
- * which reads them from the object kept as JSON.
+ * ranks, and the weighted tree of dimensions and indicators. The method and
+ * leaf options are parsed by config_index_opts.c.
  */
 #include "config/config_priv.h"
 
@@ -12,10 +11,10 @@
 
 static const char *const index_keys[] = {"id",     "name", "frequency", "units",
                                          "method", "tree", NULL};
-static const char *const normalise_names[] = {
-    "fixed_base", "chained", "minmax", "zscore", "efficacy", "goalposts", "rank", "banded", NULL};
-static const char *const aggregate_names[] = {"arithmetic", "geometric", NULL};
-static const char *const missing_names[] = {"reweight", "carry", "exclude", NULL};
+static const char *const inner_keys[] = {"id", "name", "weight", "children", NULL};
+static const char *const leaf_keys[] = {
+    "indicator",    "id",           "name",      "weight", "direction", "denominator",
+    "unacceptable", "satisfactory", "goalposts", "bands",  NULL};
 
 /* Node ids seen in one index, for the duplicate check. */
 struct seen_id {
@@ -27,6 +26,7 @@ struct seen_id {
 struct tree_ctx {
     struct cfg_ctx *ctx;
     const struct config_index *index;
+    struct cfg_method_opts method; /* what leaves inherit */
     struct seen_id *seen;
     size_t n_seen, cap_seen;
 };
@@ -81,14 +81,23 @@ static void load_leaf(struct tree_ctx *t, json_t *obj, const char *path,
     struct cfg_ctx *ctx = t->ctx;
     const struct config_indicator *ind;
     char p[CFG_PATH_SIZE];
+    const struct config *cfg = ctx->cfg;
+    const char *near;
     long k, dir;
 
+    cfg_check_keys(ctx, obj, path, leaf_keys);
     if (cfg_get_string(ctx, obj, path, "indicator", 1, &node->indicator) <= 0)
         return;
     cfg_path_key(p, path, "indicator");
-    k = config_indicator_find(ctx->cfg, node->indicator, strlen(node->indicator));
+    k = config_indicator_find(cfg, node->indicator, strlen(node->indicator));
     if (k < 0) {
-        cfg_error(ctx, p, "unknown indicator \"%.80s\"", node->indicator);
+        near = cfg_nearest_in(node->indicator, cfg->indicators, cfg->n_indicators,
+                              sizeof(*cfg->indicators), offsetof(struct config_indicator, code));
+        if (near)
+            cfg_error(ctx, p, "unknown indicator \"%.80s\" (did you mean \"%s\"?)", node->indicator,
+                      near);
+        else
+            cfg_error(ctx, p, "unknown indicator \"%.80s\"", node->indicator);
         return;
     }
     ind = &ctx->cfg->indicators[k];
@@ -113,6 +122,7 @@ static void load_leaf(struct tree_ctx *t, json_t *obj, const char *path,
             node->direction = (int)dir;
         }
     }
+    cfg_load_leaf_opts(ctx, obj, path, t->index, &t->method, node);
 }
 
 static void load_inner(struct tree_ctx *t, json_t *obj, const char *path, int depth,
@@ -121,6 +131,7 @@ static void load_inner(struct tree_ctx *t, json_t *obj, const char *path, int de
     struct config_index_node *children = NULL;
     json_t *arr;
 
+    cfg_check_keys(t->ctx, obj, path, inner_keys);
     if (cfg_get_id(t->ctx, obj, path, "id", 1, &node->id) > 0)
         remember_id(t, node->id, path);
     node->name = node->id;
@@ -141,6 +152,7 @@ static void load_node(struct tree_ctx *t, json_t *obj, const char *path, int dep
     node->id = "";
     node->name = "";
     node->weight = 1;
+    node->denominator = -1;
     if (!json_is_object(obj)) {
         cfg_error(t->ctx, path, "expected object");
         return;
@@ -182,74 +194,6 @@ static void load_nodes(struct tree_ctx *t, json_t *arr, const char *path, int de
     *n_out = n;
 }
 
-/* "children:ID", "descendants:ID" or an array of unit ids, all known. */
-static void load_units(struct cfg_ctx *ctx, json_t *obj, const char *path, struct config_index *idx)
-{
-    json_t *v = json_object_get(obj, "units"), *u;
-    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
-    const char *s, *id = NULL;
-    size_t i;
-
-    cfg_path_key(p, path, "units");
-    if (!v)
-        return;
-    if (json_is_array(v)) {
-        json_array_foreach(v, i, u)
-        {
-            cfg_path_index(q, p, i);
-            if (!json_is_string(u))
-                cfg_error(ctx, q, "expected string");
-            else if (config_unit_find(ctx->cfg, json_string_value(u), json_string_length(u)) < 0)
-                cfg_error(ctx, q, "unknown unit \"%.80s\"", json_string_value(u));
-        }
-        return;
-    }
-    if (cfg_get_string(ctx, obj, path, "units", 0, &s) <= 0)
-        return;
-    if (strncmp(s, "children:", 9) == 0)
-        id = s + 9;
-    else if (strncmp(s, "descendants:", 12) == 0)
-        id = s + 12;
-    if (!id)
-        cfg_error(ctx, p,
-                  "bad units \"%.80s\" (expected \"children:ID\", \"descendants:ID\" "
-                  "or an array of unit ids)",
-                  s);
-    else if (config_unit_find(ctx->cfg, id, strlen(id)) < 0)
-        cfg_error(ctx, p, "unknown unit \"%.80s\"", id);
-    else
-        idx->units = s;
-}
-
-static void load_method(struct cfg_ctx *ctx, json_t *obj, const char *path,
-                        struct config_index *idx)
-{
-    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE], text[PERIOD_TEXT_SIZE];
-    json_t *m;
-    int v, has_norm;
-
-    if (cfg_get_object(ctx, obj, path, "method", 1, &m) <= 0)
-        return;
-    cfg_path_key(p, path, "method");
-    has_norm = cfg_get_enum(ctx, m, p, "normalise", 1, normalise_names, &v) > 0;
-    if (has_norm)
-        idx->normalise = normalise_names[v];
-    if (cfg_get_enum(ctx, m, p, "aggregate", 0, aggregate_names, &v) > 0)
-        idx->aggregate = aggregate_names[v];
-    if (cfg_get_enum(ctx, m, p, "missing", 0, missing_names, &v) > 0)
-        idx->missing = missing_names[v];
-    cfg_path_key(q, p, "base");
-    idx->has_base = cfg_get_period(ctx, m, p, "base", 0, &idx->base) > 0;
-    if (idx->has_base && idx->base.freq > idx->freq) {
-        period_format(idx->base, text, sizeof(text));
-        cfg_error(ctx, q, "base period \"%s\" is finer than the index frequency %c", text,
-                  period_freq_char(idx->freq));
-    }
-    if (has_norm && !json_object_get(m, "base") &&
-        (strcmp(idx->normalise, "fixed_base") == 0 || strcmp(idx->normalise, "chained") == 0))
-        cfg_error(ctx, q, "required for normalise \"%s\"", idx->normalise);
-}
-
 static void load_index(struct cfg_ctx *ctx, json_t *obj, const char *path, struct config_index *idx)
 {
     struct tree_ctx t = {.ctx = ctx, .index = idx};
@@ -260,9 +204,10 @@ static void load_index(struct cfg_ctx *ctx, json_t *obj, const char *path, struc
     *idx = (struct config_index){.id = "",
                                  .name = "",
                                  .freq = PERIOD_YEAR,
-                                 .normalise = "",
-                                 .aggregate = "arithmetic",
-                                 .missing = "reweight"};
+                                 .normalise = CONFIG_NORM_MINMAX,
+                                 .aggregate = CONFIG_AGG_ARITHMETIC,
+                                 .missing = CONFIG_MISSING_REWEIGHT,
+                                 .impute = CONFIG_IMPUTE_NONE};
     if (!json_is_object(obj)) {
         cfg_error(ctx, path, "expected object");
         return;
@@ -272,8 +217,8 @@ static void load_index(struct cfg_ctx *ctx, json_t *obj, const char *path, struc
     idx->name = idx->id;
     cfg_get_string(ctx, obj, path, "name", 0, &idx->name);
     cfg_get_freq(ctx, obj, path, "frequency", 1, &idx->freq);
-    load_units(ctx, obj, path, idx);
-    load_method(ctx, obj, path, idx);
+    cfg_get_units_sel(ctx, obj, path, 1, &idx->unit_sel, &idx->units);
+    cfg_load_method(ctx, obj, path, idx, &t.method);
     if (cfg_get_array(ctx, obj, path, "tree", 1, &arr) > 0) {
         cfg_path_key(p, path, "tree");
         load_nodes(&t, arr, p, 1, &tree, &idx->n_tree);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void append_line(struct cfg_ctx *ctx, const char *line)
 {
@@ -99,7 +100,7 @@ void cfg_path_index(char *buf, const char *base, size_t i)
 }
 
 /* Levenshtein distance, capped: enough to suggest "frequency" for "frequncy". */
-static size_t edit_distance(const char *a, const char *b)
+size_t cfg_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b), row[33];
 
@@ -124,6 +125,44 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
+/* 1 when a is closer to s than b (b NULL: any a within reach is closer).
+ * Within reach: equal but for case, or at most 2 edits and fewer than a has
+ * characters (so "x" suggests no "Y"). */
+static int closer(const char *s, const char *a, const char *b, size_t *best)
+{
+    size_t d = strcasecmp(s, a) == 0 ? 0 : cfg_edit_distance(s, a);
+
+    if (d > 2 || d >= strlen(a) + (d == 0) || (b && d >= *best))
+        return 0;
+    *best = d;
+    return 1;
+}
+
+const char *cfg_nearest(const char *s, const char *const *names)
+{
+    const char *near = NULL;
+    size_t best = 99;
+
+    for (size_t i = 0; names[i]; i++)
+        if (closer(s, names[i], near, &best))
+            near = names[i];
+    return near;
+}
+
+const char *cfg_nearest_in(const char *s, const void *records, size_t n, size_t stride,
+                           size_t key_off)
+{
+    const char *near = NULL;
+    size_t best = 99;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *const *k = (const void *)((const char *)records + i * stride + key_off);
+        if (*k && closer(s, *k, near, &best))
+            near = *k;
+    }
+    return near;
+}
+
 void cfg_check_keys(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *const *allowed)
 {
     const char *key;
@@ -131,15 +170,13 @@ void cfg_check_keys(struct cfg_ctx *ctx, json_t *obj, const char *path, const ch
 
     json_object_foreach(obj, key, v)
     {
-        const char *near = NULL;
+        const char *near;
         int known = 0;
         for (size_t i = 0; allowed[i] && !known; i++)
             known = strcmp(key, allowed[i]) == 0;
         if (known)
             continue;
-        for (size_t i = 0; allowed[i] && !near; i++) /* only unknown keys get a suggestion */
-            if (edit_distance(key, allowed[i]) <= 2)
-                near = allowed[i];
+        near = cfg_nearest(key, allowed); /* only unknown keys get a suggestion */
         if (near)
             cfg_error(ctx, path, "unknown key \"%s\" (did you mean \"%s\"?)", key, near);
         else
@@ -248,7 +285,11 @@ int cfg_get_freq(struct cfg_ctx *ctx, json_t *obj, const char *path, const char 
     }
     char p[CFG_PATH_SIZE];
     cfg_path_key(p, path, key);
-    cfg_error(ctx, p, "bad frequency \"%s\" (expected M, Q, H or Y)", s);
+    if (cfg_nearest(s, names))
+        cfg_error(ctx, p, "bad frequency \"%.40s\" (did you mean \"%s\"? expected M, Q, H or Y)", s,
+                  cfg_nearest(s, names));
+    else
+        cfg_error(ctx, p, "bad frequency \"%.40s\" (expected M, Q, H or Y)", s);
     return -1;
 }
 
@@ -290,7 +331,11 @@ int cfg_get_enum(struct cfg_ctx *ctx, json_t *obj, const char *path, const char 
         used += w > 0 ? (size_t)w : 0;
     }
     cfg_path_key(p, path, key);
-    cfg_error(ctx, p, "bad %s \"%s\" (expected %s)", key, s, list);
+    if (cfg_nearest(s, names))
+        cfg_error(ctx, p, "bad %s \"%.80s\" (did you mean \"%s\"? expected %s)", key, s,
+                  cfg_nearest(s, names), list);
+    else
+        cfg_error(ctx, p, "bad %s \"%.80s\" (expected %s)", key, s, list);
     return -1;
 }
 

@@ -75,6 +75,20 @@ void cfg_path_key(char *buf, const char *base, const char *key);
 /* Writes "base[i]" into buf. */
 void cfg_path_index(char *buf, const char *base, size_t i);
 
+/* Levenshtein distance of a and b; 99 when either is longer than 32 bytes. */
+size_t cfg_edit_distance(const char *a, const char *b);
+
+/*
+ * The name of names (NULL-terminated) closest to s, within 2 edits or equal
+ * but for case, for a "did you mean"; NULL when none is that close.
+ */
+const char *cfg_nearest(const char *s, const char *const *names);
+
+/* As cfg_nearest(), over n records whose name is the const char * at byte
+ * offset key_off of each stride-sized record (indicator codes, unit ids). */
+const char *cfg_nearest_in(const char *s, const void *records, size_t n, size_t stride,
+                           size_t key_off);
+
 /*
  * Reports every member of obj whose key is not in the NULL-terminated list
  * allowed, as 'unknown key "frequncy"' with a suggestion when one is close.
@@ -102,6 +116,11 @@ int cfg_get_period(struct cfg_ctx *ctx, json_t *obj, const char *path, const cha
 /* A string that must be one of the NULL-terminated names; *out is its index. */
 int cfg_get_enum(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
                  const char *const *names, int *out);
+/* Reads "units" of obj: absent (ALL), "children:ID", "descendants:ID" (when
+ * descendants) or an array of known unit ids; *text is the string form or
+ * NULL. Returns as the getters. */
+int cfg_get_units_sel(struct cfg_ctx *ctx, json_t *obj, const char *path, int descendants,
+                      struct config_units_sel *out, const char **text);
 /* A string id matching [A-Za-z0-9_.-]{1,64}. */
 int cfg_get_id(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key, int required,
                const char **out);
@@ -136,5 +155,20 @@ void cfg_load_indicators(struct cfg_ctx *ctx, json_t *root);
 void cfg_check_formulas(struct cfg_ctx *ctx);
 void cfg_load_sources(struct cfg_ctx *ctx, json_t *root);
 void cfg_load_indices(struct cfg_ctx *ctx, json_t *root);
+
+/* Method options every leaf of an index inherits unless it gives its own. */
+struct cfg_method_opts {
+    double goalposts[2];
+    const struct config_bands *bands;
+};
+
+/* The keys of an index's "method" object into idx (config_index_opts.c);
+ * the inheritable ones into *mo. */
+void cfg_load_method(struct cfg_ctx *ctx, json_t *obj, const char *path, struct config_index *idx,
+                     struct cfg_method_opts *mo);
+/* The option keys of a leaf (denominator, efficacy, goalposts, bands). */
+void cfg_load_leaf_opts(struct cfg_ctx *ctx, json_t *obj, const char *path,
+                        const struct config_index *idx, const struct cfg_method_opts *mo,
+                        struct config_index_node *node);
 
 #endif

@@ -173,3 +173,84 @@ void cfg_load_units(struct cfg_ctx *ctx, json_t *root)
     resolve_parents(ctx);
     compute_depths(ctx);
 }
+
+/* The unit named id (len bytes) as an index, or -1 after reporting it at path. */
+static long known_unit(struct cfg_ctx *ctx, const char *path, const char *id, size_t len)
+{
+    struct config *cfg = ctx->cfg;
+    long k = config_unit_find(cfg, id, len);
+    const char *near;
+
+    if (k >= 0)
+        return k;
+    near = len == strlen(id) ? cfg_nearest_in(id, cfg->units, cfg->n_units, sizeof(*cfg->units),
+                                              offsetof(struct config_unit, id))
+                             : NULL;
+    if (near)
+        cfg_error(ctx, path, "unknown unit \"%.80s\" (did you mean \"%s\"?)", id, near);
+    else
+        cfg_error(ctx, path, "unknown unit \"%.80s\"", id);
+    return -1;
+}
+
+int cfg_get_units_sel(struct cfg_ctx *ctx, json_t *obj, const char *path, int descendants,
+                      struct config_units_sel *out, const char **text)
+{
+    json_t *v = json_object_get(obj, "units"), *u;
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
+    const char *s, *id = NULL;
+    long *list, k;
+    size_t i, n = 0;
+    int bad = 0;
+
+    *out = (struct config_units_sel){CONFIG_UNITS_ALL, -1, NULL, 0};
+    *text = NULL;
+    cfg_path_key(p, path, "units");
+    if (!v)
+        return 0;
+    if (json_is_array(v)) {
+        if (!(list = cfg_calloc(ctx, json_array_size(v), sizeof(*list))))
+            return -1;
+        json_array_foreach(v, i, u)
+        {
+            cfg_path_index(q, p, i);
+            if (!json_is_string(u)) {
+                cfg_error(ctx, q, "expected string");
+                bad = 1;
+            } else if ((k = known_unit(ctx, q, json_string_value(u), json_string_length(u))) < 0) {
+                bad = 1;
+            } else {
+                list[n++] = k;
+            }
+        }
+        if (n == 0 && !bad) {
+            cfg_error(ctx, p, "must list at least one unit");
+            bad = 1;
+        }
+        if (bad)
+            return -1;
+        *out = (struct config_units_sel){CONFIG_UNITS_LIST, -1, list, n};
+        return 1;
+    }
+    if (cfg_get_string(ctx, obj, path, "units", 0, &s) <= 0)
+        return -1;
+    if (strncmp(s, "children:", 9) == 0) {
+        id = s + 9;
+        out->kind = CONFIG_UNITS_CHILDREN;
+    } else if (descendants && strncmp(s, "descendants:", 12) == 0) {
+        id = s + 12;
+        out->kind = CONFIG_UNITS_DESCENDANTS;
+    }
+    if (!id) {
+        cfg_error(ctx, p, "bad units \"%.80s\" (expected \"children:ID\", %san array of unit ids)",
+                  s, descendants ? "\"descendants:ID\" or " : "");
+        out->kind = CONFIG_UNITS_ALL;
+        return -1;
+    }
+    if ((out->anchor = known_unit(ctx, p, id, strlen(id))) < 0) {
+        out->kind = CONFIG_UNITS_ALL;
+        return -1;
+    }
+    *text = s;
+    return 1;
+}

@@ -204,14 +204,20 @@ static void test_config_good_source_and_index(void **state)
     assert_string_equal(x[0].id, "monitoring");
     assert_string_equal(x[0].name, "高新区监测发展指数");
     assert_int_equal(x[0].freq, PERIOD_QUARTER);
-    assert_string_equal(x[0].normalise, "fixed_base");
-    assert_string_equal(x[0].aggregate, "geometric");
-    assert_string_equal(x[0].missing, "carry");
+    assert_int_equal(x[0].normalise, CONFIG_NORM_FIXED_BASE);
+    assert_int_equal(x[0].aggregate, CONFIG_AGG_GEOMETRIC);
+    assert_int_equal(x[0].missing, CONFIG_MISSING_CARRY);
     assert_int_equal(x[0].has_base, 1);
     assert_int_equal(x[0].base.year, 2021);
     assert_int_equal(x[0].base.freq, PERIOD_YEAR);
     assert_string_equal(x[0].units, "children:city");
-    assert_non_null(strstr(x[0].json, "\"winsorise\":0.05"));
+    assert_int_equal(x[0].unit_sel.kind, CONFIG_UNITS_CHILDREN);
+    assert_string_equal(config_units(cfg, &n)[x[0].unit_sel.anchor].id, "city");
+    assert_int_equal(x[0].outlier.on, 1);
+    assert_int_equal(x[0].outlier.winmax, 4);
+    assert_int_equal(x[0].outlier.limit, CONFIG_LIMIT_STEPS);
+    assert_true(isnan(x[0].outlier.skew)); /* not given: the engine's default */
+    assert_int_equal(x[0].impute, CONFIG_IMPUTE_NONE);
     assert_int_equal(x[0].n_tree, 2);
     t = x[0].tree;
     assert_string_equal(t[0].id, "innovation");
@@ -226,6 +232,11 @@ static void test_config_good_source_and_index(void **state)
     assert_int_equal(t[1].children[0].direction, -1);
     assert_int_equal(t[1].children[1].direction, 1);
     assert_string_equal(t[1].children[1].name, "能耗总量");
+    /* goalposts: the leaf's own, else the default [0, 100] */
+    assert_true(t[1].children[1].goalposts[0] == 10 && t[1].children[1].goalposts[1] == 90);
+    assert_true(t[1].children[0].goalposts[0] == 0 && t[1].children[0].goalposts[1] == 100);
+    assert_int_equal(t[1].children[0].denominator, -1);
+    assert_null(t[1].children[0].bands);
     /* 0.6 / (0.6 + 0.4); 2 / (2 + 1); 3 / (1 + 3) */
     assert_float_equal(config_index_node_weight(t, 2, 0), 0.6, 1e-12);
     assert_float_equal(config_index_node_weight(t[0].children, 2, 0), 2.0 / 3.0, 1e-12);
@@ -265,11 +276,56 @@ static void test_config_defaults(void **state)
     assert_int_equal(s[0].revision_window, 0);
     assert_int_equal(s[0].release_lag_days, 0);
     x = config_indices(cfg, &n);
-    assert_string_equal(x[0].aggregate, "arithmetic");
-    assert_string_equal(x[0].missing, "reweight");
+    assert_int_equal(x[0].aggregate, CONFIG_AGG_ARITHMETIC);
+    assert_int_equal(x[0].missing, CONFIG_MISSING_REWEIGHT);
     assert_int_equal(x[0].has_base, 0);
     assert_null(x[0].units);
     assert_string_equal(x[0].name, "ix");
+    config_free(&cfg);
+}
+
+/* The options of docs/INDICES.md come out typed, leaves inheriting the method's. */
+static void test_config_index_options_typed(void **state)
+{
+    struct config *cfg = NULL;
+    char *errors = NULL;
+    const struct config_index *x;
+    const struct config_index_node *t;
+    size_t n;
+    const char *text =
+        "{'units': [{'id': 'city', 'name': 'C'}, {'id': 'p1', 'name': 'P', 'parent': 'city', "
+        "'attributes': {'stage': 'a'}}], 'indicators': [{'code': 'revenue', 'name': 'R', "
+        "'frequency': 'M', 'kind': 'flow'}, {'code': 'staff', 'name': 'S', 'frequency': 'Q', "
+        "'kind': 'stock'}], 'indices': [{'id': 'ix', 'frequency': 'Y', 'units': ['p1', 'city'], "
+        "'method': {'normalise': 'banded', 'impute': {'method': 'group_mean', 'by': 'stage'}, "
+        "'screen': 0.9, 'outlier': true, 'bands': {'breaks': [10, 20], 'points': [0, 50, 100]}}, "
+        "'tree': [{'indicator': 'revenue', 'weight': 1, 'denominator': 'staff', "
+        "'unacceptable': 3, 'satisfactory': 9}, {'indicator': 'staff', 'weight': 1, "
+        "'bands': {'breaks': [5], 'points': [1, 2]}}]}]}";
+
+    (void)state;
+    if (load_text(text, &cfg, &errors) != 0)
+        fail_msg("%s", errors);
+    x = config_indices(cfg, &n);
+    assert_int_equal(x[0].normalise, CONFIG_NORM_BANDED);
+    assert_int_equal(x[0].impute, CONFIG_IMPUTE_GROUP_MEAN);
+    assert_string_equal(x[0].impute_by, "stage");
+    assert_float_equal(x[0].screen, 0.9, 0);
+    assert_int_equal(x[0].outlier.on, 1);
+    assert_int_equal(x[0].outlier.limit, CONFIG_LIMIT_STEPS); /* true: the defaults */
+    assert_int_equal(x[0].unit_sel.kind, CONFIG_UNITS_LIST);
+    assert_int_equal(x[0].unit_sel.n_list, 2);
+    assert_int_equal(x[0].unit_sel.list[0], 1); /* p1 */
+    assert_int_equal(x[0].unit_sel.list[1], 0); /* city */
+    t = x[0].tree;
+    assert_int_equal(t[0].denominator, 1);
+    assert_float_equal(t[0].unacceptable, 3, 0);
+    assert_float_equal(t[0].satisfactory, 9, 0);
+    assert_int_equal(t[0].bands->n_breaks, 2); /* the method's */
+    assert_float_equal(t[0].bands->points[2], 100, 0);
+    assert_int_equal(t[1].bands->n_breaks, 1); /* its own */
+    assert_float_equal(t[1].bands->points[1], 2, 0);
+    assert_true(isnan(t[1].unacceptable));
     config_free(&cfg);
 }
 
@@ -432,6 +488,58 @@ static const struct bad_case bad_cases[] = {
              "'children': [{'indicator': 'revenue', 'weight': 1, 'id': 'r2'}]}"),
      {"indices[0].tree[1]: duplicate node id \"d\" (first at indices[0].tree[0])"}},
     {"bad normalise", IDX(", 'normalise': 'x'", LEAF), {"duplicate object key"}},
+    {"bogus impute",
+     IDX(", 'impute': 'bogus'", LEAF),
+     {"t.json: indices[0].method.impute: bad impute \"bogus\" (expected none, carry or "
+      "group_mean)"}},
+    {"misspelt impute",
+     IDX(", 'impute': 'cary'", LEAF),
+     {"indices[0].method.impute: bad impute \"cary\" (did you mean \"carry\"?"}},
+    {"group_mean without by",
+     IDX(", 'impute': {'method': 'group_mean'}", LEAF),
+     {"indices[0].method.impute.by: required"}},
+    {"group_mean by an attribute no unit has",
+     IDX(", 'impute': {'method': 'group_mean', 'by': 'stage'}", LEAF),
+     {"indices[0].method.impute.by: no unit has attribute \"stage\""}},
+    {"screen beyond 1",
+     IDX(", 'screen': 1.5", LEAF),
+     {"indices[0].method.screen: expected a share between 0 and 1"}},
+    {"outlier limit",
+     IDX(", 'outlier': {'limit': 'point'}", LEAF),
+     {"indices[0].method.outlier.limit: bad limit \"point\" (did you mean \"points\"?"}},
+    {"outlier key",
+     IDX(", 'outlier': {'winmx': 5}", LEAF),
+     {"indices[0].method.outlier: unknown key \"winmx\" (did you mean \"winmax\"?)"}},
+    {"method key",
+     IDX(", 'imputes': 'carry'", LEAF),
+     {"indices[0].method: unknown key \"imputes\" (did you mean \"impute\"?)"}},
+    {"leaf key",
+     IDX("", "{'indicator': 'revenue', 'weight': 1, 'denominatr': 'revenue'}"),
+     {"indices[0].tree[0]: unknown key \"denominatr\" (did you mean \"denominator\"?)"}},
+    {"inner node key",
+     IDX("", "{'id': 'd', 'weigth': 1, 'children': [" LEAF "]}"),
+     {"indices[0].tree[0]: unknown key \"weigth\" (did you mean \"weight\"?)",
+      "indices[0].tree[0].weight: required"}},
+    {"unknown denominator",
+     IDX("", "{'indicator': 'revenue', 'weight': 1, 'denominator': 'revenu'}"),
+     {"indices[0].tree[0].denominator: unknown indicator \"revenu\" (did you mean \"revenue\"?)"}},
+    {"goalposts reversed",
+     IDX(", 'goalposts': [100, 0]", LEAF),
+     {"indices[0].method.goalposts: expected [lo, hi] with hi > lo"}},
+    {"banded without bands",
+     "{" MIN_UNITS ", " MIN_INDS ", 'indices': [{'id': 'x', 'frequency': 'Q', "
+     "'method': {'normalise': 'banded'}, 'tree': [" LEAF "]}]}",
+     {"indices[0].tree[0]: banded needs \"bands\" on the leaf or in the method"}},
+    {"bands not increasing",
+     IDX(", 'bands': {'breaks': [2, 1], 'points': [0, 1, 2]}", LEAF),
+     {"indices[0].method.bands.breaks: must be strictly increasing"}},
+    {"bands points count",
+     IDX(", 'bands': {'breaks': [1, 2], 'points': [0, 1]}", LEAF),
+     {"indices[0].method.bands: needs at least one break and one more points than breaks"}},
+    {"unknown unit in index units",
+     "{" MIN_UNITS ", " MIN_INDS ", 'indices': [{'id': 'x', 'frequency': 'Q', 'units': "
+     "'children:cty', 'method': {'normalise': 'minmax'}, 'tree': [" LEAF "]}]}",
+     {"indices[0].units: unknown unit \"cty\" (did you mean \"city\"?)"}},
     {"source bad first_period",
      "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's', "
      "'url': 'u', 'format': 'json', 'frequency': 'M', "
@@ -615,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_config_good_indicators),
         cmocka_unit_test(test_config_good_source_and_index),
         cmocka_unit_test(test_config_defaults),
+        cmocka_unit_test(test_config_index_options_typed),
         cmocka_unit_test(test_config_relative_database_uses_dir),
         cmocka_unit_test(test_config_load_missing_file_names_it),
         cmocka_unit_test(test_config_bad_cases),
