@@ -19,7 +19,8 @@ url="http://$listen"
 bash scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARKSTAT_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)"
-bash scripts/build-web.sh && export PARKSTAT_WEB_ROOT="$PWD/web/dist" # the dashboard at /
+bash scripts/build-web.sh # the dashboard at /: without it the demo stops here
+export PARKSTAT_WEB_ROOT="$PWD/web/dist"
 
 demo=$PWD/examples/demo
 work=$(mktemp -d /tmp/parkstat-demo.XXXXXX)
