@@ -23,6 +23,9 @@ struct compute;
 #define API_MAX_URI 2048
 /* Read-only connections kept open between requests. */
 #define API_POOL_MAX 8
+/* The largest answer built (JSON or CSV), as large as the CLI client reads:
+ * past it the request fails with a 500 that says so. */
+#define API_MAX_REPLY ((size_t)512 << 20)
 /* Bodies above this size are gzipped for clients that accept it. */
 #define API_GZIP_MIN 1024
 

@@ -15,40 +15,12 @@
 #include <zlib.h>
 
 #include "api/api_priv.h"
+#include "common/buf.h"
 #include "common/metrics.h"
 #include "common/timefmt.h"
 #include "store/store.h"
 
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
-
-/* A growable buffer that frees itself and stays failed when out of memory. */
-struct buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            free(b->p);
-            *b = (struct buf){.failed = 1};
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
 
 /* JSON null for NULL text, else a string (invalid UTF-8 also becomes null). */
 json_t *api_json_str(const char *s)
@@ -66,16 +38,40 @@ json_t *api_json_time(int64_t us)
     return json_string(buf);
 }
 
+/* jansson's dump callback: appends to a struct buf; -1 stops the dump. */
+static int dump_to_buf(const char *text, size_t size, void *data)
+{
+    return buf_add(data, text, size) < 0 ? -1 : 0;
+}
+
+/* Takes b's text as the body; returns b's error instead when it has one. */
+static int take_body(struct api_reply *rp, struct buf *b)
+{
+    int rc = b->err;
+    char *body = rc < 0 ? NULL : buf_take(b, &rp->len);
+
+    buf_free(b);
+    if (!body)
+        return rc < 0 ? rc : -ENOMEM;
+    free(rp->body);
+    rp->body = body;
+    return 0;
+}
+
+/* root (stolen) as the JSON body, at most API_MAX_REPLY bytes. */
 static int reply_json(struct api_reply *rp, unsigned status, json_t *root)
 {
+    struct buf b;
+    int rc;
+
     if (!root)
         return -ENOMEM;
-    free(rp->body);
-    rp->body = json_dumps(root, JSON_FLAGS);
+    buf_init(&b, API_MAX_REPLY);
+    if (json_dump_callback(root, dump_to_buf, &b, JSON_FLAGS) < 0 && !b.err)
+        b.err = -ENOMEM;
     json_decref(root);
-    if (!rp->body)
-        return -ENOMEM;
-    rp->len = strlen(rp->body);
+    if ((rc = take_body(rp, &b)) < 0)
+        return rc;
     rp->status = status;
     rp->content_type = "application/json";
     return 0;
@@ -140,7 +136,7 @@ int api_reply_text(struct api_reply *rp, unsigned status, const char *content_ty
 static void csv_text(struct buf *b, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
-        buf_add(b, s, strlen(s));
+        buf_addstr(b, s);
         return;
     }
     buf_add(b, "\"", 1);
@@ -148,40 +144,38 @@ static void csv_text(struct buf *b, const char *s)
         buf_add(b, s, (size_t)(q - s) + 1);
         buf_add(b, "\"", 1);
     }
-    buf_add(b, s, strlen(s));
+    buf_addstr(b, s);
     buf_add(b, "\"", 1);
 }
 
 static void csv_value(struct buf *b, const json_t *v)
 {
-    char num[40];
-
     if (json_is_string(v)) {
         csv_text(b, json_string_value(v));
     } else if (json_is_integer(v)) {
-        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        buf_add(b, num, strlen(num));
+        buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     } else if (json_is_real(v)) {
-        snprintf(num, sizeof(num), "%.15g", json_real_value(v));
-        buf_add(b, num, strlen(num));
+        buf_printf(b, "%.15g", json_real_value(v));
     } else if (json_is_boolean(v)) {
         csv_text(b, json_is_true(v) ? "true" : "false");
     } else if (json_is_object(v) || json_is_array(v)) {
         char *s = json_dumps(v, JSON_FLAGS);
         if (s)
             csv_text(b, s);
-        else
-            b->failed = 1;
+        else if (!b->err)
+            b->err = -ENOMEM;
         free(s);
     } /* null: an empty field */
 }
 
 static int render_csv(struct api_reply *rp, const json_t *rows, const char *const *columns)
 {
-    struct buf b = {0};
+    struct buf b;
     size_t i;
     const json_t *row;
+    int rc;
 
+    buf_init(&b, API_MAX_REPLY);
     for (size_t c = 0; columns[c]; c++) {
         if (c)
             buf_add(&b, ",", 1);
@@ -197,11 +191,8 @@ static int render_csv(struct api_reply *rp, const json_t *rows, const char *cons
         }
         buf_add(&b, "\r\n", 2);
     }
-    if (b.failed)
-        return -ENOMEM;
-    free(rp->body);
-    rp->body = b.p;
-    rp->len = b.len;
+    if ((rc = take_body(rp, &b)) < 0)
+        return rc;
     rp->status = MHD_HTTP_OK;
     rp->content_type = "text/csv; charset=utf-8; header=present";
     return 0;

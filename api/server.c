@@ -188,8 +188,9 @@ static int route_metrics(struct api_request *rq, const char *arg, struct api_rep
 
     metrics_gauge_set(a->metrics, "parkstat_database_bytes", NULL,
                       (double)(file_size(a->db_path, "") + file_size(a->db_path, "-wal")));
-    if (metrics_render(a->metrics, &text, &len) < 0)
-        return -ENOMEM;
+    int rc = metrics_render(a->metrics, &text, &len);
+    if (rc < 0)
+        return rc;
     free(rp->body);
     rp->body = text;
     rp->len = len;
@@ -223,10 +224,14 @@ static void dispatch(struct api_request *rq, const char *path, struct api_reply 
     if (r)
         rq->endpoint = r->endpoint; /* for the metrics, also on 405 and 401 */
     if (rc < 0) {
-        log_err("api: %s %.200s: %s", rq->method, path, strerror(-rc));
+        /* -E2BIG: the answer outgrew its cap (API_MAX_REPLY, METRICS_MAX_TEXT). */
+        const char *what = rc == -EBUSY   ? "database busy"
+                           : rc == -E2BIG ? "answer too large, narrow the query"
+                                          : "internal error";
+        log_err("api: %s %.200s: %s", rq->method, path, rc == -E2BIG ? what : strerror(-rc));
         rc = api_reply_error(
             rp, rc == -EBUSY ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR, "%s",
-            rc == -EBUSY ? "database busy" : "internal error");
+            what);
     }
     if (rc < 0) /* out of memory even for the error */
         api_reply_text(rp, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "", 0);

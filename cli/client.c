@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/curl_dl.h"
+#include "common/buf.h"
 
 #define CLIENT_MAX_BODY  (512u << 20) /* an unfiltered observation list can be large */
 #define CLIENT_MAX_TOKEN 4096
@@ -27,13 +28,6 @@ struct client {
     struct client_error err;
 };
 
-/* The body of one answer: grows up to CLIENT_MAX_BODY, NUL-terminated. */
-struct body {
-    char *p;
-    size_t len, cap;
-    int too_big;
-};
-
 __attribute__((format(printf, 3, 4))) static void set_error(struct client *c, long code,
                                                             const char *fmt, ...)
 {
@@ -45,29 +39,13 @@ __attribute__((format(printf, 3, 4))) static void set_error(struct client *c, lo
     va_end(ap);
 }
 
+/* The body of one answer, into a buffer capped at CLIENT_MAX_BODY. */
 static size_t on_write(char *data, size_t size, size_t n, void *ctx)
 {
-    struct body *b = ctx;
+    struct buf *b = ctx;
     size_t add = size * n;
 
-    if (b->len + add + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 16384;
-        while (cap < b->len + add + 1)
-            cap *= 2;
-        if (cap > CLIENT_MAX_BODY) {
-            b->too_big = 1;
-            return 0; /* curl stops with CURLE_WRITE_ERROR */
-        }
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return 0;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, add);
-    b->len += add;
-    b->p[b->len] = '\0';
-    return add;
+    return buf_add(b, data, add) < 0 ? 0 : add; /* 0: curl stops with CURLE_WRITE_ERROR */
 }
 
 /* Creates the client and its curl handle. */
@@ -191,7 +169,7 @@ static void wipe_auth(struct curl_slist *list, char *auth)
 
 /* Sends one request and collects the body and status. Returns 0 when an
  * answer came (any status), else -EHOSTUNREACH or -ENOMEM with the error set. */
-static int perform(struct client *c, int post, const char *path, struct body *b, long *status)
+static int perform(struct client *c, int post, const char *path, struct buf *b, long *status)
 {
     char url[CLIENT_MAX_URL], errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = NULL;
@@ -233,7 +211,7 @@ static int perform(struct client *c, int post, const char *path, struct body *b,
     c->api->easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
     wipe_auth(headers, auth);
     if (cc != CURLE_OK) {
-        if (b->too_big)
+        if (b->err == -E2BIG)
             set_error(c, 0, "%s: answer larger than %u MB", url, CLIENT_MAX_BODY >> 20);
         else
             set_error(c, 0, "cannot reach %s: %s", url,
@@ -266,7 +244,7 @@ static void answer_error(struct client *c, long status, const char *body, size_t
 }
 
 /* Reads the envelope of a 2xx answer into *data. */
-static int envelope(struct client *c, long status, struct body *b, json_t **data)
+static int envelope(struct client *c, long status, struct buf *b, json_t **data)
 {
     json_t *root = NULL, *d;
     const char *st;
@@ -288,14 +266,15 @@ static int envelope(struct client *c, long status, struct body *b, json_t **data
 
 static int request_json(struct client *c, int post, const char *path, json_t **data)
 {
-    struct body b = {0};
+    struct buf b;
     long status = 0;
     int rc;
 
+    buf_init(&b, CLIENT_MAX_BODY);
     *data = NULL;
     if ((rc = perform(c, post, path, &b, &status)) == 0)
         rc = envelope(c, status, &b, data);
-    free(b.p);
+    buf_free(&b);
     return rc;
 }
 
@@ -314,10 +293,11 @@ int client_post_json(struct client *c, const char *path, json_t **data)
 /* GET a text body. */
 int client_get_text(struct client *c, const char *path, char **body, size_t *len)
 {
-    struct body b = {0};
+    struct buf b;
     long status = 0;
     int rc;
 
+    buf_init(&b, CLIENT_MAX_BODY);
     *body = NULL;
     *len = 0;
     if ((rc = perform(c, 0, path, &b, &status)) < 0)
@@ -327,15 +307,10 @@ int client_get_text(struct client *c, const char *path, char **body, size_t *len
         rc = -EPROTO;
         goto out;
     }
-    if (!b.p && !(b.p = calloc(1, 1))) {
+    if (!(*body = buf_take(&b, len)))
         rc = -ENOMEM;
-        goto out;
-    }
-    *body = b.p;
-    *len = b.len;
-    b.p = NULL;
 out:
-    free(b.p);
+    buf_free(&b);
     return rc;
 }
 

@@ -18,11 +18,11 @@
 
 #include <curl/curl.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define DEFAULT_TIMEOUT_MS         60000L
-#define DEFAULT_MAX_BYTES          ((size_t)64 << 20)
 #define DEFAULT_BACKOFF_BASE_MS    500L
 #define DEFAULT_BACKOFF_MAX_MS     60000L
 
@@ -60,11 +60,9 @@ struct transfer {
     int queued;             /* waiting in the fetcher's queue */
     struct transfer *qnext;
     char *url, *ca_file, *bearer, *user, *password;
-    size_t max_bytes;
     int max_retries;
     long backoff_base_ms, backoff_max_ms;
-    char *body;
-    size_t len, cap;
+    struct buf body; /* capped at the request's max_bytes */
     int too_big;
     int attempts;
     uint64_t started_ns;
@@ -212,24 +210,11 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
     struct transfer *t = userp;
     size_t n = size * nmemb;
 
-    if (t->len + n > t->max_bytes) {
+    int rc = buf_add(&t->body, data, n);
+
+    if (rc == -E2BIG)
         t->too_big = 1;
-        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
-    }
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 16384;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *p = realloc(t->body, cap);
-        if (!p)
-            return 0;
-        t->body = p;
-        t->cap = cap;
-    }
-    memcpy(t->body + t->len, data, n);
-    t->len += n;
-    t->body[t->len] = '\0';
-    return n;
+    return rc < 0 ? 0 : n; /* 0 aborts the transfer with CURLE_WRITE_ERROR */
 }
 
 static char *dup_or_null(const char *s)
@@ -247,7 +232,7 @@ static void transfer_free(uv_handle_t *h)
     free(t->bearer);
     free(t->user);
     free(t->password);
-    free(t->body);
+    buf_free(&t->body);
     free(t);
     if (--f->handles == 0 && f->closing)
         free(f);
@@ -311,7 +296,7 @@ static void set_options(struct transfer *t, const struct fetch_request *req)
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total_ms);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_bytes);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->body.max);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl decodes */
     curl_easy_setopt(e, CURLOPT_USERAGENT, fetch_user_agent());
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -330,7 +315,7 @@ static void on_retry(uv_timer_t *h);
 static int transfer_add(struct transfer *t)
 {
     t->attempts++;
-    t->len = 0;
+    buf_reset(&t->body);
     t->too_big = 0;
     t->errbuf[0] = '\0';
     if (curl_multi_add_handle(t->f->multi, t->easy) != CURLM_OK)
@@ -398,7 +383,7 @@ int fetch_start(struct fetch *f, const struct fetch_request *req, fetch_done_cb 
     t->f = f;
     t->cb = cb;
     t->ctx = ctx;
-    t->max_bytes = req->max_bytes ? req->max_bytes : DEFAULT_MAX_BYTES;
+    buf_init(&t->body, req->max_bytes ? req->max_bytes : FETCH_MAX_BYTES_DEFAULT);
     t->max_retries = req->max_retries > 0 ? req->max_retries : 0;
     t->backoff_base_ms = req->backoff_base_ms > 0 ? req->backoff_base_ms : DEFAULT_BACKOFF_BASE_MS;
     t->backoff_max_ms = req->backoff_max_ms > 0 ? req->backoff_max_ms : DEFAULT_BACKOFF_MAX_MS;
@@ -477,8 +462,8 @@ static void transfer_finish(struct transfer *t, enum fetch_outcome outcome, long
     res.outcome = outcome;
     res.http_status = status;
     res.error = error;
-    res.body = t->body ? t->body : "";
-    res.len = outcome == FETCH_OK ? t->len : 0;
+    res.body = t->body.p ? t->body.p : "";
+    res.len = outcome == FETCH_OK ? t->body.len : 0;
     res.attempts = t->attempts;
     res.duration_s = (double)(uv_hrtime() - t->started_ns) / 1e9;
     if (outcome == FETCH_OK || outcome == FETCH_NOT_MODIFIED) {
@@ -568,7 +553,7 @@ static void transfer_done(struct transfer *t, CURLcode rc)
         retry = status == 429 || status >= 500;
         snprintf(msg, sizeof(msg), "HTTP %ld", status);
     } else if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-        snprintf(msg, sizeof(msg), "body larger than max_bytes (%zu)", t->max_bytes);
+        snprintf(msg, sizeof(msg), "body larger than max_bytes (%zu)", t->body.max);
     } else if (rc == CURLE_FILE_COULDNT_READ_FILE) {
         return transfer_finish(t, FETCH_NOT_PUBLISHED, 0, NULL);
     } else {

@@ -18,6 +18,9 @@
 
 struct fetch;
 
+/* The body limit of a request whose max_bytes is 0: 64 MiB. */
+#define FETCH_MAX_BYTES_DEFAULT ((size_t)64 << 20)
+
 struct fetch_limits {
     long max_connections;      /* global cap on open connections (0: 16) */
     long max_host_connections; /* per-host cap (0: 4) */

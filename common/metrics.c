@@ -6,8 +6,13 @@
  * families with a handful of series each, so a linear search under the lock is
  * cheaper than any index would be to maintain. Numbers render as integers when
  * they are whole, else with the fewest digits (15..17) that read back exactly.
+ * The rendering goes into one struct buf (capped at METRICS_MAX_TEXT) whose
+ * first failure sticks, so the writers ignore it and metrics_render() checks
+ * once at the end.
  */
 #include "common/metrics.h"
+
+#include "common/buf.h"
 
 #include <errno.h>
 #include <math.h> /* isnan, isinf: macros, no libm */
@@ -43,41 +48,6 @@ struct metrics {
     struct family *first, *last;
 };
 
-/* A growable text buffer; on allocation failure it frees itself and stays
- * failed, so callers check once at the end. */
-struct text {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static void text_add(struct text *t, const char *s, size_t n)
-{
-    if (t->failed)
-        return;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 1024;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *p = realloc(t->p, cap);
-        if (!p) {
-            free(t->p);
-            *t = (struct text){.failed = 1};
-            return;
-        }
-        t->p = p;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
-    t->p[t->len] = '\0';
-}
-
-static void text_str(struct text *t, const char *s)
-{
-    text_add(t, s, strlen(s));
-}
-
 /* Writes v as Prometheus reads it: NaN, +Inf, -Inf, whole numbers without a
  * fraction, others with the shortest exact %g precision. */
 static void format_value(double v, char *buf, size_t size)
@@ -98,26 +68,26 @@ static void format_value(double v, char *buf, size_t size)
     }
 }
 
-static void text_value(struct text *t, double v)
+static void text_value(struct buf *t, double v)
 {
     char buf[40];
     format_value(v, buf, sizeof(buf));
-    text_str(t, buf);
+    buf_addstr(t, buf);
 }
 
 /* Label values escape backslash, double quote and newline; help text escapes
  * backslash and newline only (format 0.0.4). */
-static void text_escaped(struct text *t, const char *s, int quote)
+static void text_escaped(struct buf *t, const char *s, int quote)
 {
     for (; *s; s++) {
         if (*s == '\\')
-            text_add(t, "\\\\", 2);
+            buf_add(t, "\\\\", 2);
         else if (*s == '\n')
-            text_add(t, "\\n", 2);
+            buf_add(t, "\\n", 2);
         else if (*s == '"' && quote)
-            text_add(t, "\\\"", 2);
+            buf_add(t, "\\\"", 2);
         else
-            text_add(t, s, 1);
+            buf_add(t, s, 1);
     }
 }
 
@@ -379,31 +349,31 @@ int metrics_histogram_observe(struct metrics *m, const char *name, const char *c
 
 /* name{l1="v1",l2="v2",le="x"} with le omitted when NULL; no braces when
  * there is no label at all. */
-static void text_series_name(struct text *t, const struct family *f, const struct series *s,
+static void text_series_name(struct buf *t, const struct family *f, const struct series *s,
                              const char *suffix, const char *le)
 {
-    text_str(t, f->name);
-    text_str(t, suffix);
+    buf_addstr(t, f->name);
+    buf_addstr(t, suffix);
     if (f->nlabels == 0 && !le)
         return;
-    text_add(t, "{", 1);
+    buf_add(t, "{", 1);
     for (size_t i = 0; i < f->nlabels; i++) {
         if (i)
-            text_add(t, ",", 1);
-        text_str(t, f->labels[i]);
-        text_add(t, "=\"", 2);
+            buf_add(t, ",", 1);
+        buf_addstr(t, f->labels[i]);
+        buf_add(t, "=\"", 2);
         text_escaped(t, s->values[i], 1);
-        text_add(t, "\"", 1);
+        buf_add(t, "\"", 1);
     }
     if (le) {
-        text_str(t, f->nlabels ? ",le=\"" : "le=\"");
-        text_str(t, le);
-        text_add(t, "\"", 1);
+        buf_addstr(t, f->nlabels ? ",le=\"" : "le=\"");
+        buf_addstr(t, le);
+        buf_add(t, "\"", 1);
     }
-    text_add(t, "}", 1);
+    buf_add(t, "}", 1);
 }
 
-static void render_histogram(struct text *t, const struct family *f, const struct series *s)
+static void render_histogram(struct buf *t, const struct family *f, const struct series *s)
 {
     unsigned long long cumulative = 0;
     char le[40];
@@ -415,60 +385,60 @@ static void render_histogram(struct text *t, const struct family *f, const struc
         else
             snprintf(le, sizeof(le), "+Inf");
         text_series_name(t, f, s, "_bucket", le);
-        text_add(t, " ", 1);
+        buf_add(t, " ", 1);
         text_value(t, (double)cumulative);
-        text_add(t, "\n", 1);
+        buf_add(t, "\n", 1);
     }
     text_series_name(t, f, s, "_sum", NULL);
-    text_add(t, " ", 1);
+    buf_add(t, " ", 1);
     text_value(t, s->sum);
-    text_add(t, "\n", 1);
+    buf_add(t, "\n", 1);
     text_series_name(t, f, s, "_count", NULL);
-    text_add(t, " ", 1);
+    buf_add(t, " ", 1);
     text_value(t, (double)s->count);
-    text_add(t, "\n", 1);
+    buf_add(t, "\n", 1);
 }
 
-static void render_family(struct text *t, const struct family *f)
+static void render_family(struct buf *t, const struct family *f)
 {
     static const char *const type_names[] = {"counter", "gauge", "histogram"};
 
-    text_str(t, "# HELP ");
-    text_str(t, f->name);
-    text_add(t, " ", 1);
+    buf_addstr(t, "# HELP ");
+    buf_addstr(t, f->name);
+    buf_add(t, " ", 1);
     text_escaped(t, f->help, 0);
-    text_str(t, "\n# TYPE ");
-    text_str(t, f->name);
-    text_add(t, " ", 1);
-    text_str(t, type_names[f->type]);
-    text_add(t, "\n", 1);
+    buf_addstr(t, "\n# TYPE ");
+    buf_addstr(t, f->name);
+    buf_add(t, " ", 1);
+    buf_addstr(t, type_names[f->type]);
+    buf_add(t, "\n", 1);
     for (const struct series *s = f->first; s; s = s->next) {
         if (f->type == METRICS_HISTOGRAM) {
             render_histogram(t, f, s);
             continue;
         }
         text_series_name(t, f, s, "", NULL);
-        text_add(t, " ", 1);
+        buf_add(t, " ", 1);
         text_value(t, s->value);
-        text_add(t, "\n", 1);
+        buf_add(t, "\n", 1);
     }
 }
 
 /* Renders the registry as Prometheus text (see metrics.h). */
 int metrics_render(struct metrics *m, char **out, size_t *len)
 {
-    struct text t = {0};
+    struct buf t;
+    int rc;
 
     *out = NULL;
     *len = 0;
-    text_add(&t, "", 0); /* an empty registry is "", not NULL */
+    buf_init(&t, METRICS_MAX_TEXT);
     pthread_mutex_lock(&m->mu);
     for (const struct family *f = m->first; f; f = f->next)
         render_family(&t, f);
     pthread_mutex_unlock(&m->mu);
-    if (t.failed)
-        return -ENOMEM;
-    *out = t.p;
-    *len = t.len;
-    return 0;
+    if ((rc = t.err) < 0 || !(*out = buf_take(&t, len))) /* an empty registry is "" */
+        rc = rc < 0 ? rc : -ENOMEM;
+    buf_free(&t);
+    return rc;
 }

@@ -24,6 +24,8 @@ enum metrics_type {
 /* Limits that keep a registry small and a typo from growing it without end. */
 #define METRICS_MAX_LABELS  8
 #define METRICS_MAX_BUCKETS 32
+/* The longest rendering: a scrape larger than this is refused, not sent. */
+#define METRICS_MAX_TEXT ((size_t)16 << 20)
 
 /* Creates an empty registry into *out. Returns 0 or -ENOMEM. */
 int metrics_new(struct metrics **out);
@@ -67,7 +69,8 @@ int metrics_histogram_observe(struct metrics *m, const char *name, const char *c
  * Renders every family into a malloc'd NUL-terminated text (*out, owned by the
  * caller) of *len bytes: "# HELP", "# TYPE" and one line per series (for
  * histograms _bucket lines with cumulative counts and le="...", then _sum and
- * _count). Label values are escaped (\\, \", \n). Returns 0 or -ENOMEM.
+ * _count). Label values are escaped (\\, \", \n). Returns 0, -E2BIG when the text
+ * would exceed METRICS_MAX_TEXT, or -ENOMEM.
  */
 int metrics_render(struct metrics *m, char **out, size_t *len);
 
