@@ -6,7 +6,7 @@
  * A struct compute is a snapshot of the store's observations (current, or as
  * of a time) prepared for one config: period values derived from
  * year-to-date series, roll-ups over the unit hierarchy with coverage, and
- * derived indicators evaluated by SQLite formulas (store/formula.h) after
+ * derived indicators evaluated by SQLite formulas (formula/formula.h) after
  * roll-up. Series and index results are read from the snapshot.
  */
 #ifndef PARKSTAT_COMPUTE_H

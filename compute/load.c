@@ -16,7 +16,7 @@
 #include "aggregate/ytd.h"
 #include "common/log.h"
 #include "compute/compute_priv.h"
-#include "store/formula.h"
+#include "formula/formula.h"
 #include "store/observations.h"
 #include "store/store.h"
 

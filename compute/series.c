@@ -7,7 +7,7 @@
  * when January was published together with February), stocks take the
  * period-end value, rates and formulas are recomputed from their converted
  * inputs (a ratio of sums, never a mean of ratios). Derived indicators are
- * evaluated by SQLite (store/formula) per unit and period after roll-up and
+ * evaluated by SQLite (formula/) per unit and period after roll-up and
  * rounded to the indicator's decimals.
  */
 #include <errno.h>
@@ -19,7 +19,7 @@
 #include "aggregate/ytd.h"
 #include "compute/compute_priv.h"
 #include "config/config.h"
-#include "store/formula.h"
+#include "formula/formula.h"
 
 #define INHERITED (COMPUTE_FLAG_INCOMPLETE | COMPUTE_FLAG_ROLLED_UP | COMPUTE_FLAG_TWO_MONTHS)
 

@@ -1,6 +1,6 @@
 /*
  * config_formulas.c - checks derived-indicator formulas: SQLite judges each
- * expression (store/formula.h) in one in-memory database shared by the whole
+ * expression (formula/formula.h) in one in-memory database shared by the whole
  * load; the codes each formula reads then form a graph that must have no
  * self-reference and no cycle.
  */
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/formula.h"
+#include "formula/formula.h"
 
 /* The formula graph: edges[i] lists the indicators formula i reads. */
 struct graph {

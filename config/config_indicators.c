@@ -1,7 +1,7 @@
 /*
  * config_indicators.c - the indicators[] section: codes, frequency, kind and
  * publication details, rate components, and derived-indicator formulas,
- * which SQLite checks (store/formula.h); references between formulas must
+ * which SQLite checks (formula/formula.h); references between formulas must
  * not loop.
  */
 #include "config/config_priv.h"
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/formula.h"
+#include "formula/formula.h"
 
 static const char *const indicator_keys[] = {
     "code",     "name",    "measure",   "frequency",   "kind",  "cumulative", "direction",

@@ -1,5 +1,5 @@
 /*
- * test_config.c - config/ and store/formula: the good example reads back
+ * test_config.c - config/ and formula/: the good example reads back
  * field by field (defaults included), every kind of mistake is reported with
  * its place and a clear message (table-driven, all problems at once), and
  * formulas are checked and evaluated by SQLite.
@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
-#include "store/formula.h"
+#include "formula/formula.h"
 #include "test_support.h"
 
 /* Test JSON is written with ' for " to stay readable; this swaps them back. */

@@ -10,7 +10,7 @@
  * so whatever expr holds ("1) + (2" included) is that list; a second column
  * is refused by the column count and a second statement by the tail check.
  */
-#include "store/formula.h"
+#include "formula/formula.h"
 
 #include <errno.h>
 #include <math.h>
