@@ -78,11 +78,9 @@ void store_rollback(struct store *st);
 /*
  * A group: one write transaction (BEGIN IMMEDIATE) around many units of work,
  * committed together by store_group_commit() (rolled back if that fails).
- * store_in_group() is 1 while a transaction is open on st.
  */
 int store_group_begin(struct store *st);
 int store_group_commit(struct store *st);
-int store_in_group(const struct store *st);
 
 /*
  * A number that changes whenever another connection has committed to the

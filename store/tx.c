@@ -51,8 +51,3 @@ int store_group_commit(struct store *st)
         store_tx_rollback(st);
     return rc;
 }
-
-int store_in_group(const struct store *st)
-{
-    return !sqlite3_get_autocommit(st->db);
-}
