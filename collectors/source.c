@@ -269,11 +269,6 @@ const struct schedule_spec *source_schedule(const struct source *s)
     return &s->spec;
 }
 
-struct format *source_format(const struct source *s)
-{
-    return s->format;
-}
-
 const char *const *source_request_units(const struct source *s, size_t *n)
 {
     *n = s->n_units;

@@ -37,9 +37,6 @@ const struct config_source *source_config(const struct source *s);
 /* The schedule parameters of the source. */
 const struct schedule_spec *source_schedule(const struct source *s);
 
-/* The payload reader (borrowed). */
-struct format *source_format(const struct source *s);
-
 /*
  * Units to request one by one when the URL has {unit} (ids, borrowed), else
  * NULL with *n = 0: one request covers every unit.
