@@ -258,17 +258,6 @@ int format_json_load(const char *buf, size_t len, json_t **out, char *err, size_
     return 0;
 }
 
-const char *format_json_text(json_t *v, char *buf, size_t size)
-{
-    if (json_is_string(v))
-        return json_string_value(v);
-    if (json_is_integer(v)) {
-        snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return buf;
-    }
-    return NULL;
-}
-
 /* The "no value" markers: empty, hyphen, em dash U+2014, en dash U+2013. */
 static int is_missing_marker(const char *s, size_t n)
 {

@@ -99,12 +99,6 @@ json_t *format_pointer_get(json_t *root, const char *pointer);
 int format_json_load(const char *buf, size_t len, json_t **out, char *err, size_t errsize);
 
 /*
- * The text of a JSON scalar used as a code: a string's value or an
- * integer printed into buf (size >= 24). NULL for any other type.
- */
-const char *format_json_text(json_t *v, char *buf, size_t size);
-
-/*
  * Parses a number as statistics offices write it: surrounding blanks,
  * thousands separators ("1,234.5"). Returns 0 and *out, 1 for a "no value"
  * marker ("", "-", "—", "–"), or -EINVAL for anything else.
