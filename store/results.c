@@ -359,26 +359,7 @@ static int apply(struct store *st, const struct store_results_batch *b)
     return put_hashes(st, b);
 }
 
-/*
- * Replaces results in one transaction, all or nothing: deletes everything of
- * the wiped indices and the results and recompute marks of every cleared
- * (index, period), replaces the given layouts, inserts the new rows and
- * records the index hashes. Returns 0, -ENOMEM, -EIO, -EBUSY.
- */
-int store_results_replace(struct store *st, const struct store_results_batch *b)
-{
-    int rc;
-
-    if (sqlite3_exec(st->db, index_state_sql, NULL, NULL, NULL) != SQLITE_OK)
-        return store_fail(st, "index_state");
-    if ((rc = store_tx_begin(st)) < 0)
-        return rc;
-    if ((rc = apply(st, b)) < 0 || (rc = store_tx_commit(st)) < 0)
-        store_tx_rollback(st);
-    return rc;
-}
-
-/* ---- The same transaction fed in parts from another thread ---- */
+/* ---- The transaction, fed in parts from another thread ---- */
 
 struct part {
     struct store_results_batch b;

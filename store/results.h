@@ -84,7 +84,8 @@ struct store_index_hash {
     const char *hash;
 };
 
-/* Everything one recompute writes. All arrays are borrowed. */
+/* Everything one recompute writes, or one part of it. All arrays are
+ * borrowed. */
 struct store_results_batch {
     const struct store_result_key *clear; /* results and marks to delete */
     size_t nclear;
@@ -99,19 +100,18 @@ struct store_results_batch {
     size_t nwipe;            /* (a full recompute); may be NULL */
 };
 
-/* Applies b in one transaction, all or nothing. Returns 0, -EIO, -EBUSY. */
-int store_results_replace(struct store *st, const struct store_results_batch *b);
-
 /*
- * The transaction of store_results_replace() fed in parts, so that rows are
- * written while later ones are still computed: store_results_start() starts
- * a thread that takes the write lock (BEGIN IMMEDIATE) and applies each part
- * sent, in order, as store_results_replace() applies its one batch (wipe,
- * clear, layouts, rows, hashes); store_results_finish() commits (commit = 1)
- * or rolls back, waits for the thread and frees the stream. From start to
- * finish the thread owns st: the caller must not use st, and must keep every
- * array a sent part points to. A failed part makes the later ones skipped and finish return
- * its error (-EIO, -EBUSY, -ENOMEM) after a rollback.
+ * One transaction, all or nothing, fed in parts so that rows are written
+ * while later ones are still computed: store_results_start() starts a thread
+ * that takes the write lock (BEGIN IMMEDIATE) and applies each part sent, in
+ * order: it deletes everything of the wiped indices and the results and
+ * recompute marks of every cleared (index, period), replaces the given
+ * layouts, inserts the rows and records the index hashes;
+ * store_results_finish() commits (commit = 1) or rolls back, waits for the
+ * thread and frees the stream. From start to finish the thread owns st: the
+ * caller must not use st, and must keep every array a sent part points to. A
+ * failed part makes the later ones skipped and finish return its error (-EIO,
+ * -EBUSY, -ENOMEM) after a rollback.
  */
 struct store_results_stream;
 int store_results_start(struct store *st, struct store_results_stream **out);

@@ -1,8 +1,8 @@
 /*
  * test_api.c - the HTTP API end to end: real requests with libcurl against
  * api_start() on 127.0.0.1 (port 0) over a temporary database filled through
- * the store API (result rows through store_results_replace(), as the
- * recompute step writes them).
+ * the store API (result rows through store_results_start/send/finish, as
+ * the recompute step writes them).
  *
  * Data: units city > p01, p02; indicators rev (M), emp (Q), pat (Y). Run 1 at
  * 2024-01-10: p01 rev 2023-12 = 100.5, p02 rev 2023-12 = 80, p01 emp 2023-Q4
@@ -235,7 +235,7 @@ static void seed_observations(void)
     assert_int_equal(store_health_record(fx.st, &h), 0);
 }
 
-/* Result rows as the recompute step writes them (store_results_replace):
+/* Result rows as the recompute step writes them (one results stream):
  * 2023-Q4 with the total, dimension "growth" and, for p01, contributions;
  * 2023-Q3 with the total only. */
 static void seed_results(void)
@@ -252,7 +252,10 @@ static void seed_results(void)
     };
     const struct store_results_batch b = {
         .layouts = &lay, .nlayouts = 1, .results = res, .nresults = 4, .computed_at = T_MAR01};
-    assert_int_equal(store_results_replace(fx.st, &b), 0);
+    struct store_results_stream *s;
+    assert_int_equal(store_results_start(fx.st, &s), 0);
+    assert_int_equal(store_results_send(s, &b), 0);
+    assert_int_equal(store_results_finish(&s, 1), 0);
 }
 
 static int group_setup(void **state)
