@@ -74,12 +74,6 @@ int compute_snapshot_series(struct compute *c, const char *unit, const char *ind
                             const char *from, const char *to, enum compute_transform tr,
                             compute_point_cb cb, void *ctx);
 
-/* One-shot compute_open() (current values) + compute_snapshot_series(); what
- * the API's /series endpoint calls. */
-int compute_series(struct store *st, const struct config *cfg, const char *unit,
-                   const char *indicator, const char *from, const char *to,
-                   enum compute_transform tr, compute_point_cb cb, void *ctx);
-
 /* Annualised growth in % between two periods n years apart of one series
  * (growth_annualised); NAN when a value is missing. -ENOENT, -EINVAL. */
 int compute_annualised(struct compute *c, const char *unit, const char *indicator, const char *from,

@@ -125,18 +125,6 @@ out:
     return rc;
 }
 
-int compute_series(struct store *st, const struct config *cfg, const char *unit,
-                   const char *indicator, const char *from, const char *to,
-                   enum compute_transform tr, compute_point_cb cb, void *ctx)
-{
-    struct compute *c = NULL;
-    int rc = compute_open(&c, st, cfg, 0);
-    if (rc == 0)
-        rc = compute_snapshot_series(c, unit, indicator, from, to, tr, cb, ctx);
-    compute_free(&c);
-    return rc;
-}
-
 struct pick {
     const char *want[2];
     double got[2];

@@ -334,15 +334,18 @@ static void test_compute_growth_yoy_pop_ytd_annualised(void **state)
     assert_near(a, 10, 1e-9);
     assert_int_equal(compute_annualised(c, "p2", "output", "2020", "2023", &a), 0);
     assert_true(isnan(a));
-    /* the one-shot form the API's /series calls, and its errors */
+    /* the call the API's /series makes, and its errors */
     struct pts one = {.n = 0};
-    assert_int_equal(compute_series(f->st, f->cfg, "p1", "staff", "2023-Q1", "2023-Q1", COMPUTE_YOY,
-                                    collect, &one),
-                     0);
+    assert_int_equal(
+        compute_snapshot_series(c, "p1", "staff", "2023-Q1", "2023-Q1", COMPUTE_YOY, collect, &one),
+        0);
     assert_int_equal(one.n, 1);
     assert_near(one.v[0], 25, 1e-12);
     assert_int_equal(
-        compute_series(f->st, f->cfg, "nope", "staff", NULL, NULL, COMPUTE_VALUE, collect, &one),
+        compute_snapshot_series(c, "nope", "staff", NULL, NULL, COMPUTE_VALUE, collect, &one),
+        -ENOENT);
+    assert_int_equal(
+        compute_snapshot_series(c, "p1", "nope", NULL, NULL, COMPUTE_VALUE, collect, &one),
         -ENOENT);
     assert_int_equal(
         compute_snapshot_series(c, "p1", "staff", "2023-Q1", "2023", COMPUTE_VALUE, collect, &one),
