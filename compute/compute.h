@@ -74,11 +74,6 @@ int compute_snapshot_series(struct compute *c, const char *unit, const char *ind
                             const char *from, const char *to, enum compute_transform tr,
                             compute_point_cb cb, void *ctx);
 
-/* Annualised growth in % between two periods n years apart of one series
- * (growth_annualised); NAN when a value is missing. -ENOENT, -EINVAL. */
-int compute_annualised(struct compute *c, const char *unit, const char *indicator, const char *from,
-                       const char *to, double *out);
-
 /* What a recompute did. */
 struct compute_summary {
     size_t indices;  /* indices recomputed */

@@ -2,8 +2,8 @@
  * transform.c - one unit's series of one indicator as the API's /series
  * endpoint serves it: period values or growth rates in percent
  * (aggregate/growth: year-on-year, period-on-period, cumulative year-on-year
- * on the year-to-date sums) and annualised growth between two periods. A
- * missing or zero base gives a missing value, never inf.
+ * on the year-to-date sums). A missing or zero base gives a missing value,
+ * never inf.
  */
 #include <errno.h>
 #include <math.h>
@@ -123,36 +123,4 @@ out:
     free(row);
     cmp_series_free(&s);
     return rc;
-}
-
-struct pick {
-    const char *want[2];
-    double got[2];
-};
-
-static int pick_cb(const struct compute_point *pt, void *ctx)
-{
-    struct pick *p = ctx;
-    for (int i = 0; i < 2; i++)
-        if (strcmp(pt->period, p->want[i]) == 0)
-            p->got[i] = pt->value;
-    return 0;
-}
-
-/* Annualised growth from..to (contract in compute.h). */
-int compute_annualised(struct compute *c, const char *unit, const char *indicator, const char *from,
-                       const char *to, double *out)
-{
-    struct period a, b;
-    struct pick p = {{from, to}, {NAN, NAN}};
-    int rc;
-
-    if (period_parse_str(&a, from) < 0 || period_parse_str(&b, to) < 0 || a.freq != b.freq)
-        return -EINVAL;
-    rc = compute_snapshot_series(c, unit, indicator, from, to, COMPUTE_VALUE, pick_cb, &p);
-    if (rc < 0)
-        return rc;
-    /* ((x_t / x_0)^(1 / years) - 1) x 100, years = periods apart / periods a year */
-    *out = growth_annualised(p.got[0], p.got[1], (double)period_diff(a, b) / (double)a.freq);
-    return 0;
 }

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "aggregate/growth.h"
 #include "compute/compute.h"
 #include "config/config.h"
 #include "store/bookkeeping.h"
@@ -314,7 +315,6 @@ static void test_compute_growth_yoy_pop_ytd_annualised(void **state)
     (void)state;
     struct fx *f = fx_new("series.json");
     struct compute *c = NULL;
-    double a;
     load_series_data(f);
     assert_int_equal(compute_open(&c, f->st, f->cfg, 0), 0);
     struct pts g = series(c, "p1", "staff", "2023-Q1", "2023-Q2", COMPUTE_YOY);
@@ -329,11 +329,13 @@ static void test_compute_growth_yoy_pop_ytd_annualised(void **state)
     assert_near(g.v[0], 100, 1e-12);
     g = series(c, "p2", "revenue", "2023-03", "2023-03", COMPUTE_YOY);
     assert_near(g.v[0], 100, 1e-12); /* 10 on 5 */
-    /* (133.1 / 100)^(1/3) - 1 = 10 % */
-    assert_int_equal(compute_annualised(c, "p1", "output", "2020", "2023", &a), 0);
-    assert_near(a, 10, 1e-9);
-    assert_int_equal(compute_annualised(c, "p2", "output", "2020", "2023", &a), 0);
-    assert_true(isnan(a));
+    /* annualised over the series /series serves: (133.1 / 100)^(1/3) - 1 = 10 % */
+    g = series(c, "p1", "output", "2020", "2023", COMPUTE_VALUE);
+    assert_int_equal(g.n, 4);
+    assert_near(growth_annualised(g.v[0], g.v[3], 3), 10, 1e-9);
+    g = series(c, "p2", "output", "2020", "2023", COMPUTE_VALUE);
+    assert_int_equal(g.n, 4);
+    assert_true(isnan(growth_annualised(g.v[0], g.v[3], 3)));
     /* the call the API's /series makes, and its errors */
     struct pts one = {.n = 0};
     assert_int_equal(
