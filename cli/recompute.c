@@ -5,9 +5,11 @@
  */
 #include "cli/recompute.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "compute/compute.h"
 #include "config/config.h"
@@ -79,7 +81,12 @@ int recompute_command(int argc, char **argv)
     }
     store_defer_checkpoint(st); /* results are derived data (store.h) */
     if ((rc = compute_recompute(st, cfg, full, &sum)) < 0) {
-        fprintf(stderr, "parkstat recompute: failed (%d): %s\n", rc, store_errmsg(st));
+        /* only -EIO comes with the store's (SQLite's) message; compute logs
+         * its own failures where they arise */
+        if (rc == -EIO)
+            fprintf(stderr, "parkstat recompute: %s: %s\n", db, store_errmsg(st));
+        else
+            fprintf(stderr, "parkstat recompute: failed: %s\n", strerror(-rc));
         goto out;
     }
     printf("recomputed %zu indices, %zu periods, %zu units: %zu results, %zu contributions "

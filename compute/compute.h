@@ -98,8 +98,9 @@ struct compute_summary {
  * contributions; every later period for chained indices, carry-forward and a
  * marked base period), then clears those marks; an index whose config changed
  * since it was last computed (hash in index_state) is recomputed in full.
- * sum may be NULL. Returns 0, -ENOMEM, -EIO, -EINVAL (bad method options,
- * logged with their place).
+ * sum may be NULL. Returns 0, -EIO (a store error: store_errmsg() says which),
+ * or -ENOMEM, -EINVAL (logged where they arose: the config loader has
+ * checked every method option already).
  */
 int compute_recompute(struct store *st, const struct config *cfg, int full,
                       struct compute_summary *sum);

@@ -238,8 +238,10 @@ static int build_maps(struct loader *l, struct store *st)
     struct compute *c = l->c;
     int64_t max_u = 0, max_i = 0;
 
-    if (c->ni > UINT16_MAX) /* struct rawobs keeps indicator indices in 16 bits */
+    if (c->ni > UINT16_MAX) { /* struct rawobs keeps indicator indices in 16 bits */
+        log_err("compute: %zu indicators, at most %d fit", c->ni, UINT16_MAX);
         return -EINVAL;
+    }
 
     for (size_t u = 0; u < c->nu; u++) {
         c->unit_db[u] = store_unit_id(st, c->units[u].id, strlen(c->units[u].id));
@@ -400,6 +402,7 @@ static int new_snapshot(struct compute **out, const struct config *cfg)
 {
     struct compute *c = calloc(1, sizeof(*c));
     const char **codes = NULL;
+    char err[256] = "";
     int rc = -ENOMEM;
 
     if (!c)
@@ -416,7 +419,9 @@ static int new_snapshot(struct compute **out, const struct config *cfg)
         goto out;
     for (size_t k = 0; k < c->ni; k++)
         codes[k] = c->inds[k].code;
-    rc = c->ni ? formula_env_new(&c->env, codes, c->ni, NULL, 0) : 0;
+    rc = c->ni ? formula_env_new(&c->env, codes, c->ni, err, sizeof(err)) : 0;
+    if (rc == -EINVAL)
+        log_err("compute: the formulas' environment of %zu indicators: %s", c->ni, err);
 out:
     free(codes);
     return rc;

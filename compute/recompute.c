@@ -319,8 +319,10 @@ static int run_index(struct writer *w, struct compute *c, const struct cmp_plan 
     double *contrib = NULL;
     int rc;
 
-    if ((rc = cmp_run_index(c, pl, run)) < 0)
+    if ((rc = cmp_run_index(c, pl, run)) < 0) {
+        log_err("compute: index \"%s\": %s", pl->ix->id, strerror(-rc));
         return rc;
+    }
     want = calloc(run->np ? run->np : 1, 1);
     contrib = malloc(pl->nn * sizeof(double));
     if (!want || !contrib) {
