@@ -7,10 +7,11 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config ca-certificates tzdata
       libuv1-dev libcurl4-openssl-dev libjansson-dev libyajl-dev libsqlite3-dev
       libmicrohttpd-dev libsystemd-dev libcsv-dev zlib1g-dev nodejs $(command -v npm >/dev/null || echo npm))
+# llvm: llvm-symbolizer, without which ASan and UBSan reports show bare addresses.
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy sqlite3 cppcheck curl
            python3 nginx-light
            prometheus wrk systemd python3-numpy chromium fonts-wqy-microhei
-           time collectd-core libyajl2)
+           time collectd-core libyajl2 llvm)
 
 want=("${pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
