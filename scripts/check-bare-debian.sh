@@ -111,12 +111,16 @@ in_chroot() { chroot "$root" /usr/bin/env -i HOME=/root \
 
 passed=0
 failed=0
-mode=${full:+full}
-echo "== chroot: cd /src/parkstat && bash scripts/test.sh ${full:---quick}"
+test_cmd="bash scripts/test.sh --quick"
+[[ -n $full ]] && test_cmd="bash scripts/test.sh"
+echo "== chroot: cd /src/parkstat && $test_cmd"
 t0=$SECONDS
-if in_chroot /bin/bash -c "cd /src/parkstat && bash scripts/test.sh ${full:---quick}" \
-    >"$root/logs/test.log" 2>&1; then rc=0; else rc=$?; fi
-echo "   exit $rc after $((SECONDS - t0)) s (${mode:-quick}); log $root/logs/test.log"
+if in_chroot /bin/bash -c "cd /src/parkstat && $test_cmd" >"$root/logs/test.log" 2>&1; then
+    rc=0
+else
+    rc=$?
+fi
+echo "   exit $rc after $((SECONDS - t0)) s; log $root/logs/test.log"
 grep -E 'tests passed|tests failed out of|^(ok|FAIL)|[0-9]+ passed, [0-9]+ failed' "$root/logs/test.log" | sed 's/^/   /'
 ((rc == 0)) && passed=$((passed + 1)) || failed=$((failed + 1))
 
