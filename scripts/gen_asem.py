@@ -1,25 +1,38 @@
 #!/usr/bin/env python3
-"""Generates the parkstat form of COINr's ASEM example (tests/data/asem/):
+"""Generates the parkstat form of COINr's ASEM example from its CSV export:
 asem.json (51 countries under one root, 49 indicators + 4 denominators, yearly,
 period 2018, the index tree of ASEM_iMeta.csv with COINr's example pipeline as
 method options) and asem_long.csv (unit,indicator,period,value).
 
-    python3 scripts/gen_asem.py    # rewrites both files; they are committed
+    python3 scripts/gen_asem.py SRC OUT
+
+SRC holds ASEM_iData.csv and ASEM_iMeta.csv (../shared/reference/asem next to
+the source tree); both files are written into OUT. The data is COINr's (MIT),
+so neither the input nor what is derived from it is committed:
+tests/integration/test_asem_cli.sh runs this at test time.
 """
 import csv
 import json
 import os
-
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "asem")
+import sys
 
 
 def code(icode):
     return icode.lower()
 
 
+def read_csv(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def main():
-    meta = list(csv.DictReader(open(os.path.join(HERE, "ASEM_iMeta.csv"), encoding="utf-8")))
-    data = list(csv.DictReader(open(os.path.join(HERE, "ASEM_iData.csv"), encoding="utf-8")))
+    if len(sys.argv) != 3:
+        sys.exit("usage: gen_asem.py SRC OUT (SRC: the folder of ASEM_iData.csv and ASEM_iMeta.csv)")
+    src, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    meta = read_csv(os.path.join(src, "ASEM_iMeta.csv"))
+    data = read_csv(os.path.join(src, "ASEM_iData.csv"))
     inds = [m for m in meta if m["Type"] == "Indicator"]
     dens = [m for m in meta if m["Type"] == "Denominator"]
     aggs = {m["iCode"]: m for m in meta if m["Type"] == "Aggregate"}
@@ -62,10 +75,10 @@ def main():
                         "outlier": {"winmax": 5, "skew": 2, "kurtosis": 3.5, "limit": "coinr"}},
              "tree": children("Index")}
     cfg = {"database": "asem.db", "units": units, "indicators": indicators, "indices": [index]}
-    with open(os.path.join(HERE, "asem.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(out, "asem.json"), "w", encoding="utf-8") as f:
         json.dump(cfg, f, ensure_ascii=False, indent=1)
         f.write("\n")
-    with open(os.path.join(HERE, "asem_long.csv"), "w", encoding="utf-8", newline="") as f:
+    with open(os.path.join(out, "asem_long.csv"), "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["unit", "indicator", "period", "value"])
         for r in data:

@@ -4,7 +4,8 @@
 #   2. the same tests built with clang, ASan + UBSan (ctest);
 #   3. the libFuzzer harnesses, each for $PARKSTAT_FUZZ_SECONDS (default 60) s;
 #   4. lint: clang-format, cppcheck and clang-tidy stay quiet.
-# Ends with one line "N passed, M failed" over all three stages.
+# Ends with one line "N passed, M failed" over all three stages, followed by
+# ", K skipped" when ctest skipped tests (exit 77: data not found, say).
 # Usage: scripts/test.sh [--quick]   (--quick: stage 1 only)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,13 +40,16 @@ fi
 # One closing line over every stage.
 passed=0
 failed=0
+skipped=0
 for f in "$logs"/ctest*.log; do
     line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$f" | tail -n 1)
     total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
     bad=$(sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/' <<<"$line")
     [[ -n $total ]] || { status=1; continue; }
-    passed=$((passed + total - bad))
+    skip=$(grep -c -- '\*\*\*Skipped' "$f")
+    passed=$((passed + total - bad - skip))
     failed=$((failed + bad))
+    skipped=$((skipped + skip))
 done
 if [[ -f $logs/lint.log ]]; then
     if grep -q '^ok: lint' "$logs/lint.log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
@@ -56,5 +60,5 @@ if [[ -f $logs/fuzz.log ]]; then
 fi
 rm -rf "$logs"
 ((failed == 0)) || status=1
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed$( ((skipped == 0)) || echo ", $skipped skipped")"
 exit $status

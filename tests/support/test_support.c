@@ -17,6 +17,9 @@
 #ifndef TS_TEST_DATA_DIR
 #define TS_TEST_DATA_DIR "tests/data"
 #endif
+#ifndef TS_REFERENCE_DIR
+#define TS_REFERENCE_DIR "../shared/reference"
+#endif
 
 void ts_tmpdir(char *dir, size_t size, const char *name)
 {
@@ -98,4 +101,19 @@ char *ts_read_file(const char *path, size_t *len)
     if (len)
         *len = n;
     return buf;
+}
+
+char *ts_reference_dir(char *out, size_t size, const char *name)
+{
+    const char *dir = getenv("PARKSTAT_REFERENCE_DIR");
+    struct stat st;
+
+    ts_path(out, size, dir && *dir ? dir : TS_REFERENCE_DIR, name);
+    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        return out;
+    fprintf(stderr,
+            "../shared/reference/%s not found: %s (third-party data is not in the tree; "
+            "set PARKSTAT_REFERENCE_DIR or check out ../shared); skipping\n",
+            name, out);
+    return NULL;
 }

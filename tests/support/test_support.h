@@ -26,6 +26,10 @@
             fail_msg("%.15g != %.15g (+- %g)", a_, b_, (double)(eps));                             \
     } while (0)
 
+/* Exit status of a test program that cannot run here: ctest reports it as
+ * skipped (SKIP_RETURN_CODE in tests/CMakeLists.txt). */
+#define TS_SKIP 77
+
 /* Number of elements of an array. */
 #define TS_N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -50,5 +54,12 @@ char *ts_data_path(char *out, size_t size, const char *rel);
  * frees; its length goes into *len when len is not NULL. Returns NULL with
  * errno set when the file cannot be read. */
 char *ts_read_file(const char *path, size_t *len);
+
+/* Writes the folder of the third-party reference data set name into out and
+ * returns out: $PARKSTAT_REFERENCE_DIR/<name> when that is set, else
+ * ../shared/reference/<name> next to the source tree (such data is not
+ * committed). When the folder is absent, says so on stderr and returns NULL;
+ * the caller then exits TS_SKIP. Fails the test when the path does not fit. */
+char *ts_reference_dir(char *out, size_t size, const char *name);
 
 #endif
