@@ -1,5 +1,5 @@
 /*
- * rollup.c - sums and ratios up a parent-index hierarchy, deepest nodes first.
+ * rollup.c - sums up a parent-index hierarchy, deepest nodes first.
  */
 #include "aggregate/rollup.h"
 
@@ -9,8 +9,7 @@
 
 /* Per-node accumulators while rolling up. */
 struct acc {
-    double num;
-    double den;
+    double sum;
     size_t children;
     size_t children_reported;
     int depth;
@@ -43,9 +42,8 @@ static int depths(const int *parent, size_t n, struct acc *a)
     return maxd;
 }
 
-/* Seeds leaves from num/den (den NULL: plain sums). */
-static void seed_leaves(size_t n, const double *num, const double *den, struct acc *a,
-                        struct rollup_result *out)
+/* Seeds leaves from their values. */
+static void seed_leaves(size_t n, const double *value, struct acc *a, struct rollup_result *out)
 {
     for (size_t i = 0; i < n; i++) {
         out[i].leaves_reported = 0;
@@ -54,16 +52,15 @@ static void seed_leaves(size_t n, const double *num, const double *den, struct a
             continue;
         }
         out[i].leaves_expected = 1;
-        if (!isnan(num[i]) && (!den || !isnan(den[i]))) {
-            a[i].num = num[i];
-            a[i].den = den ? den[i] : 0.0;
+        if (!isnan(value[i])) {
+            a[i].sum = value[i];
             out[i].leaves_reported = 1;
         }
     }
 }
 
 /* Final value, coverage and flags of node i. */
-static void finish(struct acc *a, size_t i, int ratio, double scale, struct rollup_result *r)
+static void finish(struct acc *a, size_t i, struct rollup_result *r)
 {
     r->flags = ROLLUP_OK;
     r->leaf_coverage = (double)r->leaves_reported / (double)r->leaves_expected;
@@ -80,18 +77,13 @@ static void finish(struct acc *a, size_t i, int ratio, double scale, struct roll
     if (r->leaves_reported < r->leaves_expected) {
         r->flags = ROLLUP_INCOMPLETE;
     }
-    if (!ratio) {
-        r->value = a[i].num;
-    } else {
-        /* rate of the aggregate: sum(num) / sum(den) x scale */
-        r->value = a[i].den == 0.0 ? NAN : a[i].num / a[i].den * scale;
-    }
+    r->value = a[i].sum;
 }
 
-static int roll(const int *parent, size_t n, const double *num, const double *den, double scale,
-                struct rollup_result *out)
+/* Sums leaf values up the tree (contract in rollup.h). */
+int rollup_sum(const int *parent, size_t n, const double *value, struct rollup_result *out)
 {
-    if (!parent || !num || !out) {
+    if (!parent || !value || !out) {
         return -EINVAL;
     }
     struct acc *a = calloc(n ? n : 1, sizeof(*a));
@@ -102,19 +94,18 @@ static int roll(const int *parent, size_t n, const double *num, const double *de
     if (rc < 0) {
         goto out;
     }
-    seed_leaves(n, num, den, a, out);
+    seed_leaves(n, value, a, out);
     for (int d = rc; d >= 0; d--) {
         for (size_t i = 0; i < n; i++) {
             if (a[i].depth != d) {
                 continue;
             }
-            finish(a, i, den != NULL, scale, &out[i]);
+            finish(a, i, &out[i]);
             int p = parent[i];
             if (p < 0) {
                 continue;
             }
-            a[p].num += out[i].leaves_reported ? a[i].num : 0.0;
-            a[p].den += out[i].leaves_reported ? a[i].den : 0.0;
+            a[p].sum += out[i].leaves_reported ? a[i].sum : 0.0;
             a[p].children_reported += out[i].leaves_reported ? 1 : 0;
             out[p].leaves_reported += out[i].leaves_reported;
             out[p].leaves_expected += out[i].leaves_expected;
@@ -124,18 +115,4 @@ static int roll(const int *parent, size_t n, const double *num, const double *de
 out:
     free(a);
     return rc;
-}
-
-int rollup_sum(const int *parent, size_t n, const double *value, struct rollup_result *out)
-{
-    return roll(parent, n, value, NULL, 1.0, out);
-}
-
-int rollup_ratio(const int *parent, size_t n, const double *num, const double *den, double scale,
-                 struct rollup_result *out)
-{
-    if (!den) {
-        return -EINVAL;
-    }
-    return roll(parent, n, num, den, scale, out);
 }

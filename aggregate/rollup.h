@@ -1,9 +1,10 @@
 /*
  * rollup.h - totals of a hierarchy of reporting units (enterprise -> park ->
  * city ...) given as a parent index array. Flows and stocks sum over children;
- * rates are the ratio of the summed numerator to the summed denominator, never
- * an average of rates. Each node gets its coverage, so a total made from an
- * incomplete set of reports is flagged. Pure; NAN is missing.
+ * a rate is the ratio of its rolled-up numerator to its rolled-up denominator
+ * (compute/series.c), never an average of rates. Each node gets its coverage,
+ * so a total made from an incomplete set of reports is flagged. Pure; NAN is
+ * missing.
  */
 #ifndef PARKSTAT_ROLLUP_H
 #define PARKSTAT_ROLLUP_H
@@ -17,7 +18,7 @@ enum rollup_flag {
 };
 
 struct rollup_result {
-    double value; /* sum, or ratio x scale; NAN when nothing reported */
+    double value; /* sum; NAN when nothing reported */
     double
         coverage; /* direct children with a value / direct children (1 for a leaf that reported) */
     double leaf_coverage; /* leaves below that reported / leaves below */
@@ -33,12 +34,5 @@ struct rollup_result {
  * Returns 0, or -EINVAL for a parent index out of range or a cycle.
  */
 int rollup_sum(const int *parent, size_t n, const double *value, struct rollup_result *out);
-
-/*
- * Rates: value = sum(num) / sum(den) x scale over the leaves below that reported
- * both num and den. NAN when the summed denominator is 0. Otherwise as rollup_sum().
- */
-int rollup_ratio(const int *parent, size_t n, const double *num, const double *den, double scale,
-                 struct rollup_result *out);
 
 #endif

@@ -243,6 +243,8 @@ static void load_series_data(struct fx *f)
     put(f, "p2", "rd", "2023-Q1", 30);
     put(f, "p2", "rdq", "2023-Q1", 200);
     put(f, "p1", "rd", "2022-Q1", 0);
+    put(f, "p1", "rd", "2021-Q1", 5);
+    put(f, "p1", "rdq", "2021-Q1", 0);
     put(f, "p1", "budget_original", "2023", 159.36);
     put(f, "p1", "budget_adjusted", "2023", 187.95);
     put(f, "p1", "spent", "2023", 169.11);
@@ -304,8 +306,15 @@ static void test_compute_rollup_coverage_stock_and_rate_of_sums(void **state)
     /* rate = sum(rd) / sum(rdq) x 100 = 40 / 300 x 100, not the mean of 10 % and 15 % */
     struct pts r = series(c, "city", "rd_int", "2023-Q1", "2023-Q1", COMPUTE_VALUE);
     assert_near(r.v[0], 40.0 / 300.0 * 100.0, 1e-12);
+    assert_near(r.cov[0], 2.0 / 3.0, 1e-12); /* p3 reports neither */
+    assert_true(r.fl[0] & COMPUTE_FLAG_INCOMPLETE);
     r = series(c, "p1", "rd_int", "2023-Q1", "2023-Q1", COMPUTE_VALUE);
     assert_near(r.v[0], 10, 1e-12);
+    /* a zero summed denominator is no rate (5 / 0), for p1 and for the city */
+    r = series(c, "p1", "rd_int", "2021-Q1", "2021-Q1", COMPUTE_VALUE);
+    assert_true(isnan(r.v[0]));
+    r = series(c, "city", "rd_int", "2021-Q1", "2021-Q1", COMPUTE_VALUE);
+    assert_true(isnan(r.v[0]));
     compute_free(&c);
     fx_free(f);
 }

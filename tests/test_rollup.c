@@ -1,5 +1,7 @@
 /*
- * test_rollup.c - sums, ratios and coverage up enterprise -> park -> city.
+ * test_rollup.c - sums and coverage up enterprise -> park -> city. Rates, the
+ * ratio of two such sums, are checked where compute/ forms them
+ * (test_compute: rate of sums, zero denominator).
  */
 #include <errno.h>
 #include <math.h>
@@ -60,37 +62,6 @@ static void test_rollup_park_with_no_reports_is_missing_not_zero(void **state)
     assert_near(r[0].leaf_coverage, 0.6, 1e-12);
 }
 
-static void test_rollup_ratio_of_sums_not_mean_of_ratios(void **state)
-{
-    (void)state;
-    /* R&D spend / revenue x 100 per enterprise: 1/10, 4/20, (5 missing), 3/100, 2/NAN */
-    const double num[8] = {0, 0, 0, 1, 4, NAN, 3, 2};
-    const double den[8] = {0, 0, 0, 10, 20, 50, 100, NAN};
-    struct rollup_result r[8];
-    assert_int_equal(rollup_ratio(parent, 8, num, den, 100.0, r), 0);
-    /* enterprise 3: 1/10 x 100 = 10 */
-    assert_near(r[3].value, 10, 1e-12);
-    /* park A: (1 + 4) / (10 + 20) x 100 = 16.6667 (mean of ratios would be 15) */
-    assert_near(r[1].value, 500.0 / 30.0, 1e-12);
-    /* park B: only 6 reported both: 3/100 x 100 = 3; 1 of 2 */
-    assert_near(r[2].value, 3, 1e-12);
-    assert_near(r[2].coverage, 0.5, 1e-12);
-    /* city: (1 + 4 + 3) / (10 + 20 + 100) x 100 = 6.1538 */
-    assert_near(r[0].value, 800.0 / 130.0, 1e-12);
-    assert_int_equal(r[0].leaves_reported, 3);
-}
-
-static void test_rollup_ratio_zero_denominator_is_nan(void **state)
-{
-    (void)state;
-    const int par[3] = {-1, 0, 0};
-    const double num[3] = {0, 1, 2}, den[3] = {0, 0, 0};
-    struct rollup_result r[3];
-    assert_int_equal(rollup_ratio(par, 3, num, den, 1.0, r), 0);
-    assert_true(isnan(r[0].value));
-    assert_true(isnan(r[1].value));
-}
-
 static void test_rollup_rejects_bad_parents_and_cycles(void **state)
 {
     (void)state;
@@ -106,8 +77,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rollup_sum_multilevel_with_coverage),
         cmocka_unit_test(test_rollup_park_with_no_reports_is_missing_not_zero),
-        cmocka_unit_test(test_rollup_ratio_of_sums_not_mean_of_ratios),
-        cmocka_unit_test(test_rollup_ratio_zero_denominator_is_nan),
         cmocka_unit_test(test_rollup_rejects_bad_parents_and_cycles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
