@@ -338,7 +338,7 @@ static int parse(const struct api_cmd *cmd, int argc, char **argv, struct api_op
             usage(cmd, stdout);
             return -1;
         }
-        if (c == '?' || (rc = take_option(cmd, c, index, o)) != 0) {
+        if (c == '?' || take_option(cmd, c, index, o) != 0) {
             usage(cmd, stderr);
             return 2;
         }

@@ -48,7 +48,7 @@ static int read_header(struct file_import *f, const struct csvread_record *rec)
     for (size_t i = 0; i < rec->n_fields && i < CSVREAD_FIELD_MAX; i++) {
         int k = 0;
         while (k < N_COLUMNS && (strlen(column_names[k]) != rec->len[i] ||
-                                 strncasecmp(column_names[k], rec->field[i], rec->len[i])))
+                                 strncasecmp(column_names[k], rec->field[i], rec->len[i]) != 0))
             k++;
         import_quote(q, sizeof(q), rec->field[i], rec->len[i]);
         if (k == N_COLUMNS) {

@@ -37,7 +37,7 @@ static int add_row(struct table *t, const char *const *cells)
 {
     size_t used = t->n_rows + (t->cells ? 1 : 0);
 
-    if (used == t->cap_rows) {
+    if (used == t->cap_rows || !t->cells) {
         size_t cap = t->cap_rows ? 2 * t->cap_rows : 16;
         char **p = realloc(t->cells, cap * t->n_cols * sizeof(*p));
         if (!p)

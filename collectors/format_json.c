@@ -314,7 +314,7 @@ static void value_of(const struct walk *w, size_t slot, struct format_record *re
                      struct format_scratch *s)
 {
     const struct jval *v = &w->val[slot];
-    const char *text = w->arena + v->at;
+    const char *text = w->arena ? w->arena + v->at : ""; /* a kept value is in the arena */
 
     rec->missing = rec->value_ok = 0;
     rec->value = 0;

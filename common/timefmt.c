@@ -91,7 +91,7 @@ static int parse_offset(const char **pp, int64_t *offset)
         p++;
     if ((om = digits(&p, 2)) < 0 || om > 59)
         return -EINVAL;
-    *offset = sign * (oh * 3600 + om * 60);
+    *offset = sign * (oh * INT64_C(3600) + om * INT64_C(60));
     *pp = p;
     return 0;
 }

@@ -303,15 +303,23 @@ static int alloc_run(struct work *w)
     size_t nu = w->nu ? w->nu : 1, cells = w->np * nu, full = cells * w->pl->nn;
     size_t xs = (w->nl ? w->nl : 1) * cells;
 
+    /* at least one element each, so an empty run still gets its arrays */
+    if (cells == 0)
+        cells = 1;
+    if (full == 0)
+        full = 1;
+    if (xs == 0)
+        xs = 1;
+
     r->ptext = calloc(w->np ? w->np : 1, PERIOD_TEXT_SIZE);
     r->has_data = calloc(w->np ? w->np : 1, 1);
-    r->y = malloc((xs ? xs : 1) * sizeof(double));
-    r->uflags = calloc(cells ? cells : 1, sizeof(unsigned));
-    r->score = malloc((full ? full : 1) * sizeof(double));
-    r->cflags = calloc(full ? full : 1, sizeof(unsigned));
-    r->rank = malloc((full ? full : 1) * sizeof(double));
-    w->x = malloc((xs ? xs : 1) * sizeof(double));
-    w->xfl = calloc(xs ? xs : 1, sizeof(unsigned));
+    r->y = malloc(xs * sizeof(double));
+    r->uflags = calloc(cells, sizeof(unsigned));
+    r->score = malloc(full * sizeof(double));
+    r->cflags = calloc(full, sizeof(unsigned));
+    r->rank = malloc(full * sizeof(double));
+    w->x = malloc(xs * sizeof(double));
+    w->xfl = calloc(xs, sizeof(unsigned));
     w->col = malloc(nu * sizeof(double));
     w->out = malloc(nu * sizeof(double));
     w->kept = malloc(nu);

@@ -71,8 +71,8 @@ int cmp_series_alloc(const struct compute *c, enum period_freq f, struct cseries
 {
     size_t n = c->nu * cmp_nper(c, f);
     out->freq = f;
-    out->v = malloc((n ? n : 1) * sizeof(double));
-    out->cov = malloc((n ? n : 1) * sizeof(double));
+    out->v = calloc(n ? n : 1, sizeof(double)); /* calloc: the analyzer loses the loop below */
+    out->cov = calloc(n ? n : 1, sizeof(double));
     out->fl = calloc(n ? n : 1, sizeof(unsigned));
     if (!out->v || !out->cov || !out->fl) {
         cmp_series_free(out);

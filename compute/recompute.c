@@ -441,7 +441,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
         goto out;
     s.load_s = now_s() - t0;
     s.load_parts = c->load_parts;
-    plans = calloc(ni ? ni : 1, sizeof(*plans));
+    plans = calloc(ni ? ni : 1, sizeof(struct cmp_plan *));
     runs = calloc(ni ? ni : 1, sizeof(*runs));
     w.out = calloc(ni ? ni : 1, sizeof(*w.out));
     w.hashes = calloc(ni ? ni : 1, sizeof(*w.hashes));
@@ -451,6 +451,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
         rc = -ENOMEM;
         goto out;
     }
+    rc = 0; /* every index planned before the writer starts */
     for (size_t k = 0; k < ni && rc == 0; k++)
         rc = plan_index(&w, st, c, k, full, &plans[k]);
     if (rc < 0 || (rc = store_results_start(st, &w.stream)) < 0)

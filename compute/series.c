@@ -176,10 +176,10 @@ static double round_to(double x, int decimals)
 }
 
 /* Inputs of formula f converted to freq; in[i] for formula_ref(f, i). */
-static int load_inputs(struct compute *c, struct formula *fm, enum period_freq freq,
+static int load_inputs(struct compute *c, struct formula *fm, size_t nr, enum period_freq freq,
                        struct cseries *in)
 {
-    for (size_t i = 0; i < formula_nrefs(fm); i++) {
+    for (size_t i = 0; i < nr; i++) {
         int rc = cmp_series_at(c, formula_ref(fm, i), freq, &in[i]);
         if (rc < 0)
             return rc;
@@ -205,7 +205,7 @@ int cmp_derived_eval(struct compute *c, size_t k, enum period_freq f, struct cse
         rc = -ENOMEM;
         goto out;
     }
-    if ((rc = load_inputs(c, fm, f, in)) < 0)
+    if ((rc = load_inputs(c, fm, nr, f, in)) < 0)
         goto out;
     for (size_t i = 0; i < total; i++) {
         double r, cov = 1.0;

@@ -112,7 +112,7 @@ int compute_snapshot_series(struct compute *c, const char *unit, const char *ind
         p0 = pf.year < c->y0 ? 0 : (long)np;
     if (to && p1 < 0)
         p1 = pt.year < c->y0 ? -1 : (long)np - 1;
-    if (!(row = malloc((np ? np : 1) * sizeof(double)))) {
+    if (!(row = calloc(np ? np : 1, sizeof(double)))) {
         rc = -ENOMEM;
         goto out;
     }

@@ -84,7 +84,7 @@ static struct generation *generation_new(struct daemon *d, struct config *cfg)
     store_unlock(d->st);
     if (rc < 0)
         goto fail;
-    if ((rc = collect_new(&g->collect, &d->loop, cfg, d->st, NULL, err, sizeof(err))) < 0) {
+    if (collect_new(&g->collect, &d->loop, cfg, d->st, NULL, err, sizeof(err)) < 0) {
         log_err("%s: %s", config_path(cfg), err);
         goto fail;
     }

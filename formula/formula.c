@@ -180,7 +180,8 @@ static char *create_table_sql(const char *const *codes, size_t ncodes)
             *p++ = ',';
         p = append_ident(p, codes[i]);
     }
-    strcpy(p, ")");
+    *p++ = ')';
+    *p = '\0';
     return sql;
 }
 
@@ -266,9 +267,7 @@ static char *wrap_expr(const char *expr)
 
     if (!w)
         return NULL;
-    w[0] = '(';
-    memcpy(w + 1, expr, len);
-    memcpy(w + 1 + len, "\n) AS result", 13);
+    snprintf(w, len + 14, "(%s\n) AS result", expr);
     return w;
 }
 
@@ -419,7 +418,9 @@ static char *eval_sql(const struct formula_env *env, const char *wrapped, const 
         p += sprintf(p, "%s?%zu AS ", i ? ", " : "", i + 1);
         p = append_ident(p, env->codes[refs[i]]);
     }
-    strcpy(p, nrefs > 0 ? ")" : "");
+    if (nrefs > 0)
+        *p++ = ')';
+    *p = '\0';
     return sql;
 }
 

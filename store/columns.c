@@ -183,6 +183,8 @@ static int col_put(struct col *c, int64_t unit, double v)
 
 static void words_put(unsigned char *b, const void *src, size_t n)
 {
+    if (n == 0)
+        return; /* b and src may be NULL then */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     memcpy(b, src, 8 * n);
 #else
@@ -247,9 +249,9 @@ static int cols_write(struct store *st, const struct col *v, size_t n)
     int rc = s ? 0 : -EIO;
 
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (16 * v[i].n > cap) {
+        if (!buf || 16 * v[i].n > cap) {
             free(buf);
-            cap = 16 * v[i].n;
+            cap = 16 * (v[i].n ? v[i].n : 1);
             if (!(buf = malloc(cap))) {
                 rc = -ENOMEM;
                 break;

@@ -249,6 +249,8 @@ static int apply_one(sqlite3 *db, int from, char *errbuf, size_t errsize)
     int version = -1;
     int rc = -EIO;
 
+    if (from < 0 || from >= STORE_SCHEMA_VERSION)
+        return -EINVAL;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         goto out;
     if (read_version(db, &version) < 0)

@@ -72,7 +72,7 @@ int store_one_int(struct store *st, const char *sql, const char *what, int64_t *
 
     if (!s)
         return -EIO;
-    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (sqlite3_step(s) == SQLITE_ROW) {
         *v = sqlite3_column_int64(s, 0);
         rc = 0;
     } else {
