@@ -600,7 +600,7 @@ static void test_api_errors_have_status_and_message(void **state)
  * of 100 KB (over MHD's own buffer), never a dropped connection. */
 static void test_api_long_uri_is_414(void **state)
 {
-    static const size_t sizes[] = {2100, 10 * 1024, 100 * 1024};
+    static const size_t sizes[] = {2100, (size_t)10 * 1024, (size_t)100 * 1024};
     (void)state;
 
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {

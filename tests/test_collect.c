@@ -345,7 +345,7 @@ static void test_not_published_then_due_and_caught_up(void **state)
     /* 2024-04-20 00:00 +08:00: 2024-01 .. 2024-03 are released (lag 15). */
     assert_int_equal(time_parse_iso("2024-04-20T00:00:00+08:00", &now), 0);
     now /= 1000000;
-    n = collect_due(c->c, (size_t)idx, now, 8 * 3600, due, 16);
+    n = collect_due(c->c, (size_t)idx, now, 8 * 3600L, due, 16);
     assert_int_equal(n, 3);
     period_format(due[0], text, sizeof(text));
     assert_string_equal(text, "2024-01");
@@ -359,7 +359,7 @@ static void test_not_published_then_due_and_caught_up(void **state)
     /* At the real time of these pulls: 2024-01 is done and 2024-03 rests
      * until its poll interval has passed; every other month since 2024-01 is
      * due (catch-up), oldest first, 16 at a time. */
-    n = collect_due(c->c, (size_t)idx, time_now_us() / 1000000, 8 * 3600, due, 16);
+    n = collect_due(c->c, (size_t)idx, time_now_us() / 1000000, 8 * 3600L, due, 16);
     assert_int_equal(n, 16);
     period_format(due[0], text, sizeof(text));
     assert_string_equal(text, "2024-02");

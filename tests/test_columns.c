@@ -195,7 +195,7 @@ static int teardown(void **state)
     return 0;
 }
 
-#define ALL_ROWS (NUNIT * 2 * NMON)
+#define ALL_ROWS ((size_t)NUNIT * 2 * NMON)
 
 static void test_built_then_merged_match_the_table(void **state)
 {

@@ -178,7 +178,8 @@ static void test_csv_raw_is_capped(void **state)
     (void)state;
     for (int i = 0; i < 2000; i++)
         buf[off++] = 'x';
-    strcpy(buf + off, "\n");
+    buf[off++] = '\n';
+    buf[off] = '\0';
     assert_int_equal(fc_read_str("csv", long_source, buf, &s, err, sizeof(err)), 0);
     assert_int_equal(s.n, 1);
     assert_int_equal(strlen(s.rec[0].raw), FORMAT_RAW_MAX);

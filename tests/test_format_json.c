@@ -327,9 +327,10 @@ static void test_json_raw_is_capped(void **state)
     off = snprintf(big, n + 200,
                    "{\"data\": [{\"park\": \"p01\", \"code\": \"c\", \"month\": "
                    "\"2023\", \"value\": 1, \"note\": \"");
+    static const char yuan[3] = {'\xE5', '\x9B', '\xAD'}; /* 园: the cap must not split it */
     for (size_t i = 0; i < n / 3; i++, off += 3)
-        memcpy(big + off, "\xE5\x9B\xAD", 3); /* 园: the cap must not split it */
-    strcpy(big + off, "\"}]}");
+        memcpy(big + off, yuan, sizeof(yuan));
+    snprintf(big + off, n + 200 - (size_t)off, "\"}]}");
     assert_int_equal(fc_read_str("json", long_source, big, &s, err, sizeof(err)), 0);
     assert_int_equal(s.n, 1);
     assert_true(strlen(s.rec[0].raw) <= FORMAT_RAW_MAX);

@@ -20,7 +20,7 @@
 #include "test_support.h"
 
 #define JAN20    INT64_C(1705708800) /* 2024-01-20T00:00:00Z */
-#define HOUR     3600
+#define HOUR     3600L
 #define SHANGHAI 28800L
 
 static struct period month(int y, int m)
