@@ -105,7 +105,9 @@ static char *dump(const struct fx *f, size_t *rows)
         size_t n = (size_t)sqlite3_column_bytes(s, 0);
         if (len + n + 2 > cap) {
             cap = 2 * (len + n + 2);
-            assert_non_null(out = realloc(out, cap));
+            char *grown = realloc(out, cap);
+            assert_non_null(grown);
+            out = grown;
         }
         memcpy(out + len, sqlite3_column_text(s, 0), n);
         len += n;

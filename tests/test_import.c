@@ -274,16 +274,19 @@ static void test_import_header_errors(void **state)
     struct fixture *f = *state;
     struct import_summary s[1];
 
-    assert_int_equal(import_texts(f, s, "empty.csv", "", NULL), -EINVAL);
+    assert_int_equal(import_texts(f, s, "empty.csv", "", (const char *)NULL), -EINVAL);
     assert_string_equal(f->msgs, "empty.csv: empty file: no header row\n");
-    assert_int_equal(import_texts(f, s, "twice.csv", "unit,Unit,indicator,period,value\n", NULL),
-                     -EINVAL);
+    assert_int_equal(
+        import_texts(f, s, "twice.csv", "unit,Unit,indicator,period,value\n", (const char *)NULL),
+        -EINVAL);
     assert_string_equal(f->msgs, "twice.csv:1: column \"Unit\" given twice\n");
-    assert_int_equal(import_texts(f, s, "blank.csv", "\n\r\n\nunit,indicator,period\n", NULL),
-                     -EINVAL);
+    assert_int_equal(
+        import_texts(f, s, "blank.csv", "\n\r\n\nunit,indicator,period\n", (const char *)NULL),
+        -EINVAL);
     assert_string_equal(f->msgs, "blank.csv:4: missing column \"value\"\n");
     /* A header alone is a file with no rows, not an error. */
-    assert_int_equal(import_texts(f, s, "h.csv", "value,period,indicator,unit", NULL), 0);
+    assert_int_equal(import_texts(f, s, "h.csv", "value,period,indicator,unit", (const char *)NULL),
+                     0);
     assert_int_equal(s[0].n_read, 0);
     assert_int_equal(s[0].n_stored, 0);
 }
@@ -299,9 +302,9 @@ static void test_import_reimport_adds_nothing_and_change_revises(void **state)
     struct import_summary s[1];
     struct rows r;
 
-    assert_int_equal(import_texts(f, s, "a.csv", base_csv, NULL), 0);
+    assert_int_equal(import_texts(f, s, "a.csv", base_csv, (const char *)NULL), 0);
     assert_int_equal(s[0].counts.n_new, 3);
-    assert_int_equal(import_texts(f, s, "a.csv", base_csv, NULL), 0);
+    assert_int_equal(import_texts(f, s, "a.csv", base_csv, (const char *)NULL), 0);
     assert_int_equal(s[0].n_stored, 3);
     assert_int_equal(s[0].counts.n_new, 0);
     assert_int_equal(s[0].counts.n_revised, 0);
@@ -310,7 +313,7 @@ static void test_import_reimport_adds_nothing_and_change_revises(void **state)
                                   "unit,indicator,period,value\n"
                                   "p1,revenue,2023-01,10\n"
                                   "p1,revenue,2023-02,21.25\n",
-                                  NULL),
+                                  (const char *)NULL),
                      0);
     assert_int_equal(s[0].counts.n_new, 0);
     assert_int_equal(s[0].counts.n_revised, 1);
@@ -333,7 +336,7 @@ static void test_import_duplicate_in_an_earlier_file_of_the_command(void **state
                                   "unit,indicator,period,value\n"
                                   "p2,revenue,2023-02,5\n"
                                   "p2,firms,2023-Q1,8\n",
-                                  NULL),
+                                  (const char *)NULL),
                      0);
     assert_int_equal(s[1].n_read, 2);
     assert_int_equal(s[1].n_stored, 1);
@@ -355,7 +358,7 @@ static void test_import_unterminated_quote_at_end(void **state)
                                   "p1,revenue,2023-01,1\r\n"
                                   "p1,revenue,2023-02,\"2\r\n"
                                   "p1,revenue,2023-03,3\r\n",
-                                  NULL),
+                                  (const char *)NULL),
                      0);
     assert_int_equal(s[0].n_read, 2);
     assert_int_equal(s[0].n_stored, 1);
@@ -377,7 +380,7 @@ static void test_import_line_numbers_across_chunks(void **state)
         for (int m = 1; m <= 12; m++)
             len += (size_t)sprintf(text + len, "%s,revenue,%d-%02d,%d.5\r\n",
                                    y == 2300 && m == 7 ? "px" : "p1", y, m, m);
-    assert_int_equal(import_texts(f, s, "big.csv", text, NULL), 0);
+    assert_int_equal(import_texts(f, s, "big.csv", text, (const char *)NULL), 0);
     assert_int_equal(s[0].n_read, 4800);
     assert_int_equal(s[0].n_stored, 4799);
     assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
@@ -404,7 +407,7 @@ static void test_import_overlong_record_resumes_at_next_line(void **state)
     memset(text + len, 'x', 100000);
     len += 100000;
     sprintf(text + len, "\np1,revenue,2023-02,2\n");
-    assert_int_equal(import_texts(f, s, "long.csv", text, NULL), 0);
+    assert_int_equal(import_texts(f, s, "long.csv", text, (const char *)NULL), 0);
     assert_int_equal(s[0].n_read, 2);
     assert_int_equal(s[0].n_rejected, 1);
     assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
