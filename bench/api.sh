@@ -14,7 +14,7 @@ chmod 755 "$tmp"
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    [[ -f $tmp/nginx.pid ]] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
+    if [[ -f $tmp/nginx.pid ]]; then kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true; fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -39,7 +39,7 @@ path="/api/v1/indices/monitoring?period=$period"
 
 "$build/parkstatd" -c "$tmp/config.json" 2>"$tmp/daemon.err" &
 daemon=$!
-pids+=($daemon)
+pids+=("$daemon")
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$port$path" >"$tmp/same.json"
 bytes=$(wc -c <"$tmp/same.json")

@@ -45,7 +45,7 @@ have_collectd=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parkstat-pull.XXXXXX")
 chmod 755 "$tmp" # nginx workers read the payloads as an unprivileged user
 cleanup() {
-    [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
+    if [ -f "$tmp/nginx.pid" ]; then kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true; fi
     [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -31,7 +31,7 @@ mkdir -p "$work/feeds"
 awk -F, -v dir="$work/feeds" 'NR == 1 { header = $0; next }
     { f = dir "/parks-" $3 ".csv"; if (!(f in seen)) { print header > f; seen[f] = 1 }; print >> f }' \
     "$demo/data/synthetic_monthly.csv"
-ls "$work/feeds" | sed -n '1p;$p'
+find "$work/feeds" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | sed -n '1p;$p'
 
 echo "== the configuration: the demo's, reading those files, database in $work"
 sed -e "s#file:///var/lib/parkstat/feeds#file://$work/feeds#" \

@@ -37,4 +37,5 @@ for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
     [[ -x "$fuzzer" ]] && names+=("$(basename "$fuzzer")")
 done
 echo "fuzzing ${#names[@]} harnesses for ${secs} s each, $jobs at a time"
+# shellcheck disable=SC2016 # $1 and $2 are the inner bash's arguments
 printf '%s\n' "${names[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one "$1" "$2"' _ {} "$secs"

@@ -8,7 +8,7 @@
 # ", K skipped" when ctest skipped tests (exit 77: data not found, say).
 # Usage: scripts/test.sh [--quick]   (--quick: stage 1 only)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 jobs=$(nproc)
 logs=$(mktemp -d)
 status=0

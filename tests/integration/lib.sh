@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - helpers the integration tests share; sourced, not run.
 
 # free_port: a TCP port free on 127.0.0.1 right now.

@@ -11,7 +11,7 @@ bin=${PARKSTAT_BIN:?}
 tmp=$(mktemp -d)
 daemon=
 cleanup() {
-    [[ -n $daemon ]] && kill "$daemon" 2>/dev/null || true
+    if [[ -n $daemon ]]; then kill "$daemon" 2>/dev/null || true; fi
     [[ -n ${KEEP:-} ]] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -21,12 +21,12 @@ fail() {
     exit 1
 }
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ps() { "$bin/parkstat" "$@"; }
+parkstat() { "$bin/parkstat" "$@"; }
 # expect WANT CMD...: the command's stdout must be WANT exactly
 expect() {
     local want=$1 got
     shift
-    got=$(ps "$@") || fail "parkstat $*: exit $?"
+    got=$(parkstat "$@") || fail "parkstat $*: exit $?"
     [[ $got == "$want" ]] || fail "parkstat $*:"$'\n'"$got"$'\n'"--- want:"$'\n'"$want"
 }
 
@@ -63,16 +63,16 @@ cfg=$tmp/parkstat.json
 # ---- the data: 2024-01 and 2024-02, then p01 2024-01 revised 100 -> 150
 printf 'unit,indicator,period,value\np01,revenue,2024-01,100\np02,revenue,2024-01,300\np03,revenue,2024-01,200\np01,revenue,2024-02,300\np02,revenue,2024-02,100\np03,revenue,2024-02,200\n' >"$tmp/a.csv"
 printf 'unit,indicator,period,value\np01,revenue,2024-01,150\n' >"$tmp/b.csv"
-ps import --db "$tmp/p.db" --config "$cfg" "$tmp/a.csv" >/dev/null || fail "import a"
+parkstat import --db "$tmp/p.db" --config "$cfg" "$tmp/a.csv" >/dev/null || fail "import a"
 sleep 0.05
 before=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
 sleep 0.05
-ps import --db "$tmp/p.db" --config "$cfg" "$tmp/b.csv" >/dev/null || fail "import b"
-ps recompute --db "$tmp/p.db" --config "$cfg" --full >/dev/null || fail "local recompute"
+parkstat import --db "$tmp/p.db" --config "$cfg" "$tmp/b.csv" >/dev/null || fail "import b"
+parkstat recompute --db "$tmp/p.db" --config "$cfg" --full >/dev/null || fail "local recompute"
 
 # ---- unreachable: exit 1, the message names the URL
 set +e
-ps sources --url "$url" >/dev/null 2>"$tmp/err"
+parkstat sources --url "$url" >/dev/null 2>"$tmp/err"
 rc=$?
 set -e
 [[ $rc -eq 1 ]] || fail "unreachable: exit $rc"
@@ -88,49 +88,49 @@ done
 curl -sf "$url/healthz" >/dev/null || fail "daemon did not answer /healthz"
 # wait for its first pull of the file:// source
 for _ in $(seq 100); do
-    [[ $(ps runs --url "$url" --source files --format csv | wc -l) -ge 2 ]] && break
+    [[ $(parkstat runs --url "$url" --source files --format csv | wc -l) -ge 2 ]] && break
     sleep 0.1
 done
 
 # ---- status (the URL from --config's server.listen)
-out=$(ps status --config "$cfg") || fail "status"
+out=$(parkstat status --config "$cfg") || fail "status"
 [[ $(sed -n 1p <<<"$out") == "$url: ok" ]] || fail "status line 1: $out"
 [[ $(sed -n 2p <<<"$out") == "sources: 1 (0 failing)" ]] || fail "status line 2: $out"
 [[ $(sed -n 3p <<<"$out") == "newest run: "*" files $month ok, ended "*Z ]] || fail "status line 3: $out"
-ps status --url "$url" --format json | python3 -c "
+parkstat status --url "$url" --format json | python3 -c "
 import json, sys; s = json.load(sys.stdin)
 assert s['health'] == 'ok' and s['sources'] == 1 and s['failing'] == 0, s
 assert s['newest_run']['source'] == 'files' and s['newest_run']['n_new'] == 1, s" || fail "status json"
-[[ $(ps status --url "$url" --format csv | head -1) == "url,health,sources,failing,newest_run" ]] || fail "status csv"
+[[ $(parkstat status --url "$url" --format csv | head -1) == "url,health,sources,failing,newest_run" ]] || fail "status csv"
 
 # ---- sources, runs, rejects
-[[ $(ps sources --url "$url" --format csv | cut -d, -f1-9) == "source,failing,consecutive_failures,last_outcome,last_status,n_new,n_revised,n_unchanged,n_rejected
-files,false,0,ok,0,1,0,0,1" ]] || fail "sources csv: $(ps sources --url "$url" --format csv)"
-ps sources --url "$url" | grep -Eq '^files +false +0 +ok +0 +1 +0 +0 +1 ' || fail "sources table"
-[[ $(ps runs --url "$url" --format csv | cut -d, -f2-8) == "source,period,outcome,n_new,n_revised,n_unchanged,n_rejected
+[[ $(parkstat sources --url "$url" --format csv | cut -d, -f1-9) == "source,failing,consecutive_failures,last_outcome,last_status,n_new,n_revised,n_unchanged,n_rejected
+files,false,0,ok,0,1,0,0,1" ]] || fail "sources csv: $(parkstat sources --url "$url" --format csv)"
+parkstat sources --url "$url" | grep -Eq '^files +false +0 +ok +0 +1 +0 +0 +1 ' || fail "sources table"
+[[ $(parkstat runs --url "$url" --format csv | cut -d, -f2-8) == "source,period,outcome,n_new,n_revised,n_unchanged,n_rejected
 files,$month,ok,1,0,0,1
 import:b.csv,,ok,0,1,0,0
-import:a.csv,,ok,6,0,0,0" ]] || fail "runs csv: $(ps runs --url "$url" --format csv)"
-[[ $(ps runs --url "$url" --limit 1 --format json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(len(r), r[0]["source"], r[0]["n_rejected"])') == "1 files 1" ]] || fail "runs json"
+import:a.csv,,ok,6,0,0,0" ]] || fail "runs csv: $(parkstat runs --url "$url" --format csv)"
+[[ $(parkstat runs --url "$url" --limit 1 --format json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(len(r), r[0]["source"], r[0]["n_rejected"])') == "1 files 1" ]] || fail "runs json"
 expect "run_id,source,period,position,reason,raw
 3,files,$month,2,\"unknown unit \"\"p07\"\"\",\"{\"\"park\"\":\"\"p07\"\",\"\"code\"\":\"\"revenue\"\",\"\"month\"\":\"\"$month\"\",\"\"value\"\":1}\"" rejects --url "$url" --source files --format csv
-ps rejects --url "$url" | grep -q 'unknown unit "p07"' || fail "rejects table: $(ps rejects --url "$url")"
+parkstat rejects --url "$url" | grep -q 'unknown unit "p07"' || fail "rejects table: $(parkstat rejects --url "$url")"
 
 # ---- observations: current, as of before the revision, every vintage
-out=$(ps observations --url "$url" --unit p01 --indicator revenue --from 2024-01 --to 2024-02 --format csv | cut -d, -f1-4)
+out=$(parkstat observations --url "$url" --unit p01 --indicator revenue --from 2024-01 --to 2024-02 --format csv | cut -d, -f1-4)
 [[ $out == "unit,indicator,period,value
 p01,revenue,2024-01,150
 p01,revenue,2024-02,300" ]] || fail "observations: $out"
-out=$(ps observations --url "$url" --unit p01 --from 2024-01 --to 2024-02 --as-of "$before" --format csv | cut -d, -f1-4)
+out=$(parkstat observations --url "$url" --unit p01 --from 2024-01 --to 2024-02 --as-of "$before" --format csv | cut -d, -f1-4)
 [[ $out == "unit,indicator,period,value
 p01,revenue,2024-01,100
 p01,revenue,2024-02,300" ]] || fail "observations --as-of: $out"
-[[ $(ps observations --url "$url" --unit p01 --period 2024-01 2>&1 >/dev/null) == *"--period does not apply"* ]] || fail "usage"
-ps observations --url "$url" --unit p01 --history | awk 'NR == 1 { ok = $1 == "unit" && $4 == "value" && $6 == "valid_to" }
+[[ $(parkstat observations --url "$url" --unit p01 --period 2024-01 2>&1 >/dev/null) == *"--period does not apply"* ]] || fail "usage"
+parkstat observations --url "$url" --unit p01 --history | awk 'NR == 1 { ok = $1 == "unit" && $4 == "value" && $6 == "valid_to" }
     NR > 1 { vals = vals " " $4 " " ($6 == "-" ? "current" : "old") } END { exit !(ok && vals == " 100 old 150 current 300 current") }' ||
-    fail "observations --history table: $(ps observations --url "$url" --unit p01 --history)"
+    fail "observations --history table: $(parkstat observations --url "$url" --unit p01 --history)"
 # same rows through the local mode
-[[ $(ps observations --db "$tmp/p.db" --unit p01 --format csv | cut -d, -f1-4) == $(ps observations --url "$url" --unit p01 --format csv | cut -d, -f1-4) ]] || fail "local and API differ"
+[[ $(parkstat observations --db "$tmp/p.db" --unit p01 --format csv | cut -d, -f1-4) == $(parkstat observations --url "$url" --unit p01 --format csv | cut -d, -f1-4) ]] || fail "local and API differ"
 
 # ---- ranking and index: minmax over p01 p02 p03
 # 2024-01: 150 300 200 -> 0, 100, 33.33; 2024-02: 300 100 200 -> 100, 0, 50
@@ -145,8 +145,8 @@ expect "rank,unit,name,score,rank_change,flags
 3,p01,示例高新区,0,,0" ranking dev --url "$url" --period 2024-01 --format csv
 # without --period the latest: 2024-02, or $month once the daemon's debounced
 # recompute after its pull has run
-[[ $(ps ranking dev --url "$url" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["period"])') == @(2024-02|$month) ]] || fail "ranking json: latest period"
-[[ $(ps ranking dev --url "$url" --period 2024-02 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["period"], " ".join("%s=%g" % (r["unit"], r["score"]) for r in d["ranking"]))') == "2024-02 p01=100 p03=50 p02=0" ]] || fail "ranking json"
+[[ $(parkstat ranking dev --url "$url" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["period"])') == @(2024-02|$month) ]] || fail "ranking json: latest period"
+[[ $(parkstat ranking dev --url "$url" --period 2024-02 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["period"], " ".join("%s=%g" % (r["unit"], r["score"]) for r in d["ranking"]))') == "2024-02 p01=100 p03=50 p02=0" ]] || fail "ranking json"
 expect "node,unit,name,score,rank,rank_change,flags
 dev,p03,Science City,50,2,0,0
 scale,p03,Science City,50,2,0,0" index dev --url "$url" --period 2024-02 --unit p03 --format csv
@@ -161,17 +161,17 @@ scale  p03   Science City  50.00     2       0      0
 contributions
 unit  indicator  contribution
 $(printf 'p03   revenue    %12s' "$contrib")" index dev --url "$url" --period 2024-02 --unit p03
-[[ $(ps index dev --url "$url" --period 2024-02 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["results"]) > 0, d["index"])') == "True dev" ]] || fail "index json"
+[[ $(parkstat index dev --url "$url" --period 2024-02 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["results"]) > 0, d["index"])') == "True dev" ]] || fail "index json"
 
 # ---- errors from the API: plain, exit 1
 set +e
-ps index nope --url "$url" >"$tmp/out" 2>"$tmp/err"
+parkstat index nope --url "$url" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 set -e
 [[ $rc -eq 1 && ! -s $tmp/out ]] || fail "unknown index: exit $rc"
 [[ $(cat "$tmp/err") == 'error 404: unknown index "nope"' ]] || fail "unknown index: $(cat "$tmp/err")"
 set +e
-ps ranking dev --url "$url" --period 2024-13 2>"$tmp/err"
+parkstat ranking dev --url "$url" --period 2024-13 2>"$tmp/err"
 rc=$?
 set -e
 [[ $rc -eq 2 ]] || fail "bad period: exit $rc"
@@ -186,7 +186,7 @@ period   value  coverage  flags
 
 # ---- admin actions: 401 without a token, 202 with one; the token never printed
 set +e
-ps pull files --url "$url" >"$tmp/out" 2>"$tmp/err"
+parkstat pull files --url "$url" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 set -e
 [[ $rc -eq 1 ]] || fail "pull without token: exit $rc"
@@ -198,7 +198,7 @@ expect '{
   "action": "recompute"
 }' recompute --url "$url" --token-file "$tmp/token" --format json
 set +e
-ps pull nosuch --config "$cfg" 2>"$tmp/err"
+parkstat pull nosuch --config "$cfg" 2>"$tmp/err"
 rc=$?
 set -e
 [[ $rc -eq 1 && $(cat "$tmp/err") == 'error 404: unknown source "nosuch"' ]] || fail "pull unknown: $(cat "$tmp/err")"

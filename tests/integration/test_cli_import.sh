@@ -28,9 +28,9 @@ run() {
 run 0 "$bin" --version
 grep -qx 'parkstat [0-9]*\.[0-9]*\.[0-9]*' "$tmp/out" || fail "--version"
 run 0 "$bin" --help
-grep -q '^  import ' "$tmp/out" && grep -q '^  observations ' "$tmp/out" || fail "--help"
+{ grep -q '^  import ' "$tmp/out" && grep -q '^  observations ' "$tmp/out"; } || fail "--help"
 run 2 "$bin" frobnicate
-grep -q 'unknown command "frobnicate"' "$tmp/err" && grep -q '^usage:' "$tmp/err" || fail usage
+{ grep -q 'unknown command "frobnicate"' "$tmp/err" && grep -q '^usage:' "$tmp/err"; } || fail usage
 run 2 "$bin"
 run 2 "$bin" import --db "$db" data.csv
 grep -q -- '--config is required' "$tmp/err" || fail "import without --config"
@@ -75,8 +75,8 @@ run 0 "$bin" "${q[@]}" --format csv
 sed -n 2p "$tmp/out" | grep -q '^p1,revenue,2024-01,120,[^,]*,$' || fail "current value"
 run 0 "$bin" "${q[@]}" --history --format json
 [[ $(grep -c '"value":' "$tmp/out") == 2 ]] || fail "history rows"
-grep -q '"value": 100' "$tmp/out" && grep -q '"value": 120' "$tmp/out" &&
-    grep -q '"valid_to": null' "$tmp/out" || fail "json"
+{ grep -q '"value": 100' "$tmp/out" && grep -q '"value": 120' "$tmp/out" &&
+    grep -q '"valid_to": null' "$tmp/out"; } || fail "json"
 run 0 "$bin" observations --db "$db" --unit p1 --indicator revenue --from 2024-01 --to 2024-02
 [[ $(wc -l <"$tmp/out") == 3 ]] || fail "table rows"
 # The value column is right-aligned under its header.

@@ -11,7 +11,7 @@ chmod 755 "$tmp"
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    [[ -f $tmp/nginx.pid ]] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
+    if [[ -f $tmp/nginx.pid ]]; then kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true; fi
     [[ -n ${KEEP:-} ]] || rm -rf "$tmp"
 }
 trap cleanup EXIT

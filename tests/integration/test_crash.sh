@@ -7,7 +7,7 @@ bin=${PARKSTAT_BIN:?}
 tmp=$(mktemp -d)
 daemon=
 cleanup() {
-    [[ -n $daemon ]] && kill -9 "$daemon" 2>/dev/null || true
+    if [[ -n $daemon ]]; then kill -9 "$daemon" 2>/dev/null || true; fi
     [[ -n ${KEEP:-} ]] || rm -rf "$tmp"
 }
 trap cleanup EXIT

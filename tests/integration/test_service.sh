@@ -73,7 +73,7 @@ wait_for 5 grep -q LISTENING "$tmp/notify.log" || fail "notify listener"
 NOTIFY_SOCKET=$tmp/notify.sock WATCHDOG_USEC=400000 \
     "$bin/parkstatd" -c "$tmp/parkstat.json" --grace 1 2>"$tmp/daemon.err" &
 daemon=$!
-pids+=($daemon)
+pids+=("$daemon")
 wait_for 10 grep -q '^READY=1' "$tmp/notify.log" || fail "no READY=1"
 grep -q '^STATUS=' "$tmp/notify.log" || fail "no STATUS="
 curl -sf "$api/healthz" >/dev/null || fail "READY=1 came before the API listened"
@@ -97,7 +97,7 @@ series() { curl -sf "$api/api/v1/series?$1" | py '" ".join("%s=%.4f" % (p["perio
 
 # ---- bad requests: 4xx with a message, never a crash
 code() { curl -s -o "$tmp/body" -w '%{http_code}' "$@"; }
-[[ $(code "$api/api/v1/observations?from=2023-13") == 400 ]] && grep -q "from" "$tmp/body" || fail "400 bad period"
+{ [[ $(code "$api/api/v1/observations?from=2023-13") == 400 ]] && grep -q "from" "$tmp/body"; } || fail "400 bad period"
 [[ $(code "$api/api/v1/indices/nope?period=2024-Q1") == 404 ]] || fail "404 unknown index"
 [[ $(code "$api/api/v1/units?x=$(head -c 3000 /dev/zero | tr '\0' a)") == 414 ]] || fail "414"
 [[ $(code -X DELETE "$api/api/v1/units") == 405 ]] || fail "405"
@@ -130,7 +130,7 @@ cp "$tmp/parkstat.json" "$tmp/good.json"
 printf '{"units": [\n  {"id": "x",}\n]}\n' >"$tmp/parkstat.json"
 kill -HUP "$daemon"
 wait_for 5 grep -q "parkstat.json:2:14:" "$tmp/daemon.err" || fail "broken config not reported with its place"
-grep -q '^RELOADING=1' "$tmp/notify.log" && grep -q '^MONOTONIC_USEC=' "$tmp/notify.log" || fail "RELOADING=1"
+{ grep -q '^RELOADING=1' "$tmp/notify.log" && grep -q '^MONOTONIC_USEC=' "$tmp/notify.log"; } || fail "RELOADING=1"
 [[ $(curl -sf "$api/api/v1/units" | py 'len(d["data"])') == 3 ]] || fail "old config not in force"
 # a new time zone takes a restart (TZ is set once, before any thread starts)
 write_config ', {"id": "p04", "name": "示例物流园", "parent": "city"}'

@@ -29,6 +29,6 @@ exposure=$(systemd-analyze security --offline=true "$unit" 2>&1 |
     sed -n 's/.*Overall exposure level for parkstatd.service: \([0-9.]*\).*/\1/p')
 [[ -n $exposure ]] || fail "no exposure level"
 awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }' || fail "exposure $exposure > 2.0"
-grep -q '^Type=notify' "$unit" && grep -q '^WatchdogSec=' "$unit" &&
-    grep -q '^ExecReload=/bin/kill -HUP $MAINPID' "$unit" || fail "unit basics"
+{ grep -q '^Type=notify' "$unit" && grep -q '^WatchdogSec=' "$unit" &&
+    grep -q "^ExecReload=/bin/kill -HUP \$MAINPID" "$unit"; } || fail "unit basics"
 echo "ok: systemd unit verified, exposure $exposure"
