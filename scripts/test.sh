@@ -3,7 +3,7 @@
 #   1. the normal build: cmocka unit tests and integration tests (ctest);
 #   2. the same tests built with clang, ASan + UBSan (ctest);
 #   3. the libFuzzer harnesses, each for $PARKSTAT_FUZZ_SECONDS (default 60) s;
-#   4. lint: clang-format, cppcheck and clang-tidy stay quiet.
+#   4. lint: clang-format, cppcheck, clang-tidy and shellcheck stay quiet.
 # Ends with one line "N passed, M failed" over all three stages, followed by
 # ", K skipped" when ctest skipped tests (exit 77: data not found, say).
 # Usage: scripts/test.sh [--quick]   (--quick: stage 1 only)
@@ -33,7 +33,7 @@ if [[ "${1:-}" != "--quick" ]]; then
     echo "== fuzz harnesses"
     bash scripts/fuzz.sh 2>&1 | tee "$logs/fuzz.log" || status=1
 
-    echo "== lint: clang-format, cppcheck, clang-tidy"
+    echo "== lint: clang-format, cppcheck, clang-tidy, shellcheck"
     bash scripts/lint.sh build 2>&1 | tee "$logs/lint.log" || status=1
 fi
 
