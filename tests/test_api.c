@@ -8,8 +8,8 @@
  * 2024-01-10: p01 rev 2023-12 = 100.5, p02 rev 2023-12 = 80, p01 emp 2023-Q4
  * = 1200, p01 pat 1990..2019 = year - 1900. Run 2 at 2024-02-10 revises
  * p01 rev 2023-12 to 101.25 and rejects one record. Index "innov": 2023-Q3
- * and 2023-Q4 results and two contributions. The ETag test, which ingests
- * again, runs last.
+ * and 2023-Q4 results and two contributions. Each test gets this afresh
+ * (its own database and server), so none depends on another or on order.
  */
 #include <errno.h>
 #include <math.h>
@@ -49,20 +49,30 @@ struct fixture {
     struct api *api;
     struct metrics *metrics;
     unsigned port;
-    pthread_mutex_t mu; /* guards the hook record below */
+    pthread_mutex_t mu; /* guards the hook record and the gate below */
     int n_pull, n_recompute;
     char pull_source[64], pull_period[16];
+    pthread_cond_t gate_cv; /* a pull of source "slow" waits in its hook for the test */
+    int slow_entered, slow_released;
 };
 
+/* Each test's own: setup() makes it afresh, teardown() removes it. */
 static struct fixture fx;
 
 /* ---- admin hooks ---- */
 
+/* Source "slow" stays in the hook until the test calls slow_release(). */
 static int hook_pull(void *ctx, const char *source, const char *period)
 {
     struct fixture *f = ctx;
-    if (strcmp(source, "slow") == 0)
-        usleep(500 * 1000); /* a hook that takes its time */
+    if (strcmp(source, "slow") == 0) {
+        pthread_mutex_lock(&f->mu);
+        f->slow_entered = 1;
+        pthread_cond_broadcast(&f->gate_cv);
+        while (!f->slow_released)
+            pthread_cond_wait(&f->gate_cv, &f->mu);
+        pthread_mutex_unlock(&f->mu);
+    }
     if (strcmp(source, "nope") == 0)
         return -ENOENT;
     pthread_mutex_lock(&f->mu);
@@ -82,6 +92,32 @@ static int hook_recompute(void *ctx)
     return 0;
 }
 
+/* Waits (10 s at most, then fails) until a "slow" pull is in its hook. */
+static void slow_wait_entered(void)
+{
+    struct timespec until;
+    int rc = 0;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&fx.mu);
+    while (!fx.slow_entered && rc == 0)
+        rc = pthread_cond_timedwait(&fx.gate_cv, &fx.mu, &until);
+    int entered = fx.slow_entered;
+    pthread_mutex_unlock(&fx.mu);
+    if (!entered)
+        fail_msg("the slow pull never reached its hook");
+}
+
+/* Lets the "slow" pull (and any later one) leave its hook. */
+static void slow_release(void)
+{
+    pthread_mutex_lock(&fx.mu);
+    fx.slow_released = 1;
+    pthread_cond_broadcast(&fx.gate_cv);
+    pthread_mutex_unlock(&fx.mu);
+}
+
 /* ---- HTTP client ---- */
 
 struct resp {
@@ -90,7 +126,6 @@ struct resp {
     size_t len;
     char headers[8192];
     size_t hlen;
-    double seconds;
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
@@ -166,7 +201,6 @@ static void http(const char *method, const char *path, const char *hdr1, const c
     if (rc != CURLE_OK)
         fail_msg("%s %.80s: %s", method, path, curl_easy_strerror(rc));
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->code);
-    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &r->seconds);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     if (!r->body)
@@ -258,13 +292,15 @@ static void seed_results(void)
     assert_int_equal(store_results_finish(&s, 1), 0);
 }
 
-static int group_setup(void **state)
+/* A new database, seeded, and a server on it, for each test. */
+static int setup(void **state)
 {
     char err[256];
     (void)state;
 
     memset(&fx, 0, sizeof(fx));
     pthread_mutex_init(&fx.mu, NULL);
+    pthread_cond_init(&fx.gate_cv, NULL);
     ts_tmpdir(fx.dir, sizeof(fx.dir), "test_api");
     ts_path(fx.path, sizeof(fx.path), fx.dir, "ps.db");
     assert_int_equal(store_open(&fx.st, fx.path, 0, err, sizeof(err)), 0);
@@ -288,20 +324,20 @@ static int group_setup(void **state)
         fail_msg("api_start: %s", err);
     fx.port = api_port(fx.api);
     assert_true(fx.port > 0);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     return 0;
 }
 
-static int group_teardown(void **state)
+static int teardown(void **state)
 {
     (void)state;
 
+    slow_release(); /* a test that failed may have left a pull in the hook */
     api_stop(&fx.api);
     assert_null(fx.api);
     metrics_free(&fx.metrics);
     store_close(&fx.st);
     ts_rmtree(fx.dir);
-    curl_global_cleanup();
+    pthread_cond_destroy(&fx.gate_cv);
     pthread_mutex_destroy(&fx.mu);
     return 0;
 }
@@ -796,7 +832,9 @@ static void *slow_pull(void *arg)
     return NULL;
 }
 
-/* While one request sits 500 ms in the pull hook, others are answered at once. */
+/* While one request is held in the pull hook, others are answered: each
+ * comes back before the held one is let go (a blocked one would fail at
+ * curl's 10 s timeout). */
 static void test_api_slow_request_does_not_block_others(void **state)
 {
     struct resp slow, r;
@@ -804,28 +842,45 @@ static void test_api_slow_request_does_not_block_others(void **state)
     (void)state;
 
     assert_int_equal(pthread_create(&t, NULL, slow_pull, &slow), 0);
-    usleep(100 * 1000); /* the slow request is in its hook now */
+    slow_wait_entered();
     for (int i = 0; i < 3; i++) {
         get(i == 0 ? "/healthz" : "/api/v1/units", &r);
         assert_int_equal(r.code, 200);
-        if (r.seconds >= 0.1)
-            fail_msg("request %d took %.3f s beside a slow one", i, r.seconds);
         resp_free(&r);
     }
+    slow_release();
     pthread_join(t, NULL);
     assert_int_equal(slow.code, 202);
-    assert_true(slow.seconds >= 0.5);
     resp_free(&slow);
 }
 
-/* With one query worker held 500 ms by a slow request, an answer already in
- * the cache comes at once from MHD's I/O thread, while a query that needs the
- * database waits for the worker. */
+struct pending_get {
+    const char *path;
+    struct resp r;
+    int done; /* under fx.mu */
+};
+
+static void *pending_get(void *arg)
+{
+    struct pending_get *p = arg;
+    get(p->path, &p->r);
+    pthread_mutex_lock(&fx.mu);
+    p->done = 1;
+    pthread_cond_broadcast(&fx.gate_cv);
+    pthread_mutex_unlock(&fx.mu);
+    return NULL;
+}
+
+/* With the one query worker held by a slow request, an answer already in
+ * the cache comes from MHD's I/O thread while the worker is still held; a
+ * query that needs the database is still unanswered a while later and
+ * comes once the worker is let go. */
 static void test_api_cached_answer_while_the_worker_is_busy(void **state)
 {
     struct api *one = NULL;
     struct resp slow, r;
-    pthread_t t;
+    struct pending_get ind = {.path = "/api/v1/indicators"};
+    pthread_t t, ti;
     char err[256];
     unsigned port = fx.port;
     (void)state;
@@ -844,26 +899,41 @@ static void test_api_cached_answer_while_the_worker_is_busy(void **state)
     resp_free(&r);
 
     assert_int_equal(pthread_create(&t, NULL, slow_pull, &slow), 0);
-    usleep(100 * 1000); /* the slow request holds the worker now */
-    get("/api/v1/units", &r);
+    slow_wait_entered();
+    get("/api/v1/units", &r); /* the worker is held: this is the cache's */
     assert_int_equal(r.code, 200);
-    if (r.seconds >= 0.1)
-        fail_msg("a cached answer took %.3f s while the worker was busy", r.seconds);
     resp_free(&r);
-    get("/api/v1/indicators", &r);
-    assert_int_equal(r.code, 200);
-    if (r.seconds < 0.2)
-        fail_msg("an uncached query took %.3f s: it did not wait for the worker", r.seconds);
-    resp_free(&r);
+
+    /* The uncached query waits for the worker: 300 ms later it is still
+     * pending (a slow machine only makes that more so). */
+    assert_int_equal(pthread_create(&ti, NULL, pending_get, &ind), 0);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 300L * 1000 * 1000;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&fx.mu);
+    int rc = 0;
+    while (!ind.done && rc == 0)
+        rc = pthread_cond_timedwait(&fx.gate_cv, &fx.mu, &until);
+    int answered_early = ind.done;
+    pthread_mutex_unlock(&fx.mu);
+    slow_release();
+    pthread_join(ti, NULL);
     pthread_join(t, NULL);
+    if (answered_early)
+        fail_msg("an uncached query was answered while the only worker was held");
+    assert_int_equal(ind.r.code, 200);
+    resp_free(&ind.r);
     assert_int_equal(slow.code, 202);
     resp_free(&slow);
     fx.port = port;
     api_stop(&one);
 }
 
-/* If-None-Match with the ETag gives 304; a new run changes the ETag. Runs
- * last: it writes to the database. */
+/* If-None-Match with the ETag gives 304; a new run changes the ETag. */
 static void test_api_etag_304_and_new_ingest_changes_it(void **state)
 {
     struct resp r;
@@ -939,30 +1009,40 @@ static void test_api_start_errors_and_ipv6(void **state)
     api_stop(&a); /* NULL: a no-op */
 }
 
-int main(void)
+/* Every test on its own fixture, so any one can run alone or in any order. */
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+/* test_api [PATTERN]: the tests whose names match PATTERN (cmocka's
+ * wildcards), all without one. */
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_api_units_envelope_exact),
-        cmocka_unit_test(test_api_indicators_list),
-        cmocka_unit_test(test_api_observations_current_and_as_of),
-        cmocka_unit_test(test_api_observations_history_csv_exact),
-        cmocka_unit_test(test_api_observations_period_range),
-        cmocka_unit_test(test_api_rejects_csv_quotes_fields),
-        cmocka_unit_test(test_api_runs_newest_first_with_limit),
-        cmocka_unit_test(test_api_sources_health),
-        cmocka_unit_test(test_api_index_results_and_contributions),
-        cmocka_unit_test(test_api_rankings_csv_and_period),
-        cmocka_unit_test(test_api_errors_have_status_and_message),
-        cmocka_unit_test(test_api_long_uri_is_414),
-        cmocka_unit_test(test_api_admin_needs_bearer_token),
-        cmocka_unit_test(test_api_pull_hook_gets_source_and_period),
-        cmocka_unit_test(test_api_healthz_and_head),
-        cmocka_unit_test(test_api_gzip_round_trip),
-        cmocka_unit_test(test_api_metrics_count_requests),
-        cmocka_unit_test(test_api_slow_request_does_not_block_others),
-        cmocka_unit_test(test_api_cached_answer_while_the_worker_is_busy),
-        cmocka_unit_test(test_api_start_errors_and_ipv6),
-        cmocka_unit_test(test_api_etag_304_and_new_ingest_changes_it),
+        T(test_api_units_envelope_exact),
+        T(test_api_indicators_list),
+        T(test_api_observations_current_and_as_of),
+        T(test_api_observations_history_csv_exact),
+        T(test_api_observations_period_range),
+        T(test_api_rejects_csv_quotes_fields),
+        T(test_api_runs_newest_first_with_limit),
+        T(test_api_sources_health),
+        T(test_api_index_results_and_contributions),
+        T(test_api_rankings_csv_and_period),
+        T(test_api_errors_have_status_and_message),
+        T(test_api_long_uri_is_414),
+        T(test_api_admin_needs_bearer_token),
+        T(test_api_pull_hook_gets_source_and_period),
+        T(test_api_healthz_and_head),
+        T(test_api_gzip_round_trip),
+        T(test_api_metrics_count_requests),
+        T(test_api_slow_request_does_not_block_others),
+        T(test_api_cached_answer_while_the_worker_is_busy),
+        T(test_api_start_errors_and_ipv6),
+        T(test_api_etag_304_and_new_ingest_changes_it),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return failed;
 }
