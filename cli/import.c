@@ -15,6 +15,7 @@
 
 #include "cli/import_priv.h"
 #include "common/timefmt.h"
+#include "compute/compute.h"
 #include "config/config.h"
 #include "store/bookkeeping.h"
 #include "store/observations.h"
@@ -248,7 +249,7 @@ int import_new(struct import **out, struct store *st, const struct config *cfg)
     im->cfg = cfg;
     im->msgs = stderr;
     im->max_rejects = IMPORT_MAX_REJECT_LINES;
-    if ((rc = store_sync_config(st, cfg)) < 0 || (rc = map_ids(im)) < 0) {
+    if ((rc = compute_sync_config(st, cfg)) < 0 || (rc = map_ids(im)) < 0) {
         import_free(&im);
         return rc;
     }

@@ -31,7 +31,7 @@ struct import_summary {
 
 /*
  * Creates an import into st for rows checked against cfg (both borrowed; they
- * must outlive the import). Syncs cfg into st first (store_sync_config()).
+ * must outlive the import). Syncs cfg into st first (compute_sync_config()).
  * Messages (rejects "NAME:LINE: reason", warnings, header errors) go to
  * stderr until import_set_messages() says otherwise. Returns 0 and *out, or a
  * negative errno with *out = NULL.

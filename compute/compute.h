@@ -46,6 +46,14 @@ int compute_open(struct compute **out, struct store *st, const struct config *cf
 /* Frees the snapshot and sets *cp = NULL. NULL is a harmless no-op. */
 void compute_free(struct compute **cp);
 
+/*
+ * Brings the unit and indicator tables of st in line with cfg (insert new
+ * ones, update names, parents and attributes; rows the config no longer
+ * names are kept, for their history) and loads the store's code -> id maps.
+ * One transaction (store_define()). Returns 0 or a negative errno.
+ */
+int compute_sync_config(struct store *st, const struct config *cfg);
+
 /* Transforms of a series. */
 enum compute_transform {
     COMPUTE_VALUE,   /* period values */

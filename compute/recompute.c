@@ -15,7 +15,7 @@
  * writing); incremental saves the writes. A full recompute of an index first
  * deletes all its stored rows (one range delete).
  *
- * The config is synced into the store (store_sync_config) only when it names
+ * The config is synced into the store (compute_sync_config) only when it names
  * a unit or indicator the store does not know; `parkstat import` syncs it, so
  * renamed units reach the store through an import or the daemon.
  */
@@ -353,7 +353,7 @@ out:
 }
 
 /* 1 when the store has every unit and indicator of cfg (an import synced
- * it); then recompute skips store_sync_config() and its write transaction. */
+ * it); then recompute skips compute_sync_config() and its write transaction. */
 static int store_knows_config(const struct store *st, const struct config *cfg)
 {
     size_t nu, ni;
@@ -435,7 +435,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     int rc;
 
     config_indices(cfg, &ni);
-    if ((!store_knows_config(st, cfg) && (rc = store_sync_config(st, cfg)) < 0) ||
+    if ((!store_knows_config(st, cfg) && (rc = compute_sync_config(st, cfg)) < 0) ||
         (rc = compute_open(&c, st, cfg, 0)) < 0 ||
         (rc = store_recompute_marks(st, on_mark, &w)) < 0)
         goto out;

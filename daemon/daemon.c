@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "compute/compute.h"
 #include "config/config.h"
 #include "daemon/notify.h"
 #include "store/observations.h"
@@ -78,7 +79,7 @@ static struct generation *generation_new(struct daemon *d, struct config *cfg)
     g->cfg = cfg;
     /* The readers of an older generation may be storing pulls meanwhile. */
     store_lock(d->st);
-    rc = store_sync_config(d->st, cfg);
+    rc = compute_sync_config(d->st, cfg);
     if (rc < 0)
         log_err("%s: cannot store units and indicators: %s", config_path(cfg), store_errmsg(d->st));
     store_unlock(d->st);

@@ -29,23 +29,56 @@
 #include "common/period.h"
 #include "store/store.h"
 
-struct config;
 struct store_reject; /* bookkeeping.h */
 
 /* ---- Units and indicators ---- */
 
+/* One attribute of a unit (park type, stage). */
+struct store_unit_attr {
+    const char *key;
+    const char *value;
+};
+
+/* Everything a unit row holds. */
+struct store_unit_def {
+    const char *code;
+    const char *name;
+    const char *parent; /* parent's code, NULL for a root */
+    const struct store_unit_attr *attrs;
+    size_t n_attrs;
+};
+
+/* Everything an indicator row holds. */
+struct store_indicator_def {
+    const char *code;
+    const char *name;
+    const char *measure;   /* may be NULL */
+    const char *frequency; /* "M", "Q", "H", "Y" */
+    const char *kind;      /* "flow", "stock", "rate" */
+    int cumulative;
+    int direction;
+    int decimals;
+    const char *formula;     /* may be NULL */
+    const char *numerator;   /* may be NULL */
+    const char *denominator; /* may be NULL */
+    double scale;            /* rates: ratio of sums times scale; 0 stores NULL */
+};
+
 /*
- * Brings the unit and indicator tables in line with cfg (insert new ones,
- * update names, parents and attributes; rows the config no longer names are
- * kept, for their history). Loads the code -> id maps used by the look-ups
- * below. One transaction.
+ * Writes the definitions: inserts the nunits units and nind indicators or
+ * updates their names, parents (a child may come before its parent; every
+ * parent must be in units or in the table, else -ENOENT) and attributes,
+ * which replace the stored ones. Rows not given are kept, for their history.
+ * One transaction, all or nothing; then reloads the code -> id maps used by
+ * the look-ups below. compute_sync_config() calls it for a configuration.
  */
-int store_sync_config(struct store *st, const struct config *cfg);
+int store_define(struct store *st, const struct store_unit_def *units, size_t nunits,
+                 const struct store_indicator_def *ind, size_t nind);
 
 /*
  * Inserts unit code or updates its name and parent (parent_code NULL: a root;
  * an unknown parent is -ENOENT and changes nothing). Attributes are kept.
- * Refreshes the look-ups below. store_sync_config() does this for a config.
+ * Refreshes the look-ups below.
  */
 int store_upsert_unit(struct store *st, const char *code, const char *name,
                       const char *parent_code);

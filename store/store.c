@@ -537,3 +537,64 @@ int store_upsert_indicator(struct store *st, const char *code, const char *name,
     int rc = store_indicator_put(st, &d);
     return rc < 0 ? rc : store_maps_load(st);
 }
+
+/* Replaces the attributes of unit id by u's (none clears them). */
+static int unit_attrs_put(struct store *st, int64_t id, const struct store_unit_def *u)
+{
+    sqlite3_stmt *s = store_stmt_get(st, STMT_UNIT_ATTR_CLEAR);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = store_step_done(st, s, "unit attributes");
+    for (size_t i = 0; rc == 0 && i < u->n_attrs; i++) {
+        if (!(s = store_stmt_get(st, STMT_UNIT_ATTR_ADD)))
+            return -EIO;
+        sqlite3_bind_int64(s, 1, id);
+        store_bind_text(s, 2, u->attrs[i].key);
+        store_bind_text(s, 3, u->attrs[i].value);
+        rc = store_step_done(st, s, "unit attributes");
+    }
+    return rc;
+}
+
+/* Units first without parents, then parents: a child may precede its parent. */
+static int units_put(struct store *st, const struct store_unit_def *units, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int64_t id = -1;
+        rc = store_unit_put(st, units[i].code, units[i].name, &id);
+        if (rc == 0)
+            rc = unit_attrs_put(st, id, &units[i]);
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = store_unit_set_parent(st, units[i].code, units[i].parent);
+    return rc;
+}
+
+/*
+ * Upserts every unit (name, parent, attributes) and indicator given in one
+ * transaction, then reloads the code -> id maps (observations.h).
+ */
+int store_define(struct store *st, const struct store_unit_def *units, size_t nunits,
+                 const struct store_indicator_def *ind, size_t nind)
+{
+    int rc = store_tx_begin(st);
+    if (rc < 0)
+        return rc;
+    if ((rc = units_put(st, units, nunits)) < 0) {
+        store_tx_rollback(st);
+        return rc;
+    }
+    for (size_t i = 0; i < nind; i++) {
+        if ((rc = store_indicator_put(st, &ind[i])) < 0) {
+            store_tx_rollback(st);
+            return rc;
+        }
+    }
+    if ((rc = store_tx_commit(st)) < 0) {
+        store_tx_rollback(st);
+        return rc;
+    }
+    return store_maps_load(st);
+}

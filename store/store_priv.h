@@ -1,6 +1,6 @@
 /*
  * store_priv.h - internals shared by the files of the store module (store.c,
- * schema.c, ingest.c, query.c, sync.c): the connection struct, its cache of
+ * schema.c, ingest.c, query.c and the rest): the connection struct, its cache of
  * prepared statements and the code -> id maps. Not for use outside store/.
  */
 #ifndef PARKSTAT_STORE_PRIV_H
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/observations.h"
 #include "store/store.h"
 
 /* How long a connection waits for another's lock before "database busy". */
@@ -63,22 +64,6 @@ struct store {
     struct store_map indicators;
     char err[512];      /* last error text, kept across a ROLLBACK */
     pthread_mutex_t mu; /* store_lock(): threads taking turns on the connection */
-};
-
-/* Everything an indicator row holds (config_indicator in store terms). */
-struct store_indicator_def {
-    const char *code;
-    const char *name;
-    const char *measure;   /* may be NULL */
-    const char *frequency; /* "M", "Q", "H", "Y" */
-    const char *kind;      /* "flow", "stock", "rate" */
-    int cumulative;
-    int direction;
-    int decimals;
-    const char *formula;     /* may be NULL */
-    const char *numerator;   /* may be NULL */
-    const char *denominator; /* may be NULL */
-    double scale;            /* rates: ratio of sums times scale; 0 stores NULL */
 };
 
 /*

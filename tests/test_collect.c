@@ -20,6 +20,7 @@
 
 #include "collectors/collect.h"
 #include "common/timefmt.h"
+#include "compute/compute.h"
 #include "config/config.h"
 #include "store/bookkeeping.h"
 #include "store/observations.h"
@@ -130,7 +131,7 @@ static int setup(void **state)
     free(errors);
     snprintf(cfgtext, sizeof(cfgtext), "%s/test.db", c->dir);
     assert_int_equal(store_open(&c->st, cfgtext, 0, err, sizeof(err)), 0);
-    assert_int_equal(store_sync_config(c->st, c->cfg), 0);
+    assert_int_equal(compute_sync_config(c->st, c->cfg), 0);
     assert_int_equal(uv_loop_init(&c->loop), 0);
     if (collect_new(&c->c, &c->loop, c->cfg, c->st, NULL, err, sizeof(err)) < 0)
         fail_msg("collect_new: %s", err);

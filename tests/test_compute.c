@@ -85,7 +85,7 @@ static struct fx *fx_new(const char *config)
     ts_tmpdir(f->dir, sizeof(f->dir), "test_compute");
     ts_path(f->path, sizeof(f->path), f->dir, "t.db");
     assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
-    assert_int_equal(store_sync_config(f->st, f->cfg), 0);
+    assert_int_equal(compute_sync_config(f->st, f->cfg), 0);
     assert_int_equal(sqlite3_open(f->path, &f->db), SQLITE_OK);
     assert_int_equal(sqlite3_create_function(f->db, "blob_double", 2, SQLITE_UTF8, NULL,
                                              blob_double, NULL, NULL),

@@ -51,7 +51,7 @@ static int setup(void **state)
     ts_tmpdir(f->dir, sizeof(f->dir), "test_compute_split");
     ts_path(f->path, sizeof(f->path), f->dir, "t.db");
     assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
-    assert_int_equal(store_sync_config(f->st, f->cfg), 0);
+    assert_int_equal(compute_sync_config(f->st, f->cfg), 0);
     /* Invented values with some left out, so reweighting and exclusion act. */
     for (int u = 0; u < 3; u++)
         for (int k = 0; k < 3; k++)

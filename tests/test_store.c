@@ -1,11 +1,9 @@
 /*
  * test_store.c - the SQLite store: schema and migrations, vintaged ingest,
- * as-of and history queries, all-or-nothing batches, rejects, config sync.
+ * as-of and history queries, all-or-nothing batches, rejects, definitions.
  *
  * White-box where it must be: a few tests reach the connection through
- * store_priv.h to read PRAGMAs, raw rows and query plans. config_units() and
- * config_indicators() are faked here so store_sync_config() runs without
- * ps_config.
+ * store_priv.h to read PRAGMAs, raw rows and query plans.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,7 +17,6 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "config/config.h"
 #include "store/bookkeeping.h"
 #include "store/observations.h"
 #include "store/store_priv.h"
@@ -652,20 +649,20 @@ static void test_unit_indicator_query_searches_not_scans(void **state)
     }
 }
 
-/* ---- store_sync_config() against a faked config ---- */
+/* ---- store_define(): plain definitions ---- */
 
-static const struct config_attr p01_attrs[] = {{"type", "national"}, {"stage", "a\"b"}};
-static const struct config_unit fake_units[] = {
+static const struct store_unit_attr p01_attrs[] = {{"type", "national"}, {"stage", "a\"b"}};
+static const struct store_unit_def def_units[] = {
     /* A child before its parent. */
-    {"p01", "江北新区高新园", "city", 1, 1, p01_attrs, 2},
-    {"city", "City", NULL, -1, 0, NULL, 0},
+    {"p01", "江北新区高新园", "city", p01_attrs, 2},
+    {"city", "City", NULL, NULL, 0},
 };
-static const struct config_indicator fake_indicators[] = {
+static const struct store_indicator_def def_indicators[] = {
     {.code = "revenue",
      .name = "营业收入",
      .measure = "亿元",
-     .freq = PERIOD_MONTH,
-     .kind = CONFIG_FLOW,
+     .frequency = "M",
+     .kind = "flow",
      .cumulative = 1,
      .direction = 1,
      .decimals = 2,
@@ -673,8 +670,8 @@ static const struct config_indicator fake_indicators[] = {
     {.code = "rd_int",
      .name = "研发投入强度",
      .measure = "%",
-     .freq = PERIOD_QUARTER,
-     .kind = CONFIG_RATE,
+     .frequency = "Q",
+     .kind = "rate",
      .direction = -1,
      .decimals = 1,
      .formula = "rd / revenue * 100",
@@ -683,27 +680,13 @@ static const struct config_indicator fake_indicators[] = {
      .scale = 100},
 };
 
-const struct config_unit *config_units(const struct config *cfg, size_t *n)
-{
-    (void)cfg;
-    *n = sizeof(fake_units) / sizeof(fake_units[0]);
-    return fake_units;
-}
-
-const struct config_indicator *config_indicators(const struct config *cfg, size_t *n)
-{
-    (void)cfg;
-    *n = sizeof(fake_indicators) / sizeof(fake_indicators[0]);
-    return fake_indicators;
-}
-
-static void test_sync_config_upserts_units_and_indicators(void **state)
+static void test_define_upserts_units_and_indicators(void **state)
 {
     struct ctx *c = *state;
     char text[160];
 
     /* p01 exists already (from seed) with another name and no attributes. */
-    assert_int_equal(store_sync_config(c->st, NULL), 0);
+    assert_int_equal(store_define(c->st, def_units, 2, def_indicators, 2), 0);
     assert_int_equal(store_unit_id(c->st, "p01", 3), c->p01);
     assert_int_equal(store_unit_id(c->st, "p02", 3), c->p02); /* kept */
     sql_text(c->st,
@@ -718,11 +701,18 @@ static void test_sync_config_upserts_units_and_indicators(void **state)
         text, sizeof(text));
     assert_string_equal(text, "Qrate0-11rd / revenue * 100rdrevenue%100.0");
     assert_true(store_indicator_id(c->st, "rd_int", 6) > 0);
-    /* A second sync changes nothing. */
-    assert_int_equal(store_sync_config(c->st, NULL), 0);
+    /* The same definitions again change nothing. */
+    assert_int_equal(store_define(c->st, def_units, 2, def_indicators, 2), 0);
     sql_text(c->st, "SELECT count(*) || ',' || (SELECT count(*) FROM indicator) FROM unit", text,
              sizeof(text));
     assert_string_equal(text, "3,3");
+
+    /* An unknown parent refuses the whole call: the new unit is not kept. */
+    static const struct store_unit_def orphan[] = {{"p09", "P9", "nowhere", NULL, 0}};
+    assert_int_equal(store_define(c->st, orphan, 1, def_indicators, 1), -ENOENT);
+    assert_true(store_unit_id(c->st, "p09", 3) < 0);
+    sql_text(c->st, "SELECT count(*) FROM unit WHERE code = 'p09'", text, sizeof(text));
+    assert_string_equal(text, "0");
 }
 
 int main(void)
@@ -760,7 +750,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_end_and_callback_stop, setup_memory, teardown),
         cmocka_unit_test_setup_teardown(test_unit_indicator_query_searches_not_scans, setup_memory,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_sync_config_upserts_units_and_indicators, setup_memory,
+        cmocka_unit_test_setup_teardown(test_define_upserts_units_and_indicators, setup_memory,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
