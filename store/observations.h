@@ -191,7 +191,7 @@ int store_observations(struct store *st, const struct store_obs_query *q, store_
 /* Number of observation rows (every vintage) and of current keys. */
 int store_count_observations(struct store *st, long *rows, long *current);
 
-/* ---- Bulk reads by id (for compute/) ---- */
+/* ---- Bulk reads by id ---- */
 
 /* One current (or as-of) observation by database ids; period is not NUL-safe
  * beyond len bytes and is borrowed for the call. */

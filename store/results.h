@@ -144,8 +144,9 @@ typedef int (*store_result_row_cb)(const struct store_result_row *row, void *ctx
 int store_query_results(struct store *st, const struct store_results_query *q,
                         store_result_row_cb cb, void *ctx);
 
-/* Rows handed to the callbacks below (the HTTP API); strings are borrowed
- * for the call. */
+/* ---- Results by index, period and unit ---- */
+
+/* Rows handed to the callbacks below; strings are borrowed for the call. */
 struct store_index_row {
     const char *index_id;
     const char *first_period, *last_period; /* min and max period text */
