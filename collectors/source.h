@@ -1,7 +1,8 @@
 /*
  * source.h - a configured collector source, ready to pull: its URL template,
  * request options (timeouts, auth, headers), payload reader, code maps and
- * scale factors, read from the source's JSON object (docs/CONFIG.md).
+ * scale factors, read from the typed record the config loader parsed and
+ * checked (struct config_source, docs/CONFIG.md).
  *
  * Secrets (bearer tokens, passwords) are read from files named in the config
  * and are never logged or put in error messages.

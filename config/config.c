@@ -70,8 +70,7 @@ static int timezone_check(const char *tz)
     return 0;
 }
 
-/* A relative path joined to ctx->dir; absolute paths and ":memory:" as given. */
-static const char *resolve_path(struct cfg_ctx *ctx, const char *p)
+const char *cfg_resolve_path(struct cfg_ctx *ctx, const char *p)
 {
     char *joined;
     size_t dlen;
@@ -106,7 +105,7 @@ static void load_server(struct cfg_ctx *ctx, json_t *root)
         if (s[0] == '\0')
             cfg_error(ctx, "server.token_file", "must not be empty");
         else
-            cfg->token_file = resolve_path(ctx, s);
+            cfg->token_file = cfg_resolve_path(ctx, s);
     }
     long threads;
     if (cfg_get_int(ctx, server, "server", "threads", 0, 1, 64, &threads) > 0)
@@ -128,7 +127,7 @@ static void load_top(struct cfg_ctx *ctx, json_t *root)
         else
             cfg->database = s;
     }
-    cfg->database = resolve_path(ctx, cfg->database);
+    cfg->database = cfg_resolve_path(ctx, cfg->database);
     if (cfg_get_string(ctx, root, "", "timezone", 0, &s) > 0) {
         rc = timezone_check(s);
         if (rc == -EINVAL)

@@ -54,19 +54,6 @@ struct config_indicator {
                      measure is "%", else 1, unless given */
 };
 
-struct config_source {
-    const char *id;
-    const char *url;    /* with {period} {year} {quarter} {month} {unit} */
-    const char *format; /* "json", "csv", "sdmx", "nbs" */
-    enum period_freq freq;
-    int release_lag_days;
-    struct period first_period;
-    long poll_every_s;   /* from "poll_every": "30m", "6h", "1d" */
-    int revision_window; /* re-pull the last K periods */
-    double timeout_s;
-    const char *json; /* the whole source object, compact JSON, for collectors */
-};
-
 /* Which units an index scores, or a source requests one by one ("units"). */
 enum config_units_kind {
     CONFIG_UNITS_ALL,         /* absent: every unit */
@@ -81,6 +68,73 @@ struct config_units_sel {
     const long *list; /* LIST: config_units() indices, in the order given */
     size_t n_list;
 };
+
+/* A mapped payload field: a JSON Pointer or CSV column name, or a constant;
+ * both NULL when the mapping leaves the field out. */
+struct config_field {
+    const char *path;
+    const char *constant;
+};
+
+/* One field of a wide layout: the indicator code and where its value is. */
+struct config_wide_field {
+    const char *indicator;
+    const char *path;
+};
+
+enum config_layout { CONFIG_LAYOUT_LONG, CONFIG_LAYOUT_WIDE };
+
+/* A source's "mapping" (docs/FORMATS.md), checked for its format. */
+struct config_mapping {
+    int given; /* 0: the source has no "mapping" (nbs) */
+    enum config_layout layout;
+    const char *records; /* json: JSON Pointer of the record array ("": the root) */
+    struct config_field unit, indicator, period, value;
+    const struct config_wide_field *fields; /* wide: in the order given */
+    size_t n_fields;
+    char delimiter; /* csv: one character, ',' by default */
+    const char *unit_dimension, *indicator_dimension, *period_dimension; /* sdmx */
+};
+
+/* A payload code and the config's id or code it stands for. */
+struct config_code {
+    const char *from;
+    const char *to;
+};
+
+struct config_source {
+    const char *id;
+    const char *url;    /* with {period} {year} {quarter} {month} {unit} */
+    const char *format; /* "json", "csv", "sdmx", "nbs" */
+    enum period_freq freq;
+    int release_lag_days;
+    struct period first_period;
+    long poll_every_s;   /* from "poll_every": "30m", "6h", "1d" */
+    int revision_window; /* re-pull the last K periods */
+    double timeout_s;
+    long jitter_s;                 /* 0 .. 86400, default 0 */
+    double connect_timeout_s;      /* 0: the fetcher's default */
+    long max_bytes;                /* body limit, 0: the fetcher's default */
+    int max_retries;               /* 0 .. 20, default 3 */
+    double backoff_s;              /* first backoff cap, 0: the fetcher's default */
+    const char *ca_file;           /* resolved like database, or NULL */
+    const char *bearer_token_file; /* auth: resolved paths of secrets, or NULL */
+    const char *basic_user;
+    const char *basic_password_file;
+    const char *const *headers; /* "Name: value" lines */
+    size_t n_headers;
+    struct config_units_sel units;   /* units requested one by one ({unit}) */
+    const struct config_code *codes; /* indicator code map, sorted by from */
+    size_t n_codes;
+    const struct config_code *unit_codes; /* unit code map, sorted by from */
+    size_t n_unit_codes;
+    const double *scale; /* per config_indicators() index: the factor values are multiplied by */
+    struct config_mapping mapping;
+    const char *json; /* the whole source object, compact JSON */
+};
+
+/* The id a map (codes or unit_codes) gives payload code, or code itself. O(log n). */
+const char *config_code_map(const struct config_code *map, size_t n, const char *code);
 
 enum config_normalise {
     CONFIG_NORM_FIXED_BASE,

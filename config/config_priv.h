@@ -154,6 +154,14 @@ void cfg_load_units(struct cfg_ctx *ctx, json_t *root);
 void cfg_load_indicators(struct cfg_ctx *ctx, json_t *root);
 void cfg_check_formulas(struct cfg_ctx *ctx);
 void cfg_load_sources(struct cfg_ctx *ctx, json_t *root);
+
+/* A source's "mapping" for its format (config_mapping.c). */
+void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const char *format,
+                      struct config_mapping *out);
+
+/* A relative path joined to the config file's folder; absolute paths and
+ * ":memory:" as given. */
+const char *cfg_resolve_path(struct cfg_ctx *ctx, const char *p);
 void cfg_load_indices(struct cfg_ctx *ctx, json_t *root);
 
 /* Method options every leaf of an index inherits unless it gives its own. */

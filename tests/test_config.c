@@ -257,7 +257,8 @@ static void test_config_defaults(void **state)
     size_t n;
     const char *text =
         "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's1', 'url': 'file:///x', "
-        "'format': 'csv', 'frequency': 'Q', 'first_period': '2020-Q1'}], "
+        "'format': 'csv', 'frequency': 'Q', 'first_period': '2020-Q1', 'mapping': "
+        "{'unit': 'u', 'indicator': 'i', 'period': 'p', 'value': 'v'}}], "
         "'indices': [{'id': 'ix', 'frequency': 'M', 'method': {'normalise': 'minmax'}, "
         "'tree': [{'indicator': 'revenue', 'weight': 1}]}]}";
 
@@ -329,6 +330,61 @@ static void test_config_index_options_typed(void **state)
     config_free(&cfg);
 }
 
+/* The source options of docs/CONFIG.md and docs/FORMATS.md come out typed. */
+static void test_config_source_options_typed(void **state)
+{
+    struct config *cfg = NULL;
+    char *errors = NULL;
+    const struct config_source *s;
+    size_t n;
+    const char *text =
+        "{'units': [{'id': 'city', 'name': 'C'}, {'id': 'p1', 'name': 'P', 'parent': 'city'}], "
+        "'indicators': [{'code': 'revenue', 'name': 'R', 'frequency': 'M', 'kind': 'flow'}, "
+        "{'code': 'tax', 'name': 'T', 'frequency': 'M', 'kind': 'flow'}], "
+        "'sources': [{'id': 's', 'url': 'https://h/{unit}/{period}.csv', 'format': 'csv', "
+        "'frequency': 'M', 'first_period': '2021-01', 'units': 'children:city', "
+        "'jitter_s': 600, 'connect_timeout_s': 2.5, 'max_bytes': 1048576, 'max_retries': 0, "
+        "'backoff_s': 0.25, 'ca_file': 'ca.pem', 'auth': {'basic_user': 'u', "
+        "'basic_password_file': '/etc/pw'}, 'headers': {'Accept': 'text/csv'}, "
+        "'codes': {'A02': 'tax', 'A01': 'revenue'}, 'unit_codes': {'110000': 'p1'}, "
+        "'scale': {'tax': 0.1}, 'mapping': {'layout': 'wide', 'delimiter': ';', "
+        "'period': {'const': '2023-01'}, 'fields': {'revenue': '营业收入', 'tax': 'T'}}}]}";
+    char *json = dq(text);
+
+    (void)state;
+    if (config_load_buffer("t.json", "/srv/ps", json, strlen(json), &cfg, &errors) != 0)
+        fail_msg("%s", errors);
+    free(json);
+    s = config_sources(cfg, &n);
+    assert_int_equal(s[0].jitter_s, 600);
+    assert_float_equal(s[0].connect_timeout_s, 2.5, 0);
+    assert_int_equal(s[0].max_bytes, 1048576);
+    assert_int_equal(s[0].max_retries, 0);
+    assert_float_equal(s[0].backoff_s, 0.25, 0);
+    assert_string_equal(s[0].ca_file, "/srv/ps/ca.pem");
+    assert_null(s[0].bearer_token_file);
+    assert_string_equal(s[0].basic_user, "u");
+    assert_string_equal(s[0].basic_password_file, "/etc/pw");
+    assert_int_equal(s[0].n_headers, 1);
+    assert_string_equal(s[0].headers[0], "Accept: text/csv");
+    assert_int_equal(s[0].units.kind, CONFIG_UNITS_CHILDREN);
+    assert_int_equal(s[0].units.anchor, 0);
+    assert_string_equal(config_code_map(s[0].codes, s[0].n_codes, "A01"), "revenue");
+    assert_string_equal(config_code_map(s[0].codes, s[0].n_codes, "A02"), "tax");
+    assert_string_equal(config_code_map(s[0].codes, s[0].n_codes, "A03"), "A03");
+    assert_string_equal(config_code_map(s[0].unit_codes, s[0].n_unit_codes, "110000"), "p1");
+    assert_float_equal(s[0].scale[0], 1, 0);
+    assert_float_equal(s[0].scale[1], 0.1, 0);
+    assert_int_equal(s[0].mapping.layout, CONFIG_LAYOUT_WIDE);
+    assert_int_equal(s[0].mapping.delimiter, ';');
+    assert_string_equal(s[0].mapping.period.constant, "2023-01");
+    assert_null(s[0].mapping.unit.path);
+    assert_int_equal(s[0].mapping.n_fields, 2);
+    assert_string_equal(s[0].mapping.fields[0].indicator, "revenue");
+    assert_string_equal(s[0].mapping.fields[0].path, "营业收入");
+    config_free(&cfg);
+}
+
 static void test_config_relative_database_uses_dir(void **state)
 {
     struct config *cfg = NULL;
@@ -370,7 +426,8 @@ struct bad_case {
 #define REV  "{'code': 'revenue', 'name': 'R', 'frequency': 'M', 'kind': 'flow'}"
 #define SRC(x)                                                                                     \
     "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's', 'url': 'u', 'format': 'json', "         \
-    "'frequency': 'M', 'first_period': '2021-01'" x "}]}"
+    "'frequency': 'M', 'first_period': '2021-01', 'mapping': {'records': '/data', "                \
+    "'period': '/p', 'indicator': '/i', 'value': '/v'}" x "}]}"
 #define IDX(method, tree)                                                                          \
     "{" MIN_UNITS ", " MIN_INDS ", 'indices': [{'id': 'x', 'frequency': 'Q', "                     \
     "'method': {'normalise': 'minmax'" method "}, 'tree': [" tree "]}]}"
@@ -553,6 +610,19 @@ static const struct bad_case bad_cases[] = {
      {"sources[0].format: bad format \"xml\" (expected json, csv, sdmx or nbs)"}},
     {"bad poll_every", SRC(", 'poll_every': '5x'"), {"sources[0].poll_every: bad duration \"5x\""}},
     {"bad timeout", SRC(", 'timeout_s': 0"), {"sources[0].timeout_s: must be > 0"}},
+    {"misspelt source keys",
+     SRC(", 'poll_evry': '1d', 'revison_window': 2, 'max_byte': 10"),
+     {"sources[0]: unknown key \"poll_evry\" (did you mean \"poll_every\"?)",
+      "sources[0]: unknown key \"revison_window\" (did you mean \"revision_window\"?)",
+      "sources[0]: unknown key \"max_byte\" (did you mean \"max_bytes\"?)"}},
+    {"misspelt mapping key",
+     "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's', 'url': 'u', 'format': 'json', "
+     "'frequency': 'M', 'first_period': '2021-01', 'mapping': {'unti': '/u', 'period': '/p', "
+     "'indicator': '/i', 'value': '/v'}}]}",
+     {"sources[0].mapping: unknown key \"unti\" (did you mean \"unit\"?)"}},
+    {"code map to an unknown indicator",
+     SRC(", 'codes': {'X': 'revenu'}"),
+     {"sources[0].codes.X: unknown indicator \"revenu\" (did you mean \"revenue\"?)"}},
     {"bad listen address",
      "{'server': {'listen': '127.0.0.1'}, " MIN_UNITS ", " MIN_INDS "}",
      {"server.listen: bad listen address \"127.0.0.1\""}},
@@ -724,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_config_good_source_and_index),
         cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_config_index_options_typed),
+        cmocka_unit_test(test_config_source_options_typed),
         cmocka_unit_test(test_config_relative_database_uses_dir),
         cmocka_unit_test(test_config_load_missing_file_names_it),
         cmocka_unit_test(test_config_bad_cases),
