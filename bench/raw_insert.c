@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "store/store.h"
 
@@ -141,13 +142,9 @@ static int read_csv(const char *path, struct codes *units, struct codes *inds, s
     if (!fgets(line, sizeof(line), f)) /* the header */
         goto out;
     while (fgets(line, sizeof(line), f)) {
-        if (*n == cap) {
-            struct row *v = realloc(*rows, (cap = cap ? cap * 2 : 65536) * sizeof(**rows));
-            if (!v) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            *rows = v;
+        if (BUF_GROW(rows, &cap, *n + 1, BUF_UNCAPPED) < 0) {
+            rc = -ENOMEM;
+            goto out;
         }
         int r = parse_line(line, units, inds, &(*rows)[*n]);
         if (r < 0) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/import_priv.h"
+#include "common/buf.h"
 #include "common/timefmt.h"
 #include "compute/compute.h"
 #include "config/config.h"
@@ -83,7 +84,6 @@ static int on_record(const struct csvread_record *rec, void *ctx)
     struct file_import *f = ctx;
     char why[300], raw[RAW_MAX + 1];
     struct store_obs o = {0};
-    void *p;
 
     if (!f->have_header)
         return read_header(f, rec);
@@ -92,19 +92,9 @@ static int on_record(const struct csvread_record *rec, void *ctx)
         size_t n = csvread_join(rec, raw, sizeof(raw));
         return import_add_reject(f, rec->line, raw, n < sizeof(raw) ? n : sizeof(raw) - 1, why);
     }
-    if (f->n == f->cap) {
-        size_t cap = f->cap;
-        long *nl;
-        p = f->obs;
-        if (import_grow(&p, &cap, f->n + 1, sizeof(*f->obs)) < 0)
-            return -ENOMEM;
-        f->obs = p;
-        /* lines grows in step with obs, to the same capacity. */
-        if (!(nl = realloc(f->lines, cap * sizeof(*f->lines))))
-            return -ENOMEM;
-        f->lines = nl;
-        f->cap = cap;
-    }
+    if (BUF_GROW(&f->obs, &f->cap_obs, f->n + 1, BUF_UNCAPPED) < 0 ||
+        BUF_GROW(&f->lines, &f->cap_lines, f->n + 1, BUF_UNCAPPED) < 0)
+        return -ENOMEM;
     f->obs[f->n] = o;
     f->lines[f->n++] = rec->line;
     return 0;

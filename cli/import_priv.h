@@ -37,7 +37,7 @@ struct import {
     struct seen_key *seen; /* sorted by key */
     size_t n_seen, cap_seen;
     char **files; /* names of the files imported so far */
-    size_t n_files;
+    size_t n_files, cap_files;
 };
 
 struct text {
@@ -62,15 +62,12 @@ struct file_import {
     size_t n_cols;         /* fields in the header */
     struct store_obs *obs; /* good rows */
     long *lines;           /* their lines; 0 marks a duplicate */
-    size_t n, cap;
+    size_t n, cap_obs, cap_lines;
     struct reject *rej;
     size_t n_rej, cap_rej;
     struct text text;
     long n_read;
 };
-
-/* Makes room for need elements of size elem in *p (capacity *cap); 0 or -ENOMEM. */
-int import_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /* Writes s as a quoted, escaped string (at most ~40 bytes of it) into dst,
  * which has room for size >= 200 bytes. */

@@ -13,33 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "config/config.h"
 #include "store/observations.h"
-
-/* Makes room for need elements of size elem in *p (capacity *cap). */
-int import_grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    size_t ncap = *cap ? *cap : 1024;
-    void *np;
-
-    if (need <= *cap)
-        return 0;
-    while (ncap < need)
-        ncap *= 2;
-    if (ncap > SIZE_MAX / elem || !(np = realloc(*p, ncap * elem)))
-        return -ENOMEM;
-    *p = np;
-    *cap = ncap;
-    return 0;
-}
 
 /* Appends len bytes and a NUL to the arena; *off receives their offset. */
 static int text_add(struct text *t, const char *s, size_t len, size_t *off)
 {
-    void *p = t->p;
-    if (import_grow(&p, &t->cap, t->len + len + 1, 1) < 0)
+    if (BUF_GROW(&t->p, &t->cap, t->len + len + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
-    t->p = p;
     memcpy(t->p + t->len, s, len);
     *off = t->len;
     t->len += len;
@@ -73,12 +55,10 @@ void import_quote(char *dst, size_t size, const char *s, size_t len)
 int import_add_reject(struct file_import *f, long line, const char *raw, size_t raw_len,
                       const char *reason)
 {
-    void *p = f->rej;
     struct reject *r;
 
-    if (import_grow(&p, &f->cap_rej, f->n_rej + 1, sizeof(*f->rej)) < 0)
+    if (BUF_GROW(&f->rej, &f->cap_rej, f->n_rej + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
-    f->rej = p;
     r = &f->rej[f->n_rej];
     r->line = line;
     r->seq = f->n_rej;
@@ -359,18 +339,13 @@ int import_mark_duplicates(struct file_import *f)
 int import_remember(struct file_import *f)
 {
     struct import *im = f->im;
-    void *p = im->seen;
     char *name = strdup(f->name);
-    char **files = realloc(im->files, (im->n_files + 1) * sizeof(*im->files));
 
-    if (files)
-        im->files = files;
-    if (!name || !files ||
-        import_grow(&p, &im->cap_seen, im->n_seen + f->n, sizeof(*im->seen)) < 0) {
+    if (!name || BUF_GROW(&im->files, &im->cap_files, im->n_files + 1, BUF_UNCAPPED) < 0 ||
+        BUF_GROW(&im->seen, &im->cap_seen, im->n_seen + f->n, BUF_UNCAPPED) < 0) {
         free(name);
         return -ENOMEM;
     }
-    im->seen = p;
     for (size_t i = 0; i < f->n; i++)
         im->seen[im->n_seen++] =
             (struct seen_key){f->obs[i].unit_id, f->obs[i].indicator_id, ordinal(f->obs[i].period),

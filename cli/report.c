@@ -23,6 +23,7 @@
 #include "cli/curl_dl.h"
 #include "cli/report.h"
 #include "cli/report_priv.h"
+#include "common/buf.h"
 
 #define PATH_SIZE 1024
 
@@ -55,11 +56,9 @@ int report_note(struct report *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    char **notes = realloc(r->notes, (r->nnotes + 1) * sizeof(*notes));
-    if (!notes)
+    if (BUF_GROW(&r->notes, &r->cap_notes, r->nnotes + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
-    r->notes = notes;
-    if (!(notes[r->nnotes] = strdup(buf)))
+    if (!(r->notes[r->nnotes] = strdup(buf)))
         return -ENOMEM;
     r->nnotes++;
     return 0;

@@ -58,7 +58,7 @@ struct report {
     struct report_park *parks; /* by rank, unranked last (the API's order) */
     size_t nparks;
     char **notes; /* notes on incomplete data */
-    size_t nnotes;
+    size_t nnotes, cap_notes;
     char generated[40]; /* ISO time of the report */
     char *source_url;   /* the API it was read from */
 };

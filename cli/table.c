@@ -11,6 +11,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "common/buf.h"
+
 #define TABLE_MAX_COLS 64
 
 struct table {
@@ -37,14 +39,10 @@ static int add_row(struct table *t, const char *const *cells)
 {
     size_t used = t->n_rows + (t->cells ? 1 : 0);
 
-    if (used == t->cap_rows || !t->cells) {
-        size_t cap = t->cap_rows ? 2 * t->cap_rows : 16;
-        char **p = realloc(t->cells, cap * t->n_cols * sizeof(*p));
-        if (!p)
-            return -ENOMEM;
-        t->cells = p;
-        t->cap_rows = cap;
-    }
+    /* The array's elements are rows of n_cols cells. */
+    if (buf_grow(&t->cells, &t->cap_rows, used + 1, t->n_cols * sizeof(*t->cells), BUF_UNCAPPED) <
+        0)
+        return -ENOMEM;
     char **row = t->cells + used * t->n_cols;
     for (size_t i = 0; i < t->n_cols; i++) {
         if (!(row[i] = cell_dup(cells[i]))) {

@@ -15,6 +15,7 @@
 
 #include "collectors/format.h"
 #include "collectors/source.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "config/config.h"
@@ -30,27 +31,12 @@ struct batch {
     const char *unit; /* the part's unit, or NULL */
     struct store_obs *obs;
     long *pos; /* payload position of each obs */
-    size_t n, cap;
+    size_t n, cap_obs, cap_pos;
     struct store_reject *rej;
     size_t nrej, caprej;
     long n_missing;
     int oom;
 };
-
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-    size_t c = *cap ? *cap : 256;
-    void *p;
-    if (need <= *cap)
-        return 0;
-    while (c < need)
-        c *= 2;
-    if (!(p = realloc(*v, c * size)))
-        return -ENOMEM;
-    *v = p;
-    *cap = c;
-    return 0;
-}
 
 static void reject(struct batch *b, long position, const char *raw, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -59,16 +45,13 @@ static void reject(struct batch *b, long position, const char *raw, const char *
 {
     char reason[512];
     va_list ap;
-    size_t cap = b->caprej;
-
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
-    if (grow((void **)&b->rej, &cap, b->nrej + 1, sizeof(*b->rej)) < 0) {
+    if (BUF_GROW(&b->rej, &b->caprej, b->nrej + 1, BUF_UNCAPPED) < 0) {
         b->oom = 1;
         return;
     }
-    b->caprej = cap;
     b->rej[b->nrej].position = position;
     b->rej[b->nrej].raw = raw ? strdup(raw) : NULL;
     b->rej[b->nrej].reason = strdup(reason);
@@ -78,7 +61,6 @@ static void reject(struct batch *b, long position, const char *raw, const char *
 static int add_obs(struct batch *b, long unit, long ind, struct period p, double value,
                    long position)
 {
-    size_t cap = b->cap;
     struct store_obs o;
 
     /* Ids mapped once per config (collect_new): no store access here. */
@@ -88,8 +70,8 @@ static int add_obs(struct batch *b, long unit, long ind, struct period p, double
     o.value = value;
     if (o.unit_id < 0 || o.indicator_id < 0)
         return -ENOENT;
-    if (grow((void **)&b->obs, &cap, b->n + 1, sizeof(*b->obs)) < 0 ||
-        grow((void **)&b->pos, &b->cap, b->n + 1, sizeof(*b->pos)) < 0)
+    if (BUF_GROW(&b->obs, &b->cap_obs, b->n + 1, BUF_UNCAPPED) < 0 ||
+        BUF_GROW(&b->pos, &b->cap_pos, b->n + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
     b->obs[b->n] = o;
     b->pos[b->n] = position;

@@ -17,6 +17,7 @@
 #include <csv.h>
 
 #include "collectors/format_priv.h"
+#include "common/buf.h"
 
 enum { COL_UNIT, COL_INDICATOR, COL_PERIOD, COL_VALUE, COL_COUNT };
 
@@ -132,15 +133,9 @@ static void on_field(void *field, size_t len, void *data)
 
     if (st->rc != 0)
         return;
-    if (st->nrow == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 16;
-        char **row = realloc(st->row, cap * sizeof(*row));
-        if (!row) {
-            st->rc = -ENOMEM;
-            return;
-        }
-        st->row = row;
-        st->cap = cap;
+    if (BUF_GROW(&st->row, &st->cap, st->nrow + 1, BUF_UNCAPPED) < 0) {
+        st->rc = -ENOMEM;
+        return;
     }
     copy = malloc(len + 1);
     if (!copy) {

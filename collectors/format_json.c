@@ -21,6 +21,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "collectors/format_priv.h"
+#include "common/buf.h"
 
 #define JSON_MAX_DEPTH 64 /* path levels tracked; deeper values match no pointer */
 #define JSON_MAX_KEY   256
@@ -378,15 +379,10 @@ static int emit(struct walk *w, size_t end)
 /* Keeps text for pointer slot i (NUL-terminated in the arena). */
 static int keep(struct walk *w, size_t i, enum jtype type, const char *text, size_t len)
 {
-    if (w->used + len + 1 > w->cap) {
-        size_t cap = (w->used + len + 1) * 2;
-        char *a = realloc(w->arena, cap);
-        if (!a) {
-            w->rc = -ENOMEM;
-            return 0;
-        }
-        w->arena = a;
-        w->cap = cap;
+    /* The arena holds one element's values, so the payload's cap bounds it. */
+    if (BUF_GROW(&w->arena, &w->cap, w->used + len + 1, BUF_UNCAPPED) < 0) {
+        w->rc = -ENOMEM;
+        return 0;
     }
     memcpy(w->arena + w->used, text, len);
     w->arena[w->used + len] = '\0';

@@ -14,6 +14,7 @@
 
 #include "aggregate/rollup.h"
 #include "aggregate/ytd.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "compute/compute_priv.h"
 #include "formula/formula.h"
@@ -94,19 +95,9 @@ void cmp_series_free(struct cseries *s)
     s->fl = NULL;
 }
 
-static int grow_to(struct loader *l, size_t cap)
-{
-    struct rawobs *o = realloc(l->obs, cap * sizeof(*o));
-    if (!o)
-        return -ENOMEM;
-    l->obs = o;
-    l->cap = cap;
-    return 0;
-}
-
 static int keep_obs(struct loader *l, long u, long k, int32_t pid, double v)
 {
-    if (l->n == l->cap && grow_to(l, l->cap ? l->cap * 2 : 65536) < 0)
+    if (BUF_GROW(&l->obs, &l->cap, l->n + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
     l->obs[l->n++] = (struct rawobs){(uint32_t)u, (uint16_t)k, (uint16_t)pid, v};
     return 0;
@@ -119,14 +110,8 @@ static int32_t period_intern(struct pcache *pc, struct period p)
     for (size_t i = 0; i < pc->n; i++)
         if (period_cmp(pc->p[i], p) == 0)
             return (int32_t)i;
-    if (pc->n == pc->cap) {
-        size_t cap = pc->cap ? pc->cap * 2 : 64;
-        struct period *np = cap <= LOAD_PMAX ? realloc(pc->p, cap * sizeof(*np)) : NULL;
-        if (!np)
-            return -2;
-        pc->p = np;
-        pc->cap = cap;
-    }
+    if (BUF_GROW(&pc->p, &pc->cap, pc->n + 1, LOAD_PMAX) < 0)
+        return -2;
     pc->p[pc->n] = p;
     return (int32_t)pc->n++;
 }
@@ -174,7 +159,7 @@ static int32_t period_id(struct pcache *pc, const char *text, size_t len)
 static int merge_parts(struct loader *a, const struct loader *b)
 {
     int32_t map[LOAD_PSLOTS];
-    if (b->pc.n > LOAD_PSLOTS || (a->n + b->n > a->cap && grow_to(a, a->n + b->n) < 0))
+    if (b->pc.n > LOAD_PSLOTS || BUF_GROW(&a->obs, &a->cap, a->n + b->n, BUF_UNCAPPED) < 0)
         return -ENOMEM;
     for (size_t i = 0; i < b->pc.n; i++)
         if ((map[i] = period_intern(&a->pc, b->pc.p[i])) < 0)
@@ -221,7 +206,7 @@ static int on_column(int64_t ind_id, const char *period, size_t len, size_t n,
         return -ENOMEM;
     if (pid < 0 || l->pc.p[pid].freq != l->c->inds[k].freq)
         return 0;
-    if (l->n + n > l->cap && grow_to(l, 2 * (l->n + n)) < 0)
+    if (BUF_GROW(&l->obs, &l->cap, l->n + n, BUF_UNCAPPED) < 0)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         int64_t id = unit_ids[i];

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "compute/compute_priv.h"
 #include "config/config.h"
@@ -65,24 +66,10 @@ struct writer {
     int oom;
 };
 
-/* Grows *v (elements of size sz) to hold one more; 0 or -ENOMEM. */
-static int grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-    if (n < *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 1024;
-    void *p = realloc(*v, nc * sz);
-    if (!p)
-        return -ENOMEM;
-    *v = p;
-    *cap = nc;
-    return 0;
-}
-
 static int on_mark(const char *index_id, const char *period, void *ctx)
 {
     struct writer *w = ctx;
-    if (grow((void **)&w->marks, &w->capmarks, w->nmarks, sizeof(*w->marks)) < 0)
+    if (BUF_GROW(&w->marks, &w->capmarks, w->nmarks + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
     w->marks[w->nmarks].index_id = strdup(index_id ? index_id : "");
     w->marks[w->nmarks].period = strdup(period ? period : "");
@@ -98,7 +85,7 @@ static int on_mark(const char *index_id, const char *period, void *ctx)
 static void add_clear(struct writer *w, struct index_out *o, const char *index_id,
                       const char *period)
 {
-    if (grow((void **)&o->clear, &o->capclear, o->nclear, sizeof(*o->clear)) < 0) {
+    if (BUF_GROW(&o->clear, &o->capclear, o->nclear + 1, BUF_UNCAPPED) < 0) {
         w->oom = 1;
         return;
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 
 #define ZONEINFO_DIR "/usr/share/zoneinfo"
@@ -238,14 +239,11 @@ static int read_file(const char *path, char **buf, size_t *len)
     if (!f)
         return -errno;
     for (;;) {
-        if (n == cap) {
-            char *p;
-            cap = cap ? cap * 2 : 65536;
-            if (cap > CONFIG_MAX_BYTES || !(p = realloc(data, cap))) {
-                rc = cap > CONFIG_MAX_BYTES ? -EFBIG : -ENOMEM;
-                goto out;
-            }
-            data = p;
+        /* Room for one more byte than read so far: a file of CONFIG_MAX_BYTES
+         * or more is refused. */
+        if ((rc = BUF_GROW(&data, &cap, n + 1, (size_t)CONFIG_MAX_BYTES)) < 0) {
+            rc = rc == -E2BIG ? -EFBIG : rc;
+            goto out;
         }
         size_t got = fread(data + n, 1, cap - n, f);
         n += got;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
+
 static const char *const index_keys[] = {"id",     "name", "frequency", "units",
                                          "method", "tree", NULL};
 static const char *const inner_keys[] = {"id", "name", "weight", "children", NULL};
@@ -33,15 +35,9 @@ struct tree_ctx {
 
 static void remember_id(struct tree_ctx *t, const char *id, const char *path)
 {
-    if (t->n_seen == t->cap_seen) {
-        size_t cap = t->cap_seen ? t->cap_seen * 2 : 16;
-        struct seen_id *s = realloc(t->seen, cap * sizeof(*s));
-        if (!s) {
-            t->ctx->oom = 1;
-            return;
-        }
-        t->seen = s;
-        t->cap_seen = cap;
+    if (BUF_GROW(&t->seen, &t->cap_seen, t->n_seen + 1, BUF_UNCAPPED) < 0) {
+        t->ctx->oom = 1;
+        return;
     }
     t->seen[t->n_seen].id = id;
     t->seen[t->n_seen].seq = t->n_seen;

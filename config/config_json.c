@@ -13,19 +13,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/buf.h"
+
 static void append_line(struct cfg_ctx *ctx, const char *line)
 {
     size_t len = strlen(line);
 
-    if (ctx->err_len + len + 2 > ctx->err_cap) {
-        size_t cap = (ctx->err_len + len + 2) * 2;
-        char *p = realloc(ctx->errors, cap);
-        if (!p) {
-            ctx->oom = 1;
-            return;
-        }
-        ctx->errors = p;
-        ctx->err_cap = cap;
+    if (BUF_GROW(&ctx->errors, &ctx->err_cap, ctx->err_len + len + 2, BUF_UNCAPPED) < 0) {
+        ctx->oom = 1;
+        return;
     }
     memcpy(ctx->errors + ctx->err_len, line, len);
     ctx->err_len += len;
@@ -67,16 +63,10 @@ void *cfg_keep(struct cfg_ctx *ctx, void *p)
         ctx->oom = 1;
         return NULL;
     }
-    if (cfg->n_owned == cfg->cap_owned) {
-        size_t cap = cfg->cap_owned ? cfg->cap_owned * 2 : 32;
-        void **o = realloc(cfg->owned, cap * sizeof(*o));
-        if (!o) {
-            free(p);
-            ctx->oom = 1;
-            return NULL;
-        }
-        cfg->owned = o;
-        cfg->cap_owned = cap;
+    if (BUF_GROW(&cfg->owned, &cfg->cap_owned, cfg->n_owned + 1, BUF_UNCAPPED) < 0) {
+        free(p);
+        ctx->oom = 1;
+        return NULL;
     }
     cfg->owned[cfg->n_owned++] = p;
     return p;

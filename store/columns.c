@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "store/observations.h"
 #include "store/store_priv.h"
@@ -108,14 +109,8 @@ static struct col *colset_get(struct colset *cs, int64_t ind, const char *period
     while (cs->slot[h] && !col_is(&cs->v[cs->slot[h] - 1], ind, period, len))
         h = (h + 1) & (cs->nslot - 1);
     if (!cs->slot[h]) {
-        if (cs->n == cs->cap) {
-            size_t cap = cs->cap ? 2 * cs->cap : 64;
-            struct col *v = realloc(cs->v, cap * sizeof(*v));
-            if (!v)
-                return NULL;
-            cs->v = v;
-            cs->cap = cap;
-        }
+        if (BUF_GROW(&cs->v, &cs->cap, cs->n + 1, BUF_UNCAPPED) < 0)
+            return NULL;
         struct col *c = &cs->v[cs->n];
         memset(c, 0, sizeof(*c));
         c->ind = ind;
@@ -129,19 +124,14 @@ static struct col *colset_get(struct colset *cs, int64_t ind, const char *period
 
 static int col_reserve(struct col *c, size_t n)
 {
-    if (n <= c->cap)
-        return 0;
-    size_t cap = c->cap ? c->cap : 16;
-    while (cap < n)
-        cap *= 2;
-    int64_t *u = realloc(c->unit, cap * sizeof(*u));
-    if (u)
-        c->unit = u;
-    double *v = u ? realloc(c->val, cap * sizeof(*v)) : NULL;
-    if (!v)
+    /* unit and val grow alike (8-byte elements); cap is what both hold, so a
+     * failure after unit grew leaves a cap that is still true. */
+    size_t cap_unit = c->cap, cap_val = c->cap;
+
+    if (BUF_GROW(&c->unit, &cap_unit, n, BUF_UNCAPPED) < 0 ||
+        BUF_GROW(&c->val, &cap_val, n, BUF_UNCAPPED) < 0)
         return -ENOMEM;
-    c->val = v;
-    c->cap = cap;
+    c->cap = cap_unit < cap_val ? cap_unit : cap_val;
     return 0;
 }
 
@@ -321,13 +311,9 @@ static int touched_units(struct store *st, int64_t **out, size_t *n)
     if (!s)
         return -EIO;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            int64_t *nv = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
-            if (!nv) {
-                rc = -ENOMEM;
-                break;
-            }
-            v = nv;
+        if (BUF_GROW(&v, &cap, *n + 1, BUF_UNCAPPED) < 0) {
+            rc = -ENOMEM;
+            break;
         }
         v[(*n)++] = sqlite3_column_int64(s, 0);
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/timefmt.h"
 #include "store/bookkeeping.h"
 #include "store/observations.h"
@@ -55,13 +56,9 @@ int store_pull_states(struct store *st, const char *source, struct store_pull_st
         return rc;
     store_bind_text(s, 1, source);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (len == cap) {
-            struct store_pull_state *p = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            v = p;
+        if (BUF_GROW(&v, &cap, len + 1, BUF_UNCAPPED) < 0) {
+            rc = SQLITE_NOMEM;
+            break;
         }
         memset(&v[len], 0, sizeof(v[len]));
         strncpy(v[len].period, (const char *)sqlite3_column_text(s, 0), PERIOD_TEXT_SIZE - 1);

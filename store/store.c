@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "store/observations.h"
 #include "store/store_priv.h"
@@ -243,14 +244,8 @@ static int map_load(struct store *st, const char *sql, struct store_map *out)
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
         goto fail;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (m.n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            void *nv = realloc(m.v, ncap * sizeof(*m.v));
-            if (!nv)
-                goto nomem;
-            m.v = nv;
-            cap = ncap;
-        }
+        if (BUF_GROW(&m.v, &cap, m.n + 1, BUF_UNCAPPED) < 0)
+            goto nomem;
         const char *code = (const char *)sqlite3_column_text(s, 0);
         size_t len = (size_t)sqlite3_column_bytes(s, 0);
         char *copy = malloc(len + 1);
