@@ -23,6 +23,9 @@ struct compute;
 #define API_MAX_URI 2048
 /* Read-only connections kept open between requests. */
 #define API_POOL_MAX 8
+/* libmicrohttpd's memory pool per connection: request line, headers and its
+ * read and write buffers (MHD_OPTION_CONNECTION_MEMORY_LIMIT). */
+#define API_CONN_MEMORY ((size_t)16 << 10)
 /* The largest answer built (JSON or CSV), as large as the CLI client reads:
  * past it the request fails with a 500 that says so. */
 #define API_MAX_REPLY ((size_t)512 << 20)
