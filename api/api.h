@@ -51,6 +51,18 @@ int api_start(struct api **out, const struct api_options *opt, char *err, size_t
  */
 void api_set_config(struct api *a, struct config *cfg);
 
+/*
+ * Replaces the admin bearer token (copied; NULL: admin always 401): requests
+ * checked after the call accept the new token only. Thread-safe.
+ */
+int api_set_token(struct api *a, const char *token);
+
+/*
+ * Marks the service unhealthy (reason, copied) or healthy again (NULL):
+ * while unhealthy /healthz answers 503 with the reason. Thread-safe.
+ */
+void api_set_unhealthy(struct api *a, const char *reason);
+
 /* The TCP port the server listens on (useful after port 0). */
 unsigned api_port(const struct api *a);
 

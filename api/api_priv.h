@@ -39,8 +39,10 @@ struct api {
     struct MHD_Daemon *mhd;
     struct api_cache *cache; /* data epoch and finished answers (cache.c) */
     char *db_path;
-    char *token; /* NULL: admin disabled; never logged */
+    pthread_mutex_t token_mu; /* guards token, token_len and unhealthy */
+    char *token;              /* NULL: admin disabled; never logged */
     size_t token_len;
+    char unhealthy[256]; /* "": healthy; else why /healthz answers 503 */
     struct metrics *metrics;
     int own_metrics; /* metrics was created by api_start() */
     int (*pull)(void *ctx, const char *source, const char *period);

@@ -99,18 +99,51 @@ static int method_allowed(const struct route *r, const char *method)
 
 /* Constant-time comparison of the Authorization header with "Bearer TOKEN":
  * the time depends on the token's length only, never on where they differ. */
-static int authorized(const struct api *a, struct MHD_Connection *conn)
+static int authorized(struct api *a, struct MHD_Connection *conn)
 {
     const char *h =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!a->token || !h || strncasecmp(h, "Bearer ", 7) != 0)
+    unsigned char diff;
+
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
         return 0;
     h += 7;
     size_t n = strlen(h);
-    unsigned char diff = n != a->token_len;
-    for (size_t i = 0; i < a->token_len; i++)
+    pthread_mutex_lock(&a->token_mu);
+    diff = !a->token || n != a->token_len;
+    for (size_t i = 0; a->token && i < a->token_len; i++)
         diff |= (unsigned char)(a->token[i] ^ (i < n ? h[i] : 0));
+    pthread_mutex_unlock(&a->token_mu);
     return diff == 0;
+}
+
+/* Replaces the admin token (see api.h). Returns 0 or -ENOMEM (the old token
+ * stays refused then: admin answers 401 until a reload succeeds). */
+int api_set_token(struct api *a, const char *token)
+{
+    char *copy = token ? strdup(token) : NULL;
+    char *old;
+    size_t old_len;
+
+    pthread_mutex_lock(&a->token_mu);
+    old = a->token;
+    old_len = a->token_len;
+    a->token = copy;
+    a->token_len = copy ? strlen(copy) : 0;
+    pthread_mutex_unlock(&a->token_mu);
+    if (old) {
+        explicit_bzero(old, old_len);
+        free(old);
+    }
+    return token && !copy ? -ENOMEM : 0;
+}
+
+/* Marks the service unhealthy or healthy again (see api.h). */
+void api_set_unhealthy(struct api *a, const char *reason)
+{
+    pthread_mutex_lock(&a->token_mu);
+    snprintf(a->unhealthy, sizeof(a->unhealthy), "%s", reason ? reason : "");
+    pthread_mutex_unlock(&a->token_mu);
 }
 
 /* Takes a read-only connection from the pool, or opens one. */
@@ -157,11 +190,21 @@ const char *api_param(struct api_request *rq, const char *name)
     return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-/* GET /healthz: "ok" when the database answers. */
+/* GET /healthz: "ok" when the database answers and the daemon has not
+ * marked itself unhealthy (the database replaced under it, say). */
 static int route_healthz(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
+    struct api *a = rq->api;
     struct store *st;
+    char why[sizeof(a->unhealthy) + 1];
     (void)arg;
+
+    pthread_mutex_lock(&a->token_mu);
+    snprintf(why, sizeof(why), "%s\n", a->unhealthy);
+    pthread_mutex_unlock(&a->token_mu);
+    if (why[0] != '\n')
+        return api_reply_text(rp, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", why,
+                              strlen(why));
     if (api_store_get(rq, &st) < 0 || store_schema_version(st) <= 0)
         return api_reply_text(rp, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
                               "database unreachable\n", 21);
@@ -502,6 +545,7 @@ int api_start(struct api **out, const struct api_options *opt, char *err, size_t
         return -ENOMEM;
     }
     pthread_mutex_init(&a->series_mu, NULL);
+    pthread_mutex_init(&a->token_mu, NULL);
     if (!opt->db_path) {
         snprintf(err, errsize, "api: no database path");
         rc = -EINVAL;
@@ -551,6 +595,7 @@ void api_stop(struct api **ap)
     compute_free(&a->snapshot);
     config_free(&a->cfg);
     pthread_mutex_destroy(&a->series_mu);
+    pthread_mutex_destroy(&a->token_mu);
     pthread_mutex_destroy(&a->pool_mu);
     free(a);
     *ap = NULL;

@@ -119,30 +119,52 @@ void daemon_admin_wake(uv_async_t *h)
     }
 }
 
-/* Reads the admin token: the file's first line. NULL when unset or unreadable. */
-static char *read_token(const struct config *cfg)
+/* Reads the admin token, the file's first line, into *out (NULL when no
+ * token file is configured or it is empty). Returns 0, or -errno when the
+ * file cannot be read (logged once, naming the file). */
+int daemon_read_token(const struct config *cfg, char **out)
 {
     const char *path = config_token_file(cfg);
     char line[512];
     FILE *fp;
+    int rc;
 
+    *out = NULL;
     if (!path)
-        return NULL;
+        return 0;
     if (!(fp = fopen(path, "r"))) {
-        log_warning("%s: cannot read the admin token file: admin endpoints answer 401", path);
-        return NULL;
+        rc = -errno;
+        log_err("%s: cannot read the admin token file: %s", path, strerror(-rc));
+        return rc;
     }
     if (!fgets(line, sizeof(line), fp))
         line[0] = '\0';
+    rc = ferror(fp) ? -EIO : 0;
     fclose(fp);
+    if (rc < 0) {
+        log_err("%s: cannot read the admin token file: %s", path, strerror(-rc));
+        return rc;
+    }
     line[strcspn(line, "\r\n")] = '\0';
-    return line[0] ? strdup(line) : NULL;
+    if (line[0] && !(*out = strdup(line)))
+        rc = -ENOMEM;
+    explicit_bzero(line, sizeof(line));
+    return rc;
 }
 
-int daemon_api_start(struct daemon *d, const struct config *cfg)
+/* Wipes and frees a token from daemon_read_token(). */
+void daemon_free_token(char *token)
+{
+    if (token) {
+        explicit_bzero(token, strlen(token));
+        free(token);
+    }
+}
+
+int daemon_api_start(struct daemon *d, const struct config *cfg, const char *token)
 {
     struct api_options opt = {0};
-    char err[512], *token = read_token(cfg);
+    char err[512];
     int rc;
 
     opt.listen = d->opt->listen ? d->opt->listen : config_listen(cfg);
@@ -158,10 +180,6 @@ int daemon_api_start(struct daemon *d, const struct config *cfg)
     opt.web_root = getenv("PARKSTAT_WEB_ROOT") ? getenv("PARKSTAT_WEB_ROOT") : PARKSTAT_WEB_ROOT;
     daemon_admin_sources(d);
     rc = api_start(&d->api, &opt, err, sizeof(err));
-    if (token) {
-        memset(token, 0, strlen(token));
-        free(token);
-    }
     if (rc < 0) {
         log_err("API on %s: %s", opt.listen, err);
         return rc;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "api/api.h"
 #include "common/metrics.h"
 #include "compute/compute.h"
 #include "config/config.h"
@@ -165,6 +166,21 @@ static void on_sighup(uv_signal_t *h, int signum)
         notify_ready("reload failed; running the previous configuration");
         return;
     }
+    if (d->api) {
+        /* Secrets are re-read at every reload: a leaked token is rotated by
+         * writing the file anew and reloading; the old one stops here. */
+        char *token = NULL;
+        if (daemon_read_token(cfg, &token) < 0) {
+            generation_free(g); /* and cfg, which it holds */
+            log_err("reload failed: the running configuration and token stay in force");
+            notify_ready("reload failed; running the previous configuration");
+            return;
+        }
+        int rc = api_set_token(d->api, token);
+        daemon_free_token(token);
+        if (rc < 0)
+            log_err("reload: cannot store the new admin token: admin answers 401");
+    }
     apply_log_level(cfg);
     retire(d);
     d->gen = g;
@@ -309,8 +325,15 @@ static int run(struct daemon *d, struct config *cfg)
         config_free(&cfg);
         return 1;
     }
-    if (!d->opt->once && daemon_api_start(d, cfg) < 0)
-        return 1;
+    if (!d->opt->once) {
+        char *token = NULL;
+        int rc = daemon_read_token(cfg, &token);
+        if (rc == 0)
+            rc = daemon_api_start(d, cfg, token);
+        daemon_free_token(token);
+        if (rc < 0)
+            return 1;
+    }
     sched_start(d->gen);
     if (d->opt->once && d->gen->n_timers == 0)
         return once_summary(d);

@@ -90,8 +90,16 @@ void sched_stop(struct generation *g);
 /* Starts the pulls of source index due now; returns how many started. */
 size_t sched_pull_due(struct source_timer *t, int64_t now);
 
-/* Starts the HTTP API on its own threads (admin.c). Returns 0 or -errno. */
-int daemon_api_start(struct daemon *d, const struct config *cfg);
+/* Starts the HTTP API on its own threads with the admin token (copied; NULL:
+ * admin answers 401) (admin.c). Returns 0 or -errno. */
+int daemon_api_start(struct daemon *d, const struct config *cfg, const char *token);
+
+/* Reads cfg's admin token file's first line into *out (NULL: no token file
+ * or empty). Returns 0 or -errno (logged, naming the file). */
+int daemon_read_token(const struct config *cfg, char **out);
+
+/* Wipes and frees a token read by daemon_read_token(). NULL is a no-op. */
+void daemon_free_token(char *token);
 
 /* Gives the API a fresh copy of the running configuration (start, reload). */
 void daemon_api_config(struct daemon *d);

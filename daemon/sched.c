@@ -176,6 +176,8 @@ void sched_start(struct generation *g)
 void sched_stop(struct generation *g)
 {
     for (size_t i = 0; i < g->n_timers; i++) {
+        if (!g->timers[i].gen)
+            continue; /* never started (the start failed before sched_start) */
         uv_timer_stop(&g->timers[i].timer);
         if (!uv_is_closing((uv_handle_t *)&g->timers[i].timer))
             uv_close((uv_handle_t *)&g->timers[i].timer, on_timer_closed);

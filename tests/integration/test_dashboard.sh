@@ -39,6 +39,7 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 tmp = sys.argv[2]
 c["database"] = tmp + "/demo.db"
+c["server"]["token_file"] = tmp + "/token"  # parkstatd refuses to start without it
 for s in c["sources"]:
     s["url"] = "file://" + tmp + "/feeds/parks-{period}.csv"
     s["mapping"] = {"unit": "unit", "indicator": "indicator", "period": "period", "value": "value"}
@@ -48,6 +49,7 @@ for u in c["units"]:
         u["name"] = "示例大学科技园 <R&D> \"A\""
 json.dump(c, open(tmp + "/config.json", "w"), ensure_ascii=False)
 PY
+echo "dashboard-token" >"$tmp/token"
 "$bin/parkstat" import --db "$tmp/demo.db" --config "$tmp/config.json" \
     "$src"/examples/demo/data/synthetic_{monthly,quarterly,yearly}.csv >/dev/null || fail "import"
 "$bin/parkstat" recompute --db "$tmp/demo.db" --config "$tmp/config.json" >/dev/null || fail "recompute"
