@@ -63,7 +63,7 @@ static int unit_defs(const struct config_unit *units, size_t n, struct store_uni
             .attrs = attrs ? attrs + a : NULL,
             .n_attrs = units[i].n_attrs,
         };
-        for (size_t k = 0; k < units[i].n_attrs; k++, a++)
+        for (size_t k = 0; attrs && k < units[i].n_attrs; k++, a++)
             attrs[a] = (struct store_unit_attr){units[i].attrs[k].key, units[i].attrs[k].value};
     }
     *out = defs;
