@@ -44,6 +44,8 @@ echo "lint: ${#files[@]} C files (${#sources[@]} .c), ${#scripts[@]} shell scrip
 ((${#scripts[@]} > 0)) || fail "no shell scripts found"
 ((status == 0)) || exit 1
 
+# The module include graph against docs/ARCHITECTURE.md's table: no cycle, no unlisted edge.
+python3 scripts/check-deps.py . || status=1
 if ! out=$(clang-format --dry-run --Werror "${files[@]}" 2>&1); then
     echo "$out" | head -n 40
     fail "clang-format (run clang-format -i on the files above)"
