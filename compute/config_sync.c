@@ -40,16 +40,17 @@ static const char *kind_text(enum config_kind k)
 }
 
 /* The n units of cfg as store definitions in *out, their attributes in
- * *attrs_out (both to free; NULL when there is nothing). 0 or -ENOMEM. */
+ * *attrs_out (both to free). 0 or -ENOMEM. */
 static int unit_defs(const struct config_unit *units, size_t n, struct store_unit_def **out,
                      struct store_unit_attr **attrs_out)
 {
     size_t nattrs = 0;
     for (size_t i = 0; i < n; i++)
         nattrs += units[i].n_attrs;
-    struct store_unit_def *defs = n ? calloc(n, sizeof(*defs)) : NULL;
-    struct store_unit_attr *attrs = nattrs ? calloc(nattrs, sizeof(*attrs)) : NULL;
-    if ((n && !defs) || (nattrs && !attrs)) {
+    /* One spare element each, so an empty list is not NULL. */
+    struct store_unit_def *defs = calloc(n + 1, sizeof(*defs));
+    struct store_unit_attr *attrs = calloc(nattrs + 1, sizeof(*attrs));
+    if (!defs || !attrs) {
         free(defs);
         free(attrs);
         return -ENOMEM;
@@ -60,7 +61,7 @@ static int unit_defs(const struct config_unit *units, size_t n, struct store_uni
             .code = units[i].id,
             .name = units[i].name,
             .parent = units[i].parent,
-            .attrs = attrs ? attrs + a : NULL,
+            .attrs = attrs + a,
             .n_attrs = units[i].n_attrs,
         };
         for (size_t k = 0; attrs && k < units[i].n_attrs; k++, a++)
@@ -75,8 +76,8 @@ static int unit_defs(const struct config_unit *units, size_t n, struct store_uni
 static int indicator_defs(const struct config_indicator *ind, size_t n,
                           struct store_indicator_def **out)
 {
-    struct store_indicator_def *defs = n ? calloc(n, sizeof(*defs)) : NULL;
-    if (n && !defs)
+    struct store_indicator_def *defs = calloc(n + 1, sizeof(*defs));
+    if (!defs)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++)
         defs[i] = (struct store_indicator_def){
