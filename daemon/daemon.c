@@ -7,6 +7,10 @@
 #include "daemon/daemon_priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sysexits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,14 +280,57 @@ static int init_loop(struct daemon *d)
     return 0;
 }
 
+/* Takes the exclusive lock file next to the database (PATH.lock) and writes
+ * our PID into it; the descriptor stays open (and locked) until exit. A
+ * second parkstatd on the same database is refused, naming the first.
+ * Returns 0 or a sysexits code. */
+static int take_lock(struct daemon *d, const char *db)
+{
+    char path[4096], pid[32] = "";
+    ssize_t n;
+    int fd;
+
+    if (snprintf(path, sizeof(path), "%s.lock", db) >= (int)sizeof(path)) {
+        log_err("%s: database path too long", db);
+        return EX_CONFIG;
+    }
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        log_err("%s: cannot create the lock file: %s", path, strerror(errno));
+        return errno == EACCES || errno == EPERM ? EX_NOPERM : EX_CANTCREAT;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        n = pread(fd, pid, sizeof(pid) - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        log_err("%s: in use by another parkstatd (PID %s, lock file %s)", db,
+                pid[0] ? pid : "unknown", path);
+        close(fd);
+        return EX_TEMPFAIL;
+    }
+    n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        log_err("%s: cannot write the lock file: %s", path, strerror(errno));
+        close(fd);
+        return EX_IOERR;
+    }
+    d->lock_fd = fd;
+    return 0;
+}
+
+/* Opens the database for writing. Returns 0 or a sysexits code. */
 static int open_store(struct daemon *d, const struct config *cfg)
 {
     const char *path = d->opt->db_path ? d->opt->db_path : config_database(cfg);
     char err[512];
-    int rc = store_open(&d->st, path, 0, err, sizeof(err));
-    if (rc < 0)
+    int rc = take_lock(d, path);
+
+    if (rc)
+        return rc;
+    if ((rc = store_open(&d->st, path, 0, err, sizeof(err))) < 0) {
         log_err("%s: %s", path, err);
-    return rc;
+        return rc == -EACCES || rc == -EPERM ? EX_NOPERM : rc == -ENOSPC ? EX_IOERR : EX_CANTCREAT;
+    }
+    return 0;
 }
 
 static void register_metrics(struct daemon *d)
@@ -317,22 +364,23 @@ static int once_summary(struct daemon *d)
 
 static int run(struct daemon *d, struct config *cfg)
 {
-    if (open_store(d, cfg) < 0) {
+    int rc = open_store(d, cfg);
+    if (rc) {
         config_free(&cfg);
-        return 1;
+        return rc;
     }
     if (!(d->gen = generation_new(d, cfg))) {
         config_free(&cfg);
-        return 1;
+        return EX_CONFIG;
     }
     if (!d->opt->once) {
         char *token = NULL;
-        int rc = daemon_read_token(cfg, &token);
-        if (rc == 0)
-            rc = daemon_api_start(d, cfg, token);
+        if ((rc = daemon_read_token(cfg, &token)) < 0)
+            return rc == -ENOENT ? EX_OSFILE : EX_NOPERM;
+        rc = daemon_api_start(d, cfg, token);
         daemon_free_token(token);
         if (rc < 0)
-            return 1;
+            return rc == -EINVAL ? EX_CONFIG : EX_UNAVAILABLE;
     }
     sched_start(d->gen);
     if (d->opt->once && d->gen->n_timers == 0)
@@ -372,6 +420,8 @@ static void shutdown_all(struct daemon *d)
     daemon_admin_free(d);
     pthread_mutex_destroy(&d->admin_lock);
     free(d->zone);
+    if (d->lock_fd >= 0)
+        close(d->lock_fd); /* releases the lock; the file stays (unlinking races) */
 }
 
 int daemon_run(const struct daemon_options *opt)
@@ -382,15 +432,16 @@ int daemon_run(const struct daemon_options *opt)
 
     memset(&d, 0, sizeof(d));
     d.opt = opt;
+    d.lock_fd = -1;
     if (!(cfg = load_config(opt->config_path)))
-        return 1;
+        return EX_CONFIG;
     apply_log_level(cfg);
     /* --once serves no /metrics: its pulls skip the registry. */
     if (set_zone(&d, cfg) < 0 || (!opt->once && metrics_new(&d.metrics) < 0) || init_loop(&d) < 0) {
         config_free(&cfg);
         metrics_free(&d.metrics);
         free(d.zone);
-        return 1;
+        return EX_OSERR;
     }
     if (d.metrics)
         register_metrics(&d);

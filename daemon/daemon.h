@@ -21,7 +21,11 @@ struct daemon_options {
  * Runs the service until SIGTERM or SIGINT (or, with once, until every due
  * pull has finished). Returns the process exit status: 0 after a clean stop
  * (or, with once, when every source succeeded or was not yet published), 1
- * otherwise; problems are logged to stderr.
+ * when a --once pull failed, else a sysexits.h code naming what stopped the
+ * start (docs/SECURITY.md, "Exit codes"): EX_CONFIG, EX_UNAVAILABLE (listen
+ * address), EX_OSFILE (token file missing), EX_NOPERM, EX_CANTCREAT and
+ * EX_IOERR (database), EX_TEMPFAIL (another parkstatd holds the database's
+ * lock file). Problems are logged to stderr, one line each.
  */
 int daemon_run(const struct daemon_options *opt);
 

@@ -63,6 +63,7 @@ struct daemon {
     int stopping;
     int closing; /* shutdown_all() runs: nothing is freed by reaping */
     int exit_status;
+    int lock_fd;       /* PATH.lock, flock()ed while we run; -1 before */
     long utc_offset_s; /* of the configured time zone, refreshed per wake-up */
     char *zone;        /* TZ, set once at start; a reload that changes it fails */
     /* admin requests from the API threads, under admin_lock */

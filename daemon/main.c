@@ -22,7 +22,12 @@ static void usage(FILE *out)
             "\n"
             "Signals: SIGHUP reloads the configuration (an invalid one is reported and the\n"
             "running one stays), SIGTERM/SIGINT stop after pulls in flight (or the grace\n"
-            "period). Logs go to stderr with syslog priority prefixes.\n");
+            "period). Logs go to stderr with syslog priority prefixes.\n"
+            "\n"
+            "Exit status: 0 clean stop, 1 a --once pull failed, 2 bad usage, else sysexits.h:\n"
+            "69 listen address in use, 72 token file missing, 73 database not creatable,\n"
+            "74 I/O error, 75 database locked by another parkstatd, 77 permission denied,\n"
+            "78 invalid configuration (docs/SECURITY.md).\n");
 }
 
 /* Loads path, printing every problem to stderr. Returns 0, or 1 when invalid. */

@@ -46,7 +46,7 @@ want_line "$tmp/err" "$tmp/missing.json: cannot read: No such file or directory"
 set +e
 "$bin" -c "$data/bad_semantic.json" 2>"$tmp/err"; rc=$?
 set -e
-[[ $rc -eq 1 ]] || fail "-c bad_semantic.json: exit $rc"
+[[ $rc -eq 78 ]] || fail "-c bad_semantic.json: exit $rc, want 78 (EX_CONFIG)"
 grep -q "<3>.*bad_semantic.json: indices\[0\].tree\[0\].weight: must be > 0" "$tmp/err" ||
     { cat "$tmp/err"; fail "-c names the problems"; }
 "$bin" --version | grep -q '^parkstatd ' || fail "--version"
