@@ -15,6 +15,7 @@
 
 struct api;
 struct config;
+struct exec;
 struct metrics;
 
 struct api_options {
@@ -24,6 +25,8 @@ struct api_options {
     const char *token;       /* admin bearer token (copied); NULL: admin always 401 */
     struct metrics *metrics; /* borrowed; NULL: the API keeps a registry of its own */
     unsigned threads;        /* worker threads; 0: one per CPU but one, 1 .. 8 */
+    const struct exec *exec; /* borrowed: reads the upper half of a /series snapshot's
+                                walk (compute_opts.ex); NULL: one part */
     /*
      * Admin hooks, called on an API thread; they must only hand the work over
      * (the daemon uses uv_async). Return 0 when accepted (202), -ENOENT for

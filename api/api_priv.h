@@ -44,7 +44,8 @@ struct api {
     size_t token_len;
     char unhealthy[256]; /* "": healthy; else why /healthz answers 503 */
     struct metrics *metrics;
-    int own_metrics; /* metrics was created by api_start() */
+    const struct exec *exec; /* borrowed from api_options; NULL: snapshots in one part */
+    int own_metrics;         /* metrics was created by api_start() */
     int (*pull)(void *ctx, const char *source, const char *period);
     int (*recompute)(void *ctx);
     void *hook_ctx;

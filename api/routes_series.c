@@ -88,7 +88,7 @@ static int snapshot(struct api *a, struct store *st)
     if (a->snapshot && memcmp(&v, &a->snapshot_version, sizeof(v)) == 0)
         return 0;
     compute_free(&a->snapshot);
-    if ((rc = compute_open(&a->snapshot, st, a->cfg, 0)) < 0)
+    if ((rc = compute_open(&a->snapshot, st, a->cfg, 0, &(struct compute_opts){.ex = a->exec})) < 0)
         return rc;
     a->snapshot_version = v;
     return 0;

@@ -472,6 +472,7 @@ static int api_init(struct api *a, const struct api_options *opt, char *err, siz
         return -ENOMEM;
     a->token_len = a->token ? strlen(a->token) : 0;
     a->metrics = opt->metrics;
+    a->exec = opt->exec;
     if (!a->metrics) {
         if ((rc = metrics_new(&a->metrics)) < 0)
             return rc;

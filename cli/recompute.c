@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/exec.h"
 #include "compute/compute.h"
 #include "config/config.h"
 #include "store/store.h"
@@ -65,6 +66,7 @@ int recompute_command(int argc, char **argv)
     struct config *cfg = NULL;
     struct store *st = NULL;
     struct compute_summary sum;
+    struct exec ex;
     char *errors = NULL, errbuf[256];
     int full = 0, status = parse(argc, argv, &db, &cfgpath, &full), rc;
 
@@ -80,7 +82,8 @@ int recompute_command(int argc, char **argv)
         goto out;
     }
     store_defer_checkpoint(st); /* results are derived data (store.h) */
-    if ((rc = compute_recompute(st, cfg, full, &sum)) < 0) {
+    exec_threads_init(&ex);     /* this command's helper threads */
+    if ((rc = compute_recompute(st, cfg, full, &(struct compute_opts){.ex = &ex}, &sum)) < 0) {
         /* only -EIO comes with the store's (SQLite's) message; compute logs
          * its own failures where they arise */
         if (rc == -EIO)

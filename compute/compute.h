@@ -19,7 +19,24 @@
 
 struct compute;
 struct config;
+struct exec;
 struct store;
+
+/*
+ * How the engine runs, chosen by its caller; the engine starts no thread of
+ * its own. NULL options: everything on the caller's thread, the default
+ * thresholds. Results are the same either way.
+ */
+struct compute_opts {
+    const struct exec *ex;    /* runs the upper half of a walk, the second half of an
+                                 index's periods and the result writer beside the
+                                 caller (common/exec.h); NULL: the caller's thread only */
+    size_t split_cells;       /* runs of fewer leaf x unit x period cells compute their
+                                 periods in one part; 0: 200,000 */
+    int64_t walk_split_pages; /* store_walk_opts.split_pages; 0: 4096 */
+    int walk_table;           /* 1: current values walked from the observation table,
+                                 never read from the column copy (tests compare them) */
+};
 
 /* Per value (series) and per result flags (bits), stored in result.flags. */
 enum compute_flag {
@@ -39,9 +56,11 @@ enum compute_flag {
  * Loads every current observation (as_of 0) or every one valid at as_of (us)
  * of the indicators of cfg from st and prepares the series. The config is
  * borrowed and must outlive the snapshot; the store is only read during the
- * call. Returns 0 and *out, or -ENOMEM, -EIO, -EINVAL (a formula refused).
+ * call; o (NULL: defaults) is copied. Returns 0 and *out, or -ENOMEM, -EIO,
+ * -EINVAL (a formula refused).
  */
-int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of);
+int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of,
+                 const struct compute_opts *o);
 
 /* Frees the snapshot and sets *cp = NULL. NULL is a harmless no-op. */
 void compute_free(struct compute **cp);
@@ -106,11 +125,11 @@ struct compute_summary {
  * contributions; every later period for chained indices, carry-forward and a
  * marked base period), then clears those marks; an index whose config changed
  * since it was last computed (hash in index_state) is recomputed in full.
- * sum may be NULL. Returns 0, -EIO (a store error: store_errmsg() says which),
- * or -ENOMEM, -EINVAL (logged where they arose: the config loader has
- * checked every method option already).
+ * o (NULL: defaults) says how it runs; sum may be NULL. Returns 0, -EIO (a
+ * store error: store_errmsg() says which), or -ENOMEM, -EINVAL (logged where
+ * they arose: the config loader has checked every method option already).
  */
 int compute_recompute(struct store *st, const struct config *cfg, int full,
-                      struct compute_summary *sum);
+                      const struct compute_opts *o, struct compute_summary *sum);
 
 #endif

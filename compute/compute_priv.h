@@ -36,8 +36,9 @@ struct compute {
     int y0, nyears;    /* years covered by the loaded data (nyears 0: no data) */
     struct cseries *s; /* per indicator, at its own frequency, after roll-up and formulas */
     double **cum;      /* per cumulative indicator: rolled-up year-to-date values, else NULL */
-    struct formula_env *env; /* codes = indicator codes in config order */
-    int load_parts;          /* 0: from the column copy; else walked in 1 or 2 parts */
+    struct formula_env *env;  /* codes = indicator codes in config order */
+    int load_parts;           /* 0: from the column copy; else walked in 1 or 2 parts */
+    struct compute_opts opts; /* the caller's, for the runs of this snapshot */
 };
 
 /* Number of periods of frequency f in the loaded years. */
@@ -148,15 +149,8 @@ struct cmp_run {
     int split;        /* 1 when the periods were computed in two halves at once */
 };
 
-/* Runs with fewer leaf x unit x period cells (default 200,000) compute their
- * periods on one thread; 0 splits every run without "carry" (tests). */
-void cmp_set_split_cells(size_t cells);
-
-/* on = 0: current values are walked from the observation table instead of
- * read from the column copy (tests compare the two). Process-wide. */
-void cmp_set_columns(int on);
-
-/* Runs plan pl over snapshot c (all periods). Returns 0, -ENOMEM, -EINVAL. */
+/* Runs plan pl over snapshot c (all periods), the two halves of the periods
+ * at once on c->opts.ex when big enough. Returns 0, -ENOMEM, -EINVAL. */
 int cmp_run_index(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run);
 void cmp_run_free(struct cmp_run *run);
 

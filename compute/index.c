@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +20,7 @@
 #include "aggregate/outlier.h"
 #include "aggregate/rank.h"
 #include "aggregate/screen.h"
+#include "common/exec.h"
 #include "compute/compute_priv.h"
 #include "config/config.h"
 
@@ -38,14 +38,9 @@ struct work {
     unsigned char *kept;
 };
 
-/* Runs of fewer leaf x unit x period cells compute their periods on one
- * thread (cmp_set_split_cells). */
-static size_t split_cells = 200000;
-
-void cmp_set_split_cells(size_t cells)
-{
-    split_cells = cells;
-}
+/* Runs of fewer leaf x unit x period cells compute their periods in one
+ * part unless the caller says otherwise (compute_opts.split_cells). */
+#define SPLIT_CELLS 200000
 
 #define X(w, l, u, p) ((w)->x[((l) * (w)->nu + (u)) * (w)->np + (p)])
 
@@ -359,40 +354,43 @@ static int periods(struct work *w, size_t p0, size_t p1)
     return rc;
 }
 
-/* The second half of the periods, on a thread: its own scratch arrays. */
+/* The second half of the periods, a task of the caller's executor: its own
+ * scratch arrays. */
 struct half {
     struct work w;
     size_t p0, p1;
     int rc;
 };
 
-static void *half_main(void *arg)
+static void half_main(void *arg)
 {
     struct half *h = arg;
     h->rc = periods(&h->w, h->p0, h->p1);
-    return NULL;
 }
 
 /* Every period; the two halves at once when the periods are independent (no
- * "carry" from the period before) and big enough to be worth a thread. */
+ * "carry" from the period before), big enough to be worth a task, and the
+ * caller gave an executor. */
 static int run_periods(struct work *w)
 {
+    const struct compute_opts *o = &w->c->opts;
     size_t nu = w->nu ? w->nu : 1, mid = w->np / 2;
+    size_t cells = o->split_cells ? o->split_cells : SPLIT_CELLS;
     struct half h = {*w, mid, w->np, 0};
-    pthread_t th;
+    struct exec_task *task = NULL;
     int rc;
 
-    if (w->pl->carry || w->np < 2 || w->nl * w->nu * w->np < split_cells)
+    if (!o->ex || w->pl->carry || w->np < 2 || w->nl * w->nu * w->np < cells)
         return periods(w, 0, w->np);
     h.w.col = malloc(nu * sizeof(double));
     h.w.out = malloc(nu * sizeof(double));
     h.w.kept = malloc(nu);
-    if (!h.w.col || !h.w.out || !h.w.kept || pthread_create(&th, NULL, half_main, &h) != 0) {
-        rc = periods(w, 0, w->np); /* no thread: one after the other */
+    if (!h.w.col || !h.w.out || !h.w.kept || exec_start(o->ex, half_main, &h, &task) < 0) {
+        rc = periods(w, 0, w->np); /* no task: one after the other */
         goto out;
     }
     rc = periods(w, 0, mid);
-    pthread_join(th, NULL);
+    exec_wait(o->ex, task);
     rc = rc ? rc : h.rc;
     w->run->split = 1;
 out:

@@ -439,27 +439,25 @@ static int year_range(struct loader *l)
     return 0;
 }
 
-static int use_columns = 1;
-
-void cmp_set_columns(int on)
-{
-    use_columns = on;
-}
-
 /* Builds the snapshot (contract in compute.h). */
-int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of)
+int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of,
+                 const struct compute_opts *o)
 {
     struct loader l = {0}, l2 = {0};
     struct compute *c = NULL;
+    struct store_walk_opts wo = {0};
     int rc = new_snapshot(&c, cfg);
 
     l.c = c;
     if (rc < 0 || (rc = build_maps(&l, st)) < 0)
         goto out;
+    if (o)
+        c->opts = *o;
+    wo = (struct store_walk_opts){c->opts.ex, c->opts.walk_split_pages};
     /* Current values from the column copy; as of a time, or when the copy
      * is far behind, two halves of the units read at once, then one list.
      * Rows after the columns replace them (place_obs: the last one wins). */
-    rc = as_of || !use_columns ? -EAGAIN : store_obs_current(st, on_column, on_obs, &l);
+    rc = as_of || c->opts.walk_table ? -EAGAIN : store_obs_current(st, &wo, on_column, on_obs, &l);
     if (rc == 0) {
         c->load_parts = 0;
     } else if (rc == -EAGAIN) {
@@ -467,7 +465,7 @@ int compute_open(struct compute **out, struct store *st, const struct config *cf
         l2.obs = NULL;
         l2.n = l2.cap = 0;
         void *parts[2] = {&l, &l2};
-        if ((rc = store_obs_walk_split(st, as_of, on_obs, parts)) < 0)
+        if ((rc = store_obs_walk_split(st, as_of, &wo, on_obs, parts)) < 0)
             goto out;
         c->load_parts = rc;
         if ((rc = merge_parts(&l, &l2)) < 0)

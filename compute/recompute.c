@@ -2,8 +2,9 @@
  * recompute.c - materialised index results: a full recompute (every index,
  * every period with data) or an incremental one (the (index, period) pairs
  * marked in the recompute table and the periods that depend on them), written
- * in one transaction (store_results_start .. finish): one row per (index, period,
- * unit) with the total, the dimensions and the contributions of the leaves.
+ * in one transaction (store_results_start .. finish, the writer on the caller's
+ * executor): one row per (index, period, unit) with the total, the dimensions and the contributions
+ * of the leaves.
  *
  * Dependencies of a marked period t: t itself and t + 1 (its rank change and
  * contributions compare with t); every later period when the index is
@@ -407,10 +408,11 @@ static int send_head(struct writer *w, size_t ni)
 }
 
 /* Full or incremental recompute (contract in compute.h). Reading and
- * planning use st; then a writer thread owns it (store_results_start) and
- * writes each period's rows while the next are built. */
+ * planning use st; then the writer owns it (store_results_start: a task of
+ * o->ex, or the caller's thread) and writes each period's rows while the
+ * next are built. */
 int compute_recompute(struct store *st, const struct config *cfg, int full,
-                      struct compute_summary *sum)
+                      const struct compute_opts *o, struct compute_summary *sum)
 {
     struct compute_summary s = {0};
     struct writer w = {0};
@@ -423,7 +425,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
 
     config_indices(cfg, &ni);
     if ((!store_knows_config(st, cfg) && (rc = compute_sync_config(st, cfg)) < 0) ||
-        (rc = compute_open(&c, st, cfg, 0)) < 0 ||
+        (rc = compute_open(&c, st, cfg, 0, o)) < 0 ||
         (rc = store_recompute_marks(st, on_mark, &w)) < 0)
         goto out;
     s.load_s = now_s() - t0;
@@ -441,7 +443,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     rc = 0; /* every index planned before the writer starts */
     for (size_t k = 0; k < ni && rc == 0; k++)
         rc = plan_index(&w, st, c, k, full, &plans[k]);
-    if (rc < 0 || (rc = store_results_start(st, &w.stream)) < 0)
+    if (rc < 0 || (rc = store_results_start(st, c->opts.ex, &w.stream)) < 0)
         goto out;
     rc = send_head(&w, ni);
     for (size_t k = 0; k < ni && rc == 0; k++) {

@@ -172,6 +172,7 @@ int daemon_api_start(struct daemon *d, const struct config *cfg, const char *tok
     opt.db_path = d->opt->db_path ? d->opt->db_path : config_database(cfg);
     opt.token = token;
     opt.metrics = d->metrics;
+    opt.exec = &d->exec;
     opt.pull = hook_pull;
     opt.recompute = hook_recompute;
     opt.hook_ctx = d;

@@ -433,6 +433,7 @@ int daemon_run(const struct daemon_options *opt)
     memset(&d, 0, sizeof(d));
     d.opt = opt;
     d.lock_fd = -1;
+    exec_threads_init(&d.exec);
     if (!(cfg = load_config(opt->config_path)))
         return EX_CONFIG;
     apply_log_level(cfg);

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "collectors/collect.h"
+#include "common/exec.h"
 #include "daemon/daemon.h"
 
 struct config;
@@ -54,7 +55,8 @@ struct daemon {
     struct store *st;
     struct api *api;
     struct metrics *metrics;
-    struct generation *gen;      /* the current configuration */
+    struct exec exec;       /* the helper threads of recompute and /series (exec_threads_init) */
+    struct generation *gen; /* the current configuration */
     struct generation *draining; /* older ones, until their pulls are done */
     uv_signal_t sighup, sigterm, sigint;
     uv_timer_t watchdog;

@@ -35,7 +35,8 @@ static void work(uv_work_t *w)
 
     if ((job->rc = store_open(&st, path, 0, job->err, sizeof(job->err))) < 0)
         return;
-    job->rc = compute_recompute(st, cfg, job->full, &job->sum);
+    job->rc = compute_recompute(st, cfg, job->full, &(struct compute_opts){.ex = &job->d->exec},
+                                &job->sum);
     if (job->rc < 0)
         snprintf(job->err, sizeof(job->err), "%s", store_errmsg(st));
     store_close(&st);

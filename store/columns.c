@@ -267,12 +267,12 @@ static int on_walk_row(int64_t unit, int64_t ind, const char *period, size_t len
 }
 
 /* Every column from one walk of the current rows: two halves by unit id
- * at once, the upper half's entries appended to the lower's. */
-static int build_all(struct store *st, struct colset *cs)
+ * at once on o's executor, the upper half's entries appended to the lower's. */
+static int build_all(struct store *st, const struct store_walk_opts *o, struct colset *cs)
 {
     struct colset hi = {0};
     void *parts[2] = {cs, &hi};
-    int rc = store_obs_walk_split(st, 0, on_walk_row, parts);
+    int rc = store_obs_walk_split(st, 0, o, on_walk_row, parts);
 
     for (size_t i = 0; rc >= 0 && i < hi.n; i++) {
         struct col *h = &hi.v[i], *c = colset_get(cs, h->ind, h->period, h->plen);
@@ -400,7 +400,7 @@ static int few_touched(struct store *st, size_t n_touched, int *few)
  * is rebuilt, *all gets them (the caller frees it). Returns 0, -EBUSY (the
  * write lock was not had: nothing done) or -EIO / -ENOMEM.
  */
-static int refresh(struct store *st, struct colset *all)
+static int refresh(struct store *st, const struct store_walk_opts *o, struct colset *all)
 {
     int64_t *u = NULL, v0 = 0, v1 = 0;
     size_t n = 0;
@@ -411,7 +411,7 @@ static int refresh(struct store *st, struct colset *all)
     if ((rc = store_change_counter(st, &v0)) < 0 || (rc = touched_units(st, &u, &n)) < 0 ||
         (rc = few_touched(st, n, &few)) < 0 || n == 0)
         goto out;
-    if (!few && (rc = build_all(st, all)) < 0)
+    if (!few && (rc = build_all(st, o, all)) < 0)
         goto out;
     /* No waiting for the write lock: readers are exact without a refresh. */
     sqlite3_busy_timeout(st->db, 0);
@@ -508,13 +508,14 @@ out:
 }
 
 /* The current observations as columns (contract in store.h). */
-int store_obs_current(struct store *st, store_column_cb ccb, store_obs_id_cb ocb, void *ctx)
+int store_obs_current(struct store *st, const struct store_walk_opts *o, store_column_cb ccb,
+                      store_obs_id_cb ocb, void *ctx)
 {
     struct colset all = {0};
     int rc = 0;
 
     if (!st->readonly && sqlite3_get_autocommit(st->db))
-        rc = refresh(st, &all);
+        rc = refresh(st, o, &all);
     if (rc == 0 || rc == -EBUSY)
         rc = all.n ? deliver(&all, ccb, ctx) : read_columns(st, ccb, ocb, ctx);
     if (rc == -EINVAL) {

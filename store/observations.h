@@ -29,6 +29,7 @@
 #include "common/period.h"
 #include "store/store.h"
 
+struct exec;
 struct store_reject; /* bookkeeping.h */
 
 /* ---- Units and indicators ---- */
@@ -202,17 +203,23 @@ typedef int (*store_obs_id_cb)(int64_t unit_id, int64_t indicator_id, const char
  * no particular order. Returns 0, cb's non-zero return, or -EIO. */
 int store_obs_walk_ids(struct store *st, int64_t as_of, store_obs_id_cb cb, void *ctx);
 
-/* As store_obs_walk_ids(), in two halves by unit id read at once: cb gets
- * ctx[0] for the lower half and ctx[1] for the upper, from two threads (each
- * ctx only ever from one). Both halves see the same data. When that cannot be
- * had (in-memory database, caller's open transaction, a commit in between)
- * everything goes to ctx[0] on the caller's thread. Returns the number of
- * parts read (1 or 2), cb's non-zero return, or -EIO. */
-int store_obs_walk_split(struct store *st, int64_t as_of, store_obs_id_cb cb, void *ctx[2]);
+/* How a walk reads, chosen by the caller (store_obs_walk_split,
+ * store_obs_current). NULL options: one part on the caller's thread. */
+struct store_walk_opts {
+    const struct exec *ex; /* reads the upper half beside the caller; NULL: one part */
+    int64_t split_pages;   /* databases of fewer pages are walked in one part;
+                              0: 4096 (16 MiB); 1: every walk with an executor */
+};
 
-/* Databases of fewer pages than this (default 4096, 16 MiB) are walked in one
- * part by store_obs_walk_split(); 0 splits every walk (tests). Process-wide. */
-void store_set_walk_split(int64_t pages);
+/* As store_obs_walk_ids(), in two halves by unit id read at once: cb gets
+ * ctx[0] for the lower half on the caller's thread and ctx[1] for the upper
+ * on a task of o->ex (each ctx only ever from one). Both halves see the same
+ * data. When that cannot be had (no executor or it cannot start a task, a
+ * small or in-memory database, caller's open transaction, a commit in
+ * between) everything goes to ctx[0] on the caller's thread. Returns the
+ * number of parts read (1 or 2), cb's non-zero return, or -EIO. */
+int store_obs_walk_split(struct store *st, int64_t as_of, const struct store_walk_opts *o,
+                         store_obs_id_cb cb, void *ctx[2]);
 
 /* One column of current values (store/columns.c): the n values of one
  * indicator in one period, by unit id ascending. All pointers are borrowed
@@ -226,10 +233,12 @@ typedef int (*store_column_cb)(int64_t indicator_id, const char *period, size_t 
  * transaction is open (a write transaction; skipped when another connection
  * holds the write lock), then calls ccb per column and ocb for the current
  * rows of units changed since the copy was written, which replace what the
- * columns said of them. Returns 0, a callback's non-zero return, -EAGAIN
- * when the copy is too far behind to be worth reading (walk instead), -EIO
- * or -ENOMEM.
+ * columns said of them. A rebuild of the whole copy walks the table with
+ * store_obs_walk_split() and o (NULL: one part). Returns 0, a callback's
+ * non-zero return, -EAGAIN when the copy is too far behind to be worth
+ * reading (walk instead), -EIO or -ENOMEM.
  */
-int store_obs_current(struct store *st, store_column_cb ccb, store_obs_id_cb ocb, void *ctx);
+int store_obs_current(struct store *st, const struct store_walk_opts *o, store_column_cb ccb,
+                      store_obs_id_cb ocb, void *ctx);
 
 #endif

@@ -359,7 +359,7 @@ static int apply(struct store *st, const struct store_results_batch *b)
     return put_hashes(st, b);
 }
 
-/* ---- The transaction, fed in parts from another thread ---- */
+/* ---- The transaction, fed in parts, applied beside the caller ---- */
 
 struct part {
     struct store_results_batch b;
@@ -368,7 +368,8 @@ struct part {
 
 struct store_results_stream {
     struct store *st;
-    pthread_t th;
+    const struct exec *ex;
+    struct exec_task *task; /* the writer; NULL: parts applied on the caller's thread */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct part *head, *tail; /* queued, not yet applied */
@@ -376,7 +377,19 @@ struct store_results_stream {
     int rc;                   /* the first error; later parts are skipped */
 };
 
-static void *stream_main(void *arg)
+/* Ends the transaction: commits when rc is 0 and commit is asked, else
+ * rolls back. Returns rc or the commit's error. */
+static int end_tx(struct store *st, int rc, int commit)
+{
+    if (rc == 0 && commit)
+        rc = store_tx_commit(st);
+    if (rc < 0 || !commit)
+        store_tx_rollback(st);
+    return rc;
+}
+
+/* The writer task: applies the queued parts in order until finish. */
+static void stream_main(void *arg)
 {
     struct store_results_stream *s = arg;
     int rc = store_tx_begin(s->st);
@@ -399,19 +412,15 @@ static void *stream_main(void *arg)
     }
     int commit = s->done > 0;
     pthread_mutex_unlock(&s->mu);
-    if (rc == 0 && commit)
-        rc = store_tx_commit(s->st);
-    if (rc < 0 || !commit)
-        store_tx_rollback(s->st);
-    s->rc = rc;
-    return NULL;
+    s->rc = end_tx(s->st, rc, commit);
 }
 
-/* Starts the writer thread (contract in store.h). The page cache keeps its
+/* Starts the writer on ex (contract in store.h). The page cache keeps its
  * size: dirty pages spill to the WAL while rows are still inserted (each
  * once, rows come in key order), overlapping the computing thread, instead
- * of all being written at the commit. */
-int store_results_start(struct store *st, struct store_results_stream **out)
+ * of all being written at the commit. Without a task the transaction opens
+ * here and each part is applied as it is sent. */
+int store_results_start(struct store *st, const struct exec *ex, struct store_results_stream **out)
 {
     struct store_results_stream *s = calloc(1, sizeof(*s));
 
@@ -423,13 +432,15 @@ int store_results_start(struct store *st, struct store_results_stream **out)
         return store_fail(st, "index_state");
     }
     s->st = st;
+    s->ex = ex;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
-    if (pthread_create(&s->th, NULL, stream_main, s) != 0) {
+    if (exec_start(ex, stream_main, s, &s->task) < 0 && (s->rc = store_tx_begin(st)) < 0) {
+        int rc = s->rc;
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
         free(s);
-        return -EAGAIN;
+        return rc;
     }
     *out = s;
     return 0;
@@ -437,6 +448,11 @@ int store_results_start(struct store *st, struct store_results_stream **out)
 
 int store_results_send(struct store_results_stream *s, const struct store_results_batch *b)
 {
+    if (!s->task) {
+        if (s->rc == 0)
+            s->rc = apply(s->st, b);
+        return 0;
+    }
     struct part *p = malloc(sizeof(*p));
     if (!p)
         return -ENOMEM;
@@ -458,11 +474,15 @@ int store_results_finish(struct store_results_stream **sp, int commit)
     struct store_results_stream *s = sp ? *sp : NULL;
     if (!s)
         return 0;
-    pthread_mutex_lock(&s->mu);
-    s->done = commit ? 1 : -1;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->th, NULL);
+    if (s->task) {
+        pthread_mutex_lock(&s->mu);
+        s->done = commit ? 1 : -1;
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        exec_wait(s->ex, s->task);
+    } else {
+        s->rc = end_tx(s->st, s->rc, commit);
+    }
     int rc = s->rc;
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);

@@ -102,19 +102,23 @@ struct store_results_batch {
 
 /*
  * One transaction, all or nothing, fed in parts so that rows are written
- * while later ones are still computed: store_results_start() starts a thread
- * that takes the write lock (BEGIN IMMEDIATE) and applies each part sent, in
- * order: it deletes everything of the wiped indices and the results and
- * recompute marks of every cleared (index, period), replaces the given
- * layouts, inserts the rows and records the index hashes;
+ * while later ones are still computed: store_results_start() starts a writer
+ * task on ex that takes the write lock (BEGIN IMMEDIATE) and applies each
+ * part sent, in order: it deletes everything of the wiped indices and the
+ * results and recompute marks of every cleared (index, period), replaces the
+ * given layouts, inserts the rows and records the index hashes;
  * store_results_finish() commits (commit = 1) or rolls back, waits for the
- * thread and frees the stream. From start to finish the thread owns st: the
- * caller must not use st, and must keep every array a sent part points to. A
- * failed part makes the later ones skipped and finish return its error (-EIO,
- * -EBUSY, -ENOMEM) after a rollback.
+ * task and frees the stream. With ex NULL (or when it cannot start a task)
+ * start opens the transaction itself and send applies each part before it
+ * returns: the same rows. From start to finish the writer owns st: the
+ * caller must not use st, and must keep every array a sent part points to.
+ * A failed part makes the later ones skipped and finish return its error
+ * (-EIO, -EBUSY, -ENOMEM) after a rollback. start returns 0, -ENOMEM, -EIO,
+ * or -EBUSY (no writer task and the write lock was not had).
  */
+struct exec;
 struct store_results_stream;
-int store_results_start(struct store *st, struct store_results_stream **out);
+int store_results_start(struct store *st, const struct exec *ex, struct store_results_stream **out);
 int store_results_send(struct store_results_stream *s, const struct store_results_batch *b);
 int store_results_finish(struct store_results_stream **s, int commit);
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/exec.h"
 #include "store/observations.h"
 #include "store/store.h"
 

@@ -1,8 +1,8 @@
 /*
  * walk.c - the bulk read of current (or as-of) observations by database ids,
  * for the aggregation engine: one SELECT over the whole table, or two halves
- * by unit id read at once, the second on a thread with a read-only connection
- * of its own.
+ * by unit id read at once, the second handed to the caller's executor
+ * (common/exec.h) with a read-only connection of its own.
  *
  * Both halves must see the same data. SQLite's snapshot API is not compiled
  * into Debian's library, so each connection opens a read transaction and
@@ -12,7 +12,6 @@
  * on the caller's connection.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,13 +28,9 @@ static const char walk_as_of[] = "SELECT unit_id, indicator_id, period, value FR
                                  " WHERE unit_id >= ?2 AND unit_id < ?3"
                                  " AND valid_from <= ?1 AND (valid_to IS NULL OR ?1 < valid_to)";
 
-/* Databases of fewer pages are walked in one part (store_set_walk_split). */
-static int64_t walk_split_pages = 4096;
-
-void store_set_walk_split(int64_t pages)
-{
-    walk_split_pages = pages;
-}
+/* Databases of fewer pages are walked in one part unless the caller says
+ * otherwise (store_walk_opts.split_pages): 16 MiB. */
+#define WALK_SPLIT_PAGES 4096
 
 /* One range of unit ids [lo, hi) on one connection. */
 struct part {
@@ -47,7 +42,7 @@ struct part {
     char err[256];
 };
 
-static void *walk_part(void *arg)
+static void walk_part(void *arg)
 {
     struct part *p = arg;
     sqlite3_stmt *s = NULL;
@@ -56,7 +51,7 @@ static void *walk_part(void *arg)
     if (sqlite3_prepare_v2(p->db, p->as_of ? walk_as_of : walk_now, -1, &s, NULL) != SQLITE_OK) {
         snprintf(p->err, sizeof(p->err), "observation walk: %s", sqlite3_errmsg(p->db));
         p->rc = -EIO;
-        return NULL;
+        return;
     }
     sqlite3_bind_int64(s, 1, p->as_of);
     sqlite3_bind_int64(s, 2, p->lo);
@@ -75,7 +70,6 @@ static void *walk_part(void *arg)
         p->rc = -EIO;
     }
     sqlite3_finalize(s);
-    return NULL;
 }
 
 /* One integer from sql on db into *v (0 for NULL). Returns 0 or -EIO. */
@@ -129,14 +123,17 @@ int store_obs_walk_ids(struct store *st, int64_t as_of, store_obs_id_cb cb, void
 /*
  * Walks the current observations (as_of 0) or those valid at as_of (us),
  * calling cb with ctx[0] for unit ids below a split point and ctx[1] for the
- * rest, the two halves at once (contract in store.h). Returns the number of
- * parts read (1 or 2), a callback's non-zero return, or -EIO.
+ * rest, the two halves at once on o's executor (contract in store.h).
+ * Returns the number of parts read (1 or 2), a callback's non-zero return,
+ * or -EIO.
  */
-int store_obs_walk_split(struct store *st, int64_t as_of, store_obs_id_cb cb, void *ctx[2])
+int store_obs_walk_split(struct store *st, int64_t as_of, const struct store_walk_opts *o,
+                         store_obs_id_cb cb, void *ctx[2])
 {
     int64_t lo = 0, hi = 0, pages = 0;
+    int64_t min_pages = o && o->split_pages ? o->split_pages : WALK_SPLIT_PAGES;
     sqlite3 *twin = NULL;
-    pthread_t th;
+    struct exec_task *task = NULL;
     int own_tx = sqlite3_get_autocommit(st->db), threaded = 0, rc = 0;
 
     if (own_tx && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
@@ -152,16 +149,15 @@ int store_obs_walk_split(struct store *st, int64_t as_of, store_obs_id_cb cb, vo
         {NULL, as_of, mid, INT64_MAX, cb, ctx[1], 0, ""},
     };
     /* Small databases are read in one part: a second connection costs more. */
-    if (hi > lo && own_tx && one_int(st->db, "PRAGMA page_count", &pages) == 0 &&
-        pages >= walk_split_pages && (twin = open_twin(st))) {
+    if (o && o->ex && hi > lo && own_tx && one_int(st->db, "PRAGMA page_count", &pages) == 0 &&
+        pages >= min_pages && (twin = open_twin(st))) {
         parts[1].db = twin;
-        threaded = pthread_create(&th, NULL, walk_part, &parts[1]) == 0;
+        threaded = exec_start(o->ex, walk_part, &parts[1], &task) == 0;
     }
     if (!threaded) /* one part on this connection: the twin's range goes to ctx[0] too */
         parts[0].hi = INT64_MAX;
     walk_part(&parts[0]);
-    if (threaded)
-        pthread_join(th, NULL);
+    exec_wait(o ? o->ex : NULL, task);
     for (int i = 0; i < 2 && rc == 0; i++) {
         rc = parts[i].rc;
         if (rc == -EIO)

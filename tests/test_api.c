@@ -287,7 +287,7 @@ static void seed_results(void)
     const struct store_results_batch b = {
         .layouts = &lay, .nlayouts = 1, .results = res, .nresults = 4, .computed_at = T_MAR01};
     struct store_results_stream *s;
-    assert_int_equal(store_results_start(fx.st, &s), 0);
+    assert_int_equal(store_results_start(fx.st, NULL, &s), 0);
     assert_int_equal(store_results_send(s, &b), 0);
     assert_int_equal(store_results_finish(&s, 1), 0);
 }

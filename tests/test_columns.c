@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "counting_exec.h"
 #include "store/bookkeeping.h"
 #include "store/observations.h"
 #include "store/store.h"
@@ -31,6 +32,8 @@ struct ctx {
     struct store *st;
     int64_t unit[NUNIT], ind[2];
     int64_t now;
+    struct counting_exec k;
+    struct store_walk_opts wo; /* a rebuild walks two halves on k's threads */
 };
 
 /* One observation as seen by a reader. */
@@ -111,7 +114,7 @@ static int check_equal(struct ctx *c, size_t expect_rows)
 {
     struct rows w = {0}, k = {0};
     assert_int_equal(store_obs_walk_ids(c->st, 0, on_row, &w), 0);
-    int rc = store_obs_current(c->st, on_col, on_row, &k);
+    int rc = store_obs_current(c->st, &c->wo, on_col, on_row, &k);
     if (rc == 0) {
         settle(&w);
         settle(&k);
@@ -162,6 +165,8 @@ static int setup(void **state)
     int64_t run;
 
     assert_non_null(c);
+    counting_exec_init(&c->k, 0);
+    c->wo = (struct store_walk_opts){&c->k.ex, 1};
     ts_tmpdir(c->dir, sizeof(c->dir), "test_columns");
     ts_path(c->path, sizeof(c->path), c->dir, "t.db");
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
@@ -201,9 +206,11 @@ static void test_built_then_merged_match_the_table(void **state)
 {
     struct ctx *c = *state;
 
-    /* the import touched every unit: the first reader builds every column */
+    /* the import touched every unit: the first reader builds every column,
+     * from a walk in two halves (the upper one a task of the executor) */
     assert_int_equal(count(c, "SELECT count(*) FROM obs_touched"), NUNIT);
     assert_int_equal(check_equal(c, ALL_ROWS), 0);
+    assert_int_equal(c->k.started, 1);
     assert_int_equal(count(c, "SELECT count(*) FROM obs_touched"), 0);
     assert_int_equal(count(c, "SELECT count(*) FROM obs_column"), 2 * NMON);
     assert_int_equal(count(c, "SELECT sum(n) FROM obs_column"), ALL_ROWS);
@@ -281,7 +288,7 @@ static void test_damaged_blob_is_dropped_and_rebuilt(void **state)
     sqlite3_close(db);
     /* the reader says "walk instead" (-EAGAIN) and names the column */
     struct rows k = {0};
-    assert_int_equal(store_obs_current(c->st, on_col, on_row, &k), -EAGAIN);
+    assert_int_equal(store_obs_current(c->st, &c->wo, on_col, on_row, &k), -EAGAIN);
     free(k.v);
     assert_non_null(strstr(store_errmsg(c->st), "obs_column: bad blobs of indicator"));
     assert_int_equal(count(c, "SELECT count(*) FROM obs_column"), 0);

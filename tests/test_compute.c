@@ -260,7 +260,7 @@ static void test_compute_ytd_two_months_and_exact_quarters(void **state)
     struct fx *f = fx_new("series.json");
     struct compute *c = NULL;
     load_series_data(f);
-    assert_int_equal(compute_open(&c, f->st, f->cfg, 0), 0);
+    assert_int_equal(compute_open(&c, f->st, f->cfg, 0, NULL), 0);
     struct pts m = series(c, "p1", "revenue", "2023-01", "2023-07", COMPUTE_VALUE);
     assert_int_equal(m.n, 7);
     assert_true(isnan(m.v[0]) && (m.fl[0] & COMPUTE_FLAG_MISSING));
@@ -289,7 +289,7 @@ static void test_compute_rollup_coverage_stock_and_rate_of_sums(void **state)
     struct fx *f = fx_new("series.json");
     struct compute *c = NULL;
     load_series_data(f);
-    assert_int_equal(compute_open(&c, f->st, f->cfg, 0), 0);
+    assert_int_equal(compute_open(&c, f->st, f->cfg, 0, NULL), 0);
     /* city Q1 revenue = 50 (p1) + 30 (p2), p3 never reports: coverage 2/3 */
     struct pts q = series(c, "city", "revenue", "2023-Q1", "2023-Q1", COMPUTE_VALUE);
     assert_near(q.v[0], 80, 1e-12);
@@ -325,7 +325,7 @@ static void test_compute_growth_yoy_pop_ytd_annualised(void **state)
     struct fx *f = fx_new("series.json");
     struct compute *c = NULL;
     load_series_data(f);
-    assert_int_equal(compute_open(&c, f->st, f->cfg, 0), 0);
+    assert_int_equal(compute_open(&c, f->st, f->cfg, 0, NULL), 0);
     struct pts g = series(c, "p1", "staff", "2023-Q1", "2023-Q2", COMPUTE_YOY);
     assert_near(g.v[0], 25, 1e-12); /* 100 on 80 */
     assert_true(isnan(g.v[1]));     /* no 2022-Q2 */
@@ -371,7 +371,7 @@ static void test_compute_derived_budget_execution_8998(void **state)
     struct fx *f = fx_new("series.json");
     struct compute *c = NULL;
     load_series_data(f);
-    assert_int_equal(compute_open(&c, f->st, f->cfg, 0), 0);
+    assert_int_equal(compute_open(&c, f->st, f->cfg, 0, NULL), 0);
     static const struct {
         const char *code;
         double want;
@@ -423,7 +423,7 @@ static struct fx *methods_computed(void)
     struct fx *f = fx_new("methods.json");
     struct compute_summary sum;
     load_method_data(f);
-    assert_int_equal(compute_recompute(f->st, f->cfg, 1, &sum), 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
     assert_int_equal(sum.indices, 14);
     assert_int_equal(sum.units, 3);
     return f;
@@ -567,7 +567,7 @@ static void test_compute_one_unit_and_all_equal(void **state)
     put(f, "p1", "a", "2021-Q1", 7);
     put(f, "p1", "b", "2021-Q1", 7);
     ingest(f);
-    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL), 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, NULL), 0);
     struct res r = result(f, "mm", "mm", "p1", "2021-Q1");
     assert_near(r.score, 50, 1e-12); /* one value: zero range -> 50 */
     assert_true(r.rank == 1);
@@ -618,14 +618,14 @@ static void test_compute_incremental_marks_and_config_hash(void **state)
     struct fx *f = methods_computed();
     struct compute_summary sum;
     /* nothing marked: nothing written */
-    assert_int_equal(compute_recompute(f->st, f->cfg, 0, &sum), 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
     assert_int_equal(sum.periods, 0);
     assert_int_equal(sum.full, 0);
     /* a revision of p1's a in 2021-Q1 marked for mm: 2021-Q1 and 2021-Q2 rewritten */
     put(f, "p1", "a", "2021-Q1", 15);
     ingest(f);
     assert_int_equal(store_mark_recompute(f->st, "mm", "2021-Q1"), 0);
-    assert_int_equal(compute_recompute(f->st, f->cfg, 0, &sum), 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
     assert_int_equal(sum.indices, 1);
     assert_int_equal(sum.periods, 2);
     assert_int_equal(count(f, "SELECT count(*) FROM recompute"), 0);
@@ -635,11 +635,11 @@ static void test_compute_incremental_marks_and_config_hash(void **state)
     assert_near(result(f, "zs", "zs", "p1", "2021-Q1").score, -1, 1e-12);
     /* a marked base period of a fixed-base index rewrites every period */
     assert_int_equal(store_mark_recompute(f->st, "fbq", "2021-Q2"), 0);
-    assert_int_equal(compute_recompute(f->st, f->cfg, 0, &sum), 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
     assert_int_equal(sum.periods, 5);
     /* a chained index: the marked period and every later one */
     assert_int_equal(store_mark_recompute(f->st, "ch", "2021-Q3"), 0);
-    assert_int_equal(compute_recompute(f->st, f->cfg, 0, &sum), 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
     assert_int_equal(sum.periods, 3);
     /* a changed hash (as after a config edit) forces a full recompute */
     assert_int_equal(sqlite3_exec(f->db,
@@ -647,7 +647,7 @@ static void test_compute_incremental_marks_and_config_hash(void **state)
                                   " WHERE index_id = 'rk'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
-    assert_int_equal(compute_recompute(f->st, f->cfg, 0, &sum), 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
     assert_int_equal(sum.full, 1);
     assert_int_equal(sum.periods, 5);
     assert_near(result(f, "zs", "zs", "p1", "2021-Q1").score, -1, 1e-12);

@@ -1,11 +1,12 @@
 /*
  * test_compute_split.c - a recompute that reads the observations in two
- * halves at once (store_obs_walk_split, a second connection on a thread) and
- * computes an index's periods in two halves at once (compute/index.c) writes
- * exactly the rows of one that does everything on one thread: every index of
+ * halves at once (store_obs_walk_split, a second connection on a task of the
+ * caller's executor) and computes an index's periods in two halves at once
+ * (compute/index.c) writes exactly the rows of one that does everything on
+ * the caller's thread (no executor): every index of
  * tests/data/compute/methods.json (14 methods and policies), byte for byte.
- * The size thresholds are set to 0 and to "never" to force either path on
- * the same small data.
+ * The options' size thresholds are set to 1 to force the split on the same
+ * small data; an executor that refuses every task gives the one-thread rows.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,8 +21,8 @@
 #include <sqlite3.h>
 
 #include "compute/compute.h"
-#include "compute/compute_priv.h"
 #include "config/config.h"
+#include "counting_exec.h"
 #include "store/bookkeeping.h"
 #include "store/observations.h"
 #include "store/store.h"
@@ -76,9 +77,6 @@ static int teardown(void **state)
     config_free(&f->cfg);
     ts_rmtree(f->dir);
     free(f);
-    /* back to the defaults for any later test */
-    store_set_walk_split(4096);
-    cmp_set_split_cells(200000);
     return 0;
 }
 
@@ -123,33 +121,44 @@ static char *dump(const struct fx *f, size_t *rows)
 static void test_split_paths_write_the_same_rows(void **state)
 {
     struct fx *f = *state;
-    struct compute_summary one, two;
-    size_t rows1, rows2, ni;
+    struct compute_summary one, two, three;
+    struct counting_exec k, no;
+    size_t rows1, rows2, rows4, ni;
 
     config_indices(f->cfg, &ni);
-    cmp_set_columns(0);
-    store_set_walk_split(INT64_MAX);
-    cmp_set_split_cells(SIZE_MAX);
-    assert_int_equal(compute_recompute(f->st, f->cfg, 1, &one), 0);
+    counting_exec_init(&k, 0);
+    counting_exec_init(&no, 1);
+    /* everything on this thread: no executor */
+    assert_int_equal(
+        compute_recompute(f->st, f->cfg, 1, &(struct compute_opts){.walk_table = 1}, &one), 0);
     assert_int_equal(one.load_parts, 1);
     assert_int_equal(one.split, 0);
     char *serial = dump(f, &rows1);
 
-    store_set_walk_split(0);
-    cmp_set_split_cells(0);
-    assert_int_equal(compute_recompute(f->st, f->cfg, 1, &two), 0);
+    /* both splits forced: the walk's upper half, the second half of each
+     * index's periods and the result writer are tasks of the executor */
+    const struct compute_opts split = {&k.ex, 1, 1, 1};
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, &split, &two), 0);
     assert_int_equal(two.load_parts, 2);
     assert_int_equal(two.split, ni - 1); /* all but the "carry" index */
-    char *split = dump(f, &rows2);
+    assert_int_equal(k.started, 1 + (int)(ni - 1) + 1);
+    char *halves = dump(f, &rows2);
+
+    /* an executor that starts nothing: the same, on this thread */
+    const struct compute_opts refused = {&no.ex, 1, 1, 1};
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, &refused, &three), 0);
+    assert_int_equal(three.load_parts, 1);
+    assert_int_equal(three.split, 0);
+    char *inline_rows = dump(f, &rows4);
+    assert_int_equal(rows4, rows1);
+    assert_string_equal(inline_rows, serial);
+    free(inline_rows);
 
     /* the column copy: built on first use, then read */
-    cmp_set_columns(1);
-    store_set_walk_split(INT64_MAX);
-    cmp_set_split_cells(SIZE_MAX);
     for (int i = 0; i < 2; i++) {
         struct compute_summary col;
         size_t rows3;
-        assert_int_equal(compute_recompute(f->st, f->cfg, 1, &col), 0);
+        assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &col), 0);
         assert_int_equal(col.load_parts, 0);
         char *cols = dump(f, &rows3);
         assert_int_equal(rows3, rows1);
@@ -160,9 +169,9 @@ static void test_split_paths_write_the_same_rows(void **state)
     /* 14 indices x 16 quarters x the 3 parks */
     assert_int_equal(rows1, ni * NPER * 3);
     assert_int_equal(rows2, rows1);
-    assert_string_equal(split, serial);
+    assert_string_equal(halves, serial);
     free(serial);
-    free(split);
+    free(halves);
 }
 
 int main(void)

@@ -1,9 +1,10 @@
 /*
- * test_results_stream.c - the result transaction fed in parts from another
- * thread (store_results_start/send/finish): parts are applied in order and
- * committed together; a failing part makes the whole transaction roll back
- * (the old rows stay, the error names the statement); finish without commit
- * changes nothing.
+ * test_results_stream.c - the result transaction fed in parts
+ * (store_results_start/send/finish), applied by a writer task on a thread,
+ * on the caller's thread without an executor, and on the caller's thread when
+ * the executor refuses: parts are applied in order and committed together; a
+ * failing part makes the whole transaction roll back (the old rows stay, the
+ * error names the statement); finish without commit changes nothing.
  */
 #include <errno.h>
 #include <math.h>
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "counting_exec.h"
 #include "store/observations.h"
 #include "store/results.h"
 #include "store/store.h"
@@ -28,6 +30,9 @@ struct ctx {
     char dir[64], path[96];
     struct store *st;
     int64_t u1, u2;
+    struct counting_exec k;
+    const struct exec *ex; /* what the tests pass: &k.ex or NULL */
+    int tasks;             /* writer tasks each stream should start: 1 or 0 */
 };
 
 /* One number from sql, read on a connection of its own. */
@@ -45,11 +50,11 @@ static long count(const struct ctx *c, const char *sql)
     return n;
 }
 
-/* Writes b as the recompute does: one stream, one part, committed. */
+/* Writes b as the recompute does, on this thread: one stream, one part, committed. */
 static int write_results(struct store *st, const struct store_results_batch *b)
 {
     struct store_results_stream *s;
-    int rc = store_results_start(st, &s);
+    int rc = store_results_start(st, NULL, &s);
     if (rc < 0)
         return rc;
     rc = store_results_send(s, b);
@@ -57,11 +62,15 @@ static int write_results(struct store *st, const struct store_results_batch *b)
     return rc < 0 ? rc : frc;
 }
 
-static int setup(void **state)
+/* mode 0: a writer thread; 1: no executor; 2: an executor that refuses. */
+static int setup_mode(void **state, int mode)
 {
     struct ctx *c = calloc(1, sizeof(*c));
     char err[256];
     assert_non_null(c);
+    counting_exec_init(&c->k, mode == 2);
+    c->ex = mode == 1 ? NULL : &c->k.ex;
+    c->tasks = mode == 0;
     ts_tmpdir(c->dir, sizeof(c->dir), "test_results_stream");
     ts_path(c->path, sizeof(c->path), c->dir, "t.db");
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
@@ -78,6 +87,21 @@ static int setup(void **state)
     assert_int_equal(write_results(c->st, &b), 0);
     *state = c;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_mode(state, 0);
+}
+
+static int setup_inline(void **state)
+{
+    return setup_mode(state, 1);
+}
+
+static int setup_refused(void **state)
+{
+    return setup_mode(state, 2);
 }
 
 static int teardown(void **state)
@@ -100,7 +124,7 @@ static void test_parts_commit_together(void **state)
                                      {"ix", c->u1, "2026", 31, 1, 0, 0, NULL, 0, NULL, 0}};
     const struct store_index_hash h = {"ix", "0123456789abcdef"};
 
-    assert_int_equal(store_results_start(c->st, &s), 0);
+    assert_int_equal(store_results_start(c->st, c->ex, &s), 0);
     assert_int_equal(
         store_results_send(s, &(struct store_results_batch){.wipe = wipe_ix, .nwipe = 1}), 0);
     assert_int_equal(
@@ -117,6 +141,7 @@ static void test_parts_commit_together(void **state)
         0);
     assert_int_equal(store_results_finish(&s, 1), 0);
     assert_null(s);
+    assert_int_equal(c->k.started, c->tasks);
     /* the old 2024 rows are gone, the three new ones are there */
     assert_int_equal(count(c, "SELECT count(*) FROM result"), 3);
     assert_int_equal(count(c, "SELECT count(*) FROM result WHERE period = '2024'"), 0);
@@ -134,7 +159,7 @@ static void test_failing_part_rolls_back_everything(void **state)
     /* index_id NULL: NOT NULL constraint */
     const struct store_result bad[] = {{NULL, c->u2, "2025", 25, 2, NAN, 0, NULL, 0, NULL, 0}};
 
-    assert_int_equal(store_results_start(c->st, &s), 0);
+    assert_int_equal(store_results_start(c->st, c->ex, &s), 0);
     assert_int_equal(
         store_results_send(s, &(struct store_results_batch){.wipe = wipe_ix, .nwipe = 1}), 0);
     assert_int_equal(
@@ -144,6 +169,7 @@ static void test_failing_part_rolls_back_everything(void **state)
     assert_int_equal(
         store_results_send(s, &(struct store_results_batch){.results = good, .nresults = 1}), 0);
     assert_int_equal(store_results_finish(&s, 1), -EIO);
+    assert_int_equal(c->k.started, c->tasks);
     assert_non_null(strstr(store_errmsg(c->st), "result insert"));
     assert_non_null(strstr(store_errmsg(c->st), "NOT NULL"));
     /* nothing of it stayed: the two old rows are back, the connection works */
@@ -155,10 +181,11 @@ static void test_finish_without_commit_changes_nothing(void **state)
 {
     struct ctx *c = *state;
     struct store_results_stream *s = NULL;
-    assert_int_equal(store_results_start(c->st, &s), 0);
+    assert_int_equal(store_results_start(c->st, c->ex, &s), 0);
     assert_int_equal(
         store_results_send(s, &(struct store_results_batch){.wipe = wipe_ix, .nwipe = 1}), 0);
     assert_int_equal(store_results_finish(&s, 0), 0);
+    assert_int_equal(c->k.started, c->tasks);
     assert_int_equal(count(c, "SELECT count(*) FROM result"), 2);
     assert_int_equal(store_results_finish(&s, 1), 0); /* NULL stream: a no-op */
 }
@@ -200,6 +227,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_finish_without_commit_changes_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deferred_checkpoint_leaves_the_wal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parts_commit_together, setup_inline, teardown),
+        cmocka_unit_test_setup_teardown(test_failing_part_rolls_back_everything, setup_inline,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_finish_without_commit_changes_nothing, setup_inline,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_parts_commit_together, setup_refused, teardown),
+        cmocka_unit_test_setup_teardown(test_failing_part_rolls_back_everything, setup_refused,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
