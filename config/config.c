@@ -113,6 +113,21 @@ static void load_server(struct cfg_ctx *ctx, json_t *root)
         cfg->api_threads = (unsigned)threads;
 }
 
+static void report_log_level(struct cfg_ctx *ctx, const char *s)
+{
+    static const char *const names[] = {"err", "warning", "notice", "info", "debug", NULL};
+    const char *near = cfg_nearest(s, names);
+
+    if (near)
+        cfg_error(ctx, "log_level",
+                  "bad log_level \"%.40s\" (did you mean \"%s\"? expected err, warning, notice, "
+                  "info or debug)",
+                  s, near);
+    else
+        cfg_error(ctx, "log_level",
+                  "bad log_level \"%.40s\" (expected err, warning, notice, info or debug)", s);
+}
+
 static void load_top(struct cfg_ctx *ctx, json_t *root)
 {
     struct config *cfg = ctx->cfg;
@@ -144,8 +159,7 @@ static void load_top(struct cfg_ctx *ctx, json_t *root)
         if (log_level_parse(s, &level) == 0)
             cfg->log_level = s;
         else
-            cfg_error(ctx, "log_level",
-                      "bad log_level \"%.40s\" (expected err, warning, notice, info or debug)", s);
+            report_log_level(ctx, s);
     }
 }
 

@@ -140,6 +140,22 @@ static void load_inner(struct tree_ctx *t, json_t *obj, const char *path, int de
     }
 }
 
+/* 1 when obj has a key close to "indicator": a leaf with a typo, reported
+ * as such rather than as an inner node without children. */
+static int misspelt_leaf(json_t *obj)
+{
+    static const char *const leaf_key[] = {"indicator", NULL};
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v)
+    {
+        if (cfg_nearest(key, leaf_key))
+            return 1;
+    }
+    return 0;
+}
+
 static void load_node(struct tree_ctx *t, json_t *obj, const char *path, int depth,
                       struct config_index_node *node)
 {
@@ -153,7 +169,7 @@ static void load_node(struct tree_ctx *t, json_t *obj, const char *path, int dep
         cfg_error(t->ctx, path, "expected object");
         return;
     }
-    if (json_object_get(obj, "indicator"))
+    if (json_object_get(obj, "indicator") || misspelt_leaf(obj))
         load_leaf(t, obj, path, node);
     else
         load_inner(t, obj, path, depth, node);

@@ -51,6 +51,30 @@ grep -q "<3>.*bad_semantic.json: indices\[0\].tree\[0\].weight: must be > 0" "$t
     { cat "$tmp/err"; fail "-c names the problems"; }
 "$bin" --version | grep -q '^parkstatd ' || fail "--version"
 
+# The issue's examples: misspelt source keys and a bogus imputation were
+# accepted, then the daemon ran with defaults and recompute failed.
+cat >"$tmp/typos.json" <<'JSON'
+{"units": [{"id": "city", "name": "C"}],
+ "indicators": [{"code": "revenue", "name": "R", "frequency": "M", "kind": "flow"}],
+ "sources": [{"id": "s", "url": "file:///x/{period}.json", "format": "json", "frequency": "M",
+              "first_period": "2021-01", "poll_evry": "1d", "revison_window": 3,
+              "max_byte": 1000,
+              "mapping": {"unti": "/u", "period": "/p", "indicator": "/i", "value": "/v"}}],
+ "indices": [{"id": "ix", "frequency": "Y", "method": {"normalise": "minmax", "impute": "bogus"},
+              "tree": [{"indicator": "revenue", "weight": 1}]}]}
+JSON
+set +e
+"$bin" --check-config "$tmp/typos.json" 2>"$tmp/err"; rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "typos.json: exit $rc, want 1"
+f="$tmp/typos.json"
+want_line "$tmp/err" "$f: sources[0]: unknown key \"poll_evry\" (did you mean \"poll_every\"?)"
+want_line "$tmp/err" "$f: sources[0]: unknown key \"revison_window\" (did you mean \"revision_window\"?)"
+want_line "$tmp/err" "$f: sources[0]: unknown key \"max_byte\" (did you mean \"max_bytes\"?)"
+want_line "$tmp/err" "$f: sources[0].mapping: unknown key \"unti\" (did you mean \"unit\"?)"
+want_line "$tmp/err" "$f: indices[0].method.impute: bad impute \"bogus\" (expected none, carry or group_mean)"
+[[ $(wc -l <"$tmp/err") -eq 5 ]] || { cat "$tmp/err"; fail "want exactly 5 problems"; }
+
 demo=${PARKSTAT_SRC}/examples/demo/config.json
 if [[ -f $demo ]]; then
     "$bin" --check-config "$demo" >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "demo config invalid"; }

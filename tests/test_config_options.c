@@ -1,0 +1,306 @@
+/*
+ * test_config_options.c - every documented option (docs/CONFIG.md,
+ * docs/FORMATS.md, docs/INDICES.md, docs/SCHEDULE.md) misspelt, and every
+ * enumerated value wrong, one at a time, in a config that is otherwise valid
+ * and uses every option: each must be reported with its JSON path and a
+ * "did you mean" naming the right spelling.
+ *
+ * Misspellings are generated: a name of 4 or more characters loses its
+ * middle character ("poll_every" -> "pollevery"), a shorter one doubles its
+ * last ("id" -> "idd"); a short value changes case ("Q" -> "q").
+ */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+
+/* Uses every documented option once (single quotes become double). */
+static const char full_config[] =
+    "{'server': {'listen': '127.0.0.1:8080', 'token_file': 'tok', 'threads': 2},"
+    " 'database': 'p.db', 'timezone': 'UTC', 'log_level': 'info',"
+    " 'units': [{'id': 'city', 'name': 'C'},"
+    "           {'id': 'p1', 'name': 'P1', 'parent': 'city', 'attributes': {'stage': 'a'}}],"
+    " 'indicators': [{'code': 'revenue', 'name': 'R', 'measure': 'x', 'frequency': 'M',"
+    "                 'kind': 'flow', 'cumulative': true, 'direction': 1, 'decimals': 2},"
+    "                {'code': 'staff', 'name': 'S', 'frequency': 'M', 'kind': 'stock'},"
+    "                {'code': 'ratio', 'name': 'Q', 'measure': '%', 'frequency': 'M',"
+    "                 'kind': 'rate', 'numerator': 'revenue', 'denominator': 'staff',"
+    "                 'scale': 100},"
+    "                {'code': 'derived', 'name': 'D', 'frequency': 'M', 'kind': 'flow',"
+    "                 'formula': 'revenue * 2'}],"
+    " 'sources': ["
+    "  {'id': 's0', 'url': 'https://h/{unit}/{period}', 'format': 'json', 'frequency': 'M',"
+    "   'release_lag_days': 15, 'first_period': '2021-01', 'poll_every': '6h',"
+    "   'revision_window': 3, 'timeout_s': 30, 'jitter_s': 60, 'connect_timeout_s': 5,"
+    "   'max_bytes': 1000000, 'max_retries': 2, 'backoff_s': 0.5, 'ca_file': 'ca.pem',"
+    "   'auth': {'bearer_token_file': 'tok'}, 'headers': {'Accept': 'a'},"
+    "   'units': ['p1'], 'codes': {'A': 'revenue'}, 'unit_codes': {'1': 'p1'},"
+    "   'scale': {'revenue': 2},"
+    "   'mapping': {'layout': 'long', 'records': '/data', 'unit': {'const': 'p1'},"
+    "               'indicator': '/code', 'period': '/month', 'value': '/value'}},"
+    "  {'id': 's1', 'url': 'u', 'format': 'json', 'frequency': 'M', 'first_period': '2021-01',"
+    "   'auth': {'basic_user': 'u', 'basic_password_file': 'pw'},"
+    "   'mapping': {'layout': 'wide', 'records': '/p', 'unit': '/id', 'period': '/t',"
+    "               'fields': {'revenue': '/r'}}},"
+    "  {'id': 's2', 'url': 'u', 'format': 'csv', 'frequency': 'M', 'first_period': '2021-01',"
+    "   'mapping': {'layout': 'long', 'delimiter': ';', 'unit': 'u', 'indicator': 'i',"
+    "               'period': 'p', 'value': 'v'}},"
+    "  {'id': 's3', 'url': 'u', 'format': 'csv', 'frequency': 'M', 'first_period': '2021-01',"
+    "   'mapping': {'layout': 'wide', 'delimiter': ',', 'unit': 'u', 'period': 'p',"
+    "               'fields': {'revenue': 'r'}}},"
+    "  {'id': 's4', 'url': 'u', 'format': 'sdmx', 'frequency': 'M', 'first_period': '2021-01',"
+    "   'mapping': {'unit_dimension': 'A', 'indicator_dimension': 'B',"
+    "               'period_dimension': 'C'}},"
+    "  {'id': 's5', 'url': 'u', 'format': 'nbs', 'frequency': 'M', 'first_period': '2021-01',"
+    "   'mapping': {'unit': {'const': 'p1'}}}],"
+    " 'indices': [{'id': 'ix', 'name': 'X', 'frequency': 'Q', 'units': 'children:city',"
+    "   'method': {'normalise': 'fixed_base', 'base': '2021', 'aggregate': 'arithmetic',"
+    "              'missing': 'reweight', 'impute': {'method': 'group_mean', 'by': 'stage'},"
+    "              'screen': 0.5, 'outlier': {'winmax': 5, 'skew': 2, 'kurtosis': 3.5,"
+    "                                         'limit': 'coinr'},"
+    "              'goalposts': [0, 100], 'bands': {'breaks': [1], 'points': [0, 1]}},"
+    "   'tree': [{'id': 'dim', 'name': 'Dim', 'weight': 1, 'children': ["
+    "     {'indicator': 'revenue', 'id': 'rev', 'name': 'Rev', 'weight': 1, 'direction': 1,"
+    "      'denominator': 'staff', 'unacceptable': 1, 'satisfactory': 9,"
+    "      'goalposts': [0, 10], 'bands': {'breaks': [1], 'points': [0, 1]}}]}]},"
+    "  {'id': 'iy', 'frequency': 'Y', 'method': {'normalise': 'minmax', 'impute': 'carry'},"
+    "   'tree': [{'indicator': 'revenue', 'weight': 1}]}]}";
+
+/* Objects of the full config and the keys each documents. */
+struct keyed {
+    const char *path;
+    const char *keys[24];
+};
+
+static const struct keyed keyed[] = {
+    {"",
+     {"server", "database", "timezone", "log_level", "units", "indicators", "sources", "indices"}},
+    {"server", {"listen", "token_file", "threads"}},
+    {"units[1]", {"id", "name", "parent", "attributes"}},
+    {"indicators[0]",
+     {"code", "name", "measure", "frequency", "kind", "cumulative", "direction", "decimals"}},
+    {"indicators[2]", {"numerator", "denominator", "scale"}},
+    {"indicators[3]", {"formula"}},
+    {"sources[0]",
+     {"id",
+      "url",
+      "format",
+      "frequency",
+      "release_lag_days",
+      "first_period",
+      "poll_every",
+      "revision_window",
+      "timeout_s",
+      "jitter_s",
+      "connect_timeout_s",
+      "max_bytes",
+      "max_retries",
+      "backoff_s",
+      "ca_file",
+      "auth",
+      "headers",
+      "units",
+      "codes",
+      "unit_codes",
+      "scale",
+      "mapping"}},
+    {"sources[0].auth", {"bearer_token_file"}},
+    {"sources[1].auth", {"basic_user", "basic_password_file"}},
+    {"sources[0].mapping", {"layout", "records", "unit", "indicator", "period", "value"}},
+    {"sources[0].mapping.unit", {"const"}},
+    {"sources[1].mapping", {"layout", "records", "unit", "period", "fields"}},
+    {"sources[2].mapping", {"layout", "delimiter", "unit", "indicator", "period", "value"}},
+    {"sources[3].mapping", {"layout", "delimiter", "unit", "period", "fields"}},
+    {"sources[4].mapping", {"unit_dimension", "indicator_dimension", "period_dimension"}},
+    {"sources[5].mapping", {"unit"}},
+    {"indices[0]", {"id", "name", "frequency", "units", "method", "tree"}},
+    {"indices[0].method",
+     {"normalise", "base", "aggregate", "missing", "impute", "screen", "outlier", "goalposts",
+      "bands"}},
+    {"indices[0].method.impute", {"method", "by"}},
+    {"indices[0].method.outlier", {"winmax", "skew", "kurtosis", "limit"}},
+    {"indices[0].method.bands", {"breaks", "points"}},
+    {"indices[0].tree[0]", {"id", "name", "weight", "children"}},
+    {"indices[0].tree[0].children[0]",
+     {"indicator", "id", "name", "weight", "direction", "denominator", "unacceptable",
+      "satisfactory", "goalposts", "bands"}},
+};
+
+/* Members with enumerated values and every value they take. */
+struct enumerated {
+    const char *path; /* the object */
+    const char *key;
+    const char *values[10];
+};
+
+static const struct enumerated enums[] = {
+    {"", "log_level", {"err", "warning", "notice", "info", "debug"}},
+    {"indicators[0]", "frequency", {"M", "Q", "H", "Y"}},
+    {"indicators[0]", "kind", {"flow", "stock", "rate"}},
+    {"sources[0]", "format", {"json", "csv", "sdmx", "nbs"}},
+    {"sources[0]", "frequency", {"M", "Q", "H", "Y"}},
+    {"sources[0].mapping", "layout", {"long", "wide"}},
+    {"sources[2].mapping", "layout", {"long", "wide"}},
+    {"indices[0]", "frequency", {"M", "Q", "H", "Y"}},
+    {"indices[0].method",
+     "normalise",
+     {"fixed_base", "chained", "minmax", "zscore", "efficacy", "goalposts", "rank", "banded"}},
+    {"indices[0].method", "aggregate", {"arithmetic", "geometric"}},
+    {"indices[0].method", "missing", {"reweight", "carry", "exclude"}},
+    {"indices[1].method", "impute", {"none", "carry"}},
+    {"indices[0].method.impute", "method", {"none", "carry", "group_mean"}},
+    {"indices[0].method.outlier", "limit", {"coinr", "steps", "points"}},
+};
+
+/* Replaces single quotes by double quotes (a malloc'd copy). */
+static char *dq(const char *s)
+{
+    char *out = strdup(s);
+    for (char *p = out; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    return out;
+}
+
+/* The object at a path such as "sources[0].mapping" ("" is the root). */
+static json_t *at(json_t *root, const char *path)
+{
+    char buf[128], *save = NULL, *tok;
+    json_t *v = root;
+
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (tok = strtok_r(buf, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save)) {
+        char *br = strchr(tok, '[');
+        if (br)
+            *br = '\0';
+        v = json_object_get(v, tok);
+        for (; br && v; br = strchr(br + 1, '['))
+            v = json_array_get(v, strtoul(br + 1, NULL, 10));
+    }
+    if (!v)
+        fail_msg("no object at %s", path);
+    return v;
+}
+
+/* The misspelling of name (see the file comment) into out. */
+static void misspell(const char *name, char *out, size_t size)
+{
+    size_t n = strlen(name);
+
+    if (n >= 4)
+        snprintf(out, size, "%.*s%s", (int)(n / 2), name, name + n / 2 + 1);
+    else if (n == 1)
+        snprintf(out, size, "%c", name[0] >= 'a' ? name[0] - 32 : name[0] + 32);
+    else
+        snprintf(out, size, "%s%c", name, name[n - 1]);
+}
+
+/* Loads the JSON of root; returns the problems text (malloc'd) or NULL. */
+static char *problems(json_t *root)
+{
+    char *text = json_dumps(root, JSON_COMPACT), *errors = NULL;
+    struct config *cfg = NULL;
+
+    assert_non_null(text);
+    if (config_load_buffer("t.json", "/srv", text, strlen(text), &cfg, &errors) == 0)
+        config_free(&cfg);
+    free(text);
+    return errors;
+}
+
+static json_t *load_full(void)
+{
+    char *text = dq(full_config);
+    json_error_t jerr;
+    json_t *root = json_loads(text, JSON_PRESERVE_ORDER, &jerr);
+
+    free(text);
+    if (!root)
+        fail_msg("full config: %s", jerr.text);
+    return root;
+}
+
+/* The full config itself is valid: every problem below comes from the change. */
+static void test_full_config_loads(void **state)
+{
+    json_t *root = load_full();
+    char *errors = problems(root);
+
+    (void)state;
+    if (errors)
+        fail_msg("%s", errors);
+    json_decref(root);
+}
+
+static void test_every_key_misspelt(void **state)
+{
+    size_t checked = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(keyed) / sizeof(keyed[0]); i++) {
+        for (size_t k = 0; keyed[i].keys[k]; k++) {
+            const char *key = keyed[i].keys[k];
+            json_t *root = load_full(), *obj = at(root, keyed[i].path), *v;
+            char bad[64], want[256], *errors;
+
+            misspell(key, bad, sizeof(bad));
+            v = json_incref(json_object_get(obj, key));
+            assert_non_null(v);
+            json_object_del(obj, key);
+            json_object_set_new(obj, bad, v);
+            errors = problems(root);
+            snprintf(want, sizeof(want), "t.json: %s: unknown key \"%s\" (did you mean \"%s\"?)",
+                     keyed[i].path[0] ? keyed[i].path : "top level", bad, key);
+            if (!errors || !strstr(errors, want))
+                fail_msg("want \"%s\" in:\n%s", want, errors ? errors : "(loaded)");
+            free(errors);
+            json_decref(root);
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 116);
+}
+
+static void test_every_enumerated_value_wrong(void **state)
+{
+    size_t checked = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(enums) / sizeof(enums[0]); i++) {
+        const struct enumerated *e = &enums[i];
+        for (size_t k = 0; e->values[k]; k++) {
+            json_t *root = load_full();
+            char bad[64], want[256], *errors;
+
+            misspell(e->values[k], bad, sizeof(bad));
+            json_object_set_new(at(root, e->path), e->key, json_string(bad));
+            errors = problems(root);
+            snprintf(want, sizeof(want), "t.json: %s%s%s: bad %s \"%s\" (did you mean \"%s\"?",
+                     e->path, e->path[0] ? "." : "", e->key, e->key, bad, e->values[k]);
+            if (!errors || !strstr(errors, want))
+                fail_msg("want \"%s\" in:\n%s", want, errors ? errors : "(loaded)");
+            free(errors);
+            json_decref(root);
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 49);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_config_loads),
+        cmocka_unit_test(test_every_key_misspelt),
+        cmocka_unit_test(test_every_enumerated_value_wrong),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
