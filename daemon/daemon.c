@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -212,6 +213,7 @@ static void close_handles(struct daemon *d)
     uv_close((uv_handle_t *)&d->grace, on_handle_closed);
     uv_close((uv_handle_t *)&d->wake, on_handle_closed);
     uv_close((uv_handle_t *)&d->recompute_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&d->identity, on_handle_closed);
 }
 
 static void on_grace_over(uv_timer_t *h)
@@ -270,6 +272,8 @@ static int init_loop(struct daemon *d)
     uv_async_init(&d->loop, &d->wake, daemon_admin_wake);
     uv_timer_init(&d->loop, &d->recompute_timer);
     d->recompute_timer.data = d;
+    uv_timer_init(&d->loop, &d->identity);
+    d->identity.data = d;
     pthread_mutex_init(&d->admin_lock, NULL);
     d->sighup.data = d->sigterm.data = d->sigint.data = d;
     d->watchdog.data = d->grace.data = d->wake.data = d;
@@ -317,6 +321,31 @@ static int take_lock(struct daemon *d, const char *db)
     return 0;
 }
 
+int daemon_db_check(struct daemon *d)
+{
+    struct stat sb;
+    char why[512];
+
+    if (d->db_lost)
+        return -ESTALE;
+    if (!d->db_path || (stat(d->db_path, &sb) == 0 && (unsigned long long)sb.st_dev == d->db_dev &&
+                        (unsigned long long)sb.st_ino == d->db_ino))
+        return 0;
+    d->db_lost = 1;
+    snprintf(why, sizeof(why), "database %.400s was %s under the daemon: writes stopped, restart",
+             d->db_path, errno == ENOENT ? "deleted" : "replaced");
+    log_err("%s", why);
+    notify_status("%s", why);
+    if (d->api)
+        api_set_unhealthy(d->api, why);
+    return -ESTALE;
+}
+
+static void on_identity(uv_timer_t *h)
+{
+    daemon_db_check(h->data);
+}
+
 /* Opens the database for writing. Returns 0 or a sysexits code. */
 static int open_store(struct daemon *d, const struct config *cfg)
 {
@@ -329,6 +358,12 @@ static int open_store(struct daemon *d, const struct config *cfg)
     if ((rc = store_open(&d->st, path, 0, err, sizeof(err))) < 0) {
         log_err("%s: %s", path, err);
         return rc == -EACCES || rc == -EPERM ? EX_NOPERM : rc == -ENOSPC ? EX_IOERR : EX_CANTCREAT;
+    }
+    struct stat sb;
+    if (stat(path, &sb) == 0 && strcmp(path, ":memory:") != 0 && (d->db_path = strdup(path))) {
+        d->db_dev = (unsigned long long)sb.st_dev;
+        d->db_ino = (unsigned long long)sb.st_ino;
+        uv_timer_start(&d->identity, on_identity, 1000, 1000);
     }
     return 0;
 }
@@ -420,6 +455,7 @@ static void shutdown_all(struct daemon *d)
     daemon_admin_free(d);
     pthread_mutex_destroy(&d->admin_lock);
     free(d->zone);
+    free(d->db_path);
     if (d->lock_fd >= 0)
         close(d->lock_fd); /* releases the lock; the file stays (unlinking races) */
 }

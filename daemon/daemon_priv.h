@@ -65,7 +65,13 @@ struct daemon {
     int stopping;
     int closing; /* shutdown_all() runs: nothing is freed by reaping */
     int exit_status;
-    int lock_fd;       /* PATH.lock, flock()ed while we run; -1 before */
+    int lock_fd; /* PATH.lock, flock()ed while we run; -1 before */
+    /* the database's identity, taken at open and checked every second and
+     * before every pull and recompute */
+    char *db_path;
+    unsigned long long db_dev, db_ino;
+    int db_lost; /* deleted or replaced: no more writes, /healthz 503 */
+    uv_timer_t identity;
     long utc_offset_s; /* of the configured time zone, refreshed per wake-up */
     char *zone;        /* TZ, set once at start; a reload that changes it fails */
     /* admin requests from the API threads, under admin_lock */
@@ -125,6 +131,11 @@ void sched_pull_one(struct source_timer *t, struct period p);
 /* Asks for a recompute of indices: incremental, or full (after a config
  * change or on request); debounced, run off the loop (recompute.c). */
 void daemon_recompute(struct daemon *d, int full);
+
+/* Checks that the database file is still the one opened (device and inode).
+ * The first time it is not, logs it, tells systemd (STATUS) and turns
+ * /healthz to 503. Returns 0, or -ESTALE once the database is lost. */
+int daemon_db_check(struct daemon *d);
 
 /* Called when a generation may have become idle: frees drained ones. */
 void daemon_reap(struct daemon *d);

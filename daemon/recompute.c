@@ -78,8 +78,8 @@ static void start(struct daemon *d)
 {
     struct recompute_job *job;
 
-    if (!d->gen || d->stopping)
-        return;
+    if (!d->gen || d->stopping || daemon_db_check(d) < 0)
+        return; /* never a recompute into a new empty file at the path */
     if (d->recompute_running) {
         d->recompute_again = 1;
         return;

@@ -115,6 +115,8 @@ size_t sched_pull_due(struct source_timer *t, int64_t now)
     int n = collect_due(t->gen->collect, t->index, now, daemon_utc_offset(), due, ROUND_MAX);
     size_t started = 0;
 
+    if (daemon_db_check(t->gen->d) < 0)
+        return 0; /* the database is gone: no pull writes anywhere */
     if (n < 0) {
         log_err("source %zu: cannot read its schedule: %s", t->index, strerror(-n));
         return 0;
@@ -131,7 +133,8 @@ size_t sched_pull_due(struct source_timer *t, int64_t now)
 
 void sched_pull_one(struct source_timer *t, struct period p)
 {
-    if (collect_pull(t->gen->collect, t->index, p, on_pulled, t) == 0)
+    if (daemon_db_check(t->gen->d) == 0 &&
+        collect_pull(t->gen->collect, t->index, p, on_pulled, t) == 0)
         t->in_flight++;
 }
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The database deleted under a running parkstatd: /healthz turns 503 naming
+# the reason, and a recompute requested afterwards creates no new file there.
+set -euo pipefail
+bin=${PARKSTAT_BIN:?}
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    [[ -n ${KEEP:-} ]] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+    echo "FAIL: $*" >&2
+    [[ -f $tmp/daemon.err ]] && tail -n 20 "$tmp/daemon.err" >&2
+    exit 1
+}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+port=$(free_port)
+api="http://127.0.0.1:$port"
+echo tok >"$tmp/token"
+cat >"$tmp/c.json" <<EOF
+{"server": {"listen": "127.0.0.1:$port", "token_file": "token"}, "database": "p.db",
+ "units": [{"id": "p01", "name": "P"}],
+ "indicators": [{"code": "revenue", "name": "R", "frequency": "M", "kind": "flow"}]}
+EOF
+"$bin/parkstatd" -c "$tmp/c.json" 2>"$tmp/daemon.err" &
+pids+=($!)
+wait_for 10 curl -sf "$api/healthz" || fail "daemon did not start"
+rm "$tmp/p.db" "$tmp/p.db-wal" "$tmp/p.db-shm" 2>/dev/null || true
+unhealthy() { [[ $(curl -s -o "$tmp/body" -w '%{http_code}' "$api/healthz") == 503 ]]; }
+wait_for 10 unhealthy || fail "/healthz did not turn 503"
+grep -q "p.db was deleted under the daemon" "$tmp/body" || fail "reason: $(cat "$tmp/body")"
+[[ $(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer tok" "$api/api/v1/recompute") == 202 ]] || fail "recompute request"
+sleep 1 # the recompute debounce; its absence is what is checked
+[[ -e $tmp/p.db ]] && fail "a new database was created at the path"
+grep -q "^<3>database .*p.db was deleted" "$tmp/daemon.err" || fail "not logged"
+echo ok
