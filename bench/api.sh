@@ -37,11 +37,14 @@ EOF
 period=$(sqlite3 "$tmp/demo.db" "SELECT max(period) FROM result WHERE index_id='monitoring'")
 path="/api/v1/indices/monitoring?period=$period"
 
+# The demo config names an admin token file; parkstatd refuses to start without it.
+head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/token"
 "$build/parkstatd" -c "$tmp/config.json" 2>"$tmp/daemon.err" &
 daemon=$!
 pids+=("$daemon")
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-curl -sf "http://127.0.0.1:$port$path" >"$tmp/same.json"
+curl -sf "http://127.0.0.1:$port$path" >"$tmp/same.json" ||
+    { echo "api.sh: parkstatd did not answer:" >&2; cat "$tmp/daemon.err" >&2; exit 1; }
 bytes=$(wc -c <"$tmp/same.json")
 
 mkdir -p "$tmp/www/api/v1/indices"
