@@ -8,19 +8,8 @@
 set -euo pipefail
 bin=${PARKSTAT_BIN:?}
 src=${PARKSTAT_SRC:?}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    [[ -n ${KEEP:-} ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    [[ -f $tmp/daemon.err ]] && tail -n 30 "$tmp/daemon.err" >&2
-    exit 1
-}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+with_tmp 30
 port=$(free_port)
 api="http://127.0.0.1:$port"
 # jq-like: py EXPR reads JSON on stdin as d.

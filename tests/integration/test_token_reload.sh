@@ -5,19 +5,8 @@
 # token stays in force.
 set -euo pipefail
 bin=${PARKSTAT_BIN:?}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    [[ -n ${KEEP:-} ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    [[ -f $tmp/daemon.err ]] && tail -n 20 "$tmp/daemon.err" >&2
-    exit 1
-}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+with_tmp 20
 port=$(free_port)
 api="http://127.0.0.1:$port"
 code() { curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $1" "$api/api/v1/recompute"; }
