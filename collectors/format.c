@@ -333,56 +333,9 @@ int format_number_parse(const char *text, double *out)
     return 0;
 }
 
-/* Reads exactly n digits at s; returns the number or -1. */
-static int digits(const char *s, size_t n)
-{
-    int v = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* The variants period_parse() does not know: 2023-M01, 2023-S1, 202301. */
-static int period_variant(const char *s, size_t n, struct period *out)
-{
-    struct period p = {.year = digits(s, 4)};
-
-    if (n == 8 && s[4] == '-' && (s[5] == 'M' || s[5] == 'm')) {
-        p.freq = PERIOD_MONTH;
-        p.index = digits(s + 6, 2);
-    } else if (n == 7 && s[4] == '-' && (s[5] == 'S' || s[5] == 's')) {
-        p.freq = PERIOD_HALF;
-        p.index = digits(s + 6, 1);
-    } else if (n == 6) {
-        p.freq = PERIOD_MONTH;
-        p.index = digits(s + 4, 2);
-    } else {
-        return -EINVAL;
-    }
-    if (p.year < PERIOD_YEAR_MIN || p.index < 1 || p.index > (int)p.freq)
-        return -EINVAL;
-    *out = p;
-    return 0;
-}
-
 int format_period_parse(const char *text, struct period *out)
 {
-    size_t n;
-
-    while (isspace((unsigned char)*text))
-        text++;
-    n = strlen(text);
-    while (n > 0 && isspace((unsigned char)text[n - 1]))
-        n--;
-    if (n < 4)
-        return -EINVAL;
-    if (period_variant(text, n, out) == 0)
-        return 0;
-    return period_parse(out, text, n);
+    return period_parse_agency(out, text, strlen(text), 0) == 0 ? 0 : -EINVAL;
 }
 
 void format_problem(struct format_record *rec, struct format_scratch *s, const char *fmt, ...)
@@ -393,8 +346,8 @@ void format_problem(struct format_record *rec, struct format_scratch *s, const c
         return;
     va_start(ap, fmt);
     /* clang-analyzer 14 misreads va_start here (valist.Uninitialized). */
-    vsnprintf(s->problem, sizeof(s->problem), fmt,
-              ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
+    vsnprintf(s->problem, sizeof(s->problem), fmt, ap);
     va_end(ap);
     rec->problem = s->problem;
 }
@@ -414,18 +367,38 @@ size_t format_utf8_cut(const char *s, size_t max)
 
 void format_record_period(struct format_record *rec, struct format_scratch *s, const char *text)
 {
+    format_record_period_freq(rec, s, text, 0);
+}
+
+void format_record_period_freq(struct format_record *rec, struct format_scratch *s,
+                               const char *text, enum period_freq hint)
+{
+    int cut, rc;
+
     rec->period_raw = text ? text : "";
     rec->period_ok = 0;
     if (!text) {
         format_problem(rec, s, "period: absent");
         return;
     }
-    if (format_period_parse(text, &rec->period) == 0) {
+    if ((rc = period_parse_agency(&rec->period, text, strlen(text), hint)) == 0) {
         rec->period_ok = 1;
         return;
     }
-    format_problem(rec, s, "period: not understood: \"%.*s\"", (int)format_utf8_cut(text, 40),
-                   text);
+    cut = (int)format_utf8_cut(text, 40);
+    if (rc == -ENOTSUP)
+        format_problem(rec, s, "period \"%.*s\": frequency not supported (daily or weekly)", cut,
+                       text);
+    else if (rc == -EDOM && !hint)
+        format_problem(rec, s, "period \"%.*s\": a date, and the frequency is not known", cut,
+                       text);
+    else if (rc == -EDOM)
+        format_problem(rec, s,
+                       "period \"%.*s\": not the first or last day of a period of "
+                       "frequency %c",
+                       cut, text, period_freq_char(hint));
+    else
+        format_problem(rec, s, "period: not understood: \"%.*s\"", cut, text);
 }
 
 void format_record_value_text(struct format_record *rec, struct format_scratch *s, const char *text)

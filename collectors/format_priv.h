@@ -106,9 +106,9 @@ int format_json_load(const char *buf, size_t len, json_t **out, char *err, size_
 int format_number_parse(const char *text, double *out);
 
 /*
- * Parses a period: canonical SDMX text ("2023", "2023-H1", "2023-Q3",
- * "2023-07") and the variants "2023-M01", "2023-S1" and "202301", with
- * surrounding blanks. Returns 0 or -EINVAL.
+ * Parses a period as agencies write it (period_parse_agency() without a
+ * frequency: "2023", "2023-Q3", "2023M1", "2023Q3", "2023-S1", "2023A",
+ * "202301", "2023-01-01/P1M", ...). Returns 0 or -EINVAL.
  */
 int format_period_parse(const char *text, struct period *out);
 
@@ -118,6 +118,12 @@ void format_problem(struct format_record *rec, struct format_scratch *s, const c
 
 /* Sets period_raw, period_ok and period from text (NULL: a problem "period: absent"). */
 void format_record_period(struct format_record *rec, struct format_scratch *s, const char *text);
+
+/* The same, with the frequency the source gives its periods (0: unknown),
+ * which says what a date (2020-01-01) stands for; daily and weekly periods
+ * are a problem "frequency not supported". */
+void format_record_period_freq(struct format_record *rec, struct format_scratch *s,
+                               const char *text, enum period_freq hint);
 
 /* Sets missing / value_ok / value from text (via format_number_parse), or a problem. */
 void format_record_value_text(struct format_record *rec, struct format_scratch *s,

@@ -305,3 +305,192 @@ long period_diff(struct period a, struct period b)
     long f = (long)a.freq;
     return ((long)b.year * f + b.index) - ((long)a.year * f + a.index);
 }
+
+/* ---- Periods as agencies write them ---- */
+
+/* Reads 1..max digits at s[*i] (s has n bytes); the value, or -1. */
+static int take_number(const char *s, size_t n, size_t *i, size_t max)
+{
+    int v = 0;
+    size_t start = *i;
+
+    while (*i < n && *i - start < max && is_digit(s[*i]))
+        v = v * 10 + (s[(*i)++] - '0');
+    return *i > start ? v : -1;
+}
+
+/* The frequency a letter names: A Y (year), S H (half), Q, M; W and D are
+ * known but not supported (-ENOTSUP); anything else -EINVAL. */
+static int letter_freq(char c, enum period_freq *f)
+{
+    switch (c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c) {
+    case 'A':
+    case 'Y':
+        *f = PERIOD_YEAR;
+        return 0;
+    case 'S':
+    case 'H':
+        *f = PERIOD_HALF;
+        return 0;
+    case 'Q':
+        *f = PERIOD_QUARTER;
+        return 0;
+    case 'M':
+        *f = PERIOD_MONTH;
+        return 0;
+    case 'W':
+    case 'D':
+        return -ENOTSUP;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* A period written without a day: YYYY, YYYYMM, YYYY-MM, YYYY[-]Ln
+ * (L a frequency letter). Returns 0, -ENOTSUP or -EINVAL. */
+static int parse_compact(const char *s, size_t n, struct period *out)
+{
+    struct period p = {.freq = PERIOD_YEAR, .index = 1};
+    size_t i = 4;
+    int rc;
+
+    if (n < 4 || (p.year = parse_year(s)) < 0)
+        return -EINVAL;
+    if (n == 4)
+        goto done;
+    if ((n == 6 && is_digit(s[4])) || (n == 7 && s[4] == '-' && is_digit(s[5]))) {
+        /* 202001 or 2020-01 */
+        i = n - 2;
+        p.freq = PERIOD_MONTH;
+        p.index = take_number(s, n, &i, 2);
+        if (i != n || p.index < 1 || p.index > 12)
+            return -EINVAL;
+        goto done;
+    }
+    if (s[i] == '-')
+        i++;
+    if (i >= n || (rc = letter_freq(s[i], &p.freq)) == -EINVAL)
+        return -EINVAL;
+    i++;
+    if (rc == -ENOTSUP) /* 2020-W05, 2020W5, 2020-D032: well-formed but too fine */
+        return take_number(s, n, &i, 3) > 0 && i == n ? -ENOTSUP : -EINVAL;
+    if (i == n && p.freq == PERIOD_YEAR)
+        goto done; /* 2020A, 2020-A */
+    p.index = take_number(s, n, &i, 2);
+    if (i != n || p.index < 1 || p.index > (int)p.freq)
+        return -EINVAL;
+done:
+    *out = p;
+    return 0;
+}
+
+/* Days in month m of year y. */
+static int month_days(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return m == 2 ? 28 + leap : days[m - 1];
+}
+
+/* A date YYYY-MM-DD, optionally with a midnight time (T00:00, T00:00:00,
+ * with Z). Returns 0 and year, month, day, or -EINVAL. */
+static int parse_date(const char *s, size_t n, int *y, int *m, int *d)
+{
+    static const char *const midnight[] = {"T00:00", "T00:00:00", "T00:00Z", "T00:00:00Z"};
+    size_t i = 5;
+    int ok = n == 10;
+
+    if (n < 10 || (*y = parse_year(s)) < 0 || s[4] != '-' || s[7] != '-')
+        return -EINVAL;
+    *m = take_number(s, 7, &i, 2);
+    i = 8;
+    *d = take_number(s, 10, &i, 2);
+    if (*m < 1 || *m > 12 || *d < 1 || *d > month_days(*y, *m) || !is_digit(s[6]) ||
+        !is_digit(s[9]))
+        return -EINVAL;
+    for (size_t k = 0; !ok && k < sizeof(midnight) / sizeof(midnight[0]); k++)
+        ok = n - 10 == strlen(midnight[k]) && memcmp(s + 10, midnight[k], n - 10) == 0;
+    return ok ? 0 : -EINVAL;
+}
+
+/* The period of frequency f that starts on y-m-d (start) or ends on it
+ * (!start). Returns 0 or -EDOM. */
+static int date_period(int y, int m, int d, enum period_freq f, int start, struct period *out)
+{
+    int months = 12 / (int)f;
+    struct period p = {.year = y, .freq = f, .index = (m - 1) / months + 1};
+
+    if (start ? (d != 1 || (m - 1) % months != 0) : (d != month_days(y, m) || m % months != 0))
+        return -EDOM;
+    *out = p;
+    return 0;
+}
+
+/* A duration: P1Y P12M P6M P3M P1M; PnD PnW and PTn... are -ENOTSUP. */
+static int parse_duration(const char *s, size_t n, enum period_freq *f)
+{
+    size_t i = 1;
+    int v;
+
+    if (n < 2 || s[0] != 'P')
+        return -EINVAL;
+    if (s[1] == 'T')
+        return -ENOTSUP; /* hours, minutes, seconds */
+    if ((v = take_number(s, n, &i, 3)) < 1 || i + 1 != n)
+        return -EINVAL;
+    if (s[i] == 'D' || s[i] == 'W')
+        return -ENOTSUP;
+    if (s[i] == 'Y' && v == 1)
+        *f = PERIOD_YEAR;
+    else if (s[i] == 'M' && (v == 12 || v == 6 || v == 3 || v == 1))
+        *f = (enum period_freq)(12 / v);
+    else
+        return -EINVAL;
+    return 0;
+}
+
+int period_parse_agency(struct period *out, const char *text, size_t len, enum period_freq hint)
+{
+    const char *s = text, *slash;
+    size_t n = len;
+    struct period p;
+    enum period_freq f;
+    int y, m, d, rc;
+
+    if (!out || !text)
+        return -EINVAL;
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    if (n < 4 || n > 40)
+        return -EINVAL;
+    if ((slash = memchr(s, '/', n))) {
+        size_t k = (size_t)(slash - s);
+        if ((rc = parse_duration(slash + 1, n - k - 1, &f)) < 0)
+            return rc;
+        if (parse_date(s, k, &y, &m, &d) == 0)
+            rc = date_period(y, m, d, f, 1, &p);
+        else if ((rc = parse_compact(s, k, &p)) == 0 && p.freq != f)
+            rc = -EINVAL; /* 2020-Q1/P1M: the duration says another frequency */
+        if (rc < 0)
+            return rc;
+        *out = p;
+        return 0;
+    }
+    if (parse_date(s, n, &y, &m, &d) == 0) {
+        if (!freq_known(hint))
+            return -EDOM;
+        if (date_period(y, m, d, hint, 1, &p) < 0 && date_period(y, m, d, hint, 0, &p) < 0)
+            return -EDOM;
+        *out = p;
+        return 0;
+    }
+    if ((rc = parse_compact(s, n, &p)) < 0)
+        return rc;
+    *out = p;
+    return 0;
+}

@@ -40,6 +40,25 @@ int period_parse(struct period *out, const char *text, size_t len);
 int period_parse_str(struct period *out, const char *text);
 
 /*
+ * Parses len bytes of a period as statistics agencies write it (surrounding
+ * blanks allowed), besides the canonical text:
+ *   2020M01 2020M1 2020-M01 2020-M1 202001  a month
+ *   2020Q1 2020-Q1 2020S1 2020-S1 2020H1    a quarter, a half year
+ *   2020A 2020-A 2020A1 2020-A1 2020        a year
+ *   2020-01-01 (also with T00:00:00 and Z)  the period of frequency hint that
+ *                                           starts (or ends) that day
+ *   2020-01-01/P1M 2020-Q1/P3M 2020/P1Y     a start and a duration (P1Y or P12M,
+ *                                           P6M, P3M, P1M) that names the frequency
+ * hint is the frequency the source says its periods have (0: not known).
+ * Returns 0 and fills *out; -ENOTSUP for a daily, weekly or shorter period
+ * (2020-W05, 2020-D032, 2020-01-01/P1D, 2020-01-01/P7D); -EDOM for a date
+ * without hint, a date that neither starts nor ends a period of hint, or a
+ * range whose start is not the start of a period of its duration; -EINVAL
+ * for anything else. *out is untouched on error.
+ */
+int period_parse_agency(struct period *out, const char *text, size_t len, enum period_freq hint);
+
+/*
  * Writes the canonical text of p into buf (at least PERIOD_TEXT_SIZE bytes
  * gives room for any valid period). Returns the length written, or -EINVAL for
  * an invalid period and -ENOSPC when size is too small.

@@ -231,7 +231,7 @@ static void test_json_period_forms(void **state)
         {"2023-Q5", NULL},
         {"0999-01", NULL},
         {"", NULL},
-        {"2023-M1", NULL},
+        {"2023-M1", "2023-01"}, /* agencies write 2020M1 (issue 11) */
     };
 
     (void)state;

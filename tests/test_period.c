@@ -448,6 +448,94 @@ static void test_diff_inverts_add(void **state)
     }
 }
 
+/* Periods as agencies write them, with and without the source's frequency. */
+static const struct {
+    const char *text;
+    enum period_freq hint;
+    int rc;
+    int year;
+    enum period_freq freq;
+    int index;
+} agency_rows[] = {
+    {"2020M01", 0, 0, 2020, PERIOD_MONTH, 1},
+    {"2020M1", 0, 0, 2020, PERIOD_MONTH, 1},
+    {"2020M12", 0, 0, 2020, PERIOD_MONTH, 12},
+    {"2020-M07", 0, 0, 2020, PERIOD_MONTH, 7},
+    {"202011", 0, 0, 2020, PERIOD_MONTH, 11},
+    {"2020-11", 0, 0, 2020, PERIOD_MONTH, 11},
+    {" 2020Q1 ", 0, 0, 2020, PERIOD_QUARTER, 1},
+    {"2020-Q4", 0, 0, 2020, PERIOD_QUARTER, 4},
+    {"2020S1", 0, 0, 2020, PERIOD_HALF, 1},
+    {"2020-S2", 0, 0, 2020, PERIOD_HALF, 2},
+    {"2020-H2", 0, 0, 2020, PERIOD_HALF, 2},
+    {"2020-A1", 0, 0, 2020, PERIOD_YEAR, 1},
+    {"2020A", 0, 0, 2020, PERIOD_YEAR, 1},
+    {"2020A1", 0, 0, 2020, PERIOD_YEAR, 1},
+    {"2020", PERIOD_MONTH, 0, 2020, PERIOD_YEAR, 1},
+    /* dates: the period of the source's frequency that starts or ends then */
+    {"2020-01-01", PERIOD_MONTH, 0, 2020, PERIOD_MONTH, 1},
+    {"2020-02-29", PERIOD_MONTH, 0, 2020, PERIOD_MONTH, 2},
+    {"2020-04-01", PERIOD_QUARTER, 0, 2020, PERIOD_QUARTER, 2},
+    {"2020-06-30", PERIOD_QUARTER, 0, 2020, PERIOD_QUARTER, 2},
+    {"2020-07-01", PERIOD_HALF, 0, 2020, PERIOD_HALF, 2},
+    {"2020-01-01", PERIOD_YEAR, 0, 2020, PERIOD_YEAR, 1},
+    {"2020-12-31T00:00:00", PERIOD_YEAR, 0, 2020, PERIOD_YEAR, 1},
+    {"2020-10-01T00:00:00Z", PERIOD_QUARTER, 0, 2020, PERIOD_QUARTER, 4},
+    {"2020-01-01", 0, -EDOM, 0, 0, 0},
+    {"2020-01-15", PERIOD_MONTH, -EDOM, 0, 0, 0},
+    {"2020-02-01", PERIOD_QUARTER, -EDOM, 0, 0, 0},
+    {"2021-02-29", PERIOD_MONTH, -EINVAL, 0, 0, 0},
+    {"2020-01-01T12:00:00", PERIOD_MONTH, -EINVAL, 0, 0, 0},
+    /* ranges: the duration names the frequency */
+    {"2020-01-01/P1M", 0, 0, 2020, PERIOD_MONTH, 1},
+    {"2020-07-01/P3M", 0, 0, 2020, PERIOD_QUARTER, 3},
+    {"2020-Q1/P3M", 0, 0, 2020, PERIOD_QUARTER, 1},
+    {"2020-07-01/P6M", 0, 0, 2020, PERIOD_HALF, 2},
+    {"2020-01-01/P1Y", 0, 0, 2020, PERIOD_YEAR, 1},
+    {"2020-01-01/P12M", 0, 0, 2020, PERIOD_YEAR, 1},
+    {"2020/P1Y", 0, 0, 2020, PERIOD_YEAR, 1},
+    {"2020-02-01/P3M", 0, -EDOM, 0, 0, 0},
+    {"2020-Q1/P1M", 0, -EINVAL, 0, 0, 0},
+    {"2020-01-01/P2M", 0, -EINVAL, 0, 0, 0},
+    /* daily and weekly: understood, and refused as such */
+    {"2020-W05", 0, -ENOTSUP, 0, 0, 0},
+    {"2020W5", 0, -ENOTSUP, 0, 0, 0},
+    {"2020-D032", 0, -ENOTSUP, 0, 0, 0},
+    {"2020-01-01/P1D", 0, -ENOTSUP, 0, 0, 0},
+    {"2020-01-06/P7D", 0, -ENOTSUP, 0, 0, 0},
+    {"2020-01-06/P1W", 0, -ENOTSUP, 0, 0, 0},
+    {"2020-01-01T00:00:00/PT1H", 0, -ENOTSUP, 0, 0, 0},
+    /* not periods */
+    {"2020M13", 0, -EINVAL, 0, 0, 0},
+    {"2020M0", 0, -EINVAL, 0, 0, 0},
+    {"2020Q5", 0, -EINVAL, 0, 0, 0},
+    {"2020S3", 0, -EINVAL, 0, 0, 0},
+    {"2020-A2", 0, -EINVAL, 0, 0, 0},
+    {"2020X1", 0, -EINVAL, 0, 0, 0},
+    {"2020M001", 0, -EINVAL, 0, 0, 0},
+    {"20201", 0, -EINVAL, 0, 0, 0},
+    {"0999", 0, -EINVAL, 0, 0, 0},
+    {"", 0, -EINVAL, 0, 0, 0},
+    {"2020-01-01/", 0, -EINVAL, 0, 0, 0},
+};
+
+static void test_agency_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(agency_rows) / sizeof(agency_rows[0]); i++) {
+        struct period p = {.year = -1};
+        const char *t = agency_rows[i].text;
+        int rc = period_parse_agency(&p, t, strlen(t), agency_rows[i].hint);
+        if (rc != agency_rows[i].rc)
+            fail_msg("\"%s\" (hint %d): rc %d, want %d", t, agency_rows[i].hint, rc,
+                     agency_rows[i].rc);
+        if (rc == 0)
+            assert_period(p, agency_rows[i].year, agency_rows[i].freq, agency_rows[i].index);
+        else
+            assert_int_equal(p.year, -1); /* untouched on error */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_cmp_signs),
         cmocka_unit_test(test_diff_table),
         cmocka_unit_test(test_diff_inverts_add),
+        cmocka_unit_test(test_agency_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
