@@ -89,16 +89,19 @@ int main(int argc, char **argv)
     int runs = argc > 2 ? atoi(argv[2]) : 5;
     struct tally t = {.every = argc > 3 ? atol(argv[3]) : 0};
     double reader[32], load[32];
+    struct config_mapping *m = NULL;
     struct format *fmt = NULL;
     char err[256];
     size_t len;
     char *payload = make_payload(&len);
 
     if (!payload || repeat < 1 || runs < 1 || runs > 32 ||
-        format_new(&fmt, "json",
-                   "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/unit\", \"indicator\": "
-                   "\"/indicator\", \"period\": \"/period\", \"value\": \"/value\"}}",
-                   err, sizeof(err)) < 0) {
+        config_mapping_parse("json",
+                             "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/unit\", "
+                             "\"indicator\": \"/indicator\", \"period\": \"/period\", "
+                             "\"value\": \"/value\"}}",
+                             &m, err, sizeof(err)) < 0 ||
+        format_new(&fmt, "json", m, err, sizeof(err)) < 0) {
         fprintf(stderr, "usage: bench_format_read [REPEAT [RUNS (1..32) [RAW_EVERY]]]\n");
         return 2;
     }
@@ -122,6 +125,7 @@ int main(int argc, char **argv)
     printf("median: format_read %.3f s, json_loadb alone %.3f s, reader beyond parse %.3f s\n",
            median(reader, runs), median(load, runs), median(reader, runs) - median(load, runs));
     format_free(&fmt);
+    config_mapping_free(&m);
     free(payload);
     return t.sum > 0 ? 0 : 1;
 }

@@ -174,7 +174,7 @@ static int read_parts(struct pull *p, struct batch *b, char *errbuf, size_t errs
     char ferr[384]; /* leaves room for "unit: " in errbuf */
     int rc = 0;
 
-    if (format_new(&fmt, cs->format, cs->json, ferr, sizeof(ferr)) < 0) {
+    if (format_new(&fmt, cs->format, &cs->mapping, ferr, sizeof(ferr)) < 0) {
         snprintf(errbuf, errsize, "format: %s", ferr);
         return -EBADMSG;
     }

@@ -1,8 +1,8 @@
 /*
  * format.c - the payload reader front end: picks a reader by name from a
- * static table of vtables, owns the source object the readers borrow their
- * mapping from, and holds the helpers every reader shares (JSON Pointers,
- * numbers as offices write them, period variants, record problems).
+ * static table of vtables, hands it the source's parsed mapping, and holds
+ * the helpers every reader shares (JSON Pointers, numbers as offices write
+ * them, period variants, record problems).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -42,22 +42,22 @@ static const struct format_ops *find_reader(const char *name)
     return NULL;
 }
 
-/*
- * Builds a reader; see format.h. The source text is parsed once and kept, so
- * the reader's mapping strings stay valid for the reader's life.
- */
-int format_new(struct format **out, const char *name, const char *source_json, char *err,
-               size_t errsize)
+/* Builds a reader; see format.h. */
+int format_new(struct format **out, const char *name, const struct config_mapping *mapping,
+               char *err, size_t errsize)
 {
-    struct format *fmt = NULL;
-    json_t *mapping;
-    json_error_t jerr;
-    int rc = -EINVAL;
+    struct format *fmt;
+    int rc;
 
     *out = NULL;
     const struct format_ops *ops = name ? find_reader(name) : NULL;
     if (!ops) {
         format_err(err, errsize, "format: unknown format \"%s\"", name ? name : "(null)");
+        return -EINVAL;
+    }
+    if (mapping && mapping->format && strcmp(mapping->format, name) != 0) {
+        format_err(err, errsize, "mapping: checked for format \"%s\", not \"%s\"", mapping->format,
+                   name);
         return -EINVAL;
     }
     fmt = calloc(1, sizeof(*fmt));
@@ -66,20 +66,8 @@ int format_new(struct format **out, const char *name, const char *source_json, c
         return -ENOMEM;
     }
     fmt->ops = ops;
-    fmt->source = json_loads(source_json ? source_json : "", 0, &jerr);
-    if (!fmt->source || !json_is_object(fmt->source)) {
-        format_err(err, errsize, "source: expected a JSON object (%s)",
-                   fmt->source ? "not an object" : jerr.text);
-        goto out;
-    }
-    mapping = json_object_get(fmt->source, "mapping");
-    if (mapping && !json_is_object(mapping)) {
-        format_err(err, errsize, "mapping: expected an object");
-        goto out;
-    }
-    rc = ops->init(fmt, mapping, err, errsize);
-out:
-    if (rc < 0)
+    fmt->mapping = mapping;
+    if ((rc = ops->init(fmt, err, errsize)) < 0)
         format_free(&fmt);
     *out = fmt;
     return rc;
@@ -92,7 +80,6 @@ void format_free(struct format **fp)
         return;
     if ((*fp)->ops && (*fp)->priv)
         (*fp)->ops->fini((*fp)->priv);
-    json_decref((*fp)->source);
     free(*fp);
     *fp = NULL;
 }
@@ -106,76 +93,6 @@ int format_read(struct format *fmt, const char *buf, size_t len, format_record_c
         return -EBADMSG;
     }
     return fmt->ops->read(fmt, buf, len, cb, ctx, err, errsize);
-}
-
-int format_check_keys(json_t *obj, const char *where, const char *const *allowed, char *err,
-                      size_t errsize)
-{
-    const char *key;
-    json_t *v;
-
-    json_object_foreach(obj, key, v)
-    {
-        size_t i = 0;
-        while (allowed[i] && strcmp(allowed[i], key) != 0)
-            i++;
-        if (!allowed[i]) {
-            format_err(err, errsize, "%s.%s: unknown key", where, key);
-            return -EINVAL;
-        }
-    }
-    return 0;
-}
-
-int format_fields_parse(json_t *fields, enum format_field_kind kind, char *err, size_t errsize)
-{
-    const char *name;
-    json_t *v;
-    char where[128];
-    struct format_field f;
-
-    if (!json_is_object(fields) || json_object_size(fields) == 0) {
-        format_err(err, errsize, "mapping.fields: expected a non-empty object");
-        return -EINVAL;
-    }
-    json_object_foreach(fields, name, v)
-    {
-        if (name[0] == '\0') {
-            format_err(err, errsize, "mapping.fields: empty indicator name");
-            return -EINVAL;
-        }
-        snprintf(where, sizeof(where), "mapping.fields.%.100s", name);
-        if (format_field_parse(v, where, kind, 0, &f, err, errsize) < 0)
-            return -EINVAL;
-    }
-    return 0;
-}
-
-int format_field_parse(json_t *v, const char *where, enum format_field_kind kind, int allow_const,
-                       struct format_field *out, char *err, size_t errsize)
-{
-    const char *what = kind == FORMAT_FIELD_POINTER ? "a JSON Pointer" : "a column name";
-
-    out->path = NULL;
-    out->constant = NULL;
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        if ((kind == FORMAT_FIELD_POINTER && s[0] != '\0' && s[0] != '/') ||
-            (kind == FORMAT_FIELD_COLUMN && s[0] == '\0')) {
-            format_err(err, errsize, "%s: expected %s", where, what);
-            return -EINVAL;
-        }
-        out->path = s;
-        return 0;
-    }
-    json_t *c = json_is_object(v) ? json_object_get(v, "const") : NULL;
-    if (allow_const && json_is_string(c) && json_object_size(v) == 1) {
-        out->constant = json_string_value(c);
-        return 0;
-    }
-    format_err(err, errsize, "%s: expected %s%s", where, what,
-               allow_const ? " or {\"const\": \"text\"}" : "");
-    return -EINVAL;
 }
 
 /* Copies one reference token (up to '/' or the end), undoing ~1 and ~0. */

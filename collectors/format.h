@@ -4,8 +4,9 @@
  *
  * One reader per format (format_json.c, format_csv.c, format_sdmx.c,
  * format_nbs.c) behind one small interface. A reader is built once per source
- * from the source's JSON object (its "mapping" and other keys) and then reads
- * any number of payloads. Readers know nothing of the store or the config's
+ * from the source's mapping as the config parsed it (struct config_mapping:
+ * config_load() or config_mapping_parse() is the only parser of it) and then
+ * reads any number of payloads. Readers know nothing of the store or the config's
  * units: they report what the payload says, in the source's own codes; the
  * collector maps codes, scales values and validates (collectors/collect.c).
  */
@@ -15,6 +16,7 @@
 #include <stddef.h>
 
 #include "common/period.h"
+#include "config/config.h"
 
 struct format;
 
@@ -53,12 +55,13 @@ const char *format_record_raw(const struct format_record *rec);
 
 /*
  * Builds a reader for format name ("json", "csv", "sdmx", "nbs") configured by
- * source_json (the whole source object as JSON text). Returns 0 and a new
- * reader in *out (free with format_free()), or -EINVAL with a message naming
- * the key (e.g. "mapping.value: expected a JSON Pointer") in err.
+ * mapping (a source's parsed mapping; NULL: none, which only "nbs" accepts).
+ * mapping is borrowed and must outlive the reader. Returns 0 and a new reader
+ * in *out (free with format_free()), or -EINVAL with a message in err for an
+ * unknown format, a missing mapping or one checked for another format.
  */
-int format_new(struct format **out, const char *name, const char *source_json, char *err,
-               size_t errsize);
+int format_new(struct format **out, const char *name, const struct config_mapping *mapping,
+               char *err, size_t errsize);
 
 /* Frees a reader and sets *fp = NULL. NULL is a harmless no-op. */
 void format_free(struct format **fp);

@@ -21,13 +21,11 @@
 
 enum { COL_UNIT, COL_INDICATOR, COL_PERIOD, COL_VALUE, COL_COUNT };
 
-static const char *const col_names[COL_COUNT] = {"unit", "indicator", "period", "value"};
-
 struct csv_reader {
-    int wide;                           /* 1: "layout": "wide" */
-    unsigned char delim;                /* field delimiter, default ',' */
-    struct format_field col[COL_COUNT]; /* indicator, value unused when wide */
-    json_t *fields;                     /* wide: indicator name -> column name (borrowed) */
+    const struct config_mapping *m;
+    int wide;                                  /* 1: "layout": "wide" */
+    unsigned char delim;                       /* field delimiter, default ',' */
+    const struct config_field *col[COL_COUNT]; /* indicator, value unused when wide */
 };
 
 /* One read in progress. */
@@ -40,7 +38,7 @@ struct csv_state {
     char **header; /* the header row, once read */
     size_t nheader;
     long col[COL_COUNT]; /* column index of each mapped field, -1 for a constant */
-    long *wide_col;      /* wide: column index of each entry of r->fields */
+    long *wide_col;      /* wide: column index of each of the mapping's fields */
     long line;           /* line being fed to libcsv (1-based) */
     long row_line;       /* line the current row started on, 0 before it starts */
     int rc;              /* first error or the callback's stop value */
@@ -48,56 +46,12 @@ struct csv_state {
     size_t errsize;
 };
 
-static const char *const long_keys[] = {"layout", "delimiter", "unit", "indicator",
-                                        "period", "value",     NULL};
-static const char *const wide_keys[] = {"layout", "delimiter", "unit", "period", "fields", NULL};
-
-static int parse_mapping(struct csv_reader *r, json_t *m, char *err, size_t errsize)
+static int csv_init_reader(struct format *fmt, char *err, size_t errsize)
 {
-    json_t *layout = json_object_get(m, "layout");
-    json_t *delim = json_object_get(m, "delimiter");
-    char where[32];
-    int rc;
-
-    if (layout && (!json_is_string(layout) || (strcmp(json_string_value(layout), "long") != 0 &&
-                                               strcmp(json_string_value(layout), "wide") != 0))) {
-        format_err(err, errsize, "mapping.layout: expected \"long\" or \"wide\"");
-        return -EINVAL;
-    }
-    r->wide = layout && strcmp(json_string_value(layout), "wide") == 0;
-    if ((rc = format_check_keys(m, "mapping", r->wide ? wide_keys : long_keys, err, errsize)) < 0)
-        return rc;
-    r->delim = ',';
-    if (delim) {
-        const char *d = json_is_string(delim) ? json_string_value(delim) : "";
-        if (strlen(d) != 1 || d[0] == '"' || d[0] == '\r' || d[0] == '\n') {
-            format_err(err, errsize, "mapping.delimiter: expected one character");
-            return -EINVAL;
-        }
-        r->delim = (unsigned char)d[0];
-    }
-    for (int c = 0; c < COL_COUNT; c++) {
-        if (r->wide && (c == COL_INDICATOR || c == COL_VALUE))
-            continue;
-        if (c == COL_UNIT && !json_object_get(m, "unit"))
-            continue; /* the collector uses the unit the request was made for */
-        snprintf(where, sizeof(where), "mapping.%s", col_names[c]);
-        if ((rc = format_field_parse(json_object_get(m, col_names[c]), where, FORMAT_FIELD_COLUMN,
-                                     c != COL_VALUE, &r->col[c], err, errsize)) < 0)
-            return rc;
-    }
-    if (!r->wide)
-        return 0;
-    r->fields = json_object_get(m, "fields");
-    return format_fields_parse(r->fields, FORMAT_FIELD_COLUMN, err, errsize);
-}
-
-static int csv_init_reader(struct format *fmt, json_t *mapping, char *err, size_t errsize)
-{
+    const struct config_mapping *m = fmt->mapping;
     struct csv_reader *r;
-    int rc;
 
-    if (!mapping) {
+    if (!m || !m->given) {
         format_err(err, errsize, "mapping: required for format \"csv\"");
         return -EINVAL;
     }
@@ -106,10 +60,13 @@ static int csv_init_reader(struct format *fmt, json_t *mapping, char *err, size_
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
-    if ((rc = parse_mapping(r, mapping, err, errsize)) < 0) {
-        free(r);
-        return rc;
-    }
+    r->m = m;
+    r->wide = m->layout == CONFIG_LAYOUT_WIDE;
+    r->delim = (unsigned char)(m->delimiter ? m->delimiter : ',');
+    r->col[COL_UNIT] = &m->unit;
+    r->col[COL_INDICATOR] = &m->indicator;
+    r->col[COL_PERIOD] = &m->period;
+    r->col[COL_VALUE] = &m->value;
     fmt->priv = r;
     return 0;
 }
@@ -158,23 +115,21 @@ static long find_column(const struct csv_state *st, const char *name)
 }
 
 /* Resolves a mapped column name against the header, or fails the read. */
-static int resolve(struct csv_state *st, const struct format_field *f, long *out)
+static int resolve(struct csv_state *st, const char *path, long *out)
 {
     *out = -1;
-    if (!f->path)
+    if (!path)
         return 0;
-    if ((*out = find_column(st, f->path)) >= 0)
+    if ((*out = find_column(st, path)) >= 0)
         return 0;
-    format_err(st->err, st->errsize, "header: no column \"%s\"", f->path);
+    format_err(st->err, st->errsize, "header: no column \"%s\"", path);
     return -EBADMSG;
 }
 
 /* Takes the current row as the header and resolves every mapped column. */
 static int take_header(struct csv_state *st)
 {
-    const char *name;
-    json_t *v;
-    size_t i = 0;
+    const struct config_mapping *m = st->r->m;
     int rc;
 
     st->header = st->row;
@@ -184,18 +139,16 @@ static int take_header(struct csv_state *st)
     for (int c = 0; c < COL_COUNT; c++) {
         if (st->r->wide && (c == COL_INDICATOR || c == COL_VALUE))
             continue;
-        if ((rc = resolve(st, &st->r->col[c], &st->col[c])) < 0)
+        if ((rc = resolve(st, st->r->col[c]->path, &st->col[c])) < 0)
             return rc;
     }
     if (!st->r->wide)
         return 0;
-    st->wide_col = calloc(json_object_size(st->r->fields), sizeof(*st->wide_col));
+    st->wide_col = calloc(m->n_fields ? m->n_fields : 1, sizeof(*st->wide_col));
     if (!st->wide_col)
         return -ENOMEM;
-    json_object_foreach(st->r->fields, name, v)
-    {
-        struct format_field f = {.path = json_string_value(v)};
-        if ((rc = resolve(st, &f, &st->wide_col[i++])) < 0)
+    for (size_t i = 0; i < m->n_fields; i++) {
+        if ((rc = resolve(st, m->fields[i].path, &st->wide_col[i])) < 0)
             return rc;
     }
     return 0;
@@ -251,7 +204,7 @@ static int join_row(const void *arg, char *raw)
 }
 
 /* The text of a mapped field in the current row, or NULL with a problem. */
-static const char *cell(const struct csv_state *st, const struct format_field *f, long col,
+static const char *cell(const struct csv_state *st, const struct config_field *f, long col,
                         struct format_record *rec, struct format_scratch *s)
 {
     if (!f->path)
@@ -274,35 +227,33 @@ static int blank_row(const struct csv_state *st)
 static int emit_row(struct csv_state *st)
 {
     const struct csv_reader *r = st->r;
+    const struct config_mapping *m = r->m;
     struct format_scratch s;
     struct format_record base = {.position = st->row_line};
     struct format_raw raw; /* the row re-joined, only if asked for; shared when wide */
-    const char *unit, *name, *text;
-    json_t *v;
-    size_t i = 0;
+    const char *unit, *text;
     int rc = 0;
 
     if (blank_row(st))
         return 0; /* spreadsheets export empty rows as ",,," */
     format_raw_attach(&base, &raw, join_row, st);
-    unit = cell(st, &r->col[COL_UNIT], st->col[COL_UNIT], &base, &s);
+    unit = cell(st, r->col[COL_UNIT], st->col[COL_UNIT], &base, &s);
     base.unit = unit ? unit : "";
-    format_record_period(&base, &s, cell(st, &r->col[COL_PERIOD], st->col[COL_PERIOD], &base, &s));
+    format_record_period(&base, &s, cell(st, r->col[COL_PERIOD], st->col[COL_PERIOD], &base, &s));
     if (!r->wide) {
-        text = cell(st, &r->col[COL_INDICATOR], st->col[COL_INDICATOR], &base, &s);
+        text = cell(st, r->col[COL_INDICATOR], st->col[COL_INDICATOR], &base, &s);
         base.indicator = text ? text : "";
-        text = cell(st, &r->col[COL_VALUE], st->col[COL_VALUE], &base, &s);
+        text = cell(st, r->col[COL_VALUE], st->col[COL_VALUE], &base, &s);
         if (text)
             format_record_value_text(&base, &s, text);
         return st->cb(&base, st->ctx);
     }
-    json_object_foreach(r->fields, name, v)
-    {
+    for (size_t i = 0; i < m->n_fields; i++) {
         struct format_record rec = base;
-        struct format_field f = {.path = json_string_value(v)};
+        struct config_field f = {.path = m->fields[i].path};
 
-        rec.indicator = name;
-        text = cell(st, &f, st->wide_col[i++], &rec, &s);
+        rec.indicator = m->fields[i].indicator;
+        text = cell(st, &f, st->wide_col[i], &rec, &s);
         if (text)
             format_record_value_text(&rec, &s, text);
         if ((rc = st->cb(&rec, st->ctx)) != 0)

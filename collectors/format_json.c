@@ -10,7 +10,7 @@
  * parser walks the record array, the scalars at the mapped pointers of the
  * current element are kept, and the element's records are handed on as soon
  * as it ends. A record's raw text is the element's bytes with the blanks
- * between tokens taken out. jansson only reads the mapping.
+ * between tokens taken out.
  */
 #include <errno.h>
 #include <math.h>
@@ -33,67 +33,16 @@ struct jptr {
 };
 
 struct json_reader {
+    const struct config_mapping *m;
     int wide;            /* 1: "layout": "wide" */
     const char *records; /* pointer to the record array ("" = root) */
-    struct format_field unit;
-    struct format_field indicator; /* long layout only */
-    struct format_field period;
-    struct format_field value; /* long layout only; never a constant */
-    json_t *fields;            /* wide layout: indicator name -> pointer (borrowed) */
     /* The pointers the stream is matched against: [0] records, then one per
      * field (FIELD_UNIT ... FIELD_VALUE, then the wide fields in order). */
     struct jptr *ptr;
-    const char **names; /* wide fields' indicator names, by slot - FIELD_WIDE */
     size_t nptr;
 };
 
 enum { PTR_RECORDS, FIELD_UNIT, FIELD_INDICATOR, FIELD_PERIOD, FIELD_VALUE, FIELD_WIDE };
-
-static const char *const long_keys[] = {"layout", "records", "unit", "indicator",
-                                        "period", "value",   NULL};
-static const char *const wide_keys[] = {"layout", "records", "unit", "period", "fields", NULL};
-
-/* ---- the mapping ---- */
-
-static int parse_mapping(struct json_reader *r, json_t *m, char *err, size_t errsize)
-{
-    json_t *layout = json_object_get(m, "layout");
-    json_t *records = json_object_get(m, "records");
-    int rc;
-
-    if (layout && (!json_is_string(layout) || (strcmp(json_string_value(layout), "long") != 0 &&
-                                               strcmp(json_string_value(layout), "wide") != 0))) {
-        format_err(err, errsize, "mapping.layout: expected \"long\" or \"wide\"");
-        return -EINVAL;
-    }
-    r->wide = layout && strcmp(json_string_value(layout), "wide") == 0;
-    if ((rc = format_check_keys(m, "mapping", r->wide ? wide_keys : long_keys, err, errsize)) < 0)
-        return rc;
-    r->records = "";
-    if (records) {
-        struct format_field f;
-        if ((rc = format_field_parse(records, "mapping.records", FORMAT_FIELD_POINTER, 0, &f, err,
-                                     errsize)) < 0)
-            return rc;
-        r->records = f.path;
-    }
-    /* no unit: the collector uses the unit the request was made for */
-    if ((json_object_get(m, "unit") &&
-         (rc = format_field_parse(json_object_get(m, "unit"), "mapping.unit", FORMAT_FIELD_POINTER,
-                                  1, &r->unit, err, errsize)) < 0) ||
-        (rc = format_field_parse(json_object_get(m, "period"), "mapping.period",
-                                 FORMAT_FIELD_POINTER, 1, &r->period, err, errsize)) < 0)
-        return rc;
-    if (r->wide) {
-        r->fields = json_object_get(m, "fields");
-        return format_fields_parse(r->fields, FORMAT_FIELD_POINTER, err, errsize);
-    }
-    if ((rc = format_field_parse(json_object_get(m, "indicator"), "mapping.indicator",
-                                 FORMAT_FIELD_POINTER, 1, &r->indicator, err, errsize)) < 0)
-        return rc;
-    return format_field_parse(json_object_get(m, "value"), "mapping.value", FORMAT_FIELD_POINTER, 0,
-                              &r->value, err, errsize);
-}
 
 /* Splits pointer text (NULL: matches nothing) into unescaped tokens. */
 static int jptr_split(const char *text, struct jptr *p)
@@ -142,40 +91,35 @@ static void json_fini(void *priv)
     for (size_t i = 0; i < r->nptr; i++)
         jptr_free(&r->ptr[i]);
     free(r->ptr);
-    free(r->names);
     free(r);
 }
 
 static int split_all(struct json_reader *r)
 {
-    size_t nwide = r->wide ? json_object_size(r->fields) : 0, i = FIELD_WIDE;
+    const struct config_mapping *m = r->m;
+    size_t nwide = r->wide ? m->n_fields : 0;
 
     r->nptr = FIELD_WIDE + nwide;
-    if (!(r->ptr = calloc(r->nptr, sizeof(*r->ptr))) ||
-        !(r->names = calloc(nwide ? nwide : 1, sizeof(char *))))
+    if (!(r->ptr = calloc(r->nptr, sizeof(*r->ptr))))
         return -ENOMEM;
     if (jptr_split(r->records, &r->ptr[PTR_RECORDS]) < 0 ||
-        jptr_split(r->unit.path, &r->ptr[FIELD_UNIT]) < 0 ||
-        jptr_split(r->wide ? NULL : r->indicator.path, &r->ptr[FIELD_INDICATOR]) < 0 ||
-        jptr_split(r->period.path, &r->ptr[FIELD_PERIOD]) < 0 ||
-        jptr_split(r->wide ? NULL : r->value.path, &r->ptr[FIELD_VALUE]) < 0)
+        jptr_split(m->unit.path, &r->ptr[FIELD_UNIT]) < 0 ||
+        jptr_split(r->wide ? NULL : m->indicator.path, &r->ptr[FIELD_INDICATOR]) < 0 ||
+        jptr_split(m->period.path, &r->ptr[FIELD_PERIOD]) < 0 ||
+        jptr_split(r->wide ? NULL : m->value.path, &r->ptr[FIELD_VALUE]) < 0)
         return -ENOMEM;
-    /* the wide fields in the mapping's order, as json_object_foreach walks them */
-    for (void *it = r->wide ? json_object_iter(r->fields) : NULL; it;
-         it = json_object_iter_next(r->fields, it), i++) {
-        r->names[i - FIELD_WIDE] = json_object_iter_key(it);
-        if (jptr_split(json_string_value(json_object_iter_value(it)), &r->ptr[i]) < 0)
+    for (size_t i = 0; i < nwide; i++) /* the wide fields in the mapping's order */
+        if (jptr_split(m->fields[i].path, &r->ptr[FIELD_WIDE + i]) < 0)
             return -ENOMEM;
-    }
     return 0;
 }
 
-static int json_init(struct format *fmt, json_t *mapping, char *err, size_t errsize)
+static int json_init(struct format *fmt, char *err, size_t errsize)
 {
+    const struct config_mapping *m = fmt->mapping;
     struct json_reader *r;
-    int rc;
 
-    if (!mapping) {
+    if (!m || !m->given) {
         format_err(err, errsize, "mapping: required for format \"json\"");
         return -EINVAL;
     }
@@ -183,11 +127,13 @@ static int json_init(struct format *fmt, json_t *mapping, char *err, size_t errs
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
-    if ((rc = parse_mapping(r, mapping, err, errsize)) == 0 && (rc = split_all(r)) < 0)
+    r->m = m;
+    r->wide = m->layout == CONFIG_LAYOUT_WIDE;
+    r->records = m->records ? m->records : "";
+    if (split_all(r) < 0) {
         format_err(err, errsize, "out of memory");
-    if (rc < 0) {
         json_fini(r);
-        return rc;
+        return -ENOMEM;
     }
     fmt->priv = r;
     return 0;
@@ -296,7 +242,7 @@ static int raw_span_build(const void *arg, char *text)
 }
 
 /* The text of a code field (string or integer), or NULL with a problem. */
-static const char *field_text(const struct walk *w, size_t slot, const struct format_field *f,
+static const char *field_text(const struct walk *w, size_t slot, const struct config_field *f,
                               const char *name, struct format_record *rec, struct format_scratch *s)
 {
     const struct jval *v = &w->val[slot];
@@ -340,6 +286,7 @@ static void value_of(const struct walk *w, size_t slot, struct format_record *re
 static int emit(struct walk *w, size_t end)
 {
     const struct json_reader *r = w->r;
+    const struct config_mapping *m = r->m;
     struct format_scratch s;
     struct format_raw raw;
     struct raw_span span = {w->buf, w->elem_start, end};
@@ -348,25 +295,25 @@ static int emit(struct walk *w, size_t end)
     int rc = 0;
 
     format_raw_attach(&base, &raw, raw_span_build, &span);
-    text = field_text(w, FIELD_UNIT, &r->unit, "unit", &base, &s);
+    text = field_text(w, FIELD_UNIT, &m->unit, "unit", &base, &s);
     base.unit = text ? text : "";
     if (!r->wide) {
-        text = field_text(w, FIELD_INDICATOR, &r->indicator, "indicator", &base, &s);
+        text = field_text(w, FIELD_INDICATOR, &m->indicator, "indicator", &base, &s);
         base.indicator = text ? text : "";
     }
-    text = field_text(w, FIELD_PERIOD, &r->period, "period", &base, &s);
+    text = field_text(w, FIELD_PERIOD, &m->period, "period", &base, &s);
     format_record_period(&base, &s, text);
     if (!r->wide) {
         if (w->val[FIELD_VALUE].type != J_NONE)
             value_of(w, FIELD_VALUE, &base, &s);
         else
-            format_problem(&base, &s, "value: no \"%.80s\" in record", r->value.path);
+            format_problem(&base, &s, "value: no \"%.80s\" in record", m->value.path);
         return w->cb(&base, w->ctx);
     }
     /* One record per mapped indicator; a member the unit's object lacks is "missing". */
     for (size_t i = FIELD_WIDE; i < r->nptr && rc == 0; i++) {
         struct format_record rec = base;
-        rec.indicator = r->names[i - FIELD_WIDE];
+        rec.indicator = m->fields[i - FIELD_WIDE].indicator;
         if (w->val[i].type != J_NONE)
             value_of(w, i, &rec, &s);
         else

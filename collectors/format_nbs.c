@@ -20,30 +20,15 @@ struct nbs_reader {
     const char *unit; /* mapping.unit's constant, used when a node has no "reg" */
 };
 
-static const char *const mapping_keys[] = {"unit", NULL};
-
-static int nbs_init(struct format *fmt, json_t *mapping, char *err, size_t errsize)
+static int nbs_init(struct format *fmt, char *err, size_t errsize)
 {
-    struct nbs_reader *r;
-    struct format_field unit = {0};
-    int rc;
+    struct nbs_reader *r = calloc(1, sizeof(*r));
 
-    if (mapping) {
-        if ((rc = format_check_keys(mapping, "mapping", mapping_keys, err, errsize)) < 0)
-            return rc;
-        json_t *u = json_object_get(mapping, "unit");
-        if (u && (!json_is_object(u) || format_field_parse(u, "mapping.unit", FORMAT_FIELD_POINTER,
-                                                           1, &unit, err, errsize) < 0)) {
-            format_err(err, errsize, "mapping.unit: expected {\"const\": \"unit code\"}");
-            return -EINVAL;
-        }
-    }
-    r = calloc(1, sizeof(*r));
     if (!r) {
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
-    r->unit = unit.constant;
+    r->unit = fmt->mapping ? fmt->mapping->unit.constant : NULL;
     fmt->priv = r;
     return 0;
 }

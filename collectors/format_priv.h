@@ -1,7 +1,7 @@
 /*
  * format_priv.h - what the payload readers (format_*.c) share: the reader
- * vtable, the reader object, and helpers for mapping keys, JSON Pointers,
- * numbers, periods and records. Private to collectors/format*.c.
+ * vtable, the reader object, and helpers for JSON Pointers, numbers,
+ * periods and records. Private to collectors/format*.c.
  */
 #ifndef PARKSTAT_FORMAT_PRIV_H
 #define PARKSTAT_FORMAT_PRIV_H
@@ -18,9 +18,9 @@
 /* One reader: how to configure it, read with it and free its state. */
 struct format_ops {
     const char *name;
-    /* Builds fmt->priv from mapping (the source's "mapping", may be NULL).
-     * Returns 0 or -EINVAL/-ENOMEM with a message in err. */
-    int (*init)(struct format *fmt, json_t *mapping, char *err, size_t errsize);
+    /* Builds fmt->priv from fmt->mapping (NULL or not given only for readers
+     * that need none). Returns 0 or -EINVAL/-ENOMEM with a message in err. */
+    int (*init)(struct format *fmt, char *err, size_t errsize);
     /* Frees fmt->priv (may be NULL). */
     void (*fini)(void *priv);
     /* Reads a non-empty payload; same contract as format_read(). */
@@ -30,25 +30,14 @@ struct format_ops {
 
 struct format {
     const struct format_ops *ops;
-    json_t *source; /* the source object; mapping strings are borrowed from it */
-    void *priv;     /* the reader's own state */
+    const struct config_mapping *mapping; /* borrowed from the caller; may be NULL */
+    void *priv;                           /* the reader's own state */
 };
 
 extern const struct format_ops format_json_ops;
 extern const struct format_ops format_csv_ops;
 extern const struct format_ops format_sdmx_ops;
 extern const struct format_ops format_nbs_ops;
-
-/* A mapped field: where its text comes from, or a constant. */
-struct format_field {
-    const char *path;     /* JSON Pointer or CSV column name; NULL when constant */
-    const char *constant; /* fixed text, else NULL */
-};
-
-enum format_field_kind {
-    FORMAT_FIELD_POINTER, /* "" or "/a/b" */
-    FORMAT_FIELD_COLUMN,  /* any non-empty column name */
-};
 
 /* Per-record scratch space: numbers printed as text and problem messages. */
 struct format_scratch {
@@ -61,28 +50,6 @@ struct format_scratch {
 /* snprintf into err (NULL or errsize 0: nothing). */
 void format_err(char *err, size_t errsize, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/*
- * Checks that obj (an object at json path where) has only keys from allowed
- * (a NULL-terminated list). Returns 0 or -EINVAL naming the unknown key.
- */
-int format_check_keys(json_t *obj, const char *where, const char *const *allowed, char *err,
-                      size_t errsize);
-
-/*
- * Parses a mapping field: a string (a JSON Pointer or a column name, by kind)
- * or, when allow_const, {"const": "text"}. where names the key for messages
- * ("mapping.unit"). Strings are borrowed from v. Returns 0 or -EINVAL.
- */
-int format_field_parse(json_t *v, const char *where, enum format_field_kind kind, int allow_const,
-                       struct format_field *out, char *err, size_t errsize);
-
-/*
- * Checks a wide layout's "fields" object: non-empty, every name (an indicator
- * code) non-empty, every value a field of kind (no constants). Returns 0, or
- * -EINVAL with "mapping.fields...: ..." in err. The object stays borrowed.
- */
-int format_fields_parse(json_t *fields, enum format_field_kind kind, char *err, size_t errsize);
 
 /*
  * Resolves an RFC 6901 JSON Pointer ("" is the whole document; "~0" is "~",

@@ -45,41 +45,25 @@ struct sdmx_read {
     long pos; /* observations seen so far */
 };
 
-static const char *const mapping_keys[] = {"unit_dimension", "indicator_dimension",
-                                           "period_dimension", NULL};
-static const char *const mapping_names[WANT_COUNT] = {"unit_dimension", "indicator_dimension",
-                                                      "period_dimension"};
-
-static int sdmx_init(struct format *fmt, json_t *mapping, char *err, size_t errsize)
+static int sdmx_init(struct format *fmt, char *err, size_t errsize)
 {
+    const struct config_mapping *m = fmt->mapping;
     struct sdmx_reader *r;
-    int rc;
 
-    if (!mapping) {
+    if (!m || !m->given || !m->unit_dimension || !m->indicator_dimension) {
         format_err(err, errsize,
                    "mapping: required for format \"sdmx\" (unit_dimension, "
                    "indicator_dimension)");
         return -EINVAL;
     }
-    if ((rc = format_check_keys(mapping, "mapping", mapping_keys, err, errsize)) < 0)
-        return rc;
     r = calloc(1, sizeof(*r));
     if (!r) {
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
-    r->dim[WANT_PERIOD] = "TIME_PERIOD";
-    for (int w = 0; w < WANT_COUNT; w++) {
-        json_t *v = json_object_get(mapping, mapping_names[w]);
-        if (!v && w == WANT_PERIOD)
-            continue;
-        if (!json_is_string(v) || json_string_length(v) == 0) {
-            format_err(err, errsize, "mapping.%s: expected a dimension id", mapping_names[w]);
-            free(r);
-            return -EINVAL;
-        }
-        r->dim[w] = json_string_value(v);
-    }
+    r->dim[WANT_UNIT] = m->unit_dimension;
+    r->dim[WANT_INDICATOR] = m->indicator_dimension;
+    r->dim[WANT_PERIOD] = m->period_dimension ? m->period_dimension : "TIME_PERIOD";
     fmt->priv = r;
     return 0;
 }

@@ -116,7 +116,7 @@ static int load(struct source *s, const char *where, char *err, size_t errsize)
     int rc;
 
     load_schedule(s);
-    if ((rc = format_new(&s->format, s->cs->format, s->cs->json, ferr, sizeof(ferr))) < 0) {
+    if ((rc = format_new(&s->format, s->cs->format, &s->cs->mapping, ferr, sizeof(ferr))) < 0) {
         snprintf(err, errsize, "%s: %s", where, ferr);
         return rc;
     }

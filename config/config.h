@@ -84,9 +84,11 @@ struct config_wide_field {
 
 enum config_layout { CONFIG_LAYOUT_LONG, CONFIG_LAYOUT_WIDE };
 
-/* A source's "mapping" (docs/FORMATS.md), checked for its format. */
+/* A source's "mapping" (docs/FORMATS.md), checked for its format: the one
+ * parse of it. The payload readers (collectors/format.h) take it as it is. */
 struct config_mapping {
-    int given; /* 0: the source has no "mapping" (nbs) */
+    const char *format; /* the format it was checked for ("json", "csv", ...) */
+    int given;          /* 0: the source has no "mapping" (nbs) */
     enum config_layout layout;
     const char *records; /* json: JSON Pointer of the record array ("": the root) */
     struct config_field unit, indicator, period, value;
@@ -95,6 +97,21 @@ struct config_mapping {
     char delimiter; /* csv: one character, ',' by default */
     const char *unit_dimension, *indicator_dimension, *period_dimension; /* sdmx */
 };
+
+/*
+ * Parses text, a source object as JSON ({"mapping": {...}, ...}; other members
+ * are ignored), for a source of format ("json", "csv", "sdmx", "nbs") with the
+ * checks config_load() makes of a source's "mapping". On success returns 0
+ * and *out owns a new mapping (free with config_mapping_free()). On failure
+ * returns -EINVAL (or -ENOMEM), *out is NULL and err holds the problems, one
+ * per line, each naming its JSON path ("mapping.value: expected a JSON
+ * Pointer ..."; a syntax error: "source: ... (line L column C: text)").
+ */
+int config_mapping_parse(const char *format, const char *text, struct config_mapping **out,
+                         char *err, size_t errsize);
+
+/* Frees a mapping made by config_mapping_parse() and sets *mp to NULL. NULL is a no-op. */
+void config_mapping_free(struct config_mapping **mp);
 
 /* A payload code and the config's id or code it stands for. */
 struct config_code {

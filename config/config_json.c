@@ -37,7 +37,10 @@ void cfg_error(struct cfg_ctx *ctx, const char *path, const char *fmt, ...)
 
     if (++ctx->n_errors > CFG_MAX_ERRORS)
         return; /* counted; config_load_buffer() adds "N more problems" */
-    n = snprintf(line, sizeof(line), "%s: %s: ", ctx->name, path[0] ? path : "top level");
+    /* no name (config_mapping_parse()): the path alone */
+    n = ctx->name[0]
+            ? snprintf(line, sizeof(line), "%s: %s: ", ctx->name, path[0] ? path : "top level")
+            : snprintf(line, sizeof(line), "%s: ", path[0] ? path : "top level");
     if (n < 0 || (size_t)n >= sizeof(line))
         n = 0;
     va_start(ap, fmt);

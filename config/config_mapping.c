@@ -12,6 +12,7 @@
  */
 #include "config/config_priv.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,10 @@ static int get_field(struct cfg_ctx *ctx, json_t *m, const char *path, const cha
             return -1;
         out->constant = s;
         return 1;
+    }
+    if (!json_is_string(v)) {
+        cfg_error(ctx, p, "expected %s%s", what, allow_const ? " or {\"const\": \"text\"}" : "");
+        return -1;
     }
     if (cfg_get_string(ctx, m, path, key, 1, &s) <= 0)
         return -1;
@@ -156,7 +161,8 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
     json_t *m = NULL;
     int r;
 
-    *out = (struct config_mapping){.layout = CONFIG_LAYOUT_LONG,
+    *out = (struct config_mapping){.format = format,
+                                   .layout = CONFIG_LAYOUT_LONG,
                                    .records = "",
                                    .delimiter = ',',
                                    .period_dimension = "TIME_PERIOD"};
@@ -182,4 +188,81 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
             get_field(ctx, m, p, "unit", 0, FIELD_POINTER, 1, &out->unit);
         }
     }
+}
+
+/* A mapping parsed on its own: the mapping first (what the caller holds),
+ * then the config whose root and owned list keep its strings and arrays. */
+struct mapping_owner {
+    struct config_mapping m;
+    struct config cfg;
+};
+
+/* Frees what owner's config holds, then owner. */
+static void owner_free(struct mapping_owner *o)
+{
+    for (size_t i = 0; i < o->cfg.n_owned; i++)
+        free(o->cfg.owned[i]);
+    free(o->cfg.owned);
+    json_decref(o->cfg.root);
+    free(o);
+}
+
+int config_mapping_parse(const char *format, const char *text, struct config_mapping **out,
+                         char *err, size_t errsize)
+{
+    struct mapping_owner *o = calloc(1, sizeof(*o));
+    struct cfg_ctx ctx = {.name = "", .cfg = o ? &o->cfg : NULL};
+    json_error_t jerr;
+    size_t i = 0;
+    int rc = -EINVAL;
+
+    *out = NULL;
+    if (err && errsize)
+        err[0] = '\0';
+    if (!o) {
+        if (err && errsize)
+            snprintf(err, errsize, "out of memory");
+        return -ENOMEM;
+    }
+    while (format && cfg_format_names[i] && strcmp(cfg_format_names[i], format) != 0)
+        i++;
+    if (!format || !cfg_format_names[i]) {
+        cfg_error(&ctx, "format", "unknown format \"%.40s\"", format ? format : "(null)");
+    } else if (!(o->cfg.root = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &jerr))) {
+        cfg_error(&ctx, "source", "expected a JSON object (line %d column %d: %s)", jerr.line,
+                  jerr.column, jerr.text);
+    } else if (!json_is_object(o->cfg.root)) {
+        cfg_error(&ctx, "source", "expected a JSON object");
+    } else {
+        cfg_load_mapping(&ctx, o->cfg.root, "", format, &o->m);
+    }
+    if (ctx.oom)
+        rc = -ENOMEM;
+    else if (ctx.n_errors == 0)
+        rc = 0;
+    if (err && errsize && rc < 0) {
+        size_t n = ctx.errors ? strlen(ctx.errors) : 0;
+        while (n > 0 && ctx.errors[n - 1] == '\n')
+            n--; /* the last line's newline */
+        if (n == 0)
+            snprintf(err, errsize, "out of memory");
+        else
+            snprintf(err, errsize, "%.*s", (int)n, ctx.errors);
+    }
+    free(ctx.errors);
+    if (rc < 0) {
+        owner_free(o);
+        return rc;
+    }
+    *out = &o->m;
+    return 0;
+}
+
+void config_mapping_free(struct config_mapping **mp)
+{
+    if (!mp || !*mp)
+        return;
+    /* m is the owner's first member: the owner starts where it does */
+    owner_free((struct mapping_owner *)(void *)*mp);
+    *mp = NULL;
 }

@@ -155,6 +155,9 @@ void cfg_load_indicators(struct cfg_ctx *ctx, json_t *root);
 void cfg_check_formulas(struct cfg_ctx *ctx);
 void cfg_load_sources(struct cfg_ctx *ctx, json_t *root);
 
+/* The source formats, NULL-terminated (config_sources.c). */
+extern const char *const cfg_format_names[];
+
 /* A source's "mapping" for its format (config_mapping.c). */
 void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const char *format,
                       struct config_mapping *out);

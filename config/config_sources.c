@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const format_names[] = {"json", "csv", "sdmx", "nbs", NULL};
+const char *const cfg_format_names[] = {"json", "csv", "sdmx", "nbs", NULL};
 static const char *const source_keys[] = {"id",
                                           "url",
                                           "format",
@@ -342,8 +342,8 @@ static void load_source(struct cfg_ctx *ctx, json_t *obj, const char *path,
         cfg_path_key(p, path, "url");
         cfg_error(ctx, p, "must not be empty");
     }
-    if (cfg_get_enum(ctx, obj, path, "format", 1, format_names, &format) > 0)
-        src->format = format_names[format];
+    if (cfg_get_enum(ctx, obj, path, "format", 1, cfg_format_names, &format) > 0)
+        src->format = cfg_format_names[format];
     load_schedule(ctx, obj, path, src);
     load_request(ctx, obj, path, src);
     load_auth(ctx, obj, path, src);

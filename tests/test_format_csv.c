@@ -245,7 +245,7 @@ static void test_csv_mapping_errors_name_the_key(void **state)
         "csv",
         "{\"mapping\": {\"layout\": \"wide\", \"unit\": \"u\", \"period\": \"p\", "
         "\"value\": \"v\", \"fields\": {\"r\": \"r\"}}}",
-        "mapping.value: unknown key");
+        "mapping: unknown key \"value\"");
 }
 
 int main(void)

@@ -398,7 +398,7 @@ static void test_json_mapping_errors_name_the_key(void **state)
     (void)state;
     fc_expect_config_error("xml", "{}", "unknown format \"xml\"");
     fc_expect_config_error("json", "{\"id\": \"x\"}", "mapping: required");
-    fc_expect_config_error("json", "{\"mapping\": 3}", "mapping: expected an object");
+    fc_expect_config_error("json", "{\"mapping\": 3}", "mapping: expected object");
     fc_expect_config_error("json", "not json", "source: expected a JSON object");
     fc_expect_config_error("json",
                            "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
@@ -411,18 +411,49 @@ static void test_json_mapping_errors_name_the_key(void **state)
     fc_expect_config_error("json",
                            "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
                            "\"/p\", \"value\": \"/v\", \"valeu\": \"/v\"}}",
-                           "mapping.valeu: unknown key");
+                           "mapping: unknown key \"valeu\" (did you mean \"value\"?)");
     fc_expect_config_error(
         "json", "{\"mapping\": {\"unit\": \"/u\", \"period\": \"/p\", \"value\": \"/v\"}}",
-        "mapping.indicator: expected a JSON Pointer or {\"const\"");
+        "mapping.indicator: required");
     fc_expect_config_error(
         "json", "{\"mapping\": {\"layout\": \"wide\", \"unit\": \"/u\", \"period\": \"/p\"}}",
-        "mapping.fields: expected a non-empty object");
+        "mapping.fields: required");
     fc_expect_config_error("json",
                            "{\"mapping\": {\"layout\": \"wide\", \"unit\": \"/u\", \"period\": "
                            "\"/p\", \"fields\": {\"revenue\": \"rev\"}}}",
                            "mapping.fields.revenue: expected a JSON Pointer");
     fc_expect_config_error("json", "{\"mapping\": {\"layout\": \"tall\"}}", "mapping.layout");
+    fc_expect_config_error("json",
+                           "{\"mapping\": {\"layout\": \"wide\", \"unit\": \"/u\", \"period\": "
+                           "\"/p\", \"fields\": {}}}",
+                           "mapping.fields: expected a non-empty object");
+}
+
+/* format_new() takes a parsed mapping only for the format it was checked for. */
+static void test_format_new_checks_the_mapping_it_is_given(void **state)
+{
+    struct config_mapping *m = NULL;
+    struct format *fmt = NULL;
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(config_mapping_parse("csv",
+                                          "{\"mapping\": {\"unit\": \"u\", \"indicator\": \"i\", "
+                                          "\"period\": \"p\", \"value\": \"v\"}}",
+                                          &m, err, sizeof(err)),
+                     0);
+    assert_int_equal(format_new(&fmt, "json", m, err, sizeof(err)), -EINVAL);
+    assert_null(fmt);
+    assert_non_null(strstr(err, "mapping: checked for format \"csv\", not \"json\""));
+    assert_int_equal(format_new(&fmt, "csv", NULL, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "mapping: required for format \"csv\""));
+    assert_int_equal(format_new(&fmt, "xml", m, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "unknown format \"xml\""));
+    assert_int_equal(format_new(&fmt, "csv", m, err, sizeof(err)), 0);
+    format_free(&fmt);
+    config_mapping_free(&m);
+    assert_null(m);
+    config_mapping_free(&m); /* NULL: a no-op */
 }
 
 int main(void)
@@ -445,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_json_wide_raw_shared_by_an_items_records),
         cmocka_unit_test(test_json_callback_stops_reading),
         cmocka_unit_test(test_json_mapping_errors_name_the_key),
+        cmocka_unit_test(test_format_new_checks_the_mapping_it_is_given),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,7 +158,7 @@ static void test_nbs_mapping_errors_name_the_key(void **state)
     fc_expect_config_error("nbs", "{\"mapping\": {\"unit\": \"p01\"}}",
                            "mapping.unit: expected {\"const\"");
     fc_expect_config_error("nbs", "{\"mapping\": {\"region\": {\"const\": \"p01\"}}}",
-                           "mapping.region: unknown key");
+                           "mapping: unknown key \"region\"");
 }
 
 int main(void)

@@ -1,6 +1,7 @@
 /*
  * fuzz_format.h - the libFuzzer harness shared by fuzz_format_<name>.c: a
- * reader built once for a fixed format and source, then fed each input.
+ * mapping parsed and a reader built once for a fixed format and source, then
+ * fed each input.
  * Every record's strings are read in full so that ASan sees any dangling or
  * unterminated one; an impossible record or a failure without a message
  * traps. Each harness is its own executable, so the functions are static:
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "collectors/format.h"
+#include "config/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,14 +40,18 @@ static int fuzz_touch(const struct format_record *rec, void *ctx)
     return 0;
 }
 
-/* Reads data with the reader name for source, built on the first call and
- * kept for the process; returns 0 as libFuzzer expects. */
+/* Reads data with the reader name for source (its mapping parsed by
+ * config_mapping_parse()), both built on the first call and kept for the
+ * process; returns 0 as libFuzzer expects. */
 static int fuzz_format_one(const char *name, const char *source, const uint8_t *data, size_t size)
 {
+    static struct config_mapping *m;
     static struct format *fmt;
     char err[256];
 
-    if (!fmt && format_new(&fmt, name, source, err, sizeof(err)) != 0)
+    if (!m && config_mapping_parse(name, source, &m, err, sizeof(err)) != 0)
+        __builtin_trap();
+    if (!fmt && format_new(&fmt, name, m, err, sizeof(err)) != 0)
         __builtin_trap();
     err[0] = '\0';
     if (format_read(fmt, (const char *)data, size, fuzz_touch, NULL, err, sizeof(err)) < 0 &&

@@ -62,13 +62,18 @@ int fc_read_buf(const char *name, const char *source, const char *buf, size_t le
                 struct fc_sink *s, char *err, size_t errsize)
 {
     struct format *fmt = NULL;
-    int rc = format_new(&fmt, name, source, err, errsize);
+    struct config_mapping *m = NULL;
+    int rc = config_mapping_parse(name, source, &m, err, errsize);
 
     if (rc != 0)
+        fail_msg("config_mapping_parse: %s", err);
+    if ((rc = format_new(&fmt, name, m, err, errsize)) != 0)
         fail_msg("format_new: %s", err);
     rc = format_read(fmt, buf, len, fc_collect, s, err, errsize);
     format_free(&fmt);
     assert_null(fmt);
+    config_mapping_free(&m);
+    assert_null(m);
     return rc;
 }
 
@@ -110,14 +115,14 @@ void fc_check_records(const struct fc_sink *s, const struct fc_want *w, size_t n
     }
 }
 
-/* Expects format_new() to refuse source with a message containing text. */
+/* Expects config_mapping_parse() to refuse source with a message containing text. */
 void fc_expect_config_error(const char *name, const char *source, const char *text)
 {
-    struct format *fmt = NULL;
-    char err[256] = "";
+    struct config_mapping *m = NULL;
+    char err[512] = "";
 
-    assert_int_equal(format_new(&fmt, name, source, err, sizeof(err)), -EINVAL);
-    assert_null(fmt);
+    assert_int_equal(config_mapping_parse(name, source, &m, err, sizeof(err)), -EINVAL);
+    assert_null(m);
     if (!strstr(err, text))
         fail_msg("error '%s' lacks '%s'", err, text);
 }

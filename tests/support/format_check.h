@@ -60,7 +60,8 @@ int fc_collect(const struct format_record *r, void *ctx);
  * *len. Fails the test when the file cannot be read. */
 char *fc_load(const char *name, size_t *len);
 
-/* Builds the reader name for source (failing the test if refused), reads
+/* Parses source's mapping (config_mapping_parse()) and builds the reader
+ * name for it (failing the test if either is refused), reads
  * len bytes of buf into s and frees the reader; returns format_read()'s
  * result, with its message in err. */
 int fc_read_buf(const char *name, const char *source, const char *buf, size_t len,
@@ -79,8 +80,8 @@ int fc_read_file(const char *name, const char *source, const char *file, struct 
  * w's is NULL). */
 void fc_check_records(const struct fc_sink *s, const struct fc_want *w, size_t n);
 
-/* Fails the test unless format_new() refuses source with -EINVAL, leaves no
- * reader, and says something containing text. */
+/* Fails the test unless config_mapping_parse() refuses source with -EINVAL,
+ * leaves no mapping, and says something containing text. */
 void fc_expect_config_error(const char *name, const char *source, const char *text);
 
 /* Fails the test unless reading text fails with -EBADMSG and a message
