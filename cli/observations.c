@@ -1,11 +1,13 @@
 /*
  * observations.c - `parkstat observations`: a local query through
  * store_observations(), printed as a table (two passes over the query: one to
- * measure the columns, one to print, so no row is copied), CSV (RFC 4180
- * quoting) or JSON (built with jansson).
+ * measure the columns, one to print, so no row is copied; table.h measures
+ * and pads), CSV (RFC 4180 quoting) or JSON (built with jansson).
  *
- * Values are printed with 15 significant digits, the most a double holds for
- * any decimal, so "3266.61" prints as 3266.61 and not 3266.6100000000001.
+ * A table shows each value with its indicator's decimals; CSV and JSON with
+ * 15 significant digits, the most a double holds for any decimal, so
+ * "3266.61" prints as 3266.61 and not 3266.6100000000001. An unknown --unit
+ * or --indicator is an error naming it, with the nearest known code.
  */
 #include "cli/observations.h"
 
@@ -16,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/hint.h"
+#include "cli/table.h"
+#include "common/buf.h"
 #include "common/period.h"
 #include "common/timefmt.h"
 #include "store/observations.h"
@@ -36,17 +41,40 @@ struct row_text {
     char to[40];
 };
 
+/* An indicator's code and decimals. */
+struct decimals {
+    char *code;
+    int decimals;
+};
+
 struct printer {
     enum format format;
     int measuring; /* table: the first pass, which only measures */
     size_t width[N_COLS];
     json_t *array; /* json: the rows so far */
     long n_rows;
+    struct decimals *dec; /* table: every indicator's decimals */
+    size_t n_dec, cap_dec;
+    int werr; /* errno of a failed write to stdout, 0 when none */
 };
 
-static void row_texts(const struct store_obs_row *row, struct row_text *t)
+/* The decimals of indicator code, or -1 when unknown. */
+static int decimals_of(const struct printer *p, const char *code)
 {
-    snprintf(t->value, sizeof(t->value), "%.15g", row->value);
+    for (size_t i = 0; i < p->n_dec; i++)
+        if (strcmp(p->dec[i].code, code) == 0)
+            return p->dec[i].decimals;
+    return -1;
+}
+
+static void row_texts(const struct printer *p, const struct store_obs_row *row, struct row_text *t)
+{
+    int d = p->format == FORMAT_TABLE ? decimals_of(p, row->indicator) : -1;
+
+    if (d >= 0)
+        snprintf(t->value, sizeof(t->value), "%.*f", d, row->value);
+    else
+        snprintf(t->value, sizeof(t->value), "%.15g", row->value);
     time_format_iso(row->valid_from, t->from, sizeof(t->from));
     if (row->valid_to)
         time_format_iso(row->valid_to, t->to, sizeof(t->to));
@@ -77,18 +105,11 @@ static void csv_field(const char *s, int last)
     putchar(last ? '\n' : ',');
 }
 
-static void table_line(const struct printer *p, const char *const col[N_COLS])
+static int table_line(const struct printer *p, const char *const col[N_COLS])
 {
-    for (int i = 0; i < N_COLS; i++) {
-        int w = (int)p->width[i];
-        const char *sep = i + 1 < N_COLS ? "  " : "\n";
-        if (i == COL_VALUE)
-            printf("%*s%s", w, col[i], sep);
-        else if (i + 1 < N_COLS)
-            printf("%-*s%s", w, col[i], sep);
-        else
-            printf("%s%s", col[i], sep); /* no trailing blanks */
-    }
+    static const enum table_align aligns[N_COLS] = {TABLE_LEFT,  TABLE_LEFT, TABLE_LEFT,
+                                                    TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT};
+    return table_print_line(stdout, N_COLS, p->width, aligns, col);
 }
 
 static int json_row(struct printer *p, const struct row_text *t, const struct store_obs_row *r)
@@ -107,24 +128,28 @@ static int on_row(const struct store_obs_row *row, void *ctx)
     struct printer *p = ctx;
     struct row_text t;
 
-    row_texts(row, &t);
+    row_texts(p, row, &t);
     if (!row->valid_to && p->format == FORMAT_TABLE)
         t.col[COL_TO] = "-";
     p->n_rows++;
     switch (p->format) {
     case FORMAT_TABLE:
-        if (!p->measuring) {
-            table_line(p, t.col);
+        if (p->measuring) {
+            table_widen(p->width, N_COLS, t.col);
             break;
         }
-        for (int i = 0; i < N_COLS; i++) {
-            size_t n = strlen(t.col[i]);
-            p->width[i] = n > p->width[i] ? n : p->width[i];
+        if (table_line(p, t.col) < 0) {
+            p->werr = errno;
+            return -EPIPE;
         }
         break;
     case FORMAT_CSV:
         for (int i = 0; i < N_COLS; i++)
             csv_field(t.col[i], i + 1 == N_COLS);
+        if (ferror(stdout)) {
+            p->werr = errno;
+            return -EPIPE;
+        }
         break;
     case FORMAT_JSON:
         return json_row(p, &t, row);
@@ -137,15 +162,18 @@ static int print_rows(struct store *st, const struct store_obs_query *q, struct 
 {
     int rc;
 
-    for (int i = 0; i < N_COLS; i++)
-        p->width[i] = strlen(col_names[i]);
+    memset(p->width, 0, sizeof(p->width));
+    table_widen(p->width, N_COLS, col_names);
     switch (p->format) {
     case FORMAT_TABLE:
         p->measuring = 1;
         if ((rc = store_observations(st, q, on_row, p)) < 0)
             return rc;
         p->measuring = 0;
-        table_line(p, col_names);
+        if (table_line(p, col_names) < 0) {
+            p->werr = errno;
+            return -EPIPE;
+        }
         return store_observations(st, q, on_row, p);
     case FORMAT_CSV:
         for (int i = 0; i < N_COLS; i++)
@@ -155,10 +183,12 @@ static int print_rows(struct store *st, const struct store_obs_query *q, struct 
         if (!(p->array = json_array()))
             return -ENOMEM;
         rc = store_observations(st, q, on_row, p);
-        if (rc == 0 && json_dumpf(p->array, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0)
-            rc = -EIO;
-        if (rc == 0)
-            putchar('\n');
+        if (rc == 0 &&
+            (json_dumpf(p->array, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0 ||
+             putchar('\n') == EOF)) {
+            p->werr = errno;
+            rc = -EPIPE;
+        }
         json_decref(p->array);
         return rc;
     }
@@ -261,6 +291,84 @@ static int parse_options(int argc, char **argv, const char **db, struct store_ob
     return 0;
 }
 
+/* Codes of units (or indicators) for a did-you-mean; decimals kept on the way. */
+struct codes {
+    char **code;
+    size_t n, cap;
+    struct printer *p; /* indicators: their decimals into p->dec */
+};
+
+static int codes_add(struct codes *c, const char *code)
+{
+    if (BUF_GROW(&c->code, &c->cap, c->n + 1, BUF_UNCAPPED) < 0 || !(c->code[c->n] = strdup(code)))
+        return -ENOMEM;
+    c->n++;
+    return 0;
+}
+
+static int on_unit(const struct store_unit_row *row, void *ctx)
+{
+    return codes_add(ctx, row->code);
+}
+
+static int on_indicator(const struct store_indicator_row *row, void *ctx)
+{
+    struct codes *c = ctx;
+    struct printer *p = c->p;
+
+    if (codes_add(c, row->code) < 0 ||
+        BUF_GROW(&p->dec, &p->cap_dec, p->n_dec + 1, BUF_UNCAPPED) < 0 ||
+        !(p->dec[p->n_dec].code = strdup(row->code)))
+        return -ENOMEM;
+    p->dec[p->n_dec++].decimals = row->decimals;
+    return 0;
+}
+
+static void codes_free(struct codes *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->code[i]);
+    free(c->code);
+}
+
+/* Is code among c's? Else prints that it is unknown, with the nearest. */
+static int known(const struct codes *c, const char *what, const char *code, const char *db)
+{
+    const char *near;
+
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->code[i], code) == 0)
+            return 1;
+    near = hint_nearest(code, (const char *const *)c->code, c->n);
+    fprintf(stderr, "parkstat observations: %s: unknown %s \"%s\"", db, what, code);
+    if (near)
+        fprintf(stderr, " (did you mean \"%s\"?)", near);
+    fputc('\n', stderr);
+    return 0;
+}
+
+/* Reads the units and indicators: the indicators' decimals into p, and 0 when
+ * q's unit and indicator are known; else 1 with the message printed. */
+static int check_codes(struct store *st, const char *db, const struct store_obs_query *q,
+                       struct printer *p)
+{
+    struct codes units = {0}, inds = {.p = p};
+    int rc, status = 0;
+
+    if ((rc = store_units_list(st, on_unit, &units)) < 0 ||
+        (rc = store_indicators_list(st, on_indicator, &inds)) < 0) {
+        fprintf(stderr, "parkstat observations: %s: %s\n", db,
+                rc == -EIO ? store_errmsg(st) : strerror(-rc));
+        status = 1;
+    } else if ((q->unit && !known(&units, "unit", q->unit, db)) ||
+               (q->indicator && !known(&inds, "indicator", q->indicator, db))) {
+        status = 1;
+    }
+    codes_free(&units);
+    codes_free(&inds);
+    return status;
+}
+
 int observations_command(int argc, char **argv)
 {
     struct store_obs_query q = {0};
@@ -277,13 +385,25 @@ int observations_command(int argc, char **argv)
         fprintf(stderr, "parkstat observations: %s: %s\n", db, errbuf);
         goto out;
     }
-    if ((rc = print_rows(st, &q, &p)) < 0) {
+    if (check_codes(st, db, &q, &p) != 0)
+        goto out;
+    if ((rc = print_rows(st, &q, &p)) < 0 && rc != -EPIPE) {
         fprintf(stderr, "parkstat observations: %s: %s\n", db,
                 rc == -EIO ? store_errmsg(st) : strerror(-rc));
         goto out;
     }
-    status = fflush(stdout) == 0 ? 0 : 1;
+    if (rc == 0 && fflush(stdout) != 0)
+        p.werr = errno;
+    if (rc < 0 || p.werr) {
+        fprintf(stderr, "parkstat observations: standard output: %s\n",
+                strerror(p.werr ? p.werr : EIO));
+        goto out;
+    }
+    status = 0;
 out:
+    for (size_t i = 0; i < p.n_dec; i++)
+        free(p.dec[i].code);
+    free(p.dec);
     store_close(&st);
     return status;
 }

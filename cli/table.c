@@ -1,12 +1,16 @@
 /*
  * table.c - the aligned text table (table.h). Cells are copied into one array
  * of strings, row after row; printing measures every column first, by display
- * width from mbrtowc() and wcwidth(), then pads each cell to it.
+ * width from mbrtowc() and wcwidth() in the C.UTF-8 locale, then pads each
+ * cell to it. The streaming tables (table_widen, table_print_line) share the
+ * measuring and the padding.
  */
-#define _XOPEN_SOURCE 700 /* wcwidth() */
+#define _GNU_SOURCE /* newlocale(), uselocale(), wcwidth() */
 #include "cli/table.h"
 
 #include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -107,18 +111,31 @@ size_t table_rows(const struct table *t)
     return t->n_rows;
 }
 
+static locale_t utf8_locale = (locale_t)0;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+/* The C.UTF-8 locale, made once: widths do not depend on the caller's locale. */
+static void utf8_locale_init(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
 /* Display width of UTF-8 text; see table.h. */
 size_t table_text_width(const char *s)
 {
     mbstate_t st;
     size_t width = 0, left = strlen(s);
+    locale_t saved = (locale_t)0;
 
+    pthread_once(&utf8_once, utf8_locale_init);
+    if (utf8_locale)
+        saved = uselocale(utf8_locale);
     memset(&st, 0, sizeof(st));
     while (left > 0) {
         wchar_t wc;
         size_t n = mbrtowc(&wc, s, left, &st);
         if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-            /* not UTF-8 here (or not a UTF-8 locale): one column per byte */
+            /* not UTF-8 here: one column per byte */
             memset(&st, 0, sizeof(st));
             n = 1;
             width++;
@@ -129,6 +146,8 @@ size_t table_text_width(const char *s)
         s += n;
         left -= n;
     }
+    if (saved)
+        uselocale(saved);
     return width;
 }
 
@@ -140,29 +159,50 @@ static int pad(FILE *out, size_t n)
     return 0;
 }
 
-/* Prints one row: cells padded to widths. Blanks are held back until text
+/* Writes a cell with control characters as blanks (a line stays one line). */
+static int put_cell(FILE *out, const char *s)
+{
+    for (; *s; s++)
+        if (putc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, out) == EOF)
+            return -EIO;
+    return 0;
+}
+
+/* Prints one line: cells padded to widths. Blanks are held back until text
  * follows them, so a line never ends in blanks (not even after an empty last
  * cell). */
-static int print_row(const struct table *t, char *const *row, const size_t *widths, FILE *out)
+int table_print_line(FILE *out, size_t n_cols, const size_t *widths, const enum table_align *aligns,
+                     const char *const *cells)
 {
     size_t held = 0;
 
-    for (size_t i = 0; i < t->n_cols; i++) {
-        size_t w = table_text_width(row[i]);
+    for (size_t i = 0; i < n_cols; i++) {
+        const char *cell = cells[i] ? cells[i] : "";
+        size_t w = table_text_width(cell);
         size_t gap = widths[i] > w ? widths[i] - w : 0;
+        enum table_align align = aligns ? aligns[i] : TABLE_LEFT;
 
-        if (t->align[i] == TABLE_RIGHT)
+        if (align == TABLE_RIGHT)
             held += gap;
-        if (row[i][0]) {
-            if (pad(out, held) < 0 || fputs(row[i], out) == EOF)
+        if (cell[0]) {
+            if (pad(out, held) < 0 || put_cell(out, cell) < 0)
                 return -EIO;
             held = 0;
         }
-        if (t->align[i] == TABLE_LEFT)
+        if (align == TABLE_LEFT)
             held += gap;
         held += 2; /* between columns */
     }
     return putc('\n', out) == EOF ? -EIO : 0;
+}
+
+/* Widens widths to the cells' display widths. */
+void table_widen(size_t *widths, size_t n_cols, const char *const *cells)
+{
+    for (size_t i = 0; i < n_cols; i++) {
+        size_t w = table_text_width(cells[i] ? cells[i] : "");
+        widths[i] = w > widths[i] ? w : widths[i];
+    }
 }
 
 /* Measures the columns, then prints the header and the rows. */
@@ -171,14 +211,11 @@ int table_print(const struct table *t, FILE *out)
     size_t widths[TABLE_MAX_COLS] = {0};
     size_t n_lines = t->n_rows + 1;
 
-    for (size_t r = 0; r < n_lines; r++) {
-        for (size_t i = 0; i < t->n_cols; i++) {
-            size_t w = table_text_width(t->cells[r * t->n_cols + i]);
-            widths[i] = w > widths[i] ? w : widths[i];
-        }
-    }
     for (size_t r = 0; r < n_lines; r++)
-        if (print_row(t, t->cells + r * t->n_cols, widths, out) < 0)
+        table_widen(widths, t->n_cols, (const char *const *)t->cells + r * t->n_cols);
+    for (size_t r = 0; r < n_lines; r++)
+        if (table_print_line(out, t->n_cols, widths, t->align,
+                             (const char *const *)t->cells + r * t->n_cols) < 0)
             return -EIO;
     return 0;
 }

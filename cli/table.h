@@ -4,8 +4,10 @@
  * display width (a CJK character takes two columns), two blanks between
  * columns and no trailing blanks.
  *
- * Display width needs a UTF-8 LC_CTYPE: the program calls
- * setlocale(LC_CTYPE, "C.UTF-8") once at start.
+ * Every table of the program is printed here: table_print() for the rows it
+ * holds, or, for a long query printed in two passes without keeping its rows,
+ * table_widen() over every row then table_print_line() for each. Widths are
+ * measured in the C.UTF-8 locale whatever the program's locale is.
  */
 #ifndef PARKSTAT_TABLE_H
 #define PARKSTAT_TABLE_H
@@ -46,9 +48,21 @@ int table_print(const struct table *t, FILE *out);
 
 /*
  * The display width of UTF-8 text in terminal columns: wcwidth() of each
- * character (2 for CJK), 1 for each byte that is not valid UTF-8 and for
- * characters wcwidth() rejects. "示例高新区" is 10.
+ * character in C.UTF-8 (2 for East Asian Wide and Fullwidth, 0 for combining
+ * marks), 1 for each byte that is not valid UTF-8 and for characters
+ * wcwidth() rejects. "示例高新区" is 10, "e\u0301" is 1.
  */
 size_t table_text_width(const char *s);
+
+/* Widens widths[i] to the display width of cells[i] (NULL: empty). */
+void table_widen(size_t *widths, size_t n_cols, const char *const *cells);
+
+/*
+ * Prints one line of n_cols cells (NULL: empty) padded to widths, aligned by
+ * aligns (NULL: every column left), two blanks between columns, no trailing
+ * blanks, control characters as blanks. Returns 0, or -EIO on a write error.
+ */
+int table_print_line(FILE *out, size_t n_cols, const size_t *widths, const enum table_align *aligns,
+                     const char *const *cells);
 
 #endif

@@ -71,6 +71,59 @@ static void test_text_width_counts_cjk_as_two_columns(void **state)
     }
 }
 
+/* Widths do not depend on the program's locale: the C locale, which counts
+ * bytes, gives the same as C.UTF-8. Combining marks take no column, East
+ * Asian Wide and Fullwidth two, halfwidth forms one. */
+static void test_text_width_in_the_c_locale(void **state)
+{
+    static const struct {
+        const char *text;
+        size_t width;
+    } cases[] = {
+        {"示例高新区", 10},
+        {"e\xcc\x81", 1},         /* e + U+0301 COMBINING ACUTE ACCENT */
+        {"Cafe\xcc\x81 高新", 9}, /* 4 + 0 + 1 + 4 */
+        {"ＡＢ", 4},              /* U+FF21 FULLWIDTH LATIN */
+        {"\xef\xbd\xb1", 1},      /* U+FF71 HALFWIDTH KATAKANA A */
+        {"한국", 4},              /* Hangul syllables: Wide */
+        {"\xe3\x80\x80", 2},      /* U+3000 IDEOGRAPHIC SPACE: Fullwidth */
+    };
+    (void)state;
+    assert_non_null(setlocale(LC_CTYPE, "C"));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t got = table_text_width(cases[i].text);
+        if (got != cases[i].width)
+            fail_msg("case %zu \"%s\": width %zu, want %zu", i, cases[i].text, got, cases[i].width);
+    }
+    assert_non_null(setlocale(LC_CTYPE, "C.UTF-8"));
+}
+
+/* The streaming pair pads like table_print: a combining mark takes no column. */
+static void test_print_line_pads_by_display_width(void **state)
+{
+    static const char *const head[] = {"name", "n"};
+    static const char *const a[] = {"Cafe\xcc\x81", "1"};
+    static const char *const b[] = {"软件园", "22"};
+    static const enum table_align aligns[] = {TABLE_LEFT, TABLE_RIGHT};
+    size_t widths[2] = {0, 0};
+    struct capture c;
+    (void)state;
+
+    table_widen(widths, 2, head);
+    table_widen(widths, 2, a);
+    table_widen(widths, 2, b);
+    assert_int_equal(widths[0], 6);
+    assert_int_equal(widths[1], 2);
+    capture_open(&c);
+    assert_int_equal(table_print_line(c.f, 2, widths, aligns, head), 0);
+    assert_int_equal(table_print_line(c.f, 2, widths, aligns, a), 0);
+    assert_int_equal(table_print_line(c.f, 2, widths, aligns, b), 0);
+    assert_string_equal(capture_close(&c), "name     n\n"
+                                           "Cafe\xcc\x81     1\n"
+                                           "软件园  22\n");
+    free(c.text);
+}
+
 static void test_table_aligns_chinese_names_by_display_width(void **state)
 {
     static const char *const headers[] = {"unit", "name", "score"};
@@ -217,6 +270,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_width_counts_cjk_as_two_columns),
+        cmocka_unit_test(test_text_width_in_the_c_locale),
+        cmocka_unit_test(test_print_line_pads_by_display_width),
         cmocka_unit_test(test_table_aligns_chinese_names_by_display_width),
         cmocka_unit_test(test_table_last_column_has_no_trailing_blanks),
         cmocka_unit_test(test_table_many_rows_grow_the_array),

@@ -20,12 +20,12 @@ db=$tmp/demo.db
 grep -q "recomputed 4 indices" "$tmp/out" || fail "summary: $(cat "$tmp/out")"
 
 for q in 1 2 3 4; do
-    "$bin" ranking --db "$db" --index monitoring --node innovation --period "2021-Q$q" | awk '{ print $2, $(NF - 2) }'
+    "$bin" ranking --db "$db" --index monitoring --node innovation --period "2021-Q$q" | awk 'NR > 1 { print $2, $(NF - 2) }'
 done | awk '{ s[$1] += $2; n[$1]++ }
     END { for (u in s) if (n[u] != 4 || (s[u] / 4 - 100)^2 > 0.005^2) { print u, s[u] / 4; bad = 1 }
           exit bad }' || fail "2021 mean of the monitoring index is not 100"
-[ "$("$bin" ranking --db "$db" --index monitoring --period 2025-Q4 | wc -l)" = 15 ] ||
+[ "$("$bin" ranking --db "$db" --index monitoring --period 2025-Q4 | wc -l)" = 16 ] ||
     fail "monitoring 2025-Q4 does not rank 15 parks"
-[ "$("$bin" ranking --db "$db" --index innovation_points --period 2025 | wc -l)" = 1000 ] ||
+[ "$("$bin" ranking --db "$db" --index innovation_points --period 2025 | wc -l)" = 1001 ] ||
     fail "innovation_points 2025 does not score 1,000 enterprises"
 echo "ok: demo recompute, monitoring base 2021 = 100"
