@@ -348,6 +348,10 @@ int import_command(int argc, char **argv)
         fprintf(stderr, "parkstat import: %s: %s\n", db, errbuf);
         goto out;
     }
+    long closed = 0; /* runs a killed import or daemon left open */
+    if (store_runs_interrupt(st, time_now_us(), &closed) == 0 && closed > 0)
+        fprintf(stderr, "parkstat import: %ld run(s) left open by a crash closed as interrupted\n",
+                closed);
     if ((rc = import_new(&im, st, cfg)) < 0) {
         fprintf(stderr, "parkstat import: %s: cannot store the config's units and indicators: %s\n",
                 db, rc == -EIO ? store_errmsg(st) : strerror(-rc));

@@ -20,9 +20,11 @@
 #include "common/log.h"
 #include "api/api.h"
 #include "common/metrics.h"
+#include "common/timefmt.h"
 #include "compute/compute.h"
 #include "config/config.h"
 #include "daemon/notify.h"
+#include "store/bookkeeping.h"
 #include "store/observations.h"
 #include "store/store.h"
 
@@ -397,6 +399,16 @@ static int once_summary(struct daemon *d)
     return d->once_failed ? 1 : 0;
 }
 
+/* Closes the runs a crashed parkstatd or import left open (as "interrupted"). */
+static void close_interrupted(struct daemon *d)
+{
+    long n = 0;
+    if (store_runs_interrupt(d->st, time_now_us(), &n) < 0)
+        log_warning("cannot close runs left open by a crash: %s", store_errmsg(d->st));
+    else if (n > 0)
+        log_notice("%ld run(s) left open by a crash closed as interrupted", n);
+}
+
 static int run(struct daemon *d, struct config *cfg)
 {
     int rc = open_store(d, cfg);
@@ -404,6 +416,7 @@ static int run(struct daemon *d, struct config *cfg)
         config_free(&cfg);
         return rc;
     }
+    close_interrupted(d);
     if (!(d->gen = generation_new(d, cfg))) {
         config_free(&cfg);
         return EX_CONFIG;

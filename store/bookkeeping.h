@@ -12,6 +12,9 @@
  * - Every observation and every reject belongs to a run; runs and rejects
  *   are never deleted.
  * - A run has no outcome until store_run_end(); ended_at 0 means running.
+ * - A run records the PID that began it; one still open whose process is
+ *   gone was left by a crash, and store_runs_interrupt() closes it as
+ *   "interrupted" (parkstatd and parkstat import call it at their start).
  * - Pull state is one row per (source, period): every attempt replaces the
  *   last attempt, the last success changes only on success, so a restart
  *   neither repeats finished pulls nor forgets missed ones.
@@ -38,10 +41,20 @@
 int store_run_begin(struct store *st, const char *source, const char *period, int64_t started,
                     int64_t *run_id);
 
-/* Closes a run: outcome ("ok", "failed", "unchanged", "not_published"), counts,
+/* Closes a run: outcome ("ok", "failed", "unchanged", "not_published",
+ * "partial", "rejected"; "interrupted" only from store_runs_interrupt()), counts,
  * and an error text (may be NULL). */
 int store_run_end(struct store *st, int64_t run_id, int64_t ended, const char *outcome,
                   const struct store_counts *counts, const char *error);
+
+/*
+ * Closes every run left open by a process that no longer exists (killed,
+ * crashed: its PID is gone, or is this process's own, or was not recorded)
+ * with outcome "interrupted", ended_at now (us) and an error naming the PID.
+ * Runs of live processes (an import running beside the daemon) stay open.
+ * *closed (may be NULL) gets the count. Returns 0 or -EIO.
+ */
+int store_runs_interrupt(struct store *st, int64_t now, long *closed);
 
 /* HTTP status and payload bytes of a run. */
 int store_run_transfer(struct store *st, int64_t run_id, long http_status, long bytes);

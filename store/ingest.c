@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/store_priv.h"
 #include "store/bookkeeping.h"
@@ -318,6 +320,7 @@ int store_run_begin(struct store *st, const char *source, const char *period, in
     store_bind_text(s, 1, source);
     store_bind_text(s, 2, period);
     sqlite3_bind_int64(s, 3, started);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)getpid());
     int rc = store_step_done(st, s, "begin run");
     if (rc == 0)
         *run_id = sqlite3_last_insert_rowid(st->db);
@@ -347,5 +350,67 @@ int store_run_end(struct store *st, int64_t run_id, int64_t ended, const char *o
         snprintf(st->err, sizeof(st->err), "end run: no run %lld", (long long)run_id);
         rc = -ENOENT;
     }
+    return rc;
+}
+
+/* 1 when the process pid is gone (or is ours: we began no run yet, so the
+ * run is a dead predecessor's that had our PID). */
+static int process_gone(sqlite3_int64 pid)
+{
+    if (pid <= 0 || pid == (sqlite3_int64)getpid())
+        return 1;
+    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+int store_runs_interrupt(struct store *st, int64_t now, long *closed)
+{
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    long n = 0;
+    int rc = store_tx_begin(st);
+
+    if (closed)
+        *closed = 0;
+    if (rc < 0)
+        return rc;
+    if (sqlite3_prepare_v2(st->db, "SELECT id, pid FROM run WHERE ended_at IS NULL", -1, &sel,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "UPDATE run SET ended_at = ?2, outcome = 'interrupted',"
+                           " error = ?3 WHERE id = ?1 AND ended_at IS NULL",
+                           -1, &upd, NULL) != SQLITE_OK) {
+        rc = store_fail(st, "interrupted runs");
+        goto out;
+    }
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        sqlite3_int64 pid =
+            sqlite3_column_type(sel, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(sel, 1);
+        char why[96];
+        if (!process_gone(pid))
+            continue;
+        if (pid > 0)
+            snprintf(why, sizeof(why), "interrupted: process %lld ended before the run",
+                     (long long)pid);
+        else
+            snprintf(why, sizeof(why), "interrupted: its process ended before the run");
+        sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
+        sqlite3_bind_int64(upd, 2, now);
+        sqlite3_bind_text(upd, 3, why, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(upd) != SQLITE_DONE) {
+            rc = store_fail(st, "close interrupted run");
+            goto out;
+        }
+        sqlite3_reset(upd);
+        n++;
+    }
+    rc = rc == SQLITE_DONE ? 0 : store_fail(st, "interrupted runs");
+out:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    if (rc == 0)
+        rc = store_tx_commit(st);
+    if (rc < 0)
+        store_tx_rollback(st);
+    else if (closed)
+        *closed = n;
     return rc;
 }

@@ -222,11 +222,15 @@ static const char migration_4[] =
     "CREATE TABLE result(" RESULT_COLUMNS " UNIQUE(index_id, period, unit_id));"
     "DELETE FROM index_state;";
 
+/*
+ * Version 5: run.pid, the process that began a run (store_run_begin). A run
+ * still open at a start whose process is gone was left by a crash and is
+ * closed as 'interrupted' (store_runs_interrupt).
+ */
+static const char migration_5[] = "ALTER TABLE run ADD COLUMN pid INTEGER;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    migration_1,
-    migration_2,
-    migration_3,
-    migration_4,
+    migration_1, migration_2, migration_3, migration_4, migration_5,
 };
 
 static int read_version(sqlite3 *db, int *version)

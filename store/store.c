@@ -32,7 +32,7 @@ static const char *const stmt_sql[STMT_COUNT_] = {
                        " AND indicator_id = ?2 AND period = ?3 AND valid_to IS NULL",
     [STMT_REJECT_INSERT] = "INSERT INTO reject(run_id, position, raw, reason)"
                            " VALUES(?1, ?2, ?3, ?4)",
-    [STMT_RUN_BEGIN] = "INSERT INTO run(source, period, started_at) VALUES(?1, ?2, ?3)",
+    [STMT_RUN_BEGIN] = "INSERT INTO run(source, period, started_at, pid) VALUES(?1, ?2, ?3, ?4)",
     [STMT_RUN_END] = "UPDATE run SET ended_at = ?2, outcome = ?3, n_new = ?4, n_revised = ?5,"
                      " n_unchanged = ?6, n_rejected = ?7, error = ?8 WHERE id = ?1",
     [STMT_UNIT_PUT] = "INSERT INTO unit(code, name) VALUES(?1, ?2)"
