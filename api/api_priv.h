@@ -242,4 +242,36 @@ int api_route_static(struct api_request *rq, const char *arg, struct api_reply *
 int api_param_period(struct api_request *rq, struct api_reply *rp, const char *name,
                      const char **out);
 
+/* "monthly", "quarterly", "half-yearly" or "yearly" for a period frequency. */
+const char *api_freq_name(int freq);
+
+/* ---- params.c: the parameters each endpoint takes, strict checks, paging ---- */
+
+/* The query parameters an endpoint (its metrics label) takes. */
+struct api_params {
+    const char *endpoint;
+    const char *names[12]; /* NULL-terminated */
+};
+
+/* Every endpoint's parameters, the table docs/API.md repeats; *n entries. */
+const struct api_params *api_params_table(size_t *n);
+
+/* Is s[0..len) well-formed UTF-8? 1 or 0. */
+int api_utf8_valid(const char *s, size_t len);
+
+/*
+ * Checks the raw request-target's path: a bad percent escape, an encoded NUL
+ * or bytes that are not UTF-8 fill rp with a 400 and return 1; else 0, or
+ * -ENOMEM.
+ */
+int api_check_path(struct api_request *rq, struct api_reply *rp);
+
+/*
+ * Checks the raw query against endpoint's parameters: an unknown name (with
+ * a "did you mean"), a name given twice, a bad escape, an encoded NUL or a
+ * name or value that is not UTF-8 fill rp with a 400 and return 1; else 0, or
+ * -ENOMEM. An endpoint not in the table takes anything.
+ */
+int api_check_query(struct api_request *rq, const char *endpoint, struct api_reply *rp);
+
 #endif

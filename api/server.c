@@ -252,6 +252,8 @@ static void dispatch(struct api_request *rq, const char *path, struct api_reply 
     if (rq->uri_len > API_MAX_URI) {
         rc = api_reply_error(rp, MHD_HTTP_URI_TOO_LONG, "request URI of %zu bytes is over %d",
                              rq->uri_len, API_MAX_URI);
+    } else if ((rc = api_check_path(rq, rp)) != 0) {
+        /* 1: a 400 for a bad escape, %00 or not UTF-8 (params.c) */
     } else if (!(r = route_find(path, arg, sizeof(arg)))) {
         rc = api_reply_error(rp, MHD_HTTP_NOT_FOUND, "no such resource: %.200s", path);
     } else if (!method_allowed(r, rq->method)) {
@@ -261,9 +263,11 @@ static void dispatch(struct api_request *rq, const char *path, struct api_reply 
     } else if (r->admin && !authorized(rq->api, rq->conn)) {
         rc = api_reply_error(rp, MHD_HTTP_UNAUTHORIZED, "a valid bearer token is required");
         rp->challenge = 1;
-    } else {
-        rc = r->fn(rq, r->suffix ? arg : NULL, rp);
+    } else if ((rc = api_check_query(rq, r->endpoint, rp)) == 0) {
+        rc = r->fn(rq, r->suffix ? arg : NULL, rp); /* else 1: a 400 for the query */
     }
+    if (rc > 0) /* rp is complete */
+        rc = 0;
     if (r)
         rq->endpoint = r->endpoint; /* for the metrics, also on 405 and 401 */
     if (rc < 0) {
