@@ -10,7 +10,8 @@
  * - Vintages are never deleted, nor are observations: a re-ingested value
  *   that differs closes the current row (valid_to) and opens a new one
  *   (valid_from); an identical value adds nothing. A key missing from a later
- *   batch keeps its value.
+ *   batch keeps its value. A value the source withdraws (store_delete_obs())
+ *   has its current row closed and no new one.
  * - One current value per key (valid_to unset); "as of t" sees the row with
  *   valid_from <= t < valid_to.
  * - store_ingest() is the only write path for observations: one batch, one
@@ -143,6 +144,29 @@ struct store_counts {
 int store_ingest(struct store *st, int64_t run_id, int64_t now, const struct store_obs *obs,
                  size_t n, const struct store_reject *rej, size_t nrej,
                  struct store_counts *counts);
+
+/* A key whose value the source withdrew (SDMX action "Delete"): one period
+ * of (unit, indicator), or every period of it when all_periods. */
+struct store_obs_delete {
+    int64_t unit_id;
+    int64_t indicator_id;
+    struct period period; /* unset when all_periods */
+    int all_periods;
+};
+
+/* Told the period text of each vintage store_delete_obs() ended. */
+typedef void (*store_deleted_cb)(const char *period, void *ctx);
+
+/*
+ * Ends the current vintage of each of the n keys at time now (us): the key
+ * then has no current value, as-of queries before now still see it, and no
+ * row is removed (the rule above). A key without a current value changes
+ * nothing. Calls cb (may be NULL) for each vintage ended and adds their
+ * number to *n_deleted (may be NULL). One savepoint inside the caller's
+ * transaction (or a transaction of its own): all or nothing.
+ */
+int store_delete_obs(struct store *st, int64_t now, const struct store_obs_delete *d, size_t n,
+                     store_deleted_cb cb, void *ctx, long *n_deleted);
 
 /*
  * Duplicate keys (unit, indicator, period) within a batch: first_of[i] (room
