@@ -110,19 +110,6 @@ static void print_rejects(struct file_import *f)
         fprintf(f->im->msgs, "%s: ... and %zu more rejected rows\n", f->name, f->n_rej - shown);
 }
 
-/* The run's outcome: "failed" (not stored), "rejected" (every row
- * rejected), "partial" (some rejected), "ok" (new or revised values) or
- * "unchanged". */
-static const char *run_outcome(int rc, const struct file_import *f,
-                               const struct store_counts *counts)
-{
-    if (rc < 0)
-        return "failed";
-    if (f->n_rej > 0)
-        return f->n > 0 ? "partial" : "rejected";
-    return counts->n_new + counts->n_revised > 0 ? "ok" : "unchanged";
-}
-
 /* Stores the good rows and the rejects of one file in one run and batch. */
 static int ingest(struct file_import *f, struct import_summary *sum)
 {
@@ -146,8 +133,11 @@ static int ingest(struct file_import *f, struct import_summary *sum)
         if (rc < 0)
             snprintf(err, sizeof(err), "%s", store_errmsg(st));
         counts.n_rejected = (long)f->n_rej;
-        int rc_end = store_run_end(st, run_id, time_now_us(), run_outcome(rc, f, &counts), &counts,
-                                   rc < 0 ? err : NULL);
+        int rc_end = store_run_end(st, run_id, time_now_us(),
+                                   rc < 0                                ? "failed"
+                                   : counts.n_new + counts.n_revised > 0 ? "ok"
+                                                                         : "unchanged",
+                                   &counts, rc < 0 ? err : NULL);
         if (rc == 0)
             rc = rc_end;
     }

@@ -35,7 +35,19 @@ struct batch {
     struct store_reject *rej;
     size_t nrej, caprej;
     long n_missing;
+    struct store_obs_delete *del; /* withdrawn keys (SDMX "Delete") */
+    long *del_pos;
+    size_t ndel, cap_del, cap_del_pos;
+    struct collapse *coll; /* notes of obs whose series collapsed, by obs index */
+    size_t ncoll, cap_coll;
     int oom;
+};
+
+/* An observation the reader says is told from another only by components
+ * the mapping leaves out (format_record.collapsed). */
+struct collapse {
+    size_t obs; /* index in batch.obs */
+    char *note;
 };
 
 static void reject(struct batch *b, long position, const char *raw, const char *fmt, ...)
@@ -46,6 +58,8 @@ static void reject(struct batch *b, long position, const char *raw, const char *
     char reason[512];
     va_list ap;
     va_start(ap, fmt);
+    /* clang-analyzer 14 misreads va_start here (valist.Uninitialized). */
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
     if (BUF_GROW(&b->rej, &b->caprej, b->nrej + 1, BUF_UNCAPPED) < 0) {
@@ -79,8 +93,53 @@ static int add_obs(struct batch *b, long unit, long ind, struct period p, double
     return 0;
 }
 
+static int add_delete(struct batch *b, long unit, long ind, const struct format_record *r)
+{
+    struct store_obs_delete d = {.unit_id = b->pull->c->unit_ids[unit],
+                                 .indicator_id = b->pull->c->indicator_ids[ind],
+                                 .all_periods = r->all_periods};
+
+    if (!r->all_periods)
+        d.period = r->period;
+    if (d.unit_id < 0 || d.indicator_id < 0)
+        return -ENOENT;
+    if (BUF_GROW(&b->del, &b->cap_del, b->ndel + 1, BUF_UNCAPPED) < 0 ||
+        BUF_GROW(&b->del_pos, &b->cap_del_pos, b->ndel + 1, BUF_UNCAPPED) < 0)
+        return -ENOMEM;
+    b->del[b->ndel] = d;
+    b->del_pos[b->ndel++] = r->position;
+    return 0;
+}
+
+/* Remembers the collapse note of the observation just added. */
+static int add_collapse(struct batch *b, const char *note)
+{
+    if (BUF_GROW(&b->coll, &b->cap_coll, b->ncoll + 1, BUF_UNCAPPED) < 0)
+        return -ENOMEM;
+    if (!(b->coll[b->ncoll].note = strdup(note)))
+        return -ENOMEM;
+    b->coll[b->ncoll++].obs = b->n - 1;
+    return 0;
+}
+
+/* The collapse note of obs i, or NULL (coll is in obs order). */
+static const char *collapse_of(const struct batch *b, size_t i)
+{
+    size_t lo = 0, hi = b->ncoll;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->coll[mid].obs < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < b->ncoll && b->coll[lo].obs == i ? b->coll[lo].note : NULL;
+}
+
 /* Checks one record: known unit and indicator, a base (not derived)
- * indicator, a period of its frequency, a finite number. */
+ * indicator, a period of its frequency, a finite number. A withdrawn value
+ * (SDMX "Delete") is checked the same way, without a value. */
 static int on_record(const struct format_record *r, void *ctx)
 {
     struct batch *b = ctx;
@@ -105,6 +164,11 @@ static int on_record(const struct format_record *r, void *ctx)
         return reject(b, r->position, format_record_raw(r),
                       "indicator \"%s\" is derived, not collected", inds[ind].code),
                0;
+    if (r->action == FORMAT_ACTION_DELETE && r->all_periods) {
+        if (add_delete(b, unit, ind, r) < 0)
+            b->oom = 1;
+        return 0;
+    }
     if (!r->period_ok)
         return reject(b, r->position, format_record_raw(r), "bad period \"%s\"", r->period_raw), 0;
     if (r->period.freq != inds[ind].freq) {
@@ -113,6 +177,11 @@ static int on_record(const struct format_record *r, void *ctx)
                       ptext, inds[ind].code, period_freq_char(inds[ind].freq)),
                0;
     }
+    if (r->action == FORMAT_ACTION_DELETE) {
+        if (add_delete(b, unit, ind, r) < 0)
+            b->oom = 1;
+        return 0;
+    }
     if (r->missing) {
         b->n_missing++;
         return 0;
@@ -120,36 +189,66 @@ static int on_record(const struct format_record *r, void *ctx)
     v = r->value * source_scale(b->src, ind);
     if (!r->value_ok || !isfinite(v))
         return reject(b, r->position, format_record_raw(r), "value is not a finite number"), 0;
-    if (add_obs(b, unit, ind, r->period, v, r->position) < 0)
+    if (add_obs(b, unit, ind, r->period, v, r->position) < 0 ||
+        (r->collapsed && add_collapse(b, r->collapsed) < 0))
         b->oom = 1;
     return 0;
 }
 
-/* Later occurrences of a key in the payload become rejects. */
+/*
+ * Later occurrences of a key in the payload become rejects. When the reader
+ * said the two differ in components the mapping leaves out (a collapsed
+ * dimension), neither is kept: the value under that key would be one of
+ * several the source has, picked by order.
+ */
 static int drop_duplicates(struct batch *b)
 {
     long *first_of, dups;
+    char *drop;
     size_t kept = 0;
 
     if (b->n < 2)
         return 0;
-    if (!(first_of = malloc(b->n * sizeof(*first_of))))
+    if (!(first_of = malloc(b->n * sizeof(*first_of))) || !(drop = calloc(b->n, 1))) {
+        free(first_of);
         return -ENOMEM;
+    }
     if ((dups = store_find_duplicates(b->obs, b->n, first_of)) < 0) {
         free(first_of);
+        free(drop);
         return (int)dups;
     }
     for (size_t i = 0; i < b->n; i++) {
-        if (first_of[i] >= 0) {
-            reject(b, b->pos[i], NULL, "duplicate of record %ld", b->pos[first_of[i]]);
+        if (first_of[i] < 0)
+            continue;
+        size_t j = (size_t)first_of[i];
+        const char *note = collapse_of(b, i);
+        drop[i] = 1;
+        if (!note && !(note = collapse_of(b, j))) {
+            reject(b, b->pos[i], NULL, "duplicate of record %ld", b->pos[j]);
             continue;
         }
+        reject(b, b->pos[i], NULL,
+               "same unit, indicator and period as record %ld, told apart only by %s, which "
+               "the mapping leaves out (put it in the indicator, or filter it)",
+               b->pos[j], note);
+        if (!drop[j])
+            reject(b, b->pos[j], NULL,
+                   "same unit, indicator and period as record %ld, told apart only by %s, "
+                   "which the mapping leaves out (put it in the indicator, or filter it)",
+                   b->pos[i], note);
+        drop[j] = 1;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (drop[i])
+            continue;
         b->obs[kept] = b->obs[i];
         b->pos[kept] = b->pos[i];
         kept++;
     }
     b->n = kept;
     free(first_of);
+    free(drop);
     return 0;
 }
 
@@ -162,6 +261,11 @@ static void batch_free(struct batch *b)
     free(b->rej);
     free(b->obs);
     free(b->pos);
+    free(b->del);
+    free(b->del_pos);
+    for (size_t i = 0; i < b->ncoll; i++)
+        free(b->coll[i].note);
+    free(b->coll);
 }
 
 /* Reads every OK part into b with a reader of its own (readers keep state,
@@ -240,26 +344,42 @@ void collect_batch_free(struct pull *p)
     }
 }
 
-/* Marks every index whose frequency contains the ingested periods. */
-static void mark_recompute(struct pull *p, const struct batch *b)
+/* Marks every index whose frequency contains period. */
+static void mark_period(struct pull *p, struct period period)
 {
     size_t n;
     const struct config_index *idx = config_indices(p->c->cfg, &n);
+
+    for (size_t k = 0; k < n; k++) {
+        struct period q;
+        char text[PERIOD_TEXT_SIZE];
+        if (period_container(period, idx[k].freq, &q) < 0)
+            continue;
+        period_format(q, text, sizeof(text));
+        store_mark_recompute(p->c->st, idx[k].id, text);
+    }
+}
+
+/* Marks every index whose frequency contains the ingested periods. */
+static void mark_recompute(struct pull *p, const struct batch *b)
+{
     struct period seen = {0};
 
     for (size_t i = 0; i < b->n; i++) {
         if (i > 0 && period_cmp(b->obs[i].period, seen) == 0)
             continue;
         seen = b->obs[i].period;
-        for (size_t k = 0; k < n; k++) {
-            struct period q;
-            char text[PERIOD_TEXT_SIZE];
-            if (period_container(seen, idx[k].freq, &q) < 0)
-                continue;
-            period_format(q, text, sizeof(text));
-            store_mark_recompute(p->c->st, idx[k].id, text);
-        }
+        mark_period(p, seen);
     }
+}
+
+/* store_deleted_cb: a withdrawn value's period needs its indices again. */
+static void on_deleted(const char *period, void *ctx)
+{
+    struct period q;
+
+    if (period_parse_str(&q, period) == 0)
+        mark_period(ctx, q);
 }
 
 struct tally {
@@ -306,6 +426,11 @@ static int store_batch(struct pull *p, struct batch *b, struct collect_result *r
     int64_t now = time_now_us();
     int rc;
 
+    /* Withdrawn values first: a payload that withdraws and sends a key
+     * again leaves the value it sends. */
+    rc = store_delete_obs(st, now, b->del, b->ndel, on_deleted, p, &res->n_deleted);
+    if (rc < 0)
+        return rc;
     rc = store_ingest(st, res->run_id, now, b->obs, b->n, b->rej, b->nrej, &res->counts);
     if (rc < 0)
         return rc;
@@ -335,7 +460,7 @@ static void finish_run(struct pull *p, struct collect_result *res, int success, 
     h.source = res->source;
     h.last_attempt = p->started_us;
     h.last_success = success ? now : 0;
-    h.failed = collect_outcome_failed(res->outcome);
+    h.failed = strcmp(res->outcome, "failed") == 0;
     h.last_outcome = res->outcome;
     h.last_status = res->http_status;
     h.last_error = res->error;
@@ -369,28 +494,7 @@ static void store_parsed(struct pull *p, struct collect_result *res, char *errbu
         fail(res, errbuf);
         return;
     }
-    res->outcome = collect_outcome(&res->counts);
-    if (!strcmp(res->outcome, "rejected")) {
-        snprintf(errbuf, errsize, "all %ld records rejected", res->counts.n_rejected);
-        res->error = errbuf;
-    }
-}
-
-const char *collect_outcome(const struct store_counts *c)
-{
-    if (c->n_rejected == 0)
-        return "ok";
-    return c->n_new + c->n_revised + c->n_unchanged > 0 ? "partial" : "rejected";
-}
-
-int collect_outcome_failed(const char *outcome)
-{
-    return !strcmp(outcome, "failed") || !strcmp(outcome, "rejected");
-}
-
-int collect_outcome_success(const char *outcome)
-{
-    return !strcmp(outcome, "ok") || !strcmp(outcome, "partial") || !strcmp(outcome, "unchanged");
+    res->outcome = "ok";
 }
 
 void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, size_t errsize)
@@ -424,7 +528,9 @@ void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, si
         store_parsed(p, res, errbuf, errsize);
     }
     /* A source-period with some units not yet published is polled again. */
-    finish_run(p, res, t.not_published == 0 && collect_outcome_success(res->outcome),
+    finish_run(p, res,
+               t.not_published == 0 &&
+                   (!strcmp(res->outcome, "ok") || !strcmp(res->outcome, "unchanged")),
                t.not_published > 0);
     if (store_commit(p->c->st) < 0) {
         log_err("source %s %s: commit failed: %s", res->source, p->period_text,

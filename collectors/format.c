@@ -18,6 +18,7 @@ static const struct format_ops *const readers[] = {
     &format_json_ops,
     &format_csv_ops,
     &format_sdmx_ops,
+    &format_sdmxml_ops,
     &format_nbs_ops,
 };
 

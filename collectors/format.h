@@ -32,8 +32,21 @@ struct format_record {
     int missing;  /* 1: the payload says "no value" ("", "-", "—", null, hasdata:false) */
     int value_ok; /* 1 when value holds a finite number */
     double value;
-    const char *problem; /* the reader's reason when the record is malformed, else NULL */
-    const void *priv_;   /* reserved for the reader: how to build the raw text */
+    const char *problem;   /* the reader's reason when the record is malformed, else NULL */
+    const void *priv_;     /* reserved for the reader: how to build the raw text */
+    int action;            /* FORMAT_ACTION_STORE (0), or FORMAT_ACTION_DELETE: the source
+                              withdraws the value (SDMX action="Delete"); value is unset */
+    int all_periods;       /* a delete of every period of (unit, indicator) (an SDMX series
+                              key listed without observations); period is unset */
+    const char *collapsed; /* NULL, or the components the mapping leaves out that alone
+                              tell this record's series from an earlier one with the same
+                              unit and indicator ("DER_BASIS (\"C\" at record 3, \"D\" here)") */
+};
+
+/* What a record asks for (format_record.action). */
+enum format_action {
+    FORMAT_ACTION_STORE = 0,
+    FORMAT_ACTION_DELETE = 1,
 };
 
 /* Called for every record; a non-zero return stops reading and is returned. */
@@ -54,11 +67,12 @@ typedef int (*format_record_cb)(const struct format_record *rec, void *ctx);
 const char *format_record_raw(const struct format_record *rec);
 
 /*
- * Builds a reader for format name ("json", "csv", "sdmx", "nbs") configured by
- * mapping (a source's parsed mapping; NULL: none, which only "nbs" accepts).
- * mapping is borrowed and must outlive the reader. Returns 0 and a new reader
- * in *out (free with format_free()), or -EINVAL with a message in err for an
- * unknown format, a missing mapping or one checked for another format.
+ * Builds a reader for format name ("json", "csv", "sdmx", "sdmxml", "nbs")
+ * configured by mapping (a source's parsed mapping; NULL: none, which only
+ * "nbs" accepts). mapping is borrowed and must outlive the reader. Returns 0
+ * and a new reader in *out (free with format_free()), or -EINVAL with a
+ * message in err for an unknown format, a missing mapping or one checked for
+ * another format.
  */
 int format_new(struct format **out, const char *name, const struct config_mapping *mapping,
                char *err, size_t errsize);

@@ -84,6 +84,13 @@ struct config_wide_field {
 
 enum config_layout { CONFIG_LAYOUT_LONG, CONFIG_LAYOUT_WIDE };
 
+/* An SDMX dimension filter: records whose dimension is none of codes are skipped. */
+struct config_sdmx_filter {
+    const char *dimension;
+    const char *const *codes;
+    size_t n_codes;
+};
+
 /* A source's "mapping" (docs/FORMATS.md), checked for its format: the one
  * parse of it. The payload readers (collectors/format.h) take it as it is. */
 struct config_mapping {
@@ -96,11 +103,19 @@ struct config_mapping {
     size_t n_fields;
     char delimiter; /* csv: one character, ',' by default */
     const char *unit_dimension, *indicator_dimension, *period_dimension; /* sdmx */
+    /* sdmx, sdmxml: unit and indicator may instead be unit.constant,
+     * indicator.constant or this template ("{INDICATOR}.{UNIT_MEASURE}") */
+    const char *indicator_template;
+    const struct config_sdmx_filter *filters; /* "filter", in the order given */
+    size_t n_filters;
+    const char *const *measures; /* "measures"; NULL: OBS_VALUE only */
+    size_t n_measures;
+    enum period_freq freq; /* the source's "frequency" (what a date period means); 0: none */
 };
 
 /*
  * Parses text, a source object as JSON ({"mapping": {...}, ...}; other members
- * are ignored), for a source of format ("json", "csv", "sdmx", "nbs") with the
+ * are ignored), for a source of format ("json", "csv", "sdmx", "sdmxml", "nbs") with the
  * checks config_load() makes of a source's "mapping". On success returns 0
  * and *out owns a new mapping (free with config_mapping_free()). On failure
  * returns -EINVAL (or -ENOMEM), *out is NULL and err holds the problems, one
@@ -165,16 +180,6 @@ enum config_normalise {
 };
 
 enum config_aggregate { CONFIG_AGG_ARITHMETIC, CONFIG_AGG_GEOMETRIC };
-/* method.base_match: how a base coarser than the index frequency is compared. */
-enum config_base_match {
-    CONFIG_BASE_SAME_PERIOD, /* x_t against the same quarter/month of the base (default) */
-    CONFIG_BASE_MEAN,        /* against the mean of the base's sub-periods (opt-in) */
-};
-/* method.basis: the values compared. */
-enum config_basis {
-    CONFIG_BASIS_LEVEL, /* the period's own value (default) */
-    CONFIG_BASIS_YTD,   /* cumulative from the year's start to the period's end */
-};
 enum config_missing { CONFIG_MISSING_REWEIGHT, CONFIG_MISSING_CARRY, CONFIG_MISSING_EXCLUDE };
 enum config_impute { CONFIG_IMPUTE_NONE, CONFIG_IMPUTE_CARRY, CONFIG_IMPUTE_GROUP_MEAN };
 /* How outlier.winmax is counted (aggregate/outlier.h). */
@@ -221,8 +226,6 @@ struct config_index {
     enum config_missing missing;
     int has_base;
     struct period base; /* base period (fixed_base, chained) */
-    enum config_base_match base_match;
-    enum config_basis basis;
     enum config_impute impute;
     const char *impute_by; /* group_mean: the unit attribute, else NULL */
     double screen;         /* minimum share of present indicators, 0 .. 1; 0: off */

@@ -4,7 +4,9 @@
  *
  *   json  long: records unit indicator period value; wide: records unit period fields
  *   csv   long: delimiter unit indicator period value; wide: delimiter unit period fields
- *   sdmx  unit_dimension indicator_dimension [period_dimension]
+ *   sdmx, sdmxml  unit_dimension | unit {"const"}, indicator_dimension |
+ *         indicator ("{DIM}.{DIM}" or {"const"}), [period_dimension] [filter]
+ *         [measures]
  *   nbs   [unit: {"const": CODE}]
  *
  * A field is a JSON Pointer (json) or a column name (csv), or {"const": "text"}
@@ -25,6 +27,10 @@ static const char *const csv_long_keys[] = {"layout", "delimiter", "unit", "indi
                                             "period", "value",     NULL};
 static const char *const csv_wide_keys[] = {"layout", "delimiter", "unit",
                                             "period", "fields",    NULL};
+static const char *const sdmxml_keys[] = {"unit_dimension",   "indicator_dimension",
+                                          "period_dimension", "unit",
+                                          "indicator",        "filter",
+                                          "measures",         NULL};
 static const char *const sdmx_keys[] = {"unit_dimension", "indicator_dimension", "period_dimension",
                                         NULL};
 static const char *const nbs_keys[] = {"unit", NULL};
@@ -154,6 +160,146 @@ static void get_dimension(struct cfg_ctx *ctx, json_t *m, const char *path, cons
     }
 }
 
+/* 1 when t is text with {ID} placeholders: at least one, balanced, ids non-empty. */
+static int template_ok(const char *t)
+{
+    int placeholders = 0;
+
+    for (const char *p = t; *p; p++) {
+        if (*p == '}')
+            return 0;
+        if (*p != '{')
+            continue;
+        const char *end = strchr(p + 1, '}');
+        if (!end || end == p + 1 || memchr(p + 1, '{', (size_t)(end - p - 1)))
+            return 0;
+        placeholders++;
+        p = end;
+    }
+    return placeholders > 0;
+}
+
+/* "filter": {"DIM": "code" | ["code", ...], ...}. */
+static void get_sdmx_filter(struct cfg_ctx *ctx, json_t *m, const char *path,
+                            struct config_mapping *out)
+{
+    struct config_sdmx_filter *f;
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE], r[CFG_PATH_SIZE];
+    const char *dim;
+    json_t *obj, *v;
+    size_t n = 0;
+
+    if (cfg_get_object(ctx, m, path, "filter", 0, &obj) <= 0)
+        return;
+    cfg_path_key(p, path, "filter");
+    if (json_object_size(obj) == 0) {
+        cfg_error(ctx, p, "expected {\"DIMENSION\": \"code\" or [\"code\", ...]}");
+        return;
+    }
+    if (!(f = cfg_calloc(ctx, json_object_size(obj), sizeof(*f))))
+        return;
+    json_object_foreach(obj, dim, v)
+    {
+        size_t k = json_is_array(v) ? json_array_size(v) : 1;
+        const char **codes;
+        cfg_path_key(q, p, dim);
+        if ((!json_is_string(v) && !json_is_array(v)) || k == 0 || dim[0] == '\0') {
+            cfg_error(ctx, q, "expected a code or a non-empty list of codes");
+            continue;
+        }
+        if (!(codes = cfg_calloc(ctx, k, sizeof(*codes))))
+            return;
+        for (size_t i = 0; i < k; i++) {
+            json_t *c = json_is_array(v) ? json_array_get(v, i) : v;
+            cfg_path_index(r, q, i);
+            if (!json_is_string(c))
+                cfg_error(ctx, json_is_array(v) ? r : q, "expected a code");
+            else
+                codes[i] = json_string_value(c);
+        }
+        f[n++] = (struct config_sdmx_filter){dim, codes, k};
+    }
+    out->filters = f;
+    out->n_filters = n;
+}
+
+/* "measures": ["OBS_VALUE", ...], non-empty ids. */
+static void get_sdmx_measures(struct cfg_ctx *ctx, json_t *m, const char *path,
+                              struct config_mapping *out)
+{
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
+    const char **ids;
+    json_t *a;
+
+    if (cfg_get_array(ctx, m, path, "measures", 0, &a) <= 0)
+        return;
+    cfg_path_key(p, path, "measures");
+    if (json_array_size(a) == 0) {
+        cfg_error(ctx, p, "expected a non-empty list of measure ids");
+        return;
+    }
+    if (!(ids = cfg_calloc(ctx, json_array_size(a), sizeof(*ids))))
+        return;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *id = json_array_get(a, i);
+        cfg_path_index(q, p, i);
+        if (!json_is_string(id) || json_string_length(id) == 0)
+            cfg_error(ctx, q, "expected a measure id");
+        else
+            ids[i] = json_string_value(id);
+    }
+    out->measures = ids;
+    out->n_measures = json_array_size(a);
+    if (out->n_measures > 1 &&
+        !(out->indicator_template && strstr(out->indicator_template, "{MEASURE}")))
+        cfg_error(ctx, p, "several measures need {MEASURE} in mapping.indicator");
+}
+
+/* sdmx and sdmxml: the unit and indicator from dimensions, a template or
+ * constants; the period dimension; filters and measures. */
+static void load_sdmx(struct cfg_ctx *ctx, json_t *src, json_t *m, const char *p,
+                      struct config_mapping *out)
+{
+    char q[CFG_PATH_SIZE];
+    json_t *ind = json_object_get(m, "indicator"), *freq = json_object_get(src, "frequency");
+
+    cfg_check_keys(ctx, m, p, strcmp(out->format, "sdmxml") == 0 ? sdmxml_keys : sdmx_keys);
+    get_dimension(ctx, m, p, "unit_dimension", 0, &out->unit_dimension);
+    get_dimension(ctx, m, p, "indicator_dimension", 0, &out->indicator_dimension);
+    get_dimension(ctx, m, p, "period_dimension", 0, &out->period_dimension);
+    if (json_is_object(json_object_get(m, "unit")) || json_object_get(m, "unit")) {
+        cfg_path_key(q, p, "unit");
+        if (!json_is_object(json_object_get(m, "unit")))
+            cfg_error(ctx, q, "expected {\"const\": \"unit code\"}");
+        else
+            get_field(ctx, m, p, "unit", 0, FIELD_POINTER, 1, &out->unit);
+    }
+    cfg_path_key(q, p, "indicator");
+    if (json_is_string(ind)) {
+        if (template_ok(json_string_value(ind)))
+            out->indicator_template = json_string_value(ind);
+        else
+            cfg_error(ctx, q,
+                      "expected a template \"{DIMENSION}.{DIMENSION}\" or {\"const\": "
+                      "\"indicator code\"}");
+    } else if (ind) {
+        get_field(ctx, m, p, "indicator", 0, FIELD_POINTER, 1, &out->indicator);
+    }
+    if (!out->unit_dimension == !out->unit.constant)
+        cfg_error(ctx, p, "%s",
+                  out->unit_dimension ? "unit_dimension and unit both given"
+                                      : "unit_dimension (or unit {\"const\"}) "
+                                        "required");
+    if (!out->indicator_dimension == !ind)
+        cfg_error(ctx, p, "%s",
+                  out->indicator_dimension ? "indicator_dimension and indicator both given"
+                                           : "indicator_dimension (or indicator) required");
+    get_sdmx_filter(ctx, m, p, out);
+    get_sdmx_measures(ctx, m, p, out);
+    if (json_is_string(freq) && json_string_length(freq) == 1)
+        out->freq = period_freq_from_char(json_string_value(freq)[0]);
+}
+
 void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const char *format,
                       struct config_mapping *out)
 {
@@ -173,11 +319,8 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
     cfg_path_key(p, path, "mapping");
     if (strcmp(format, "json") == 0 || strcmp(format, "csv") == 0) {
         load_table(ctx, m, p, format[0] == 'c', out);
-    } else if (strcmp(format, "sdmx") == 0) {
-        cfg_check_keys(ctx, m, p, sdmx_keys);
-        get_dimension(ctx, m, p, "unit_dimension", 1, &out->unit_dimension);
-        get_dimension(ctx, m, p, "indicator_dimension", 1, &out->indicator_dimension);
-        get_dimension(ctx, m, p, "period_dimension", 0, &out->period_dimension);
+    } else if (strcmp(format, "sdmx") == 0 || strcmp(format, "sdmxml") == 0) {
+        load_sdmx(ctx, src, m, p, out);
     } else if (strcmp(format, "nbs") == 0) {
         cfg_check_keys(ctx, m, p, nbs_keys);
         if (json_object_get(m, "unit") && !json_is_object(json_object_get(m, "unit"))) {

@@ -379,8 +379,6 @@ static void register_metrics(struct daemon *d)
 
     metrics_register(m, "parkstat_pulls_total", METRICS_COUNTER,
                      "Pulls of a source-period by outcome.", source_outcome, 2, NULL, 0);
-    metrics_register(m, "parkstat_pull_failures_total", METRICS_COUNTER,
-                     "Pulls that failed or had every record rejected.", source, 1, NULL, 0);
     metrics_register(m, "parkstat_pull_duration_seconds", METRICS_HISTOGRAM,
                      "Duration of pulls, retries included.", source, 1, buckets,
                      sizeof(buckets) / sizeof(buckets[0]));
@@ -425,8 +423,6 @@ static int run(struct daemon *d, struct config *cfg)
     }
     if (!d->opt->once) {
         char *token = NULL;
-        if (daemon_check_web_root() < 0)
-            return EX_NOINPUT;
         if ((rc = daemon_read_token(cfg, &token)) < 0)
             return rc == -ENOENT ? EX_OSFILE : EX_NOPERM;
         rc = daemon_api_start(d, cfg, token);

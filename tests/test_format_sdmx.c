@@ -169,7 +169,7 @@ static void test_sdmx_mapping_errors_name_the_key(void **state)
     (void)state;
     fc_expect_config_error("sdmx", "{}", "mapping: required");
     fc_expect_config_error("sdmx", "{\"mapping\": {\"unit_dimension\": \"REF_AREA\"}}",
-                           "mapping.indicator_dimension: required");
+                           "mapping: indicator_dimension (or indicator) required");
     fc_expect_config_error(
         "sdmx", "{\"mapping\": {\"unit_dimension\": \"\", \"indicator_dimension\": \"I\"}}",
         "mapping.unit_dimension");

@@ -35,6 +35,9 @@ int fc_collect(const struct format_record *r, void *ctx)
     g->value_ok = r->value_ok;
     g->value = r->value;
     snprintf(g->problem, sizeof(g->problem), "%s", r->problem ? r->problem : "");
+    g->action = r->action;
+    g->all_periods = r->all_periods;
+    snprintf(g->collapsed, sizeof(g->collapsed), "%s", r->collapsed ? r->collapsed : "");
     /* the collector asks only for rejects: with a mask, so does this */
     if (!s->raw_mask || (s->raw_mask & (1u << (s->n - 1)))) {
         raw = g->raw_ptr = format_record_raw(r);

@@ -26,6 +26,9 @@ struct fc_got {
     int value_ok;
     double value;
     char problem[256]; /* "" when none */
+    int action;        /* FORMAT_ACTION_STORE or FORMAT_ACTION_DELETE */
+    int all_periods;
+    char collapsed[256]; /* "" when none */
     char raw[FORMAT_RAW_MAX + 1];
     const char *raw_ptr; /* format_record_raw()'s pointer, NULL when not asked */
 };
