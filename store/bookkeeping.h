@@ -97,7 +97,10 @@ struct store_reject_row {
 typedef int (*store_reject_cb)(const struct store_reject_row *row, void *ctx);
 
 /* Rejects of one run (run_id > 0) or of every run of source (source != NULL),
- * or all; newest run first, then by position. */
+ * or all; newest run first, then by position. The raw text and the reason
+ * are kept byte for byte; one that is not valid UTF-8 (a GBK payload read
+ * without its encoding) is handed to cb escaped: each byte above 0x7F as
+ * \xNN (hex, upper case), a backslash as \\. Valid UTF-8 comes unchanged. */
 int store_rejects(struct store *st, int64_t run_id, const char *source, store_reject_cb cb,
                   void *ctx);
 

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store_priv.h"
@@ -101,6 +102,69 @@ out:
     return rc;
 }
 
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 when the
+ * byte there starts none (stray continuation, overlong form, surrogate,
+ * above U+10FFFF, cut short). */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        len = 2;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        len = 3;
+        lo = p[0] == 0xE0 ? 0xA0 : 0x80;
+        hi = p[0] == 0xED ? 0x9F : 0xBF;
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        len = 4;
+        lo = p[0] == 0xF0 ? 0x90 : 0x80;
+        hi = p[0] == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+/* s as it is when valid UTF-8 (NULL: *copy stays NULL); else a malloc'd
+ * copy in *copy with every byte above 0x7F written \xNN and a backslash
+ * \\: bytes that are not UTF-8 as a whole (GBK, say) are not guessed at as
+ * text, every API format can carry them, and none is lost. */
+static const char *utf8_or_escaped(const char *s, char **copy)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n, i = 0, o = 0, k;
+
+    *copy = NULL;
+    if (!s)
+        return NULL;
+    n = strlen(s);
+    while (i < n && (k = utf8_seq(p + i, n - i)) > 0)
+        i += k;
+    if (i == n)
+        return s;
+    if (!(*copy = malloc(4 * n + 1)))
+        return NULL;
+    for (i = 0; i < n; i++) {
+        if (p[i] > 0x7F) {
+            o += (size_t)sprintf(*copy + o, "\\x%02X", p[i]);
+        } else {
+            if (p[i] == '\\')
+                (*copy)[o++] = '\\';
+            (*copy)[o++] = (char)p[i];
+        }
+    }
+    (*copy)[o] = '\0';
+    return *copy;
+}
+
 /*
  * Calls cb for each reject of run_id (> 0) and/or of the runs of source (not
  * NULL), or of every run; newest run first, then by position. Returns 0, cb's
@@ -128,15 +192,24 @@ int store_rejects(struct store *st, int64_t run_id, const char *source, store_re
         sqlite3_bind_int64(s, idx, run_id);
     bind_named(s, ":source", source);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        char *raw = NULL, *reason = NULL;
+        const char *raw_in = (const char *)sqlite3_column_text(s, 4);
+        const char *reason_in = (const char *)sqlite3_column_text(s, 5);
         struct store_reject_row row = {
             .run_id = sqlite3_column_int64(s, 0),
             .source = (const char *)sqlite3_column_text(s, 1),
             .period = (const char *)sqlite3_column_text(s, 2),
             .position = (long)sqlite3_column_int64(s, 3),
-            .raw = (const char *)sqlite3_column_text(s, 4),
-            .reason = (const char *)sqlite3_column_text(s, 5),
+            .raw = utf8_or_escaped(raw_in, &raw),
+            .reason = utf8_or_escaped(reason_in, &reason),
         };
-        if ((rc = cb(&row, ctx)) != 0)
+        if ((raw_in && !row.raw) || (reason_in && !row.reason))
+            rc = -ENOMEM;
+        else
+            rc = cb(&row, ctx);
+        free(raw);
+        free(reason);
+        if (rc != 0)
             goto out;
     }
     rc = rc == SQLITE_DONE ? 0 : store_fail(st, "rejects");

@@ -512,6 +512,32 @@ static void test_rejects_listed_by_run_and_source(void **state)
     assert_string_equal(rs.text[0][2], "bad period");
 }
 
+/* Rejects of a GBK payload keep their bytes: not valid UTF-8, they come back
+ * hex-escaped (every byte above 0x7F \xNN, a backslash doubled; E3 B6 AB
+ * alone would be valid UTF-8 and is escaped too); valid UTF-8 comes unchanged. */
+static void test_rejects_not_utf8_are_hex_escaped(void **state)
+{
+    struct ctx *c = *state;
+    struct store_counts k = {0};
+    struct store_reject r[2] = {
+        {1, "\xb9\xe3\xb6\xab,rev\\x,5", "unknown unit \"\xb9\xe3\xb6\xab\" \xff"},
+        {2, "园区\\1,rev,5", "unknown unit \"园区\\1\""},
+    };
+    struct rejects rs = {.n = 0};
+
+    assert_int_equal(store_ingest(c->st, c->run, 1000, NULL, 0, r, 2, &k), 0);
+    assert_int_equal(store_rejects(c->st, c->run, NULL, collect_reject, &rs), 0);
+    assert_int_equal(rs.n, 2);
+    assert_string_equal(rs.text[0][1], "\\xB9\\xE3\\xB6\\xAB,rev\\\\x,5");
+    assert_string_equal(rs.text[0][2], "unknown unit \"\\xB9\\xE3\\xB6\\xAB\" \\xFF");
+    assert_string_equal(rs.text[1][1], "园区\\1,rev,5");
+    assert_string_equal(rs.text[1][2], "unknown unit \"园区\\1\"");
+    /* The bytes themselves are stored. */
+    char text[64];
+    sql_text(c->st, "SELECT hex(raw) FROM reject WHERE position = 1", text, sizeof(text));
+    assert_string_equal(text, "B9E3B6AB2C7265765C782C35");
+}
+
 static void test_period_filters_are_inclusive(void **state)
 {
     struct ctx *c = *state;
@@ -750,6 +776,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_run_end_and_callback_stop, setup_memory, teardown),
         cmocka_unit_test_setup_teardown(test_unit_indicator_query_searches_not_scans, setup_memory,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rejects_not_utf8_are_hex_escaped, setup_memory,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_define_upserts_units_and_indicators, setup_memory,
                                         teardown),
