@@ -6,11 +6,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "collectors/format_priv.h"
 
@@ -176,79 +178,243 @@ int format_json_load(const char *buf, size_t len, json_t **out, char *err, size_
     return 0;
 }
 
-/* The "no value" markers: empty, hyphen, em dash U+2014, en dash U+2013. */
-static int is_missing_marker(const char *s, size_t n)
-{
-    static const char *const markers[] = {"", "-", "\xE2\x80\x94", "\xE2\x80\x93"};
+/* The default "no value" markers: empty, hyphen, em dash U+2014, en dash
+ * U+2013, NaN, colon (Eurostat), "..", ellipsis U+2026, "x" (suppressed). */
+static const char *const default_markers[] = {
+    "", "-", "\xE2\x80\x94", "\xE2\x80\x93", "NaN", ":", "..", "\xE2\x80\xA6", "x", NULL};
 
-    for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
-        if (strlen(markers[i]) == n && memcmp(markers[i], s, n) == 0)
+const char *const *format_default_markers(void)
+{
+    return default_markers;
+}
+
+static int is_marker(const struct config_value_opts *o, const char *s, size_t n)
+{
+    const char *const *list = o->missing ? o->missing : default_markers;
+    size_t count = o->missing ? o->n_missing : sizeof(default_markers) / sizeof(*list) - 1;
+
+    for (size_t i = 0; i < count; i++) {
+        if (strlen(list[i]) == n && memcmp(list[i], s, n) == 0)
             return 1;
     }
     return 0;
 }
 
-/* Copies s[0..n) without thousands separators into buf when it is a plain
- * decimal number: [sign] digits[,ddd...] [.digits] [e[sign]digits]. */
-static int number_normalise(const char *s, size_t n, char *buf, size_t size)
+/* Bytes of a blank at s[0..n): ASCII space or control blank, U+00A0, U+202F, U+3000. */
+static size_t blank_at(const char *s, size_t n)
 {
-    size_t i = 0, o = 0;
-    int digits = 0;
-
-    if (n >= size)
-        return -EINVAL;
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        buf[o++] = s[i++];
-    for (; i < n && (isdigit((unsigned char)s[i]) || s[i] == ','); i++) {
-        if (s[i] == ',') {
-            /* a separator sits between digits: "1,234", not ",1" or "1," */
-            if (!digits || i + 1 >= n || !isdigit((unsigned char)s[i + 1]))
-                return -EINVAL;
-            continue;
-        }
-        buf[o++] = s[i];
-        digits++;
-    }
-    if (i < n && s[i] == '.') {
-        buf[o++] = s[i++];
-        for (; i < n && isdigit((unsigned char)s[i]); i++, digits++)
-            buf[o++] = s[i];
-    }
-    if (!digits)
-        return -EINVAL;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        buf[o++] = s[i++];
-        if (i < n && (s[i] == '-' || s[i] == '+'))
-            buf[o++] = s[i++];
-        if (i >= n || !isdigit((unsigned char)s[i]))
-            return -EINVAL;
-        for (; i < n && isdigit((unsigned char)s[i]); i++)
-            buf[o++] = s[i];
-    }
-    buf[o] = '\0';
-    return i == n ? 0 : -EINVAL;
+    if (n >= 1 && isspace((unsigned char)s[0]))
+        return 1;
+    if (n >= 2 && memcmp(s, "\xC2\xA0", 2) == 0)
+        return 2;
+    if (n >= 3 && (memcmp(s, "\xE2\x80\xAF", 3) == 0 || memcmp(s, "\xE3\x80\x80", 3) == 0))
+        return 3;
+    return 0;
 }
 
-int format_number_parse(const char *text, double *out)
+/* Bytes of a blank ending at s[n), or 0. */
+static size_t blank_before(const char *s, size_t n)
 {
-    char buf[80];
-    size_t n;
-    double v;
-
-    while (isspace((unsigned char)*text))
-        text++;
-    n = strlen(text);
-    while (n > 0 && isspace((unsigned char)text[n - 1]))
-        n--;
-    if (is_missing_marker(text, n))
-        return 1;
-    if (number_normalise(text, n, buf, sizeof(buf)) < 0)
-        return -EINVAL;
-    v = strtod(buf, NULL);
-    if (!isfinite(v))
-        return -EINVAL;
-    *out = v;
+    for (size_t k = 1; k <= 3 && k <= n; k++) {
+        if (blank_at(s + n - k, k) == k)
+            return k;
+    }
     return 0;
+}
+
+/* Bytes of the thousands separator th at s[0..n) (" " also matches the
+ * no-break spaces U+00A0 and U+202F), or 0. */
+static size_t thousands_at(char th, const char *s, size_t n)
+{
+    if (!th || n == 0)
+        return 0;
+    if (s[0] == th)
+        return 1;
+    if (th == ' ' && n >= 2 && memcmp(s, "\xC2\xA0", 2) == 0)
+        return 2;
+    if (th == ' ' && n >= 3 && memcmp(s, "\xE2\x80\xAF", 3) == 0)
+        return 3;
+    return 0;
+}
+
+/* 1 when s[0..n) is inf, infinity or nan (any case, optional sign). */
+static int is_non_finite_word(const char *s, size_t n)
+{
+    static const char *const words[] = {"inf", "infinity", "nan"};
+
+    if (n > 0 && (s[0] == '+' || s[0] == '-')) {
+        s++;
+        n--;
+    }
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strlen(words[i]) == n && strncasecmp(s, words[i], n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The length of the longest configured suffix s[0..n) ends with (and its
+ * factor in *factor); 0 when none. */
+static size_t suffix_len(const struct config_value_opts *o, const char *s, size_t n, double *factor)
+{
+    size_t best = 0;
+
+    for (size_t i = 0; i < o->n_suffixes; i++) {
+        size_t k = strlen(o->suffixes[i].text);
+        if (k > best && k < n && memcmp(s + n - k, o->suffixes[i].text, k) == 0) {
+            best = k;
+            *factor = o->suffixes[i].factor;
+        }
+    }
+    return best;
+}
+
+/* Writes the reason (when asked for) and returns FORMAT_VALUE_REJECT. */
+static int refuse(char *reason, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int refuse(char *reason, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (reason && size) {
+        va_start(ap, fmt);
+        /* clang-analyzer 14 misreads va_start here (valist.Uninitialized). */
+        // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
+        vsnprintf(reason, size, fmt, ap);
+        va_end(ap);
+    }
+    return FORMAT_VALUE_REJECT;
+}
+
+/*
+ * The number in s[0..n) (blanks, markers and suffix already taken off) into
+ * buf as strtod() reads it: sign, digits without thousands separators, '.'
+ * for the decimal separator, exponent. Returns 0, or FORMAT_VALUE_REJECT
+ * with the reason. *nonzero is set when a mantissa digit is not 0.
+ */
+static int number_text(const struct config_value_opts *o, const char *s, size_t n, char *buf,
+                       size_t size, int *nonzero, char *reason, size_t rsize)
+{
+    const char dec = o->decimal ? o->decimal : '.', th = o->thousands;
+    size_t i = 0, out = 0, k, group = 0, int_digits = 0, frac_digits = 0;
+    int grouped = 0;
+
+    *nonzero = 0;
+    if (n + 1 > size)
+        return refuse(reason, rsize, "longer than %zu characters", size - 2);
+    if (s[i] == '-' || s[i] == '+')
+        buf[out++] = s[i++];
+    for (; i < n; i++) {
+        if (isdigit((unsigned char)s[i])) {
+            if (grouped && group == 3)
+                return refuse(reason, rsize,
+                              "thousands separator \"%c\" not followed by groups of three digits",
+                              th);
+            *nonzero |= s[i] != '0';
+            buf[out++] = s[i];
+            group++;
+            int_digits++;
+        } else if ((k = thousands_at(th, s + i, n - i)) > 0) {
+            if (group == 0 || (grouped ? group != 3 : group > 3))
+                return refuse(reason, rsize,
+                              "thousands separator \"%c\" not between groups of three digits", th);
+            if (!grouped && int_digits == 1 && s[i - 1] == '0')
+                return refuse(reason, rsize, "a number with thousands separators starts with 0");
+            grouped = 1;
+            group = 0;
+            i += k - 1;
+        } else {
+            break;
+        }
+    }
+    if (grouped && group != 3)
+        return refuse(reason, rsize,
+                      "thousands separator \"%c\" not followed by groups of three digits "
+                      "(decimal separator: \"%c\")",
+                      th, dec);
+    if (i < n && s[i] == dec) {
+        buf[out++] = '.';
+        for (i++; i < n && isdigit((unsigned char)s[i]); i++, frac_digits++) {
+            *nonzero |= s[i] != '0';
+            buf[out++] = s[i];
+        }
+    }
+    if (int_digits + frac_digits == 0)
+        return refuse(reason, rsize, "not a number");
+    if (i < n && (s[i] == '.' || s[i] == ',' || thousands_at(th, s + i, n - i))) {
+        char ths[8] = "none";
+        if (th)
+            snprintf(ths, sizeof(ths), "\"%c\"", th);
+        return refuse(reason, rsize,
+                      "\"%c\" where no separator can be (decimal separator: \"%c\", "
+                      "thousands separator: %s)",
+                      s[i], dec, ths);
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        buf[out++] = 'e';
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            buf[out++] = s[i++];
+        if (i >= n || !isdigit((unsigned char)s[i]))
+            return refuse(reason, rsize, "an exponent without digits");
+        for (; i < n && isdigit((unsigned char)s[i]); i++)
+            buf[out++] = s[i];
+    }
+    if (i < n)
+        return refuse(reason, rsize,
+                      "text after the number: \"%.*s\" (a unit? scale it with \"suffixes\")",
+                      (int)format_utf8_cut(s + i, n - i < 24 ? n - i : 24), s + i);
+    buf[out] = '\0';
+    return 0;
+}
+
+int format_parse_value(const char *text, size_t len, const struct config_value_opts *opts,
+                       double *out, char *reason, size_t reason_size)
+{
+    static const struct config_value_opts defaults = {.decimal = '.', .thousands = ','};
+    const struct config_value_opts *o = opts ? opts : &defaults;
+    char buf[128];
+    double v, factor = 1;
+    size_t k, n = len;
+    int nonzero, rc;
+
+    if (reason && reason_size)
+        reason[0] = '\0';
+    while (n > 0 && (k = blank_at(text, n)) > 0) {
+        text += k;
+        n -= k;
+    }
+    while (n > 0 && (k = blank_before(text, n)) > 0)
+        n -= k;
+    if (is_marker(o, text, n))
+        return FORMAT_VALUE_MISSING;
+    if (n == 0)
+        return refuse(reason, reason_size, "empty, and \"\" is not a missing marker");
+    if (memchr(text, '\0', n))
+        return refuse(reason, reason_size, "a NUL byte in the text");
+    if (is_non_finite_word(text, n))
+        return refuse(reason, reason_size, "not a finite number");
+    if ((k = suffix_len(o, text, n, &factor)) > 0) {
+        n -= k;
+        while (n > 0 && (k = blank_before(text, n)) > 0)
+            n -= k;
+    }
+    rc = number_text(o, text, n, buf, sizeof(buf), &nonzero, reason, reason_size);
+    if (rc < 0)
+        return rc;
+    errno = 0;
+    v = strtod(buf, NULL);
+    if (isinf(v))
+        return refuse(reason, reason_size, "overflow: beyond the range of a double (1.8e308)");
+    if (nonzero && (v == 0 || (errno == ERANGE && fabs(v) < DBL_MIN)))
+        return refuse(reason, reason_size,
+                      "underflow: below the smallest normal double (2.2e-308)");
+    v *= factor;
+    if (!isfinite(v))
+        return refuse(reason, reason_size, "overflow after scaling by the suffix");
+    *out = v;
+    return FORMAT_VALUE_OK;
 }
 
 int format_period_parse(const char *text, struct period *out)
@@ -319,20 +485,23 @@ void format_record_period_freq(struct format_record *rec, struct format_scratch 
         format_problem(rec, s, "period: not understood: \"%.*s\"", cut, text);
 }
 
-void format_record_value_text(struct format_record *rec, struct format_scratch *s, const char *text)
+void format_record_value_text(struct format_record *rec, struct format_scratch *s,
+                              const struct config_value_opts *opts, const char *text)
 {
-    int rc = format_number_parse(text, &rec->value);
+    char reason[160];
+    int rc = format_parse_value(text, strlen(text), opts, &rec->value, reason, sizeof(reason));
 
-    rec->missing = rc == 1;
-    rec->value_ok = rc == 0;
-    if (rc < 0) {
+    rec->missing = rc == FORMAT_VALUE_MISSING;
+    rec->value_ok = rc == FORMAT_VALUE_OK;
+    if (rc != FORMAT_VALUE_OK)
         rec->value = 0;
-        format_problem(rec, s, "value: not a number: \"%.*s\"", (int)format_utf8_cut(text, 40),
-                       text);
-    }
+    if (rc == FORMAT_VALUE_REJECT)
+        format_problem(rec, s, "value: not a number: \"%.*s\" (%s)", (int)format_utf8_cut(text, 40),
+                       text, reason);
 }
 
-void format_record_value_json(struct format_record *rec, struct format_scratch *s, json_t *v)
+void format_record_value_json(struct format_record *rec, struct format_scratch *s,
+                              const struct config_value_opts *opts, json_t *v)
 {
     rec->missing = 0;
     rec->value_ok = 0;
@@ -344,8 +513,10 @@ void format_record_value_json(struct format_record *rec, struct format_scratch *
     } else if (json_is_number(v)) {
         rec->value = json_number_value(v);
         rec->value_ok = isfinite(rec->value) ? 1 : 0;
+        if (!rec->value_ok)
+            format_problem(rec, s, "value: not a finite number");
     } else if (json_is_string(v)) {
-        format_record_value_text(rec, s, json_string_value(v));
+        format_record_value_text(rec, s, opts, json_string_value(v));
     } else {
         format_problem(rec, s, "value: expected a number, a string or null");
     }

@@ -66,6 +66,34 @@ typedef int (*format_record_cb)(const struct format_record *rec, void *ctx);
  */
 const char *format_record_raw(const struct format_record *rec);
 
+/* What format_parse_value() found. */
+enum format_value {
+    FORMAT_VALUE_REJECT = -1, /* not a value: the reason says why */
+    FORMAT_VALUE_OK = 0,      /* *out holds a finite number */
+    FORMAT_VALUE_MISSING = 1, /* a missing marker: "no value", never 0 */
+};
+
+/*
+ * The one parser of a value written as text, for every reader (and JSON
+ * number tokens): len bytes of text, blanks around it ignored, read as opts
+ * (the mapping's value options; NULL: the defaults) say:
+ *  - a missing marker (the configured ones, else "", "-", "—", "–", "NaN",
+ *    ":", "..", "…", "x") is FORMAT_VALUE_MISSING;
+ *  - [sign] digits [decimal digits] [e[sign]digits], the decimal separator
+ *    opts->decimal, thousands separators opts->thousands only between groups
+ *    of three digits ("1,234,567"; "12,4" and "1,23" are refused);
+ *  - a configured suffix ("1.2亿" with "亿": 1e8) multiplies the value.
+ * Everything else is FORMAT_VALUE_REJECT with the reason in reason (NUL-
+ * terminated, may be NULL): other separators, text or units after the
+ * number ("12.3%"), inf / nan, overflow ("1e400") and underflow to 0
+ * ("1e-400"). *out is set only for FORMAT_VALUE_OK.
+ */
+int format_parse_value(const char *text, size_t len, const struct config_value_opts *opts,
+                       double *out, char *reason, size_t reason_size);
+
+/* The default missing markers (NULL-terminated), for documentation and tests. */
+const char *const *format_default_markers(void);
+
 /*
  * Builds a reader for format name ("json", "csv", "sdmx", "sdmxml", "nbs")
  * configured by mapping (a source's parsed mapping; NULL: none, which only

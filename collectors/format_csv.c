@@ -245,7 +245,7 @@ static int emit_row(struct csv_state *st)
         base.indicator = text ? text : "";
         text = cell(st, r->col[COL_VALUE], st->col[COL_VALUE], &base, &s);
         if (text)
-            format_record_value_text(&base, &s, text);
+            format_record_value_text(&base, &s, &m->values, text);
         return st->cb(&base, st->ctx);
     }
     for (size_t i = 0; i < m->n_fields; i++) {
@@ -255,7 +255,7 @@ static int emit_row(struct csv_state *st)
         rec.indicator = m->fields[i].indicator;
         text = cell(st, &f, st->wide_col[i], &rec, &s);
         if (text)
-            format_record_value_text(&rec, &s, text);
+            format_record_value_text(&rec, &s, &m->values, text);
         if ((rc = st->cb(&rec, st->ctx)) != 0)
             break;
     }

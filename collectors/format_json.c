@@ -270,12 +270,11 @@ static void value_of(const struct walk *w, size_t slot, struct format_record *re
         rec->missing = 1;
         break;
     case J_INTEGER:
-    case J_REAL:
-        rec->value = strtod(text, NULL);
-        rec->value_ok = isfinite(rec->value) ? 1 : 0;
+    case J_REAL: /* a JSON number: '.' decimal whatever the mapping says; 1e400 is refused */
+        format_record_value_text(rec, s, NULL, text);
         break;
     case J_STRING:
-        format_record_value_text(rec, s, text);
+        format_record_value_text(rec, s, &w->r->m->values, text);
         break;
     default:
         format_problem(rec, s, "value: expected a number, a string or null");

@@ -18,6 +18,7 @@
 
 struct nbs_reader {
     const char *unit; /* mapping.unit's constant, used when a node has no "reg" */
+    const struct config_value_opts *values; /* NULL: the defaults */
 };
 
 static int nbs_init(struct format *fmt, char *err, size_t errsize)
@@ -29,6 +30,7 @@ static int nbs_init(struct format *fmt, char *err, size_t errsize)
         return -ENOMEM;
     }
     r->unit = fmt->mapping ? fmt->mapping->unit.constant : NULL;
+    r->values = fmt->mapping ? &fmt->mapping->values : NULL;
     fmt->priv = r;
     return 0;
 }
@@ -77,7 +79,8 @@ static void nbs_period(struct format_record *rec, struct format_scratch *s, cons
 }
 
 /* The value: hasdata:false is missing; otherwise data.data, or strdata. */
-static void nbs_value(struct format_record *rec, struct format_scratch *s, json_t *data)
+static void nbs_value(struct format_record *rec, struct format_scratch *s,
+                      const struct config_value_opts *opts, json_t *data)
 {
     json_t *has = json_object_get(data, "hasdata");
     json_t *num = json_object_get(data, "data");
@@ -88,9 +91,9 @@ static void nbs_value(struct format_record *rec, struct format_scratch *s, json_
     } else if (json_is_false(has)) {
         rec->missing = 1;
     } else if (json_is_number(num)) {
-        format_record_value_json(rec, s, num);
+        format_record_value_json(rec, s, opts, num);
     } else if (json_is_string(str)) {
-        format_record_value_text(rec, s, json_string_value(str));
+        format_record_value_text(rec, s, opts, json_string_value(str));
     } else {
         format_problem(rec, s, "data: no data.data number");
     }
@@ -116,7 +119,7 @@ static int emit_node(const struct nbs_reader *r, json_t *node, long pos, format_
      * request was made for (a per-unit URL) */
     rec.unit = reg ? reg : r->unit ? r->unit : "";
     nbs_period(&rec, &s, wd_value(wds, "sj"));
-    nbs_value(&rec, &s, json_object_get(node, "data"));
+    nbs_value(&rec, &s, r->values, json_object_get(node, "data"));
     return cb(&rec, ctx);
 }
 

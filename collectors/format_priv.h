@@ -67,13 +67,6 @@ json_t *format_pointer_get(json_t *root, const char *pointer);
 int format_json_load(const char *buf, size_t len, json_t **out, char *err, size_t errsize);
 
 /*
- * Parses a number as statistics offices write it: surrounding blanks,
- * thousands separators ("1,234.5"). Returns 0 and *out, 1 for a "no value"
- * marker ("", "-", "—", "–"), or -EINVAL for anything else.
- */
-int format_number_parse(const char *text, double *out);
-
-/*
  * Parses a period as agencies write it (period_parse_agency() without a
  * frequency: "2023", "2023-Q3", "2023M1", "2023Q3", "2023-S1", "2023A",
  * "202301", "2023-01-01/P1M", ...). Returns 0 or -EINVAL.
@@ -93,12 +86,15 @@ void format_record_period(struct format_record *rec, struct format_scratch *s, c
 void format_record_period_freq(struct format_record *rec, struct format_scratch *s,
                                const char *text, enum period_freq hint);
 
-/* Sets missing / value_ok / value from text (via format_number_parse), or a problem. */
+/* Sets missing / value_ok / value from text (via format_parse_value() with
+ * opts, the mapping's value options; NULL: the defaults), or a problem
+ * 'value: not a number: "12,4" (reason)'. */
 void format_record_value_text(struct format_record *rec, struct format_scratch *s,
-                              const char *text);
+                              const struct config_value_opts *opts, const char *text);
 
-/* Same from a JSON value: number, string number, null (missing). v NULL: a problem. */
-void format_record_value_json(struct format_record *rec, struct format_scratch *s, json_t *v);
+/* Same from a JSON value: number, string (as text), null (missing). v NULL: a problem. */
+void format_record_value_json(struct format_record *rec, struct format_scratch *s,
+                              const struct config_value_opts *opts, json_t *v);
 
 /* The length of at most max bytes of s that does not split a UTF-8 sequence. */
 size_t format_utf8_cut(const char *s, size_t max);

@@ -24,7 +24,8 @@ enum { WANT_UNIT, WANT_INDICATOR, WANT_PERIOD, WANT_COUNT };
 #define SDMX_MAX_KEY 64
 
 struct sdmx_reader {
-    const char *dim[WANT_COUNT]; /* dimension ids: unit, indicator, period */
+    const char *dim[WANT_COUNT];            /* dimension ids: unit, indicator, period */
+    const struct config_value_opts *values; /* how values are written as text */
 };
 
 /* Where a wanted dimension sits: its level and position there. */
@@ -64,6 +65,7 @@ static int sdmx_init(struct format *fmt, char *err, size_t errsize)
     r->dim[WANT_UNIT] = m->unit_dimension;
     r->dim[WANT_INDICATOR] = m->indicator_dimension;
     r->dim[WANT_PERIOD] = m->period_dimension ? m->period_dimension : "TIME_PERIOD";
+    r->values = &m->values;
     fmt->priv = r;
     return 0;
 }
@@ -222,7 +224,7 @@ static int emit_obs(struct sdmx_read *rd, const char *series_key, const char *co
     rec.indicator = codes[WANT_INDICATOR] ? codes[WANT_INDICATOR] : "";
     format_record_period(&rec, &s, codes[WANT_PERIOD]);
     if (json_is_array(obs))
-        format_record_value_json(&rec, &s, json_array_get(obs, 0));
+        format_record_value_json(&rec, &s, rd->r->values, json_array_get(obs, 0));
     else
         format_problem(&rec, &s, "observation \"%.40s\": expected an array", obs_key);
     return rd->cb(&rec, rd->ctx);

@@ -27,9 +27,10 @@ struct sdmx_map {
     const char *period_dim;                         /* "TIME_PERIOD" by default */
     const struct config_sdmx_filter *filters;
     size_t n_filters;
-    const char *const *measures; /* NULL: {"OBS_VALUE"} */
-    size_t n_measures;           /* 1 when measures is NULL */
-    enum period_freq freq;       /* the source's frequency, 0 when not given */
+    const char *const *measures;            /* NULL: {"OBS_VALUE"} */
+    size_t n_measures;                      /* 1 when measures is NULL */
+    enum period_freq freq;                  /* the source's frequency, 0 when not given */
+    const struct config_value_opts *values; /* how values are written as text */
 };
 
 /* Gives the code of component id (dimension or attribute, any case) of the

@@ -40,6 +40,7 @@ int sdmx_map_init(struct sdmx_map *m, const struct config_mapping *cm, const cha
     m->measures = cm->measures;
     m->n_measures = cm->measures ? cm->n_measures : 1;
     m->freq = cm->freq;
+    m->values = &cm->values;
     return 0;
 }
 

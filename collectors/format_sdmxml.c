@@ -477,7 +477,7 @@ static int emit(struct xread *rd, int all_periods)
             if (!v || strcmp(v, "NaN") == 0) {
                 rec.missing = 1; /* SDMX-ML leaves the value out, or writes NaN */
             } else {
-                format_record_value_text(&rec, &s, v);
+                format_record_value_text(&rec, &s, m->values, v);
                 sdmx_record_attrs(&rec, &s, get_comp(rd, "DECIMALS"), get_comp(rd, "UNIT_MULT"));
             }
         }

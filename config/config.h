@@ -91,6 +91,27 @@ struct config_sdmx_filter {
     size_t n_codes;
 };
 
+/* A unit written after a number ("万", "亿") and the factor it stands for. */
+struct config_suffix {
+    const char *text;
+    double factor; /* finite, > 0 */
+};
+
+/*
+ * How a source writes numbers as text (mapping "decimal", "thousands",
+ * "missing", "suffixes"; docs/FORMATS.md). The config fills in the defaults:
+ * decimal '.', thousands ',' (none when decimal is ','), the default missing
+ * markers (missing NULL), no suffixes.
+ */
+struct config_value_opts {
+    char decimal;                         /* '.' or ','; 0 is '.' */
+    char thousands;                       /* ',', '.', ' ' or '\''; 0: none accepted */
+    const char *const *missing;           /* markers meaning "no value"; NULL: the default set */
+    size_t n_missing;                     /* markers in missing (a given list may be empty) */
+    const struct config_suffix *suffixes; /* units after a number, scaled by their factor */
+    size_t n_suffixes;
+};
+
 /* A source's "mapping" (docs/FORMATS.md), checked for its format: the one
  * parse of it. The payload readers (collectors/format.h) take it as it is. */
 struct config_mapping {
@@ -111,6 +132,7 @@ struct config_mapping {
     const char *const *measures; /* "measures"; NULL: OBS_VALUE only */
     size_t n_measures;
     enum period_freq freq; /* the source's "frequency" (what a date period means); 0: none */
+    struct config_value_opts values; /* every format: how values are written as text */
 };
 
 /*

@@ -10,31 +10,47 @@
  *   nbs   [unit: {"const": CODE}]
  *
  * A field is a JSON Pointer (json) or a column name (csv), or {"const": "text"}
- * where a constant is allowed (unit, indicator, period; never value).
+ * where a constant is allowed (unit, indicator, period; never value). Every
+ * format also takes how values are written as text: decimal, thousands,
+ * missing, suffixes (struct config_value_opts).
  */
 #include "config/config_priv.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+/* The value options every format takes (load_values()). */
+#define VALUE_KEYS "decimal", "thousands", "missing", "suffixes"
 
 static const char *const layout_names[] = {"long", "wide", NULL};
-static const char *const json_long_keys[] = {"layout", "records", "unit", "indicator",
-                                             "period", "value",   NULL};
-static const char *const json_wide_keys[] = {"layout", "records", "unit", "period", "fields", NULL};
-static const char *const csv_long_keys[] = {"layout", "delimiter", "unit", "indicator",
-                                            "period", "value",     NULL};
-static const char *const csv_wide_keys[] = {"layout", "delimiter", "unit",
-                                            "period", "fields",    NULL};
-static const char *const sdmxml_keys[] = {"unit_dimension",   "indicator_dimension",
-                                          "period_dimension", "unit",
-                                          "indicator",        "filter",
-                                          "measures",         NULL};
+static const char *const json_long_keys[] = {"layout", "records", "unit",     "indicator",
+                                             "period", "value",   VALUE_KEYS, NULL};
+static const char *const json_wide_keys[] = {"layout", "records",  "unit", "period",
+                                             "fields", VALUE_KEYS, NULL};
+static const char *const csv_long_keys[] = {"layout", "delimiter", "unit",     "indicator",
+                                            "period", "value",     VALUE_KEYS, NULL};
+static const char *const csv_wide_keys[] = {"layout", "delimiter", "unit", "period",
+                                            "fields", VALUE_KEYS,  NULL};
+static const char *const sdmxml_keys[] = {"unit_dimension",
+                                          "indicator_dimension",
+                                          "period_dimension",
+                                          "unit",
+                                          "indicator",
+                                          "filter",
+                                          "measures",
+                                          VALUE_KEYS,
+                                          NULL};
 static const char *const sdmx_keys[] = {"unit_dimension", "indicator_dimension", "period_dimension",
-                                        NULL};
-static const char *const nbs_keys[] = {"unit", NULL};
+                                        VALUE_KEYS, NULL};
+static const char *const nbs_keys[] = {"unit", VALUE_KEYS, NULL};
 static const char *const const_keys[] = {"const", NULL};
+
+/* An empty "missing" list: no marker at all (NULL would mean the default set). */
+static const char *const no_markers[] = {NULL};
 
 enum field_kind { FIELD_POINTER, FIELD_COLUMN };
 
@@ -146,6 +162,149 @@ static void load_table(struct cfg_ctx *ctx, json_t *m, const char *path, int csv
     }
     get_field(ctx, m, path, "indicator", 1, kind, 1, &out->indicator);
     get_field(ctx, m, path, "value", 1, kind, 0, &out->value);
+}
+
+/* A separator option's value by the word for it ("comma" -> ","), for a
+ * "did you mean"; NULL when s names none of choices (one character each, or
+ * "" for none when allow_none). */
+static const char *separator_word(const char *s, const char *choices, int allow_none)
+{
+    static const struct {
+        const char *word;
+        const char *sep;
+    } words[] = {
+        {"comma", ","},        {"point", "."},        {"dot", "."},          {"period", "."},
+        {"full_stop", "."},    {"space", " "},        {"blank", " "},        {"apostrophe", "'"},
+        {"quote", "'"},        {"none", ""},          {"\xC2\xB7", "."},     /* middle dot */
+        {"\xE3\x80\x82", "."}, {"\xEF\xBC\x8C", ","}, {"\xE3\x80\x81", ","}, /* 。，、 */
+    };
+
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        const char *sep = words[i].sep;
+        if (strcasecmp(s, words[i].word) == 0 &&
+            (sep[0] ? strchr(choices, sep[0]) != NULL : allow_none))
+            return sep;
+    }
+    return NULL;
+}
+
+/* "decimal": one of choices; "thousands": one of choices or "" (none). */
+static int get_separator(struct cfg_ctx *ctx, json_t *m, const char *path, const char *key,
+                         const char *choices, int allow_none, const char *expected, char *out)
+{
+    char p[CFG_PATH_SIZE];
+    const char *s, *near;
+    int r = cfg_get_string(ctx, m, path, key, 0, &s);
+
+    if (r <= 0)
+        return r;
+    if ((s[0] == '\0' && allow_none) || (s[0] && !s[1] && strchr(choices, s[0]))) {
+        *out = s[0];
+        return 1;
+    }
+    cfg_path_key(p, path, key);
+    if ((near = separator_word(s, choices, allow_none)))
+        cfg_error(ctx, p, "bad %s \"%.40s\" (did you mean \"%s\"? expected %s)", key, s, near,
+                  expected);
+    else
+        cfg_error(ctx, p, "bad %s \"%.40s\" (expected %s)", key, s, expected);
+    return -1;
+}
+
+/* "missing": an array of marker strings (may be empty: no marker). */
+static void get_missing(struct cfg_ctx *ctx, json_t *m, const char *path,
+                        struct config_value_opts *out)
+{
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
+    const char **list;
+    json_t *arr, *v;
+    size_t i, n = 0;
+
+    if (cfg_get_array(ctx, m, path, "missing", 0, &arr) <= 0)
+        return;
+    cfg_path_key(p, path, "missing");
+    if (json_array_size(arr) == 0) {
+        out->missing = no_markers;
+        out->n_missing = 0;
+        return;
+    }
+    if (!(list = cfg_calloc(ctx, json_array_size(arr), sizeof(*list))))
+        return;
+    json_array_foreach(arr, i, v)
+    {
+        cfg_path_index(q, p, i);
+        if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+            cfg_error(ctx, q, "expected a string (a marker such as \"-\" or \"..\")");
+            continue;
+        }
+        if (json_string_length(v) > 32) {
+            cfg_error(ctx, q, "a marker is at most 32 bytes");
+            continue;
+        }
+        list[n++] = json_string_value(v);
+    }
+    out->missing = list;
+    out->n_missing = n;
+}
+
+/* "suffixes": {"万": 10000, "亿": 100000000}: text after a number and its factor. */
+static void get_suffixes(struct cfg_ctx *ctx, json_t *m, const char *path,
+                         struct config_value_opts *out)
+{
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
+    struct config_suffix *list;
+    const char *text;
+    json_t *obj, *v;
+    size_t n = 0;
+
+    if (cfg_get_object(ctx, m, path, "suffixes", 0, &obj) <= 0 || json_object_size(obj) == 0)
+        return;
+    cfg_path_key(p, path, "suffixes");
+    if (!(list = cfg_calloc(ctx, json_object_size(obj), sizeof(*list))))
+        return;
+    json_object_foreach(obj, text, v)
+    {
+        double f;
+        cfg_path_key(q, p, text);
+        if (text[0] == '\0' || strlen(text) > 32 || strpbrk(text, "0123456789+-.,") ||
+            strspn(text, " \t") == strlen(text)) {
+            cfg_error(ctx, q,
+                      "a suffix is 1 to 32 bytes of text without digits, signs or separators");
+            continue;
+        }
+        if (cfg_get_number(ctx, obj, p, text, 1, &f) <= 0)
+            continue;
+        if (!(f > 0) || !isfinite(f)) {
+            cfg_error(ctx, q, "expected a factor > 0 (\"万\": 10000)");
+            continue;
+        }
+        list[n++] = (struct config_suffix){text, f};
+    }
+    out->suffixes = list;
+    out->n_suffixes = n;
+}
+
+/* The value options of any format: decimal, thousands, missing, suffixes. */
+static void load_values(struct cfg_ctx *ctx, json_t *m, const char *path,
+                        struct config_value_opts *out)
+{
+    char p[CFG_PATH_SIZE];
+    char dec = '.', th = ',';
+    int th_given;
+
+    get_separator(ctx, m, path, "decimal", ".,", 0, "\".\" or \",\"", &dec);
+    if (dec == ',')
+        th = 0; /* "1.234" under decimal "," is refused unless thousands says "." */
+    th_given = get_separator(ctx, m, path, "thousands", ",. '", 1,
+                             "\",\", \".\", \" \", \"'\" or \"\" for none", &th);
+    if (th_given > 0 && th == dec) {
+        cfg_path_key(p, path, "thousands");
+        cfg_error(ctx, p, "must differ from decimal (\"%c\")", dec);
+    }
+    out->decimal = dec;
+    out->thousands = th;
+    get_missing(ctx, m, path, out);
+    get_suffixes(ctx, m, path, out);
 }
 
 /* A dimension id: a non-empty string. */
@@ -311,7 +470,8 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
                                    .layout = CONFIG_LAYOUT_LONG,
                                    .records = "",
                                    .delimiter = ',',
-                                   .period_dimension = "TIME_PERIOD"};
+                                   .period_dimension = "TIME_PERIOD",
+                                   .values = {.decimal = '.', .thousands = ','}};
     r = cfg_get_object(ctx, src, path, "mapping", strcmp(format, "nbs") != 0 && format[0], &m);
     if (r <= 0)
         return;
@@ -331,6 +491,7 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
             get_field(ctx, m, p, "unit", 0, FIELD_POINTER, 1, &out->unit);
         }
     }
+    load_values(ctx, m, p, &out->values);
 }
 
 /* A mapping parsed on its own: the mapping first (what the caller holds),

@@ -52,7 +52,8 @@ static const char full_config[] =
     "               'fields': {'revenue': '/r'}}},"
     "  {'id': 's2', 'url': 'u', 'format': 'csv', 'frequency': 'M', 'first_period': '2021-01',"
     "   'mapping': {'layout': 'long', 'delimiter': ';', 'unit': 'u', 'indicator': 'i',"
-    "               'period': 'p', 'value': 'v'}},"
+    "               'period': 'p', 'value': 'v', 'decimal': ',', 'thousands': '.',"
+    "               'missing': ['-', '..'], 'suffixes': {'\xE4\xB8\x87': 10000}}},"
     "  {'id': 's3', 'url': 'u', 'format': 'csv', 'frequency': 'M', 'first_period': '2021-01',"
     "   'mapping': {'layout': 'wide', 'delimiter': ',', 'unit': 'u', 'period': 'p',"
     "               'fields': {'revenue': 'r'}}},"
@@ -117,7 +118,9 @@ static const struct keyed keyed[] = {
     {"sources[0].mapping", {"layout", "records", "unit", "indicator", "period", "value"}},
     {"sources[0].mapping.unit", {"const"}},
     {"sources[1].mapping", {"layout", "records", "unit", "period", "fields"}},
-    {"sources[2].mapping", {"layout", "delimiter", "unit", "indicator", "period", "value"}},
+    {"sources[2].mapping",
+     {"layout", "delimiter", "unit", "indicator", "period", "value", "decimal", "thousands",
+      "missing", "suffixes"}},
     {"sources[3].mapping", {"layout", "delimiter", "unit", "period", "fields"}},
     {"sources[4].mapping", {"unit_dimension", "indicator_dimension", "period_dimension"}},
     {"sources[5].mapping", {"unit"}},
@@ -266,7 +269,7 @@ static void test_every_key_misspelt(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 116);
+    assert_int_equal(checked, 120);
 }
 
 static void test_every_enumerated_value_wrong(void **state)
@@ -295,12 +298,46 @@ static void test_every_enumerated_value_wrong(void **state)
     assert_int_equal(checked, 49);
 }
 
+/* The separators are single characters: a word for one gets the character
+ * as its "did you mean" ("comma" -> ","). */
+static void test_separator_words_suggest_the_character(void **state)
+{
+    static const struct {
+        const char *key, *bad, *want;
+    } rows[] = {
+        {"decimal", "comma", "\",\""},        {"decimal", "Point", "\".\""},
+        {"decimal", "\xEF\xBC\x8C", "\",\""}, {"thousands", "space", "\" \""},
+        {"thousands", "none", "\"\""},        {"thousands", "apostrophe", "\"'\""},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        json_t *root = load_full();
+        json_t *m = at(root, "sources[2].mapping");
+        char want[256], *errors;
+
+        /* thousands "." would clash with a decimal "."; keep them apart */
+        json_object_set_new(m, "decimal", json_string(","));
+        json_object_set_new(m, "thousands", json_string("."));
+        json_object_set_new(m, rows[i].key, json_string(rows[i].bad));
+        errors = problems(root);
+        snprintf(want, sizeof(want),
+                 "t.json: sources[2].mapping.%s: bad %s \"%s\" (did you mean %s?", rows[i].key,
+                 rows[i].key, rows[i].bad, rows[i].want);
+        if (!errors || !strstr(errors, want))
+            fail_msg("want \"%s\" in:\n%s", want, errors ? errors : "(loaded)");
+        free(errors);
+        json_decref(root);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_config_loads),
         cmocka_unit_test(test_every_key_misspelt),
         cmocka_unit_test(test_every_enumerated_value_wrong),
+        cmocka_unit_test(test_separator_words_suggest_the_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

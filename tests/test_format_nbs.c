@@ -79,7 +79,7 @@ static void test_nbs_malformed_nodes_are_problems(void **state)
         {3, "p01", "A1", "", 0, 1, 2, "wds: no \"sj\""},
         {4, "p01", "A1", "2023-05", 0, 0, 0, "data: expected an object"},
         {5, "p01", "A1", "2023-05", 0, 1, 4.5, NULL}, /* strdata when data is absent */
-        {6, "p01", "A1", "2023-05", 0, 0, 0, "value: not a number: \"x\""},
+        {6, "p01", "A1", "2023-05", 0, 0, 0, "value: not a number: \"xy\""},
     };
     struct fc_sink s = {0};
     char err[256] = "";
@@ -98,7 +98,7 @@ static void test_nbs_malformed_nodes_are_problems(void **state)
             "{\"wdcode\": \"sj\", \"valuecode\": \"202305\"}]},"
             "{\"data\": {\"hasdata\": true, \"strdata\": \"4.5\"}, \"wds\": [{\"wdcode\": "
             "\"zb\", \"valuecode\": \"A1\"}, {\"wdcode\": \"sj\", \"valuecode\": \"202305\"}]},"
-            "{\"data\": {\"strdata\": \"x\"}, \"wds\": [{\"wdcode\": \"zb\", \"valuecode\": "
+            "{\"data\": {\"strdata\": \"xy\"}, \"wds\": [{\"wdcode\": \"zb\", \"valuecode\": "
             "\"A1\"}, {\"wdcode\": \"sj\", \"valuecode\": \"202305\"}]}]}}",
             &s, err, sizeof(err)),
         0);

@@ -11,6 +11,7 @@
 #ifndef PARKSTAT_FUZZ_FORMAT_H
 #define PARKSTAT_FUZZ_FORMAT_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -37,24 +38,35 @@ static int fuzz_touch(const struct format_record *rec, void *ctx)
         __builtin_trap();
     if (rec->value_ok && rec->missing)
         __builtin_trap();
+    if (rec->value_ok && !isfinite(rec->value))
+        __builtin_trap(); /* no inf, no nan is ever a value */
+    if (rec->missing && rec->value != 0)
+        __builtin_trap(); /* missing is never a number */
+    if (!rec->value_ok && !rec->missing && !rec->problem)
+        __builtin_trap(); /* neither a value nor missing: the reason must be said */
     return 0;
 }
 
-/* Reads data with the reader name for source (its mapping parsed by
- * config_mapping_parse()), both built on the first call and kept for the
- * process; returns 0 as libFuzzer expects. */
-static int fuzz_format_one(const char *name, const char *source, const uint8_t *data, size_t size)
+/* Reads data with the reader name for source, or for variant (the same
+ * mapping with the value options: decimal, thousands, missing, suffixes)
+ * when variant is not NULL and size is odd, so both are reached without
+ * taking a byte from the input. Each mapping (config_mapping_parse()) and
+ * reader is built on first use and kept for the process; returns 0 as
+ * libFuzzer expects. */
+static int fuzz_format_one(const char *name, const char *source, const char *variant,
+                           const uint8_t *data, size_t size)
 {
-    static struct config_mapping *m;
-    static struct format *fmt;
+    static struct config_mapping *m[2];
+    static struct format *fmt[2];
+    int v = variant && (size & 1);
     char err[256];
 
-    if (!m && config_mapping_parse(name, source, &m, err, sizeof(err)) != 0)
+    if (!m[v] && config_mapping_parse(name, v ? variant : source, &m[v], err, sizeof(err)) != 0)
         __builtin_trap();
-    if (!fmt && format_new(&fmt, name, m, err, sizeof(err)) != 0)
+    if (!fmt[v] && format_new(&fmt[v], name, m[v], err, sizeof(err)) != 0)
         __builtin_trap();
     err[0] = '\0';
-    if (format_read(fmt, (const char *)data, size, fuzz_touch, NULL, err, sizeof(err)) < 0 &&
+    if (format_read(fmt[v], (const char *)data, size, fuzz_touch, NULL, err, sizeof(err)) < 0 &&
         !err[0])
         __builtin_trap(); /* a failure always says why */
     return 0;

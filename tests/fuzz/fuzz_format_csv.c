@@ -9,5 +9,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return fuzz_format_one("csv",
                            "{\"mapping\": {\"unit\": \"park_id\", \"indicator\": \"指标代码\", "
                            "\"period\": \"期别\", \"value\": \"数值\"}}",
+                           "{\"mapping\": {\"unit\": \"park_id\", \"indicator\": \"指标代码\", "
+                           "\"period\": \"期别\", \"value\": \"数值\", \"decimal\": \",\", "
+                           "\"thousands\": \" \", \"missing\": [\"n/a\", \"\"], "
+                           "\"suffixes\": {\"万\": 10000, \"亿\": 100000000, \"%\": 1}}}",
                            data, size);
 }

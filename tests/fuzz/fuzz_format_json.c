@@ -10,5 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         "json",
         "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": "
         "\"/code\", \"period\": \"/month\", \"value\": \"/value\"}}",
+        "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": "
+        "\"/code\", \"period\": \"/month\", \"value\": \"/value\", \"decimal\": \",\", "
+        "\"thousands\": \".\", \"missing\": [], \"suffixes\": {\"万\": 10000, \"亿\": 1e8}}}",
         data, size);
 }

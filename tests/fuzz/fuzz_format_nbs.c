@@ -6,5 +6,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    return fuzz_format_one("nbs", "{\"mapping\": {\"unit\": {\"const\": \"p01\"}}}", data, size);
+    return fuzz_format_one("nbs", "{\"mapping\": {\"unit\": {\"const\": \"p01\"}}}",
+                           "{\"mapping\": {\"unit\": {\"const\": \"p01\"}, \"missing\": "
+                           "[\"--\", \"\"], \"suffixes\": {\"亿\": 100000000}}}",
+                           data, size);
 }

@@ -9,5 +9,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return fuzz_format_one("sdmx",
                            "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", "
                            "\"indicator_dimension\": \"INDICATOR\"}}",
+                           "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", "
+                           "\"indicator_dimension\": \"INDICATOR\", \"decimal\": \",\", "
+                           "\"thousands\": \"'\", \"missing\": [\"NA\"], "
+                           "\"suffixes\": {\"k\": 1000}}}",
                            data, size);
 }

@@ -12,5 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            "\"indicator\": \"{INDICATOR}.{SEX}.{MEASURE}\", "
                            "\"filter\": {\"FREQ\": [\"M\", \"Q\", \"A\"]}, "
                            "\"measures\": [\"OBS_VALUE\", \"FTE\"]}}",
+                           "{\"frequency\": \"M\", \"mapping\": {\"unit_dimension\": \"REF_AREA\", "
+                           "\"indicator_dimension\": \"INDICATOR\", \"decimal\": \",\", "
+                           "\"thousands\": \" \", \"missing\": [\"NaN\", \":\"], "
+                           "\"suffixes\": {\"%\": 1}}}",
                            data, size);
 }
