@@ -24,9 +24,11 @@ struct api_options {
     const char *db_path;     /* the database, opened read-only; must exist */
     const char *token;       /* admin bearer token (copied); NULL: admin always 401 */
     struct metrics *metrics; /* borrowed; NULL: the API keeps a registry of its own */
-    unsigned threads;        /* worker threads; 0: one per CPU but one, 1 .. 8 */
-    const struct exec *exec; /* borrowed: reads the upper half of a /series snapshot's
-                                walk (compute_opts.ex); NULL: one part */
+    unsigned threads;        /* query workers; 0: one per CPU but one, 1 .. 8 */
+    const struct exec *exec; /* borrowed, must outlive the API: runs the query workers
+                                (each a long task) and the upper half of a /series
+                                snapshot's walk (compute_opts.ex); NULL: every query
+                                on MHD's thread, in one part */
     /*
      * Admin hooks, called on an API thread; they must only hand the work over
      * (the daemon uses uv_async). Return 0 when accepted (202), -ENOENT for

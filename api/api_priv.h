@@ -44,7 +44,8 @@ struct api {
     size_t token_len;
     char unhealthy[256]; /* "": healthy; else why /healthz answers 503 */
     struct metrics *metrics;
-    const struct exec *exec; /* borrowed from api_options; NULL: snapshots in one part */
+    const struct exec *exec; /* borrowed from api_options: the query workers and
+                                /series snapshot halves run on it; NULL: inline */
     int own_metrics;         /* metrics was created by api_start() */
     int (*pull)(void *ctx, const char *source, const char *period);
     int (*recompute)(void *ctx);
@@ -145,11 +146,14 @@ int api_cache_lookup(struct api_cache *c, const char *uri, size_t len, int gzip,
 
 /* ---- jobs.c ---- */
 
-/* Starts nthreads query workers calling run(rq) for each submitted request.
- * Returns 0 or a negative errno. */
-int api_jobs_new(struct api_jobs **out, unsigned nthreads, void (*run)(struct api_request *rq));
+/* Starts nworkers query workers on the executor ex (borrowed; it must
+ * outlive the pool), each calling run(rq) for submitted requests. Workers ex
+ * cannot start are left out; with none (ex NULL) every submission is refused
+ * and answered by the caller. Returns 0 or -ENOMEM. */
+int api_jobs_new(struct api_jobs **out, unsigned nworkers, const struct exec *ex,
+                 void (*run)(struct api_request *rq));
 
-/* Queues rq. Returns 0, or -ESHUTDOWN once stopping. */
+/* Queues rq. Returns 0, -ENOTSUP without workers, or -ESHUTDOWN once stopping. */
 int api_jobs_submit(struct api_jobs *j, struct api_request *rq);
 
 /* Refuses new jobs, runs what is queued and joins the workers. */

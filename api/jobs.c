@@ -2,8 +2,11 @@
  * jobs.c - the API's query workers: requests that need the database (every
  * answer not in the cache) run here, off MHD's I/O thread, so a slow query
  * never holds up answers from the cache or other queries. A FIFO under one
- * mutex and condition variable; a handful of threads; no dependencies beyond
- * pthreads (a library would add more than these lines).
+ * mutex and condition variable; a handful of workers, each a long task on
+ * the executor the API's owner passes (api_options.exec: the daemon's), so
+ * the API starts no thread of its own. Without an executor (or when it
+ * starts none) there are no workers and every request is answered on MHD's
+ * thread, with the same answers.
  *
  * Stopping drains the queue: every submitted job runs, so every suspended
  * connection is resumed before MHD stops; later submissions are refused (the
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 
 #include "api/api_priv.h"
+#include "common/exec.h"
 
 struct api_jobs {
     pthread_mutex_t mu;
@@ -22,11 +26,12 @@ struct api_jobs {
     int stopping;
     int joined; /* api_jobs_stop() has joined the workers (caller's thread only) */
     void (*run)(struct api_request *rq);
-    size_t nthreads;
-    pthread_t threads[];
+    const struct exec *ex;
+    size_t nworkers;
+    struct exec_task *workers[];
 };
 
-static void *worker(void *arg)
+static void worker(void *arg)
 {
     struct api_jobs *j = arg;
 
@@ -44,18 +49,18 @@ static void *worker(void *arg)
         pthread_mutex_lock(&j->mu);
     }
     pthread_mutex_unlock(&j->mu);
-    return NULL;
 }
 
-int api_jobs_new(struct api_jobs **out, unsigned nthreads, void (*run)(struct api_request *rq))
+int api_jobs_new(struct api_jobs **out, unsigned nworkers, const struct exec *ex,
+                 void (*run)(struct api_request *rq))
 {
-    struct api_jobs *j = calloc(1, sizeof(*j) + nthreads * sizeof(pthread_t));
-    int rc = 0;
+    struct api_jobs *j = calloc(1, sizeof(*j) + nworkers * sizeof(struct exec_task *));
 
     *out = NULL;
     if (!j)
         return -ENOMEM;
     j->run = run;
+    j->ex = ex;
     if (pthread_mutex_init(&j->mu, NULL) != 0) {
         free(j);
         return -ENOMEM;
@@ -65,13 +70,10 @@ int api_jobs_new(struct api_jobs **out, unsigned nthreads, void (*run)(struct ap
         free(j);
         return -ENOMEM;
     }
-    for (; j->nthreads < nthreads; j->nthreads++)
-        if ((rc = pthread_create(&j->threads[j->nthreads], NULL, worker, j)) != 0)
-            break;
-    if (j->nthreads == 0) {
-        api_jobs_free(&j);
-        return -(rc ? rc : EINVAL);
-    }
+    /* A worker the executor cannot start is one fewer; none: answered inline. */
+    for (unsigned i = 0; i < nworkers; i++)
+        if (exec_start(ex, worker, j, &j->workers[j->nworkers]) == 0)
+            j->nworkers++;
     *out = j;
     return 0;
 }
@@ -79,6 +81,8 @@ int api_jobs_new(struct api_jobs **out, unsigned nthreads, void (*run)(struct ap
 int api_jobs_submit(struct api_jobs *j, struct api_request *rq)
 {
     int rc = 0;
+    if (j->nworkers == 0)
+        return -ENOTSUP; /* no workers: the caller answers */
     pthread_mutex_lock(&j->mu);
     if (j->stopping) {
         rc = -ESHUTDOWN;
@@ -103,8 +107,8 @@ void api_jobs_stop(struct api_jobs *j)
     j->stopping = 1;
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
-    for (size_t i = 0; i < j->nthreads; i++)
-        pthread_join(j->threads[i], NULL);
+    for (size_t i = 0; i < j->nworkers; i++)
+        exec_wait(j->ex, j->workers[i]);
     j->joined = 1;
 }
 

@@ -332,7 +332,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->job = JOB_QUEUED;
         MHD_suspend_connection(conn);
         if (api_jobs_submit(((struct api *)cls)->jobs, rq) < 0) {
-            rq->job = JOB_INLINE; /* stopping: answered here on the next call */
+            rq->job = JOB_INLINE; /* stopping, or no workers: answered here next */
             MHD_resume_connection(conn);
         }
         return MHD_YES;
@@ -486,8 +486,8 @@ static int api_init(struct api *a, const struct api_options *opt, char *err, siz
     if ((rc = store_open(&st, a->db_path, STORE_READONLY, err, errsize)) < 0)
         return rc;
     a->pool[a->npool++] = st;
-    if ((rc = api_jobs_new(&a->jobs, opt->threads ? opt->threads : default_threads(), run_job)) <
-        0) {
+    if ((rc = api_jobs_new(&a->jobs, opt->threads ? opt->threads : default_threads(), opt->exec,
+                           run_job)) < 0) {
         snprintf(err, errsize, "api: cannot start the query workers: %s", strerror(-rc));
         return rc;
     }

@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "common/exec.h"
 #include "common/metrics.h"
 #include "common/timefmt.h"
 #include "store/bookkeeping.h"
@@ -54,10 +55,38 @@ struct fixture {
     char pull_source[64], pull_period[16];
     pthread_cond_t gate_cv; /* a pull of source "slow" waits in its hook for the test */
     int slow_entered, slow_released;
+    struct exec exec;              /* the owner's executor the API runs its workers on */
+    int exec_started, exec_waited; /* its tasks, under mu */
 };
 
 /* Each test's own: setup() makes it afresh, teardown() removes it. */
 static struct fixture fx;
+
+/* ---- the executor: threads, counting what the API starts on it ---- */
+
+static int counting_start(const struct exec *ex, void (*fn)(void *arg), void *arg,
+                          struct exec_task **task)
+{
+    struct exec threads;
+    (void)ex;
+    exec_threads_init(&threads);
+    int rc = exec_start(&threads, fn, arg, task);
+    pthread_mutex_lock(&fx.mu);
+    fx.exec_started += rc == 0;
+    pthread_mutex_unlock(&fx.mu);
+    return rc;
+}
+
+static void counting_wait(const struct exec *ex, struct exec_task *task)
+{
+    struct exec threads;
+    (void)ex;
+    exec_threads_init(&threads);
+    exec_wait(&threads, task);
+    pthread_mutex_lock(&fx.mu);
+    fx.exec_waited++;
+    pthread_mutex_unlock(&fx.mu);
+}
 
 /* ---- admin hooks ---- */
 
@@ -313,10 +342,12 @@ static int setup(void **state)
     seed_observations();
     seed_results();
     assert_int_equal(metrics_new(&fx.metrics), 0);
+    fx.exec = (struct exec){counting_start, counting_wait, NULL};
     struct api_options opt = {.listen = "127.0.0.1:0",
                               .db_path = fx.path,
                               .token = "s3cret",
                               .metrics = fx.metrics,
+                              .exec = &fx.exec,
                               .pull = hook_pull,
                               .recompute = hook_recompute,
                               .hook_ctx = &fx};
@@ -889,10 +920,14 @@ static void test_api_cached_answer_while_the_worker_is_busy(void **state)
                               .db_path = fx.path,
                               .token = "s3cret",
                               .threads = 1,
+                              .exec = &fx.exec,
                               .pull = hook_pull,
                               .hook_ctx = &fx};
+    int started = fx.exec_started, waited = fx.exec_waited;
     if (api_start(&one, &opt, err, sizeof(err)) != 0)
         fail_msg("api_start: %s", err);
+    /* The one worker is a task on the owner's executor, not a thread of the API's. */
+    assert_int_equal(fx.exec_started, started + 1);
     fx.port = api_port(one);
     get("/api/v1/units", &r); /* now in the cache */
     assert_int_equal(r.code, 200);
@@ -931,6 +966,7 @@ static void test_api_cached_answer_while_the_worker_is_busy(void **state)
     resp_free(&slow);
     fx.port = port;
     api_stop(&one);
+    assert_int_equal(fx.exec_waited, waited + 1);
 }
 
 /* If-None-Match with the ETag gives 304; a new run changes the ETag. */
