@@ -4,68 +4,87 @@
  *
  * Keys such as "0:1:0" index, position by position, into the value lists of
  * structure.dimensions.series (series keys) or .observation (observation
- * keys); dataSet-level dimensions have one value. Data sets in the series
- * layout ("series": {key: {"observations": {key: [value, ...]}}}) and the flat
- * layout ("observations": {key: [...]}, every dimension in the key) are read.
- * The mapping names the unit and indicator dimensions; the period comes from
- * TIME_PERIOD (or "period_dimension") wherever it sits.
+ * keys); dataSet-level dimensions (spelt "dataSet" or "dataset") have one
+ * value. Data sets in the series layout ("series": {key: {"observations":
+ * {key: [value, ...]}}}) and the flat layout ("observations": {key: [...]},
+ * every dimension in the key) are read. Attributes are looked up too: the
+ * indices after the measures in an observation's array, a series'
+ * "attributes" and the data set's, into structure.attributes. The mapping
+ * (format_sdmx.h) is the one SDMX-ML uses; a data set's "action" "Delete"
+ * withdraws what it lists.
+ *
+ * A key repeated in a series or observation map (JSON allows it, jansson
+ * would keep only the last) is not dropped: the payload is then read again
+ * with every repeat renamed apart, and the repeats are merged: the same
+ * value again is nothing new, another value is a problem of that record.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "collectors/format_priv.h"
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+
+#include "collectors/format_sdmx.h"
 
 enum { LVL_DATASET, LVL_SERIES, LVL_OBS, LVL_COUNT };
-enum { WANT_UNIT, WANT_INDICATOR, WANT_PERIOD, WANT_COUNT };
 
 /* Most components a key may have; SDMX structures have far fewer. */
 #define SDMX_MAX_KEY 64
 
-struct sdmx_reader {
-    const char *dim[WANT_COUNT];            /* dimension ids: unit, indicator, period */
-    const struct config_value_opts *values; /* how values are written as text */
-};
+/* What a renamed repeat of a key carries after the key itself. */
+#define REPEAT_MARK '\x01'
 
-/* Where a wanted dimension sits: its level and position there. */
-struct sdmx_want {
-    int level;
-    size_t index;
-    json_t *values; /* the dimension's value list */
+struct sdmx_reader {
+    struct sdmx_map map;
 };
 
 /* One read in progress. */
 struct sdmx_read {
     const struct sdmx_reader *r;
     json_t *levels[LVL_COUNT]; /* dimension arrays per level (may be NULL) */
-    struct sdmx_want want[WANT_COUNT];
-    const char *fixed[WANT_COUNT]; /* codes of dataSet-level dimensions */
+    json_t *attrs[LVL_COUNT];  /* attribute arrays per level (may be NULL) */
+    json_t *ds_attrs;          /* the data set's "attributes" indices, or NULL */
+    size_t n_measures;         /* values before the attribute indices in an observation */
+    json_t *measure_ids;       /* structure.measures.observation, or NULL */
+    int action;
+    int repeats;      /* 1: the payload repeats keys (renamed apart) */
+    json_t *seen_obs; /* repeats: series key + '\x1f' + observation key -> first value */
+    struct sdmx_seen *seen;
     format_record_cb cb;
     void *ctx;
     long pos; /* observations seen so far */
+    char *comps;
+    size_t comps_cap;
+};
+
+/* The observation at hand, for the component look-up. */
+struct sdmx_obs {
+    struct sdmx_read *rd;
+    size_t idx[SDMX_MAX_KEY]; /* the key's indices: series then observation dimensions */
+    size_t base[LVL_COUNT];   /* where each level's indices start in idx */
+    int have[LVL_COUNT];      /* 1 when the level's part of the key is usable */
+    json_t *series_attrs;     /* the series' "attributes", or NULL */
+    json_t *obs;              /* the observation's array, or NULL */
+    char buf[8][64];          /* codes the look-up prints (numeric values), in turn */
+    unsigned next;
 };
 
 static int sdmx_init(struct format *fmt, char *err, size_t errsize)
 {
-    const struct config_mapping *m = fmt->mapping;
-    struct sdmx_reader *r;
+    struct sdmx_reader *r = calloc(1, sizeof(*r));
+    int rc;
 
-    if (!m || !m->given || !m->unit_dimension || !m->indicator_dimension) {
-        format_err(err, errsize,
-                   "mapping: required for format \"sdmx\" (unit_dimension, "
-                   "indicator_dimension)");
-        return -EINVAL;
-    }
-    r = calloc(1, sizeof(*r));
     if (!r) {
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
-    r->dim[WANT_UNIT] = m->unit_dimension;
-    r->dim[WANT_INDICATOR] = m->indicator_dimension;
-    r->dim[WANT_PERIOD] = m->period_dimension ? m->period_dimension : "TIME_PERIOD";
-    r->values = &m->values;
+    if ((rc = sdmx_map_init(&r->map, fmt->mapping, "sdmx", err, errsize)) < 0) {
+        free(r);
+        return rc;
+    }
     fmt->priv = r;
     return 0;
 }
@@ -75,55 +94,38 @@ static void sdmx_fini(void *priv)
     free(priv);
 }
 
-/* The id of values[i], or NULL. */
-static const char *value_id(json_t *values, size_t i)
+/* The code of values[i]: its "id", else a string or number "value", else NULL. */
+static const char *value_code(json_t *values, size_t i, char *buf, size_t size)
 {
-    json_t *id = json_object_get(json_array_get(values, i), "id");
+    json_t *v = json_array_get(values, i);
+    json_t *id = json_object_get(v, "id"), *val = json_object_get(v, "value");
 
-    return json_is_string(id) ? json_string_value(id) : NULL;
+    if (json_is_string(id))
+        return json_string_value(id);
+    if (json_is_string(val))
+        return json_string_value(val);
+    if (json_is_number(val)) {
+        snprintf(buf, size, "%.17g", json_number_value(val));
+        return buf;
+    }
+    return NULL;
 }
 
-/* Finds each wanted dimension in the structure's dimension levels. */
-static int locate_dims(struct sdmx_read *rd, json_t *dims, char *err, size_t errsize)
+/* The copy of the key without a repeat's mark. */
+static const char *key_base(const char *key, char *buf, size_t size)
 {
-    static const char *const level_keys[LVL_COUNT] = {"dataSet", "series", "observation"};
+    const char *mark = strchr(key, REPEAT_MARK);
 
-    for (int l = 0; l < LVL_COUNT; l++) {
-        rd->levels[l] = json_object_get(dims, level_keys[l]);
-        if (rd->levels[l] && !json_is_array(rd->levels[l])) {
-            format_err(err, errsize, "structure.dimensions.%s: expected an array", level_keys[l]);
-            return -EBADMSG;
-        }
-    }
-    for (int w = 0; w < WANT_COUNT; w++) {
-        int found = 0;
-        for (int l = 0; l < LVL_COUNT && !found; l++) {
-            for (size_t i = 0; i < json_array_size(rd->levels[l]) && !found; i++) {
-                json_t *d = json_array_get(rd->levels[l], i);
-                json_t *id = json_object_get(d, "id");
-                if (json_is_string(id) && strcmp(json_string_value(id), rd->r->dim[w]) == 0) {
-                    rd->want[w] = (struct sdmx_want){l, i, json_object_get(d, "values")};
-                    found = 1;
-                }
-            }
-        }
-        if (!found) {
-            format_err(err, errsize, "structure: no dimension \"%s\"", rd->r->dim[w]);
-            return -EBADMSG;
-        }
-        rd->fixed[w] = NULL;
-        if (rd->want[w].level == LVL_DATASET && !(rd->fixed[w] = value_id(rd->want[w].values, 0))) {
-            format_err(err, errsize, "structure: dimension \"%s\" has no value", rd->r->dim[w]);
-            return -EBADMSG;
-        }
-    }
-    return 0;
+    if (!mark)
+        return key;
+    snprintf(buf, size, "%.*s", (int)(mark - key), key);
+    return buf;
 }
 
-/* Splits "0:1:0" into indices; returns their count or -1. */
-static int split_key(const char *key, size_t *idx)
+/* Splits "0:1:0" into idx; returns the count or -1. */
+static int split_key(const char *key, size_t *idx, size_t max)
 {
-    int n = 0;
+    size_t n = 0;
     const char *p = key;
 
     for (;;) {
@@ -131,45 +133,166 @@ static int split_key(const char *key, size_t *idx)
         const char *start = p;
         for (; *p >= '0' && *p <= '9' && p - start < 9; p++)
             v = v * 10 + (size_t)(*p - '0');
-        if (p == start || n == SDMX_MAX_KEY)
+        if (p == start || n == max)
             return -1;
         idx[n++] = v;
-        if (*p == '\0')
-            return n;
+        if (*p == '\0' || *p == REPEAT_MARK)
+            return (int)n;
         if (*p++ != ':')
             return -1;
     }
 }
 
-/*
- * Resolves the wanted dimensions of the levels from first to last (series,
- * observation, or both for a flat data set) from key into codes[]. Returns 0,
- * or -1 with a problem set on rec.
- */
-static int resolve_key(const struct sdmx_read *rd, const char *key, int first, int last,
-                       const char **codes, struct format_record *rec, struct format_scratch *s)
+/* sdmx_get_fn: a dimension at the observation, series or data set level,
+ * else an attribute of the observation, series or data set. */
+static const char *get_comp(void *arg, const char *id)
 {
-    size_t idx[SDMX_MAX_KEY], base[LVL_COUNT] = {0}, need = 0;
-    int n = split_key(key, idx);
+    struct sdmx_obs *o = arg;
+    const struct sdmx_read *rd = o->rd;
+    char *buf = o->buf[o->next++ % 8];
 
-    for (int l = first; l <= last; l++) {
-        base[l] = need;
-        need += json_array_size(rd->levels[l]);
+    for (int l = LVL_OBS; l >= LVL_DATASET; l--) {
+        json_t *dims = rd->levels[l];
+        for (size_t i = 0; i < json_array_size(dims); i++) {
+            json_t *d = json_array_get(dims, i);
+            json_t *did = json_object_get(d, "id");
+            if (!json_is_string(did) || strcasecmp(json_string_value(did), id) != 0)
+                continue;
+            if (l == LVL_DATASET)
+                return value_code(json_object_get(d, "values"), 0, buf, 64);
+            if (!o->have[l])
+                return NULL;
+            return value_code(json_object_get(d, "values"), o->idx[o->base[l] + i], buf, 64);
+        }
     }
-    if (n < 0 || (size_t)n != need) {
-        format_problem(rec, s, "key \"%.40s\": expected %zu numbers separated by ':'", key, need);
+    for (int l = LVL_OBS; l >= LVL_DATASET; l--) {
+        json_t *attrs = rd->attrs[l];
+        for (size_t i = 0; i < json_array_size(attrs); i++) {
+            json_t *a = json_array_get(attrs, i);
+            json_t *aid = json_object_get(a, "id"), *at;
+            if (!json_is_string(aid) || strcasecmp(json_string_value(aid), id) != 0)
+                continue;
+            at = l == LVL_OBS      ? json_array_get(o->obs, rd->n_measures + i)
+                 : l == LVL_SERIES ? json_array_get(o->series_attrs, i)
+                                   : json_array_get(rd->ds_attrs, i);
+            if (l == LVL_DATASET && !rd->ds_attrs)
+                return value_code(json_object_get(a, "values"), 0, buf, 64);
+            if (!json_is_integer(at) || json_integer_value(at) < 0)
+                return NULL;
+            return value_code(json_object_get(a, "values"), (size_t)json_integer_value(at), buf,
+                              64);
+        }
+    }
+    return NULL;
+}
+
+/* The level's array: "dataSet" or the "dataset" SDMX-JSON 1.0 producers
+ * also write. */
+static json_t *level_get(json_t *obj, int l)
+{
+    static const char *const keys[LVL_COUNT] = {"dataSet", "series", "observation"};
+    json_t *v = json_object_get(obj, keys[l]);
+
+    return !v && l == LVL_DATASET ? json_object_get(obj, "dataset") : v;
+}
+
+/* Takes the structure's dimensions and attributes; checks that the mapped
+ * dimensions are there. */
+static int locate(struct sdmx_read *rd, json_t *st, char *err, size_t errsize)
+{
+    static const char *const level_keys[LVL_COUNT] = {"dataSet", "series", "observation"};
+    json_t *dims = json_object_get(st, "dimensions"), *attrs = json_object_get(st, "attributes");
+    const struct sdmx_map *m = &rd->r->map;
+    const char *need[3] = {m->unit_dim, m->ind_dim, m->period_dim};
+
+    for (int l = 0; l < LVL_COUNT; l++) {
+        rd->levels[l] = level_get(dims, l);
+        rd->attrs[l] = level_get(attrs, l);
+        if (rd->levels[l] && !json_is_array(rd->levels[l])) {
+            format_err(err, errsize, "structure.dimensions.%s: expected an array", level_keys[l]);
+            return -EBADMSG;
+        }
+        if (!json_is_array(rd->attrs[l]))
+            rd->attrs[l] = NULL;
+    }
+    rd->measure_ids = json_object_get(json_object_get(st, "measures"), "observation");
+    rd->n_measures = json_is_array(rd->measure_ids) && json_array_size(rd->measure_ids) > 0
+                         ? json_array_size(rd->measure_ids)
+                         : 1;
+    for (int w = 0; w < 3; w++) {
+        int found = 0, fixed_ok = 1;
+        if (!need[w])
+            continue;
+        for (int l = 0; l < LVL_COUNT && !found; l++) {
+            for (size_t i = 0; i < json_array_size(rd->levels[l]) && !found; i++) {
+                json_t *d = json_array_get(rd->levels[l], i);
+                json_t *id = json_object_get(d, "id");
+                char buf[64];
+                if (!json_is_string(id) || strcasecmp(json_string_value(id), need[w]) != 0)
+                    continue;
+                found = 1;
+                fixed_ok = l != LVL_DATASET ||
+                           value_code(json_object_get(d, "values"), 0, buf, sizeof(buf));
+            }
+        }
+        if (!found) {
+            format_err(err, errsize, "structure: no dimension \"%s\"", need[w]);
+            return -EBADMSG;
+        }
+        if (!fixed_ok) {
+            format_err(err, errsize, "structure: dimension \"%s\" has no value", need[w]);
+            return -EBADMSG;
+        }
+    }
+    return 0;
+}
+
+/* The index of measure id in the observation's array. */
+static size_t measure_index(const struct sdmx_read *rd, const char *id)
+{
+    for (size_t i = 0; i < json_array_size(rd->measure_ids); i++) {
+        json_t *mid = json_object_get(json_array_get(rd->measure_ids, i), "id");
+        if (json_is_string(mid) && strcasecmp(json_string_value(mid), id) == 0)
+            return i;
+    }
+    return 0; /* OBS_VALUE, or a message without a measure list: the first */
+}
+
+/*
+ * Splits key into o's indices for the levels first..last, and checks each
+ * index has a value. Returns 0, or -1 with a problem on rec (the level's
+ * part is then unusable).
+ */
+static int take_key(struct sdmx_obs *o, const char *key, int first, int last, const char *what,
+                    struct format_record *rec, struct format_scratch *s)
+{
+    const struct sdmx_read *rd = o->rd;
+    size_t got[SDMX_MAX_KEY] = {0}, need = 0;
+    size_t start = first == LVL_OBS ? json_array_size(rd->levels[LVL_SERIES]) : 0, at = start;
+    int n = split_key(key, got, SDMX_MAX_KEY);
+
+    for (int l = first; l <= last; l++)
+        need += json_array_size(rd->levels[l]);
+    if (n < 0 || (size_t)n != need || start + need > SDMX_MAX_KEY) {
+        format_problem(rec, s, "%skey \"%.40s\": expected %zu numbers separated by ':'", what, key,
+                       need);
         return -1;
     }
-    for (int w = 0; w < WANT_COUNT; w++) {
-        const struct sdmx_want *want = &rd->want[w];
-        if (want->level < first || want->level > last)
-            continue;
-        size_t i = idx[base[want->level] + want->index];
-        if (!(codes[w] = value_id(want->values, i))) {
-            format_problem(rec, s, "key \"%.40s\": no value %zu for dimension \"%s\"", key, i,
-                           rd->r->dim[w]);
-            return -1;
+    for (int l = first; l <= last; l++) {
+        o->base[l] = at;
+        for (size_t i = 0; i < json_array_size(rd->levels[l]); i++, at++) {
+            json_t *d = json_array_get(rd->levels[l], i);
+            char buf[64];
+            o->idx[at] = got[at - start];
+            if (!value_code(json_object_get(d, "values"), o->idx[at], buf, sizeof(buf))) {
+                json_t *id = json_object_get(d, "id");
+                format_problem(rec, s, "%skey \"%.40s\": no value %zu for dimension \"%s\"", what,
+                               key, o->idx[at], json_is_string(id) ? json_string_value(id) : "?");
+                if (first == LVL_SERIES && last == LVL_SERIES)
+                    return -1; /* a bad series key: none of its codes */
+            }
         }
+        o->have[l] = 1;
     }
     return 0;
 }
@@ -187,13 +310,16 @@ static int obs_raw_build(const void *arg, char *text)
     const struct obs_raw *o = arg;
     json_t *obj = json_object();
     int rc = -ENOMEM;
+    char sbuf[128], obuf[128];
 
     if (!obj)
         return -ENOMEM;
-    /* keys come from parsed JSON, so json_string() fails only without memory */
-    if ((o->series_key && json_object_set_new(obj, "series", json_string(o->series_key)) < 0) ||
-        json_object_set_new(obj, "observation", json_string(o->obs_key)) < 0 ||
-        json_object_set(obj, "data", o->obs) < 0)
+    if ((o->series_key &&
+         json_object_set_new(obj, "series",
+                             json_string(key_base(o->series_key, sbuf, sizeof(sbuf)))) < 0) ||
+        json_object_set_new(obj, "observation",
+                            json_string(key_base(o->obs_key, obuf, sizeof(obuf)))) < 0 ||
+        json_object_set(obj, "data", o->obs ? o->obs : json_null()) < 0)
         goto out;
     rc = format_raw_json(obj, text);
 out:
@@ -201,32 +327,149 @@ out:
     return rc;
 }
 
-/* One observation; series_key is NULL in a flat data set, series_problem
- * the series key's problem, if any. */
-static int emit_obs(struct sdmx_read *rd, const char *series_key, const char *const *series_codes,
+/* Appends "ID=CODE\x1f" for the dimensions the mapping does not read. */
+static int unmapped(struct sdmx_obs *o, size_t *n)
+{
+    struct sdmx_read *rd = o->rd;
+
+    for (int l = LVL_DATASET; l < LVL_COUNT; l++) {
+        for (size_t i = 0; i < json_array_size(rd->levels[l]); i++) {
+            json_t *did = json_object_get(json_array_get(rd->levels[l], i), "id");
+            if (!json_is_string(did) || sdmx_map_reads(&rd->r->map, json_string_value(did)))
+                continue;
+            const char *id = json_string_value(did), *code = get_comp(o, id);
+            size_t need = *n + strlen(id) + strlen(code ? code : "") + 3;
+            if (need > rd->comps_cap) {
+                size_t cap = rd->comps_cap ? rd->comps_cap * 2 : 256;
+                while (cap < need)
+                    cap *= 2;
+                char *p = realloc(rd->comps, cap);
+                if (!p)
+                    return -ENOMEM;
+                rd->comps = p;
+                rd->comps_cap = cap;
+            }
+            *n += (size_t)sprintf(rd->comps + *n, "%s=%s\x1f", id, code ? code : "");
+        }
+    }
+    return 0;
+}
+
+/*
+ * A repeated observation (same series and observation key): 1 when it
+ * repeats the first one's value (nothing to report), 0 when it is the first
+ * or differs (then a problem is set).
+ */
+static int repeat_of(struct sdmx_read *rd, const char *series_key, const char *obs_key, json_t *obs,
+                     struct format_record *rec, struct format_scratch *s)
+{
+    char sbuf[128], obuf[128], key[260];
+    const char *sk = series_key ? key_base(series_key, sbuf, sizeof(sbuf)) : "";
+    const char *ok = key_base(obs_key, obuf, sizeof(obuf));
+    json_t *first;
+
+    snprintf(key, sizeof(key), "%s\x1f%s", sk, ok);
+    if (!(first = json_object_get(rd->seen_obs, key))) {
+        json_object_set(rd->seen_obs, key, obs ? obs : json_null());
+        return 0;
+    }
+    if (json_equal(first, obs))
+        return 1;
+    format_problem(rec, s, "observation \"%.40s\"%s%.40s repeated with another value", ok,
+                   series_key ? " of series " : "", sk);
+    return 0;
+}
+
+/* Reports one observation, once per measure; series_problem is the series
+ * key's problem, if any (it then stands for every observation). */
+static int emit_obs(struct sdmx_read *rd, struct sdmx_obs *o, const char *series_key,
                     const char *series_problem, const char *obs_key, json_t *obs)
 {
-    struct format_scratch s;
-    struct format_record rec = {.position = ++rd->pos};
-    const char *codes[WANT_COUNT];
+    const struct sdmx_map *m = &rd->r->map;
+    long pos = ++rd->pos;
     struct obs_raw what = {series_key, obs_key, obs};
-    struct format_raw raw; /* built only if asked for */
+    struct format_scratch ks;
+    struct format_record probe = {0};
+    const char *missing = NULL;
+    int pass;
+
+    o->obs = json_is_array(obs) ? obs : NULL;
+    o->have[LVL_OBS] = 0;
+    /* the key's problems and a repeat's, once for all measures */
+    if (series_problem)
+        format_problem(&probe, &ks, "%s", series_problem);
+    if (series_key)
+        take_key(o, obs_key, LVL_OBS, LVL_OBS, "", &probe, &ks);
+    else
+        take_key(o, obs_key, LVL_SERIES, LVL_OBS, "", &probe, &ks);
+    if (rd->repeats && repeat_of(rd, series_key, obs_key, obs, &probe, &ks) == 1)
+        return 0; /* the same value again: merged */
+    if ((pass = sdmx_map_filter(m, get_comp, o, &missing)) == 0)
+        return 0;
+    for (size_t i = 0; i < m->n_measures; i++) {
+        const char *measure = m->measures ? m->measures[i] : "OBS_VALUE";
+        struct format_scratch s;
+        struct format_record rec = {.position = pos, .action = rd->action};
+        char unit[SDMX_CODE_MAX + 1], ind[SDMX_CODE_MAX + 1];
+        struct format_raw raw;
+        size_t n = 0;
+        int rc;
+
+        format_raw_attach(&rec, &raw, obs_raw_build, &what);
+        if (probe.problem)
+            format_problem(&rec, &s, "%s", probe.problem);
+        if (pass < 0)
+            format_problem(&rec, &s, "filter: no dimension \"%s\"", missing);
+        sdmx_map_codes(m, get_comp, o, measure, unit, ind, &rec, &s);
+        rec.unit = unit;
+        rec.indicator = ind;
+        sdmx_record_period(m, &rec, &s, get_comp(o, m->period_dim), get_comp(o, "FREQ"));
+        if (rd->action == SDMX_ACTION_STORE) {
+            if (json_is_array(obs)) {
+                format_record_value_json(&rec, &s, m->values,
+                                         json_array_get(obs, measure_index(rd, measure)));
+                sdmx_record_attrs(&rec, &s, get_comp(o, "DECIMALS"), get_comp(o, "UNIT_MULT"));
+            } else {
+                format_problem(&rec, &s, "observation \"%.40s\": expected an array", obs_key);
+            }
+        }
+        if (!rec.problem && unmapped(o, &n) == 0 && rd->comps) {
+            rd->comps[n] = '\0';
+            rec.collapsed =
+                sdmx_seen_check(rd->seen, unit, ind, rd->comps, pos, s.problem, sizeof(s.problem));
+        }
+        if ((rc = rd->cb(&rec, rd->ctx)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* A series listed in a Delete data set without observations: every period. */
+static int emit_series_delete(struct sdmx_read *rd, struct sdmx_obs *o, const char *key,
+                              const char *problem)
+{
+    const struct sdmx_map *m = &rd->r->map;
+    struct format_scratch s;
+    struct format_record rec = {
+        .position = ++rd->pos, .action = SDMX_ACTION_DELETE, .all_periods = 1, .period_raw = ""};
+    char unit[SDMX_CODE_MAX + 1], ind[SDMX_CODE_MAX + 1];
+    struct obs_raw what = {key, "", NULL};
+    struct format_raw raw;
+    const char *missing = NULL;
+    int pass;
 
     format_raw_attach(&rec, &raw, obs_raw_build, &what);
-    memcpy(codes, series_codes, sizeof(codes));
-    if (series_problem)
-        format_problem(&rec, &s, "series %s", series_problem);
-    if (series_key)
-        resolve_key(rd, obs_key, LVL_OBS, LVL_OBS, codes, &rec, &s);
-    else
-        resolve_key(rd, obs_key, LVL_SERIES, LVL_OBS, codes, &rec, &s);
-    rec.unit = codes[WANT_UNIT] ? codes[WANT_UNIT] : "";
-    rec.indicator = codes[WANT_INDICATOR] ? codes[WANT_INDICATOR] : "";
-    format_record_period(&rec, &s, codes[WANT_PERIOD]);
-    if (json_is_array(obs))
-        format_record_value_json(&rec, &s, rd->r->values, json_array_get(obs, 0));
-    else
-        format_problem(&rec, &s, "observation \"%.40s\": expected an array", obs_key);
+    if (problem)
+        format_problem(&rec, &s, "%s", problem);
+    o->obs = NULL;
+    o->have[LVL_OBS] = 0;
+    if ((pass = sdmx_map_filter(m, get_comp, o, &missing)) == 0)
+        return 0;
+    if (pass < 0)
+        format_problem(&rec, &s, "filter: no dimension \"%s\"", missing);
+    sdmx_map_codes(m, get_comp, o, m->measures ? m->measures[0] : "OBS_VALUE", unit, ind, &rec, &s);
+    rec.unit = unit;
+    rec.indicator = ind;
     return rd->cb(&rec, rd->ctx);
 }
 
@@ -238,19 +481,21 @@ static int read_series(struct sdmx_read *rd, json_t *series)
 
     json_object_foreach(series, key, one)
     {
-        const char *codes[WANT_COUNT];
+        struct sdmx_obs o = {.rd = rd, .have = {1, 0, 0}};
         struct format_scratch s;
         struct format_record probe = {0};
+        json_t *observations = json_object_get(one, "observations");
 
-        memcpy(codes, rd->fixed, sizeof(codes));
-        if (resolve_key(rd, key, LVL_SERIES, LVL_SERIES, codes, &probe, &s) < 0) {
-            /* each observation of the series reports the bad series key */
-            for (int w = 0; w < WANT_COUNT; w++)
-                codes[w] = rd->want[w].level == LVL_SERIES ? NULL : codes[w];
+        take_key(&o, key, LVL_SERIES, LVL_SERIES, "series ", &probe, &s);
+        o.series_attrs = json_object_get(one, "attributes");
+        if (rd->action == SDMX_ACTION_DELETE && json_object_size(observations) == 0) {
+            if ((rc = emit_series_delete(rd, &o, key, probe.problem)) != 0)
+                return rc;
+            continue;
         }
-        json_object_foreach(json_object_get(one, "observations"), okey, obs)
+        json_object_foreach(observations, okey, obs)
         {
-            if ((rc = emit_obs(rd, key, codes, probe.problem, okey, obs)) != 0)
+            if ((rc = emit_obs(rd, &o, key, probe.problem, okey, obs)) != 0)
                 return rc;
         }
     }
@@ -265,7 +510,8 @@ static int read_flat(struct sdmx_read *rd, json_t *observations)
 
     json_object_foreach(observations, key, obs)
     {
-        if ((rc = emit_obs(rd, NULL, rd->fixed, NULL, key, obs)) != 0)
+        struct sdmx_obs o = {.rd = rd, .have = {1, 0, 0}};
+        if ((rc = emit_obs(rd, &o, NULL, NULL, key, obs)) != 0)
             return rc;
     }
     return 0;
@@ -286,17 +532,29 @@ static json_t *dataset_structure(json_t *container, json_t *ds)
 static int read_dataset(struct sdmx_read *rd, json_t *container, json_t *ds, size_t i, char *err,
                         size_t errsize)
 {
-    json_t *dims = json_object_get(dataset_structure(container, ds), "dimensions");
+    json_t *st = dataset_structure(container, ds);
     json_t *series = json_object_get(ds, "series");
     json_t *observations = json_object_get(ds, "observations");
+    json_t *action = json_object_get(ds, "action");
     int rc;
 
-    if (!json_is_object(dims)) {
+    if (!json_is_object(json_object_get(st, "dimensions"))) {
         format_err(err, errsize, "dataSets[%zu]: no structure with dimensions", i);
         return -EBADMSG;
     }
-    if ((rc = locate_dims(rd, dims, err, errsize)) < 0)
+    rd->action = SDMX_ACTION_STORE;
+    if (action && (!json_is_string(action) ||
+                   (rd->action = sdmx_action_parse(json_string_value(action))) < 0)) {
+        format_err(err, errsize,
+                   "dataSets[%zu].action: expected Replace, Append, Merge, Information or "
+                   "Delete",
+                   i);
+        return -EBADMSG;
+    }
+    if ((rc = locate(rd, st, err, errsize)) < 0)
         return rc;
+    rd->ds_attrs =
+        json_is_array(json_object_get(ds, "attributes")) ? json_object_get(ds, "attributes") : NULL;
     if (json_is_object(series))
         return read_series(rd, series);
     if (json_is_object(observations))
@@ -309,15 +567,154 @@ static int read_dataset(struct sdmx_read *rd, json_t *container, json_t *ds, siz
     return 0; /* a data set without data */
 }
 
+/* ---- Repeated keys: the payload written again with each repeat renamed ---- */
+
+struct rename {
+    yajl_gen g;
+    json_t *keys[256]; /* the keys of each open object (a set), by depth */
+    int depth;
+    int too_deep;
+};
+
+static int rn_null(void *c)
+{
+    return yajl_gen_null(((struct rename *)c)->g) == yajl_gen_status_ok;
+}
+static int rn_bool(void *c, int b)
+{
+    return yajl_gen_bool(((struct rename *)c)->g, b) == yajl_gen_status_ok;
+}
+static int rn_number(void *c, const char *s, size_t n)
+{
+    return yajl_gen_number(((struct rename *)c)->g, s, n) == yajl_gen_status_ok;
+}
+static int rn_string(void *c, const unsigned char *s, size_t n)
+{
+    return yajl_gen_string(((struct rename *)c)->g, s, n) == yajl_gen_status_ok;
+}
+static int rn_start_map(void *c)
+{
+    struct rename *r = c;
+    if (r->depth >= 256) {
+        r->too_deep = 1;
+        return 0;
+    }
+    if (!(r->keys[r->depth++] = json_object()))
+        return 0;
+    return yajl_gen_map_open(r->g) == yajl_gen_status_ok;
+}
+static int rn_end_map(void *c)
+{
+    struct rename *r = c;
+    json_decref(r->keys[--r->depth]);
+    r->keys[r->depth] = NULL;
+    return yajl_gen_map_close(r->g) == yajl_gen_status_ok;
+}
+static int rn_start_array(void *c)
+{
+    return yajl_gen_array_open(((struct rename *)c)->g) == yajl_gen_status_ok;
+}
+static int rn_end_array(void *c)
+{
+    return yajl_gen_array_close(((struct rename *)c)->g) == yajl_gen_status_ok;
+}
+
+/* A key: the first time as it is, a repeat with REPEAT_MARK and its number. */
+static int rn_key(void *c, const unsigned char *s, size_t n)
+{
+    struct rename *r = c;
+    json_t *set = r->keys[r->depth - 1];
+    char key[300];
+    json_t *count;
+
+    if (n >= 256 || memchr(s, 0, n))
+        return yajl_gen_string(r->g, s, n) == yajl_gen_status_ok;
+    memcpy(key, s, n);
+    key[n] = '\0';
+    if (!(count = json_object_get(set, key))) {
+        if (json_object_set_new(set, key, json_integer(0)) < 0)
+            return 0;
+        return yajl_gen_string(r->g, s, n) == yajl_gen_status_ok;
+    }
+    json_integer_set(count, json_integer_value(count) + 1);
+    int len = snprintf(key + n, sizeof(key) - n, "%c%lld", REPEAT_MARK,
+                       (long long)json_integer_value(count));
+    return yajl_gen_string(r->g, (const unsigned char *)key, n + (size_t)len) == yajl_gen_status_ok;
+}
+
+static const yajl_callbacks rename_cbs = {
+    rn_null,      rn_bool, NULL,       NULL,           rn_number,    rn_string,
+    rn_start_map, rn_key,  rn_end_map, rn_start_array, rn_end_array,
+};
+
+/* Loads buf with every repeated key renamed apart. Returns 0, or -EBADMSG
+ * / -ENOMEM with err set. */
+static int load_renamed(const char *buf, size_t len, json_t **out, char *err, size_t errsize)
+{
+    struct rename r = {0};
+    yajl_handle h;
+    const unsigned char *text;
+    size_t tlen;
+    int rc = -ENOMEM;
+
+    *out = NULL;
+    if (!(r.g = yajl_gen_alloc(NULL)))
+        goto out;
+    if (!(h = yajl_alloc(&rename_cbs, NULL, &r)))
+        goto out;
+    if (yajl_parse(h, (const unsigned char *)buf, len) != yajl_status_ok ||
+        yajl_complete_parse(h) != yajl_status_ok) {
+        format_err(err, errsize, "repeated keys: the payload could not be rewritten (%s)",
+                   r.too_deep ? "nested too deep" : "out of memory or too deep");
+        yajl_free(h);
+        rc = -EBADMSG;
+        goto out;
+    }
+    yajl_free(h);
+    yajl_gen_get_buf(r.g, &text, &tlen);
+    rc = format_json_load((const char *)text, tlen, out, err, errsize);
+out:
+    for (int i = 0; i < r.depth; i++)
+        json_decref(r.keys[i]);
+    if (r.g)
+        yajl_gen_free(r.g);
+    if (rc == -ENOMEM)
+        format_err(err, errsize, "out of memory");
+    return rc;
+}
+
+/* Loads the payload; *repeats tells whether keys were repeated (renamed). */
+static int load_payload(const char *buf, size_t len, json_t **out, int *repeats, char *err,
+                        size_t errsize)
+{
+    json_error_t jerr;
+
+    *repeats = 0;
+    *out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (*out)
+        return 0;
+    if (!strstr(jerr.text, "duplicate object key"))
+        return format_json_load(buf, len, out, err, errsize); /* its message */
+    *repeats = 1;
+    return load_renamed(buf, len, out, err, errsize);
+}
+
 static int sdmx_read_payload(struct format *fmt, const char *buf, size_t len, format_record_cb cb,
                              void *ctx, char *err, size_t errsize)
 {
     struct sdmx_read rd = {.r = fmt->priv, .cb = cb, .ctx = ctx};
     json_t *root = NULL, *container, *datasets;
-    int rc = format_json_load(buf, len, &root, err, errsize);
+    int rc = load_payload(buf, len, &root, &rd.repeats, err, errsize);
 
     if (rc < 0)
         return rc;
+    rd.seen = sdmx_seen_new();
+    rd.seen_obs = rd.repeats ? json_object() : NULL;
+    if (!rd.seen || (rd.repeats && !rd.seen_obs)) {
+        format_err(err, errsize, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
     /* 2.0 (and some 1.0 producers) wrap the message in "data" */
     container =
         json_is_object(json_object_get(root, "data")) ? json_object_get(root, "data") : root;
@@ -329,6 +726,10 @@ static int sdmx_read_payload(struct format *fmt, const char *buf, size_t len, fo
     }
     for (size_t i = 0; rc == 0 && i < json_array_size(datasets); i++)
         rc = read_dataset(&rd, container, json_array_get(datasets, i), i, err, errsize);
+out:
+    json_decref(rd.seen_obs);
+    sdmx_seen_free(rd.seen);
+    free(rd.comps);
     json_decref(root);
     return rc;
 }

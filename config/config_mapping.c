@@ -35,17 +35,15 @@ static const char *const csv_long_keys[] = {"layout", "delimiter", "unit",     "
                                             "period", "value",     VALUE_KEYS, NULL};
 static const char *const csv_wide_keys[] = {"layout", "delimiter", "unit", "period",
                                             "fields", VALUE_KEYS,  NULL};
-static const char *const sdmxml_keys[] = {"unit_dimension",
-                                          "indicator_dimension",
-                                          "period_dimension",
-                                          "unit",
-                                          "indicator",
-                                          "filter",
-                                          "measures",
-                                          VALUE_KEYS,
-                                          NULL};
-static const char *const sdmx_keys[] = {"unit_dimension", "indicator_dimension", "period_dimension",
-                                        VALUE_KEYS, NULL};
+static const char *const sdmx_keys[] = {"unit_dimension",
+                                        "indicator_dimension",
+                                        "period_dimension",
+                                        "unit",
+                                        "indicator",
+                                        "filter",
+                                        "measures",
+                                        VALUE_KEYS,
+                                        NULL};
 static const char *const nbs_keys[] = {"unit", VALUE_KEYS, NULL};
 static const char *const const_keys[] = {"const", NULL};
 
@@ -422,7 +420,7 @@ static void load_sdmx(struct cfg_ctx *ctx, json_t *src, json_t *m, const char *p
     char q[CFG_PATH_SIZE];
     json_t *ind = json_object_get(m, "indicator"), *freq = json_object_get(src, "frequency");
 
-    cfg_check_keys(ctx, m, p, strcmp(out->format, "sdmxml") == 0 ? sdmxml_keys : sdmx_keys);
+    cfg_check_keys(ctx, m, p, sdmx_keys);
     get_dimension(ctx, m, p, "unit_dimension", 0, &out->unit_dimension);
     get_dimension(ctx, m, p, "indicator_dimension", 0, &out->indicator_dimension);
     get_dimension(ctx, m, p, "period_dimension", 0, &out->period_dimension);

@@ -86,11 +86,13 @@ static void test_sdmx_bad_observation_keys_are_problems(void **state)
     static const struct fc_want w[] = {
         {1, "", "", "", 0, 1, 1, "key \"0:0\": expected 3 numbers separated by ':'"},
         {2, "", "", "", 0, 1, 2, "key \"0:0:x\": expected 3 numbers"},
-        {3, "p01", "", "", 0, 1, 3, "no value 1 for dimension \"INDICATOR\""},
+        {3, "p01", "", "2023-Q4", 0, 1, 3, "no value 1 for dimension \"INDICATOR\""},
         {4, "p01", "tax", "", 0, 1, 4, "period: not understood: \"2023-Q5\""},
-        {5, "p01", "tax", "2023-Q4", 1, 0, 0, NULL}, /* duplicate key: jansson keeps the last */
+        {5, "p01", "tax", "2023-Q4", 0, 0, 0, "value: absent"},
         {6, "", "", "", 0, 1, 5, "key \"0:0:1:\""},
         {7, "", "", "", 0, 1, 6, "key \"0:0:1234567890\""},
+        /* a repeated key is kept, not dropped: with another value, a problem */
+        {8, "p01", "tax", "2023-Q4", 1, 0, 0, "observation \"0:0:1\" repeated with another value"},
     };
     struct fc_sink s = {0};
     char err[256] = "";
@@ -180,6 +182,92 @@ static void test_sdmx_mapping_errors_name_the_key(void **state)
         "mapping: unknown key \"time\"");
 }
 
+/* Measured before: an ILOSTAT answer repeating each series key stored 3 of
+ * 39 observations. Repeats are merged: the union of the observations, the
+ * same value again is nothing new, another value is a problem. Also the
+ * SDMX-JSON 1.0 spelling "dataset" of the level. */
+static void test_sdmx_repeated_series_keys_are_merged(void **state)
+{
+    static const struct fc_want w[] = {
+        {1, "p01", "staff", "2019", 0, 1, 10, NULL},
+        {2, "p01", "staff", "2020", 0, 1, 11, NULL},
+        {3, "p01", "staff", "2021", 0, 1, 12, NULL},
+        {4, "p01", "staff", "2022", 0, 1, 13, NULL},
+        {5, "p01", "staff", "2023", 0, 1, 14, NULL},
+        /* 6: "0": [10] again, merged; 7: "1": [99] where 11 was */
+        {7, "p01", "staff", "2020", 0, 1, 99,
+         "observation \"1\" of series 0:0 repeated with another value"},
+    };
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("sdmx", source, "sdmx_repeated_keys.json", &s, err, sizeof(err)),
+                     0);
+    fc_check_records(&s, w, TS_N(w));
+    assert_string_equal(s.rec[5].raw, "{\"series\":\"0:0\",\"observation\":\"1\",\"data\":[99]}");
+}
+
+static void test_sdmx_delete_data_set(void **state)
+{
+    static const struct fc_want w[] = {
+        {1, "p01", "revenue", "2024-02", 0, 0, 0, NULL},
+        {2, "p02", "revenue", "", 0, 0, 0, NULL},
+    };
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("sdmx", source, "sdmx_delete.json", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, TS_N(w));
+    assert_int_equal(s.rec[0].action, FORMAT_ACTION_DELETE);
+    assert_int_equal(s.rec[0].all_periods, 0);
+    assert_int_equal(s.rec[1].action, FORMAT_ACTION_DELETE);
+    assert_int_equal(s.rec[1].all_periods, 1);
+}
+
+static void test_sdmx_attributes_and_collapsed_dimension(void **state)
+{
+    /* UNIT_MULT 3 (data set), DECIMALS per observation, FREQ M (series
+     * attribute) for the dates; SEX is left out of the mapping */
+    static const struct fc_want w[] = {
+        {1, "p01", "revenue", "2024-01", 0, 1, 1300, NULL},
+        {2, "p01", "revenue", "2024-02", 0, 1, 2500, NULL},
+        {3, "p01", "revenue", "2024-01", 0, 1, 3500, NULL},
+        {4, "p01", "revenue", "2024-01", 0, 1, 4750, NULL},
+    };
+    static const char *const filtered =
+        "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", \"indicator_dimension\": "
+        "\"INDICATOR\", \"filter\": {\"SEX\": \"_T\"}}}";
+    static const char *const compound =
+        "{\"mapping\": {\"unit\": {\"const\": \"city\"}, \"indicator\": \"{INDICATOR}.{SEX}\"}}";
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("sdmx", source, "sdmx_attributes.json", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, TS_N(w));
+    assert_string_equal(s.rec[0].collapsed, "");
+    assert_string_equal(s.rec[2].collapsed, "SEX (\"F\" at record 1, \"M\" here)");
+    assert_string_equal(s.rec[3].collapsed, "SEX (\"F\" at record 1, \"_T\" here)");
+
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("sdmx", filtered, "sdmx_attributes.json", &s, err, sizeof(err)),
+                     0);
+    fc_check_records(&s, w + 3, 1);
+    assert_string_equal(s.rec[0].collapsed, "");
+
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("sdmx", compound, "sdmx_attributes.json", &s, err, sizeof(err)),
+                     0);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.rec[0].unit, "city");
+    assert_string_equal(s.rec[0].indicator, "revenue.F");
+    assert_string_equal(s.rec[2].indicator, "revenue.M");
+    assert_string_equal(s.rec[3].indicator, "revenue._T");
+    assert_string_equal(s.rec[3].collapsed, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +279,9 @@ int main(void)
         cmocka_unit_test(test_sdmx_custom_period_dimension),
         cmocka_unit_test(test_sdmx_callback_stops_reading),
         cmocka_unit_test(test_sdmx_mapping_errors_name_the_key),
+        cmocka_unit_test(test_sdmx_repeated_series_keys_are_merged),
+        cmocka_unit_test(test_sdmx_delete_data_set),
+        cmocka_unit_test(test_sdmx_attributes_and_collapsed_dimension),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
