@@ -179,7 +179,8 @@ static const char common_usage[] =
     "  --token-file FILE  bearer token for pull and recompute (default: server.token_file)\n"
     "  --format F         table (default), json or csv\n"
     "  --timeout S        seconds per request (default 30)\n"
-    "Exit status: 0 ok, 1 the API answered with an error or could not be reached, 2 usage.\n";
+    "Exit status: 0 ok, 1 the API answered with an error or could not be reached, or the\n"
+    "output could not be written; 2 usage, also when the API refused a parameter (400).\n";
 
 static void usage(const struct api_cmd *cmd, FILE *out)
 {
@@ -190,8 +191,12 @@ static void usage(const struct api_cmd *cmd, FILE *out)
                 cmd->name);
 }
 
-/* Prints the last error: the API's plainly, else the transport's. */
-static int report(const struct api_cmd *cmd, struct client *c, int rc)
+/*
+ * Prints the last error: the API's plainly, else the transport's. Returns the
+ * exit status: 2 when the API refused the request as bad (400: a parameter,
+ * a period of the wrong frequency), else 1. A 401 says how to give the token.
+ */
+static int report(const struct api_cmd *cmd, struct client *c, int rc, const char *token)
 {
     const struct client_error *e = client_last_error(c);
 
@@ -201,7 +206,17 @@ static int report(const struct api_cmd *cmd, struct client *c, int rc)
         fprintf(stderr, "parkstat %s: %s\n", cmd->name, e->message);
     else
         fprintf(stderr, "parkstat %s: %s\n", cmd->name, strerror(-rc));
-    return 1;
+    if (e->code == 401 && token)
+        fprintf(stderr,
+                "parkstat %s: the token in %s was refused: is it the one in the "
+                "daemon's server.token_file?\n",
+                cmd->name, token);
+    else if (e->code == 401)
+        fprintf(stderr,
+                "parkstat %s: give the admin token with --token-file FILE (or --config "
+                "FILE whose server.token_file names it)\n",
+                cmd->name);
+    return e->code == 400 ? 2 : 1;
 }
 
 static int bad_value(const struct api_cmd *cmd, const char *opt, const char *v, const char *what)
@@ -408,15 +423,22 @@ static int run_api(const struct api_cmd *cmd, int argc, char **argv)
         goto out;
     }
     token = o.token_file ? o.token_file : cfg ? config_token_file(cfg) : NULL;
-    if (cmd->run == api_run_action && token && (rc = client_set_token_file(c, token)) < 0) {
-        report(cmd, c, rc);
+    if (cmd->run != api_run_action)
+        token = NULL;
+    if (token && (rc = client_set_token_file(c, token)) < 0) {
+        status = report(cmd, c, rc, NULL);
         goto out;
     }
-    if ((rc = cmd->run(c, cmd, &o)) < 0) {
-        report(cmd, c, rc);
+    if ((rc = cmd->run(c, cmd, &o)) < 0 && !ferror(stdout)) {
+        status = report(cmd, c, rc, token);
         goto out;
     }
-    status = fflush(stdout) == 0 ? 0 : 1;
+    if (ferror(stdout) || fflush(stdout) != 0) {
+        fprintf(stderr, "parkstat %s: standard output: %s\n", cmd->name,
+                strerror(errno ? errno : EIO));
+        goto out;
+    }
+    status = 0;
 out:
     client_free(&c);
     config_free(&cfg);

@@ -75,15 +75,43 @@ static const struct api_col contrib_cols[] = {
     {"contribution", "contribution", API_COL_NUMBER, 4},
 };
 
+/* The decimals of indicator code from /api/v1/indicators, or -1 when the
+ * API does not say. */
+static int indicator_decimals(struct client *c, const char *code)
+{
+    json_t *list = NULL, *row;
+    size_t i;
+    int d = -1;
+
+    if (client_get_json(c, "/api/v1/indicators", &list) < 0)
+        return -1;
+    json_array_foreach(list, i, row)
+    {
+        const json_t *dec = json_object_get(row, "decimals");
+        const char *rc = json_string_value(json_object_get(row, "code"));
+        if (rc && strcmp(rc, code) == 0 && json_is_integer(dec) && json_integer_value(dec) >= 0 &&
+            json_integer_value(dec) <= 15)
+            d = (int)json_integer_value(dec);
+    }
+    json_decref(list);
+    return d;
+}
+
 /* index, ranking, series: an object with a heading and rows. JSON prints the
- * whole object, CSV the rows; a table has a heading line first. */
+ * whole object, CSV the rows; a table has a heading line first, and a series'
+ * values with the indicator's decimals. */
 int api_run_object(struct client *c, const struct api_cmd *cmd, const struct api_opts *o)
 {
     json_t *data = NULL, *rows, *contribs;
+    struct api_col cols[8];
     int rc = fetch(c, cmd, o, &data);
 
     if (rc < 0)
         goto out;
+    if (cmd->n_cols > sizeof(cols) / sizeof(cols[0])) {
+        rc = -EINVAL;
+        goto out;
+    }
     rows = json_object_get(data, cmd->rows_key);
     if (!json_is_array(rows)) {
         rc = -EPROTO;
@@ -102,7 +130,12 @@ int api_run_object(struct client *c, const struct api_cmd *cmd, const struct api
                    json_string_value(json_object_get(data, "indicator")),
                    json_string_value(json_object_get(data, "transform")));
     }
-    rc = api_print_rows(o->format, rows, cmd->cols, cmd->n_cols, stdout);
+    memcpy(cols, cmd->cols, cmd->n_cols * sizeof(cols[0]));
+    if (o->format == API_FORMAT_TABLE && !json_object_get(data, "index"))
+        for (size_t i = 0; i < cmd->n_cols; i++)
+            if (strcmp(cols[i].key, "value") == 0)
+                cols[i].decimals = indicator_decimals(c, o->param[2]); /* API_OPT_INDICATOR */
+    rc = api_print_rows(o->format, rows, cols, cmd->n_cols, stdout);
     contribs = json_object_get(data, "contributions");
     if (rc == 0 && o->format == API_FORMAT_TABLE && json_array_size(contribs) > 0) {
         printf("\ncontributions\n");

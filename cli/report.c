@@ -21,6 +21,7 @@
 
 #include "cli/client.h"
 #include "cli/curl_dl.h"
+#include "cli/hint.h"
 #include "cli/report.h"
 #include "cli/report_priv.h"
 #include "common/buf.h"
@@ -29,8 +30,11 @@
 
 struct report_opts {
     const char *url, *period, *format, *output, *keys;
+    int keys_given; /* --indicators: each must be known */
     double timeout_s;
 };
+
+#define DEFAULT_KEYS "revenue,industrial_value_added,tax"
 
 static char *dup_str(const json_t *v)
 {
@@ -148,30 +152,103 @@ static int load_indicators(struct report *r, struct client *c)
     return rc;
 }
 
-/* The key indicators from "a,b,c", with their names and measures. */
-static int set_keys(struct report *r, const char *list)
+/* Prints that --indicators names an unknown code, with the nearest known. */
+static void unknown_key(const struct report *r, const char *code)
+{
+    const char **codes = calloc(r->nindicators + 1, sizeof(*codes));
+    const char *near = NULL;
+
+    if (codes) {
+        for (size_t i = 0; i < r->nindicators; i++)
+            codes[i] = r->indicators[i].code;
+        near = hint_nearest(code, codes, r->nindicators);
+    }
+    fprintf(stderr, "parkstat report: --indicators: unknown indicator \"%s\"", code);
+    if (near)
+        fprintf(stderr, " (did you mean \"%s\"?)", near);
+    fputc('\n', stderr);
+    free(codes);
+}
+
+/*
+ * The key indicators from "a,b,c", with their names and measures. Given with
+ * --indicators (strict), an unknown code is an error (-EDOM, printed); the
+ * default list keeps the codes the API knows.
+ */
+static int set_keys(struct report *r, const char *list, int strict)
 {
     char buf[512], *save = NULL;
     snprintf(buf, sizeof(buf), "%s", list);
     for (char *tok = strtok_r(buf, ",", &save); tok && r->nkeys < REPORT_MAX_KEYS;
          tok = strtok_r(NULL, ",", &save)) {
-        struct report_indicator *k = &r->keys[r->nkeys++];
         const struct report_indicator *known = NULL;
         for (size_t i = 0; i < r->nindicators; i++)
             if (strcmp(r->indicators[i].code, tok) == 0)
                 known = &r->indicators[i];
+        if (!known && strict) {
+            unknown_key(r, tok);
+            return -EDOM;
+        }
+        if (!known)
+            continue;
+        struct report_indicator *k = &r->keys[r->nkeys++];
         /* The copies are r's (report_free); the analyzer loses stores into an
          * array element at a variable index and calls them leaked. */
         // NOLINTBEGIN(clang-analyzer-unix.Malloc)
         k->code = strdup(tok);
-        k->name = strdup(known ? known->name : tok);
-        k->measure = strdup(known ? known->measure : "");
-        k->decimals = known ? known->decimals : 2;
+        k->name = strdup(known->name);
+        k->measure = strdup(known->measure);
+        k->decimals = known->decimals;
         if (!k->code || !k->name || !k->measure)
             return -ENOMEM;
         // NOLINTEND(clang-analyzer-unix.Malloc)
     }
     return 0;
+}
+
+/* The index's periods with results from /api/v1/indices: "" when it has none
+ * or the API does not say. */
+struct index_range {
+    char first[PERIOD_TEXT_SIZE], last[PERIOD_TEXT_SIZE];
+    int known; /* 1: the index is in the list */
+};
+
+static int load_range(struct client *c, const char *id, struct index_range *out)
+{
+    json_t *data = NULL, *row;
+    size_t i;
+    int rc = client_get_json(c, "/api/v1/indices", &data);
+
+    memset(out, 0, sizeof(*out));
+    if (rc < 0)
+        return rc;
+    json_array_foreach(data, i, row)
+    {
+        const char *rid = json_string_value(json_object_get(row, "id"));
+        const char *first = json_string_value(json_object_get(row, "first_period"));
+        const char *last = json_string_value(json_object_get(row, "last_period"));
+        if (rid && strcmp(rid, id) == 0) {
+            out->known = 1;
+            snprintf(out->first, sizeof(out->first), "%s", first ? first : "");
+            snprintf(out->last, sizeof(out->last), "%s", last ? last : "");
+        }
+    }
+    json_decref(data);
+    return 0;
+}
+
+/* Prints what periods index id has ("results 2024-01 to 2024-02, monthly"). */
+static void print_range(FILE *out, const char *id, const struct index_range *x)
+{
+    struct period p;
+
+    if (!x->known)
+        fprintf(out, "index \"%s\" has no results", id);
+    else if (period_parse_str(&p, x->first) == 0)
+        fprintf(out, "index \"%s\" is %s, with results from %s to %s", id, hint_freq_name(p.freq),
+                x->first, x->last);
+    else
+        fprintf(out, "index \"%s\" has results from %s to %s", id, x->first, x->last);
 }
 
 /* The parks of the period's ranking, in the API's order. */
@@ -388,11 +465,17 @@ static int load_parks_detail(struct report *r, struct client *c)
     return rc;
 }
 
-/* Fills r for index id and the options' period from the API at c. */
+/*
+ * Fills r for index id and the options' period from the API at c. Returns 0;
+ * -EINVAL for a bad period; -EDOM for a period of another frequency than the
+ * index's or an unknown --indicators code, -ENOENT for a period without
+ * results (each printed); another negative errno with the client's error.
+ */
 static int report_load(struct report *r, struct client *c, const char *id,
                        const struct report_opts *o)
 {
-    struct period p;
+    struct index_range range;
+    struct period p, first;
     time_t now = time(NULL);
     struct tm tm;
     int rc;
@@ -404,11 +487,23 @@ static int report_load(struct report *r, struct client *c, const char *id,
     strftime(r->generated, sizeof(r->generated), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
     if (!(r->index = strdup(id)) || !(r->source_url = strdup(client_url(c))))
         return -ENOMEM;
-    if ((rc = load_indicators(r, c)) < 0 || (rc = set_keys(r, o->keys)) < 0 ||
+    if (load_range(c, id, &range) == 0 && range.known &&
+        period_parse_str(&first, range.first) == 0 && first.freq != p.freq) {
+        fprintf(stderr, "parkstat report: --period %s is %s but ", r->period,
+                hint_freq_name(p.freq));
+        print_range(stderr, id, &range);
+        fputc('\n', stderr);
+        return -EDOM;
+    }
+    if ((rc = load_indicators(r, c)) < 0 || (rc = set_keys(r, o->keys, o->keys_given)) < 0 ||
         (rc = load_ranking(r, c)) < 0)
         return rc;
-    if (r->nparks == 0)
-        return report_note(r, "no results for %s %s", id, r->period);
+    if (r->nparks == 0) {
+        fprintf(stderr, "parkstat report: no results for %s: ", r->period);
+        print_range(stderr, id, &range);
+        fputc('\n', stderr);
+        return -ENOENT;
+    }
     if ((rc = load_previous(r, c)) < 0 || (rc = load_contributors(r, c)) < 0 ||
         (rc = load_parks_detail(r, c)) < 0)
         return rc;
@@ -424,14 +519,19 @@ static void usage(FILE *out)
           "  The monitoring bulletin of index ID for PERIOD (e.g. 2023-Q3), read from\n"
           "  parkstatd's API at URL (default $PARKSTAT_URL or http://127.0.0.1:8080):\n"
           "  the city's index (mean of the parks) and its change, the parks' scores,\n"
-          "  ranks and rank changes, key indicators (default revenue,\n"
-          "  industrial_value_added,tax) with year-on-year growth, the three largest\n"
-          "  contributors to each park's change, and notes on incomplete data.\n"
-          "  --format html (default; printable A4, self-contained), md or csv.\n",
+          "  ranks and rank changes, key indicators (--indicators, each one the API\n"
+          "  knows; default those of revenue, industrial_value_added and tax it knows)\n"
+          "  with year-on-year growth, the three largest contributors to each park's\n"
+          "  change, and notes on incomplete data.\n"
+          "  --format html (default; printable A4, self-contained), md or csv.\n"
+          "  Exit status: 0 ok; 1 the API failed, no results for PERIOD, or the output\n"
+          "  could not be written; 2 usage: a missing or bad --period, a period of\n"
+          "  another frequency than the index's, an unknown --indicators code.\n",
           out);
 }
 
-/* Parses argv into o; returns 0, 1 for --help, or 2 on a usage error. */
+/* Parses argv into o; returns 0, 1 for --help, 2 on a usage error, or 3 when
+ * all is well but --period is missing. */
 static int parse_args(int argc, char **argv, struct report_opts *o, const char **id)
 {
     static const struct option longopts[] = {{"period", required_argument, NULL, 'p'},
@@ -461,6 +561,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
             break;
         case 'i':
             o->keys = optarg;
+            o->keys_given = 1;
             break;
         case 't':
             o->timeout_s = strtod(optarg, NULL);
@@ -473,50 +574,72 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
             return 2;
         }
     }
-    if (optind != argc - 1 || !o->period || o->timeout_s <= 0 ||
+    if (optind != argc - 1 || o->timeout_s <= 0 ||
         (strcmp(o->format, "html") != 0 && strcmp(o->format, "md") != 0 &&
          strcmp(o->format, "csv") != 0)) {
         usage(stderr);
         return 2;
     }
     *id = argv[optind];
-    return 0;
+    return o->period ? 0 : 3;
 }
 
+/* --period is missing: says so, with the forms of a period and, when the API
+ * answers, the periods index id has results for. */
+static void missing_period(struct client *c, const char *id)
+{
+    struct index_range range;
+
+    fprintf(stderr, "parkstat report: --period is missing: a period such as %s\n",
+            hint_period_forms);
+    if (c && load_range(c, id, &range) == 0) {
+        fputs("parkstat report: ", stderr);
+        print_range(stderr, id, &range);
+        fputc('\n', stderr);
+    }
+}
+
+/* Writes the bulletin to --output or stdout; a failure (a full disk) is
+ * printed with the path and the reason. Returns 0 or -EIO. */
 static int write_report(const struct report *r, const struct report_opts *o)
 {
+    const char *path = o->output ? o->output : "standard output";
     FILE *out = o->output ? fopen(o->output, "w") : stdout;
-    int rc;
+    int rc, err = 0;
 
     if (!out) {
-        fprintf(stderr, "parkstat report: %s: %s\n", o->output, strerror(errno));
+        fprintf(stderr, "parkstat report: %s: %s\n", path, strerror(errno));
         return -EIO;
     }
     rc = strcmp(o->format, "md") == 0    ? report_write_md(r, out)
          : strcmp(o->format, "csv") == 0 ? report_write_csv(r, out)
                                          : report_write_html(r, out);
+    if (rc < 0)
+        err = errno;
     if (out == stdout) {
-        if (fflush(out) != 0)
-            rc = -EIO;
-    } else if (fclose(out) != 0) {
-        rc = -EIO;
+        if (fflush(out) != 0 && !err)
+            err = errno;
+    } else if (fclose(out) != 0 && !err) {
+        err = errno;
     }
-    return rc;
+    if (rc < 0 || err) {
+        fprintf(stderr, "parkstat report: %s: %s\n", path, strerror(err ? err : EIO));
+        return -EIO;
+    }
+    return 0;
 }
 
 /* The `report` command (see report.h). */
 int report_command(int argc, char **argv)
 {
-    struct report_opts o = {.url = getenv("PARKSTAT_URL"),
-                            .format = "html",
-                            .keys = "revenue,industrial_value_added,tax",
-                            .timeout_s = 30};
+    struct report_opts o = {
+        .url = getenv("PARKSTAT_URL"), .format = "html", .keys = DEFAULT_KEYS, .timeout_s = 30};
     struct report r = {0};
     struct client *c = NULL;
     const char *id = NULL;
     int rc = parse_args(argc, argv, &o, &id), status = 1;
 
-    if (rc)
+    if (rc == 1 || rc == 2)
         return rc == 1 ? 0 : 2;
     const char *url = o.url && *o.url ? o.url : "http://127.0.0.1:8080";
     if ((rc = client_new(&c, url, o.timeout_s)) < 0) {
@@ -524,14 +647,27 @@ int report_command(int argc, char **argv)
         if (rc == -ENOSYS)
             curl_dl(why, sizeof(why));
         fprintf(stderr, "parkstat report: %s: %s\n", url, why[0] ? why : strerror(-rc));
+        if (!o.period)
+            missing_period(NULL, id);
+        status = o.period ? 1 : 2;
         goto out;
     }
-    if ((rc = report_load(&r, c, id, &o)) == -EINVAL) {
-        fprintf(stderr, "parkstat report: bad period \"%s\"\n", o.period);
+    if (!o.period) {
+        missing_period(c, id);
         status = 2;
+    } else if ((rc = report_load(&r, c, id, &o)) == -EINVAL) {
+        fprintf(stderr, "parkstat report: --period: \"%s\" is not a period (%s)\n", o.period,
+                hint_period_forms);
+        status = 2;
+    } else if (rc == -EDOM || rc == -ENOENT) {
+        status = rc == -EDOM ? 2 : 1;
     } else if (rc < 0) {
         const struct client_error *e = client_last_error(c);
-        fprintf(stderr, "parkstat report: %s\n", e->message[0] ? e->message : strerror(-rc));
+        if (e->code)
+            fprintf(stderr, "error %ld: %s\n", e->code, e->message);
+        else
+            fprintf(stderr, "parkstat report: %s\n", e->message[0] ? e->message : strerror(-rc));
+        status = e->code == 400 ? 2 : 1;
     } else if (write_report(&r, &o) == 0) {
         status = 0;
     }

@@ -1,6 +1,7 @@
 /*
  * report_out.c - the bulletin as Markdown (tables a reader or a converter
- * such as pandoc takes as is) and as CSV (one row per park, numbers with 15
+ * such as pandoc takes as is; text from the API escaped, so a unit name
+ * holding HTML or Markdown shows as written) and as CSV (one row per park, numbers with 15
  * significant digits, RFC 4180 quoting, for a spreadsheet or a check against
  * the API).
  */
@@ -40,16 +41,39 @@ static const char *fmt_rank_change(char *buf, size_t size, struct report_num c)
     return buf;
 }
 
-/* Markdown cell text: | and newlines would break the table. */
+/* Markdown text from the API (names, codes, notes): HTML's & < > as entities,
+ * so a name holding a tag is shown and not run; Markdown's \ ` * _ [ ] and
+ * the table's | escaped with a backslash; line breaks as blanks. */
 static void md_text(FILE *out, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", out);
-        else if (*s == '\n' || *s == '\r')
-            fputc(' ', out);
-        else
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '\\':
+        case '`':
+        case '*':
+        case '_':
+        case '[':
+        case ']':
+        case '|':
+            fputc('\\', out);
             fputc(*s, out);
+            break;
+        case '\n':
+        case '\r':
+            fputc(' ', out);
+            break;
+        default:
+            fputc(*s, out);
+        }
     }
 }
 
@@ -59,7 +83,9 @@ static void md_headline(const struct report *r, FILE *out)
     fprintf(out, "# 高新区监测简报 Monitoring bulletin: ");
     md_text(out, r->index);
     fprintf(out, " %s\n\n", r->period);
-    fprintf(out, "生成时间 Generated %s · 数据来源 Source %s\n\n", r->generated, r->source_url);
+    fprintf(out, "生成时间 Generated %s · 数据来源 Source ", r->generated);
+    md_text(out, r->source_url);
+    fprintf(out, "\n\n");
     fprintf(out, "## 总体 Headline\n\n");
     fprintf(out, "全市指数（园区平均）City index (mean of parks): **%s**",
             fmt_num(a, 32, r->city, 2));
@@ -89,7 +115,9 @@ static void md_parks(const struct report *r, FILE *out)
         const struct report_park *p = &r->parks[i];
         fprintf(out, "| %s | ", fmt_num(a, 32, p->rank, 0));
         md_text(out, p->name);
-        fprintf(out, " (%s) | %s | %s | %s |", p->unit, fmt_num(b, 32, p->score, 2),
+        fprintf(out, " (");
+        md_text(out, p->unit);
+        fprintf(out, ") | %s | %s | %s |", fmt_num(b, 32, p->score, 2),
                 fmt_delta(c, 32, p->score, p->prev_score, 2),
                 fmt_rank_change(a, 32, p->rank_change));
         for (size_t k = 0; k < r->nkeys; k++)

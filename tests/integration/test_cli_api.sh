@@ -180,9 +180,10 @@ set -e
 expect "period,value,coverage,flags
 2024-01,150,1,
 2024-02,300,1," series --url "$url" --unit p01 --indicator revenue --from 2024-01 --to 2024-02 --format csv
+# the table shows the indicator's decimals (2 by default)
 expect "unit p01, indicator revenue, pop
-period   value  coverage  flags
-2024-02    100         1" series --url "$url" --unit p01 --indicator revenue --from 2024-02 --to 2024-02 --transform pop
+period    value  coverage  flags
+2024-02  100.00         1" series --url "$url" --unit p01 --indicator revenue --from 2024-02 --to 2024-02 --transform pop
 
 # ---- admin actions: 401 without a token, 202 with one; the token never printed
 set +e
@@ -190,7 +191,8 @@ parkstat pull files --url "$url" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 set -e
 [[ $rc -eq 1 ]] || fail "pull without token: exit $rc"
-[[ $(cat "$tmp/err") == "error 401: a valid bearer token is required" ]] || fail "401: $(cat "$tmp/err")"
+[[ $(head -1 "$tmp/err") == "error 401: a valid bearer token is required" ]] || fail "401: $(cat "$tmp/err")"
+grep -q -- "--token-file FILE" "$tmp/err" || fail "401 without a hint: $(cat "$tmp/err")"
 expect "pull of files accepted for period $month" pull files --url "$url" --token-file "$tmp/token" --period "$month"
 expect "recompute accepted" recompute --config "$cfg"
 expect '{

@@ -99,4 +99,102 @@ parkstat ranking --db "$db" --index dev --period 2024-02 >/dev/full 2>"$tmp/err"
 [[ $rc == 1 ]] || fail "ranking to /dev/full: exit $rc"
 err_is "parkstat ranking: standard output: No space left on device"
 
+# ---- against the API: parkstatd on the same database
+url=http://127.0.0.1:$port
+"$bin/parkstatd" -c "$tmp/c.json" 2>"$tmp/daemon.err" &
+pids+=($!)
+wait_for 10 curl -sf "$url/healthz" || fail "daemon did not answer /healthz"
+
+# report without --period: what is missing, the forms, the periods with results
+run 2 report dev --url "$url"
+err_is "parkstat report: --period is missing: a period such as 2024 (year), 2024-H1 (half), 2024-Q3 (quarter), 2024-07 (month)
+parkstat report: index \"dev\" is monthly, with results from 2023-02 to 2024-02"
+run 2 report dev --url "$url" --period 2024-02 --indicators revenue,bogus
+err_is "parkstat report: --indicators: unknown indicator \"bogus\""
+run 2 report dev --url "$url" --period 2024-02 --indicators revenue,taxx --format csv
+err_is "parkstat report: --indicators: unknown indicator \"taxx\" (did you mean \"tax\"?)"
+[[ ! -s $tmp/out ]] || fail "a bulletin was written despite the error"
+run 1 report dev --url "$url" --period 2023-12 --format md
+err_is "parkstat report: no results for 2023-12: index \"dev\" is monthly, with results from 2023-02 to 2024-02"
+run 2 report dev --url "$url" --period 2024-Q1
+err_is "parkstat report: --period 2024-Q1 is quarterly but index \"dev\" is monthly, with results from 2023-02 to 2024-02"
+# Markdown: the unit name's HTML escaped; its revenue with 2 decimals
+run 0 report dev --url "$url" --period 2024-02 --format md --indicators revenue
+grep -qF '| 3 | &lt;b&gt;软件园&lt;/b&gt; &amp; Co (p02) | 0.00 | -100.00 | ▼2 | 100.00 |' "$tmp/out" ||
+    fail "md row of p02: $(grep p02 "$tmp/out")"
+grep -q '<b>' "$tmp/out" && fail "raw HTML in the Markdown bulletin"
+run 1 report dev --url "$url" --period 2024-02 --format md --output /dev/full
+err_is "parkstat report: /dev/full: No space left on device"
+
+# series: the table with the indicator's decimals (2 for revenue, 1 for tax),
+# CSV with full precision
+yoy=$(python3 -c 'print("%.2f" % ((400 / 1512.91999 - 1) * 100))')
+run 0 series --url "$url" --unit p01 --indicator revenue --from 2024-02 --to 2024-02 --transform yoy
+out_is "unit p01, indicator revenue, yoy
+period    value  coverage  flags
+2024-02  $yoy         1"
+run 0 series --url "$url" --unit p01 --indicator tax --from 2024-02 --to 2024-02
+[[ $(sed -n 3p "$tmp/out") == "2024-02    7.5         1" ]] || fail "series tax table: $(cat "$tmp/out")"
+run 0 series --url "$url" --unit p01 --indicator tax --from 2024-02 --to 2024-02 --format csv
+[[ $(sed -n 2p "$tmp/out") == "2024-02,7.53309265944647,1," ]] || fail "series csv: $(cat "$tmp/out")"
+run 0 series --url "$url" --unit p01 --indicator revenue --from 2023-02 --to 2023-02 --format json
+python3 -c 'import json,sys; v = json.load(open(sys.argv[1]))["points"][0]["value"]; assert v == 1512.91999, v' \
+    "$tmp/out" || fail "series json: $(cat "$tmp/out")"
+# a 404 on series prints the server's message (which names what is unknown)
+run 1 series --url "$url" --unit p09 --indicator revenue
+[[ $(cat "$tmp/err") == 'error 404: '*'"p09"'* ]] || fail "series 404: $(cat "$tmp/err")"
+
+# 401: how to give the token
+run 1 pull files --url "$url"
+err_is "error 401: a valid bearer token is required
+parkstat pull: give the admin token with --token-file FILE (or --config FILE whose server.token_file names it)"
+echo wrong >"$tmp/wrong"
+run 1 recompute --url "$url" --token-file "$tmp/wrong"
+err_is "error 401: a valid bearer token is required
+parkstat recompute: the token in $tmp/wrong was refused: is it the one in the daemon's server.token_file?"
+rc=0
+parkstat ranking dev --url "$url" --period 2024-02 >/dev/full 2>"$tmp/err" || rc=$?
+[[ $rc == 1 ]] || fail "ranking --url to /dev/full: exit $rc"
+err_is "parkstat ranking: standard output: No space left on device"
+
+# ---- the API's own messages, as a server sends them: 400 exits 2, 404 1
+cat >"$tmp/fake.py" <<'EOF2'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        if self.path in ("/api/v1/indices", "/api/v1/indicators"):
+            data = [] if self.path == "/api/v1/indices" else [
+                {"code": "revenue", "name": "R", "measure": "", "decimals": 2}]
+            body = json.dumps({"status": "ok", "data": data}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if self.path.startswith("/api/v1/rankings/"):
+            code, msg = 400, "parameter 'period': 2024-Q1 is quarterly, index \"dev\" is monthly"
+        else:
+            code, msg = 404, "unknown unit \"p09\""
+        body = json.dumps({"status": "error", "error": {"code": code, "message": msg}}).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+EOF2
+python3 "$tmp/fake.py" "$tmp/fake.port" &
+pids+=($!)
+wait_for 5 test -s "$tmp/fake.port" || fail "fake server"
+fake=http://127.0.0.1:$(cat "$tmp/fake.port")
+run 2 ranking dev --url "$fake" --period 2024-Q1
+err_is "error 400: parameter 'period': 2024-Q1 is quarterly, index \"dev\" is monthly"
+run 2 report dev --url "$fake" --period 2024-Q1 --format md
+err_is "error 400: parameter 'period': 2024-Q1 is quarterly, index \"dev\" is monthly"
+run 1 series --url "$fake" --unit p09 --indicator revenue
+err_is 'error 404: unknown unit "p09"'
+
 echo "ok: parkstat messages"
