@@ -1,7 +1,8 @@
 /*
  * recompute.c - `parkstat recompute --db DB --config CONFIG [--full]`: runs
  * compute_recompute() offline on a local database and prints one summary
- * line (indices, periods, units, rows, time).
+ * line (indices, periods, units, rows, time). A database on a full disk is
+ * said as such, with its path.
  */
 #include "cli/recompute.h"
 
@@ -86,7 +87,12 @@ int recompute_command(int argc, char **argv)
     if ((rc = compute_recompute(st, cfg, full, &(struct compute_opts){.ex = &ex}, &sum)) < 0) {
         /* only -EIO comes with the store's (SQLite's) message; compute logs
          * its own failures where they arise */
-        if (rc == -EIO)
+        if (rc == -ENOSPC || (rc == -EIO && strstr(store_errmsg(st), "disk is full")))
+            fprintf(stderr,
+                    "parkstat recompute: %s: no space left on its filesystem (%s): free space "
+                    "there and run recompute again\n",
+                    db, rc == -EIO ? store_errmsg(st) : strerror(-rc));
+        else if (rc == -EIO)
             fprintf(stderr, "parkstat recompute: %s: %s\n", db, store_errmsg(st));
         else
             fprintf(stderr, "parkstat recompute: failed: %s\n", strerror(-rc));

@@ -99,6 +99,28 @@ parkstat ranking --db "$db" --index dev --period 2024-02 >/dev/full 2>"$tmp/err"
 [[ $rc == 1 ]] || fail "ranking to /dev/full: exit $rc"
 err_is "parkstat ranking: standard output: No space left on device"
 
+# a database on a full filesystem (root only: a tmpfs with 128 KiB to spare)
+if [[ $(id -u) == 0 ]]; then
+    mnt=$tmp/full
+    mkdir "$mnt"
+    demo=${PARKSTAT_SRC:?}/examples/demo
+    parkstat import --db "$tmp/demo.db" --config "$demo/config.json" "$demo"/data/synthetic_*.csv >/dev/null ||
+        fail "demo import"
+    size=$(($(stat -c %s "$tmp/demo.db") / 1024 + 128))
+    if mount -t tmpfs -o size=${size}k tmpfs "$mnt"; then
+        trap 'umount "$mnt" 2>/dev/null || true; lib_cleanup' EXIT
+        cp "$tmp/demo.db" "$mnt/"
+        run 1 recompute --db "$mnt/demo.db" --config "$demo/config.json" --full
+        grep -q "^parkstat recompute: $mnt/demo.db: no space left on its filesystem (" "$tmp/err" ||
+            fail "recompute on a full disk: $(cat "$tmp/err")"
+        umount "$mnt"
+    else
+        echo "no tmpfs: the full-disk database case is skipped"
+    fi
+else
+    echo "not root: the full-disk database case is skipped"
+fi
+
 # ---- against the API: parkstatd on the same database
 url=http://127.0.0.1:$port
 "$bin/parkstatd" -c "$tmp/c.json" 2>"$tmp/daemon.err" &
