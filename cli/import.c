@@ -1,10 +1,16 @@
 /*
  * import.c - checks long-format CSV rows against the config and ingests the
- * good ones as one batch per file (see import.h).
+ * good ones, one transaction per file (see import.h).
  *
- * Memory per file: a growable array of struct store_obs plus a parallel array
- * of line numbers (no allocation per row), and one text arena for the raw text
- * and reason of each reject. Row checks and duplicate keys: import_rows.c.
+ * A file streams: csvread hands over one record at a time, good rows gather
+ * in a chunk of IMPORT_CHUNK_ROWS that store_ingest() stores as a savepoint
+ * of the file's unit of work, and the chunk is reused. What grows with the
+ * file is only the set of its keys (import_keys.c: compressed bitmaps, a few
+ * MB for 24 M rows) and the duplicates found. A duplicate's reason names the
+ * line of the key's first occurrence, which is not kept for every row: after
+ * the file, it is found by reading the file (or the earlier file that has
+ * the key) once more, only when there are duplicates. Row checks:
+ * import_rows.c.
  */
 #include "cli/import.h"
 
@@ -12,6 +18,9 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/import_priv.h"
 #include "common/buf.h"
@@ -24,10 +33,79 @@
 
 static const char *const column_names[N_COLUMNS] = {"unit", "indicator", "period", "value"};
 
+/* Monotonic microseconds, for the progress line. */
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Wipes the progress line so that a message starts on a clean line. */
+static void progress_clear(struct import *im)
+{
+    if (im->progress && im->progress_shown) {
+        fputs("\r\033[K", im->progress);
+        fflush(im->progress);
+        im->progress_shown = 0;
+    }
+}
+
+/* "1.2 GB": n bytes in the unit that keeps 1 to 3 digits before the point. */
+static void human_bytes(char *out, size_t size, double n)
+{
+    static const char *const unit[] = {"B", "kB", "MB", "GB", "TB"};
+    int u = 0;
+
+    while (n >= 1000 && u < 4) {
+        n /= 1000;
+        u++;
+    }
+    snprintf(out, size, u ? "%.1f %s" : "%.0f %s", n, unit[u]);
+}
+
+/* Draws "NAME: 42% 1.1 GB of 2.6 GB, 812 345 rows/s, 1:02 left" over the
+ * previous line. */
+static void progress_draw(struct file_import *f)
+{
+    struct import *im = f->im;
+    int64_t now = mono_us();
+    double secs = (double)(now - im->progress_start_us) / 1e6;
+    off_t pos = f->in ? ftello(f->in) : -1;
+    double done = pos > 0 ? (double)pos : 0;
+    char a[32], b[32], left[32] = "";
+    double rate = secs > 0 ? (double)f->n_read / secs : 0;
+
+    im->progress_last_us = now;
+    human_bytes(a, sizeof(a), done);
+    if (im->progress_total > 0) {
+        double total = (double)im->progress_total;
+        human_bytes(b, sizeof(b), total);
+        if (done > 0 && secs > 0) {
+            long rest = (long)((total - done) / (done / secs) + 0.5);
+            snprintf(left, sizeof(left), ", %ld:%02ld left", rest / 60, rest % 60);
+        }
+        fprintf(im->progress, "\r%s: %3.0f%% %s of %s, %.0f rows/s%s\033[K", f->name,
+                100.0 * done / total, a, b, rate, left);
+    } else {
+        fprintf(im->progress, "\r%s: %s, %.0f rows/s\033[K", f->name, a, rate);
+    }
+    fflush(im->progress);
+    im->progress_shown = 1;
+}
+
+/* Redraws the progress line at most 5 times a second. */
+static void progress_tick(struct file_import *f)
+{
+    if (f->im->progress && (f->n_read & 4095) == 0 && mono_us() - f->im->progress_last_us >= 200000)
+        progress_draw(f);
+}
+
 static void msg(struct file_import *f, long line, const char *text)
 {
-    if (!f->im->msgs)
+    if (!f->im->msgs || f->quiet)
         return;
+    progress_clear(f->im);
     if (line > 0)
         fprintf(f->im->msgs, "%s:%ld: %s\n", f->name, line, text);
     else
@@ -79,118 +157,359 @@ static int read_header(struct file_import *f, const struct csvread_record *rec)
     return f->rc;
 }
 
-static int on_record(const struct csvread_record *rec, void *ctx)
+/* Adds a reject to the chunk (raw cut to RAW_MAX bytes) and shows it while
+ * fewer than max_rejects were shown. 0 or -ENOMEM. */
+static int add_reject(struct file_import *f, long line, const char *raw, size_t raw_len,
+                      const char *reason)
 {
-    struct file_import *f = ctx;
-    char why[300], raw[RAW_MAX + 1];
-    struct store_obs o = {0};
+    struct reject *r;
 
-    if (!f->have_header)
-        return read_header(f, rec);
-    f->n_read++;
-    if (import_check_row(f, rec, &o, why, sizeof(why))) {
-        size_t n = csvread_join(rec, raw, sizeof(raw));
-        return import_add_reject(f, rec->line, raw, n < sizeof(raw) ? n : sizeof(raw) - 1, why);
-    }
-    if (BUF_GROW(&f->obs, &f->cap_obs, f->n + 1, BUF_UNCAPPED) < 0 ||
-        BUF_GROW(&f->lines, &f->cap_lines, f->n + 1, BUF_UNCAPPED) < 0)
+    if (BUF_GROW(&f->rej, &f->cap_rej, f->n_rej + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
-    f->obs[f->n] = o;
-    f->lines[f->n++] = rec->line;
+    r = &f->rej[f->n_rej];
+    r->line = line;
+    if (raw_len > RAW_MAX)
+        raw_len = RAW_MAX;
+    if (import_text_add(&f->text, raw, raw_len, &r->raw) < 0 ||
+        import_text_add(&f->text, reason, strlen(reason), &r->reason) < 0)
+        return -ENOMEM;
+    f->n_rej++;
+    f->n_rejected++;
+    if (f->n_shown < f->im->max_rejects) {
+        f->n_shown++;
+        msg(f, line, reason);
+    }
     return 0;
 }
 
-static void print_rejects(struct file_import *f)
+/* Stores the chunk's good rows and rejects (a savepoint in the file's unit
+ * of work) and empties it. 0 or -EIO with store_errmsg(). */
+static int flush(struct file_import *f)
 {
-    size_t shown = 0;
-
-    for (; shown < f->n_rej && (long)shown < f->im->max_rejects; shown++)
-        msg(f, f->rej[shown].line, f->text.p + f->rej[shown].reason);
-    if (shown < f->n_rej && f->im->msgs)
-        fprintf(f->im->msgs, "%s: ... and %zu more rejected rows\n", f->name, f->n_rej - shown);
-}
-
-/* Stores the good rows and the rejects of one file in one run and batch. */
-static int ingest(struct file_import *f, struct import_summary *sum)
-{
-    struct store *st = f->im->st;
     struct store_reject *rj = NULL;
-    struct store_counts counts = {0};
-    const char *base = strrchr(f->name, '/');
-    char source[300], err[300] = "";
-    int64_t run_id;
     int rc;
 
+    if (f->n == 0 && f->n_rej == 0)
+        return 0;
     if (f->n_rej && !(rj = malloc(f->n_rej * sizeof(*rj))))
         return -ENOMEM;
     for (size_t i = 0; i < f->n_rej; i++)
         rj[i] = (struct store_reject){f->rej[i].line, f->text.p + f->rej[i].raw,
                                       f->text.p + f->rej[i].reason};
-    snprintf(source, sizeof(source), "import:%s", base ? base + 1 : f->name);
-    rc = store_run_begin(st, source, NULL, time_now_us(), &run_id);
-    if (rc == 0) {
-        rc = store_ingest(st, run_id, time_now_us(), f->obs, f->n, rj, f->n_rej, &counts);
-        if (rc < 0)
-            snprintf(err, sizeof(err), "%s", store_errmsg(st));
-        counts.n_rejected = (long)f->n_rej;
-        int rc_end = store_run_end(st, run_id, time_now_us(),
-                                   rc < 0                                ? "failed"
-                                   : counts.n_new + counts.n_revised > 0 ? "ok"
-                                                                         : "unchanged",
-                                   &counts, rc < 0 ? err : NULL);
-        if (rc == 0)
-            rc = rc_end;
-    }
+    rc = store_ingest(f->im->st, f->run_id, time_now_us(), f->obs, f->n, rj, f->n_rej, &f->counts);
     free(rj);
-    if (rc < 0) {
-        snprintf(source, sizeof(source), "store: %s", err[0] ? err : store_errmsg(st));
-        msg(f, 0, source);
+    f->n_stored += (long)f->n;
+    f->n = 0;
+    f->n_rej = 0;
+    f->text.len = 0;
+    return rc;
+}
+
+/* The header was good: the run begins, committed at once (so a crash leaves
+ * it open, to be closed as interrupted at the next start), then the file's
+ * unit of work, which holds its rows, rejects and the run's end. */
+static int begin_run(struct file_import *f)
+{
+    struct store *st = f->im->st;
+    const char *base = strrchr(f->name, '/');
+    char source[300];
+    int rc;
+
+    snprintf(source, sizeof(source), "import:%s", base ? base + 1 : f->name);
+    if ((rc = store_run_begin(st, source, NULL, time_now_us(), &f->run_id)) < 0)
         return rc;
+    if ((rc = store_begin(st)) < 0) {
+        store_run_end(st, f->run_id, time_now_us(), "failed", &f->counts, store_errmsg(st));
+        f->run_id = 0;
     }
-    if (sum) {
-        sum->n_stored = (long)f->n;
-        sum->n_rejected = (long)f->n_rej;
-        sum->counts = counts;
+    return rc;
+}
+
+/* Keeps a duplicate of key until the line of its first occurrence is known. */
+static int add_dup(struct file_import *f, const struct csvread_record *rec, struct import_key key,
+                   long file)
+{
+    char raw[RAW_MAX + 1];
+    size_t n = csvread_join(rec, raw, sizeof(raw));
+    struct dup *d;
+
+    if (BUF_GROW(&f->dups, &f->cap_dups, f->n_dups + 1, BUF_UNCAPPED) < 0)
+        return -ENOMEM;
+    d = &f->dups[f->n_dups];
+    *d = (struct dup){.key = key, .line = rec->line, .file = file};
+    if (import_text_add(&f->dup_text, raw, n < RAW_MAX ? n : RAW_MAX, &d->raw) < 0)
+        return -ENOMEM;
+    f->n_dups++;
+    return 0;
+}
+
+/* The earlier file of this import that stored key, or -1. */
+static long earlier_file(const struct import *im, struct import_key key)
+{
+    for (size_t i = 0; i < im->n_files; i++)
+        if (keyset_has(im->files[i].keys, key))
+            return (long)i;
+    return -1;
+}
+
+static int on_record(const struct csvread_record *rec, void *ctx)
+{
+    struct file_import *f = ctx;
+    char why[300], raw[RAW_MAX + 1];
+    struct store_obs o = {0};
+    struct import_key key;
+    long file;
+    int rc;
+
+    if (!f->have_header)
+        return read_header(f, rec) ? f->rc : begin_run(f);
+    f->n_read++;
+    progress_tick(f);
+    if (import_check_row(f, rec, &o, &key, why, sizeof(why))) {
+        size_t n = csvread_join(rec, raw, sizeof(raw));
+        if ((rc = add_reject(f, rec->line, raw, n < sizeof(raw) ? n : sizeof(raw) - 1, why)) < 0)
+            return rc;
+        return f->n_rej >= IMPORT_CHUNK_ROWS ? flush(f) : 0;
     }
+    if ((file = earlier_file(f->im, key)) >= 0)
+        return add_dup(f, rec, key, file);
+    if ((rc = keyset_add(f->keys, key)) < 0)
+        return rc;
+    if (rc == 0) /* a key this file stored already */
+        return add_dup(f, rec, key, -1);
+    f->obs[f->n++] = o;
+    return f->n == IMPORT_CHUNK_ROWS ? flush(f) : 0;
+}
+
+static int dup_cmp(const void *pa, const void *pb)
+{
+    const struct dup *a = pa, *b = pb;
+
+    if (a->file != b->file)
+        return a->file < b->file ? -1 : 1;
+    if (a->key.ord != b->key.ord)
+        return a->key.ord < b->key.ord ? -1 : 1;
+    if (a->key.pair != b->key.pair)
+        return a->key.pair < b->key.pair ? -1 : 1;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
+static int dup_line_cmp(const void *pa, const void *pb)
+{
+    const struct dup *a = pa, *b = pb;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* A second reading of a file, for the lines of the duplicates' first
+ * occurrences: d[0..n) are sorted by key, all of that file. */
+struct resolve {
+    struct file_import f; /* header and row checks only */
+    struct dup *d;
+    size_t n;
+};
+
+static int on_resolve(const struct csvread_record *rec, void *ctx)
+{
+    struct resolve *r = ctx;
+    struct store_obs o;
+    struct import_key key;
+    char why[300];
+
+    if (!r->f.have_header)
+        return read_header(&r->f, rec);
+    if (import_check_row(&r->f, rec, &o, &key, why, sizeof(why)))
+        return 0;
+    /* the first dup of this key, by binary search */
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        struct dup probe = {.key = key, .file = r->d[mid].file};
+        if (dup_cmp(&r->d[mid], &probe) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < r->n && r->d[lo].key.ord == key.ord && r->d[lo].key.pair == key.pair; lo++)
+        if (!r->d[lo].first && (r->d[lo].file >= 0 || rec->line < r->d[lo].line))
+            r->d[lo].first = rec->line;
+    return 0;
+}
+
+/* Reads in again from start to fill the first lines of d[0..n). */
+static int resolve_stream(struct file_import *f, FILE *in, struct dup *d, size_t n)
+{
+    struct resolve r = {.f = {.im = f->im, .name = f->name, .quiet = 1}, .d = d, .n = n};
+    return csvread_stream(in, on_resolve, &r);
+}
+
+/* Finds the first occurrence of every duplicate: in this file by reading it
+ * again from start (when in can seek), in an earlier file by opening it
+ * again (when it was opened by name); then adds them as rejects in line
+ * order. A first occurrence that cannot be read again is named without its
+ * line. */
+static int reject_dups(struct file_import *f, off_t start)
+{
+    struct import *im = f->im;
+    char why[600];
+    size_t i = 0;
+    int rc = 0;
+
+    if (f->n_dups == 0)
+        return 0;
+    qsort(f->dups, f->n_dups, sizeof(*f->dups), dup_cmp);
+    while (i < f->n_dups && rc == 0) {
+        size_t j = i;
+        long file = f->dups[i].file;
+        while (j < f->n_dups && f->dups[j].file == file)
+            j++;
+        if (file < 0 && start >= 0 && fseeko(f->in, start, SEEK_SET) == 0) {
+            clearerr(f->in);
+            rc = resolve_stream(f, f->in, f->dups + i, j - i);
+        } else if (file >= 0 && im->files[file].reopen) {
+            FILE *in = fopen(im->files[file].name, "rb");
+            if (in) {
+                rc = resolve_stream(f, in, f->dups + i, j - i);
+                fclose(in);
+            }
+        }
+        i = j;
+    }
+    qsort(f->dups, f->n_dups, sizeof(*f->dups), dup_line_cmp);
+    for (i = 0; i < f->n_dups && rc == 0; i++) {
+        const struct dup *d = &f->dups[i];
+        const char *raw = f->dup_text.p + d->raw;
+        if (d->file < 0 && d->first)
+            snprintf(why, sizeof(why), "duplicate of line %ld", d->first);
+        else if (d->file < 0)
+            snprintf(why, sizeof(why), "duplicate of an earlier line");
+        else if (d->first)
+            snprintf(why, sizeof(why), "duplicate of %.500s:%ld", im->files[d->file].name,
+                     d->first);
+        else
+            snprintf(why, sizeof(why), "duplicate of %.500s", im->files[d->file].name);
+        rc = add_reject(f, d->line, raw, strlen(raw), why);
+        if (rc == 0 && f->n_rej >= IMPORT_CHUNK_ROWS)
+            rc = flush(f);
+    }
+    return rc;
+}
+
+/* The run's outcome: "failed" (not stored), "rejected" (every row
+ * rejected), "partial" (some rejected), "ok" (new or revised values) or
+ * "unchanged". */
+static const char *run_outcome(int rc, const struct file_import *f)
+{
+    if (rc < 0)
+        return "failed";
+    if (f->n_rejected > 0)
+        return f->n_stored > 0 ? "partial" : "rejected";
+    return f->counts.n_new + f->counts.n_revised > 0 ? "ok" : "unchanged";
+}
+
+/* Stores what is left, the duplicates, closes the run and commits the
+ * file's unit of work. */
+static int finish_file(struct file_import *f, off_t start)
+{
+    struct store *st = f->im->st;
+    int rc;
+
+    if ((rc = flush(f)) < 0 || (rc = reject_dups(f, start)) < 0 || (rc = flush(f)) < 0)
+        return rc;
+    f->counts.n_rejected = f->n_rejected;
+    if ((rc = store_run_end(st, f->run_id, time_now_us(), run_outcome(rc, f), &f->counts, NULL)) <
+        0)
+        return rc;
+    return store_commit(st);
+}
+
+/* Adds the file and the keys it stored to those later files are checked
+ * against (steals f->keys). */
+static int remember(struct file_import *f)
+{
+    struct import *im = f->im;
+    char *name = strdup(f->name);
+
+    if (!name || BUF_GROW(&im->files, &im->cap_files, im->n_files + 1, BUF_UNCAPPED) < 0) {
+        free(name);
+        return -ENOMEM;
+    }
+    struct import_file *file = &im->files[im->n_files++];
+    file->name = name;
+    file->keys = f->keys;
+    file->reopen = im->reopen;
+    f->keys = NULL;
     return 0;
 }
 
 int import_stream(struct import *im, FILE *in, const char *name, struct import_summary *sum)
 {
-    struct file_import f = {.im = im, .name = name};
-    int rc;
+    struct file_import f = {.im = im, .name = name, .in = in};
+    off_t start = ftello(in);
+    int rc = -ENOMEM;
 
     if (sum)
         memset(sum, 0, sizeof(*sum));
+    im->progress_start_us = im->progress_last_us = mono_us();
+    if (!(f.obs = malloc(IMPORT_CHUNK_ROWS * sizeof(*f.obs))) || !(f.keys = keyset_new()))
+        goto out;
     rc = csvread_stream(in, on_record, &f);
     if (rc == 0 && !f.have_header) {
         msg(&f, 0, "empty file: no header row");
         rc = -EINVAL;
     }
-    if (rc == 0)
-        rc = import_mark_duplicates(&f);
-    if (sum)
-        sum->n_read = f.n_read;
+    if (f.rc && rc == 0)
+        rc = f.rc;
     if (rc == 0) {
-        print_rejects(&f);
-        rc = ingest(&f, sum);
+        if (im->progress)
+            progress_draw(&f);
+        rc = finish_file(&f, start);
+        if (rc == -EIO || rc == -EBUSY) {
+            char text[600];
+            snprintf(text, sizeof(text), "store: %.500s", store_errmsg(im->st));
+            msg(&f, 0, text);
+        }
+    }
+    if (rc < 0 && f.run_id) {
+        /* nothing of the file is kept; its run says why */
+        char err[600];
+        snprintf(err, sizeof(err), "%.500s", rc == -EIO ? store_errmsg(im->st) : strerror(-rc));
+        store_rollback(im->st);
+        memset(&f.counts, 0, sizeof(f.counts));
+        store_run_end(im->st, f.run_id, time_now_us(), "failed", &f.counts, err);
+    }
+    if (rc == 0 && f.n_rejected > f.n_shown && im->msgs) {
+        progress_clear(im);
+        fprintf(im->msgs, "%s: ... and %ld more rejected rows\n", name, f.n_rejected - f.n_shown);
     }
     if (rc == 0)
-        rc = import_remember(&f);
-    if (rc == -EIO && f.have_header)
+        rc = remember(&f);
+out:
+    progress_clear(im);
+    if (rc == -EIO && f.have_header && !f.run_id)
         msg(&f, 0, "read error");
     else if (rc == -ENOMEM)
         msg(&f, 0, "out of memory");
+    if (sum) {
+        sum->n_read = f.n_read;
+        if (rc == 0) {
+            sum->n_stored = f.n_stored;
+            sum->n_rejected = f.n_rejected;
+            sum->counts = f.counts;
+        }
+    }
+    keyset_free(&f.keys);
     free(f.obs);
-    free(f.lines);
     free(f.rej);
     free(f.text.p);
+    free(f.dups);
+    free(f.dup_text.p);
     return rc;
 }
 
 int import_file(struct import *im, const char *path, struct import_summary *sum)
 {
     FILE *in = fopen(path, "rb");
+    struct stat sb;
     int rc;
 
     if (!in) {
@@ -201,7 +520,11 @@ int import_file(struct import *im, const char *path, struct import_summary *sum)
             fprintf(im->msgs, "%s: %s\n", path, strerror(-rc));
         return rc;
     }
+    im->progress_total = fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_size : 0;
+    im->reopen = 1;
     rc = import_stream(im, in, path, sum);
+    im->reopen = 0;
+    im->progress_total = 0;
     fclose(in);
     return rc;
 }
@@ -253,10 +576,11 @@ void import_free(struct import **imp)
 
     if (!im)
         return;
-    for (size_t i = 0; i < im->n_files; i++)
-        free(im->files[i]);
+    for (size_t i = 0; i < im->n_files; i++) {
+        free(im->files[i].name);
+        keyset_free(&im->files[i].keys);
+    }
     free(im->files);
-    free(im->seen);
     free(im->unit_ids);
     free(im->indicator_ids);
     free(im);
@@ -269,16 +593,24 @@ void import_set_messages(struct import *im, FILE *msgs, long max_rejects)
     im->max_rejects = max_rejects;
 }
 
+void import_set_progress(struct import *im, FILE *out)
+{
+    im->progress = out;
+}
+
 static void usage(FILE *out)
 {
-    fputs("usage: parkstat import [--db FILE] --config FILE DATA.csv...\n"
+    fputs("usage: parkstat import [--db FILE] --config FILE [--progress|--quiet] DATA.csv...\n"
           "Loads long-format CSV (a header naming unit,indicator,period,value) into the\n"
-          "database. Each file is one batch in its own run; bad rows are reported as\n"
-          "FILE:LINE: reason and kept as rejects, and never stop the good rows.\n"
+          "database. Each file is one transaction in its own run, read as a stream;\n"
+          "bad rows are reported as FILE:LINE: reason and kept as rejects, and never\n"
+          "stop the good rows.\n"
           "  -c, --config FILE  configuration: the units and indicators rows are checked\n"
           "                     against (required)\n"
           "  -d, --db FILE      database, created if needed (default: the config's\n"
           "                     \"database\")\n"
+          "  -p, --progress     show the progress line even when stderr is not a terminal\n"
+          "  -q, --quiet        no progress line (shown by default on a terminal)\n"
           "  -h, --help         this text\n"
           "Exit status: 0 when every file was read, 1 when a file, the config or the\n"
           "database could not be used or a header lacks a column, 2 on usage errors.\n",
@@ -307,23 +639,25 @@ static int import_all(struct import *im, char **files, int n)
 
 int import_command(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"config", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'}, {"config", required_argument, NULL, 'c'},
+        {"progress", no_argument, NULL, 'p'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
     const char *db = NULL, *cfg_path = NULL;
     struct config *cfg = NULL;
     struct store *st = NULL;
     struct import *im = NULL;
     char *errors = NULL, errbuf[512] = "";
-    int c, rc, status = 1;
+    int c, rc, status = 1, progress = isatty(STDERR_FILENO);
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:c:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:c:pqh", opts, NULL)) != -1) {
         if (c == 'd')
             db = optarg;
         else if (c == 'c')
             cfg_path = optarg;
+        else if (c == 'p' || c == 'q')
+            progress = c == 'p';
         else {
             usage(c == 'h' ? stdout : stderr);
             return c == 'h' ? 0 : 2;
@@ -357,6 +691,8 @@ int import_command(int argc, char **argv)
                 db, rc == -EIO ? store_errmsg(st) : strerror(-rc));
         goto out;
     }
+    if (progress)
+        import_set_progress(im, stderr);
     status = import_all(im, argv + optind, argc - optind);
 out:
     import_free(&im);

@@ -5,8 +5,9 @@
  * One struct import is one import command: it checks rows against a config,
  * remembers the keys stored by earlier files of the same command (a key given
  * twice is a reject "duplicate of line N" / "duplicate of FILE:N"), and
- * ingests each file as one all-or-nothing batch in its own run
- * ("import:<basename>"). Also the `parkstat import` command.
+ * ingests each file as one all-or-nothing transaction in its own run
+ * ("import:<basename>"), streaming: memory does not grow with the rows. Also
+ * the `parkstat import` command.
  */
 #ifndef PARKSTAT_IMPORT_H
 #define PARKSTAT_IMPORT_H
@@ -44,9 +45,18 @@ void import_free(struct import **imp);
 /* Sends messages to msgs (NULL: none), at most max_rejects reject lines per file. */
 void import_set_messages(struct import *im, FILE *msgs, long max_rejects);
 
+/* Draws a progress line (bytes, rows per second, time left) on out, rewritten
+ * in place and wiped before any message and at the end of each file; NULL:
+ * none (the default). */
+void import_set_progress(struct import *im, FILE *out);
+
 /*
  * Imports the CSV read from in (read to EOF, not closed); name stands for the
- * file in messages and the run's source. Fills *sum (may be NULL). Returns 0
+ * file in messages and the run's source. The first line of a key given twice
+ * is found by reading in again from where it started: when in cannot seek,
+ * the reason is "duplicate of an earlier line"; a key of an earlier file is
+ * "duplicate of FILE:LINE" when that file was imported by import_file(),
+ * else "duplicate of FILE". Fills *sum (may be NULL). Returns 0
  * once the file's rows were stored or rejected (even if all were rejected);
  * -EINVAL when the header is missing or lacks a required column (nothing is
  * stored), -EIO on a read or store error, -ENOMEM.

@@ -1,6 +1,7 @@
 /*
- * import_priv.h - the state shared by import.c (reading, header, ingest) and
- * import_rows.c (row checks, duplicate keys). Private to cli/.
+ * import_priv.h - the state shared by import.c (reading, header, chunks,
+ * ingest), import_rows.c (row checks) and import_keys.c (the sets of keys
+ * that find duplicates). Private to cli/.
  */
 #ifndef PARKSTAT_IMPORT_PRIV_H
 #define PARKSTAT_IMPORT_PRIV_H
@@ -15,15 +16,41 @@
 
 #define RAW_MAX 1024 /* bytes of a reject's raw text kept */
 
+/* Good rows held before they are stored: memory does not grow with the file. */
+#define IMPORT_CHUNK_ROWS 65536
+
 enum column { COL_UNIT, COL_INDICATOR, COL_PERIOD, COL_VALUE, N_COLUMNS };
 
-/* A key stored by an earlier file of this import. */
-struct seen_key {
-    int64_t unit;
-    int64_t indicator;
-    int32_t ord;   /* period ordinal: year * frequency + index - 1 */
-    uint32_t file; /* index into import.files */
-    long line;
+/* A key (unit, indicator, period) in 64 bits: the period's ordinal
+ * (year * frequency + index - 1) above the (unit, indicator) pair's number,
+ * config unit index * indicators + config indicator index. */
+struct import_key {
+    int32_t ord;
+    uint32_t pair;
+};
+
+/* A set of keys: per period ordinal, a compressed bitmap of pairs
+ * (import_keys.c, on CRoaring). 24 M keys of 12 months take about 3 MB. */
+struct keyset;
+
+/* A new empty set, or NULL when out of memory. */
+struct keyset *keyset_new(void);
+
+/* Frees ks and sets *ksp = NULL; NULL is a no-op. */
+void keyset_free(struct keyset **ksp);
+
+/* Adds k: 1 when it was new, 0 when it was there already, -ENOMEM. */
+int keyset_add(struct keyset *ks, struct import_key k);
+
+/* 1 when k is in ks, else 0. */
+int keyset_has(const struct keyset *ks, struct import_key k);
+
+/* An earlier file of this import: its name, the keys it stored, and whether
+ * name is a path that can be read again to find a key's line. */
+struct import_file {
+    char *name;
+    struct keyset *keys;
+    int reopen;
 };
 
 struct import {
@@ -34,10 +61,14 @@ struct import {
     int64_t *unit_ids;      /* store id of each config unit, by config index */
     int64_t *indicator_ids; /* store id of each config indicator */
     size_t n_units, n_indicators;
-    struct seen_key *seen; /* sorted by key */
-    size_t n_seen, cap_seen;
-    char **files; /* names of the files imported so far */
+    struct import_file *files; /* the files imported so far */
     size_t n_files, cap_files;
+    int reopen; /* the file being read can be opened again by its name */
+    /* progress line */
+    FILE *progress; /* NULL: none */
+    int progress_shown;
+    int64_t progress_last_us, progress_start_us;
+    long long progress_total; /* bytes of the file, 0 when unknown */
 };
 
 struct text {
@@ -47,47 +78,54 @@ struct text {
 
 struct reject {
     long line;
-    size_t seq; /* order of detection, to keep the sort stable */
     size_t raw; /* offsets into the text arena */
     size_t reason;
+};
+
+/* A duplicate waiting for the line of its first occurrence. */
+struct dup {
+    struct import_key key;
+    long line;  /* the duplicate's line */
+    size_t raw; /* offset into the dups' text arena */
+    long file;  /* index of the earlier file holding the key, -1: this file */
+    long first; /* line of the first occurrence once found, else 0 */
 };
 
 /* The state of one file being imported. */
 struct file_import {
     struct import *im;
     const char *name;
+    FILE *in;
+    int quiet; /* no messages (a second reading for duplicates) */
     int have_header;
     int rc;                /* a header error stops the file */
     size_t col[N_COLUMNS]; /* field index of each required column */
     size_t n_cols;         /* fields in the header */
-    struct store_obs *obs; /* good rows */
-    long *lines;           /* their lines; 0 marks a duplicate */
-    size_t n, cap_obs, cap_lines;
-    struct reject *rej;
+    int64_t run_id;        /* 0 until the header was read and the run begun */
+    struct store_obs *obs; /* good rows of the chunk, IMPORT_CHUNK_ROWS */
+    size_t n;
+    struct reject *rej; /* rejects of the chunk */
     size_t n_rej, cap_rej;
     struct text text;
-    long n_read;
+    struct dup *dups; /* duplicates of the whole file */
+    size_t n_dups, cap_dups;
+    struct text dup_text;
+    struct keyset *keys; /* keys stored by this file */
+    struct store_counts counts;
+    long n_read, n_stored, n_rejected, n_shown;
 };
 
 /* Writes s as a quoted, escaped string (at most ~40 bytes of it) into dst,
  * which has room for size >= 200 bytes. */
 void import_quote(char *dst, size_t size, const char *s, size_t len);
 
-/* Adds a reject (raw cut to RAW_MAX bytes); 0 or -ENOMEM. */
-int import_add_reject(struct file_import *f, long line, const char *raw, size_t raw_len,
-                      const char *reason);
-
-/* Checks one data record. Returns 0 for a good row (filled into *o), 1 with
- * the reason in why for a bad one. */
-int import_check_row(struct file_import *f, const struct csvread_record *rec, struct store_obs *o,
-                     char *why, size_t size);
-
-/* Turns every later row of a key seen before (in this file or an earlier one)
- * into a reject and compacts the good rows; then sorts the rejects by line.
+/* Appends len bytes and a NUL to the arena; *off receives their offset.
  * 0 or -ENOMEM. */
-int import_mark_duplicates(struct file_import *f);
+int import_text_add(struct text *t, const char *s, size_t len, size_t *off);
 
-/* Adds the keys this file stored to those later files are checked against. */
-int import_remember(struct file_import *f);
+/* Checks one data record. Returns 0 for a good row (filled into *o, its key
+ * into *key), 1 with the reason in why for a bad one. */
+int import_check_row(struct file_import *f, const struct csvread_record *rec, struct store_obs *o,
+                     struct import_key *key, char *why, size_t size);
 
 #endif

@@ -1,10 +1,7 @@
 /*
- * import_rows.c - the checks on each CSV data row, and duplicate keys.
- *
- * Duplicates are found after reading by sorting an index of the good rows by
- * (unit, indicator, period, line): in a run of equal keys the first row wins
- * and the later ones become rejects "duplicate of line N". Keys stored by
- * earlier files of the same import are looked up with bsearch.
+ * import_rows.c - the checks on each CSV data row: known unit and base
+ * indicator, a period of the indicator's frequency, a finite plain number;
+ * and the row's key for the duplicate checks (import_keys.c).
  */
 #include "cli/import_priv.h"
 
@@ -17,8 +14,7 @@
 #include "config/config.h"
 #include "store/observations.h"
 
-/* Appends len bytes and a NUL to the arena; *off receives their offset. */
-static int text_add(struct text *t, const char *s, size_t len, size_t *off)
+int import_text_add(struct text *t, const char *s, size_t len, size_t *off)
 {
     if (BUF_GROW(&t->p, &t->cap, t->len + len + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
@@ -50,25 +46,6 @@ void import_quote(char *dst, size_t size, const char *s, size_t len)
     }
     dst[o++] = '"';
     dst[o] = '\0';
-}
-
-int import_add_reject(struct file_import *f, long line, const char *raw, size_t raw_len,
-                      const char *reason)
-{
-    struct reject *r;
-
-    if (BUF_GROW(&f->rej, &f->cap_rej, f->n_rej + 1, BUF_UNCAPPED) < 0)
-        return -ENOMEM;
-    r = &f->rej[f->n_rej];
-    r->line = line;
-    r->seq = f->n_rej;
-    if (raw_len > RAW_MAX)
-        raw_len = RAW_MAX;
-    if (text_add(&f->text, raw, raw_len, &r->raw) < 0 ||
-        text_add(&f->text, reason, strlen(reason), &r->reason) < 0)
-        return -ENOMEM;
-    f->n_rej++;
-    return 0;
 }
 
 static const char *freq_name(enum period_freq freq)
@@ -118,7 +95,7 @@ static int parse_value(const char *s, size_t len, double *out)
 
 /* Checks the unit and indicator fields; fills the ids or a reason. */
 static int check_keys(struct file_import *f, const struct csvread_record *rec, struct store_obs *o,
-                      const struct config_indicator **ind, char *why, size_t size)
+                      uint32_t *pair, const struct config_indicator **ind, char *why, size_t size)
 {
     const struct config_indicator *inds;
     const char *u = rec->field[f->col[COL_UNIT]], *c = rec->field[f->col[COL_INDICATOR]];
@@ -147,13 +124,12 @@ static int check_keys(struct file_import *f, const struct csvread_record *rec, s
     }
     o->unit_id = f->im->unit_ids[ui];
     o->indicator_id = f->im->indicator_ids[ii];
+    *pair = (uint32_t)((size_t)ui * f->im->n_indicators + (size_t)ii);
     return 0;
 }
 
-/* Checks one data record. Returns 0 for a good row (filled into *o), 1 with
- * the reason in why for a bad one. */
 int import_check_row(struct file_import *f, const struct csvread_record *rec, struct store_obs *o,
-                     char *why, size_t size)
+                     struct import_key *key, char *why, size_t size)
 {
     const struct config_indicator *ind = NULL;
     const char *p = rec->field[f->col[COL_PERIOD]], *v = rec->field[f->col[COL_VALUE]];
@@ -169,7 +145,7 @@ int import_check_row(struct file_import *f, const struct csvread_record *rec, st
         snprintf(why, size, "wrong number of fields: %zu, expected %zu", rec->n_fields, f->n_cols);
         return 1;
     }
-    if (check_keys(f, rec, o, &ind, why, size))
+    if (check_keys(f, rec, o, &key->pair, &ind, why, size))
         return 1;
     if (period_parse(&o->period, p, plen) < 0) {
         import_quote(q, sizeof(q), p, plen);
@@ -191,167 +167,6 @@ int import_check_row(struct file_import *f, const struct csvread_record *rec, st
         snprintf(why, size, rc == -ERANGE ? "value %s out of range" : "non-numeric value %s", q);
         return 1;
     }
-    return 0;
-}
-
-/* An index entry of a good row, sorted to find duplicate keys. */
-struct key {
-    int64_t unit;
-    int64_t indicator;
-    int32_t ord;
-    uint32_t idx; /* index into file_import.obs */
-};
-
-static int32_t ordinal(struct period p)
-{
-    return p.year * (int32_t)p.freq + p.index - 1;
-}
-
-#define CMP3(a, b, f)                                                                              \
-    do {                                                                                           \
-        if ((a)->f != (b)->f)                                                                      \
-            return (a)->f < (b)->f ? -1 : 1;                                                       \
-    } while (0)
-
-static int key_cmp(const void *pa, const void *pb)
-{
-    const struct key *a = pa, *b = pb;
-    CMP3(a, b, unit);
-    CMP3(a, b, indicator);
-    CMP3(a, b, ord);
-    CMP3(a, b, idx);
-    return 0;
-}
-
-static int seen_cmp(const void *pa, const void *pb)
-{
-    const struct seen_key *a = pa, *b = pb;
-    CMP3(a, b, unit);
-    CMP3(a, b, indicator);
-    CMP3(a, b, ord);
-    return 0;
-}
-
-static int reject_cmp(const void *pa, const void *pb)
-{
-    const struct reject *a = pa, *b = pb;
-    CMP3(a, b, line);
-    CMP3(a, b, seq);
-    return 0;
-}
-
-/* The text of a good row, rebuilt for a duplicate's reject record. */
-static size_t row_text(const struct file_import *f, const struct store_obs *o, char *buf,
-                       size_t size)
-{
-    const struct import *im = f->im;
-    size_t nu, ni;
-    const struct config_unit *units = config_units(im->cfg, &nu);
-    const struct config_indicator *inds = config_indicators(im->cfg, &ni);
-    const char *unit = "?", *ind = "?";
-    char per[PERIOD_TEXT_SIZE] = "?", val[40];
-    int n;
-
-    for (size_t i = 0; i < im->n_units; i++)
-        if (im->unit_ids[i] == o->unit_id)
-            unit = units[i].id;
-    for (size_t i = 0; i < im->n_indicators; i++)
-        if (im->indicator_ids[i] == o->indicator_id)
-            ind = inds[i].code;
-    period_format(o->period, per, sizeof(per));
-    /* The shortest of 15 or 17 significant digits that reads back exactly. */
-    snprintf(val, sizeof(val), "%.15g", o->value);
-    if (strtod(val, NULL) != o->value)
-        snprintf(val, sizeof(val), "%.17g", o->value);
-    n = snprintf(buf, size, "%s,%s,%s,%s", unit, ind, per, val);
-    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
-}
-
-static int reject_row(struct file_import *f, size_t idx, const char *why)
-{
-    char raw[RAW_MAX];
-    size_t n = row_text(f, &f->obs[idx], raw, sizeof(raw));
-    long line = f->lines[idx];
-
-    f->lines[idx] = 0;
-    return import_add_reject(f, line, raw, n, why);
-}
-
-/* Rejects row idx when an earlier file of this import stored its key. */
-static int check_seen(struct file_import *f, size_t idx)
-{
-    const struct import *im = f->im;
-    const struct store_obs *o = &f->obs[idx];
-    struct seen_key probe = {o->unit_id, o->indicator_id, ordinal(o->period), 0, 0};
-    const struct seen_key *hit;
-    char why[300];
-
-    if (!im->n_seen)
-        return 0;
-    hit = bsearch(&probe, im->seen, im->n_seen, sizeof(*im->seen), seen_cmp);
-    if (!hit)
-        return 0;
-    snprintf(why, sizeof(why), "duplicate of %s:%ld", im->files[hit->file], hit->line);
-    return reject_row(f, idx, why);
-}
-
-/* Turns every later row of a repeated key into a reject, then compacts. */
-int import_mark_duplicates(struct file_import *f)
-{
-    struct key *keys;
-    long first_line = 0;
-    char why[64];
-    size_t i, j;
-    int rc = 0;
-
-    if (f->n == 0)
-        return 0;
-    if (!(keys = malloc(f->n * sizeof(*keys))))
-        return -ENOMEM;
-    for (i = 0; i < f->n; i++)
-        keys[i] = (struct key){f->obs[i].unit_id, f->obs[i].indicator_id, ordinal(f->obs[i].period),
-                               (uint32_t)i};
-    qsort(keys, f->n, sizeof(*keys), key_cmp);
-    for (i = 0; i < f->n && rc == 0; i++) {
-        if (i > 0 && keys[i].unit == keys[i - 1].unit &&
-            keys[i].indicator == keys[i - 1].indicator && keys[i].ord == keys[i - 1].ord) {
-            snprintf(why, sizeof(why), "duplicate of line %ld", first_line);
-            rc = reject_row(f, keys[i].idx, why);
-            continue;
-        }
-        first_line = f->lines[keys[i].idx];
-        rc = check_seen(f, keys[i].idx);
-    }
-    free(keys);
-    for (i = j = 0; i < f->n; i++) {
-        if (f->lines[i]) {
-            f->obs[j] = f->obs[i];
-            f->lines[j++] = f->lines[i];
-        }
-    }
-    f->n = j;
-    if (f->n_rej)
-        qsort(f->rej, f->n_rej, sizeof(*f->rej), reject_cmp);
-    return rc;
-}
-
-/* Adds the keys this file stored to those later files are checked against. */
-int import_remember(struct file_import *f)
-{
-    struct import *im = f->im;
-    char *name = strdup(f->name);
-
-    if (!name || BUF_GROW(&im->files, &im->cap_files, im->n_files + 1, BUF_UNCAPPED) < 0 ||
-        BUF_GROW(&im->seen, &im->cap_seen, im->n_seen + f->n, BUF_UNCAPPED) < 0) {
-        free(name);
-        return -ENOMEM;
-    }
-    for (size_t i = 0; i < f->n; i++)
-        im->seen[im->n_seen++] =
-            (struct seen_key){f->obs[i].unit_id, f->obs[i].indicator_id, ordinal(f->obs[i].period),
-                              (uint32_t)im->n_files, f->lines[i]};
-    im->files[im->n_files++] = name;
-    if (im->n_seen)
-        qsort(im->seen, im->n_seen, sizeof(*im->seen), seen_cmp);
+    key->ord = o->period.year * (int32_t)o->period.freq + o->period.index - 1;
     return 0;
 }

@@ -114,6 +114,43 @@ static int import_texts(struct fixture *f, struct import_summary *sums, ...)
     return rc;
 }
 
+/* Writes the files of one command (name/text pairs, NULL-terminated) into a
+ * temporary folder and imports them by path with import_file(); returns the
+ * last file's rc and fills sums[i]. The folder's path goes to dir. */
+static int import_as_files(struct fixture *f, char *dir, size_t dirsize,
+                           struct import_summary *sums, ...)
+{
+    struct import *im = NULL;
+    size_t len = 0;
+    FILE *msgs;
+    va_list ap;
+    const char *name;
+    char path[4200];
+    int rc = 0, i = 0;
+
+    ts_tmpdir(dir, dirsize, "import");
+    free(f->msgs);
+    f->msgs = NULL;
+    msgs = open_memstream(&f->msgs, &len);
+    assert_non_null(msgs);
+    assert_int_equal(import_new(&im, f->st, f->cfg), 0);
+    import_set_messages(im, msgs, 100);
+    va_start(ap, sums);
+    while ((name = va_arg(ap, const char *))) {
+        const char *text = va_arg(ap, const char *);
+        FILE *out;
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        assert_non_null(out = fopen(path, "w"));
+        fputs(text, out);
+        fclose(out);
+        rc = import_file(im, path, &sums[i++]);
+    }
+    va_end(ap);
+    import_free(&im);
+    fclose(msgs);
+    return rc;
+}
+
 static int import_path(struct fixture *f, const char *path, struct import_summary *sum)
 {
     struct import *im = NULL;
@@ -331,12 +368,13 @@ static void test_import_duplicate_in_an_earlier_file_of_the_command(void **state
     struct fixture *f = *state;
     struct import_summary s[2];
     struct rejects rj = {0};
+    char dir[4096], want[4200];
 
-    assert_int_equal(import_texts(f, s, "dir/a.csv", base_csv, "b.csv",
-                                  "unit,indicator,period,value\n"
-                                  "p2,revenue,2023-02,5\n"
-                                  "p2,firms,2023-Q1,8\n",
-                                  (const char *)NULL),
+    assert_int_equal(import_as_files(f, dir, sizeof(dir), s, "a.csv", base_csv, "b.csv",
+                                     "unit,indicator,period,value\n"
+                                     "p2,revenue,2023-02,5\n"
+                                     "p2,firms,2023-Q1,8\n",
+                                     (const char *)NULL),
                      0);
     assert_int_equal(s[1].n_read, 2);
     assert_int_equal(s[1].n_stored, 1);
@@ -344,8 +382,98 @@ static void test_import_duplicate_in_an_earlier_file_of_the_command(void **state
     assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
     assert_int_equal(rj.n, 1);
     assert_int_equal(rj.r[0].position, 3);
-    assert_string_equal(rj.r[0].reason, "duplicate of dir/a.csv:4");
+    snprintf(want, sizeof(want), "duplicate of %s/a.csv:4", dir);
+    assert_string_equal(rj.r[0].reason, want);
     assert_string_equal(rj.r[0].raw, "p2,firms,2023-Q1,8");
+    ts_rmtree(dir);
+}
+
+/* An earlier file that was a stream cannot be read again: the reason names
+ * the file without a line. */
+static void test_import_duplicate_in_an_earlier_stream(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s[2];
+    struct rejects rj = {0};
+
+    assert_int_equal(import_texts(f, s, "dir/a.csv", base_csv, "b.csv",
+                                  "unit,indicator,period,value\n"
+                                  "p2,firms,2023-Q1,8\n",
+                                  (const char *)NULL),
+                     0);
+    assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
+    assert_int_equal(rj.n, 1);
+    assert_int_equal(rj.r[0].position, 2);
+    assert_string_equal(rj.r[0].reason, "duplicate of dir/a.csv");
+}
+
+/* 80 000 rows are stored in two chunks of IMPORT_CHUNK_ROWS and one more:
+ * a key repeated after its chunk was stored is still a duplicate, with the
+ * line of its first occurrence, and the first value stays. Read from a pipe
+ * (which cannot be read twice) the reason has no line. */
+static void test_import_duplicates_across_chunks(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s[1];
+    struct rejects rj = {0};
+    struct rows r;
+    size_t cap = 1 << 22, len = 0;
+    char *text = malloc(cap), dir[4096], path[4200], cmd[4300], err[256];
+    struct store_obs_query q = {0};
+    long rows, current;
+    struct import *im = NULL;
+    FILE *in, *out;
+
+    assert_non_null(text);
+    len += (size_t)sprintf(text + len, "unit,indicator,period,value\n");
+    for (int u = 1; u <= 2; u++)
+        for (int y = 2000; y < 2000 + 40000 / 12 + 1; y++)
+            for (int m = 1; m <= 12; m++)
+                len += (size_t)sprintf(text + len, "p%d,revenue,%d-%02d,%d\n", u, y, m, m);
+    /* line 2 is p1 2000-01; line 1 + 40008 + 5 is p2 2000-05 */
+    len += (size_t)sprintf(text + len, "p1,revenue,2000-01,99\np2,revenue,2000-05,98\n");
+    assert_int_equal(import_texts(f, s, "big.csv", text, (const char *)NULL), 0);
+    assert_int_equal(s[0].n_read, 2 * 40008 + 2);
+    assert_int_equal(s[0].n_stored, 2 * 40008);
+    assert_int_equal(s[0].n_rejected, 2);
+    assert_int_equal(s[0].counts.n_new, 2 * 40008);
+    assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
+    assert_int_equal(rj.n, 2);
+    assert_int_equal(rj.r[0].position, 2 + 2 * 40008);
+    assert_string_equal(rj.r[0].reason, "duplicate of line 2");
+    assert_string_equal(rj.r[0].raw, "p1,revenue,2000-01,99");
+    assert_int_equal(rj.r[1].position, 3 + 2 * 40008);
+    assert_string_equal(rj.r[1].reason, "duplicate of line 40014");
+    q.unit = "p1", q.indicator = "revenue", q.from = "2000-01", q.to = "2000-01";
+    r.n = 0;
+    assert_int_equal(store_observations(f->st, &q, collect_obs, &r), 0);
+    assert_int_equal(r.n, 1);
+    assert_obs(&r.o[0], "p1", "revenue", "2000-01", 1); /* the first value stays */
+    assert_int_equal(store_count_observations(f->st, &rows, &current), 0);
+    assert_int_equal(rows, 2 * 40008);
+
+    /* the same bytes through a pipe, into a new store */
+    ts_tmpdir(dir, sizeof(dir), "import-pipe");
+    snprintf(path, sizeof(path), "%s/big.csv", dir);
+    assert_non_null(out = fopen(path, "w"));
+    fwrite(text, 1, len, out);
+    fclose(out);
+    snprintf(cmd, sizeof(cmd), "cat '%s'", path);
+    store_close(&f->st);
+    assert_int_equal(store_open(&f->st, ":memory:", 0, err, sizeof(err)), 0);
+    assert_int_equal(import_new(&im, f->st, f->cfg), 0);
+    import_set_messages(im, NULL, 0);
+    assert_non_null(in = popen(cmd, "r"));
+    assert_int_equal(import_stream(im, in, "pipe.csv", s), 0);
+    pclose(in);
+    import_free(&im);
+    assert_int_equal(s[0].n_stored, 2 * 40008);
+    memset(&rj, 0, sizeof(rj));
+    assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
+    assert_int_equal(rj.n, 2);
+    assert_string_equal(rj.r[0].reason, "duplicate of an earlier line");
+    ts_rmtree(dir);
+    free(text);
 }
 
 static void test_import_unterminated_quote_at_end(void **state)
@@ -441,6 +569,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_import_duplicate_in_an_earlier_file_of_the_command,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_duplicate_in_an_earlier_stream, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_import_duplicates_across_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_unterminated_quote_at_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_line_numbers_across_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_overlong_record_resumes_at_next_line, setup,

@@ -55,6 +55,25 @@ grep -q 'missing_column.csv:1: missing column "period"' "$tmp/err" || fail "miss
 grep -q 'good_bom_crlf.csv: 3 rows read, 3 stored (1 new, 2 revised, 0 unchanged), 0 rejected' \
     "$tmp/out" || fail "second file"
 
+# The progress line: on a terminal (script gives a pty) by default, never when
+# stderr is a file unless --progress, never with --quiet. It is wiped (ESC[K)
+# before the rejects and at the end, so the terminal keeps only messages.
+{ printf 'unit,indicator,period,value\n'; for y in $(seq 2001 2200); do for m in 01 02 03 04 05 06 07 08 09 10 11 12; do printf 'p2,revenue,%s-%s,%s\n' "$y" "$m" "$m"; done; done; } >"$tmp/prog.csv"
+size=$(stat -c %s "$tmp/prog.csv")
+script -qec "$bin import --db $tmp/p1.db --config $cfg $tmp/prog.csv" /dev/null >"$tmp/tty" 2>&1 ||
+    fail "import on a pty"
+grep -aq "prog.csv: 100% $((size / 1000)).[0-9] kB of $((size / 1000)).[0-9] kB, [0-9]* rows/s" "$tmp/tty" ||
+    fail "no progress line on a terminal: $(od -c "$tmp/tty" | head)"
+grep -aq $'\r\e\[K' "$tmp/tty" || fail "progress line not wiped"
+grep -aq 'prog.csv: 2400 rows read, 2400 stored' "$tmp/tty" || fail "summary on a pty"
+script -qec "$bin import --quiet --db $tmp/p2.db --config $cfg $tmp/prog.csv" /dev/null >"$tmp/tty" 2>&1 ||
+    fail "import --quiet on a pty"
+if grep -aq 'rows/s' "$tmp/tty"; then fail "--quiet showed a progress line"; fi
+run 0 "$bin" import --db "$tmp/p3.db" --config "$cfg" "$tmp/prog.csv"
+[[ ! -s $tmp/err ]] || fail "progress or messages when stderr is not a terminal: $(cat "$tmp/err")"
+run 0 "$bin" import --progress --db "$tmp/p4.db" --config "$cfg" "$tmp/prog.csv"
+grep -aq 'prog.csv: 100% .* rows/s' "$tmp/err" || fail "--progress without a terminal"
+
 # A revision: as of a time between the imports the old value is seen.
 printf 'unit,indicator,period,value\np1,revenue,2024-01,100\np1,revenue,2024-02,200\n' >"$tmp/v1.csv"
 printf 'unit,indicator,period,value\np1,revenue,2024-01,120\np1,revenue,2024-02,200\n' >"$tmp/v2.csv"
