@@ -4,10 +4,12 @@
  * validate every record, and store the source-period in one transaction with
  * its run, rejects, validators (ETag / Last-Modified) and source health.
  *
- * Outcomes of a pull: "ok" (stored), "unchanged" (304, nothing stored),
- * "not_published" (404 / missing file: polled again later), "failed" (transport
- * error, HTTP error, empty or unreadable payload: nothing stored for that
- * source-period), "cancelled" (shutdown).
+ * Outcomes of a pull: "ok" (stored, nothing rejected), "partial" (stored,
+ * some records rejected), "rejected" (every record rejected: nothing stored,
+ * a failure for source health, /metrics and status), "unchanged" (304,
+ * nothing stored), "not_published" (404 / missing file: polled again later),
+ * "failed" (transport error, HTTP error, empty or unreadable payload: nothing
+ * stored for that source-period), "cancelled" (shutdown).
  */
 #ifndef PARKSTAT_COLLECT_H
 #define PARKSTAT_COLLECT_H
@@ -30,8 +32,9 @@ struct fetch_limits;
 struct collect_result {
     const char *source;
     char period[PERIOD_TEXT_SIZE];
-    const char *outcome; /* "ok", "unchanged", "not_published", "failed", "cancelled" */
-    const char *error;   /* for "failed", else NULL */
+    const char *outcome; /* "ok", "partial", "rejected", "unchanged", "not_published",
+                            "failed", "cancelled" */
+    const char *error;   /* for "failed" and "rejected", else NULL */
     long http_status;    /* of the last response (the first failing one if any) */
     size_t bytes;        /* payload bytes read */
     double duration_s;
@@ -41,6 +44,16 @@ struct collect_result {
     long n_deleted; /* current values the payload withdrew (SDMX action "Delete") */
     int64_t run_id; /* 0 when nothing was recorded (cancelled) */
 };
+
+/* The outcome of stored records by their counts: "ok" (none rejected),
+ * "partial" (some rejected, some stored) or "rejected" (all rejected). */
+const char *collect_outcome(const struct store_counts *c);
+
+/* 1 when outcome is a failure of the source ("failed", "rejected"). */
+int collect_outcome_failed(const char *outcome);
+
+/* 1 when outcome is a success ("ok", "partial", "unchanged"). */
+int collect_outcome_success(const char *outcome);
 
 typedef void (*collect_done_cb)(const struct collect_result *res, void *ctx);
 

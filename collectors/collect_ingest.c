@@ -460,7 +460,7 @@ static void finish_run(struct pull *p, struct collect_result *res, int success, 
     h.source = res->source;
     h.last_attempt = p->started_us;
     h.last_success = success ? now : 0;
-    h.failed = strcmp(res->outcome, "failed") == 0;
+    h.failed = collect_outcome_failed(res->outcome);
     h.last_outcome = res->outcome;
     h.last_status = res->http_status;
     h.last_error = res->error;
@@ -494,7 +494,28 @@ static void store_parsed(struct pull *p, struct collect_result *res, char *errbu
         fail(res, errbuf);
         return;
     }
-    res->outcome = "ok";
+    res->outcome = collect_outcome(&res->counts);
+    if (!strcmp(res->outcome, "rejected")) {
+        snprintf(errbuf, errsize, "all %ld records rejected", res->counts.n_rejected);
+        res->error = errbuf;
+    }
+}
+
+const char *collect_outcome(const struct store_counts *c)
+{
+    if (c->n_rejected == 0)
+        return "ok";
+    return c->n_new + c->n_revised + c->n_unchanged > 0 ? "partial" : "rejected";
+}
+
+int collect_outcome_failed(const char *outcome)
+{
+    return !strcmp(outcome, "failed") || !strcmp(outcome, "rejected");
+}
+
+int collect_outcome_success(const char *outcome)
+{
+    return !strcmp(outcome, "ok") || !strcmp(outcome, "partial") || !strcmp(outcome, "unchanged");
 }
 
 void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, size_t errsize)
@@ -528,9 +549,7 @@ void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, si
         store_parsed(p, res, errbuf, errsize);
     }
     /* A source-period with some units not yet published is polled again. */
-    finish_run(p, res,
-               t.not_published == 0 &&
-                   (!strcmp(res->outcome, "ok") || !strcmp(res->outcome, "unchanged")),
+    finish_run(p, res, t.not_published == 0 && collect_outcome_success(res->outcome),
                t.not_published > 0);
     if (store_commit(p->c->st) < 0) {
         log_err("source %s %s: commit failed: %s", res->source, p->period_text,

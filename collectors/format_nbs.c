@@ -3,14 +3,20 @@
  * Statistics (data.stats.gov.cn "easyquery").
  *
  * Each returndata.datanodes[] element carries its coordinates in "wds"
- * (wdcode "zb" = indicator, "sj" = period, "reg" = region) and its value in
- * data: {"data": 123.4, "hasdata": true, "strdata": "123.4"}. hasdata:false
- * means "not published" (data is then 0, which must not be taken as a value).
+ * (wdcode "zb" = indicator, "sj" = period, "reg" = region) or, when "wds" is
+ * absent, in its "code" ("zb.A01_reg.110000_sj.202301"), and its value in
+ * data: {"data": 123.4, "dotcount": 1, "hasdata": true, "strdata": "123.4"}.
+ * hasdata:false means "not published" (data is then 0, which must not be
+ * taken as a value). dotcount is the number of decimals NBS publishes: data
+ * is rounded to it (a binary 6.199999 is the published 6.2), and a strdata
+ * that disagrees with the rounded number is a problem, not a guess.
  * Periods: 202301 (month), 2023A..2023D (quarters 1..4), 2023 (year).
  * Monthly releases cover January and February together, so a February value
  * without a January one is normal; the reader reports what is there.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +62,49 @@ static const char *wd_value(json_t *wds, const char *code)
     return NULL;
 }
 
+/* Coordinates from a node's "code" when it has no "wds": segments
+ * "WDCODE.VALUE" joined by '_' ("zb.A01_reg.110000_sj.202301"). A segment
+ * starts at the beginning or after a '_' followed by lowercase letters and a
+ * '.', so a value may itself hold '_' or '.'. Writes the value of wdcode into
+ * out (size bytes) and returns it, or NULL when absent or too long. */
+static const char *code_value(const char *code, const char *wdcode, char *out, size_t size)
+{
+    size_t wlen = strlen(wdcode);
+    const char *p = code;
+
+    while (p && *p) {
+        const char *val, *end;
+        size_t k = 0;
+        while (p[k] >= 'a' && p[k] <= 'z')
+            k++;
+        if (k == 0 || p[k] != '.') {
+            p = strchr(p, '_');
+            p = p ? p + 1 : NULL;
+            continue;
+        }
+        val = p + k + 1;
+        /* the value ends before the next "_letters." */
+        for (end = strchr(val, '_'); end; end = strchr(end + 1, '_')) {
+            size_t j = 1;
+            while (end[j] >= 'a' && end[j] <= 'z')
+                j++;
+            if (j > 1 && end[j] == '.')
+                break;
+        }
+        if (!end)
+            end = val + strlen(val);
+        if (k == wlen && memcmp(p, wdcode, wlen) == 0) {
+            if ((size_t)(end - val) >= size || end == val)
+                return NULL;
+            memcpy(out, val, (size_t)(end - val));
+            out[end - val] = '\0';
+            return out;
+        }
+        p = *end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
 /* NBS quarters: 2023A..2023D are 2023-Q1..Q4; other forms as format_period_parse(). */
 static void nbs_period(struct format_record *rec, struct format_scratch *s, const char *sj)
 {
@@ -73,12 +122,50 @@ static void nbs_period(struct format_record *rec, struct format_scratch *s, cons
             return;
         }
     }
-    if (!sj)
-        format_problem(rec, s, "wds: no \"sj\" (period)");
     format_record_period(rec, s, sj);
 }
 
-/* The value: hasdata:false is missing; otherwise data.data, or strdata. */
+/* Rounds rec->value to data.dotcount decimals (0..15) when given, and checks
+ * it against a non-empty strdata. */
+static void apply_dotcount(struct format_record *rec, struct format_scratch *s,
+                           const struct config_value_opts *opts, json_t *data)
+{
+    json_t *dc = json_object_get(data, "dotcount");
+    json_t *str = json_object_get(data, "strdata");
+    char text[400], reason[128];
+    double published;
+
+    if (dc && !json_is_integer(dc)) {
+        format_problem(rec, s, "data.dotcount: expected an integer");
+        rec->value_ok = 0;
+        return;
+    }
+    if (json_is_integer(dc)) {
+        json_int_t d = json_integer_value(dc);
+        if (d < 0 || d > 15) {
+            format_problem(rec, s, "data.dotcount: %" JSON_INTEGER_FORMAT " is not 0..15", d);
+            rec->value_ok = 0;
+            return;
+        }
+        /* printf rounds the exact binary value to d decimals; strtod then
+         * gives the double nearest that decimal, as if it had been written. */
+        if (fabs(rec->value) < 1e300) {
+            snprintf(text, sizeof(text), "%.*f", (int)d, rec->value);
+            rec->value = strtod(text, NULL);
+        }
+    }
+    if (json_is_string(str) && json_string_value(str)[0] &&
+        format_parse_value(json_string_value(str), strlen(json_string_value(str)), opts, &published,
+                           reason, sizeof(reason)) == FORMAT_VALUE_OK &&
+        published != rec->value) {
+        format_problem(rec, s, "data.data %.17g and strdata \"%.40s\" disagree", rec->value,
+                       json_string_value(str));
+        rec->value_ok = 0;
+    }
+}
+
+/* The value: hasdata:false is missing; otherwise data.data (rounded to
+ * dotcount decimals), or strdata. */
 static void nbs_value(struct format_record *rec, struct format_scratch *s,
                       const struct config_value_opts *opts, json_t *data)
 {
@@ -92,6 +179,8 @@ static void nbs_value(struct format_record *rec, struct format_scratch *s,
         rec->missing = 1;
     } else if (json_is_number(num)) {
         format_record_value_json(rec, s, opts, num);
+        if (rec->value_ok)
+            apply_dotcount(rec, s, opts, data);
     } else if (json_is_string(str)) {
         format_record_value_text(rec, s, opts, json_string_value(str));
     } else {
@@ -105,20 +194,39 @@ static int emit_node(const struct nbs_reader *r, json_t *node, long pos, format_
     struct format_scratch s;
     struct format_record rec = {.position = pos, .unit = "", .indicator = "", .period_raw = ""};
     json_t *wds = json_object_get(node, "wds");
-    const char *zb = wd_value(wds, "zb");
-    const char *reg = wd_value(wds, "reg");
+    json_t *code = json_object_get(node, "code");
+    const char *zb, *reg, *sj;
+    char zb_buf[64], reg_buf[64], sj_buf[32];
     struct format_raw raw; /* the node's text, built only if asked for */
 
     format_raw_attach(&rec, &raw, format_raw_json, node);
-    if (!json_is_array(wds))
-        format_problem(&rec, &s, "wds: expected an array");
-    else if (!zb)
-        format_problem(&rec, &s, "wds: no \"zb\" (indicator)");
+    if (!wds && json_is_string(code)) {
+        /* no "wds": the coordinates are in "code" */
+        const char *c = json_string_value(code);
+        zb = code_value(c, "zb", zb_buf, sizeof(zb_buf));
+        reg = code_value(c, "reg", reg_buf, sizeof(reg_buf));
+        sj = code_value(c, "sj", sj_buf, sizeof(sj_buf));
+        if (!zb)
+            format_problem(&rec, &s, "code: no \"zb.\" (indicator) in \"%.60s\"", c);
+        else if (!sj)
+            format_problem(&rec, &s, "code: no \"sj.\" (period) in \"%.60s\"", c);
+    } else {
+        zb = wd_value(wds, "zb");
+        reg = wd_value(wds, "reg");
+        sj = wd_value(wds, "sj");
+        if (!json_is_array(wds))
+            format_problem(&rec, &s, "wds: %s",
+                           wds ? "expected an array" : "not found (and no \"code\")");
+        else if (!zb)
+            format_problem(&rec, &s, "wds: no \"zb\" (indicator)");
+        else if (!sj)
+            format_problem(&rec, &s, "wds: no \"sj\" (period)");
+    }
     rec.indicator = zb ? zb : "";
     /* no region and no constant: "" lets the collector use the unit the
      * request was made for (a per-unit URL) */
     rec.unit = reg ? reg : r->unit ? r->unit : "";
-    nbs_period(&rec, &s, wd_value(wds, "sj"));
+    nbs_period(&rec, &s, sj);
     nbs_value(&rec, &s, r->values, json_object_get(node, "data"));
     return cb(&rec, ctx);
 }

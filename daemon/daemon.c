@@ -379,6 +379,8 @@ static void register_metrics(struct daemon *d)
 
     metrics_register(m, "parkstat_pulls_total", METRICS_COUNTER,
                      "Pulls of a source-period by outcome.", source_outcome, 2, NULL, 0);
+    metrics_register(m, "parkstat_pull_failures_total", METRICS_COUNTER,
+                     "Pulls that failed or had every record rejected.", source, 1, NULL, 0);
     metrics_register(m, "parkstat_pull_duration_seconds", METRICS_HISTOGRAM,
                      "Duration of pulls, retries included.", source, 1, buckets,
                      sizeof(buckets) / sizeof(buckets[0]));

@@ -48,13 +48,13 @@ static void arm(struct source_timer *t)
 
 static void log_result(const struct collect_result *r)
 {
-    if (!strcmp(r->outcome, "failed"))
-        log_warning("source %s %s: failed after %.2f s: %s", r->source, r->period, r->duration_s,
-                    r->error ? r->error : "");
-    else if (!strcmp(r->outcome, "ok"))
-        log_info("source %s %s: ok, %zu bytes in %.2f s: %ld new, %ld revised, %ld unchanged, "
+    if (collect_outcome_failed(r->outcome))
+        log_warning("source %s %s: %s after %.2f s: %s", r->source, r->period, r->outcome,
+                    r->duration_s, r->error ? r->error : "");
+    else if (!strcmp(r->outcome, "ok") || !strcmp(r->outcome, "partial"))
+        log_info("source %s %s: %s, %zu bytes in %.2f s: %ld new, %ld revised, %ld unchanged, "
                  "%ld rejected, %ld missing, %ld absent",
-                 r->source, r->period, r->bytes, r->duration_s, r->counts.n_new,
+                 r->source, r->period, r->outcome, r->bytes, r->duration_s, r->counts.n_new,
                  r->counts.n_revised, r->counts.n_unchanged, r->counts.n_rejected, r->n_missing,
                  r->n_absent);
     else
@@ -75,7 +75,9 @@ static void count_result(struct daemon *d, const struct collect_result *r)
                         (double)r->counts.n_revised);
     metrics_counter_add(d->metrics, "parkstat_records_rejected_total", &r->source,
                         (double)r->counts.n_rejected);
-    if (!strcmp(r->outcome, "ok") || !strcmp(r->outcome, "unchanged"))
+    if (collect_outcome_failed(r->outcome))
+        metrics_counter_add(d->metrics, "parkstat_pull_failures_total", &r->source, 1);
+    if (collect_outcome_success(r->outcome))
         metrics_gauge_set(d->metrics, "parkstat_last_success_timestamp_seconds", &r->source,
                           (double)time(NULL));
 }
@@ -87,8 +89,8 @@ static void on_pulled(const struct collect_result *r, void *ctx)
 
     log_result(r);
     count_result(d, r);
-    if (!strcmp(r->outcome, "failed"))
-        notify_status("source %s %s failed: %.200s", r->source, r->period,
+    if (collect_outcome_failed(r->outcome))
+        notify_status("source %s %s %s: %.200s", r->source, r->period, r->outcome,
                       r->error ? r->error : "");
     if (r->counts.n_new + r->counts.n_revised > 0)
         daemon_recompute(d, 0);
@@ -98,7 +100,7 @@ static void on_pulled(const struct collect_result *r, void *ctx)
                r->counts.n_unchanged, r->counts.n_rejected, r->error ? ": " : "",
                r->error ? r->error : "");
         d->once_pulls++;
-        d->once_failed += !strcmp(r->outcome, "failed") || !strcmp(r->outcome, "cancelled");
+        d->once_failed += collect_outcome_failed(r->outcome) || !strcmp(r->outcome, "cancelled");
     }
     if (--t->in_flight > 0)
         return;

@@ -248,7 +248,7 @@ static void test_pull_validates_maps_scales_and_stores(void **state)
 
     write_file(c, "2024-03.json", march);
     o = pull(c, "monthly", "2024-03");
-    assert_string_equal(o.outcome, "ok");
+    assert_string_equal(o.outcome, "partial"); /* stored, with rejects */
     assert_int_equal(o.counts.n_new, 2);
     assert_int_equal(o.counts.n_rejected, 4);
     assert_int_equal(o.missing, 1);
@@ -272,7 +272,7 @@ static void test_repull_unchanged_revised_and_absent(void **state)
     o = pull(c, "monthly", "2024-03");
     assert_int_equal(o.counts.n_new, 2);
     o = pull(c, "monthly", "2024-03");
-    assert_string_equal(o.outcome, "ok");
+    assert_string_equal(o.outcome, "partial"); /* the same 4 records rejected again */
     assert_int_equal(o.counts.n_new, 0);
     assert_int_equal(o.counts.n_unchanged, 2);
     assert_int_equal(o.absent, 0);
@@ -328,9 +328,49 @@ static void test_bad_payloads_fail_store_nothing_and_count_failures(void **state
 
     write_file(c, "2024-03.json", march);
     o = pull(c, "monthly", "2024-03");
-    assert_string_equal(o.outcome, "ok");
+    assert_string_equal(o.outcome, "partial");
     assert_int_equal(store_health_list(c->st, on_health, &h), 0);
     assert_int_equal(h.failures, 0);
+}
+
+/* A payload whose every record is rejected stores nothing and is a failure
+ * of the source ("rejected", not "ok"); a good one afterwards is "ok" and
+ * ends the failures. */
+static void test_all_rejected_is_a_failure(void **state)
+{
+    struct ctx *c = *state;
+    struct health h = {0};
+    struct outcome o;
+    long rows, cur;
+
+    write_file(c, "2024-03.json",
+               "{\"data\":[{\"park\":\"p98\",\"code\":\"revenue\",\"month\":\"2024-03\","
+               "\"value\":1},{\"park\":\"p01\",\"code\":\"revenue\",\"month\":\"2024-03\","
+               "\"value\":\"n/a\"},{\"park\":\"p01\",\"code\":\"tax\",\"month\":\"2024-03\","
+               "\"value\":2}]}");
+    o = pull(c, "monthly", "2024-03");
+    assert_string_equal(o.outcome, "rejected");
+    assert_string_equal(o.error, "all 3 records rejected");
+    assert_int_equal(o.counts.n_rejected, 3);
+    assert_int_equal(o.counts.n_new + o.counts.n_revised + o.counts.n_unchanged, 0);
+    assert_int_equal(store_count_observations(c->st, &rows, &cur), 0);
+    assert_int_equal(rows, 0);
+    o = pull(c, "monthly", "2024-03");
+    assert_string_equal(o.outcome, "rejected");
+    assert_int_equal(store_health_list(c->st, on_health, &h), 0);
+    assert_int_equal(h.failures, 2);
+    assert_string_equal(h.outcome, "rejected");
+    assert_string_equal(h.error, "all 3 records rejected");
+
+    write_file(c, "2024-03.json",
+               "{\"data\":[{\"park\":\"p01\",\"code\":\"revenue\",\"month\":\"2024-03\","
+               "\"value\":4}]}");
+    o = pull(c, "monthly", "2024-03");
+    assert_string_equal(o.outcome, "ok");
+    assert_int_equal(o.counts.n_new, 1);
+    assert_int_equal(store_health_list(c->st, on_health, &h), 0);
+    assert_int_equal(h.failures, 0);
+    assert_string_equal(h.outcome, "ok");
 }
 
 static void test_not_published_then_due_and_caught_up(void **state)
@@ -472,6 +512,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_repull_unchanged_revised_and_absent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_payloads_fail_store_nothing_and_count_failures,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_rejected_is_a_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_published_then_due_and_caught_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_per_unit_source_and_partial_publication, setup,
                                         teardown),

@@ -74,7 +74,7 @@ static void test_nbs_quarter_and_year_periods(void **state)
 static void test_nbs_malformed_nodes_are_problems(void **state)
 {
     static const struct fc_want w[] = {
-        {1, "p01", "", "", 0, 1, 1, "wds: expected an array"},
+        {1, "p01", "", "", 0, 1, 1, "wds: not found (and no \"code\")"},
         {2, "p01", "", "2023", 0, 1, 1, "wds: no \"zb\""},
         {3, "p01", "A1", "", 0, 1, 2, "wds: no \"sj\""},
         {4, "p01", "A1", "2023-05", 0, 0, 0, "data: expected an object"},
@@ -123,6 +123,38 @@ static void test_nbs_without_reg_or_mapping_unit_gives_empty_unit(void **state)
     fc_check_records(&s, w, TS_N(w));
 }
 
+/* dotcount: data.data is rounded to the published decimals, so the stored
+ * double is the one strdata's text reads as; a strdata that disagrees with
+ * the rounded number, or a dotcount outside 0..15, is a problem. Nodes
+ * without "wds" take their coordinates from "code"; "wds" wins when both
+ * are there. */
+static void test_nbs_dotcount_and_code_coordinates(void **state)
+{
+    static const struct fc_want w[] = {
+        {1, "p01", "A020101", "2024-12", 0, 1, 6.2, NULL},
+        {2, "110000", "A01010101", "2024-Q2", 0, 1, 103.85, NULL},
+        {3, "p01", "A020101", "2024-11", 1, 0, 0, NULL},
+        {4, "p01", "A020101", "2024-10", 0, 0, 0,
+         "data.data 5.2999999999999998 and strdata \"5.2\""},
+        {5, "110000", "", "2024-09", 0, 1, 1, "code: no \"zb.\" (indicator) in \"reg.110000_sj"},
+        {6, "p01", "A020101", "2024-08", 0, 0, 0, "data.dotcount: 20 is not 0..15"},
+        {7, "p01", "A020101", "", 0, 1, 7, "code: no \"sj.\" (period)"},
+        {8, "p01", "A020101", "2024-07", 0, 1, 1234.5, NULL},
+        {9, "p01", "A02_01.X", "2024-06", 0, 1, 2.5, NULL},
+    };
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("nbs", source, "nbs_codes.json", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, TS_N(w));
+    /* exactly the doubles of the published text, not merely close */
+    assert_true(s.rec[0].value == strtod("6.2", NULL));
+    assert_true(s.rec[0].value != 6.1999999999999993);
+    assert_true(s.rec[1].value == strtod("103.85", NULL));
+    assert_string_equal(s.rec[1].period_raw, "2024B");
+}
+
 static void test_nbs_bad_payloads_fail(void **state)
 {
     (void)state;
@@ -169,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_nbs_quarter_and_year_periods),
         cmocka_unit_test(test_nbs_malformed_nodes_are_problems),
         cmocka_unit_test(test_nbs_without_reg_or_mapping_unit_gives_empty_unit),
+        cmocka_unit_test(test_nbs_dotcount_and_code_coordinates),
         cmocka_unit_test(test_nbs_bad_payloads_fail),
         cmocka_unit_test(test_nbs_callback_stops_reading),
         cmocka_unit_test(test_nbs_mapping_errors_name_the_key),

@@ -96,7 +96,7 @@ done
 out=$(parkstat status --config "$cfg") || fail "status"
 [[ $(sed -n 1p <<<"$out") == "$url: ok" ]] || fail "status line 1: $out"
 [[ $(sed -n 2p <<<"$out") == "sources: 1 (0 failing)" ]] || fail "status line 2: $out"
-[[ $(sed -n 3p <<<"$out") == "newest run: "*" files $month ok, ended "*Z ]] || fail "status line 3: $out"
+[[ $(sed -n 3p <<<"$out") == "newest run: "*" files $month partial, ended "*Z ]] || fail "status line 3: $out"
 parkstat status --url "$url" --format json | python3 -c "
 import json, sys; s = json.load(sys.stdin)
 assert s['health'] == 'ok' and s['sources'] == 1 and s['failing'] == 0, s
@@ -105,10 +105,10 @@ assert s['newest_run']['source'] == 'files' and s['newest_run']['n_new'] == 1, s
 
 # ---- sources, runs, rejects
 [[ $(parkstat sources --url "$url" --format csv | cut -d, -f1-9) == "source,failing,consecutive_failures,last_outcome,last_status,n_new,n_revised,n_unchanged,n_rejected
-files,false,0,ok,0,1,0,0,1" ]] || fail "sources csv: $(parkstat sources --url "$url" --format csv)"
-parkstat sources --url "$url" | grep -Eq '^files +false +0 +ok +0 +1 +0 +0 +1 ' || fail "sources table"
+files,false,0,partial,0,1,0,0,1" ]] || fail "sources csv: $(parkstat sources --url "$url" --format csv)"
+parkstat sources --url "$url" | grep -Eq '^files +false +0 +partial +0 +1 +0 +0 +1 ' || fail "sources table"
 [[ $(parkstat runs --url "$url" --format csv | cut -d, -f2-8) == "source,period,outcome,n_new,n_revised,n_unchanged,n_rejected
-files,$month,ok,1,0,0,1
+files,$month,partial,1,0,0,1
 import:b.csv,,ok,0,1,0,0
 import:a.csv,,ok,6,0,0,0" ]] || fail "runs csv: $(parkstat runs --url "$url" --format csv)"
 [[ $(parkstat runs --url "$url" --limit 1 --format json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(len(r), r[0]["source"], r[0]["n_rejected"])') == "1 files 1" ]] || fail "runs json"
