@@ -170,7 +170,7 @@ int format_json_load(const char *buf, size_t len, json_t **out, char *err, size_
         format_err(err, errsize, "empty payload");
         return -EBADMSG;
     }
-    *out = json_loadb(buf, len, 0, &jerr);
+    *out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!*out) {
         format_err(err, errsize, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
         return -EBADMSG;

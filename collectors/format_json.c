@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,19 @@ struct jval {
     size_t at, len; /* text in the walk's arena (strings, numbers) */
 };
 
+/* The keys of one open object, to find a repeated key: an open-addressing
+ * table of entries (offsets into the set's own arena). */
+struct keyset {
+    size_t *slot; /* entry index + 1, 0: empty; nslot is a power of two */
+    size_t nslot;
+    struct keyent {
+        size_t off, len;
+    } * ent;
+    size_t n, ecap;
+    char *arena;
+    size_t used, acap;
+};
+
 struct walk {
     const struct json_reader *r;
     yajl_handle h;
@@ -171,7 +185,65 @@ struct walk {
     struct jval *val;             /* per pointer slot */
     char *arena;
     size_t used, cap;
+    struct keyset keys[JSON_MAX_DEPTH]; /* the keys of each open object, by depth */
 };
+
+/* Keeps an entry for key k; returns 1 when the set already held it, 0 when
+ * added, -ENOMEM. */
+static int keyset_add(struct keyset *ks, const char *k, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    size_t i;
+
+    if ((ks->n + 1) * 2 > ks->nslot) { /* grow: at most half full */
+        size_t nslot = ks->nslot ? ks->nslot * 2 : 16;
+        size_t *slot = calloc(nslot, sizeof(*slot));
+        if (!slot)
+            return -ENOMEM;
+        for (size_t e = 0; e < ks->n; e++) {
+            uint64_t eh = 1469598103934665603ULL;
+            for (size_t c = 0; c < ks->ent[e].len; c++)
+                eh = (eh ^ (unsigned char)ks->arena[ks->ent[e].off + c]) * 1099511628211ULL;
+            for (i = eh & (nslot - 1); slot[i]; i = (i + 1) & (nslot - 1))
+                ;
+            slot[i] = e + 1;
+        }
+        free(ks->slot);
+        ks->slot = slot;
+        ks->nslot = nslot;
+    }
+    for (size_t c = 0; c < len; c++)
+        h = (h ^ (unsigned char)k[c]) * 1099511628211ULL;
+    for (i = h & (ks->nslot - 1); ks->slot[i]; i = (i + 1) & (ks->nslot - 1)) {
+        const struct keyent *e = &ks->ent[ks->slot[i] - 1];
+        if (e->len == len && memcmp(ks->arena + e->off, k, len) == 0)
+            return 1;
+    }
+    if (BUF_GROW(&ks->ent, &ks->ecap, ks->n + 1, BUF_UNCAPPED) < 0 ||
+        BUF_GROW(&ks->arena, &ks->acap, ks->used + len + 1, BUF_UNCAPPED) < 0)
+        return -ENOMEM;
+    memcpy(ks->arena + ks->used, k, len);
+    ks->ent[ks->n] = (struct keyent){ks->used, len};
+    ks->used += len;
+    ks->slot[i] = ++ks->n;
+    return 0;
+}
+
+/* Empties the set for the next object, keeping its memory. */
+static void keyset_clear(struct keyset *ks)
+{
+    if (ks->n)
+        memset(ks->slot, 0, ks->nslot * sizeof(*ks->slot));
+    ks->n = 0;
+    ks->used = 0;
+}
+
+static void keyset_free(struct keyset *ks)
+{
+    free(ks->slot);
+    free(ks->ent);
+    free(ks->arena);
+}
 
 /* Does the path from depth `from` to the current depth equal p's tokens? */
 static int path_is(const struct walk *w, size_t from, const struct jptr *p)
@@ -428,6 +500,8 @@ static int open_level(struct walk *w, int is_array)
         w->index[w->depth] = 0;
         w->key[w->depth][0] = '\0';
         w->key_long[w->depth] = 0;
+        if (!is_array)
+            keyset_clear(&w->keys[w->depth]);
     }
     return 1;
 }
@@ -460,12 +534,65 @@ static int on_end(void *ctx)
     return close_level(ctx);
 }
 
+/* Appends token t[0..n) to the JSON Pointer in out (escaping ~ and /). */
+static size_t pointer_append(char *out, size_t o, size_t size, const char *t, size_t n)
+{
+    if (o + 1 < size)
+        out[o++] = '/';
+    for (size_t i = 0; i < n && o + 2 < size; i++) {
+        if (t[i] == '~' || t[i] == '/') {
+            out[o++] = '~';
+            out[o++] = t[i] == '~' ? '0' : '1';
+        } else {
+            out[o++] = t[i];
+        }
+    }
+    out[o < size ? o : size - 1] = '\0';
+    return o;
+}
+
+/* The JSON Pointer of member k of the object being read, into out. */
+static void member_pointer(const struct walk *w, const char *k, size_t len, char *out, size_t size)
+{
+    size_t o = 0;
+
+    out[0] = '\0';
+    for (size_t d = 1; d < w->depth && d < JSON_MAX_DEPTH; d++) {
+        char num[24];
+        if (w->is_array[d - 1]) {
+            int n = snprintf(num, sizeof(num), "%ld", w->index[d]);
+            o = pointer_append(out, o, size, num, (size_t)n);
+        } else if (w->key_long[d]) {
+            o = pointer_append(out, o, size, "...", 3);
+        } else {
+            o = pointer_append(out, o, size, w->key[d], strlen(w->key[d]));
+        }
+    }
+    pointer_append(out, o, size, k, format_utf8_cut(k, len < 64 ? len : 64));
+}
+
+/* A member's key: kept for pointer matching, and a repeat refuses the payload
+ * (which of the two values counts cannot be known). Objects deeper than
+ * JSON_MAX_DEPTH are not checked: nothing there matches a mapped pointer. */
 static int on_key(void *ctx, const unsigned char *k, size_t len)
 {
     struct walk *w = ctx;
+    char ptr[112];
+    int dup;
+
     w->last_end = here(w);
     if (w->depth >= JSON_MAX_DEPTH)
         return 1;
+    if ((dup = keyset_add(&w->keys[w->depth], (const char *)k, len)) != 0) {
+        if (dup < 0) {
+            w->rc = -ENOMEM;
+            return 0;
+        }
+        member_pointer(w, (const char *)k, len, ptr, sizeof(ptr));
+        snprintf(w->err, sizeof(w->err),
+                 "%s: repeated key (a payload with a repeated key is refused)", ptr);
+        return 0;
+    }
     w->key_long[w->depth] = len >= JSON_MAX_KEY || memchr(k, '\0', len) != NULL;
     if (!w->key_long[w->depth]) {
         memcpy(w->key[w->depth], k, len);
@@ -564,6 +691,8 @@ static int json_read(struct format *fmt, const char *buf, size_t len, format_rec
         rc = -EBADMSG;
     }
     yajl_free(w->h);
+    for (size_t d = 0; d < JSON_MAX_DEPTH; d++)
+        keyset_free(&w->keys[d]);
     free(w->val);
     free(w->arena);
     free(w);

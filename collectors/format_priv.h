@@ -62,7 +62,9 @@ json_t *format_pointer_get(json_t *root, const char *pointer);
 /*
  * Parses a whole payload as JSON (an object or array). Returns 0 and a new
  * reference in *out, or -EBADMSG with "empty payload" or "line L column C:
- * jansson's text" in err.
+ * jansson's text" in err. A repeated object key refuses the payload
+ * ("duplicate object key"): jansson would silently keep only the last value.
+ * (The sdmx reader merges repeats with a parser of its own.)
  */
 int format_json_load(const char *buf, size_t len, json_t **out, char *err, size_t errsize);
 

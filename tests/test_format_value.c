@@ -317,6 +317,42 @@ static void test_json_number_tokens_and_strings(void **state)
     fc_check_records(&s, comma, TS_N(comma));
 }
 
+/* A repeated key refuses a json payload, naming its JSON Pointer. */
+static void test_json_repeated_key_refuses_the_payload(void **state)
+{
+    char source[512], err[256] = "";
+    struct fc_sink s = {0};
+
+    (void)state;
+    snprintf(source, sizeof(source), VALUES_JSON_SOURCE, "");
+    assert_int_equal(fc_read_file("json", source, "values_dup_key.json", &s, err, sizeof(err)),
+                     -EBADMSG);
+    if (!strstr(err, "line 3 column") || !strstr(err, "/data/1/v: repeated key"))
+        fail_msg("err: %s", err);
+    fc_expect_bad_payload("json", source, "{\"data\": [], \"data\": []}", "/data: repeated key");
+    fc_expect_bad_payload("json", source,
+                          "{\"data\": [{\"u\": \"a\", \"w\": {\"a/b\": 1, \"a/b\": 2}}]}",
+                          "/data/0/w/a~1b: repeated key");
+    /* the same key in two objects is no repeat */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_str("json", source,
+                                 "{\"data\": [{\"u\": \"a\", \"i\": \"r\", \"p\": \"2023\", \"v\": "
+                                 "1}, {\"u\": \"a\", \"i\": \"r\", \"p\": \"2024\", \"v\": 2}]}",
+                                 &s, err, sizeof(err)),
+                     0);
+    assert_int_equal(s.n, 2);
+}
+
+/* The nbs reader (jansson) refuses a repeated key instead of keeping the last. */
+static void test_nbs_repeated_key_refuses_the_payload(void **state)
+{
+    (void)state;
+    fc_expect_bad_payload("nbs", "{}",
+                          "{\"returncode\": 200, \"returndata\": {\"datanodes\": [], "
+                          "\"datanodes\": []}}",
+                          "duplicate object key");
+}
+
 /* The value options are checked like every option, with their JSON path. */
 static void test_value_option_errors(void **state)
 {
@@ -356,6 +392,8 @@ int main(void)
         cmocka_unit_test(test_csv_silent_cases),
         cmocka_unit_test(test_csv_suffixes_and_markers),
         cmocka_unit_test(test_json_number_tokens_and_strings),
+        cmocka_unit_test(test_json_repeated_key_refuses_the_payload),
+        cmocka_unit_test(test_nbs_repeated_key_refuses_the_payload),
         cmocka_unit_test(test_value_option_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
