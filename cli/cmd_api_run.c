@@ -53,18 +53,68 @@ static int fetch(struct client *c, const struct api_cmd *cmd, const struct api_o
     return client_get_json(c, path, data);
 }
 
-/* sources, runs, rejects, observations: rows of one kind. */
+/* Observation rows for a table: each value as text with its indicator's
+ * decimals (from /api/v1/indicators; a value of an indicator the API does
+ * not describe keeps its 15 significant digits). A new reference. */
+static json_t *rounded_rows(struct client *c, json_t *rows)
+{
+    json_t *inds = NULL, *out = json_array(), *row;
+    size_t i, k;
+
+    if (!out)
+        return NULL;
+    if (client_get_json(c, "/api/v1/indicators", &inds) < 0)
+        inds = NULL;
+    json_array_foreach(rows, i, row)
+    {
+        const json_t *v = json_object_get(row, "value"), *ind;
+        const char *code = json_string_value(json_object_get(row, "indicator"));
+        json_t *copy = json_copy(row);
+        char text[64];
+
+        if (!copy || json_array_append_new(out, copy) < 0)
+            goto fail;
+        if (!json_is_number(v) || !code)
+            continue;
+        json_array_foreach(inds, k, ind)
+        {
+            const json_t *dec = json_object_get(ind, "decimals");
+            const char *ic = json_string_value(json_object_get(ind, "code"));
+            if (ic && strcmp(ic, code) == 0 && json_is_integer(dec) &&
+                json_integer_value(dec) >= 0 && json_integer_value(dec) <= 15) {
+                snprintf(text, sizeof(text), "%.*f", (int)json_integer_value(dec),
+                         json_number_value(v));
+                if (json_object_set_new(copy, "value", json_string(text)) < 0)
+                    goto fail;
+                break;
+            }
+        }
+    }
+    json_decref(inds);
+    return out;
+fail:
+    json_decref(inds);
+    json_decref(out);
+    return NULL;
+}
+
+/* sources, runs, rejects, observations: rows of one kind. A table of
+ * observations shows each value with its indicator's decimals. */
 int api_run_list(struct client *c, const struct api_cmd *cmd, const struct api_opts *o)
 {
-    json_t *data = NULL;
+    json_t *data = NULL, *rows = NULL;
     int rc = fetch(c, cmd, o, &data);
 
-    if (rc == 0) {
-        if (!json_is_array(data))
-            rc = -EPROTO;
+    if (rc == 0 && !json_is_array(data)) {
+        rc = -EPROTO;
+    } else if (rc == 0) {
+        int obs = o->format == API_FORMAT_TABLE && strcmp(cmd->name, "observations") == 0;
+        if (obs && !(rows = rounded_rows(c, data)))
+            rc = -ENOMEM;
         else
-            rc = api_print_rows(o->format, data, cmd->cols, cmd->n_cols, stdout);
+            rc = api_print_rows(o->format, rows ? rows : data, cmd->cols, cmd->n_cols, stdout);
     }
+    json_decref(rows);
     json_decref(data);
     return rc;
 }

@@ -127,7 +127,7 @@ p01,revenue,2024-01,100
 p01,revenue,2024-02,300" ]] || fail "observations --as-of: $out"
 [[ $(parkstat observations --url "$url" --unit p01 --period 2024-01 2>&1 >/dev/null) == *"--period does not apply"* ]] || fail "usage"
 parkstat observations --url "$url" --unit p01 --history | awk 'NR == 1 { ok = $1 == "unit" && $4 == "value" && $6 == "valid_to" }
-    NR > 1 { vals = vals " " $4 " " ($6 == "-" ? "current" : "old") } END { exit !(ok && vals == " 100 old 150 current 300 current") }' ||
+    NR > 1 { vals = vals " " $4 " " ($6 == "-" ? "current" : "old") } END { exit !(ok && vals == " 100.00 old 150.00 current 300.00 current") }' ||
     fail "observations --history table: $(parkstat observations --url "$url" --unit p01 --history)"
 # same rows through the local mode
 [[ $(parkstat observations --db "$tmp/p.db" --unit p01 --format csv | cut -d, -f1-4) == $(parkstat observations --url "$url" --unit p01 --format csv | cut -d, -f1-4) ]] || fail "local and API differ"

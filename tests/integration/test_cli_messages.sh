@@ -162,6 +162,13 @@ run 0 series --url "$url" --unit p01 --indicator tax --from 2024-02 --to 2024-02
 run 0 series --url "$url" --unit p01 --indicator revenue --from 2023-02 --to 2023-02 --format json
 python3 -c 'import json,sys; v = json.load(open(sys.argv[1]))["points"][0]["value"]; assert v == 1512.91999, v' \
     "$tmp/out" || fail "series json: $(cat "$tmp/out")"
+# observations: the same table through the API as from the database
+run 0 observations --db "$db" --unit p01
+sed 's/  [0-9T:.-]*Z  -$//' "$tmp/out" >"$tmp/local"
+run 0 observations --url "$url" --unit p01
+sed 's/  [0-9T:.-]*Z  -$//' "$tmp/out" >"$tmp/api"
+grep -q '^p01   revenue    2023-02  1512.92$' "$tmp/api" || fail "observations --url table: $(cat "$tmp/out")"
+diff "$tmp/local" "$tmp/api" >&2 || fail "observations tables differ between --db and --url"
 # a 404 on series prints the server's message (which names what is unknown)
 run 1 series --url "$url" --unit p09 --indicator revenue
 [[ $(cat "$tmp/err") == 'error 404: '*'"p09"'* ]] || fail "series 404: $(cat "$tmp/err")"
