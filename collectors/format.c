@@ -21,6 +21,7 @@ static const struct format_ops *const readers[] = {
     &format_csv_ops,
     &format_sdmx_ops,
     &format_sdmxml_ops,
+    &format_sdmxcsv_ops,
     &format_nbs_ops,
 };
 

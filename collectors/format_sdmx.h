@@ -81,6 +81,10 @@ void sdmx_record_period(const struct sdmx_map *m, struct format_record *rec,
 void sdmx_record_attrs(struct format_record *rec, struct format_scratch *s, const char *decimals,
                        const char *unit_mult);
 
+/* 1 when id is an attribute common enough (TITLE, DECIMALS, OBS_STATUS...)
+ * to be told from a dimension by name, where a message does not say. */
+int sdmx_known_attribute(const char *id);
+
 /* Data set actions (SDMX 2.1 and 3.0). */
 enum sdmx_action {
     SDMX_ACTION_STORE,  /* Replace, Append, Merge, Information: values to keep */

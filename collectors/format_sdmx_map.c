@@ -259,6 +259,60 @@ int sdmx_action_parse(const char *text)
     return -1;
 }
 
+/* Attributes (in the SDMX sense) common enough to tell from dimensions when a
+ * StructureSpecific message gives both as XML attributes of <Series>. */
+int sdmx_known_attribute(const char *id)
+{
+    static const char *const ids[] = {
+        "TITLE",
+        "TITLE_COMPL",
+        "DECIMALS",
+        "UNIT_MULT",
+        "UNIT",
+        "COLLECTION",
+        "TIME_FORMAT",
+        "SOURCE_AGENCY",
+        "OBS_STATUS",
+        "OBS_CONF",
+        "OBS_COM",
+        "OBS_FLAG",
+        "OBS_PRE_BREAK",
+        "COMMENT",
+        "COMMENT_OBS",
+        "COMMENT_TS",
+        "BREAKS",
+        "COMPILATION",
+        "COVERAGE",
+        "AVAILABILITY",
+        "CONF_STATUS",
+        "CONF_STATUS_OBS",
+        "COLL_METHOD",
+        "TIME_PER_COLLECT",
+        "DOM_SER_IDS",
+        "PUBL_ECB",
+        "PUBL_MU",
+        "PUBL_PUBLIC",
+        "UNIT_INDEX_BASE",
+        "NAT_TITLE",
+        "SOURCE_PUB",
+        "EMBARGO_DATE",
+        "BASE_PER",
+        "LAST_UPDATE",
+        "IDBANK",
+        "DATASOURCE",
+        "REF_PERIOD_DETAIL",
+        "UNIT_MEASURE_DETAIL",
+        "NOTE",
+        "FOOTNOTE",
+    };
+
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        if (strcasecmp(ids[i], id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* ---- The collapse check ---- */
 
 struct seen_entry {

@@ -192,60 +192,6 @@ static const char *get_comp(void *ctx, const char *id)
     return code;
 }
 
-/* Attributes (in the SDMX sense) common enough to tell from dimensions when a
- * StructureSpecific message gives both as XML attributes of <Series>. */
-static int known_attribute(const char *id)
-{
-    static const char *const ids[] = {
-        "TITLE",
-        "TITLE_COMPL",
-        "DECIMALS",
-        "UNIT_MULT",
-        "UNIT",
-        "COLLECTION",
-        "TIME_FORMAT",
-        "SOURCE_AGENCY",
-        "OBS_STATUS",
-        "OBS_CONF",
-        "OBS_COM",
-        "OBS_FLAG",
-        "OBS_PRE_BREAK",
-        "COMMENT",
-        "COMMENT_OBS",
-        "COMMENT_TS",
-        "BREAKS",
-        "COMPILATION",
-        "COVERAGE",
-        "AVAILABILITY",
-        "CONF_STATUS",
-        "CONF_STATUS_OBS",
-        "COLL_METHOD",
-        "TIME_PER_COLLECT",
-        "DOM_SER_IDS",
-        "PUBL_ECB",
-        "PUBL_MU",
-        "PUBL_PUBLIC",
-        "UNIT_INDEX_BASE",
-        "NAT_TITLE",
-        "SOURCE_PUB",
-        "EMBARGO_DATE",
-        "BASE_PER",
-        "LAST_UPDATE",
-        "IDBANK",
-        "DATASOURCE",
-        "REF_PERIOD_DETAIL",
-        "UNIT_MEASURE_DETAIL",
-        "NOTE",
-        "FOOTNOTE",
-    };
-
-    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-        if (strcasecmp(ids[i], id) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* 1 when id is one of the mapping's measures. */
 static int is_measure(const struct sdmx_map *m, const char *id)
 {
@@ -343,7 +289,7 @@ static int element_comps(struct xread *rd, int l, int dim)
         if (xmlTextReaderIsNamespaceDecl(x) == 1 || xmlTextReaderConstNamespaceUri(x) ||
             (l == LVL_DS && dataset_own_attribute(name)))
             continue;
-        int d = dim < 0 && !known_attribute(name) && !is_measure(&rd->r->map, name) &&
+        int d = dim < 0 && !sdmx_known_attribute(name) && !is_measure(&rd->r->map, name) &&
                 strcasecmp(name, rd->r->map.period_dim) != 0;
         rc = level_add(&rd->lv[l], name, v ? (const char *)v : "", d);
     }

@@ -4,7 +4,7 @@
  *
  *   json  long: records unit indicator period value; wide: records unit period fields
  *   csv   long: delimiter unit indicator period value; wide: delimiter unit period fields
- *   sdmx, sdmxml  unit_dimension | unit {"const"}, indicator_dimension |
+ *   sdmx, sdmxml, sdmxcsv  unit_dimension | unit {"const"}, indicator_dimension |
  *         indicator ("{DIM}.{DIM}" or {"const"}), [period_dimension] [filter]
  *         [measures]
  *   nbs   [unit: {"const": CODE}]
@@ -44,6 +44,9 @@ static const char *const sdmx_keys[] = {"unit_dimension",
                                         "measures",
                                         VALUE_KEYS,
                                         NULL};
+static const char *const sdmxcsv_keys[] = {
+    "unit_dimension", "indicator_dimension", "period_dimension", "unit", "indicator", "filter",
+    "measures",       "delimiter",           VALUE_KEYS,         NULL};
 static const char *const nbs_keys[] = {"unit", VALUE_KEYS, NULL};
 static const char *const const_keys[] = {"const", NULL};
 
@@ -124,13 +127,28 @@ static void get_wide_fields(struct cfg_ctx *ctx, json_t *m, const char *path, en
     out->n_fields = n;
 }
 
+/* csv, sdmxcsv: "delimiter", one character. */
+static void get_delimiter(struct cfg_ctx *ctx, json_t *m, const char *path,
+                          struct config_mapping *out)
+{
+    char p[CFG_PATH_SIZE];
+    const char *d;
+
+    if (cfg_get_string(ctx, m, path, "delimiter", 0, &d) <= 0)
+        return;
+    if (strlen(d) != 1 || d[0] == '"' || d[0] == '\r' || d[0] == '\n') {
+        cfg_path_key(p, path, "delimiter");
+        cfg_error(ctx, p, "expected one character (not a quote or a line break)");
+    } else {
+        out->delimiter = d[0];
+    }
+}
+
 /* json and csv: the long or the wide layout. */
 static void load_table(struct cfg_ctx *ctx, json_t *m, const char *path, int csv,
                        struct config_mapping *out)
 {
     enum field_kind kind = csv ? FIELD_COLUMN : FIELD_POINTER;
-    char p[CFG_PATH_SIZE];
-    const char *d;
     int layout;
 
     if (cfg_get_enum(ctx, m, path, "layout", 0, layout_names, &layout) > 0)
@@ -143,13 +161,8 @@ static void load_table(struct cfg_ctx *ctx, json_t *m, const char *path, int csv
         struct config_field rec = {0};
         if (get_field(ctx, m, path, "records", 0, FIELD_POINTER, 0, &rec) > 0)
             out->records = rec.path;
-    } else if (cfg_get_string(ctx, m, path, "delimiter", 0, &d) > 0) {
-        if (strlen(d) != 1 || d[0] == '"' || d[0] == '\r' || d[0] == '\n') {
-            cfg_path_key(p, path, "delimiter");
-            cfg_error(ctx, p, "expected one character (not a quote or a line break)");
-        } else {
-            out->delimiter = d[0];
-        }
+    } else {
+        get_delimiter(ctx, m, path, out);
     }
     /* no unit: the collector uses the unit the request was made for */
     get_field(ctx, m, path, "unit", 0, kind, 1, &out->unit);
@@ -420,7 +433,9 @@ static void load_sdmx(struct cfg_ctx *ctx, json_t *src, json_t *m, const char *p
     char q[CFG_PATH_SIZE];
     json_t *ind = json_object_get(m, "indicator"), *freq = json_object_get(src, "frequency");
 
-    cfg_check_keys(ctx, m, p, sdmx_keys);
+    cfg_check_keys(ctx, m, p, strcmp(out->format, "sdmxcsv") == 0 ? sdmxcsv_keys : sdmx_keys);
+    if (strcmp(out->format, "sdmxcsv") == 0)
+        get_delimiter(ctx, m, p, out);
     get_dimension(ctx, m, p, "unit_dimension", 0, &out->unit_dimension);
     get_dimension(ctx, m, p, "indicator_dimension", 0, &out->indicator_dimension);
     get_dimension(ctx, m, p, "period_dimension", 0, &out->period_dimension);
@@ -477,7 +492,7 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
     cfg_path_key(p, path, "mapping");
     if (strcmp(format, "json") == 0 || strcmp(format, "csv") == 0) {
         load_table(ctx, m, p, format[0] == 'c', out);
-    } else if (strcmp(format, "sdmx") == 0 || strcmp(format, "sdmxml") == 0) {
+    } else if (strncmp(format, "sdmx", 4) == 0) {
         load_sdmx(ctx, src, m, p, out);
     } else if (strcmp(format, "nbs") == 0) {
         cfg_check_keys(ctx, m, p, nbs_keys);

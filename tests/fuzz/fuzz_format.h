@@ -42,8 +42,10 @@ static int fuzz_touch(const struct format_record *rec, void *ctx)
         __builtin_trap(); /* no inf, no nan is ever a value */
     if (rec->missing && rec->value != 0)
         __builtin_trap(); /* missing is never a number */
-    if (!rec->value_ok && !rec->missing && !rec->problem)
+    if (!rec->value_ok && !rec->missing && !rec->problem && rec->action != FORMAT_ACTION_DELETE)
         __builtin_trap(); /* neither a value nor missing: the reason must be said */
+    if (rec->action == FORMAT_ACTION_DELETE && (rec->value_ok || rec->missing))
+        __builtin_trap(); /* a withdrawal carries no value */
     return 0;
 }
 
