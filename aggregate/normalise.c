@@ -51,13 +51,13 @@ int normalise_fixed_base(const double *x, size_t n, size_t base, int direction, 
     return 0;
 }
 
-/* Weighted mean of the item ratios between t - 1 and t, minus 1; NAN if none. */
+/* Weighted mean of the item ratios between t - lag and t, minus 1; NAN if none. */
 static double chain_link(const double *x, const double *w, const int *dir, size_t m, size_t T,
-                         size_t t)
+                         size_t t, size_t lag)
 {
     double sw = 0.0, s = 0.0;
     for (size_t i = 0; i < m; i++) {
-        double a = x[i * T + t], b = x[i * T + t - 1];
+        double a = x[i * T + t], b = x[i * T + t - lag];
         double r = (dir && dir[i] < 0) ? ratio100(b, a) : ratio100(a, b);
         if (isnan(r)) {
             continue;
@@ -69,9 +69,9 @@ static double chain_link(const double *x, const double *w, const int *dir, size_
 }
 
 int normalise_chained(const double *x, const double *w, const int *dir, size_t m, size_t T,
-                      double *out)
+                      size_t lag, double *out)
 {
-    if (!x || !w || !out) {
+    if (!x || !w || !out || lag == 0) {
         return -EINVAL;
     }
     for (size_t i = 0; i < m; i++) {
@@ -80,8 +80,19 @@ int normalise_chained(const double *x, const double *w, const int *dir, size_t m
         }
     }
     for (size_t t = 0; t < T; t++) {
-        /* I_t = I_{t-1} (1 + sum w_i (x_i,t / x_i,t-1 - 1)), I_0 = 100 */
-        out[t] = t == 0 ? 100.0 : out[t - 1] * (1.0 + chain_link(x, w, dir, m, T, t));
+        if (t >= lag) {
+            /* I_t = I_{t-lag} (1 + sum w_i (x_i,t / x_i,t-lag - 1)) */
+            out[t] = out[t - lag] * (1.0 + chain_link(x, w, dir, m, T, t, lag));
+            continue;
+        }
+        /* I_t = 100 at the start of each chain where an item has a value */
+        out[t] = NAN;
+        for (size_t i = 0; i < m; i++) {
+            if (!isnan(x[i * T + t])) {
+                out[t] = 100.0;
+                break;
+            }
+        }
     }
     return 0;
 }

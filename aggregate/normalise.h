@@ -23,14 +23,18 @@ int normalise_fixed_base(const double *x, size_t n, size_t base, int direction, 
 
 /*
  * Chained index over T periods of m items (x[i * T + t], weights w[i] > 0,
- * direction dir[i] or all +1 when dir is NULL): I_0 = 100,
- * I_t = I_{t-1} (1 + sum_i w_i (r_i,t - 1)) with r = x_t / x_{t-1} (x_{t-1} / x_t
- * for direction -1). Weights are renormalised over the items whose ratio exists
- * at t; when none exists, I_t and the rest of the chain are NAN.
- * Returns 0 or -EINVAL.
+ * direction dir[i] or all +1 when dir is NULL), linked over lag periods:
+ * I_t = I_{t-lag} (1 + sum_i w_i (r_i,t - 1)) with r = x_t / x_{t-lag}
+ * (x_{t-lag} / x_t for direction -1). lag 1 links each period to the one before;
+ * lag 4 on quarters (12 on months) links each to the same period a year before,
+ * so every season has its own chain. The first lag periods start the chains at
+ * 100 where some item has a value there, else NAN (a missing start is missing,
+ * never 100). Weights are renormalised over the items whose ratio exists at t;
+ * when none exists, I_t and the rest of its chain are NAN.
+ * Returns 0 or -EINVAL (NULL, lag 0, a weight <= 0, a direction not +-1).
  */
 int normalise_chained(const double *x, const double *w, const int *dir, size_t m, size_t T,
-                      double *out);
+                      size_t lag, double *out);
 
 /*
  * Min-max to 0..100: (x - min) / (max - min) x 100; direction -1: 100 - that.

@@ -91,3 +91,21 @@ int ytd_coarsen(enum ytd_kind kind, enum period_freq from, enum period_freq to, 
     }
     return (int)nout;
 }
+
+int ytd_cumulate(enum ytd_kind kind, enum period_freq freq, const double *v, size_t n, double *out)
+{
+    if (!v || !out || !freq_valid(freq)) {
+        return -EINVAL;
+    }
+    double s = 0.0;
+    for (size_t t = 0; t < n; t++) {
+        if (kind == YTD_STOCK) {
+            out[t] = v[t];
+            continue;
+        }
+        /* a new year starts a new sum; a missing period poisons the rest of its year */
+        s = (t % (size_t)freq == 0 ? 0.0 : s) + v[t];
+        out[t] = s;
+    }
+    return 0;
+}

@@ -57,4 +57,15 @@ int ytd_coarse_from_cum(const double *cum, size_t n, enum period_freq to, double
 int ytd_coarsen(enum ytd_kind kind, enum period_freq from, enum period_freq to, const double *v,
                 const unsigned *flags, size_t n, double *out);
 
+/*
+ * Year-to-date values of period values v[0..n-1] of frequency freq, v[0] being
+ * the first period of a year (n may cover several years): flows cumulate from
+ * the year's first period (out[t] = v[first of t's year] + ... + v[t]; NAN from
+ * the first missing period to the year's end, never a partial sum); stocks are
+ * already "to date" and are copied. out may equal v. This is the basis of a
+ * year-to-date index, which compares out[t] with the same period of the base
+ * year. Returns 0, or -EINVAL for NULL arrays or an invalid frequency.
+ */
+int ytd_cumulate(enum ytd_kind kind, enum period_freq freq, const double *v, size_t n, double *out);
+
 #endif

@@ -26,6 +26,19 @@ struct compute;
 /* libmicrohttpd's memory pool per connection: request line, headers and its
  * read and write buffers (MHD_OPTION_CONNECTION_MEMORY_LIMIT). */
 #define API_CONN_MEMORY ((size_t)16 << 10)
+/* What clients can hold (docs/API.md, "Limits"; tests/abuse/ tries each).
+ * Connections open at once, from all addresses and from one address: */
+#define API_MAX_CONNECTIONS 1024
+#define API_MAX_PER_IP      32
+/* Seconds from the connect, or the end of the previous answer, to the end of
+ * the request's headers; then to the end of its body; and of silence in either
+ * direction at any time (libmicrohttpd's own timeout). */
+#define API_HEADER_TIMEOUT_S 10
+#define API_BODY_TIMEOUT_S   10
+#define API_IDLE_TIMEOUT_S   15
+/* Query parameters in one request; more is a 400 before libmicrohttpd parses
+ * them (each takes ~56 bytes of the connection's pool). */
+#define API_MAX_PARAMS 32
 /* The largest answer built (JSON or CSV), as large as the CLI client reads:
  * past it the request fails with a 500 that says so. */
 #define API_MAX_REPLY ((size_t)512 << 20)
@@ -34,6 +47,7 @@ struct compute;
 
 struct api_cache;
 struct api_jobs;
+struct api_conn;
 
 struct api {
     struct MHD_Daemon *mhd;
@@ -60,6 +74,18 @@ struct api {
     struct store *pool[API_POOL_MAX];
     size_t npool;
     struct api_jobs *jobs; /* query workers (jobs.c) */
+    /* Connection guard (server.c): every open connection, and the thread that
+     * closes those over their header or body deadline. */
+    pthread_mutex_t conns_mu; /* guards conns, each one's phase and deadline, reaper_stop */
+    pthread_cond_t reaper_cv;
+    struct api_conn *conns;
+    pthread_t reaper;
+    int reaper_started, reaper_stop;
+    pthread_mutex_t health_mu; /* guards health_st */
+    struct store *health_st;   /* /healthz's own connection, never queued behind queries */
+    pthread_mutex_t log_mu;    /* guards the libmicrohttpd log budget */
+    int64_t log_window_us;
+    unsigned log_count, log_dropped;
 };
 
 /* The reply a handler fills in; reply.c turns it into an MHD response. */
@@ -83,8 +109,10 @@ struct api_reply {
 struct api_request {
     struct api *api;
     struct MHD_Connection *conn;
-    char *uri; /* raw request-target as sent (path + query) */
+    char *uri; /* raw request-target as sent (path + query), cut after API_MAX_URI + 1 */
     size_t uri_len;
+    size_t nparams;       /* query parameters counted in the raw target */
+    struct api_conn *cc;  /* the connection's guard state, or NULL */
     const char *method;   /* MHD's, valid for the request */
     int head;             /* HEAD: like GET, MHD drops the body */
     int started;          /* the handler has seen the headers */
@@ -245,5 +273,37 @@ int api_route_static(struct api_request *rq, const char *arg, struct api_reply *
  */
 int api_param_period(struct api_request *rq, struct api_reply *rp, const char *name,
                      const char **out);
+
+/* "monthly", "quarterly", "half-yearly" or "yearly" for a period frequency. */
+const char *api_freq_name(int freq);
+
+/* ---- params.c: the parameters each endpoint takes, strict checks, paging ---- */
+
+/* The query parameters an endpoint (its metrics label) takes. */
+struct api_params {
+    const char *endpoint;
+    const char *names[12]; /* NULL-terminated */
+};
+
+/* Every endpoint's parameters, the table docs/API.md repeats; *n entries. */
+const struct api_params *api_params_table(size_t *n);
+
+/* Is s[0..len) well-formed UTF-8? 1 or 0. */
+int api_utf8_valid(const char *s, size_t len);
+
+/*
+ * Checks the raw request-target's path: a bad percent escape, an encoded NUL
+ * or bytes that are not UTF-8 fill rp with a 400 and return 1; else 0, or
+ * -ENOMEM.
+ */
+int api_check_path(struct api_request *rq, struct api_reply *rp);
+
+/*
+ * Checks the raw query against endpoint's parameters: an unknown name (with
+ * a "did you mean"), a name given twice, a bad escape, an encoded NUL or a
+ * name or value that is not UTF-8 fill rp with a 400 and return 1; else 0, or
+ * -ENOMEM. An endpoint not in the table takes anything.
+ */
+int api_check_query(struct api_request *rq, const char *endpoint, struct api_reply *rp);
 
 #endif

@@ -33,6 +33,15 @@ int api_param_period(struct api_request *rq, struct api_reply *rp, const char *n
     return 0;
 }
 
+/* "monthly", "quarterly", "half-yearly" or "yearly" (see api_priv.h). */
+const char *api_freq_name(int freq)
+{
+    return freq == PERIOD_MONTH     ? "monthly"
+           : freq == PERIOD_QUARTER ? "quarterly"
+           : freq == PERIOD_HALF    ? "half-yearly"
+                                    : "yearly";
+}
+
 /* Appends obj (stolen) to the array ctx; -ENOMEM stops the store's walk. */
 static int append(json_t *array, json_t *obj)
 {

@@ -95,8 +95,22 @@ static int index_begin(struct api_request *rq, struct api_reply *rp, const char 
     }
     if (rc < 0)
         return rc;
-    if (!*period)
+    if (!*period) {
         *period = latest;
+        return 0;
+    }
+    /* A period of another frequency can have no results: say why. */
+    struct period want, have;
+    if (period_parse_str(&want, *period) == 0 && period_parse_str(&have, latest) == 0 &&
+        want.freq != have.freq) {
+        rp->cacheable = 0;
+        rp->etag[0] = '\0';
+        return api_reply_bad(rp,
+                             "parameter 'period': index \"%.100s\" has %s periods (latest %s), "
+                             "\"%s\" is %s",
+                             id, api_freq_name(have.freq), latest, *period,
+                             api_freq_name(want.freq));
+    }
     return 0;
 }
 

@@ -7,8 +7,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api_priv.h"
+#include "common/period.h"
+#include "common/timefmt.h"
+#include "config/config.h"
 #include "store/bookkeeping.h"
 #include "store/store.h"
 
@@ -177,13 +181,72 @@ static int hook_reply(struct api_reply *rp, int rc, const char *what, const char
                            strerror(rc < 0 ? -rc : EINVAL));
 }
 
+/* The period of frequency f that holds the time us (UTC). */
+static struct period period_at(int64_t us, enum period_freq f)
+{
+    time_t t = (time_t)(us / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    int months = 12 / (int)f;
+    return (struct period){tm.tm_year + 1900, f, tm.tm_mon / months + 1};
+}
+
+/*
+ * Checks a pull's period against the source's configuration: of the source's
+ * frequency and within first_period .. the period one year from now. Returns
+ * 0 (also when no configuration is loaded: the daemon's hook decides), 1 with
+ * rp a 400 or a 404 for a source the configuration does not have.
+ */
+static int pull_period_check(struct api_request *rq, struct api_reply *rp, const char *source,
+                             const char *text)
+{
+    struct api *a = rq->api;
+    const struct config_source *src = NULL;
+    struct period p, first, last;
+    size_t n;
+    int rc = 0;
+
+    pthread_mutex_lock(&a->series_mu);
+    const struct config_source *all = a->cfg ? config_sources(a->cfg, &n) : NULL;
+    for (size_t i = 0; all && i < n && !src; i++)
+        if (strcmp(all[i].id, source) == 0)
+            src = &all[i];
+    if (src) {
+        first = src->first_period;
+        last = period_add(period_at(time_now_us(), src->freq), (int)src->freq);
+    }
+    pthread_mutex_unlock(&a->series_mu);
+    if (!all)
+        return 0;
+    if (!src) {
+        api_reply_error(rp, MHD_HTTP_NOT_FOUND, "unknown source \"%.100s\"", source);
+        return 1;
+    }
+    if (!text || period_parse_str(&p, text) < 0)
+        return 0;
+    char a1[PERIOD_TEXT_SIZE], a2[PERIOD_TEXT_SIZE];
+    period_format(first, a1, sizeof(a1));
+    period_format(last, a2, sizeof(a2));
+    if (p.freq != first.freq)
+        rc = api_reply_bad(rp,
+                           "parameter 'period': source \"%.100s\" is %s (periods like %s), "
+                           "\"%s\" is %s",
+                           source, api_freq_name(first.freq), a1, text, api_freq_name(p.freq));
+    else if (period_cmp(p, first) < 0 || period_cmp(p, last) > 0)
+        rc = api_reply_bad(rp,
+                           "parameter 'period': \"%s\" is outside %s .. %s (source \"%.100s\" "
+                           "from its first_period to one year from now)",
+                           text, a1, a2, source);
+    return rc;
+}
+
 /* POST /api/v1/sources/{id}/pull?period=: asks the daemon for a pull. */
 int api_route_pull(struct api_request *rq, const char *source, struct api_reply *rp)
 {
     const char *period;
     struct api *a = rq->api;
 
-    if (api_param_period(rq, rp, "period", &period))
+    if (api_param_period(rq, rp, "period", &period) || pull_period_check(rq, rp, source, period))
         return 0;
     return hook_reply(rp, a->pull ? a->pull(a->hook_ctx, source, period) : -ENOSYS, "pull", source);
 }

@@ -135,22 +135,38 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
         return rc < 0 ? rc : 0;
     if ((rc = api_store_get(rq, &st)) < 0 || !(points = json_array()))
         return rc < 0 ? rc : -ENOMEM;
+    int no_unit = 0, no_ind = 0;
     pthread_mutex_lock(&rq->api->series_mu);
-    if (!rq->api->cfg)
+    if (!rq->api->cfg) {
         rc = -EAGAIN;
-    else if ((rc = snapshot(rq->api, st)) == 0)
-        rc = compute_snapshot_series(rq->api->snapshot, unit, ind, from, to, tr, point_row, points);
+    } else {
+        /* Which of the two is unknown, for the 404. */
+        no_unit = config_unit_find(rq->api->cfg, unit, strlen(unit)) < 0;
+        no_ind = config_indicator_find(rq->api->cfg, ind, strlen(ind)) < 0;
+        if (no_unit || no_ind)
+            rc = -ENOENT;
+        else if ((rc = snapshot(rq->api, st)) == 0)
+            rc = compute_snapshot_series(rq->api->snapshot, unit, ind, from, to, tr, point_row,
+                                         points);
+    }
     pthread_mutex_unlock(&rq->api->series_mu);
     if (rc == -ENOENT || rc == -EINVAL || rc == -EAGAIN) {
         json_decref(points);
+        rp->cacheable = 0;
+        rp->etag[0] = '\0';
         if (rc == -EAGAIN)
             return api_reply_error(rp, 503, "no configuration loaded");
-        return rc == -ENOENT
-                   ? api_reply_error(rp, 404, "unknown unit \"%.64s\" or indicator \"%.64s\"", unit,
-                                     ind)
-                   : api_reply_bad(rp, "parameters 'from'/'to' do not fit indicator \"%.64s\"",
-                                   ind),
-               0;
+        if (rc == -EINVAL)
+            return api_reply_bad(rp, "parameters 'from'/'to' do not fit indicator \"%.64s\"", ind),
+                   0;
+        if (no_unit && no_ind)
+            return api_reply_error(
+                rp, 404, "unknown unit \"%.64s\" and unknown indicator \"%.64s\"", unit, ind);
+        if (no_ind)
+            return api_reply_error(rp, 404, "unknown indicator \"%.64s\" (unit \"%.64s\" is known)",
+                                   ind, unit);
+        return api_reply_error(rp, 404, "unknown unit \"%.64s\" (indicator \"%.64s\" is known)",
+                               unit, ind);
     }
     if (rc < 0) {
         json_decref(points);

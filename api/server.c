@@ -6,8 +6,17 @@
  *
  * A request's state is created in MHD's URI log callback, which sees the raw
  * request-target (path and query) before MHD parses it: its length decides
- * 414 and its bytes go into the ETag. The state is freed, and its store
- * connection returned to the pool, when MHD reports the request completed.
+ * 414, its parameter count 400, and its bytes go into the ETag. The state is
+ * freed, and its store connection returned to the pool, when MHD reports the
+ * request completed, or else when the connection closes.
+ *
+ * The connection guard bounds what a client holds: MHD's limits on
+ * connections (all and per address), memory and silence, plus deadlines MHD
+ * lacks, kept per connection from MHD's connect notification to its close: a
+ * request's line and headers must arrive within API_HEADER_TIMEOUT_S of the
+ * connect or the previous answer, its body within API_BODY_TIMEOUT_S. A
+ * thread of its own (the reaper) shuts down connections past their deadline;
+ * MHD then closes them as it closes any a client dropped.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,8 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api_priv.h"
@@ -195,7 +206,6 @@ const char *api_param(struct api_request *rq, const char *name)
 static int route_healthz(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     struct api *a = rq->api;
-    struct store *st;
     char why[sizeof(a->unhealthy) + 1];
     (void)arg;
 
@@ -205,7 +215,13 @@ static int route_healthz(struct api_request *rq, const char *arg, struct api_rep
     if (why[0] != '\n')
         return api_reply_text(rp, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", why,
                               strlen(why));
-    if (api_store_get(rq, &st) < 0 || store_schema_version(st) <= 0)
+    /* Its own connection, not the pool's: all of those may be busy with
+     * long queries, and /healthz runs on the I/O thread (on_request). */
+    pthread_mutex_lock(&a->health_mu);
+    int up = (a->health_st || pool_take(a, &a->health_st) == 0) &&
+             store_schema_version(a->health_st) > 0;
+    pthread_mutex_unlock(&a->health_mu);
+    if (!up)
         return api_reply_text(rp, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
                               "database unreachable\n", 21);
     return api_reply_text(rp, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", 3);
@@ -250,8 +266,12 @@ static void dispatch(struct api_request *rq, const char *path, struct api_reply 
     int rc = 0;
 
     if (rq->uri_len > API_MAX_URI) {
-        rc = api_reply_error(rp, MHD_HTTP_URI_TOO_LONG, "request URI of %zu bytes is over %d",
-                             rq->uri_len, API_MAX_URI);
+        rc = api_reply_error(rp, MHD_HTTP_URI_TOO_LONG, "request URI over %d bytes", API_MAX_URI);
+    } else if (rq->nparams > API_MAX_PARAMS) {
+        rc = api_reply_error(rp, MHD_HTTP_BAD_REQUEST, "%zu query parameters, at most %d",
+                             rq->nparams, API_MAX_PARAMS);
+    } else if ((rc = api_check_path(rq, rp)) != 0) {
+        /* 1: a 400 for a bad escape, %00 or not UTF-8 (params.c) */
     } else if (!(r = route_find(path, arg, sizeof(arg)))) {
         rc = api_reply_error(rp, MHD_HTTP_NOT_FOUND, "no such resource: %.200s", path);
     } else if (!method_allowed(r, rq->method)) {
@@ -261,9 +281,11 @@ static void dispatch(struct api_request *rq, const char *path, struct api_reply 
     } else if (r->admin && !authorized(rq->api, rq->conn)) {
         rc = api_reply_error(rp, MHD_HTTP_UNAUTHORIZED, "a valid bearer token is required");
         rp->challenge = 1;
-    } else {
-        rc = r->fn(rq, r->suffix ? arg : NULL, rp);
+    } else if ((rc = api_check_query(rq, r->endpoint, rp)) == 0) {
+        rc = r->fn(rq, r->suffix ? arg : NULL, rp); /* else 1: a 400 for the query */
     }
+    if (rc > 0) /* rp is complete */
+        rc = 0;
     if (r)
         rq->endpoint = r->endpoint; /* for the metrics, also on 405 and 401 */
     if (rc < 0) {
@@ -278,6 +300,143 @@ static void dispatch(struct api_request *rq, const char *path, struct api_reply 
     }
     if (rc < 0) /* out of memory even for the error */
         api_reply_text(rp, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "", 0);
+}
+
+/* ---- the connection guard ---- */
+
+static void request_free(struct api *a, struct api_request *rq);
+
+/* Where a connection is, for its deadline. */
+enum conn_phase {
+    CONN_WAIT,    /* connected, or answered: waiting for a request line */
+    CONN_HEADERS, /* request line in, headers coming */
+    CONN_BODY,    /* headers in, body (if any) coming */
+    CONN_ANSWER,  /* being answered: only MHD's idle timeout applies */
+};
+
+/* One open connection, from MHD's connect notification to its close. All
+ * fields but rq are under a->conns_mu; rq is the I/O thread's. */
+struct api_conn {
+    struct api_conn *prev, *next; /* in a->conns */
+    struct api_request *rq;       /* begun and not completed, or NULL */
+    int fd;
+    enum conn_phase phase;
+    int64_t deadline_us; /* monotonic; 0: none */
+};
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Moves cc (may be NULL) to phase and sets the phase's deadline. Waiting
+ * and headers share one: from the connect or the last answer to the end of
+ * the headers (-1: keep it). An answer has none (0). */
+static void conn_phase(struct api *a, struct api_conn *cc, enum conn_phase phase)
+{
+    static const int timeout_s[] = {
+        [CONN_WAIT] = API_HEADER_TIMEOUT_S,
+        [CONN_HEADERS] = -1,
+        [CONN_BODY] = API_BODY_TIMEOUT_S,
+        [CONN_ANSWER] = 0,
+    };
+    if (!cc)
+        return;
+    int64_t now = mono_us();
+    pthread_mutex_lock(&a->conns_mu);
+    if (timeout_s[phase] >= 0)
+        cc->deadline_us = timeout_s[phase] ? now + timeout_s[phase] * 1000000LL : 0;
+    cc->phase = phase;
+    pthread_mutex_unlock(&a->conns_mu);
+}
+
+/* MHD's connect and close notification: the guard's list of connections.
+ * A request MHD never reported complete is freed here, at the latest. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct api *a = cls;
+    struct api_conn *cc = *socket_context;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci || !(cc = calloc(1, sizeof(*cc))))
+            return; /* unguarded: MHD's idle timeout still holds */
+        cc->fd = ci->connect_fd;
+        pthread_mutex_lock(&a->conns_mu);
+        cc->next = a->conns;
+        if (a->conns)
+            a->conns->prev = cc;
+        a->conns = cc;
+        pthread_mutex_unlock(&a->conns_mu);
+        *socket_context = cc;
+        conn_phase(a, cc, CONN_WAIT);
+        return;
+    }
+    if (!cc)
+        return;
+    pthread_mutex_lock(&a->conns_mu); /* unlinked before MHD closes the socket */
+    if (cc->prev)
+        cc->prev->next = cc->next;
+    else
+        a->conns = cc->next;
+    if (cc->next)
+        cc->next->prev = cc->prev;
+    pthread_mutex_unlock(&a->conns_mu);
+    if (cc->rq)
+        request_free(a, cc->rq);
+    free(cc);
+    *socket_context = NULL;
+}
+
+/* What a client past its header or body deadline is told before the close. */
+static const char timeout_answer[] = "HTTP/1.1 408 Request Timeout\r\n"
+                                     "Connection: close\r\n"
+                                     "Content-Type: text/plain; charset=utf-8\r\n"
+                                     "Content-Length: 17\r\n\r\n"
+                                     "request too slow\n";
+
+/*
+ * The reaper thread: twice a second, shuts down every connection past its
+ * deadline. One that has sent part of a request first gets a 408 (MHD is not
+ * writing to it: it writes only answers, and those come after CONN_ANSWER).
+ * MHD sees the end of the stream and closes the connection as usual; the
+ * socket stays open until then, and it is unlinked under conns_mu before it is
+ * closed, so the descriptor is never another connection's.
+ */
+static void *reaper_main(void *arg)
+{
+    struct api *a = arg;
+    static const char *const phase_names[] = {"wait", "headers", "body", "answer"};
+
+    pthread_mutex_lock(&a->conns_mu);
+    while (!a->reaper_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 500000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&a->reaper_cv, &a->conns_mu, &ts);
+        int64_t now = mono_us();
+        for (struct api_conn *cc = a->conns; cc && !a->reaper_stop; cc = cc->next) {
+            if (!cc->deadline_us || now < cc->deadline_us)
+                continue;
+            if (cc->phase != CONN_WAIT)
+                (void)!send(cc->fd, timeout_answer, sizeof(timeout_answer) - 1,
+                            MSG_DONTWAIT | MSG_NOSIGNAL);
+            shutdown(cc->fd, SHUT_RDWR);
+            cc->deadline_us = 0;
+            const char *label = phase_names[cc->phase];
+            metrics_counter_add(a->metrics, "api_connections_timed_out_total", &label, 1);
+        }
+    }
+    pthread_mutex_unlock(&a->conns_mu);
+    return NULL;
 }
 
 /* A query worker's job: the handler, then MHD gets the connection back. */
@@ -309,6 +468,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->conn = conn;
         rq->method = method;
         rq->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+        conn_phase(rq->api, rq->cc, CONN_BODY);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -324,6 +484,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     case JOB_INLINE:
         break;
     case JOB_NONE:
+        conn_phase(rq->api, rq->cc, CONN_ANSWER);
+        /* Cheap and never behind the queries: on this thread. */
+        if (strcmp(url, "/healthz") == 0 || rq->uri_len > API_MAX_URI ||
+            rq->nparams > API_MAX_PARAMS)
+            break;
         if (api_reply_cached(rq, &rp))
             return api_reply_send(rq, &rp);
         /* Suspended before it is queued: the worker's resume always finds it
@@ -341,20 +506,75 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return api_reply_send(rq, &rp);
 }
 
+/* Frees a request's state, returning its store connection. */
+static void request_free(struct api *a, struct api_request *rq)
+{
+    if (rq->st)
+        pool_put(a, rq->st);
+    if (rq->job == JOB_DONE) /* answered by a worker, never sent */
+        api_reply_discard(&rq->reply);
+    free(rq->uri);
+    free(rq);
+}
+
+/* Query parameters in a raw request-target: the '&'-separated parts of its
+ * query, as libmicrohttpd splits them. */
+static size_t count_params(const char *uri)
+{
+    const char *q = strchr(uri, '?');
+    size_t n = 0;
+
+    if (!q || !q[1])
+        return 0;
+    for (n = 1, q++; *q; q++)
+        n += *q == '&';
+    return n;
+}
+
+/*
+ * MHD's URI log callback: the request line has arrived. Creates the
+ * request's state with a copy of the raw target (at most API_MAX_URI + 1
+ * bytes: longer is a 414 anyway).
+ *
+ * Over API_MAX_PARAMS parameters, the query is cut off in MHD's own buffer
+ * before MHD parses it: every parameter takes a record in the connection's
+ * memory pool, and libmicrohttpd 0.9.75 neither answers nor reports the end
+ * of a request whose parameters overflow it (the connection hung until the
+ * timeout and this state leaked). The request is then answered 400 from the
+ * count. The URI points into MHD's read buffer, writable and MHD's alone on
+ * this thread; a library that passed a copy would parse the parameters
+ * itself, and the 400 would be answered all the same.
+ */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+    struct api *a = cls;
     struct api_request *rq = calloc(1, sizeof(*rq));
-    (void)conn;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct api_conn *cc = ci ? ci->socket_context : NULL;
+
     if (!rq)
         return NULL;
-    rq->api = cls;
-    rq->uri_len = strlen(uri);
-    rq->uri = strdup(uri);
+    rq->api = a;
+    rq->uri_len = strnlen(uri, API_MAX_URI + 1);
+    rq->uri = strndup(uri, rq->uri_len);
     rq->endpoint = "other";
     rq->t0 = time_now_us();
     if (!rq->uri) {
         free(rq);
         return NULL;
+    }
+    rq->nparams = count_params(uri);
+    if (rq->nparams > API_MAX_PARAMS) {
+        char *q = strchr(uri, '?'); /* NOLINT: MHD's buffer, see above */
+        q[1] = '\0';
+    }
+    if (cc) {
+        if (cc->rq) /* a request MHD gave up without reporting its end */
+            request_free(a, cc->rq);
+        cc->rq = rq;
+        rq->cc = cc;
+        conn_phase(a, cc, CONN_HEADERS);
     }
     return rq;
 }
@@ -366,20 +586,43 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     (void)conn, (void)toe;
     if (!rq)
         return;
-    if (rq->st)
-        pool_put(cls, rq->st);
-    if (rq->job == JOB_DONE) /* answered by a worker, never sent */
-        api_reply_discard(&rq->reply);
-    free(rq->uri);
-    free(rq);
+    if (rq->cc) {
+        rq->cc->rq = NULL;
+        conn_phase(cls, rq->cc, CONN_WAIT);
+    }
+    request_free(cls, rq);
     *req_cls = NULL;
 }
 
+/* libmicrohttpd's messages logged per minute; the rest are counted, and the
+ * count is logged with the first message of a later minute. Every refused
+ * request would otherwise be a line or two (a flood any client can cause). */
+#define MHD_LOG_PER_MINUTE 20
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    struct api *a = cls;
     char msg[512];
-    (void)cls;
-    /* MHD hands us its own printf format and arguments. */
+    unsigned dropped = 0;
+    int64_t now = time_now_us();
+
+    pthread_mutex_lock(&a->log_mu);
+    if (now - a->log_window_us >= 60 * 1000000LL) {
+        dropped = a->log_dropped;
+        a->log_window_us = now;
+        a->log_count = a->log_dropped = 0;
+    }
+    int quiet = a->log_count >= MHD_LOG_PER_MINUTE;
+    if (quiet)
+        a->log_dropped++;
+    else
+        a->log_count++;
+    pthread_mutex_unlock(&a->log_mu);
+    if (dropped)
+        log_warning("api: %u more libmicrohttpd messages in the last minute not logged", dropped);
+    if (quiet)
+        return;
+        /* MHD hands us its own printf format and arguments. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
     vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -433,6 +676,7 @@ static int register_metrics(struct metrics *m)
 {
     static const char *const req_labels[] = {"endpoint", "code"};
     static const char *const dur_labels[] = {"endpoint"};
+    static const char *const phase_labels[] = {"phase"};
     static const double buckets[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
     int rc = metrics_register(m, "api_requests_total", METRICS_COUNTER,
                               "HTTP requests answered, by endpoint and status code.", req_labels, 2,
@@ -444,6 +688,11 @@ static int register_metrics(struct metrics *m)
     if (rc == 0)
         rc = metrics_register(m, "parkstat_database_bytes", METRICS_GAUGE,
                               "Size of the database file and its WAL.", NULL, 0, NULL, 0);
+    if (rc == 0)
+        rc = metrics_register(m, "api_connections_timed_out_total", METRICS_COUNTER,
+                              "Connections closed past their deadline, by phase (wait: no "
+                              "request line, headers, body).",
+                              phase_labels, 1, NULL, 0);
     return rc;
 }
 
@@ -494,6 +743,44 @@ static int api_init(struct api *a, const struct api_options *opt, char *err, siz
     return api_cache_new(&a->cache, a->db_path, err, errsize);
 }
 
+/* Lets the process hold API_MAX_CONNECTIONS sockets beside its other files:
+ * raises the soft descriptor limit towards the hard one (systemd's default
+ * soft limit is 1024). A failure leaves the limit; accept() then fails
+ * early, and MHD logs it. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    rlim_t want = API_MAX_CONNECTIONS + 256;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        log_warning("api: cannot raise the open file limit to %llu: %s",
+                    (unsigned long long)rl.rlim_cur, strerror(errno));
+}
+
+/* Starts the reaper thread (see reaper_main). */
+static int start_reaper(struct api *a)
+{
+    pthread_condattr_t ca;
+    int rc;
+
+    if ((rc = pthread_condattr_init(&ca)) != 0)
+        return -rc;
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    rc = pthread_cond_init(&a->reaper_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc != 0)
+        return -rc;
+    if ((rc = pthread_create(&a->reaper, NULL, reaper_main, a)) != 0) {
+        pthread_cond_destroy(&a->reaper_cv);
+        return -rc;
+    }
+    a->reaper_started = 1;
+    return 0;
+}
+
 static int start_mhd(struct api *a, const struct api_options *opt, char *err, size_t errsize)
 {
     const char *listen = opt->listen ? opt->listen : "127.0.0.1:8080";
@@ -504,16 +791,21 @@ static int start_mhd(struct api *a, const struct api_options *opt, char *err, si
         snprintf(err, errsize, "api: bad listen address \"%.100s\" (want ADDR:PORT)", listen);
         return -EINVAL;
     }
-    /* TURBO: accept4/no extra shutdown() calls; fine for a localhost API. */
+    /* TURBO: accept4/no extra shutdown() calls; fine for a localhost API.
+     * One polling thread (epoll): it never blocks on a client, so slow
+     * clients cost memory and a descriptor each, bounded by the limits, and
+     * never the time of others. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_AUTO |
                      MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
+    raise_fd_limit();
     /* The logger goes first, so MHD never writes to stderr on its own. */
-    a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER,
-                              on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                              MHD_OPTION_URI_LOG_CALLBACK, on_uri, a, MHD_OPTION_NOTIFY_COMPLETED,
-                              on_completed, a, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, API_CONN_MEMORY, MHD_OPTION_END);
+    a->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, a,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, on_uri, a,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, a, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        a, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)API_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_MAX_PER_IP,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, API_CONN_MEMORY, MHD_OPTION_END);
     if (!a->mhd) {
         snprintf(err, errsize, "api: cannot listen on %s (address in use or not local?)", listen);
         return -EADDRINUSE;
@@ -547,11 +839,17 @@ int api_start(struct api **out, const struct api_options *opt, char *err, size_t
     }
     pthread_mutex_init(&a->series_mu, NULL);
     pthread_mutex_init(&a->token_mu, NULL);
+    pthread_mutex_init(&a->conns_mu, NULL);
+    pthread_mutex_init(&a->health_mu, NULL);
+    pthread_mutex_init(&a->log_mu, NULL);
     if (!opt->db_path) {
         snprintf(err, errsize, "api: no database path");
         rc = -EINVAL;
     } else if ((rc = api_init(a, opt, err, errsize)) == 0) {
-        rc = start_mhd(a, opt, err, errsize);
+        if ((rc = start_reaper(a)) < 0)
+            snprintf(err, errsize, "api: cannot start the connection reaper: %s", strerror(-rc));
+        else
+            rc = start_mhd(a, opt, err, errsize);
     }
     if (rc < 0) {
         if (!err[0])
@@ -581,8 +879,17 @@ void api_stop(struct api **ap)
         MHD_quiesce_daemon(a->mhd);
     api_jobs_stop(a->jobs);
     if (a->mhd)
-        MHD_stop_daemon(a->mhd);
+        MHD_stop_daemon(a->mhd); /* closes every connection: a->conns is empty */
+    if (a->reaper_started) {
+        pthread_mutex_lock(&a->conns_mu);
+        a->reaper_stop = 1;
+        pthread_cond_signal(&a->reaper_cv);
+        pthread_mutex_unlock(&a->conns_mu);
+        pthread_join(a->reaper, NULL);
+        pthread_cond_destroy(&a->reaper_cv);
+    }
     api_jobs_free(&a->jobs);
+    store_close(&a->health_st);
     while (a->npool)
         store_close(&a->pool[--a->npool]);
     if (a->own_metrics)
@@ -597,6 +904,9 @@ void api_stop(struct api **ap)
     config_free(&a->cfg);
     pthread_mutex_destroy(&a->series_mu);
     pthread_mutex_destroy(&a->token_mu);
+    pthread_mutex_destroy(&a->conns_mu);
+    pthread_mutex_destroy(&a->health_mu);
+    pthread_mutex_destroy(&a->log_mu);
     pthread_mutex_destroy(&a->pool_mu);
     free(a);
     *ap = NULL;

@@ -20,6 +20,7 @@
 #include "aggregate/outlier.h"
 #include "aggregate/rank.h"
 #include "aggregate/screen.h"
+#include "aggregate/ytd.h"
 #include "common/exec.h"
 #include "compute/compute_priv.h"
 #include "config/config.h"
@@ -44,15 +45,47 @@ struct work {
 
 #define X(w, l, u, p) ((w)->x[((l) * (w)->nu + (u)) * (w)->np + (p)])
 
+/* Indicator k at the run's frequency, on the index's basis: the period's own
+ * values, or year-to-date ones (flows cumulated within each year, stocks as
+ * they are, rates as the ratio of their components' year-to-date values). */
+static int basis_series(struct work *w, size_t k, struct cseries *s)
+{
+    const struct config_indicator *ind = &w->c->inds[k];
+    struct cseries n = {0}, d = {0};
+    size_t np = w->np, nu = w->c->nu;
+    long kn, kd;
+    int rc = cmp_series_at(w->c, k, w->run->freq, s);
+
+    if (rc < 0 || w->pl->ix->basis != CONFIG_BASIS_YTD)
+        return rc;
+    if (ind->kind != CONFIG_RATE) {
+        enum ytd_kind yk = ind->kind == CONFIG_FLOW ? YTD_FLOW : YTD_STOCK;
+        for (size_t u = 0; u < nu && rc == 0; u++)
+            rc = ytd_cumulate(yk, w->run->freq, s->v + u * np, np, s->v + u * np);
+        return rc;
+    }
+    /* the config refuses a rate without components on a year-to-date basis */
+    kn = config_indicator_find(w->c->cfg, ind->numerator, strlen(ind->numerator));
+    kd = config_indicator_find(w->c->cfg, ind->denominator, strlen(ind->denominator));
+    if (kn < 0 || kd < 0)
+        return -EINVAL;
+    if ((rc = basis_series(w, (size_t)kn, &n)) == 0 && (rc = basis_series(w, (size_t)kd, &d)) == 0)
+        for (size_t i = 0; i < nu * np; i++)
+            s->v[i] = d.v[i] != 0 ? n.v[i] / d.v[i] * ind->scale : NAN;
+    cmp_series_free(&n);
+    cmp_series_free(&d);
+    return rc;
+}
+
 /* Raw leaf values at the index frequency for the scored units. */
 static int load_leaves(struct work *w)
 {
     for (size_t l = 0; l < w->nl; l++) {
         const struct cmp_leaf *lf = &w->pl->leaf[l];
         struct cseries s = {0}, d = {0};
-        int rc = cmp_series_at(w->c, lf->ind, w->run->freq, &s);
+        int rc = basis_series(w, lf->ind, &s);
         if (rc == 0 && lf->den >= 0)
-            rc = cmp_series_at(w->c, (size_t)lf->den, w->run->freq, &d);
+            rc = basis_series(w, (size_t)lf->den, &d);
         for (size_t u = 0; rc == 0 && u < w->nu; u++) {
             size_t cu = w->pl->units[u];
             for (size_t p = 0; p < w->np; p++) {
@@ -71,49 +104,72 @@ static int load_leaves(struct work *w)
     return 0;
 }
 
-/* The base value of unit u, leaf l: the base period's value, or the mean of
- * the present values of its sub-periods when the base is coarser ("2021" for
- * a quarterly index is the mean of 2021-Q1 .. Q4). */
-static double base_value(struct work *w, size_t l, size_t u, long *first)
+/* The mean of the present values of series v (one unit, one leaf) over the
+ * base's n sub-periods at positions pos[] ("2021" for a quarterly index:
+ * 2021-Q1 .. Q4); NAN when none is present. */
+static double base_mean(const double *v, const long *pos, int n)
 {
-    struct period sub[12];
-    int n = period_subperiods(w->pl->ix->base, w->run->freq, sub, 12);
     double sum = 0;
     int cnt = 0;
-    *first = n > 0 ? cmp_period_pos(w->c, sub[0]) : -1;
     for (int i = 0; i < n; i++) {
-        long p = cmp_period_pos(w->c, sub[i]);
-        if (p >= 0 && !isnan(X(w, l, u, (size_t)p))) {
-            sum += X(w, l, u, (size_t)p);
+        if (pos[i] >= 0 && !isnan(v[pos[i]])) {
+            sum += v[pos[i]];
             cnt++;
         }
     }
     return cnt ? sum / cnt : NAN;
 }
 
+/*
+ * Time normalisation of every leaf and unit from the base (docs/INDICES.md).
+ * A base of the index's own frequency is one period. A coarser base ("2021" for
+ * a quarterly index) is matched like with like by default: each period against
+ * the same sub-period of the base (2023-Q3 against 2021-Q3; chained: each
+ * quarter chained to the same quarter a year before, 100 in the base's). Only
+ * "base_match": "mean" compares with the mean of the base's sub-periods (for a
+ * chained index: the chain rescaled so that the base's mean is 100).
+ */
 static int time_normalise(struct work *w)
 {
+    struct period sub[12];
+    long pos[12];
+    int n = period_subperiods(w->pl->ix->base, w->run->freq, sub, 12);
+    int same = n > 1 && w->pl->ix->base_match == CONFIG_BASE_SAME_PERIOD;
+    double one = 1.0;
+
+    if (n < 0) /* no base at this frequency: every value missing */
+        n = 0;
+    for (int i = 0; i < n; i++)
+        pos[i] = cmp_period_pos(w->c, sub[i]);
     for (size_t l = 0; l < w->nl; l++)
         for (size_t u = 0; u < w->nu; u++) {
-            long b0;
-            double b = base_value(w, l, u, &b0), pair[2], res[2], one = 1.0;
-            double *tn = w->tn + (l * w->nu + u) * w->np;
+            double *tn = w->tn + (l * w->nu + u) * w->np, *x = &X(w, l, u, 0);
             int dir = w->pl->leaf[l].dir;
+            long b0 = n > 0 ? pos[0] : -1;
             for (size_t p = 0; p < w->np; p++)
                 tn[p] = NAN;
             if (b0 < 0)
                 continue;
             if (w->pl->norm == NORM_CHAINED) {
-                /* I_t = I_{t-1} x_t / x_{t-1} from 100 at the first base sub-period */
-                if (normalise_chained(&X(w, l, u, (size_t)b0), &one, &dir, 1, w->np - (size_t)b0,
-                                      tn + b0) < 0)
+                /* I_t = I_{t-lag} x_t / x_{t-lag} from 100 at the base; lag 1, or
+                 * the base's length (a year) when seasons are chained apart */
+                size_t lag = same ? (size_t)n : 1, T = w->np - (size_t)b0;
+                if (normalise_chained(x + b0, &one, &dir, 1, T, lag, tn + b0) < 0)
                     return -EINVAL;
+                if (!same && n > 1) {
+                    /* the chain's mean over the base's sub-periods becomes 100 */
+                    double mean = base_mean(tn, pos, n);
+                    for (size_t p = (size_t)b0; p < w->np; p++)
+                        tn[p] = tn[p] / mean * 100.0;
+                }
                 continue;
             }
+            double bm = same ? NAN : base_mean(x, pos, n);
             for (size_t p = 0; p < w->np; p++) {
-                /* fixed base: x_t / x_base x 100 (direction -1: x_base / x_t x 100) */
-                pair[0] = b;
-                pair[1] = X(w, l, u, p);
+                /* fixed base: x_t / x_base x 100 (direction -1: x_base / x_t x 100);
+                 * x_base the same sub-period of the base, or the base's mean */
+                size_t k = (size_t)(cmp_period_at(w->c, w->run->freq, p).index - 1) % (size_t)n;
+                double pair[2] = {same ? (pos[k] >= 0 ? x[pos[k]] : NAN) : bm, x[p]}, res[2];
                 if (normalise_fixed_base(pair, 2, 0, dir, res) < 0)
                     return -EINVAL;
                 tn[p] = res[1];

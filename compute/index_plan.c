@@ -136,9 +136,16 @@ static int pick_units(const struct compute *c, struct cmp_plan *pl)
     return 0;
 }
 
+/* The engine's methods: bumped when the same config gives different results
+ * (2: like-for-like bases, a missing chained base is missing), so a database
+ * computed by an older engine recomputes every index in full. */
+#define METHODS_VERSION "2"
+
 static void plan_hash(struct cmp_plan *pl)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a 64 */
+    for (const unsigned char *p = (const unsigned char *)"methods " METHODS_VERSION "\n"; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
     for (const unsigned char *p = (const unsigned char *)pl->ix->json; *p; p++)
         h = (h ^ *p) * 1099511628211ULL;
     snprintf(pl->hash, sizeof(pl->hash), "%016llx", (unsigned long long)h);

@@ -93,9 +93,12 @@ static void add_clear(struct writer *w, struct index_out *o, const char *index_i
     o->clear[o->nclear++] = (struct store_result_key){index_id, period};
 }
 
+/* A period's value reaches every later period: chains, carried values and
+ * year-to-date sums (to the year's end; marking all later ones is simpler). */
 static int carries(const struct cmp_plan *pl)
 {
-    return pl->norm == NORM_CHAINED || pl->carry || pl->impute == IMPUTE_CARRY;
+    return pl->norm == NORM_CHAINED || pl->carry || pl->impute == IMPUTE_CARRY ||
+           pl->ix->basis == CONFIG_BASIS_YTD;
 }
 
 /* Marks the periods a marked period of index pl touches in want[]. */
@@ -110,7 +113,9 @@ static void mark_deps(const struct compute *c, const struct cmp_plan *pl, const 
     long pos = cmp_period_pos(c, m);
     if (pos < 0)
         return;
-    int in_base = pl->norm == NORM_FIXED_BASE && pl->ix->has_base &&
+    /* a revised base period rewrites every period (of a chained index too: its
+     * seasons start there, or the base's mean rescales the chain) */
+    int in_base = (pl->norm == NORM_FIXED_BASE || pl->norm == NORM_CHAINED) && pl->ix->has_base &&
                   period_container(m, base.freq, &q) == 0 && period_cmp(q, base) == 0;
     for (size_t p = in_base ? 0 : (size_t)pos; p < np; p++)
         if (p == (size_t)pos || p == (size_t)pos + 1 || in_base || carries(pl))

@@ -202,6 +202,16 @@ enum config_normalise {
 };
 
 enum config_aggregate { CONFIG_AGG_ARITHMETIC, CONFIG_AGG_GEOMETRIC };
+/* method.base_match: how a base coarser than the index frequency is compared. */
+enum config_base_match {
+    CONFIG_BASE_SAME_PERIOD, /* x_t against the same quarter/month of the base (default) */
+    CONFIG_BASE_MEAN,        /* against the mean of the base's sub-periods (opt-in) */
+};
+/* method.basis: the values compared. */
+enum config_basis {
+    CONFIG_BASIS_LEVEL, /* the period's own value (default) */
+    CONFIG_BASIS_YTD,   /* cumulative from the year's start to the period's end */
+};
 enum config_missing { CONFIG_MISSING_REWEIGHT, CONFIG_MISSING_CARRY, CONFIG_MISSING_EXCLUDE };
 enum config_impute { CONFIG_IMPUTE_NONE, CONFIG_IMPUTE_CARRY, CONFIG_IMPUTE_GROUP_MEAN };
 /* How outlier.winmax is counted (aggregate/outlier.h). */
@@ -248,6 +258,8 @@ struct config_index {
     enum config_missing missing;
     int has_base;
     struct period base; /* base period (fixed_base, chained) */
+    enum config_base_match base_match;
+    enum config_basis basis;
     enum config_impute impute;
     const char *impute_by; /* group_mean: the unit attribute, else NULL */
     double screen;         /* minimum share of present indicators, 0 .. 1; 0: off */

@@ -5,6 +5,8 @@
  *
  *   method.normalise  fixed_base chained minmax zscore efficacy goalposts rank banded
  *   method.base       a period (fixed_base, chained)
+ *   method.base_match same_period (default) | mean: a base coarser than the frequency
+ *   method.basis      level (default) | ytd: year-to-date against the base year's
  *   method.aggregate  arithmetic | geometric
  *   method.missing    reweight | carry | exclude
  *   method.impute     "none" | "carry" | {"method": "group_mean", "by": ATTR}
@@ -23,8 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const method_keys[] = {"normalise", "base",    "aggregate", "missing", "impute",
-                                          "screen",    "outlier", "goalposts", "bands",   NULL};
+static const char *const method_keys[] = {"normalise", "base",      "base_match", "basis",
+                                          "aggregate", "missing",   "impute",     "screen",
+                                          "outlier",   "goalposts", "bands",      NULL};
 static const char *const impute_keys[] = {"method", "by", NULL};
 static const char *const outlier_keys[] = {"winmax", "skew", "kurtosis", "limit", NULL};
 static const char *const bands_keys[] = {"breaks", "points", NULL};
@@ -36,6 +39,8 @@ static const char *const aggregate_names[] = {"arithmetic", "geometric", NULL};
 static const char *const missing_names[] = {"reweight", "carry", "exclude", NULL};
 static const char *const impute_names[] = {"none", "carry", "group_mean", NULL};
 static const char *const limit_names[] = {"coinr", "steps", "points", NULL};
+static const char *const base_match_names[] = {"same_period", "mean", NULL};
+static const char *const basis_names[] = {"level", "ytd", NULL};
 
 /* Reads an array of numbers of obj's member key; *out kept by the config. */
 static int get_numbers(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
@@ -232,6 +237,41 @@ static void load_outlier(struct cfg_ctx *ctx, json_t *m, const char *path, struc
         o->limit = (enum config_outlier_limit)k;
 }
 
+/*
+ * method.base_match and method.basis: only for the time-based normalisations;
+ * a year-to-date basis needs a sub-annual index, a base year and the
+ * same-period match (a year-to-date value has no meaningful annual mean).
+ */
+static void load_base_match(struct cfg_ctx *ctx, json_t *m, const char *p, struct config_index *idx)
+{
+    char q[CFG_PATH_SIZE];
+    int v, time_based =
+               idx->normalise == CONFIG_NORM_FIXED_BASE || idx->normalise == CONFIG_NORM_CHAINED;
+
+    idx->base_match = CONFIG_BASE_SAME_PERIOD;
+    idx->basis = CONFIG_BASIS_LEVEL;
+    if (cfg_get_enum(ctx, m, p, "base_match", 0, base_match_names, &v) > 0)
+        idx->base_match = (enum config_base_match)v;
+    if (cfg_get_enum(ctx, m, p, "basis", 0, basis_names, &v) > 0)
+        idx->basis = (enum config_basis)v;
+    for (const char *const *k = (const char *const[]){"base_match", "basis", NULL}; *k; k++) {
+        cfg_path_key(q, p, *k);
+        if (json_object_get(m, *k) && !time_based)
+            cfg_error(ctx, q, "only for normalise \"fixed_base\" or \"chained\"");
+    }
+    if (idx->basis != CONFIG_BASIS_YTD || !time_based)
+        return;
+    cfg_path_key(q, p, "basis");
+    if (idx->freq == PERIOD_YEAR)
+        cfg_error(ctx, q, "\"ytd\" needs a sub-annual index frequency");
+    else if (idx->has_base && idx->base.freq != PERIOD_YEAR)
+        cfg_error(ctx, q, "\"ytd\" needs a base year (\"base\": \"%d\")", idx->base.year);
+    else if (idx->base_match == CONFIG_BASE_MEAN)
+        cfg_error(ctx, q,
+                  "\"ytd\" compares with the base year's same months: it needs"
+                  " \"base_match\": \"same_period\"");
+}
+
 void cfg_load_method(struct cfg_ctx *ctx, json_t *obj, const char *path, struct config_index *idx,
                      struct cfg_method_opts *mo)
 {
@@ -263,6 +303,7 @@ void cfg_load_method(struct cfg_ctx *ctx, json_t *obj, const char *path, struct 
     if (has_norm && !json_object_get(m, "base") &&
         (idx->normalise == CONFIG_NORM_FIXED_BASE || idx->normalise == CONFIG_NORM_CHAINED))
         cfg_error(ctx, q, "required for normalise \"%s\"", normalise_names[idx->normalise]);
+    load_base_match(ctx, m, p, idx);
     load_impute(ctx, m, p, idx);
     if (cfg_get_number(ctx, m, p, "screen", 0, &idx->screen) > 0 &&
         !(idx->screen >= 0 && idx->screen <= 1)) {
@@ -297,6 +338,21 @@ static void load_denominator(struct cfg_ctx *ctx, json_t *obj, const char *path,
         cfg_error(ctx, p, "unknown indicator \"%.80s\"", code);
 }
 
+/* A year-to-date basis sums flows: a rate needs its numerator and denominator
+ * (then it is their year-to-date ratio), else it has no year-to-date value. */
+static void check_ytd_leaf(struct cfg_ctx *ctx, const char *path,
+                           const struct config_index_node *node)
+{
+    long k = config_indicator_find(ctx->cfg, node->indicator, strlen(node->indicator));
+    const struct config_indicator *ind = k >= 0 ? &ctx->cfg->indicators[k] : NULL;
+
+    if (ind && ind->kind == CONFIG_RATE && !(ind->numerator && ind->denominator))
+        cfg_error(ctx, path,
+                  "rate \"%s\" has no year-to-date value for \"basis\": \"ytd\" (give it a"
+                  " numerator and a denominator, or use \"basis\": \"level\")",
+                  ind->code);
+}
+
 void cfg_load_leaf_opts(struct cfg_ctx *ctx, json_t *obj, const char *path,
                         const struct config_index *idx, const struct cfg_method_opts *mo,
                         struct config_index_node *node)
@@ -314,4 +370,6 @@ void cfg_load_leaf_opts(struct cfg_ctx *ctx, json_t *obj, const char *path,
     get_bands(ctx, obj, path, &node->bands);
     if (idx->normalise == CONFIG_NORM_BANDED && !node->bands && !json_object_get(obj, "bands"))
         cfg_error(ctx, path, "banded needs \"bands\" on the leaf or in the method");
+    if (idx->basis == CONFIG_BASIS_YTD && node->indicator)
+        check_ytd_leaf(ctx, path, node);
 }

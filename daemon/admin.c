@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "collectors/source.h"
@@ -161,6 +163,44 @@ void daemon_free_token(char *token)
     }
 }
 
+/* The dashboard's files: where PARKSTAT_WEB_ROOT says (a source tree's
+ * web/dist in the demo and tests), else the installed ones. */
+static const char *web_root(int *chosen)
+{
+    const char *env = getenv("PARKSTAT_WEB_ROOT");
+    *chosen = env != NULL;
+    return env ? env : PARKSTAT_WEB_ROOT;
+}
+
+int daemon_check_web_root(void)
+{
+    int chosen;
+    const char *root = web_root(&chosen);
+    char index[4096];
+    struct stat sb;
+
+    if (stat(root, &sb) < 0) {
+        if (errno == ENOENT && !chosen) {
+            log_notice("%s: no dashboard installed: / answers 404", root);
+            return 0;
+        }
+        log_err("%s: bad web root%s: %s", root, chosen ? " (PARKSTAT_WEB_ROOT)" : "",
+                strerror(errno));
+        return -errno;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        log_err("%s: bad web root%s: not a directory", root, chosen ? " (PARKSTAT_WEB_ROOT)" : "");
+        return -ENOTDIR;
+    }
+    snprintf(index, sizeof(index), "%s/index.html", root);
+    if (access(index, R_OK) < 0) {
+        log_err("%s: bad web root%s: cannot read index.html: %s", root,
+                chosen ? " (PARKSTAT_WEB_ROOT)" : "", strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
 int daemon_api_start(struct daemon *d, const struct config *cfg, const char *token)
 {
     struct api_options opt = {0};
@@ -176,9 +216,8 @@ int daemon_api_start(struct daemon *d, const struct config *cfg, const char *tok
     opt.pull = hook_pull;
     opt.recompute = hook_recompute;
     opt.hook_ctx = d;
-    /* The dashboard: the installed files, or where PARKSTAT_WEB_ROOT says
-     * (a source tree's web/dist in the demo and tests). */
-    opt.web_root = getenv("PARKSTAT_WEB_ROOT") ? getenv("PARKSTAT_WEB_ROOT") : PARKSTAT_WEB_ROOT;
+    int chosen;
+    opt.web_root = web_root(&chosen);
     daemon_admin_sources(d);
     rc = api_start(&d->api, &opt, err, sizeof(err));
     if (rc < 0) {

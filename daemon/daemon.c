@@ -425,6 +425,8 @@ static int run(struct daemon *d, struct config *cfg)
     }
     if (!d->opt->once) {
         char *token = NULL;
+        if (daemon_check_web_root() < 0)
+            return EX_NOINPUT;
         if ((rc = daemon_read_token(cfg, &token)) < 0)
             return rc == -ENOENT ? EX_OSFILE : EX_NOPERM;
         rc = daemon_api_start(d, cfg, token);

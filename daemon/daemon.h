@@ -23,9 +23,9 @@ struct daemon_options {
  * (or, with once, when every source succeeded or was not yet published), 1
  * when a --once pull failed, else a sysexits.h code naming what stopped the
  * start (docs/SECURITY.md, "Exit codes"): EX_CONFIG, EX_UNAVAILABLE (listen
- * address), EX_OSFILE (token file missing), EX_NOPERM, EX_CANTCREAT and
- * EX_IOERR (database), EX_TEMPFAIL (another parkstatd holds the database's
- * lock file). Problems are logged to stderr, one line each.
+ * address), EX_OSFILE (token file missing), EX_NOINPUT (bad web root),
+ * EX_NOPERM, EX_CANTCREAT and EX_IOERR (database; disk full), EX_TEMPFAIL (another parkstatd holds
+ * the database's lock file). Problems are logged to stderr, one line each.
  */
 int daemon_run(const struct daemon_options *opt);
 

@@ -103,6 +103,12 @@ size_t sched_pull_due(struct source_timer *t, int64_t now);
  * admin answers 401) (admin.c). Returns 0 or -errno. */
 int daemon_api_start(struct daemon *d, const struct config *cfg, const char *token);
 
+/* Checks the dashboard's web root (PARKSTAT_WEB_ROOT or the installed
+ * one): a directory with a readable index.html. A missing default is no
+ * dashboard (logged); anything else wrong is logged, naming the path, and
+ * returns -errno (the start fails with EX_NOINPUT). */
+int daemon_check_web_root(void);
+
 /* Reads cfg's admin token file's first line into *out (NULL: no token file
  * or empty). Returns 0 or -errno (logged, naming the file). */
 int daemon_read_token(const struct config *cfg, char **out);

@@ -25,8 +25,9 @@ static void usage(FILE *out)
             "period). Logs go to stderr with syslog priority prefixes.\n"
             "\n"
             "Exit status: 0 clean stop, 1 a --once pull failed, 2 bad usage, else sysexits.h:\n"
-            "69 listen address in use, 72 token file missing, 73 database not creatable,\n"
-            "74 I/O error, 75 database locked by another parkstatd, 77 permission denied,\n"
+            "66 bad web root, 69 listen address in use, 72 token file missing, 73 database\n"
+            "not creatable, 74 disk full or I/O error, 75 database locked by another\n"
+            "parkstatd, 77 permission denied,\n"
             "78 invalid configuration (docs/SECURITY.md).\n");
 }
 

@@ -272,6 +272,8 @@ static int apply_one(sqlite3 *db, int from, char *errbuf, size_t errsize)
     log_info("store: database schema migrated to version %d", from + 1);
     return 0;
 out:
+    if (rc < 0 && (sqlite3_errcode(db) == SQLITE_FULL || sqlite3_system_errno(db) == ENOSPC))
+        rc = -ENOSPC; /* before the rollback resets the error */
     if (rc < 0)
         snprintf(errbuf, errsize, "schema migration %d -> %d failed: %s", from, from + 1,
                  sqlite3_errmsg(db));

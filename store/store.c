@@ -337,6 +337,13 @@ static void sqlite_setup(void)
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* 1 when the connection's last error came from a full filesystem (or quota). */
+static int disk_full(sqlite3 *db)
+{
+    int e = sqlite3_system_errno(db);
+    return (sqlite3_extended_errcode(db) & 0xff) == SQLITE_FULL || e == ENOSPC || e == EDQUOT;
+}
+
 /*
  * Opens the database at path (see store.h). Flag STORE_READONLY opens an
  * existing database read-only and never migrates it.
@@ -384,6 +391,14 @@ int store_open(struct store **out, const char *path, int flags, char *errbuf, si
     *out = st;
     return 0;
 out:
+    if (rc < 0 && st && st->db && (rc == -ENOSPC || disk_full(st->db))) {
+        /* SQLite may only say "disk I/O error" (the WAL index cannot grow):
+         * name the real cause. */
+        char why[512];
+        snprintf(why, sizeof(why), "%s", errbuf);
+        snprintf(errbuf, errsize, "no space left on the filesystem (disk full): %s", why);
+        rc = -ENOSPC;
+    }
     store_close(&st);
     return rc;
 }

@@ -37,8 +37,9 @@ struct store;
  * Opens (creating if needed, unless STORE_READONLY) the database at path, with
  * WAL, foreign keys and a busy timeout, and migrates its schema forward to
  * STORE_SCHEMA_VERSION. A database newer than this build is refused
- * (-EPROTO). ":memory:" works for tests. On error *out is NULL and, when
- * errbuf is not NULL, a message is written there.
+ * (-EPROTO); a full filesystem is -ENOSPC with a message saying so.
+ * ":memory:" works for tests. On error *out is NULL and, when errbuf is not
+ * NULL, a message is written there.
  */
 int store_open(struct store **out, const char *path, int flags, char *errbuf, size_t errsize);
 

@@ -30,7 +30,9 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "api/api_priv.h"
 #include "common/exec.h"
+#include "config/config.h"
 #include "common/metrics.h"
 #include "common/timefmt.h"
 #include "store/bookkeeping.h"
@@ -634,10 +636,11 @@ static void test_api_errors_have_status_and_message(void **state)
         {"POST", "/api/v1/observations", 405, NULL, "GET, HEAD"},
         {"GET", "/api/v1/recompute", 405, "method GET not allowed; use POST", "POST"},
         {"PUT", "/api/v1/sources/nbs/pull", 405, NULL, "POST"},
-        /* Bytes that are not UTF-8 cannot go into a JSON message: a fixed one. */
-        {"GET", "/api/v1/observations?from=%FF%FE", 400, "invalid request text", NULL},
-        {"GET", "/api/v1/indices/%C3%28", 404, "invalid request text", NULL},
-        {"GET", "/api/v1/rankings/a%00b", 404, NULL, NULL},
+        /* Bytes that are not UTF-8, and %00, are refused where they are. */
+        {"GET", "/api/v1/observations?from=%FF%FE", 400, "parameter 'from': not UTF-8", NULL},
+        {"GET", "/api/v1/indices/%C3%28", 400, "path: not UTF-8", NULL},
+        {"GET", "/api/v1/rankings/%FF%FE", 400, "path: not UTF-8", NULL},
+        {"GET", "/api/v1/rankings/a%00b", 400, "path: encoded NUL (%00) not allowed", NULL},
         {"GET", "/api/v1/observations?as_of=", 400, "parameter 'as_of': bad time \"\"", NULL},
         {"GET", "/api/v1/runs?limit=12abc", 400, NULL, NULL},
     };
@@ -685,8 +688,8 @@ static void test_api_long_uri_is_414(void **state)
     /* 2048 bytes exactly is still served. */
     struct resp r;
     char path[2049];
-    memcpy(path, "/api/v1/units?x=", 16);
-    memset(path + 16, 'a', 2048 - 16);
+    memcpy(path, "/api/v1/observations?unit=", 26);
+    memset(path + 26, 'a', 2048 - 26);
     path[2048] = '\0';
     get(path, &r);
     assert_int_equal(r.code, 200);
@@ -1046,6 +1049,321 @@ static void test_api_start_errors_and_ipv6(void **state)
 }
 
 /* Every test on its own fixture, so any one can run alone or in any order. */
+/* ---- strict parameters (api/params.c) ---- */
+
+/* The error message of a non-2xx envelope (a copy), after checking code. */
+static char *error_message(struct resp *r, long code, const char *what)
+{
+    if (r->code != code)
+        fail_msg("%s: %ld, want %ld: %.300s", what, r->code, code, r->body);
+    json_t *root = json_loads(r->body, 0, NULL);
+    if (!root)
+        fail_msg("%s: not JSON: %.200s", what, r->body);
+    const char *m = json_string_value(json_object_get(json_object_get(root, "error"), "message"));
+    char *copy = strdup(m ? m : "");
+    json_decref(root);
+    return copy;
+}
+
+/* A request to endpoint (its route pattern) with query q, as the route
+ * wants it: {id} filled in, POST with the token for the admin routes. */
+static void endpoint_request(const char *endpoint, const char *q, struct resp *r)
+{
+    char path[512], pattern[128];
+    const char *id = strstr(endpoint, "/sources/") ? "nbs" : "innov";
+    const char *brace = strchr(endpoint, '{');
+
+    if (brace) {
+        const char *close = strchr(brace, '}');
+        snprintf(pattern, sizeof(pattern), "%.*s%s%s", (int)(brace - endpoint), endpoint,
+                 strstr(endpoint, "{file}") ? "app.js" : id, close + 1);
+    } else {
+        snprintf(pattern, sizeof(pattern), "%s", endpoint);
+    }
+    snprintf(path, sizeof(path), "%s?%s", pattern, q);
+    if (strstr(endpoint, "/pull") || strstr(endpoint, "/recompute"))
+        http("POST", path, "Authorization: Bearer s3cret", NULL, NULL, r);
+    else
+        get(path, r);
+}
+
+/* Every endpoint of the table: an unknown name is a 400 naming it and the
+ * endpoint; each known name misspelt (its last letter dropped) is a 400 that
+ * suggests it. */
+static void test_api_unknown_parameters_every_endpoint(void **state)
+{
+    size_t n;
+    const struct api_params *t = api_params_table(&n);
+    (void)state;
+
+    assert_true(n >= 16);
+    for (size_t i = 0; i < n; i++) {
+        struct resp r;
+        char want[256], what[160];
+        snprintf(what, sizeof(what), "%s ?bogus=1", t[i].endpoint);
+        endpoint_request(t[i].endpoint, "bogus=1", &r);
+        char *m = error_message(&r, 400, what);
+        snprintf(want, sizeof(want), "unknown parameter 'bogus' for %s (it takes ", t[i].endpoint);
+        if (strncmp(m, want, strlen(want)) != 0)
+            fail_msg("%s: \"%s\", want it to start \"%s\"", what, m, want);
+        free(m);
+        resp_free(&r);
+        for (size_t k = 0; t[i].names[k]; k++) {
+            char q[64];
+            snprintf(q, sizeof(q), "%.*s=1", (int)strlen(t[i].names[k]) - 1, t[i].names[k]);
+            snprintf(what, sizeof(what), "%s ?%s", t[i].endpoint, q);
+            endpoint_request(t[i].endpoint, q, &r);
+            m = error_message(&r, 400, what);
+            snprintf(want, sizeof(want), "unknown parameter '%.*s' for %s (did you mean '%s'?)",
+                     (int)strlen(t[i].names[k]) - 1, t[i].names[k], t[i].endpoint, t[i].names[k]);
+            if (strcmp(m, want) != 0)
+                fail_msg("%s: \"%s\", want \"%s\"", what, m, want);
+            free(m);
+            resp_free(&r);
+        }
+    }
+}
+
+/* %00, bytes that are not UTF-8, bad escapes and repeated names: 400s that
+ * say where, never a truncated value or an unknown-id 404. */
+static void test_api_bad_query_text_is_400(void **state)
+{
+    static const struct {
+        const char *path, *message;
+    } cases[] = {
+        {"/api/v1/observations?unit=p01%00x", "parameter 'unit': encoded NUL (%00) not allowed"},
+        {"/api/v1/observations?un%00it=p01",
+         "a query parameter's name: encoded NUL (%00) not allowed"},
+        {"/api/v1/observations?unit=%FF%FE", "parameter 'unit': not UTF-8"},
+        {"/api/v1/observations?unit=%C0%AF", "parameter 'unit': not UTF-8"},       /* overlong */
+        {"/api/v1/observations?unit=%ED%A0%80", "parameter 'unit': not UTF-8"},    /* surrogate */
+        {"/api/v1/observations?unit=%F4%90%80%80", "parameter 'unit': not UTF-8"}, /* > U+10FFFF */
+        {"/api/v1/observations?unit=%E5%9B", "parameter 'unit': not UTF-8"},       /* cut short */
+        {"/api/v1/observations?unit=%G1", "parameter 'unit': bad percent escape (want %XX)"},
+        {"/api/v1/observations?unit=ab%4", "parameter 'unit': bad percent escape (want %XX)"},
+        {"/api/v1/observations?unit=p01&unit=p02", "parameter 'unit' given more than once"},
+        {"/api/v1/series?unit=%FF%FE&indicator=rev", "parameter 'unit': not UTF-8"},
+        {"/api/v1/indices/innov%00x", "path: encoded NUL (%00) not allowed"},
+        {"/api/v1/units%FF", "path: not UTF-8"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct resp r;
+        get(cases[i].path, &r);
+        char *m = error_message(&r, 400, cases[i].path);
+        if (strcmp(m, cases[i].message) != 0)
+            fail_msg("%s: \"%s\", want \"%s\"", cases[i].path, m, cases[i].message);
+        free(m);
+        resp_free(&r);
+    }
+    /* Valid UTF-8 (CJK, 4-byte) and + for a space pass the check. */
+    struct resp r;
+    get("/api/v1/observations?unit=%E5%9B%AD%F0%9F%8C%B3+x", &r);
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+}
+
+/* docs/API.md's "Parameters" table lists exactly the names of the code's. */
+static void test_api_parameters_documented(void **state)
+{
+    char path[512], line[1024];
+    const char *data = getenv("PARKSTAT_TEST_DATA");
+    size_t n, found = 0;
+    const struct api_params *t = api_params_table(&n);
+    (void)state;
+
+    snprintf(path, sizeof(path), "%s/../../docs/API.md", data ? data : "tests/data");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot read %s", path);
+    int in_table = 0;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "## Parameters", 13) == 0) {
+            in_table = 1;
+            continue;
+        }
+        if (in_table && strncmp(line, "## ", 3) == 0)
+            break;
+        if (!in_table || strncmp(line, "| `", 3) != 0)
+            continue;
+        /* | `endpoint` | `a`, `b` | */
+        char *ep = line + 3, *end = strchr(ep, '`');
+        assert_non_null(end);
+        *end = '\0';
+        size_t i;
+        for (i = 0; i < n && strcmp(t[i].endpoint, ep) != 0; i++)
+            ;
+        if (i == n)
+            fail_msg("API.md lists %s, which the code does not have", ep);
+        found++;
+        char *cell = strchr(end + 1, '|');
+        assert_non_null(cell);
+        size_t k = 0;
+        for (char *q = strchr(cell + 1, '`'); q && *q != '\n'; q = strchr(q + 1, '`')) {
+            char *qe = strchr(q + 1, '`');
+            assert_non_null(qe);
+            *qe = '\0';
+            if (!t[i].names[k] || strcmp(t[i].names[k], q + 1) != 0)
+                fail_msg("API.md: %s parameter %zu is %s, the code's %s", ep, k, q + 1,
+                         t[i].names[k] ? t[i].names[k] : "(none)");
+            k++;
+            q = qe;
+        }
+        if (t[i].names[k])
+            fail_msg("API.md: %s lacks parameter %s", ep, t[i].names[k]);
+    }
+    fclose(f);
+    assert_int_equal(found, n);
+}
+
+/* A ranking or index of a quarterly index asked for a month or a year: a
+ * 400 that says why, not an empty 200. */
+static void test_api_wrong_frequency_period_is_400(void **state)
+{
+    static const struct {
+        const char *path, *message;
+    } cases[] = {
+        {"/api/v1/rankings/innov?period=2023-12",
+         "parameter 'period': index \"innov\" has quarterly periods (latest 2023-Q4), "
+         "\"2023-12\" is monthly"},
+        {"/api/v1/indices/innov?period=2023",
+         "parameter 'period': index \"innov\" has quarterly periods (latest 2023-Q4), "
+         "\"2023\" is yearly"},
+        {"/api/v1/rankings/innov?period=2023-H2",
+         "parameter 'period': index \"innov\" has quarterly periods (latest 2023-Q4), "
+         "\"2023-H2\" is half-yearly"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct resp r;
+        get(cases[i].path, &r);
+        char *m = error_message(&r, 400, cases[i].path);
+        assert_string_equal(m, cases[i].message);
+        free(m);
+        resp_free(&r);
+    }
+    struct resp r;
+    get("/api/v1/rankings/innov?period=2023-Q3", &r);
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+}
+
+/* The test data's definitions as a configuration, with source nbs (monthly
+ * from 2020-01), for the routes that read the config. */
+static void set_config(void)
+{
+    static const char text[] =
+        "{\"database\": \"x.db\","
+        " \"units\": [{\"id\": \"city\", \"name\": \"City\"},"
+        "  {\"id\": \"p01\", \"name\": \"Park 1\", \"parent\": \"city\"},"
+        "  {\"id\": \"p02\", \"name\": \"Park 2\", \"parent\": \"city\"}],"
+        " \"indicators\": ["
+        "  {\"code\": \"rev\", \"name\": \"Revenue\", \"frequency\": \"M\", \"kind\": \"flow\"},"
+        "  {\"code\": \"emp\", \"name\": \"Employees\", \"frequency\": \"Q\", \"kind\": \"stock\"},"
+        "  {\"code\": \"pat\", \"name\": \"Patents\", \"frequency\": \"Y\", \"kind\": \"flow\"}],"
+        " \"sources\": [{\"id\": \"nbs\", \"url\": \"file:///x/{period}.json\", \"format\": "
+        "\"json\", \"frequency\": \"M\", \"first_period\": \"2020-01\", \"poll_every\": \"6h\","
+        "  \"mapping\": {\"records\": \"/data\", \"unit\": \"/u\", \"indicator\": \"/i\","
+        "   \"period\": \"/p\", \"value\": \"/v\"}}]}";
+    struct config *cfg = NULL;
+    char *errors = NULL;
+    if (config_load_buffer("test.json", fx.dir, text, strlen(text), &cfg, &errors) != 0)
+        fail_msg("config: %s", errors ? errors : "?");
+    free(errors);
+    api_set_config(fx.api, cfg);
+}
+
+/* A pull of a period the source cannot have: 400 with the reason, and the
+ * daemon's hook never called; a good one goes through. */
+static void test_api_pull_period_validated(void **state)
+{
+    char next_year[32], far[32], want[256];
+    time_t now = time(NULL);
+    struct tm tm;
+    (void)state;
+
+    set_config();
+    gmtime_r(&now, &tm);
+    snprintf(next_year, sizeof(next_year), "%04d-%02d", tm.tm_year + 1901, tm.tm_mon + 1);
+    snprintf(far, sizeof(far), "%04d-%02d", tm.tm_year + 1902, tm.tm_mon + 1);
+    const struct {
+        const char *period;
+        long code;
+        const char *message; /* NULL: below */
+    } cases[] = {
+        {"2023-Q4", 400,
+         "parameter 'period': source \"nbs\" is monthly (periods like 2020-01), \"2023-Q4\" is "
+         "quarterly"},
+        {"2023", 400,
+         "parameter 'period': source \"nbs\" is monthly (periods like 2020-01), \"2023\" is "
+         "yearly"},
+        {"2019-12", 400, NULL},
+        {far, 400, NULL},
+        {"1990-01", 400, NULL},
+        {"2020-01", 202, NULL},
+        {next_year, 202, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[128];
+        struct resp r;
+        snprintf(path, sizeof(path), "/api/v1/sources/nbs/pull?period=%s", cases[i].period);
+        http("POST", path, "Authorization: Bearer s3cret", NULL, NULL, &r);
+        char *m = error_message(&r, cases[i].code, path);
+        if (cases[i].code == 400) {
+            snprintf(want, sizeof(want),
+                     "parameter 'period': \"%s\" is outside 2020-01 .. %s (source \"nbs\" from "
+                     "its first_period to one year from now)",
+                     cases[i].period, next_year);
+            assert_string_equal(m, cases[i].message ? cases[i].message : want);
+        }
+        free(m);
+        resp_free(&r);
+    }
+    pthread_mutex_lock(&fx.mu);
+    assert_int_equal(fx.n_pull, 2);
+    pthread_mutex_unlock(&fx.mu);
+    /* A source the configuration does not have: 404 without the hook. */
+    struct resp r;
+    http("POST", "/api/v1/sources/other/pull?period=2023-01", "Authorization: Bearer s3cret", NULL,
+         NULL, &r);
+    char *m = error_message(&r, 404, "pull other");
+    assert_string_equal(m, "unknown source \"other\"");
+    free(m);
+    resp_free(&r);
+}
+
+/* A series 404 says which of unit and indicator is unknown. */
+static void test_api_series_404_names_the_unknown(void **state)
+{
+    static const struct {
+        const char *path, *message;
+    } cases[] = {
+        {"/api/v1/series?unit=p09&indicator=rev",
+         "unknown unit \"p09\" (indicator \"rev\" is known)"},
+        {"/api/v1/series?unit=p01&indicator=rve",
+         "unknown indicator \"rve\" (unit \"p01\" is known)"},
+        {"/api/v1/series?unit=p09&indicator=rve",
+         "unknown unit \"p09\" and unknown indicator \"rve\""},
+    };
+    (void)state;
+
+    set_config();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct resp r;
+        get(cases[i].path, &r);
+        char *m = error_message(&r, 404, cases[i].path);
+        assert_string_equal(m, cases[i].message);
+        free(m);
+        resp_free(&r);
+    }
+    struct resp r;
+    get("/api/v1/series?unit=p01&indicator=rev", &r);
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 /* test_api [PATTERN]: the tests whose names match PATTERN (cmocka's
@@ -1074,6 +1392,12 @@ int main(int argc, char **argv)
         T(test_api_cached_answer_while_the_worker_is_busy),
         T(test_api_start_errors_and_ipv6),
         T(test_api_etag_304_and_new_ingest_changes_it),
+        T(test_api_unknown_parameters_every_endpoint),
+        T(test_api_bad_query_text_is_400),
+        T(test_api_parameters_documented),
+        T(test_api_wrong_frequency_period_is_400),
+        T(test_api_pull_period_validated),
+        T(test_api_series_404_names_the_unknown),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

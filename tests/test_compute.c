@@ -654,10 +654,181 @@ static void test_compute_incremental_marks_and_config_hash(void **state)
     fx_free(f);
 }
 
+/* ---- like-for-like bases (seasonal.json) ---- */
+
+/* Quarterly seasons and monthly seasons of the synthetic flows below. */
+static const double qseason[4] = {0.6, 0.9, 1.1, 1.4};
+static const double qgrowth[4] = {0.02, 0.01, 0.03, 0.02}; /* per quarter, p1..p4 */
+static const double mgrowth[3] = {0.005, 0.01, 0.002};     /* per month, p1..p3 */
+
+static double mseason(int k)
+{
+    return 0.5 + 0.1 * k; /* January 0.6 .. December 1.7 */
+}
+
+/* Constant growth with a strong seasonal pattern, 2021..2023: quarterly q
+ * (p4 lacks 2021-Q1), its denominator qd (the seasons alone), monthly m. */
+static void load_seasonal_data(struct fx *f)
+{
+    char per[16];
+    for (int u = 0; u < 4; u++)
+        for (int t = 0; t < 12; t++) {
+            char unit[4] = {'p', (char)('1' + u), 0};
+            snprintf(per, sizeof(per), "%d-Q%d", 2021 + t / 4, t % 4 + 1);
+            if (!(u == 3 && t == 0))
+                put(f, unit, "q", per, 100 * qseason[t % 4] * pow(1 + qgrowth[u], t));
+            put(f, unit, "qd", per, 50 * qseason[t % 4]);
+        }
+    ingest(f);
+    for (int u = 0; u < 3; u++)
+        for (int t = 0; t < 36; t++) {
+            char unit[4] = {'p', (char)('1' + u), 0};
+            snprintf(per, sizeof(per), "%d-%02d", 2021 + t / 12, t % 12 + 1);
+            put(f, unit, "m", per, 10 * mseason(t % 12 + 1) * pow(1 + mgrowth[u], t));
+        }
+    ingest(f);
+}
+
+static void expect_score(struct fx *f, const char *ix, const char *unit, const char *period,
+                         double want)
+{
+    struct res r = result(f, ix, ix, unit, period);
+    if (!r.found)
+        fail_msg("%s %s %s: no result", ix, unit, period);
+    if (isnan(want)) {
+        if (!isnan(r.score) || !(r.flags & COMPUTE_FLAG_MISSING))
+            fail_msg("%s %s %s: score %.15g flags %u, want missing", ix, unit, period, r.score,
+                     r.flags);
+    } else if (!(fabs(r.score - want) <= 1e-9 * fabs(want))) {
+        fail_msg("%s %s %s: score %.15g, want %.15g", ix, unit, period, r.score, want);
+    }
+}
+
+/* A quarterly flow with a strong season and constant growth: compared with the
+ * same quarter of the base year (the default) the index follows the growth
+ * path, without the seasons; only the explicit "mean" base shows the sawtooth. */
+static void test_compute_like_for_like_bases(void **state)
+{
+    struct fx *f = fx_new("seasonal.json");
+    struct compute_summary sum;
+    char per[16], unit[4] = "p0";
+
+    (void)state;
+    load_seasonal_data(f);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+    assert_int_equal(sum.indices, 8);
+    for (int u = 0; u < 4; u++) {
+        unit[1] = (char)('1' + u);
+        double mean = 0; /* the base year's mean season, grown: sum_k s_k (1+g)^k / 4 */
+        for (int k = 0; k < 4; k++)
+            mean += 100 * qseason[k] * pow(1 + qgrowth[u], k) / 4;
+        for (int t = 0; t < 12; t++) {
+            int y = t / 4, q = t % 4;
+            double path = 100 * pow(1 + qgrowth[u], 4 * y),
+                   x = 100 * qseason[q] * pow(1 + qgrowth[u], t);
+            int gone = u == 3 && q == 0; /* p4's 2021-Q1 is missing: its Q1s have no base */
+            snprintf(per, sizeof(per), "%d-Q%d", 2021 + y, q + 1);
+            /* same quarter of 2021: x_t / x_(2021, q) = (1 + g)^(4 y), every quarter */
+            expect_score(f, "sq", unit, per, gone ? NAN : path);
+            expect_score(f, "cq", unit, per, gone ? NAN : path);
+            /* the same ratios on a year-to-date basis: the rate's components
+             * cumulate, the denominator repeats each year, so the ratio grows
+             * like q; p4 has no year-to-date value in 2021 at all */
+            expect_score(f, "yr", unit, per, u == 3 ? NAN : path);
+            if (u == 3)
+                continue;
+            /* mean base (opt-in): x_t / mean(2021) x 100; chained and rescaled:
+             * the same */
+            expect_score(f, "sm", unit, per, x / mean * 100);
+            expect_score(f, "cm", unit, per, x / mean * 100);
+            /* chained from the single base 2021-Q1: x_t / x_(2021-Q1) */
+            expect_score(f, "c1", unit, per, x / (100 * qseason[0]) * 100);
+            if (q == 3) {
+                /* Q1 and Q4 of one year within a point of the growth path ... */
+                struct res q1 = result(f, "sq", "sq", unit,
+                                       (snprintf(per, sizeof(per), "%d-Q1", 2021 + y), per));
+                struct res q4 = result(f, "sq", "sq", unit,
+                                       (snprintf(per, sizeof(per), "%d-Q4", 2021 + y), per));
+                assert_true(fabs(q1.score - path) < 1 && fabs(q4.score - path) < 1);
+                /* ... while against the annual mean the seasons dominate */
+                q1 = result(f, "sm", "sm", unit,
+                            (snprintf(per, sizeof(per), "%d-Q1", 2021 + y), per));
+                q4 = result(f, "sm", "sm", unit,
+                            (snprintf(per, sizeof(per), "%d-Q4", 2021 + y), per));
+                assert_true(q4.score - q1.score > 50);
+            }
+        }
+    }
+    /* p4: a chained index whose base value is missing is missing (flagged), as
+     * a fixed-base one is, not 100 */
+    expect_score(f, "c1", "p4", "2021-Q1", NAN);
+    expect_score(f, "c1", "p4", "2022-Q3", NAN);
+    expect_score(f, "cm", "p4", "2021-Q2", NAN);
+    expect_score(f, "sq", "p4", "2022-Q2", 100 * pow(1.02, 4));
+    /* year-to-date monthly flows: cumulative to month k against 2021's to
+     * month k = (1 + h)^(12 y) exactly, monthly and (chained) at quarter ends */
+    for (int u = 0; u < 3; u++) {
+        unit[1] = (char)('1' + u);
+        for (int t = 0; t < 36; t++) {
+            int year = t / 12; /* years after the base */
+            double path = 100 * pow(1 + mgrowth[u], 12 * year);
+            snprintf(per, sizeof(per), "%d-%02d", 2021 + t / 12, t % 12 + 1);
+            expect_score(f, "ym", unit, per, path);
+            if (t % 3 == 2) {
+                snprintf(per, sizeof(per), "%d-Q%d", 2021 + t / 12, t % 12 / 3 + 1);
+                expect_score(f, "yq", unit, per, path);
+            }
+        }
+    }
+    fx_free(f);
+}
+
+/* The options are refused where they make no sense, naming the path. */
+static void test_compute_base_options_refused(void **state)
+{
+    static const struct {
+        const char *method, *leaf, *want;
+    } cases[] = {
+        {"'normalise': 'minmax', 'basis': 'ytd'", "q", "method.basis: only for normalise"},
+        {"'normalise': 'minmax', 'base_match': 'mean'", "q", "method.base_match: only for"},
+        {"'normalise': 'fixed_base', 'base': '2021-Q2', 'basis': 'ytd'", "q",
+         "method.basis: \"ytd\" needs a base year"},
+        {"'normalise': 'fixed_base', 'base': '2021', 'basis': 'ytd', 'base_match': 'mean'", "q",
+         "method.basis: \"ytd\" compares with the base year's same months"},
+        {"'normalise': 'fixed_base', 'base': '2021', 'basis': 'ytd'", "r",
+         "rate \"r\" has no year-to-date value"},
+        {"'normalise': 'fixed_base', 'base': '2021', 'base_match': 'Mean'", "q",
+         "bad base_match \"Mean\" (did you mean \"mean\"?"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[1024], *errors = NULL;
+        struct config *cfg = NULL;
+        snprintf(text, sizeof(text),
+                 "{'units': [{'id': 'p1', 'name': 'P'}],"
+                 " 'indicators': [{'code': 'q', 'name': 'Q', 'frequency': 'Q', 'kind': 'flow'},"
+                 "  {'code': 'r', 'name': 'R', 'frequency': 'Q', 'kind': 'rate'}],"
+                 " 'indices': [{'id': 'x', 'frequency': 'Q', 'method': {%s},"
+                 "  'tree': [{'indicator': '%s', 'weight': 1}]}]}",
+                 cases[i].method, cases[i].leaf);
+        for (char *c = text; *c; c++)
+            if (*c == '\'')
+                *c = '"';
+        assert_int_not_equal(
+            config_load_buffer("t.json", "/srv", text, strlen(text), &cfg, &errors), 0);
+        if (!errors || !strstr(errors, cases[i].want))
+            fail_msg("case %zu: want \"%s\" in: %s", i, cases[i].want,
+                     errors ? errors : "(loaded)");
+        free(errors);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute_ytd_two_months_and_exact_quarters),
+        cmocka_unit_test(test_compute_like_for_like_bases),
+        cmocka_unit_test(test_compute_base_options_refused),
         cmocka_unit_test(test_compute_rollup_coverage_stock_and_rate_of_sums),
         cmocka_unit_test(test_compute_growth_yoy_pop_ytd_annualised),
         cmocka_unit_test(test_compute_derived_budget_execution_8998),

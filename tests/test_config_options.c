@@ -63,7 +63,8 @@ static const char full_config[] =
     "  {'id': 's5', 'url': 'u', 'format': 'nbs', 'frequency': 'M', 'first_period': '2021-01',"
     "   'mapping': {'unit': {'const': 'p1'}}}],"
     " 'indices': [{'id': 'ix', 'name': 'X', 'frequency': 'Q', 'units': 'children:city',"
-    "   'method': {'normalise': 'fixed_base', 'base': '2021', 'aggregate': 'arithmetic',"
+    "   'method': {'normalise': 'fixed_base', 'base': '2021', 'base_match': 'same_period',"
+    "              'basis': 'ytd', 'aggregate': 'arithmetic',"
     "              'missing': 'reweight', 'impute': {'method': 'group_mean', 'by': 'stage'},"
     "              'screen': 0.5, 'outlier': {'winmax': 5, 'skew': 2, 'kurtosis': 3.5,"
     "                                         'limit': 'coinr'},"
@@ -126,8 +127,8 @@ static const struct keyed keyed[] = {
     {"sources[5].mapping", {"unit"}},
     {"indices[0]", {"id", "name", "frequency", "units", "method", "tree"}},
     {"indices[0].method",
-     {"normalise", "base", "aggregate", "missing", "impute", "screen", "outlier", "goalposts",
-      "bands"}},
+     {"normalise", "base", "base_match", "basis", "aggregate", "missing", "impute", "screen",
+      "outlier", "goalposts", "bands"}},
     {"indices[0].method.impute", {"method", "by"}},
     {"indices[0].method.outlier", {"winmax", "skew", "kurtosis", "limit"}},
     {"indices[0].method.bands", {"breaks", "points"}},
@@ -156,6 +157,8 @@ static const struct enumerated enums[] = {
     {"indices[0].method",
      "normalise",
      {"fixed_base", "chained", "minmax", "zscore", "efficacy", "goalposts", "rank", "banded"}},
+    {"indices[0].method", "base_match", {"same_period", "mean"}},
+    {"indices[0].method", "basis", {"level", "ytd"}},
     {"indices[0].method", "aggregate", {"arithmetic", "geometric"}},
     {"indices[0].method", "missing", {"reweight", "carry", "exclude"}},
     {"indices[1].method", "impute", {"none", "carry"}},
@@ -269,7 +272,7 @@ static void test_every_key_misspelt(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 120);
+    assert_int_equal(checked, 122);
 }
 
 static void test_every_enumerated_value_wrong(void **state)
@@ -295,7 +298,7 @@ static void test_every_enumerated_value_wrong(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 49);
+    assert_int_equal(checked, 53);
 }
 
 /* The separators are single characters: a word for one gets the character

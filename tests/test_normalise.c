@@ -50,22 +50,44 @@ static void test_normalise_chained_index(void **state)
     const double w[2] = {0.6, 0.4};
     double out[3];
     /* I1 = 100 (1 + 0.6 (0.1) + 0.4 (0)) = 106; I2 = 106 (1 + 0.06 - 0.08) = 103.88 */
-    assert_int_equal(normalise_chained(x, w, NULL, 2, 3, out), 0);
+    assert_int_equal(normalise_chained(x, w, NULL, 2, 3, 1, out), 0);
     expect(out, (const double[]){100, 106, 103.88}, 3);
     /* B negative: its t2 ratio is 50/40 = 1.25: I2 = 106 (1 + 0.06 + 0.1) = 122.96 */
     const int dir[2] = {1, -1};
-    assert_int_equal(normalise_chained(x, w, dir, 2, 3, out), 0);
+    assert_int_equal(normalise_chained(x, w, dir, 2, 3, 1, out), 0);
     expect(out, (const double[]){100, 106, 122.96}, 3);
     /* B missing at t2: A alone, weight renormalised to 1: I2 = 106 x 1.1 = 116.6 */
     x[5] = NAN;
-    assert_int_equal(normalise_chained(x, w, NULL, 2, 3, out), 0);
+    assert_int_equal(normalise_chained(x, w, NULL, 2, 3, 1, out), 0);
     expect(out, (const double[]){100, 106, 116.6}, 3);
     /* no item at t1: the chain breaks for good */
     double y[6] = {100, NAN, 121, 50, NAN, 40};
-    assert_int_equal(normalise_chained(y, w, NULL, 2, 3, out), 0);
+    assert_int_equal(normalise_chained(y, w, NULL, 2, 3, 1, out), 0);
     expect(out, (const double[]){100, NAN, NAN}, 3);
     const double bad_w[2] = {0.6, 0};
-    assert_int_equal(normalise_chained(x, bad_w, NULL, 2, 3, out), -EINVAL);
+    assert_int_equal(normalise_chained(x, bad_w, NULL, 2, 3, 1, out), -EINVAL);
+    assert_int_equal(normalise_chained(x, w, NULL, 2, 3, 0, out), -EINVAL);
+    /* no item at the start: missing, not 100, and the chain never starts */
+    double z[6] = {NAN, 110, 121, NAN, 50, 40};
+    assert_int_equal(normalise_chained(z, w, NULL, 2, 3, 1, out), 0);
+    expect(out, (const double[]){NAN, NAN, NAN}, 3);
+}
+
+static void test_normalise_chained_same_season(void **state)
+{
+    (void)state;
+    /* two years of quarters, lag 4: each quarter chained to the same quarter a
+     * year before. One item 40 60 80 120 | 44 63 NAN 132: I = 100 100 100 100 |
+     * 110 105 NAN 110 (44/40, 63/60, 132/120); the missing Q3 breaks only Q3. */
+    const double x[8] = {40, 60, 80, 120, 44, 63, NAN, 132};
+    const double w[1] = {1};
+    double out[8];
+    assert_int_equal(normalise_chained(x, w, NULL, 1, 8, 4, out), 0);
+    expect(out, (const double[]){100, 100, 100, 100, 110, 105, NAN, 110}, 8);
+    /* a missing start of one season: that season's chain is missing */
+    const double y[8] = {40, NAN, 80, 120, 44, 63, 88, 132};
+    assert_int_equal(normalise_chained(y, w, NULL, 1, 8, 4, out), 0);
+    expect(out, (const double[]){100, NAN, 100, 100, 110, NAN, 110, 110}, 8);
 }
 
 static void test_normalise_minmax_direction_and_zero_range(void **state)
@@ -171,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalise_fixed_base_both_directions),
         cmocka_unit_test(test_normalise_chained_index),
+        cmocka_unit_test(test_normalise_chained_same_season),
         cmocka_unit_test(test_normalise_minmax_direction_and_zero_range),
         cmocka_unit_test(test_normalise_zscore_sample_sd),
         cmocka_unit_test(test_normalise_efficacy_coefficient),

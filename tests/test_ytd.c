@@ -130,6 +130,28 @@ static void test_ytd_coarsen_flow_and_stock(void **state)
     assert_int_equal(ytd_coarsen(YTD_FLOW, PERIOD_QUARTER, PERIOD_MONTH, q, NULL, 4, hy), -EINVAL);
 }
 
+static void test_ytd_cumulate_restarts_each_year(void **state)
+{
+    (void)state;
+    /* two years of quarters: 10 20 30 40 | 11 NAN 33 44 */
+    double v[8] = {10, 20, 30, 40, 11, NAN, 33, 44}, out[8];
+    assert_int_equal(ytd_cumulate(YTD_FLOW, PERIOD_QUARTER, v, 8, out), 0);
+    /* 10 30 60 100 | 11, then missing to the year's end (never 11 + 33) */
+    const double want[8] = {10, 30, 60, 100, 11, NAN, NAN, NAN};
+    for (size_t i = 0; i < 8; i++) {
+        if (isnan(want[i])) {
+            assert_true(isnan(out[i]));
+        } else {
+            assert_near(out[i], want[i], 1e-12);
+        }
+    }
+    /* stocks are already to date: copied; in place works */
+    assert_int_equal(ytd_cumulate(YTD_STOCK, PERIOD_QUARTER, v, 8, v), 0);
+    assert_near(v[6], 33, 1e-12);
+    assert_int_equal(ytd_cumulate(YTD_FLOW, (enum period_freq)5, v, 8, out), -EINVAL);
+    assert_int_equal(ytd_cumulate(YTD_FLOW, PERIOD_MONTH, NULL, 8, out), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_ytd_coarse_from_cum_year_and_half),
         cmocka_unit_test(test_ytd_quarterly_cumulative),
         cmocka_unit_test(test_ytd_coarsen_flow_and_stock),
+        cmocka_unit_test(test_ytd_cumulate_restarts_each_year),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

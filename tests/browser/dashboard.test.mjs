@@ -106,6 +106,24 @@ test('the dashboard shows the API ranking, draws every chart, keeps the console 
   // The trend has the city line plus one per ranked park, each over every period.
   assert.equal(charts['chart-trend'].series.length, ranking.length + 1);
   assert.deepEqual(charts['chart-ranking'].ranking, ranking.filter((r) => r.score != null).map((r) => r.score));
+  // The trend compares like with like (same quarter of the base year): in every
+  // year after the base, each line's Q4 stays within 10 points of its Q1; the
+  // demo's flows have strong seasons, which a mean base would draw as a sawtooth.
+  const trend = await page.evaluate(() => {
+    const o = window.parkstat.echarts.getInstanceByDom(document.getElementById('chart-trend')).getOption();
+    return { periods: o.xAxis[0].data, series: o.series.map((s) => ({ name: s.name, data: s.data })) };
+  });
+  let pairs = 0;
+  for (const line of trend.series) {
+    for (const y of [2022, 2023, 2024, 2025]) {
+      const q1 = line.data[trend.periods.indexOf(`${y}-Q1`)];
+      const q4 = line.data[trend.periods.indexOf(`${y}-Q4`)];
+      if (q1 == null || q4 == null) continue;
+      pairs++;
+      assert.ok(Math.abs(q4 - q1) < 10, `trend ${line.name} ${y}: Q1 ${q1}, Q4 ${q4}`);
+    }
+  }
+  assert.ok(pairs >= 4 * ranking.length, `trend: ${pairs} Q1/Q4 pairs drawn`);
   const indicatorRows = await page.$$eval('#indicator-table tr[data-key]', (r) => r.length);
   assert.ok(indicatorRows > 0, 'indicator rows');
   const sourceRows = await page.$$eval('#source-table tr[data-key]', (r) => r.map((x) => x.dataset.key));

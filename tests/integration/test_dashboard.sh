@@ -71,9 +71,14 @@ etag=$(grep -i '^etag:' "$tmp/h" | cut -d' ' -f2 | tr -d '\r')
 [[ $(code_type -H "If-None-Match: $etag" "$api/assets/app.js") == 304* ]] || fail "no 304 for $etag"
 [[ $(code_type -I "$api/") == 200* ]] || fail "HEAD /"
 for bad in /assets/../index.html /assets/..%2findex.html /assets/%2e%2e%2f%2e%2e%2fconfig.json \
-    /assets/.hidden /assets/missing.js /index.html "/assets/a%00b" /assets/; do
+    /assets/.hidden /assets/missing.js /index.html /assets/; do
     got=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$api$bad")
     [[ $got == 404 ]] || fail "GET $bad gave $got, want 404"
+done
+# An encoded NUL or bytes that are not UTF-8 in the path: 400 (docs/API.md, Parameters).
+for bad in "/assets/a%00b" "/assets/%FF%FE.js"; do
+    got=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$api$bad")
+    [[ $got == 400 ]] || fail "GET $bad gave $got, want 400"
 done
 grep -rqE 'https?://' "$src/web/dist/index.html" && fail "index.html loads something external"
 

@@ -58,6 +58,20 @@ config "127.0.0.1:$port" p.db missing-token
 expect 72 "missing token file"
 grep -q "missing-token: cannot read the admin token file" "$tmp/err" || fail "token file not named"
 
+# ---- a bad web root: missing, not a directory, without index.html
+config "127.0.0.1:$port" p.db token
+PARKSTAT_WEB_ROOT=$tmp/nowhere expect 66 "missing web root"
+grep -q "$tmp/nowhere: bad web root (PARKSTAT_WEB_ROOT): No such file" "$tmp/err" ||
+    fail "missing web root not named"
+PARKSTAT_WEB_ROOT=$tmp/token expect 66 "web root is a file"
+grep -q "$tmp/token: bad web root (PARKSTAT_WEB_ROOT): not a directory" "$tmp/err" ||
+    fail "file as web root not named"
+mkdir "$tmp/web"
+PARKSTAT_WEB_ROOT=$tmp/web expect 66 "web root without index.html"
+grep -q "$tmp/web: bad web root (PARKSTAT_WEB_ROOT): cannot read index.html" "$tmp/err" ||
+    fail "web root without index.html not named"
+[[ $(grep -c . "$tmp/err") -le 2 ]] || fail "more than one line for a bad web root"
+
 # ---- a second daemon on the same database is refused, naming the first
 config "127.0.0.1:$port" p.db token
 "$bin/parkstatd" -c "$tmp/c.json" 2>"$tmp/first.err" &
@@ -79,6 +93,21 @@ if [[ $(id -u) == 0 ]]; then
     if [[ -n $mnt ]]; then
         config "127.0.0.1:$(free_port)" "$mnt/p.db" token
         expect 73 "read-only filesystem"
+        umount "$mnt"
+    fi
+    # ---- a full filesystem: the database made first, then the disk filled
+    mount -t tmpfs -o size=2m tmpfs "$mnt" || { mnt=; echo "no tmpfs: full-disk case skipped"; }
+    if [[ -n $mnt ]]; then
+        config "127.0.0.1:$(free_port)" "$mnt/p.db" token
+        "$bin/parkstatd" --once -c "$tmp/c.json" >/dev/null 2>&1 || fail "database on the tmpfs"
+        dd if=/dev/zero of="$mnt/fill" bs=4k 2>/dev/null || true # until ENOSPC
+        expect 74 "full filesystem (existing database)"
+        grep -q "^<3>$mnt/p.db: no space left on the filesystem (disk full)" "$tmp/err" ||
+            fail "full disk not named as such"
+        rm "$mnt"/p.db*
+        expect 74 "full filesystem (new database)"
+        grep -qi -e "disk full" -e "no space left" "$tmp/err" || fail "full disk (new database)"
+        grep -q "$mnt/p.db" "$tmp/err" || fail "full disk: path not named"
     fi
 fi
 echo ok
