@@ -53,6 +53,14 @@ struct cfg_ctx {
     size_t err_len, err_cap;
     int n_errors;
     int oom; /* an allocation failed: the load returns -ENOMEM */
+    /* A large "units" array read element by element from the text instead
+     * of from the tree (config.c): buf[units_start..units_end) is the array,
+     * units_text NULL when the tree holds it. */
+    const char *units_text;
+    size_t units_start, units_end;
+    size_t units_cap;
+    char *arena; /* strings copied out of the unit elements */
+    size_t arena_left;
 };
 
 /* Records "NAME: path: message". */
@@ -149,7 +157,18 @@ size_t *cfg_sort_unique(struct cfg_ctx *ctx, const void *records, size_t n, size
 long cfg_find(const void *records, const size_t *order, size_t n, size_t stride, size_t key_off,
               const char *key, size_t len);
 
-/* The sections, each reading its array from the root into ctx->cfg. */
+/*
+ * Walks the JSON array text t[start..end) (brackets included) one element
+ * at a time, calling each(element, index, arg) when each is not NULL (the
+ * element is freed after the call). Returns the number of elements, or -1
+ * at the first element jansson refuses, a missing or extra ',', or when
+ * each returns < 0. (config_units.c)
+ */
+long cfg_units_text_each(const char *t, size_t start, size_t end,
+                         int (*each)(json_t *el, size_t i, void *arg), void *arg);
+
+/* The sections, each reading its array from the root into ctx->cfg (the
+ * units from ctx->units_text when set). */
 void cfg_load_units(struct cfg_ctx *ctx, json_t *root);
 void cfg_load_indicators(struct cfg_ctx *ctx, json_t *root);
 void cfg_check_formulas(struct cfg_ctx *ctx);

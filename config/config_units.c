@@ -144,6 +144,99 @@ out:
     free(chain);
 }
 
+/* A copy of s in the config's string arena (blocks of 64 KiB kept by the
+ * config); NULL stays NULL. */
+static const char *keep_string(struct cfg_ctx *ctx, const char *s)
+{
+    size_t n = s ? strlen(s) + 1 : 0;
+    char *p;
+
+    if (!s)
+        return NULL;
+    if (n > ctx->arena_left) {
+        size_t block = n > 65536 ? n : 65536;
+        if (!(ctx->arena = cfg_keep(ctx, malloc(block))))
+            return "";
+        ctx->arena_left = block;
+    }
+    p = ctx->arena;
+    memcpy(p, s, n);
+    ctx->arena += n;
+    ctx->arena_left -= n;
+    return p;
+}
+
+static size_t skip_blanks(const char *t, size_t end, size_t at)
+{
+    while (at < end && (t[at] == ' ' || t[at] == '\t' || t[at] == '\n' || t[at] == '\r'))
+        at++;
+    return at;
+}
+
+long cfg_units_text_each(const char *t, size_t start, size_t end,
+                         int (*each)(json_t *el, size_t i, void *arg), void *arg)
+{
+    size_t at = start + 1, n = 0;
+
+    end--; /* the ']' */
+    for (;;) {
+        json_error_t jerr;
+        json_t *el;
+        at = skip_blanks(t, end, at);
+        if (n > 0 && at < end) {
+            if (t[at] != ',')
+                return -1;
+            at = skip_blanks(t, end, at + 1);
+            if (at >= end)
+                return -1; /* a ',' before the ']' */
+        }
+        if (at >= end)
+            return (long)n;
+        el = json_loadb(t + at, end - at, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
+        if (!el)
+            return -1;
+        int rc = each ? each(el, n, arg) : 0;
+        json_decref(el);
+        if (rc < 0)
+            return -1;
+        n++;
+        at += jerr.position;
+    }
+}
+
+/* Loads element i into the config's units (grown as needed), copying its
+ * strings into the arena. 0 or -1 when out of memory. */
+static int load_element(json_t *el, size_t i, void *arg)
+{
+    struct cfg_ctx *ctx = arg;
+    struct config *cfg = ctx->cfg;
+    char p[CFG_PATH_SIZE];
+
+    if (i == ctx->units_cap) {
+        size_t cap = ctx->units_cap ? 2 * ctx->units_cap : 1024;
+        struct config_unit *u = realloc(cfg->units, cap * sizeof(*u));
+        if (!u) {
+            ctx->oom = 1;
+            return -1;
+        }
+        cfg->units = u;
+        ctx->units_cap = cap;
+    }
+    struct config_unit *u = &cfg->units[i];
+    memset(u, 0, sizeof(*u));
+    cfg_path_index(p, "units", i);
+    load_unit(ctx, el, p, u);
+    u->id = keep_string(ctx, u->id);
+    u->name = keep_string(ctx, u->name);
+    u->parent = keep_string(ctx, u->parent);
+    for (size_t k = 0; k < u->n_attrs; k++) {
+        struct config_attr *a = (struct config_attr *)&u->attrs[k];
+        a->key = keep_string(ctx, a->key);
+        a->value = keep_string(ctx, a->value);
+    }
+    return 0;
+}
+
 void cfg_load_units(struct cfg_ctx *ctx, json_t *root)
 {
     struct config *cfg = ctx->cfg;
@@ -151,6 +244,21 @@ void cfg_load_units(struct cfg_ctx *ctx, json_t *root)
     json_t *arr;
     size_t n;
 
+    if (ctx->units_text) {
+        /* parse() checked the text: only memory can fail here */
+        long got = cfg_units_text_each(ctx->units_text, ctx->units_start, ctx->units_end,
+                                       load_element, ctx);
+        /* the array is kept with the config like any other allocation */
+        if (cfg->units && !cfg_keep(ctx, cfg->units))
+            cfg->units = NULL;
+        if (got == 0)
+            cfg_error(ctx, "units", "must list at least one unit");
+        if (got <= 0 || !cfg->units)
+            return;
+        n = (size_t)got;
+        cfg->n_units = n;
+        goto loaded;
+    }
     if (cfg_get_array(ctx, root, "", "units", 1, &arr) <= 0)
         return;
     n = json_array_size(arr);
@@ -166,6 +274,7 @@ void cfg_load_units(struct cfg_ctx *ctx, json_t *root)
         cfg_path_index(p, "units", i);
         load_unit(ctx, json_array_get(arr, i), p, &cfg->units[i]);
     }
+loaded:
     cfg->unit_order = cfg_sort_unique(ctx, cfg->units, n, sizeof(*cfg->units),
                                       offsetof(struct config_unit, id), "units", "id");
     if (!cfg->unit_order)

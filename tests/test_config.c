@@ -438,6 +438,12 @@ static const struct bad_case bad_cases[] = {
      "{'units': [\n  {'id': 'a',, }\n]}",
      {"t.json:2:14: string or '}' expected near ','"}},
     {"duplicate key", "{'units': [],\n  'units': 1}", {"t.json:2:9: duplicate object key"}},
+    /* units are read element by element (config.c parse()): a comma missing
+     * or left over between them keeps jansson's message for the whole text */
+    {"units without a comma", "{'units': [{'id': 'a', 'name': 'A'} {'id': 'b'}]}",
+     {"t.json:1:37: ']' expected near '{'"}},
+    {"units with a trailing comma", "{'units': [{'id': 'a', 'name': 'A'},]}",
+     {"t.json:1:37: unexpected token near ']'"}},
     {"top level not an object", "[1, 2]", {"t.json: top level: expected an object"}},
     {"unknown parent",
      U("{'id': 'a', 'name': 'A', 'parent': 'nanjing'}"),
