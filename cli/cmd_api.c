@@ -179,8 +179,10 @@ static const char common_usage[] =
     "  --token-file FILE  bearer token for pull and recompute (default: server.token_file)\n"
     "  --format F         table (default), json or csv\n"
     "  --timeout S        seconds per request (default 30)\n"
-    "Exit status: 0 ok, 1 the API answered with an error or could not be reached, or the\n"
-    "output could not be written; 2 usage, also when the API refused a parameter (400).\n";
+    "Exit status: 0 ok; 1 the API answered with an error or could not be reached, no\n"
+    "results for the --period of ranking or index, or the output could not be written;\n"
+    "2 usage, also a period of another frequency than the index's and any parameter the\n"
+    "API refused (400).\n";
 
 static void usage(const struct api_cmd *cmd, FILE *out)
 {
@@ -430,7 +432,8 @@ static int run_api(const struct api_cmd *cmd, int argc, char **argv)
         goto out;
     }
     if ((rc = cmd->run(c, cmd, &o)) < 0 && !ferror(stdout)) {
-        status = report(cmd, c, rc, token);
+        /* -EDOM and -ENODATA: the runner said why (hint_no_results) */
+        status = rc == -EDOM ? 2 : rc == -ENODATA ? 1 : report(cmd, c, rc, token);
         goto out;
     }
     if (ferror(stdout) || fflush(stdout) != 0) {

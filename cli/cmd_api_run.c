@@ -13,6 +13,7 @@
 #include "cli/client.h"
 #include "cli/cmd_api_priv.h"
 #include "cli/curl_dl.h"
+#include "cli/hint.h"
 
 /* Builds the request path: the endpoint with the escaped argument, then the
  * given parameters the command accepts. */
@@ -149,7 +150,8 @@ static int indicator_decimals(struct client *c, const char *code)
 
 /* index, ranking, series: an object with a heading and rows. JSON prints the
  * whole object, CSV the rows; a table has a heading line first, and a series'
- * values with the indicator's decimals. */
+ * values with the indicator's decimals. No rows for a given period is an
+ * error saying why (-EDOM: another frequency, -ENODATA: none; printed). */
 int api_run_object(struct client *c, const struct api_cmd *cmd, const struct api_opts *o)
 {
     json_t *data = NULL, *rows, *contribs;
@@ -165,6 +167,13 @@ int api_run_object(struct client *c, const struct api_cmd *cmd, const struct api
     rows = json_object_get(data, cmd->rows_key);
     if (!json_is_array(rows)) {
         rc = -EPROTO;
+        goto out;
+    }
+    /* an empty ranking or index for a given period: say why (another
+     * frequency than the index's, or no results) instead of an empty table */
+    if (json_array_size(rows) == 0 && json_object_get(data, "index") && o->param[0] &&
+        !o->param[1]) {
+        rc = hint_no_results(c, cmd->name, o->arg, o->param[0]);
         goto out;
     }
     if (o->format == API_FORMAT_JSON) {

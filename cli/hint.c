@@ -1,11 +1,16 @@
 /*
  * hint.c - suggestions for the CLI's messages (hint.h): a capped Levenshtein
- * distance for "did you mean", frequency names.
+ * distance for "did you mean", frequency names, the periods an index has
+ * results for (asked of the API).
  */
 #include "cli/hint.h"
 
+#include <errno.h>
+#include <jansson.h>
 #include <string.h>
 #include <strings.h>
+
+#include "cli/client.h"
 
 #define HINT_MAX_LEN 64
 
@@ -67,4 +72,67 @@ const char *hint_freq_name(enum period_freq f)
         return "yearly";
     }
     return "?";
+}
+
+/* The index's periods from /api/v1/indices. */
+int hint_range_load(struct client *c, const char *id, struct hint_range *out)
+{
+    json_t *data = NULL, *row;
+    size_t i;
+    int rc = client_get_json(c, "/api/v1/indices", &data);
+
+    memset(out, 0, sizeof(*out));
+    if (rc < 0)
+        return rc;
+    json_array_foreach(data, i, row)
+    {
+        const char *rid = json_string_value(json_object_get(row, "id"));
+        const char *first = json_string_value(json_object_get(row, "first_period"));
+        const char *last = json_string_value(json_object_get(row, "last_period"));
+        if (rid && strcmp(rid, id) == 0) {
+            out->known = 1;
+            snprintf(out->first, sizeof(out->first), "%s", first ? first : "");
+            snprintf(out->last, sizeof(out->last), "%s", last ? last : "");
+        }
+    }
+    json_decref(data);
+    return 0;
+}
+
+/* What periods the index has. */
+void hint_range_print(FILE *out, const char *id, const struct hint_range *x)
+{
+    struct period p;
+
+    if (!x->known)
+        fprintf(out, "index \"%s\" has no results", id);
+    else if (period_parse_str(&p, x->first) == 0)
+        fprintf(out, "index \"%s\" is %s, with results from %s to %s", id, hint_freq_name(p.freq),
+                x->first, x->last);
+    else
+        fprintf(out, "index \"%s\" has results from %s to %s", id, x->first, x->last);
+}
+
+/* Why an answer for period is empty. */
+int hint_no_results(struct client *c, const char *cmd, const char *id, const char *period)
+{
+    struct hint_range range;
+    struct period want, first;
+    int loaded = hint_range_load(c, id, &range) == 0;
+
+    if (loaded && range.known && period_parse_str(&want, period) == 0 &&
+        period_parse_str(&first, range.first) == 0 && first.freq != want.freq) {
+        fprintf(stderr, "parkstat %s: --period %s is %s but ", cmd, period,
+                hint_freq_name(want.freq));
+        hint_range_print(stderr, id, &range);
+        fputc('\n', stderr);
+        return -EDOM;
+    }
+    fprintf(stderr, "parkstat %s: no results for %s", cmd, period);
+    if (loaded) {
+        fputs(": ", stderr);
+        hint_range_print(stderr, id, &range);
+    }
+    fputc('\n', stderr);
+    return -ENODATA;
 }

@@ -206,51 +206,6 @@ static int set_keys(struct report *r, const char *list, int strict)
     return 0;
 }
 
-/* The index's periods with results from /api/v1/indices: "" when it has none
- * or the API does not say. */
-struct index_range {
-    char first[PERIOD_TEXT_SIZE], last[PERIOD_TEXT_SIZE];
-    int known; /* 1: the index is in the list */
-};
-
-static int load_range(struct client *c, const char *id, struct index_range *out)
-{
-    json_t *data = NULL, *row;
-    size_t i;
-    int rc = client_get_json(c, "/api/v1/indices", &data);
-
-    memset(out, 0, sizeof(*out));
-    if (rc < 0)
-        return rc;
-    json_array_foreach(data, i, row)
-    {
-        const char *rid = json_string_value(json_object_get(row, "id"));
-        const char *first = json_string_value(json_object_get(row, "first_period"));
-        const char *last = json_string_value(json_object_get(row, "last_period"));
-        if (rid && strcmp(rid, id) == 0) {
-            out->known = 1;
-            snprintf(out->first, sizeof(out->first), "%s", first ? first : "");
-            snprintf(out->last, sizeof(out->last), "%s", last ? last : "");
-        }
-    }
-    json_decref(data);
-    return 0;
-}
-
-/* Prints what periods index id has ("results 2024-01 to 2024-02, monthly"). */
-static void print_range(FILE *out, const char *id, const struct index_range *x)
-{
-    struct period p;
-
-    if (!x->known)
-        fprintf(out, "index \"%s\" has no results", id);
-    else if (period_parse_str(&p, x->first) == 0)
-        fprintf(out, "index \"%s\" is %s, with results from %s to %s", id, hint_freq_name(p.freq),
-                x->first, x->last);
-    else
-        fprintf(out, "index \"%s\" has results from %s to %s", id, x->first, x->last);
-}
-
 /* The parks of the period's ranking, in the API's order. */
 static int load_ranking(struct report *r, struct client *c)
 {
@@ -474,7 +429,7 @@ static int load_parks_detail(struct report *r, struct client *c)
 static int report_load(struct report *r, struct client *c, const char *id,
                        const struct report_opts *o)
 {
-    struct index_range range;
+    struct hint_range range;
     struct period p, first;
     time_t now = time(NULL);
     struct tm tm;
@@ -487,11 +442,11 @@ static int report_load(struct report *r, struct client *c, const char *id,
     strftime(r->generated, sizeof(r->generated), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
     if (!(r->index = strdup(id)) || !(r->source_url = strdup(client_url(c))))
         return -ENOMEM;
-    if (load_range(c, id, &range) == 0 && range.known &&
+    if (hint_range_load(c, id, &range) == 0 && range.known &&
         period_parse_str(&first, range.first) == 0 && first.freq != p.freq) {
         fprintf(stderr, "parkstat report: --period %s is %s but ", r->period,
                 hint_freq_name(p.freq));
-        print_range(stderr, id, &range);
+        hint_range_print(stderr, id, &range);
         fputc('\n', stderr);
         return -EDOM;
     }
@@ -500,7 +455,7 @@ static int report_load(struct report *r, struct client *c, const char *id,
         return rc;
     if (r->nparks == 0) {
         fprintf(stderr, "parkstat report: no results for %s: ", r->period);
-        print_range(stderr, id, &range);
+        hint_range_print(stderr, id, &range);
         fputc('\n', stderr);
         return -ENOENT;
     }
@@ -588,13 +543,13 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
  * answers, the periods index id has results for. */
 static void missing_period(struct client *c, const char *id)
 {
-    struct index_range range;
+    struct hint_range range;
 
     fprintf(stderr, "parkstat report: --period is missing: a period such as %s\n",
             hint_period_forms);
-    if (c && load_range(c, id, &range) == 0) {
+    if (c && hint_range_load(c, id, &range) == 0) {
         fputs("parkstat report: ", stderr);
-        print_range(stderr, id, &range);
+        hint_range_print(stderr, id, &range);
         fputc('\n', stderr);
     }
 }

@@ -173,6 +173,15 @@ diff "$tmp/local" "$tmp/api" >&2 || fail "observations tables differ between --d
 run 1 series --url "$url" --unit p09 --indicator revenue
 [[ $(cat "$tmp/err") == 'error 404: '*'"p09"'* ]] || fail "series 404: $(cat "$tmp/err")"
 
+# ranking and index: a period of another frequency exits 2 with the reason
+# (the CLI's or, once the API refuses it with 400, the API's), none 1
+run 2 ranking dev --url "$url" --period 2024-Q1
+[[ $(cat "$tmp/err") == *2024-Q1* && ! -s $tmp/out ]] || fail "ranking wrong frequency: $(cat "$tmp/err")"
+run 1 ranking dev --url "$url" --period 2023-12 --format json
+err_is "parkstat ranking: no results for 2023-12: index \"dev\" is monthly, with results from 2023-02 to 2024-02"
+run 1 index dev --url "$url" --period 2023-12
+err_is "parkstat index: no results for 2023-12: index \"dev\" is monthly, with results from 2023-02 to 2024-02"
+
 # 401: how to give the token
 run 1 pull files --url "$url"
 err_is "error 401: a valid bearer token is required
