@@ -192,16 +192,16 @@ int cmp_derived_eval(struct compute *c, size_t k, enum period_freq f, struct cse
     const struct config_indicator *ind = &c->inds[k];
     struct formula *fm = NULL;
     struct cseries *in = NULL;
-    double *vals = NULL;
-    size_t nr = 0, total = c->nu * cmp_nper(c, f);
+    const double **ser = NULL;
+    size_t nr = 0, np = cmp_nper(c, f), total = c->nu * np;
     int rc = formula_compile(c->env, ind->formula, &fm, NULL, 0);
 
     if (rc < 0)
         return rc;
     nr = formula_nrefs(fm);
     in = calloc(nr ? nr : 1, sizeof(*in));
-    vals = malloc((nr ? nr : 1) * sizeof(double));
-    if (!in || !vals) {
+    ser = calloc(nr ? nr : 1, sizeof(*ser));
+    if (!in || !ser) {
         rc = -ENOMEM;
         goto out;
     }
@@ -210,12 +210,15 @@ int cmp_derived_eval(struct compute *c, size_t k, enum period_freq f, struct cse
     for (size_t i = 0; i < total; i++) {
         double r, cov = 1.0;
         unsigned fl = 0;
+        size_t t = i % np;
         for (size_t j = 0; j < nr; j++) {
-            vals[j] = in[j].v[i];
+            if (t == 0) /* the unit's series, for the time functions */
+                ser[j] = in[j].v + i;
             fl |= in[j].fl[i] & INHERITED;
             cov = in[j].cov[i] < cov ? in[j].cov[i] : cov;
         }
-        out->v[i] = formula_eval(fm, vals, &r) == 0 ? round_to(r, ind->decimals) : NAN;
+        out->v[i] =
+            formula_eval_at(fm, ser, np, (int)f, t, &r) == 0 ? round_to(r, ind->decimals) : NAN;
         out->fl[i] = fl;
         out->cov[i] = cov;
     }
@@ -223,7 +226,7 @@ out:
     for (size_t j = 0; in && j < nr; j++)
         cmp_series_free(&in[j]);
     free(in);
-    free(vals);
+    free(ser);
     formula_free(&fm);
     return rc;
 }

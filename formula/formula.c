@@ -9,6 +9,17 @@
  * ") AS result FROM t" must close the result list of the one SELECT allowed,
  * so whatever expr holds ("1) + (2" included) is that list; a second column
  * is refused by the column count and a second statement by the tail check.
+ *
+ * Table t is a one-row virtual table (module "ps_row") whose columns are the
+ * codes: each read returns the current value of the formula being evaluated,
+ * so checking and evaluating prepare the same statement. Time functions (lag,
+ * yoy, pop, ytd, ytd_yoy, mean_n) read the unit's whole series, not only the
+ * current value: a column read also tags its value with a subtype (the code's
+ * position among the formula's references), which SQLite passes with the
+ * value straight into a function's argument. A time function reads that
+ * subtype to know whose series it was given; an argument that is not a code
+ * as such ("yoy(a + 1)") carries none and is refused with a message. SQLite
+ * still does all the parsing.
  */
 #include "formula/formula.h"
 
@@ -20,17 +31,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct formula;
+
 struct formula_env {
     sqlite3 *db;
     char **codes; /* owned copies, ncodes of them */
     size_t ncodes;
+    /* the evaluation in progress (formula_eval, formula_eval_at), else NULL */
+    const struct formula *cur;
+    const double *values;        /* formula_eval: the current value of each ref */
+    const double *const *series; /* formula_eval_at: each ref's series, np values */
+    size_t np, t;                /* periods, the current period */
+    int per_year;                /* periods in a year (12, 4, 2, 1) */
 };
 
 struct formula {
     struct formula_env *env; /* borrowed */
-    sqlite3_stmt *stmt;      /* SELECT (expr) FROM (SELECT ?1 AS code, ...) */
-    size_t *refs;            /* env indices of the codes read, in bind order */
+    sqlite3_stmt *stmt;      /* SELECT (expr) AS result FROM t */
+    size_t *refs;            /* env indices of the codes read, in order of first use */
     size_t nrefs;
+    long *slot; /* per env code: its position in refs, or -1 */
 };
 
 /* What the authorizer saw while one formula was prepared. */
@@ -44,8 +64,13 @@ struct auth_state {
 };
 
 static const char *const allowed_functions[] = {
-    "abs", "min", "max", "round", "coalesce", "nullif", "iif", "ifnull",
+    "abs",    "min", "max", "round", "coalesce", "nullif",  "iif",
+    "ifnull", "lag", "yoy", "pop",   "ytd",      "ytd_yoy", "mean_n",
 };
+
+/* Most codes a time function can tell apart: a subtype holds the bind
+ * position, and SQLite keeps 8 bits of it. */
+#define MAX_REFS 255
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *errbuf, size_t errsize,
                                                           const char *fmt, ...)
@@ -147,6 +172,309 @@ static int authorize(void *ud, int action, const char *a1, const char *a2, const
     }
 }
 
+/* ---- the series functions ---- */
+
+/* The series of argument v (a code as such), or NULL after setting an error. */
+static const double *arg_series(sqlite3_context *cx, sqlite3_value *v, const char *fn)
+{
+    struct formula_env *env = sqlite3_user_data(cx);
+    unsigned i = sqlite3_value_subtype(v);
+    char msg[160];
+
+    if (i == 0 || !env->cur || i > env->cur->nrefs) {
+        snprintf(msg, sizeof(msg),
+                 "%s(): the first argument must be an indicator code, not an expression", fn);
+        sqlite3_result_error(cx, msg, -1);
+        return NULL;
+    }
+    if (!env->series) {
+        snprintf(msg, sizeof(msg), "%s(): needs the unit's series (evaluated per period)", fn);
+        sqlite3_result_error(cx, msg, -1);
+        return NULL;
+    }
+    return env->series[i - 1];
+}
+
+/* The periods argument n of lag() and mean_n(): an integer >= min. */
+static int arg_count(sqlite3_context *cx, sqlite3_value *v, const char *fn, long min, long *n)
+{
+    char msg[160];
+    double d = sqlite3_value_double(v);
+
+    if ((sqlite3_value_type(v) != SQLITE_INTEGER && sqlite3_value_type(v) != SQLITE_FLOAT) ||
+        d != floor(d) || d < (double)min || d > 1200) {
+        snprintf(msg, sizeof(msg),
+                 "%s(): the number of periods must be an integer from %ld to 1200", fn, min);
+        sqlite3_result_error(cx, msg, -1);
+        return -1;
+    }
+    *n = (long)d;
+    return 0;
+}
+
+static void result_value(sqlite3_context *cx, double v)
+{
+    if (isfinite(v))
+        sqlite3_result_double(cx, v);
+    else
+        sqlite3_result_null(cx);
+}
+
+/* x at period t - n, NAN before the series starts. */
+static double at_lag(const struct formula_env *env, const double *s, long n)
+{
+    return (size_t)n <= env->t ? s[env->t - (size_t)n] : NAN;
+}
+
+/* Sum of s from the first period of t's year to t - back years; NAN if any is missing. */
+static double ytd_at(const struct formula_env *env, const double *s, long back)
+{
+    size_t py = (size_t)env->per_year, first, t;
+    double sum = 0;
+
+    if ((size_t)back * py > env->t)
+        return NAN;
+    t = env->t - (size_t)back * py;
+    first = t - t % py; /* series start at the first period of a year */
+    for (size_t i = first; i <= t; i++)
+        sum += s[i];
+    return sum;
+}
+
+/* (cur - base) / |base| x 100, NAN for a missing or zero base (as aggregate/growth). */
+static double pct(double cur, double base)
+{
+    if (isnan(cur) || isnan(base) || base == 0)
+        return NAN;
+    return (cur - base) / fabs(base) * 100.0;
+}
+
+static void fn_lag(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    const double *s = arg_series(cx, argv[0], "lag");
+    long n = 1;
+
+    if (!s || (argc > 1 && arg_count(cx, argv[1], "lag", 0, &n) < 0))
+        return;
+    result_value(cx, at_lag(sqlite3_user_data(cx), s, n));
+}
+
+static void fn_yoy(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    struct formula_env *env = sqlite3_user_data(cx);
+    const double *s = arg_series(cx, argv[0], "yoy");
+
+    (void)argc;
+    if (s)
+        result_value(cx, pct(s[env->t], at_lag(env, s, env->per_year)));
+}
+
+static void fn_pop(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    struct formula_env *env = sqlite3_user_data(cx);
+    const double *s = arg_series(cx, argv[0], "pop");
+
+    (void)argc;
+    if (s)
+        result_value(cx, pct(s[env->t], at_lag(env, s, 1)));
+}
+
+static void fn_ytd(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    const double *s = arg_series(cx, argv[0], "ytd");
+
+    (void)argc;
+    if (s)
+        result_value(cx, ytd_at(sqlite3_user_data(cx), s, 0));
+}
+
+static void fn_ytd_yoy(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    struct formula_env *env = sqlite3_user_data(cx);
+    const double *s = arg_series(cx, argv[0], "ytd_yoy");
+
+    (void)argc;
+    if (s)
+        result_value(cx, pct(ytd_at(env, s, 0), ytd_at(env, s, 1)));
+}
+
+static void fn_mean_n(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    struct formula_env *env = sqlite3_user_data(cx);
+    const double *s = arg_series(cx, argv[0], "mean_n");
+    double sum = 0;
+    long n;
+
+    (void)argc;
+    if (!s || arg_count(cx, argv[1], "mean_n", 1, &n) < 0)
+        return;
+    for (long k = 0; k < n; k++)
+        sum += at_lag(env, s, k); /* a missing period makes the mean missing */
+    result_value(cx, sum / (double)n);
+}
+
+static char *create_table_sql(const char *const *codes, size_t ncodes);
+
+/* ---- table t: one row, one column per code (a virtual table) ---- */
+
+struct row_vtab {
+    sqlite3_vtab base;
+    struct formula_env *env;
+};
+
+struct row_cursor {
+    sqlite3_vtab_cursor base;
+    int eof;
+};
+
+static int row_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                       sqlite3_vtab **out, char **err)
+{
+    struct formula_env *env = aux;
+    struct row_vtab *vt;
+    char *sql = create_table_sql((const char *const *)env->codes, env->ncodes);
+    int rc;
+
+    (void)argc;
+    (void)argv;
+    if (!sql)
+        return SQLITE_NOMEM;
+    rc = sqlite3_declare_vtab(db, sql);
+    free(sql);
+    if (rc != SQLITE_OK) {
+        *err = sqlite3_mprintf("%s", sqlite3_errmsg(db)); /* "too many columns on t" */
+        return rc;
+    }
+    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+    if (!(vt = sqlite3_malloc(sizeof(*vt))))
+        return SQLITE_NOMEM;
+    memset(vt, 0, sizeof(*vt));
+    vt->env = env;
+    *out = &vt->base;
+    return SQLITE_OK;
+}
+
+static int row_disconnect(sqlite3_vtab *vt)
+{
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+static int row_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+    (void)vt;
+    info->estimatedCost = 1;
+    info->estimatedRows = 1;
+    return SQLITE_OK;
+}
+
+static int row_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+    struct row_cursor *c = sqlite3_malloc(sizeof(*c));
+
+    (void)vt;
+    if (!c)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof(*c));
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int row_close(sqlite3_vtab_cursor *c)
+{
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+
+static int row_filter(sqlite3_vtab_cursor *c, int idx, const char *idxstr, int argc,
+                      sqlite3_value **argv)
+{
+    (void)idx;
+    (void)idxstr;
+    (void)argc;
+    (void)argv;
+    ((struct row_cursor *)c)->eof = 0;
+    return SQLITE_OK;
+}
+
+static int row_next(sqlite3_vtab_cursor *c)
+{
+    ((struct row_cursor *)c)->eof = 1;
+    return SQLITE_OK;
+}
+
+static int row_eof(sqlite3_vtab_cursor *c)
+{
+    return ((struct row_cursor *)c)->eof;
+}
+
+/* Code i's current value (NULL when missing), tagged with its reference
+ * position + 1 as subtype for the time functions. */
+static int row_column(sqlite3_vtab_cursor *c, sqlite3_context *cx, int i)
+{
+    const struct formula_env *env = ((struct row_vtab *)c->pVtab)->env;
+    const struct formula *f = env->cur;
+    long j = f && i >= 0 && (size_t)i < env->ncodes ? f->slot[i] : -1;
+    double v = NAN;
+
+    if (j >= 0 && env->series)
+        v = env->series[j][env->t];
+    else if (j >= 0 && env->values)
+        v = env->values[j];
+    if (isnan(v))
+        sqlite3_result_null(cx);
+    else
+        sqlite3_result_double(cx, v);
+    if (j >= 0 && j < MAX_REFS)
+        sqlite3_result_subtype(cx, (unsigned)j + 1);
+    return SQLITE_OK;
+}
+
+static int row_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *rowid)
+{
+    (void)c;
+    *rowid = 1;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module row_module = {
+    .iVersion = 0,
+    .xCreate = row_connect,
+    .xConnect = row_connect,
+    .xBestIndex = row_best_index,
+    .xDisconnect = row_disconnect,
+    .xDestroy = row_disconnect,
+    .xOpen = row_open,
+    .xClose = row_close,
+    .xFilter = row_filter,
+    .xNext = row_next,
+    .xEof = row_eof,
+    .xColumn = row_column,
+    .xRowid = row_rowid,
+};
+
+/* Registers the time functions on env's connection. */
+static int register_functions(struct formula_env *env)
+{
+    static const struct {
+        const char *name;
+        int nargs;
+        void (*fn)(sqlite3_context *, int, sqlite3_value **);
+    } fns[] = {
+        {"lag", 1, fn_lag},       {"lag", 2, fn_lag}, {"yoy", 1, fn_yoy},
+        {"pop", 1, fn_pop},       {"ytd", 1, fn_ytd}, {"ytd_yoy", 1, fn_ytd_yoy},
+        {"mean_n", 2, fn_mean_n},
+    };
+    for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+        /* SQLITE_SUBTYPE: the function reads its arguments' subtypes */
+        int flags = SQLITE_UTF8 | SQLITE_SUBTYPE;
+        if (sqlite3_create_function(env->db, fns[i].name, fns[i].nargs, flags, env, fns[i].fn, NULL,
+                                    NULL) != SQLITE_OK)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 /* Appends "name" with embedded quotes doubled, the SQL identifier quoting. */
 static char *append_ident(char *p, const char *name)
 {
@@ -185,10 +513,8 @@ static char *create_table_sql(const char *const *codes, size_t ncodes)
     return sql;
 }
 
-static int env_open_db(struct formula_env *env, const char *const *codes, char *errbuf,
-                       size_t errsize)
+static int env_open_db(struct formula_env *env, char *errbuf, size_t errsize)
 {
-    char *sql = NULL;
     int rc = -ENOMEM;
 
     if (sqlite3_open_v2(":memory:", &env->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
@@ -199,17 +525,16 @@ static int env_open_db(struct formula_env *env, const char *const *codes, char *
     sqlite3_db_config(env->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
     sqlite3_db_config(env->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
     sqlite3_limit(env->db, SQLITE_LIMIT_SQL_LENGTH, 1 << 20);
-    sql = create_table_sql(codes, env->ncodes);
-    if (!sql)
+    if (sqlite3_create_module(env->db, "ps_row", &row_module, env) != SQLITE_OK)
         goto out;
-    if (sqlite3_exec(env->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(env->db, "CREATE VIRTUAL TABLE t USING ps_row", NULL, NULL, NULL) !=
+        SQLITE_OK) {
         set_err(errbuf, errsize, "%s", sqlite3_errmsg(env->db));
         rc = -EINVAL;
         goto out;
     }
-    rc = 0;
+    rc = register_functions(env);
 out:
-    free(sql);
     return rc;
 }
 
@@ -236,7 +561,7 @@ int formula_env_new(struct formula_env **out, const char *const *codes, size_t n
         if (!env->codes[env->ncodes])
             goto fail;
     }
-    if ((rc = env_open_db(env, codes, errbuf, errsize)) < 0)
+    if ((rc = env_open_db(env, errbuf, errsize)) < 0)
         goto fail;
     *out = env;
     return 0;
@@ -346,18 +671,28 @@ static int precheck(const char *expr, char *errbuf, size_t errsize)
     return 0;
 }
 
-int formula_env_check(struct formula_env *env, const char *expr, size_t **refs, size_t *nrefs,
-                      char *errbuf, size_t errsize)
+static int step(struct formula *f, double *result);
+
+/*
+ * Prepares expr into f->stmt under the authorizer ("SELECT (expr) AS result
+ * FROM t"), with f->refs, f->nrefs and f->slot, then evaluates it once on
+ * made-up series (every code 1 in each of 24 months, at the last): what only
+ * shows when it runs, a time function given an expression instead of a code
+ * or a bad number of periods, is an error here instead of a missing value at
+ * every recompute. f->env must be set; on error the caller frees f's parts.
+ */
+static int compile(struct formula *f, const char *expr, char *errbuf, size_t errsize)
 {
+    enum { NP = 24 };
+    static const double ones[NP] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    struct formula_env *env = f->env;
     struct auth_state st = {.env = env};
-    sqlite3_stmt *stmt = NULL;
+    const double **series = NULL;
     char *wrapped = NULL, *sql = NULL;
+    double r;
     int rc;
 
-    if (refs)
-        *refs = NULL;
-    if (nrefs)
-        *nrefs = 0;
     if ((rc = precheck(expr, errbuf, errsize)) < 0)
         return rc;
     rc = -ENOMEM;
@@ -367,19 +702,56 @@ int formula_env_check(struct formula_env *env, const char *expr, size_t **refs, 
         goto out;
     /* The formula is SQL by design; the authorizer and check_shape() bound it. */
     sprintf(sql, "SELECT %s FROM t", wrapped);
-    if ((rc = prepare(env->db, sql, expr, &st, &stmt, errbuf, errsize)) < 0)
+    if ((rc = prepare(env->db, sql, expr, &st, &f->stmt, errbuf, errsize)) < 0)
         goto out;
-    if (refs) {
-        *refs = st.refs;
-        st.refs = NULL;
+    f->refs = st.refs;
+    f->nrefs = st.nrefs;
+    st.refs = NULL;
+    rc = -ENOMEM;
+    f->slot = malloc((env->ncodes ? env->ncodes : 1) * sizeof(long));
+    series = calloc(f->nrefs ? f->nrefs : 1, sizeof(*series));
+    if (!f->slot || !series)
+        goto out;
+    for (size_t i = 0; i < env->ncodes; i++)
+        f->slot[i] = -1;
+    for (size_t j = 0; j < f->nrefs; j++) {
+        f->slot[f->refs[j]] = (long)j;
+        series[j] = ones;
     }
-    if (nrefs)
-        *nrefs = st.nrefs;
+    rc = formula_eval_at(f, series, NP, 12, NP - 1, &r);
+    if (rc == -EIO) {
+        set_err(errbuf, errsize, "%s", sqlite3_errmsg(env->db));
+        rc = -EINVAL;
+    } else {
+        rc = rc == -ENOMEM ? rc : 0; /* a missing or text result is no error here */
+    }
 out:
-    sqlite3_finalize(stmt);
+    free(series);
     free(st.refs);
     free(sql);
     free(wrapped);
+    return rc;
+}
+
+int formula_env_check(struct formula_env *env, const char *expr, size_t **refs, size_t *nrefs,
+                      char *errbuf, size_t errsize)
+{
+    struct formula f = {.env = env};
+    int rc = compile(&f, expr, errbuf, errsize);
+
+    if (refs)
+        *refs = NULL;
+    if (nrefs)
+        *nrefs = 0;
+    if (rc == 0 && refs) {
+        *refs = f.refs;
+        f.refs = NULL;
+    }
+    if (rc == 0 && nrefs)
+        *nrefs = f.nrefs;
+    sqlite3_finalize(f.stmt);
+    free(f.refs);
+    free(f.slot);
     return rc;
 }
 
@@ -399,36 +771,10 @@ int formula_check(const char *expr, const char *const *codes, size_t ncodes, siz
     return rc;
 }
 
-/* "SELECT (expr\n) FROM (SELECT ?1 AS "a", ?2 AS "b")" for the referenced codes. */
-static char *eval_sql(const struct formula_env *env, const char *wrapped, const size_t *refs,
-                      size_t nrefs)
-{
-    size_t size = strlen(wrapped) + 32;
-    char *sql, *p;
-
-    for (size_t i = 0; i < nrefs; i++)
-        size += 2 * strlen(env->codes[refs[i]]) + 32;
-    sql = malloc(size);
-    if (!sql)
-        return NULL;
-    p = sql + sprintf(sql, "SELECT %s", wrapped);
-    if (nrefs > 0)
-        p += sprintf(p, " FROM (SELECT ");
-    for (size_t i = 0; i < nrefs; i++) {
-        p += sprintf(p, "%s?%zu AS ", i ? ", " : "", i + 1);
-        p = append_ident(p, env->codes[refs[i]]);
-    }
-    if (nrefs > 0)
-        *p++ = ')';
-    *p = '\0';
-    return sql;
-}
-
 int formula_compile(struct formula_env *env, const char *expr, struct formula **out, char *errbuf,
                     size_t errsize)
 {
     struct formula *f;
-    char *wrapped = NULL, *sql = NULL;
     int rc;
 
     *out = NULL;
@@ -436,23 +782,12 @@ int formula_compile(struct formula_env *env, const char *expr, struct formula **
     if (!f)
         return -ENOMEM;
     f->env = env;
-    if ((rc = formula_env_check(env, expr, &f->refs, &f->nrefs, errbuf, errsize)) < 0)
-        goto out;
-    rc = -ENOMEM;
-    wrapped = wrap_expr(expr);
-    sql = wrapped ? eval_sql(env, wrapped, f->refs, f->nrefs) : NULL;
-    if (!sql)
-        goto out;
-    /* Already judged by the authorizer in formula_env_check(): same text. */
-    if ((rc = prepare(env->db, sql, expr, NULL, &f->stmt, errbuf, errsize)) < 0)
-        goto out;
+    if ((rc = compile(f, expr, errbuf, errsize)) < 0) {
+        formula_free(&f);
+        return rc;
+    }
     *out = f;
-    f = NULL;
-out:
-    formula_free(&f);
-    free(sql);
-    free(wrapped);
-    return rc;
+    return 0;
 }
 
 void formula_free(struct formula **fp)
@@ -463,6 +798,7 @@ void formula_free(struct formula **fp)
         return;
     sqlite3_finalize(f->stmt);
     free(f->refs);
+    free(f->slot);
     free(f);
     *fp = NULL;
 }
@@ -477,17 +813,12 @@ size_t formula_ref(const struct formula *f, size_t i)
     return f->refs[i];
 }
 
-int formula_eval(struct formula *f, const double *values, double *result)
+/* Steps f's statement with the evaluation set up in its env. */
+static int step(struct formula *f, double *result)
 {
     int rc = -EIO;
 
     sqlite3_reset(f->stmt);
-    for (size_t i = 0; i < f->nrefs; i++) {
-        int b = isnan(values[i]) ? sqlite3_bind_null(f->stmt, (int)i + 1)
-                                 : sqlite3_bind_double(f->stmt, (int)i + 1, values[i]);
-        if (b != SQLITE_OK)
-            goto out;
-    }
     switch (sqlite3_step(f->stmt)) {
     case SQLITE_ROW:
         break;
@@ -511,5 +842,35 @@ int formula_eval(struct formula *f, const double *values, double *result)
     }
 out:
     sqlite3_reset(f->stmt);
+    f->env->cur = NULL;
+    f->env->values = NULL;
+    f->env->series = NULL;
     return rc;
+}
+
+int formula_eval(struct formula *f, const double *values, double *result)
+{
+    f->env->cur = f;
+    f->env->values = values;
+    f->env->series = NULL;
+    return step(f, result);
+}
+
+int formula_eval_at(struct formula *f, const double *const *series, size_t np, int per_year,
+                    size_t t, double *result)
+{
+    if (t >= np || !(per_year == 1 || per_year == 2 || per_year == 4 || per_year == 12))
+        return -EINVAL;
+    f->env->cur = f;
+    f->env->values = NULL;
+    f->env->series = series;
+    f->env->np = np;
+    f->env->t = t;
+    f->env->per_year = per_year;
+    return step(f, result);
+}
+
+const char *formula_errmsg(const struct formula *f)
+{
+    return sqlite3_errmsg(f->env->db);
 }

@@ -7,9 +7,17 @@
  * list of codes. A formula may use numbers, the codes, + - * / ( ), CASE and
  * the functions abs min max round coalesce nullif iif ifnull; an authorizer
  * refuses everything else (subqueries, other tables, pragmas, other
- * functions). The module knows nothing of the config: it takes plain arrays,
- * so the config loader checks formulas and the aggregation layer evaluates
- * them with the same code.
+ * functions). Time functions, registered on the connection, read the unit's
+ * series of a code (their first argument must be a code as such):
+ *   lag(x[, n])  x n periods earlier (default 1)
+ *   yoy(x)       (x_t - x_{t-1y}) / |x_{t-1y}| x 100
+ *   pop(x)       the same against the period before
+ *   ytd(x)       x summed from the year's first period to t (a flow)
+ *   ytd_yoy(x)   ytd(x) against ytd(x) a year before, in %
+ *   mean_n(x, n) the mean of the last n periods (t included)
+ * A missing input or a zero base gives a missing result. The module knows nothing of the config: it
+ * takes plain arrays, so the config loader checks formulas and the aggregation layer evaluates them
+ * with the same code.
  */
 #ifndef PARKSTAT_FORMULA_H
 #define PARKSTAT_FORMULA_H
@@ -72,5 +80,19 @@ size_t formula_ref(const struct formula *f, size_t i);
  * error.
  */
 int formula_eval(struct formula *f, const double *values, double *result);
+
+/*
+ * Evaluates f at period t of series: series[i] holds np values (NAN missing)
+ * of code formula_ref(f, i) for one unit, the first being the first period of
+ * a year, per_year periods a year (12, 4, 2 or 1). The time functions read
+ * the series; a plain code reads series[i][t]. Returns as formula_eval(),
+ * -EINVAL for t >= np or another per_year, and -EIO when a function refused
+ * its arguments (formula_errmsg() says why).
+ */
+int formula_eval_at(struct formula *f, const double *const *series, size_t np, int per_year,
+                    size_t t, double *result);
+
+/* SQLite's message after an -EIO from formula_eval() or formula_eval_at(). */
+const char *formula_errmsg(const struct formula *f);
 
 #endif

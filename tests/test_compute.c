@@ -251,6 +251,13 @@ static void load_series_data(struct fx *f)
     put(f, "p1", "committed", "2023", 8.82);
     put(f, "p1", "output", "2020", 100);
     put(f, "p1", "output", "2023", 133.1);
+    /* innovation-point enterprises (issue's example) and a second series */
+    put(f, "p1", "ip_firms", "2022", 5147);
+    put(f, "p1", "ip_firms", "2023", 5977);
+    put(f, "p2", "ip_firms", "2022", 100);
+    put(f, "p2", "ip_firms", "2023", 110);
+    put(f, "p2", "output", "2022", 50);
+    put(f, "p2", "output", "2023", 60);
     ingest(f);
 }
 
@@ -391,6 +398,53 @@ static void test_compute_derived_budget_execution_8998(void **state)
     }
     struct pts p = series(c, "p2", "execution_rate", "2023", "2023", COMPUTE_VALUE);
     assert_true(isnan(p.v[0]));
+    compute_free(&c);
+    fx_free(f);
+}
+
+/* Time functions in formulas (formula.h), evaluated on each unit's series and
+ * stored and served like any indicator. */
+static void test_compute_time_functions_in_formulas(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new("series.json");
+    struct compute *c = NULL;
+    struct pts p;
+    load_series_data(f);
+    assert_int_equal(compute_open(&c, f->st, f->cfg, 0, NULL), 0);
+    /* innovation-point enterprises 5,147 (2022) -> 5,977 (2023): 830 / 5147 =
+     * 16.1259 %, 16.13 at the indicator's 2 decimals */
+    p = series(c, "p1", "ip_firms_yoy", "2022", "2023", COMPUTE_VALUE);
+    assert_int_equal(p.n, 2);
+    assert_true(isnan(p.v[0])); /* no 2021 */
+    assert_true(p.v[1] == 16.13);
+    p = series(c, "p1", "ip_firms_prev", "2023", "2023", COMPUTE_VALUE);
+    assert_true(p.v[0] == 5147);
+    /* two codes in one formula, each with its own series: p2 10 % - 20 % */
+    p = series(c, "p2", "gap", "2023", "2023", COMPUTE_VALUE);
+    assert_true(p.v[0] == -10);
+    /* p2 revenue is published year to date: 5 m in 2022, 10 m in 2023 (m = month),
+     * so its month values are 5 and 10, and ytd() gives the published figures back */
+    p = series(c, "p2", "revenue_ytd", "2023-01", "2023-03", COMPUTE_VALUE);
+    assert_int_equal(p.n, 3);
+    assert_true(p.v[0] == 10 && p.v[1] == 20 && p.v[2] == 30);
+    p = series(c, "p2", "revenue_ytd", "2022-12", "2022-12", COMPUTE_VALUE);
+    assert_true(p.v[0] == 60);
+    /* 30 against 15 a year before: 100 %, as the engine's own /series transform */
+    p = series(c, "p2", "revenue_ytd_yoy", "2023-03", "2023-03", COMPUTE_VALUE);
+    struct pts g = series(c, "p2", "revenue", "2023-03", "2023-03", COMPUTE_YTD_YOY);
+    assert_true(p.v[0] == 100 && g.v[0] == 100);
+    p = series(c, "p2", "revenue_yoy", "2023-06", "2023-06", COMPUTE_VALUE);
+    assert_true(p.v[0] == 100); /* 10 on 5 */
+    p = series(c, "p2", "revenue_pop", "2023-01", "2023-02", COMPUTE_VALUE);
+    assert_true(p.v[0] == 100 && p.v[1] == 0); /* Jan 10 on Dec 5, Feb 10 on 10 */
+    p = series(c, "p2", "revenue_ma3", "2023-01", "2023-03", COMPUTE_VALUE);
+    assert_true(p.v[0] == 6.67 && p.v[2] == 10); /* (5 + 5 + 10) / 3 for Nov, Dec, Jan */
+    /* p1: January missing (published with February): its month values leave
+     * January missing, so ytd() is missing all year, never a partial sum */
+    p = series(c, "p1", "revenue_ytd", "2023-01", "2023-12", COMPUTE_VALUE);
+    for (int i = 0; i < p.n; i++)
+        assert_true(isnan(p.v[i]));
     compute_free(&c);
     fx_free(f);
 }
@@ -828,6 +882,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute_ytd_two_months_and_exact_quarters),
         cmocka_unit_test(test_compute_like_for_like_bases),
+        cmocka_unit_test(test_compute_time_functions_in_formulas),
         cmocka_unit_test(test_compute_base_options_refused),
         cmocka_unit_test(test_compute_rollup_coverage_stock_and_rate_of_sums),
         cmocka_unit_test(test_compute_growth_yoy_pop_ytd_annualised),
