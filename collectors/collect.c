@@ -274,6 +274,7 @@ static void commit_group(struct collect *c)
             snprintf(p->res_err, sizeof(p->res_err), "commit: %s", err);
             p->res.outcome = "failed";
             p->res.error = p->res_err;
+            p->res.recorded = 0;
             memset(&p->res.counts, 0, sizeof(p->res.counts));
         }
         p->committed = 1;

@@ -43,6 +43,9 @@ struct collect_result {
     long n_absent;  /* keys this source stored before that the payload no longer has */
     long n_deleted; /* current values the payload withdrew (SDMX action "Delete") */
     int64_t run_id; /* 0 when nothing was recorded (cancelled) */
+    int recorded;   /* 1: its run and source health are committed; 0: the store
+                       could not record them (a locked or full database), so
+                       the owner records the failure once it can */
 };
 
 /* The outcome of stored records by their counts: "ok" (none rejected),

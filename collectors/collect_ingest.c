@@ -530,8 +530,9 @@ void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, si
      * its validators, pull state and health; a crash keeps all or none. */
     if (store_begin(p->c->st) < 0 ||
         store_run_begin(p->c->st, res->source, p->period_text, p->started_us, &res->run_id) < 0) {
+        snprintf(errbuf, errsize, "store: %s", store_errmsg(p->c->st));
         res->outcome = "failed";
-        res->error = store_errmsg(p->c->st);
+        res->error = errbuf;
         store_rollback(p->c->st);
         return;
     }
@@ -554,9 +555,12 @@ void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, si
     if (store_commit(p->c->st) < 0) {
         log_err("source %s %s: commit failed: %s", res->source, p->period_text,
                 store_errmsg(p->c->st));
+        snprintf(errbuf, errsize, "store: %s", store_errmsg(p->c->st));
         res->outcome = "failed";
-        res->error = store_errmsg(p->c->st);
+        res->error = errbuf;
         memset(&res->counts, 0, sizeof(res->counts));
+    } else {
+        res->recorded = 1; /* unless its group's commit fails (collect.c) */
     }
     collect_batch_free(p);
 }

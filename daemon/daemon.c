@@ -345,7 +345,8 @@ int daemon_db_check(struct daemon *d)
 
 static void on_identity(uv_timer_t *h)
 {
-    daemon_db_check(h->data);
+    if (daemon_db_check(h->data) == 0)
+        daemon_record_failures(h->data);
 }
 
 /* Opens the database for writing. Returns 0 or a sysexits code. */
@@ -467,6 +468,7 @@ static void shutdown_all(struct daemon *d)
     }
     if (uv_loop_close(&d->loop) != 0)
         log_err("shutdown: libuv handles left open");
+    daemon_record_failures_free(d);
     store_close(&d->st);
     metrics_free(&d->metrics);
     daemon_admin_free(d);

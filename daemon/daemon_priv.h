@@ -83,6 +83,10 @@ struct daemon {
     uv_timer_t recompute_timer; /* debounce: one recompute after a burst of pulls */
     uv_work_t recompute_work;
     int recompute_running, recompute_again, recompute_full;
+    /* failed pulls the store could not record (a locked or full database):
+     * their run and source health are written once it can (sched.c) */
+    struct unrecorded *unrecorded;
+    size_t n_unrecorded;
     /* --once bookkeeping */
     size_t once_pulls, once_failed;
 };
@@ -130,6 +134,15 @@ void daemon_admin_sources(struct daemon *d);
 
 /* Frees queued admin requests and the copied ids. */
 void daemon_admin_free(struct daemon *d);
+
+/* Writes the runs and source health of failed pulls the store could not
+ * record when they ended, without waiting for another connection's write
+ * lock (the loop must not block); what is still refused stays for the next
+ * call (every second, and after each pull) (sched.c). */
+void daemon_record_failures(struct daemon *d);
+
+/* At shutdown: a last try, then the rest is logged and dropped. */
+void daemon_record_failures_free(struct daemon *d);
 
 /* Starts a pull of one period of t's source now (admin request). */
 void sched_pull_one(struct source_timer *t, struct period p);

@@ -9,14 +9,18 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "collectors/schedule.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/timefmt.h"
 #include "daemon/daemon_priv.h"
 #include "daemon/notify.h"
+#include "store/bookkeeping.h"
+#include "store/store.h"
 
 /* Pulls started per source and wake-up: catch-up proceeds in rounds. */
 #define ROUND_MAX 64
@@ -82,6 +86,116 @@ static void count_result(struct daemon *d, const struct collect_result *r)
                           (double)time(NULL));
 }
 
+/* A failed pull whose run and health the store could not write. */
+struct unrecorded {
+    char *source, *period, *error;
+    int64_t started, ended; /* us */
+    double duration_s;
+    long http_status, bytes;
+};
+
+/* At most this many wait (the oldest go first): a database locked for hours
+ * must not grow memory without bound. */
+#define UNRECORDED_MAX 256
+
+static void unrecorded_free(struct unrecorded *u)
+{
+    free(u->source);
+    free(u->period);
+    free(u->error);
+}
+
+static void remember_failure(struct daemon *d, const struct collect_result *r)
+{
+    struct unrecorded u = {0};
+    int64_t now = time_now_us();
+
+    if (!d->unrecorded && !(d->unrecorded = calloc(UNRECORDED_MAX, sizeof(*d->unrecorded))))
+        return;
+    if (d->n_unrecorded == UNRECORDED_MAX) {
+        log_warning("source %s: %d failed pulls wait to be recorded: the oldest is dropped",
+                    d->unrecorded[0].source, UNRECORDED_MAX);
+        unrecorded_free(&d->unrecorded[0]);
+        memmove(d->unrecorded, d->unrecorded + 1, (UNRECORDED_MAX - 1) * sizeof(*d->unrecorded));
+        d->n_unrecorded--;
+    }
+    u.source = strdup(r->source);
+    u.period = strdup(r->period);
+    u.error = strdup(r->error ? r->error : "failed");
+    u.ended = now;
+    u.started = now - (int64_t)(r->duration_s * 1e6);
+    u.duration_s = r->duration_s;
+    u.http_status = r->http_status;
+    u.bytes = (long)r->bytes;
+    if (!u.source || !u.period || !u.error) {
+        unrecorded_free(&u);
+        return;
+    }
+    d->unrecorded[d->n_unrecorded++] = u;
+}
+
+/* Writes one failed pull: its run and its source health, all or nothing. */
+static int record_failure(struct store *st, const struct unrecorded *u)
+{
+    struct store_counts none = {0};
+    struct store_health h = {.source = u->source,
+                             .last_attempt = u->started,
+                             .failed = 1,
+                             .last_outcome = "failed",
+                             .last_status = u->http_status,
+                             .last_error = u->error,
+                             .last_duration_s = u->duration_s,
+                             .last_bytes = u->bytes};
+    int64_t run;
+
+    if (store_begin(st) < 0)
+        return -EIO;
+    if (store_run_begin(st, u->source, u->period, u->started, &run) < 0 ||
+        store_run_end(st, run, u->ended, "failed", &none, u->error) < 0 ||
+        store_run_transfer(st, run, u->http_status, u->bytes) < 0 ||
+        store_health_record(st, &h) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    return store_commit(st);
+}
+
+void daemon_record_failures(struct daemon *d)
+{
+    size_t done = 0;
+
+    if (d->n_unrecorded == 0 || d->db_lost || !d->st)
+        return;
+    store_lock(d->st);
+    store_nowait(d->st, 1);
+    while (done < d->n_unrecorded && record_failure(d->st, &d->unrecorded[done]) == 0)
+        done++;
+    store_nowait(d->st, 0);
+    store_unlock(d->st);
+    if (done == 0)
+        return;
+    for (size_t i = 0; i < done; i++) {
+        log_info("source %s %s: failure recorded in its runs and health", d->unrecorded[i].source,
+                 d->unrecorded[i].period);
+        unrecorded_free(&d->unrecorded[i]);
+    }
+    d->n_unrecorded -= done;
+    memmove(d->unrecorded, d->unrecorded + done, d->n_unrecorded * sizeof(*d->unrecorded));
+}
+
+void daemon_record_failures_free(struct daemon *d)
+{
+    daemon_record_failures(d);
+    if (d->n_unrecorded)
+        log_warning("%zu failed pull(s) could not be recorded in runs and source health: %s",
+                    d->n_unrecorded, d->unrecorded[0].error);
+    for (size_t i = 0; i < d->n_unrecorded; i++)
+        unrecorded_free(&d->unrecorded[i]);
+    free(d->unrecorded);
+    d->unrecorded = NULL;
+    d->n_unrecorded = 0;
+}
+
 static void on_pulled(const struct collect_result *r, void *ctx)
 {
     struct source_timer *t = ctx;
@@ -89,6 +203,12 @@ static void on_pulled(const struct collect_result *r, void *ctx)
 
     log_result(r);
     count_result(d, r);
+    if (!strcmp(r->outcome, "failed") && !r->recorded) {
+        /* The store refused the pull's own record (a locked database): the
+         * failure still goes into its runs and source health, later. */
+        remember_failure(d, r);
+        daemon_record_failures(d);
+    }
     if (collect_outcome_failed(r->outcome))
         notify_status("source %s %s %s: %.200s", r->source, r->period, r->outcome,
                       r->error ? r->error : "");

@@ -61,7 +61,8 @@ int store_fail(struct store *st, const char *what)
 {
     int code = sqlite3_errcode(st->db);
     snprintf(st->err, sizeof(st->err), "%s: %s", what, sqlite3_errmsg(st->db));
-    log_err("store: %s", st->err);
+    if (!st->nowait || (code != SQLITE_BUSY && code != SQLITE_LOCKED))
+        log_err("store: %s", st->err); /* a caller that asked not to wait retries */
     return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? -EBUSY : -EIO;
 }
 

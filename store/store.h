@@ -76,6 +76,12 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
+/* nowait 1: this connection's statements fail at once with "database is
+ * locked" (-EBUSY, not logged) instead of waiting the busy timeout (5 s) for
+ * another connection's write lock; 0 restores the wait. For a thread that
+ * must not block and tries again later (the daemon's loop). */
+void store_nowait(struct store *st, int nowait);
+
 /*
  * A group: one write transaction (BEGIN IMMEDIATE) around many units of work,
  * committed together by store_group_commit() (rolled back if that fails).

@@ -53,6 +53,7 @@ struct store_map {
 struct store {
     sqlite3 *db;
     int readonly;
+    int nowait;                      /* store_nowait(): a busy database fails at once, unlogged */
     sqlite3_stmt *stmt[STMT_COUNT_]; /* NULL until first use */
     /* Statements of other files, prepared once and keyed by their SQL text's
      * address (static strings): store_stmt_cached(). */

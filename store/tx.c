@@ -51,3 +51,9 @@ int store_group_commit(struct store *st)
         store_tx_rollback(st);
     return rc;
 }
+
+void store_nowait(struct store *st, int nowait)
+{
+    st->nowait = nowait;
+    sqlite3_busy_timeout(st->db, nowait ? 0 : STORE_BUSY_MS);
+}
