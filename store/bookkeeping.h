@@ -75,6 +75,13 @@ typedef int (*store_run_cb)(const struct store_run_row *row, void *ctx);
  * callback's non-zero return (which stops it), or -EIO. */
 int store_runs_list(struct store *st, const char *source, long limit, store_run_cb cb, void *ctx);
 
+/* A page of that list: runs after (older than) the run after_id started at
+ * after_started (after_id 0: from the newest), at most limit (0: all); and
+ * how many runs source (NULL: all) has. */
+int store_runs_page(struct store *st, const char *source, int64_t after_started, int64_t after_id,
+                    long limit, store_run_cb cb, void *ctx);
+int store_runs_count(struct store *st, const char *source, long *n);
+
 /* ---- Rejects ---- */
 
 /* One record that failed validation, kept with its raw text. store_ingest()
@@ -92,6 +99,7 @@ struct store_reject_row {
     long position;
     const char *raw;
     const char *reason;
+    int64_t id, run_started_at; /* the reject's row id and its run's start (us) */
 };
 
 typedef int (*store_reject_cb)(const struct store_reject_row *row, void *ctx);
@@ -103,6 +111,22 @@ typedef int (*store_reject_cb)(const struct store_reject_row *row, void *ctx);
  * \xNN (hex, upper case), a backslash as \\. Valid UTF-8 comes unchanged. */
 int store_rejects(struct store *st, int64_t run_id, const char *source, store_reject_cb cb,
                   void *ctx);
+
+/* Rejects of source (NULL: all) in period (NULL: all), in the order of
+ * store_rejects(), after the key of the reject after_id (0: from the first)
+ * and at most limit (0: all): one keyset page. */
+struct store_reject_query {
+    const char *source, *period;
+    int64_t after_id, after_started, after_run; /* the key of the page's last reject */
+    long after_position;
+    long limit;
+};
+
+int store_rejects_page(struct store *st, const struct store_reject_query *q, store_reject_cb cb,
+                       void *ctx);
+
+/* How many rejects store_rejects_page() gives for q without paging. */
+int store_rejects_count(struct store *st, const struct store_reject_query *q, long *n);
 
 /* ---- Pull state (schema version 2) ---- */
 

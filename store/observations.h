@@ -118,6 +118,14 @@ typedef int (*store_indicator_cb)(const struct store_indicator_row *row, void *c
 int store_units_list(struct store *st, store_unit_cb cb, void *ctx);
 int store_indicators_list(struct store *st, store_indicator_cb cb, void *ctx);
 
+/* Pages of those walks: codes after after (NULL: from the first), at most
+ * limit rows; and the number of rows in the table. */
+int store_units_page(struct store *st, const char *after, long limit, store_unit_cb cb, void *ctx);
+int store_indicators_page(struct store *st, const char *after, long limit, store_indicator_cb cb,
+                          void *ctx);
+int store_units_count(struct store *st, long *n);
+int store_indicators_count(struct store *st, long *n);
+
 /* ---- Ingest ---- */
 
 /* One observation to ingest. */
@@ -204,6 +212,11 @@ struct store_obs_query {
     const char *to;
     int64_t as_of; /* 0: current values; else what was known at that time */
     int history;   /* 1: every vintage instead of one value per key */
+    /* Keyset paging: only rows after this key in the order below (after_unit
+     * NULL: from the first), at most limit of them (0: all). */
+    const char *after_unit, *after_indicator, *after_period;
+    int64_t after_valid_from;
+    long limit;
 };
 
 typedef int (*store_obs_cb)(const struct store_obs_row *row, void *ctx);
@@ -212,6 +225,10 @@ typedef int (*store_obs_cb)(const struct store_obs_row *row, void *ctx);
  * A non-zero return from cb stops the walk and is returned. */
 int store_observations(struct store *st, const struct store_obs_query *q, store_obs_cb cb,
                        void *ctx);
+
+/* The number of rows store_observations() gives for q without its paging
+ * (after_*, limit) into *n. Returns 0 or -EIO. */
+int store_observations_count(struct store *st, const struct store_obs_query *q, long *n);
 
 /* Number of observation rows (every vintage) and of current keys. */
 int store_count_observations(struct store *st, long *rows, long *current);

@@ -16,10 +16,15 @@
 #include "store/bookkeeping.h"
 #include "store/observations.h"
 
+/* unit, indicator, observation in that order (CROSS JOIN: SQLite keeps it):
+ * units by their code index (from the cursor's unit on, for a page), for
+ * each its indicators by code, and for each pair its rows by the observation
+ * key. The rows come in the order asked without any sort, so a page reads
+ * about what it returns, never the whole table sorted. */
 static const char obs_select[] =
     "SELECT u.code, i.code, o.period, o.value, o.valid_from, o.valid_to, o.run_id"
-    " FROM observation o JOIN unit u ON u.id = o.unit_id"
-    " JOIN indicator i ON i.id = o.indicator_id WHERE 1";
+    " FROM unit u CROSS JOIN indicator i CROSS JOIN observation o"
+    " ON o.unit_id = u.id AND o.indicator_id = i.id WHERE 1";
 static const char obs_order[] = " ORDER BY u.code, i.code, o.period, o.valid_from";
 
 /* Appends a fixed fragment; the buffer is sized for all of them. */
@@ -27,6 +32,16 @@ static void append(char *buf, size_t size, const char *frag)
 {
     size_t used = strlen(buf);
     snprintf(buf + used, size - used, "%s", frag);
+}
+
+/* The time condition of q: every vintage, as of a time, or current. */
+static const char *obs_time_sql(const struct store_obs_query *q)
+{
+    if (q->history)
+        return "";
+    if (q->as_of)
+        return " AND o.valid_from <= :as_of AND (o.valid_to IS NULL OR :as_of < o.valid_to)";
+    return " AND o.valid_to IS NULL";
 }
 
 static void build_obs_sql(const struct store_obs_query *q, char *sql, size_t size)
@@ -41,15 +56,16 @@ static void build_obs_sql(const struct store_obs_query *q, char *sql, size_t siz
         append(sql, size, " AND o.period >= :from");
     if (q->to)
         append(sql, size, " AND o.period <= :to");
-    if (q->history)
-        append(sql, size, ""); /* every vintage: no time condition */
-    else if (q->as_of)
+    append(sql, size, obs_time_sql(q));
+    /* u.code >= alone is what the unit code index can seek on; the row value
+     * then drops the rows of that unit up to the key. */
+    if (q->after_unit)
         append(sql, size,
-               " AND o.valid_from <= :as_of AND (o.valid_to IS NULL"
-               " OR :as_of < o.valid_to)");
-    else
-        append(sql, size, " AND o.valid_to IS NULL");
+               " AND u.code >= :au AND (u.code, i.code, o.period, o.valid_from)"
+               " > (:au, :ai, :ap, :av)");
     append(sql, size, obs_order);
+    if (q->limit > 0)
+        append(sql, size, " LIMIT :limit");
 }
 
 static void bind_named(sqlite3_stmt *s, const char *name, const char *text)
@@ -83,6 +99,13 @@ int store_observations(struct store *st, const struct store_obs_query *q, store_
     int idx = sqlite3_bind_parameter_index(s, ":as_of");
     if (idx > 0)
         sqlite3_bind_int64(s, idx, q->as_of);
+    bind_named(s, ":au", q->after_unit);
+    bind_named(s, ":ai", q->after_indicator ? q->after_indicator : "");
+    bind_named(s, ":ap", q->after_period ? q->after_period : "");
+    if ((idx = sqlite3_bind_parameter_index(s, ":av")) > 0)
+        sqlite3_bind_int64(s, idx, q->after_valid_from);
+    if ((idx = sqlite3_bind_parameter_index(s, ":limit")) > 0)
+        sqlite3_bind_int64(s, idx, q->limit);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct store_obs_row row = {
             .unit = (const char *)sqlite3_column_text(s, 0),
@@ -166,6 +189,47 @@ static const char *utf8_or_escaped(const char *s, char **copy)
 }
 
 /*
+ * Counts what store_observations() gives for q without paging: on the
+ * observation table alone (codes to ids by their unique indexes), so an
+ * unfiltered count reads the current-value index, not three tables.
+ */
+int store_observations_count(struct store *st, const struct store_obs_query *q, long *n)
+{
+    char sql[768] = "SELECT count(*) FROM observation o WHERE 1";
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    *n = 0;
+    if (q->unit)
+        append(sql, sizeof(sql), " AND o.unit_id = (SELECT id FROM unit WHERE code = :unit)");
+    if (q->indicator)
+        append(sql, sizeof(sql),
+               " AND o.indicator_id = (SELECT id FROM indicator WHERE code = :indicator)");
+    if (q->from)
+        append(sql, sizeof(sql), " AND o.period >= :from");
+    if (q->to)
+        append(sql, sizeof(sql), " AND o.period <= :to");
+    append(sql, sizeof(sql), obs_time_sql(q));
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_fail(st, "observations count");
+    bind_named(s, ":unit", q->unit);
+    bind_named(s, ":indicator", q->indicator);
+    bind_named(s, ":from", q->from);
+    bind_named(s, ":to", q->to);
+    int idx = sqlite3_bind_parameter_index(s, ":as_of");
+    if (idx > 0)
+        sqlite3_bind_int64(s, idx, q->as_of);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *n = (long)sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else {
+        rc = store_fail(st, "observations count");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/*
  * Calls cb for each reject of run_id (> 0) and/or of the runs of source (not
  * NULL), or of every run; newest run first, then by position. Returns 0, cb's
  * non-zero return, or -EIO.
@@ -214,6 +278,101 @@ int store_rejects(struct store *st, int64_t run_id, const char *source, store_re
     }
     rc = rc == SQLITE_DONE ? 0 : store_fail(st, "rejects");
 out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* The reject query of q: a fixed WHERE per filter, so the source uses
+ * run_source_period (or run_source) and the runs' rejects reject_run. */
+static void reject_where(const struct store_reject_query *q, char *sql, size_t size)
+{
+    if (q->source)
+        append(sql, size, " AND run.source = :source");
+    if (q->period)
+        append(sql, size, " AND run.period = :period");
+}
+
+static void reject_bind(sqlite3_stmt *s, const struct store_reject_query *q)
+{
+    bind_named(s, ":source", q->source);
+    bind_named(s, ":period", q->period);
+}
+
+/* One page of rejects after q's key (see bookkeeping.h). */
+int store_rejects_page(struct store *st, const struct store_reject_query *q, store_reject_cb cb,
+                       void *ctx)
+{
+    char sql[1024] = "SELECT r.run_id, run.source, run.period, r.position, r.raw, r.reason, r.id,"
+                     " run.started_at FROM reject r JOIN run ON run.id = r.run_id WHERE 1";
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    reject_where(q, sql, sizeof(sql));
+    if (q->after_id)
+        append(sql, sizeof(sql),
+               " AND (run.started_at < :as OR (run.started_at = :as AND (run.id < :ar"
+               " OR (run.id = :ar AND (r.position, r.id) > (:ap, :ai)))))");
+    append(sql, sizeof(sql), " ORDER BY run.started_at DESC, run.id DESC, r.position, r.id");
+    if (q->limit > 0)
+        append(sql, sizeof(sql), " LIMIT :limit");
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_fail(st, "rejects");
+    reject_bind(s, q);
+    static const char *const names[] = {":as", ":ar", ":ap", ":ai", ":limit"};
+    const int64_t vals[] = {q->after_started, q->after_run, q->after_position, q->after_id,
+                            q->limit};
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        int idx = sqlite3_bind_parameter_index(s, names[k]);
+        if (idx > 0)
+            sqlite3_bind_int64(s, idx, vals[k]);
+    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        char *raw = NULL, *reason = NULL;
+        const char *raw_in = (const char *)sqlite3_column_text(s, 4);
+        const char *reason_in = (const char *)sqlite3_column_text(s, 5);
+        struct store_reject_row row = {
+            .run_id = sqlite3_column_int64(s, 0),
+            .source = (const char *)sqlite3_column_text(s, 1),
+            .period = (const char *)sqlite3_column_text(s, 2),
+            .position = (long)sqlite3_column_int64(s, 3),
+            .raw = utf8_or_escaped(raw_in, &raw),
+            .reason = utf8_or_escaped(reason_in, &reason),
+            .id = sqlite3_column_int64(s, 6),
+            .run_started_at = sqlite3_column_int64(s, 7),
+        };
+        if ((raw_in && !row.raw) || (reason_in && !row.reason))
+            rc = -ENOMEM;
+        else
+            rc = cb(&row, ctx);
+        free(raw);
+        free(reason);
+        if (rc != 0)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : store_fail(st, "rejects");
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* How many rejects q matches (see bookkeeping.h). */
+int store_rejects_count(struct store *st, const struct store_reject_query *q, long *n)
+{
+    char sql[512] = "SELECT count(*) FROM reject r JOIN run ON run.id = r.run_id WHERE 1";
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    *n = 0;
+    reject_where(q, sql, sizeof(sql));
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_fail(st, "rejects count");
+    reject_bind(s, q);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *n = (long)sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else {
+        rc = store_fail(st, "rejects count");
+    }
     sqlite3_finalize(s);
     return rc;
 }

@@ -91,6 +91,62 @@ int store_units_list(struct store *st, store_unit_cb cb, void *ctx)
                   : walk(st, s, unit_row, &(struct walker){.cb.unit = cb, .ctx = ctx}, "units");
 }
 
+/* Binds after (NULL: "", before every code) and limit to ?1 and ?2 of a
+ * keyset page query. */
+static void bind_page(sqlite3_stmt *s, const char *after, long limit)
+{
+    store_bind_text(s, 1, after ? after : "");
+    sqlite3_bind_int64(s, 2, limit > 0 ? limit : -1);
+}
+
+/* One integer from sql with ?1 bound to text (may be NULL) into *n. */
+static int count_of(struct store *st, const char *sql, const char *t1, const char *t2, long *n)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st, sql, &s, "count");
+
+    *n = 0;
+    if (rc < 0)
+        return rc;
+    if (sqlite3_bind_parameter_count(s) >= 1)
+        store_bind_text(s, 1, t1);
+    if (sqlite3_bind_parameter_count(s) >= 2)
+        store_bind_text(s, 2, t2);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *n = (long)sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else {
+        rc = store_fail(st, "count");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Units with code after after, by code (see observations.h). */
+int store_units_page(struct store *st, const char *after, long limit, store_unit_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT u.code, u.name, p.code, u.attributes FROM unit u"
+                     " LEFT JOIN unit p ON p.id = u.parent_id WHERE u.code > ?1"
+                     " ORDER BY u.code LIMIT ?2",
+                     &s, "units");
+    if (rc < 0)
+        return rc;
+    bind_page(s, after, limit);
+    return walk(st, s, unit_row, &(struct walker){.cb.unit = cb, .ctx = ctx}, "units");
+}
+
+int store_units_count(struct store *st, long *n)
+{
+    return count_of(st, "SELECT count(*) FROM unit", NULL, NULL, n);
+}
+
+int store_indicators_count(struct store *st, long *n)
+{
+    return count_of(st, "SELECT count(*) FROM indicator", NULL, NULL, n);
+}
+
 static int indicator_row(sqlite3_stmt *s, const struct walker *w)
 {
     struct store_indicator_row r = {
@@ -124,6 +180,23 @@ int store_indicators_list(struct store *st, store_indicator_cb cb, void *ctx)
                          "indicators");
 }
 
+/* Indicators with code after after, by code (see observations.h). */
+int store_indicators_page(struct store *st, const char *after, long limit, store_indicator_cb cb,
+                          void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT code, name, measure, frequency, kind, cumulative, direction,"
+                     " decimals, formula, numerator, denominator, scale FROM indicator"
+                     " WHERE code > ?1 ORDER BY code LIMIT ?2",
+                     &s, "indicators");
+    if (rc < 0)
+        return rc;
+    bind_page(s, after, limit);
+    return walk(st, s, indicator_row, &(struct walker){.cb.indicator = cb, .ctx = ctx},
+                "indicators");
+}
+
 static int index_row(sqlite3_stmt *s, const struct walker *w)
 {
     struct store_index_row r = {
@@ -147,6 +220,27 @@ int store_indices_list(struct store *st, store_index_cb cb, void *ctx)
                      &s, "indices");
     return rc < 0 ? rc
                   : walk(st, s, index_row, &(struct walker){.cb.index = cb, .ctx = ctx}, "indices");
+}
+
+/* Indices with id after after (see results.h). */
+int store_indices_page(struct store *st, const char *after, long limit, store_index_cb cb,
+                       void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT index_id, min(period), max(period), count(DISTINCT unit_id),"
+                     " coalesce(max(computed_at), 0) FROM result WHERE index_id > ?1"
+                     " GROUP BY index_id ORDER BY index_id LIMIT ?2",
+                     &s, "indices");
+    if (rc < 0)
+        return rc;
+    bind_page(s, after, limit);
+    return walk(st, s, index_row, &(struct walker){.cb.index = cb, .ctx = ctx}, "indices");
+}
+
+int store_indices_count(struct store *st, long *n)
+{
+    return count_of(st, "SELECT count(DISTINCT index_id) FROM result", NULL, NULL, n);
 }
 
 /* The latest period of index_id in the result table (see store.h). */
@@ -194,9 +288,18 @@ static int result_row(sqlite3_stmt *s, const struct walker *w)
 int store_index_results(struct store *st, const char *index_id, const char *period,
                         const char *unit, int totals_only, store_index_result_cb cb, void *ctx)
 {
+    const struct store_index_query q = {index_id, period, unit, NULL, NULL};
+    return store_index_results_q(st, &q, totals_only, cb, ctx);
+}
+
+/* As store_index_results(), of the units in q's range (see results.h). */
+int store_index_results_q(struct store *st, const struct store_index_query *q, int totals_only,
+                          store_index_result_cb cb, void *ctx)
+{
 #define RESULTS_FROM                                                                               \
     " FROM result r JOIN unit u ON u.id = r.unit_id"                                               \
-    " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
+    " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"                     \
+    " AND (?4 IS NULL OR u.code > ?4) AND (?5 IS NULL OR u.code <= ?5)"
 #define RESULTS_TOTAL                                                                              \
     "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"        \
     " r.computed_at" RESULTS_FROM
@@ -207,6 +310,7 @@ int store_index_results(struct store *st, const char *index_id, const char *peri
         " FROM result r JOIN unit u ON u.id = r.unit_id"
         " JOIN index_layout l ON l.index_id = r.index_id AND l.kind = 'node'"
         " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
+        " AND (?4 IS NULL OR u.code > ?4) AND (?5 IS NULL OR u.code <= ?5)"
         " AND r.nodes IS NOT NULL ORDER BY 1, 3";
     static const char totals[] = RESULTS_TOTAL " ORDER BY r.rank IS NULL, r.rank, u.code";
 #undef RESULTS_TOTAL
@@ -215,10 +319,64 @@ int store_index_results(struct store *st, const char *index_id, const char *peri
     int rc = prepare(st, totals_only ? totals : all, &s, "results");
     if (rc < 0)
         return rc;
+    store_bind_text(s, 1, q->index_id);
+    store_bind_text(s, 2, q->period);
+    store_bind_text(s, 3, q->unit);
+    store_bind_text(s, 4, q->after_unit);
+    store_bind_text(s, 5, q->last_unit);
+    return walk(st, s, result_row, &(struct walker){.cb.result = cb, .ctx = ctx}, "results");
+}
+
+/* One page of a ranking: keyset on (unranked, rank, unit code), the order
+ * of store_index_results() with totals_only (see results.h). */
+int store_index_ranking_page(struct store *st, const char *index_id, const char *period,
+                             const struct store_rank_key *after, long limit,
+                             store_index_result_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"
+        " r.computed_at FROM result r JOIN unit u ON u.id = r.unit_id"
+        " WHERE r.index_id = ?1 AND r.period = ?2"
+        " AND (?3 IS NULL OR (r.rank IS NULL, coalesce(r.rank, 0), u.code) > (?4, ?5, ?3))"
+        " ORDER BY r.rank IS NULL, coalesce(r.rank, 0), u.code LIMIT ?6";
+    sqlite3_stmt *s;
+    int rc = prepare(st, sql, &s, "ranking");
+    if (rc < 0)
+        return rc;
     store_bind_text(s, 1, index_id);
     store_bind_text(s, 2, period);
-    store_bind_text(s, 3, unit);
-    return walk(st, s, result_row, &(struct walker){.cb.result = cb, .ctx = ctx}, "results");
+    store_bind_text(s, 3, after ? after->unit : NULL);
+    sqlite3_bind_int(s, 4, after ? after->unranked : 0);
+    sqlite3_bind_int64(s, 5, after ? after->rank : 0);
+    sqlite3_bind_int64(s, 6, limit > 0 ? limit : -1);
+    return walk(st, s, result_row, &(struct walker){.cb.result = cb, .ctx = ctx}, "ranking");
+}
+
+/* Units with results of index_id for period after after, by code (see
+ * results.h). */
+int store_index_units_page(struct store *st, const char *index_id, const char *period,
+                           const char *after, long limit, store_index_result_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"
+        " r.computed_at FROM result r JOIN unit u ON u.id = r.unit_id"
+        " WHERE r.index_id = ?1 AND r.period = ?2 AND u.code > ?3 ORDER BY u.code LIMIT ?4";
+    sqlite3_stmt *s;
+    int rc = prepare(st, sql, &s, "index units");
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, index_id);
+    store_bind_text(s, 2, period);
+    store_bind_text(s, 3, after ? after : "");
+    sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);
+    return walk(st, s, result_row, &(struct walker){.cb.result = cb, .ctx = ctx}, "index units");
+}
+
+/* Units with results of index_id for period (see results.h). */
+int store_index_units_count(struct store *st, const char *index_id, const char *period, long *n)
+{
+    return count_of(st, "SELECT count(*) FROM result WHERE index_id = ?1 AND period = ?2", index_id,
+                    period, n);
 }
 
 static int contribution_row(sqlite3_stmt *s, const struct walker *w)
@@ -237,19 +395,30 @@ static int contribution_row(sqlite3_stmt *s, const struct walker *w)
 int store_index_contributions(struct store *st, const char *index_id, const char *period,
                               const char *unit, store_index_contrib_cb cb, void *ctx)
 {
+    const struct store_index_query q = {index_id, period, unit, NULL, NULL};
+    return store_index_contributions_q(st, &q, cb, ctx);
+}
+
+/* As store_index_contributions(), of the units in q's range (see results.h). */
+int store_index_contributions_q(struct store *st, const struct store_index_query *q,
+                                store_index_contrib_cb cb, void *ctx)
+{
     sqlite3_stmt *s;
     int rc = prepare(st,
                      "SELECT u.code, l.id, blob_double(r.contribs, l.pos) FROM result r"
                      " JOIN unit u ON u.id = r.unit_id JOIN index_layout l"
                      " ON l.index_id = r.index_id AND l.kind = 'leaf'"
                      " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
+                     " AND (?4 IS NULL OR u.code > ?4) AND (?5 IS NULL OR u.code <= ?5)"
                      " AND r.contribs IS NOT NULL ORDER BY u.code, l.id",
                      &s, "contributions");
     if (rc < 0)
         return rc;
-    store_bind_text(s, 1, index_id);
-    store_bind_text(s, 2, period);
-    store_bind_text(s, 3, unit);
+    store_bind_text(s, 1, q->index_id);
+    store_bind_text(s, 2, q->period);
+    store_bind_text(s, 3, q->unit);
+    store_bind_text(s, 4, q->after_unit);
+    store_bind_text(s, 5, q->last_unit);
     return walk(st, s, contribution_row, &(struct walker){.cb.contrib = cb, .ctx = ctx},
                 "contributions");
 }
@@ -289,6 +458,35 @@ int store_runs_list(struct store *st, const char *source, long limit, store_run_
     store_bind_text(s, 1, source);
     sqlite3_bind_int64(s, 2, limit);
     return walk(st, s, run_row, &(struct walker){.cb.run = cb, .ctx = ctx}, "runs");
+}
+
+/* Runs older than the key (after_started, after_id) in the order of
+ * store_runs_list() (after_id 0: from the newest), at most limit (see
+ * bookkeeping.h). */
+int store_runs_page(struct store *st, const char *source, int64_t after_started, int64_t after_id,
+                    long limit, store_run_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT id, source, period, started_at, ended_at, outcome, n_new,"
+                     " n_revised, n_unchanged, n_rejected, http_status, bytes, error FROM run"
+                     " WHERE (?1 IS NULL OR source = ?1)"
+                     " AND (?3 = 0 OR (started_at, id) < (?4, ?3))"
+                     " ORDER BY started_at DESC, id DESC LIMIT ?2",
+                     &s, "runs");
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, source);
+    sqlite3_bind_int64(s, 2, limit > 0 ? limit : -1);
+    sqlite3_bind_int64(s, 3, after_id);
+    sqlite3_bind_int64(s, 4, after_started);
+    return walk(st, s, run_row, &(struct walker){.cb.run = cb, .ctx = ctx}, "runs");
+}
+
+int store_runs_count(struct store *st, const char *source, long *n)
+{
+    return count_of(st, "SELECT count(*) FROM run WHERE ?1 IS NULL OR source = ?1", source, NULL,
+                    n);
 }
 
 /* The numbers that change whenever data the API serves changes (see store.h). */

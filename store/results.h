@@ -198,4 +198,48 @@ int store_index_results(struct store *st, const char *index_id, const char *peri
 int store_index_contributions(struct store *st, const char *index_id, const char *period,
                               const char *unit, store_index_contrib_cb cb, void *ctx);
 
+/* ---- Pages of those lists, for the API (keyset paging) ---- */
+
+/* Indices with id after after (NULL: from the first), at most limit (0: all);
+ * and how many indices have results. */
+int store_indices_page(struct store *st, const char *after, long limit, store_index_cb cb,
+                       void *ctx);
+int store_indices_count(struct store *st, long *n);
+
+/* One index and period, of one unit or of the units with code in
+ * (after_unit, last_unit] (each NULL: open). */
+struct store_index_query {
+    const char *index_id, *period;
+    const char *unit;       /* NULL: every unit */
+    const char *after_unit; /* NULL: from the first */
+    const char *last_unit;  /* NULL: to the last */
+};
+
+/* store_index_results() and store_index_contributions() of q's units. */
+int store_index_results_q(struct store *st, const struct store_index_query *q, int totals_only,
+                          store_index_result_cb cb, void *ctx);
+int store_index_contributions_q(struct store *st, const struct store_index_query *q,
+                                store_index_contrib_cb cb, void *ctx);
+
+/* Where a ranking page ended: the last row's rank (unranked: no rank) and
+ * unit code. */
+struct store_rank_key {
+    int unranked;
+    long rank;
+    const char *unit;
+};
+
+/* The totals of index_id for period after the key (NULL: from the best), in
+ * ranking order (no rank last, then by unit), at most limit (0: all). */
+int store_index_ranking_page(struct store *st, const char *index_id, const char *period,
+                             const struct store_rank_key *after, long limit,
+                             store_index_result_cb cb, void *ctx);
+
+/* The totals (the unit, node index_id) of index_id for period of the units
+ * with code after after (NULL: from the first), by code, at most limit; and
+ * how many units have results of index_id for period. */
+int store_index_units_page(struct store *st, const char *index_id, const char *period,
+                           const char *after, long limit, store_index_result_cb cb, void *ctx);
+int store_index_units_count(struct store *st, const char *index_id, const char *period, long *n);
+
 #endif

@@ -532,6 +532,12 @@ static void test_rejects_not_utf8_are_hex_escaped(void **state)
     assert_string_equal(rs.text[0][2], "unknown unit \"\\xB9\\xE3\\xB6\\xAB\" \\xFF");
     assert_string_equal(rs.text[1][1], "园区\\1,rev,5");
     assert_string_equal(rs.text[1][2], "unknown unit \"园区\\1\"");
+    /* A page of rejects (the API's) hands them out the same. */
+    struct rejects pg = {.n = 0};
+    const struct store_reject_query q = {.limit = 1};
+    assert_int_equal(store_rejects_page(c->st, &q, collect_reject, &pg), 0);
+    assert_int_equal(pg.n, 1);
+    assert_string_equal(pg.text[0][1], "\\xB9\\xE3\\xB6\\xAB,rev\\\\x,5");
     /* The bytes themselves are stored. */
     char text[64];
     sql_text(c->st, "SELECT hex(raw) FROM reject WHERE position = 1", text, sizeof(text));
@@ -652,6 +658,10 @@ static void test_unit_indicator_query_searches_not_scans(void **state)
         {.unit = "p01", .indicator = "revenue"},
         {.unit = "p01", .indicator = "revenue", .history = 1},
         {.unit = "p01", .indicator = "revenue", .from = "2023-01", .as_of = 5},
+        /* an API page: from the cursor's unit on by the code index, never a
+         * scan and sort of the whole table */
+        {.after_unit = "p01", .after_indicator = "revenue", .after_period = "2023-01", .limit = 10},
+        {.indicator = "revenue", .after_unit = "p01", .after_period = "2023-01", .limit = 10},
     };
 
     for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
@@ -660,7 +670,7 @@ static void test_unit_indicator_query_searches_not_scans(void **state)
         r = query(c->st, qs[i]);
         sqlite3_trace_v2(c->st->db, 0, NULL, NULL);
         assert_int_equal(r.n, 0);
-        assert_non_null(strstr(sql, "FROM observation"));
+        assert_non_null(strstr(sql, "observation o"));
 
         char eqp[1100];
         snprintf(eqp, sizeof(eqp), "EXPLAIN QUERY PLAN %s", sql);
@@ -673,6 +683,7 @@ static void test_unit_indicator_query_searches_not_scans(void **state)
         sqlite3_finalize(s);
         assert_null(strstr(plan, "SCAN o"));
         assert_non_null(strstr(plan, "SEARCH o"));
+        assert_null(strstr(plan, "TEMP B-TREE")); /* rows in order, no sort */
     }
 }
 
