@@ -15,7 +15,8 @@
 #include "cli/curl_dl.h"
 #include "common/buf.h"
 
-#define CLIENT_MAX_BODY  (512u << 20) /* an unfiltered observation list can be large */
+#define CLIENT_MAX_BODY  (512u << 20) /* one answer; lists come a page at a time */
+#define CLIENT_MAX_PATH  8192         /* a request path with a cursor */
 #define CLIENT_MAX_TOKEN 4096
 #define CLIENT_MAX_URL   8192
 
@@ -243,8 +244,9 @@ static void answer_error(struct client *c, long status, const char *body, size_t
     json_decref(root);
 }
 
-/* Reads the envelope of a 2xx answer into *data. */
-static int envelope(struct client *c, long status, struct buf *b, json_t **data)
+/* Reads the envelope of a 2xx answer into *data, and its page.next into
+ * *next (malloc'd; NULL when none) when next is not NULL. */
+static int envelope(struct client *c, long status, struct buf *b, json_t **data, char **next)
 {
     json_t *root = NULL, *d;
     const char *st;
@@ -254,7 +256,15 @@ static int envelope(struct client *c, long status, struct buf *b, json_t **data)
         st = json_string_value(json_object_get(root, "status"));
         d = json_object_get(root, "data");
         if (st && strcmp(st, "ok") == 0 && d) {
+            const char *n =
+                json_string_value(json_object_get(json_object_get(root, "page"), "next"));
             *data = json_incref(d);
+            if (next && n && !(*next = strdup(n))) {
+                json_decref(root);
+                json_decref(*data);
+                *data = NULL;
+                return -ENOMEM;
+            }
             json_decref(root);
             return 0;
         }
@@ -264,7 +274,7 @@ static int envelope(struct client *c, long status, struct buf *b, json_t **data)
     return -EPROTO;
 }
 
-static int request_json(struct client *c, int post, const char *path, json_t **data)
+static int request_json(struct client *c, int post, const char *path, json_t **data, char **next)
 {
     struct buf b;
     long status = 0;
@@ -272,8 +282,10 @@ static int request_json(struct client *c, int post, const char *path, json_t **d
 
     buf_init(&b, CLIENT_MAX_BODY);
     *data = NULL;
+    if (next)
+        *next = NULL;
     if ((rc = perform(c, post, path, &b, &status)) == 0)
-        rc = envelope(c, status, &b, data);
+        rc = envelope(c, status, &b, data, next);
     buf_free(&b);
     return rc;
 }
@@ -281,13 +293,56 @@ static int request_json(struct client *c, int post, const char *path, json_t **d
 /* GET with the envelope. */
 int client_get_json(struct client *c, const char *path, json_t **data)
 {
-    return request_json(c, 0, path, data);
+    return request_json(c, 0, path, data, NULL);
+}
+
+/* Appends a later page's rows to acc: the array's, or each array member's of
+ * an object. */
+static int join_page(json_t *acc, json_t *more)
+{
+    const char *key;
+    json_t *v;
+
+    if (json_is_array(acc))
+        return json_array_extend(acc, more) == 0 ? 0 : -EPROTO;
+    json_object_foreach(more, key, v)
+    {
+        json_t *a = json_object_get(acc, key);
+        if (json_is_array(v) && json_is_array(a) && json_array_extend(a, v) != 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* GET every page of a list (see client.h). */
+int client_get_json_all(struct client *c, const char *path, json_t **data)
+{
+    char *next = NULL;
+    int rc = request_json(c, 0, path, data, &next);
+
+    while (rc == 0 && next) {
+        char url[CLIENT_MAX_PATH];
+        json_t *more = NULL;
+        snprintf(url, sizeof(url), "%s", path);
+        rc = client_path_add(url, sizeof(url), "cursor", next);
+        free(next);
+        next = NULL;
+        if (rc == 0 && (rc = request_json(c, 0, url, &more, &next)) == 0)
+            rc = join_page(*data, more);
+        json_decref(more);
+    }
+    free(next);
+    if (rc < 0) {
+        json_decref(*data);
+        *data = NULL;
+    }
+    return rc;
 }
 
 /* POST with the token. */
 int client_post_json(struct client *c, const char *path, json_t **data)
 {
-    return request_json(c, 1, path, data);
+    return request_json(c, 1, path, data, NULL);
 }
 
 /* GET a text body. */

@@ -54,6 +54,14 @@ const struct client_error *client_last_error(const struct client *c);
 int client_get_json(struct client *c, const char *path, json_t **data);
 
 /*
+ * client_get_json() of a paged list, to its last page: follows the
+ * envelope's page.next (path + cursor=) and joins the pages' rows (the data
+ * array, or each array member of a data object). Errors as
+ * client_get_json(); on an error *data is NULL.
+ */
+int client_get_json_all(struct client *c, const char *path, json_t **data);
+
+/*
  * GET a non-JSON resource (/healthz, ?format=csv): *body is the malloc'd,
  * NUL-terminated body of a 2xx answer and *len its length. Errors as
  * client_get_json(); an error body that is the API's envelope gives its

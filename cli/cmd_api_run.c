@@ -40,7 +40,8 @@ static int build_path(const struct api_cmd *cmd, const struct api_opts *o, char 
     return rc;
 }
 
-/* GETs the command's endpoint: its data in *data. */
+/* GETs the command's endpoint: its data in *data. A command with --limit
+ * (runs, rejects) shows one page, the newest; the others every page. */
 static int fetch(struct client *c, const struct api_cmd *cmd, const struct api_opts *o,
                  json_t **data)
 {
@@ -51,7 +52,9 @@ static int fetch(struct client *c, const struct api_cmd *cmd, const struct api_o
         *data = NULL;
         return rc;
     }
-    return client_get_json(c, path, data);
+    if (cmd->allowed & API_OPT_LIMIT)
+        return client_get_json(c, path, data);
+    return client_get_json_all(c, path, data);
 }
 
 /* Observation rows for a table: each value as text with its indicator's

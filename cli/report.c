@@ -109,7 +109,8 @@ void report_free(struct report *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* GET path with name=value parameters (NULL-terminated pairs). */
+/* GET path with name=value parameters (NULL-terminated pairs), every page of
+ * a paged list (indicators, rankings, index results). */
 static int fetch(struct client *c, json_t **data, const char *path, ...)
 {
     char buf[PATH_SIZE];
@@ -122,7 +123,7 @@ static int fetch(struct client *c, json_t **data, const char *path, ...)
     while (rc == 0 && (name = va_arg(ap, const char *)))
         rc = client_path_add(buf, sizeof(buf), name, va_arg(ap, const char *));
     va_end(ap);
-    return rc < 0 ? rc : client_get_json(c, buf, data);
+    return rc < 0 ? rc : client_get_json_all(c, buf, data);
 }
 
 static int load_indicators(struct report *r, struct client *c)
