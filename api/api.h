@@ -39,6 +39,8 @@ struct api_options {
     void *hook_ctx;
     const char *web_root; /* dashboard files served at / and /assets/ (borrowed: must
                              outlive the server); NULL: those paths are 404 */
+    size_t max_reply;     /* the largest answer built, in bytes; past it a 413.
+                             0: 64 MiB */
 };
 
 /*

@@ -39,9 +39,17 @@ struct compute;
 /* Query parameters in one request; more is a 400 before libmicrohttpd parses
  * them (each takes ~56 bytes of the connection's pool). */
 #define API_MAX_PARAMS 32
-/* The largest answer built (JSON or CSV), as large as the CLI client reads:
- * past it the request fails with a 500 that says so. */
-#define API_MAX_REPLY ((size_t)512 << 20)
+/* The largest answer built (JSON or CSV): past it the request is a 413 that
+ * says to ask for fewer rows. Lists are paged (api_page), so a page of the
+ * largest limit stays far below it. */
+#define API_MAX_REPLY ((size_t)64 << 20)
+/* Rows of a code-keyed list (units, indicators, indices, sources) per page:
+ * by default and at most. */
+#define API_LIST_DEFAULT 1000
+#define API_LIST_MAX     10000
+/* Key fields of a list's cursor at most, and the cursor's bytes (decoded). */
+#define API_PAGE_KEYS  4
+#define API_CURSOR_MAX 768
 /* Bodies above this size are gzipped for clients that accept it. */
 #define API_GZIP_MIN 1024
 
@@ -66,6 +74,7 @@ struct api {
     void *hook_ctx;
     const char *web_root; /* borrowed from api_options; NULL: no dashboard */
     unsigned port;
+    size_t max_reply;          /* api_options.max_reply or API_MAX_REPLY */
     pthread_mutex_t series_mu; /* guards cfg, snapshot, snapshot_version */
     struct config *cfg;        /* the daemon's config (owned copy), for /series */
     struct compute *snapshot;  /* built for snapshot_version, shared by requests */
@@ -102,6 +111,31 @@ struct api_reply {
     int pre_gzipped;       /* body is gzip already (from the cache) */
     int from_cache;        /* body came from the cache */
     struct api_blob *blob; /* from the cache: body points into it (one reference held) */
+    size_t cap;            /* the largest body; 0: API_MAX_REPLY */
+    int paged;             /* a page of a list: X-Total-Count, X-Next-Cursor */
+    long page_total, page_limit;
+    char next[API_CURSOR_MAX * 4 / 3 + 96]; /* the next page's cursor, "" on the last */
+};
+
+/*
+ * One page of a list (params.c). A route reads ?limit= and ?cursor= with
+ * api_page_params(), asks the store for the rows after pg->key (at most
+ * limit + 1 of them) and counts the matches into total on the first page
+ * (total < 0); its row callback calls api_page_full() first (1: the row is
+ * past the page: stop the walk) and api_page_took() with the row's key after
+ * taking it; api_reply_page() then sends the rows with the page.
+ */
+struct api_page {
+    const char *tag;                /* names the list in its cursors */
+    long limit, max;                /* rows in this page at most; the largest limit */
+    long total;                     /* matching rows; -1: not counted yet (first page) */
+    size_t nkey;                    /* key fields from the cursor; 0: the first page */
+    const char *key[API_PAGE_KEYS]; /* the previous page's last key (into in) */
+    char in[API_CURSOR_MAX];
+    long n;                    /* rows taken */
+    int more;                  /* a row past the page was seen */
+    char last[API_CURSOR_MAX]; /* the last taken row's key, fields NUL-terminated */
+    size_t last_len;           /* 0: none (or too long for a cursor) */
 };
 
 /* One HTTP request, created when MHD reports its URI and freed when the
@@ -235,13 +269,35 @@ int api_reply_etag(struct api_request *rq, struct api_reply *rp);
  * counts it in the metrics and frees rp->body. */
 enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp);
 
+/* A list keyed by one code (units, indicators, indices, sources) being
+ * walked: the rows and the page. */
+struct api_list_walk {
+    json_t *rows;
+    struct api_page pg;
+};
+
+/* Such a list: the tag of its cursors, its default and largest limit, how
+ * to count its rows and walk a page of them (at most limit rows with code
+ * after after, NULL: from the first, each through api_list_take()), and the
+ * CSV columns. */
+struct api_list {
+    const char *tag;
+    long def, max;
+    int (*count)(struct store *st, long *n);
+    int (*walk)(struct store *st, const char *after, long limit, struct api_list_walk *w);
+    const char *const *columns;
+};
+
 /*
- * A whole-table list (units, indicators, sources, indices): the ETag (a 304 or
- * a cached answer ends it there), then walk() appends one object per row to
- * rows, then api_reply_rows() with columns. Returns 0 or a negative errno.
+ * Answers a list: ?limit= and ?cursor=, the ETag (a 304 or a cached answer
+ * ends it there), the count on the first page, the page's rows, then
+ * api_reply_page(). Returns 0 or a negative errno.
  */
-int api_reply_list(struct api_request *rq, struct api_reply *rp,
-                   int (*walk)(struct store *st, json_t *rows), const char *const *columns);
+int api_reply_list(struct api_request *rq, struct api_reply *rp, const struct api_list *l);
+
+/* In a list walk's callback: appends obj (stolen) keyed by key and returns
+ * 0, or 1 when the page is full (obj dropped: stop the walk), or -ENOMEM. */
+int api_list_take(struct api_list_walk *w, json_t *obj, const char *key);
 
 /* JSON helpers that map NULL text to null and µs times to ISO text. */
 json_t *api_json_str(const char *s);
@@ -305,5 +361,26 @@ int api_check_path(struct api_request *rq, struct api_reply *rp);
  * -ENOMEM. An endpoint not in the table takes anything.
  */
 int api_check_query(struct api_request *rq, const char *endpoint, struct api_reply *rp);
+
+/* Reads ?limit= (def when absent, 1..max) and ?cursor= (of list tag with
+ * nkey key fields) into pg. Returns 0, or 1 with rp a 400 naming the
+ * parameter. */
+int api_page_params(struct api_request *rq, struct api_reply *rp, struct api_page *pg,
+                    const char *tag, size_t nkey, long def, long max);
+
+/* 1 when the page is full (the row at hand is past it: the walk stops), else 0. */
+int api_page_full(struct api_page *pg);
+
+/* Counts a taken row and keeps its key (n text fields, NULL as ""). */
+void api_page_took(struct api_page *pg, const char *const *fields, size_t n);
+
+/* Puts the page (total, limit, next cursor) into rp. 0 or -E2BIG. */
+int api_page_finish(struct api_page *pg, struct api_reply *rp);
+
+/* api_reply_rows() for a page: the JSON envelope gets
+ * "page":{"limit","total","next"}, and both formats the headers
+ * X-Total-Count and X-Next-Cursor (absent on the last page). */
+int api_reply_page(struct api_request *rq, struct api_reply *rp, json_t *data, const json_t *rows,
+                   const char *const *columns, struct api_page *pg);
 
 #endif

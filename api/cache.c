@@ -49,6 +49,9 @@ struct cache_entry {
     const char *content_type; /* static string */
     const char *endpoint;     /* metrics label, static string */
     char etag[32];
+    int paged; /* a page of a list: its total and next cursor for the headers */
+    long page_total, page_limit;
+    char *next; /* NULL: none */
 };
 
 struct api_cache {
@@ -93,6 +96,7 @@ int api_cache_new(struct api_cache **out, const char *db_path, char *err, size_t
 
 static void entry_clear(struct cache_entry *e)
 {
+    free(e->next);
     free(e->uri);
     api_blob_unref(e->blob);
     memset(e, 0, sizeof(*e));
@@ -164,6 +168,10 @@ static void fill(const struct cache_entry *e, struct api_reply *rp)
     rp->status = 200;
     rp->pre_gzipped = e->gzipped;
     rp->from_cache = 1;
+    rp->paged = e->paged;
+    rp->page_total = e->page_total;
+    rp->page_limit = e->page_limit;
+    snprintf(rp->next, sizeof(rp->next), "%s", e->next ? e->next : "");
 }
 
 int api_cache_get(struct api_cache *c, const char *uri, size_t len, int gzip, uint64_t epoch,
@@ -205,9 +213,11 @@ void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, i
         return;
     blob = malloc(sizeof(*blob) + (rp->len ? rp->len : 1));
     key = strdup(uri);
-    if (!blob || !key) {
+    char *next = rp->paged && rp->next[0] ? strdup(rp->next) : NULL;
+    if (!blob || !key || (rp->paged && rp->next[0] && !next)) {
         free(blob);
         free(key);
+        free(next);
         return;
     }
     atomic_init(&blob->refs, 1);
@@ -216,8 +226,18 @@ void api_cache_put(struct api_cache *c, const char *uri, size_t len, int gzip, i
     pthread_mutex_lock(&c->mu);
     struct cache_entry *e = slot(c, uri, len, gzip, &hash);
     entry_clear(e);
-    *e =
-        (struct cache_entry){hash, key, gzip, gzipped, epoch, blob, rp->content_type, endpoint, ""};
+    *e = (struct cache_entry){.hash = hash,
+                              .uri = key,
+                              .gzip = gzip,
+                              .gzipped = gzipped,
+                              .epoch = epoch,
+                              .blob = blob,
+                              .content_type = rp->content_type,
+                              .endpoint = endpoint,
+                              .paged = rp->paged,
+                              .page_total = rp->page_total,
+                              .page_limit = rp->page_limit,
+                              .next = next};
     memcpy(e->etag, rp->etag, sizeof(e->etag));
     pthread_mutex_unlock(&c->mu);
 }

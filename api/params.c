@@ -22,18 +22,18 @@
 static const struct api_params params_table[] = {
     {"/healthz", {NULL}},
     {"/metrics", {NULL}},
-    {"/api/v1/units", {"format", NULL}},
-    {"/api/v1/indicators", {"format", NULL}},
+    {"/api/v1/units", {"limit", "cursor", "format", NULL}},
+    {"/api/v1/indicators", {"limit", "cursor", "format", NULL}},
     {"/api/v1/observations",
-     {"unit", "indicator", "from", "to", "as_of", "history", "format", NULL}},
-    {"/api/v1/indices", {"format", NULL}},
-    {"/api/v1/indices/{id}", {"period", "unit", "format", NULL}},
-    {"/api/v1/rankings/{id}", {"period", "format", NULL}},
-    {"/api/v1/sources", {"format", NULL}},
+     {"unit", "indicator", "from", "to", "as_of", "history", "limit", "cursor", "format", NULL}},
+    {"/api/v1/indices", {"limit", "cursor", "format", NULL}},
+    {"/api/v1/indices/{id}", {"period", "unit", "limit", "cursor", "format", NULL}},
+    {"/api/v1/rankings/{id}", {"period", "limit", "cursor", "format", NULL}},
+    {"/api/v1/sources", {"limit", "cursor", "format", NULL}},
     {"/api/v1/sources/{id}/pull", {"period", NULL}},
-    {"/api/v1/runs", {"source", "limit", "format", NULL}},
+    {"/api/v1/runs", {"source", "limit", "cursor", "format", NULL}},
     {"/api/v1/series", {"unit", "indicator", "from", "to", "transform", "format", NULL}},
-    {"/api/v1/rejects", {"source", "period", "limit", "format", NULL}},
+    {"/api/v1/rejects", {"source", "period", "limit", "cursor", "format", NULL}},
     {"/api/v1/recompute", {NULL}},
     {"/", {"index", "period", "park", "lang", NULL}},
     {"/assets/{file}", {NULL}},
@@ -278,4 +278,145 @@ int api_check_query(struct api_request *rq, const char *endpoint, struct api_rep
     }
     free(buf);
     return rc;
+}
+
+/* ---- paging: ?limit=, ?cursor= ---- */
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* base64url without padding of in[0..n) into out (room for 4 * n / 3 + 4). */
+static size_t b64_encode(const unsigned char *in, size_t n, char *out)
+{
+    size_t o = 0, i;
+
+    for (i = 0; i + 2 < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+        out[o++] = b64url[v >> 18];
+        out[o++] = b64url[v >> 12 & 63];
+        out[o++] = b64url[v >> 6 & 63];
+        out[o++] = b64url[v & 63];
+    }
+    if (i < n) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
+        out[o++] = b64url[v >> 18];
+        out[o++] = b64url[v >> 12 & 63];
+        if (i + 1 < n)
+            out[o++] = b64url[v >> 6 & 63];
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* Decodes base64url text into out (room for size); the length, or -1. */
+static long b64_decode(const char *text, unsigned char *out, size_t size)
+{
+    size_t o = 0, bits = 0;
+    unsigned v = 0;
+
+    for (const char *p = text; *p; p++) {
+        const char *k = strchr(b64url, *p);
+        if (!k)
+            return -1;
+        v = v << 6 | (unsigned)(k - b64url);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o >= size)
+                return -1;
+            out[o++] = (unsigned char)(v >> bits);
+            v &= (1u << bits) - 1;
+        }
+    }
+    return v == 0 && bits < 6 ? (long)o : -1;
+}
+
+/* ?limit= and ?cursor= into pg (see api_priv.h). */
+int api_page_params(struct api_request *rq, struct api_reply *rp, struct api_page *pg,
+                    const char *tag, size_t nkey, long def, long max)
+{
+    const char *v = api_param(rq, "limit");
+    const char *cur = api_param(rq, "cursor");
+    char *end;
+
+    memset(pg, 0, sizeof(*pg));
+    pg->tag = tag;
+    pg->limit = def;
+    pg->max = max;
+    pg->total = -1;
+    if (v) {
+        errno = 0;
+        pg->limit = strtol(v, &end, 10);
+        if (!*v || *end || errno || pg->limit < 1 || pg->limit > max)
+            return api_reply_bad(rp, "parameter 'limit': expected 1..%ld, not \"%.64s\"", max, v);
+    }
+    if (!cur)
+        return 0;
+    long n = b64_decode(cur, (unsigned char *)pg->in, sizeof(pg->in) - 1);
+    size_t f = 0;
+    const char *field[2 + API_PAGE_KEYS] = {0};
+    if (n > 0) {
+        pg->in[n] = '\0';
+        for (long i = 0; i <= n && f < 2 + API_PAGE_KEYS; f++) {
+            field[f] = pg->in + i;
+            i += (long)strlen(pg->in + i) + 1;
+        }
+    }
+    /* tag, total, then the key's fields; every byte of the text is used */
+    if (n <= 0 || f != 2 + nkey || !field[0] || !field[1] || strcmp(field[0], tag) != 0 ||
+        (size_t)(field[f - 1] - pg->in) + strlen(field[f - 1]) != (size_t)n ||
+        (pg->total = strtol(field[1], &end, 10)) < 0 || *end || !field[1][0])
+        return api_reply_bad(rp, "parameter 'cursor': not a cursor of this list (use page.next of "
+                                 "the answer before, with the same parameters)");
+    for (size_t k = 0; k < nkey; k++)
+        pg->key[k] = field[2 + k];
+    pg->nkey = nkey;
+    return 0;
+}
+
+/* In a walk's callback, before a row is taken (see api_priv.h). */
+int api_page_full(struct api_page *pg)
+{
+    if (pg->n < pg->limit)
+        return 0;
+    pg->more = 1;
+    return 1;
+}
+
+/* The key of the row just taken (see api_priv.h). */
+void api_page_took(struct api_page *pg, const char *const *fields, size_t n)
+{
+    size_t used = 0;
+
+    pg->n++;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = fields[i] ? fields[i] : "";
+        size_t len = strlen(s) + 1;
+        if (used + len > sizeof(pg->last)) {
+            pg->last_len = 0; /* too long for a cursor: api_page_finish() fails */
+            return;
+        }
+        memcpy(pg->last + used, s, len);
+        used += len;
+    }
+    pg->last_len = used;
+}
+
+/* The next cursor into rp (see api_priv.h). */
+int api_page_finish(struct api_page *pg, struct api_reply *rp)
+{
+    char raw[sizeof(pg->last) + 64];
+    int head = snprintf(raw, sizeof(raw), "%s%c%ld", pg->tag, '\0', pg->total);
+
+    rp->paged = 1;
+    rp->page_total = pg->total;
+    rp->page_limit = pg->limit;
+    rp->next[0] = '\0';
+    if (!pg->more)
+        return 0;
+    if (pg->last_len == 0 || head < 0 || (size_t)head + 1 + pg->last_len > sizeof(raw) ||
+        4 * ((size_t)head + 1 + pg->last_len) / 3 + 4 > sizeof(rp->next))
+        return -E2BIG;
+    memcpy(raw + head + 1, pg->last, pg->last_len - 1); /* without the last NUL */
+    b64_encode((const unsigned char *)raw, (size_t)head + pg->last_len, rp->next);
+    return 0;
 }

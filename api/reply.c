@@ -66,7 +66,7 @@ static int reply_json(struct api_reply *rp, unsigned status, json_t *root)
 
     if (!root)
         return -ENOMEM;
-    buf_init(&b, API_MAX_REPLY);
+    buf_init(&b, rp->cap ? rp->cap : API_MAX_REPLY);
     if (json_dump_callback(root, dump_to_buf, &b, JSON_FLAGS) < 0 && !b.err)
         b.err = -ENOMEM;
     json_decref(root);
@@ -175,7 +175,7 @@ static int render_csv(struct api_reply *rp, const json_t *rows, const char *cons
     const json_t *row;
     int rc;
 
-    buf_init(&b, API_MAX_REPLY);
+    buf_init(&b, rp->cap ? rp->cap : API_MAX_REPLY);
     for (size_t c = 0; columns[c]; c++) {
         if (c)
             buf_add(&b, ",", 1);
@@ -198,6 +198,32 @@ static int render_csv(struct api_reply *rp, const json_t *rows, const char *cons
     return 0;
 }
 
+/* An answer over API_MAX_REPLY (-E2BIG) becomes a 413 that says what to do;
+ * other results pass. */
+static int too_large(struct api_reply *rp, int rc)
+{
+    if (rc != -E2BIG)
+        return rc;
+    size_t cap = rp->cap ? rp->cap : API_MAX_REPLY;
+    rp->paged = 0;
+    rp->cap = 0; /* the error itself is small */
+    return api_reply_error(rp, MHD_HTTP_CONTENT_TOO_LARGE,
+                           "answer over %zu bytes: ask for fewer rows (limit) or narrow the query",
+                           cap);
+}
+
+/* The envelope with data and, for a page, its "page" member (rp->paged). */
+static int reply_envelope(struct api_reply *rp, json_t *data)
+{
+    if (!rp->paged)
+        return api_reply_ok(rp, data);
+    json_t *next = rp->next[0] ? json_string(rp->next) : json_null();
+    return reply_json(rp, MHD_HTTP_OK,
+                      json_pack("{s:s,s:o,s:{s:I,s:I,s:o}}", "status", "ok", "data", data, "page",
+                                "limit", (json_int_t)rp->page_limit, "total",
+                                (json_int_t)rp->page_total, "next", next));
+}
+
 /* JSON envelope or CSV rows, by ?format= (see api_priv.h). */
 int api_reply_rows(struct api_request *rq, struct api_reply *rp, json_t *data, const json_t *rows,
                    const char *const *columns)
@@ -207,16 +233,30 @@ int api_reply_rows(struct api_request *rq, struct api_reply *rp, json_t *data, c
 
     if (!data)
         return -ENOMEM;
+    rp->cap = rq->api->max_reply;
     if (!format || strcmp(format, "json") == 0)
-        return api_reply_ok(rp, data);
+        return too_large(rp, reply_envelope(rp, data));
     if (strcmp(format, "csv") == 0)
-        rc = render_csv(rp, rows, columns);
+        rc = too_large(rp, render_csv(rp, rows, columns));
     else
         rc = api_reply_error(rp, MHD_HTTP_BAD_REQUEST,
                              "parameter 'format': expected \"json\" or \"csv\", not \"%.64s\"",
                              format);
     json_decref(data);
     return rc;
+}
+
+/* A page of a list (see api_priv.h). */
+int api_reply_page(struct api_request *rq, struct api_reply *rp, json_t *data, const json_t *rows,
+                   const char *const *columns, struct api_page *pg)
+{
+    int rc = api_page_finish(pg, rp);
+
+    if (rc < 0) {
+        json_decref(data);
+        return rc;
+    }
+    return api_reply_rows(rq, rp, data, rows, columns);
 }
 
 /* Does the If-None-Match list (e.g. `W/"ab", "cd"` or `*`) hold etag? Weak
@@ -305,22 +345,39 @@ void api_reply_discard(struct api_reply *rp)
     rp->body = NULL;
 }
 
-int api_reply_list(struct api_request *rq, struct api_reply *rp,
-                   int (*walk)(struct store *st, json_t *rows), const char *const *columns)
+int api_reply_list(struct api_request *rq, struct api_reply *rp, const struct api_list *l)
 {
+    struct api_list_walk w = {.pg = {0}};
     struct store *st;
-    json_t *rows;
     int rc;
 
+    if (api_page_params(rq, rp, &w.pg, l->tag, 1, l->def, l->max))
+        return 0;
     if ((rc = api_reply_etag(rq, rp)) != 0)
         return rc < 0 ? rc : 0;
-    if (!(rows = json_array()))
+    if (!(w.rows = json_array()))
         return -ENOMEM;
-    if ((rc = api_store_get(rq, &st)) < 0 || (rc = walk(st, rows)) < 0) {
-        json_decref(rows);
+    if ((rc = api_store_get(rq, &st)) < 0 ||
+        (w.pg.total < 0 && (rc = l->count(st, &w.pg.total)) < 0) ||
+        (rc = l->walk(st, w.pg.nkey ? w.pg.key[0] : NULL, w.pg.limit + 1, &w)) < 0) {
+        json_decref(w.rows);
         return rc;
     }
-    return api_reply_rows(rq, rp, rows, rows, columns);
+    return api_reply_page(rq, rp, w.rows, w.rows, l->columns, &w.pg);
+}
+
+/* Takes obj (stolen) into a list walk's page with key, or stops the walk
+ * (see api_priv.h). */
+int api_list_take(struct api_list_walk *w, json_t *obj, const char *key)
+{
+    if (api_page_full(&w->pg)) {
+        json_decref(obj);
+        return 1;
+    }
+    if (!obj || json_array_append_new(w->rows, obj) != 0)
+        return -ENOMEM;
+    api_page_took(&w->pg, &key, 1);
+    return 0;
 }
 
 /* Does Accept-Encoding allow gzip (a "gzip" or "x-gzip" token without q=0)? */
@@ -400,6 +457,13 @@ static void add_headers(struct MHD_Response *r, const struct api_reply *rp, int 
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rp->allow);
     if (rp->challenge)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"parkstat\"");
+    if (rp->paged && rp->status == MHD_HTTP_OK) {
+        char total[32];
+        snprintf(total, sizeof(total), "%ld", rp->page_total);
+        MHD_add_response_header(r, "X-Total-Count", total);
+        if (rp->next[0])
+            MHD_add_response_header(r, "X-Next-Cursor", rp->next);
+    }
 }
 
 /* Turns rp into an MHD response and queues it (see api_priv.h). */

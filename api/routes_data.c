@@ -7,6 +7,8 @@
  * in the envelope or, with ?format=csv, as CSV with the columns named here.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_priv.h"
@@ -14,6 +16,10 @@
 #include "common/timefmt.h"
 #include "store/observations.h"
 #include "store/store.h"
+
+/* Observations per page: by default and at most. */
+#define OBS_DEFAULT 1000
+#define OBS_MAX     10000
 
 /* Checks an optional period parameter (see api_priv.h). */
 int api_param_period(struct api_request *rq, struct api_reply *rp, const char *name,
@@ -51,58 +57,81 @@ static int append(json_t *array, json_t *obj)
 static int unit_row(const struct store_unit_row *r, void *ctx)
 {
     json_t *attrs = r->attributes ? json_loads(r->attributes, 0, NULL) : NULL;
-    return append(ctx, json_pack("{s:o,s:o,s:o,s:o}", "code", api_json_str(r->code), "name",
-                                 api_json_str(r->name), "parent", api_json_str(r->parent),
-                                 "attributes", attrs ? attrs : json_null()));
+    return api_list_take(ctx,
+                         json_pack("{s:o,s:o,s:o,s:o}", "code", api_json_str(r->code), "name",
+                                   api_json_str(r->name), "parent", api_json_str(r->parent),
+                                   "attributes", attrs ? attrs : json_null()),
+                         r->code);
 }
 
-static int walk_units(struct store *st, json_t *rows)
+static int walk_units(struct store *st, const char *after, long limit, struct api_list_walk *w)
 {
-    return store_units_list(st, unit_row, rows);
+    return store_units_page(st, after, limit, unit_row, w);
 }
 
-/* GET /api/v1/units: every unit with its parent and attributes. */
+/* GET /api/v1/units: the units by code with their parent and attributes. */
 int api_route_units(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     static const char *const columns[] = {"code", "name", "parent", "attributes", NULL};
+    static const struct api_list list = {"units",           API_LIST_DEFAULT, API_LIST_MAX,
+                                         store_units_count, walk_units,       columns};
     (void)arg;
-    return api_reply_list(rq, rp, walk_units, columns);
+    return api_reply_list(rq, rp, &list);
 }
 
 static int indicator_row(const struct store_indicator_row *r, void *ctx)
 {
-    return append(ctx, json_pack("{s:o,s:o,s:o,s:o,s:o,s:b,s:i,s:i,s:o,s:o,s:o,s:o}", "code",
-                                 api_json_str(r->code), "name", api_json_str(r->name), "measure",
-                                 api_json_str(r->measure), "frequency", api_json_str(r->frequency),
-                                 "kind", api_json_str(r->kind), "cumulative", r->cumulative,
-                                 "direction", r->direction, "decimals", r->decimals, "formula",
-                                 api_json_str(r->formula), "numerator", api_json_str(r->numerator),
-                                 "denominator", api_json_str(r->denominator), "scale",
-                                 r->scale != 0 ? json_real(r->scale) : json_null()));
+    return api_list_take(
+        ctx,
+        json_pack("{s:o,s:o,s:o,s:o,s:o,s:b,s:i,s:i,s:o,s:o,s:o,s:o}", "code",
+                  api_json_str(r->code), "name", api_json_str(r->name), "measure",
+                  api_json_str(r->measure), "frequency", api_json_str(r->frequency), "kind",
+                  api_json_str(r->kind), "cumulative", r->cumulative, "direction", r->direction,
+                  "decimals", r->decimals, "formula", api_json_str(r->formula), "numerator",
+                  api_json_str(r->numerator), "denominator", api_json_str(r->denominator), "scale",
+                  r->scale != 0 ? json_real(r->scale) : json_null()),
+        r->code);
 }
 
-static int walk_indicators(struct store *st, json_t *rows)
+static int walk_indicators(struct store *st, const char *after, long limit, struct api_list_walk *w)
 {
-    return store_indicators_list(st, indicator_row, rows);
+    return store_indicators_page(st, after, limit, indicator_row, w);
 }
 
-/* GET /api/v1/indicators: every indicator with its definition. */
+/* GET /api/v1/indicators: the indicators by code with their definitions. */
 int api_route_indicators(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     static const char *const columns[] = {
         "code",     "name",    "measure",   "frequency",   "kind",  "cumulative", "direction",
         "decimals", "formula", "numerator", "denominator", "scale", NULL};
+    static const struct api_list list = {"indicators",           API_LIST_DEFAULT, API_LIST_MAX,
+                                         store_indicators_count, walk_indicators,  columns};
     (void)arg;
-    return api_reply_list(rq, rp, walk_indicators, columns);
+    return api_reply_list(rq, rp, &list);
 }
+
+struct obs_walk {
+    json_t *rows;
+    struct api_page pg;
+};
 
 static int obs_row(const struct store_obs_row *r, void *ctx)
 {
-    return append(ctx, json_pack("{s:o,s:o,s:o,s:f,s:o,s:o,s:I}", "unit", api_json_str(r->unit),
-                                 "indicator", api_json_str(r->indicator), "period",
-                                 api_json_str(r->period), "value", r->value, "valid_from",
-                                 api_json_time(r->valid_from), "valid_to",
-                                 api_json_time(r->valid_to), "run_id", (json_int_t)r->run_id));
+    struct obs_walk *w = ctx;
+    char from[24];
+
+    if (api_page_full(&w->pg))
+        return 1;
+    if (append(w->rows,
+               json_pack("{s:o,s:o,s:o,s:f,s:o,s:o,s:I}", "unit", api_json_str(r->unit),
+                         "indicator", api_json_str(r->indicator), "period", api_json_str(r->period),
+                         "value", r->value, "valid_from", api_json_time(r->valid_from), "valid_to",
+                         api_json_time(r->valid_to), "run_id", (json_int_t)r->run_id)) < 0)
+        return -ENOMEM;
+    snprintf(from, sizeof(from), "%lld", (long long)r->valid_from);
+    const char *const key[] = {r->unit, r->indicator, r->period, from};
+    api_page_took(&w->pg, key, 4);
+    return 0;
 }
 
 /* Reads and checks the observation parameters into q. Returns 0, or 1 with
@@ -131,26 +160,41 @@ static int obs_params(struct api_request *rq, struct api_reply *rp, struct store
 }
 
 /* GET /api/v1/observations: current values, values as of a time, or every
- * vintage (history=1), filtered by unit, indicator and period range. */
+ * vintage (history=1), filtered by unit, indicator and period range; one
+ * page, read by one keyset query (store_observations() after the cursor's
+ * key), with the count of every match on the first page. */
 int api_route_observations(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     static const char *const columns[] = {"unit",       "indicator", "period", "value",
                                           "valid_from", "valid_to",  "run_id", NULL};
     struct store_obs_query q = {0};
+    struct obs_walk w;
     struct store *st;
     int rc;
     (void)arg;
 
-    if (obs_params(rq, rp, &q))
+    if (obs_params(rq, rp, &q) ||
+        api_page_params(rq, rp, &w.pg, "observations", 4, OBS_DEFAULT, OBS_MAX))
         return 0;
+    if (w.pg.nkey) {
+        char *end;
+        q.after_unit = w.pg.key[0];
+        q.after_indicator = w.pg.key[1];
+        q.after_period = w.pg.key[2];
+        q.after_valid_from = strtoll(w.pg.key[3], &end, 10);
+        if (*end || !*w.pg.key[3])
+            return api_reply_bad(rp, "parameter 'cursor': not a cursor of this list"), 0;
+    }
+    q.limit = w.pg.limit + 1;
     if ((rc = api_reply_etag(rq, rp)) != 0)
         return rc < 0 ? rc : 0;
-    json_t *rows = json_array();
-    if (!rows)
+    if (!(w.rows = json_array()))
         return -ENOMEM;
-    if ((rc = api_store_get(rq, &st)) < 0 || (rc = store_observations(st, &q, obs_row, rows)) < 0) {
-        json_decref(rows);
+    if ((rc = api_store_get(rq, &st)) < 0 ||
+        (w.pg.total < 0 && (rc = store_observations_count(st, &q, &w.pg.total)) < 0) ||
+        (rc = store_observations(st, &q, obs_row, &w)) < 0) {
+        json_decref(w.rows);
         return rc;
     }
-    return api_reply_rows(rq, rp, rows, rows, columns);
+    return api_reply_page(rq, rp, w.rows, w.rows, columns, &w.pg);
 }

@@ -8,12 +8,21 @@
  * the result table is a 404.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_priv.h"
 #include "common/period.h"
 #include "store/results.h"
 #include "store/store.h"
+
+/* Units per page of an index's results (each with its nodes and
+ * contributions), and ranking rows per page: by default and at most. */
+#define INDEX_DEFAULT   1000
+#define INDEX_MAX       1000
+#define RANKING_DEFAULT 1000
+#define RANKING_MAX     10000
 
 static int append(json_t *array, json_t *obj)
 {
@@ -22,24 +31,29 @@ static int append(json_t *array, json_t *obj)
 
 static int index_row(const struct store_index_row *r, void *ctx)
 {
-    return append(ctx, json_pack("{s:o,s:o,s:o,s:I,s:o}", "id", api_json_str(r->index_id),
-                                 "first_period", api_json_str(r->first_period), "last_period",
-                                 api_json_str(r->last_period), "units", (json_int_t)r->n_units,
-                                 "computed_at", api_json_time(r->computed_at)));
+    return api_list_take(ctx,
+                         json_pack("{s:o,s:o,s:o,s:I,s:o}", "id", api_json_str(r->index_id),
+                                   "first_period", api_json_str(r->first_period), "last_period",
+                                   api_json_str(r->last_period), "units", (json_int_t)r->n_units,
+                                   "computed_at", api_json_time(r->computed_at)),
+                         r->index_id);
 }
 
-static int walk_indices(struct store *st, json_t *rows)
+static int walk_indices(struct store *st, const char *after, long limit, struct api_list_walk *w)
 {
-    return store_indices_list(st, index_row, rows);
+    return store_indices_page(st, after, limit, index_row, w);
 }
 
-/* GET /api/v1/indices: every index with results, and its period range. */
+/* GET /api/v1/indices: the indices with results by id, and their period
+ * ranges. */
 int api_route_indices(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     static const char *const columns[] = {"id",    "first_period", "last_period",
                                           "units", "computed_at",  NULL};
+    static const struct api_list list = {"indices",           API_LIST_DEFAULT, API_LIST_MAX,
+                                         store_indices_count, walk_indices,     columns};
     (void)arg;
-    return api_reply_list(rq, rp, walk_indices, columns);
+    return api_reply_list(rq, rp, &list);
 }
 
 static json_t *nullable_int(int has, long v)
@@ -114,30 +128,62 @@ static int index_begin(struct api_request *rq, struct api_reply *rp, const char 
     return 0;
 }
 
+/* The units of one page of an index's results: only their keys. */
+static int page_unit(const struct store_index_result_row *r, void *ctx)
+{
+    struct api_page *pg = ctx;
+    if (api_page_full(pg))
+        return 1;
+    api_page_took(pg, &r->unit, 1);
+    return 0;
+}
+
 /* GET /api/v1/indices/{id}?period=&unit=: scores of every node with ranks and
- * flags, and the contributions. CSV carries the result rows. */
+ * flags, and the contributions, of a page of units (by code): the page's
+ * units first (one query on the period's result rows), then the results and
+ * contributions of the units in (cursor, last unit]. CSV carries the result
+ * rows. */
 int api_route_index(struct api_request *rq, const char *id, struct api_reply *rp)
 {
     static const char *const columns[] = {"unit",        "name",  "node",        "score", "rank",
                                           "rank_change", "flags", "computed_at", NULL};
-    char latest[PERIOD_TEXT_SIZE];
+    char latest[PERIOD_TEXT_SIZE], last[API_CURSOR_MAX];
     const char *period;
     const char *unit = api_param(rq, "unit");
+    struct api_page pg;
     struct store *st;
-    int rc = index_begin(rq, rp, id, &period, latest, sizeof(latest));
+    int rc;
 
-    if (rc != 0)
+    if (api_page_params(rq, rp, &pg, "index", 1, INDEX_DEFAULT, INDEX_MAX))
+        return 0;
+    if ((rc = index_begin(rq, rp, id, &period, latest, sizeof(latest))) != 0)
         return rc < 0 ? rc : 0;
+    struct store_index_query q = {id, period, unit, pg.nkey ? pg.key[0] : NULL, NULL};
+    if ((rc = api_store_get(rq, &st)) < 0)
+        return rc;
+    if (!unit) {
+        if (pg.total < 0 && (rc = store_index_units_count(st, id, period, &pg.total)) < 0)
+            return rc;
+        if ((rc = store_index_units_page(st, id, period, q.after_unit, pg.limit + 1, page_unit,
+                                         &pg)) < 0)
+            return rc;
+        rc = 0; /* 1: the page is full */
+        /* the units up to the page's last (none: an empty page) */
+        snprintf(last, sizeof(last), "%s", pg.last_len ? pg.last : "");
+        q.last_unit = last;
+    }
     json_t *results = json_array(), *contribs = json_array();
     json_t *data = json_pack("{s:s,s:s,s:O,s:O}", "index", id, "period", period, "results", results,
                              "contributions", contribs);
     if (!data)
         rc = -ENOMEM;
-    else if ((rc = api_store_get(rq, &st)) == 0 &&
-             (rc = store_index_results(st, id, period, unit, 0, result_row, results)) == 0)
-        rc = store_index_contributions(st, id, period, unit, contrib_row, contribs);
+    else if (pg.n > 0 || unit)
+        if ((rc = store_index_results_q(st, &q, 0, result_row, results)) == 0)
+            rc = store_index_contributions_q(st, &q, contrib_row, contribs);
+    if (unit) /* one unit: one page, of it or of nothing */
+        pg.total = json_array_size(results) > 0;
     if (rc == 0) {
-        rc = api_reply_rows(rq, rp, data, results, columns);
+        rc = api_reply_page(rq, rp, data, results, columns, &pg);
         data = NULL;
     }
     json_decref(data);
@@ -146,39 +192,71 @@ int api_route_index(struct api_request *rq, const char *id, struct api_reply *rp
     return rc;
 }
 
+struct ranking_walk {
+    json_t *rows;
+    struct api_page pg;
+};
+
 static int ranking_row(const struct store_index_result_row *r, void *ctx)
 {
-    return append(ctx,
-                  json_pack("{s:o,s:o,s:o,s:o,s:o,s:I}", "rank", nullable_int(r->has_rank, r->rank),
-                            "unit", api_json_str(r->unit), "name", api_json_str(r->unit_name),
-                            "score", r->has_score ? json_real(r->score) : json_null(),
-                            "rank_change", nullable_int(r->has_rank_change, r->rank_change),
-                            "flags", (json_int_t)r->flags));
+    struct ranking_walk *w = ctx;
+    char rank[24];
+
+    if (api_page_full(&w->pg))
+        return 1;
+    if (append(w->rows,
+               json_pack("{s:o,s:o,s:o,s:o,s:o,s:I}", "rank", nullable_int(r->has_rank, r->rank),
+                         "unit", api_json_str(r->unit), "name", api_json_str(r->unit_name), "score",
+                         r->has_score ? json_real(r->score) : json_null(), "rank_change",
+                         nullable_int(r->has_rank_change, r->rank_change), "flags",
+                         (json_int_t)r->flags)) < 0)
+        return -ENOMEM;
+    snprintf(rank, sizeof(rank), "%ld", r->has_rank ? r->rank : 0);
+    const char *const key[] = {r->has_rank ? "0" : "1", rank, r->unit};
+    api_page_took(&w->pg, key, 3);
+    return 0;
 }
 
-/* GET /api/v1/rankings/{id}?period=: units by the rank of the total score. */
+/* GET /api/v1/rankings/{id}?period=: units by the rank of the total score,
+ * one page by a keyset query on (unranked, rank, unit). */
 int api_route_ranking(struct api_request *rq, const char *id, struct api_reply *rp)
 {
     static const char *const columns[] = {"rank",        "unit",  "name", "score",
                                           "rank_change", "flags", NULL};
     char latest[PERIOD_TEXT_SIZE];
     const char *period;
+    struct ranking_walk w;
+    struct store_rank_key after = {0};
     struct store *st;
-    int rc = index_begin(rq, rp, id, &period, latest, sizeof(latest));
+    int rc;
 
-    if (rc != 0)
+    if (api_page_params(rq, rp, &w.pg, "ranking", 3, RANKING_DEFAULT, RANKING_MAX))
+        return 0;
+    if (w.pg.nkey) {
+        char *end;
+        after.unranked = strcmp(w.pg.key[0], "1") == 0;
+        after.rank = strtol(w.pg.key[1], &end, 10);
+        after.unit = w.pg.key[2];
+        if (*end || !*w.pg.key[1] || (!after.unranked && strcmp(w.pg.key[0], "0") != 0))
+            return api_reply_bad(rp, "parameter 'cursor': not a cursor of this list"), 0;
+    }
+    if ((rc = index_begin(rq, rp, id, &period, latest, sizeof(latest))) != 0)
         return rc < 0 ? rc : 0;
-    json_t *rows = json_array();
-    json_t *data = json_pack("{s:s,s:s,s:O}", "index", id, "period", period, "ranking", rows);
+    if ((rc = api_store_get(rq, &st)) < 0 ||
+        (w.pg.total < 0 && (rc = store_index_units_count(st, id, period, &w.pg.total)) < 0))
+        return rc;
+    w.rows = json_array();
+    json_t *data = json_pack("{s:s,s:s,s:O}", "index", id, "period", period, "ranking", w.rows);
     if (!data)
         rc = -ENOMEM;
-    else if ((rc = api_store_get(rq, &st)) == 0)
-        rc = store_index_results(st, id, period, NULL, 1, ranking_row, rows);
-    if (rc == 0) {
-        rc = api_reply_rows(rq, rp, data, rows, columns);
+    else
+        rc = store_index_ranking_page(st, id, period, w.pg.nkey ? &after : NULL, w.pg.limit + 1,
+                                      ranking_row, &w);
+    if (rc >= 0) {
+        rc = api_reply_page(rq, rp, data, w.rows, columns, &w.pg);
         data = NULL;
     }
     json_decref(data);
-    json_decref(rows);
+    json_decref(w.rows);
     return rc;
 }

@@ -5,6 +5,7 @@
  * only hand the work to the daemon through its hooks.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,46 +27,55 @@ static int append(json_t *array, json_t *obj)
     return obj && json_array_append_new(array, obj) == 0 ? 0 : -ENOMEM;
 }
 
-/* Parses ?limit= into *limit (default def, 1..max). Returns 0, or 1 with rp
- * set to a 400. */
-static int param_limit(struct api_request *rq, struct api_reply *rp, long def, long max,
-                       long *limit)
-{
-    const char *v = api_param(rq, "limit");
-    char *end;
-
-    *limit = def;
-    if (!v)
-        return 0;
-    errno = 0;
-    *limit = strtol(v, &end, 10);
-    if (!*v || *end || errno || *limit < 1 || *limit > max) {
-        api_reply_error(rp, MHD_HTTP_BAD_REQUEST,
-                        "parameter 'limit': expected 1..%ld, not \"%.64s\"", max, v);
-        return 1;
-    }
-    return 0;
-}
+/* The sources' walk: one row per configured source that has been pulled, so
+ * a page is cut from the whole (small) list here: rows up to the cursor's
+ * source are skipped, every row is counted for the total. */
+struct health_walk {
+    struct api_list_walk *w;
+    const char *after;
+    long limit;
+    long seen;
+};
 
 static int health_row(const struct store_health *h, void *ctx)
 {
-    return append(ctx,
-                  json_pack("{s:o,s:o,s:o,s:I,s:b,s:o,s:I,s:o,s:f,s:I,s:I,s:I,s:I,s:I}", "source",
-                            api_json_str(h->source), "last_attempt", api_json_time(h->last_attempt),
-                            "last_success", api_json_time(h->last_success), "consecutive_failures",
-                            (json_int_t)h->consecutive_failures, "failing", h->failed,
-                            "last_outcome", api_json_str(h->last_outcome), "last_status",
-                            (json_int_t)h->last_status, "last_error", api_json_str(h->last_error),
-                            "last_duration_s", h->last_duration_s, "last_bytes",
-                            (json_int_t)h->last_bytes, "n_new", (json_int_t)h->last_counts.n_new,
-                            "n_revised", (json_int_t)h->last_counts.n_revised, "n_unchanged",
-                            (json_int_t)h->last_counts.n_unchanged, "n_rejected",
-                            (json_int_t)h->last_counts.n_rejected));
+    struct health_walk *hw = ctx;
+
+    hw->seen++;
+    if ((hw->after && strcmp(h->source, hw->after) <= 0) || hw->w->pg.more)
+        return 0;
+    return api_list_take(
+               hw->w,
+               json_pack("{s:o,s:o,s:o,s:I,s:b,s:o,s:I,s:o,s:f,s:I,s:I,s:I,s:I,s:I}", "source",
+                         api_json_str(h->source), "last_attempt", api_json_time(h->last_attempt),
+                         "last_success", api_json_time(h->last_success), "consecutive_failures",
+                         (json_int_t)h->consecutive_failures, "failing", h->failed, "last_outcome",
+                         api_json_str(h->last_outcome), "last_status", (json_int_t)h->last_status,
+                         "last_error", api_json_str(h->last_error), "last_duration_s",
+                         h->last_duration_s, "last_bytes", (json_int_t)h->last_bytes, "n_new",
+                         (json_int_t)h->last_counts.n_new, "n_revised",
+                         (json_int_t)h->last_counts.n_revised, "n_unchanged",
+                         (json_int_t)h->last_counts.n_unchanged, "n_rejected",
+                         (json_int_t)h->last_counts.n_rejected),
+               h->source) < 0
+               ? -ENOMEM
+               : 0;
 }
 
-static int walk_sources(struct store *st, json_t *rows)
+static int walk_sources(struct store *st, const char *after, long limit, struct api_list_walk *w)
 {
-    return store_health_list(st, health_row, rows);
+    struct health_walk hw = {w, after, limit, 0};
+    int rc = store_health_list(st, health_row, &hw);
+    w->pg.total = hw.seen;
+    return rc;
+}
+
+/* The sources are counted by their walk. */
+static int count_sources(struct store *st, long *n)
+{
+    (void)st;
+    *n = 0;
+    return 0;
 }
 
 /* GET /api/v1/sources: the health of every source that has been pulled. */
@@ -75,95 +85,146 @@ int api_route_sources(struct api_request *rq, const char *arg, struct api_reply 
         "source",       "last_attempt", "last_success", "consecutive_failures", "failing",
         "last_outcome", "last_status",  "last_error",   "last_duration_s",      "last_bytes",
         "n_new",        "n_revised",    "n_unchanged",  "n_rejected",           NULL};
+    static const struct api_list list = {"sources",     API_LIST_DEFAULT, API_LIST_MAX,
+                                         count_sources, walk_sources,     columns};
     (void)arg;
-    return api_reply_list(rq, rp, walk_sources, columns);
+    return api_reply_list(rq, rp, &list);
 }
+
+/* A page of runs or rejects being walked. */
+struct page_walk {
+    json_t *rows;
+    struct api_page pg;
+};
 
 static int run_row(const struct store_run_row *r, void *ctx)
 {
-    return append(
-        ctx, json_pack(
-                 "{s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)r->id,
-                 "source", api_json_str(r->source), "period", api_json_str(r->period), "started_at",
-                 api_json_time(r->started_at), "ended_at", api_json_time(r->ended_at), "outcome",
-                 api_json_str(r->outcome), "n_new", (json_int_t)r->counts.n_new, "n_revised",
-                 (json_int_t)r->counts.n_revised, "n_unchanged", (json_int_t)r->counts.n_unchanged,
-                 "n_rejected", (json_int_t)r->counts.n_rejected, "http_status",
-                 r->http_status ? json_integer(r->http_status) : json_null(), "bytes",
-                 r->http_status || r->bytes ? json_integer(r->bytes) : json_null(), "error",
-                 api_json_str(r->error)));
+    struct page_walk *w = ctx;
+    char started[24], id[24];
+
+    if (api_page_full(&w->pg))
+        return 1;
+    if (append(w->rows,
+               json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "id",
+                         (json_int_t)r->id, "source", api_json_str(r->source), "period",
+                         api_json_str(r->period), "started_at", api_json_time(r->started_at),
+                         "ended_at", api_json_time(r->ended_at), "outcome",
+                         api_json_str(r->outcome), "n_new", (json_int_t)r->counts.n_new,
+                         "n_revised", (json_int_t)r->counts.n_revised, "n_unchanged",
+                         (json_int_t)r->counts.n_unchanged, "n_rejected",
+                         (json_int_t)r->counts.n_rejected, "http_status",
+                         r->http_status ? json_integer(r->http_status) : json_null(), "bytes",
+                         r->http_status || r->bytes ? json_integer(r->bytes) : json_null(), "error",
+                         api_json_str(r->error))) < 0)
+        return -ENOMEM;
+    snprintf(started, sizeof(started), "%lld", (long long)r->started_at);
+    snprintf(id, sizeof(id), "%lld", (long long)r->id);
+    const char *const key[] = {started, id};
+    api_page_took(&w->pg, key, 2);
+    return 0;
 }
 
-/* GET /api/v1/runs?source=&limit=: runs, newest first. */
+/* The cursor's key fields as numbers: 0, or 1 with rp a 400. */
+static int cursor_numbers(struct api_reply *rp, const struct api_page *pg, long long *out)
+{
+    for (size_t i = 0; i < pg->nkey; i++) {
+        char *end;
+        errno = 0;
+        out[i] = strtoll(pg->key[i], &end, 10);
+        if (!*pg->key[i] || *end || errno)
+            return api_reply_bad(rp, "parameter 'cursor': not a cursor of this list");
+    }
+    return 0;
+}
+
+/* GET /api/v1/runs?source=&limit=&cursor=: runs, newest first, one page by a
+ * keyset query on (started_at, id). */
 int api_route_runs(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     static const char *const columns[] = {
         "id",        "source",      "period",     "started_at",  "ended_at", "outcome", "n_new",
         "n_revised", "n_unchanged", "n_rejected", "http_status", "bytes",    "error",   NULL};
+    const char *source = api_param(rq, "source");
+    long long key[2] = {0, 0};
+    struct page_walk w;
     struct store *st;
-    long limit;
     int rc;
     (void)arg;
 
-    if (param_limit(rq, rp, RUNS_DEFAULT, RUNS_MAX, &limit))
+    if (api_page_params(rq, rp, &w.pg, "runs", 2, RUNS_DEFAULT, RUNS_MAX) ||
+        cursor_numbers(rp, &w.pg, key))
         return 0;
     if ((rc = api_reply_etag(rq, rp)) != 0)
         return rc < 0 ? rc : 0;
-    json_t *rows = json_array();
-    if (!rows)
+    if (!(w.rows = json_array()))
         return -ENOMEM;
     if ((rc = api_store_get(rq, &st)) < 0 ||
-        (rc = store_runs_list(st, api_param(rq, "source"), limit, run_row, rows)) < 0) {
-        json_decref(rows);
+        (w.pg.total < 0 && (rc = store_runs_count(st, source, &w.pg.total)) < 0) ||
+        (rc = store_runs_page(st, source, key[0], key[1], w.pg.limit + 1, run_row, &w)) < 0) {
+        json_decref(w.rows);
         return rc;
     }
-    return api_reply_rows(rq, rp, rows, rows, columns);
+    return api_reply_page(rq, rp, w.rows, w.rows, columns, &w.pg);
 }
 
-struct rejects_ctx {
-    json_t *rows;
-    const char *period; /* NULL: any */
-    long left;          /* rows still to add */
-};
-
-static int reject_row(const struct store_reject_row *r, void *arg)
+static int reject_row(const struct store_reject_row *r, void *ctx)
 {
-    struct rejects_ctx *c = arg;
-    if (c->period && (!r->period || strcmp(c->period, r->period) != 0))
-        return 0;
-    if (c->left-- <= 0)
-        return 1; /* enough: stop the walk */
-    return append(c->rows,
-                  json_pack("{s:I,s:o,s:o,s:I,s:o,s:o}", "run_id", (json_int_t)r->run_id, "source",
-                            api_json_str(r->source), "period", api_json_str(r->period), "position",
-                            (json_int_t)r->position, "raw", api_json_str(r->raw), "reason",
-                            api_json_str(r->reason)));
+    struct page_walk *w = ctx;
+    char started[24], run[24], pos[24], id[24];
+
+    if (api_page_full(&w->pg))
+        return 1;
+    if (append(w->rows, json_pack("{s:I,s:o,s:o,s:I,s:o,s:o}", "run_id", (json_int_t)r->run_id,
+                                  "source", api_json_str(r->source), "period",
+                                  api_json_str(r->period), "position", (json_int_t)r->position,
+                                  "raw", api_json_str(r->raw), "reason", api_json_str(r->reason))) <
+        0)
+        return -ENOMEM;
+    snprintf(started, sizeof(started), "%lld", (long long)r->run_started_at);
+    snprintf(run, sizeof(run), "%lld", (long long)r->run_id);
+    snprintf(pos, sizeof(pos), "%ld", r->position);
+    snprintf(id, sizeof(id), "%lld", (long long)r->id);
+    const char *const key[] = {started, run, pos, id};
+    api_page_took(&w->pg, key, 4);
+    return 0;
 }
 
-/* GET /api/v1/rejects?source=&period=&limit=: rejected records, newest run
- * first. */
+/* GET /api/v1/rejects?source=&period=&limit=&cursor=: rejected records,
+ * newest run first, one page by a keyset query. */
 int api_route_rejects(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     static const char *const columns[] = {"run_id", "source", "period", "position",
                                           "raw",    "reason", NULL};
-    struct rejects_ctx c = {0};
+    struct store_reject_query q = {0};
+    long long key[4] = {0, 0, 0, 0};
+    struct page_walk w;
     struct store *st;
     int rc;
     (void)arg;
 
-    if (api_param_period(rq, rp, "period", &c.period) ||
-        param_limit(rq, rp, REJECTS_DEFAULT, REJECTS_MAX, &c.left))
+    if (api_param_period(rq, rp, "period", &q.period) ||
+        api_page_params(rq, rp, &w.pg, "rejects", 4, REJECTS_DEFAULT, REJECTS_MAX) ||
+        cursor_numbers(rp, &w.pg, key))
         return 0;
+    q.source = api_param(rq, "source");
+    q.after_started = key[0];
+    q.after_run = key[1];
+    q.after_position = (long)key[2];
+    q.after_id = key[3];
+    q.limit = w.pg.limit + 1;
+    if (w.pg.nkey && q.after_id == 0)
+        return api_reply_bad(rp, "parameter 'cursor': not a cursor of this list"), 0;
     if ((rc = api_reply_etag(rq, rp)) != 0)
         return rc < 0 ? rc : 0;
-    if (!(c.rows = json_array()))
+    if (!(w.rows = json_array()))
         return -ENOMEM;
     if ((rc = api_store_get(rq, &st)) < 0 ||
-        (rc = store_rejects(st, 0, api_param(rq, "source"), reject_row, &c)) < 0) {
-        json_decref(c.rows);
+        (w.pg.total < 0 && (rc = store_rejects_count(st, &q, &w.pg.total)) < 0) ||
+        (rc = store_rejects_page(st, &q, reject_row, &w)) < 0) {
+        json_decref(w.rows);
         return rc;
     }
-    return api_reply_rows(rq, rp, c.rows, c.rows, columns);
+    return api_reply_page(rq, rp, w.rows, w.rows, columns, &w.pg);
 }
 
 /* Maps a hook's return to the reply: 202, 404 for an unknown source, else 503. */

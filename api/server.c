@@ -715,6 +715,7 @@ static int api_init(struct api *a, const struct api_options *opt, char *err, siz
     a->recompute = opt->recompute;
     a->hook_ctx = opt->hook_ctx;
     a->web_root = opt->web_root;
+    a->max_reply = opt->max_reply ? opt->max_reply : API_MAX_REPLY;
     if (!(a->db_path = strdup(opt->db_path)))
         return -ENOMEM;
     if (opt->token && !(a->token = strdup(opt->token)))

@@ -396,7 +396,8 @@ static void test_api_units_envelope_exact(void **state)
         r.body, "{\"status\":\"ok\",\"data\":["
                 "{\"code\":\"city\",\"name\":\"City\",\"parent\":null,\"attributes\":null},"
                 "{\"code\":\"p01\",\"name\":\"Park 1\",\"parent\":\"city\",\"attributes\":null},"
-                "{\"code\":\"p02\",\"name\":\"Park 2\",\"parent\":\"city\",\"attributes\":null}]}");
+                "{\"code\":\"p02\",\"name\":\"Park 2\",\"parent\":\"city\",\"attributes\":null}],"
+                "\"page\":{\"limit\":1000,\"total\":3,\"next\":null}}");
     resp_free(&r);
 }
 
@@ -578,7 +579,8 @@ static void test_api_index_results_and_contributions(void **state)
     assert_int_equal(r.code, 200);
     assert_string_equal(r.body, "{\"status\":\"ok\",\"data\":[{\"id\":\"innov\","
                                 "\"first_period\":\"2023-Q3\",\"last_period\":\"2023-Q4\","
-                                "\"units\":2,\"computed_at\":\"2024-03-01T00:00:00Z\"}]}");
+                                "\"units\":2,\"computed_at\":\"2024-03-01T00:00:00Z\"}],"
+                                "\"page\":{\"limit\":1000,\"total\":1,\"next\":null}}");
     resp_free(&r);
 }
 
@@ -1364,6 +1366,317 @@ static void test_api_series_404_names_the_unknown(void **state)
     resp_free(&r);
 }
 
+/* ---- paging (params.c, reply.c) ---- */
+
+/* GETs path and returns its envelope (a new reference), checking 200. */
+static json_t *get_envelope(const char *path)
+{
+    struct resp r;
+    get(path, &r);
+    if (r.code != 200)
+        fail_msg("%s: %ld: %.300s", path, r.code, r.body);
+    json_t *root = json_loads(r.body, 0, NULL);
+    if (!root)
+        fail_msg("%s: not JSON", path);
+    resp_free(&r);
+    return root;
+}
+
+/*
+ * Walks list path (with a query) page by page with ?limit=limit, following
+ * page.next, and returns every row of the array member key (NULL: data
+ * itself) in one array; *pages gets the number of pages. Checks on every page:
+ * at most limit rows, the same total, and next null exactly on the last.
+ */
+static json_t *walk_pages(const char *path, const char *key, long limit, long *total, size_t *pages)
+{
+    json_t *all = json_array();
+    char url[2048];
+    char *cursor = NULL;
+
+    *pages = 0;
+    *total = -1;
+    for (;;) {
+        snprintf(url, sizeof(url), "%s%slimit=%ld%s%s", path, strchr(path, '?') ? "&" : "?", limit,
+                 cursor ? "&cursor=" : "", cursor ? cursor : "");
+        json_t *env = get_envelope(url);
+        json_t *data = json_object_get(env, "data");
+        json_t *rows = key ? json_object_get(data, key) : data;
+        json_t *page = json_object_get(env, "page");
+        assert_true(json_is_array(rows));
+        /* index results page by unit, every other list by row */
+        size_t n = 0, i;
+        json_t *row;
+        const char *prev = "";
+        json_array_foreach(rows, i, row)
+        {
+            const char *u = json_string_value(json_object_get(row, "unit"));
+            int by_unit = key && strcmp(key, "ranking") != 0;
+            if (!by_unit || strcmp(u, prev) != 0)
+                n++;
+            prev = by_unit ? u : "";
+        }
+        if (n > (size_t)limit)
+            fail_msg("%s: %zu rows (or units) for limit %ld", url, n, limit);
+        assert_int_equal(json_integer_value(json_object_get(page, "limit")), limit);
+        long t = (long)json_integer_value(json_object_get(page, "total"));
+        if (*total >= 0 && t != *total)
+            fail_msg("%s: total %ld on page %zu, %ld before", url, t, *pages + 1, *total);
+        *total = t;
+        json_array_extend(all, rows);
+        ++*pages;
+        free(cursor);
+        cursor = NULL;
+        json_t *next = json_object_get(page, "next");
+        if (json_is_string(next))
+            cursor = strdup(json_string_value(next));
+        else
+            assert_true(json_is_null(next));
+        json_decref(env);
+        if (!cursor)
+            break;
+        if (*pages > 10000)
+            fail_msg("%s: no end of pages", path);
+    }
+    return all;
+}
+
+/* 120 more yearly values of p02 (1900 .. 2019) and 25 rejects in a run of
+ * source "bulk", for the paging tests. */
+static void seed_many(void)
+{
+    struct store_obs obs[120];
+    struct store_reject rej[25];
+    char raw[25][32];
+    struct store_counts counts = {0};
+    int64_t run;
+
+    for (int y = 0; y < 120; y++) {
+        obs[y] = (struct store_obs){.unit_id = store_unit_id(fx.st, "p02", 3),
+                                    .indicator_id = store_indicator_id(fx.st, "pat", 3),
+                                    .value = y};
+        char per[8];
+        snprintf(per, sizeof(per), "%d", 1900 + y);
+        assert_int_equal(period_parse_str(&obs[y].period, per), 0);
+    }
+    for (int i = 0; i < 25; i++) {
+        snprintf(raw[i], sizeof(raw[i]), "row %d", i);
+        /* positions repeat (i / 2): the reject id breaks the tie */
+        rej[i] = (struct store_reject){i / 2, raw[i], "bad value"};
+    }
+    assert_int_equal(store_run_begin(fx.st, "bulk", "2023-12", T_MAR01, &run), 0);
+    assert_int_equal(store_ingest(fx.st, run, T_MAR01, obs, 120, rej, 25, NULL), 0);
+    assert_int_equal(store_run_end(fx.st, run, T_MAR01 + 1000000, "ok", &counts, NULL), 0);
+}
+
+/* The rows of one unpaged answer of path (limit = the largest). */
+static json_t *all_rows(const char *path, const char *key, long max)
+{
+    long total;
+    size_t pages;
+    json_t *rows = walk_pages(path, key, max, &total, &pages);
+    assert_int_equal(pages, 1);
+    /* index results page by unit: total counts units, not rows */
+    if (!key || strcmp(key, "ranking") == 0)
+        assert_int_equal(total, (long)json_array_size(rows));
+    return rows;
+}
+
+/* Every list walked by cursor, in small pages: every row exactly once, in
+ * the order of the single large page, with the same total on every page and
+ * as many pages as the total asks for. */
+static void test_api_paging_round_trip_every_list(void **state)
+{
+    static const struct {
+        const char *path, *key;
+        long limit, max;
+    } lists[] = {
+        {"/api/v1/observations", NULL, 7, 10000},
+        {"/api/v1/observations?history=1", NULL, 1, 10000},
+        {"/api/v1/observations?unit=p02&from=1950&to=2000", NULL, 10, 10000},
+        {"/api/v1/observations?as_of=2024-01-20", NULL, 9, 10000},
+        {"/api/v1/units", NULL, 1, 10000},
+        {"/api/v1/indicators", NULL, 2, 10000},
+        {"/api/v1/indices", NULL, 1, 10000},
+        {"/api/v1/sources", NULL, 1, 10000},
+        {"/api/v1/runs", NULL, 1, 1000},
+        {"/api/v1/runs?source=nbs", NULL, 1, 1000},
+        {"/api/v1/rejects", NULL, 4, 10000},
+        {"/api/v1/rejects?source=bulk&period=2023-12", NULL, 3, 10000},
+        {"/api/v1/rankings/innov?period=2023-Q4", "ranking", 1, 10000},
+        {"/api/v1/rankings/innov?period=2023-Q3", "ranking", 1, 10000},
+        {"/api/v1/indices/innov?period=2023-Q4", "results", 1, 1000},
+        {"/api/v1/indices/innov?period=2023-Q4", "contributions", 1, 1000},
+    };
+    (void)state;
+
+    seed_many();
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        long total;
+        size_t pages;
+        json_t *whole = all_rows(lists[i].path, lists[i].key, lists[i].max);
+        json_t *paged = walk_pages(lists[i].path, lists[i].key, lists[i].limit, &total, &pages);
+        if (!json_equal(whole, paged)) {
+            char *a = json_dumps(whole, JSON_COMPACT), *b = json_dumps(paged, JSON_COMPACT);
+            fail_msg("%s by %ld: rows differ:\n%.600s\n%.600s", lists[i].path, lists[i].limit, a,
+                     b);
+        }
+        /* pages of index results are by unit; elsewhere rows by limit */
+        if (!lists[i].key || strcmp(lists[i].key, "ranking") == 0) {
+            assert_int_equal(total, (long)json_array_size(whole));
+            size_t want = (size_t)(total + lists[i].limit - 1) / (size_t)lists[i].limit;
+            if (pages != (want ? want : 1))
+                fail_msg("%s by %ld: %zu pages for %ld rows", lists[i].path, lists[i].limit, pages,
+                         total);
+        }
+        json_decref(whole);
+        json_decref(paged);
+    }
+}
+
+/* The totals are the store's own counts, not the pages' sums. */
+static void test_api_paging_totals_are_the_store_counts(void **state)
+{
+    long rows, current, total;
+    size_t pages;
+    (void)state;
+
+    seed_many();
+    assert_int_equal(store_count_observations(fx.st, &rows, &current), 0);
+    /* 1 + 1 + 1 + 30 (p01) + 120 (p02): 153 keys, plus p01 rev's old vintage */
+    assert_int_equal(current, 153);
+    assert_int_equal(rows, 154);
+    json_decref(walk_pages("/api/v1/observations", NULL, 50, &total, &pages));
+    assert_int_equal(total, current);
+    assert_int_equal(pages, 4);
+    json_decref(walk_pages("/api/v1/observations?history=1", NULL, 100, &total, &pages));
+    assert_int_equal(total, rows);
+    json_decref(walk_pages("/api/v1/observations?unit=p02&indicator=pat&from=1950", NULL, 1000,
+                           &total, &pages));
+    assert_int_equal(total, 70); /* 1950 .. 2019 */
+    json_decref(walk_pages("/api/v1/rejects", NULL, 10, &total, &pages));
+    assert_int_equal(total, 26); /* one of run 2, 25 of bulk */
+    json_decref(walk_pages("/api/v1/rejects?period=2023-12&source=nbs", NULL, 10, &total, &pages));
+    assert_int_equal(total, 1);
+    json_decref(walk_pages("/api/v1/runs", NULL, 1, &total, &pages));
+    assert_int_equal(total, 3);
+}
+
+/* limit past its largest value, 0, or not a number; a cursor that is not one,
+ * or one of another list: 400s naming the parameter. */
+static void test_api_paging_limits_and_bad_cursors(void **state)
+{
+    static const struct {
+        const char *path, *message;
+    } cases[] = {
+        {"/api/v1/observations?limit=10001", "parameter 'limit': expected 1..10000, not \"10001\""},
+        {"/api/v1/observations?limit=0", "parameter 'limit': expected 1..10000, not \"0\""},
+        {"/api/v1/units?limit=-1", "parameter 'limit': expected 1..10000, not \"-1\""},
+        {"/api/v1/indices/innov?limit=1001", "parameter 'limit': expected 1..1000, not \"1001\""},
+        {"/api/v1/rankings/innov?limit=10001",
+         "parameter 'limit': expected 1..10000, not \"10001\""},
+        {"/api/v1/runs?limit=1001", "parameter 'limit': expected 1..1000, not \"1001\""},
+        {"/api/v1/rejects?limit=x", "parameter 'limit': expected 1..10000, not \"x\""},
+        {"/api/v1/observations?cursor=", NULL},
+        {"/api/v1/observations?cursor=!!!", NULL},
+        {"/api/v1/observations?cursor=AAAA", NULL},
+        {"/api/v1/runs?cursor=cnVucwAzADEAMQAx", NULL}, /* runs 3 1 1 1: a key field too many */
+        {"/api/v1/runs?cursor=cnVucwAzAHgAMQ", NULL},   /* runs 3 x 1: not a number */
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct resp r;
+        get(cases[i].path, &r);
+        char *m = error_message(&r, 400, cases[i].path);
+        if (cases[i].message)
+            assert_string_equal(m, cases[i].message);
+        else if (strncmp(m, "parameter 'cursor': not a cursor of this list", 45) != 0)
+            fail_msg("%s: \"%s\"", cases[i].path, m);
+        free(m);
+        resp_free(&r);
+    }
+    /* A units cursor is not an indicators cursor. */
+    json_t *env = get_envelope("/api/v1/units?limit=1");
+    const char *next = json_string_value(json_object_get(json_object_get(env, "page"), "next"));
+    char path[256];
+    struct resp r;
+    assert_non_null(next);
+    snprintf(path, sizeof(path), "/api/v1/indicators?cursor=%s", next);
+    get(path, &r);
+    free(error_message(&r, 400, path));
+    resp_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/units?cursor=%s", next);
+    get(path, &r);
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+    json_decref(env);
+}
+
+/* CSV pages carry the total and the next cursor in headers, also when the
+ * answer comes from the cache; following them reads every row once. */
+static void test_api_paging_csv_headers(void **state)
+{
+    char total[32], next[512], path[768];
+    size_t lines = 0;
+    (void)state;
+
+    seed_many();
+    snprintf(path, sizeof(path), "/api/v1/observations?format=csv&limit=40");
+    for (int round = 0; round < 100; round++) {
+        struct resp r, again;
+        get(path, &r);
+        assert_int_equal(r.code, 200);
+        get(path, &again); /* the cache's copy */
+        assert_string_equal(r.body, again.body);
+        assert_string_equal(header(&r, "X-Total-Count", total, sizeof(total)), "153");
+        header(&again, "X-Total-Count", total, sizeof(total));
+        assert_string_equal(total, "153");
+        char next2[512];
+        header(&r, "X-Next-Cursor", next, sizeof(next));
+        assert_string_equal(header(&again, "X-Next-Cursor", next2, sizeof(next2)), next);
+        for (const char *p = strchr(r.body, '\n'); p; p = strchr(p + 1, '\n'))
+            lines++;
+        lines--; /* the header row */
+        resp_free(&r);
+        resp_free(&again);
+        if (!next[0])
+            break;
+        snprintf(path, sizeof(path), "/api/v1/observations?format=csv&limit=40&cursor=%s", next);
+    }
+    assert_int_equal(lines, 153);
+}
+
+/* An answer over the server's cap is a 413 that says what to do, never a
+ * 500 or a cut answer; a smaller page of the same list is served. */
+static void test_api_too_large_answer_is_413(void **state)
+{
+    char err[256];
+    (void)state;
+
+    api_stop(&fx.api);
+    struct api_options opt = {.listen = "127.0.0.1:0", .db_path = fx.path, .max_reply = 600};
+    if (api_start(&fx.api, &opt, err, sizeof(err)) != 0)
+        fail_msg("api_start: %s", err);
+    fx.port = api_port(fx.api);
+    static const char *const paths[] = {"/api/v1/observations", "/api/v1/observations?format=csv",
+                                        "/api/v1/indicators"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        struct resp r;
+        get(paths[i], &r);
+        char *m = error_message(&r, 413, paths[i]);
+        assert_string_equal(m, "answer over 600 bytes: ask for fewer rows (limit) or narrow the "
+                               "query");
+        free(m);
+        resp_free(&r);
+    }
+    struct resp r;
+    get("/api/v1/observations?limit=2", &r);
+    assert_int_equal(r.code, 200);
+    assert_true(r.len <= 600);
+    resp_free(&r);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 /* test_api [PATTERN]: the tests whose names match PATTERN (cmocka's
@@ -1398,6 +1711,11 @@ int main(int argc, char **argv)
         T(test_api_wrong_frequency_period_is_400),
         T(test_api_pull_period_validated),
         T(test_api_series_404_names_the_unknown),
+        T(test_api_paging_round_trip_every_list),
+        T(test_api_paging_totals_are_the_store_counts),
+        T(test_api_paging_limits_and_bad_cursors),
+        T(test_api_paging_csv_headers),
+        T(test_api_too_large_answer_is_413),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
