@@ -182,8 +182,9 @@ static int add_reject(struct file_import *f, long line, const char *raw, size_t 
     return 0;
 }
 
-/* Stores the chunk's good rows and rejects (a savepoint in the file's unit
- * of work) and empties it. 0 or -EIO with store_errmsg(). */
+/* Stores the chunk's good rows and rejects in the file's unit of work (no
+ * savepoint per chunk: an error rolls the whole file back) and empties it.
+ * 0 or -EIO with store_errmsg(). */
 static int flush(struct file_import *f)
 {
     struct store_reject *rj = NULL;
@@ -196,7 +197,8 @@ static int flush(struct file_import *f)
     for (size_t i = 0; i < f->n_rej; i++)
         rj[i] = (struct store_reject){f->rej[i].line, f->text.p + f->rej[i].raw,
                                       f->text.p + f->rej[i].reason};
-    rc = store_ingest(f->im->st, f->run_id, time_now_us(), f->obs, f->n, rj, f->n_rej, &f->counts);
+    rc = store_ingest_part(f->im->st, f->run_id, time_now_us(), f->obs, f->n, rj, f->n_rej,
+                           &f->counts);
     free(rj);
     f->n_stored += (long)f->n;
     f->n = 0;

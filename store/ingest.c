@@ -310,6 +310,30 @@ int store_ingest(struct store *st, int64_t run_id, int64_t now, const struct sto
     return 0;
 }
 
+int store_ingest_part(struct store *st, int64_t run_id, int64_t now, const struct store_obs *obs,
+                      size_t n, const struct store_reject *rej, size_t nrej,
+                      struct store_counts *counts)
+{
+    struct store_counts c = {0, 0, 0, 0};
+    int rc;
+
+    st->err[0] = '\0';
+    if (sqlite3_get_autocommit(st->db)) {
+        snprintf(st->err, sizeof(st->err), "store_ingest_part: no unit of work open");
+        return -EINVAL;
+    }
+    if ((rc = ingest_obs(st, run_id, now, obs, n, &c)) < 0 ||
+        (rc = ingest_rejects(st, run_id, rej, nrej)) < 0)
+        return rc;
+    if (counts) {
+        counts->n_new += c.n_new;
+        counts->n_revised += c.n_revised;
+        counts->n_unchanged += c.n_unchanged;
+        counts->n_rejected += (long)nrej;
+    }
+    return 0;
+}
+
 /* Inserts a run row (outcome NULL until store_run_end()); *run_id gets its id. */
 int store_run_begin(struct store *st, const char *source, const char *period, int64_t started,
                     int64_t *run_id)
