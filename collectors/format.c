@@ -14,15 +14,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "collectors/encoding.h"
 #include "collectors/format_priv.h"
 
 static const struct format_ops *const readers[] = {
-    &format_json_ops,
-    &format_csv_ops,
-    &format_sdmx_ops,
-    &format_sdmxml_ops,
-    &format_sdmxcsv_ops,
-    &format_nbs_ops,
+    &format_json_ops,    &format_csv_ops, &format_sdmx_ops, &format_sdmxml_ops,
+    &format_sdmxcsv_ops, &format_nbs_ops, &format_xlsx_ops,
 };
 
 void format_err(char *err, size_t errsize, const char *fmt, ...)
@@ -88,15 +85,37 @@ void format_free(struct format **fp)
     *fp = NULL;
 }
 
-/* Reads one payload; see format.h. An empty payload is refused here for all readers. */
+/*
+ * Reads one payload; see format.h. An empty payload is refused here for all
+ * readers, and a text payload reaches its reader as UTF-8: in the mapping's
+ * declared encoding, or in the one its BOM names (collectors/encoding.h).
+ */
 int format_read(struct format *fmt, const char *buf, size_t len, format_record_cb cb, void *ctx,
                 char *err, size_t errsize)
 {
+    enum encoding enc = ENCODING_NONE;
+    const char *text;
+    char *owned = NULL;
+    size_t n;
+    int rc;
+
     if (len == 0 || !buf) {
         format_err(err, errsize, "empty payload");
         return -EBADMSG;
     }
-    return fmt->ops->read(fmt, buf, len, cb, ctx, err, errsize);
+    if (fmt->ops == &format_xlsx_ops || fmt->ops == &format_sdmxml_ops) /* a zip archive; XML */
+        return fmt->ops->read(fmt, buf, len, cb, ctx, err, errsize);
+    if (fmt->mapping && fmt->mapping->encoding &&
+        encoding_from_name(fmt->mapping->encoding, &enc) < 0) {
+        format_err(err, errsize, "mapping.encoding: unknown encoding \"%s\"",
+                   fmt->mapping->encoding);
+        return -EINVAL;
+    }
+    if ((rc = encoding_convert(enc, buf, len, &text, &n, &owned, err, errsize)) < 0)
+        return rc == -EILSEQ ? -EBADMSG : rc;
+    rc = fmt->ops->read(fmt, text, n, cb, ctx, err, errsize); /* n may be 0: a BOM alone */
+    free(owned);
+    return rc;
 }
 
 /* Copies one reference token (up to '/' or the end), undoing ~1 and ~0. */

@@ -40,6 +40,7 @@ extern const struct format_ops format_sdmx_ops;
 extern const struct format_ops format_sdmxml_ops;
 extern const struct format_ops format_sdmxcsv_ops;
 extern const struct format_ops format_nbs_ops;
+extern const struct format_ops format_xlsx_ops;
 
 /* Per-record scratch space: numbers printed as text and problem messages. */
 struct format_scratch {

@@ -112,6 +112,10 @@ struct config_value_opts {
     size_t n_suffixes;
 };
 
+/* A wide table's value columns: named in "fields", or every other column,
+ * whose header is the indicator code or the period ("columns"). */
+enum config_columns { CONFIG_COLUMNS_FIELDS, CONFIG_COLUMNS_INDICATOR, CONFIG_COLUMNS_PERIOD };
+
 /* A source's "mapping" (docs/FORMATS.md), checked for its format: the one
  * parse of it. The payload readers (collectors/format.h) take it as it is. */
 struct config_mapping {
@@ -133,6 +137,18 @@ struct config_mapping {
     size_t n_measures;
     enum period_freq freq; /* the source's "frequency" (what a date period means); 0: none */
     struct config_value_opts values; /* every format: how values are written as text */
+
+    const char *encoding; /* json, csv, sdmx, nbs: the payload's declared encoding, or NULL */
+    /* tables (csv, xlsx) */
+    long skip_rows;               /* rows before the header (titles), 0 by default */
+    long header_row;              /* 1-based line or sheet row of the header; 0: not given */
+    long header_rows;             /* rows the header spans, joined with "/"; 1 by default */
+    const char *const *footnotes; /* a row whose first text starts so is a note, dropped */
+    size_t n_footnotes;           /* (footnotes may be empty: then none) */
+    enum config_columns columns;  /* wide: fields, or every other column */
+    enum period_freq date_period; /* a date is the period of this frequency holding it; 0 */
+    const char *sheet;            /* xlsx: the sheet by name, or NULL */
+    long sheet_index;             /* xlsx: the sheet by 1-based position, 1 by default */
 };
 
 /*

@@ -7,6 +7,9 @@
  *   sdmx, sdmxml, sdmxcsv  unit_dimension | unit {"const"}, indicator_dimension |
  *         indicator ("{DIM}.{DIM}" or {"const"}), [period_dimension] [filter]
  *         [measures]
+ *   csv   also: columns (+ indicator) in the wide layout, encoding and the
+ *         table options (skip_rows, header_row, header_rows, footnotes, date_period)
+ *   xlsx  as csv, with sheet instead of delimiter and encoding
  *   nbs   [unit: {"const": CODE}]
  *
  * A field is a JSON Pointer (json) or a column name (csv), or {"const": "text"}
@@ -25,29 +28,58 @@
 
 /* The value options every format takes (load_values()). */
 #define VALUE_KEYS "decimal", "thousands", "missing", "suffixes"
+/* Keys of the text formats and of tables (csv, xlsx): load_encoding(), load_table_opts(). */
+#define TEXT_KEYS  "encoding"
+#define TABLE_KEYS "skip_rows", "header_row", "header_rows", "footnotes", "date_period"
 
 static const char *const layout_names[] = {"long", "wide", NULL};
-static const char *const json_long_keys[] = {"layout", "records", "unit",     "indicator",
-                                             "period", "value",   VALUE_KEYS, NULL};
-static const char *const json_wide_keys[] = {"layout", "records",  "unit", "period",
-                                             "fields", VALUE_KEYS, NULL};
-static const char *const csv_long_keys[] = {"layout", "delimiter", "unit",     "indicator",
-                                            "period", "value",     VALUE_KEYS, NULL};
-static const char *const csv_wide_keys[] = {"layout", "delimiter", "unit", "period",
-                                            "fields", VALUE_KEYS,  NULL};
-static const char *const sdmx_keys[] = {"unit_dimension",
-                                        "indicator_dimension",
-                                        "period_dimension",
-                                        "unit",
-                                        "indicator",
-                                        "filter",
-                                        "measures",
-                                        VALUE_KEYS,
-                                        NULL};
+static const char *const json_long_keys[] = {"layout", "records",  "unit",    "indicator", "period",
+                                             "value",  VALUE_KEYS, TEXT_KEYS, NULL};
+static const char *const json_wide_keys[] = {"layout", "records",  "unit",    "period",
+                                             "fields", VALUE_KEYS, TEXT_KEYS, NULL};
+static const char *const csv_long_keys[] = {"layout", "delimiter", "unit",    "indicator", "period",
+                                            "value",  VALUE_KEYS,  TEXT_KEYS, TABLE_KEYS,  NULL};
+static const char *const csv_wide_keys[] = {"layout",  "delimiter", "unit",      "period",
+                                            "fields",  "columns",   "indicator", VALUE_KEYS,
+                                            TEXT_KEYS, TABLE_KEYS,  NULL};
+static const char *const xlsx_long_keys[] = {
+    "layout", "sheet", "unit", "indicator", "period", "value", VALUE_KEYS, TABLE_KEYS, NULL};
+static const char *const xlsx_wide_keys[] = {"layout",   "sheet",   "unit",      "period",
+                                             "fields",   "columns", "indicator", VALUE_KEYS,
+                                             TABLE_KEYS, NULL};
+static const char *const sdmx_keys[] = {"unit_dimension",   "indicator_dimension",
+                                        "period_dimension", "unit",
+                                        "indicator",        "filter",
+                                        "measures",         VALUE_KEYS,
+                                        TEXT_KEYS,          NULL};
 static const char *const sdmxcsv_keys[] = {
-    "unit_dimension", "indicator_dimension", "period_dimension", "unit", "indicator", "filter",
-    "measures",       "delimiter",           VALUE_KEYS,         NULL};
-static const char *const nbs_keys[] = {"unit", VALUE_KEYS, NULL};
+    "unit_dimension", "indicator_dimension", "period_dimension", "unit",    "indicator", "filter",
+    "measures",       "delimiter",           VALUE_KEYS,         TEXT_KEYS, NULL};
+static const char *const nbs_keys[] = {"unit", VALUE_KEYS, TEXT_KEYS, NULL};
+static const char *const columns_names[] = {"fields", "indicator", "period", NULL};
+static const char *const date_period_names[] = {"year", "half", "quarter", "month", NULL};
+static const enum period_freq date_period_freqs[] = {PERIOD_YEAR, PERIOD_HALF, PERIOD_QUARTER,
+                                                     PERIOD_MONTH};
+
+/* The encodings a payload may be declared in (collectors/encoding.c reads
+ * the same names), then other names for them. */
+static const char *const encoding_names[] = {"utf-8",    "gb18030",  "gbk",
+                                             "utf-16le", "utf-16be", NULL};
+static const struct {
+    const char *alias, *name;
+} encoding_aliases[] = {{"utf8", "utf-8"},      {"gb2312", "gbk"},       {"cp936", "gbk"},
+                        {"utf-16", "utf-16le"}, {"utf16le", "utf-16le"}, {"utf16be", "utf-16be"}};
+
+/* "footnotes": true, the notes statistics tables end with. */
+static const char *const default_footnotes[] = {
+    "\xE6\x95\xB0\xE6\x8D\xAE\xE6\x9D\xA5\xE6\xBA\x90", /* 数据来源 */
+    "\xE8\xB5\x84\xE6\x96\x99\xE6\x9D\xA5\xE6\xBA\x90", /* 资料来源 */
+    "\xE6\xB3\xA8\xEF\xBC\x9A",                         /* 注： */
+    "\xE6\xB3\xA8:",                                    /* 注: */
+    "\xE8\xAF\xB4\xE6\x98\x8E\xEF\xBC\x9A",             /* 说明： */
+    "Source:",
+    "Note:",
+};
 static const char *const const_keys[] = {"const", NULL};
 
 /* An empty "missing" list: no marker at all (NULL would mean the default set). */
@@ -144,33 +176,189 @@ static void get_delimiter(struct cfg_ctx *ctx, json_t *m, const char *path,
     }
 }
 
-/* json and csv: the long or the wide layout. */
-static void load_table(struct cfg_ctx *ctx, json_t *m, const char *path, int csv,
+/* "encoding": a name from encoding_names or an alias, any case. */
+static void load_encoding(struct cfg_ctx *ctx, json_t *m, const char *path,
+                          struct config_mapping *out)
+{
+    char p[CFG_PATH_SIZE];
+    const char *s, *near;
+
+    if (cfg_get_string(ctx, m, path, "encoding", 0, &s) <= 0)
+        return;
+    for (size_t i = 0; encoding_names[i]; i++) {
+        if (strcasecmp(s, encoding_names[i]) == 0) {
+            out->encoding = encoding_names[i];
+            return;
+        }
+    }
+    for (size_t i = 0; i < sizeof(encoding_aliases) / sizeof(encoding_aliases[0]); i++) {
+        if (strcasecmp(s, encoding_aliases[i].alias) == 0) {
+            out->encoding = encoding_aliases[i].name;
+            return;
+        }
+    }
+    cfg_path_key(p, path, "encoding");
+    if ((near = cfg_nearest(s, encoding_names)))
+        cfg_error(ctx, p,
+                  "bad encoding \"%.40s\" (did you mean \"%s\"? expected utf-8, gb18030, gbk, "
+                  "utf-16le or utf-16be)",
+                  s, near);
+    else
+        cfg_error(ctx, p,
+                  "bad encoding \"%.40s\" (expected utf-8, gb18030, gbk, utf-16le or utf-16be)", s);
+}
+
+/* "footnotes": true (the default notes), false, or an array of prefixes. */
+static void load_footnotes(struct cfg_ctx *ctx, json_t *m, const char *path,
+                           struct config_mapping *out)
+{
+    json_t *v = json_object_get(m, "footnotes");
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
+    const char **list;
+    json_t *e;
+    size_t i, n = 0;
+
+    if (!v)
+        return;
+    cfg_path_key(p, path, "footnotes");
+    if (json_is_boolean(v)) {
+        out->footnotes = json_is_true(v) ? default_footnotes : NULL;
+        out->n_footnotes =
+            json_is_true(v) ? sizeof(default_footnotes) / sizeof(default_footnotes[0]) : 0;
+        return;
+    }
+    if (!json_is_array(v)) {
+        cfg_error(ctx, p, "expected true, false or an array of texts a note row starts with");
+        return;
+    }
+    if (!(list = cfg_calloc(ctx, json_array_size(v) + 1, sizeof(*list))))
+        return;
+    json_array_foreach(v, i, e)
+    {
+        cfg_path_index(q, p, i);
+        if (!json_is_string(e) || json_string_value(e)[0] == '\0')
+            cfg_error(ctx, q, "expected a non-empty text");
+        else
+            list[n++] = json_string_value(e);
+    }
+    out->footnotes = list;
+    out->n_footnotes = n;
+}
+
+/* csv and xlsx: where the header is, notes, dates as periods. */
+static void load_table_opts(struct cfg_ctx *ctx, json_t *m, const char *path,
+                            struct config_mapping *out)
+{
+    char p[CFG_PATH_SIZE];
+    int i;
+
+    cfg_get_int(ctx, m, path, "skip_rows", 0, 0, 1000000, &out->skip_rows);
+    cfg_get_int(ctx, m, path, "header_row", 0, 1, 10000000, &out->header_row);
+    cfg_get_int(ctx, m, path, "header_rows", 0, 1, 10, &out->header_rows);
+    if (out->skip_rows > 0 && out->header_row > 0) {
+        cfg_path_key(p, path, "header_row");
+        cfg_error(ctx, p, "give header_row or skip_rows, not both");
+    }
+    load_footnotes(ctx, m, path, out);
+    if (cfg_get_enum(ctx, m, path, "date_period", 0, date_period_names, &i) > 0)
+        out->date_period = date_period_freqs[i];
+}
+
+/* "sheet": a name or a 1-based position. */
+static void load_sheet(struct cfg_ctx *ctx, json_t *m, const char *path, struct config_mapping *out)
+{
+    json_t *v = json_object_get(m, "sheet");
+    char p[CFG_PATH_SIZE];
+
+    if (!v)
+        return;
+    if (json_is_integer(v)) {
+        cfg_get_int(ctx, m, path, "sheet", 0, 1, 100000, &out->sheet_index);
+        return;
+    }
+    cfg_path_key(p, path, "sheet");
+    if (!json_is_string(v) || json_string_value(v)[0] == '\0')
+        cfg_error(ctx, p, "expected a sheet name or its position (1 is the first)");
+    else
+        out->sheet = json_string_value(v);
+}
+
+/* A wide table's value columns: "fields", or "columns" with every other
+ * column holding values for the indicator or the period its header names. */
+static void load_wide(struct cfg_ctx *ctx, json_t *m, const char *path, enum field_kind kind,
+                      int table, struct config_mapping *out)
+{
+    char p[CFG_PATH_SIZE];
+    int c = 0;
+
+    if (table && cfg_get_enum(ctx, m, path, "columns", 0, columns_names, &c) > 0)
+        out->columns = (enum config_columns)c;
+    if (out->columns == CONFIG_COLUMNS_FIELDS) {
+        get_wide_fields(ctx, m, path, kind, out);
+        if (table && json_object_get(m, "indicator")) {
+            cfg_path_key(p, path, "indicator");
+            cfg_error(ctx, p, "only with \"columns\": \"period\" (fields name the indicators)");
+        }
+        get_field(ctx, m, path, "period", 1, kind, 1, &out->period);
+        return;
+    }
+    if (json_object_get(m, "fields")) {
+        cfg_path_key(p, path, "fields");
+        cfg_error(ctx, p, "give fields or columns, not both");
+    }
+    if (out->columns == CONFIG_COLUMNS_INDICATOR) {
+        if (json_object_get(m, "indicator")) {
+            cfg_path_key(p, path, "indicator");
+            cfg_error(ctx, p,
+                      "not with \"columns\": \"indicator\" (the headers are the indicators)");
+        }
+        get_field(ctx, m, path, "period", 1, kind, 1, &out->period);
+        return;
+    }
+    if (json_object_get(m, "period")) {
+        cfg_path_key(p, path, "period");
+        cfg_error(ctx, p, "not with \"columns\": \"period\" (the headers are the periods)");
+    }
+    get_field(ctx, m, path, "indicator", 1, kind, 1, &out->indicator);
+}
+
+/* json, csv and xlsx: the long or the wide layout. */
+static void load_table(struct cfg_ctx *ctx, json_t *m, const char *path, const char *format,
                        struct config_mapping *out)
 {
-    enum field_kind kind = csv ? FIELD_COLUMN : FIELD_POINTER;
-    int layout;
+    int csv = strcmp(format, "csv") == 0, xlsx = strcmp(format, "xlsx") == 0;
+    enum field_kind kind = csv || xlsx ? FIELD_COLUMN : FIELD_POINTER;
+    int wide, layout;
 
     if (cfg_get_enum(ctx, m, path, "layout", 0, layout_names, &layout) > 0)
         out->layout = (enum config_layout)layout;
-    if (out->layout == CONFIG_LAYOUT_WIDE)
-        cfg_check_keys(ctx, m, path, csv ? csv_wide_keys : json_wide_keys);
+    wide = out->layout == CONFIG_LAYOUT_WIDE;
+    if (xlsx)
+        cfg_check_keys(ctx, m, path, wide ? xlsx_wide_keys : xlsx_long_keys);
+    else if (csv)
+        cfg_check_keys(ctx, m, path, wide ? csv_wide_keys : csv_long_keys);
     else
-        cfg_check_keys(ctx, m, path, csv ? csv_long_keys : json_long_keys);
-    if (!csv) {
+        cfg_check_keys(ctx, m, path, wide ? json_wide_keys : json_long_keys);
+    if (!csv && !xlsx) {
         struct config_field rec = {0};
         if (get_field(ctx, m, path, "records", 0, FIELD_POINTER, 0, &rec) > 0)
             out->records = rec.path;
-    } else {
+    } else if (csv) {
         get_delimiter(ctx, m, path, out);
     }
+    if (!xlsx)
+        load_encoding(ctx, m, path, out);
+    if (csv || xlsx)
+        load_table_opts(ctx, m, path, out);
+    if (xlsx)
+        load_sheet(ctx, m, path, out);
     /* no unit: the collector uses the unit the request was made for */
     get_field(ctx, m, path, "unit", 0, kind, 1, &out->unit);
-    get_field(ctx, m, path, "period", 1, kind, 1, &out->period);
-    if (out->layout == CONFIG_LAYOUT_WIDE) {
-        get_wide_fields(ctx, m, path, kind, out);
+    if (wide) {
+        load_wide(ctx, m, path, kind, csv || xlsx, out);
         return;
     }
+    get_field(ctx, m, path, "period", 1, kind, 1, &out->period);
     get_field(ctx, m, path, "indicator", 1, kind, 1, &out->indicator);
     get_field(ctx, m, path, "value", 1, kind, 0, &out->value);
 }
@@ -484,16 +672,25 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
                                    .records = "",
                                    .delimiter = ',',
                                    .period_dimension = "TIME_PERIOD",
-                                   .values = {.decimal = '.', .thousands = ','}};
+                                   .values = {.decimal = '.', .thousands = ','},
+                                   .header_rows = 1,
+                                   .sheet_index = 1};
     r = cfg_get_object(ctx, src, path, "mapping", strcmp(format, "nbs") != 0 && format[0], &m);
     if (r <= 0)
         return;
     out->given = 1;
     cfg_path_key(p, path, "mapping");
-    if (strcmp(format, "json") == 0 || strcmp(format, "csv") == 0) {
-        load_table(ctx, m, p, format[0] == 'c', out);
+    if (strcmp(format, "json") == 0 || strcmp(format, "csv") == 0 || strcmp(format, "xlsx") == 0) {
+        load_table(ctx, m, p, format, out);
     } else if (strncmp(format, "sdmx", 4) == 0) {
         load_sdmx(ctx, src, m, p, out);
+        if (strcmp(format, "sdmxml") != 0) {
+            load_encoding(ctx, m, p, out);
+        } else if (json_object_get(m, "encoding")) {
+            char q[CFG_PATH_SIZE];
+            cfg_path_key(q, p, "encoding");
+            cfg_error(ctx, q, "not for sdmxml: the XML declaration names the encoding");
+        }
     } else if (strcmp(format, "nbs") == 0) {
         cfg_check_keys(ctx, m, p, nbs_keys);
         if (json_object_get(m, "unit") && !json_is_object(json_object_get(m, "unit"))) {
@@ -503,6 +700,7 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
         } else {
             get_field(ctx, m, p, "unit", 0, FIELD_POINTER, 1, &out->unit);
         }
+        load_encoding(ctx, m, p, out);
     }
     load_values(ctx, m, p, &out->values);
 }

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const cfg_format_names[] = {"json", "csv", "sdmx", "sdmxml", "sdmxcsv", "nbs", NULL};
+const char *const cfg_format_names[] = {"json",    "csv", "sdmx", "sdmxml",
+                                        "sdmxcsv", "nbs", "xlsx", NULL};
 static const char *const source_keys[] = {"id",
                                           "url",
                                           "format",

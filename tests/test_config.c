@@ -613,7 +613,7 @@ static const struct bad_case bad_cases[] = {
      "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's', "
      "'url': 'u', 'format': 'xml', 'frequency': 'M', "
      "'first_period': '2021-01'}]}",
-     {"sources[0].format: bad format \"xml\" (expected json, csv, sdmx, sdmxml, sdmxcsv or nbs)"}},
+     {"sources[0].format: bad format \"xml\" (expected json, csv, sdmx, sdmxml, sdmxcsv, nbs or xlsx)"}},
     {"bad poll_every", SRC(", 'poll_every': '5x'"), {"sources[0].poll_every: bad duration \"5x\""}},
     {"bad timeout", SRC(", 'timeout_s': 0"), {"sources[0].timeout_s: must be > 0"}},
     {"misspelt source keys",

@@ -61,7 +61,15 @@ static const char full_config[] =
     "   'mapping': {'unit_dimension': 'A', 'indicator_dimension': 'B',"
     "               'period_dimension': 'C'}},"
     "  {'id': 's5', 'url': 'u', 'format': 'nbs', 'frequency': 'M', 'first_period': '2021-01',"
-    "   'mapping': {'unit': {'const': 'p1'}}}],"
+    "   'mapping': {'unit': {'const': 'p1'}}},"
+    "  {'id': 's6', 'url': 'u', 'format': 'csv', 'frequency': 'M', 'first_period': '2021-01',"
+    "   'mapping': {'layout': 'wide', 'encoding': 'gb18030', 'skip_rows': 2, 'header_rows': 2,"
+    "               'footnotes': true, 'date_period': 'month', 'columns': 'period',"
+    "               'unit': 'u', 'indicator': {'const': 'revenue'}}},"
+    "  {'id': 's7', 'url': 'u', 'format': 'xlsx', 'frequency': 'M', 'first_period': '2021-01',"
+    "   'mapping': {'layout': 'wide', 'sheet': 'Data1', 'header_row': 10,"
+    "               'columns': 'indicator', 'unit': {'const': 'p1'}, 'period': 'Series ID',"
+    "               'date_period': 'month'}}],"
     " 'indices': [{'id': 'ix', 'name': 'X', 'frequency': 'Q', 'units': 'children:city',"
     "   'method': {'normalise': 'fixed_base', 'base': '2021', 'base_match': 'same_period',"
     "              'basis': 'ytd', 'aggregate': 'arithmetic',"
@@ -125,6 +133,11 @@ static const struct keyed keyed[] = {
     {"sources[3].mapping", {"layout", "delimiter", "unit", "period", "fields"}},
     {"sources[4].mapping", {"unit_dimension", "indicator_dimension", "period_dimension"}},
     {"sources[5].mapping", {"unit"}},
+    {"sources[6].mapping",
+     {"layout", "encoding", "skip_rows", "header_rows", "footnotes", "date_period", "columns",
+      "unit", "indicator"}},
+    {"sources[7].mapping",
+     {"layout", "sheet", "header_row", "columns", "unit", "period", "date_period"}},
     {"indices[0]", {"id", "name", "frequency", "units", "method", "tree"}},
     {"indices[0].method",
      {"normalise", "base", "base_match", "basis", "aggregate", "missing", "impute", "screen",
@@ -149,10 +162,13 @@ static const struct enumerated enums[] = {
     {"", "log_level", {"err", "warning", "notice", "info", "debug"}},
     {"indicators[0]", "frequency", {"M", "Q", "H", "Y"}},
     {"indicators[0]", "kind", {"flow", "stock", "rate"}},
-    {"sources[0]", "format", {"json", "csv", "sdmx", "nbs"}},
+    {"sources[0]", "format", {"json", "csv", "sdmx", "nbs", "xlsx"}},
     {"sources[0]", "frequency", {"M", "Q", "H", "Y"}},
     {"sources[0].mapping", "layout", {"long", "wide"}},
     {"sources[2].mapping", "layout", {"long", "wide"}},
+    {"sources[6].mapping", "encoding", {"utf-8", "gb18030", "gbk", "utf-16le", "utf-16be"}},
+    {"sources[6].mapping", "columns", {"fields", "indicator", "period"}},
+    {"sources[6].mapping", "date_period", {"year", "half", "quarter", "month"}},
     {"indices[0]", "frequency", {"M", "Q", "H", "Y"}},
     {"indices[0].method",
      "normalise",
@@ -272,7 +288,7 @@ static void test_every_key_misspelt(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 122);
+    assert_int_equal(checked, 138);
 }
 
 static void test_every_enumerated_value_wrong(void **state)
@@ -298,7 +314,7 @@ static void test_every_enumerated_value_wrong(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 53);
+    assert_int_equal(checked, 66);
 }
 
 /* The separators are single characters: a word for one gets the character
