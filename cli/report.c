@@ -602,9 +602,9 @@ int report_command(int argc, char **argv)
         char why[256] = "";
         if (rc == -ENOSYS)
             curl_dl(why, sizeof(why));
-        fprintf(stderr, "parkstat report: %s: %s\n", url, why[0] ? why : strerror(-rc));
         if (!o.period)
             missing_period(NULL, id);
+        fprintf(stderr, "parkstat report: %s: %s\n", url, why[0] ? why : strerror(-rc));
         status = o.period ? 1 : 2;
         goto out;
     }
