@@ -381,10 +381,18 @@ static int number_text(const struct config_value_opts *o, const char *s, size_t 
         for (; i < n && isdigit((unsigned char)s[i]); i++)
             buf[out++] = s[i];
     }
-    if (i < n)
+    if (i < n) {
+        /* at most 24 bytes of what follows, within s[0..n), not splitting UTF-8 */
+        size_t rest = n - i;
+        if (rest > 24) {
+            rest = 24;
+            while (rest > 0 && ((unsigned char)s[i + rest] & 0xC0) == 0x80)
+                rest--;
+        }
         return refuse(reason, rsize,
                       "text after the number: \"%.*s\" (a unit? scale it with \"suffixes\")",
-                      (int)format_utf8_cut(s + i, n - i < 24 ? n - i : 24), s + i);
+                      (int)rest, s + i);
+    }
     buf[out] = '\0';
     return 0;
 }

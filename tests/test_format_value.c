@@ -102,6 +102,34 @@ static void test_value_defaults(void **state)
     assert_null(d[9]);
 }
 
+/* The text is len bytes, not a C string: nothing past it is read (ASan). */
+static void test_value_reads_only_len_bytes(void **state)
+{
+    static const char *const texts[] = {"12abc", "1 234,5", "1.2\xE4\xBA\xBF", "NaN"};
+    static const int want[] = {FORMAT_VALUE_REJECT, FORMAT_VALUE_REJECT, FORMAT_VALUE_REJECT,
+                               FORMAT_VALUE_MISSING};
+    char reason[200];
+    double v;
+
+    (void)state;
+    for (size_t i = 0; i < TS_N(texts); i++) {
+        size_t n = strlen(texts[i]);
+        char *t = malloc(n); /* no NUL */
+        assert_non_null(t);
+        memcpy(t, texts[i], n);
+        assert_int_equal(format_parse_value(t, n, NULL, &v, reason, sizeof(reason)), want[i]);
+        free(t);
+    }
+    /* a prefix of a longer text is read as the prefix alone */
+    assert_int_equal(format_parse_value("12,4", 2, NULL, &v, reason, sizeof(reason)),
+                     FORMAT_VALUE_OK);
+    assert_true(v == 12);
+    assert_int_equal(format_parse_value("12abc", 3, NULL, &v, reason, sizeof(reason)),
+                     FORMAT_VALUE_REJECT);
+    assert_string_equal(reason,
+                        "text after the number: \"a\" (a unit? scale it with \"suffixes\")");
+}
+
 /* decimal ",": no thousands separator unless one is configured. */
 static void test_value_decimal_comma(void **state)
 {
@@ -386,6 +414,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_value_defaults),
+        cmocka_unit_test(test_value_reads_only_len_bytes),
         cmocka_unit_test(test_value_decimal_comma),
         cmocka_unit_test(test_value_markers_and_suffixes),
         cmocka_unit_test(test_csv_french_locale),
