@@ -12,7 +12,7 @@ command -v npm >/dev/null || pkgs+=(npm)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy sqlite3 cppcheck shellcheck curl
            python3 python3-openpyxl nginx-light
            prometheus wrk systemd python3-numpy chromium fonts-wqy-microhei
-           time collectd-core libyajl2 llvm)
+           time collectd-core libyajl2 llvm valgrind)
 
 want=("${pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
