@@ -440,9 +440,11 @@ static const struct bad_case bad_cases[] = {
     {"duplicate key", "{'units': [],\n  'units': 1}", {"t.json:2:9: duplicate object key"}},
     /* units are read element by element (config.c parse()): a comma missing
      * or left over between them keeps jansson's message for the whole text */
-    {"units without a comma", "{'units': [{'id': 'a', 'name': 'A'} {'id': 'b'}]}",
+    {"units without a comma",
+     "{'units': [{'id': 'a', 'name': 'A'} {'id': 'b'}]}",
      {"t.json:1:37: ']' expected near '{'"}},
-    {"units with a trailing comma", "{'units': [{'id': 'a', 'name': 'A'},]}",
+    {"units with a trailing comma",
+     "{'units': [{'id': 'a', 'name': 'A'},]}",
      {"t.json:1:37: unexpected token near ']'"}},
     {"top level not an object", "[1, 2]", {"t.json: top level: expected an object"}},
     {"unknown parent",
@@ -614,6 +616,15 @@ static const struct bad_case bad_cases[] = {
      "'url': 'u', 'format': 'xml', 'frequency': 'M', "
      "'first_period': '2021-01'}]}",
      {"sources[0].format: bad format \"xml\" (expected json, csv, sdmx, sdmxml, sdmxcsv, nbs or xlsx)"}},
+    {"sdmxml mapping problems name their JSON path",
+     "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's', 'url': 'u', 'format': 'sdmxml', "
+     "'frequency': 'M', 'first_period': '2021-01', 'mapping': {'unit_dimension': 'GEO', "
+     "'indicator': '{NA_ITEM', 'filter': {'SEX': [1]}, 'measures': ['A', 'B'], "
+     "'filtre': {}}}]}",
+     {"sources[0].mapping: unknown key \"filtre\" (did you mean \"filter\"?)",
+      "sources[0].mapping.indicator: expected a template",
+      "sources[0].mapping.filter.SEX[0]: expected a code",
+      "sources[0].mapping.measures: several measures need {MEASURE} in mapping.indicator"}},
     {"bad poll_every", SRC(", 'poll_every': '5x'"), {"sources[0].poll_every: bad duration \"5x\""}},
     {"bad timeout", SRC(", 'timeout_s': 0"), {"sources[0].timeout_s: must be > 0"}},
     {"misspelt source keys",

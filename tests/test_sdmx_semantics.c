@@ -49,6 +49,9 @@ static const char config_fmt[] =
     "   \"mapping\": {\"unit_dimension\": \"REF_AREA\", \"indicator_dimension\": \"INDICATOR\"}},"
     "  {\"id\": \"coll\", \"url\": \"file://%s/coll-{period}.xml\", \"format\": \"sdmxml\","
     "   \"frequency\": \"Y\", \"first_period\": \"2023\","
+    "   \"mapping\": {\"unit_dimension\": \"REF_AREA\", \"indicator_dimension\": \"INDICATOR\"}},"
+    "  {\"id\": \"js\", \"url\": \"file://%s/js-{period}.json\", \"format\": \"sdmx\","
+    "   \"frequency\": \"Y\", \"first_period\": \"2023\","
     "   \"mapping\": {\"unit_dimension\": \"REF_AREA\", \"indicator_dimension\": \"INDICATOR\"}}"
     "]}";
 
@@ -58,7 +61,7 @@ static int setup(void **state)
     char cfgtext[4096], err[512], *errors = NULL;
 
     ts_tmpdir(c->dir, sizeof(c->dir), "test_sdmx_semantics");
-    snprintf(cfgtext, sizeof(cfgtext), config_fmt, c->dir, c->dir);
+    snprintf(cfgtext, sizeof(cfgtext), config_fmt, c->dir, c->dir, c->dir);
     if (config_load_buffer("test.json", c->dir, cfgtext, strlen(cfgtext), &c->cfg, &errors) < 0)
         fail_msg("config: %s", errors);
     free(errors);
@@ -262,6 +265,26 @@ static void test_collapsed_dimension_is_a_reject_naming_it(void **state)
                                       "only by SEX (\"F\" at record 1, \"_T\" here)"));
 }
 
+/* Measured before: an ILOSTAT SDMX-JSON answer repeating each series key
+ * stored 3 of 39 observations, "ok" and no reject. */
+static void test_sdmx_json_repeated_keys_all_stored(void **state)
+{
+    struct ctx *c = *state;
+    struct reasons r = {0};
+    struct outcome o;
+    char *json = load_data("payloads/sdmx_repeated_keys.json");
+
+    write_file(c, "js-2023.json", json);
+    free(json);
+    o = pull(c, "js", "2023");
+    /* 2019..2023 from three copies of series 0:0; 2020 sent again as 99 */
+    assert_int_equal(o.counts.n_new, 5);
+    assert_int_equal(o.counts.n_rejected, 1);
+    assert_int_equal(store_rejects(c->st, 0, "js", on_reject, &r), 0);
+    assert_string_equal(r.text[0],
+                        "7: observation \"1\" of series 0:0 repeated with another value");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +292,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_collapsed_dimension_is_a_reject_naming_it, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sdmx_json_repeated_keys_all_stored, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
