@@ -271,7 +271,7 @@ static void commit_group(struct collect *c)
     while (p) {
         struct pull *next = p->next_done;
         if (rc < 0 && strcmp(p->res.outcome, "cancelled") != 0) {
-            snprintf(p->res_err, sizeof(p->res_err), "commit: %s", err);
+            snprintf(p->res_err, sizeof(p->res_err), "store: %s", err); /* "commit: ..." */
             p->res.outcome = "failed";
             p->res.error = p->res_err;
             p->res.recorded = 0;

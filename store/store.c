@@ -61,8 +61,10 @@ int store_fail(struct store *st, const char *what)
 {
     int code = sqlite3_errcode(st->db);
     snprintf(st->err, sizeof(st->err), "%s: %s", what, sqlite3_errmsg(st->db));
-    if (!st->nowait || (code != SQLITE_BUSY && code != SQLITE_LOCKED))
-        log_err("store: %s", st->err); /* a caller that asked not to wait retries */
+    /* A caller that asked not to wait tries again later: a locked database
+     * or a full disk would log the same line every time. */
+    if (!st->nowait || (code != SQLITE_BUSY && code != SQLITE_LOCKED && code != SQLITE_FULL))
+        log_err("store: %s", st->err);
     return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? -EBUSY : -EIO;
 }
 

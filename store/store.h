@@ -77,9 +77,10 @@ int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
 /* nowait 1: this connection's statements fail at once with "database is
- * locked" (-EBUSY, not logged) instead of waiting the busy timeout (5 s) for
- * another connection's write lock; 0 restores the wait. For a thread that
- * must not block and tries again later (the daemon's loop). */
+ * locked" (-EBUSY) instead of waiting the busy timeout (5 s) for another
+ * connection's write lock, and neither that nor a full disk is logged; 0
+ * restores both. For a thread that must not block and tries again later (the
+ * daemon's loop). */
 void store_nowait(struct store *st, int nowait);
 
 /*
