@@ -57,10 +57,10 @@ static void log_result(const struct collect_result *r)
                     r->duration_s, r->error ? r->error : "");
     else if (!strcmp(r->outcome, "ok") || !strcmp(r->outcome, "partial"))
         log_info("source %s %s: %s, %zu bytes in %.2f s: %ld new, %ld revised, %ld unchanged, "
-                 "%ld rejected, %ld missing, %ld absent",
+                 "%ld rejected, %ld missing, %ld absent, %ld withdrawn",
                  r->source, r->period, r->outcome, r->bytes, r->duration_s, r->counts.n_new,
                  r->counts.n_revised, r->counts.n_unchanged, r->counts.n_rejected, r->n_missing,
-                 r->n_absent);
+                 r->n_absent, r->n_deleted);
     else
         log_info("source %s %s: %s", r->source, r->period, r->outcome);
 }
