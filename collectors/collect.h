@@ -48,6 +48,20 @@ struct collect_result {
                        the owner records the failure once it can */
 };
 
+/*
+ * Reads a payload that did not come from a request (a file: parkstat import
+ * --source) exactly as a pull of source index reads it: the source's reader
+ * and mapping, code maps, scale and every check; unit stands for the unit a
+ * per-unit URL would name (NULL: none). The records go to st in one
+ * transaction under their own run run_source (no period, no pull state,
+ * health or validators). Fills *res (outcome "ok", "partial", "rejected" or
+ * "failed"; error in errbuf). Returns 0 once stored, even if every record
+ * was rejected, else a negative errno (nothing stored, the run "failed").
+ */
+int collect_import(struct collect *c, size_t index, const char *run_source, const char *unit,
+                   const char *buf, size_t len, struct collect_result *res, char *errbuf,
+                   size_t errsize);
+
 /* The outcome of stored records by their counts: "ok" (none rejected),
  * "partial" (some rejected, some stored) or "rejected" (all rejected). */
 const char *collect_outcome(const struct store_counts *c);

@@ -436,7 +436,7 @@ static int store_batch(struct pull *p, struct batch *b, struct collect_result *r
         return rc;
     for (size_t i = 0; i < p->n_parts; i++) {
         const struct pull_part *part = &p->parts[i];
-        if (part->outcome == FETCH_OK)
+        if (part->outcome == FETCH_OK && !p->no_validators)
             store_validators_put(st, res->source, p->period_text, part->unit ? part->unit : "",
                                  part->etag, part->last_modified);
     }
@@ -563,4 +563,60 @@ void collect_ingest(struct pull *p, struct collect_result *res, char *errbuf, si
         res->recorded = 1; /* unless its group's commit fails (collect.c) */
     }
     collect_batch_free(p);
+}
+
+int collect_import(struct collect *c, size_t index, const char *run_source, const char *unit,
+                   const char *buf, size_t len, struct collect_result *res, char *errbuf,
+                   size_t errsize)
+{
+    struct pull_part part = {.outcome = FETCH_OK, .body = (char *)buf, .len = len};
+    struct pull p = {.c = c, .index = index, .parts = &part, .n_parts = 1, .no_validators = 1};
+    struct store *st = c->st;
+    int rc, begun = 0;
+
+    memset(res, 0, sizeof(*res));
+    res->source = run_source;
+    res->outcome = "failed";
+    res->bytes = len;
+    if (index >= c->n_sources)
+        return -EINVAL;
+    part.pull = &p;
+    part.unit = (char *)unit; /* only read */
+    p.started_us = time_now_us();
+    /* the run first, committed at once: a crash leaves it open (interrupted) */
+    if ((rc = store_run_begin(st, run_source, NULL, p.started_us, &res->run_id)) < 0) {
+        snprintf(errbuf, errsize, "store: %s", store_errmsg(st));
+        res->error = errbuf;
+        return rc;
+    }
+    collect_parse(&p); /* the pull's own reading and checks, on this thread */
+    if (p.parse_rc < 0 || !p.batch) {
+        snprintf(errbuf, errsize, "%s", p.parse_rc < 0 ? p.parse_err : "out of memory");
+        rc = p.parse_rc < 0 ? p.parse_rc : -ENOMEM;
+    } else if ((rc = store_begin(st)) < 0 || (begun = 1, rc = store_batch(&p, p.batch, res)) < 0) {
+        snprintf(errbuf, errsize, "store: %s", store_errmsg(st));
+    } else {
+        res->outcome = collect_outcome(&res->counts);
+        if (!strcmp(res->outcome, "rejected")) {
+            snprintf(errbuf, errsize, "all %ld records rejected", res->counts.n_rejected);
+            res->error = errbuf;
+        }
+        if ((rc = store_run_end(st, res->run_id, time_now_us(), res->outcome, &res->counts,
+                                res->error)) == 0) {
+            begun = 0; /* committed, or rolled back by a failed commit */
+            rc = store_commit(st);
+        }
+        if (rc < 0)
+            snprintf(errbuf, errsize, "store: %s", store_errmsg(st));
+    }
+    if (begun)
+        store_rollback(st);
+    collect_batch_free(&p);
+    if (rc < 0) {
+        res->outcome = "failed";
+        res->error = errbuf;
+        memset(&res->counts, 0, sizeof(res->counts));
+        store_run_end(st, res->run_id, time_now_us(), "failed", &res->counts, errbuf);
+    }
+    return rc;
 }

@@ -82,6 +82,7 @@ struct pull {
     int in_group;            /* ... inside the open group (store lock) */
     int back;                /* no reader holds it any more (loop) */
     int committed;           /* its group is committed (loop) */
+    int no_validators;       /* collect_import(): no request, so no ETag to keep */
 };
 
 /* 1 when the pull has payloads to read (nothing failed, something came). */
