@@ -334,6 +334,8 @@ static void value_of(const struct walk *w, size_t slot, struct format_record *re
 {
     const struct jval *v = &w->val[slot];
     const char *text = w->arena ? w->arena + v->at : ""; /* a kept value is in the arena */
+    const struct config_mapping *m = w->r->m;
+    const char *had = rec->problem;
 
     rec->missing = rec->value_ok = 0;
     rec->value = 0;
@@ -350,6 +352,12 @@ static void value_of(const struct walk *w, size_t slot, struct format_record *re
         break;
     default:
         format_problem(rec, s, "value: expected a number, a string or null");
+    }
+    if (!had && rec->problem == s->problem) { /* the value's own problem: say where it is */
+        size_t n = strlen(s->problem);
+        const char *path = slot == FIELD_VALUE ? m->value.path : m->fields[slot - FIELD_WIDE].path;
+        snprintf(s->problem + n, sizeof(s->problem) - n, " at %s/%ld%s", w->r->records, w->pos - 1,
+                 path);
     }
 }
 

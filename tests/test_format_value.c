@@ -316,7 +316,8 @@ static void test_json_number_tokens_and_strings(void **state)
     static const struct fc_want w[] = {
         {1, "p01", "revenue", "2023-01", 0, 0, 0, "\"1e400\" (overflow"},
         {2, "p01", "tax", "2023-01", 0, 0, 0, "\"1e-400\" (underflow"},
-        {3, "p02", "revenue", "2023-01", 0, 0, 0, "\"12,4\" (thousands separator"},
+        {3, "p02", "revenue", "2023-01", 0, 0, 0,
+         "digits (decimal separator: \".\")) at /data/2/v"},
         {4, "p02", "tax", "2023-01", 0, 1, 1234, NULL},
         {5, "p03", "revenue", "2023-01", 0, 1, -0.0025, NULL},
         {6, "p03", "tax", "2023-01", 1, 0, 0, NULL},
@@ -343,6 +344,32 @@ static void test_json_number_tokens_and_strings(void **state)
              ", \"decimal\": \",\", \"suffixes\": {\"\xE4\xBA\xBF\": 1e8}");
     assert_int_equal(fc_read_file("json", source, "values.json", &s, err, sizeof(err)), 0);
     fc_check_records(&s, comma, TS_N(comma));
+}
+
+/* A json value's problem ends with the value's JSON Pointer, wide fields too. */
+static void test_json_value_problem_names_its_pointer(void **state)
+{
+    static const struct fc_want w[] = {
+        {1, "p1", "revenue", "2023", 0, 1, 5, NULL},
+        {1, "p1", "tax", "2023", 0, 0, 0, "\"1,23\" (thousands separator \",\" not followed"},
+        {2, "p2", "revenue", "2023", 0, 0, 0, "with \"suffixes\")) at /parks/1/r"},
+        {2, "p2", "tax", "2023", 1, 0, 0, NULL},
+    };
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(
+        fc_read_str("json",
+                    "{\"mapping\": {\"layout\": \"wide\", \"records\": \"/parks\", \"unit\": "
+                    "\"/id\", \"period\": {\"const\": \"2023\"}, \"fields\": {\"revenue\": "
+                    "\"/r\", \"tax\": \"/t~1x\"}}}",
+                    "{\"parks\": [{\"id\": \"p1\", \"r\": 5, \"t/x\": \"1,23\"}, {\"id\": \"p2\", "
+                    "\"r\": \"7%\"}]}",
+                    &s, err, sizeof(err)),
+        0);
+    fc_check_records(&s, w, TS_N(w));
+    assert_non_null(strstr(s.rec[1].problem, " at /parks/0/t~1x"));
 }
 
 /* A repeated key refuses a json payload, naming its JSON Pointer. */
@@ -421,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_csv_silent_cases),
         cmocka_unit_test(test_csv_suffixes_and_markers),
         cmocka_unit_test(test_json_number_tokens_and_strings),
+        cmocka_unit_test(test_json_value_problem_names_its_pointer),
         cmocka_unit_test(test_json_repeated_key_refuses_the_payload),
         cmocka_unit_test(test_nbs_repeated_key_refuses_the_payload),
         cmocka_unit_test(test_value_option_errors),
