@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """real_corpus.py - the expectations of test_real_corpus.sh, worked out from
 the real agency payloads in ../shared/real with Python's own parsers
-(xml.etree, csv, json), independently of parkstat's readers.
+(xml.etree, csv, json, zipfile), independently of parkstat's readers.
 
   real_corpus.py prepare REAL_DIR TMP   writes TMP/config.json (one source per
                                         file, every unit and indicator the file
@@ -20,6 +20,7 @@ import os
 import sqlite3
 import sys
 import xml.etree.ElementTree as ET
+import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 
 # file, format, mapping, README's count of obs (or rows / datanodes), README's
@@ -65,12 +66,13 @@ ROWS = [
                    "{DER_RATING}.{DER_EX_METHOD}.{DER_BASIS}"}, 20, None),
     ("nbs_hgyd_A020101_2024_monthly.json", "nbs", {"unit": {"const": "CN"}}, 12, 10),
     ("nbs_fsyd_A01010101_reg_monthly.json", "nbs", {}, 403, 0),
-    # The .xlsx reader (helper "xlsx") adds its row here when it lands, e.g.
-    # ("abs_6202021.xlsx", "xlsx", {...}, 1036, None),
+    ("abs_6202021.xlsx", "xlsx",
+     {"layout": "wide", "sheet": "Data1", "header_row": 10, "columns": "indicator",
+      "unit": {"const": "AUS"}, "period": "Series ID", "date_period": "quarter"}, 1036, 1036),
 ]
 
 # Files of the folder with no row yet, and why.
-PENDING = {"abs_6202021.xlsx": "the .xlsx reader has not landed yet"}
+PENDING = {}
 
 FREQ_CHAR = {"A": "Y", "S": "H", "Q": "Q", "M": "M"}
 
@@ -199,7 +201,58 @@ def nbs_records(path, mapping):
     return out
 
 
-READERS = {"sdmxml": sdmxml_records, "sdmxcsv": sdmxcsv_records, "nbs": nbs_records}
+XLSX_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+           "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+def xlsx_cells(path, sheet):
+    """{row number: {column letters: text}} of a sheet, read with zipfile and
+    xml.etree (shared strings resolved, numbers as written)."""
+    with zipfile.ZipFile(path) as z:
+        wb = ET.fromstring(z.read("xl/workbook.xml"))
+        rid = next(s.get("{%s}id" % XLSX_NS["r"]) for s in wb.iter("{%s}sheet" % XLSX_NS["m"])
+                   if s.get("name") == sheet)
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+        strings = []
+        if "xl/sharedStrings.xml" in z.namelist():
+            for si in ET.fromstring(z.read("xl/sharedStrings.xml")):
+                strings.append("".join(t.text or "" for t in si.iter("{%s}t" % XLSX_NS["m"])))
+        rows = {}
+        for row in ET.fromstring(z.read("xl/" + target.lstrip("/"))).iter(
+                "{%s}row" % XLSX_NS["m"]):
+            cells = rows.setdefault(int(row.get("r")), {})
+            for c in row:
+                v = c.find("m:v", XLSX_NS)
+                if v is None:
+                    continue
+                col = "".join(ch for ch in c.get("r") if ch.isalpha())
+                cells[col] = strings[int(v.text)] if c.get("t") == "s" else v.text
+    return rows
+
+
+def xlsx_records(path, mapping):
+    """A wide sheet: the period column holds date serials (the quarter's last
+    month), every other column of the header row one series."""
+    rows = xlsx_cells(path, mapping["sheet"])
+    header = rows[mapping["header_row"]]
+    pcol = next(c for c, t in header.items() if t == mapping["period"])
+    out = []
+    for r in sorted(n for n in rows if n > mapping["header_row"]):
+        cells = rows[r]
+        day = datetime.date(1899, 12, 30) + datetime.timedelta(days=int(float(cells[pcol])))
+        per = "%04d-Q%d" % (day.year, (day.month - 1) // 3 + 1)
+        for col in sorted(header, key=lambda c: (len(c), c)):
+            if col != pcol:
+                v = cells.get(col)
+                out.append((mapping["unit"]["const"], header[col], "Q", period(per, "Q"),
+                            float(v) if v not in (None, "") else None))
+    return out
+
+
+READERS = {"sdmxml": sdmxml_records, "sdmxcsv": sdmxcsv_records, "nbs": nbs_records,
+           "xlsx": xlsx_records}
 
 
 def prepare(real, tmp):
