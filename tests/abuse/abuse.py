@@ -347,11 +347,18 @@ def phase_crowd(args, with_unfiltered):
     big = []
 
     def unfiltered(w):
-        for k in range(3):
+        # Default pages, then the largest pages (limit=10000) following the
+        # cursor, half of them gzipped.
+        cursor = None
+        for k in range(6):
             enc = "Accept-Encoding: gzip\r\n" if (w + k) % 2 else ""
-            st, secs, data = request(args.port, get("/api/v1/observations", enc), src="127.0.0.13",
-                                     timeout=60)
-            big.append((st, secs, len(data), page_of(data) if st == 200 else None))
+            path = "/api/v1/observations"
+            if k >= 3:
+                path += "?limit=10000" + ("&cursor=" + cursor if cursor else "")
+            st, secs, data = request(args.port, get(path, enc), src="127.0.0.13", timeout=60)
+            page = page_of(data) if st == 200 else None
+            big.append((st, secs, len(data), page and page[:3]))
+            cursor = page[3] if page and k >= 3 else None
 
     ws = [threading.Thread(target=unfiltered, args=(w,)) for w in range(16 if with_unfiltered else 0)]
     for w in ws:
@@ -387,13 +394,14 @@ def phase_crowd(args, with_unfiltered):
 
 
 def page_of(data):
-    """(page.total, rows, page.limit) of a JSON list answer, gzipped or not; None if unreadable."""
+    """(page.total, rows, page.limit, page.next) of a JSON list answer, gzipped or not; None if
+    unreadable."""
     head, _, body = data.partition(b"\r\n\r\n")
     try:
         if re.search(rb"\r\ncontent-encoding: *gzip", head, re.I):
             body = gzip.decompress(body)
         doc = json.loads(body)
-        return (doc["page"]["total"], len(doc["data"]), doc["page"]["limit"])
+        return (doc["page"]["total"], len(doc["data"]), doc["page"]["limit"], doc["page"]["next"])
     except (ValueError, KeyError, TypeError, OSError):
         return None
 

@@ -74,7 +74,7 @@ stop_daemon() {
 
 # ABUSE_PHASES: a subset of the phases (abuse.py --phases), when working on one.
 abuse=(python3 "$here/abuse.py" --port "$port" --token abuse-test-token --src "$src" --strict
-       --phases "${ABUSE_PHASES:-hold,limits,bombs,crowd}")
+       --phases "${ABUSE_PHASES:-hold,limits,bombs,crowd,unfiltered}")
 
 # ---- the whole suite against the build under test
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
