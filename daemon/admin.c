@@ -139,9 +139,10 @@ int daemon_read_token(const struct config *cfg, char **out)
         log_err("%s: cannot read the admin token file: %s", path, strerror(-rc));
         return rc;
     }
+    errno = 0;
     if (!fgets(line, sizeof(line), fp))
         line[0] = '\0';
-    rc = ferror(fp) ? -EIO : 0;
+    rc = ferror(fp) ? -(errno ? errno : EIO) : 0; /* EISDIR: a directory */
     fclose(fp);
     if (rc < 0) {
         log_err("%s: cannot read the admin token file: %s", path, strerror(-rc));

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # parkstatd's error paths end in one line and a distinct sysexits.h code,
 # never an abort: invalid configuration 78 (EX_CONFIG), listen address in use
-# 69 (EX_UNAVAILABLE), missing token file 72 (EX_OSFILE), a second daemon on
-# the same database 75 (EX_TEMPFAIL, naming the first's PID), a database on a
-# read-only filesystem 73 (EX_CANTCREAT, root only: a small tmpfs).
+# 69 (EX_UNAVAILABLE), missing token file 72 (EX_OSFILE), unreadable 77
+# (EX_NOPERM), a bad web root 66 (EX_NOINPUT), a second daemon on the same
+# database 75 (EX_TEMPFAIL, naming the first's PID), a database on a
+# read-only filesystem 73 (EX_CANTCREAT) and on a full one 74 (EX_IOERR,
+# "disk full" and the path; both root only: a small tmpfs).
 set -euo pipefail
 bin=${PARKSTAT_BIN:?}
 tmp=$(mktemp -d)
@@ -57,6 +59,21 @@ port=$(free_port)
 config "127.0.0.1:$port" p.db missing-token
 expect 72 "missing token file"
 grep -q "missing-token: cannot read the admin token file" "$tmp/err" || fail "token file not named"
+
+# ---- an unreadable token file: a directory (root reads any file), or mode 000
+mkdir "$tmp/tokendir"
+config "127.0.0.1:$port" p.db tokendir
+expect 77 "token file is a directory"
+grep -q "tokendir: cannot read the admin token file: Is a directory" "$tmp/err" ||
+    fail "unreadable token not named"
+if [[ $(id -u) != 0 ]]; then
+    cp "$tmp/token" "$tmp/token000"
+    chmod 000 "$tmp/token000"
+    config "127.0.0.1:$port" p.db token000
+    expect 77 "token file mode 000"
+    grep -q "token000: cannot read the admin token file: Permission denied" "$tmp/err" ||
+        fail "unreadable token not named"
+fi
 
 # ---- a bad web root: missing, not a directory, without index.html
 config "127.0.0.1:$port" p.db token
