@@ -471,27 +471,42 @@ static int dataset_start(struct xread *rd, char *err, size_t errsize)
     return rd->generic ? 0 : element_comps(rd, LVL_DS, 0);
 }
 
+/*
+ * Adds a component from the current element's attributes to level l: its
+ * id is the attribute "id" (or, when id_attr is 0 or it is absent, id), its
+ * code the attribute "value" ("" when absent and empty_ok, else nothing is
+ * added). Codes are taken whole, whatever their length. Returns 0 or a
+ * negative errno.
+ */
+static int add_from_attrs(struct xread *rd, int l, int id_attr, const char *id, int empty_ok,
+                          int dim)
+{
+    xmlChar *xid = id_attr ? xmlTextReaderGetAttribute(rd->x, BAD_CAST "id") : NULL;
+    xmlChar *xv = xmlTextReaderGetAttribute(rd->x, BAD_CAST "value");
+    int rc = 0;
+
+    if (xid)
+        id = (const char *)xid;
+    if (id && (xv || empty_ok))
+        rc = level_add(&rd->lv[l], id, xv ? (const char *)xv : "", dim);
+    xmlFree(xid);
+    xmlFree(xv);
+    return rc;
+}
+
 /* A generic <Value id= value=/>: into the key level as a dimension, or the
  * attributes level as an attribute. */
 static int generic_value(struct xread *rd)
 {
-    char id[256], code[1024];
     int l = rd->key_level >= 0 ? rd->key_level : rd->attrs_level;
 
-    if (l < 0)
-        return 0;
-    if (!attr(rd->x, "id", id, sizeof(id)))
-        return 0;
-    if (!attr(rd->x, "value", code, sizeof(code)))
-        code[0] = '\0';
-    return level_add(&rd->lv[l], id, code, rd->key_level >= 0);
+    return l < 0 ? 0 : add_from_attrs(rd, l, 1, NULL, 1, rd->key_level >= 0);
 }
 
 /* A start tag inside a data set. Returns 0, 1 when the element is complete
  * (empty) and handled, or a negative errno. */
 static int data_element(struct xread *rd, const char *name, int empty)
 {
-    char code[1024], id[256];
     int rc = 0;
 
     if (strcmp(name, "Series") == 0) {
@@ -525,12 +540,9 @@ static int data_element(struct xread *rd, const char *name, int empty)
     } else if (strcmp(name, "Value") == 0) {
         return generic_value(rd);
     } else if (strcmp(name, "ObsDimension") == 0) {
-        if (attr(rd->x, "value", code, sizeof(code)))
-            rc = level_add(&rd->lv[LVL_OBS],
-                           attr(rd->x, "id", id, sizeof(id)) ? id : rd->r->map.period_dim, code, 0);
+        rc = add_from_attrs(rd, LVL_OBS, 1, rd->r->map.period_dim, 0, 0);
     } else if (strcmp(name, "ObsValue") == 0) {
-        if (attr(rd->x, "value", code, sizeof(code)))
-            rc = level_add(&rd->lv[LVL_OBS], "OBS_VALUE", code, 0);
+        rc = add_from_attrs(rd, LVL_OBS, 0, "OBS_VALUE", 0, 0);
     } else if (strcmp(name, "Group") == 0 && !empty) {
         return xmlTextReaderNext(rd->x) < 0 ? -EBADMSG : 2; /* skipped */
     }

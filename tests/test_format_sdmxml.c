@@ -215,6 +215,31 @@ static void test_not_sdmx_ml(void **state)
                           "Information or Delete");
 }
 
+static void test_long_codes_are_taken_whole(void **state)
+{
+    /* a value longer than any fixed buffer: read whole, then refused as
+     * too long a number, never cut into another one */
+    static const char head[] =
+        "<GenericData><DataSet><Series><SeriesKey><Value id=\"REF_AREA\" value=\"p01\"/>"
+        "<Value id=\"INDICATOR\" value=\"x\"/></SeriesKey><Obs>"
+        "<ObsDimension value=\"2023\"/><ObsValue value=\"";
+    static const char tail[] = "\"/></Obs></Series></DataSet></GenericData>";
+    char *xml = malloc(sizeof(head) + 2000 + sizeof(tail));
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_non_null(xml);
+    memcpy(xml, head, sizeof(head) - 1);
+    memset(xml + sizeof(head) - 1, '1', 2000);
+    memcpy(xml + sizeof(head) - 1 + 2000, tail, sizeof(tail));
+    assert_int_equal(fc_read_str("sdmxml", source, xml, &s, err, sizeof(err)), 0);
+    free(xml);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.rec[0].value_ok, 0);
+    assert_non_null(strstr(s.rec[0].problem, "value: "));
+}
+
 static void test_mapping_errors_name_the_key(void **state)
 {
     (void)state;
@@ -245,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_filter_template_and_const),
         cmocka_unit_test(test_filter_and_template_name_a_missing_dimension),
         cmocka_unit_test(test_not_sdmx_ml),
+        cmocka_unit_test(test_long_codes_are_taken_whole),
         cmocka_unit_test(test_mapping_errors_name_the_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
