@@ -547,6 +547,30 @@ static void test_import_overlong_record_resumes_at_next_line(void **state)
     free(text);
 }
 
+/* store_ingest_part(), the import's chunk writer, only works inside a unit
+ * of work, and what it stored goes with that unit's rollback. */
+static void test_ingest_part_needs_and_follows_a_unit_of_work(void **state)
+{
+    struct fixture *f = *state;
+    struct import_summary s[1];
+    struct store_counts c = {0};
+    struct store_obs o = {0};
+    long rows, current;
+
+    assert_int_equal(import_texts(f, s, "a.csv", base_csv, (const char *)NULL), 0);
+    o.unit_id = store_unit_id(f->st, "p1", 2);
+    o.indicator_id = store_indicator_id(f->st, "revenue", 7);
+    assert_int_equal(period_parse_str(&o.period, "2024-05"), 0);
+    o.value = 5;
+    assert_int_equal(store_ingest_part(f->st, 0, 1, &o, 1, NULL, 0, &c), -EINVAL);
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_ingest_part(f->st, 0, 1, &o, 1, NULL, 0, &c), 0);
+    assert_int_equal(c.n_new, 1);
+    store_rollback(f->st);
+    assert_int_equal(store_count_observations(f->st, &rows, &current), 0);
+    assert_int_equal(rows, 3); /* base_csv's rows only */
+}
+
 static void test_import_unreadable_file(void **state)
 {
     struct fixture *f = *state;
@@ -575,6 +599,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_unterminated_quote_at_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_line_numbers_across_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_overlong_record_resumes_at_next_line, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_part_needs_and_follows_a_unit_of_work, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_import_unreadable_file, setup, teardown),
     };
