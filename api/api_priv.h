@@ -251,8 +251,9 @@ int api_reply_text(struct api_reply *rp, unsigned status, const char *content_ty
 
 /*
  * A list reply: with ?format=csv the array rows (borrowed from data) as CSV
- * with the header row columns (NULL-terminated), else the JSON envelope of
- * data. Steals data. A bad format value is a 400. Returns 0 or -ENOMEM.
+ * with the header row columns (NULL-terminated), with ?format=xlsx the same
+ * as an Excel workbook (api_xlsx_rows()), else the JSON envelope of data. Steals data. A bad format
+ * value is a 400. Returns 0 or -ENOMEM.
  */
 int api_reply_rows(struct api_request *rq, struct api_reply *rp, json_t *data, const json_t *rows,
                    const char *const *columns);
@@ -298,6 +299,24 @@ int api_reply_list(struct api_request *rq, struct api_reply *rp, const struct ap
 /* In a list walk's callback: appends obj (stolen) keyed by key and returns
  * 0, or 1 when the page is full (obj dropped: stop the walk), or -ENOMEM. */
 int api_list_take(struct api_list_walk *w, json_t *obj, const char *key);
+
+/* ---- xlsx.c ---- */
+
+/* "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet". */
+extern const char api_xlsx_type[];
+
+/*
+ * The array rows (borrowed) as an Excel workbook with the header row columns
+ * (NULL-terminated, at most 32) into rp's body: Chinese headers, numbers as
+ * number cells with the indicator's decimals (data, the answer's object,
+ * names the indicator and transform of a series), nulls as empty cells.
+ * Returns 0, -E2BIG past rp->cap, or a negative errno.
+ */
+int api_xlsx_rows(struct api_request *rq, struct api_reply *rp, const json_t *data,
+                  const json_t *rows, const char *const *columns);
+
+/* The file name, without ".xlsx", of an endpoint's (metrics label) workbook. */
+const char *api_xlsx_filename(const char *endpoint);
 
 /* JSON helpers that map NULL text to null and µs times to ISO text. */
 json_t *api_json_str(const char *s);

@@ -238,10 +238,12 @@ int api_reply_rows(struct api_request *rq, struct api_reply *rp, json_t *data, c
         return too_large(rp, reply_envelope(rp, data));
     if (strcmp(format, "csv") == 0)
         rc = too_large(rp, render_csv(rp, rows, columns));
+    else if (strcmp(format, "xlsx") == 0)
+        rc = too_large(rp, api_xlsx_rows(rq, rp, data, rows, columns));
     else
-        rc = api_reply_error(rp, MHD_HTTP_BAD_REQUEST,
-                             "parameter 'format': expected \"json\" or \"csv\", not \"%.64s\"",
-                             format);
+        rc = api_reply_error(
+            rp, MHD_HTTP_BAD_REQUEST,
+            "parameter 'format': expected \"json\", \"csv\" or \"xlsx\", not \"%.64s\"", format);
     json_decref(data);
     return rc;
 }
@@ -472,7 +474,8 @@ enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp)
     int gzipped = rp->pre_gzipped;
     int gzip_ok = rp->body && wants_gzip(rq);
 
-    if (!rp->from_cache && gzip_ok && rp->len > API_GZIP_MIN)
+    /* A workbook is a zip already: gzip would not make it smaller. */
+    if (!rp->from_cache && gzip_ok && rp->len > API_GZIP_MIN && rp->content_type != api_xlsx_type)
         gzipped = gzip_body(rp) == 0;
     /* Keep the finished bytes for the next identical request of this epoch. */
     if (!rp->from_cache && rp->cacheable && rp->status == MHD_HTTP_OK && rp->body)
@@ -494,6 +497,12 @@ enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp)
     rp->body = NULL; /* owned by the response now */
     rp->blob = NULL;
     add_headers(r, rp, gzipped);
+    if (rp->content_type == api_xlsx_type) {
+        char disp[96];
+        snprintf(disp, sizeof(disp), "attachment; filename=\"%s.xlsx\"",
+                 api_xlsx_filename(rq->endpoint));
+        MHD_add_response_header(r, "Content-Disposition", disp);
+    }
     count_request(rq, rp->status);
     enum MHD_Result ret = MHD_queue_response(rq->conn, rp->status, r);
     MHD_destroy_response(r);

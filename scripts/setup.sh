@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config ca-certificates tzdata
       libuv1-dev libcurl4-openssl-dev libjansson-dev libyajl-dev libsqlite3-dev
       libmicrohttpd-dev libsystemd-dev libcsv-dev libroaring-dev zlib1g-dev libzip-dev libxml2-dev
-      liblapacke-dev nodejs)
+      liblapacke-dev libxlsxwriter-dev nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 # llvm: llvm-symbolizer, without which ASan and UBSan reports show bare addresses.
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy sqlite3 cppcheck shellcheck curl

@@ -626,7 +626,7 @@ static void test_api_errors_have_status_and_message(void **state)
         {"GET", "/api/v1/runs?limit=1001", 400, "parameter 'limit': expected 1..1000, not \"1001\"",
          NULL},
         {"GET", "/api/v1/units?format=xml", 400,
-         "parameter 'format': expected \"json\" or \"csv\", not \"xml\"", NULL},
+         "parameter 'format': expected \"json\", \"csv\" or \"xlsx\", not \"xml\"", NULL},
         {"GET", "/api/v1/rankings/innov?period=Q4", 400, "parameter 'period': bad period \"Q4\"",
          NULL},
         {"GET", "/api/v1/indices/nope", 404, "unknown index \"nope\"", NULL},
@@ -1660,7 +1660,7 @@ static void test_api_too_large_answer_is_413(void **state)
         fail_msg("api_start: %s", err);
     fx.port = api_port(fx.api);
     static const char *const paths[] = {"/api/v1/observations", "/api/v1/observations?format=csv",
-                                        "/api/v1/indicators"};
+                                        "/api/v1/observations?format=xlsx", "/api/v1/indicators"};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         struct resp r;
         get(paths[i], &r);
