@@ -470,7 +470,8 @@ static int report_load(struct report *r, struct client *c, const char *id,
 
 static void usage(FILE *out)
 {
-    fputs("usage: parkstat report ID --period PERIOD [--format html|md|csv] [--url URL]\n"
+    fputs("usage: parkstat report ID --period PERIOD [--format html|md|csv|xlsx]\n"
+          "                       [--url URL]\n"
           "                       [--indicators A,B,C] [--output FILE] [--timeout S]\n"
           "  The monitoring bulletin of index ID for PERIOD (e.g. 2023-Q3), read from\n"
           "  parkstatd's API at URL (default $PARKSTAT_URL or http://127.0.0.1:8080):\n"
@@ -479,7 +480,8 @@ static void usage(FILE *out)
           "  knows; default those of revenue, industrial_value_added and tax it knows)\n"
           "  with year-on-year growth, the three largest contributors to each park's\n"
           "  change, and notes on incomplete data.\n"
-          "  --format html (default; printable A4, self-contained), md or csv.\n"
+          "  --format html (default; printable A4, self-contained), md, csv or xlsx\n"
+          "  (an Excel workbook: ranking, indicators, contributions, notes).\n"
           "  Exit status: 0 ok; 1 the API failed, no results for PERIOD, or the output\n"
           "  could not be written; 2 usage: a missing or bad --period, a period of\n"
           "  another frequency than the index's, an unknown --indicators code.\n",
@@ -532,7 +534,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
     }
     if (optind != argc - 1 || o->timeout_s <= 0 ||
         (strcmp(o->format, "html") != 0 && strcmp(o->format, "md") != 0 &&
-         strcmp(o->format, "csv") != 0)) {
+         strcmp(o->format, "csv") != 0 && strcmp(o->format, "xlsx") != 0)) {
         usage(stderr);
         return 2;
     }
@@ -567,9 +569,10 @@ static int write_report(const struct report *r, const struct report_opts *o)
         fprintf(stderr, "parkstat report: %s: %s\n", path, strerror(errno));
         return -EIO;
     }
-    rc = strcmp(o->format, "md") == 0    ? report_write_md(r, out)
-         : strcmp(o->format, "csv") == 0 ? report_write_csv(r, out)
-                                         : report_write_html(r, out);
+    rc = strcmp(o->format, "md") == 0     ? report_write_md(r, out)
+         : strcmp(o->format, "csv") == 0  ? report_write_csv(r, out)
+         : strcmp(o->format, "xlsx") == 0 ? report_write_xlsx(r, out)
+                                          : report_write_html(r, out);
     if (rc < 0)
         err = errno;
     if (out == stdout) {

@@ -76,5 +76,6 @@ int report_note(struct report *r, const char *fmt, ...) __attribute__((format(pr
 int report_write_md(const struct report *r, FILE *out);
 int report_write_csv(const struct report *r, FILE *out);
 int report_write_html(const struct report *r, FILE *out);
+int report_write_xlsx(const struct report *r, FILE *out); /* report_xlsx.c */
 
 #endif
