@@ -249,6 +249,23 @@ struct config_outlier {
 };
 
 /* A node of an index tree: an inner node (dimension) or a leaf (indicator). */
+/* Derived weights of a node's children (docs/INDICES.md, "Derived weights"). */
+enum config_weights_method {
+    CONFIG_WEIGHTS_ENTROPY,
+    CONFIG_WEIGHTS_CRITIC,
+    CONFIG_WEIGHTS_CV,
+    CONFIG_WEIGHTS_PCA,
+    CONFIG_WEIGHTS_AHP,
+};
+
+struct config_weights {
+    enum config_weights_method method;
+    int fixed;          /* data methods: 1 from period `from`, 0 recomputed each period */
+    struct period from; /* fixed: the period (of the index's frequency) they come from */
+    const double *ahp;  /* ahp: the children's weights (principal eigenvector), else NULL */
+    double cr;          /* ahp: Saaty's consistency ratio (< 0.1) */
+};
+
 struct config_index_node {
     const char *id; /* leaf: the indicator code */
     const char *name;
@@ -258,11 +275,12 @@ struct config_index_node {
     const struct config_index_node *children;
     size_t n_children;
     /* leaf options, the method's where the leaf gives none */
-    long denominator;                 /* config_indicators() index to divide by, or -1 */
-    double unacceptable;              /* efficacy x_s; NAN: the observed worst */
-    double satisfactory;              /* efficacy x_h; NAN: the observed best */
-    double goalposts[2];              /* [lo, hi], hi > lo; default [0, 100] */
-    const struct config_bands *bands; /* NULL when none (refused for banded) */
+    long denominator;                     /* config_indicators() index to divide by, or -1 */
+    double unacceptable;                  /* efficacy x_s; NAN: the observed worst */
+    double satisfactory;                  /* efficacy x_h; NAN: the observed best */
+    double goalposts[2];                  /* [lo, hi], hi > lo; default [0, 100] */
+    const struct config_bands *bands;     /* NULL when none (refused for banded) */
+    const struct config_weights *weights; /* inner node: derived child weights, or NULL */
 };
 
 struct config_index {
@@ -284,6 +302,7 @@ struct config_index {
     struct config_units_sel unit_sel;     /* the scored units, resolved */
     const struct config_index_node *tree; /* the top level dimensions */
     size_t n_tree;
+    const struct config_weights *weights; /* derived weights of the top level, or NULL */
     const char *json; /* the whole index object, compact JSON: its hash marks changes */
 };
 

@@ -15,6 +15,8 @@
  *                                     "limit": "coinr" | "steps" | "points"}
  *   leaf or method    "goalposts": [lo, hi], "bands": {"breaks": [...], "points": [...]}
  *   leaf              "denominator": CODE, "unacceptable" (x_s), "satisfactory" (x_h)
+ *   index or inner    "weights": {"method": "entropy" | "critic" | "cv" | "pca" | "ahp",
+ *                                 "matrix": [[...]] (ahp), "from": "each" | PERIOD}
  *
  * Unknown keys are errors with a "did you mean"; so are enumerated values.
  */
@@ -25,12 +27,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregate/weights.h"
+
 static const char *const method_keys[] = {"normalise", "base",      "base_match", "basis",
                                           "aggregate", "missing",   "impute",     "screen",
                                           "outlier",   "goalposts", "bands",      NULL};
 static const char *const impute_keys[] = {"method", "by", NULL};
 static const char *const outlier_keys[] = {"winmax", "skew", "kurtosis", "limit", NULL};
 static const char *const bands_keys[] = {"breaks", "points", NULL};
+static const char *const weights_keys[] = {"method", "matrix", "from", NULL};
 
 /* In the order of the enums of config.h. */
 static const char *const normalise_names[] = {
@@ -41,6 +46,7 @@ static const char *const impute_names[] = {"none", "carry", "group_mean", NULL};
 static const char *const limit_names[] = {"coinr", "steps", "points", NULL};
 static const char *const base_match_names[] = {"same_period", "mean", NULL};
 static const char *const basis_names[] = {"level", "ytd", NULL};
+static const char *const weights_names[] = {"entropy", "critic", "cv", "pca", "ahp", NULL};
 
 /* Reads an array of numbers of obj's member key; *out kept by the config. */
 static int get_numbers(struct cfg_ctx *ctx, json_t *obj, const char *path, const char *key,
@@ -372,4 +378,132 @@ void cfg_load_leaf_opts(struct cfg_ctx *ctx, json_t *obj, const char *path,
         cfg_error(ctx, path, "banded needs \"bands\" on the leaf or in the method");
     if (idx->basis == CONFIG_BASIS_YTD && node->indicator)
         check_ytd_leaf(ctx, path, node);
+}
+
+/* The AHP matrix "matrix" of w (path p): n x n over the children, positive,
+ * reciprocal, consistent (CR < 0.1); its weights into cw. 0 or -1 (reported). */
+static int load_ahp(struct cfg_ctx *ctx, json_t *w, const char *p, size_t n,
+                    struct config_weights *cw)
+{
+    char q[CFG_PATH_SIZE], r[CFG_PATH_SIZE], e[CFG_PATH_SIZE];
+    double *a, *out, lambda;
+    json_t *m, *row;
+    size_t i, j;
+
+    if (cfg_get_array(ctx, w, p, "matrix", 1, &m) <= 0)
+        return -1;
+    cfg_path_key(q, p, "matrix");
+    if (json_array_size(m) != n || n > 15) {
+        cfg_error(ctx, q, "expected a %zu x %zu matrix over the node's %zu children (at most 15)",
+                  n, n, n);
+        return -1;
+    }
+    if (!(a = cfg_calloc(ctx, n * n, sizeof(double))) ||
+        !(out = cfg_calloc(ctx, n, sizeof(double))))
+        return -1;
+    json_array_foreach(m, i, row)
+    {
+        cfg_path_index(r, q, i);
+        if (!json_is_array(row) || json_array_size(row) != n) {
+            cfg_error(ctx, r, "expected a row of %zu numbers", n);
+            return -1;
+        }
+        for (j = 0; j < n; j++) {
+            json_t *v = json_array_get(row, j);
+            cfg_path_index(e, r, j);
+            if (!json_is_number(v) || !(json_number_value(v) > 0)) {
+                cfg_error(ctx, e, "expected a number > 0");
+                return -1;
+            }
+            a[i * n + j] = json_number_value(v);
+        }
+    }
+    for (i = 0; i < n; i++)
+        for (j = 0; j < n; j++) {
+            double x = a[i * n + j] * a[j * n + i];
+            if (fabs(x - 1) > 1e-6 || (i == j && fabs(a[i * n + i] - 1) > 1e-6)) {
+                cfg_path_index(r, q, j);
+                cfg_path_index(e, r, i);
+                cfg_error(ctx, e, "not reciprocal: %g, but [%zu][%zu] is %g (want %g)",
+                          a[j * n + i], i, j, a[i * n + j], i == j ? 1.0 : 1 / a[i * n + j]);
+                return -1;
+            }
+        }
+    if (weights_ahp(a, n, out, &lambda, &cw->cr) < 0) {
+        cfg_error(ctx, q, "no principal eigenvector (the power iteration did not converge)");
+        return -1;
+    }
+    if (!(cw->cr < 0.1)) {
+        cfg_error(ctx, q,
+                  "inconsistent judgements: consistency ratio %.4f >= 0.1 (lambda_max %.4f,"
+                  " n %zu)",
+                  cw->cr, lambda, n);
+        return -1;
+    }
+    cw->ahp = out;
+    return 0;
+}
+
+/*
+ * "weights" of an inner node or of the index (its top level): the method,
+ * the AHP matrix, and "from": "each" (recomputed every period, the default)
+ * or a period of the index's frequency whose values fix them. The data
+ * methods read the normalised values of the children, so the children must be
+ * indicators (leaves); entropy needs values >= 0, which zscore does not give.
+ */
+void cfg_load_weights(struct cfg_ctx *ctx, json_t *obj, const char *path,
+                      const struct config_index *idx, const struct config_index_node *children,
+                      size_t n, const struct config_weights **out)
+{
+    struct config_weights *cw;
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE], text[PERIOD_TEXT_SIZE];
+    json_t *w, *from;
+    int k;
+
+    *out = NULL;
+    if (cfg_get_object(ctx, obj, path, "weights", 0, &w) <= 0)
+        return;
+    cfg_path_key(p, path, "weights");
+    cfg_check_keys(ctx, w, p, weights_keys);
+    if (cfg_get_enum(ctx, w, p, "method", 1, weights_names, &k) <= 0 ||
+        !(cw = cfg_calloc(ctx, 1, sizeof(*cw))))
+        return;
+    cw->method = (enum config_weights_method)k;
+    cfg_path_key(q, p, "matrix");
+    if (cw->method == CONFIG_WEIGHTS_AHP) {
+        if (json_object_get(w, "from")) {
+            cfg_path_key(q, p, "from");
+            cfg_error(ctx, q, "only for the data methods (ahp weights come from \"matrix\")");
+        }
+        if (load_ahp(ctx, w, p, n, cw) == 0)
+            *out = cw;
+        return;
+    }
+    if (json_object_get(w, "matrix"))
+        cfg_error(ctx, q, "only for method \"ahp\"");
+    for (size_t i = 0; i < n; i++) {
+        if (!children[i].indicator) {
+            cfg_error(ctx, p,
+                      "method \"%s\" derives weights from indicator values, but child \"%s\""
+                      " is a dimension (use \"ahp\", or put the weights on that dimension)",
+                      weights_names[k], children[i].id);
+            return;
+        }
+    }
+    if (cw->method == CONFIG_WEIGHTS_ENTROPY && idx->normalise == CONFIG_NORM_ZSCORE)
+        cfg_error(ctx, p, "entropy needs values >= 0: not with normalise \"zscore\"");
+    from = json_object_get(w, "from");
+    cfg_path_key(q, p, "from");
+    if (from && !(json_is_string(from) && strcmp(json_string_value(from), "each") == 0)) {
+        if (cfg_get_period(ctx, w, p, "from", 0, &cw->from) <= 0)
+            return;
+        if (cw->from.freq != idx->freq) {
+            period_format(cw->from, text, sizeof(text));
+            cfg_error(ctx, q, "period \"%s\" is not of the index frequency %c", text,
+                      period_freq_char(idx->freq));
+            return;
+        }
+        cw->fixed = 1;
+    }
+    *out = cw;
 }

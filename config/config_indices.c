@@ -12,8 +12,8 @@
 #include "common/buf.h"
 
 static const char *const index_keys[] = {"id",     "name", "frequency", "units",
-                                         "method", "tree", NULL};
-static const char *const inner_keys[] = {"id", "name", "weight", "children", NULL};
+                                         "method", "tree", "weights",   NULL};
+static const char *const inner_keys[] = {"id", "name", "weight", "children", "weights", NULL};
 static const char *const leaf_keys[] = {
     "indicator",    "id",           "name",      "weight", "direction", "denominator",
     "unacceptable", "satisfactory", "goalposts", "bands",  NULL};
@@ -138,6 +138,7 @@ static void load_inner(struct tree_ctx *t, json_t *obj, const char *path, int de
         load_nodes(t, arr, p, depth + 1, &children, &node->n_children);
         node->children = children;
     }
+    cfg_load_weights(t->ctx, obj, path, t->index, node->children, node->n_children, &node->weights);
 }
 
 /* 1 when obj has a key close to "indicator": a leaf with a typo, reported
@@ -236,6 +237,7 @@ static void load_index(struct cfg_ctx *ctx, json_t *obj, const char *path, struc
         load_nodes(&t, arr, p, 1, &tree, &idx->n_tree);
         idx->tree = tree;
     }
+    cfg_load_weights(ctx, obj, path, idx, idx->tree, idx->n_tree, &idx->weights);
     report_duplicate_nodes(&t);
     free(t.seen);
     idx->json = cfg_dump(ctx, obj);

@@ -200,5 +200,10 @@ void cfg_load_method(struct cfg_ctx *ctx, json_t *obj, const char *path, struct 
 void cfg_load_leaf_opts(struct cfg_ctx *ctx, json_t *obj, const char *path,
                         const struct config_index *idx, const struct cfg_method_opts *mo,
                         struct config_index_node *node);
+/* "weights" of obj (an inner node, or the index for its top level) over the
+ * n children already loaded; NULL into *out when absent (config_index_opts.c). */
+void cfg_load_weights(struct cfg_ctx *ctx, json_t *obj, const char *path,
+                      const struct config_index *idx, const struct config_index_node *children,
+                      size_t n, const struct config_weights **out);
 
 #endif

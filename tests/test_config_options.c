@@ -77,11 +77,13 @@ static const char full_config[] =
     "              'screen': 0.5, 'outlier': {'winmax': 5, 'skew': 2, 'kurtosis': 3.5,"
     "                                         'limit': 'coinr'},"
     "              'goalposts': [0, 100], 'bands': {'breaks': [1], 'points': [0, 1]}},"
-    "   'tree': [{'id': 'dim', 'name': 'Dim', 'weight': 1, 'children': ["
+    "   'tree': [{'id': 'dim', 'name': 'Dim', 'weight': 1,"
+    "     'weights': {'method': 'ahp', 'matrix': [[1]]}, 'children': ["
     "     {'indicator': 'revenue', 'id': 'rev', 'name': 'Rev', 'weight': 1, 'direction': 1,"
     "      'denominator': 'staff', 'unacceptable': 1, 'satisfactory': 9,"
     "      'goalposts': [0, 10], 'bands': {'breaks': [1], 'points': [0, 1]}}]}]},"
     "  {'id': 'iy', 'frequency': 'Y', 'method': {'normalise': 'minmax', 'impute': 'carry'},"
+    "   'weights': {'method': 'cv', 'from': 'each'},"
     "   'tree': [{'indicator': 'revenue', 'weight': 1}]}]}";
 
 /* Objects of the full config and the keys each documents. */
@@ -145,7 +147,10 @@ static const struct keyed keyed[] = {
     {"indices[0].method.impute", {"method", "by"}},
     {"indices[0].method.outlier", {"winmax", "skew", "kurtosis", "limit"}},
     {"indices[0].method.bands", {"breaks", "points"}},
-    {"indices[0].tree[0]", {"id", "name", "weight", "children"}},
+    {"indices[0].tree[0]", {"id", "name", "weight", "weights", "children"}},
+    {"indices[0].tree[0].weights", {"method", "matrix"}},
+    {"indices[1]", {"weights"}},
+    {"indices[1].weights", {"method", "from"}},
     {"indices[0].tree[0].children[0]",
      {"indicator", "id", "name", "weight", "direction", "denominator", "unacceptable",
       "satisfactory", "goalposts", "bands"}},
@@ -180,6 +185,7 @@ static const struct enumerated enums[] = {
     {"indices[1].method", "impute", {"none", "carry"}},
     {"indices[0].method.impute", "method", {"none", "carry", "group_mean"}},
     {"indices[0].method.outlier", "limit", {"coinr", "steps", "points"}},
+    {"indices[1].weights", "method", {"entropy", "critic", "cv", "pca", "ahp"}},
 };
 
 /* Replaces single quotes by double quotes (a malloc'd copy). */
@@ -288,7 +294,7 @@ static void test_every_key_misspelt(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 138);
+    assert_int_equal(checked, 144);
 }
 
 static void test_every_enumerated_value_wrong(void **state)
@@ -314,7 +320,7 @@ static void test_every_enumerated_value_wrong(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 66);
+    assert_int_equal(checked, 71);
 }
 
 /* The separators are single characters: a word for one gets the character
@@ -350,6 +356,96 @@ static void test_separator_words_suggest_the_character(void **state)
     }
 }
 
+/*
+ * Derived weights: an AHP matrix is n x n over the node's children,
+ * reciprocal and consistent; the circulant matrix below (1, 9, 1/9 in each
+ * row) has lambda_max = 1 + 9 + 1/9 = 10.1111 (its eigenvector is uniform),
+ * CI = (10.1111 - 3) / 2 = 3.5556, CR = CI / RI(3) = 3.5556 / 0.58 = 6.1303.
+ * The data methods refuse a dimension among the children.
+ */
+static void test_weights_errors(void **state)
+{
+    static const struct {
+        const char *weights, *tree, *want;
+    } rows[] = {
+        {"{'method': 'ahp', 'matrix': [[1, 9, 0.111111111111], [0.111111111111, 1, 9],"
+         " [9, 0.111111111111, 1]]}",
+         NULL,
+         "t.json: indices[1].weights.matrix: inconsistent judgements: consistency ratio 6.1303"
+         " >= 0.1"},
+        {"{'method': 'ahp', 'matrix': [[1, 2], [0.5, 1]]}", NULL,
+         "t.json: indices[1].weights.matrix: expected a 3 x 3 matrix over the node's 3"
+         " children"},
+        {"{'method': 'ahp', 'matrix': [[1, 2, 4], [0.5, 1, 2], [0.25, 0.4, 1]]}", NULL,
+         "t.json: indices[1].weights.matrix[2][1]: not reciprocal: 0.4, but [1][2] is 2"
+         " (want 0.5)"},
+        {"{'method': 'ahp', 'matrix': [[1, 2, 4], [0.5, 1, 2], [0.25, 0.5, 1]], 'from': 'each'}",
+         NULL, "t.json: indices[1].weights.from: only for the data methods"},
+        {"{'method': 'cv', 'matrix': [[1]]}", "[{'indicator': 'revenue'}]",
+         "t.json: indices[1].weights.matrix: only for method \"ahp\""},
+        {"{'method': 'pca', 'from': '2023-Q1'}", "[{'indicator': 'revenue'}]",
+         "t.json: indices[1].weights.from: period \"2023-Q1\" is not of the index frequency Y"},
+        {"{'method': 'entropy'}",
+         "[{'indicator': 'revenue'}, {'id': 'd', 'children': [{'indicator': 'staff'}]}]",
+         "t.json: indices[1].weights: method \"entropy\" derives weights from indicator values,"
+         " but child \"d\" is a dimension"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        json_t *root = load_full(), *ix = at(root, "indices[1]");
+        char *w = dq(rows[i].weights);
+        char *t = dq(rows[i].tree ? rows[i].tree
+                                  : "[{'indicator': 'revenue'}, {'indicator': 'staff'},"
+                                    " {'indicator': 'ratio'}]");
+        char *errors;
+
+        json_object_set_new(ix, "weights", json_loads(w, 0, NULL));
+        json_object_set_new(ix, "tree", json_loads(t, 0, NULL));
+        errors = problems(root);
+        if (!errors || !strstr(errors, rows[i].want))
+            fail_msg("want \"%s\" in:\n%s", rows[i].want, errors ? errors : "(loaded)");
+        free(errors);
+        free(w);
+        free(t);
+        json_decref(root);
+    }
+}
+
+/* A consistent AHP matrix loads; its weights are the eigenvector 4:2:1. */
+static void test_weights_ahp_loads(void **state)
+{
+    json_t *root = load_full(), *ix = at(root, "indices[1]");
+    char *w = dq("{'method': 'ahp', 'matrix': [[1, 2, 4], [0.5, 1, 2], [0.25, 0.5, 1]]}");
+    char *t = dq("[{'indicator': 'revenue', 'weight': 1}, {'indicator': 'staff', 'weight': 1},"
+                 " {'indicator': 'ratio', 'weight': 1}]");
+    char *text, *errors = NULL;
+    struct config *cfg = NULL;
+    const struct config_index *idx;
+    size_t n;
+
+    (void)state;
+    json_object_set_new(ix, "weights", json_loads(w, 0, NULL));
+    json_object_set_new(ix, "tree", json_loads(t, 0, NULL));
+    text = json_dumps(root, JSON_COMPACT);
+    if (config_load_buffer("t.json", "/srv", text, strlen(text), &cfg, &errors) != 0)
+        fail_msg("%s", errors);
+    idx = config_indices(cfg, &n);
+    assert_int_equal(n, 2);
+    idx = strcmp(idx[0].id, "iy") == 0 ? &idx[0] : &idx[1];
+    assert_non_null(idx->weights);
+    assert_int_equal(idx->weights->method, CONFIG_WEIGHTS_AHP);
+    assert_float_equal(idx->weights->ahp[0], 4.0 / 7, 1e-9);
+    assert_float_equal(idx->weights->ahp[1], 2.0 / 7, 1e-9);
+    assert_float_equal(idx->weights->ahp[2], 1.0 / 7, 1e-9);
+    assert_float_equal(idx->weights->cr, 0, 1e-9);
+    config_free(&cfg);
+    free(text);
+    free(w);
+    free(t);
+    json_decref(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +453,8 @@ int main(void)
         cmocka_unit_test(test_every_key_misspelt),
         cmocka_unit_test(test_every_enumerated_value_wrong),
         cmocka_unit_test(test_separator_words_suggest_the_character),
+        cmocka_unit_test(test_weights_errors),
+        cmocka_unit_test(test_weights_ahp_loads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
