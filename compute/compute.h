@@ -50,6 +50,7 @@ enum compute_flag {
     COMPUTE_FLAG_DEGENERATE = 128, /* an indicator had zero spread (min-max 50, efficacy 80) */
     COMPUTE_FLAG_ROLLED_UP = 256,  /* value is a roll-up of the unit's children */
     COMPUTE_FLAG_TREATED = 512,    /* an outlier treatment changed an indicator */
+    COMPUTE_FLAG_WEIGHTS_FALLBACK = 1024, /* derived weights undefined: configured ones used */
 };
 
 /*

@@ -118,7 +118,9 @@ struct cmp_plan {
     double screen;           /* min share of present indicators, 0: off */
     int outlier;             /* 1: outlier treatment */
     struct outlier_opts oo;
-    struct composite_node *nodes; /* node 0 is the total (root) */
+    struct composite_node *nodes;        /* node 0 is the total (root) */
+    const struct config_weights **wspec; /* per node: derived weights of its children, or NULL */
+    int derived;                         /* 1 when some node has derived weights */
     const char **node_id;
     size_t nn;
     struct cmp_leaf *leaf; /* leaf l is composite column l */
@@ -146,6 +148,9 @@ struct cmp_run {
     double *score;    /* np x nu x nn */
     unsigned *cflags; /* np x nu x nn composite flags */
     double *rank;     /* np x nu x nn, ranks among siblings */
+    double *wt;       /* np x nn: weight of node j among its siblings in period p when its
+                         parent derives them (docs/INDICES.md), else NAN; NULL: none derived */
+    unsigned *pflags; /* np x nn: COMPUTE_FLAG_WEIGHTS_FALLBACK of node j and its ancestors */
     int split;        /* 1 when the periods were computed in two halves at once */
 };
 

@@ -9,8 +9,14 @@
  * treatment (cross-sectional by nature) do not apply to them. The missing
  * policy "carry" then fills a still-missing normalised value with the unit's
  * previous period's, and the rest is reweighted (composite.h).
+ *
+ * A node with derived weights ("weights" in the config) gets its children's
+ * weights per period from the normalised values of that period (or once from
+ * the period "from"), before "carry"; where the method gives none the
+ * configured weights are used and the results flagged WEIGHTS_FALLBACK.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +26,7 @@
 #include "aggregate/outlier.h"
 #include "aggregate/rank.h"
 #include "aggregate/screen.h"
+#include "aggregate/weights.h"
 #include "aggregate/ytd.h"
 #include "common/exec.h"
 #include "compute/compute_priv.h"
@@ -37,6 +44,8 @@ struct work {
     int *gid;          /* group_mean imputation: group of each unit, -1 none */
     double *col, *out; /* nu scratch */
     unsigned char *kept;
+    double *fixedw;         /* nn: weights fixed from a period ("from"), NAN when none */
+    unsigned char *fixedok; /* nn: 1 when node j's children got fixed weights */
 };
 
 /* Runs of fewer leaf x unit x period cells compute their periods in one
@@ -319,6 +328,135 @@ static int time_section(struct work *w, size_t p)
     return screen(w, p);
 }
 
+/* The children of node j, in plan order, into kids; returns their number. */
+static size_t children_of(const struct cmp_plan *pl, size_t j, size_t *kids)
+{
+    size_t n = 0;
+    for (size_t k = j + 1; k < pl->nn; k++)
+        if (pl->nodes[k].parent == (int)j)
+            kids[n++] = k;
+    return n;
+}
+
+/* Weights of node j's nk children (leaves, the config checked) from the
+ * normalised values of period p (aggregate/weights.h: units with a child
+ * missing are left out); 0 or a negative errno (-EDOM: none defined). */
+static int derive(struct work *w, size_t p, size_t j, const size_t *kids, size_t nk, double *out)
+{
+    const struct config_weights *ws = w->pl->wspec[j];
+    size_t nu = w->nu;
+    double *x;
+    int rc;
+
+    if (ws->method == CONFIG_WEIGHTS_AHP) {
+        memcpy(out, ws->ahp, nk * sizeof(double));
+        return 0;
+    }
+    if (!(x = malloc(((nu ? nu : 1) * nk + 1) * sizeof(double))))
+        return -ENOMEM;
+    for (size_t u = 0; u < nu; u++)
+        for (size_t k = 0; k < nk; k++)
+            x[u * nk + k] = Y(w->run, p, u, (size_t)w->pl->nodes[kids[k]].column);
+    switch (ws->method) {
+    case CONFIG_WEIGHTS_ENTROPY:
+        rc = weights_entropy(x, nu, nk, out);
+        break;
+    case CONFIG_WEIGHTS_CRITIC:
+        rc = weights_critic(x, nu, nk, out);
+        break;
+    case CONFIG_WEIGHTS_CV:
+        rc = weights_cv(x, nu, nk, out);
+        break;
+    default:
+        rc = weights_pca(x, nu, nk, out, NULL);
+        break;
+    }
+    free(x);
+    return rc;
+}
+
+/*
+ * The children's weights of every node with derived weights in period p into
+ * run->wt: AHP's, the ones fixed from "from", or this period's. Where the
+ * method gives none (-EDOM: too few units, a constant column; -EINVAL: a
+ * negative value for entropy) the configured weights, normalised among the
+ * siblings, and node j and its ancestors are flagged WEIGHTS_FALLBACK.
+ * fixed = 1: the pre-pass over the period "from", into w->fixedw instead.
+ */
+static int set_weights(struct work *w, size_t p, int fixed)
+{
+    const struct cmp_plan *pl = w->pl;
+    size_t nn = pl->nn, *kids = malloc(nn * sizeof(size_t));
+    double *dw = malloc(nn * sizeof(double));
+    int rc = 0;
+
+    if (!kids || !dw) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t j = 0; j < nn && rc == 0; j++) {
+        const struct config_weights *ws = pl->wspec[j];
+        size_t nk;
+        int got;
+        if (!ws || (fixed && !(ws->fixed && cmp_period_pos(w->c, ws->from) == (long)p)))
+            continue;
+        nk = children_of(pl, j, kids);
+        if (fixed) {
+            if ((got = derive(w, p, j, kids, nk, dw)) == 0)
+                for (size_t k = 0; k < nk; k++)
+                    w->fixedw[kids[k]] = dw[k];
+            w->fixedok[j] = got == 0;
+            rc = got == -ENOMEM ? got : 0;
+            continue;
+        }
+        if (ws->fixed) {
+            got = w->fixedok[j] ? 0 : -EDOM;
+            for (size_t k = 0; k < nk; k++)
+                dw[k] = w->fixedw[kids[k]];
+        } else {
+            got = derive(w, p, j, kids, nk, dw);
+        }
+        if (got == -ENOMEM) {
+            rc = got;
+            break;
+        }
+        if (got < 0) {
+            double sum = 0;
+            for (size_t k = 0; k < nk; k++)
+                sum += pl->nodes[kids[k]].weight;
+            for (size_t k = 0; k < nk; k++)
+                dw[k] = pl->nodes[kids[k]].weight / sum;
+            for (long a = (long)j; a >= 0; a = pl->nodes[a].parent)
+                w->run->pflags[p * nn + (size_t)a] |= COMPUTE_FLAG_WEIGHTS_FALLBACK;
+        }
+        for (size_t k = 0; k < nk; k++)
+            w->run->wt[p * nn + kids[k]] = dw[k];
+    }
+out:
+    free(kids);
+    free(dw);
+    return rc;
+}
+
+/* The plan's nodes with period p's derived weights (a weight of 0 becomes
+ * the smallest positive one, which composite_scores accepts: the child then
+ * counts only when it is the only one present). NULL: out of memory. */
+static struct composite_node *period_nodes(const struct cmp_run *r, size_t p)
+{
+    size_t nn = r->pl->nn;
+    struct composite_node *nodes = malloc(nn * sizeof(*nodes));
+
+    if (!nodes)
+        return NULL;
+    memcpy(nodes, r->pl->nodes, nn * sizeof(*nodes));
+    for (size_t j = 0; j < nn; j++) {
+        double v = r->wt[p * nn + j];
+        if (!isnan(v))
+            nodes[j].weight = v > 0 ? v : DBL_MIN;
+    }
+    return nodes;
+}
+
 /* Leaf flags of the inputs, "carry" for missing values, scores and ranks. */
 static int score_period(struct work *w, size_t p)
 {
@@ -334,8 +472,13 @@ static int score_period(struct work *w, size_t p)
                 UF(r, p, u) |= COMPUTE_FLAG_CARRIED;
             }
         }
-    int rc = composite_scores(pl->nodes, nn, &Y(r, p, 0, 0), nu, w->nl, pl->method, pl->missing,
-                              r->score + p * nu * nn, r->cflags + p * nu * nn);
+    struct composite_node *nodes = pl->derived ? period_nodes(r, p) : NULL;
+    int rc =
+        pl->derived && !nodes
+            ? -ENOMEM
+            : composite_scores(nodes ? nodes : pl->nodes, nn, &Y(r, p, 0, 0), nu, w->nl, pl->method,
+                               pl->missing, r->score + p * nu * nn, r->cflags + p * nu * nn);
+    free(nodes);
     for (size_t j = 0; rc == 0 && j < nn; j++) {
         if (pl->nodes[j].column >= 0)
             continue;
@@ -369,6 +512,13 @@ static int alloc_run(struct work *w)
     r->score = malloc(full * sizeof(double));
     r->cflags = calloc(full, sizeof(unsigned));
     r->rank = malloc(full * sizeof(double));
+    if (w->pl->derived) {
+        size_t pn = (w->np ? w->np : 1) * w->pl->nn + 1;
+        if (!(r->wt = malloc(pn * sizeof(double))) || !(r->pflags = calloc(pn, sizeof(unsigned))))
+            return -ENOMEM;
+        for (size_t i = 0; i < pn; i++)
+            r->wt[i] = NAN;
+    }
     w->x = malloc(xs * sizeof(double));
     w->xfl = calloc(xs, sizeof(unsigned));
     w->col = malloc(nu * sizeof(double));
@@ -389,23 +539,52 @@ static int time_based(const struct cmp_plan *pl)
     return pl->norm == NORM_FIXED_BASE || pl->norm == NORM_CHAINED;
 }
 
-/* Periods [p0, p1) of the run: cross-section (or time section) and scores. */
-static int periods(struct work *w, size_t p0, size_t p1)
+/* The normalised values of period p into run->y; 0 when it has no data. */
+static int section(struct work *w, size_t p)
 {
     struct cmp_run *run = w->run;
+    period_format(cmp_period_at(w->c, run->freq, p), run->ptext[p], PERIOD_TEXT_SIZE);
+    for (size_t i = 0; i < w->nl * w->nu && !run->has_data[p]; i++)
+        run->has_data[p] = !isnan(w->x[i * w->np + p]);
+    if (!run->has_data[p])
+        return 0;
+    return time_based(w->pl) ? time_section(w, p) : cross_section(w, p);
+}
+
+/* Periods [p0, p1) of the run: cross-section (or time section), derived
+ * weights and scores. */
+static int periods(struct work *w, size_t p0, size_t p1)
+{
     int rc = 0;
     for (size_t p = p0; p < p1 && rc == 0; p++) {
-        period_format(cmp_period_at(w->c, run->freq, p), run->ptext[p], PERIOD_TEXT_SIZE);
-        for (size_t i = 0; i < w->nl * w->nu && !run->has_data[p]; i++)
-            run->has_data[p] = !isnan(w->x[i * w->np + p]);
-        if (!run->has_data[p])
+        if ((rc = section(w, p)) < 0 || !w->run->has_data[p])
             continue;
-        if (time_based(w->pl))
-            rc = time_section(w, p);
-        else
-            rc = cross_section(w, p);
-        if (rc == 0)
-            rc = score_period(w, p);
+        if (w->pl->derived && (rc = set_weights(w, p, 0)) < 0)
+            break;
+        rc = score_period(w, p);
+    }
+    return rc;
+}
+
+/* Weights fixed from a period ("from"): derived once from that period's
+ * normalised values before the periods run. A "from" outside the data or
+ * without data leaves them undefined (every period falls back, flagged). */
+static int fixed_weights(struct work *w)
+{
+    const struct cmp_plan *pl = w->pl;
+    int rc = 0;
+
+    if (!(w->fixedw = malloc(pl->nn * sizeof(double))) || !(w->fixedok = calloc(pl->nn, 1)))
+        return -ENOMEM;
+    for (size_t j = 0; j < pl->nn; j++)
+        w->fixedw[j] = NAN;
+    for (size_t j = 0; j < pl->nn && rc == 0; j++) {
+        long p =
+            pl->wspec[j] && pl->wspec[j]->fixed ? cmp_period_pos(w->c, pl->wspec[j]->from) : -1;
+        if (p < 0 || w->fixedok[j])
+            continue;
+        if ((rc = section(w, (size_t)p)) == 0 && w->run->has_data[p])
+            rc = set_weights(w, (size_t)p, 1);
     }
     return rc;
 }
@@ -475,8 +654,12 @@ int cmp_run_index(struct compute *c, const struct cmp_plan *pl, struct cmp_run *
         rc = rc ? rc : -ENOMEM;
         goto out;
     }
+    if (pl->derived && (rc = fixed_weights(&w)) < 0)
+        goto out;
     rc = run_periods(&w);
 out:
+    free(w.fixedw);
+    free(w.fixedok);
     free(w.x);
     free(w.xfl);
     free(w.tn);
@@ -498,6 +681,8 @@ void cmp_run_free(struct cmp_run *run)
     free(run->score);
     free(run->cflags);
     free(run->rank);
+    free(run->wt);
+    free(run->pflags);
     memset(run, 0, sizeof(*run));
 }
 
@@ -510,5 +695,6 @@ unsigned cmp_result_flags(const struct cmp_run *run, size_t p, size_t u, size_t 
     f |= cf & COMPOSITE_EXCLUDED ? COMPUTE_FLAG_EXCLUDED : 0;
     f |= cf & (COMPOSITE_MISSING | COMPOSITE_NONPOSITIVE) ? COMPUTE_FLAG_MISSING : 0;
     f |= isnan(run->score[(p * run->pl->nu + u) * nn + j]) ? COMPUTE_FLAG_MISSING : 0;
+    f |= run->pflags ? run->pflags[p * nn + j] : 0;
     return f;
 }

@@ -42,6 +42,8 @@ static void add_nodes(const struct compute *c, struct cmp_plan *pl,
             pl->nodes[me].column = (int)pl->nl;
             plan_leaf(c, &cn[i], &pl->leaf[pl->nl++]);
         } else {
+            pl->wspec[me] = cn[i].weights;
+            pl->derived |= cn[i].weights != NULL;
             add_nodes(c, pl, cn[i].children, cn[i].n_children, (int)me);
         }
     }
@@ -166,10 +168,13 @@ int cmp_plan_new(const struct compute *c, const struct config_index *ix, struct 
     pl->nodes = calloc(nn, sizeof(*pl->nodes));
     pl->node_id = calloc(nn, sizeof(char *));
     pl->leaf = calloc(nl ? nl : 1, sizeof(*pl->leaf));
-    if (!pl->nodes || !pl->node_id || !pl->leaf)
+    pl->wspec = calloc(nn, sizeof(struct config_weights *));
+    if (!pl->nodes || !pl->node_id || !pl->leaf || !pl->wspec)
         goto out;
     pl->nodes[0] = (struct composite_node){-1, 1.0, -1};
     pl->node_id[0] = ix->id;
+    pl->wspec[0] = ix->weights;
+    pl->derived = ix->weights != NULL;
     pl->nn = 1;
     plan_method(pl);
     add_nodes(c, pl, ix->tree, ix->n_tree, 0);
@@ -191,6 +196,7 @@ void cmp_plan_free(struct cmp_plan **pp)
     free(pl->leaf);
     free(pl->nodes);
     free(pl->node_id);
+    free(pl->wspec);
     free(pl->units);
     free(pl->group);
     free(pl);

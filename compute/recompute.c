@@ -49,7 +49,8 @@ struct index_out {
     struct store_result *res;       /* rows in (period, unit id) order */
     struct store_result_key *clear; /* (index, period) results and marks to delete */
     size_t nclear, capclear;
-    int full; /* recomputed in full: every old row wiped */
+    struct store_index_weight *wts; /* derived weights of the written periods */
+    int full;                       /* recomputed in full: every old row wiped */
 };
 
 struct writer {
@@ -257,6 +258,35 @@ out:
     return rc;
 }
 
+/* The derived weights of the written periods (docs/INDICES.md), one row per
+ * node with derived weights and child, sent after the rows. */
+static int put_weights(struct writer *w, const struct cmp_run *r, struct index_out *o,
+                       const unsigned char *want)
+{
+    const struct cmp_plan *pl = r->pl;
+    size_t n = 0;
+
+    if (!r->wt)
+        return 0;
+    if (!(o->wts = malloc((r->np * pl->nn + 1) * sizeof(*o->wts))))
+        return -ENOMEM;
+    for (size_t p = 0; p < r->np; p++)
+        for (size_t j = 1; want[p] && j < pl->nn; j++) {
+            double v = r->wt[p * pl->nn + j];
+            size_t par = (size_t)pl->nodes[j].parent;
+            if (isnan(v))
+                continue;
+            o->wts[n++] = (struct store_index_weight){
+                pl->ix->id,
+                r->ptext[p],
+                pl->node_id[par],
+                pl->node_id[j],
+                v,
+                r->pflags[p * pl->nn + par] & COMPUTE_FLAG_WEIGHTS_FALLBACK};
+        }
+    return n ? send(w, &(struct store_results_batch){.weights = o->wts, .nweights = n}) : 0;
+}
+
 /* Which periods of index pl to write: all with data (full) or the marked
  * ones and their dependents. Returns the count. */
 static size_t choose_periods(struct writer *w, struct index_out *o, const struct compute *c,
@@ -333,7 +363,7 @@ static int run_index(struct writer *w, struct compute *c, const struct cmp_plan 
     if (o->nclear &&
         (rc = send(w, &(struct store_results_batch){.clear = o->clear, .nclear = o->nclear})) < 0)
         goto out;
-    if ((rc = put_rows(w, c, run, o, want, contrib)) < 0)
+    if ((rc = put_rows(w, c, run, o, want, contrib)) < 0 || (rc = put_weights(w, run, o, want)) < 0)
         goto out;
     sum->indices += n > 0 || o->full;
     sum->split += run->split;
@@ -380,6 +410,7 @@ static void writer_free(struct writer *w, size_t ni)
         free(w->out[i].vals);
         free(w->out[i].res);
         free(w->out[i].clear);
+        free(w->out[i].wts);
     }
     free(w->marks);
     free(w->out);

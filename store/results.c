@@ -192,14 +192,15 @@ static int wipes_all(struct store *st, const struct store_results_batch *b, int 
  * runs as a truncation that frees the pages without visiting the rows. */
 static int wipe_indices(struct store *st, const struct store_results_batch *b)
 {
-    static const char *const sql[2] = {
+    static const char *const sql[3] = {
         "DELETE FROM result WHERE index_id = ?1",
         "DELETE FROM index_layout WHERE index_id = ?1",
+        "DELETE FROM index_weight WHERE index_id = ?1",
     };
     int all = 0, rc = b->nwipe ? wipes_all(st, b, &all) : 0;
     if (rc == 0 && all && sqlite3_exec(st->db, "DELETE FROM result", NULL, NULL, NULL) != SQLITE_OK)
         rc = store_fail(st, "wipe results");
-    for (int k = all; k < 2 && rc == 0 && b->nwipe; k++) {
+    for (int k = all; k < 3 && rc == 0 && b->nwipe; k++) {
         sqlite3_stmt *s;
         if ((rc = prepare(st, sql[k], &s)) < 0)
             break;
@@ -215,12 +216,13 @@ static int wipe_indices(struct store *st, const struct store_results_batch *b)
 /* Deletes results and marks of the cleared keys. */
 static int clear_keys(struct store *st, const struct store_results_batch *b)
 {
-    static const char *const sql[2] = {
+    static const char *const sql[3] = {
         "DELETE FROM result WHERE index_id = ?1 AND period = ?2",
         "DELETE FROM recompute WHERE index_id = ?1 AND period = ?2",
+        "DELETE FROM index_weight WHERE index_id = ?1 AND period = ?2",
     };
     int rc = 0;
-    for (int k = 0; k < 2 && rc == 0 && b->nclear; k++) {
+    for (int k = 0; k < 3 && rc == 0 && b->nclear; k++) {
         sqlite3_stmt *s;
         if ((rc = prepare(st, sql[k], &s)) < 0)
             break;
@@ -350,11 +352,36 @@ static int put_hashes(struct store *st, const struct store_results_batch *b)
 
 /* Applies one batch inside the open transaction: wipes, clears, layouts,
  * rows, hashes, in that order. Returns 0 or the first error. */
+/* Inserts the derived weights of the batch. */
+static int put_weights(struct store *st, const struct store_results_batch *b)
+{
+    sqlite3_stmt *s;
+    int rc = b->nweights ? prepare(st,
+                                   "INSERT OR REPLACE INTO index_weight(index_id, period, node,"
+                                   " child, weight, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                                   &s)
+                         : 0;
+    for (size_t i = 0; i < b->nweights && rc == 0; i++) {
+        const struct store_index_weight *w = &b->weights[i];
+        store_bind_text(s, 1, w->index_id);
+        store_bind_text(s, 2, w->period);
+        store_bind_text(s, 3, w->node);
+        store_bind_text(s, 4, w->child);
+        bind_real_or_null(s, 5, w->weight);
+        sqlite3_bind_int64(s, 6, w->flags);
+        rc = step_reset(st, s, "weight insert");
+    }
+    if (b->nweights)
+        sqlite3_finalize(s);
+    return rc;
+}
+
 static int apply(struct store *st, const struct store_results_batch *b)
 {
     int rc;
     if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b)) < 0 ||
-        (rc = put_layouts(st, b)) < 0 || (rc = put_results(st, b)) < 0)
+        (rc = put_layouts(st, b)) < 0 || (rc = put_results(st, b)) < 0 ||
+        (rc = put_weights(st, b)) < 0)
         return rc;
     return put_hashes(st, b);
 }
@@ -554,6 +581,35 @@ int store_query_results(struct store *st, const struct store_results_query *q,
         }
     }
     rc = rc == SQLITE_DONE ? 0 : store_fail(st, "results query");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* The derived weights of index_id and period (contract in results.h). */
+int store_index_weights(struct store *st, const char *index_id, const char *period,
+                        store_index_weight_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "SELECT node, child, weight, flags FROM index_weight WHERE index_id = ?1"
+                     " AND period = ?2 ORDER BY rowid",
+                     &s);
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, index_id);
+    store_bind_text(s, 2, period);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_index_weight_row row = {
+            (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+            sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2),
+            (unsigned)sqlite3_column_int64(s, 3)};
+        int r = cb(&row, ctx);
+        if (r != 0) {
+            sqlite3_finalize(s);
+            return r;
+        }
+    }
+    rc = rc == SQLITE_DONE ? 0 : store_fail(st, "index weights");
     sqlite3_finalize(s);
     return rc;
 }

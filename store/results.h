@@ -84,6 +84,16 @@ struct store_index_hash {
     const char *hash;
 };
 
+/* The weight of child among the children of node (an index node with derived
+ * weights, docs/INDICES.md) used for one index and period. */
+struct store_index_weight {
+    const char *index_id;
+    const char *period;
+    const char *node, *child;
+    double weight;  /* among child's siblings, sums to 1 */
+    unsigned flags; /* COMPUTE_FLAG_WEIGHTS_FALLBACK: the configured weight */
+};
+
 /* Everything one recompute writes, or one part of it. All arrays are
  * borrowed. */
 struct store_results_batch {
@@ -95,6 +105,8 @@ struct store_results_batch {
     size_t nresults;                    /* for speed; any order works */
     const struct store_index_hash *hashes;
     size_t nhashes;
+    const struct store_index_weight *weights; /* derived weights used (schema version 6) */
+    size_t nweights;
     int64_t computed_at;     /* us */
     const char *const *wipe; /* indices whose results are all deleted first */
     size_t nwipe;            /* (a full recompute); may be NULL */
@@ -105,8 +117,9 @@ struct store_results_batch {
  * while later ones are still computed: store_results_start() starts a writer
  * task on ex that takes the write lock (BEGIN IMMEDIATE) and applies each
  * part sent, in order: it deletes everything of the wiped indices and the
- * results and recompute marks of every cleared (index, period), replaces the
- * given layouts, inserts the rows and records the index hashes;
+ * results, weights and recompute marks of every cleared (index, period),
+ * replaces the given layouts, inserts the rows and weights and records the
+ * index hashes;
  * store_results_finish() commits (commit = 1) or rolls back, waits for the
  * task and frees the stream. With ex NULL (or when it cannot start a task)
  * start opens the transaction itself and send applies each part before it
@@ -241,5 +254,20 @@ int store_index_ranking_page(struct store *st, const char *index_id, const char 
 int store_index_units_page(struct store *st, const char *index_id, const char *period,
                            const char *after, long limit, store_index_result_cb cb, void *ctx);
 int store_index_units_count(struct store *st, const char *index_id, const char *period, long *n);
+
+/* ---- Derived weights ---- */
+
+struct store_index_weight_row {
+    const char *node, *child; /* borrowed for the call */
+    double weight;
+    unsigned flags;
+};
+
+typedef int (*store_index_weight_cb)(const struct store_index_weight_row *row, void *ctx);
+
+/* The derived weights stored for index_id and period, by node and child.
+ * Returns 0, the callback's non-zero return, or -EIO. */
+int store_index_weights(struct store *st, const char *index_id, const char *period,
+                        store_index_weight_cb cb, void *ctx);
 
 #endif

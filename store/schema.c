@@ -229,8 +229,23 @@ static const char migration_4[] =
  */
 static const char migration_5[] = "ALTER TABLE run ADD COLUMN pid INTEGER;";
 
+/*
+ * Version 6: index_weight, the derived weights (docs/INDICES.md, "Derived
+ * weights") an index used per period: the weight of child among the children
+ * of node, with COMPUTE_FLAG_WEIGHTS_FALLBACK in flags when the method gave
+ * none and the configured weight was used. Rows in tree order (rowid).
+ */
+static const char migration_6[] = "CREATE TABLE index_weight("
+                                  " index_id TEXT NOT NULL,"
+                                  " period TEXT NOT NULL,"
+                                  " node TEXT NOT NULL,"
+                                  " child TEXT NOT NULL,"
+                                  " weight REAL,"
+                                  " flags INTEGER NOT NULL DEFAULT 0,"
+                                  " UNIQUE(index_id, period, node, child));";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    migration_1, migration_2, migration_3, migration_4, migration_5,
+    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6,
 };
 
 static int read_version(sqlite3 *db, int *version)

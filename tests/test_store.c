@@ -164,7 +164,7 @@ static void test_open_memory_creates_current_schema_version(void **state)
     struct ctx *c = *state;
     char mode[16];
     assert_int_equal(store_schema_version(c->st), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 5);
+    assert_int_equal(STORE_SCHEMA_VERSION, 6);
     sql_text(c->st, "PRAGMA foreign_keys", mode, sizeof(mode));
     assert_string_equal(mode, "1");
     assert_counts(c->st, 0, 0);
@@ -186,7 +186,7 @@ static void test_open_file_uses_wal_and_reopen_does_not_migrate(void **state)
     /* A second migration would fail on CREATE TABLE unit: reopening works,
      * keeps the rows, and loads the look-up maps from the tables. */
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(c->st), 5);
+    assert_int_equal(store_schema_version(c->st), 6);
     assert_int_equal(store_unit_id(c->st, "p01", 3), p01);
     assert_true(store_indicator_id(c->st, "revenue", 7) > 0);
     store_close(&c->st);
@@ -208,7 +208,7 @@ static void test_open_newer_schema_is_refused(void **state)
     make_raw_db(c.path, 99);
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), -EPROTO);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 5)");
+    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 6)");
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), -EPROTO);
     ts_rmtree(c.dir);
 }
@@ -228,7 +228,7 @@ static void test_open_readonly_old_schema_needs_migration(void **state)
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), 0);
     store_close(&st);
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(st), 5);
+    assert_int_equal(store_schema_version(st), 6);
     store_close(&st);
     ts_rmtree(c.dir);
 }
@@ -236,7 +236,7 @@ static void test_open_readonly_old_schema_needs_migration(void **state)
 /* Migration 3 replaces the result and contribution tables by one result row
  * per (index, period, unit) and forgets the config hashes, so the next
  * recompute of every index is a full one. Migration 4 marks every unit with
- * observations for the column copy; migration 5 adds run.pid. */
+ * observations for the column copy; migration 5 adds run.pid, 6 index_weight. */
 static void test_open_migration_3_drops_results_and_hashes(void **state)
 {
     (void)state;
@@ -267,7 +267,7 @@ static void test_open_migration_3_drops_results_and_hashes(void **state)
                      SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(st), 5);
+    assert_int_equal(store_schema_version(st), 6);
     sql_text(st, "SELECT group_concat(unit_id, ' ') FROM obs_touched", text, sizeof(text));
     assert_string_equal(text, "5 9");
     sql_text(st, "SELECT count(*) FROM index_state", text, sizeof(text));
