@@ -336,6 +336,11 @@ int api_route_indices(struct api_request *rq, const char *arg, struct api_reply 
 int api_route_index(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_ranking(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_series(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_sensitivity(struct api_request *rq, const char *arg, struct api_reply *rp);
+
+/* The compute snapshot /series and /sensitivity share, brought to the store's
+ * current data version (caller holds a->series_mu). 0 or a negative errno. */
+int api_series_snapshot(struct api *a, struct store *st);
 
 /* ---- static.c: the dashboard's files under api->web_root ---- */
 

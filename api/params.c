@@ -28,6 +28,8 @@ static const struct api_params params_table[] = {
      {"unit", "indicator", "from", "to", "as_of", "history", "limit", "cursor", "format", NULL}},
     {"/api/v1/indices", {"limit", "cursor", "format", NULL}},
     {"/api/v1/indices/{id}", {"period", "unit", "limit", "cursor", "format", NULL}},
+    {"/api/v1/indices/{id}/sensitivity",
+     {"period", "runs", "seed", "weights", "dirichlet", "fixed", "format", NULL}},
     {"/api/v1/rankings/{id}", {"period", "limit", "cursor", "format", NULL}},
     {"/api/v1/sources", {"limit", "cursor", "format", NULL}},
     {"/api/v1/sources/{id}/pull", {"period", NULL}},

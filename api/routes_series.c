@@ -78,7 +78,7 @@ static int point_row(const struct compute_point *pt, void *ctx)
 
 /* The shared snapshot for the store's current data version (caller holds
  * series_mu). Returns 0 or a negative errno. */
-static int snapshot(struct api *a, struct store *st)
+int api_series_snapshot(struct api *a, struct store *st)
 {
     struct store_data_version v;
     int rc;
@@ -145,7 +145,7 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
         no_ind = config_indicator_find(rq->api->cfg, ind, strlen(ind)) < 0;
         if (no_unit || no_ind)
             rc = -ENOENT;
-        else if ((rc = snapshot(rq->api, st)) == 0)
+        else if ((rc = api_series_snapshot(rq->api, st)) == 0)
             rc = compute_snapshot_series(rq->api->snapshot, unit, ind, from, to, tr, point_row,
                                          points);
     }

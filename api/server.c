@@ -63,6 +63,8 @@ static const struct route routes[] = {
     {"/api/v1/observations", NULL, ALLOW_GET, 0, "/api/v1/observations", api_route_observations},
     {"/api/v1/indices", NULL, ALLOW_GET, 0, "/api/v1/indices", api_route_indices},
     {"/api/v1/indices/", "", ALLOW_GET, 0, "/api/v1/indices/{id}", api_route_index},
+    {"/api/v1/indices/", "/sensitivity", ALLOW_GET, 0, "/api/v1/indices/{id}/sensitivity",
+     api_route_sensitivity},
     {"/api/v1/rankings/", "", ALLOW_GET, 0, "/api/v1/rankings/{id}", api_route_ranking},
     {"/api/v1/sources", NULL, ALLOW_GET, 0, "/api/v1/sources", api_route_sources},
     {"/api/v1/sources/", "/pull", ALLOW_POST, 1, "/api/v1/sources/{id}/pull", api_route_pull},

@@ -14,6 +14,7 @@
 #include "cli/observations.h"
 #include "cli/recompute.h"
 #include "cli/report.h"
+#include "cli/sensitivity.h"
 #include "common/log.h"
 
 struct command {
@@ -36,6 +37,8 @@ static const struct command commands[] = {
     {"series", api_series_command, "one unit's indicator series, with growth transforms (API)"},
     {"pull", api_pull_command, "ask the service to pull a source now (API, token)"},
     {"report", report_command, "the monitoring bulletin of an index: html, md or csv (API)"},
+    {"sensitivity", sensitivity_command,
+     "ranks under uncertain weights and methods: intervals and sensitivity (--db)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aggregate/sensitivity.h"
+
 #include "common/period.h"
 
 struct compute;
@@ -132,5 +134,38 @@ struct compute_summary {
  */
 int compute_recompute(struct store *st, const struct config *cfg, int full,
                       const struct compute_opts *o, struct compute_summary *sum);
+
+/* One unit's ranks under uncertainty (aggregate/sensitivity.h). */
+struct compute_sens_unit {
+    const char *unit; /* the unit's id, borrowed from the config */
+    const char *name;
+    double score;   /* its nominal score (NAN: not scored) */
+    double nominal; /* its nominal rank among its siblings */
+    double median, p05, p95;
+};
+
+struct compute_sens {
+    struct compute_sens_unit *units; /* nu, in the index's unit order; owned */
+    size_t nu;
+    double first_order[SENS_N_ASSUMPTIONS]; /* NAN: not varied or no variance */
+    double mean_shift;                      /* mean absolute rank shift per unit */
+    size_t evaluations;
+};
+
+/*
+ * The Monte Carlo uncertainty and sensitivity analysis of index_id's ranks in
+ * period (text of the index's frequency) on snapshot c, with the options o
+ * (runs, seed, the assumptions varied). The index is run as a recompute runs
+ * it; the analysis starts from its normalised values of that period, the
+ * cells imputation (or "carry") filled being those whose raw value is
+ * missing. Returns 0 and *out (free with compute_sens_free()), -ENOENT
+ * (unknown index), -EINVAL (a period not of the index's frequency, bad
+ * options), -ENODATA (no data in that period), -ENOMEM; err says which.
+ */
+int compute_sensitivity(struct compute *c, const char *index_id, const char *period,
+                        const struct sens_opts *o, struct compute_sens *out, char *err,
+                        size_t errsize);
+
+void compute_sens_free(struct compute_sens *s);
 
 #endif
