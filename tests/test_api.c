@@ -1613,6 +1613,30 @@ static void test_api_paging_limits_and_bad_cursors(void **state)
     json_decref(env);
 }
 
+/* format=xlsx: a zip (the workbook) of the xlsx type with its file name,
+ * not gzipped, with the page's headers; the same from the cache. The cells
+ * are checked with openpyxl in tests/integration/test_xlsx_out.sh. */
+static void test_api_xlsx_answer(void **state)
+{
+    char buf[256];
+    (void)state;
+
+    seed_many();
+    for (int pass = 0; pass < 2; pass++) {
+        struct resp r;
+        http("GET", "/api/v1/observations?format=xlsx&limit=40", NULL, NULL, "gzip", &r);
+        assert_int_equal(r.code, 200);
+        assert_true(r.len > 4 && memcmp(r.body, "PK\x03\x04", 4) == 0);
+        assert_string_equal(header(&r, "Content-Type", buf, sizeof(buf)),
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        assert_string_equal(header(&r, "Content-Disposition", buf, sizeof(buf)),
+                            "attachment; filename=\"observations.xlsx\"");
+        assert_string_equal(header(&r, "X-Total-Count", buf, sizeof(buf)), "153");
+        assert_string_equal(header(&r, "Content-Encoding", buf, sizeof(buf)), "");
+        resp_free(&r);
+    }
+}
+
 /* CSV pages carry the total and the next cursor in headers, also when the
  * answer comes from the cache; following them reads every row once. */
 static void test_api_paging_csv_headers(void **state)
@@ -1694,6 +1718,7 @@ int main(int argc, char **argv)
         T(test_api_sources_health),
         T(test_api_index_results_and_contributions),
         T(test_api_rankings_csv_and_period),
+        T(test_api_xlsx_answer),
         T(test_api_errors_have_status_and_message),
         T(test_api_long_uri_is_414),
         T(test_api_admin_needs_bearer_token),
