@@ -13,6 +13,7 @@
  * import_rows.c.
  */
 #include "cli/import.h"
+#include "cli/import_xlsx.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -513,20 +514,22 @@ out:
 
 int import_file(struct import *im, const char *path, struct import_summary *sum)
 {
-    FILE *in = fopen(path, "rb");
+    char why[512] = "";
+    int xlsx = import_xlsx_is(path); /* its first sheet, as CSV in a temporary file */
+    FILE *in = xlsx ? import_xlsx_csv(path, why, sizeof(why)) : fopen(path, "rb");
     struct stat sb;
     int rc;
 
     if (!in) {
-        rc = -errno;
+        rc = xlsx ? -EINVAL : -errno;
         if (sum)
             memset(sum, 0, sizeof(*sum));
         if (im->msgs)
-            fprintf(im->msgs, "%s: %s\n", path, strerror(-rc));
+            fprintf(im->msgs, "%s: %s\n", path, xlsx ? why : strerror(-rc));
         return rc;
     }
     im->progress_total = fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_size : 0;
-    im->reopen = 1;
+    im->reopen = !xlsx; /* a workbook is not read again as CSV */
     rc = import_stream(im, in, path, sum);
     im->reopen = 0;
     im->progress_total = 0;
@@ -719,7 +722,8 @@ static void usage(FILE *out)
           "Loads long-format CSV (a header naming unit,indicator,period,value) into the\n"
           "database. Each file is one transaction in its own run, read as a stream;\n"
           "bad rows are reported as FILE:LINE: reason and kept as rejects, and never\n"
-          "stop the good rows.\n"
+          "stop the good rows. A FILE ending in .xlsx is read from its first sheet the\n"
+          "same way (LINE is the sheet row).\n"
           "  -c, --config FILE  configuration: the units and indicators rows are checked\n"
           "                     against (required)\n"
           "  -d, --db FILE      database, created if needed (default: the config's\n"
