@@ -3,11 +3,14 @@
  * the result table), /api/v1/indices/{id}?period=&unit= (every node's score,
  * rank and flags, and the indicator contributions) and
  * /api/v1/rankings/{id}?period= (units by the rank of their total score).
+ * The index answer carries the derived weights its period used
+ * (docs/INDICES.md, "Derived weights"), on every page.
  *
  * Without ?period= the index's latest period is served. An id with no rows in
  * the result table is a 404.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +80,14 @@ static int contrib_row(const struct store_index_contrib_row *r, void *ctx)
     return append(ctx, json_pack("{s:o,s:o,s:o}", "unit", api_json_str(r->unit), "indicator",
                                  api_json_str(r->indicator), "contribution",
                                  r->has_contribution ? json_real(r->contribution) : json_null()));
+}
+
+static int weight_row(const struct store_index_weight_row *r, void *ctx)
+{
+    return append(ctx, json_pack("{s:o,s:o,s:o,s:I}", "node", api_json_str(r->node), "child",
+                                 api_json_str(r->child), "weight",
+                                 isfinite(r->weight) ? json_real(r->weight) : json_null(), "flags",
+                                 (json_int_t)r->flags));
 }
 
 /*
@@ -167,17 +178,18 @@ int api_route_index(struct api_request *rq, const char *id, struct api_reply *rp
         if ((rc = store_index_units_page(st, id, period, q.after_unit, pg.limit + 1, page_unit,
                                          &pg)) < 0)
             return rc;
-        rc = 0; /* 1: the page is full */
+        /* rc 1 (the page is full) is overwritten below */
         /* the units up to the page's last (none: an empty page) */
         snprintf(last, sizeof(last), "%s", pg.last_len ? pg.last : "");
         q.last_unit = last;
     }
-    json_t *results = json_array(), *contribs = json_array();
-    json_t *data = json_pack("{s:s,s:s,s:O,s:O}", "index", id, "period", period, "results", results,
-                             "contributions", contribs);
+    json_t *results = json_array(), *contribs = json_array(), *weights = json_array();
+    json_t *data = json_pack("{s:s,s:s,s:O,s:O,s:O}", "index", id, "period", period, "results",
+                             results, "contributions", contribs, "weights", weights);
     if (!data)
         rc = -ENOMEM;
-    else if (pg.n > 0 || unit)
+    else if ((rc = store_index_weights(st, id, period, weight_row, weights)) == 0 &&
+             (pg.n > 0 || unit))
         if ((rc = store_index_results_q(st, &q, 0, result_row, results)) == 0)
             rc = store_index_contributions_q(st, &q, contrib_row, contribs);
     if (unit) /* one unit: one page, of it or of nothing */
@@ -189,6 +201,7 @@ int api_route_index(struct api_request *rq, const char *id, struct api_reply *rp
     json_decref(data);
     json_decref(results);
     json_decref(contribs);
+    json_decref(weights);
     return rc;
 }
 

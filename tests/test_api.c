@@ -315,8 +315,19 @@ static void seed_results(void)
         {"innov", p01, "2023-Q4", 72.5, 1, 1, 0, n01, 1, c01, 2},
         {"innov", p02, "2023-Q4", 61.25, 2, -1, 2, n02, 1, NULL, 0},
     };
-    const struct store_results_batch b = {
-        .layouts = &lay, .nlayouts = 1, .results = res, .nresults = 4, .computed_at = T_MAR01};
+    const struct store_index_weight wts[] = {
+        {"innov", "2023-Q4", "growth", "rev", 0.625, 0},
+        {"innov", "2023-Q4", "growth", "emp", 0.375, 0},
+        {"innov", "2023-Q3", "growth", "rev", 0.5, 1024},
+        {"innov", "2023-Q3", "growth", "emp", 0.5, 1024},
+    };
+    const struct store_results_batch b = {.layouts = &lay,
+                                          .nlayouts = 1,
+                                          .results = res,
+                                          .nresults = 4,
+                                          .weights = wts,
+                                          .nweights = 4,
+                                          .computed_at = T_MAR01};
     struct store_results_stream *s;
     assert_int_equal(store_results_start(fx.st, NULL, &s), 0);
     assert_int_equal(store_results_send(s, &b), 0);
@@ -571,6 +582,23 @@ static void test_api_index_results_and_contributions(void **state)
     s = json_dumps(json_object_get(data, "contributions"), JSON_COMPACT);
     assert_string_equal(s, "[{\"unit\":\"p01\",\"indicator\":\"emp\",\"contribution\":-1.25},"
                            "{\"unit\":\"p01\",\"indicator\":\"rev\",\"contribution\":3.5}]");
+    free(s);
+    /* the derived weights the period used, in tree order */
+    s = json_dumps(json_object_get(data, "weights"), JSON_COMPACT);
+    assert_string_equal(s, "[{\"node\":\"growth\",\"child\":\"rev\",\"weight\":0.625,\"flags\":0},"
+                           "{\"node\":\"growth\",\"child\":\"emp\",\"weight\":0.375,\"flags\":0}]");
+    free(s);
+    json_decref(data);
+    resp_free(&r);
+
+    /* another period, its own weights: here the configured ones (1024) */
+    get("/api/v1/indices/innov?period=2023-Q3", &r);
+    assert_int_equal(r.code, 200);
+    data = data_of(&r);
+    s = json_dumps(json_object_get(data, "weights"), JSON_COMPACT);
+    assert_string_equal(s,
+                        "[{\"node\":\"growth\",\"child\":\"rev\",\"weight\":0.5,\"flags\":1024},"
+                        "{\"node\":\"growth\",\"child\":\"emp\",\"weight\":0.5,\"flags\":1024}]");
     free(s);
     json_decref(data);
     resp_free(&r);
