@@ -4,9 +4,10 @@
  * (printable, self-contained), Markdown or CSV (report_out.c, report_html.c).
  *
  * What it asks: /api/v1/indicators (names), /api/v1/rankings/ID for the
- * period and the one before, /api/v1/indices/ID for both (contributions), and
+ * period and the one before, /api/v1/indices/ID for both (contributions),
  * /api/v1/series for each park's key indicators (value and year-on-year
- * growth). The city headline is the mean of the parks' total scores; a
+ * growth), /api/v1/indices/ID/sensitivity for the ranks' uncertainty
+ * (report_sens.c). The city headline is the mean of the parks' total scores; a
  * park's change is explained by the indicators with the largest
  * contributions to it (the API's contributions sum to the change).
  */
@@ -461,7 +462,7 @@ static int report_load(struct report *r, struct client *c, const char *id,
         return -ENOENT;
     }
     if ((rc = load_previous(r, c)) < 0 || (rc = load_contributors(r, c)) < 0 ||
-        (rc = load_parks_detail(r, c)) < 0)
+        (rc = load_parks_detail(r, c)) < 0 || (rc = report_sens_load(r, c)) < 0)
         return rc;
     r->city = city_mean(r, 0);
     r->city_prev = city_mean(r, 1);
@@ -479,7 +480,9 @@ static void usage(FILE *out)
           "  ranks and rank changes, key indicators (--indicators, each one the API\n"
           "  knows; default those of revenue, industrial_value_added and tax it knows)\n"
           "  with year-on-year growth, the three largest contributors to each park's\n"
-          "  change, and notes on incomplete data.\n"
+          "  change, each park's rank with its 5-95 % interval over the API's\n"
+          "  sensitivity analysis and the first-order sensitivity of the ranks to each\n"
+          "  assumption (md, html, csv), and notes on incomplete data.\n"
           "  --format html (default; printable A4, self-contained), md, csv or xlsx\n"
           "  (an Excel workbook: ranking, indicators, contributions, notes).\n"
           "  Exit status: 0 ok; 1 the API failed, no results for PERIOD, or the output\n"

@@ -51,6 +51,12 @@ static void html_text(FILE *out, const char *s)
     }
 }
 
+/* HTML text, escaped as html_text() does (see report_priv.h). */
+void report_html_text(FILE *out, const char *s)
+{
+    html_text(out, s);
+}
+
 static void html_num(FILE *out, struct report_num n, int decimals)
 {
     if (n.has)
@@ -185,7 +191,8 @@ int report_write_html(const struct report *r, FILE *out)
     html_head(r, out);
     html_parks(r, out);
     html_contributors(r, out);
-    fputs("<h2>四、数据说明 Notes on the data</h2>\n<ul>\n", out);
+    report_sens_html(r, out);
+    fputs("<h2>五、数据说明 Notes on the data</h2>\n<ul>\n", out);
     if (!r->nnotes)
         fputs("<li>数据完整 All data complete.</li>\n", out);
     for (size_t i = 0; i < r->nnotes; i++) {

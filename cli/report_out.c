@@ -77,6 +77,12 @@ static void md_text(FILE *out, const char *s)
     }
 }
 
+/* Markdown text from the API, escaped as md_text() does (see report_priv.h). */
+void report_md_text(FILE *out, const char *s)
+{
+    md_text(out, s);
+}
+
 static void md_headline(const struct report *r, FILE *out)
 {
     char a[32], b[32], c[32];
@@ -159,6 +165,7 @@ int report_write_md(const struct report *r, FILE *out)
     md_headline(r, out);
     md_parks(r, out);
     md_contributors(r, out);
+    report_sens_md(r, out);
     fprintf(out, "## 数据说明 Notes on the data\n\n");
     if (!r->nnotes)
         fprintf(out, "- 数据完整 All data complete.\n");
@@ -209,6 +216,7 @@ static void csv_header(const struct report *r, FILE *out)
     }
     for (int k = 1; k <= REPORT_TOP; k++)
         fprintf(out, ",contributor%d,contributor%d_change", k, k);
+    report_sens_csv_header(out);
     fputs("\r\n", out);
 }
 
@@ -246,6 +254,7 @@ int report_write_csv(const struct report *r, FILE *out)
                 fputc(',', out);
             }
         }
+        report_sens_csv(r, p, out);
         fputs("\r\n", out);
     }
     return ferror(out) ? -EIO : 0;

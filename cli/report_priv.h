@@ -32,6 +32,11 @@ struct report_contrib {
     double delta;    /* its part of the score's change since the previous period */
 };
 
+/* A park's rank over the sensitivity analysis' runs (report_sens.c). */
+struct report_park_sens {
+    struct report_num rank, median, p05, p95; /* nominal rank, median and 5-95 % */
+};
+
 struct report_park {
     char *unit, *name;
     struct report_num score, prev_score, rank, rank_change;
@@ -39,6 +44,19 @@ struct report_park {
     struct report_key keys[REPORT_MAX_KEYS];
     struct report_contrib top[REPORT_TOP];
     size_t ntop;
+    struct report_park_sens sens;
+};
+
+#define REPORT_SENS_N 4 /* assumptions of the sensitivity analysis */
+
+/* The assumptions' API names: weights, normalisation, aggregation, imputation. */
+extern const char *const report_sens_names[REPORT_SENS_N];
+
+/* The index's rank uncertainty (GET /api/v1/indices/{id}/sensitivity). */
+struct report_sens {
+    int has; /* 0: the API gave none (a note says why) */
+    long runs, seed;
+    struct report_num mean_shift, first_order[REPORT_SENS_N];
 };
 
 /* An indicator's code, name and measure (from /api/v1/indicators). */
@@ -61,6 +79,7 @@ struct report {
     size_t nnotes, cap_notes;
     char generated[40]; /* ISO time of the report */
     char *source_url;   /* the API it was read from */
+    struct report_sens sens;
 };
 
 /* Releases everything r holds (r itself is not freed). NULL is a no-op. */
@@ -77,5 +96,20 @@ int report_write_md(const struct report *r, FILE *out);
 int report_write_csv(const struct report *r, FILE *out);
 int report_write_html(const struct report *r, FILE *out);
 int report_write_xlsx(const struct report *r, FILE *out); /* report_xlsx.c */
+
+/* Text escaped for Markdown (report_out.c) and for HTML (report_html.c). */
+void report_md_text(FILE *out, const char *s);
+void report_html_text(FILE *out, const char *s);
+
+/* The rank uncertainty section (report_sens.c): loaded from the API (a
+ * failure of the endpoint is a note, not an error; returns 0 or -ENOMEM),
+ * then written after the contributors (md, html) or as the CSV's last
+ * columns (header, then one park's cells). */
+struct client;
+int report_sens_load(struct report *r, struct client *c);
+void report_sens_md(const struct report *r, FILE *out);
+void report_sens_html(const struct report *r, FILE *out);
+void report_sens_csv_header(FILE *out);
+void report_sens_csv(const struct report *r, const struct report_park *p, FILE *out);
 
 #endif

@@ -96,6 +96,7 @@ done
 curl -sf "$api/api/v1/rankings/monitoring?period=$period" >"$tmp/ranking.json"
 curl -sf "$api/api/v1/rankings/monitoring?period=2023-Q2" >"$tmp/prev.json"
 curl -sf "$api/api/v1/indices/monitoring?period=$period" >"$tmp/index.json"
+curl -sf "$api/api/v1/indices/monitoring/sensitivity?period=$period" >"$tmp/sens.json"
 python3 - "$tmp" "$artifacts/bulletin-$period" <<'PY' || fail "bulletin differs from the API"
 import csv, json, math, re, sys
 tmp, base = sys.argv[1], sys.argv[2]
@@ -130,6 +131,45 @@ assert "&lt;R&amp;D&gt; &quot;A&quot;" in html and "<R&D>" not in html, "escaped
 for r in ranking:
     assert ('data-unit="%s"><td>%d</td>' % (r["unit"], r["rank"])) in html, r["unit"]
     assert ("<td>%.2f</td>" % r["score"]) in html, r["unit"]
-print("bulletin: %d parks match the API" % len(rows))
+# the rank uncertainty section: each park's nominal rank, median and 5-95 %
+# interval and the first-order indices equal the sensitivity endpoint's
+sens = json.load(open(tmp + "/sens.json"))["data"]
+by_unit = {u["unit"]: u for u in sens["units"]}
+assert sorted(by_unit) == sorted(r["unit"] for r in ranking), "sensitivity units"
+names = ("weights", "normalisation", "aggregation", "imputation")
+assert any(sens["first_order"][k] is not None for k in names), sens["first_order"]
+moved = 0
+def rank_text(v):
+    return "%.0f" % v if v == int(v) else "%.2f" % v
+for got in rows:
+    s = by_unit[got["unit"]]
+    moved += s["p05"] != s["p95"]
+    for f in ("rank", "median", "p05", "p95"):
+        col = "rank_nominal" if f == "rank" else "rank_" + f
+        assert abs(float(got[col]) - s[f]) < 1e-9, (got["unit"], col, got[col], s[f])
+    assert int(got["rank_nominal"]) == int(got["rank"]), got["unit"]
+    for k in names:
+        want, cell = sens["first_order"][k], got["first_order_" + k]
+        assert (cell == "") if want is None else abs(float(cell) - want) < 1e-12, (k, cell, want)
+assert moved > 0, "no interval wider than a rank: the check would not see a swap"
+sec = md[md.index("## 排名不确定性 Rank uncertainty"):md.index("## 数据说明")]
+for r in ranking:
+    s = by_unit[r["unit"]]
+    line = next(l for l in sec.splitlines() if "(%s) |" % r["unit"] in l)
+    cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+    assert cells[1:] == [rank_text(s[f]) for f in ("rank", "median", "p05", "p95")], line
+    want = "<tr data-sens=\"%s\"><td class=\"t\">" % r["unit"]
+    row = html[html.index(want):].split("</tr>")[0]
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    assert cells == [rank_text(s[f]) for f in ("rank", "median", "p05", "p95")], row
+for k in names:
+    v = sens["first_order"][k]
+    text = "—" if v is None else "%.3f" % v
+    assert re.search(r"\| [^|]*%s \| %s \|" % (k, re.escape(text)), sec), (k, text)
+    assert ('<tr data-assumption="%s"><td class="t">' % k) in html, k
+    row = html[html.index('<tr data-assumption="%s">' % k):].split("</tr>")[0]
+    assert row.endswith("<td>%s</td>" % text), row
+assert "&lt;R&amp;D&gt; &quot;A&quot;" in html.split("data-sens=\"p13\"")[1].split("</tr>")[0]
+print("bulletin: %d parks match the API, rank uncertainty included" % len(rows))
 PY
 echo "ok: dashboard and bulletin (artifacts in $artifacts)"
