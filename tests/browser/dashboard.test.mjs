@@ -62,6 +62,34 @@ function expectRanking(shown, ranking) {
   });
 }
 
+// The rank interval column against the API's sensitivity analysis of the
+// period: "nominal (p05–p95)" and the median, whole ranks as such, quantiles
+// between two ranks with 2 decimals; and the first-order indices shown.
+const rankText = (v) => (v == null ? '—' : Number.isInteger(v) ? String(v) : v.toFixed(2));
+
+async function expectIntervals(period, ranking) {
+  const sens = await api(`/api/v1/indices/monitoring/sensitivity?period=${period}`);
+  const byUnit = new Map(sens.units.map((u) => [u.unit, u]));
+  const shown = await page.$$eval('#ranking-table tr[data-key]', (rows) =>
+    rows.map((r) => ({ unit: r.dataset.key, interval: r.cells[4].textContent, median: r.cells[5].textContent })));
+  assert.equal(shown.length, ranking.length);
+  let wide = 0;
+  for (const s of shown) {
+    const u = byUnit.get(s.unit);
+    assert.ok(u, `${s.unit} in the sensitivity answer`);
+    assert.equal(s.interval, `${rankText(u.rank)} (${rankText(u.p05)}–${rankText(u.p95)})`, s.unit);
+    assert.equal(s.median, rankText(u.median), s.unit);
+    wide += u.p05 !== u.p95;
+  }
+  assert.ok(wide > 0, `${period}: some interval is wider than one rank`);
+  const first = await page.$$eval('#sens-table tr[data-key]', (rows) =>
+    rows.map((r) => [r.dataset.key, r.cells[1].textContent]));
+  assert.deepEqual(first, ['weights', 'normalisation', 'aggregation', 'imputation'].map((a) =>
+    [a, sens.first_order[a] == null ? '—' : sens.first_order[a].toFixed(3)]));
+  assert.ok(first.some(([, v]) => v !== '—'), 'some first-order index');
+  assert.match(await page.textContent('#sens-note'), new RegExp(`${sens.runs}\\b`));
+}
+
 // Series data of every chart, and whether its canvas has non-white pixels.
 async function chartState() {
   return page.evaluate(() => {
@@ -97,6 +125,7 @@ test('the dashboard shows the API ranking, draws every chart, keeps the console 
   await ready(`monitoring|${monitoring.last_period}|${ranking.map((r) => r.unit).sort()[0]}`);
 
   expectRanking(await shownRanking(), ranking);
+  await expectIntervals(monitoring.last_period, ranking);
   const charts = await chartState();
   for (const [id, c] of Object.entries(charts)) {
     assert.ok(c.exists, `${id}: an ECharts instance`);
@@ -140,6 +169,7 @@ test('switching period, park and language re-renders from the API', async () => 
   const first = ranking.map((r) => r.unit).sort()[0];
   await ready(`monitoring|${period}|${first}`);
   expectRanking(await shownRanking(), ranking);
+  await expectIntervals(period, ranking);
   await page.selectOption('#sel-park', 'p03');
   await ready(`monitoring|${period}|p03`);
   const radar = await page.evaluate(() => window.parkstat.echarts
@@ -152,5 +182,33 @@ test('switching period, park and language re-renders from the API', async () => 
   await ready(`monitoring|${period}|p03`);
   assert.equal(await page.textContent('#ranking-table th'), 'Rank');
   await page.screenshot({ path: join(artifacts, 'dashboard-en.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+test('a period without a sensitivity analysis still shows the ranking', async () => {
+  // The endpoint answers 404 (no data) or 400 (too large): the ranking stays,
+  // the interval cells say "—" and the sensitivity card says why.
+  const period = '2024-Q1';
+  const sensUrl = (url) => url.pathname.endsWith('/sensitivity');
+  await page.route(sensUrl, (route) => route.fulfill({
+    status: 404, contentType: 'application/json',
+    body: JSON.stringify({ status: 'error', error: { code: 404, message: 'no data' } }),
+  }));
+  const seen = problems.length;
+  await page.goto(`${base}/?period=${period}&park=p03`);
+  await ready(`monitoring|${period}|p03`);
+  const ranking = (await api(`/api/v1/rankings/monitoring?period=${period}`)).ranking;
+  expectRanking(await shownRanking(), ranking);
+  const cells = await page.$$eval('#ranking-table tr[data-key]', (rows) =>
+    rows.map((r) => [r.cells[4].textContent, r.cells[5].textContent]));
+  assert.ok(cells.length > 0 && cells.every(([i, m]) => i === '—' && m === '—'), JSON.stringify(cells));
+  assert.equal(await page.$$eval('#sens-table tr[data-key]', (r) => r.length), 0);
+  assert.equal(await page.textContent('#sens-note'), '本期无敏感性分析结果');
+  await page.unroute(sensUrl);
+  // the only problems are the refused request itself and Chromium's note of it
+  const extra = problems.splice(seen);
+  assert.ok(extra.some((p) => /^HTTP 404: .*\/sensitivity\?/.test(p)), extra.join('\n'));
+  assert.ok(extra.every((p) => /^HTTP 404: .*\/sensitivity\?|^console: Failed to load resource.* 404/.test(p)),
+    extra.join('\n'));
   assert.deepEqual(problems, []);
 });

@@ -8,6 +8,10 @@ const text = {
     coverage: '覆盖率', flags: '标记', source: '数据源', lastSuccess: '最近成功', lastAttempt: '最近尝试',
     failures: '连续失败', outcome: '结果', error: '错误', ok: '正常', failing: '失败',
     parkAvg: '园区平均', incomplete: '数据不完整', loaded: '已加载', lang: 'English', none: '无',
+    rankInterval: '名次（5–95%区间）', median: '中位名次', sensitivity: '排名不确定性与敏感性',
+    assumption: '假设', firstOrder: '一阶敏感度指数', weights: '权重', normalisation: '标准化方法',
+    aggregation: '汇总方法', imputation: '缺失值插补', sensRuns: '模拟次数', sensSeed: '随机种子',
+    meanShift: '名次平均变动', noSens: '本期无敏感性分析结果',
   },
   en: {
     title: 'High-tech Park Monitoring Index', index: 'Index', period: 'Period', park: 'Park',
@@ -18,6 +22,11 @@ const text = {
     source: 'Source', lastSuccess: 'Last success', lastAttempt: 'Last attempt', failures: 'Failures',
     outcome: 'Outcome', error: 'Error', ok: 'OK', failing: 'failing', parkAvg: 'Park mean',
     incomplete: 'incomplete data', loaded: 'loaded', lang: '中文', none: 'none',
+    rankInterval: 'Rank (5–95 %)', median: 'Median rank', sensitivity: 'Rank uncertainty and sensitivity',
+    assumption: 'Assumption', firstOrder: 'First-order index', weights: 'Weights',
+    normalisation: 'Normalisation', aggregation: 'Aggregation', imputation: 'Imputation',
+    sensRuns: 'Monte Carlo runs', sensSeed: 'seed', meanShift: 'mean rank shift',
+    noSens: 'no sensitivity analysis for this period',
   },
 };
 

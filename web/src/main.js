@@ -86,15 +86,44 @@ async function renderTrend() {
   drawTrend(ps, lines);
 }
 
+// A rank of the sensitivity analysis: whole, or a quantile between two ranks
+// with 2 decimals (as the bulletin writes it).
+const rankText = (v) => (v == null ? '—' : Number.isInteger(v) ? String(v) : v.toFixed(2));
+// "3 (2–5)": the nominal rank with its 5-95 % interval over the runs.
+const rankInterval = (s) => (s ? `${rankText(s.rank)} (${rankText(s.p05)}–${rankText(s.p95)})` : '—');
+
+// The rank uncertainty of the period (the API's defaults), or null when the
+// API has none (404: no data in the period, 400: too large an analysis).
+const sensitivity = () => tryGet(`/api/v1/indices/${encodeURIComponent(state.index)}/sensitivity`,
+  { period: state.period });
+
 async function renderRanking() {
-  const data = await get(`/api/v1/rankings/${encodeURIComponent(state.index)}`, { period: state.period });
+  const [data, sens] = await Promise.all([
+    get(`/api/v1/rankings/${encodeURIComponent(state.index)}`, { period: state.period }), sensitivity()]);
+  const byUnit = new Map((sens?.units ?? []).map((u) => [u.unit, u]));
   drawRanking(data.ranking);
-  fillTable($('ranking-table'), [t('rank'), t('name'), t('score'), t('change')],
+  fillTable($('ranking-table'), [t('rank'), t('name'), t('score'), t('change'), t('rankInterval'), t('median')],
     data.ranking.map((r) => ({
       key: r.unit,
       cells: [r.rank ?? '—', { text: r.name ?? r.unit, cls: 'text' }, fix(r.score),
-        { text: arrow(r.rank_change) || '—', cls: r.rank_change > 0 ? 'up' : r.rank_change < 0 ? 'down' : 'flat' }],
+        { text: arrow(r.rank_change) || '—', cls: r.rank_change > 0 ? 'up' : r.rank_change < 0 ? 'down' : 'flat' },
+        rankInterval(byUnit.get(r.unit)), rankText(byUnit.get(r.unit)?.median)],
     })));
+  renderSensitivity(sens);
+}
+
+const assumptions = ['weights', 'normalisation', 'aggregation', 'imputation'];
+
+// The first-order sensitivity of the ranks to each assumption, or why there is none.
+function renderSensitivity(sens) {
+  $('sens-note').textContent = sens
+    ? `${t('sensRuns')}: ${sens.runs} · ${t('sensSeed')}: ${sens.seed} · ${t('meanShift')}: ${fix(sens.mean_shift, 3)}`
+    : t('noSens');
+  fillTable($('sens-table'), [t('assumption'), t('firstOrder')], sens
+    ? assumptions.map((a) => ({
+      key: a, cells: [{ text: t(a), cls: 'text' }, fix(sens.first_order?.[a], 3)],
+    }))
+    : []);
 }
 
 async function renderRadar(all) {
