@@ -20,7 +20,7 @@
 #define CONFIG_MAX_BYTES (64L * 1024 * 1024)
 
 static const char *const top_keys[] = {"server",     "database", "timezone", "log_level", "units",
-                                       "indicators", "sources",  "indices",  NULL};
+                                       "indicators", "sources",  "indices",  "checks",    NULL};
 static const char *const server_keys[] = {"listen", "token_file", "threads", NULL};
 
 /* "ADDR:PORT" with ADDR an IPv4 literal, [IPv6] or localhost; port 1..65535. */
@@ -175,6 +175,7 @@ static void load_all(struct cfg_ctx *ctx, json_t *root)
     cfg_check_formulas(ctx);
     cfg_load_sources(ctx, root);
     cfg_load_indices(ctx, root);
+    cfg_load_checks(ctx, root);
 }
 
 static struct config *config_new(const char *name)

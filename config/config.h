@@ -306,6 +306,36 @@ struct config_index {
     const char *json; /* the whole index object, compact JSON: its hash marks changes */
 };
 
+/* checks[]: consistency rules (docs/CONFIG.md, "checks"). */
+enum config_check_rule {
+    CONFIG_CHECK_SUM,          /* parts add up to the total within tolerance */
+    CONFIG_CHECK_RANGE,        /* value within [min, max] */
+    CONFIG_CHECK_GROWTH,       /* |growth| <= max, and not an outlier among the units */
+    CONFIG_CHECK_HIERARCHY,    /* a parent's own value = the sum of its children's */
+    CONFIG_CHECK_MONOTONE_YTD, /* a year-to-date value never falls within a year */
+    CONFIG_CHECK_RATIO,        /* a rate within [min, max], numerator <= denominator */
+};
+enum config_check_action { CONFIG_CHECK_FLAG, CONFIG_CHECK_REJECT };
+enum config_check_basis { CONFIG_CHECK_YOY, CONFIG_CHECK_POP };
+enum config_precedence { CONFIG_PRECEDENCE_REPORTED, CONFIG_PRECEDENCE_ROLLED_UP };
+
+struct config_check {
+    const char *id;
+    enum config_check_rule rule;
+    enum config_check_action action; /* only flag is accepted for now */
+    struct config_units_sel units;   /* the units checked (hierarchy: the parents) */
+    const char *units_text;          /* as given, or NULL */
+    long indicator;                  /* config_indicators() index (sum: the total) */
+    const long *parts;               /* sum: config_indicators() indices */
+    size_t n_parts;
+    double tolerance;                  /* sum, hierarchy, monotone_ytd: absolute, >= 0 */
+    double min, max;                   /* range, ratio bounds (NAN: none); growth: max |%| */
+    enum config_check_basis basis;     /* growth: yoy (default) or pop */
+    double outlier;                    /* growth: robust z-score bound, NAN: off */
+    enum config_precedence precedence; /* hierarchy */
+    const char *json;                  /* the rule object, compact JSON */
+};
+
 /*
  * Loads and validates the file at path. On success returns 0 and *out owns a
  * new config (free with config_free()); *errors is set to NULL. On failure
@@ -340,6 +370,7 @@ const struct config_unit *config_units(const struct config *cfg, size_t *n);
 const struct config_indicator *config_indicators(const struct config *cfg, size_t *n);
 const struct config_source *config_sources(const struct config *cfg, size_t *n);
 const struct config_index *config_indices(const struct config *cfg, size_t *n);
+const struct config_check *config_checks(const struct config *cfg, size_t *n);
 
 /* Look-ups by id or code: index into the table, or -1 when unknown. O(log n). */
 long config_unit_find(const struct config *cfg, const char *id, size_t len);

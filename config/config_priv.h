@@ -39,6 +39,8 @@ struct config {
     size_t n_sources;
     struct config_index *indices;
     size_t n_indices;
+    struct config_check *checks;
+    size_t n_checks;
 
     void **owned; /* further allocations freed with the config */
     size_t n_owned, cap_owned;
@@ -185,6 +187,8 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
  * ":memory:" as given. */
 const char *cfg_resolve_path(struct cfg_ctx *ctx, const char *p);
 void cfg_load_indices(struct cfg_ctx *ctx, json_t *root);
+/* The consistency checks (config_checks.c), after units and indicators. */
+void cfg_load_checks(struct cfg_ctx *ctx, json_t *root);
 
 /* Method options every leaf of an index inherits unless it gives its own. */
 struct cfg_method_opts {

@@ -84,7 +84,17 @@ static const char full_config[] =
     "      'goalposts': [0, 10], 'bands': {'breaks': [1], 'points': [0, 1]}}]}]},"
     "  {'id': 'iy', 'frequency': 'Y', 'method': {'normalise': 'minmax', 'impute': 'carry'},"
     "   'weights': {'method': 'cv', 'from': 'each'},"
-    "   'tree': [{'indicator': 'revenue', 'weight': 1}]}]}";
+    "   'tree': [{'indicator': 'revenue', 'weight': 1}]}],"
+    " 'checks': ["
+    "  {'id': 'c0', 'rule': 'sum', 'action': 'flag', 'units': ['p1'], 'total': 'revenue',"
+    "   'parts': ['staff', 'derived'], 'tolerance': 0.5},"
+    "  {'id': 'c1', 'rule': 'range', 'indicator': 'staff', 'min': 0, 'max': 1000},"
+    "  {'id': 'c2', 'rule': 'growth', 'indicator': 'revenue', 'basis': 'yoy', 'max': 50,"
+    "   'outlier': 3.5},"
+    "  {'id': 'c3', 'rule': 'hierarchy', 'indicator': 'revenue', 'tolerance': 1,"
+    "   'precedence': 'reported'},"
+    "  {'id': 'c4', 'rule': 'monotone_ytd', 'indicator': 'revenue', 'tolerance': 0},"
+    "  {'id': 'c5', 'rule': 'ratio', 'indicator': 'ratio', 'min': 0, 'max': 100}]}";
 
 /* Objects of the full config and the keys each documents. */
 struct keyed {
@@ -94,7 +104,8 @@ struct keyed {
 
 static const struct keyed keyed[] = {
     {"",
-     {"server", "database", "timezone", "log_level", "units", "indicators", "sources", "indices"}},
+     {"server", "database", "timezone", "log_level", "units", "indicators", "sources", "indices",
+      "checks"}},
     {"server", {"listen", "token_file", "threads"}},
     {"units[1]", {"id", "name", "parent", "attributes"}},
     {"indicators[0]",
@@ -154,6 +165,12 @@ static const struct keyed keyed[] = {
     {"indices[0].tree[0].children[0]",
      {"indicator", "id", "name", "weight", "direction", "denominator", "unacceptable",
       "satisfactory", "goalposts", "bands"}},
+    {"checks[0]", {"id", "rule", "action", "units", "total", "parts", "tolerance"}},
+    {"checks[1]", {"indicator", "min", "max"}},
+    {"checks[2]", {"indicator", "basis", "max", "outlier"}},
+    {"checks[3]", {"indicator", "tolerance", "precedence"}},
+    {"checks[4]", {"indicator", "tolerance"}},
+    {"checks[5]", {"indicator", "min", "max"}},
 };
 
 /* Members with enumerated values and every value they take. */
@@ -186,6 +203,10 @@ static const struct enumerated enums[] = {
     {"indices[0].method.impute", "method", {"none", "carry", "group_mean"}},
     {"indices[0].method.outlier", "limit", {"coinr", "steps", "points"}},
     {"indices[1].weights", "method", {"entropy", "critic", "cv", "pca", "ahp"}},
+    {"checks[0]", "rule", {"sum", "range", "growth", "hierarchy", "monotone_ytd", "ratio"}},
+    {"checks[0]", "action", {"flag", "reject"}},
+    {"checks[2]", "basis", {"yoy", "pop"}},
+    {"checks[3]", "precedence", {"reported", "rolled_up"}},
 };
 
 /* Replaces single quotes by double quotes (a malloc'd copy). */
@@ -294,7 +315,7 @@ static void test_every_key_misspelt(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 144);
+    assert_int_equal(checked, 167);
 }
 
 static void test_every_enumerated_value_wrong(void **state)
@@ -320,7 +341,7 @@ static void test_every_enumerated_value_wrong(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 71);
+    assert_int_equal(checked, 83);
 }
 
 /* The separators are single characters: a word for one gets the character
