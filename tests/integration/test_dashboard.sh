@@ -5,7 +5,8 @@
 # page in headless Chromium (tests/browser/dashboard.test.mjs: ranking equals
 # the API's, every chart drawn, no console errors; screenshots kept in
 # $PARKSTAT_BIN/artifacts), and `parkstat report` md/csv/html checked against
-# /api/v1/rankings and /api/v1/indices.
+# /api/v1/rankings, /api/v1/indices and /api/v1/indices/ID/sensitivity (also
+# through a proxy that refuses the latter: the section left out, a note).
 set -euo pipefail
 bin=${PARKSTAT_BIN:?}
 src=${PARKSTAT_SRC:?}
@@ -171,5 +172,45 @@ for k in names:
     assert row.endswith("<td>%s</td>" % text), row
 assert "&lt;R&amp;D&gt; &quot;A&quot;" in html.split("data-sens=\"p13\"")[1].split("</tr>")[0]
 print("bulletin: %d parks match the API, rank uncertainty included" % len(rows))
+PY
+# ---- the bulletin when the sensitivity endpoint refuses (a 404: no data, or a
+# 400: too large an analysis): a proxy passes every other request to the daemon
+pport=$(free_port)
+cat >"$tmp/proxy.py" <<'PY'
+import http.server, sys, urllib.error, urllib.request
+api = sys.argv[1]
+class Proxy(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if "/sensitivity" in self.path:
+            code, body = 404, b'{"status":"error","error":{"code":404,"message":"no data here"}}'
+        else:
+            try:
+                code, body = 200, urllib.request.urlopen(api + self.path).read()
+            except urllib.error.HTTPError as e:
+                code, body = e.code, e.read()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[2])), Proxy).serve_forever()
+PY
+python3 "$tmp/proxy.py" "$api" "$pport" &
+pids+=($!)
+wait_for 10 curl -sf "http://127.0.0.1:$pport/healthz" || fail "the proxy did not answer"
+for f in md csv; do
+    PARKSTAT_URL=http://127.0.0.1:$pport "$bin/parkstat" report monitoring --period $period \
+        --format $f --output "$tmp/nosens.$f" || fail "report --format $f without sensitivity"
+done
+grep -q "排名不确定性" "$tmp/nosens.md" && fail "an uncertainty section without an answer"
+grep -qx -- "- rank uncertainty not available: no data here" "$tmp/nosens.md" ||
+    fail "no note on the missing uncertainty: $(grep -- '^- ' "$tmp/nosens.md")"
+python3 - "$tmp/nosens.csv" <<'PY' || fail "bulletin csv without sensitivity"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+assert len(rows) == 15 and all(r["score"] != "" for r in rows), len(rows)
+assert all(r["rank_median"] == r["rank_p95"] == r["first_order_weights"] == "" for r in rows)
 PY
 echo "ok: dashboard and bulletin (artifacts in $artifacts)"
