@@ -105,6 +105,9 @@ int compute_snapshot_series(struct compute *c, const char *unit, const char *ind
                             compute_point_cb cb, void *ctx);
 
 /* What a recompute did. */
+/* The rules of config checks (enum config_check_rule), for compute_summary. */
+#define COMPUTE_CHECK_RULES 6
+
 struct compute_summary {
     size_t indices;  /* indices recomputed */
     size_t periods;  /* (index, period) pairs written */
@@ -118,6 +121,8 @@ struct compute_summary {
     int load_parts;  /* 0: from the column copy; else walked in 1 or 2 parts at once */
     size_t split;    /* indices whose periods were computed in two halves at once */
     int full;        /* 1 when a full recompute ran */
+    /* consistency check violations found, per rule (enum config_check_rule) */
+    size_t violations[COMPUTE_CHECK_RULES];
 };
 
 /*

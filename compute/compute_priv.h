@@ -162,4 +162,12 @@ void cmp_run_free(struct cmp_run *run);
 /* The result flags of unit u (plan order) at node j in period p. */
 unsigned cmp_result_flags(const struct cmp_run *run, size_t p, size_t u, size_t j);
 
+/*
+ * Evaluates the config's consistency checks over c and replaces the stored
+ * violations with those found at found_at (us), adding their count per rule
+ * to by_rule[COMPUTE_CHECK_RULES]. Returns 0 or a negative errno (logged;
+ * the stored violations are then unchanged). checks.c
+ */
+int cmp_checks_run(struct compute *c, struct store *st, int64_t found_at, size_t *by_rule);
+
 #endif

@@ -494,6 +494,8 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     if (rc < 0)
         goto out;
     s.write_s = now_s() - tw;
+    if ((rc = cmp_checks_run(c, st, w.computed_at, s.violations)) < 0)
+        goto out;
     for (size_t u = 0; u < c->nu; u++)
         s.units += w.unit_seen[u];
     s.results = w.nnode_results;

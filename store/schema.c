@@ -244,8 +244,28 @@ static const char migration_6[] = "CREATE TABLE index_weight("
                                   " flags INTEGER NOT NULL DEFAULT 0,"
                                   " UNIQUE(index_id, period, node, child));";
 
+/*
+ * Version 7: check_violation, the findings of the consistency checks
+ * (store/checks.h): the check's id and rule, unit and indicator codes,
+ * period, the value and what it was held against, the reason, the action and
+ * the vintage (valid_from) of the observation; replaced by each recompute.
+ */
+static const char migration_7[] = "CREATE TABLE check_violation("
+                                  " id INTEGER PRIMARY KEY,"
+                                  " check_id TEXT NOT NULL,"
+                                  " rule TEXT NOT NULL,"
+                                  " unit TEXT NOT NULL,"
+                                  " indicator TEXT NOT NULL,"
+                                  " period TEXT NOT NULL,"
+                                  " value REAL,"
+                                  " expected REAL,"
+                                  " detail TEXT NOT NULL,"
+                                  " action TEXT NOT NULL,"
+                                  " valid_from INTEGER,"
+                                  " found_at INTEGER NOT NULL);";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6,
+    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7,
 };
 
 static int read_version(sqlite3 *db, int *version)
