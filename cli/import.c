@@ -13,7 +13,9 @@
  * import_rows.c.
  */
 #include "cli/import.h"
+#include "cli/import_enc.h"
 #include "cli/import_xlsx.h"
+#include "collectors/encoding.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -516,20 +518,23 @@ int import_file(struct import *im, const char *path, struct import_summary *sum)
 {
     char why[512] = "";
     int xlsx = import_xlsx_is(path); /* its first sheet, as CSV in a temporary file */
-    FILE *in = xlsx ? import_xlsx_csv(path, why, sizeof(why)) : fopen(path, "rb");
+    int conv = xlsx || im->encoding; /* read from a temporary file, not path */
+    FILE *in = xlsx           ? import_xlsx_csv(path, why, sizeof(why))
+               : im->encoding ? import_enc_csv(path, im->encoding, why, sizeof(why))
+                              : fopen(path, "rb");
     struct stat sb;
     int rc;
 
     if (!in) {
-        rc = xlsx ? -EINVAL : -errno;
+        rc = conv ? -EINVAL : -errno;
         if (sum)
             memset(sum, 0, sizeof(*sum));
         if (im->msgs)
-            fprintf(im->msgs, "%s: %s\n", path, xlsx ? why : strerror(-rc));
+            fprintf(im->msgs, "%s: %s\n", path, conv ? why : strerror(-rc));
         return rc;
     }
     im->progress_total = fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_size : 0;
-    im->reopen = !xlsx; /* a workbook is not read again as CSV */
+    im->reopen = !conv; /* only the file itself is read again as CSV */
     rc = import_stream(im, in, path, sum);
     im->reopen = 0;
     im->progress_total = 0;
@@ -724,6 +729,8 @@ static void usage(FILE *out)
           "bad rows are reported as FILE:LINE: reason and kept as rejects, and never\n"
           "stop the good rows. A FILE ending in .xlsx is read from its first sheet the\n"
           "same way (LINE is the sheet row).\n"
+          "  -e, --encoding NAME  the CSV files are in gb18030, gbk, utf-16le, utf-16be\n"
+          "                     or utf-8 (checked); converted to UTF-8 before reading\n"
           "  -c, --config FILE  configuration: the units and indicators rows are checked\n"
           "                     against (required)\n"
           "  -d, --db FILE      database, created if needed (default: the config's\n"
@@ -763,12 +770,16 @@ static int import_all(struct import *im, char **files, int n)
 
 int import_command(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},     {"config", required_argument, NULL, 'c'},
-        {"source", required_argument, NULL, 's'}, {"unit", required_argument, NULL, 'u'},
-        {"progress", no_argument, NULL, 'p'},     {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *db = NULL, *cfg_path = NULL, *source = NULL, *unit = NULL;
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"config", required_argument, NULL, 'c'},
+                                         {"source", required_argument, NULL, 's'},
+                                         {"unit", required_argument, NULL, 'u'},
+                                         {"progress", no_argument, NULL, 'p'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"encoding", required_argument, NULL, 'e'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *db = NULL, *cfg_path = NULL, *source = NULL, *unit = NULL, *encoding = NULL;
     struct config *cfg = NULL;
     struct store *st = NULL;
     struct import *im = NULL;
@@ -776,9 +787,11 @@ int import_command(int argc, char **argv)
     int c, rc, status = 1, progress = isatty(STDERR_FILENO);
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:c:s:u:pqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:c:s:u:e:pqh", opts, NULL)) != -1) {
         if (c == 'd')
             db = optarg;
+        else if (c == 'e')
+            encoding = optarg;
         else if (c == 's')
             source = optarg;
         else if (c == 'u')
@@ -791,6 +804,13 @@ int import_command(int argc, char **argv)
             usage(c == 'h' ? stdout : stderr);
             return c == 'h' ? 0 : 2;
         }
+    }
+    if (encoding && (source || encoding_from_name(encoding, &(enum encoding){0}) < 0)) {
+        fprintf(stderr, "parkstat import: %s\n",
+                source ? "--encoding is for CSV files; a source's mapping.encoding says its own"
+                       : "--encoding: expected utf-8, gb18030, gbk, utf-16le or utf-16be");
+        usage(stderr);
+        return 2;
     }
     if (unit && !source) {
         fprintf(stderr, "parkstat import: --unit needs --source\n");
@@ -831,6 +851,7 @@ int import_command(int argc, char **argv)
     }
     if (progress)
         import_set_progress(im, stderr);
+    im->encoding = encoding;
     status = import_all(im, argv + optind, argc - optind);
 out:
     import_free(&im);

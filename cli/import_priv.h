@@ -63,7 +63,8 @@ struct import {
     size_t n_units, n_indicators;
     struct import_file *files; /* the files imported so far */
     size_t n_files, cap_files;
-    int reopen; /* the file being read can be opened again by its name */
+    int reopen;           /* the file being read can be opened again by its name */
+    const char *encoding; /* --encoding: CSV files converted from it; NULL: as they are */
     /* progress line */
     FILE *progress; /* NULL: none */
     int progress_shown;
