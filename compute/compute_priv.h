@@ -159,6 +159,12 @@ struct cmp_run {
 int cmp_run_index(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run);
 void cmp_run_free(struct cmp_run *run);
 
+/* The plan's nodes (malloc'd copy) with the derived weights period p used
+ * (run->wt must not be NULL); a derived weight of 0 becomes the smallest
+ * positive double, which composite_scores accepts: the child then counts only
+ * when it is the only one present. NULL: out of memory. */
+struct composite_node *cmp_period_nodes(const struct cmp_run *run, size_t p);
+
 /* The result flags of unit u (plan order) at node j in period p. */
 unsigned cmp_result_flags(const struct cmp_run *run, size_t p, size_t u, size_t j);
 

@@ -438,10 +438,9 @@ out:
     return rc;
 }
 
-/* The plan's nodes with period p's derived weights (a weight of 0 becomes
- * the smallest positive one, which composite_scores accepts: the child then
- * counts only when it is the only one present). NULL: out of memory. */
-static struct composite_node *period_nodes(const struct cmp_run *r, size_t p)
+/* The plan's nodes with period p's derived weights (contract in
+ * compute_priv.h). */
+struct composite_node *cmp_period_nodes(const struct cmp_run *r, size_t p)
 {
     size_t nn = r->pl->nn;
     struct composite_node *nodes = malloc(nn * sizeof(*nodes));
@@ -472,7 +471,7 @@ static int score_period(struct work *w, size_t p)
                 UF(r, p, u) |= COMPUTE_FLAG_CARRIED;
             }
         }
-    struct composite_node *nodes = pl->derived ? period_nodes(r, p) : NULL;
+    struct composite_node *nodes = pl->derived ? cmp_period_nodes(r, p) : NULL;
     int rc =
         pl->derived && !nodes
             ? -ENOMEM

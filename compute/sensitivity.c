@@ -61,6 +61,7 @@ int compute_sensitivity(struct compute *c, const char *index_id, const char *per
     const struct config_index *ix = NULL, *all;
     struct cmp_plan *pl = NULL;
     struct cmp_run run = {0};
+    struct composite_node *nodes = NULL; /* the period's derived weights, if any */
     struct sens_result r = {0};
     unsigned char *mask = NULL;
     struct period q;
@@ -95,9 +96,14 @@ int compute_sensitivity(struct compute *c, const char *index_id, const char *per
     size_t filled = 0;
     for (size_t i = 0; i < pl->nu * pl->nl; i++)
         filled += mask[i];
+    /* derived weights: the period's are the nominal ones the runs vary */
+    if (run.wt && !(nodes = cmp_period_nodes(&run, (size_t)p))) {
+        rc = -ENOMEM;
+        goto out;
+    }
     /* nothing filled: imputation is no assumption here (its index stays NAN) */
-    rc = sens_run(pl->nodes, pl->nn, run.y + (size_t)p * pl->nu * pl->nl, filled ? mask : NULL,
-                  pl->group, pl->nu, pl->nl, pl->method, pl->missing, o, &r);
+    rc = sens_run(nodes ? nodes : pl->nodes, pl->nn, run.y + (size_t)p * pl->nu * pl->nl,
+                  filled ? mask : NULL, pl->group, pl->nu, pl->nl, pl->method, pl->missing, o, &r);
     if (rc == -EINVAL) {
         fail(err, errsize, "bad options: runs 2 .. 1000000, weight spread 0 .. 1, dirichlet >= 0");
         goto out;
@@ -126,6 +132,7 @@ out:
     if (rc == -ENOMEM)
         fail(err, errsize, "out of memory");
     sens_result_free(&r);
+    free(nodes);
     free(mask);
     cmp_run_free(&run);
     cmp_plan_free(&pl);

@@ -10,9 +10,12 @@
  *   2021-Q1  a = 10 20 30, b = 40 50 60, c = 0 50 100
  *   2021-Q2  a = 20 20 20, b = 10 20 30
  *   2021-Q3  a = 10 -  -,  b = 20 30 -   (one complete unit)
+ *   2021-Q4  a = 1 2 3,    b = 52 50 48
  * CV weights (sample sd / mean): Q1 a 10/20 = 0.5, b 10/50 = 0.2, so
  * w = 5/7, 2/7; Q2 a is constant (0), b 10/20 = 0.5, so w = 0, 1; Q3 has one
  * complete unit: no weights (-EDOM), the configured 1:1 is used, flagged.
+ * Q4: a 1 / 2, b 2 / 50, w = 25/27, 2/27: scores 129/27 150/27 171/27, p3
+ * first, where 1:1 (26.5 26 25.5) would put p1 first.
  * AHP [[1, 3], [1/3, 1]]: w = 3/4, 1/4 (a consistent 2 x 2 matrix).
  */
 #include <math.h>
@@ -57,12 +60,12 @@ static void put(struct fx *f, struct store_obs *o, size_t *n, const char *unit, 
 static struct fx *computed(void)
 {
     static const char *const units[3] = {"p1", "p2", "p3"};
-    static const char *const per[3] = {"2021-Q1", "2021-Q2", "2021-Q3"};
-    static const double a[3][3] = {{10, 20, 30}, {20, 20, 20}, {10, NAN, NAN}};
-    static const double b[3][3] = {{40, 50, 60}, {10, 20, 30}, {20, 30, NAN}};
-    static const double c[3][3] = {{0, 50, 100}, {0, 50, 100}, {0, 50, 100}};
+    static const char *const per[4] = {"2021-Q1", "2021-Q2", "2021-Q3", "2021-Q4"};
+    static const double a[4][3] = {{10, 20, 30}, {20, 20, 20}, {10, NAN, NAN}, {1, 2, 3}};
+    static const double b[4][3] = {{40, 50, 60}, {10, 20, 30}, {20, 30, NAN}, {52, 50, 48}};
+    static const double c[4][3] = {{0, 50, 100}, {0, 50, 100}, {0, 50, 100}, {0, 50, 100}};
     struct fx *f = calloc(1, sizeof(*f));
-    struct store_obs obs[32];
+    struct store_obs obs[64];
     struct compute_summary sum;
     char rel[256], path[512], *errors = NULL;
     size_t n = 0;
@@ -76,7 +79,7 @@ static struct fx *computed(void)
     ts_path(f->path, sizeof(f->path), f->dir, "t.db");
     assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
     assert_int_equal(compute_sync_config(f->st, f->cfg), 0);
-    for (int p = 0; p < 3; p++)
+    for (int p = 0; p < 4; p++)
         for (int u = 0; u < 3; u++) {
             put(f, obs, &n, units[u], "a", per[p], a[p][u]);
             put(f, obs, &n, units[u], "b", per[p], b[p][u]);
@@ -228,6 +231,33 @@ static void test_ahp_dimension(void **state)
     fx_free(f);
 }
 
+/* The sensitivity analysis varies the weights the period used: its nominal
+ * ranks are the derived weights' (p3 first in 2021-Q4), not 1:1's. */
+static void test_sensitivity_uses_derived_weights(void **state)
+{
+    struct fx *f = computed();
+    struct compute *c = NULL;
+    struct compute_sens out;
+    struct sens_opts o = {.runs = 2, .seed = 1, .weight_spread = 0};
+    char err[128];
+
+    (void)state;
+    expect_weights(f, "cv", "2021-Q4", "cv", 25.0 / 27, 2.0 / 27, 0);
+    assert_float_equal(total(f, "cv", "p1", "2021-Q4", NULL), 129.0 / 27, 1e-9);
+    assert_float_equal(total(f, "cv", "p3", "2021-Q4", NULL), 171.0 / 27, 1e-9);
+    assert_int_equal(compute_open(&c, f->st, f->cfg, 0, NULL), 0);
+    if (compute_sensitivity(c, "cv", "2021-Q4", &o, &out, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(out.nu, 3);
+    assert_float_equal(out.units[0].nominal, 3, 0);
+    assert_float_equal(out.units[1].nominal, 2, 0);
+    assert_float_equal(out.units[2].nominal, 1, 0);
+    assert_float_equal(out.units[2].median, 1, 0);
+    compute_sens_free(&out);
+    compute_free(&c);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_cv_fallback_flagged),
         cmocka_unit_test(test_fixed_from_period),
         cmocka_unit_test(test_ahp_dimension),
+        cmocka_unit_test(test_sensitivity_uses_derived_weights),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
