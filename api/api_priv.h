@@ -330,6 +330,14 @@ int api_route_observations(struct api_request *rq, const char *arg, struct api_r
 int api_route_sources(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_runs(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_rejects(struct api_request *rq, const char *arg, struct api_reply *rp);
+/* routes_checks.c: GET /api/v1/checks */
+int api_route_checks(struct api_request *rq, const char *arg, struct api_reply *rp);
+struct metrics;
+/* Registers the gauge parkstat_check_violations{rule} in m; 0 or a negative errno. */
+int api_checks_register(struct metrics *m);
+/* Sets it from the stored violations (every rule, 0 when none); nothing when
+ * the store cannot be read. */
+void api_checks_metrics(struct api_request *rq, struct metrics *m);
 int api_route_pull(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_recompute(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_indices(struct api_request *rq, const char *arg, struct api_reply *rp);

@@ -36,6 +36,8 @@ static const struct api_params params_table[] = {
     {"/api/v1/runs", {"source", "limit", "cursor", "format", NULL}},
     {"/api/v1/series", {"unit", "indicator", "from", "to", "transform", "format", NULL}},
     {"/api/v1/rejects", {"source", "period", "limit", "cursor", "format", NULL}},
+    {"/api/v1/checks",
+     {"check", "rule", "unit", "indicator", "period", "limit", "cursor", "format", NULL}},
     {"/api/v1/recompute", {NULL}},
     {"/", {"index", "period", "park", "lang", NULL}},
     {"/assets/{file}", {NULL}},

@@ -71,6 +71,7 @@ static const struct route routes[] = {
     {"/api/v1/runs", NULL, ALLOW_GET, 0, "/api/v1/runs", api_route_runs},
     {"/api/v1/series", NULL, ALLOW_GET, 0, "/api/v1/series", api_route_series},
     {"/api/v1/rejects", NULL, ALLOW_GET, 0, "/api/v1/rejects", api_route_rejects},
+    {"/api/v1/checks", NULL, ALLOW_GET, 0, "/api/v1/checks", api_route_checks},
     {"/api/v1/recompute", NULL, ALLOW_POST, 1, "/api/v1/recompute", api_route_recompute},
     {"/", NULL, ALLOW_GET, 0, "/", api_route_static},
     {"/assets/", "", ALLOW_GET, 0, "/assets/{file}", api_route_static},
@@ -249,6 +250,7 @@ static int route_metrics(struct api_request *rq, const char *arg, struct api_rep
 
     metrics_gauge_set(a->metrics, "parkstat_database_bytes", NULL,
                       (double)(file_size(a->db_path, "") + file_size(a->db_path, "-wal")));
+    api_checks_metrics(rq, a->metrics);
     int rc = metrics_render(a->metrics, &text, &len);
     if (rc < 0)
         return rc;
@@ -695,6 +697,8 @@ static int register_metrics(struct metrics *m)
                               "Connections closed past their deadline, by phase (wait: no "
                               "request line, headers, body).",
                               phase_labels, 1, NULL, 0);
+    if (rc == 0)
+        rc = api_checks_register(m);
     return rc;
 }
 

@@ -36,6 +36,7 @@
 #include "common/metrics.h"
 #include "common/timefmt.h"
 #include "store/bookkeeping.h"
+#include "store/checks.h"
 #include "store/observations.h"
 #include "store/results.h"
 #include "store/store.h"
@@ -1513,6 +1514,103 @@ static json_t *all_rows(const char *path, const char *key, long max)
 /* Every list walked by cursor, in small pages: every row exactly once, in
  * the order of the single large page, with the same total on every page and
  * as many pages as the total asks for. */
+/* Three stored violations: the zone example on p01's revised rev 2023-12
+ * (its vintage is run 2's, 2024-02-10), a computed rate without one, and a
+ * range violation of p02. */
+static void seed_checks(void)
+{
+    const struct store_violation v[] = {
+        {.check = "city_parts",
+         .rule = "hierarchy",
+         .unit = "p01",
+         .indicator = "rev",
+         .period = "2023-12",
+         .value = 25,
+         .expected = 26,
+         .detail = "parent is not the sum",
+         .action = "flag"},
+        {.check = "share",
+         .rule = "ratio",
+         .unit = "p02",
+         .indicator = "rev",
+         .period = "2023-11",
+         .value = 120,
+         .expected = 100,
+         .detail = "above max",
+         .action = "flag"},
+        {.check = "rev_range",
+         .rule = "range",
+         .unit = "p02",
+         .indicator = "rev",
+         .period = "2023-12",
+         .value = 80,
+         .expected = 50,
+         .detail = "above max",
+         .action = "flag"},
+    };
+    assert_int_equal(store_checks_replace(fx.st, v, 3, T_MAR01), 0);
+}
+
+/* /api/v1/checks: the rows with their vintage, filters, pages; /metrics
+ * counts them by rule. */
+static void test_api_checks_list_and_metrics(void **state)
+{
+    struct resp r;
+    json_t *rows, *row;
+    long total;
+    size_t pages;
+    (void)state;
+
+    seed_checks();
+    get("/api/v1/checks", &r);
+    assert_int_equal(r.code, 200);
+    rows = data_of(&r);
+    assert_int_equal(json_array_size(rows), 3);
+    row = json_array_get(rows, 0);
+    assert_string_equal(json_string_value(json_object_get(row, "check")), "city_parts");
+    assert_string_equal(json_string_value(json_object_get(row, "rule")), "hierarchy");
+    assert_string_equal(json_string_value(json_object_get(row, "unit")), "p01");
+    assert_string_equal(json_string_value(json_object_get(row, "period")), "2023-12");
+    assert_true(json_real_value(json_object_get(row, "value")) == 25);
+    assert_true(json_real_value(json_object_get(row, "expected")) == 26);
+    assert_string_equal(json_string_value(json_object_get(row, "valid_from")),
+                        "2024-02-10T00:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(row, "found_at")),
+                        "2024-03-01T00:00:00Z");
+    /* p02 has no rev 2023-11: no vintage */
+    assert_true(json_is_null(json_object_get(json_array_get(rows, 1), "valid_from")));
+    json_decref(rows);
+    resp_free(&r);
+
+    get("/api/v1/checks?unit=p02&rule=range", &r);
+    rows = data_of(&r);
+    assert_int_equal(json_array_size(rows), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "check")),
+                        "rev_range");
+    json_decref(rows);
+    resp_free(&r);
+
+    rows = walk_pages("/api/v1/checks?unit=p02", NULL, 1, &total, &pages);
+    assert_int_equal(total, 2);
+    assert_int_equal(pages, 2);
+    assert_int_equal(json_array_size(rows), 2);
+    json_decref(rows);
+
+    get("/api/v1/checks?period=2023-13", &r);
+    assert_int_equal(r.code, 400);
+    resp_free(&r);
+    get("/api/v1/checks?cursor=zz", &r);
+    assert_int_equal(r.code, 400);
+    resp_free(&r);
+
+    get("/metrics", &r);
+    assert_non_null(strstr(r.body, "# TYPE parkstat_check_violations gauge\n"));
+    assert_non_null(strstr(r.body, "parkstat_check_violations{rule=\"hierarchy\"} 1\n"));
+    assert_non_null(strstr(r.body, "parkstat_check_violations{rule=\"range\"} 1\n"));
+    assert_non_null(strstr(r.body, "parkstat_check_violations{rule=\"sum\"} 0\n"));
+    resp_free(&r);
+}
+
 static void test_api_paging_round_trip_every_list(void **state)
 {
     static const struct {
@@ -1754,6 +1852,7 @@ int main(int argc, char **argv)
         T(test_api_healthz_and_head),
         T(test_api_gzip_round_trip),
         T(test_api_metrics_count_requests),
+        T(test_api_checks_list_and_metrics),
         T(test_api_slow_request_does_not_block_others),
         T(test_api_cached_answer_while_the_worker_is_busy),
         T(test_api_start_errors_and_ipv6),
