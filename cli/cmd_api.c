@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/checks.h"
 #include "cli/client.h"
 #include "cli/curl_dl.h"
 #include "cli/cmd_api_priv.h"
@@ -67,6 +68,18 @@ static const struct api_col reject_cols[] = {
     {"run_id", "run", API_COL_NUMBER, -1},  {"source", "source", API_COL_TEXT, -1},
     {"period", "period", API_COL_TEXT, -1}, {"position", "position", API_COL_NUMBER, -1},
     {"reason", "reason", API_COL_TEXT, -1}, {"raw", "raw", API_COL_TEXT, -1},
+};
+
+static const struct api_col check_cols[] = {
+    {"check", "check", API_COL_TEXT, -1},
+    {"rule", "rule", API_COL_TEXT, -1},
+    {"unit", "unit", API_COL_TEXT, -1},
+    {"indicator", "indicator", API_COL_TEXT, -1},
+    {"period", "period", API_COL_TEXT, -1},
+    {"value", "value", API_COL_NUMBER, -1},
+    {"expected", "expected", API_COL_NUMBER, -1},
+    {"detail", "detail", API_COL_TEXT, -1},
+    {"valid_from", "valid_from", API_COL_TEXT, -1},
 };
 
 /* The columns of the local `parkstat observations`. */
@@ -124,6 +137,14 @@ static const struct api_cmd cmd_rejects = {"rejects",
                                            api_run_list,
                                            COLS(reject_cols),
                                            NULL};
+static const struct api_cmd cmd_checks = {"checks",
+                                          API_OPT_UNIT | API_OPT_INDICATOR | API_OPT_PERIOD,
+                                          NULL,
+                                          "/api/v1/checks",
+                                          "[--unit U] [--indicator I] [--period P] ",
+                                          api_run_list,
+                                          COLS(check_cols),
+                                          NULL};
 static const struct api_cmd cmd_index = {"index",
                                          API_OPT_PERIOD | API_OPT_UNIT,
                                          "ID",
@@ -479,6 +500,12 @@ int api_runs_command(int argc, char **argv)
 int api_rejects_command(int argc, char **argv)
 {
     return run_api(&cmd_rejects, argc, argv);
+}
+
+/* `parkstat checks`, or the local mode with --db. */
+int api_checks_command(int argc, char **argv)
+{
+    return has_db(argc, argv) ? checks_command(argc, argv) : run_api(&cmd_checks, argc, argv);
 }
 
 /* `parkstat index ID`. */

@@ -17,6 +17,7 @@ int api_status_command(int argc, char **argv);
 int api_sources_command(int argc, char **argv);
 int api_runs_command(int argc, char **argv);
 int api_rejects_command(int argc, char **argv);
+int api_checks_command(int argc, char **argv);
 int api_index_command(int argc, char **argv);
 int api_ranking_command(int argc, char **argv);
 int api_series_command(int argc, char **argv);

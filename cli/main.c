@@ -33,6 +33,7 @@ static const struct command commands[] = {
     {"sources", api_sources_command, "list the sources' health (API)"},
     {"runs", api_runs_command, "list the collector runs, newest first (API)"},
     {"rejects", api_rejects_command, "list rejected records (API)"},
+    {"checks", api_checks_command, "list consistency check violations (API, or --db)"},
     {"index", api_index_command, "one index's scores, ranks and contributions (API)"},
     {"series", api_series_command, "one unit's indicator series, with growth transforms (API)"},
     {"pull", api_pull_command, "ask the service to pull a source now (API, token)"},

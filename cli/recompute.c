@@ -103,6 +103,11 @@ int recompute_command(int argc, char **argv)
            sum.indices, sum.periods, sum.units, sum.results, sum.contribs, sum.seconds,
            sum.full ? "full" : "incremental", sum.load_s, sum.seconds - sum.load_s - sum.write_s,
            sum.write_s);
+    size_t nv = 0;
+    for (size_t i = 0; i < COMPUTE_CHECK_RULES; i++)
+        nv += sum.violations[i];
+    if (nv)
+        printf("%zu consistency check violation(s): parkstat checks --db %s\n", nv, db);
     status = 0;
 out:
     free(errors);
