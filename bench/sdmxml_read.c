@@ -49,32 +49,42 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_sdmxml_read FILE\n");
         return 2;
     }
-    if (!(fp = fopen(argv[1], "rb")) || fseek(fp, 0, SEEK_END) != 0 || (len = ftell(fp)) < 0) {
+    if (!(fp = fopen(argv[1], "rb"))) {
         perror(argv[1]);
+        return 1;
+    }
+    if (fseek(fp, 0, SEEK_END) != 0 || (len = ftell(fp)) < 0) {
+        perror(argv[1]);
+        fclose(fp);
         return 1;
     }
     rewind(fp);
     if (!(buf = malloc((size_t)len + 1)) || fread(buf, 1, (size_t)len, fp) != (size_t)len) {
         fprintf(stderr, "%s: cannot read\n", argv[1]);
+        free(buf);
+        fclose(fp);
         return 1;
     }
     fclose(fp);
     if (config_mapping_parse("sdmxml", source, &m, err, sizeof(err)) != 0 ||
         format_new(&fmt, "sdmxml", m, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
-        return 1;
+        rc = 1;
+        goto out;
     }
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
     rc = format_read(fmt, buf, (size_t)len, on_record, &t, err, sizeof(err));
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
     if (rc != 0) {
         fprintf(stderr, "read: %s\n", err);
-        return 1;
+        rc = 1;
+        goto out;
     }
     printf("%ld bytes: %ld records, %ld values, sum %.6g, %.2f s CPU\n", len, t.n, t.values, t.sum,
            (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+out:
     format_free(&fmt);
     config_mapping_free(&m);
     free(buf);
-    return 0;
+    return rc;
 }

@@ -615,7 +615,8 @@ static const struct bad_case bad_cases[] = {
      "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's', "
      "'url': 'u', 'format': 'xml', 'frequency': 'M', "
      "'first_period': '2021-01'}]}",
-     {"sources[0].format: bad format \"xml\" (expected json, csv, sdmx, sdmxml, sdmxcsv, nbs or xlsx)"}},
+     {"sources[0].format: bad format \"xml\" (expected json, csv, sdmx, sdmxml, sdmxcsv, nbs or "
+      "xlsx)"}},
     {"sdmxml mapping problems name their JSON path",
      "{" MIN_UNITS ", " MIN_INDS ", 'sources': [{'id': 's', 'url': 'u', 'format': 'sdmxml', "
      "'frequency': 'M', 'first_period': '2021-01', 'mapping': {'unit_dimension': 'GEO', "

@@ -70,7 +70,7 @@ int fc_read_buf(const char *name, const char *source, const char *buf, size_t le
 
     if (rc != 0)
         fail_msg("config_mapping_parse: %s", err);
-    if ((rc = format_new(&fmt, name, m, err, errsize)) != 0)
+    if (format_new(&fmt, name, m, err, errsize) != 0)
         fail_msg("format_new: %s", err);
     rc = format_read(fmt, buf, len, fc_collect, s, err, errsize);
     format_free(&fmt);
