@@ -462,7 +462,8 @@ static int report_load(struct report *r, struct client *c, const char *id,
         return -ENOENT;
     }
     if ((rc = load_previous(r, c)) < 0 || (rc = load_contributors(r, c)) < 0 ||
-        (rc = load_parks_detail(r, c)) < 0 || (rc = report_sens_load(r, c)) < 0)
+        (rc = load_parks_detail(r, c)) < 0 || (rc = report_sens_load(r, c)) < 0 ||
+        (rc = report_checks_load(r, c)) < 0)
         return rc;
     r->city = city_mean(r, 0);
     r->city_prev = city_mean(r, 1);

@@ -112,4 +112,9 @@ void report_sens_html(const struct report *r, FILE *out);
 void report_sens_csv_header(FILE *out);
 void report_sens_csv(const struct report *r, const struct report_park *p, FILE *out);
 
+/* The data notes (report_checks.c): each consistency check violation of a
+ * period within the bulletin's, as a note; an endpoint that fails is a note
+ * too. Returns 0 or -ENOMEM. */
+int report_checks_load(struct report *r, struct client *c);
+
 #endif
