@@ -30,6 +30,8 @@
 /* Most text of the shared strings table, and of one row. */
 #define XLSX_MAX_STRINGS ((size_t)512 << 20)
 #define XLSX_MAX_ROW     ((size_t)64 << 20)
+/* Rows in a sheet (Excel 2007 and later: 1,048,576). */
+#define XLSX_ROWS 1048576L
 /* Excel's own limit on columns (XFD), and on merged ranges kept. */
 #define XLSX_MAX_COLS   16384
 #define XLSX_MAX_MERGES 1000000
@@ -785,6 +787,11 @@ static int read_rows(struct sheet_read *s)
             long n = rv ? strtol(rv, NULL, 10) : s->row + 1;
             free(rv);
             s->row = n > s->row ? n : s->row + 1;
+            if (s->row > XLSX_ROWS) { /* Excel's last row; also keeps row + 1 defined */
+                format_err(s->err, s->errsize, "%s: row %ld: beyond Excel's %ld rows", s->part,
+                           s->row, XLSX_ROWS);
+                fail = -EBADMSG;
+            }
             col = -1;
             in_row = !empty;
         } else if (is_end(r, "row") && in_row) {
