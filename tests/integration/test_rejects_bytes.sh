@@ -29,7 +29,7 @@ EOF
 pids+=($!)
 stored() { [[ $(q "SELECT count(*) FROM reject") == 1 ]]; }
 wait_for 20 stored || fail "no reject stored"
-[[ $(q "SELECT hex(raw) FROM reject") == "D4B0C7F82C726576656E75652C$(printf %s "$month" | xxd -p -u)2C37" ]] ||
+[[ $(q "SELECT hex(raw) FROM reject") == "D4B0C7F82C726576656E75652C$(printf %s "$month" | od -An -tx1 | tr -d " \n" | tr a-f A-F)2C37" ]] ||
     fail "raw bytes not kept: $(q "SELECT hex(raw) FROM reject")"
 
 raw="\\xD4\\xB0\\xC7\\xF8,revenue,$month,7"
