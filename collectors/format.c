@@ -464,6 +464,49 @@ void format_problem(struct format_record *rec, struct format_scratch *s, const c
     rec->problem = s->problem;
 }
 
+void format_record_status(struct format_record *rec, struct format_scratch *s,
+                          const struct config_mapping *cm, const char *text, size_t len)
+{
+    char code[128];
+    const char *status = code;
+    size_t n;
+
+    rec->status = NULL;
+    while (text && len > 0 && (*text == ' ' || *text == '\t')) {
+        text++;
+        len--;
+    }
+    while (text && len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    if (!text || len == 0)
+        return;
+    if (len >= sizeof(code) || memchr(text, '\0', len)) {
+        format_problem(rec, s, "status \"%.*s\": longer than %d bytes",
+                       (int)format_utf8_cut(text, 16), text, FORMAT_STATUS_MAX);
+        return;
+    }
+    memcpy(code, text, len);
+    code[len] = '\0';
+    if (cm && cm->n_status_map > 0)
+        status = config_code_map(cm->status_map, cm->n_status_map, code);
+    if (status[0] == '\0')
+        return; /* mapped to no status */
+    n = strlen(status);
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)status[i] < 0x20 || (unsigned char)status[i] > 0x7e) {
+            format_problem(rec, s, "status \"%.*s\": not printable ASCII",
+                           (int)format_utf8_cut(status, 16), status);
+            return;
+        }
+    }
+    if (n > FORMAT_STATUS_MAX) {
+        format_problem(rec, s, "status \"%.16s\": longer than %d bytes", status, FORMAT_STATUS_MAX);
+        return;
+    }
+    memcpy(s->status, status, n + 1);
+    rec->status = s->status;
+}
+
 size_t format_utf8_cut(const char *s, size_t max)
 {
     size_t n = strnlen(s, max + 1);

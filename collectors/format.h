@@ -41,7 +41,13 @@ struct format_record {
     const char *collapsed; /* NULL, or the components the mapping leaves out that alone
                               tell this record's series from an earlier one with the same
                               unit and indicator ("DER_BASIS (\"C\" at record 3, \"D\" here)") */
+    const char *status;    /* NULL, or the observation's status as published ("p", "E", ...),
+                              after the mapping's status_map; borrowed until the callback
+                              returns */
 };
+
+/* Longest observation status (bytes, printable ASCII): a longer one is a problem. */
+#define FORMAT_STATUS_MAX 8
 
 /* What a record asks for (format_record.action). */
 enum format_action {

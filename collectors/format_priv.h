@@ -48,6 +48,7 @@ struct format_scratch {
     char indicator[32];
     char period[32];
     char problem[256];
+    char status[FORMAT_STATUS_MAX + 1];
 };
 
 /* snprintf into err (NULL or errsize 0: nothing). */
@@ -99,6 +100,15 @@ void format_record_value_text(struct format_record *rec, struct format_scratch *
 /* Same from a JSON value: number, string (as text), null (missing). v NULL: a problem. */
 void format_record_value_json(struct format_record *rec, struct format_scratch *s,
                               const struct config_value_opts *opts, json_t *v);
+
+/*
+ * Sets rec->status from len bytes of text (NULL, or blank: no status), after
+ * the mapping's status_map (cm may be NULL). A status that is longer than
+ * FORMAT_STATUS_MAX bytes or not printable ASCII is a problem 'status
+ * "...": ...'; a map entry to "" means no status.
+ */
+void format_record_status(struct format_record *rec, struct format_scratch *s,
+                          const struct config_mapping *cm, const char *text, size_t len);
 
 /* The length of at most max bytes of s that does not split a UTF-8 sequence. */
 size_t format_utf8_cut(const char *s, size_t max);

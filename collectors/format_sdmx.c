@@ -429,6 +429,7 @@ static int emit_obs(struct sdmx_read *rd, struct sdmx_obs *o, const char *series
                 format_record_value_json(&rec, &s, m->values,
                                          json_array_get(obs, measure_index(rd, measure)));
                 sdmx_record_attrs(&rec, &s, get_comp(o, "DECIMALS"), get_comp(o, "UNIT_MULT"));
+                sdmx_record_status(m, &rec, &s, get_comp(o, m->status_attr));
             } else {
                 format_problem(&rec, &s, "observation \"%.40s\": expected an array", obs_key);
             }

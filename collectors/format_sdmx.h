@@ -31,6 +31,8 @@ struct sdmx_map {
     size_t n_measures;                      /* 1 when measures is NULL */
     enum period_freq freq;                  /* the source's frequency, 0 when not given */
     const struct config_value_opts *values; /* how values are written as text */
+    const char *status_attr;                /* the status attribute, "OBS_STATUS" by default */
+    const struct config_mapping *cm;        /* the whole mapping (its status_map) */
 };
 
 /* Gives the code of component id (dimension or attribute, any case) of the
@@ -84,6 +86,11 @@ void sdmx_record_attrs(struct format_record *rec, struct format_scratch *s, cons
 /* 1 when id is an attribute common enough (TITLE, DECIMALS, OBS_STATUS...)
  * to be told from a dimension by name, where a message does not say. */
 int sdmx_known_attribute(const char *id);
+
+/* Sets the record's status from the status attribute's code (NULL: none),
+ * through the mapping's status_map (format_record_status()). */
+void sdmx_record_status(const struct sdmx_map *m, struct format_record *rec,
+                        struct format_scratch *s, const char *code);
 
 /* Data set actions (SDMX 2.1 and 3.0). */
 enum sdmx_action {

@@ -41,6 +41,8 @@ int sdmx_map_init(struct sdmx_map *m, const struct config_mapping *cm, const cha
     m->n_measures = cm->measures ? cm->n_measures : 1;
     m->freq = cm->freq;
     m->values = &cm->values;
+    m->status_attr = cm->status_attribute ? cm->status_attribute : "OBS_STATUS";
+    m->cm = cm;
     return 0;
 }
 
@@ -244,6 +246,12 @@ void sdmx_record_attrs(struct format_record *rec, struct format_scratch *s, cons
             format_problem(rec, s, "value times UNIT_MULT %d is not a finite number", u);
         }
     }
+}
+
+void sdmx_record_status(const struct sdmx_map *m, struct format_record *rec,
+                        struct format_scratch *s, const char *code)
+{
+    format_record_status(rec, s, m->cm, code, code ? strlen(code) : 0);
 }
 
 int sdmx_action_parse(const char *text)

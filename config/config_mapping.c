@@ -11,6 +11,8 @@
  *         table options (skip_rows, header_row, header_rows, footnotes, date_period)
  *   xlsx  as csv, with sheet instead of delimiter and encoding
  *   nbs   [unit: {"const": CODE}]
+ *   all but nbs: status_map; json, csv, xlsx: status (long), value_flags;
+ *         sdmx, sdmxml, sdmxcsv: status_attribute
  *
  * A field is a JSON Pointer (json) or a column name (csv), or {"const": "text"}
  * where a constant is allowed (unit, indicator, period; never value). Every
@@ -31,6 +33,9 @@
 /* Keys of the text formats and of tables (csv, xlsx): load_encoding(), load_table_opts(). */
 #define TEXT_KEYS  "encoding"
 #define TABLE_KEYS "skip_rows", "header_row", "header_rows", "footnotes", "date_period"
+/* The observation status (load_status()): of the table formats, of SDMX. */
+#define STATUS_KEYS      "status_map", "value_flags"
+#define SDMX_STATUS_KEYS "status_map", "status_attribute"
 
 static const char *const layout_names[] = {"long", "wide", NULL};
 static const char *const json_long_keys[] = {"layout", "records",  "unit",    "indicator", "period",
@@ -47,11 +52,17 @@ static const char *const xlsx_long_keys[] = {
 static const char *const xlsx_wide_keys[] = {"layout",   "sheet",   "unit",      "period",
                                              "fields",   "columns", "indicator", VALUE_KEYS,
                                              TABLE_KEYS, NULL};
-static const char *const sdmx_keys[] = {"unit_dimension",   "indicator_dimension",
-                                        "period_dimension", "unit",
-                                        "indicator",        "filter",
-                                        "measures",         VALUE_KEYS,
-                                        TEXT_KEYS,          NULL};
+static const char *const sdmx_keys[] = {"unit_dimension",
+                                        "indicator_dimension",
+                                        "period_dimension",
+                                        "unit",
+                                        "indicator",
+                                        "filter",
+                                        "measures",
+                                        VALUE_KEYS,
+                                        TEXT_KEYS,
+                                        SDMX_STATUS_KEYS,
+                                        NULL};
 static const char *const sdmxcsv_keys[] = {
     "unit_dimension", "indicator_dimension", "period_dimension", "unit",    "indicator", "filter",
     "measures",       "delimiter",           VALUE_KEYS,         TEXT_KEYS, NULL};
@@ -506,6 +517,80 @@ static void load_values(struct cfg_ctx *ctx, json_t *m, const char *path,
     get_suffixes(ctx, m, path, out);
 }
 
+/* 1 when s is an observation status parkstat keeps: "" (none) or 1 to
+ * FORMAT_STATUS_MAX (8) bytes of printable ASCII. */
+static int status_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n > 8)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return 0;
+    }
+    return 1;
+}
+
+static int status_code_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct config_code *)a)->from, ((const struct config_code *)b)->from);
+}
+
+/*
+ * The observation status: "status_map" {"P": "p", "A": ""} (every format
+ * but nbs); "status" (a field or column: json, csv, xlsx long layouts);
+ * "value_flags" (json, csv, xlsx); "status_attribute" (SDMX formats).
+ */
+static void load_status(struct cfg_ctx *ctx, json_t *m, const char *path, const char *format,
+                        struct config_mapping *out)
+{
+    char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
+    int table =
+        strcmp(format, "json") == 0 || strcmp(format, "csv") == 0 || strcmp(format, "xlsx") == 0;
+    struct config_code *map;
+    const char *from, *to;
+    json_t *obj, *v;
+    size_t n = 0;
+
+    if (table) {
+        enum field_kind kind = strcmp(format, "json") == 0 ? FIELD_POINTER : FIELD_COLUMN;
+        if (out->layout == CONFIG_LAYOUT_LONG)
+            get_field(ctx, m, path, "status", 0, kind, 0, &out->status);
+        cfg_get_bool(ctx, m, path, "value_flags", 0, &out->value_flags);
+    } else if (cfg_get_string(ctx, m, path, "status_attribute", 0, &from) > 0) {
+        cfg_path_key(p, path, "status_attribute");
+        if (from[0] == '\0')
+            cfg_error(ctx, p, "expected an attribute id (OBS_STATUS by default)");
+        else
+            out->status_attribute = from;
+    }
+    if (cfg_get_object(ctx, m, path, "status_map", 0, &obj) <= 0 || json_object_size(obj) == 0)
+        return;
+    cfg_path_key(p, path, "status_map");
+    if (!(map = cfg_calloc(ctx, json_object_size(obj), sizeof(*map))))
+        return;
+    json_object_foreach(obj, from, v)
+    {
+        cfg_path_key(q, p, from);
+        if (from[0] == '\0') {
+            cfg_error(ctx, q, "expected a status as published (not empty)");
+            continue;
+        }
+        if (cfg_get_string(ctx, obj, p, from, 1, &to) <= 0)
+            continue;
+        if (!status_ok(to)) {
+            cfg_error(ctx, q,
+                      "expected a status of 1 to 8 printable ASCII characters, or \"\" for none");
+            continue;
+        }
+        map[n++] = (struct config_code){from, to};
+    }
+    qsort(map, n, sizeof(*map), status_code_cmp);
+    out->status_map = map;
+    out->n_status_map = n;
+}
+
 /* A dimension id: a non-empty string. */
 static void get_dimension(struct cfg_ctx *ctx, json_t *m, const char *path, const char *key,
                           int required, const char **out)
@@ -703,6 +788,8 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
         load_encoding(ctx, m, p, out);
     }
     load_values(ctx, m, p, &out->values);
+    if (strcmp(format, "nbs") != 0)
+        load_status(ctx, m, p, format, out);
 }
 
 /* A mapping parsed on its own: the mapping first (what the caller holds),

@@ -266,6 +266,76 @@ static void test_sdmx_attributes_and_collapsed_dimension(void **state)
     assert_string_equal(s.rec[2].indicator, "revenue.M");
     assert_string_equal(s.rec[3].indicator, "revenue._T");
     assert_string_equal(s.rec[3].collapsed, "");
+    /* OBS_STATUS, the observation attribute after DECIMALS, "A" everywhere */
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(s.rec[i].status, "A");
+}
+
+static void test_sdmx_observation_status(void **state)
+{
+    /* OBS_STATUS by position after the value; a null index is no status;
+     * a missing value keeps its status; a 17-byte status is a problem */
+    static const struct fc_want w[] = {
+        {1, "p01", "revenue", "2023-01", 0, 1, 10.5, NULL},
+        {2, "p01", "revenue", "2023-02", 0, 1, 11.25, NULL},
+        {3, "p01", "revenue", "2023-03", 1, 0, 0, NULL},
+        {4, "p02", "revenue", "2023-01", 0, 1, 7.5, NULL},
+        {5, "p02", "revenue", "2023-02", 0, 1, 8, NULL},
+        {6, "p02", "revenue", "2023-03", 0, 1, 9,
+         "status \"provisional valu\": longer than 8 bytes"},
+    };
+    static const char *const want_status[] = {"A", "p", "M", "E", "", ""};
+    static const char *const conf =
+        "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", \"indicator_dimension\": "
+        "\"INDICATOR\", \"status_attribute\": \"OBS_CONF\", \"status_map\": {\"F\": \"\"}}}";
+    static const char *const mapped =
+        "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", \"indicator_dimension\": "
+        "\"INDICATOR\", \"status_map\": {\"A\": \"\", \"M\": \"m\", "
+        "\"provisional value\": \"p\"}}}";
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("sdmx", source, "sdmx_status.json", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, TS_N(w));
+    for (size_t i = 0; i < TS_N(want_status); i++)
+        assert_string_equal(s.rec[i].status, want_status[i]);
+
+    /* a series attribute stands for its observations; "F" mapped to none */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("sdmx", conf, "sdmx_status.json", &s, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_string_equal(s.rec[i].problem, "");
+        assert_string_equal(s.rec[i].status, i < 3 ? "" : "C");
+    }
+
+    /* status_map: "A" to none, "M" to "m", the long one to "p" */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("sdmx", mapped, "sdmx_status.json", &s, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 6);
+    assert_string_equal(s.rec[0].status, "");
+    assert_string_equal(s.rec[1].status, "p");
+    assert_string_equal(s.rec[2].status, "m");
+    assert_int_equal(s.rec[2].missing, 1);
+    assert_string_equal(s.rec[3].status, "E");
+    assert_string_equal(s.rec[5].status, "p");
+    assert_string_equal(s.rec[5].problem, "");
+    assert_true(s.rec[5].value_ok);
+    assert_true(s.rec[5].value == 9);
+
+    fc_expect_config_error("sdmx",
+                           "{\"mapping\": {\"unit_dimension\": \"A\", \"indicator_dimension\": "
+                           "\"B\", \"status_map\": {\"P\": \"provisional\"}}}",
+                           "mapping.status_map.P: expected a status of 1 to 8");
+    fc_expect_config_error("sdmx",
+                           "{\"mapping\": {\"unit_dimension\": \"A\", \"indicator_dimension\": "
+                           "\"B\", \"status_atribute\": \"X\"}}",
+                           "status_atribute");
+    fc_expect_config_error("sdmx",
+                           "{\"mapping\": {\"unit_dimension\": \"A\", \"indicator_dimension\": "
+                           "\"B\", \"status_attribute\": \"\"}}",
+                           "mapping.status_attribute: expected an attribute id");
 }
 
 int main(void)
@@ -282,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_sdmx_repeated_series_keys_are_merged),
         cmocka_unit_test(test_sdmx_delete_data_set),
         cmocka_unit_test(test_sdmx_attributes_and_collapsed_dimension),
+        cmocka_unit_test(test_sdmx_observation_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

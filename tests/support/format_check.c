@@ -38,6 +38,9 @@ int fc_collect(const struct format_record *r, void *ctx)
     g->action = r->action;
     g->all_periods = r->all_periods;
     snprintf(g->collapsed, sizeof(g->collapsed), "%s", r->collapsed ? r->collapsed : "");
+    if (r->status)
+        assert_true(r->status[0] != '\0');
+    snprintf(g->status, sizeof(g->status), "%s", r->status ? r->status : "");
     /* the collector asks only for rejects: with a mask, so does this */
     if (!s->raw_mask || (s->raw_mask & (1u << (s->n - 1)))) {
         raw = g->raw_ptr = format_record_raw(r);
