@@ -112,27 +112,85 @@ static int run_sum(struct compute *c, const struct config_check *ck, const unsig
     return rc;
 }
 
-/* Parent rows and own-value marks of indicator k for check_hierarchy. */
+/* Parent rows and own-value marks of indicator k for check_hierarchy. With
+ * precedence "rolled_up" the parents' own values, which the roll-up replaced
+ * (c->own), are held against the sum of their children in the rolled-up
+ * array: the year-to-date one of a cumulative indicator. */
 static int run_hierarchy(struct compute *c, size_t k, const struct config_check *ck,
                          const unsigned char *mask, size_t np, struct found *f)
 {
+    size_t n = c->nu * np;
     long *parent = malloc((c->nu ? c->nu : 1) * sizeof(*parent));
-    unsigned char *own = malloc(c->nu * np > 0 ? c->nu * np : 1);
-    int rc;
+    unsigned char *own = malloc(n > 0 ? n : 1);
+    double *v = NULL;
+    int rc = -ENOMEM;
 
-    if (!parent || !own) {
-        free(parent);
-        free(own);
-        return -ENOMEM;
-    }
+    if (!parent || !own)
+        goto out;
     for (size_t u = 0; u < c->nu; u++)
         parent[u] = c->units[u].parent_index;
-    for (size_t i = 0; i < c->nu * np; i++)
+    for (size_t i = 0; i < n; i++)
         own[i] = !(c->s[k].fl[i] & COMPUTE_FLAG_ROLLED_UP);
-    rc = check_hierarchy(c->s[k].v, own, parent, c->nu, np, ck->tolerance, mask, on_violation, f);
+    if (ck->precedence == CONFIG_PRECEDENCE_ROLLED_UP) {
+        const double *base = c->cum && c->cum[k] ? c->cum[k] : c->s[k].v;
+        if (!(v = malloc((n > 0 ? n : 1) * sizeof(*v))))
+            goto out;
+        memcpy(v, base, n * sizeof(*v));
+        for (size_t j = 0; j < c->n_own; j++)
+            if (c->own[j].k == k && c->own[j].i < n) {
+                v[c->own[j].i] = c->own[j].v;
+                own[c->own[j].i] = 1;
+            }
+    }
+    rc = check_hierarchy(v ? v : c->s[k].v, own, parent, c->nu, np, ck->tolerance, mask,
+                         on_violation, f);
+out:
     free(parent);
     free(own);
+    free(v);
     return rc;
+}
+
+int cmp_checks_rolled_up(const struct compute *c, size_t k, unsigned char **mask)
+{
+    const struct config_check *checks;
+    size_t n;
+
+    *mask = NULL;
+    checks = config_checks(c->cfg, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct config_check *ck = &checks[i];
+        unsigned char *m;
+        int rc;
+
+        if (ck->rule != CONFIG_CHECK_HIERARCHY || ck->precedence != CONFIG_PRECEDENCE_ROLLED_UP ||
+            ck->indicator != (long)k)
+            continue;
+        if ((rc = unit_mask(c, &ck->units, &m)) < 0)
+            return rc;
+        if (!*mask && !(*mask = calloc(c->nu ? c->nu : 1, 1))) {
+            free(m);
+            return -ENOMEM;
+        }
+        for (size_t u = 0; u < c->nu; u++)
+            (*mask)[u] |= !m || m[u];
+        free(m);
+    }
+    return 0;
+}
+
+int cmp_checks_keep_own(struct compute *c, size_t k, size_t i, double v)
+{
+    if (c->n_own == c->cap_own) {
+        size_t cap = c->cap_own ? c->cap_own * 2 : 64;
+        struct cmp_own *o = realloc(c->own, cap * sizeof(*o));
+        if (!o)
+            return -ENOMEM;
+        c->own = o;
+        c->cap_own = cap;
+    }
+    c->own[c->n_own++] = (struct cmp_own){k, i, v};
+    return 0;
 }
 
 static int run_ratio(struct compute *c, size_t k, const struct config_check *ck,

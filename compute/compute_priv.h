@@ -39,6 +39,16 @@ struct compute {
     struct formula_env *env;  /* codes = indicator codes in config order */
     int load_parts;           /* 0: from the column copy; else walked in 1 or 2 parts */
     struct compute_opts opts; /* the caller's, for the runs of this snapshot */
+    struct cmp_own *own;      /* own values a "rolled_up" roll-up replaced (checks.c) */
+    size_t n_own, cap_own;
+};
+
+/* A parent's own value at element i of indicator k's rolled-up array (the
+ * year-to-date array of a cumulative indicator), replaced by the sum of its
+ * children because a hierarchy check says "rolled_up". */
+struct cmp_own {
+    size_t k, i;
+    double v;
 };
 
 /* Number of periods of frequency f in the loaded years. */
@@ -175,5 +185,14 @@ unsigned cmp_result_flags(const struct cmp_run *run, size_t p, size_t u, size_t 
  * the stored violations are then unchanged). checks.c
  */
 int cmp_checks_run(struct compute *c, struct store *st, int64_t found_at, size_t *by_rule);
+
+/* The parents whose own value of indicator k gives way to the sum of their
+ * children (a hierarchy check on k with precedence "rolled_up") as a mask of
+ * c->nu into *mask (malloc'd), or NULL when none. 0 or -ENOMEM. checks.c */
+int cmp_checks_rolled_up(const struct compute *c, size_t k, unsigned char **mask);
+
+/* Keeps own value v at element i of indicator k's rolled-up array for the
+ * hierarchy check. 0 or -ENOMEM. checks.c */
+int cmp_checks_keep_own(struct compute *c, size_t k, size_t i, double v);
 
 #endif

@@ -5,7 +5,8 @@
  * the unit hierarchy with coverage (aggregate/rollup). A unit's own reported
  * value wins over the sum of its children; only units without one get the
  * roll-up, so a park that reports keeps its figure and a city is the sum of
- * its parks. Rates and derived indicators follow in series.c.
+ * its parks (unless a hierarchy check says "rolled_up" for the parent). Rates and derived
+ * indicators follow in series.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -278,20 +279,23 @@ static void decumulate(struct compute *c, size_t k)
 }
 
 /*
- * Rolls up one array (unit x period, frequency f) in place: units without an
- * own value and with children get the sum of their children, with coverage
- * and flags when cov/fl are not NULL.
+ * Rolls up one array (unit x period) of indicator k in place: units without
+ * an own value and with children get the sum of their children, with coverage
+ * and flags when cov/fl are not NULL. So do the parents of a hierarchy check
+ * with precedence "rolled_up" (compute/checks.c), whose own values are kept
+ * for that check.
  */
-static int rollup_array(struct compute *c, enum period_freq f, double *v, double *cov, unsigned *fl)
+static int rollup_array(struct compute *c, size_t k, double *v, double *cov, unsigned *fl)
 {
-    size_t np = cmp_nper(c, f), nu = c->nu;
+    size_t np = cmp_nper(c, c->inds[k].freq), nu = c->nu;
     int *parent = malloc(nu * sizeof(int));
     double *col = malloc(nu * sizeof(double));
     struct rollup_result *res = malloc(nu * sizeof(*res));
     char *inner = malloc(nu ? nu : 1);
+    unsigned char *rolled = NULL; /* parents whose own value gives way */
     int rc = -ENOMEM;
 
-    if (!parent || !col || !res || !inner)
+    if (!parent || !col || !res || !inner || cmp_checks_rolled_up(c, k, &rolled) < 0)
         goto out;
     for (size_t p = 0; p < np; p++) {
         for (size_t u = 0; u < nu; u++)
@@ -299,7 +303,7 @@ static int rollup_array(struct compute *c, enum period_freq f, double *v, double
         for (size_t u = 0; u < nu; u++) {
             long pi = c->units[u].parent_index;
             /* A parent that reported its own value is a leaf of this roll-up. */
-            parent[u] = pi >= 0 && isnan(col[pi]) ? (int)pi : -1;
+            parent[u] = pi >= 0 && (isnan(col[pi]) || (rolled && rolled[pi])) ? (int)pi : -1;
         }
         memset(inner, 0, nu);
         for (size_t u = 0; u < nu; u++)
@@ -308,8 +312,10 @@ static int rollup_array(struct compute *c, enum period_freq f, double *v, double
         if ((rc = rollup_sum(parent, nu, col, res)) < 0)
             goto out;
         for (size_t u = 0; u < nu; u++) {
-            if (!isnan(col[u]) || !inner[u])
+            if (!inner[u] || (!isnan(col[u]) && !(rolled && rolled[u])))
                 continue;
+            if (!isnan(col[u]) && (rc = cmp_checks_keep_own(c, k, u * np + p, col[u])) < 0)
+                goto out;
             v[u * np + p] = res[u].value;
             if (cov)
                 cov[u * np + p] = res[u].coverage;
@@ -324,6 +330,7 @@ out:
     free(col);
     free(res);
     free(inner);
+    free(rolled);
     return rc;
 }
 
@@ -370,10 +377,10 @@ static int prepare_series(struct compute *c)
             /* Sums of year-to-date values are the year-to-date values of the
              * sum, so the roll-up runs on them and the coverage of a period
              * value is that of its year-to-date value. */
-            rc = rollup_array(c, ind->freq, c->cum[k], c->s[k].cov, c->s[k].fl);
+            rc = rollup_array(c, k, c->cum[k], c->s[k].cov, c->s[k].fl);
             decumulate(c, k);
         } else if (ind->kind != CONFIG_RATE) {
-            rc = rollup_array(c, ind->freq, c->s[k].v, c->s[k].cov, c->s[k].fl);
+            rc = rollup_array(c, k, c->s[k].v, c->s[k].cov, c->s[k].fl);
         }
     }
     for (size_t k = 0; k < c->ni && rc == 0; k++)
@@ -500,6 +507,7 @@ void compute_free(struct compute **cp)
             free(c->cum[k]);
     }
     formula_env_free(&c->env);
+    free(c->own);
     free(c->s);
     free(c->cum);
     free(c->unit_db);

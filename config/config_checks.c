@@ -171,14 +171,8 @@ static void load_hierarchy(struct cfg_ctx *ctx, json_t *obj, const char *path,
         cfg_error(ctx, p, "indicator \"%s\" is a rate: a parent is not the sum of its children",
                   cfg->indicators[ck->indicator].code);
     }
-    if (cfg_get_enum(ctx, obj, path, "precedence", 0, precedence_names, &v) > 0) {
+    if (cfg_get_enum(ctx, obj, path, "precedence", 0, precedence_names, &v) > 0)
         ck->precedence = (enum config_precedence)v;
-        if (ck->precedence == CONFIG_PRECEDENCE_ROLLED_UP) {
-            cfg_path_key(p, path, "precedence");
-            cfg_error(ctx, p,
-                      "\"rolled_up\" is not implemented yet: a parent's reported value is used");
-        }
-    }
 }
 
 static void load_monotone(struct cfg_ctx *ctx, json_t *obj, const char *path,

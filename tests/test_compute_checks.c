@@ -124,6 +124,24 @@ static const struct store_violation *find(const struct rows *r, const char *chec
     return NULL;
 }
 
+/* The value of one period of a series. */
+struct point_at {
+    const char *period;
+    double value;
+    unsigned flags;
+};
+
+static int point_take(const struct compute_point *pt, void *ctx)
+{
+    struct point_at *at = ctx;
+
+    if (strcmp(pt->period, at->period) == 0) {
+        at->value = pt->value;
+        at->flags = pt->flags;
+    }
+    return 0;
+}
+
 static void load(struct fx *f)
 {
     /* the zone reports 25, its parks 11 and 15 (the zone example) */
@@ -224,10 +242,113 @@ static void test_recompute_stores_violations(void **state)
     fx_free(f);
 }
 
+/* The zone example under a hierarchy check with precedence prec: the value
+ * of the zone the snapshot uses in 2024-01 into *zone (with its flags), and
+ * the stored hierarchy violations into r. */
+static void zone_with(const char *prec, double *zone, unsigned *flags, struct rows *r)
+{
+    static const char fmt[] =
+        "{\"database\": \"t.db\","
+        " \"units\": [{\"id\": \"zone\", \"name\": \"Zone\"},"
+        "  {\"id\": \"p1\", \"name\": \"P1\", \"parent\": \"zone\"},"
+        "  {\"id\": \"p2\", \"name\": \"P2\", \"parent\": \"zone\"},"
+        "  {\"id\": \"city\", \"name\": \"City\"},"
+        "  {\"id\": \"z2\", \"name\": \"Z2\", \"parent\": \"city\"},"
+        "  {\"id\": \"q1\", \"name\": \"Q1\", \"parent\": \"z2\"}],"
+        " \"indicators\": [{\"code\": \"firms\", \"name\": \"New high-tech firms\","
+        "  \"frequency\": \"Y\", \"kind\": \"flow\"}],"
+        " \"checks\": [{\"id\": \"zone_total\", \"rule\": \"hierarchy\", \"indicator\": \"firms\","
+        "  \"units\": [\"zone\", \"z2\"], \"precedence\": \"%s\"}]}";
+    char text[1024], dir[64], path[96], *errors = NULL;
+    struct config *cfg = NULL;
+    struct store *st = NULL;
+    struct compute *c = NULL;
+    struct store_obs obs[5];
+    const char *key[5][2] = {
+        {"zone", "2024"}, {"p1", "2024"}, {"p2", "2024"}, {"z2", "2024"}, {"q1", "2024"}};
+    /* the zone example: 25 reported, 11 above and 15 below the size
+     * threshold; z2 reports 7 over its one child's 4, under city */
+    const double val[5] = {25, 11, 15, 7, 4};
+    struct point_at at = {.period = "2024"};
+    int64_t run;
+
+    snprintf(text, sizeof(text), fmt, prec);
+    if (config_load_buffer("t.json", NULL, text, strlen(text), &cfg, &errors) < 0)
+        fail_msg("%s", errors ? errors : "config");
+    ts_tmpdir(dir, sizeof(dir), "test_compute_checks_prec");
+    ts_path(path, sizeof(path), dir, "t.db");
+    assert_int_equal(store_open(&st, path, 0, NULL, 0), 0);
+    assert_int_equal(compute_sync_config(st, cfg), 0);
+    for (size_t i = 0; i < 5; i++) {
+        obs[i].unit_id = store_unit_id(st, key[i][0], strlen(key[i][0]));
+        obs[i].indicator_id = store_indicator_id(st, "firms", 5);
+        assert_int_equal(period_parse_str(&obs[i].period, key[i][1]), 0);
+        obs[i].value = val[i];
+    }
+    assert_int_equal(store_run_begin(st, "test", NULL, 1, &run), 0);
+    assert_int_equal(store_ingest(st, run, T1, obs, 5, NULL, 0, NULL), 0);
+    assert_int_equal(compute_recompute(st, cfg, 1, NULL, NULL), 0);
+    assert_int_equal(compute_open(&c, st, cfg, 0, NULL), 0);
+    assert_int_equal(
+        compute_snapshot_series(c, "zone", "firms", "2024", "2024", COMPUTE_VALUE, point_take, &at),
+        0);
+    *zone = at.value;
+    *flags = at.flags;
+    /* the city rolls up its zone z2: its reported 7, or its children's 4 */
+    at.value = NAN;
+    assert_int_equal(
+        compute_snapshot_series(c, "city", "firms", "2024", "2024", COMPUTE_VALUE, point_take, &at),
+        0);
+    assert_near(at.value, strcmp(prec, "rolled_up") == 0 ? 4 : 7, 0);
+    compute_free(&c);
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(
+        store_checks_page(st, &(struct store_violation_query){.rule = "hierarchy"}, take, r), 0);
+    store_close(&st);
+    config_free(&cfg);
+    ts_rmtree(dir);
+}
+
+/* "reported": the zone's own 25 is used; "rolled_up": the sum of its
+ * children, 26. A violation (25 against 26) either way. */
+static void test_precedence(void **state)
+{
+    struct rows r;
+    double zone;
+    unsigned flags;
+    const struct store_violation *v;
+
+    (void)state;
+    zone_with("reported", &zone, &flags, &r);
+    assert_near(zone, 25, 0);
+    assert_false(flags & COMPUTE_FLAG_ROLLED_UP);
+    assert_int_equal(r.n, 2);
+    v = find(&r, "zone_total", "zone", "2024", "parent");
+    assert_near(v->value, 25, 0);
+    assert_near(v->expected, 26, 0);
+    assert_int_equal(v->valid_from, T1);
+    v = find(&r, "zone_total", "z2", "2024", "parent");
+    assert_near(v->value, 7, 0);
+    assert_near(v->expected, 4, 0);
+
+    zone_with("rolled_up", &zone, &flags, &r);
+    assert_near(zone, 26, 0);
+    assert_true(flags & COMPUTE_FLAG_ROLLED_UP);
+    assert_int_equal(r.n, 2);
+    v = find(&r, "zone_total", "zone", "2024", "parent");
+    assert_near(v->value, 25, 0);
+    assert_near(v->expected, 26, 0);
+    assert_int_equal(v->valid_from, T1);
+    v = find(&r, "zone_total", "z2", "2024", "parent");
+    assert_near(v->value, 7, 0);
+    assert_near(v->expected, 4, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recompute_stores_violations),
+        cmocka_unit_test(test_precedence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
