@@ -35,6 +35,7 @@
 #include "config/config.h"
 #include "store/bookkeeping.h"
 #include "store/observations.h"
+#include "store/results.h"
 #include "store/store.h"
 
 static const char *const column_names[N_COLUMNS] = {"unit", "indicator", "period", "value"};
@@ -188,12 +189,48 @@ static int add_reject(struct file_import *f, long line, const char *raw, size_t 
     return 0;
 }
 
+/*
+ * Marks for an incremental recompute every (index, period) that contains a
+ * period of the chunk's rows (store_mark_recompute(), as a pull does), once
+ * the chunk stored a new or revised value: a superset of the changed ones.
+ * 0 or -EIO.
+ */
+static int mark_periods(struct file_import *f)
+{
+    struct period seen[64];
+    size_t nseen = 0, nix;
+    const struct config_index *ix = config_indices(f->im->cfg, &nix);
+
+    for (size_t i = 0; i < f->n; i++) {
+        size_t j = 0;
+        while (j < nseen && period_cmp(seen[j], f->obs[i].period) != 0)
+            j++;
+        if (j < nseen)
+            continue;
+        if (nseen == sizeof(seen) / sizeof(seen[0]))
+            nseen = 0; /* many periods: a period seen again is marked again */
+        seen[nseen++] = f->obs[i].period;
+        for (size_t k = 0; k < nix; k++) {
+            struct period q;
+            char text[PERIOD_TEXT_SIZE];
+            if (period_container(f->obs[i].period, ix[k].freq, &q) < 0)
+                continue;
+            period_format(q, text, sizeof(text));
+            if (store_mark_recompute(f->im->st, ix[k].id, text) < 0)
+                return -EIO;
+        }
+    }
+    return 0;
+}
+
 /* Stores the chunk's good rows and rejects in the file's unit of work (no
- * savepoint per chunk: an error rolls the whole file back) and empties it.
- * 0 or -EIO with store_errmsg(). */
+ * savepoint per chunk: an error rolls the whole file back), marks its
+ * periods when it changed a value, and empties it. 0 or -EIO with
+ * store_errmsg(). */
 static int flush(struct file_import *f)
 {
     struct store_reject *rj = NULL;
+    long changed = f->counts.n_new + f->counts.n_revised;
     int rc;
 
     if (f->n == 0 && f->n_rej == 0)
@@ -206,6 +243,8 @@ static int flush(struct file_import *f)
     rc = store_ingest_part(f->im->st, f->run_id, time_now_us(), f->obs, f->n, rj, f->n_rej,
                            &f->counts);
     free(rj);
+    if (rc == 0 && f->counts.n_new + f->counts.n_revised > changed)
+        rc = mark_periods(f);
     f->n_stored += (long)f->n;
     f->n = 0;
     f->n_rej = 0;

@@ -708,6 +708,77 @@ static void test_compute_incremental_marks_and_config_hash(void **state)
     fx_free(f);
 }
 
+/* Every stored result and derived weight as one text, computed_at left out. */
+static char *dump_results(struct fx *f)
+{
+    sqlite3_stmt *s;
+    char *out = NULL;
+    assert_int_equal(sqlite3_prepare_v2(
+                         f->db,
+                         "SELECT group_concat(x, char(10)) FROM (SELECT index_id || ' ' || period"
+                         " || ' ' || unit_id || ' ' || quote(score) || ' ' || quote(rank) || ' '"
+                         " || quote(rank_change) || ' ' || flags || ' ' || quote(nodes) || ' '"
+                         " || quote(contribs) AS x FROM result UNION ALL SELECT index_id || ' '"
+                         " || period || ' ' || node || ' ' || child || ' ' || quote(weight) || ' '"
+                         " || flags FROM index_weight ORDER BY 1)",
+                         -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    out = strdup(sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
+    sqlite3_finalize(s);
+    assert_non_null(out);
+    return out;
+}
+
+/* Marks period for every index whose frequency contains it, as an import or
+ * a pull does. */
+static void mark_all(struct fx *f, const char *period)
+{
+    size_t n;
+    const struct config_index *ix = config_indices(f->cfg, &n);
+    struct period p, q;
+    char text[PERIOD_TEXT_SIZE];
+    assert_int_equal(period_parse_str(&p, period), 0);
+    for (size_t k = 0; k < n; k++) {
+        if (period_container(p, ix[k].freq, &q) < 0)
+            continue;
+        period_format(q, text, sizeof(text));
+        assert_int_equal(store_mark_recompute(f->st, ix[k].id, text), 0);
+    }
+}
+
+/* After revisions, an incremental recompute leaves exactly the rows a full
+ * one writes: every score, rank, rank change, flag, dimension, contribution
+ * and derived weight of the 14 indices of methods.json. */
+static void test_compute_incremental_equals_full(void **state)
+{
+    (void)state;
+    static const char *const rev[][4] = {
+        {"p2", "a", "2021-Q3", "25"},  /* the middle: a cross-section and what follows */
+        {"p3", "c", "2022-Q1", "7"},   /* a missing value now present, the last period */
+        {"p1", "b", "2021-Q1", "0.5"}, /* the first period: the base of fixed-base indices */
+    };
+    struct fx *f = methods_computed();
+    struct compute_summary sum;
+
+    for (size_t i = 0; i < sizeof(rev) / sizeof(rev[0]); i++) {
+        put(f, rev[i][0], rev[i][1], rev[i][2], atof(rev[i][3]));
+        ingest(f);
+        mark_all(f, rev[i][2]);
+        assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
+        assert_int_equal(sum.full, 0);
+        assert_true(sum.periods > 0);
+        char *inc = dump_results(f);
+        assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+        char *full = dump_results(f);
+        assert_true(strlen(full) > 1000);
+        assert_string_equal(inc, full);
+        free(inc);
+        free(full);
+    }
+    fx_free(f);
+}
+
 /* ---- like-for-like bases (seasonal.json) ---- */
 
 /* Quarterly seasons and monthly seasons of the synthetic flows below. */
@@ -893,6 +964,7 @@ int main(void)
         cmocka_unit_test(test_compute_one_unit_and_all_equal),
         cmocka_unit_test(test_compute_query_score_at_least_75_by_stage),
         cmocka_unit_test(test_compute_incremental_marks_and_config_hash),
+        cmocka_unit_test(test_compute_incremental_equals_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
