@@ -45,8 +45,6 @@ struct index_out {
     const char **ids;               /* the layout's dimension ids, then its leaf ids */
     size_t *at;                     /* plan node index of each of ids */
     struct store_index_layout lay;  /* its blob layout */
-    double *vals;                   /* per row: STORE_NODE_FIELDS x dimensions, then leaves */
-    struct store_result *res;       /* rows in (period, unit id) order */
     struct store_result_key *clear; /* (index, period) results and marks to delete */
     size_t nclear, capclear;
     struct store_index_weight *wts; /* derived weights of the written periods */
@@ -221,39 +219,40 @@ static int send(struct writer *w, const struct store_results_batch *b)
 }
 
 /* The rows of the wanted periods, in (period, unit id) order, sent to the
- * writer period by period, so SQLite writes one while the next is built. */
+ * writer period by period, so SQLite writes one while the next is built;
+ * each period's rows are freed once written (store_results_send_owned). */
 static int put_rows(struct writer *w, const struct compute *c, const struct cmp_run *r,
                     struct index_out *o, const unsigned char *want, double *contrib)
 {
     const struct cmp_plan *pl = r->pl;
     struct key *units = malloc((pl->nu ? pl->nu : 1) * sizeof(*units));
-    size_t nw = 0, nk, stride, at = 0;
+    size_t nk, stride, head;
     int rc = 0;
 
     if (!units)
         return -ENOMEM;
     nk = sort_units(c, pl, units);
-    for (size_t p = 0; p < r->np; p++)
-        nw += want[p];
     stride = STORE_NODE_FIELDS * o->lay.nnodes + o->lay.nleaves;
-    o->vals = malloc((nw * nk * stride + 1) * sizeof(double));
-    o->res = malloc((nw * nk + 1) * sizeof(*o->res));
-    if (!o->vals || !o->res) {
-        rc = -ENOMEM;
-        goto out;
-    }
+    /* one block per period: the rows, then their values (8-byte aligned) */
+    head = (nk * sizeof(struct store_result) + sizeof(double) - 1) / sizeof(double);
     for (size_t p = 0; p < r->np && rc == 0; p++) {
         if (!want[p])
             continue;
+        double *block = malloc((head + nk * stride + 1) * sizeof(double));
+        if (!block) {
+            rc = -ENOMEM;
+            break;
+        }
+        struct store_result *res = (struct store_result *)(void *)block;
+        double *vals = block + head;
         for (size_t v = 0; v < nk; v++) {
-            put_row(w, r, o, p, units[v].i, units[v].num, o->vals + (at + v) * stride, contrib,
-                    &o->res[at + v]);
+            put_row(w, r, o, p, units[v].i, units[v].num, vals + v * stride, contrib, &res[v]);
             w->unit_seen[pl->units[units[v].i]] = 1;
         }
-        rc = send(w, &(struct store_results_batch){.results = o->res + at, .nresults = nk});
-        at += nk;
+        struct store_results_batch part = {.results = res, .nresults = nk};
+        part.computed_at = w->computed_at;
+        rc = store_results_send_owned(w->stream, &part, block);
     }
-out:
     free(units);
     return rc;
 }
@@ -407,8 +406,6 @@ static void writer_free(struct writer *w, size_t ni)
     for (size_t i = 0; w->out && i < ni; i++) {
         free(w->out[i].ids);
         free(w->out[i].at);
-        free(w->out[i].vals);
-        free(w->out[i].res);
         free(w->out[i].clear);
         free(w->out[i].wts);
     }

@@ -390,8 +390,13 @@ static int apply(struct store *st, const struct store_results_batch *b)
 
 struct part {
     struct store_results_batch b;
+    void *owned; /* freed once b is applied (store_results_send_owned) */
     struct part *next;
 };
+
+/* Parts with owned memory that may wait in the queue: a sender of more waits
+ * for the writer, so rows computed faster than written do not pile up. */
+#define STREAM_MAX_OWNED 1
 
 struct store_results_stream {
     struct store *st;
@@ -400,6 +405,8 @@ struct store_results_stream {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct part *head, *tail; /* queued, not yet applied */
+    pthread_cond_t room;      /* signalled when an owned part leaves the queue */
+    size_t nowned;            /* owned parts queued */
     int done;                 /* no more parts: 1 commit, -1 roll back */
     int rc;                   /* the first error; later parts are skipped */
 };
@@ -434,6 +441,13 @@ static void stream_main(void *arg)
         pthread_mutex_unlock(&s->mu);
         if (rc == 0)
             rc = apply(s->st, &p->b);
+        pthread_mutex_lock(&s->mu);
+        if (p->owned) {
+            s->nowned--;
+            pthread_cond_signal(&s->room);
+        }
+        pthread_mutex_unlock(&s->mu);
+        free(p->owned);
         free(p);
         pthread_mutex_lock(&s->mu);
     }
@@ -462,10 +476,12 @@ int store_results_start(struct store *st, const struct exec *ex, struct store_re
     s->ex = ex;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    pthread_cond_init(&s->room, NULL);
     if (exec_start(ex, stream_main, s, &s->task) < 0 && (s->rc = store_tx_begin(st)) < 0) {
         int rc = s->rc;
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
+        pthread_cond_destroy(&s->room);
         free(s);
         return rc;
     }
@@ -475,17 +491,30 @@ int store_results_start(struct store *st, const struct exec *ex, struct store_re
 
 int store_results_send(struct store_results_stream *s, const struct store_results_batch *b)
 {
+    return store_results_send_owned(s, b, NULL);
+}
+
+int store_results_send_owned(struct store_results_stream *s, const struct store_results_batch *b,
+                             void *owned)
+{
     if (!s->task) {
         if (s->rc == 0)
             s->rc = apply(s->st, b);
+        free(owned);
         return 0;
     }
     struct part *p = malloc(sizeof(*p));
-    if (!p)
+    if (!p) {
+        free(owned);
         return -ENOMEM;
+    }
     p->b = *b;
+    p->owned = owned;
     p->next = NULL;
     pthread_mutex_lock(&s->mu);
+    while (owned && s->nowned >= STREAM_MAX_OWNED)
+        pthread_cond_wait(&s->room, &s->mu);
+    s->nowned += owned != NULL;
     if (s->tail)
         s->tail->next = p;
     else
@@ -513,6 +542,7 @@ int store_results_finish(struct store_results_stream **sp, int commit)
     int rc = s->rc;
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
+    pthread_cond_destroy(&s->room);
     free(s);
     *sp = NULL;
     return rc;

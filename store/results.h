@@ -133,6 +133,12 @@ struct exec;
 struct store_results_stream;
 int store_results_start(struct store *st, const struct exec *ex, struct store_results_stream **out);
 int store_results_send(struct store_results_stream *s, const struct store_results_batch *b);
+/* As store_results_send(), and the stream frees owned (malloc'd; may be
+ * NULL) once b is applied, or at once on failure: b may point into it. While
+ * an earlier owned part still waits for the writer, the call waits, so the
+ * memory of rows sent but not written stays bounded (about two parts). */
+int store_results_send_owned(struct store_results_stream *s, const struct store_results_batch *b,
+                             void *owned);
 int store_results_finish(struct store_results_stream **s, int commit);
 
 /* ---- Reading results ---- */
