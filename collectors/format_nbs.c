@@ -13,6 +13,9 @@
  * Periods: 202301 (month), 2023A..2023D (quarters 1..4), 2023 (year).
  * Monthly releases cover January and February together, so a February value
  * without a January one is normal; the reader reports what is there.
+ * mapping.indicator {"const": CODE} names the indicator of a query for one
+ * indicator: "zb" is then not needed, and a node whose zb differs from the
+ * payload's first one is a problem (two indicators never share one code).
  */
 #include <errno.h>
 #include <math.h>
@@ -23,7 +26,8 @@
 #include "collectors/format_priv.h"
 
 struct nbs_reader {
-    const char *unit; /* mapping.unit's constant, used when a node has no "reg" */
+    const char *unit;      /* mapping.unit's constant, used when a node has no "reg" */
+    const char *indicator; /* mapping.indicator's constant, or NULL: the node's "zb" */
     const struct config_value_opts *values; /* NULL: the defaults */
 };
 
@@ -36,6 +40,7 @@ static int nbs_init(struct format *fmt, char *err, size_t errsize)
         return -ENOMEM;
     }
     r->unit = fmt->mapping ? fmt->mapping->unit.constant : NULL;
+    r->indicator = fmt->mapping ? fmt->mapping->indicator.constant : NULL;
     r->values = fmt->mapping ? &fmt->mapping->values : NULL;
     fmt->priv = r;
     return 0;
@@ -188,8 +193,30 @@ static void nbs_value(struct format_record *rec, struct format_scratch *s,
     }
 }
 
-static int emit_node(const struct nbs_reader *r, json_t *node, long pos, format_record_cb cb,
-                     void *ctx)
+/* With an indicator constant: the node's zb must be the payload's first
+ * one (first_zb, size bytes; first_pos its node, 0 until one is seen). */
+static void check_const_zb(struct format_record *rec, struct format_scratch *s, const char *zb,
+                           char *first_zb, size_t size, long *first_pos)
+{
+    if (!zb)
+        return;
+    if (*first_pos == 0) {
+        if (strlen(zb) >= size) {
+            format_problem(rec, s, "zb \"%.40s...\": longer than %zu bytes", zb, size - 1);
+            return;
+        }
+        memcpy(first_zb, zb, strlen(zb) + 1);
+        *first_pos = rec->position;
+    } else if (strcmp(zb, first_zb) != 0) {
+        format_problem(rec, s,
+                       "zb \"%.40s\" differs from \"%.40s\" at node %ld, and the mapping's "
+                       "indicator {\"const\"} stands for one indicator",
+                       zb, first_zb, *first_pos);
+    }
+}
+
+static int emit_node(const struct nbs_reader *r, json_t *node, long pos, char *first_zb,
+                     long *first_pos, format_record_cb cb, void *ctx)
 {
     struct format_scratch s;
     struct format_record rec = {.position = pos, .unit = "", .indicator = "", .period_raw = ""};
@@ -206,7 +233,7 @@ static int emit_node(const struct nbs_reader *r, json_t *node, long pos, format_
         zb = code_value(c, "zb", zb_buf, sizeof(zb_buf));
         reg = code_value(c, "reg", reg_buf, sizeof(reg_buf));
         sj = code_value(c, "sj", sj_buf, sizeof(sj_buf));
-        if (!zb)
+        if (!zb && !r->indicator)
             format_problem(&rec, &s, "code: no \"zb.\" (indicator) in \"%.60s\"", c);
         else if (!sj)
             format_problem(&rec, &s, "code: no \"sj.\" (period) in \"%.60s\"", c);
@@ -217,12 +244,16 @@ static int emit_node(const struct nbs_reader *r, json_t *node, long pos, format_
         if (!json_is_array(wds))
             format_problem(&rec, &s, "wds: %s",
                            wds ? "expected an array" : "not found (and no \"code\")");
-        else if (!zb)
+        else if (!zb && !r->indicator)
             format_problem(&rec, &s, "wds: no \"zb\" (indicator)");
         else if (!sj)
             format_problem(&rec, &s, "wds: no \"sj\" (period)");
     }
     rec.indicator = zb ? zb : "";
+    if (r->indicator) {
+        check_const_zb(&rec, &s, zb, first_zb, 64, first_pos);
+        rec.indicator = r->indicator;
+    }
     /* no region and no constant: "" lets the collector use the unit the
      * request was made for (a per-unit URL) */
     rec.unit = reg ? reg : r->unit ? r->unit : "";
@@ -235,6 +266,8 @@ static int nbs_read(struct format *fmt, const char *buf, size_t len, format_reco
                     char *err, size_t errsize)
 {
     json_t *root = NULL, *code, *nodes;
+    char first_zb[64] = ""; /* with an indicator constant: the first node's zb */
+    long first_pos = 0;
     size_t i;
     int rc = format_json_load(buf, len, &root, err, errsize);
 
@@ -257,7 +290,8 @@ static int nbs_read(struct format *fmt, const char *buf, size_t len, format_reco
         rc = -EBADMSG;
     }
     for (i = 0; rc == 0 && i < json_array_size(nodes); i++)
-        rc = emit_node(fmt->priv, json_array_get(nodes, i), (long)i + 1, cb, ctx);
+        rc = emit_node(fmt->priv, json_array_get(nodes, i), (long)i + 1, first_zb, &first_pos, cb,
+                       ctx);
     json_decref(root);
     return rc;
 }

@@ -10,7 +10,7 @@
  *   csv   also: columns (+ indicator) in the wide layout, encoding and the
  *         table options (skip_rows, header_row, header_rows, footnotes, date_period)
  *   xlsx  as csv, with sheet instead of delimiter and encoding
- *   nbs   [unit: {"const": CODE}]
+ *   nbs   [unit: {"const": CODE}] [indicator: {"const": CODE}]
  *   all but nbs: status_map; json, csv, xlsx: status (long), value_flags;
  *         sdmx, sdmxml, sdmxcsv: status_attribute
  *
@@ -66,7 +66,7 @@ static const char *const sdmx_keys[] = {"unit_dimension",
 static const char *const sdmxcsv_keys[] = {
     "unit_dimension", "indicator_dimension", "period_dimension", "unit",    "indicator", "filter",
     "measures",       "delimiter",           VALUE_KEYS,         TEXT_KEYS, NULL};
-static const char *const nbs_keys[] = {"unit", VALUE_KEYS, TEXT_KEYS, NULL};
+static const char *const nbs_keys[] = {"unit", "indicator", VALUE_KEYS, TEXT_KEYS, NULL};
 static const char *const columns_names[] = {"fields", "indicator", "period", NULL};
 static const char *const date_period_names[] = {"year", "half", "quarter", "month", NULL};
 static const enum period_freq date_period_freqs[] = {PERIOD_YEAR, PERIOD_HALF, PERIOD_QUARTER,
@@ -745,6 +745,20 @@ static void load_sdmx(struct cfg_ctx *ctx, json_t *src, json_t *m, const char *p
         out->freq = period_freq_from_char(json_string_value(freq)[0]);
 }
 
+/* nbs: "unit" or "indicator" is only ever {"const": "code"}. */
+static void get_nbs_const(struct cfg_ctx *ctx, json_t *m, const char *path, const char *key,
+                          struct config_field *out)
+{
+    char q[CFG_PATH_SIZE];
+
+    if (json_object_get(m, key) && !json_is_object(json_object_get(m, key))) {
+        cfg_path_key(q, path, key);
+        cfg_error(ctx, q, "expected {\"const\": \"%s code\"}", key);
+    } else {
+        get_field(ctx, m, path, key, 0, FIELD_POINTER, 1, out);
+    }
+}
+
 void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const char *format,
                       struct config_mapping *out)
 {
@@ -778,13 +792,8 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
         }
     } else if (strcmp(format, "nbs") == 0) {
         cfg_check_keys(ctx, m, p, nbs_keys);
-        if (json_object_get(m, "unit") && !json_is_object(json_object_get(m, "unit"))) {
-            char q[CFG_PATH_SIZE];
-            cfg_path_key(q, p, "unit");
-            cfg_error(ctx, q, "expected {\"const\": \"unit code\"}");
-        } else {
-            get_field(ctx, m, p, "unit", 0, FIELD_POINTER, 1, &out->unit);
-        }
+        get_nbs_const(ctx, m, p, "unit", &out->unit);
+        get_nbs_const(ctx, m, p, "indicator", &out->indicator);
         load_encoding(ctx, m, p, out);
     }
     load_values(ctx, m, p, &out->values);

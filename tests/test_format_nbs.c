@@ -155,6 +155,35 @@ static void test_nbs_dotcount_and_code_coordinates(void **state)
     assert_string_equal(s.rec[1].period_raw, "2024B");
 }
 
+/* mapping.indicator {"const"}: a query for one indicator maps without a
+ * code map; a node without zb takes the constant, and a node whose zb is not
+ * the payload's first one is a problem (never stored under the constant). */
+static void test_nbs_indicator_constant(void **state)
+{
+    static const struct fc_want w[] = {
+        {1, "p01", "output", "2024-03", 0, 1, 102.5, NULL},
+        {2, "p01", "output", "2024-02", 0, 1, 99.8, NULL},
+        {3, "p01", "output", "2024-01", 0, 1, 7.25,
+         "zb \"A020102\" differs from \"A020101\" at node 1, and the mapping's indicator "
+         "{\"const\"} stands for one indicator"},
+        {4, "p01", "output", "2023-12", 0, 1, 101.3, NULL},
+    };
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("nbs",
+                                  "{\"mapping\": {\"unit\": {\"const\": \"p01\"}, "
+                                  "\"indicator\": {\"const\": \"output\"}}}",
+                                  "nbs_one_indicator.json", &s, err, sizeof(err)),
+                     0);
+    fc_check_records(&s, w, TS_N(w));
+    fc_expect_config_error("nbs", "{\"mapping\": {\"indicator\": \"A020101\"}}",
+                           "mapping.indicator: expected {\"const\": \"indicator code\"}");
+    fc_expect_config_error("nbs", "{\"mapping\": {\"indicator\": {\"cnst\": \"x\"}}}",
+                           "mapping.indicator");
+}
+
 static void test_nbs_bad_payloads_fail(void **state)
 {
     (void)state;
@@ -202,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_nbs_malformed_nodes_are_problems),
         cmocka_unit_test(test_nbs_without_reg_or_mapping_unit_gives_empty_unit),
         cmocka_unit_test(test_nbs_dotcount_and_code_coordinates),
+        cmocka_unit_test(test_nbs_indicator_constant),
         cmocka_unit_test(test_nbs_bad_payloads_fail),
         cmocka_unit_test(test_nbs_callback_stops_reading),
         cmocka_unit_test(test_nbs_mapping_errors_name_the_key),
