@@ -381,7 +381,7 @@ static int emit(struct walk *w, size_t end)
         base.indicator = text ? text : "";
     }
     text = field_text(w, FIELD_PERIOD, &m->period, "period", &base, &s);
-    format_record_period(&base, &s, text);
+    format_record_period_freq(&base, &s, text, m->freq);
     if (!r->wide) {
         if (w->val[FIELD_VALUE].type != J_NONE)
             value_of(w, FIELD_VALUE, &base, &s);

@@ -244,7 +244,8 @@ static const char *cell(const struct format_table *t, const struct config_field 
 }
 
 /* Sets the record's period from text; with date_period a day (2023-03-31)
- * is the period of that frequency holding it. */
+ * is the period of that frequency holding it, without it the period of the
+ * source's frequency that starts or ends that day (the Common rules). */
 static void set_period(const struct format_table *t, struct format_record *rec,
                        struct format_scratch *s, const char *text)
 {
@@ -262,7 +263,7 @@ static void set_period(const struct format_table *t, struct format_record *rec,
         rec->period_ok = 1;
         return;
     }
-    format_record_period(rec, s, text);
+    format_record_period_freq(rec, s, text, t->m->freq);
 }
 
 /* Is column i a value column of a "columns" wide table? */

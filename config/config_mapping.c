@@ -700,11 +700,10 @@ static void get_sdmx_measures(struct cfg_ctx *ctx, json_t *m, const char *path,
 
 /* sdmx and sdmxml: the unit and indicator from dimensions, a template or
  * constants; the period dimension; filters and measures. */
-static void load_sdmx(struct cfg_ctx *ctx, json_t *src, json_t *m, const char *p,
-                      struct config_mapping *out)
+static void load_sdmx(struct cfg_ctx *ctx, json_t *m, const char *p, struct config_mapping *out)
 {
     char q[CFG_PATH_SIZE];
-    json_t *ind = json_object_get(m, "indicator"), *freq = json_object_get(src, "frequency");
+    json_t *ind = json_object_get(m, "indicator");
 
     cfg_check_keys(ctx, m, p, strcmp(out->format, "sdmxcsv") == 0 ? sdmxcsv_keys : sdmx_keys);
     if (strcmp(out->format, "sdmxcsv") == 0)
@@ -741,8 +740,6 @@ static void load_sdmx(struct cfg_ctx *ctx, json_t *src, json_t *m, const char *p
                                            : "indicator_dimension (or indicator) required");
     get_sdmx_filter(ctx, m, p, out);
     get_sdmx_measures(ctx, m, p, out);
-    if (json_is_string(freq) && json_string_length(freq) == 1)
-        out->freq = period_freq_from_char(json_string_value(freq)[0]);
 }
 
 /* nbs: "unit" or "indicator" is only ever {"const": "code"}. */
@@ -763,7 +760,7 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
                       struct config_mapping *out)
 {
     char p[CFG_PATH_SIZE];
-    json_t *m = NULL;
+    json_t *m = NULL, *freq;
     int r;
 
     *out = (struct config_mapping){.format = format,
@@ -774,6 +771,11 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
                                    .values = {.decimal = '.', .thousands = ','},
                                    .header_rows = 1,
                                    .sheet_index = 1};
+    /* what a date given as a period means, for every format (the source's
+     * "frequency" is checked by config_sources.c) */
+    freq = json_object_get(src, "frequency");
+    if (json_is_string(freq) && json_string_length(freq) == 1)
+        out->freq = period_freq_from_char(json_string_value(freq)[0]);
     r = cfg_get_object(ctx, src, path, "mapping", strcmp(format, "nbs") != 0 && format[0], &m);
     if (r <= 0)
         return;
@@ -782,7 +784,7 @@ void cfg_load_mapping(struct cfg_ctx *ctx, json_t *src, const char *path, const 
     if (strcmp(format, "json") == 0 || strcmp(format, "csv") == 0 || strcmp(format, "xlsx") == 0) {
         load_table(ctx, m, p, format, out);
     } else if (strncmp(format, "sdmx", 4) == 0) {
-        load_sdmx(ctx, src, m, p, out);
+        load_sdmx(ctx, m, p, out);
         if (strcmp(format, "sdmxml") != 0) {
             load_encoding(ctx, m, p, out);
         } else if (json_object_get(m, "encoding")) {

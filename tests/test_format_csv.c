@@ -248,6 +248,66 @@ static void test_csv_mapping_errors_name_the_key(void **state)
         "mapping: unknown key \"value\"");
 }
 
+/* Without date_period a date is the period of the source's frequency that
+ * starts or ends that day; any other day is a problem (never a guess), and
+ * date_period takes the period holding it. The JSON reader does the same. */
+static void test_csv_dates_default_to_the_source_frequency(void **state)
+{
+    static const char *const map =
+        "\"mapping\": {\"unit\": \"park\", \"indicator\": \"code\", \"period\": \"day\", "
+        "\"value\": \"amount\"";
+    static const struct fc_want quarters[] = {
+        {2, "p01", "revenue", "2023-Q1", 0, 1, 10.5, NULL},
+        {3, "p01", "revenue", "2023-Q2", 0, 1, 11, NULL},
+        {4, "p01", "revenue", "", 0, 1, 12,
+         "period \"2023-05-15\": not the first or last day of a period of frequency Q"},
+        {5, "p01", "revenue", "2023-Q3", 0, 1, 13, NULL},
+    };
+    static const struct fc_want months[] = {
+        {2, "p01", "revenue", "2023-01", 0, 1, 10.5, NULL},
+        {3, "p01", "revenue", "2023-06", 0, 1, 11, NULL},
+        {4, "p01", "revenue", "2023-05", 0, 1, 12, NULL},
+        {5, "p01", "revenue", "2023-Q3", 0, 1, 13, NULL},
+    };
+    static const struct fc_want unknown[] = {
+        {2, "p01", "revenue", "", 0, 1, 10.5,
+         "period \"2023-01-01\": a date, and the frequency is not known"},
+        {3, "p01", "revenue", "", 0, 1, 11, "a date, and the frequency is not known"},
+        {4, "p01", "revenue", "", 0, 1, 12, "a date, and the frequency is not known"},
+        {5, "p01", "revenue", "2023-Q3", 0, 1, 13, NULL},
+    };
+    static const struct fc_want json[] = {
+        {1, "p01", "revenue", "2023-03", 0, 1, 4.5, NULL},
+        {2, "p01", "revenue", "", 0, 1, 5,
+         "period \"2023-03-02\": not the first or last day of a period of frequency M"},
+    };
+    char src[512], err[256] = "";
+    struct fc_sink s = {0};
+
+    (void)state;
+    snprintf(src, sizeof(src), "{\"frequency\": \"Q\", %s}}", map);
+    assert_int_equal(fc_read_file("csv", src, "dates_quarterly.csv", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, quarters, TS_N(quarters));
+    snprintf(src, sizeof(src), "{\"frequency\": \"Q\", %s, \"date_period\": \"month\"}}", map);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("csv", src, "dates_quarterly.csv", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, months, TS_N(months));
+    snprintf(src, sizeof(src), "{%s}}", map);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("csv", src, "dates_quarterly.csv", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, unknown, TS_N(unknown));
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(
+        fc_read_str("json",
+                    "{\"frequency\": \"M\", \"mapping\": {\"unit\": \"/u\", \"indicator\": "
+                    "\"/i\", \"period\": \"/d\", \"value\": \"/v\"}}",
+                    "[{\"u\": \"p01\", \"i\": \"revenue\", \"d\": \"2023-03-31\", \"v\": 4.5},"
+                    " {\"u\": \"p01\", \"i\": \"revenue\", \"d\": \"2023-03-02\", \"v\": 5}]",
+                    &s, err, sizeof(err)),
+        0);
+    fc_check_records(&s, json, TS_N(json));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_csv_raw_only_when_asked_and_per_row),
         cmocka_unit_test(test_csv_wide_raw_shared_by_a_rows_records),
         cmocka_unit_test(test_csv_mapping_errors_name_the_key),
+        cmocka_unit_test(test_csv_dates_default_to_the_source_frequency),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
