@@ -556,9 +556,9 @@ out:
 int import_file(struct import *im, const char *path, struct import_summary *sum)
 {
     char why[512] = "";
-    int xlsx = import_xlsx_is(path); /* its first sheet, as CSV in a temporary file */
+    int xlsx = import_xlsx_is(path); /* a sheet, as CSV in a temporary file */
     int conv = xlsx || im->encoding; /* read from a temporary file, not path */
-    FILE *in = xlsx           ? import_xlsx_csv(path, why, sizeof(why))
+    FILE *in = xlsx           ? import_xlsx_csv(path, im->sheet, why, sizeof(why))
                : im->encoding ? import_enc_csv(path, im->encoding, why, sizeof(why))
                               : fopen(path, "rb");
     struct stat sb;
@@ -762,12 +762,15 @@ static int import_source(const struct config *cfg, struct store *st, const char 
 static void usage(FILE *out)
 {
     fputs("usage: parkstat import [--db FILE] --config FILE [--progress|--quiet] DATA.csv...\n"
+          "       parkstat import [--db FILE] --config FILE [--sheet NAME|N] BOOK.xlsx...\n"
           "       parkstat import [--db FILE] --config FILE --source ID [--unit ID] FILE...\n"
           "Loads long-format CSV (a header naming unit,indicator,period,value) into the\n"
           "database. Each file is one transaction in its own run, read as a stream;\n"
           "bad rows are reported as FILE:LINE: reason and kept as rejects, and never\n"
           "stop the good rows. A FILE ending in .xlsx is read from its first sheet the\n"
           "same way (LINE is the sheet row).\n"
+          "  -S, --sheet NAME|N   the sheet of the .xlsx files: a sheet of that name, else\n"
+          "                     the Nth (1 is the first); an unknown one names the sheets\n"
           "  -e, --encoding NAME  the CSV files are in gb18030, gbk, utf-16le, utf-16be\n"
           "                     or utf-8 (checked); converted to UTF-8 before reading\n"
           "  -c, --config FILE  configuration: the units and indicators rows are checked\n"
@@ -785,6 +788,15 @@ static void usage(FILE *out)
           "Exit status: 0 when every file was read, 1 when a file, the config or the\n"
           "database could not be used or a header lacks a column, 2 on usage errors.\n",
           out);
+}
+
+/* 1 when one of the n files is a workbook. */
+static int any_xlsx(char **files, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (import_xlsx_is(files[i]))
+            return 1;
+    return 0;
 }
 
 /* Imports every file; returns the exit status (0, or 1 if any file failed). */
@@ -809,16 +821,14 @@ static int import_all(struct import *im, char **files, int n)
 
 int import_command(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"config", required_argument, NULL, 'c'},
-                                         {"source", required_argument, NULL, 's'},
-                                         {"unit", required_argument, NULL, 'u'},
-                                         {"progress", no_argument, NULL, 'p'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"encoding", required_argument, NULL, 'e'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *db = NULL, *cfg_path = NULL, *source = NULL, *unit = NULL, *encoding = NULL;
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},       {"config", required_argument, NULL, 'c'},
+        {"source", required_argument, NULL, 's'},   {"unit", required_argument, NULL, 'u'},
+        {"progress", no_argument, NULL, 'p'},       {"quiet", no_argument, NULL, 'q'},
+        {"encoding", required_argument, NULL, 'e'}, {"sheet", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    const char *db = NULL, *cfg_path = NULL, *source = NULL, *unit = NULL, *encoding = NULL,
+               *sheet = NULL;
     struct config *cfg = NULL;
     struct store *st = NULL;
     struct import *im = NULL;
@@ -826,11 +836,13 @@ int import_command(int argc, char **argv)
     int c, rc, status = 1, progress = isatty(STDERR_FILENO);
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:c:s:u:e:pqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:c:s:u:e:S:pqh", opts, NULL)) != -1) {
         if (c == 'd')
             db = optarg;
         else if (c == 'e')
             encoding = optarg;
+        else if (c == 'S')
+            sheet = optarg;
         else if (c == 's')
             source = optarg;
         else if (c == 'u')
@@ -848,6 +860,14 @@ int import_command(int argc, char **argv)
         fprintf(stderr, "parkstat import: %s\n",
                 source ? "--encoding is for CSV files; a source's mapping.encoding says its own"
                        : "--encoding: expected utf-8, gb18030, gbk, utf-16le or utf-16be");
+        usage(stderr);
+        return 2;
+    }
+    if (sheet && (source || sheet[0] == '\0' || !any_xlsx(argv + optind, argc - optind))) {
+        fprintf(stderr, "parkstat import: --sheet: %s\n",
+                source     ? "not with --source (an xlsx source's mapping.sheet says which)"
+                : sheet[0] ? "no .xlsx file given"
+                           : "expected a sheet name or its position (1 is the first)");
         usage(stderr);
         return 2;
     }
@@ -891,6 +911,7 @@ int import_command(int argc, char **argv)
     if (progress)
         import_set_progress(im, stderr);
     im->encoding = encoding;
+    im->sheet = sheet;
     status = import_all(im, argv + optind, argc - optind);
 out:
     import_free(&im);

@@ -65,6 +65,7 @@ struct import {
     size_t n_files, cap_files;
     int reopen;           /* the file being read can be opened again by its name */
     const char *encoding; /* --encoding: CSV files converted from it; NULL: as they are */
+    const char *sheet;    /* --sheet: the sheet of .xlsx files; NULL: the first */
     /* progress line */
     FILE *progress; /* NULL: none */
     int progress_shown;

@@ -1,7 +1,7 @@
 /*
- * import_xlsx.c - the first sheet of an .xlsx workbook as CSV for `parkstat
- * import` (see import_xlsx.h). The rows come from the collectors' streaming
- * sheet reader and go to an unlinked temporary file, so memory stays one row
+ * import_xlsx.c - a sheet of an .xlsx workbook (the first unless --sheet
+ * names another) as CSV for `parkstat import` (see import_xlsx.h). The rows come from the
+ * collectors' streaming sheet reader and go to an unlinked temporary file, so memory stays one row
  * and the import reads the file as any CSV: with the same header, checks,
  * rejects and duplicate handling. Blank lines stand for rows the sheet
  * leaves out, so a message's line is the row Excel shows (a cell holding a
@@ -103,12 +103,36 @@ static char *slurp(const char *path, size_t *len, int *err)
     return buf;
 }
 
-FILE *import_xlsx_csv(const char *path, char *err, size_t errsize)
+/* The sheet number --sheet names: a sheet of that name, else all digits a
+ * 1-based position; NULL the first. -ENOENT with the sheets in err. */
+static int find_sheet(const struct xlsx *x, const char *sheet, char *err, size_t errsize)
+{
+    size_t n = xlsx_sheet_count(x), digits = sheet ? strspn(sheet, "0123456789") : 0;
+    int rc;
+
+    if (!sheet)
+        return 0;
+    if ((rc = xlsx_sheet_find(x, sheet, 0, err, errsize)) >= 0 || digits == 0 ||
+        sheet[digits] != '\0' || digits > 6)
+        return rc;
+    long index = strtol(sheet, NULL, 10);
+    if (index >= 1 && (size_t)index <= n)
+        return (int)index - 1;
+    /* name the sheets there are, as for a name */
+    size_t o = (size_t)snprintf(err, errsize, "sheet %ld: the workbook has %zu (", index, n);
+    for (size_t i = 0; i < n && o < errsize; i++)
+        o += (size_t)snprintf(err + o, errsize - o, "%s%s", i ? ", " : "", xlsx_sheet_name(x, i));
+    if (o < errsize)
+        snprintf(err + o, errsize - o, ")");
+    return -ENOENT;
+}
+
+FILE *import_xlsx_csv(const char *path, const char *sheet, char *err, size_t errsize)
 {
     struct xlsx *x = NULL;
     struct to_csv t = {0};
     size_t len = 0;
-    int e, rc;
+    int e, rc, num;
     char *buf = slurp(path, &len, &e);
 
     if (!buf) {
@@ -119,11 +143,13 @@ FILE *import_xlsx_csv(const char *path, char *err, size_t errsize)
         free(buf);
         return NULL;
     }
-    if (!(t.out = tmpfile())) {
+    if ((num = find_sheet(x, sheet, err, errsize)) < 0) {
+        rc = num;
+    } else if (!(t.out = tmpfile())) {
         snprintf(err, errsize, "temporary file: %s", strerror(errno));
         rc = -1;
     } else {
-        rc = xlsx_sheet_rows(x, 0, on_row, &t, err, errsize);
+        rc = xlsx_sheet_rows(x, num, on_row, &t, err, errsize);
         if (rc == -EIO)
             snprintf(err, errsize, "temporary file: write error");
         if (rc == 0 && (fflush(t.out) != 0 || fseek(t.out, 0, SEEK_SET) != 0)) {
