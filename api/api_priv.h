@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "api/api.h"
 #include "store/store.h"
@@ -50,6 +51,9 @@ struct compute;
 /* Key fields of a list's cursor at most, and the cursor's bytes (decoded). */
 #define API_PAGE_KEYS  4
 #define API_CURSOR_MAX 768
+/* The block libmicrohttpd asks a streamed answer for at a time (it takes
+ * what the connection's memory pool has left, API_CONN_MEMORY). */
+#define API_STREAM_BLOCK ((size_t)8 << 10)
 /* Bodies above this size are gzipped for clients that accept it. */
 #define API_GZIP_MIN 1024
 
@@ -115,6 +119,12 @@ struct api_reply {
     int paged;             /* a page of a list: X-Total-Count, X-Next-Cursor */
     long page_total, page_limit;
     char next[API_CURSOR_MAX * 4 / 3 + 96]; /* the next page's cursor, "" on the last */
+    /* A streamed body (sdmx_data.c) instead of body: libmicrohttpd calls
+     * stream_read for each block while the client reads, and stream_free
+     * when the answer is done or dropped. Never cached, gzipped or capped. */
+    ssize_t (*stream_read)(void *cls, uint64_t pos, char *buf, size_t max);
+    void (*stream_free)(void *cls);
+    void *stream_cls;
 };
 
 /*
@@ -345,6 +355,9 @@ int api_route_index(struct api_request *rq, const char *arg, struct api_reply *r
 int api_route_ranking(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_series(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_sensitivity(struct api_request *rq, const char *arg, struct api_reply *rp);
+/* sdmx_data.c: GET /sdmx/2.1/data/{flow}[/{key}[/{provider}]]; arg is the
+ * path after /sdmx/2.1/data/ */
+int api_route_sdmx_data(struct api_request *rq, const char *arg, struct api_reply *rp);
 
 /* The compute snapshot /series and /sensitivity share, brought to the store's
  * current data version (caller holds a->series_mu). 0 or a negative errno. */

@@ -39,6 +39,9 @@ static const struct api_params params_table[] = {
     {"/api/v1/checks",
      {"check", "rule", "unit", "indicator", "period", "limit", "cursor", "format", NULL}},
     {"/api/v1/recompute", {NULL}},
+    {"/sdmx/2.1/data/{flow}",
+     {"startPeriod", "endPeriod", "dimensionAtObservation", "updatedAfter", "includeHistory",
+      "detail", "format", NULL}},
     {"/", {"index", "period", "park", "lang", NULL}},
     {"/assets/{file}", {NULL}},
 };

@@ -339,6 +339,11 @@ int api_reply_cached(struct api_request *rq, struct api_reply *rp)
 /* Frees what rp holds when it is not sent (the client went away). */
 void api_reply_discard(struct api_reply *rp)
 {
+    if (rp->stream_free)
+        rp->stream_free(rp->stream_cls);
+    rp->stream_free = NULL;
+    rp->stream_read = NULL;
+    rp->stream_cls = NULL;
     if (rp->blob)
         api_blob_unref(rp->blob);
     else
@@ -468,9 +473,34 @@ static void add_headers(struct MHD_Response *r, const struct api_reply *rp, int 
     }
 }
 
+/* A streamed answer (rp->stream_read): written block by block while the
+ * client reads it, of a length not known beforehand (chunked). */
+static enum MHD_Result send_stream(struct api_request *rq, struct api_reply *rp)
+{
+    struct MHD_Response *r = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, API_STREAM_BLOCK, rp->stream_read, rp->stream_cls, rp->stream_free);
+
+    rp->stream_read = NULL;
+    if (!r) {
+        rp->stream_free(rp->stream_cls);
+        rp->stream_free = NULL;
+        return MHD_NO;
+    }
+    rp->stream_free = NULL; /* the response's now */
+    free(rp->body);
+    rp->body = NULL;
+    add_headers(r, rp, 0);
+    count_request(rq, rp->status);
+    enum MHD_Result ret = MHD_queue_response(rq->conn, rp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 /* Turns rp into an MHD response and queues it (see api_priv.h). */
 enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp)
 {
+    if (rp->stream_read)
+        return send_stream(rq, rp);
     int gzipped = rp->pre_gzipped;
     int gzip_ok = rp->body && wants_gzip(rq);
 

@@ -45,7 +45,8 @@
 
 struct route {
     const char *prefix;   /* the path, or the part before {id} */
-    const char *suffix;   /* NULL: no {id}; "": ends with {id}; else after {id} */
+    const char *suffix;   /* NULL: no {id}; "": ends with {id}; "**": {id} is the
+                             rest of the path, '/' included; else after {id} */
     const char *allow;    /* methods, as sent in Allow */
     int admin;            /* needs the bearer token */
     const char *endpoint; /* metrics label */
@@ -73,6 +74,7 @@ static const struct route routes[] = {
     {"/api/v1/rejects", NULL, ALLOW_GET, 0, "/api/v1/rejects", api_route_rejects},
     {"/api/v1/checks", NULL, ALLOW_GET, 0, "/api/v1/checks", api_route_checks},
     {"/api/v1/recompute", NULL, ALLOW_POST, 1, "/api/v1/recompute", api_route_recompute},
+    {"/sdmx/2.1/data/", "**", ALLOW_GET, 0, "/sdmx/2.1/data/{flow}", api_route_sdmx_data},
     {"/", NULL, ALLOW_GET, 0, "/", api_route_static},
     {"/assets/", "", ALLOW_GET, 0, "/assets/{file}", api_route_static},
 };
@@ -88,7 +90,13 @@ static int route_match(const struct route *r, const char *path, char *arg, size_
     if (strncmp(path, r->prefix, plen) != 0)
         return 0;
     const char *id = path + plen;
-    size_t n = strcspn(id, "/");
+    size_t n = strcmp(r->suffix, "**") == 0 ? strlen(id) : strcspn(id, "/");
+    if (strcmp(r->suffix, "**") == 0) {
+        if (n == 0 || n >= size)
+            return 0;
+        memcpy(arg, id, n + 1);
+        return 1;
+    }
     if (n == 0 || n >= size || strcmp(id + n, r->suffix) != 0)
         return 0;
     memcpy(arg, id, n);
