@@ -1827,6 +1827,44 @@ static void test_api_too_large_answer_is_413(void **state)
     resp_free(&r);
 }
 
+/* SDMX-JSON holds its codes for the structure: past the cap's worth of
+ * units it is a 413 with an SDMX error message; SDMX-ML and SDMX-CSV are
+ * streamed, so the cap of buffered answers does not hold them back. */
+static void test_api_sdmx_json_too_large_is_413(void **state)
+{
+    char err[256];
+    (void)state;
+
+    api_stop(&fx.api);
+    struct api_options opt = {.listen = "127.0.0.1:0", .db_path = fx.path, .max_reply = 64};
+    if (api_start(&fx.api, &opt, err, sizeof(err)) != 0)
+        fail_msg("api_start: %s", err);
+    fx.port = api_port(fx.api);
+    struct resp r;
+    get("/sdmx/2.1/data/OBS?format=sdmx-json-2.0", &r);
+    assert_int_equal(r.code, 413);
+    json_t *root = json_loads(r.body, 0, NULL);
+    assert_non_null(root);
+    json_t *e = json_array_get(json_object_get(root, "errors"), 0);
+    assert_int_equal(json_integer_value(json_object_get(e, "code")), 130);
+    assert_non_null(strstr(json_string_value(json_object_get(e, "title")), "name the units"));
+    json_decref(root);
+    resp_free(&r);
+    get("/sdmx/2.1/data/OBS/p01.rev.M?format=sdmx-json", &r);
+    assert_int_equal(r.code, 200);
+    assert_non_null(strstr(r.body, "\"observations\":{\"0\":[101.25,null]}"));
+    resp_free(&r);
+    static const char *const streamed[] = {"/sdmx/2.1/data/OBS",
+                                           "/sdmx/2.1/data/OBS?format=sdmx-csv"};
+    for (size_t i = 0; i < 2; i++) {
+        get(streamed[i], &r);
+        assert_int_equal(r.code, 200);
+        assert_true(r.len > 64 * 10);
+        assert_non_null(strstr(r.body, "2023-12"));
+        resp_free(&r);
+    }
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 /* test_api [PATTERN]: the tests whose names match PATTERN (cmocka's
@@ -1856,6 +1894,7 @@ int main(int argc, char **argv)
         T(test_api_slow_request_does_not_block_others),
         T(test_api_cached_answer_while_the_worker_is_busy),
         T(test_api_start_errors_and_ipv6),
+        T(test_api_sdmx_json_too_large_is_413),
         T(test_api_etag_304_and_new_ingest_changes_it),
         T(test_api_unknown_parameters_every_endpoint),
         T(test_api_bad_query_text_is_400),
