@@ -463,7 +463,7 @@ static int report_load(struct report *r, struct client *c, const char *id,
     }
     if ((rc = load_previous(r, c)) < 0 || (rc = load_contributors(r, c)) < 0 ||
         (rc = load_parks_detail(r, c)) < 0 || (rc = report_sens_load(r, c)) < 0 ||
-        (rc = report_checks_load(r, c)) < 0)
+        (rc = report_checks_load(r, c)) < 0 || (rc = report_charts_load(r, c)) < 0)
         return rc;
     r->city = city_mean(r, 0);
     r->city_prev = city_mean(r, 1);
@@ -484,7 +484,8 @@ static void usage(FILE *out)
           "  change, each park's rank with its 5-95 % interval over the API's\n"
           "  sensitivity analysis and the first-order sensitivity of the ranks to each\n"
           "  assumption (md, html, csv), and notes on incomplete data.\n"
-          "  --format html (default; printable A4, self-contained), md, csv or xlsx\n"
+          "  --format html (default; printable A4, self-contained, with SVG charts of\n"
+          "  the city index over eight periods and the parks' scores), md, csv or xlsx\n"
           "  (an Excel workbook: ranking, indicators, contributions, notes).\n"
           "  Exit status: 0 ok; 1 the API failed, no results for PERIOD, or the output\n"
           "  could not be written; 2 usage: a missing or bad --period, a period of\n"

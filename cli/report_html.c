@@ -23,7 +23,10 @@ static const char style[] =
     "th{background:#eee}td.t,th.t{text-align:left}"
     ".up{color:#b00}.down{color:#070}.inc{color:#b60}"
     "ul{padding-left:16pt}footer{margin-top:12pt;font-size:8.5pt;color:#555}"
-    "@media print{h2{page-break-after:avoid}}";
+    "@media print{h2{page-break-after:avoid}}"
+    "figure.chart{margin:8pt 0;break-inside:avoid;page-break-inside:avoid}"
+    "figure.chart svg{max-width:100%;height:auto}figcaption{font-size:9pt;color:#333}"
+    "svg .up{fill:#b00}svg .down{fill:#070}";
 
 /* Writes s with & < > " ' escaped. */
 static void html_text(FILE *out, const char *s)
@@ -189,6 +192,7 @@ static void html_contributors(const struct report *r, FILE *out)
 int report_write_html(const struct report *r, FILE *out)
 {
     html_head(r, out);
+    report_charts_html(r, out);
     html_parks(r, out);
     html_contributors(r, out);
     report_sens_html(r, out);

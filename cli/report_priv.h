@@ -65,6 +65,14 @@ struct report_indicator {
     int decimals;
 };
 
+#define REPORT_TREND 8 /* periods of the city index chart */
+
+/* The city index (mean of the parks' total scores) in one period. */
+struct report_point {
+    char period[PERIOD_TEXT_SIZE];
+    struct report_num city;
+};
+
 struct report {
     char *index;
     char period[PERIOD_TEXT_SIZE], prev[PERIOD_TEXT_SIZE]; /* prev: "" when none */
@@ -80,6 +88,8 @@ struct report {
     char generated[40]; /* ISO time of the report */
     char *source_url;   /* the API it was read from */
     struct report_sens sens;
+    struct report_point trend[REPORT_TREND]; /* oldest first, the bulletin's period last */
+    size_t ntrend;                           /* (report_charts.c) */
 };
 
 /* Releases everything r holds (r itself is not freed). NULL is a no-op. */
@@ -111,6 +121,13 @@ void report_sens_md(const struct report *r, FILE *out);
 void report_sens_html(const struct report *r, FILE *out);
 void report_sens_csv_header(FILE *out);
 void report_sens_csv(const struct report *r, const struct report_park *p, FILE *out);
+
+/* The charts (report_charts.c): the city index over the REPORT_TREND
+ * periods up to the bulletin's, loaded from the API (a period without results
+ * is a gap; another failure a note too; returns 0 or -ENOMEM), and the
+ * charts' section of the HTML bulletin (inline SVG). */
+int report_charts_load(struct report *r, struct client *c);
+void report_charts_html(const struct report *r, FILE *out);
 
 /* The data notes (report_checks.c): each consistency check violation of a
  * period within the bulletin's, as a note; an endpoint that fails is a note
