@@ -472,7 +472,7 @@ static int report_load(struct report *r, struct client *c, const char *id,
 
 static void usage(FILE *out)
 {
-    fputs("usage: parkstat report ID --period PERIOD [--format html|md|csv|xlsx]\n"
+    fputs("usage: parkstat report ID --period PERIOD [--format html|md|csv|xlsx|pdf]\n"
           "                       [--url URL]\n"
           "                       [--indicators A,B,C] [--output FILE] [--timeout S]\n"
           "  The monitoring bulletin of index ID for PERIOD (e.g. 2023-Q3), read from\n"
@@ -485,10 +485,12 @@ static void usage(FILE *out)
           "  sensitivity analysis and the first-order sensitivity of the ranks to each\n"
           "  assumption (md, html, csv), and notes on incomplete data.\n"
           "  --format html (default; printable A4, self-contained, with SVG charts of\n"
-          "  the city index over eight periods and the parks' scores), md, csv or xlsx\n"
-          "  (an Excel workbook: ranking, indicators, contributions, notes).\n"
+          "  the city index over eight periods and the parks' scores), md, csv, xlsx\n"
+          "  (an Excel workbook: ranking, indicators, contributions, notes) or pdf (the\n"
+          "  html printed to A4 by headless Chromium, which must be installed).\n"
           "  Exit status: 0 ok; 1 the API failed, no results for PERIOD, or the output\n"
-          "  could not be written; 2 usage: a missing or bad --period, a period of\n"
+          "  could not be written (pdf: no Chromium); 2 usage: a missing or bad --period, a period "
+          "of\n"
           "  another frequency than the index's, an unknown --indicators code.\n",
           out);
 }
@@ -539,7 +541,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o, const char *
     }
     if (optind != argc - 1 || o->timeout_s <= 0 ||
         (strcmp(o->format, "html") != 0 && strcmp(o->format, "md") != 0 &&
-         strcmp(o->format, "csv") != 0 && strcmp(o->format, "xlsx") != 0)) {
+         strcmp(o->format, "csv") != 0 && strcmp(o->format, "xlsx") != 0 &&
+         strcmp(o->format, "pdf") != 0)) {
         usage(stderr);
         return 2;
     }
@@ -567,9 +570,12 @@ static void missing_period(struct client *c, const char *id)
 static int write_report(const struct report *r, const struct report_opts *o)
 {
     const char *path = o->output ? o->output : "standard output";
-    FILE *out = o->output ? fopen(o->output, "w") : stdout;
+    FILE *out;
     int rc, err = 0;
 
+    if (strcmp(o->format, "pdf") == 0)
+        return report_write_pdf(r, o->output);
+    out = o->output ? fopen(o->output, "w") : stdout;
     if (!out) {
         fprintf(stderr, "parkstat report: %s: %s\n", path, strerror(errno));
         return -EIO;
@@ -605,6 +611,8 @@ int report_command(int argc, char **argv)
 
     if (rc == 1 || rc == 2)
         return rc == 1 ? 0 : 2;
+    if (strcmp(o.format, "pdf") == 0 && report_pdf_check() < 0)
+        return 1;
     const char *url = o.url && *o.url ? o.url : "http://127.0.0.1:8080";
     if ((rc = client_new(&c, url, o.timeout_s)) < 0) {
         char why[256] = "";

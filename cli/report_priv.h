@@ -129,6 +129,14 @@ void report_sens_csv(const struct report *r, const struct report_park *p, FILE *
 int report_charts_load(struct report *r, struct client *c);
 void report_charts_html(const struct report *r, FILE *out);
 
+/* --format pdf (report_pdf.c): 0 when a Chromium to print with is found,
+ * else -ENOENT with a message saying what to install; then the bulletin as
+ * HTML printed to A4 PDF into path (NULL: standard output), through a
+ * temporary file renamed at the end, so a failure leaves no partial file.
+ * Returns 0 or a negative errno, printed. */
+int report_pdf_check(void);
+int report_write_pdf(const struct report *r, const char *path);
+
 /* The data notes (report_checks.c): each consistency check violation of a
  * period within the bulletin's, as a note; an endpoint that fails is a note
  * too. Returns 0 or -ENOMEM. */
