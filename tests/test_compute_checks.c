@@ -279,6 +279,7 @@ static void zone_with(const char *prec, double *zone, unsigned *flags, struct ro
     ts_path(path, sizeof(path), dir, "t.db");
     assert_int_equal(store_open(&st, path, 0, NULL, 0), 0);
     assert_int_equal(compute_sync_config(st, cfg), 0);
+    memset(obs, 0, sizeof(obs)); /* every field, those added later too */
     for (size_t i = 0; i < 5; i++) {
         obs[i].unit_id = store_unit_id(st, key[i][0], strlen(key[i][0]));
         obs[i].indicator_id = store_indicator_id(st, "firms", 5);
