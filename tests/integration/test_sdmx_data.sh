@@ -72,7 +72,10 @@ pids+=("$!")
 wait_for 10 curl -sf "$url/healthz" || fail "daemon did not answer /healthz"
 
 schemas=$src/../shared/sdmx-2.1-schemas
-[[ -f $schemas/SDMXMessage.xsd ]] && command -v xmllint >/dev/null || schemas=
+if [[ ! -f $schemas/SDMXMessage.xsd ]] || ! command -v xmllint >/dev/null; then
+    echo "note: no ../shared/sdmx-2.1-schemas or no xmllint: SDMX-ML not validated"
+    schemas=
+fi
 
 python3 - "$url" "$between" "$tmp" "$schemas" <<'PYEOF' || fail "sdmx checks"
 import csv, io, json, os, subprocess, sys, urllib.error, urllib.request
