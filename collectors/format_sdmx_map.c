@@ -68,6 +68,7 @@ int sdmx_map_reads(const struct sdmx_map *m, const char *id)
 {
     if ((m->unit_dim && strcasecmp(m->unit_dim, id) == 0) ||
         (m->ind_dim && strcasecmp(m->ind_dim, id) == 0) || strcasecmp(m->period_dim, id) == 0 ||
+        (m->status_attr && strcasecmp(m->status_attr, id) == 0) ||
         template_has(m->ind_template, id))
         return 1;
     for (size_t i = 0; i < m->n_filters; i++) {

@@ -426,6 +426,7 @@ static int emit(struct xread *rd, int all_periods)
                 format_record_value_text(&rec, &s, m->values, v);
                 sdmx_record_attrs(&rec, &s, get_comp(rd, "DECIMALS"), get_comp(rd, "UNIT_MULT"));
             }
+            sdmx_record_status(m, &rec, &s, get_comp(rd, m->status_attr));
         }
         if (!rec.problem)
             rec.collapsed = collapse_note(rd, unit, ind, pos);

@@ -258,11 +258,86 @@ static void test_mapping_errors_name_the_key(void **state)
                            "mapping.measures: several measures need {MEASURE}");
 }
 
+static void test_observation_status(void **state)
+{
+    /* generic: the observation's OBS_STATUS, else the series'; a status on a
+     * missing value; "é" is not ASCII; "" is no status */
+    static const struct fc_want wg[] = {
+        {1, "p01", "revenue", "2021", 0, 1, 100.5, NULL},
+        {2, "p01", "revenue", "2022", 0, 1, 101.25, NULL},
+        {3, "p01", "revenue", "2023", 1, 0, 0, NULL},
+        {4, "p02", "revenue", "2021", 0, 1, 7, NULL},
+        {5, "p02", "revenue", "2022", 0, 1, 8, "status \"\xC3\xA9\": not printable ASCII"},
+        {6, "p02", "revenue", "2023", 0, 1, 9.5, NULL},
+    };
+    static const char *const sg[] = {"p", "E", "M", "A", "", ""};
+    /* structure-specific 2.1: OBS_STATUS on Obs; OBS_FLAG ignored unless asked */
+    static const struct fc_want ws[] = {
+        {1, "p01", "revenue", "2023-Q1", 0, 1, 10.5, NULL},
+        {2, "p01", "revenue", "2023-Q2", 1, 0, 0, NULL},
+        {3, "p01", "revenue", "2023-Q3", 0, 1, 12, NULL},
+        {4, "p01", "revenue", "2023-Q4", 0, 1, 13.75,
+         "status \"TOOLONGSTATUS\": longer than 8 bytes"},
+    };
+    static const char *const ss[] = {"p", "c", "", ""};
+    static const char *const flag =
+        "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", \"indicator_dimension\": "
+        "\"INDICATOR\", \"status_attribute\": \"obs_flag\"}}";
+    static const char *const mapped =
+        "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", \"indicator_dimension\": "
+        "\"INDICATOR\", \"status_map\": {\"F\": \"\", \"P\": \"p\"}}}";
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(
+        fc_read_file("sdmxml", source, "sdmxml_status_generic.xml", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, wg, TS_N(wg));
+    for (size_t i = 0; i < TS_N(sg); i++)
+        assert_string_equal(s.rec[i].status, sg[i]);
+
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("sdmxml", source, "sdmxml_status_ss.xml", &s, err, sizeof(err)),
+                     0);
+    fc_check_records(&s, ws, TS_N(ws));
+    for (size_t i = 0; i < TS_N(ss); i++)
+        assert_string_equal(s.rec[i].status, ss[i]);
+    assert_string_equal(s.rec[0].collapsed, "");
+
+    /* status_attribute, any case: Eurostat's OBS_FLAG */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("sdmxml", flag, "sdmxml_status_ss.xml", &s, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.rec[0].status, "pe");
+    assert_string_equal(s.rec[1].status, "c");
+    assert_int_equal(s.rec[1].missing, 1);
+    assert_string_equal(s.rec[2].status, "e");
+    assert_string_equal(s.rec[3].status, "");
+    assert_string_equal(s.rec[3].problem, "");
+
+    /* 3.0: the series' status for an observation without one; status_map */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("sdmxml", source, "sdmxml_status_ss30.xml", &s, err, sizeof(err)),
+                     0);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.rec[0].status, "F");
+    assert_true(s.rec[0].value == 1500);
+    assert_string_equal(s.rec[1].status, "P");
+    assert_true(s.rec[1].value == 1620.5);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("sdmxml", mapped, "sdmxml_status_ss30.xml", &s, err, sizeof(err)),
+                     0);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.rec[0].status, "");
+    assert_string_equal(s.rec[1].status, "p");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generic21_attributes_and_periods),
         cmocka_unit_test(test_ss21_lower_case_ids_and_weekly_frequency),
+        cmocka_unit_test(test_observation_status),
         cmocka_unit_test(test_ss30_two_measures),
         cmocka_unit_test(test_delete_data_set),
         cmocka_unit_test(test_error_message_and_footer_refuse_the_payload),
