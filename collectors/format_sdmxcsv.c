@@ -223,6 +223,7 @@ static int emit_row(struct sdmxcsv_state *st)
                 format_record_value_text(&rec, &s, m->values, v);
                 sdmx_record_attrs(&rec, &s, get_comp(st, "DECIMALS"), get_comp(st, "UNIT_MULT"));
             }
+            sdmx_record_status(m, &rec, &s, get_comp(st, m->status_attr));
         }
         if (!rec.problem && unmapped(st, &n) == 0 && st->comps) {
             st->comps[n] = '\0';

@@ -64,8 +64,10 @@ static const char *const sdmx_keys[] = {"unit_dimension",
                                         SDMX_STATUS_KEYS,
                                         NULL};
 static const char *const sdmxcsv_keys[] = {
-    "unit_dimension", "indicator_dimension", "period_dimension", "unit",    "indicator", "filter",
-    "measures",       "delimiter",           VALUE_KEYS,         TEXT_KEYS, NULL};
+    "unit_dimension", "indicator_dimension", "period_dimension",
+    "unit",           "indicator",           "filter",
+    "measures",       "delimiter",           VALUE_KEYS,
+    TEXT_KEYS,        SDMX_STATUS_KEYS,      NULL};
 static const char *const nbs_keys[] = {"unit", "indicator", VALUE_KEYS, TEXT_KEYS, NULL};
 static const char *const columns_names[] = {"fields", "indicator", "period", NULL};
 static const char *const date_period_names[] = {"year", "half", "quarter", "month", NULL};

@@ -75,10 +75,53 @@ static void test_sdmxcsv_bad_payloads(void **state)
                            "mapping.delimiter: expected one character");
 }
 
+static void test_sdmxcsv_observation_status(void **state)
+{
+    /* the OBS_STATUS column ("ID: Name" header); an empty field is no
+     * status; a missing value keeps its status; "unverified" is too long */
+    static const char *const src =
+        "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", \"indicator_dimension\": "
+        "\"INDICATOR\", \"status_map\": {\"A\": \"\"}}}";
+    static const char *const flag =
+        "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", \"indicator_dimension\": "
+        "\"INDICATOR\", \"status_attribute\": \"OBS_FLAG\"}}";
+    static const struct fc_want w[] = {
+        {2, "p01", "revenue", "2021", 0, 1, 100.5, NULL},
+        {3, "p01", "revenue", "2022", 0, 1, 101.75, NULL},
+        {4, "p01", "revenue", "2023", 1, 0, 0, NULL},
+        {5, "p02", "revenue", "2021", 0, 1, 7, NULL},
+        {6, "p02", "revenue", "2022", 0, 1, 8, "status \"unverified\": longer than 8 bytes"},
+    };
+    static const char *const want[] = {"", "p", "M", "", ""};
+    static const char *const want_flag[] = {"", "p", "c", "e", "b"};
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("sdmxcsv", src, "sdmxcsv_status.csv", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, TS_N(w));
+    for (size_t i = 0; i < TS_N(want); i++) {
+        assert_string_equal(s.rec[i].status, want[i]);
+        assert_string_equal(s.rec[i].collapsed, "");
+    }
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("sdmxcsv", flag, "sdmxcsv_status.csv", &s, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 5);
+    for (size_t i = 0; i < TS_N(want_flag); i++) {
+        assert_string_equal(s.rec[i].status, want_flag[i]);
+        assert_string_equal(s.rec[i].problem, "");
+    }
+    fc_expect_config_error("sdmxcsv",
+                           "{\"mapping\": {\"unit_dimension\": \"R\", \"indicator_dimension\": "
+                           "\"I\", \"status_map\": {\"A\": 1}}}",
+                           "mapping.status_map.A");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sdmxcsv_v2_actions_labels_attributes),
+        cmocka_unit_test(test_sdmxcsv_observation_status),
         cmocka_unit_test(test_sdmxcsv_template_and_filter),
         cmocka_unit_test(test_sdmxcsv_bad_payloads),
     };
