@@ -220,6 +220,20 @@ static int is_marker(const struct config_value_opts *o, const char *s, size_t n)
     return 0;
 }
 
+/* The flags after a value ("12.3 pe", ": c"): the offset of their blank in
+ * text[0..n), or 0 when the text does not end in a blank and letters. */
+static size_t flags_at(const char *text, size_t n)
+{
+    size_t i = n;
+
+    while (i > 0 && ((text[i - 1] >= 'a' && text[i - 1] <= 'z') ||
+                     (text[i - 1] >= 'A' && text[i - 1] <= 'Z')))
+        i--;
+    if (i == n || i < 2 || (text[i - 1] != ' ' && text[i - 1] != '\t'))
+        return 0;
+    return i - 1;
+}
+
 /* Bytes of a blank at s[0..n): ASCII space or control blank, U+00A0, U+202F, U+3000. */
 static size_t blank_at(const char *s, size_t n)
 {
@@ -389,6 +403,11 @@ static int number_text(const struct config_value_opts *o, const char *s, size_t 
             while (rest > 0 && ((unsigned char)s[i + rest] & 0xC0) == 0x80)
                 rest--;
         }
+        if (flags_at(s, n) == i)
+            return refuse(reason, rsize,
+                          "text after the number: \"%.*s\" (flags? read them with "
+                          "\"value_flags\")",
+                          (int)rest, s + i);
         return refuse(reason, rsize,
                       "text after the number: \"%.*s\" (a unit? scale it with \"suffixes\")",
                       (int)rest, s + i);
@@ -569,6 +588,35 @@ void format_record_value_text(struct format_record *rec, struct format_scratch *
     if (rc == FORMAT_VALUE_REJECT)
         format_problem(rec, s, "value: not a number: \"%.*s\" (%s)", (int)format_utf8_cut(text, 40),
                        text, reason);
+}
+
+void format_record_value_cell(struct format_record *rec, struct format_scratch *s,
+                              const struct config_mapping *cm, const char *text)
+{
+    const struct config_value_opts *opts = cm ? &cm->values : NULL;
+    char value[128];
+    size_t n = strlen(text), at;
+
+    if (!cm || !cm->value_flags) {
+        format_record_value_text(rec, s, opts, text);
+        return;
+    }
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+        n--;
+    at = flags_at(text, n);
+    for (size_t i = 0; at > 0 && i < cm->values.n_suffixes; i++) {
+        const char *suf = cm->values.suffixes[i].text;
+        if (strlen(suf) == n - at - 1 && memcmp(suf, text + at + 1, n - at - 1) == 0)
+            at = 0; /* "12 mn" with the suffix "mn": a unit, not flags */
+    }
+    if (at == 0 || at >= sizeof(value)) {
+        format_record_value_text(rec, s, opts, text); /* no flags (or no number) */
+        return;
+    }
+    memcpy(value, text, at);
+    value[at] = '\0';
+    format_record_value_text(rec, s, opts, value);
+    format_record_status(rec, s, cm, text + at + 1, n - at - 1);
 }
 
 void format_record_value_json(struct format_record *rec, struct format_scratch *s,

@@ -38,12 +38,20 @@ struct json_reader {
     int wide;            /* 1: "layout": "wide" */
     const char *records; /* pointer to the record array ("" = root) */
     /* The pointers the stream is matched against: [0] records, then one per
-     * field (FIELD_UNIT ... FIELD_VALUE, then the wide fields in order). */
+     * field (FIELD_UNIT ... FIELD_STATUS, then the wide fields in order). */
     struct jptr *ptr;
     size_t nptr;
 };
 
-enum { PTR_RECORDS, FIELD_UNIT, FIELD_INDICATOR, FIELD_PERIOD, FIELD_VALUE, FIELD_WIDE };
+enum {
+    PTR_RECORDS,
+    FIELD_UNIT,
+    FIELD_INDICATOR,
+    FIELD_PERIOD,
+    FIELD_VALUE,
+    FIELD_STATUS,
+    FIELD_WIDE
+};
 
 /* Splits pointer text (NULL: matches nothing) into unescaped tokens. */
 static int jptr_split(const char *text, struct jptr *p)
@@ -107,7 +115,8 @@ static int split_all(struct json_reader *r)
         jptr_split(m->unit.path, &r->ptr[FIELD_UNIT]) < 0 ||
         jptr_split(r->wide ? NULL : m->indicator.path, &r->ptr[FIELD_INDICATOR]) < 0 ||
         jptr_split(m->period.path, &r->ptr[FIELD_PERIOD]) < 0 ||
-        jptr_split(r->wide ? NULL : m->value.path, &r->ptr[FIELD_VALUE]) < 0)
+        jptr_split(r->wide ? NULL : m->value.path, &r->ptr[FIELD_VALUE]) < 0 ||
+        jptr_split(r->wide ? NULL : m->status.path, &r->ptr[FIELD_STATUS]) < 0)
         return -ENOMEM;
     for (size_t i = 0; i < nwide; i++) /* the wide fields in the mapping's order */
         if (jptr_split(m->fields[i].path, &r->ptr[FIELD_WIDE + i]) < 0)
@@ -348,7 +357,7 @@ static void value_of(const struct walk *w, size_t slot, struct format_record *re
         format_record_value_text(rec, s, NULL, text);
         break;
     case J_STRING:
-        format_record_value_text(rec, s, &w->r->m->values, text);
+        format_record_value_cell(rec, s, w->r->m, text);
         break;
     default:
         format_problem(rec, s, "value: expected a number, a string or null");
@@ -359,6 +368,22 @@ static void value_of(const struct walk *w, size_t slot, struct format_record *re
         snprintf(s->problem + n, sizeof(s->problem) - n, " at %s/%ld%s", w->r->records, w->pos - 1,
                  path);
     }
+}
+
+/* The status field (long layout): a string; null or absent is none; an
+ * empty string leaves a status from value_flags as it is. */
+static void status_of(const struct walk *w, struct format_record *rec, struct format_scratch *s)
+{
+    const struct jval *v = &w->val[FIELD_STATUS];
+    const char *path = w->r->m->status.path;
+
+    if (!path || v->type == J_NONE || v->type == J_NULL || (v->type == J_STRING && v->len == 0))
+        return;
+    if (v->type != J_STRING) {
+        format_problem(rec, s, "status at \"%.80s\": expected a string or null", path);
+        return;
+    }
+    format_record_status(rec, s, w->r->m, w->arena + v->at, v->len);
 }
 
 /* The element has ended: its records to the callback. */
@@ -387,6 +412,7 @@ static int emit(struct walk *w, size_t end)
             value_of(w, FIELD_VALUE, &base, &s);
         else
             format_problem(&base, &s, "value: no \"%.80s\" in record", m->value.path);
+        status_of(w, &base, &s);
         return w->cb(&base, w->ctx);
     }
     /* One record per mapped indicator; a member the unit's object lacks is "missing". */

@@ -97,6 +97,16 @@ void format_record_period_freq(struct format_record *rec, struct format_scratch 
 void format_record_value_text(struct format_record *rec, struct format_scratch *s,
                               const struct config_value_opts *opts, const char *text);
 
+/*
+ * A table cell or JSON string holding a value: format_record_value_text()
+ * with the mapping's value options, and with "value_flags" the letters after
+ * the last blank ("12.3 pe", ": c") are the record's status (through
+ * format_record_status()), the text before it the value. Without letters
+ * after a blank the whole text is the value. cm NULL: the defaults.
+ */
+void format_record_value_cell(struct format_record *rec, struct format_scratch *s,
+                              const struct config_mapping *cm, const char *text);
+
 /* Same from a JSON value: number, string (as text), null (missing). v NULL: a problem. */
 void format_record_value_json(struct format_record *rec, struct format_scratch *s,
                               const struct config_value_opts *opts, json_t *v);

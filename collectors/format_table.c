@@ -16,7 +16,7 @@
 #include "collectors/format_table.h"
 #include "common/buf.h"
 
-enum { COL_UNIT, COL_INDICATOR, COL_PERIOD, COL_VALUE, COL_COUNT };
+enum { COL_UNIT, COL_INDICATOR, COL_PERIOD, COL_VALUE, COL_STATUS, COL_COUNT };
 
 struct format_table {
     const struct config_mapping *m;
@@ -173,7 +173,8 @@ static int resolve(struct format_table *t, const char *path, long *out)
 static int end_header(struct format_table *t)
 {
     const struct config_mapping *m = t->m;
-    const struct config_field *f[COL_COUNT] = {&m->unit, &m->indicator, &m->period, &m->value};
+    const struct config_field *f[COL_COUNT] = {&m->unit, &m->indicator, &m->period, &m->value,
+                                               &m->status};
     int rc;
 
     if (!(t->header = calloc(t->nnames ? t->nnames : 1, sizeof(*t->header))))
@@ -298,7 +299,10 @@ static int emit(struct format_table *t, long position)
     if (!wide) {
         text = cell(t, &m->value, t->col[COL_VALUE], &base, &s);
         if (text)
-            format_record_value_text(&base, &s, &m->values, text);
+            format_record_value_cell(&base, &s, m, text);
+        if (m->status.path && (text = cell(t, &m->status, t->col[COL_STATUS], &base, &s)) &&
+            (*text || !base.status)) /* an empty status cell leaves a flag be */
+            format_record_status(&base, &s, m, text, strlen(text));
         return t->cb(&base, t->ctx);
     }
     if (m->columns == CONFIG_COLUMNS_FIELDS) {
@@ -309,7 +313,7 @@ static int emit(struct format_table *t, long position)
             rec.indicator = m->fields[i].indicator;
             text = cell(t, &f, t->wide_col[i], &rec, &s);
             if (text)
-                format_record_value_text(&rec, &s, &m->values, text);
+                format_record_value_cell(&rec, &s, m, text);
             rc = t->cb(&rec, t->ctx);
         }
         return rc;
@@ -324,7 +328,7 @@ static int emit(struct format_table *t, long position)
         else
             set_period(t, &rec, &s, t->header[i]);
         if (i < t->nrow || t->short_empty)
-            format_record_value_text(&rec, &s, &m->values, i < t->nrow ? t->row[i] : "");
+            format_record_value_cell(&rec, &s, m, i < t->nrow ? t->row[i] : "");
         else
             format_problem(&rec, &s, "no field for column \"%.80s\" (the row has %zu)",
                            t->header[i], t->nrow);

@@ -34,24 +34,26 @@
 #define TEXT_KEYS  "encoding"
 #define TABLE_KEYS "skip_rows", "header_row", "header_rows", "footnotes", "date_period"
 /* The observation status (load_status()): of the table formats, of SDMX. */
-#define STATUS_KEYS      "status_map", "value_flags"
+#define STATUS_KEYS      "status", "status_map", "value_flags"
 #define SDMX_STATUS_KEYS "status_map", "status_attribute"
 
 static const char *const layout_names[] = {"long", "wide", NULL};
 static const char *const json_long_keys[] = {"layout", "records",  "unit",    "indicator", "period",
-                                             "value",  VALUE_KEYS, TEXT_KEYS, NULL};
-static const char *const json_wide_keys[] = {"layout", "records",  "unit",    "period",
-                                             "fields", VALUE_KEYS, TEXT_KEYS, NULL};
-static const char *const csv_long_keys[] = {"layout", "delimiter", "unit",    "indicator", "period",
-                                            "value",  VALUE_KEYS,  TEXT_KEYS, TABLE_KEYS,  NULL};
+                                             "value",  VALUE_KEYS, TEXT_KEYS, STATUS_KEYS, NULL};
+static const char *const json_wide_keys[] = {"layout",   "records", "unit",      "period", "fields",
+                                             VALUE_KEYS, TEXT_KEYS, STATUS_KEYS, NULL};
+static const char *const csv_long_keys[] = {"layout",   "delimiter", "unit",     "indicator",
+                                            "period",   "value",     VALUE_KEYS, TEXT_KEYS,
+                                            TABLE_KEYS, STATUS_KEYS, NULL};
 static const char *const csv_wide_keys[] = {"layout",  "delimiter", "unit",      "period",
                                             "fields",  "columns",   "indicator", VALUE_KEYS,
-                                            TEXT_KEYS, TABLE_KEYS,  NULL};
-static const char *const xlsx_long_keys[] = {
-    "layout", "sheet", "unit", "indicator", "period", "value", VALUE_KEYS, TABLE_KEYS, NULL};
-static const char *const xlsx_wide_keys[] = {"layout",   "sheet",   "unit",      "period",
-                                             "fields",   "columns", "indicator", VALUE_KEYS,
-                                             TABLE_KEYS, NULL};
+                                            TEXT_KEYS, TABLE_KEYS,  STATUS_KEYS, NULL};
+static const char *const xlsx_long_keys[] = {"layout",    "sheet", "unit",     "indicator",
+                                             "period",    "value", VALUE_KEYS, TABLE_KEYS,
+                                             STATUS_KEYS, NULL};
+static const char *const xlsx_wide_keys[] = {"layout",   "sheet",     "unit",      "period",
+                                             "fields",   "columns",   "indicator", VALUE_KEYS,
+                                             TABLE_KEYS, STATUS_KEYS, NULL};
 static const char *const sdmx_keys[] = {"unit_dimension",
                                         "indicator_dimension",
                                         "period_dimension",
@@ -557,8 +559,14 @@ static void load_status(struct cfg_ctx *ctx, json_t *m, const char *path, const 
 
     if (table) {
         enum field_kind kind = strcmp(format, "json") == 0 ? FIELD_POINTER : FIELD_COLUMN;
-        if (out->layout == CONFIG_LAYOUT_LONG)
+        if (out->layout == CONFIG_LAYOUT_LONG) {
             get_field(ctx, m, path, "status", 0, kind, 0, &out->status);
+        } else if (json_object_get(m, "status")) {
+            cfg_path_key(p, path, "status");
+            cfg_error(ctx, p,
+                      "only in the long layout (a wide table's flags go in its value cells: "
+                      "\"value_flags\": true)");
+        }
         cfg_get_bool(ctx, m, path, "value_flags", 0, &out->value_flags);
     } else if (cfg_get_string(ctx, m, path, "status_attribute", 0, &from) > 0) {
         cfg_path_key(p, path, "status_attribute");

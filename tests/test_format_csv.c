@@ -308,6 +308,107 @@ static void test_csv_dates_default_to_the_source_frequency(void **state)
     fc_check_records(&s, json, TS_N(json));
 }
 
+static void test_csv_status_column(void **state)
+{
+    /* "status": a column, through status_map ("P" is "p", "A" none); an
+     * empty cell is no status; a missing value keeps its status */
+    static const char *const src =
+        "{\"mapping\": {\"unit\": \"park\", \"indicator\": \"code\", \"period\": \"month\", "
+        "\"value\": \"amount\", \"status\": \"flag\", \"status_map\": {\"P\": \"p\", \"A\": "
+        "\"\"}}}";
+    static const struct fc_want w[] = {
+        {2, "p01", "revenue", "2024-01", 0, 1, 12.5, NULL},
+        {3, "p01", "revenue", "2024-02", 0, 1, 13, NULL},
+        {4, "p01", "revenue", "2024-03", 1, 0, 0, NULL},
+        {5, "p02", "revenue", "2024-01", 0, 1, 7.25, NULL},
+        {6, "p02", "revenue", "2024-02", 0, 1, 8, "status \"provisional\": longer than 8 bytes"},
+        {7, "p02", "revenue", "2024-03", 0, 1, 1234.5, NULL},
+    };
+    static const char *const want[] = {"p", "", "c", "p", "", ""};
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("csv", src, "status_column.csv", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, TS_N(w));
+    for (size_t i = 0; i < TS_N(want); i++)
+        assert_string_equal(s.rec[i].status, want[i]);
+    /* a status column the header lacks refuses the payload like any column */
+    fc_expect_bad_payload("csv",
+                          "{\"mapping\": {\"unit\": \"park\", \"indicator\": \"code\", \"period\": "
+                          "\"month\", \"value\": \"amount\", \"status\": \"OBS_STATUS\"}}",
+                          "park,code,month,amount\np01,r,2024-01,1\n",
+                          "header: no column \"OBS_STATUS\"");
+}
+
+static void test_csv_eurostat_flags_in_value_cells(void **state)
+{
+    /* Eurostat writes flags after the value in the same cell: "12.3 p",
+     * ": c" (missing, confidential). Only with value_flags; "12 3" is never
+     * a value with flag "3", "0.5p" is not a flag, "mn" is a suffix. */
+    static const char *const src =
+        "{\"mapping\": {\"layout\": \"wide\", \"delimiter\": \"\\t\", \"unit\": \"geo\", "
+        "\"columns\": \"period\", \"indicator\": {\"const\": \"revenue\"}, \"value_flags\": "
+        "true, \"suffixes\": {\"mn\": 1000000}}}";
+    static const char *const plain =
+        "{\"mapping\": {\"layout\": \"wide\", \"delimiter\": \"\\t\", \"unit\": \"geo\", "
+        "\"columns\": \"period\", \"indicator\": {\"const\": \"revenue\"}}}";
+    static const struct fc_want w[] = {
+        {2, "p01", "revenue", "2021", 0, 1, 12.3, NULL},
+        {2, "p01", "revenue", "2022", 1, 0, 0, NULL},
+        {2, "p01", "revenue", "2023", 0, 1, 14, NULL},
+        {3, "p02", "revenue", "2021", 1, 0, 0, NULL},
+        {3, "p02", "revenue", "2022", 0, 1, 7.5, NULL},
+        {3, "p02", "revenue", "2023", 0, 1, 8, NULL},
+        {4, "p03", "revenue", "2021", 0, 0, 0, "value: not a number: \"12 3\""},
+        {4, "p03", "revenue", "2022", 0, 1, 1.5, NULL},
+        {4, "p03", "revenue", "2023", 1, 0, 0, NULL},
+        {5, "p04", "revenue", "2021", 0, 1, 1234.5, NULL},
+        {5, "p04", "revenue", "2022", 0, 0, 0, "value: not a number: \"0.5p\""},
+        {5, "p04", "revenue", "2023", 0, 1, 12e6, NULL},
+    };
+    static const char *const want[] = {"p", "c", "", "", "e", "pe", "", "b", "", "u", "", ""};
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("csv", src, "eurostat_flags.tsv", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, TS_N(w));
+    for (size_t i = 0; i < TS_N(want); i++)
+        assert_string_equal(s.rec[i].status, want[i]);
+
+    /* off by default: "12.3 p" is text after the number, ": c" not a marker */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_file("csv", plain, "eurostat_flags.tsv", &s, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 12);
+    assert_non_null(strstr(s.rec[0].problem, "text after the number: \" p\" (flags? read them with "
+                                             "\"value_flags\")"));
+    assert_non_null(strstr(s.rec[1].problem, "value: not a number: \": c\""));
+    assert_string_equal(s.rec[0].status, "");
+    assert_string_equal(s.rec[4].status, "");
+
+    fc_expect_config_error("csv",
+                           "{\"mapping\": {\"unit\": \"u\", \"indicator\": \"i\", \"period\": "
+                           "\"p\", \"value\": \"v\", \"value_flags\": \"yes\"}}",
+                           "mapping.value_flags");
+    fc_expect_config_error("csv",
+                           "{\"mapping\": {\"unit\": \"u\", \"indicator\": \"i\", \"period\": "
+                           "\"p\", \"value\": \"v\", \"value_flag\": true}}",
+                           "value_flag");
+    fc_expect_config_error("csv",
+                           "{\"mapping\": {\"layout\": \"wide\", \"unit\": \"u\", \"period\": "
+                           "\"p\", \"fields\": {\"r\": \"r\"}, \"status\": \"s\"}}",
+                           "mapping.status: only in the long layout");
+    fc_expect_config_error("csv",
+                           "{\"mapping\": {\"unit\": \"u\", \"indicator\": \"i\", \"period\": "
+                           "\"p\", \"value\": \"v\", \"status\": \"\"}}",
+                           "mapping.status: expected a column name");
+    fc_expect_config_error("csv",
+                           "{\"mapping\": {\"unit\": \"u\", \"indicator\": \"i\", \"period\": "
+                           "\"p\", \"value\": \"v\", \"status_map\": {\"x\": \"\\u00e9\"}}}",
+                           "mapping.status_map.x: expected a status");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +426,8 @@ int main(void)
         cmocka_unit_test(test_csv_wide_raw_shared_by_a_rows_records),
         cmocka_unit_test(test_csv_mapping_errors_name_the_key),
         cmocka_unit_test(test_csv_dates_default_to_the_source_frequency),
+        cmocka_unit_test(test_csv_status_column),
+        cmocka_unit_test(test_csv_eurostat_flags_in_value_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -457,6 +457,36 @@ static void test_format_new_checks_the_mapping_it_is_given(void **state)
     config_mapping_free(&m); /* NULL: a no-op */
 }
 
+static void test_json_status_field_and_value_flags(void **state)
+{
+    /* "status": a field (a string; null or absent: none); value_flags reads
+     * flags in string values; a status field wins over a flag */
+    static const char *const src =
+        "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": \"/code\", "
+        "\"period\": \"/month\", \"value\": \"/v\", \"status\": \"/s\", \"value_flags\": true}}";
+    static const struct fc_want w[] = {
+        {1, "p01", "revenue", "2024-01", 0, 1, 12.5, NULL},
+        {2, "p01", "revenue", "2024-02", 0, 1, 13.5, NULL},
+        {3, "p01", "revenue", "2024-03", 1, 0, 0, NULL},
+        {4, "p02", "revenue", "2024-01", 1, 0, 0, NULL},
+        {5, "p02", "revenue", "2024-02", 0, 1, 8, "status at \"/s\": expected a string or null"},
+        {6, "p02", "revenue", "2024-03", 0, 1, 9.25, NULL},
+    };
+    static const char *const want[] = {"p", "e", "c", "c", "", "E"};
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("json", src, "status_field.json", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, TS_N(w));
+    for (size_t i = 0; i < TS_N(want); i++)
+        assert_string_equal(s.rec[i].status, want[i]);
+    fc_expect_config_error("json",
+                           "{\"mapping\": {\"unit\": \"/u\", \"indicator\": \"/i\", \"period\": "
+                           "\"/p\", \"value\": \"/v\", \"status\": \"s\"}}",
+                           "mapping.status: expected a JSON Pointer");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_json_callback_stops_reading),
         cmocka_unit_test(test_json_mapping_errors_name_the_key),
         cmocka_unit_test(test_format_new_checks_the_mapping_it_is_given),
+        cmocka_unit_test(test_json_status_field_and_value_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

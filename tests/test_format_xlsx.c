@@ -327,6 +327,54 @@ static void test_bad_workbooks(void **state)
     assert_int_equal(s.n, 0);
 }
 
+/* The observation status: a "status" column (inline strings), and flags
+ * written in a value cell stored as text ("12.3 p", ": c") with value_flags;
+ * a number cell has no flags. */
+#define IS(ref, text) "<c r=\"" ref "\" t=\"inlineStr\"><is><t>" text "</t></is></c>"
+static void test_status_column_and_flags(void **state)
+{
+    static const char sheet[] =
+        "<worksheet " NS "><sheetData>"
+        "<row r=\"1\">" IS("A1", "park") IS("B1", "month") IS("C1", "value") IS(
+            "D1",
+            "status") "</row>"
+                      "<row r=\"2\">" IS("A2", "p01")
+                          IS("B2", "2024-01") "<c r=\"C2\"><v>12.5</v></c>" IS(
+                              "D2",
+                              "p") "</row>"
+                                   "<row r=\"3\">" IS("A3", "p01") IS("B3", "2024-02") IS(
+                                       "C3",
+                                       "13.25 e") "</row>"
+                                                  "<row r=\"4\">" IS("A4", "p01") IS(
+                                                      "B4", "2024-03") IS("C4", ": c")
+                                                      IS("D4",
+                                                         "") "</row>"
+                                                             "<row r=\"5\">" IS("A5", "p02") IS(
+                                                                 "B5", "2024-01") IS("C5", "7 p")
+                                                                 IS("D5",
+                                                                    "E") "</row>"
+                                                                         "</sheetData></worksheet>";
+    static const struct fc_want want[] = {
+        {2, "p01", "rev", "2024-01", 0, 1, 12.5, NULL},
+        {3, "p01", "rev", "2024-02", 0, 1, 13.25, NULL},
+        {4, "p01", "rev", "2024-03", 1, 0, 0, NULL},
+        {5, "p02", "rev", "2024-01", 0, 1, 7, NULL},
+    };
+    static const char *const status[] = {"p", "e", "c", "E"};
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(read_one("{\"mapping\": {\"unit\": \"park\", \"indicator\": {\"const\": "
+                              "\"rev\"}, \"period\": \"month\", \"value\": \"value\", \"status\": "
+                              "\"status\", \"value_flags\": true}}",
+                              sheet, NULL, 0, &s, err, sizeof(err)),
+                     0);
+    fc_check_records(&s, want, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < sizeof(status) / sizeof(status[0]); i++)
+        assert_string_equal(s.rec[i].status, status[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_periods_as_date_columns),
         cmocka_unit_test(test_sheet_choice),
         cmocka_unit_test(test_bad_workbooks),
+        cmocka_unit_test(test_status_column_and_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
