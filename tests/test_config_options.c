@@ -45,7 +45,8 @@ static const char full_config[] =
     "   'units': ['p1'], 'codes': {'A': 'revenue'}, 'unit_codes': {'1': 'p1'},"
     "   'scale': {'revenue': 2},"
     "   'mapping': {'layout': 'long', 'records': '/data', 'unit': {'const': 'p1'},"
-    "               'indicator': '/code', 'period': '/month', 'value': '/value'}},"
+    "               'indicator': '/code', 'period': '/month', 'value': '/value',"
+    "               'status': '/flag', 'status_map': {'P': 'p'}, 'value_flags': true}},"
     "  {'id': 's1', 'url': 'u', 'format': 'json', 'frequency': 'M', 'first_period': '2021-01',"
     "   'auth': {'basic_user': 'u', 'basic_password_file': 'pw'},"
     "   'mapping': {'layout': 'wide', 'records': '/p', 'unit': '/id', 'period': '/t',"
@@ -59,7 +60,8 @@ static const char full_config[] =
     "               'fields': {'revenue': 'r'}}},"
     "  {'id': 's4', 'url': 'u', 'format': 'sdmx', 'frequency': 'M', 'first_period': '2021-01',"
     "   'mapping': {'unit_dimension': 'A', 'indicator_dimension': 'B',"
-    "               'period_dimension': 'C'}},"
+    "               'period_dimension': 'C', 'status_attribute': 'OBS_FLAG',"
+    "               'status_map': {'A': ''}}},"
     "  {'id': 's5', 'url': 'u', 'format': 'nbs', 'frequency': 'M', 'first_period': '2021-01',"
     "   'mapping': {'unit': {'const': 'p1'}}},"
     "  {'id': 's6', 'url': 'u', 'format': 'csv', 'frequency': 'M', 'first_period': '2021-01',"
@@ -137,14 +139,18 @@ static const struct keyed keyed[] = {
       "mapping"}},
     {"sources[0].auth", {"bearer_token_file"}},
     {"sources[1].auth", {"basic_user", "basic_password_file"}},
-    {"sources[0].mapping", {"layout", "records", "unit", "indicator", "period", "value"}},
+    {"sources[0].mapping",
+     {"layout", "records", "unit", "indicator", "period", "value", "status", "status_map",
+      "value_flags"}},
     {"sources[0].mapping.unit", {"const"}},
     {"sources[1].mapping", {"layout", "records", "unit", "period", "fields"}},
     {"sources[2].mapping",
      {"layout", "delimiter", "unit", "indicator", "period", "value", "decimal", "thousands",
       "missing", "suffixes"}},
     {"sources[3].mapping", {"layout", "delimiter", "unit", "period", "fields"}},
-    {"sources[4].mapping", {"unit_dimension", "indicator_dimension", "period_dimension"}},
+    {"sources[4].mapping",
+     {"unit_dimension", "indicator_dimension", "period_dimension", "status_attribute",
+      "status_map"}},
     {"sources[5].mapping", {"unit"}},
     {"sources[6].mapping",
      {"layout", "encoding", "skip_rows", "header_rows", "footnotes", "date_period", "columns",
@@ -315,7 +321,7 @@ static void test_every_key_misspelt(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 167);
+    assert_int_equal(checked, 172);
 }
 
 static void test_every_enumerated_value_wrong(void **state)
