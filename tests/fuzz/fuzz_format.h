@@ -46,6 +46,15 @@ static int fuzz_touch(const struct format_record *rec, void *ctx)
         __builtin_trap(); /* neither a value nor missing: the reason must be said */
     if (rec->action == FORMAT_ACTION_DELETE && (rec->value_ok || rec->missing))
         __builtin_trap(); /* a withdrawal carries no value */
+    if (rec->status) {
+        size_t n = strlen(rec->status);
+        if (n == 0 || n > FORMAT_STATUS_MAX)
+            __builtin_trap(); /* a status is 1 to 8 bytes, else NULL */
+        for (size_t i = 0; i < n; i++) {
+            if ((unsigned char)rec->status[i] < 0x20 || (unsigned char)rec->status[i] > 0x7e)
+                __builtin_trap(); /* of printable ASCII */
+        }
+    }
     return 0;
 }
 

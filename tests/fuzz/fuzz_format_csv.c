@@ -8,10 +8,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     return fuzz_format_one("csv",
                            "{\"mapping\": {\"unit\": \"park_id\", \"indicator\": \"指标代码\", "
-                           "\"period\": \"期别\", \"value\": \"数值\"}}",
+                           "\"period\": \"期别\", \"value\": \"数值\", \"value_flags\": true, "
+                           "\"status_map\": {\"P\": \"p\", \"A\": \"\"}}}",
                            "{\"mapping\": {\"unit\": \"park_id\", \"indicator\": \"指标代码\", "
                            "\"period\": \"期别\", \"value\": \"数值\", \"decimal\": \",\", "
                            "\"thousands\": \" \", \"missing\": [\"n/a\", \"\"], "
-                           "\"suffixes\": {\"万\": 10000, \"亿\": 100000000, \"%\": 1}}}",
+                           "\"suffixes\": {\"万\": 10000, \"亿\": 100000000, \"%\": 1}, "
+                           "\"status\": \"状态\", \"value_flags\": true}}",
                            data, size);
 }

@@ -8,10 +8,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     return fuzz_format_one("sdmx",
                            "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", "
-                           "\"indicator_dimension\": \"INDICATOR\"}}",
+                           "\"indicator_dimension\": \"INDICATOR\", \"status_map\": {\"A\": \"\", "
+                           "\"provisional value\": \"p\"}}}",
                            "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", "
                            "\"indicator_dimension\": \"INDICATOR\", \"decimal\": \",\", "
                            "\"thousands\": \"'\", \"missing\": [\"NA\"], "
-                           "\"suffixes\": {\"k\": 1000}}}",
+                           "\"suffixes\": {\"k\": 1000}, \"status_attribute\": \"OBS_CONF\"}}",
                            data, size);
 }

@@ -10,9 +10,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return fuzz_format_one("sdmxcsv",
                            "{\"frequency\": \"Q\", \"mapping\": {\"unit_dimension\": \"REF_AREA\", "
                            "\"indicator\": \"{INDICATOR}.{SEX}\", \"filter\": {\"FREQ\": [\"Q\", "
-                           "\"M\"]}}}",
+                           "\"M\"]}, \"status_map\": {\"A\": \"\"}}}",
                            "{\"mapping\": {\"unit_dimension\": \"REF_AREA\", "
                            "\"indicator_dimension\": \"INDICATOR\", \"delimiter\": \";\", "
-                           "\"decimal\": \",\", \"measures\": [\"OBS_VALUE\"]}}",
+                           "\"decimal\": \",\", \"measures\": [\"OBS_VALUE\"], "
+                           "\"status_attribute\": \"OBS_FLAG\"}}",
                            data, size);
 }

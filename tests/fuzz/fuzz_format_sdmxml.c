@@ -7,14 +7,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    return fuzz_format_one("sdmxml",
-                           "{\"frequency\": \"M\", \"mapping\": {\"unit_dimension\": \"REF_AREA\", "
-                           "\"indicator\": \"{INDICATOR}.{SEX}.{MEASURE}\", "
-                           "\"filter\": {\"FREQ\": [\"M\", \"Q\", \"A\"]}, "
-                           "\"measures\": [\"OBS_VALUE\", \"FTE\"]}}",
-                           "{\"frequency\": \"M\", \"mapping\": {\"unit_dimension\": \"REF_AREA\", "
-                           "\"indicator_dimension\": \"INDICATOR\", \"decimal\": \",\", "
-                           "\"thousands\": \" \", \"missing\": [\"NaN\", \":\"], "
-                           "\"suffixes\": {\"%\": 1}}}",
-                           data, size);
+    return fuzz_format_one(
+        "sdmxml",
+        "{\"frequency\": \"M\", \"mapping\": {\"unit_dimension\": \"REF_AREA\", "
+        "\"indicator\": \"{INDICATOR}.{SEX}.{MEASURE}\", "
+        "\"filter\": {\"FREQ\": [\"M\", \"Q\", \"A\"]}, "
+        "\"measures\": [\"OBS_VALUE\", \"FTE\"], \"status_map\": {\"A\": \"\"}}}",
+        "{\"frequency\": \"M\", \"mapping\": {\"unit_dimension\": \"REF_AREA\", "
+        "\"indicator_dimension\": \"INDICATOR\", \"decimal\": \",\", "
+        "\"thousands\": \" \", \"missing\": [\"NaN\", \":\"], "
+        "\"suffixes\": {\"%\": 1}, \"status_attribute\": \"obs_flag\"}}",
+        data, size);
 }

@@ -86,11 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char wide[] =
         "{\"mapping\": {\"layout\": \"wide\", \"columns\": \"indicator\", \"header_rows\": 2, "
         "\"footnotes\": true, \"unit\": \"unit\", \"period\": {\"const\": \"2023-01\"}, "
-        "\"date_period\": \"month\"}}";
+        "\"date_period\": \"month\", \"value_flags\": true}}";
     static const char longer[] =
         "{\"mapping\": {\"sheet\": \"Data1\", \"header_row\": 2, \"unit\": \"unit\", "
         "\"indicator\": {\"const\": \"x\"}, \"period\": \"p\", \"value\": \"v\", "
-        "\"date_period\": \"quarter\"}}";
+        "\"date_period\": \"quarter\", \"value_flags\": true, "
+        "\"status_map\": {\"P\": \"p\"}}}";
     size_t len;
     char *book;
 
