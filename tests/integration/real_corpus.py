@@ -7,11 +7,16 @@ the real agency payloads in ../shared/real with Python's own parsers
                                         file, every unit and indicator the file
                                         has) and TMP/expect.json
   real_corpus.py check TMP              compares TMP/p.db with TMP/expect.json
+  real_corpus.py statuses REAL FILE TSV compares the records parkstat's reader
+                                        wrote to TSV (unit, indicator, period,
+                                        missing, status; test_format_status_real)
+                                        with FILE's as Python reads them
 
 Table-driven: ROWS has one row per file with the reader its README names and
 the mapping written for it; the counts of the README (obs, non-empty) are
 checked against what Python counts, then stored / rejected counts and three
-spot values (first, middle, last) against the database.
+spot values (first, middle, last) against the database, with their
+observation status (OBS_STATUS) once the database keeps one.
 """
 import csv
 import datetime
@@ -136,8 +141,15 @@ def value(text, comps):
     return v
 
 
+def status(comps):
+    """The OBS_STATUS component, None when absent or empty."""
+    s = get(comps, "OBS_STATUS")
+    return s.strip() if s is not None and s.strip() else None
+
+
 def sdmxml_records(path, mapping):
-    """(unit, indicator, freq, period, value-or-None) per <Obs>, in order."""
+    """(unit, indicator, freq, period, value-or-None, status-or-None) per
+    <Obs>, in order."""
     out = []
     ds, series, generic = {}, {}, False
     root = ET.parse(path).getroot()
@@ -173,7 +185,7 @@ def sdmxml_records(path, mapping):
                 unit, ind = codes(mapping, comps)
                 freq = get(comps, "FREQ")
                 out.append((unit, ind, FREQ_CHAR[freq], period(get(comps, "TIME_PERIOD"), freq),
-                            value(get(comps, "OBS_VALUE"), comps)))
+                            value(get(comps, "OBS_VALUE"), comps), status(comps)))
     return out
 
 
@@ -185,7 +197,7 @@ def sdmxcsv_records(path, mapping):
             unit, ind = codes(mapping, comps)
             freq = row["FREQ"]
             out.append((unit, ind, FREQ_CHAR[freq], period(row["TIME_PERIOD"], freq),
-                        value(row["OBS_VALUE"], comps)))
+                        value(row["OBS_VALUE"], comps), status(comps)))
     return out
 
 
@@ -197,7 +209,7 @@ def nbs_records(path, mapping):
         wds = {w["wdcode"]: w["valuecode"] for w in node["wds"]}
         unit = wds.get("reg") or mapping.get("unit", {}).get("const")
         v = float(node["data"]["data"]) if node["data"]["hasdata"] else None
-        out.append((unit, wds["zb"], "M", period(wds["sj"], "M"), v))
+        out.append((unit, wds["zb"], "M", period(wds["sj"], "M"), v, None))
     return out
 
 
@@ -247,7 +259,7 @@ def xlsx_records(path, mapping):
             if col != pcol:
                 v = cells.get(col)
                 out.append((mapping["unit"]["const"], header[col], "Q", period(per, "Q"),
-                            float(v) if v not in (None, "") else None))
+                            float(v) if v not in (None, "") else None, None))
     return out
 
 
@@ -292,7 +304,8 @@ def prepare(real, tmp):
         spots = [stored[0], stored[len(stored) // 2], stored[-1]] if stored else []
         expect.append({"source": src["id"], "file": name, "stored": len(stored),
                        "rejected": rejected,
-                       "spots": [[s[0], codes_map[s[1]], s[3], s[4]] for s in spots]})
+                       "spots": [[s[0], codes_map[s[1]], s[3], s[4], s[5]] for s in spots],
+                       "statuses": sum(1 for r in stored if r[5] is not None)})
     cfg = {"database": os.path.join(tmp, "p.db"),
            "units": [{"id": u, "name": u} for u in sorted(units)],
            "indicators": indicators, "sources": sources}
@@ -306,6 +319,8 @@ def check(tmp):
     with open(os.path.join(tmp, "expect.json"), encoding="utf-8") as f:
         exp = json.load(f)
     db = sqlite3.connect(os.path.join(tmp, "p.db"))
+    # the observation status, checked once the store keeps it (schema 8)
+    has_status = "status" in [c[1] for c in db.execute("PRAGMA table_info(observation)")]
     bad = 0
     for row in exp["rows"]:
         runs = db.execute("SELECT outcome, n_new, n_rejected, error FROM run WHERE source = ?",
@@ -321,24 +336,63 @@ def check(tmp):
                 problems.append(f"stored {n_new}, want {row['stored']}")
             if n_rej != row["rejected"]:
                 problems.append(f"rejected {n_rej}, want {row['rejected']}")
-        for unit, ind, per, want in row["spots"]:
+        for unit, ind, per, want, want_status in row["spots"]:
             got = db.execute(
-                "SELECT o.value FROM observation o JOIN unit u ON u.id = o.unit_id"
+                "SELECT o.value, %s FROM observation o JOIN unit u ON u.id = o.unit_id"
                 " JOIN indicator i ON i.id = o.indicator_id WHERE u.code = ? AND i.code = ?"
-                " AND o.period = ? AND o.valid_to IS NULL", (unit, ind, per)).fetchall()
+                " AND o.period = ? AND o.valid_to IS NULL" % ("o.status" if has_status else "NULL"),
+                (unit, ind, per)).fetchall()
             if len(got) != 1 or abs(got[0][0] - want) > 1e-9 * max(1.0, abs(want)):
                 problems.append(f"{unit} {ind} {per}: {got}, want {want}")
-        status = "ok" if not problems else "FAIL: " + "; ".join(problems)
+            elif has_status and got[0][1] != want_status:
+                problems.append(f"{unit} {ind} {per}: status {got[0][1]!r}, want {want_status!r}")
+        if has_status and row["statuses"]:
+            prefix = row["source"] + "_"
+            n = db.execute("SELECT count(*) FROM observation o JOIN indicator i"
+                           " ON i.id = o.indicator_id WHERE substr(i.code, 1, ?) = ?"
+                           " AND o.status IS NOT NULL AND o.value IS NOT NULL"
+                           " AND o.valid_to IS NULL", (len(prefix), prefix)).fetchone()[0]
+            if n != row["statuses"]:
+                problems.append(f"{n} values with a status, want {row['statuses']}")
+        verdict = "ok" if not problems else "FAIL: " + "; ".join(problems)
         print(f"{row['file']}: stored {row['stored']}, rejected {row['rejected']}, "
-              f"{len(row['spots'])} spot values: {status}")
+              f"{len(row['spots'])} spot values"
+              f"{', %d statuses' % row['statuses'] if has_status else ''}: {verdict}")
         bad += bool(problems)
     for name, why in exp["pending"].items():
         print(f"{name}: not checked: {why}")
     return 1 if bad else 0
 
 
+def statuses(real, name, tsv):
+    """Compares parkstat's records of file name (TSV lines: unit, indicator,
+    period or "", missing 0/1, status or "") with Python's, one by one."""
+    row = next((r for r in ROWS if r[0] == name), None)
+    if row is None:
+        raise SystemExit(f"real_corpus.py: no row for {name}")
+    recs = READERS[row[1]](os.path.join(real, name), row[2])
+    with open(tsv, encoding="utf-8") as f:
+        got = [line.rstrip("\n").split("\t") for line in f]
+    want = [[r[0], r[1], r[3], "1" if r[4] is None else "0", r[5] or ""] for r in recs]
+    if len(got) != len(want):
+        print(f"{name}: parkstat read {len(got)} records, Python {len(want)}")
+        return 1
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            print(f"{name}: record {i + 1}: parkstat {g}, Python {w}")
+            return 1
+    counts = {}
+    for w in want:
+        counts[w[4]] = counts.get(w[4], 0) + 1
+    print(f"{name}: {len(want)} records, statuses "
+          + ", ".join(f"{k or 'none'}: {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "prepare":
         prepare(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "statuses":
+        sys.exit(statuses(sys.argv[2], sys.argv[3], sys.argv[4]))
     else:
         sys.exit(check(sys.argv[2]))
