@@ -46,13 +46,25 @@ struct pcache {
     int32_t last_id;
 };
 
+/* One column of the column copy, kept as read: config unit indices and
+ * values (12 bytes an observation, sized exactly, freed once placed). */
+struct lcol {
+    uint32_t *unit;
+    double *v;
+    size_t n;
+    uint16_t ind; /* config indicator index */
+    uint16_t pid;
+};
+
 struct loader {
     struct compute *c;
     long *unit_of; /* store unit id -> config index, -1 (shared by the parts) */
     long *ind_of;  /* store indicator id -> config index, -1 (shared by the parts) */
     size_t nunit_of, nind_of;
-    struct rawobs *obs;
+    struct rawobs *obs; /* rows (walked, or after the columns: they override) */
     size_t n, cap;
+    struct lcol *cols; /* columns of the column copy */
+    size_t ncols, capcols;
     struct pcache pc;
 };
 
@@ -207,13 +219,29 @@ static int on_column(int64_t ind_id, const char *period, size_t len, size_t n,
         return -ENOMEM;
     if (pid < 0 || l->pc.p[pid].freq != l->c->inds[k].freq)
         return 0;
-    if (BUF_GROW(&l->obs, &l->cap, l->n + n, BUF_UNCAPPED) < 0)
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = unit_ids[i];
+        m += id >= 0 && (size_t)id < l->nunit_of && l->unit_of[id] >= 0;
+    }
+    if (BUF_GROW(&l->cols, &l->capcols, l->ncols + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
+    struct lcol *col = &l->cols[l->ncols];
+    *col = (struct lcol){malloc((m ? m : 1) * sizeof(uint32_t)),
+                         malloc((m ? m : 1) * sizeof(double)), 0, (uint16_t)k, (uint16_t)pid};
+    if (!col->unit || !col->v) {
+        free(col->unit);
+        free(col->v);
+        return -ENOMEM;
+    }
+    l->ncols++;
     for (size_t i = 0; i < n; i++) {
         int64_t id = unit_ids[i];
         long u = id >= 0 && (size_t)id < l->nunit_of ? l->unit_of[id] : -1;
-        if (u >= 0)
-            l->obs[l->n++] = (struct rawobs){(uint32_t)u, (uint16_t)k, (uint16_t)pid, values[i]};
+        if (u >= 0) {
+            col->unit[col->n] = (uint32_t)u;
+            col->v[col->n++] = values[i];
+        }
     }
     return 0;
 }
@@ -334,25 +362,46 @@ out:
     return rc;
 }
 
-static int place_obs(struct compute *c, const struct loader *l)
+/* The series of every indicator, one after the other, each filled from its
+ * columns as soon as it exists and the columns freed (so the columns and the
+ * series are not held whole at once); then the rows, which override. */
+static int place_obs(struct compute *c, struct loader *l)
 {
-    for (size_t k = 0; k < c->ni; k++) {
-        int rc = cmp_series_alloc(c, c->inds[k].freq, &c->s[k]);
-        if (rc < 0)
-            return rc;
-        if (c->inds[k].cumulative && !c->inds[k].formula) {
-            size_t n = c->nu * cmp_nper(c, c->inds[k].freq);
-            if (!(c->cum[k] = malloc((n ? n : 1) * sizeof(double))))
-                return -ENOMEM;
-            for (size_t i = 0; i < n; i++)
-                c->cum[k][i] = NAN;
-        }
-    }
     long *pos = malloc((l->pc.n ? l->pc.n : 1) * sizeof(long));
     if (!pos)
         return -ENOMEM;
     for (size_t i = 0; i < l->pc.n; i++)
         pos[i] = cmp_period_pos(c, l->pc.p[i]);
+    for (size_t k = 0; k < c->ni; k++) {
+        int rc = cmp_series_alloc(c, c->inds[k].freq, &c->s[k]);
+        if (rc < 0) {
+            free(pos);
+            return rc;
+        }
+        size_t np = cmp_nper(c, c->inds[k].freq);
+        if (c->inds[k].cumulative && !c->inds[k].formula) {
+            size_t n = c->nu * np;
+            if (!(c->cum[k] = malloc((n ? n : 1) * sizeof(double)))) {
+                free(pos);
+                return -ENOMEM;
+            }
+            for (size_t i = 0; i < n; i++)
+                c->cum[k][i] = NAN;
+        }
+        double *dst = c->cum[k] ? c->cum[k] : c->s[k].v;
+        for (size_t j = 0; j < l->ncols; j++) {
+            struct lcol *col = &l->cols[j];
+            if (col->ind != k)
+                continue;
+            size_t at = (size_t)pos[col->pid];
+            for (size_t i = 0; i < col->n; i++)
+                dst[col->unit[i] * np + at] = col->v[i];
+            free(col->unit);
+            free(col->v);
+            col->unit = NULL;
+            col->v = NULL;
+        }
+    }
     for (size_t i = 0; i < l->n; i++) {
         const struct rawobs *o = &l->obs[i];
         size_t at = o->unit * cmp_nper(c, c->inds[o->ind].freq) + (size_t)pos[o->pid];
@@ -428,6 +477,8 @@ static int year_range(struct loader *l)
         return -ENOMEM;
     for (size_t i = 0; i < l->n; i++)
         used[l->obs[i].pid] = 1;
+    for (size_t i = 0; i < l->ncols; i++)
+        used[l->cols[i].pid] |= l->cols[i].n > 0;
     l->c->y0 = 0;
     l->c->nyears = 0;
     for (size_t i = 0; i < l->pc.n; i++) {
@@ -471,6 +522,8 @@ int compute_open(struct compute **out, struct store *st, const struct config *cf
         l2 = l;
         l2.obs = NULL;
         l2.n = l2.cap = 0;
+        l2.cols = NULL;
+        l2.ncols = l2.capcols = 0;
         void *parts[2] = {&l, &l2};
         if ((rc = store_obs_walk_split(st, as_of, &wo, on_obs, parts)) < 0)
             goto out;
@@ -486,6 +539,11 @@ out:
     free(l.unit_of);
     free(l.ind_of);
     free(l.obs);
+    for (size_t i = 0; i < l.ncols; i++) {
+        free(l.cols[i].unit);
+        free(l.cols[i].v);
+    }
+    free(l.cols);
     free(l.pc.p);
     free(l2.obs);
     free(l2.pc.p);

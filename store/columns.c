@@ -446,12 +446,18 @@ out:
     return rc;
 }
 
-/* Delivers the columns of cs. */
-static int deliver(const struct colset *cs, store_column_cb ccb, void *ctx)
+/* Delivers the columns of cs, freeing each once delivered: the caller's
+ * copy and this one are not held whole at once. */
+static int deliver(struct colset *cs, store_column_cb ccb, void *ctx)
 {
     for (size_t i = 0; i < cs->n; i++) {
-        const struct col *c = &cs->v[i];
+        struct col *c = &cs->v[i];
         int r = ccb(c->ind, c->period, c->plen, c->n, c->unit, c->val, ctx);
+        free(c->unit);
+        free(c->val);
+        c->unit = NULL;
+        c->val = NULL;
+        c->n = c->cap = 0;
         if (r != 0)
             return r;
     }
