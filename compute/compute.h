@@ -24,20 +24,37 @@ struct config;
 struct exec;
 struct store;
 
+/* Where a recompute is, for a progress line (compute_opts.progress). */
+struct compute_progress {
+    const char *phase;  /* "load" (reading observations), "index" (index's periods
+                           computed and written one by one), "commit" */
+    const char *index;  /* the index (phase "index"), else NULL */
+    const char *period; /* the period just handed to the writer, else NULL */
+    size_t done, total; /* periods of the index done, of its periods (with or without
+                           data: an upper bound of those written) */
+    double seconds;     /* since the recompute started */
+};
+
+typedef void (*compute_progress_cb)(const struct compute_progress *pr, void *ctx);
+
 /*
  * How the engine runs, chosen by its caller; the engine starts no thread of
  * its own. NULL options: everything on the caller's thread, the default
  * thresholds. Results are the same either way.
  */
 struct compute_opts {
-    const struct exec *ex;    /* runs the upper half of a walk, the second half of an
-                                 index's periods and the result writer beside the
-                                 caller (common/exec.h); NULL: the caller's thread only */
-    size_t split_cells;       /* runs of fewer leaf x unit x period cells compute their
-                                 periods in one part; 0: 200,000 */
-    int64_t walk_split_pages; /* store_walk_opts.split_pages; 0: 4096 */
-    int walk_table;           /* 1: current values walked from the observation table,
-                                 never read from the column copy (tests compare them) */
+    const struct exec *ex;        /* runs the upper half of a walk, the second half of an
+                                     index's periods and the result writer beside the
+                                     caller (common/exec.h); NULL: the caller's thread only */
+    size_t split_cells;           /* runs of fewer leaf x unit x period cells compute their
+                                     periods in one part; 0: 200,000 */
+    int64_t walk_split_pages;     /* store_walk_opts.split_pages; 0: 4096 */
+    int walk_table;               /* 1: current values walked from the observation table,
+                                     never read from the column copy (tests compare them) */
+    size_t window_bytes;          /* memory of the periods an index holds at once
+                                     (compute_priv.h, cmp_run_each); 0: 192 MiB */
+    compute_progress_cb progress; /* NULL: none; called on the caller's thread */
+    void *progress_ctx;
 };
 
 /* Per value (series) and per result flags (bits), stored in result.flags. */

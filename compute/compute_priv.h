@@ -162,11 +162,35 @@ struct cmp_run {
                          parent derives them (docs/INDICES.md), else NAN; NULL: none derived */
     unsigned *pflags; /* np x nn: COMPUTE_FLAG_WEIGHTS_FALLBACK of node j and its ancestors */
     int split;        /* 1 when the periods were computed in two halves at once */
+    /* y, uflags, score, cflags and rank hold periods base .. base + nslot - 1
+     * (every period after cmp_run_index; a window after cmp_run_each) */
+    size_t base, nslot;
 };
+
+/* Position of period p (held: base <= p < base + nslot) in the run's
+ * per-period arrays. */
+static inline size_t cmp_slot(const struct cmp_run *run, size_t p)
+{
+    return p - run->base;
+}
 
 /* Runs plan pl over snapshot c (all periods), the two halves of the periods
  * at once on c->opts.ex when big enough. Returns 0, -ENOMEM, -EINVAL. */
 int cmp_run_index(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run);
+
+/* Called by cmp_run_each() once period p is computed, in period order; the
+ * run holds p and p - 1. A non-zero return stops the run and is returned. */
+typedef int (*cmp_period_cb)(const struct cmp_run *run, size_t p, void *ctx);
+
+/*
+ * As cmp_run_index(), but the per-period arrays hold only a window of
+ * periods (about CMP_WINDOW_BYTES, at least two periods and the one before),
+ * handed to cb one by one: memory bounded by the units, not the periods.
+ * The run's other arrays (has_data, ptext, wt, pflags) cover every period.
+ * Returns 0, cb's non-zero return, -ENOMEM, -EINVAL.
+ */
+int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run,
+                 cmp_period_cb cb, void *ctx);
 void cmp_run_free(struct cmp_run *run);
 
 /* The plan's nodes (malloc'd copy) with the derived weights period p used

@@ -38,8 +38,15 @@ struct work {
     const struct cmp_plan *pl;
     struct cmp_run *run;
     size_t nu, nl, np;
-    double *x;         /* nl x nu x np raw (denominated) values */
-    unsigned *xfl;     /* nl x nu x np series flags */
+    /* Raw (denominated) values of leaf l, unit u (plan order), period p:
+     * X(w, l, u, p). A leaf whose values are its indicator's own series
+     * borrows the snapshot's array (rows by config unit: xmap = the plan's
+     * units); else its own nu x np copy (xmap NULL). xf: the series flags. */
+    const double **xl;
+    const unsigned **xf;
+    const size_t **xmap;
+    double *xown;      /* the own copies, nl x nu x np (used rows only) */
+    unsigned *xfown;   /* their flags */
     double *tn;        /* nl x nu x np time-normalised values (fixed_base, chained) */
     int *gid;          /* group_mean imputation: group of each unit, -1 none */
     double *col, *out; /* nu scratch */
@@ -52,7 +59,9 @@ struct work {
  * part unless the caller says otherwise (compute_opts.split_cells). */
 #define SPLIT_CELLS 200000
 
-#define X(w, l, u, p) ((w)->x[((l) * (w)->nu + (u)) * (w)->np + (p)])
+#define XAT(w, l, u, p) (((w)->xmap[l] ? (w)->xmap[l][u] : (u)) * (w)->np + (p))
+#define X(w, l, u, p)   ((w)->xl[l][XAT(w, l, u, p)])
+#define XF(w, l, u, p)  ((w)->xf[l][XAT(w, l, u, p)])
 
 /* Indicator k at the run's frequency, on the index's basis: the period's own
  * values, or year-to-date ones (flows cumulated within each year, stocks as
@@ -86,12 +95,44 @@ static int basis_series(struct work *w, size_t k, struct cseries *s)
     return rc;
 }
 
-/* Raw leaf values at the index frequency for the scored units. */
+/* Can leaf lf borrow its indicator's series from the snapshot: its own
+ * frequency, period values, no denominator, and no "carry" imputation
+ * (impute_carry reads the leaf as one nu x np block)? */
+static int borrows(const struct work *w, const struct cmp_leaf *lf)
+{
+    return w->c->inds[lf->ind].freq == w->run->freq && w->pl->ix->basis != CONFIG_BASIS_YTD &&
+           lf->den < 0 && w->pl->impute != IMPUTE_CARRY;
+}
+
+/* Raw leaf values at the index frequency for the scored units: borrowed
+ * from the snapshot where they are its own series, else copied. */
 static int load_leaves(struct work *w)
 {
+    size_t nown = 0, cells = w->nu * w->np;
+    for (size_t l = 0; l < w->nl; l++)
+        nown += !borrows(w, &w->pl->leaf[l]);
+    w->xl = calloc(w->nl ? w->nl : 1, sizeof(*w->xl));
+    w->xf = calloc(w->nl ? w->nl : 1, sizeof(*w->xf));
+    w->xmap = calloc(w->nl ? w->nl : 1, sizeof(*w->xmap));
+    w->xown = malloc((nown * cells + 1) * sizeof(double));
+    w->xfown = malloc((nown * cells + 1) * sizeof(unsigned));
+    if (!w->xl || !w->xf || !w->xmap || !w->xown || !w->xfown)
+        return -ENOMEM;
+    nown = 0;
     for (size_t l = 0; l < w->nl; l++) {
         const struct cmp_leaf *lf = &w->pl->leaf[l];
         struct cseries s = {0}, d = {0};
+        if (borrows(w, lf)) {
+            w->xl[l] = w->c->s[lf->ind].v;
+            w->xf[l] = w->c->s[lf->ind].fl;
+            w->xmap[l] = w->pl->units;
+            continue;
+        }
+        double *x = w->xown + nown * cells;
+        unsigned *xf = w->xfown + nown * cells;
+        nown++;
+        w->xl[l] = x;
+        w->xf[l] = xf;
         int rc = basis_series(w, lf->ind, &s);
         if (rc == 0 && lf->den >= 0)
             rc = basis_series(w, (size_t)lf->den, &d);
@@ -101,8 +142,8 @@ static int load_leaves(struct work *w)
                 double v = s.v[cu * w->np + p];
                 if (lf->den >= 0) /* denominate: x / denominator */
                     v = d.v[cu * w->np + p] != 0 ? v / d.v[cu * w->np + p] : NAN;
-                X(w, l, u, p) = v;
-                w->xfl[(l * w->nu + u) * w->np + p] = s.fl[cu * w->np + p];
+                x[u * w->np + p] = v;
+                xf[u * w->np + p] = s.fl[cu * w->np + p];
             }
         }
         cmp_series_free(&s);
@@ -152,7 +193,8 @@ static int time_normalise(struct work *w)
         pos[i] = cmp_period_pos(w->c, sub[i]);
     for (size_t l = 0; l < w->nl; l++)
         for (size_t u = 0; u < w->nu; u++) {
-            double *tn = w->tn + (l * w->nu + u) * w->np, *x = &X(w, l, u, 0);
+            double *tn = w->tn + (l * w->nu + u) * w->np;
+            const double *x = &X(w, l, u, 0);
             int dir = w->pl->leaf[l].dir;
             long b0 = n > 0 ? pos[0] : -1;
             for (size_t p = 0; p < w->np; p++)
@@ -224,8 +266,8 @@ static int group_ids(struct work *w)
     return rc < 0 ? rc : 0;
 }
 
-#define Y(r, p, u, l) ((r)->y[((p) * (r)->pl->nu + (u)) * (r)->pl->nl + (l)])
-#define UF(r, p, u)   ((r)->uflags[(p) * (r)->pl->nu + (u)])
+#define Y(r, p, u, l) ((r)->y[(cmp_slot((r), (p)) * (r)->pl->nu + (u)) * (r)->pl->nl + (l)])
+#define UF(r, p, u)   ((r)->uflags[cmp_slot((r), (p)) * (r)->pl->nu + (u)])
 
 /* Leaf l of period p into y, imputed as the plan says (impute.h); the units
  * whose value was filled are flagged IMPUTED (and CARRIED for carry). */
@@ -465,48 +507,55 @@ static int score_period(struct work *w, size_t p)
 
     for (size_t u = 0; u < nu; u++)
         for (size_t l = 0; l < w->nl; l++) {
-            UF(r, p, u) |= w->xfl[(l * nu + u) * w->np + p] & COMPUTE_FLAG_INCOMPLETE;
+            UF(r, p, u) |= XF(w, l, u, p) & COMPUTE_FLAG_INCOMPLETE;
             if (pl->carry && p > 0 && isnan(Y(r, p, u, l)) && !isnan(Y(r, p - 1, u, l))) {
                 Y(r, p, u, l) = Y(r, p - 1, u, l);
                 UF(r, p, u) |= COMPUTE_FLAG_CARRIED;
             }
         }
     struct composite_node *nodes = pl->derived ? cmp_period_nodes(r, p) : NULL;
+    size_t sp = cmp_slot(r, p);
     int rc =
         pl->derived && !nodes
             ? -ENOMEM
             : composite_scores(nodes ? nodes : pl->nodes, nn, &Y(r, p, 0, 0), nu, w->nl, pl->method,
-                               pl->missing, r->score + p * nu * nn, r->cflags + p * nu * nn);
+                               pl->missing, r->score + sp * nu * nn, r->cflags + sp * nu * nn);
     free(nodes);
     for (size_t j = 0; rc == 0 && j < nn; j++) {
         if (pl->nodes[j].column >= 0)
             continue;
         for (size_t u = 0; u < nu; u++)
-            w->col[u] = r->score[(p * nu + u) * nn + j];
+            w->col[u] = r->score[(sp * nu + u) * nn + j];
         rc = rank_desc(w->col, pl->group, nu, w->out);
         for (size_t u = 0; u < nu; u++)
-            r->rank[(p * nu + u) * nn + j] = w->out[u];
+            r->rank[(sp * nu + u) * nn + j] = w->out[u];
     }
     return rc;
 }
 
+/* Per-period arrays of slots 0 .. n - 1 to their empty values. */
+static void clear_slots(struct cmp_run *r, size_t s0, size_t n)
+{
+    size_t nu = r->pl->nu, nn = r->pl->nn, nl = r->pl->nl;
+    for (size_t i = s0 * nu * nn; i < (s0 + n) * nu * nn; i++)
+        r->score[i] = r->rank[i] = NAN;
+    memset(r->cflags + s0 * nu * nn, 0, n * nu * nn * sizeof(*r->cflags));
+    for (size_t i = s0 * nu * nl; i < (s0 + n) * nu * nl; i++)
+        r->y[i] = NAN;
+    memset(r->uflags + s0 * nu, 0, n * nu * sizeof(*r->uflags));
+}
+
+/* The run's arrays, the per-period ones for run->nslot periods. */
 static int alloc_run(struct work *w)
 {
     struct cmp_run *r = w->run;
-    size_t nu = w->nu ? w->nu : 1, cells = w->np * nu, full = cells * w->pl->nn;
-    size_t xs = (w->nl ? w->nl : 1) * cells;
-
-    /* at least one element each, so an empty run still gets its arrays */
-    if (cells == 0)
-        cells = 1;
-    if (full == 0)
-        full = 1;
-    if (xs == 0)
-        xs = 1;
+    size_t nu = w->nu ? w->nu : 1, ns = r->nslot ? r->nslot : 1;
+    size_t cells = ns * nu, full = cells * (w->pl->nn ? w->pl->nn : 1);
+    size_t ys = (w->nl ? w->nl : 1) * cells;
 
     r->ptext = calloc(w->np ? w->np : 1, PERIOD_TEXT_SIZE);
     r->has_data = calloc(w->np ? w->np : 1, 1);
-    r->y = malloc(xs * sizeof(double));
+    r->y = malloc(ys * sizeof(double));
     r->uflags = calloc(cells, sizeof(unsigned));
     r->score = malloc(full * sizeof(double));
     r->cflags = calloc(full, sizeof(unsigned));
@@ -518,18 +567,13 @@ static int alloc_run(struct work *w)
         for (size_t i = 0; i < pn; i++)
             r->wt[i] = NAN;
     }
-    w->x = malloc(xs * sizeof(double));
-    w->xfl = calloc(xs, sizeof(unsigned));
     w->col = malloc(nu * sizeof(double));
     w->out = malloc(nu * sizeof(double));
     w->kept = malloc(nu);
     if (!r->ptext || !r->has_data || !r->y || !r->uflags || !r->score || !r->cflags || !r->rank ||
-        !w->x || !w->xfl || !w->col || !w->out || !w->kept)
+        !w->col || !w->out || !w->kept)
         return -ENOMEM;
-    for (size_t i = 0; i < full; i++)
-        r->score[i] = r->rank[i] = NAN;
-    for (size_t i = 0; i < xs; i++)
-        r->y[i] = NAN;
+    clear_slots(r, 0, r->nslot);
     return 0;
 }
 
@@ -543,8 +587,9 @@ static int section(struct work *w, size_t p)
 {
     struct cmp_run *run = w->run;
     period_format(cmp_period_at(w->c, run->freq, p), run->ptext[p], PERIOD_TEXT_SIZE);
-    for (size_t i = 0; i < w->nl * w->nu && !run->has_data[p]; i++)
-        run->has_data[p] = !isnan(w->x[i * w->np + p]);
+    for (size_t l = 0; l < w->nl && !run->has_data[p]; l++)
+        for (size_t u = 0; u < w->nu && !run->has_data[p]; u++)
+            run->has_data[p] = !isnan(X(w, l, u, p));
     if (!run->has_data[p])
         return 0;
     return time_based(w->pl) ? time_section(w, p) : cross_section(w, p);
@@ -602,28 +647,28 @@ static void half_main(void *arg)
     h->rc = periods(&h->w, h->p0, h->p1);
 }
 
-/* Every period; the two halves at once when the periods are independent (no
- * "carry" from the period before), big enough to be worth a task, and the
- * caller gave an executor. */
-static int run_periods(struct work *w)
+/* Periods [p0, p1); the two halves at once when the periods are
+ * independent (no "carry" from the period before), big enough to be worth a
+ * task, and the caller gave an executor. */
+static int run_periods(struct work *w, size_t p0, size_t p1)
 {
     const struct compute_opts *o = &w->c->opts;
-    size_t nu = w->nu ? w->nu : 1, mid = w->np / 2;
+    size_t nu = w->nu ? w->nu : 1, mid = p0 + (p1 - p0) / 2;
     size_t cells = o->split_cells ? o->split_cells : SPLIT_CELLS;
-    struct half h = {*w, mid, w->np, 0};
+    struct half h = {*w, mid, p1, 0};
     struct exec_task *task = NULL;
     int rc;
 
-    if (!o->ex || w->pl->carry || w->np < 2 || w->nl * w->nu * w->np < cells)
-        return periods(w, 0, w->np);
+    if (!o->ex || w->pl->carry || p1 - p0 < 2 || w->nl * w->nu * (p1 - p0) < cells)
+        return periods(w, p0, p1);
     h.w.col = malloc(nu * sizeof(double));
     h.w.out = malloc(nu * sizeof(double));
     h.w.kept = malloc(nu);
     if (!h.w.col || !h.w.out || !h.w.kept || exec_start(o->ex, half_main, &h, &task) < 0) {
-        rc = periods(w, 0, w->np); /* no task: one after the other */
+        rc = periods(w, p0, p1); /* no task: one after the other */
         goto out;
     }
-    rc = periods(w, 0, mid);
+    rc = periods(w, p0, mid);
     exec_wait(o->ex, task);
     rc = rc ? rc : h.rc;
     w->run->split = 1;
@@ -631,6 +676,99 @@ out:
     free(h.w.col);
     free(h.w.out);
     free(h.w.kept);
+    return rc;
+}
+
+/* Periods held at once by cmp_run_each(): the window's per-period arrays
+ * take about CMP_WINDOW_BYTES; at least 2 (the two halves at once). An
+ * index with weights fixed from a period keeps every period (that period's
+ * values are read by all). */
+#define CMP_WINDOW_BYTES ((size_t)64 << 20)
+
+static size_t window_periods(const struct compute *c, const struct cmp_plan *pl, size_t np)
+{
+    size_t per = (pl->nu ? pl->nu : 1) * (pl->nn * (2 * sizeof(double) + sizeof(unsigned)) +
+                                          pl->nl * sizeof(double) + sizeof(unsigned));
+    size_t b = (c->opts.window_bytes ? c->opts.window_bytes : CMP_WINDOW_BYTES) / per;
+    for (size_t j = 0; j < pl->nn; j++)
+        if (pl->wspec[j] && pl->wspec[j]->fixed)
+            b = np;
+    b = b < 2 ? 2 : b;
+    return b < np ? b : (np ? np : 1);
+}
+
+/* The run's setup before its periods: arrays, leaves, groups, time
+ * normalisation, fixed weights. */
+static int run_setup(struct work *w)
+{
+    const struct cmp_plan *pl = w->pl;
+    int rc;
+    if ((rc = alloc_run(w)) < 0 || (rc = load_leaves(w)) < 0)
+        return rc;
+    if (pl->impute == IMPUTE_GROUP_MEAN && (rc = group_ids(w)) < 0)
+        return rc;
+    if (time_based(pl) && (!(w->tn = malloc((w->nl * w->nu * w->np + 1) * sizeof(double))) ||
+                           (rc = time_normalise(w)) < 0))
+        return rc ? rc : -ENOMEM;
+    if (pl->derived && (rc = fixed_weights(w)) < 0)
+        return rc;
+    return 0;
+}
+
+static void work_free(struct work *w)
+{
+    free(w->fixedw);
+    free(w->fixedok);
+    free(w->xl);
+    free(w->xf);
+    free(w->xmap);
+    free(w->xown);
+    free(w->xfown);
+    free(w->tn);
+    free(w->gid);
+    free(w->col);
+    free(w->out);
+    free(w->kept);
+}
+
+/* Windowed run (contract in compute_priv.h): blocks of periods; before each
+ * block after the first, the previous block's last period moves to slot 0. */
+int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run,
+                 cmp_period_cb cb, void *ctx)
+{
+    struct work w = {.c = c, .pl = pl, .run = run, .nu = pl->nu, .nl = pl->nl};
+    size_t nb;
+    int rc;
+
+    memset(run, 0, sizeof(*run));
+    run->pl = pl;
+    run->freq = pl->ix->freq;
+    run->np = w.np = cmp_nper(c, run->freq);
+    nb = window_periods(c, pl, w.np);
+    run->nslot = nb < w.np ? nb + 1 : nb;
+    if ((rc = run_setup(&w)) < 0)
+        goto out;
+    for (size_t b0 = 0, b1; b0 < w.np && rc == 0; b0 = b1) {
+        b1 = b0 + nb < w.np ? b0 + nb : w.np;
+        if (b0 > 0 && run->nslot < w.np) {
+            size_t last = cmp_slot(run, b0 - 1), nu = pl->nu, nn = pl->nn, nl = pl->nl;
+            memmove(run->score, run->score + last * nu * nn, nu * nn * sizeof(double));
+            memmove(run->rank, run->rank + last * nu * nn, nu * nn * sizeof(double));
+            memmove(run->cflags, run->cflags + last * nu * nn, nu * nn * sizeof(unsigned));
+            memmove(run->y, run->y + last * nu * nl, nu * nl * sizeof(double));
+            memmove(run->uflags, run->uflags + last * nu, nu * sizeof(unsigned));
+            run->base = b0 - 1;
+            clear_slots(run, 1, run->nslot - 1);
+        }
+        if ((rc = run_periods(&w, b0, b1)) < 0)
+            break;
+        for (size_t p = b0; p < b1 && rc == 0; p++)
+            rc = cb(run, p, ctx);
+    }
+out:
+    work_free(&w);
+    if (rc < 0)
+        cmp_run_free(run);
     return rc;
 }
 
@@ -644,28 +782,10 @@ int cmp_run_index(struct compute *c, const struct cmp_plan *pl, struct cmp_run *
     run->pl = pl;
     run->freq = pl->ix->freq;
     run->np = w.np = cmp_nper(c, run->freq);
-    if ((rc = alloc_run(&w)) < 0 || (rc = load_leaves(&w)) < 0)
-        goto out;
-    if (pl->impute == IMPUTE_GROUP_MEAN && (rc = group_ids(&w)) < 0)
-        goto out;
-    if (time_based(pl) && (!(w.tn = malloc((w.nl * w.nu * w.np + 1) * sizeof(double))) ||
-                           (rc = time_normalise(&w)) < 0)) {
-        rc = rc ? rc : -ENOMEM;
-        goto out;
-    }
-    if (pl->derived && (rc = fixed_weights(&w)) < 0)
-        goto out;
-    rc = run_periods(&w);
-out:
-    free(w.fixedw);
-    free(w.fixedok);
-    free(w.x);
-    free(w.xfl);
-    free(w.tn);
-    free(w.gid);
-    free(w.col);
-    free(w.out);
-    free(w.kept);
+    run->nslot = w.np ? w.np : 1;
+    if ((rc = run_setup(&w)) == 0)
+        rc = run_periods(&w, 0, w.np);
+    work_free(&w);
     if (rc < 0)
         cmp_run_free(run);
     return rc;
@@ -687,13 +807,13 @@ void cmp_run_free(struct cmp_run *run)
 
 unsigned cmp_result_flags(const struct cmp_run *run, size_t p, size_t u, size_t j)
 {
-    size_t nn = run->pl->nn;
-    unsigned cf = run->cflags[(p * run->pl->nu + u) * nn + j];
-    unsigned f = run->uflags[p * run->pl->nu + u];
+    size_t nn = run->pl->nn, sp = cmp_slot(run, p);
+    unsigned cf = run->cflags[(sp * run->pl->nu + u) * nn + j];
+    unsigned f = run->uflags[sp * run->pl->nu + u];
     f |= cf & COMPOSITE_REWEIGHTED ? COMPUTE_FLAG_REWEIGHTED : 0;
     f |= cf & COMPOSITE_EXCLUDED ? COMPUTE_FLAG_EXCLUDED : 0;
     f |= cf & (COMPOSITE_MISSING | COMPOSITE_NONPOSITIVE) ? COMPUTE_FLAG_MISSING : 0;
-    f |= isnan(run->score[(p * run->pl->nu + u) * nn + j]) ? COMPUTE_FLAG_MISSING : 0;
+    f |= isnan(run->score[(sp * run->pl->nu + u) * nn + j]) ? COMPUTE_FLAG_MISSING : 0;
     f |= run->pflags ? run->pflags[p * nn + j] : 0;
     return f;
 }

@@ -174,8 +174,8 @@ static void put_row(struct writer *w, const struct cmp_run *r, const struct inde
 {
     const struct cmp_plan *pl = r->pl;
     const struct store_index_layout *lay = &o->lay;
-    const double *rank = r->rank + (p * pl->nu + u) * pl->nn;
-    const double *score = r->score + (p * pl->nu + u) * pl->nn;
+    const double *rank = r->rank + (cmp_slot(r, p) * pl->nu + u) * pl->nn;
+    const double *score = r->score + (cmp_slot(r, p) * pl->nu + u) * pl->nn;
     const double *prev = p > 0 ? rank - pl->nu * pl->nn : NULL;
     const double *con = NULL;
 
@@ -218,43 +218,76 @@ static int send(struct writer *w, const struct store_results_batch *b)
     return store_results_send(w->stream, &part);
 }
 
-/* The rows of the wanted periods, in (period, unit id) order, sent to the
- * writer period by period, so SQLite writes one while the next is built;
- * each period's rows are freed once written (store_results_send_owned). */
-static int put_rows(struct writer *w, const struct compute *c, const struct cmp_run *r,
-                    struct index_out *o, const unsigned char *want, double *contrib)
+/* Rows per part sent to the writer: a few MB, so the rows computed but not
+ * yet written stay small however many units a period has. */
+#define PART_ROWS 8192
+
+/* One index on its way to the writer: what cmp_run_each() hands each period to. */
+struct emit {
+    struct writer *w;
+    const struct compute *c;
+    struct index_out *o;
+    unsigned char *want; /* per period: to write (marked, dependent, or full) */
+    struct key *units;   /* the scored units with a store id, by store id */
+    size_t nk;
+    double *contrib; /* nn scratch */
+    size_t n;        /* periods written */
+    const struct compute_opts *opts;
+    double t0;
+};
+
+static double now_s(void);
+
+/* Period p of the run is computed: when it is to be written, its old rows
+ * are cleared (incremental) and its rows, in unit id order, go to the writer
+ * in blocks of PART_ROWS it frees once written (store_results_send_owned),
+ * so SQLite writes them while the next are built. */
+static int emit_period(const struct cmp_run *r, size_t p, void *ctx)
 {
+    struct emit *e = ctx;
+    struct writer *w = e->w;
+    struct index_out *o = e->o;
     const struct cmp_plan *pl = r->pl;
-    struct key *units = malloc((pl->nu ? pl->nu : 1) * sizeof(*units));
-    size_t nk, stride, head;
+    size_t nk = e->nk, stride, head;
     int rc = 0;
 
-    if (!units)
-        return -ENOMEM;
-    nk = sort_units(c, pl, units);
+    e->want[p] = e->want[p] && r->has_data[p];
+    if (!e->want[p])
+        return 0;
+    if (!o->full) {
+        add_clear(w, o, pl->ix->id, r->ptext[p]); /* room reserved: no move */
+        if (w->oom || (rc = send(w, &(struct store_results_batch){.clear = o->clear + o->nclear - 1,
+                                                                  .nclear = 1})) < 0)
+            return w->oom ? -ENOMEM : rc;
+    }
     stride = STORE_NODE_FIELDS * o->lay.nnodes + o->lay.nleaves;
-    /* one block per period: the rows, then their values (8-byte aligned) */
-    head = (nk * sizeof(struct store_result) + sizeof(double) - 1) / sizeof(double);
-    for (size_t p = 0; p < r->np && rc == 0; p++) {
-        if (!want[p])
-            continue;
-        double *block = malloc((head + nk * stride + 1) * sizeof(double));
-        if (!block) {
-            rc = -ENOMEM;
-            break;
-        }
+    for (size_t v0 = 0; v0 < nk && rc == 0; v0 += PART_ROWS) {
+        size_t m = nk - v0 < PART_ROWS ? nk - v0 : PART_ROWS;
+        /* one block: the rows, then their values (8-byte aligned) */
+        head = (m * sizeof(struct store_result) + sizeof(double) - 1) / sizeof(double);
+        double *block = malloc((head + m * stride + 1) * sizeof(double));
+        if (!block)
+            return -ENOMEM;
         struct store_result *res = (struct store_result *)(void *)block;
         double *vals = block + head;
-        for (size_t v = 0; v < nk; v++) {
-            put_row(w, r, o, p, units[v].i, units[v].num, vals + v * stride, contrib, &res[v]);
-            w->unit_seen[pl->units[units[v].i]] = 1;
+        for (size_t v = 0; v < m; v++) {
+            const struct key *k = &e->units[v0 + v];
+            put_row(w, r, o, p, k->i, k->num, vals + v * stride, e->contrib, &res[v]);
+            w->unit_seen[pl->units[k->i]] = 1;
         }
-        struct store_results_batch part = {.results = res, .nresults = nk};
+        struct store_results_batch part = {.results = res, .nresults = m};
         part.computed_at = w->computed_at;
         rc = store_results_send_owned(w->stream, &part, block);
     }
-    free(units);
-    return rc;
+    if (rc < 0)
+        return rc;
+    e->n++;
+    if (e->opts && e->opts->progress) {
+        struct compute_progress pr = {"index", pl->ix->id, r->ptext[p],
+                                      p + 1,   r->np,      now_s() - e->t0};
+        e->opts->progress(&pr, e->opts->progress_ctx);
+    }
+    return 0;
 }
 
 /* The derived weights of the written periods (docs/INDICES.md), one row per
@@ -286,24 +319,20 @@ static int put_weights(struct writer *w, const struct cmp_run *r, struct index_o
     return n ? send(w, &(struct store_results_batch){.weights = o->wts, .nweights = n}) : 0;
 }
 
-/* Which periods of index pl to write: all with data (full) or the marked
- * ones and their dependents. Returns the count. */
-static size_t choose_periods(struct writer *w, struct index_out *o, const struct compute *c,
-                             const struct cmp_plan *pl, const struct cmp_run *r,
-                             unsigned char *want)
+/* Which periods of index pl to write (want; has_data is checked as each is
+ * computed): all (full) or the marked ones and their dependents; the marks
+ * are cleared. */
+static void choose_periods(struct writer *w, struct index_out *o, const struct compute *c,
+                           const struct cmp_plan *pl, size_t np, unsigned char *want)
 {
-    size_t n = 0;
     for (size_t i = 0; i < w->nmarks; i++)
         if (strcmp(w->marks[i].index_id, pl->ix->id) == 0) {
             add_clear(w, o, pl->ix->id, w->marks[i].period);
             if (!o->full)
-                mark_deps(c, pl, w->marks[i].period, want, r->np);
+                mark_deps(c, pl, w->marks[i].period, want, np);
         }
-    for (size_t p = 0; p < r->np; p++) {
-        want[p] = (o->full || want[p]) && r->has_data[p];
-        n += want[p];
-    }
-    return n;
+    for (size_t p = 0; p < np; p++)
+        want[p] = o->full || want[p];
 }
 
 /* Is index pl due for a full recompute: asked, or its config changed? */
@@ -332,29 +361,27 @@ static int plan_index(struct writer *w, struct store *st, struct compute *c, siz
     return make_layout(*plp, &w->out[k]);
 }
 
-/* Runs index k and sends its cleared keys and rows (the store is the
- * writer thread's meanwhile). */
+/* Runs index k and sends its cleared keys and rows period by period (the
+ * store is the writer thread's meanwhile). */
 static int run_index(struct writer *w, struct compute *c, const struct cmp_plan *pl,
-                     struct index_out *o, struct cmp_run *run, struct compute_summary *sum)
+                     struct index_out *o, struct cmp_run *run, struct compute_summary *sum,
+                     double t0)
 {
-    unsigned char *want = NULL;
-    double *contrib = NULL;
+    size_t np = cmp_nper(c, pl->ix->freq);
+    struct emit e = {w, c, o, NULL, NULL, 0, NULL, 0, &c->opts, t0};
     int rc;
 
-    if ((rc = cmp_run_index(c, pl, run)) < 0) {
-        log_err("compute: index \"%s\": %s", pl->ix->id, strerror(-rc));
-        return rc;
-    }
-    want = calloc(run->np ? run->np : 1, 1);
-    contrib = malloc(pl->nn * sizeof(double));
-    if (!want || !contrib) {
+    e.want = calloc(np ? np : 1, 1);
+    e.contrib = malloc(pl->nn * sizeof(double));
+    e.units = malloc((pl->nu ? pl->nu : 1) * sizeof(*e.units));
+    /* room for every clear of the index, so sent parts never move */
+    if (!e.want || !e.contrib || !e.units ||
+        BUF_GROW(&o->clear, &o->capclear, w->nmarks + np + 1, BUF_UNCAPPED) < 0) {
         rc = -ENOMEM;
         goto out;
     }
-    size_t n = choose_periods(w, o, c, pl, run, want);
-    for (size_t p = 0; p < run->np && !o->full; p++)
-        if (want[p])
-            add_clear(w, o, pl->ix->id, run->ptext[p]);
+    e.nk = sort_units(c, pl, e.units);
+    choose_periods(w, o, c, pl, np, e.want);
     if (w->oom) {
         rc = -ENOMEM;
         goto out;
@@ -362,15 +389,28 @@ static int run_index(struct writer *w, struct compute *c, const struct cmp_plan 
     if (o->nclear &&
         (rc = send(w, &(struct store_results_batch){.clear = o->clear, .nclear = o->nclear})) < 0)
         goto out;
-    if ((rc = put_rows(w, c, run, o, want, contrib)) < 0 || (rc = put_weights(w, run, o, want)) < 0)
+    if ((rc = cmp_run_each(c, pl, run, emit_period, &e)) < 0) {
+        log_err("compute: index \"%s\": %s", pl->ix->id, strerror(-rc));
         goto out;
-    sum->indices += n > 0 || o->full;
+    }
+    /* the periods' arrays are done with; the period texts stay for the writer */
+    free(run->y);
+    free(run->uflags);
+    free(run->score);
+    free(run->cflags);
+    free(run->rank);
+    run->y = run->score = run->rank = NULL;
+    run->uflags = run->cflags = NULL;
+    if ((rc = put_weights(w, run, o, e.want)) < 0)
+        goto out;
+    sum->indices += e.n > 0 || o->full;
     sum->split += run->split;
-    sum->periods += n;
+    sum->periods += e.n;
     sum->full |= o->full;
 out:
-    free(want);
-    free(contrib);
+    free(e.want);
+    free(e.contrib);
+    free(e.units);
     return rc;
 }
 
@@ -457,6 +497,8 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     int rc;
 
     config_indices(cfg, &ni);
+    if (o && o->progress)
+        o->progress(&(struct compute_progress){"load", NULL, NULL, 0, 0, 0}, o->progress_ctx);
     if ((!store_knows_config(st, cfg) && (rc = compute_sync_config(st, cfg)) < 0) ||
         (rc = compute_open(&c, st, cfg, 0, o)) < 0 ||
         (rc = store_recompute_marks(st, on_mark, &w)) < 0)
@@ -480,12 +522,15 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
         goto out;
     rc = send_head(&w, ni);
     for (size_t k = 0; k < ni && rc == 0; k++) {
-        rc = run_index(&w, c, plans[k], &w.out[k], &runs[k], &s);
+        rc = run_index(&w, c, plans[k], &w.out[k], &runs[k], &s, t0);
         w.hashes[k] = (struct store_index_hash){plans[k]->ix->id, plans[k]->hash};
     }
     if (rc == 0)
         rc = send(&w, &(struct store_results_batch){.hashes = w.hashes, .nhashes = ni});
     double tw = now_s();
+    if (rc == 0 && c->opts.progress)
+        c->opts.progress(&(struct compute_progress){"commit", NULL, NULL, 0, 0, tw - t0},
+                         c->opts.progress_ctx);
     int wrc = store_results_finish(&w.stream, rc == 0);
     rc = rc < 0 ? rc : wrc;
     if (rc < 0)

@@ -43,7 +43,7 @@ static int imputed_mask(struct compute *c, const struct cmp_plan *pl, const stru
         for (size_t u = 0; rc == 0 && u < pl->nu; u++) {
             size_t at = pl->units[u] * np + p;
             int raw_missing = isnan(s.v[at]) || (pl->leaf[l].den >= 0 && !(d.v[at] != 0));
-            double y = run->y[(p * pl->nu + u) * pl->nl + l];
+            double y = run->y[(cmp_slot(run, p) * pl->nu + u) * pl->nl + l];
             mask[u * pl->nl + l] = (unsigned char)(raw_missing && !isnan(y));
         }
         cmp_series_free(&s);
@@ -102,8 +102,9 @@ int compute_sensitivity(struct compute *c, const char *index_id, const char *per
         goto out;
     }
     /* nothing filled: imputation is no assumption here (its index stays NAN) */
-    rc = sens_run(nodes ? nodes : pl->nodes, pl->nn, run.y + (size_t)p * pl->nu * pl->nl,
-                  filled ? mask : NULL, pl->group, pl->nu, pl->nl, pl->method, pl->missing, o, &r);
+    rc = sens_run(nodes ? nodes : pl->nodes, pl->nn,
+                  run.y + cmp_slot(&run, (size_t)p) * pl->nu * pl->nl, filled ? mask : NULL,
+                  pl->group, pl->nu, pl->nl, pl->method, pl->missing, o, &r);
     if (rc == -EINVAL) {
         fail(err, errsize, "bad options: runs 2 .. 1000000, weight spread 0 .. 1, dirichlet >= 0");
         goto out;
@@ -116,13 +117,14 @@ int compute_sensitivity(struct compute *c, const char *index_id, const char *per
     out->nu = pl->nu;
     for (size_t u = 0; u < pl->nu; u++) {
         const struct config_unit *cu = &c->units[pl->units[u]];
-        out->units[u] = (struct compute_sens_unit){cu->id,
-                                                   cu->name,
-                                                   run.score[((size_t)p * pl->nu + u) * pl->nn],
-                                                   r.units[u].nominal,
-                                                   r.units[u].median,
-                                                   r.units[u].p05,
-                                                   r.units[u].p95};
+        out->units[u] =
+            (struct compute_sens_unit){cu->id,
+                                       cu->name,
+                                       run.score[(cmp_slot(&run, (size_t)p) * pl->nu + u) * pl->nn],
+                                       r.units[u].nominal,
+                                       r.units[u].median,
+                                       r.units[u].p05,
+                                       r.units[u].p95};
     }
     memcpy(out->first_order, r.first_order, sizeof(out->first_order));
     out->mean_shift = r.mean_shift;

@@ -137,7 +137,8 @@ static void test_split_paths_write_the_same_rows(void **state)
 
     /* both splits forced: the walk's upper half, the second half of each
      * index's periods and the result writer are tasks of the executor */
-    const struct compute_opts split = {&k.ex, 1, 1, 1};
+    const struct compute_opts split = {
+        .ex = &k.ex, .split_cells = 1, .walk_split_pages = 1, .walk_table = 1};
     assert_int_equal(compute_recompute(f->st, f->cfg, 1, &split, &two), 0);
     assert_int_equal(two.load_parts, 2);
     assert_int_equal(two.split, ni - 1); /* all but the "carry" index */
@@ -145,7 +146,8 @@ static void test_split_paths_write_the_same_rows(void **state)
     char *halves = dump(f, &rows2);
 
     /* an executor that starts nothing: the same, on this thread */
-    const struct compute_opts refused = {&no.ex, 1, 1, 1};
+    const struct compute_opts refused = {
+        .ex = &no.ex, .split_cells = 1, .walk_split_pages = 1, .walk_table = 1};
     assert_int_equal(compute_recompute(f->st, f->cfg, 1, &refused, &three), 0);
     assert_int_equal(three.load_parts, 1);
     assert_int_equal(three.split, 0);
@@ -153,6 +155,20 @@ static void test_split_paths_write_the_same_rows(void **state)
     assert_int_equal(rows4, rows1);
     assert_string_equal(inline_rows, serial);
     free(inline_rows);
+
+    /* periods held two at a time (cmp_run_each's window), with and without
+     * the halves at once: the same rows */
+    for (int i = 0; i < 2; i++) {
+        struct compute_summary win;
+        size_t rows5;
+        const struct compute_opts small = {
+            .ex = i ? &k.ex : NULL, .split_cells = 1, .window_bytes = 1};
+        assert_int_equal(compute_recompute(f->st, f->cfg, 1, &small, &win), 0);
+        char *windowed = dump(f, &rows5);
+        assert_int_equal(rows5, rows1);
+        assert_string_equal(windowed, serial);
+        free(windowed);
+    }
 
     /* the column copy: built on first use, then read */
     for (int i = 0; i < 2; i++) {
