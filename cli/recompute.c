@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/exec.h"
 #include "compute/compute.h"
@@ -19,23 +20,78 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: parkstat recompute --db DB --config CONFIG [--full]\n"
+    fputs("usage: parkstat recompute --db DB --config CONFIG [--full] [--progress|--quiet]\n"
           "  Recomputes the composite indices of CONFIG from the observations in DB.\n"
-          "  --full  every index and period (default: the marked ones, or all of an\n"
-          "          index whose configuration changed or that was never computed)\n",
+          "  --full          every index and period (default: the marked ones, or all of\n"
+          "                  an index whose configuration changed or that was never computed)\n"
+          "  -p, --progress  show the progress line even when stderr is not a terminal\n"
+          "  -q, --quiet     no progress line (shown by default on a terminal)\n",
           out);
 }
 
-static int parse(int argc, char **argv, const char **db, const char **cfgpath, int *full)
+/* The progress line on stderr: one line, rewritten at most 5 times a second. */
+struct progress {
+    FILE *out;
+    double last; /* seconds of the last drawing */
+    double index_t0;
+    const char *index;
+    int shown;
+};
+
+static void progress_clear(struct progress *pg)
+{
+    if (pg->shown) {
+        fputs("\r\033[K", pg->out);
+        fflush(pg->out);
+        pg->shown = 0;
+    }
+}
+
+/* Draws "recompute bench: 5 of 12 periods (2025-05), 0:07 left" over the
+ * previous line; the time left from this index's pace so far. */
+static void progress_draw(const struct compute_progress *pr, void *ctx)
+{
+    struct progress *pg = ctx;
+    char left[32] = "";
+
+    if (strcmp(pr->phase, "index") == 0 && pr->index != pg->index) {
+        pg->index = pr->index;
+        pg->index_t0 = pr->seconds;
+    }
+    if (pr->seconds - pg->last < 0.2 && pg->shown && strcmp(pr->phase, "index") == 0 &&
+        pr->done < pr->total)
+        return;
+    pg->last = pr->seconds;
+    if (strcmp(pr->phase, "load") == 0) {
+        fputs("\rrecompute: reading observations\033[K", pg->out);
+    } else if (strcmp(pr->phase, "commit") == 0) {
+        fprintf(pg->out, "\rrecompute: committing, %.0f s so far\033[K", pr->seconds);
+    } else {
+        double spent = pr->seconds - pg->index_t0;
+        if (pr->done > 0 && pr->done < pr->total) {
+            long rest = (long)(spent / (double)pr->done * (double)(pr->total - pr->done) + 0.5);
+            snprintf(left, sizeof(left), ", %ld:%02ld left", rest / 60, rest % 60);
+        }
+        fprintf(pg->out, "\rrecompute %s: %zu of %zu periods (%s)%s\033[K", pr->index, pr->done,
+                pr->total, pr->period ? pr->period : "", left);
+    }
+    fflush(pg->out);
+    pg->shown = 1;
+}
+
+static int parse(int argc, char **argv, const char **db, const char **cfgpath, int *full,
+                 int *progress)
 {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"config", required_argument, NULL, 'c'},
                                          {"full", no_argument, NULL, 'F'},
+                                         {"progress", no_argument, NULL, 'p'},
+                                         {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "d:c:Fh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "d:c:Fpqh", opts, NULL)) != -1) {
         switch (ch) {
         case 'd':
             *db = optarg;
@@ -45,6 +101,10 @@ static int parse(int argc, char **argv, const char **db, const char **cfgpath, i
             break;
         case 'F':
             *full = 1;
+            break;
+        case 'p':
+        case 'q':
+            *progress = ch == 'p';
             break;
         case 'h':
             usage(stdout);
@@ -69,7 +129,9 @@ int recompute_command(int argc, char **argv)
     struct compute_summary sum;
     struct exec ex;
     char *errors = NULL, errbuf[256];
-    int full = 0, status = parse(argc, argv, &db, &cfgpath, &full), rc;
+    struct progress pg = {stderr, 0, 0, NULL, 0};
+    int full = 0, progress = isatty(STDERR_FILENO);
+    int status = parse(argc, argv, &db, &cfgpath, &full, &progress), rc;
 
     if (status >= 0)
         return status;
@@ -84,7 +146,13 @@ int recompute_command(int argc, char **argv)
     }
     store_defer_checkpoint(st); /* results are derived data (store.h) */
     exec_threads_init(&ex);     /* this command's helper threads */
-    if ((rc = compute_recompute(st, cfg, full, &(struct compute_opts){.ex = &ex}, &sum)) < 0) {
+    rc = compute_recompute(st, cfg, full,
+                           &(struct compute_opts){.ex = &ex,
+                                                  .progress = progress ? progress_draw : NULL,
+                                                  .progress_ctx = &pg},
+                           &sum);
+    progress_clear(&pg);
+    if (rc < 0) {
         /* only -EIO comes with the store's (SQLite's) message; compute logs
          * its own failures where they arise */
         if (rc == -ENOSPC || (rc == -EIO && strstr(store_errmsg(st), "disk is full")))
