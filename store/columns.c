@@ -144,7 +144,8 @@ static int col_append(struct col *c, int64_t unit, double v)
     return 0;
 }
 
-/* Sets unit's value in c, inserting it in unit order when absent. */
+/* Sets unit's value in c, inserting it in unit order when absent. Returns 1
+ * when c changed, 0 when it held that value already, or -ENOMEM. */
 static int col_put(struct col *c, int64_t unit, double v)
 {
     size_t lo = 0, hi = c->n;
@@ -156,8 +157,13 @@ static int col_put(struct col *c, int64_t unit, double v)
             hi = mid;
     }
     if (lo < c->n && c->unit[lo] == unit) {
+        uint64_t was, now;
+        memcpy(&was, &c->val[lo], sizeof(was));
+        memcpy(&now, &v, sizeof(now));
+        if (was == now) /* the same bits: -0.0 and 0.0, NaN payloads differ */
+            return 0;
         c->val[lo] = v;
-        return 0;
+        return 1;
     }
     if (col_reserve(c, c->n + 1) < 0)
         return -ENOMEM;
@@ -166,7 +172,7 @@ static int col_put(struct col *c, int64_t unit, double v)
     c->unit[lo] = unit;
     c->val[lo] = v;
     c->n++;
-    return 0;
+    return 1;
 }
 
 /* ---- Blobs: little-endian 8-byte words ---- */
@@ -351,7 +357,8 @@ static int unit_rows(struct store *st, const int64_t *u, size_t n, store_obs_id_
     return rc;
 }
 
-/* Merges the touched units' current rows into their stored columns. */
+/* Merges the touched units' current rows into their stored columns; only a
+ * column that changed is written again. */
 static int merge_touched(struct store *st, const int64_t *u, size_t n)
 {
     struct colset fresh = {0};
@@ -373,10 +380,12 @@ static int merge_touched(struct store *st, const int64_t *u, size_t n)
         else
             rc = rc == SQLITE_DONE ? 0 : store_fail(st, "column read");
         sqlite3_reset(get);
-        for (size_t j = 0; j < f->n && rc == 0; j++)
-            rc = col_put(&old, f->unit[j], f->val[j]);
-        if (rc == 0)
-            rc = cols_write(st, &old, 1);
+        int changed = 0;
+        for (size_t j = 0; j < f->n && rc >= 0; j++)
+            changed |= (rc = col_put(&old, f->unit[j], f->val[j])) > 0;
+        /* a touched unit's other columns still hold its values: not rewritten */
+        if (rc >= 0)
+            rc = changed ? cols_write(st, &old, 1) : 0;
     }
     free(old.unit);
     free(old.val);
