@@ -138,6 +138,7 @@ struct compute_summary {
     int load_parts;  /* 0: from the column copy; else walked in 1 or 2 parts at once */
     size_t split;    /* indices whose periods were computed in two halves at once */
     int full;        /* 1 when a full recompute ran */
+    int partial;     /* 1 when an incremental one read only the periods it needs */
     /* consistency check violations found, per rule (enum config_check_rule) */
     size_t violations[COMPUTE_CHECK_RULES];
 };

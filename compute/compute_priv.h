@@ -51,6 +51,29 @@ struct cmp_own {
     double v;
 };
 
+/* Months wanted by a partial load: ranges lo[i] .. hi[i] of year x 12 +
+ * month - 1, inclusive. */
+struct cmp_months {
+    long *lo, *hi;
+    size_t n, caplo, caphi;
+};
+
+/* Adds the months from the first of from to the last of to; 0 or -ENOMEM. */
+int cmp_months_add(struct cmp_months *m, struct period from, struct period to);
+/* 1 when period q overlaps a wanted month (m NULL: always). */
+int cmp_months_want(const struct cmp_months *m, struct period q);
+void cmp_months_free(struct cmp_months *m);
+
+/* A snapshot of cfg without observations yet (units, indicators, formulas'
+ * environment; o copied, NULL: defaults). 0 or -ENOMEM, -EINVAL. */
+int cmp_open_empty(struct compute **out, const struct config *cfg, const struct compute_opts *o);
+
+/* Loads c's observations (current, or as of as_of) and prepares its
+ * series, once. only (NULL: everything) keeps the observations of the periods
+ * overlapping its months: the periods outside them are then empty. Returns
+ * 0, -ENOMEM, -EIO, -EINVAL; on error c is to be freed. */
+int cmp_load(struct compute *c, struct store *st, int64_t as_of, const struct cmp_months *only);
+
 /* Number of periods of frequency f in the loaded years. */
 static inline size_t cmp_nper(const struct compute *c, enum period_freq f)
 {

@@ -66,7 +66,54 @@ struct loader {
     struct lcol *cols; /* columns of the column copy */
     size_t ncols, capcols;
     struct pcache pc;
+    const struct cmp_months *only; /* NULL: every period */
 };
+
+/* The month range of period q: year x 12 + month - 1, first and last. */
+static void months_of(struct period q, long *a, long *b)
+{
+    *a = (long)q.year * 12 + period_first_month(q) - 1;
+    *b = (long)q.year * 12 + period_last_month(q) - 1;
+}
+
+int cmp_months_want(const struct cmp_months *m, struct period q)
+{
+    long a, b;
+    if (!m)
+        return 1;
+    months_of(q, &a, &b);
+    for (size_t i = 0; i < m->n; i++)
+        if (a <= m->hi[i] && m->lo[i] <= b)
+            return 1;
+    return 0;
+}
+
+int cmp_months_add(struct cmp_months *m, struct period from, struct period to)
+{
+    long a, b, c, d;
+    if (BUF_GROW(&m->lo, &m->caplo, m->n + 1, BUF_UNCAPPED) < 0 ||
+        BUF_GROW(&m->hi, &m->caphi, m->n + 1, BUF_UNCAPPED) < 0)
+        return -ENOMEM;
+    months_of(from, &a, &b);
+    months_of(to, &c, &d);
+    m->lo[m->n] = a;
+    m->hi[m->n++] = d;
+    return 0;
+}
+
+void cmp_months_free(struct cmp_months *m)
+{
+    free(m->lo);
+    free(m->hi);
+    memset(m, 0, sizeof(*m));
+}
+
+/* store_walk_opts.want_period: columns of a period in the months wanted. */
+static int want_text(const char *text, size_t len, void *ctx)
+{
+    struct period q;
+    return period_parse(&q, text, len) < 0 || cmp_months_want(ctx, q);
+}
 
 struct period cmp_period_at(const struct compute *c, enum period_freq f, size_t p)
 {
@@ -199,7 +246,8 @@ static int on_obs(int64_t unit_id, int64_t ind_id, const char *period, size_t le
         return -ENOMEM;
     /* Units and indicators the config no longer names, and values of another
      * frequency than the indicator's, are not part of this config's data. */
-    if (pid < 0 || l->pc.p[pid].freq != l->c->inds[k].freq)
+    if (pid < 0 || l->pc.p[pid].freq != l->c->inds[k].freq ||
+        !cmp_months_want(l->only, l->pc.p[pid]))
         return 0;
     return keep_obs(l, u, k, pid, value);
 }
@@ -217,7 +265,8 @@ static int on_column(int64_t ind_id, const char *period, size_t len, size_t n,
     int32_t pid = period_id(&l->pc, period, len);
     if (pid == -2)
         return -ENOMEM;
-    if (pid < 0 || l->pc.p[pid].freq != l->c->inds[k].freq)
+    if (pid < 0 || l->pc.p[pid].freq != l->c->inds[k].freq ||
+        !cmp_months_want(l->only, l->pc.p[pid]))
         return 0;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
@@ -501,17 +550,40 @@ static int year_range(struct loader *l)
 int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of,
                  const struct compute_opts *o)
 {
-    struct loader l = {0}, l2 = {0};
+    int rc = cmp_open_empty(out, cfg, o);
+    if (rc == 0 && (rc = cmp_load(*out, st, as_of, NULL)) < 0)
+        compute_free(out);
+    return rc;
+}
+
+/* A snapshot without data (contract in compute_priv.h). */
+int cmp_open_empty(struct compute **out, const struct config *cfg, const struct compute_opts *o)
+{
     struct compute *c = NULL;
-    struct store_walk_opts wo = {0};
     int rc = new_snapshot(&c, cfg);
+    if (rc == 0 && o)
+        c->opts = *o;
+    if (rc < 0)
+        compute_free(&c);
+    *out = c;
+    return rc;
+}
+
+/* Loads the observations into c (contract in compute_priv.h). */
+int cmp_load(struct compute *c, struct store *st, int64_t as_of, const struct cmp_months *only)
+{
+    struct loader l = {0}, l2 = {0};
+    struct store_walk_opts wo = {0};
+    int rc;
 
     l.c = c;
-    if (rc < 0 || (rc = build_maps(&l, st)) < 0)
+    l.only = only;
+    if ((rc = build_maps(&l, st)) < 0)
         goto out;
-    if (o)
-        c->opts = *o;
-    wo = (struct store_walk_opts){c->opts.ex, c->opts.walk_split_pages};
+    wo = (struct store_walk_opts){.ex = c->opts.ex,
+                                  .split_pages = c->opts.walk_split_pages,
+                                  .want_period = only ? want_text : NULL,
+                                  .want_ctx = (void *)only};
     /* Current values from the column copy; as of a time, or when the copy
      * is far behind, two halves of the units read at once, then one list.
      * Rows after the columns replace them (place_obs: the last one wins). */
@@ -547,9 +619,6 @@ out:
     free(l.pc.p);
     free(l2.obs);
     free(l2.pc.p);
-    if (rc < 0)
-        compute_free(&c);
-    *out = c;
     return rc;
 }
 

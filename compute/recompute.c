@@ -480,6 +480,62 @@ static int send_head(struct writer *w, size_t ni)
     return rc;
 }
 
+/* Does index pl need other periods than a marked one, the one before and
+ * the one after: chains, carried values, time normalisation from a base,
+ * weights fixed from a period? */
+static int reads_far(const struct cmp_plan *pl)
+{
+    if (carries(pl) || pl->norm == NORM_FIXED_BASE || pl->norm == NORM_CHAINED)
+        return 1;
+    for (size_t j = 0; j < pl->nn; j++)
+        if (pl->wspec[j] && pl->wspec[j]->fixed)
+            return 1;
+    return 0;
+}
+
+/*
+ * The months an incremental recompute reads (docs/INDICES.md, "Recompute"):
+ * for each marked period of an index, it, the period before (the rank change
+ * and contributions of the marked one compare with it) and the period after
+ * (written too: its rank change and contributions compare with the marked
+ * one), each with every observation of any frequency inside it. Everything
+ * when an index is recomputed in full or reads further (reads_far), when a
+ * derived indicator's formula may read other periods, or when the config
+ * has consistency checks (they replace every stored violation). Returns 1
+ * with *m filled, 0 (read everything) or -ENOMEM.
+ */
+static int partial_months(const struct writer *w, const struct compute *c,
+                          struct cmp_plan *const *plans, size_t ni, struct cmp_months *m)
+{
+    size_t n;
+    config_checks(c->cfg, &n);
+    if (n)
+        return 0;
+    for (size_t k = 0; k < c->ni; k++)
+        if (c->inds[k].formula)
+            return 0;
+    for (size_t k = 0; k < ni; k++) {
+        const struct cmp_plan *pl = plans[k];
+        if (w->out[k].full)
+            return 0;
+        for (size_t i = 0; i < w->nmarks; i++) {
+            struct period q;
+            if (strcmp(w->marks[i].index_id, pl->ix->id) != 0)
+                continue;
+            if (reads_far(pl))
+                return 0;
+            if (period_parse_str(&q, w->marks[i].period) < 0 || q.freq < pl->ix->freq)
+                continue; /* mark_deps wants nothing of it either */
+            if (q.freq != pl->ix->freq && period_container(q, pl->ix->freq, &q) < 0)
+                continue;
+            struct period a = period_prev(q), b = period_next(q);
+            if (cmp_months_add(m, period_valid(a) ? a : q, period_valid(b) ? b : q) < 0)
+                return -ENOMEM;
+        }
+    }
+    return 1;
+}
+
 /* Full or incremental recompute (contract in compute.h). Reading and
  * planning use st; then the writer owns it (store_results_start: a task of
  * o->ex, or the caller's thread) and writes each period's rows while the
@@ -492,6 +548,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     struct compute *c = NULL;
     struct cmp_plan **plans = NULL;
     struct cmp_run *runs = NULL;
+    struct cmp_months only = {0};
     size_t ni;
     double t0 = now_s();
     int rc;
@@ -500,11 +557,8 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     if (o && o->progress)
         o->progress(&(struct compute_progress){"load", NULL, NULL, 0, 0, 0}, o->progress_ctx);
     if ((!store_knows_config(st, cfg) && (rc = compute_sync_config(st, cfg)) < 0) ||
-        (rc = compute_open(&c, st, cfg, 0, o)) < 0 ||
-        (rc = store_recompute_marks(st, on_mark, &w)) < 0)
+        (rc = cmp_open_empty(&c, cfg, o)) < 0 || (rc = store_recompute_marks(st, on_mark, &w)) < 0)
         goto out;
-    s.load_s = now_s() - t0;
-    s.load_parts = c->load_parts;
     plans = calloc(ni ? ni : 1, sizeof(struct cmp_plan *));
     runs = calloc(ni ? ni : 1, sizeof(*runs));
     w.out = calloc(ni ? ni : 1, sizeof(*w.out));
@@ -515,9 +569,16 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
         rc = -ENOMEM;
         goto out;
     }
-    rc = 0; /* every index planned before the writer starts */
+    rc = 0; /* every index planned before the data are read and the writer starts */
     for (size_t k = 0; k < ni && rc == 0; k++)
         rc = plan_index(&w, st, c, k, full, &plans[k]);
+    if (rc < 0 || (rc = partial_months(&w, c, plans, ni, &only)) < 0)
+        goto out;
+    s.partial = rc;
+    if ((rc = cmp_load(c, st, 0, s.partial ? &only : NULL)) < 0)
+        goto out;
+    s.load_s = now_s() - t0;
+    s.load_parts = c->load_parts;
     if (rc < 0 || (rc = store_results_start(st, c->opts.ex, &w.stream)) < 0)
         goto out;
     rc = send_head(&w, ni);
@@ -553,6 +614,7 @@ out:
     }
     free(plans);
     free(runs);
+    cmp_months_free(&only);
     writer_free(&w, ni);
     compute_free(&c);
     if (sum)

@@ -457,11 +457,14 @@ out:
 
 /* Delivers the columns of cs, freeing each once delivered: the caller's
  * copy and this one are not held whole at once. */
-static int deliver(struct colset *cs, store_column_cb ccb, void *ctx)
+static int deliver(struct colset *cs, const struct store_walk_opts *o, store_column_cb ccb,
+                   void *ctx)
 {
     for (size_t i = 0; i < cs->n; i++) {
         struct col *c = &cs->v[i];
-        int r = ccb(c->ind, c->period, c->plen, c->n, c->unit, c->val, ctx);
+        int r = o && o->want_period && !o->want_period(c->period, c->plen, o->want_ctx)
+                    ? 0
+                    : ccb(c->ind, c->period, c->plen, c->n, c->unit, c->val, ctx);
         free(c->unit);
         free(c->val);
         c->unit = NULL;
@@ -475,7 +478,8 @@ static int deliver(struct colset *cs, store_column_cb ccb, void *ctx)
 
 /* Reads every stored column, then the rows of units touched since, in one
  * read transaction. -EAGAIN when too many units are touched. */
-static int read_columns(struct store *st, store_column_cb ccb, store_obs_id_cb ocb, void *ctx)
+static int read_columns(struct store *st, const struct store_walk_opts *o, store_column_cb ccb,
+                        store_obs_id_cb ocb, void *ctx)
 {
     sqlite3_stmt *s = NULL;
     struct col c = {0};
@@ -504,6 +508,8 @@ static int read_columns(struct store *st, store_column_cb ccb, store_obs_id_cb o
         }
         const char *p = (const char *)sqlite3_column_text(s, 1);
         size_t plen = (size_t)sqlite3_column_bytes(s, 1);
+        if (o && o->want_period && !o->want_period(p ? p : "", plen, o->want_ctx))
+            continue; /* the blobs, after the period, stay unread */
         c.ind = sqlite3_column_int64(s, 0);
         if ((rc = col_from_row(st, &c, s, 2, p ? p : "", plen)) == 0)
             rc = ccb(c.ind, p ? p : "", plen, c.n, c.unit, c.val, ctx);
@@ -532,7 +538,7 @@ int store_obs_current(struct store *st, const struct store_walk_opts *o, store_c
     if (!st->readonly && sqlite3_get_autocommit(st->db))
         rc = refresh(st, o, &all);
     if (rc == 0 || rc == -EBUSY)
-        rc = all.n ? deliver(&all, ccb, ctx) : read_columns(st, ccb, ocb, ctx);
+        rc = all.n ? deliver(&all, o, ccb, ctx) : read_columns(st, o, ccb, ocb, ctx);
     if (rc == -EINVAL) {
         /* The copy is derived data: drop it (the next refresh rebuilds it from
          * the observations) and let the caller walk the table. */

@@ -263,6 +263,10 @@ struct store_walk_opts {
     const struct exec *ex; /* reads the upper half beside the caller; NULL: one part */
     int64_t split_pages;   /* databases of fewer pages are walked in one part;
                               0: 4096 (16 MiB); 1: every walk with an executor */
+    /* store_obs_current: columns whose period text this refuses (0) are
+     * skipped, their values never read; NULL: every column. */
+    int (*want_period)(const char *period, size_t len, void *ctx);
+    void *want_ctx;
 };
 
 /* As store_obs_walk_ids(), in two halves by unit id read at once: cb gets

@@ -166,7 +166,7 @@ static int setup(void **state)
 
     assert_non_null(c);
     counting_exec_init(&c->k, 0);
-    c->wo = (struct store_walk_opts){&c->k.ex, 1};
+    c->wo = (struct store_walk_opts){.ex = &c->k.ex, .split_pages = 1};
     ts_tmpdir(c->dir, sizeof(c->dir), "test_columns");
     ts_path(c->path, sizeof(c->path), c->dir, "t.db");
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);

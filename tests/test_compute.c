@@ -708,21 +708,21 @@ static void test_compute_incremental_marks_and_config_hash(void **state)
     fx_free(f);
 }
 
-/* Every stored result and derived weight as one text, computed_at left out. */
-static char *dump_results(struct fx *f)
+/* Every stored result and derived weight (of the indices in the SQL list
+ * ids, NULL: all) as one text, computed_at left out. */
+static char *dump_results(struct fx *f, const char *ids)
 {
     sqlite3_stmt *s;
-    char *out = NULL;
-    assert_int_equal(sqlite3_prepare_v2(
-                         f->db,
-                         "SELECT group_concat(x, char(10)) FROM (SELECT index_id || ' ' || period"
-                         " || ' ' || unit_id || ' ' || quote(score) || ' ' || quote(rank) || ' '"
-                         " || quote(rank_change) || ' ' || flags || ' ' || quote(nodes) || ' '"
-                         " || quote(contribs) AS x FROM result UNION ALL SELECT index_id || ' '"
-                         " || period || ' ' || node || ' ' || child || ' ' || quote(weight) || ' '"
-                         " || flags FROM index_weight ORDER BY 1)",
-                         -1, &s, NULL),
-                     SQLITE_OK);
+    char *out = NULL, sql[1024];
+    snprintf(sql, sizeof(sql),
+             "SELECT group_concat(x, char(10)) FROM (SELECT index_id || ' ' || period"
+             " || ' ' || unit_id || ' ' || quote(score) || ' ' || quote(rank) || ' '"
+             " || quote(rank_change) || ' ' || flags || ' ' || quote(nodes) || ' '"
+             " || quote(contribs) AS x FROM result WHERE %s UNION ALL SELECT index_id || ' '"
+             " || period || ' ' || node || ' ' || child || ' ' || quote(weight) || ' '"
+             " || flags FROM index_weight WHERE %s ORDER BY 1)",
+             ids ? ids : "1", ids ? ids : "1");
+    assert_int_equal(sqlite3_prepare_v2(f->db, sql, -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     out = strdup(sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
     sqlite3_finalize(s);
@@ -730,9 +730,9 @@ static char *dump_results(struct fx *f)
     return out;
 }
 
-/* Marks period for every index whose frequency contains it, as an import or
- * a pull does. */
-static void mark_all(struct fx *f, const char *period)
+/* Marks period for every index whose frequency contains it (and whose id
+ * is in the list only, NULL: all), as an import or a pull does. */
+static void mark_all(struct fx *f, const char *period, const char *const *only)
 {
     size_t n;
     const struct config_index *ix = config_indices(f->cfg, &n);
@@ -740,7 +740,10 @@ static void mark_all(struct fx *f, const char *period)
     char text[PERIOD_TEXT_SIZE];
     assert_int_equal(period_parse_str(&p, period), 0);
     for (size_t k = 0; k < n; k++) {
-        if (period_container(p, ix[k].freq, &q) < 0)
+        int in = !only;
+        for (size_t i = 0; only && only[i]; i++)
+            in |= strcmp(only[i], ix[k].id) == 0;
+        if (!in || period_container(p, ix[k].freq, &q) < 0)
             continue;
         period_format(q, text, sizeof(text));
         assert_int_equal(store_mark_recompute(f->st, ix[k].id, text), 0);
@@ -764,13 +767,52 @@ static void test_compute_incremental_equals_full(void **state)
     for (size_t i = 0; i < sizeof(rev) / sizeof(rev[0]); i++) {
         put(f, rev[i][0], rev[i][1], rev[i][2], atof(rev[i][3]));
         ingest(f);
-        mark_all(f, rev[i][2]);
+        mark_all(f, rev[i][2], NULL);
         assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
         assert_int_equal(sum.full, 0);
+        assert_int_equal(sum.partial, 0); /* chained, carry, base: everything read */
         assert_true(sum.periods > 0);
-        char *inc = dump_results(f);
+        char *inc = dump_results(f, NULL);
         assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
-        char *full = dump_results(f);
+        char *full = dump_results(f, NULL);
+        assert_true(strlen(full) > 1000);
+        assert_string_equal(inc, full);
+        free(inc);
+        free(full);
+    }
+    fx_free(f);
+}
+
+/* The same when only cross-sectional indices are marked: the incremental
+ * recompute then reads only the marked period and its neighbours (partial),
+ * and their rows equal a full recompute's. */
+static void test_compute_incremental_partial_equals_full(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {"mm",   "geo",  "excl", "zs",  "rk", "eff",
+                                      "goal", "band", "imp",  "den", NULL};
+    static const char in_ids[] = "index_id IN ('mm', 'geo', 'excl', 'zs', 'rk', 'eff', 'goal',"
+                                 " 'band', 'imp', 'den')";
+    static const char *const rev[][4] = {
+        {"p2", "a", "2021-Q3", "25"},
+        {"p3", "c", "2022-Q1", "7"},
+        {"p1", "b", "2021-Q1", "0.5"},
+        {"p3", "a", "2021-Q2", "1000"}, /* a new maximum: every unit's score moves */
+    };
+    struct fx *f = methods_computed();
+    struct compute_summary sum;
+
+    for (size_t i = 0; i < sizeof(rev) / sizeof(rev[0]); i++) {
+        put(f, rev[i][0], rev[i][1], rev[i][2], atof(rev[i][3]));
+        ingest(f);
+        mark_all(f, rev[i][2], ids);
+        assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
+        assert_int_equal(sum.full, 0);
+        assert_int_equal(sum.partial, 1);
+        assert_true(sum.periods >= 10);
+        char *inc = dump_results(f, in_ids);
+        assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+        char *full = dump_results(f, in_ids);
         assert_true(strlen(full) > 1000);
         assert_string_equal(inc, full);
         free(inc);
@@ -965,6 +1007,7 @@ int main(void)
         cmocka_unit_test(test_compute_query_score_at_least_75_by_stage),
         cmocka_unit_test(test_compute_incremental_marks_and_config_hash),
         cmocka_unit_test(test_compute_incremental_equals_full),
+        cmocka_unit_test(test_compute_incremental_partial_equals_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
