@@ -1,7 +1,7 @@
 /*
  * routes_checks.c - GET /api/v1/checks: the violations of the consistency
- * checks the last recompute found (store/checks.h), one page by a keyset
- * query on the violation's row id.
+ * checks found at ingest and by the last recompute, and the records refused
+ * (store/checks.h), one page by a keyset query on the violation's row id.
  */
 #include <errno.h>
 #include <math.h>
@@ -35,13 +35,14 @@ static int violation_row(const struct store_violation *v, void *ctx)
 
     if (api_page_full(&w->pg))
         return 1;
-    o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)v->id,
+    o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)v->id,
                   "check", api_json_str(v->check), "rule", api_json_str(v->rule), "unit",
                   api_json_str(v->unit), "indicator", api_json_str(v->indicator), "period",
                   api_json_str(v->period), "value", real_or_null(v->value), "expected",
                   real_or_null(v->expected), "detail", api_json_str(v->detail), "action",
                   api_json_str(v->action), "valid_from",
-                  v->valid_from >= 0 ? api_json_time(v->valid_from) : json_null(), "found_at",
+                  v->valid_from >= 0 ? api_json_time(v->valid_from) : json_null(), "run",
+                  v->run_id >= 0 ? json_integer((json_int_t)v->run_id) : json_null(), "found_at",
                   api_json_time(v->found_at));
     if (!o || json_array_append_new(w->rows, o) < 0)
         return -ENOMEM;
@@ -54,9 +55,9 @@ static int violation_row(const struct store_violation *v, void *ctx)
 /* GET /api/v1/checks?check=&rule=&unit=&indicator=&period=&limit=&cursor=. */
 int api_route_checks(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
-    static const char *const columns[] = {
-        "id",       "check",  "rule",   "unit",       "indicator", "period", "value",
-        "expected", "detail", "action", "valid_from", "found_at",  NULL};
+    static const char *const columns[] = {"id",         "check", "rule",     "unit",   "indicator",
+                                          "period",     "value", "expected", "detail", "action",
+                                          "valid_from", "run",   "found_at", NULL};
     struct store_violation_query q = {0};
     struct walk w;
     struct store *st;

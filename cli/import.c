@@ -28,6 +28,7 @@
 #include <uv.h>
 
 #include "cli/import_priv.h"
+#include "collectors/check_batch.h"
 #include "collectors/collect.h"
 #include "common/buf.h"
 #include "common/timefmt.h"
@@ -223,25 +224,57 @@ static int mark_periods(struct file_import *f)
     return 0;
 }
 
+/* The chunk's consistency checks (collectors/check_batch.h): the rows a
+ * "reject" check refuses become rejects and leave the chunk. 0 or -ENOMEM,
+ * -EIO. */
+static int check_chunk(struct file_import *f, struct check_batch *cb)
+{
+    size_t kept = 0;
+    int rc = check_batch_run(f->im->st, f->im->cfg, f->obs, f->n, cb);
+
+    for (size_t i = 0; rc == 0 && cb->n_refused && i < f->n; i++) {
+        if (!cb->refused[i]) {
+            f->line[kept] = f->line[i];
+            f->obs[kept++] = f->obs[i];
+        } else {
+            rc = add_reject(f, f->line[i], cb->raw[i], strlen(cb->raw[i]), cb->refused[i]);
+        }
+    }
+    if (rc == 0 && cb->n_refused)
+        f->n = kept;
+    return rc;
+}
+
 /* Stores the chunk's good rows and rejects in the file's unit of work (no
- * savepoint per chunk: an error rolls the whole file back), marks its
- * periods when it changed a value, and empties it. 0 or -EIO with
+ * savepoint per chunk: an error rolls the whole file back), then the
+ * violations its checks found, marks its periods when it changed a value,
+ * and empties it. 0 or -EIO with
  * store_errmsg(). */
 static int flush(struct file_import *f)
 {
     struct store_reject *rj = NULL;
     long changed = f->counts.n_new + f->counts.n_revised;
+    struct check_batch cb;
+    int64_t now = time_now_us();
     int rc;
 
     if (f->n == 0 && f->n_rej == 0)
         return 0;
-    if (f->n_rej && !(rj = malloc(f->n_rej * sizeof(*rj))))
+    if ((rc = check_chunk(f, &cb)) < 0) {
+        check_batch_free(&cb);
+        return rc;
+    }
+    if (f->n_rej && !(rj = malloc(f->n_rej * sizeof(*rj)))) {
+        check_batch_free(&cb);
         return -ENOMEM;
+    }
     for (size_t i = 0; i < f->n_rej; i++)
         rj[i] = (struct store_reject){f->rej[i].line, f->text.p + f->rej[i].raw,
                                       f->text.p + f->rej[i].reason};
-    rc = store_ingest_part(f->im->st, f->run_id, time_now_us(), f->obs, f->n, rj, f->n_rej,
-                           &f->counts);
+    rc = store_ingest_part(f->im->st, f->run_id, now, f->obs, f->n, rj, f->n_rej, &f->counts);
+    if (rc == 0)
+        rc = check_batch_store(f->im->st, &cb, f->run_id, now);
+    check_batch_free(&cb);
     free(rj);
     if (rc == 0 && f->counts.n_new + f->counts.n_revised > changed)
         rc = mark_periods(f);
@@ -324,6 +357,7 @@ static int on_record(const struct csvread_record *rec, void *ctx)
         return rc;
     if (rc == 0) /* a key this file stored already */
         return add_dup(f, rec, key, -1);
+    f->line[f->n] = rec->line;
     f->obs[f->n++] = o;
     return f->n == IMPORT_CHUNK_ROWS ? flush(f) : 0;
 }
@@ -497,7 +531,8 @@ int import_stream(struct import *im, FILE *in, const char *name, struct import_s
     if (sum)
         memset(sum, 0, sizeof(*sum));
     im->progress_start_us = im->progress_last_us = mono_us();
-    if (!(f.obs = malloc(IMPORT_CHUNK_ROWS * sizeof(*f.obs))) || !(f.keys = keyset_new()))
+    if (!(f.obs = malloc(IMPORT_CHUNK_ROWS * sizeof(*f.obs))) ||
+        !(f.line = malloc(IMPORT_CHUNK_ROWS * sizeof(*f.line))) || !(f.keys = keyset_new()))
         goto out;
     rc = csvread_stream(in, on_record, &f);
     if (rc == 0 && !f.have_header) {
@@ -546,6 +581,7 @@ out:
     }
     keyset_free(&f.keys);
     free(f.obs);
+    free(f.line);
     free(f.rej);
     free(f.text.p);
     free(f.dups);

@@ -105,6 +105,7 @@ struct file_import {
     size_t n_cols;         /* fields in the header */
     int64_t run_id;        /* 0 until the header was read and the run begun */
     struct store_obs *obs; /* good rows of the chunk, IMPORT_CHUNK_ROWS */
+    long *line;            /* the line of each, for a consistency check's reject */
     size_t n;
     struct reject *rej; /* rejects of the chunk */
     size_t n_rej, cap_rej;

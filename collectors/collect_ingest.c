@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collectors/check_batch.h"
 #include "collectors/format.h"
 #include "collectors/source.h"
 #include "common/buf.h"
@@ -419,6 +420,42 @@ static struct tally tally_parts(const struct pull *p, struct collect_result *res
     return t;
 }
 
+/* Ingests the batch after its consistency checks (check_batch.h): the
+ * records a "reject" check refuses become rejects, the others are stored,
+ * then the violations found. */
+static int ingest_checked(struct pull *p, struct batch *b, struct collect_result *res, int64_t now)
+{
+    struct store *st = p->c->st;
+    struct check_batch cb;
+    struct store_obs *keep = b->obs;
+    size_t nkeep = b->n;
+    int rc = check_batch_run(st, p->c->cfg, b->obs, b->n, &cb);
+
+    if (rc < 0)
+        return rc;
+    if (cb.n_refused && !(keep = malloc(b->n * sizeof(*keep))))
+        rc = -ENOMEM;
+    for (size_t i = 0; cb.n_refused && rc == 0 && i < b->n; i++) {
+        if (i == 0)
+            nkeep = 0;
+        if (cb.refused[i])
+            reject(b, b->pos[i], cb.raw[i], "%s", cb.refused[i]);
+        else
+            keep[nkeep++] = b->obs[i];
+    }
+    if (rc == 0 && b->oom)
+        rc = -ENOMEM;
+    if (rc == 0)
+        rc = store_ingest(st, res->run_id, now, keep, nkeep, b->rej, b->nrej, &res->counts);
+    if (rc == 0 && check_batch_store(st, &cb, res->run_id, now) < 0)
+        log_warning("%s: consistency check violations not stored: %s", res->source,
+                    store_errmsg(st)); /* the recompute finds the flags again */
+    if (keep != b->obs)
+        free(keep);
+    check_batch_free(&cb);
+    return rc;
+}
+
 /* Stores the validated batch: one transaction, then the pull's bookkeeping. */
 static int store_batch(struct pull *p, struct batch *b, struct collect_result *res)
 {
@@ -431,7 +468,7 @@ static int store_batch(struct pull *p, struct batch *b, struct collect_result *r
     rc = store_delete_obs(st, now, b->del, b->ndel, on_deleted, p, &res->n_deleted);
     if (rc < 0)
         return rc;
-    rc = store_ingest(st, res->run_id, now, b->obs, b->n, b->rej, b->nrej, &res->counts);
+    rc = ingest_checked(p, b, res, now);
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < p->n_parts; i++) {

@@ -12,10 +12,36 @@
 
 static const char insert_sql[] =
     "INSERT INTO check_violation(check_id, rule, unit, indicator, period, value, expected,"
-    " detail, action, valid_from, found_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-    " (SELECT o.valid_from FROM observation o"
+    " detail, action, valid_from, found_at, run_id)"
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, o.valid_from, ?10, o.run_id"
+    " FROM (SELECT 1) LEFT JOIN (SELECT o.valid_from, o.run_id FROM observation o"
     "  JOIN unit u ON u.id = o.unit_id JOIN indicator i ON i.id = o.indicator_id"
-    "  WHERE u.code = ?3 AND i.code = ?4 AND o.period = ?5 AND o.valid_to IS NULL), ?10)";
+    "  WHERE u.code = ?3 AND i.code = ?4 AND o.period = ?5 AND o.valid_to IS NULL) o";
+
+/* A refusal: the refusing run, no vintage. */
+static const char refusal_sql[] =
+    "INSERT INTO check_violation(check_id, rule, unit, indicator, period, value, expected,"
+    " detail, action, valid_from, found_at, run_id)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11)";
+
+/* An ingest's flag, unless the same one is there. */
+static const char flag_once_sql[] =
+    "INSERT INTO check_violation(check_id, rule, unit, indicator, period, value, expected,"
+    " detail, action, valid_from, found_at, run_id)"
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, o.valid_from, ?10, o.run_id"
+    " FROM (SELECT 1) LEFT JOIN (SELECT o.valid_from, o.run_id FROM observation o"
+    "  JOIN unit u ON u.id = o.unit_id JOIN indicator i ON i.id = o.indicator_id"
+    "  WHERE u.code = ?3 AND i.code = ?4 AND o.period = ?5 AND o.valid_to IS NULL) o"
+    " WHERE NOT EXISTS (SELECT 1 FROM check_violation c WHERE c.check_id = ?1"
+    "  AND c.unit = ?3 AND c.period = ?5 AND c.detail = ?8 AND c.action = 'flag')";
+
+static const char site_delete_sql[] =
+    "DELETE FROM check_violation WHERE check_id = ?1 AND unit = ?2 AND period = ?3"
+    " AND action = 'flag' AND (?4 IS NULL OR detail = ?4)";
+
+static const char current_sql[] =
+    "SELECT value FROM observation WHERE unit_id = ?1 AND indicator_id = ?2 AND period = ?3"
+    " AND valid_to IS NULL";
 
 static void bind_text(sqlite3_stmt *s, int i, const char *t)
 {
@@ -33,10 +59,12 @@ static void bind_real(sqlite3_stmt *s, int i, double x)
         sqlite3_bind_double(s, i, x);
 }
 
-/* Inserts one violation with the cached statement. 0 or -EIO. */
-static int insert_one(struct store *st, const struct store_violation *v, int64_t found_at)
+/* Inserts one violation with the cached statement of sql (run_id bound as
+ * ?11 when sql has it). 0 or -EIO. */
+static int insert_one(struct store *st, const char *sql, const struct store_violation *v,
+                      int64_t found_at, int64_t run_id)
 {
-    sqlite3_stmt *s = store_stmt_cached(st, insert_sql);
+    sqlite3_stmt *s = store_stmt_cached(st, sql);
 
     if (!s)
         return store_fail(st, "check violation insert");
@@ -50,6 +78,8 @@ static int insert_one(struct store *st, const struct store_violation *v, int64_t
     bind_text(s, 8, v->detail ? v->detail : "");
     bind_text(s, 9, v->action ? v->action : "flag");
     sqlite3_bind_int64(s, 10, found_at);
+    if (sql == refusal_sql)
+        sqlite3_bind_int64(s, 11, run_id);
     return store_step_done(st, s, "check violation insert");
 }
 
@@ -60,15 +90,71 @@ int store_checks_replace(struct store *st, const struct store_violation *v, size
 
     if (rc < 0)
         return rc;
-    if (sqlite3_exec(st->db, "DELETE FROM check_violation", NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(st->db, "DELETE FROM check_violation WHERE action = 'flag'", NULL, NULL,
+                     NULL) != SQLITE_OK)
         rc = store_fail(st, "check violations delete");
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = insert_one(st, &v[i], found_at);
+        rc = insert_one(st, insert_sql, &v[i], found_at, 0);
     if (rc < 0) {
         store_rollback(st);
         return rc;
     }
     return store_commit(st);
+}
+
+int store_checks_update(struct store *st, const struct store_check_site *site, size_t nsite,
+                        const struct store_violation *v, size_t n, int64_t run_id, int64_t found_at)
+{
+    int rc = store_begin(st);
+
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < nsite && rc == 0; i++) {
+        sqlite3_stmt *s = store_stmt_cached(st, site_delete_sql);
+        if (!s) {
+            rc = store_fail(st, "check violations delete");
+            break;
+        }
+        bind_text(s, 1, site[i].check);
+        bind_text(s, 2, site[i].unit);
+        bind_text(s, 3, site[i].period);
+        bind_text(s, 4, site[i].detail);
+        rc = store_step_done(st, s, "check violations delete");
+    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = insert_one(
+            st, v[i].action && strcmp(v[i].action, "reject") == 0 ? refusal_sql : flag_once_sql,
+            &v[i], found_at, run_id);
+    if (rc < 0) {
+        store_rollback(st);
+        return rc;
+    }
+    return store_commit(st);
+}
+
+int store_checks_current(struct store *st, int64_t unit_id, int64_t indicator_id, struct period p,
+                         double *v)
+{
+    sqlite3_stmt *s = store_stmt_cached(st, current_sql);
+    char text[PERIOD_TEXT_SIZE];
+    int rc;
+
+    *v = NAN;
+    if (!s)
+        return store_fail(st, "current value");
+    if (period_format(p, text, sizeof(text)) < 0)
+        return 0;
+    sqlite3_bind_int64(s, 1, unit_id);
+    sqlite3_bind_int64(s, 2, indicator_id);
+    sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+            *v = sqlite3_column_double(s, 0);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : store_fail(st, "current value");
 }
 
 /* The WHERE clause of q into sql (appended); parameters ?1..?5 as in bind(). */
@@ -101,7 +187,7 @@ int store_checks_page(struct store *st, const struct store_violation_query *q,
                       store_violation_cb cb, void *ctx)
 {
     char sql[768] = "SELECT id, check_id, rule, unit, indicator, period, value, expected, detail,"
-                    " action, valid_from, found_at FROM check_violation WHERE id > ?6";
+                    " action, valid_from, found_at, run_id FROM check_violation WHERE id > ?6";
     sqlite3_stmt *s = NULL;
     int rc = 0, step;
 
@@ -127,6 +213,7 @@ int store_checks_page(struct store *st, const struct store_violation_query *q,
             .valid_from =
                 sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 10),
             .found_at = sqlite3_column_int64(s, 11),
+            .run_id = sqlite3_column_type(s, 12) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 12),
         };
         rc = cb(&v, ctx);
     }

@@ -264,8 +264,19 @@ static const char migration_7[] = "CREATE TABLE check_violation("
                                   " valid_from INTEGER,"
                                   " found_at INTEGER NOT NULL);";
 
+/*
+ * Version 8: check_violation.run_id, the run of the observation a flag is
+ * about or the run that refused the record, and an index on (check_id, unit,
+ * period): an ingest replaces the flags of the places it evaluated
+ * (store/checks.h).
+ */
+static const char migration_8[] =
+    "ALTER TABLE check_violation ADD COLUMN run_id INTEGER;"
+    "CREATE INDEX check_violation_place ON check_violation(check_id, unit, period);";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7,
+    migration_1, migration_2, migration_3, migration_4,
+    migration_5, migration_6, migration_7, migration_8,
 };
 
 static int read_version(sqlite3 *db, int *version)

@@ -164,7 +164,7 @@ static void test_open_memory_creates_current_schema_version(void **state)
     struct ctx *c = *state;
     char mode[16];
     assert_int_equal(store_schema_version(c->st), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 7);
+    assert_int_equal(STORE_SCHEMA_VERSION, 8);
     sql_text(c->st, "PRAGMA foreign_keys", mode, sizeof(mode));
     assert_string_equal(mode, "1");
     assert_counts(c->st, 0, 0);
@@ -186,7 +186,7 @@ static void test_open_file_uses_wal_and_reopen_does_not_migrate(void **state)
     /* A second migration would fail on CREATE TABLE unit: reopening works,
      * keeps the rows, and loads the look-up maps from the tables. */
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(c->st), 7);
+    assert_int_equal(store_schema_version(c->st), STORE_SCHEMA_VERSION);
     assert_int_equal(store_unit_id(c->st, "p01", 3), p01);
     assert_true(store_indicator_id(c->st, "revenue", 7) > 0);
     store_close(&c->st);
@@ -208,7 +208,7 @@ static void test_open_newer_schema_is_refused(void **state)
     make_raw_db(c.path, 99);
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), -EPROTO);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 7)");
+    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 8)");
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), -EPROTO);
     ts_rmtree(c.dir);
 }
@@ -228,7 +228,7 @@ static void test_open_readonly_old_schema_needs_migration(void **state)
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), 0);
     store_close(&st);
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(st), 7);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
     store_close(&st);
     ts_rmtree(c.dir);
 }
@@ -267,7 +267,7 @@ static void test_open_migration_3_drops_results_and_hashes(void **state)
                      SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), 0);
-    assert_int_equal(store_schema_version(st), 7);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
     sql_text(st, "SELECT group_concat(unit_id, ' ') FROM obs_touched", text, sizeof(text));
     assert_string_equal(text, "5 9");
     sql_text(st, "SELECT count(*) FROM index_state", text, sizeof(text));
