@@ -61,7 +61,8 @@ int report_checks_load(struct report *r, struct client *c)
     {
         char value[32], expected[32];
 
-        if (!within(str(row, "period"), rp))
+        /* a refused record is not in the data the bulletin shows */
+        if (!within(str(row, "period"), rp) || strcmp(str(row, "action"), "reject") == 0)
             continue;
         if (shown == REPORT_MAX_CHECK_NOTES) {
             more++;

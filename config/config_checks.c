@@ -207,7 +207,6 @@ static void load_ratio(struct cfg_ctx *ctx, json_t *obj, const char *path, struc
 
 static void load_check(struct cfg_ctx *ctx, json_t *obj, const char *path, struct config_check *ck)
 {
-    char p[CFG_PATH_SIZE];
     int v = 0;
 
     ck->id = "";
@@ -224,13 +223,8 @@ static void load_check(struct cfg_ctx *ctx, json_t *obj, const char *path, struc
     }
     ck->rule = (enum config_check_rule)v;
     cfg_check_keys(ctx, obj, path, rule_keys[v]);
-    if (cfg_get_enum(ctx, obj, path, "action", 0, action_names, &v) > 0) {
+    if (cfg_get_enum(ctx, obj, path, "action", 0, action_names, &v) > 0)
         ck->action = (enum config_check_action)v;
-        if (ck->action == CONFIG_CHECK_REJECT) {
-            cfg_path_key(p, path, "action");
-            cfg_error(ctx, p, "\"reject\" is not implemented yet (only \"flag\")");
-        }
-    }
     cfg_get_units_sel(ctx, obj, path, 1, &ck->units, &ck->units_text);
     switch (ck->rule) {
     case CONFIG_CHECK_SUM:

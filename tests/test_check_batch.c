@@ -7,7 +7,8 @@
  * The zone example: a zone reports 25 new high-tech enterprises, 11 above
  * and 15 below the size threshold (11 + 15 = 26). With action "flag" the
  * three values are stored and the violation listed with the run that stored
- * them.
+ * them; with "reject" the total is a reject of its run, with a reason that
+ * names the check and the values, and the two parts are stored.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -68,6 +69,8 @@ static const char zone_csv[] = "unit,indicator,period,value\n"
                                "zone,hitech_new,2024,25\n"
                                "zone,hitech_above,2024,11\n"
                                "zone,hitech_below,2024,15\n";
+
+#define REASON "check zone_total: 25 != 11 + 15 (tolerance 0)"
 
 struct fx {
     struct config *cfg;
@@ -144,6 +147,32 @@ static void violations(struct fx *f, const char *check, struct vrows *r)
     memset(r, 0, sizeof(*r));
     assert_int_equal(
         store_checks_page(f->st, &(struct store_violation_query){.check = check}, take_v, r), 0);
+}
+
+struct rrows {
+    size_t n;
+    struct {
+        long position;
+        char raw[64], reason[160];
+    } r[8];
+};
+
+static int take_r(const struct store_reject_row *row, void *ctx)
+{
+    struct rrows *r = ctx;
+
+    assert_true(r->n < 8);
+    r->r[r->n].position = row->position;
+    snprintf(r->r[r->n].raw, sizeof(r->r[0].raw), "%s", row->raw ? row->raw : "");
+    snprintf(r->r[r->n].reason, sizeof(r->r[0].reason), "%s", row->reason);
+    r->n++;
+    return 0;
+}
+
+static void rejects(struct fx *f, int64_t run, struct rrows *r)
+{
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(store_rejects(f->st, run, NULL, take_r, r), 0);
 }
 
 /* A payload read and stored as a pull of source "zones" reads it. */
@@ -239,11 +268,66 @@ static void test_pull_flag(void **state)
     fx_free(f);
 }
 
-static void test_import_flag(void **state)
+static void test_pull_reject(void **state)
+{
+    struct fx *f = fx_new("reject", "flag");
+    struct collect_result res;
+    struct vrows v;
+    struct rrows r;
+
+    (void)state;
+    pull(f, zone_json, &res);
+    assert_string_equal(res.outcome, "partial");
+    assert_int_equal(res.counts.n_new, 2);
+    assert_int_equal(res.counts.n_rejected, 1);
+    /* nothing good lost: the parts are stored, the total is not */
+    assert_true(isnan(current(f, "zone", "hitech_new", "2024")));
+    assert_near(current(f, "zone", "hitech_above", "2024"), 11, 0);
+    assert_near(current(f, "zone", "hitech_below", "2024"), 15, 0);
+    rejects(f, res.run_id, &r);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.r[0].reason, REASON);
+    assert_string_equal(r.r[0].raw, "zone,hitech_new,2024,25");
+    violations(f, "zone_total", &v);
+    assert_int_equal(v.n, 1);
+    assert_string_equal(v.v[0].action, "reject");
+    assert_int_equal(v.v[0].run_id, res.run_id);
+    assert_near(v.v[0].value, 25, 0);
+    assert_near(v.v[0].expected, 26, 0);
+    assert_int_equal(v.v[0].valid_from, -1);
+
+    /* the corrected total (26) is stored; the refusal stays on record, a
+     * recompute keeps it */
+    pull(f,
+         "{\"data\": [{\"unit\": \"zone\", \"code\": \"hitech_new\", \"year\": \"2024\","
+         " \"value\": 26}]}",
+         &res);
+    assert_string_equal(res.outcome, "ok");
+    assert_near(current(f, "zone", "hitech_new", "2024"), 26, 0);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, NULL), 0);
+    violations(f, "zone_total", &v);
+    assert_int_equal(v.n, 1);
+    assert_string_equal(v.v[0].action, "reject");
+
+    /* a part alone that breaks the stored total: the part is refused */
+    pull(f,
+         "{\"data\": [{\"unit\": \"zone\", \"code\": \"hitech_below\", \"year\": \"2024\","
+         " \"value\": 16}]}",
+         &res);
+    assert_string_equal(res.outcome, "rejected");
+    rejects(f, res.run_id, &r);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.r[0].reason, "check zone_total: 26 != 11 + 16 (tolerance 0)");
+    assert_near(current(f, "zone", "hitech_below", "2024"), 15, 0);
+    fx_free(f);
+}
+
+static void test_import_flag_and_reject(void **state)
 {
     struct fx *f = fx_new("flag", "flag");
     struct import_summary sum;
     struct vrows v;
+    struct rrows r;
     int64_t run;
 
     (void)state;
@@ -257,17 +341,34 @@ static void test_import_flag(void **state)
     assert_near(v.v[0].expected, 26, 0);
     assert_int_equal(v.v[0].run_id, run);
     fx_free(f);
+
+    f = fx_new("reject", "flag");
+    import_csv(f, zone_csv, &sum, &run);
+    assert_int_equal(sum.n_stored, 2);
+    assert_int_equal(sum.n_rejected, 1);
+    rejects(f, run, &r);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.r[0].position, 2); /* the line of zone,hitech_new */
+    assert_string_equal(r.r[0].reason, REASON);
+    assert_true(isnan(current(f, "zone", "hitech_new", "2024")));
+    assert_near(current(f, "zone", "hitech_above", "2024"), 11, 0);
+    violations(f, "zone_total", &v);
+    assert_int_equal(v.n, 1);
+    assert_string_equal(v.v[0].action, "reject");
+    assert_int_equal(v.v[0].run_id, run);
+    fx_free(f);
 }
 
 /* A hierarchy, a growth and a range at ingest, and what a batch costs: only
  * the places it touches. */
 static void test_touched_places(void **state)
 {
-    struct fx *f = fx_new("flag", "flag");
+    struct fx *f = fx_new("flag", "reject");
     struct import_summary sum;
     struct check_batch cb;
     struct store_obs o;
     struct vrows v;
+    struct rrows r;
     int64_t run;
 
     (void)state;
@@ -277,18 +378,17 @@ static void test_touched_places(void **state)
                "p1,staff,2023,40\np2,staff,2023,60\nzone,staff,2023,100\n",
                &sum, &run);
     assert_int_equal(sum.n_stored, 3);
-    /* 2024: p1 130 (+225 % > 200 %), p2 -5 (below min 0), the zone 66
-     * while its parks sum to 125: three flags */
+    /* 2024: p1 130 (+225 % > 200 %: flagged), p2 -5 (below min 0: flagged),
+     * the zone 66 while its parks sum to 125: a hierarchy "reject" */
     import_csv(f,
                "unit,indicator,period,value\n"
                "p1,staff,2024,130\np2,staff,2024,-5\nzone,staff,2024,66\n",
                &sum, &run);
-    assert_int_equal(sum.n_stored, 3);
-    violations(f, "parks", &v);
-    assert_int_equal(v.n, 1);
-    assert_string_equal(v.v[0].unit, "zone");
-    assert_near(v.v[0].value, 66, 0);
-    assert_near(v.v[0].expected, 125, 0);
+    assert_int_equal(sum.n_stored, 2);
+    assert_int_equal(sum.n_rejected, 1);
+    rejects(f, run, &r);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.r[0].reason, "check parks: 66 != 130 + -5 (tolerance 0)");
     violations(f, "staff_growth", &v);
     assert_int_equal(v.n, 1);
     assert_string_equal(v.v[0].unit, "p1");
@@ -306,12 +406,10 @@ static void test_touched_places(void **state)
     assert_int_equal(period_parse_str(&o.period, "2024"), 0);
     o.value = 55;
     assert_int_equal(check_batch_run(f->st, f->cfg, &o, 1, &cb), 0);
-    /* complete places: the zone (66 against 130 + 55), p2's growth 2024
-     * (55 against 60), p2's range; 2025 has no value */
-    assert_int_equal(cb.nsite, 3);
-    assert_int_equal(cb.nv, 1);
-    assert_string_equal(cb.v[0].check, "parks");
-    assert_near(cb.v[0].expected, 185, 0);
+    /* complete places: the zone (no stored 2024 value: incomplete, so left
+     * alone), p2's growth 2024 (55 against 60), p2's range; 2025 has no value */
+    assert_int_equal(cb.nsite, 2);
+    assert_int_equal(cb.nv, 0);
     assert_int_equal(cb.n_refused, 0);
     check_batch_free(&cb);
     fx_free(f);
@@ -321,7 +419,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pull_flag),
-        cmocka_unit_test(test_import_flag),
+        cmocka_unit_test(test_pull_reject),
+        cmocka_unit_test(test_import_flag_and_reject),
         cmocka_unit_test(test_touched_places),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,8 +112,8 @@ static void test_rule_errors(void **state)
          "t.json: checks[0].indicator: indicator \"sales\" is not a rate"},
         {"[{'id': 'a', 'rule': 'hierarchy', 'indicator': 'sales', 'tolerance': -1}]",
          "t.json: checks[0].tolerance: must be a finite number >= 0"},
-        {"[{'id': 'a', 'rule': 'range', 'indicator': 'sales', 'max': 1, 'action': 'reject'}]",
-         "t.json: checks[0].action: \"reject\" is not implemented yet"},
+        {"[{'id': 'a', 'rule': 'range', 'indicator': 'sales', 'max': 1, 'action': 'refuse'}]",
+         "t.json: checks[0].action"},
         {"[{'id': 'a', 'rule': 'range', 'indicator': 'sales', 'max': 1, 'units': ['p3']}]",
          "t.json: checks[0].units"},
         {"[{'id': 'a', 'rule': 'range', 'indicator': 'sales', 'max': 1},"
