@@ -212,3 +212,36 @@ test('a period without a sensitivity analysis still shows the ranking', async ()
     extra.join('\n'));
   assert.deepEqual(problems, []);
 });
+
+test('a consistency check violation shows as a warning: the zone example', async () => {
+  // test_dashboard.sh imports p03's 2023-Q3 report of 25 new high-tech
+  // enterprises, 11 above and 15 below the size threshold; the import's own
+  // checks flag it (check zone_total: 25 against 11 + 15 = 26).
+  const period = '2023-Q3';
+  const flagged = (await api('/api/v1/checks')).filter((v) => v.check === 'zone_total');
+  assert.equal(flagged.length, 1, JSON.stringify(flagged));
+  assert.deepEqual([flagged[0].unit, flagged[0].period, flagged[0].value, flagged[0].expected, flagged[0].action],
+    ['p03', period, 25, 26, 'flag']);
+  const name = (await api(`/api/v1/rankings/monitoring?period=${period}`)).ranking.find((r) => r.unit === 'p03').name;
+  await page.goto(`${base}/?period=${period}&park=p03&lang=en`);
+  await ready(`monitoring|${period}|p03`);
+  const rows = await page.$$eval('#check-table tr[data-key]', (r) =>
+    r.map((x) => [...x.cells].map((c) => c.textContent)));
+  assert.deepEqual(rows, [[`⚠ p03 ${name}`, 'hitech_new', period, '25', '26', 'zone_total (sum)',
+    'total is not the sum of its parts', 'stored, flagged']]);
+  assert.equal(await page.textContent('#check-note'), '1 in this period (1 in all)');
+  assert.ok(await page.$eval('#check-card', (c) => c.classList.contains('warn')));
+  // the mark on the park: its ranking row and its option in the park selector
+  const marked = await page.$$eval('#ranking-table tr.warn', (r) => r.map((x) => [x.dataset.key, x.cells[1].textContent]));
+  assert.deepEqual(marked, [['p03', `⚠ ${name}`]]);
+  assert.match(await page.$eval('#sel-park option[value="p03"]', (o) => o.textContent), /^⚠ p03/);
+  assert.equal(await page.$$eval('#sel-park option', (o) => o.filter((x) => x.textContent.startsWith('⚠')).length), 1);
+  await page.screenshot({ path: join(artifacts, 'dashboard-checks.png'), fullPage: true });
+  // a period without violations: no warning, no mark
+  await page.selectOption('#sel-period', '2023-Q4');
+  await ready('monitoring|2023-Q4|p03');
+  assert.equal(await page.textContent('#check-note'), 'no check warnings in this period');
+  assert.equal(await page.$$eval('#check-table tr[data-key]', (r) => r.length), 0);
+  assert.equal(await page.$$eval('#ranking-table tr.warn', (r) => r.length), 0);
+  assert.deepEqual(problems, []);
+});

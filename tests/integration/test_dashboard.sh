@@ -48,11 +48,24 @@ for s in c["sources"]:
 for u in c["units"]:
     if u["id"] == "p13":
         u["name"] = "示例大学科技园 <R&D> \"A\""
+# the zone example of the consistency checks (docs/CONFIG.md, "checks")
+for code, name in (("hitech_new", "新增高新技术企业"), ("hitech_above", "其中规上"),
+                   ("hitech_below", "其中规下")):
+    c["indicators"].append({"code": code, "name": name, "measure": "家", "frequency": "Q",
+                            "kind": "flow", "decimals": 0})
+c["checks"] = [{"id": "zone_total", "rule": "sum", "total": "hitech_new",
+                "parts": ["hitech_above", "hitech_below"], "units": "children:city"}]
 json.dump(c, open(tmp + "/config.json", "w"), ensure_ascii=False)
 PY
 echo "dashboard-token" >"$tmp/token"
 "$bin/parkstat" import --db "$tmp/demo.db" --config "$tmp/config.json" \
     "$src"/examples/demo/data/synthetic_{monthly,quarterly,yearly}.csv >/dev/null || fail "import"
+# p03 reports 25 new high-tech enterprises, 11 above and 15 below the size
+# threshold: the import flags it (check zone_total), the dashboard warns
+printf 'unit,indicator,period,value\np03,hitech_new,2023-Q3,25\np03,hitech_above,2023-Q3,11\np03,hitech_below,2023-Q3,15\n' \
+    >"$tmp/zone.csv"
+"$bin/parkstat" import --db "$tmp/demo.db" --config "$tmp/config.json" "$tmp/zone.csv" >/dev/null ||
+    fail "import zone.csv"
 "$bin/parkstat" recompute --db "$tmp/demo.db" --config "$tmp/config.json" >/dev/null || fail "recompute"
 
 PARKSTAT_WEB_ROOT=$src/web/dist "$bin/parkstatd" -c "$tmp/config.json" --listen "127.0.0.1:$port" \

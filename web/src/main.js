@@ -1,9 +1,10 @@
 // main.js - the dashboard: selectors (index, period, park, language) and the
-// five views, all from the JSON API of parkstatd (same origin).
+// views, all from the JSON API of parkstatd (same origin).
 import { get, tryGet } from './api.js';
 import { range } from './period.js';
 import { t, setLang, getLang } from './i18n.js';
 import { echarts, drawTrend, drawRanking, drawRadar, resizeAll, arrow } from './charts.js';
+import { warnings, renderWarnings, markRows, MARK } from './checks.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { indices: [], units: new Map(), indicators: new Map(), index: null, period: null, park: null };
@@ -175,11 +176,23 @@ async function renderSources() {
   })));
 }
 
+// The check warnings of the period: the panel, and a mark on the parks and
+// the chosen park's indicators they are about (checks.js).
+async function renderChecks() {
+  const w = await warnings(state.period).catch(() => ({ all: [], shown: [] }));
+  renderWarnings(w, fillTable, (u) => `${u} ${state.units.get(u)?.name ?? ''}`.trim());
+  markRows($('ranking-table'), w, 1);
+  markRows($('indicator-table'), w, 0, state.park);
+  const units = new Set(w.shown.map((v) => v.unit));
+  for (const o of $('sel-park').options) if (units.has(o.value)) o.textContent = `${MARK} ${o.textContent}`;
+}
+
 async function render() {
   $('status').textContent = '…';
   await fillSelectors();
   const all = await get(`/api/v1/indices/${encodeURIComponent(state.index)}`, { period: state.period });
   await Promise.all([renderTrend(), renderRanking(), renderRadar(all), renderIndicators(all), renderSources()]);
+  await renderChecks();
   $('status').textContent = `${t('loaded')}: ${state.index} ${state.period} ${state.park}`;
   document.body.dataset.ready = `${state.index}|${state.period}|${state.park}`;
 }
