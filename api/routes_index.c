@@ -4,7 +4,8 @@
  * rank and flags, and the indicator contributions) and
  * /api/v1/rankings/{id}?period= (units by the rank of their total score).
  * The index answer carries the derived weights its period used
- * (docs/INDICES.md, "Derived weights"), on every page.
+ * (docs/INDICES.md, "Derived weights") and the index's tree in the daemon's
+ * config (node, parent, name, configured weight), on every page.
  *
  * Without ?period= the index's latest period is served. An id with no rows in
  * the result table is a 404.
@@ -15,8 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "api/api_priv.h"
 #include "common/period.h"
+#include "config/config.h"
 #include "store/results.h"
 #include "store/store.h"
 
@@ -149,6 +153,42 @@ static int page_unit(const struct store_index_result_row *r, void *ctx)
     return 0;
 }
 
+/* The nodes of a tree level and those under them, depth first: node, its
+ * parent, name and configured weight among its siblings (summing to 1). */
+static int tree_rows(json_t *rows, const struct config_index_node *nodes, size_t n,
+                     const char *parent)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct config_index_node *nd = &nodes[i];
+        if (append(rows, json_pack("{s:o,s:s,s:o,s:f}", "node", api_json_str(nd->id), "parent",
+                                   parent, "name", api_json_str(nd->name), "weight",
+                                   config_index_node_weight(nodes, n, i))) < 0 ||
+            (nd->id && tree_rows(rows, nd->children, nd->n_children, nd->id) < 0))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* The tree of index id in the daemon's config into rows (none when the
+ * config has no such index). */
+static int index_tree(struct api *a, const char *id, json_t *rows)
+{
+    const struct config_index *ix = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    pthread_mutex_lock(&a->series_mu);
+    if (a->cfg)
+        ix = config_indices(a->cfg, &n);
+    for (size_t i = 0; ix && i < n; i++)
+        if (strcmp(ix[i].id, id) == 0) {
+            rc = tree_rows(rows, ix[i].tree, ix[i].n_tree, id);
+            break;
+        }
+    pthread_mutex_unlock(&a->series_mu);
+    return rc;
+}
+
 /* GET /api/v1/indices/{id}?period=&unit=: scores of every node with ranks and
  * flags, and the contributions, of a page of units (by code): the page's
  * units first (one query on the period's result rows), then the results and
@@ -184,9 +224,10 @@ int api_route_index(struct api_request *rq, const char *id, struct api_reply *rp
         q.last_unit = last;
     }
     json_t *results = json_array(), *contribs = json_array(), *weights = json_array();
-    json_t *data = json_pack("{s:s,s:s,s:O,s:O,s:O}", "index", id, "period", period, "results",
-                             results, "contributions", contribs, "weights", weights);
-    if (!data)
+    json_t *tree = json_array();
+    json_t *data = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O}", "index", id, "period", period, "results",
+                             results, "contributions", contribs, "weights", weights, "tree", tree);
+    if (!data || index_tree(rq->api, id, tree) < 0)
         rc = -ENOMEM;
     else if ((rc = store_index_weights(st, id, period, weight_row, weights)) == 0 &&
              (pg.n > 0 || unit))
@@ -202,6 +243,7 @@ int api_route_index(struct api_request *rq, const char *id, struct api_reply *rp
     json_decref(results);
     json_decref(contribs);
     json_decref(weights);
+    json_decref(tree);
     return rc;
 }
 
