@@ -97,6 +97,7 @@ void report_free(struct report *r)
             free(r->parks[i].top[k].indicator);
     }
     free(r->parks);
+    report_charts_free(r);
     for (size_t i = 0; i < r->nindicators; i++)
         indicator_free(&r->indicators[i]);
     free(r->indicators);

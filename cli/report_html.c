@@ -186,6 +186,7 @@ static void html_contributors(const struct report *r, FILE *out)
         fputs("</tr>\n", out);
     }
     fputs("</tbody></table>\n", out);
+    report_charts_dims_html(r, out);
 }
 
 /* The bulletin as a printable, self-contained HTML page (see report_priv.h). */

@@ -90,6 +90,9 @@ struct report {
     struct report_sens sens;
     struct report_point trend[REPORT_TREND]; /* oldest first, the bulletin's period last */
     size_t ntrend;                           /* (report_charts.c) */
+    char **dims;                             /* the index's top-level dimensions' names */
+    size_t ndims;                            /* (0: no chart of them) */
+    struct report_num *dim_parts; /* nparks x ndims: each one's part of the park's change */
 };
 
 /* Releases everything r holds (r itself is not freed). NULL is a no-op. */
@@ -128,6 +131,13 @@ void report_sens_csv(const struct report *r, const struct report_park *p, FILE *
  * charts' section of the HTML bulletin (inline SVG). */
 int report_charts_load(struct report *r, struct client *c);
 void report_charts_html(const struct report *r, FILE *out);
+
+/* The chart of each park's change since the previous period split by the
+ * index's top-level dimensions (sums of the API's leaf contributions), after
+ * the contributors' table; loaded by report_charts_load() from the `tree` of
+ * /api/v1/indices/ID, released by report_charts_free(). */
+void report_charts_dims_html(const struct report *r, FILE *out);
+void report_charts_free(struct report *r);
 
 /* --format pdf (report_pdf.c): 0 when a Chromium to print with is found,
  * else -ENOENT with a message saying what to install; then the bulletin as

@@ -5,7 +5,9 @@
 # chart has eight points whose values are the means of the parks' scores of
 # /api/v1/rankings for the eight quarters up to 2023-Q3 (computed here); one
 # bar per scored park of the ranking, in its order, with its score and rank
-# change; the PDF has A4 pages (pdfinfo), a CJK font embedded (pdffonts), and,
+# change; one stacked segment per park and top-level dimension of the
+# config's tree with a contribution in /api/v1/indices, each park's segments
+# summing to its score's change between the two rankings; the PDF has A4 pages (pdfinfo), a CJK font embedded (pdffonts), and,
 # rendered to PNG by pdftoppm, the line's colour in the upper part of page 1
 # and one band of the bars' colour per park below it. Without Chromium the
 # command says what to install, exits 1 and leaves an existing output as it
@@ -48,6 +50,8 @@ for p in 2021-Q4 2022-Q1 2022-Q2 2022-Q3 2022-Q4 2023-Q1 2023-Q2 2023-Q3; do
     curl -sf "$api/api/v1/rankings/monitoring?period=$p" >"$tmp/ranking-$p.json" ||
         fail "GET rankings $p"
 done
+curl -sf "$api/api/v1/indices/monitoring?period=2023-Q3" >"$tmp/index.json" || fail "GET index"
+
 export PARKSTAT_URL=$api
 mkdir -p "$tmp/tmpdir"
 export TMPDIR=$tmp/tmpdir # where the PDF is made: empty again after each
@@ -99,7 +103,33 @@ for (cls, text), r in zip(notes, ranking):
     c = r["rank_change"]
     exp = "—" if c is None else "–" if c == 0 else ("▲" if c > 0 else "▼") + str(abs(c))
     assert text == exp, f"{r['unit']}: rank change {text} != {exp}"
-print(f"charts: 8 points, {len(rects)} bars equal to the API")
+
+# contributions by dimension: the config's tree (read here, not the API's)
+assert len(svgs) == 3 and 'class="chart stacks"' in svgs[2], "no chart of the dimensions"
+stacks = svgs[2]
+index = next(i for i in json.load(open(f"{tmp}/config.json"))["indices"] if i["id"] == "monitoring")
+dim_of = {}
+def walk(nodes, top):
+    for n in nodes:
+        t = top or n["id"]
+        if "indicator" in n:
+            dim_of[n["indicator"]] = t
+        walk(n.get("children", []), t)
+walk(index["tree"], None)
+contribs = json.load(open(f"{tmp}/index.json"))["data"]["contributions"]
+pairs = {(c["unit"], dim_of[c["indicator"]]) for c in contribs if c["contribution"] is not None}
+segs = re.findall(r'<rect class="seg" ', stacks)
+assert len(segs) == len(pairs) > 15, f"{len(segs)} segments, want {len(pairs)}"
+names = [n["name"] for n in index["tree"]]
+keys = re.findall(r'<rect class="key" [^>]*/><text [^>]*>([^<]*)</text>', stacks)
+assert keys == names, f"legend {keys} != {names}"
+prev = {r["unit"]: r["score"] for r in json.load(open(f"{tmp}/ranking-2023-Q2.json"))["data"]["ranking"]}
+nets = re.findall(r'<text class="val" [^>]*>([-+0-9.]+)</text>', stacks)
+want = [r["score"] - prev[r["unit"]] for r in ranking if any(u == r["unit"] for u, _ in pairs)]
+assert len(nets) == len(want) == 15, f"{len(nets)} sums, want {len(want)}"
+for got, w in zip(nets, want):
+    assert abs(float(got) - w) <= 0.0051, f"segments sum to {got}, score change {w:.4f}"
+print(f"charts: 8 points, {len(rects)} bars, {len(segs)} segments equal to the API")
 PY
 
 # ---- the PDF
