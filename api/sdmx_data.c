@@ -30,8 +30,6 @@
 #include "store/observations.h"
 #include "store/sdmx.h"
 
-/* Codes of one dimension in a key at most. */
-#define KEY_MAX_CODES 256
 /* SDMX-JSON keeps every code of the answer for its structure: past this
  * many units (without a UNIT in the key) the answer is refused (413). The
  * figure is the reply cap over 64 bytes a code. */
@@ -51,7 +49,8 @@ static int sdmx_fail(struct api_reply *rp, enum sdmx_format fmt, unsigned status
     const char *type = NULL;
 
     va_start(ap, msgfmt);
-    vsnprintf(msg, sizeof(msg), msgfmt, ap);
+    /* The analyzer loses va_start on one caller's path (a "%s" format). */
+    vsnprintf(msg, sizeof(msg), msgfmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
     va_end(ap);
     if (!api_utf8_valid(msg, strlen(msg)))
         snprintf(msg, sizeof(msg), "invalid request text");
@@ -64,213 +63,6 @@ static int sdmx_fail(struct api_reply *rp, enum sdmx_format fmt, unsigned status
     rp->status = status;
     rp->content_type = type;
     return 1;
-}
-
-/* ---- formats ---- */
-
-/* A media type's version parameter in params (";version=2.0.0;q=0.5"),
- * or "" when none. */
-static void media_param(const char *params, size_t len, const char *name, char *out, size_t size)
-{
-    size_t nlen = strlen(name);
-
-    out[0] = '\0';
-    for (size_t i = 0; i < len;) {
-        while (i < len && (params[i] == ';' || params[i] == ' ' || params[i] == '\t'))
-            i++;
-        size_t n = 0;
-        while (i + n < len && params[i + n] != ';')
-            n++;
-        if (n > nlen && strncasecmp(params + i, name, nlen) == 0 && params[i + nlen] == '=') {
-            size_t vlen = n - nlen - 1;
-            const char *v = params + i + nlen + 1;
-            while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-                vlen--;
-            if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"')
-                v++, vlen -= 2;
-            snprintf(out, size, "%.*s", (int)(vlen < size ? vlen : size - 1), v);
-            return;
-        }
-        i += n;
-    }
-}
-
-static int is_type(const char *t, size_t n, const char *want)
-{
-    return n == strlen(want) && strncasecmp(t, want, n) == 0;
-}
-
-/* The format of one media range (type/subtype and its parameters): 1 and
- * *fmt, or 0 when it is none served. */
-static int media_format(const char *t, size_t n, const char *params, size_t plen,
-                        enum sdmx_format *fmt)
-{
-    char v[32];
-
-    media_param(params, plen, "version", v, sizeof(v));
-    if (is_type(t, n, "application/vnd.sdmx.genericdata+xml")) {
-        *fmt = SDMX_FMT_GENERIC;
-        return !v[0] || strcmp(v, "2.1") == 0;
-    }
-    if (is_type(t, n, "application/vnd.sdmx.structurespecificdata+xml")) {
-        *fmt = SDMX_FMT_SS;
-        return !v[0] || strcmp(v, "2.1") == 0;
-    }
-    if (is_type(t, n, "application/vnd.sdmx.data+json")) {
-        *fmt = strncmp(v, "2.0", 3) == 0 ? SDMX_FMT_JSON2 : SDMX_FMT_JSON1;
-        return !v[0] || strncmp(v, "1.0", 3) == 0 || strncmp(v, "2.0", 3) == 0;
-    }
-    if (is_type(t, n, "application/vnd.sdmx.data+csv")) {
-        *fmt = strncmp(v, "2.0", 3) == 0 ? SDMX_FMT_CSV2 : SDMX_FMT_CSV1;
-        return !v[0] || strncmp(v, "1.0", 3) == 0 || strncmp(v, "2.0", 3) == 0;
-    }
-    if (is_type(t, n, "application/xml") || is_type(t, n, "text/xml") ||
-        is_type(t, n, "application/*") || is_type(t, n, "*/*")) {
-        *fmt = SDMX_FMT_GENERIC;
-        return 1;
-    }
-    if (is_type(t, n, "application/json")) {
-        *fmt = SDMX_FMT_JSON1;
-        return 1;
-    }
-    if (is_type(t, n, "text/csv") || is_type(t, n, "text/*")) {
-        *fmt = SDMX_FMT_CSV1;
-        return 1;
-    }
-    return 0;
-}
-
-/* The format= names (docs/API.md). */
-static const struct {
-    const char *name;
-    enum sdmx_format fmt;
-} format_names[] = {
-    {"genericdata", SDMX_FMT_GENERIC},
-    {"sdmx-ml", SDMX_FMT_GENERIC},
-    {"structurespecificdata", SDMX_FMT_SS},
-    {"jsondata", SDMX_FMT_JSON1},
-    {"sdmx-json", SDMX_FMT_JSON1},
-    {"sdmx-json-1.0", SDMX_FMT_JSON1},
-    {"sdmx-json-2.0", SDMX_FMT_JSON2},
-    {"csvdata", SDMX_FMT_CSV1},
-    {"sdmx-csv", SDMX_FMT_CSV1},
-    {"sdmx-csv-1.0", SDMX_FMT_CSV1},
-    {"sdmx-csv-2.0", SDMX_FMT_CSV2},
-};
-
-/* The format asked: 1 and *fmt, or 0 (406; *fmt then the format of the
- * error message). */
-static int choose_format(struct api_request *rq, enum sdmx_format *fmt, char *what, size_t wsize)
-{
-    const char *f = api_param(rq, "format");
-    const char *accept =
-        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-
-    *fmt = SDMX_FMT_GENERIC;
-    if (f) {
-        for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
-            if (strcmp(f, format_names[i].name) == 0) {
-                *fmt = format_names[i].fmt;
-                return 1;
-            }
-        size_t n = strcspn(f, ";");
-        if (media_format(f, n, f + n, strlen(f + n), fmt))
-            return 1;
-        *fmt = SDMX_FMT_GENERIC;
-        snprintf(what, wsize, "parameter 'format': \"%.64s\" is not served", f);
-        return 0;
-    }
-    if (!accept || !accept[strspn(accept, " \t")])
-        return 1;
-    double best_q = 0;
-    int found = 0;
-    for (const char *p = accept; *p;) {
-        p += strspn(p, " \t,");
-        size_t n = strcspn(p, ",");
-        size_t tl = strcspn(p, ";,");
-        size_t t0 = 0;
-        while (tl > t0 && (p[tl - 1] == ' ' || p[tl - 1] == '\t'))
-            tl--;
-        char q[16];
-        media_param(p + tl, n - tl, "q", q, sizeof(q));
-        double qv = q[0] ? strtod(q, NULL) : 1.0;
-        enum sdmx_format got;
-        if (tl && qv > best_q && media_format(p, tl, p + tl, n - tl, &got)) {
-            best_q = qv;
-            *fmt = got;
-            found = 1;
-        }
-        p += n;
-    }
-    if (found)
-        return 1;
-    *fmt = SDMX_FMT_GENERIC;
-    snprintf(what, wsize, "Accept: none of \"%.200s\" is served", accept);
-    return 0;
-}
-
-/* ---- the key ---- */
-
-struct key {
-    char *text; /* the key's copy, split in place */
-    const char *codes[3][KEY_MAX_CODES];
-    size_t n[3];
-};
-
-/* Splits key ("A..B+C", "all", NULL) over the flow's ndims dimensions.
- * Returns 0, or 1 with rp a 400. */
-static int parse_key(struct api_reply *rp, enum sdmx_format fmt, const struct sdmx_flow *f,
-                     const char *key, struct key *k)
-{
-    static const char *const freq_store[] = {"Y", "H", "Q", "M"};
-    static const char sdmx_freqs[] = "ASQM";
-
-    memset(k->n, 0, sizeof(k->n));
-    if (!key || strcmp(key, "all") == 0 || !key[0])
-        return 0;
-    size_t parts = 1;
-    for (const char *c = key; (c = strchr(c, '.')); c++)
-        parts++;
-    if (parts != f->ndims)
-        return sdmx_fail(rp, fmt, MHD_HTTP_BAD_REQUEST, 140,
-                         "key \"%.100s\": %zu dimensions, %s has %zu (%s.%s%s)", key, parts, f->id,
-                         f->ndims, f->dims[0].id, f->dims[1].id, f->ndims > 2 ? ".FREQ" : "");
-    if (!(k->text = strdup(key)))
-        return -ENOMEM;
-    char *p = k->text;
-    for (size_t dim = 0; dim < f->ndims; dim++) {
-        char *dot = strchr(p, '.');
-        if (dot)
-            *dot = '\0';
-        for (char *c = p; *c;) {
-            char *plus = strchr(c, '+');
-            if (plus)
-                *plus = '\0';
-            if (!*c)
-                return sdmx_fail(rp, fmt, MHD_HTTP_BAD_REQUEST, 140,
-                                 "key \"%.100s\": an empty code in dimension %s", key,
-                                 f->dims[dim].id);
-            if (k->n[dim] == KEY_MAX_CODES)
-                return sdmx_fail(rp, fmt, MHD_HTTP_BAD_REQUEST, 140,
-                                 "key: more than %d codes for dimension %s", KEY_MAX_CODES,
-                                 f->dims[dim].id);
-            const char *code = c;
-            if (f->kind == SDMX_FLOW_OBS && dim == 2) {
-                const char *at = strlen(c) == 1 ? strchr(sdmx_freqs, c[0]) : NULL;
-                code = at ? freq_store[at - sdmx_freqs] : "?"; /* "?": matches nothing */
-            }
-            k->codes[dim][k->n[dim]++] = code;
-            if (!plus)
-                break;
-            c = plus + 1;
-            if (!*c)
-                return sdmx_fail(rp, fmt, MHD_HTTP_BAD_REQUEST, 140,
-                                 "key \"%.100s\": an empty code in dimension %s", key,
-                                 f->dims[dim].id);
-        }
-        p = dot ? dot + 1 : p + strlen(p);
-    }
-    return 0;
 }
 
 /* ---- parameters ---- */
@@ -286,30 +78,21 @@ struct params {
 static int period_bound(struct api_request *rq, struct api_reply *rp, const char *name, int end,
                         struct params *p)
 {
-    static const enum period_freq freqs[4] = {PERIOD_YEAR, PERIOD_HALF, PERIOD_QUARTER,
-                                              PERIOD_MONTH};
     const char *v = api_param(rq, name);
-    struct period per, month, c;
+    char(*out)[PERIOD_TEXT_SIZE] = end ? p->hi : p->lo;
 
     if (!v)
         return 0;
-    if (sdmx_period_parse(v, &per) < 0)
+    if (sdmx_period_bounds(v, end, out) < 0)
         return sdmx_fail(rp, p->o.fmt, MHD_HTTP_BAD_REQUEST, 140,
                          "parameter '%s': bad period \"%.64s\" (want 2023, 2023-S1, 2023-Q3, "
                          "2023-07 or 2023-07-01)",
                          name, v);
-    month.year = per.year;
-    month.freq = PERIOD_MONTH;
-    month.index = end ? period_last_month(per) : period_first_month(per);
     for (int f = 0; f < 4; f++) {
-        char *out = end ? p->hi[f] : p->lo[f];
-        if (period_container(month, freqs[f], &c) < 0 ||
-            period_format(c, out, PERIOD_TEXT_SIZE) < 0)
-            return -EINVAL;
         if (end)
-            p->q.hi[f] = out;
+            p->q.hi[f] = out[f];
         else
-            p->q.lo[f] = out;
+            p->q.lo[f] = out[f];
     }
     return 0;
 }
@@ -444,7 +227,7 @@ static int split_path(struct api_reply *rp, enum sdmx_format fmt, char *buf, cha
 int api_route_sdmx_data(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
     struct params p;
-    struct key k = {0};
+    struct sdmx_key k = {0};
     struct sdmx_flow f;
     char what[300], id[SDMX_ID_MAX], err[256];
     char *path = NULL, *flow = NULL, *key = NULL, *provider = NULL;
@@ -455,7 +238,10 @@ int api_route_sdmx_data(struct api_request *rq, const char *arg, struct api_repl
     int rc;
 
     memset(&p, 0, sizeof(p));
-    if (!choose_format(rq, &p.o.fmt, what, sizeof(what)))
+    if (!sdmx_choose_format(
+            api_param(rq, "format"),
+            MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
+            &p.o.fmt, what, sizeof(what)))
         return sdmx_fail(rp, p.o.fmt, MHD_HTTP_NOT_ACCEPTABLE, 406,
                          "%s; served: application/vnd.sdmx.genericdata+xml;version=2.1, "
                          "application/vnd.sdmx.structurespecificdata+xml;version=2.1, "
@@ -495,7 +281,12 @@ int api_route_sdmx_data(struct api_request *rq, const char *arg, struct api_repl
                            "no dataflow \"%.100s\" (OBS, or IDX_ and an index id)", id);
         goto out;
     }
-    if ((rc = parse_key(rp, fmt, &f, key, &k)) != 0 || (rc = read_params(rq, rp, &f, &p)) != 0)
+    if ((rc = sdmx_key_parse(&f, key, &k, what, sizeof(what))) != 0) {
+        if (rc == -EINVAL)
+            rc = sdmx_fail(rp, fmt, MHD_HTTP_BAD_REQUEST, 140, "%s", what);
+        goto out;
+    }
+    if ((rc = read_params(rq, rp, &f, &p)) != 0)
         goto out;
     p.q.index_id = f.kind == SDMX_FLOW_INDEX ? f.index_id : NULL;
     p.q.unit = (struct store_sdmx_codes){k.codes[0], k.n[0]};
@@ -535,7 +326,7 @@ int api_route_sdmx_data(struct api_request *rq, const char *arg, struct api_repl
 out:
     store_sdmx_close(&cur);
     store_close(&st);
-    free(k.text);
+    sdmx_key_free(&k);
     free(path);
     return rc < 0 ? rc : 0;
 }

@@ -58,6 +58,45 @@ ssize_t sdmx_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
 /* libmicrohttpd's free callback: closes the cursor and its connection. */
 void sdmx_stream_free(void *cls);
 
+/* ---- sdmx_parse.c: the request's text ---- */
+
+/*
+ * The format asked: by format= (a name of docs/API.md or a media type; NULL:
+ * none), else by Accept (the served type of highest q; NULL or blank: none),
+ * else SDMX-ML Generic. Returns 1 and *fmt, or 0 when neither names a
+ * format served (a 406: why says what was asked, *fmt is Generic).
+ */
+int sdmx_choose_format(const char *format, const char *accept, enum sdmx_format *fmt, char *why,
+                       size_t size);
+
+/* Codes of one dimension in a key at most. */
+#define SDMX_KEY_MAX_CODES 256
+
+/* A key split over a flow's dimensions: n[d] codes of dimension d (0: every
+ * code), pointing into text. FREQ codes are the store's (A -> "Y", S -> "H";
+ * an unknown one "?", which matches nothing). */
+struct sdmx_key {
+    char *text;
+    const char *codes[3][SDMX_KEY_MAX_CODES];
+    size_t n[3];
+};
+
+/*
+ * Splits key ("A..B+C"; "all", "" or NULL: everything) over f's dimensions.
+ * Returns 0, -EINVAL with why (a wrong number of parts, an empty code in a
+ * list, too many codes) or -ENOMEM. sdmx_key_free() after either.
+ */
+int sdmx_key_parse(const struct sdmx_flow *f, const char *key, struct sdmx_key *k, char *why,
+                   size_t size);
+void sdmx_key_free(struct sdmx_key *k);
+
+/*
+ * An SDMX period bound (sdmx_period_parse()) as the bound of each store
+ * frequency ("YHQM", STORE_SDMX_FREQS): the period of that frequency holding
+ * its first month, or its last (end). Returns 0 or -EINVAL.
+ */
+int sdmx_period_bounds(const char *text, int end, char out[4][PERIOD_TEXT_SIZE]);
+
 /* An SDMX error message (code: the SDMX error code, 100 no results, 130 too
  * large, 140 syntax, 406 not acceptable, 500, 501 not implemented) in the
  * format fmt into a malloc'd *body of *len bytes with its *type. Returns 0
