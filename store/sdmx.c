@@ -217,6 +217,14 @@ int store_sdmx_open(struct store *st, const struct store_sdmx_query *q,
         buf_free(&b);
         return rc == -E2BIG ? -EINVAL : rc;
     }
+    /* The store keeps temporary files in memory (store.c): a sort of 24 M
+     * vintages would then be held whole. This connection is the answer's
+     * own: its sorts spill to files past the page cache. */
+    if ((q->index_id || q->history || q->updated_after) &&
+        sqlite3_exec(st->db, "PRAGMA temp_store=FILE", NULL, NULL, NULL) != SQLITE_OK) {
+        buf_free(&b);
+        return store_fail(st, "sdmx data");
+    }
     if (!(c = calloc(1, sizeof(*c)))) {
         buf_free(&b);
         return -ENOMEM;

@@ -69,7 +69,9 @@ struct store_sdmx_cursor;
 /*
  * Prepares the statement of q on st (which the cursor borrows: one thread at
  * a time, and st outlives the cursor). The values of q are copied: q may go
- * once this returns. Returns 0 and *out, -EINVAL for a
+ * once this returns. A sorted answer (vintages, index results) sets st's
+ * temp_store to FILE, so its sort spills to disk: give the cursor a
+ * connection of its own. Returns 0 and *out, -EINVAL for a
  * query that cannot be written (too many codes), -ENOMEM or -EIO.
  */
 int store_sdmx_open(struct store *st, const struct store_sdmx_query *q,
