@@ -18,16 +18,16 @@
 #include "store/checks.h"
 #include "store/store.h"
 
-#define N_COLS 10
+#define N_COLS 11
 
 enum format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
 
-static const char *const col_names[N_COLS] = {"check",  "rule",      "unit",     "indicator",
-                                              "period", "value",     "expected", "detail",
-                                              "action", "valid_from"};
+static const char *const col_names[N_COLS] = {"check",  "rule",       "unit",     "indicator",
+                                              "period", "value",      "expected", "detail",
+                                              "action", "valid_from", "run"};
 static const enum table_align col_aligns[N_COLS] = {
-    TABLE_LEFT,  TABLE_LEFT,  TABLE_LEFT, TABLE_LEFT, TABLE_LEFT,
-    TABLE_RIGHT, TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_LEFT};
+    TABLE_LEFT,  TABLE_LEFT, TABLE_LEFT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT,
+    TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT, TABLE_LEFT, TABLE_RIGHT};
 
 struct out {
     enum format format;
@@ -63,14 +63,16 @@ static void csv_field(const char *s, int last)
 static int on_row(const struct store_violation *v, void *ctx)
 {
     struct out *o = ctx;
-    char value[32], expected[32], vf[40] = "";
+    char value[32], expected[32], vf[40] = "", run[24] = "";
 
     num(v->value, value, sizeof(value));
     num(v->expected, expected, sizeof(expected));
     if (v->valid_from >= 0)
         time_format_iso(v->valid_from, vf, sizeof(vf));
-    const char *cells[N_COLS] = {v->check, v->rule,  v->unit,   v->indicator, v->period,
-                                 value,    expected, v->detail, v->action,    vf};
+    if (v->run_id >= 0)
+        snprintf(run, sizeof(run), "%lld", (long long)v->run_id);
+    const char *cells[N_COLS] = {v->check, v->rule,   v->unit,   v->indicator, v->period, value,
+                                 expected, v->detail, v->action, vf,           run};
     switch (o->format) {
     case FORMAT_TABLE:
         return table_add_row(o->t, cells);
@@ -86,6 +88,8 @@ static int on_row(const struct store_violation *v, void *ctx)
             json_t *x;
             if ((i == 5 || i == 6) && cells[i][0])
                 x = json_real(i == 5 ? v->value : v->expected);
+            else if (i == 10 && cells[i][0])
+                x = json_integer((json_int_t)v->run_id);
             else if (cells[i] && cells[i][0])
                 x = json_string(cells[i]);
             else

@@ -35,8 +35,10 @@ grep -q "^1 consistency check violation(s)" "$tmp/out" || fail "recompute: $(cat
 "$bin" checks --db "$db" --format csv >"$tmp/csv" || fail "checks"
 vintage=$(sqlite3 "$db" "SELECT strftime('%Y-%m-%dT%H:%M:%S', o.valid_from / 1e6, 'unixepoch')
     FROM observation o JOIN unit u ON u.id = o.unit_id WHERE u.code = 'zone'")
-want="zone_parts,hierarchy,zone,revenue,2024-01,25,26,parent is not the sum of its children,flag,$vintage"
-[ "$(sed -n 2p "$tmp/csv" | sed 's/\.[0-9]*Z$//')" = "$want" ] ||
+run=$(sqlite3 "$db" "SELECT o.run_id FROM observation o JOIN unit u ON u.id = o.unit_id
+    WHERE u.code = 'zone'")
+want="zone_parts,hierarchy,zone,revenue,2024-01,25,26,parent is not the sum of its children,flag,$vintage,$run"
+[ "$(sed -n 2p "$tmp/csv" | sed 's/\.[0-9]*Z,/,/')" = "$want" ] ||
     fail "row: $(cat "$tmp/csv") want $want"
 [ "$(wc -l <"$tmp/csv")" = 2 ] || fail "rows: $(cat "$tmp/csv")"
 "$bin" checks --db "$db" --rule sum --format csv | grep -q zone && fail "rule filter"
