@@ -6,7 +6,7 @@
 #   bash bench/scale.sh [BUILD_DIR] [SCALE...]
 #
 # SCALE is city (15 units), 10k, 50k or 200k (default: city 10k 50k; 200k
-# takes about 10 minutes and 7 GB of /tmp). Per scale it prints:
+# takes about 8 minutes and 5 GB of /tmp on 2 CPUs). Per scale it prints:
 #   import        `parkstat import` of the CSV: wall time, peak RSS
 #   recompute     `parkstat recompute --full`, first after the import (it
 #                 builds the column copy) and once more: wall time, peak RSS
