@@ -21,6 +21,7 @@
 #include "common/timefmt.h"
 #include "config/config.h"
 #include "store/bookkeeping.h"
+#include "store/components.h"
 #include "store/observations.h"
 #include "store/results.h"
 #include "store/store.h"
@@ -41,6 +42,10 @@ struct batch {
     size_t ndel, cap_del, cap_del_pos;
     struct collapse *coll; /* notes of obs whose series collapsed, by obs index */
     size_t ncoll, cap_coll;
+    size_t *unm; /* per obs: 1 + offset of its unmapped components in unm_text, or 0 */
+    size_t cap_unm;
+    char *unm_text; /* the texts, each NUL-ended; a series' text is kept once */
+    size_t unm_len, unm_cap, unm_last;
     int oom;
 };
 
@@ -123,6 +128,31 @@ static int add_collapse(struct batch *b, const char *note)
     return 0;
 }
 
+/* Remembers the unmapped components of the observation just added: the
+ * same text as the one before is kept once. */
+static int add_unmapped(struct batch *b, const char *comps)
+{
+    size_t len = comps ? strlen(comps) : 0, had = b->cap_unm;
+
+    if (BUF_GROW(&b->unm, &b->cap_unm, b->n, BUF_UNCAPPED) < 0)
+        return -ENOMEM;
+    if (had == 0) /* the first: the observations before it have none */
+        memset(b->unm, 0, b->cap_unm * sizeof(*b->unm));
+    if (len == 0) {
+        b->unm[b->n - 1] = 0;
+        return 0;
+    }
+    if (b->unm_last == 0 || strcmp(b->unm_text + b->unm_last - 1, comps) != 0) {
+        if (BUF_GROW(&b->unm_text, &b->unm_cap, b->unm_len + len + 1, BUF_UNCAPPED) < 0)
+            return -ENOMEM;
+        memcpy(b->unm_text + b->unm_len, comps, len + 1);
+        b->unm_last = b->unm_len + 1;
+        b->unm_len += len + 1;
+    }
+    b->unm[b->n - 1] = b->unm_last;
+    return 0;
+}
+
 /* The collapse note of obs i, or NULL (coll is in obs order). */
 static const char *collapse_of(const struct batch *b, size_t i)
 {
@@ -191,7 +221,8 @@ static int on_record(const struct format_record *r, void *ctx)
     if (!r->value_ok || !isfinite(v))
         return reject(b, r->position, format_record_raw(r), "value is not a finite number"), 0;
     if (add_obs(b, unit, ind, r->period, v, r->position) < 0 ||
-        (r->collapsed && add_collapse(b, r->collapsed) < 0))
+        (r->collapsed && add_collapse(b, r->collapsed) < 0) ||
+        ((r->unmapped || b->unm) && add_unmapped(b, r->unmapped) < 0))
         b->oom = 1;
     return 0;
 }
@@ -245,6 +276,8 @@ static int drop_duplicates(struct batch *b)
             continue;
         b->obs[kept] = b->obs[i];
         b->pos[kept] = b->pos[i];
+        if (b->unm)
+            b->unm[kept] = b->unm[i];
         kept++;
     }
     b->n = kept;
@@ -267,6 +300,8 @@ static void batch_free(struct batch *b)
     for (size_t i = 0; i < b->ncoll; i++)
         free(b->coll[i].note);
     free(b->coll);
+    free(b->unm);
+    free(b->unm_text);
 }
 
 /* Reads every OK part into b with a reader of its own (readers keep state,
@@ -456,6 +491,55 @@ static int ingest_checked(struct pull *p, struct batch *b, struct collect_result
     return rc;
 }
 
+/*
+ * Across pulls: a series whose components the mapping leaves out differ from
+ * those an earlier pull stored for its (unit, indicator) is not a revision
+ * of it (SEX=F after SEX=M): its observations become rejects naming the
+ * component (store_components_check()). Returns 0 or -EIO.
+ */
+static int check_components(struct pull *p, struct batch *b)
+{
+    const char *source = source_config(b->src)->id;
+    int64_t unit = -1, ind = -1;
+    size_t last = 0, kept = 0;
+    char note[256] = "";
+    int verdict = 0;
+
+    if (!b->unm)
+        return 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct store_obs *o = &b->obs[i];
+        if (b->unm[i] == 0) {
+            b->obs[kept] = b->obs[i];
+            b->pos[kept] = b->pos[i];
+            b->unm[kept++] = b->unm[i];
+            continue;
+        }
+        if (o->unit_id != unit || o->indicator_id != ind || b->unm[i] != last) {
+            unit = o->unit_id;
+            ind = o->indicator_id;
+            last = b->unm[i];
+            verdict = store_components_check(p->c->st, source, unit, ind, b->unm_text + last - 1,
+                                             note, sizeof(note));
+            if (verdict < 0)
+                return verdict;
+        }
+        if (verdict == 1) {
+            reject(b, b->pos[i], NULL,
+                   "same unit and indicator as stored from an earlier pull of source \"%s\", "
+                   "told apart only by %s, which the mapping leaves out (put it in the "
+                   "indicator, or filter it)",
+                   source, note);
+            continue;
+        }
+        b->obs[kept] = b->obs[i];
+        b->pos[kept] = b->pos[i];
+        b->unm[kept++] = b->unm[i];
+    }
+    b->n = kept;
+    return b->oom ? -ENOMEM : 0;
+}
+
 /* Stores the validated batch: one transaction, then the pull's bookkeeping. */
 static int store_batch(struct pull *p, struct batch *b, struct collect_result *res)
 {
@@ -466,7 +550,7 @@ static int store_batch(struct pull *p, struct batch *b, struct collect_result *r
     /* Withdrawn values first: a payload that withdraws and sends a key
      * again leaves the value it sends. */
     rc = store_delete_obs(st, now, b->del, b->ndel, on_deleted, p, &res->n_deleted);
-    if (rc < 0)
+    if (rc < 0 || (rc = check_components(p, b)) < 0)
         return rc;
     rc = ingest_checked(p, b, res, now);
     if (rc < 0)

@@ -41,6 +41,11 @@ struct format_record {
     const char *collapsed; /* NULL, or the components the mapping leaves out that alone
                               tell this record's series from an earlier one with the same
                               unit and indicator ("DER_BASIS (\"C\" at record 3, \"D\" here)") */
+    const char *unmapped;  /* NULL, or the components of the record's series the mapping
+                              leaves out, "ID=CODE" texts each ended by '\x1f' (SDMX
+                              readers): the collector keeps them per (source, unit,
+                              indicator) and refuses a later pull's series that differs in
+                              one (store/components.h) */
     const char *status;    /* NULL, or the observation's status as published ("p", "E", ...),
                               after the mapping's status_map; borrowed until the callback
                               returns */

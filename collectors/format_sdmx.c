@@ -438,6 +438,7 @@ static int emit_obs(struct sdmx_read *rd, struct sdmx_obs *o, const char *series
             rd->comps[n] = '\0';
             rec.collapsed =
                 sdmx_seen_check(rd->seen, unit, ind, rd->comps, pos, s.problem, sizeof(s.problem));
+            rec.unmapped = rd->comps;
         }
         if ((rc = rd->cb(&rec, rd->ctx)) != 0)
             return rc;

@@ -229,6 +229,7 @@ static int emit_row(struct sdmxcsv_state *st)
             st->comps[n] = '\0';
             rec.collapsed = sdmx_seen_check(st->seen, unit, ind, st->comps, rec.position, s.problem,
                                             sizeof(s.problem));
+            rec.unmapped = st->comps;
         }
         if ((rc = st->cb(&rec, st->ctx)) != 0)
             return rc;

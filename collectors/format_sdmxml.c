@@ -76,6 +76,7 @@ struct xread {
     char seen_text[256];
     char *comps; /* scratch: the unmapped components text */
     size_t comps_cap;
+    int comps_ok;      /* comps holds the text of the series collapse_note() last checked */
     char message[512]; /* an error message's or an error footer's text */
     int refused;       /* 1: the message is an error (message says it) */
     char xml_err[256]; /* libxml2's first error, with its line */
@@ -373,12 +374,14 @@ static const char *collapse_note(struct xread *rd, const char *unit, const char 
     if (!obs_dims && rd->seen_serial == rd->series_serial && strcmp(rd->seen_unit, unit) == 0 &&
         strcmp(rd->seen_ind, ind) == 0)
         return rd->seen_note;
+    rd->comps_ok = 0;
     if (comps_append(rd, LVL_DS, &n) < 0 || comps_append(rd, LVL_SERIES, &n) < 0 ||
         comps_append(rd, LVL_OBS, &n) < 0)
         return NULL; /* without memory the check is skipped, not the record */
     if (comps_reserve(rd, n + 1) < 0)
         return NULL;
     rd->comps[n] = '\0';
+    rd->comps_ok = 1;
     rd->seen_note =
         sdmx_seen_check(rd->seen, unit, ind, rd->comps, pos, rd->seen_text, sizeof(rd->seen_text));
     rd->seen_serial = obs_dims ? -1 : rd->series_serial;
@@ -428,8 +431,10 @@ static int emit(struct xread *rd, int all_periods)
             }
             sdmx_record_status(m, &rec, &s, get_comp(rd, m->status_attr));
         }
-        if (!rec.problem)
+        if (!rec.problem) {
             rec.collapsed = collapse_note(rd, unit, ind, pos);
+            rec.unmapped = rd->comps_ok ? rd->comps : NULL;
+        }
         if ((rc = rd->cb(&rec, rd->ctx)) != 0)
             return rc;
     }

@@ -274,9 +274,23 @@ static const char migration_8[] =
     "ALTER TABLE check_violation ADD COLUMN run_id INTEGER;"
     "CREATE INDEX check_violation_place ON check_violation(check_id, unit, period);";
 
+/*
+ * Version 9: series_components, the components a source's mapping leaves
+ * out (SDMX dimensions neither unit, indicator, period nor a one-code
+ * filter: "SEX=M\x1fUNIT_MEASURE=PS\x1f") of each (unit, indicator) it
+ * stored, so that a later pull's series that differs in one is refused
+ * rather than taken as a revision (store/components.h).
+ */
+static const char migration_9[] = "CREATE TABLE series_components("
+                                  " source TEXT NOT NULL,"
+                                  " unit_id INTEGER NOT NULL REFERENCES unit(id),"
+                                  " indicator_id INTEGER NOT NULL REFERENCES indicator(id),"
+                                  " components TEXT NOT NULL,"
+                                  " PRIMARY KEY(source, unit_id, indicator_id)) WITHOUT ROWID;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
     migration_1, migration_2, migration_3, migration_4,
-    migration_5, migration_6, migration_7, migration_8,
+    migration_5, migration_6, migration_7, migration_8, migration_9,
 };
 
 static int read_version(sqlite3 *db, int *version)

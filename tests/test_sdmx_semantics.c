@@ -4,7 +4,7 @@
  * of each listed observation and of a whole series key, keeping history and
  * as-of reads; a value sent again after a delete is current again; series
  * told apart only by a dimension the mapping leaves out are rejects naming
- * that dimension, none stored.
+ * that dimension, none stored, within one pull and across pulls.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -285,6 +285,54 @@ static void test_sdmx_json_repeated_keys_all_stored(void **state)
                         "7: observation \"1\" of series 0:0 repeated with another value");
 }
 
+/* The current value of p's staff in period (n 0: none). */
+static struct value get_staff(struct ctx *c, const char *unit, const char *period)
+{
+    struct value v = {0};
+    struct store_obs_query q = {.unit = unit, .indicator = "staff", .from = period, .to = period};
+    assert_int_equal(store_observations(c->st, &q, on_obs, &v), 0);
+    return v;
+}
+
+/* Two pulls of one source with one mapping (one URL filtered SEX=M, later
+ * SEX=F): the second pull's p01 series is another series, not a revision of
+ * the first, and is refused naming SEX; p02's series, the same SEX=M again,
+ * is revised as usual. Measured before: the F value replaced the M one as a
+ * revision, without a word. */
+static void test_collapse_across_pulls_is_a_reject_naming_it(void **state)
+{
+    struct ctx *c = *state;
+    struct reasons r = {0};
+    struct outcome o;
+    char *xml;
+
+    xml = load_data("payloads/sdmxml_sex_m.xml");
+    write_file(c, "coll-2023.xml", xml);
+    free(xml);
+    o = pull(c, "coll", "2023");
+    assert_int_equal(o.counts.n_new, 2);
+    assert_int_equal(o.counts.n_rejected, 0);
+    o = pull(c, "coll", "2023"); /* the same again: nothing new, nothing refused */
+    assert_int_equal(o.counts.n_unchanged, 2);
+    assert_int_equal(o.counts.n_rejected, 0);
+
+    xml = load_data("payloads/sdmxml_sex_f.xml");
+    write_file(c, "coll-2023.xml", xml);
+    free(xml);
+    o = pull(c, "coll", "2023");
+    assert_string_equal(o.outcome, "partial");
+    assert_int_equal(o.counts.n_revised, 1);
+    assert_int_equal(o.counts.n_rejected, 1);
+    assert_int_equal(store_rejects(c->st, 0, "coll", on_reject, &r), 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.text[0],
+                        "1: same unit and indicator as stored from an earlier pull of source "
+                        "\"coll\", told apart only by SEX (\"M\" before, \"F\" here), which the "
+                        "mapping leaves out (put it in the indicator, or filter it)");
+    assert_true(get_staff(c, "p01", "2023").v == 60); /* M's value, not F's 40 */
+    assert_true(get_staff(c, "p02", "2023").v == 36.5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +341,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_collapsed_dimension_is_a_reject_naming_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sdmx_json_repeated_keys_all_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_collapse_across_pulls_is_a_reject_naming_it, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "store/bookkeeping.h"
+#include "store/components.h"
 #include "store/observations.h"
 #include "store/store_priv.h"
 #include "test_support.h"
@@ -164,7 +165,7 @@ static void test_open_memory_creates_current_schema_version(void **state)
     struct ctx *c = *state;
     char mode[16];
     assert_int_equal(store_schema_version(c->st), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 8);
+    assert_int_equal(STORE_SCHEMA_VERSION, 9);
     sql_text(c->st, "PRAGMA foreign_keys", mode, sizeof(mode));
     assert_string_equal(mode, "1");
     assert_counts(c->st, 0, 0);
@@ -208,7 +209,7 @@ static void test_open_newer_schema_is_refused(void **state)
     make_raw_db(c.path, 99);
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), -EPROTO);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 8)");
+    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 9)");
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), -EPROTO);
     ts_rmtree(c.dir);
 }
@@ -753,6 +754,42 @@ static void test_define_upserts_units_and_indicators(void **state)
     assert_string_equal(text, "0");
 }
 
+/* The components a mapping leaves out, per (source, unit, indicator): the
+ * first are kept, the same again or with a new id pass (the new id is
+ * added), a differing code is a conflict naming it, per source and key. */
+static void test_components_checked_across_pulls(void **state)
+{
+    struct ctx *c = *state;
+    char note[128] = "";
+
+    assert_int_equal(store_components_check(c->st, "ilo", c->p01, c->emp,
+                                            "SEX=M\x1fUNIT_MEASURE=PS\x1f", note, sizeof(note)),
+                     0);
+    assert_int_equal(store_components_check(c->st, "ilo", c->p01, c->emp,
+                                            "SEX=M\x1fUNIT_MEASURE=PS\x1f", note, sizeof(note)),
+                     0);
+    assert_int_equal(store_components_check(c->st, "ilo", c->p01, c->emp,
+                                            "SEX=F\x1fUNIT_MEASURE=PS\x1f", note, sizeof(note)),
+                     1);
+    assert_string_equal(note, "SEX (\"M\" before, \"F\" here)");
+    /* an id the first lacked is added, then compared too */
+    assert_int_equal(store_components_check(c->st, "ilo", c->p01, c->emp,
+                                            "UNIT_MEASURE=PS\x1fSEX=M\x1f" "AGE=Y15T64\x1f", note,
+                                            sizeof(note)),
+                     0);
+    assert_int_equal(
+        store_components_check(c->st, "ilo", c->p01, c->emp, "AGE=Y_GE65\x1f", note, sizeof(note)),
+        1);
+    assert_string_equal(note, "AGE (\"Y15T64\" before, \"Y_GE65\" here)");
+    /* other keys and other sources start afresh */
+    assert_int_equal(
+        store_components_check(c->st, "ilo", c->p02, c->emp, "SEX=F\x1f", note, sizeof(note)), 0);
+    assert_int_equal(
+        store_components_check(c->st, "oecd", c->p01, c->emp, "SEX=F\x1f", note, sizeof(note)), 0);
+    assert_int_equal(
+        store_components_check(c->st, "ilo", c->p01, c->rev, "SEX=F\x1f", note, sizeof(note)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -789,6 +826,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unit_indicator_query_searches_not_scans, setup_memory,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rejects_not_utf8_are_hex_escaped, setup_memory,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_components_checked_across_pulls, setup_memory,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_define_upserts_units_and_indicators, setup_memory,
                                         teardown),
