@@ -61,9 +61,12 @@ struct xread {
     format_record_cb cb;
     void *ctx;
     long pos;
-    int generic;       /* 1: GenericData, 0: StructureSpecific */
-    int header_action; /* the header's DataSetAction, or -1 */
-    int action;        /* the current data set's */
+    int generic;        /* 1: GenericData, 0: StructureSpecific */
+    int header_action;  /* the header's DataSetAction, or -1 */
+    int action;         /* the current data set's */
+    int v3;             /* 1: an SDMX 3.0 (or later) message, by its namespace */
+    int header_replace; /* 1: the header's DataSetAction is Replace */
+    int replace;        /* 1: the current data set's action is Replace */
     int in_dataset, in_series, in_obs, in_footer;
     int key_level;      /* SeriesKey / ObsKey: where Values go as dimensions, or -1 */
     int attrs_level;    /* Attributes: where Values go as attributes, or -1 */
@@ -423,7 +426,14 @@ static int emit(struct xread *rd, int all_periods)
             sdmx_record_period(m, &rec, &s, get_comp(rd, m->period_dim), get_comp(rd, "FREQ"));
         if (rd->action == SDMX_ACTION_STORE) {
             const char *v = get_comp(rd, measure);
-            if (!v || strcmp(v, "NaN") == 0) {
+            /* SDMX 3.0 replaces whole observations: a measure a Replace
+             * leaves out is deleted, one a Merge leaves out is kept as it is
+             * (NaN is a value: intentionally missing) */
+            if (!v && rd->v3 && !rd->replace)
+                continue;
+            if (!v && rd->v3) {
+                rec.action = FORMAT_ACTION_DELETE;
+            } else if (!v || strcmp(v, "NaN") == 0) {
                 rec.missing = 1; /* SDMX-ML leaves the value out, or writes NaN */
             } else {
                 format_record_value_text(&rec, &s, m->values, v);
@@ -467,6 +477,7 @@ static int dataset_start(struct xread *rd, char *err, size_t errsize)
     rd->action = a                        ? sdmx_action_parse(a)
                  : rd->header_action >= 0 ? rd->header_action
                                           : SDMX_ACTION_STORE;
+    rd->replace = a ? strcmp(a, "Replace") == 0 : rd->header_replace;
     if (rd->action < 0) {
         format_err(err, errsize,
                    "DataSet action \"%.32s\": expected Replace, Append, Merge, Information or "
@@ -622,6 +633,9 @@ static int root_element(struct xread *rd, const char *name, int *in_error, char 
         return -EBADMSG;
     }
     rd->generic = strncmp(name, "Generic", 7) == 0;
+    /* SDMX 3.0: .../sdmxml/schemas/v3_0/message (3.1: v3_1) */
+    const xmlChar *ns = xmlTextReaderConstNamespaceUri(rd->x);
+    rd->v3 = ns && strstr((const char *)ns, "/schemas/v3_") != NULL;
     return 0;
 }
 
@@ -644,6 +658,7 @@ static int start_element(struct xread *rd, int depth, int *in_error, char *err, 
     }
     if (strcmp(name, "DataSetAction") == 0 && !rd->in_dataset) {
         element_text(rd->x, text, sizeof(text));
+        rd->header_replace = strcmp(text, "Replace") == 0;
         if ((rd->header_action = sdmx_action_parse(text)) < 0) {
             format_err(err, errsize,
                        "Header DataSetAction \"%.32s\": expected Replace, Append, Merge, "

@@ -75,7 +75,8 @@ static void test_ss30_two_measures(void **state)
         {1, "p01", "staff.HEADCOUNT", "2022", 0, 1, 120, NULL},
         {1, "p01", "staff.FTE", "2022", 0, 1, 110.5, NULL},
         {2, "p01", "staff.HEADCOUNT", "2023", 0, 1, 130, NULL},
-        {2, "p01", "staff.FTE", "2023", 1, 0, 0, NULL},
+        /* FTE left out of an SDMX 3.0 Information (Merge) data set: left as
+         * it is, no record (a Replace would delete it) */
     };
     struct fc_sink s = {0};
     char err[256] = "";
@@ -332,6 +333,45 @@ static void test_observation_status(void **state)
     assert_string_equal(s.rec[1].status, "p");
 }
 
+/* SDMX 3.0 replaces whole observations: in a Replace data set a measure
+ * left out is a delete of that period, NaN is missing; in a Merge data set a
+ * measure left out is no record at all. The same layout in SDMX 2.1 reads a
+ * left-out measure as missing. */
+static void test_sdmxml_30_replace_and_merge_of_an_omitted_measure(void **state)
+{
+    static const struct fc_want w[] = {
+        {1, "p01", "revenue", "2024-01", 0, 1, 11.5, NULL},
+        {2, "p01", "revenue", "2024-02", 0, 0, 0, NULL}, /* deleted */
+        {3, "p02", "revenue", "2024-01", 1, 0, 0, NULL}, /* NaN: missing */
+        {5, "p02", "revenue", "2024-03", 0, 1, 7.25, NULL},
+    };
+    struct fc_sink s = {0};
+    char err[256] = "", *xml, *v21;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(fc_read_file("sdmxml", source, "sdmxml_replace30.xml", &s, err, sizeof(err)),
+                     0);
+    fc_check_records(&s, w, TS_N(w));
+    assert_int_equal(s.rec[0].action, FORMAT_ACTION_STORE);
+    assert_int_equal(s.rec[1].action, FORMAT_ACTION_DELETE);
+    assert_int_equal(s.rec[1].all_periods, 0);
+    assert_int_equal(s.rec[2].action, FORMAT_ACTION_STORE);
+    assert_int_equal(s.rec[3].action, FORMAT_ACTION_STORE);
+    /* the same message as SDMX 2.1: left out is missing, in both data sets */
+    xml = fc_load("sdmxml_replace30.xml", &len);
+    while ((v21 = strstr(xml, "v3_0")))
+        memcpy(v21, "v2_1", 4);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_str("sdmxml", source, xml, &s, err, sizeof(err)), 0);
+    free(xml);
+    assert_int_equal(s.n, 5);
+    assert_int_equal(s.rec[1].missing, 1);
+    assert_int_equal(s.rec[1].action, FORMAT_ACTION_STORE);
+    assert_int_equal(s.rec[3].missing, 1);
+    assert_string_equal(s.rec[3].period, "2024-02");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_not_sdmx_ml),
         cmocka_unit_test(test_long_codes_are_taken_whole),
         cmocka_unit_test(test_mapping_errors_name_the_key),
+        cmocka_unit_test(test_sdmxml_30_replace_and_merge_of_an_omitted_measure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -333,6 +333,37 @@ static void test_collapse_across_pulls_is_a_reject_naming_it(void **state)
     assert_true(get_staff(c, "p02", "2023").v == 36.5);
 }
 
+/* SDMX 3.0 replaces whole observations: a Replace data set's observation
+ * without its measure deletes the stored value (its vintage ends, history
+ * kept); a Merge data set's leaves it as it is; observations a message does
+ * not list are not touched (the standard has no bulk replace). */
+static void test_sdmx30_replace_deletes_an_omitted_measure(void **state)
+{
+    struct ctx *c = *state;
+    struct outcome o;
+    char *xml;
+    int64_t before;
+
+    write_file(c, "2024-02.xml", replace_xml);
+    o = pull(c, "ml", "2024-02");
+    assert_int_equal(o.counts.n_new, 4);
+    before = time_now_us();
+    usleep(2000);
+    xml = load_data("payloads/sdmxml_replace30.xml");
+    write_file(c, "2024-02.xml", xml);
+    free(xml);
+    o = pull(c, "ml", "2024-02");
+    assert_int_equal(o.deleted, 1);          /* p01 2024-02, its measure left out */
+    assert_int_equal(o.counts.n_revised, 1); /* p01 2024-01: 10 -> 11.5 */
+    assert_int_equal(o.counts.n_new, 1);     /* p02 2024-03 */
+    assert_int_equal(o.counts.n_rejected, 0);
+    assert_true(get(c, "p01", "2024-01", 0, 0).v == 11.5);
+    assert_int_equal(get(c, "p01", "2024-02", 0, 0).n, 0);
+    assert_true(get(c, "p01", "2024-02", before, 0).v == 20);
+    assert_true(get(c, "p02", "2024-02", 0, 0).v == 6); /* Merge without a value: kept */
+    assert_true(get(c, "p02", "2024-03", 0, 0).v == 7.25);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +372,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_collapsed_dimension_is_a_reject_naming_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sdmx_json_repeated_keys_all_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sdmx30_replace_deletes_an_omitted_measure, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_collapse_across_pulls_is_a_reject_naming_it, setup,
                                         teardown),
     };
