@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <uv.h>
 
 #include "cli/import_priv.h"
@@ -345,7 +346,11 @@ static int on_record(const struct csvread_record *rec, void *ctx)
         return read_header(f, rec) ? f->rc : begin_run(f);
     f->n_read++;
     progress_tick(f);
-    if (import_check_row(f, rec, &o, &key, why, sizeof(why))) {
+    if ((rc = import_check_row(f, rec, &o, &key, why, sizeof(why))) == 2) {
+        f->n_missing++; /* "no value": counted, as a pull counts it */
+        return 0;
+    }
+    if (rc) {
         size_t n = csvread_join(rec, raw, sizeof(raw));
         if ((rc = add_reject(f, rec->line, raw, n < sizeof(raw) ? n : sizeof(raw) - 1, why)) < 0)
             return rc;
@@ -574,6 +579,7 @@ out:
     if (sum) {
         sum->n_read = f.n_read;
         if (rc == 0) {
+            sum->n_missing = f.n_missing;
             sum->n_stored = f.n_stored;
             sum->n_rejected = f.n_rejected;
             sum->counts = f.counts;
@@ -650,6 +656,7 @@ int import_new(struct import **out, struct store *st, const struct config *cfg)
     im->cfg = cfg;
     im->msgs = stderr;
     im->max_rejects = IMPORT_MAX_REJECT_LINES;
+    im->values = (struct config_value_opts){.decimal = '.', .thousands = ','};
     if ((rc = compute_sync_config(st, cfg)) < 0 || (rc = map_ids(im)) < 0) {
         import_free(&im);
         return rc;
@@ -809,6 +816,14 @@ static void usage(FILE *out)
           "                     the Nth (1 is the first); an unknown one names the sheets\n"
           "  -e, --encoding NAME  the CSV files are in gb18030, gbk, utf-16le, utf-16be\n"
           "                     or utf-8 (checked); converted to UTF-8 before reading\n"
+          "  --decimal SEP      the decimal separator of values: \".\" (default) or \",\"\n"
+          "  --thousands SEP    the thousands separator, only between groups of three\n"
+          "                     digits: \",\" (default with decimal \".\"), \".\", \" \", \"'\"\n"
+          "                     or \"\" for none (default with decimal \",\")\n"
+          "  --missing TEXT     a value meaning \"no value\" (counted as missing, not\n"
+          "                     stored, never a reject); give it once per marker: they\n"
+          "                     replace the default set \"\", -, \u2014, \u2013, NaN, :, .., "
+          "\u2026, x\n"
           "  -c, --config FILE  configuration: the units and indicators rows are checked\n"
           "                     against (required)\n"
           "  -d, --db FILE      database, created if needed (default: the config's\n"
@@ -824,6 +839,59 @@ static void usage(FILE *out)
           "Exit status: 0 when every file was read, 1 when a file, the config or the\n"
           "database could not be used or a header lacks a column, 2 on usage errors.\n",
           out);
+}
+
+/* --decimal, --thousands (a text each) or --missing (one marker, given
+ * as often as needed) into values, the value options as a mapping has them.
+ * 0 or -ENOMEM. */
+static int value_option(json_t *values, int c, const char *arg)
+{
+    json_t *list = json_object_get(values, "missing");
+
+    if (c != 'M')
+        return json_object_set_new(values, c == 'D' ? "decimal" : "thousands", json_string(arg)) < 0
+                   ? -ENOMEM
+                   : 0;
+    if (!list && json_object_set_new(values, "missing", list = json_array()) < 0)
+        return -ENOMEM;
+    return json_array_append_new(list, json_string(arg)) < 0 ? -ENOMEM : 0;
+}
+
+/* Checks the value options as the config checks a mapping's
+ * (config_mapping_parse()), so a file and a source read numbers alike;
+ * *out gets them (NULL when none were given). A bad one is reported as its
+ * option ("--decimal: bad decimal ..."). 0, or -EINVAL. */
+static int parse_values(json_t *values, struct config_mapping **out)
+{
+    json_t *src, *m;
+    char *text, err[1024], *p;
+    int rc;
+
+    *out = NULL;
+    if (json_object_size(values) == 0)
+        return 0;
+    m = json_pack("{s:s, s:s, s:s, s:s}", "unit", "unit", "indicator", "indicator", "period",
+                  "period", "value", "value");
+    src = json_pack("{s:o}", "mapping", m);
+    if (!m || !src || json_object_update(m, values) < 0 || !(text = json_dumps(src, 0))) {
+        json_decref(src);
+        fprintf(stderr, "parkstat import: out of memory\n");
+        return -EINVAL;
+    }
+    json_decref(src);
+    rc = config_mapping_parse("csv", text, out, err, sizeof(err));
+    free(text);
+    if (rc == 0)
+        return 0;
+    /* "mapping.decimal: ..." is the option --decimal */
+    for (char *line = err; line && *line; line = p) {
+        p = strchr(line, '\n');
+        if (p)
+            *p++ = '\0';
+        fprintf(stderr, "parkstat import: %s%s\n", strncmp(line, "mapping.", 8) ? "" : "--",
+                strncmp(line, "mapping.", 8) ? line : line + 8);
+    }
+    return -EINVAL;
 }
 
 /* 1 when one of the n files is a workbook. */
@@ -847,9 +915,12 @@ static int import_all(struct import *im, char **files, int n)
             continue;
         }
         printf("%s: %ld rows read, %ld stored (%ld new, %ld revised, %ld unchanged), "
-               "%ld rejected\n",
+               "%ld rejected",
                files[i], s.n_read, s.n_stored, s.counts.n_new, s.counts.n_revised,
                s.counts.n_unchanged, s.n_rejected);
+        if (s.n_missing > 0)
+            printf(", %ld missing", s.n_missing);
+        putchar('\n');
         fflush(stdout);
     }
     return status;
@@ -857,19 +928,28 @@ static int import_all(struct import *im, char **files, int n)
 
 int import_command(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},       {"config", required_argument, NULL, 'c'},
-        {"source", required_argument, NULL, 's'},   {"unit", required_argument, NULL, 'u'},
-        {"progress", no_argument, NULL, 'p'},       {"quiet", no_argument, NULL, 'q'},
-        {"encoding", required_argument, NULL, 'e'}, {"sheet", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"config", required_argument, NULL, 'c'},
+                                         {"source", required_argument, NULL, 's'},
+                                         {"unit", required_argument, NULL, 'u'},
+                                         {"progress", no_argument, NULL, 'p'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"encoding", required_argument, NULL, 'e'},
+                                         {"sheet", required_argument, NULL, 'S'},
+                                         {"decimal", required_argument, NULL, 'D'},
+                                         {"thousands", required_argument, NULL, 'T'},
+                                         {"missing", required_argument, NULL, 'M'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *db = NULL, *cfg_path = NULL, *source = NULL, *unit = NULL, *encoding = NULL,
                *sheet = NULL;
     struct config *cfg = NULL;
     struct store *st = NULL;
     struct import *im = NULL;
+    struct config_mapping *vmap = NULL;
+    json_t *values = json_object();
     char *errors = NULL, errbuf[512] = "";
-    int c, rc, status = 1, progress = isatty(STDERR_FILENO);
+    int c, rc = 0, status = 1, progress = isatty(STDERR_FILENO);
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:c:s:u:e:S:pqh", opts, NULL)) != -1) {
@@ -879,6 +959,8 @@ int import_command(int argc, char **argv)
             encoding = optarg;
         else if (c == 'S')
             sheet = optarg;
+        else if (c == 'D' || c == 'T' || c == 'M')
+            rc = value_option(values, c, optarg);
         else if (c == 's')
             source = optarg;
         else if (c == 'u')
@@ -907,6 +989,19 @@ int import_command(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (json_object_size(values) > 0 && source) {
+        fprintf(stderr, "parkstat import: --decimal, --thousands and --missing are for CSV "
+                        "files; a source's mapping says its own\n");
+        usage(stderr);
+        json_decref(values);
+        return 2;
+    }
+    if (rc < 0 || !values || parse_values(values, &vmap) < 0) {
+        usage(stderr);
+        json_decref(values);
+        return 2;
+    }
+    json_decref(values);
     if (unit && !source) {
         fprintf(stderr, "parkstat import: --unit needs --source\n");
         usage(stderr);
@@ -948,9 +1043,12 @@ int import_command(int argc, char **argv)
         import_set_progress(im, stderr);
     im->encoding = encoding;
     im->sheet = sheet;
+    if (vmap)
+        im->values = vmap->values;
     status = import_all(im, argv + optind, argc - optind);
 out:
     import_free(&im);
+    config_mapping_free(&vmap);
     store_close(&st);
     config_free(&cfg);
     free(errors);

@@ -27,6 +27,7 @@ struct import_summary {
     long n_read;                /* data records read (header and blank lines excluded) */
     long n_stored;              /* good rows ingested: new + revised + unchanged */
     long n_rejected;            /* rows kept as rejects */
+    long n_missing;             /* rows whose value is a missing marker (not stored) */
     struct store_counts counts; /* as returned by store_ingest() */
 };
 

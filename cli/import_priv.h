@@ -11,6 +11,7 @@
 
 #include "cli/csvread.h"
 #include "cli/import.h"
+#include "config/config.h"
 #include "store/observations.h"
 #include "store/store.h"
 
@@ -66,6 +67,7 @@ struct import {
     int reopen;           /* the file being read can be opened again by its name */
     const char *encoding; /* --encoding: CSV files converted from it; NULL: as they are */
     const char *sheet;    /* --sheet: the sheet of .xlsx files; NULL: the first */
+    struct config_value_opts values; /* how values are written (--decimal, ...) */
     /* progress line */
     FILE *progress; /* NULL: none */
     int progress_shown;
@@ -115,7 +117,7 @@ struct file_import {
     struct text dup_text;
     struct keyset *keys; /* keys stored by this file */
     struct store_counts counts;
-    long n_read, n_stored, n_rejected, n_shown;
+    long n_read, n_stored, n_rejected, n_shown, n_missing;
 };
 
 /* Writes s as a quoted, escaped string (at most ~40 bytes of it) into dst,
@@ -127,7 +129,8 @@ void import_quote(char *dst, size_t size, const char *s, size_t len);
 int import_text_add(struct text *t, const char *s, size_t len, size_t *off);
 
 /* Checks one data record. Returns 0 for a good row (filled into *o, its key
- * into *key), 1 with the reason in why for a bad one. */
+ * into *key), 2 for a row whose value is a missing marker (its key in *key;
+ * no value), 1 with the reason in why for a bad one. */
 int import_check_row(struct file_import *f, const struct csvread_record *rec, struct store_obs *o,
                      struct import_key *key, char *why, size_t size);
 

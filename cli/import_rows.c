@@ -1,7 +1,10 @@
 /*
  * import_rows.c - the checks on each CSV data row: known unit and base
- * indicator, a period of the indicator's frequency, a finite plain number;
- * and the row's key for the duplicate checks (import_keys.c).
+ * indicator, a period of the indicator's frequency, a value as the
+ * collectors' one value parser reads it (format_parse_value(): decimal and
+ * thousands separators, missing markers, suffixes, as --decimal,
+ * --thousands and --missing say); and the row's key for the duplicate
+ * checks (import_keys.c).
  */
 #include "cli/import_priv.h"
 
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collectors/format.h"
 #include "common/buf.h"
 #include "config/config.h"
 #include "store/observations.h"
@@ -63,36 +67,6 @@ static const char *freq_name(enum period_freq freq)
     return "?";
 }
 
-/* A plain decimal with optional sign, fraction and exponent; nothing else. */
-static int parse_value(const char *s, size_t len, double *out)
-{
-    size_t i = 0, digits = 0, exp_digits = 0;
-
-    if (i < len && (s[i] == '+' || s[i] == '-'))
-        i++;
-    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-        digits++;
-    if (i < len && s[i] == '.')
-        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-            digits++;
-    if (!digits)
-        return -EINVAL;
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-'))
-            i++;
-        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-            exp_digits++;
-        if (!exp_digits)
-            return -EINVAL;
-    }
-    if (i != len)
-        return -EINVAL;
-    /* The field is NUL-terminated right after len, so strtod stops there. */
-    *out = strtod(s, NULL);
-    return isfinite(*out) ? 0 : -ERANGE;
-}
-
 /* Checks the unit and indicator fields; fills the ids or a reason. */
 static int check_keys(struct file_import *f, const struct csvread_record *rec, struct store_obs *o,
                       uint32_t *pair, const struct config_indicator **ind, char *why, size_t size)
@@ -134,7 +108,7 @@ int import_check_row(struct file_import *f, const struct csvread_record *rec, st
     const struct config_indicator *ind = NULL;
     const char *p = rec->field[f->col[COL_PERIOD]], *v = rec->field[f->col[COL_VALUE]];
     size_t plen = rec->len[f->col[COL_PERIOD]], vlen = rec->len[f->col[COL_VALUE]];
-    char q[200];
+    char q[200], reason[160];
     int rc;
 
     if (rec->error) {
@@ -158,15 +132,12 @@ int import_check_row(struct file_import *f, const struct csvread_record *rec, st
                  ind->code, freq_name(ind->freq));
         return 1;
     }
-    if (vlen == 0) {
-        snprintf(why, size, "empty value");
-        return 1;
-    }
-    if ((rc = parse_value(v, vlen, &o->value)) < 0) {
+    rc = format_parse_value(v, vlen, &f->im->values, &o->value, reason, sizeof(reason));
+    if (rc == FORMAT_VALUE_REJECT) {
         import_quote(q, sizeof(q), v, vlen);
-        snprintf(why, size, rc == -ERANGE ? "value %s out of range" : "non-numeric value %s", q);
+        snprintf(why, size, "value: not a number: %s (%s)", q, reason);
         return 1;
     }
     key->ord = o->period.year * (int32_t)o->period.freq + o->period.index - 1;
-    return 0;
+    return rc == FORMAT_VALUE_MISSING ? 2 : 0;
 }

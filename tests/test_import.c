@@ -246,16 +246,19 @@ static const struct {
     {7, "bad period \"2023-13\"", "p1,revenue,2023-13,1"},
     {8, "period \"2023-Q1\" is quarterly, indicator \"revenue\" is monthly",
      "p1,revenue,2023-Q1,1"},
-    {9, "non-numeric value \"12x\"", "p1,revenue,2023-03,12x"},
-    {10, "empty value", "p1,revenue,2023-04,"},
-    {11, "non-numeric value \"inf\"", "p1,revenue,2023-05,inf"},
-    {12, "non-numeric value \"nan\"", "p1,revenue,2023-06,nan"},
+    {9,
+     "value: not a number: \"12x\" (text after the number: \"x\" (a unit? scale it with "
+     "\"suffixes\"))",
+     "p1,revenue,2023-03,12x"},
+    /* line 10, an empty value, is missing: counted, not a reject */
+    {11, "value: not a number: \"inf\" (not a finite number)", "p1,revenue,2023-05,inf"},
+    {12, "value: not a number: \"nan\" (not a finite number)", "p1,revenue,2023-06,nan"},
     {13, "wrong number of fields: 3, expected 4", "p1,revenue,2023-07"},
     {14, "duplicate of line 2", "p1,revenue,2023-01,99"},
     {15, "unknown unit \"p1,x\"", "p1,x,revenue,2023-08,1"},
-    {17, "value \"1e999\" out of range", "p1,revenue,2023-09,1e999"},
-    {18, "non-numeric value \"1,234\"", "p1,revenue,2023-10,1,234"},
-    {19, "non-numeric value \" 5\"", "p1,revenue,2023-11, 5"},
+    {17, "value: not a number: \"1e999\" (overflow: beyond the range of a double (1.8e308))",
+     "p1,revenue,2023-09,1e999"},
+    /* lines 18 and 19, "1,234" and " 5", are read as a pull reads them: 1234 and 5 */
     {20, "unknown indicator \"revenue\\\"\"", "p2,revenue\",2023-01,1"},
     {21, "unknown unit \"multi\\x0aline\"", "multi\nline,revenue,2023-01,1"},
     {23, "malformed quoting", "p1,revenue,2023-12"},
@@ -272,7 +275,8 @@ static void test_import_rejects_each_bad_row_with_its_line(void **state)
 
     assert_int_equal(import_path(f, data_path("csv/bad_rows.csv"), &s), 0);
     assert_int_equal(s.n_read, 21);
-    assert_int_equal(s.n_stored, 3);
+    assert_int_equal(s.n_stored, 5);
+    assert_int_equal(s.n_missing, 1);
     assert_int_equal(s.n_rejected, (long)n);
     assert_int_equal(store_rejects(f->st, 0, NULL, collect_rej, &rj), 0);
     assert_int_equal(rj.n, n);
@@ -285,10 +289,12 @@ static void test_import_rejects_each_bad_row_with_its_line(void **state)
         assert_non_null(strstr(f->msgs, line));
     }
     query(f, 0, &r);
-    assert_int_equal(r.n, 3);
+    assert_int_equal(r.n, 5);
     assert_obs(&r.o[0], "p1", "revenue", "2023-01", 10); /* the first of the duplicates */
     assert_obs(&r.o[1], "p1", "revenue", "2023-02", 11);
-    assert_obs(&r.o[2], "p2", "firms", "2023-Q4", -350);
+    assert_obs(&r.o[2], "p1", "revenue", "2023-10", 1234);
+    assert_obs(&r.o[3], "p1", "revenue", "2023-11", 5);
+    assert_obs(&r.o[4], "p2", "firms", "2023-Q4", -350);
 }
 
 static void test_import_missing_column_is_an_error(void **state)

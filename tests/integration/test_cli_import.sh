@@ -39,11 +39,11 @@ grep -q -- '--config is required' "$tmp/err" || fail "import without --config"
 cp "$src/tests/data/csv/bad_rows.csv" "$tmp/"
 (cd "$tmp" && run 0 "$bin" import --db t.db --config "$cfg" bad_rows.csv)
 [[ "$(cat "$tmp/out")" == \
-   "bad_rows.csv: 21 rows read, 3 stored (3 new, 0 revised, 0 unchanged), 18 rejected" ]] ||
+   "bad_rows.csv: 21 rows read, 5 stored (5 new, 0 revised, 0 unchanged), 15 rejected, 1 missing" ]] ||
     fail "summary"
 grep -qx 'bad_rows.csv:5: unknown indicator "revnue"' "$tmp/err" || fail "reject line"
 grep -qx 'bad_rows.csv:14: duplicate of line 2' "$tmp/err" || fail "duplicate line"
-[[ $(grep -c "^bad_rows.csv:" "$tmp/err") == 18 ]] || fail "one stderr line per reject"
+[[ $(grep -c "^bad_rows.csv:" "$tmp/err") == 15 ]] || fail "one stderr line per reject"
 
 # A missing file or header column is exit 1; the other files are still imported.
 run 1 "$bin" import --db "$db" --config "$cfg" "$tmp/nope.csv"
