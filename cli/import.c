@@ -970,6 +970,7 @@ int import_command(int argc, char **argv)
         else if (c == 'p' || c == 'q')
             progress = c == 'p';
         else {
+            json_decref(values);
             usage(c == 'h' ? stdout : stderr);
             return c == 'h' ? 0 : 2;
         }
@@ -978,40 +979,32 @@ int import_command(int argc, char **argv)
         fprintf(stderr, "parkstat import: %s\n",
                 source ? "--encoding is for CSV files; a source's mapping.encoding says its own"
                        : "--encoding: expected utf-8, gb18030, gbk, utf-16le or utf-16be");
-        usage(stderr);
-        return 2;
+        goto bad_usage;
     }
     if (sheet && (source || sheet[0] == '\0' || !any_xlsx(argv + optind, argc - optind))) {
         fprintf(stderr, "parkstat import: --sheet: %s\n",
                 source     ? "not with --source (an xlsx source's mapping.sheet says which)"
                 : sheet[0] ? "no .xlsx file given"
                            : "expected a sheet name or its position (1 is the first)");
-        usage(stderr);
-        return 2;
+        goto bad_usage;
     }
     if (json_object_size(values) > 0 && source) {
         fprintf(stderr, "parkstat import: --decimal, --thousands and --missing are for CSV "
                         "files; a source's mapping says its own\n");
-        usage(stderr);
-        json_decref(values);
-        return 2;
+        goto bad_usage;
     }
-    if (rc < 0 || !values || parse_values(values, &vmap) < 0) {
-        usage(stderr);
-        json_decref(values);
-        return 2;
-    }
+    if (rc < 0 || !values || parse_values(values, &vmap) < 0)
+        goto bad_usage;
     json_decref(values);
+    values = NULL;
     if (unit && !source) {
         fprintf(stderr, "parkstat import: --unit needs --source\n");
-        usage(stderr);
-        return 2;
+        goto bad_usage;
     }
     if (!cfg_path || optind >= argc) {
         fprintf(stderr, "parkstat import: %s\n",
                 !cfg_path ? "--config is required" : "no CSV file given");
-        usage(stderr);
-        return 2;
+        goto bad_usage;
     }
     if ((rc = config_load(cfg_path, &cfg, &errors)) < 0) {
         if (errors && *errors)
@@ -1053,4 +1046,9 @@ out:
     config_free(&cfg);
     free(errors);
     return status;
+bad_usage:
+    json_decref(values);
+    config_mapping_free(&vmap);
+    usage(stderr);
+    return 2;
 }
