@@ -375,7 +375,7 @@ static void value_of(const struct walk *w, size_t slot, struct format_record *re
 static void status_of(const struct walk *w, struct format_record *rec, struct format_scratch *s)
 {
     const struct jval *v = &w->val[FIELD_STATUS];
-    const char *path = w->r->m->status.path;
+    const char *path = w->r->m->status.path, *had;
 
     if (!path || v->type == J_NONE || v->type == J_NULL || (v->type == J_STRING && v->len == 0))
         return;
@@ -383,7 +383,13 @@ static void status_of(const struct walk *w, struct format_record *rec, struct fo
         format_problem(rec, s, "status at \"%.80s\": expected a string or null", path);
         return;
     }
+    had = rec->problem;
     format_record_status(rec, s, w->r->m, w->arena + v->at, v->len);
+    if (!had && rec->problem == s->problem) { /* say where the status is */
+        size_t n = strlen(s->problem);
+        snprintf(s->problem + n, sizeof(s->problem) - n, " at %s/%ld%s", w->r->records, w->pos - 1,
+                 path);
+    }
 }
 
 /* The element has ended: its records to the callback. */

@@ -471,8 +471,10 @@ static void test_json_status_field_and_value_flags(void **state)
         {4, "p02", "revenue", "2024-01", 1, 0, 0, NULL},
         {5, "p02", "revenue", "2024-02", 0, 1, 8, "status at \"/s\": expected a string or null"},
         {6, "p02", "revenue", "2024-03", 0, 1, 9.25, NULL},
+        {7, "p03", "revenue", "2024-01", 0, 1, 1,
+         "status \"estimated\": longer than 8 bytes at /data/6/s"},
     };
-    static const char *const want[] = {"p", "e", "c", "c", "", "E"};
+    static const char *const want[] = {"p", "e", "c", "c", "", "E", ""};
     struct fc_sink s = {0};
     char err[256] = "";
 
