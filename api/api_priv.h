@@ -54,6 +54,10 @@ struct compute;
 /* The block libmicrohttpd asks a streamed answer for at a time (it takes
  * what the connection's memory pool has left, API_CONN_MEMORY). */
 #define API_STREAM_BLOCK ((size_t)8 << 10)
+/* SDMX data answers being sent at once (each holds a store connection of its
+ * own, three descriptors and its page cache); past it a 503 (docs/API.md,
+ * "Limits"). */
+#define API_SDMX_STREAMS 32
 /* Bodies above this size are gzipped for clients that accept it. */
 #define API_GZIP_MIN 1024
 
@@ -86,6 +90,7 @@ struct api {
     pthread_mutex_t pool_mu; /* guards pool and npool */
     struct store *pool[API_POOL_MAX];
     size_t npool;
+    unsigned sdmx_streams; /* SDMX answers open (sdmx_data.c), under pool_mu */
     struct api_jobs *jobs; /* query workers (jobs.c) */
     /* Connection guard (server.c): every open connection, and the thread that
      * closes those over their header or body deadline. */

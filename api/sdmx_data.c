@@ -65,6 +65,27 @@ static int sdmx_fail(struct api_reply *rp, enum sdmx_format fmt, unsigned status
     return 1;
 }
 
+/* ---- how many answers are open ---- */
+
+/* Takes one of the API_SDMX_STREAMS slots: 1, or 0 when all are taken. */
+static int stream_take(struct api *a)
+{
+    pthread_mutex_lock(&a->pool_mu);
+    int ok = a->sdmx_streams < API_SDMX_STREAMS;
+    a->sdmx_streams += (unsigned)ok;
+    pthread_mutex_unlock(&a->pool_mu);
+    return ok;
+}
+
+/* Gives a slot back (the stream's on_free). */
+static void stream_release(void *ctx)
+{
+    struct api *a = ctx;
+    pthread_mutex_lock(&a->pool_mu);
+    a->sdmx_streams--;
+    pthread_mutex_unlock(&a->pool_mu);
+}
+
 /* ---- parameters ---- */
 
 struct params {
@@ -235,7 +256,7 @@ int api_route_sdmx_data(struct api_request *rq, const char *arg, struct api_repl
     struct store_sdmx_cursor *cur = NULL;
     struct store_sdmx_row first;
     struct sdmx_stream *s = NULL;
-    int rc;
+    int rc, slot = 0;
 
     memset(&p, 0, sizeof(p));
     if (!sdmx_choose_format(
@@ -271,6 +292,12 @@ int api_route_sdmx_data(struct api_request *rq, const char *arg, struct api_repl
                        "no data provider \"%.100s\" (the only one is " SDMX_AGENCY ")", provider);
         goto out;
     }
+    if (!stream_take(rq->api)) {
+        rc = sdmx_fail(rp, fmt, MHD_HTTP_SERVICE_UNAVAILABLE, 503,
+                       "%d SDMX answers are being sent: try again shortly", API_SDMX_STREAMS);
+        goto out;
+    }
+    slot = 1;
     if ((rc = store_open(&st, rq->api->db_path, STORE_READONLY, err, sizeof(err))) < 0) {
         log_err("api: %s", err);
         goto out;
@@ -312,6 +339,9 @@ int api_route_sdmx_data(struct api_request *rq, const char *arg, struct api_repl
                        key ? " key " : "", key ? key : "");
         goto out;
     }
+    p.o.on_free = stream_release;
+    p.o.on_free_ctx = rq->api;
+    slot = 0; /* the stream gives it back, also when it cannot be made */
     rc = sdmx_stream_new(&s, &f, &p.o, st, cur, &first);
     st = NULL; /* the stream's now (closed on failure too) */
     cur = NULL;
@@ -326,6 +356,8 @@ int api_route_sdmx_data(struct api_request *rq, const char *arg, struct api_repl
 out:
     store_sdmx_close(&cur);
     store_close(&st);
+    if (slot)
+        stream_release(rq->api);
     sdmx_key_free(&k);
     free(path);
     return rc < 0 ? rc : 0;

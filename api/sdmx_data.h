@@ -33,8 +33,10 @@ enum sdmx_detail {
 struct sdmx_opts {
     enum sdmx_format fmt;
     enum sdmx_detail detail;
-    int all_dims;    /* dimensionAtObservation=AllDimensions (flat) */
-    int incremental; /* updatedAfter or includeHistory: data sets say Replace */
+    int all_dims;               /* dimensionAtObservation=AllDimensions (flat) */
+    int incremental;            /* updatedAfter or includeHistory: data sets say Replace */
+    void (*on_free)(void *ctx); /* called when the stream is freed (may be NULL) */
+    void *on_free_ctx;
 };
 
 /* The media type of a format (Content-Type). */

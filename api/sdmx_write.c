@@ -869,6 +869,8 @@ void sdmx_stream_free(void *cls)
     struct sdmx_stream *s = cls;
     if (!s)
         return;
+    if (s->o.on_free)
+        s->o.on_free(s->o.on_free_ctx);
     if (s->w)
         xmlFreeTextWriter(s->w);
     store_sdmx_close(&s->cur);
@@ -895,6 +897,8 @@ int sdmx_stream_new(struct sdmx_stream **out, const struct sdmx_flow *f, const s
     if (!s) {
         store_sdmx_close(&cur);
         store_close(&st);
+        if (o->on_free)
+            o->on_free(o->on_free_ctx);
         return -ENOMEM;
     }
     s->flow = *f;

@@ -12,6 +12,8 @@
 #     must spill to a file, not to memory) is read whole;
 #   - the daemon's RSS is sampled every 50 ms throughout: it may grow by at
 #     most RSS_GROWTH_MB (default 50) over what it held before.
+#   - 32 answers held open by clients that do not read: the 33rd is a 503,
+#     /healthz still answers, and the slots come back when the clients go.
 # The 24 M-row figure: bench/sdmx_stream.sh (docs/BENCHMARKS.md).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -157,6 +159,41 @@ print("rows %d, %.1f MB of SDMX-CSV in %.1f s; slow client read %.1f MB meanwhil
       % (fast["rows"], fast["bytes"] / 1e6, fast["seconds"], slow_got[0] / 1e6, sorted_rows,
          sorted_s, base / 1024, peak[0] / 1024, growth, len(lat), max(lat)))
 assert growth < growth_mb, "RSS grew %.1f MB" % growth
+
+# 32 answers held open by clients that do not read: the next is a 503 (an
+# SDMX error message), the rest of the API still answers, and the slots come
+# back when those clients go.
+def conn(src):
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(src, 0))
+held = []
+for i in range(32):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.bind(("127.0.0.3", 0))
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET /sdmx/2.1/data/OBS?format=sdmx-csv HTTP/1.1\r\nHost: x\r\n\r\n")
+    held.append(s)
+for s in held:
+    assert s.recv(12) == b"HTTP/1.1 200", "a held answer did not start"
+c = conn("127.0.0.2")
+c.request("GET", "/sdmx/2.1/data/OBS/p00001..")
+r = c.getresponse()
+body = r.read()
+assert r.status == 503 and b'code="503"' in body, (r.status, body[:300])
+c = conn("127.0.0.2")
+c.request("GET", "/healthz")
+assert c.getresponse().status == 200
+for s in held:
+    s.close()
+for _ in range(50):
+    c = conn("127.0.0.2")
+    c.request("GET", "/sdmx/2.1/data/OBS/p00001..")
+    r = c.getresponse()
+    r.read()
+    if r.status == 200:
+        break
+    time.sleep(0.1)
+assert r.status == 200, "the slots did not come back: %d" % r.status
 assert max(lat) < max_latency, "a request beside took %.3f s" % max(lat)
 PYEOF
     fail "streaming"
