@@ -38,6 +38,8 @@ struct compute {
     double **cum;      /* per cumulative indicator: rolled-up year-to-date values, else NULL */
     struct formula_env *env;  /* codes = indicator codes in config order */
     int load_parts;           /* 0: from the column copy; else walked in 1 or 2 parts */
+    int partial;              /* 1: only some periods were read (cmp_load's only); the
+                                 roll-ups skip periods without any value */
     struct compute_opts opts; /* the caller's, for the runs of this snapshot */
     struct cmp_own *own;      /* own values a "rolled_up" roll-up replaced (checks.c) */
     size_t n_own, cap_own;
@@ -210,10 +212,13 @@ typedef int (*cmp_period_cb)(const struct cmp_run *run, size_t p, void *ctx);
  * periods (about CMP_WINDOW_BYTES, at least two periods and the one before),
  * handed to cb one by one: memory bounded by the units, not the periods.
  * The run's other arrays (has_data, ptext, wt, pflags) cover every period.
+ * need (NULL: all) marks the periods to compute; the others are left
+ * without data (only for runs whose periods do not read earlier ones: no
+ * "carry").
  * Returns 0, cb's non-zero return, -ENOMEM, -EINVAL.
  */
 int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run,
-                 cmp_period_cb cb, void *ctx);
+                 const unsigned char *need, cmp_period_cb cb, void *ctx);
 void cmp_run_free(struct cmp_run *run);
 
 /* The plan's nodes (malloc'd copy) with the derived weights period p used

@@ -734,7 +734,7 @@ static void work_free(struct work *w)
 /* Windowed run (contract in compute_priv.h): blocks of periods; before each
  * block after the first, the previous block's last period moves to slot 0. */
 int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run,
-                 cmp_period_cb cb, void *ctx)
+                 const unsigned char *need, cmp_period_cb cb, void *ctx)
 {
     struct work w = {.c = c, .pl = pl, .run = run, .nu = pl->nu, .nl = pl->nl};
     size_t nb;
@@ -760,8 +760,21 @@ int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *r
             run->base = b0 - 1;
             clear_slots(run, 1, run->nslot - 1);
         }
-        if ((rc = run_periods(&w, b0, b1)) < 0)
+        if (need && !pl->carry) {
+            /* the needed periods of the block, each run of them at once */
+            for (size_t p = b0, q; p < b1 && rc == 0; p = q) {
+                for (q = p; q < b1 && need[q]; q++)
+                    ;
+                if (q > p)
+                    rc = run_periods(&w, p, q);
+                else
+                    q++;
+            }
+            if (rc < 0)
+                break;
+        } else if ((rc = run_periods(&w, b0, b1)) < 0) {
             break;
+        }
         for (size_t p = b0; p < b1 && rc == 0; p++)
             rc = cb(run, p, ctx);
     }

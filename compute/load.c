@@ -375,8 +375,11 @@ static int rollup_array(struct compute *c, size_t k, double *v, double *cov, uns
     if (!parent || !col || !res || !inner || cmp_checks_rolled_up(c, k, &rolled) < 0)
         goto out;
     for (size_t p = 0; p < np; p++) {
+        int any = 0;
         for (size_t u = 0; u < nu; u++)
-            col[u] = v[u * np + p];
+            any |= !isnan(col[u] = v[u * np + p]);
+        if (!any && c->partial)
+            continue; /* a period not read: nothing of it is written */
         for (size_t u = 0; u < nu; u++) {
             long pi = c->units[u].parent_index;
             /* A parent that reported its own value is a leaf of this roll-up. */
@@ -578,6 +581,7 @@ int cmp_load(struct compute *c, struct store *st, int64_t as_of, const struct cm
 
     l.c = c;
     l.only = only;
+    c->partial = only != NULL;
     if ((rc = build_maps(&l, st)) < 0)
         goto out;
     wo = (struct store_walk_opts){.ex = c->opts.ex,

@@ -369,6 +369,7 @@ static int run_index(struct writer *w, struct compute *c, const struct cmp_plan 
 {
     size_t np = cmp_nper(c, pl->ix->freq);
     struct emit e = {w, c, o, NULL, NULL, 0, NULL, 0, &c->opts, t0};
+    unsigned char *need = NULL;
     int rc;
 
     e.want = calloc(np ? np : 1, 1);
@@ -389,7 +390,15 @@ static int run_index(struct writer *w, struct compute *c, const struct cmp_plan 
     if (o->nclear &&
         (rc = send(w, &(struct store_results_batch){.clear = o->clear, .nclear = o->nclear})) < 0)
         goto out;
-    if ((rc = cmp_run_each(c, pl, run, emit_period, &e)) < 0) {
+    /* a partial read: only the periods written and those they compare with
+     * are computed (partial_months read exactly these) */
+    if (c->partial && !(need = calloc(np ? np : 1, 1))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t p = 0; need && p < np; p++)
+        need[p] = e.want[p] || (p + 1 < np && e.want[p + 1]);
+    if ((rc = cmp_run_each(c, pl, run, need, emit_period, &e)) < 0) {
         log_err("compute: index \"%s\": %s", pl->ix->id, strerror(-rc));
         goto out;
     }
@@ -408,6 +417,7 @@ static int run_index(struct writer *w, struct compute *c, const struct cmp_plan 
     sum->periods += e.n;
     sum->full |= o->full;
 out:
+    free(need);
     free(e.want);
     free(e.contrib);
     free(e.units);
