@@ -364,6 +364,13 @@ int api_route_sensitivity(struct api_request *rq, const char *arg, struct api_re
  * path after /sdmx/2.1/data/ */
 int api_route_sdmx_data(struct api_request *rq, const char *arg, struct api_reply *rp);
 
+/* sdmx_struct.c: GET /sdmx/2.1/{dataflow,datastructure,codelist,conceptscheme}/...,
+ * SDMX-ML 2.1 structure messages (the rest of the path in arg, "" when none). */
+int api_route_sdmx_dataflow(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_sdmx_datastructure(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_sdmx_codelist(struct api_request *rq, const char *arg, struct api_reply *rp);
+int api_route_sdmx_conceptscheme(struct api_request *rq, const char *arg, struct api_reply *rp);
+
 /* The compute snapshot /series and /sensitivity share, brought to the store's
  * current data version (caller holds a->series_mu). 0 or a negative errno. */
 int api_series_snapshot(struct api *a, struct store *st);

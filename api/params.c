@@ -42,6 +42,10 @@ static const struct api_params params_table[] = {
     {"/sdmx/2.1/data/{flow}",
      {"startPeriod", "endPeriod", "dimensionAtObservation", "updatedAfter", "includeHistory",
       "detail", "format", NULL}},
+    {"/sdmx/2.1/dataflow/{agency}/{id}/{version}", {"references", "detail", NULL}},
+    {"/sdmx/2.1/datastructure/{agency}/{id}/{version}", {"references", "detail", NULL}},
+    {"/sdmx/2.1/codelist/{agency}/{id}/{version}", {"references", "detail", NULL}},
+    {"/sdmx/2.1/conceptscheme/{agency}/{id}/{version}", {"references", "detail", NULL}},
     {"/", {"index", "period", "park", "lang", NULL}},
     {"/assets/{file}", {NULL}},
 };
