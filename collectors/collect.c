@@ -14,6 +14,7 @@
 
 #include "collectors/schedule.h"
 #include "collectors/source.h"
+#include "collectors/url.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "config/config.h"
@@ -445,15 +446,47 @@ static void on_fetched(const struct fetch_result *r, void *ctx)
         pull_finish(p);
 }
 
+/*
+ * The {updated_after} of a pull of source/period (us): the start of the last
+ * pull of the period, when that one was answered (stored, or a 404 "nothing
+ * new" after a stored one: by induction nothing since is missing), less
+ * margin_s (the other side's commits lag their vintage times, and clocks
+ * differ); 0, everything, when the period was never stored or its last
+ * attempt failed (what that one missed is unknown). Pulls overlapping in
+ * time only find their values unchanged.
+ */
+static int64_t pull_since(struct collect *c, const char *source, const char *period, long margin_s)
+{
+    struct store_pull_state *ps = NULL;
+    size_t n = 0;
+    int64_t since = 0;
+
+    store_lock(c->st);
+    int rc = store_pull_states(c->st, source, &ps, &n);
+    store_unlock(c->st);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (strcmp(ps[i].period, period) != 0 || ps[i].last_success == 0)
+            continue;
+        if (ps[i].last_attempt <= ps[i].last_success || ps[i].not_published)
+            since = ps[i].last_attempt - (int64_t)margin_s * 1000000;
+    }
+    free(ps);
+    return since > 0 ? since : 0;
+}
+
 /* Starts the fetch of one part, with the validators of its last response. */
 static int part_start(struct pull *p, struct pull_part *part)
 {
     const struct source *src = p->c->sources[p->index];
+    const struct config_source *cs = source_config(src);
     struct fetch_request req;
     char url[URL_MAX], *etag = NULL, *lm = NULL;
+    int64_t since = 0;
     int rc;
 
-    if ((rc = source_request(src, p->period, part->unit, url, sizeof(url), &req)) < 0)
+    if (url_has_updated_after(cs->url))
+        since = pull_since(p->c, cs->id, p->period_text, cs->updated_after_margin_s);
+    if ((rc = source_request(src, p->period, part->unit, since, url, sizeof(url), &req)) < 0)
         return rc;
     store_lock(p->c->st);
     int have = store_validators_get(p->c->st, source_config(src)->id, p->period_text,

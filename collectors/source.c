@@ -179,10 +179,10 @@ const char *const *source_request_units(const struct source *s, size_t *n)
     return s->n_units ? s->units : NULL;
 }
 
-int source_request(const struct source *s, struct period p, const char *unit, char *url,
-                   size_t urlsize, struct fetch_request *req)
+int source_request(const struct source *s, struct period p, const char *unit, int64_t updated_after,
+                   char *url, size_t urlsize, struct fetch_request *req)
 {
-    int rc = url_expand(s->cs->url, p, unit, url, urlsize);
+    int rc = url_expand_since(s->cs->url, p, unit, updated_after, url, urlsize);
     if (rc < 0)
         return rc;
     memset(req, 0, sizeof(*req));

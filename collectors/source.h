@@ -46,11 +46,12 @@ const char *const *source_request_units(const struct source *s, size_t *n);
 
 /*
  * Fills req for period p (and unit, or NULL): the URL is expanded into url
- * (urlsize bytes) and req's pointers borrow from s and url. Conditional GET
- * fields are left NULL for the caller. Returns 0 or -EINVAL/-ENOSPC.
+ * (urlsize bytes; {updated_after} is updated_after, us, 0: the epoch) and
+ * req's pointers borrow from s and url. Conditional GET fields are left NULL
+ * for the caller. Returns 0 or -EINVAL/-ENOSPC.
  */
-int source_request(const struct source *s, struct period p, const char *unit, char *url,
-                   size_t urlsize, struct fetch_request *req);
+int source_request(const struct source *s, struct period p, const char *unit, int64_t updated_after,
+                   char *url, size_t urlsize, struct fetch_request *req);
 
 /* The config index of the unit / indicator a payload code stands for, after
  * the source's code maps ("unit_codes", "codes"); -1 when unknown. */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/timefmt.h"
+
 struct out {
     char *buf;
     size_t size, len;
@@ -47,12 +49,20 @@ static int put_number(struct out *o, int width, int v)
 }
 
 /* Writes the value of the placeholder name[0..n). */
-static int expand_one(struct out *o, const char *name, size_t n, struct period p, const char *unit)
+static int expand_one(struct out *o, const char *name, size_t n, struct period p, const char *unit,
+                      int64_t since)
 {
-    char text[PERIOD_TEXT_SIZE];
+    char text[PERIOD_TEXT_SIZE + 32];
 #define IS(s) (n == sizeof(s) - 1 && memcmp(name, s, n) == 0)
-    if (IS("period")) {
+    if (IS("period") || IS("sdmx_period")) {
         if (period_format(p, text, sizeof(text)) < 0)
+            return -EINVAL;
+        if (p.freq == PERIOD_HALF && IS("sdmx_period")) /* SDMX writes 2024-S1 */
+            text[5] = 'S';
+        return put_encoded(o, text);
+    }
+    if (IS("updated_after")) {
+        if (since < 0 || time_format_iso(since - since % 1000000, text, sizeof(text)) < 0)
             return -EINVAL;
         return put_encoded(o, text);
     }
@@ -72,6 +82,12 @@ static int expand_one(struct out *o, const char *name, size_t n, struct period p
 
 int url_expand(const char *tmpl, struct period p, const char *unit, char *buf, size_t size)
 {
+    return url_expand_since(tmpl, p, unit, 0, buf, size);
+}
+
+int url_expand_since(const char *tmpl, struct period p, const char *unit, int64_t updated_after,
+                     char *buf, size_t size)
+{
     struct out o = {buf, size, 0};
     const char *s = tmpl;
     int rc;
@@ -87,7 +103,7 @@ int url_expand(const char *tmpl, struct period p, const char *unit, char *buf, s
             return rc;
         if (!(close = strchr(open, '}')))
             return -EINVAL;
-        if ((rc = expand_one(&o, open + 1, (size_t)(close - open - 1), p, unit)) < 0)
+        if ((rc = expand_one(&o, open + 1, (size_t)(close - open - 1), p, unit, updated_after)) < 0)
             return rc;
         s = close + 1;
     }
@@ -97,4 +113,9 @@ int url_expand(const char *tmpl, struct period p, const char *unit, char *buf, s
 int url_has_unit(const char *tmpl)
 {
     return strstr(tmpl, "{unit}") != NULL;
+}
+
+int url_has_updated_after(const char *tmpl)
+{
+    return strstr(tmpl, "{updated_after}") != NULL;
 }

@@ -189,6 +189,7 @@ struct config_source {
     int revision_window; /* re-pull the last K periods */
     double timeout_s;
     long jitter_s;                 /* 0 .. 86400, default 0 */
+    long updated_after_margin_s;   /* {updated_after}: 0 .. 86400, default 600 */
     double connect_timeout_s;      /* 0: the fetcher's default */
     long max_bytes;                /* body limit, 0: the fetcher's default */
     int max_retries;               /* 0 .. 20, default 3 */

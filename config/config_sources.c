@@ -23,6 +23,7 @@ static const char *const source_keys[] = {"id",
                                           "revision_window",
                                           "timeout_s",
                                           "jitter_s",
+                                          "updated_after_margin_s",
                                           "connect_timeout_s",
                                           "max_bytes",
                                           "max_retries",
@@ -130,6 +131,8 @@ static void load_request(struct cfg_ctx *ctx, json_t *obj, const char *path,
 
     if (cfg_get_int(ctx, obj, path, "jitter_s", 0, 0, 86400, &v) > 0)
         src->jitter_s = v;
+    if (cfg_get_int(ctx, obj, path, "updated_after_margin_s", 0, 0, 86400, &v) > 0)
+        src->updated_after_margin_s = v;
     get_positive(ctx, obj, path, "connect_timeout_s", &src->connect_timeout_s);
     if (cfg_get_int(ctx, obj, path, "max_bytes", 0, 1, MAX_BODY_BYTES, &v) > 0)
         src->max_bytes = v;
@@ -332,7 +335,8 @@ static void load_source(struct cfg_ctx *ctx, json_t *obj, const char *path,
                                   .freq = PERIOD_MONTH,
                                   .poll_every_s = 86400,
                                   .timeout_s = 60,
-                                  .max_retries = DEFAULT_RETRIES};
+                                  .max_retries = DEFAULT_RETRIES,
+                                  .updated_after_margin_s = 600};
     if (!json_is_object(obj)) {
         cfg_error(ctx, path, "expected object");
         return;

@@ -273,6 +273,7 @@ static void test_config_defaults(void **state)
     assert_true(config_indicators(cfg, &n)[0].scale == 1.0);
     s = config_sources(cfg, &n);
     assert_int_equal(s[0].poll_every_s, 86400);
+    assert_int_equal(s[0].updated_after_margin_s, 600);
     assert_true(s[0].timeout_s == 60.0);
     assert_int_equal(s[0].revision_window, 0);
     assert_int_equal(s[0].release_lag_days, 0);
@@ -343,7 +344,8 @@ static void test_config_source_options_typed(void **state)
         "{'code': 'tax', 'name': 'T', 'frequency': 'M', 'kind': 'flow'}], "
         "'sources': [{'id': 's', 'url': 'https://h/{unit}/{period}.csv', 'format': 'csv', "
         "'frequency': 'M', 'first_period': '2021-01', 'units': 'children:city', "
-        "'jitter_s': 600, 'connect_timeout_s': 2.5, 'max_bytes': 1048576, 'max_retries': 0, "
+        "'jitter_s': 600, 'updated_after_margin_s': 0, 'connect_timeout_s': 2.5, 'max_bytes': "
+        "1048576, 'max_retries': 0, "
         "'backoff_s': 0.25, 'ca_file': 'ca.pem', 'auth': {'basic_user': 'u', "
         "'basic_password_file': '/etc/pw'}, 'headers': {'Accept': 'text/csv'}, "
         "'codes': {'A02': 'tax', 'A01': 'revenue'}, 'unit_codes': {'110000': 'p1'}, "
@@ -357,6 +359,7 @@ static void test_config_source_options_typed(void **state)
     free(json);
     s = config_sources(cfg, &n);
     assert_int_equal(s[0].jitter_s, 600);
+    assert_int_equal(s[0].updated_after_margin_s, 0); /* given; else 600 */
     assert_float_equal(s[0].connect_timeout_s, 2.5, 0);
     assert_int_equal(s[0].max_bytes, 1048576);
     assert_int_equal(s[0].max_retries, 0);

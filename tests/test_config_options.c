@@ -40,6 +40,7 @@ static const char full_config[] =
     "  {'id': 's0', 'url': 'https://h/{unit}/{period}', 'format': 'json', 'frequency': 'M',"
     "   'release_lag_days': 15, 'first_period': '2021-01', 'poll_every': '6h',"
     "   'revision_window': 3, 'timeout_s': 30, 'jitter_s': 60, 'connect_timeout_s': 5,"
+    "   'updated_after_margin_s': 60,"
     "   'max_bytes': 1000000, 'max_retries': 2, 'backoff_s': 0.5, 'ca_file': 'ca.pem',"
     "   'auth': {'bearer_token_file': 'tok'}, 'headers': {'Accept': 'a'},"
     "   'units': ['p1'], 'codes': {'A': 'revenue'}, 'unit_codes': {'1': 'p1'},"
@@ -125,6 +126,7 @@ static const struct keyed keyed[] = {
       "revision_window",
       "timeout_s",
       "jitter_s",
+      "updated_after_margin_s",
       "connect_timeout_s",
       "max_bytes",
       "max_retries",
@@ -321,7 +323,7 @@ static void test_every_key_misspelt(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 172);
+    assert_int_equal(checked, 173);
 }
 
 static void test_every_enumerated_value_wrong(void **state)

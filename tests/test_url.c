@@ -37,6 +37,14 @@ test_url_expand_table(void **state)
         {"http://h/{quarter}", "2024-05", NULL, NULL},
         {"http://h/{perod}", "2024-05", NULL, NULL}, /* unknown placeholder */
         {"http://h/{period", "2024-05", NULL, NULL}, /* unclosed */
+        /* SDMX periods: a half-year is 2023-S2, anything else as {period} */
+        {"http://h/d?startPeriod={sdmx_period}", "2023-H2", NULL, "http://h/d?startPeriod=2023-S2"},
+        {"http://h/d?p={sdmx_period}&q={period}", "2023-Q4", NULL,
+         "http://h/d?p=2023-Q4&q=2023-Q4"},
+        {"http://h/d?p={sdmx_period}", "2023", NULL, "http://h/d?p=2023"},
+        /* without a time, {updated_after} is the epoch: everything */
+        {"http://h/d?updatedAfter={updated_after}", "2023", NULL,
+         "http://h/d?updatedAfter=1970-01-01T00%3A00%3A00Z"},
     };
     char buf[128];
     (void)state;
@@ -65,6 +73,29 @@ static void test_url_has_unit(void **state)
     (void)state;
     assert_true(url_has_unit("http://h/{unit}/{period}"));
     assert_false(url_has_unit("http://h/{period}"));
+    assert_true(url_has_updated_after("http://h/d?updatedAfter={updated_after}"));
+    assert_false(url_has_updated_after("http://h/d?updatedAfter=2024-01-01"));
+}
+
+/* {updated_after}: ISO 8601 UTC, rounded down to the second (never later
+ * than asked: a later time could miss a change), colons percent-encoded. */
+static void test_url_updated_after(void **state)
+{
+    char buf[128];
+    /* 2024-03-01T08:30:15.999999Z = 1709281815 s */
+    int64_t t = 1709281815LL * 1000000 + 999999;
+    (void)state;
+
+    assert_int_equal(url_expand_since("http://h/OBS?updatedAfter={updated_after}&startPeriod="
+                                      "{sdmx_period}",
+                                      P("2024-H1"), NULL, t, buf, sizeof(buf)),
+                     (int)strlen("http://h/OBS?updatedAfter=2024-03-01T08%3A30%3A15Z&startPeriod="
+                                 "2024-S1"));
+    assert_string_equal(buf,
+                        "http://h/OBS?updatedAfter=2024-03-01T08%3A30%3A15Z&startPeriod=2024-S1");
+    assert_int_equal(
+        url_expand_since("http://h/{updated_after}", P("2024"), NULL, -1, buf, sizeof(buf)),
+        -EINVAL);
 }
 
 int main(void)
@@ -73,6 +104,7 @@ int main(void)
         cmocka_unit_test(test_url_expand_table),
         cmocka_unit_test(test_url_expand_too_small_buffer),
         cmocka_unit_test(test_url_has_unit),
+        cmocka_unit_test(test_url_updated_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
