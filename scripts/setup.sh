@@ -11,7 +11,7 @@ pkgs=(build-essential cmake pkg-config ca-certificates tzdata
 command -v npm >/dev/null || pkgs+=(npm)
 # llvm: llvm-symbolizer, without which ASan and UBSan reports show bare addresses.
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format clang-tidy sqlite3 cppcheck shellcheck curl
-           python3 python3-openpyxl nginx-light libxml2-utils
+           python3 python3-openpyxl nginx-light libxml2-utils r-cran-rsdmx
            prometheus wrk systemd python3-numpy chromium fonts-wqy-microhei poppler-utils
            time collectd-core libyajl2 llvm valgrind)
 
