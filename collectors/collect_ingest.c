@@ -81,7 +81,7 @@ static void reject(struct batch *b, long position, const char *raw, const char *
 static int add_obs(struct batch *b, long unit, long ind, struct period p, double value,
                    long position)
 {
-    struct store_obs o;
+    struct store_obs o = {0};
 
     /* Ids mapped once per config (collect_new): no store access here. */
     o.unit_id = b->pull->c->unit_ids[unit];

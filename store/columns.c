@@ -18,6 +18,7 @@
  * the columns and then the rows of units touched since, which override.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,8 +345,10 @@ static int unit_rows(struct store *st, const int64_t *u, size_t n, store_obs_id_
         sqlite3_bind_int64(s, 1, u[i]);
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             const char *p = (const char *)sqlite3_column_text(s, 1);
+            /* A missing value (NULL) is NAN, never 0. */
+            double v = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2);
             int r = cb(u[i], sqlite3_column_int64(s, 0), p ? p : "",
-                       (size_t)sqlite3_column_bytes(s, 1), sqlite3_column_double(s, 2), ctx);
+                       (size_t)sqlite3_column_bytes(s, 1), v, ctx);
             if (r != 0) {
                 sqlite3_reset(s);
                 return r;

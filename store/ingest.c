@@ -67,6 +67,28 @@ static void bind_key(sqlite3_stmt *s, const struct store_obs *o, const char *per
     sqlite3_bind_text(s, 3, period, len, SQLITE_STATIC);
 }
 
+/* The status of o as stored: NULL for none ("" too). */
+static const char *status_of(const struct store_obs *o)
+{
+    return o->status && o->status[0] ? o->status : NULL;
+}
+
+/* Binds o's value (NULL when missing) as ?at and its status as ?at + 3
+ * (the insert statements' layout: value, valid_from, run_id, status). Every
+ * parameter is bound each time: a reset statement keeps its old bindings. */
+static void bind_value_status(sqlite3_stmt *s, const struct store_obs *o, int at)
+{
+    const char *status = status_of(o);
+    if (o->missing)
+        sqlite3_bind_null(s, at);
+    else
+        sqlite3_bind_double(s, at, o->value);
+    if (status)
+        sqlite3_bind_text(s, at + 3, status, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, at + 3);
+}
+
 /* Inserts a current row for o valid from t; 1 when inserted, 0 when a current
  * row exists, or a negative errno. */
 static int insert_current(struct store *st, sqlite3_stmt *ins, const struct store_obs *o,
@@ -74,7 +96,7 @@ static int insert_current(struct store *st, sqlite3_stmt *ins, const struct stor
 {
     sqlite3_reset(ins);
     bind_key(ins, o, period, len);
-    sqlite3_bind_double(ins, 4, o->value);
+    bind_value_status(ins, o, 4);
     sqlite3_bind_int64(ins, 5, t);
     if (run_id > 0)
         sqlite3_bind_int64(ins, 6, run_id);
@@ -88,9 +110,27 @@ static int insert_current(struct store *st, sqlite3_stmt *ins, const struct stor
     return sqlite3_changes(st->db) == 1;
 }
 
+/* 1 when the current row of cur (value, valid_from, status) holds what o
+ * says: the same missingness, value and status. Exact compare: values are
+ * what the source published, not computed. */
+static int same_as_current(sqlite3_stmt *cur, const struct store_obs *o)
+{
+    const char *status = status_of(o);
+    const char *old = (const char *)sqlite3_column_text(cur, 2);
+
+    if ((sqlite3_column_type(cur, 0) == SQLITE_NULL) != (o->missing != 0))
+        return 0;
+    if (!o->missing && sqlite3_column_double(cur, 0) != o->value)
+        return 0;
+    if (!old || !status)
+        return !old && !status;
+    return strcmp(old, status) == 0;
+}
+
 /* The key of o has a current value: count it unchanged (returns 0), or close
- * it and insert the new vintage (returns 1). Vintages stay ordered even when
- * the clock did not advance since the current row was written. */
+ * it and insert the new vintage (returns 1): a change of value, status or
+ * missingness is a revision. Vintages stay ordered even when the clock did
+ * not advance since the current row was written. */
 static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o,
                   const char *period, int len, int64_t now, int64_t run_id, struct store_counts *c)
 {
@@ -103,11 +143,10 @@ static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o
         sqlite3_reset(cur);
         return rc;
     }
-    double old = sqlite3_column_double(cur, 0);
+    int same = same_as_current(cur, o);
     int64_t from = sqlite3_column_int64(cur, 1);
     sqlite3_reset(cur);
-    /* Exact compare: values are what the source published, not computed. */
-    if (old == o->value) {
+    if (same) {
         c->n_unchanged++;
         return 0;
     }
@@ -136,13 +175,13 @@ static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o
  * row. Fewer than INGEST_TAIL rows go row by row anyway. */
 #define INGEST_CHUNK 64
 #define INGEST_TAIL  8
-#define OBS_ROW      "(?,?,?,?,?,NULL,?)"
+#define OBS_ROW      "(?,?,?,?,?,NULL,?,?)"
 #define OBS_ROWS4    OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW
 #define OBS_ROWS8    OBS_ROWS4 "," OBS_ROWS4
 #define OBS_ROWS16   OBS_ROWS8 "," OBS_ROWS8
 #define OBS_INSERT                                                                                 \
-    "INSERT INTO observation(unit_id, indicator_id, period, value, valid_from, valid_to, run_id)"  \
-    " VALUES"
+    "INSERT INTO observation(unit_id, indicator_id, period, value, valid_from, valid_to, run_id,"  \
+    " status) VALUES"
 static const char insert_chunk_sql[] =
     OBS_INSERT OBS_ROWS16 "," OBS_ROWS16 "," OBS_ROWS16 "," OBS_ROWS16;
 static const char insert_tail_sql[] = OBS_INSERT OBS_ROWS8;
@@ -156,11 +195,11 @@ static int insert_chunk(struct store *st, const struct store_obs *obs, size_t m,
     sqlite3_stmt *s = store_stmt_cached(st, m == INGEST_CHUNK ? insert_chunk_sql : insert_tail_sql);
     if (!s)
         return -EIO;
-    for (int i = 0, at = 1; i < (int)m; i++, at += 6) {
+    for (int i = 0, at = 1; i < (int)m; i++, at += 7) {
         sqlite3_bind_int64(s, at, obs[i].unit_id);
         sqlite3_bind_int64(s, at + 1, obs[i].indicator_id);
         sqlite3_bind_text(s, at + 2, period[i], len[i], SQLITE_STATIC);
-        sqlite3_bind_double(s, at + 3, obs[i].value);
+        bind_value_status(s, &obs[i], at + 3);
         sqlite3_bind_int64(s, at + 4, t);
         if (run_id > 0)
             sqlite3_bind_int64(s, at + 5, run_id);
@@ -223,10 +262,16 @@ static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struc
         m = n - at >= INGEST_CHUNK ? INGEST_CHUNK : n - at >= INGEST_TAIL ? INGEST_TAIL : n - at;
         int rc = 0;
         for (size_t i = 0; i < m; i++) {
-            len[i] = period_text(obs[at + i].period, period[i]);
-            if (len[i] < 0 || !isfinite(obs[at + i].value)) {
-                snprintf(st->err, sizeof(st->err), "observation %zu: invalid %s", at + i,
-                         len[i] < 0 ? "period" : "value (not finite)");
+            const struct store_obs *o = &obs[at + i];
+            len[i] = period_text(o->period, period[i]);
+            const char *bad =
+                len[i] < 0                           ? "period"
+                : !o->missing && !isfinite(o->value) ? "value (not finite)"
+                : o->status && strnlen(o->status, STORE_STATUS_MAX + 1) > STORE_STATUS_MAX
+                    ? "status (too long)"
+                    : NULL;
+            if (bad) {
+                snprintf(st->err, sizeof(st->err), "observation %zu: invalid %s", at + i, bad);
                 return -EINVAL;
             }
         }

@@ -9,7 +9,9 @@
  * Rules:
  * - Vintages are never deleted, nor are observations: a re-ingested value
  *   that differs closes the current row (valid_to) and opens a new one
- *   (valid_from); an identical value adds nothing. A key missing from a later
+ *   (valid_from); an identical value adds nothing. "Differs" covers the
+ *   value, the status code (a status-only revision is a new vintage) and
+ *   missingness (a missing value is stored as NULL, never as 0). A key missing from a later
  *   batch keeps its value. A value the source withdraws (store_delete_obs())
  *   has its current row closed and no new one.
  * - One current value per key (valid_to unset); "as of t" sees the row with
@@ -133,14 +135,21 @@ struct store_obs {
     int64_t unit_id;
     int64_t indicator_id;
     struct period period;
-    double value;
+    double value;       /* finite; ignored when missing */
+    const char *status; /* the published status code ("p", "e", "P", "B"), borrowed
+                           for the call; NULL or "" for none; at most
+                           STORE_STATUS_MAX bytes */
+    int missing;        /* 1: the source said "no value": stored as NULL, never 0 */
 };
+
+/* The longest status code store_ingest() takes (bytes). */
+#define STORE_STATUS_MAX 32
 
 /* What an ingest did; a run (bookkeeping.h) records its totals. */
 struct store_counts {
     long n_new;       /* keys seen for the first time */
-    long n_revised;   /* a new vintage for a changed value */
-    long n_unchanged; /* identical to the current value: nothing written */
+    long n_revised;   /* a new vintage for a changed value, status or missingness */
+    long n_unchanged; /* identical value, status and missingness: nothing written */
     long n_rejected;
 };
 
@@ -212,7 +221,9 @@ struct store_obs_row {
     const char *unit;
     const char *indicator;
     const char *period;
-    double value;
+    double value;       /* NAN when missing */
+    int missing;        /* 1: the source said "no value" */
+    const char *status; /* status code or NULL */
     int64_t valid_from;
     int64_t valid_to; /* 0 while current */
     int64_t run_id;
@@ -249,7 +260,8 @@ int store_count_observations(struct store *st, long *rows, long *current);
 /* ---- Bulk reads by id ---- */
 
 /* One current (or as-of) observation by database ids; period is not NUL-safe
- * beyond len bytes and is borrowed for the call. */
+ * beyond len bytes and is borrowed for the call. value is NAN for a value the
+ * source said is missing (never 0). */
 typedef int (*store_obs_id_cb)(int64_t unit_id, int64_t indicator_id, const char *period,
                                size_t len, double value, void *ctx);
 
@@ -280,7 +292,7 @@ int store_obs_walk_split(struct store *st, int64_t as_of, const struct store_wal
                          store_obs_id_cb cb, void *ctx[2]);
 
 /* One column of current values (store/columns.c): the n values of one
- * indicator in one period, by unit id ascending. All pointers are borrowed
+ * indicator in one period, by unit id ascending (NAN: missing). All pointers are borrowed
  * for the call; period is not NUL-terminated beyond len bytes. */
 typedef int (*store_column_cb)(int64_t indicator_id, const char *period, size_t len, size_t n,
                                const int64_t *unit_ids, const double *values, void *ctx);

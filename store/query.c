@@ -8,6 +8,7 @@
  * Values are only ever bound, never put into the SQL text.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@
  * key. The rows come in the order asked without any sort, so a page reads
  * about what it returns, never the whole table sorted. */
 static const char obs_select[] =
-    "SELECT u.code, i.code, o.period, o.value, o.valid_from, o.valid_to, o.run_id"
+    "SELECT u.code, i.code, o.period, o.value, o.valid_from, o.valid_to, o.run_id, o.status"
     " FROM unit u CROSS JOIN indicator i CROSS JOIN observation o"
     " ON o.unit_id = u.id AND o.indicator_id = i.id WHERE 1";
 static const char obs_order[] = " ORDER BY u.code, i.code, o.period, o.valid_from";
@@ -111,7 +112,10 @@ int store_observations(struct store *st, const struct store_obs_query *q, store_
             .unit = (const char *)sqlite3_column_text(s, 0),
             .indicator = (const char *)sqlite3_column_text(s, 1),
             .period = (const char *)sqlite3_column_text(s, 2),
-            .value = sqlite3_column_double(s, 3),
+            /* A missing value (NULL) is NAN and flagged, never 0. */
+            .value = sqlite3_column_type(s, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 3),
+            .missing = sqlite3_column_type(s, 3) == SQLITE_NULL,
+            .status = (const char *)sqlite3_column_text(s, 7),
             .valid_from = sqlite3_column_int64(s, 4),
             .valid_to = sqlite3_column_int64(s, 5), /* NULL reads as 0 */
             .run_id = sqlite3_column_int64(s, 6),

@@ -288,9 +288,41 @@ static const char migration_9[] = "CREATE TABLE series_components("
                                   " components TEXT NOT NULL,"
                                   " PRIMARY KEY(source, unit_id, indicator_id)) WITHOUT ROWID;";
 
+/*
+ * Version 10: observations that are missing or carry a status, with every
+ * vintage (docs/ARCHITECTURE.md, "Store").
+ *
+ * observation  rebuilt (SQLite cannot drop NOT NULL in place) with value
+ *              nullable, NULL when the source said "no value" (never 0), and
+ *              status, the published status code as given ("p", "e", "B";
+ *              NULL for none). Every row is copied as it was: the same key,
+ *              vintages, run and value, no status. Same WITHOUT ROWID key
+ *              and partial unique index obs_current. No table refers to
+ *              observation, so the copy, drop and rename keep every foreign
+ *              key; the column copy holds the same values and stays valid.
+ */
+static const char migration_10[] =
+    "CREATE TABLE observation_v10("
+    " unit_id INTEGER NOT NULL REFERENCES unit(id),"
+    " indicator_id INTEGER NOT NULL REFERENCES indicator(id),"
+    " period TEXT NOT NULL,"
+    " value REAL,"
+    " valid_from INTEGER NOT NULL,"
+    " valid_to INTEGER,"
+    " run_id INTEGER REFERENCES run(id),"
+    " status TEXT,"
+    " PRIMARY KEY(unit_id, indicator_id, period, valid_from)) WITHOUT ROWID;"
+    "INSERT INTO observation_v10(unit_id, indicator_id, period, value, valid_from, valid_to,"
+    " run_id) SELECT unit_id, indicator_id, period, value, valid_from, valid_to, run_id"
+    " FROM observation ORDER BY unit_id, indicator_id, period, valid_from;"
+    "DROP TABLE observation;"
+    "ALTER TABLE observation_v10 RENAME TO observation;"
+    "CREATE UNIQUE INDEX obs_current ON observation(unit_id, indicator_id, period)"
+    " WHERE valid_to IS NULL;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    migration_1, migration_2, migration_3, migration_4,
-    migration_5, migration_6, migration_7, migration_8, migration_9,
+    migration_1, migration_2, migration_3, migration_4, migration_5,
+    migration_6, migration_7, migration_8, migration_9, migration_10,
 };
 
 static int read_version(sqlite3 *db, int *version)

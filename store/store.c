@@ -23,10 +23,11 @@ static const char *const stmt_sql[STMT_COUNT_] = {
     /* The conflict target names the partial index obs_current, so a key that
      * already has a current value is skipped without an error. */
     [STMT_OBS_INSERT] = "INSERT INTO observation(unit_id, indicator_id, period, value,"
-                        " valid_from, valid_to, run_id) VALUES(?1, ?2, ?3, ?4, ?5, NULL, ?6)"
+                        " valid_from, valid_to, run_id, status)"
+                        " VALUES(?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)"
                         " ON CONFLICT(unit_id, indicator_id, period) WHERE valid_to IS NULL"
                         " DO NOTHING",
-    [STMT_OBS_CURRENT] = "SELECT value, valid_from FROM observation WHERE unit_id = ?1"
+    [STMT_OBS_CURRENT] = "SELECT value, valid_from, status FROM observation WHERE unit_id = ?1"
                          " AND indicator_id = ?2 AND period = ?3 AND valid_to IS NULL",
     [STMT_OBS_CLOSE] = "UPDATE observation SET valid_to = ?4 WHERE unit_id = ?1"
                        " AND indicator_id = ?2 AND period = ?3 AND valid_to IS NULL",

@@ -12,6 +12,7 @@
  * on the caller's connection.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,8 +59,10 @@ static void walk_part(void *arg)
     sqlite3_bind_int64(s, 3, p->hi);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *per = (const char *)sqlite3_column_text(s, 2);
+        /* A missing value (NULL) is NAN, never the 0 column_double gives. */
+        double v = sqlite3_column_type(s, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 3);
         int r = p->cb(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), per ? per : "",
-                      (size_t)sqlite3_column_bytes(s, 2), sqlite3_column_double(s, 3), p->ctx);
+                      (size_t)sqlite3_column_bytes(s, 2), v, p->ctx);
         if (r != 0) {
             p->rc = r;
             break;

@@ -149,7 +149,7 @@ static long count(struct ctx *c, const char *sql)
 /* Ingests unit u's value v for indicator k in month m (1-based) of 2024. */
 static void put(struct ctx *c, int u, int k, int m, double v)
 {
-    struct store_obs o = {c->unit[u], c->ind[k], {2024, PERIOD_MONTH, m}, v};
+    struct store_obs o = {c->unit[u], c->ind[k], {2024, PERIOD_MONTH, m}, v, NULL, 0};
     struct store_counts n = {0};
     int64_t run;
     assert_int_equal(store_run_begin(c->st, "test", NULL, c->now, &run), 0);
@@ -183,7 +183,8 @@ static int setup(void **state)
         for (int k = 0; k < 2; k++)
             for (int m = 1; m <= NMON; m++)
                 obs[n++] = (struct store_obs){
-                    c->unit[u], c->ind[k], {2024, PERIOD_MONTH, m}, 100.0 * u + 10.0 * k + m};
+                    c->unit[u], c->ind[k], {2024, PERIOD_MONTH, m}, 100.0 * u + 10.0 * k + m,
+                    NULL,       0};
     c->now = 1000;
     assert_int_equal(store_run_begin(c->st, "test", NULL, c->now, &run), 0);
     assert_int_equal(store_ingest(c->st, run, c->now++, obs, n, NULL, 0, NULL), 0);

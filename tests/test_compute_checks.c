@@ -70,6 +70,8 @@ static void put(struct fx *f, const char *unit, const char *ind, const char *per
     o->indicator_id = store_indicator_id(f->st, ind, strlen(ind));
     assert_int_equal(period_parse_str(&o->period, period), 0);
     o->value = v;
+    o->status = NULL;
+    o->missing = 0;
 }
 
 static void ingest(struct fx *f, int64_t now)
@@ -285,6 +287,8 @@ static void zone_with(const char *prec, double *zone, unsigned *flags, struct ro
         obs[i].indicator_id = store_indicator_id(st, "firms", 5);
         assert_int_equal(period_parse_str(&obs[i].period, key[i][1]), 0);
         obs[i].value = val[i];
+        obs[i].status = NULL;
+        obs[i].missing = 0;
     }
     assert_int_equal(store_run_begin(st, "test", NULL, 1, &run), 0);
     assert_int_equal(store_ingest(st, run, T1, obs, 5, NULL, 0, NULL), 0);

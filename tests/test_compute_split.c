@@ -62,7 +62,9 @@ static int setup(void **state)
                 obs[n++] = (struct store_obs){store_unit_id(f->st, units[u], 2),
                                               store_indicator_id(f->st, inds[k], 1),
                                               {2020 + p / 4, PERIOD_QUARTER, p % 4 + 1},
-                                              10 + (u * 7 + k * 3 + p * 5) % 23 + 0.25 * u};
+                                              10 + (u * 7 + k * 3 + p * 5) % 23 + 0.25 * u,
+                                              NULL,
+                                              0};
             }
     assert_int_equal(store_run_begin(f->st, "test", NULL, 1, &run), 0);
     assert_int_equal(store_ingest(f->st, run, 2, obs, n, NULL, 0, NULL), 0);

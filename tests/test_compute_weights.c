@@ -54,6 +54,8 @@ static void put(struct fx *f, struct store_obs *o, size_t *n, const char *unit, 
     o[*n].indicator_id = store_indicator_id(f->st, ind, strlen(ind));
     assert_int_equal(period_parse_str(&o[*n].period, period), 0);
     o[*n].value = v;
+    o[*n].status = NULL;
+    o[*n].missing = 0;
     (*n)++;
 }
 

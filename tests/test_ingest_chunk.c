@@ -54,7 +54,7 @@ static int teardown(void **state)
 /* Observation of period number p (0: 2016-01) with value v. */
 static struct store_obs obs_at(const struct ctx *c, int p, double v)
 {
-    struct store_obs o = {c->unit, c->ind, {2016 + p / 12, PERIOD_MONTH, p % 12 + 1}, v};
+    struct store_obs o = {c->unit, c->ind, {2016 + p / 12, PERIOD_MONTH, p % 12 + 1}, v, NULL, 0};
     return o;
 }
 

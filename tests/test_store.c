@@ -91,7 +91,7 @@ static int teardown(void **state)
 
 static struct store_obs obs(int64_t unit, int64_t ind, int year, int month, double v)
 {
-    return (struct store_obs){unit, ind, {year, PERIOD_MONTH, month}, v};
+    return (struct store_obs){unit, ind, {year, PERIOD_MONTH, month}, v, NULL, 0};
 }
 
 /* ---- collecting query rows ---- */
@@ -165,7 +165,7 @@ static void test_open_memory_creates_current_schema_version(void **state)
     struct ctx *c = *state;
     char mode[16];
     assert_int_equal(store_schema_version(c->st), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 9);
+    assert_int_equal(STORE_SCHEMA_VERSION, 10);
     sql_text(c->st, "PRAGMA foreign_keys", mode, sizeof(mode));
     assert_string_equal(mode, "1");
     assert_counts(c->st, 0, 0);
@@ -209,7 +209,7 @@ static void test_open_newer_schema_is_refused(void **state)
     make_raw_db(c.path, 99);
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), -EPROTO);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 9)");
+    assert_string_equal(err, "database schema version 99 is newer than this parkstat (supports 10)");
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), -EPROTO);
     ts_rmtree(c.dir);
 }
@@ -259,10 +259,10 @@ static void test_open_migration_3_drops_results_and_hashes(void **state)
                                   " config_hash TEXT NOT NULL, computed_at INTEGER);"
                                   "INSERT INTO index_state VALUES('ix', '0123456789abcdef', 7);"
                                   "CREATE TABLE observation(unit_id, indicator_id, period, value,"
-                                  " valid_from, valid_to);"
-                                  "INSERT INTO observation VALUES(5, 1, '2024', 1, 0, NULL);"
-                                  "INSERT INTO observation VALUES(5, 1, '2023', 1, 0, NULL);"
-                                  "INSERT INTO observation VALUES(9, 1, '2024', 1, 0, 3);"
+                                  " valid_from, valid_to, run_id);"
+                                  "INSERT INTO observation VALUES(5, 1, '2024', 1, 0, NULL, NULL);"
+                                  "INSERT INTO observation VALUES(5, 1, '2023', 1, 0, NULL, NULL);"
+                                  "INSERT INTO observation VALUES(9, 1, '2024', 1, 0, 3, NULL);"
                                   "PRAGMA user_version = 2;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -606,7 +606,7 @@ static void test_ingest_invalid_period_is_einval(void **state)
     struct store_obs o[2] = {obs(c->p01, c->rev, 2023, 1, 1), obs(c->p01, c->rev, 2023, 13, 1)};
     assert_int_equal(store_ingest(c->st, c->run, 1000, o, 2, NULL, 0, NULL), -EINVAL);
     assert_counts(c->st, 0, 0);
-    o[1] = (struct store_obs){c->p01, c->rev, {2023, PERIOD_QUARTER, 3}, 1};
+    o[1] = (struct store_obs){c->p01, c->rev, {2023, PERIOD_QUARTER, 3}, 1, NULL, 0};
     assert_int_equal(store_ingest(c->st, c->run, 1000, o, 2, NULL, 0, NULL), 0);
     struct rows r = query(c->st, (struct store_obs_query){0});
     assert_int_equal(r.n, 2);
