@@ -786,11 +786,12 @@ static int import_source(const struct config *cfg, struct store *st, const char 
             if (shown.n > shown.max)
                 fprintf(stderr, "%s: ... and %ld more rejected records\n", files[i],
                         shown.n - shown.max);
+            /* Missing values are stored: counted in new, revised or unchanged. */
             printf("%s: %s, %ld records: %ld new, %ld revised, %ld unchanged, %ld rejected, "
                    "%ld missing\n",
                    files[i], res.outcome,
                    res.counts.n_new + res.counts.n_revised + res.counts.n_unchanged +
-                       res.counts.n_rejected + res.n_missing,
+                       res.counts.n_rejected,
                    res.counts.n_new, res.counts.n_revised, res.counts.n_unchanged,
                    res.counts.n_rejected, res.n_missing);
             fflush(stdout);

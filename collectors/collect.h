@@ -39,7 +39,8 @@ struct collect_result {
     size_t bytes;        /* payload bytes read */
     double duration_s;
     struct store_counts counts;
-    long n_missing; /* records the payload marked as "no value" */
+    long n_missing; /* records the payload marked as "no value": stored as missing
+                       (NULL, never 0) and counted in counts as well */
     long n_absent;  /* keys this source stored before that the payload no longer has */
     long n_deleted; /* current values the payload withdrew (SDMX action "Delete") */
     int64_t run_id; /* 0 when nothing was recorded (cancelled) */

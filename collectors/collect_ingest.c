@@ -46,6 +46,8 @@ struct batch {
     size_t cap_unm;
     char *unm_text; /* the texts, each NUL-ended; a series' text is kept once */
     size_t unm_len, unm_cap, unm_last;
+    char **status; /* the status codes of obs, each text once (obs point into it) */
+    size_t nstatus, cap_status;
     int oom;
 };
 
@@ -78,23 +80,51 @@ static void reject(struct batch *b, long position, const char *raw, const char *
     b->nrej++;
 }
 
-static int add_obs(struct batch *b, long unit, long ind, struct period p, double value,
-                   long position)
-{
-    struct store_obs o = {0};
+/* Looked up among the first statuses of the batch before a new copy is made:
+ * a payload uses a handful of codes, and a long search per record is not
+ * worth what it saves. */
+#define STATUS_SHARED 32
 
+/* The batch's own copy of status s (borrowed from the reader), or NULL for
+ * none or when out of memory (*oom set). */
+static const char *keep_status(struct batch *b, const char *s)
+{
+    if (!s || !s[0])
+        return NULL;
+    for (size_t i = 0; i < b->nstatus && i < STATUS_SHARED; i++)
+        if (strcmp(b->status[i], s) == 0)
+            return b->status[i];
+    if (BUF_GROW(&b->status, &b->cap_status, b->nstatus + 1, BUF_UNCAPPED) < 0 ||
+        !(b->status[b->nstatus] = strdup(s))) {
+        b->oom = 1;
+        return NULL;
+    }
+    return b->status[b->nstatus++];
+}
+
+/* Adds the observation of r: its value (missing: stored as missing, never
+ * 0) and status. */
+static int add_obs(struct batch *b, long unit, long ind, const struct format_record *r,
+                   double value)
+{
     /* Ids mapped once per config (collect_new): no store access here. */
-    o.unit_id = b->pull->c->unit_ids[unit];
-    o.indicator_id = b->pull->c->indicator_ids[ind];
-    o.period = p;
-    o.value = value;
+    struct store_obs o = {.unit_id = b->pull->c->unit_ids[unit],
+                          .indicator_id = b->pull->c->indicator_ids[ind],
+                          .period = r->period,
+                          /* NAN, not 0, for whoever reads the batch (the checks) */
+                          .value = r->missing ? NAN : value,
+                          .missing = r->missing != 0};
+
     if (o.unit_id < 0 || o.indicator_id < 0)
         return -ENOENT;
+    o.status = keep_status(b, r->status);
+    if (b->oom)
+        return -ENOMEM;
     if (BUF_GROW(&b->obs, &b->cap_obs, b->n + 1, BUF_UNCAPPED) < 0 ||
         BUF_GROW(&b->pos, &b->cap_pos, b->n + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
     b->obs[b->n] = o;
-    b->pos[b->n] = position;
+    b->pos[b->n] = r->position;
     b->n++;
     return 0;
 }
@@ -169,8 +199,9 @@ static const char *collapse_of(const struct batch *b, size_t i)
 }
 
 /* Checks one record: known unit and indicator, a base (not derived)
- * indicator, a period of its frequency, a finite number. A withdrawn value
- * (SDMX "Delete") is checked the same way, without a value. */
+ * indicator, a period of its frequency, a finite number or a missing value
+ * (stored as missing, never 0). A withdrawn value (SDMX "Delete") is checked
+ * the same way, without a value. */
 static int on_record(const struct format_record *r, void *ctx)
 {
     struct batch *b = ctx;
@@ -215,13 +246,13 @@ static int on_record(const struct format_record *r, void *ctx)
     }
     if (r->missing) {
         b->n_missing++;
-        return 0;
+        v = 0;
+    } else {
+        v = r->value * source_scale(b->src, ind);
+        if (!r->value_ok || !isfinite(v))
+            return reject(b, r->position, format_record_raw(r), "value is not a finite number"), 0;
     }
-    v = r->value * source_scale(b->src, ind);
-    if (!r->value_ok || !isfinite(v))
-        return reject(b, r->position, format_record_raw(r), "value is not a finite number"), 0;
-    if (add_obs(b, unit, ind, r->period, v, r->position) < 0 ||
-        (r->collapsed && add_collapse(b, r->collapsed) < 0) ||
+    if (add_obs(b, unit, ind, r, v) < 0 || (r->collapsed && add_collapse(b, r->collapsed) < 0) ||
         ((r->unmapped || b->unm) && add_unmapped(b, r->unmapped) < 0))
         b->oom = 1;
     return 0;
@@ -302,6 +333,9 @@ static void batch_free(struct batch *b)
     free(b->coll);
     free(b->unm);
     free(b->unm_text);
+    for (size_t i = 0; i < b->nstatus; i++)
+        free(b->status[i]);
+    free(b->status);
 }
 
 /* Reads every OK part into b with a reader of its own (readers keep state,

@@ -135,7 +135,7 @@ struct store_obs {
     int64_t unit_id;
     int64_t indicator_id;
     struct period period;
-    double value;       /* finite; ignored when missing */
+    double value;       /* finite; ignored when missing (NAN there is best) */
     const char *status; /* the published status code ("p", "e", "P", "B"), borrowed
                            for the call; NULL or "" for none; at most
                            STORE_STATUS_MAX bytes */

@@ -190,6 +190,7 @@ static struct outcome pull(struct ctx *c, const char *source, const char *period
 struct value {
     int n;
     double v;
+    int missing;
 };
 
 static int on_obs(const struct store_obs_row *row, void *ctx)
@@ -197,6 +198,7 @@ static int on_obs(const struct store_obs_row *row, void *ctx)
     struct value *val = ctx;
     val->n++;
     val->v = row->value;
+    val->missing = row->missing;
     return 0;
 }
 
@@ -249,12 +251,16 @@ static void test_pull_validates_maps_scales_and_stores(void **state)
     write_file(c, "2024-03.json", march);
     o = pull(c, "monthly", "2024-03");
     assert_string_equal(o.outcome, "partial"); /* stored, with rejects */
-    assert_int_equal(o.counts.n_new, 2);
+    assert_int_equal(o.counts.n_new, 3);       /* two values and one missing */
     assert_int_equal(o.counts.n_rejected, 4);
     assert_int_equal(o.missing, 1);
     assert_true(current(c, "p01", "revenue", "2024-03").v == 10.5); /* 21 x scale 0.5 */
     assert_true(current(c, "p02", "revenue", "2024-03").v == 20.0); /* first of the duplicates */
-    assert_int_equal(current(c, "p01", "revenue", "2024-02").n, 0); /* "-" is missing, not 0 */
+    /* "-" is stored as missing (NULL), never 0 */
+    struct value feb = current(c, "p01", "revenue", "2024-02");
+    assert_int_equal(feb.n, 1);
+    assert_int_equal(feb.missing, 1);
+    assert_true(isnan(feb.v));
     assert_int_equal(store_rejects(c->st, 0, "monthly", on_reject, &r), 0);
     assert_int_equal(r.n, 4);
     assert_true(has_reason(&r, "3: unknown unit \"p99\""));
@@ -270,20 +276,21 @@ static void test_repull_unchanged_revised_and_absent(void **state)
 
     write_file(c, "2024-03.json", march);
     o = pull(c, "monthly", "2024-03");
-    assert_int_equal(o.counts.n_new, 2);
+    assert_int_equal(o.counts.n_new, 3);
     o = pull(c, "monthly", "2024-03");
     assert_string_equal(o.outcome, "partial"); /* the same 4 records rejected again */
     assert_int_equal(o.counts.n_new, 0);
-    assert_int_equal(o.counts.n_unchanged, 2);
+    assert_int_equal(o.counts.n_unchanged, 3); /* the missing value too */
     assert_int_equal(o.absent, 0);
 
-    /* A revision of p01 and no p02 at all: p02 is kept, and the run says so. */
+    /* A revision of p01 and no p02 at all: p02 is kept, and the run says so
+     * (and the missing 2024-02). */
     write_file(c, "2024-03.json",
                "{\"data\":[{\"park\":\"p01\",\"code\":\"revenue\","
                "\"month\":\"2024-03\",\"value\":22}]}");
     o = pull(c, "monthly", "2024-03");
     assert_int_equal(o.counts.n_revised, 1);
-    assert_int_equal(o.absent, 1);
+    assert_int_equal(o.absent, 2);
     assert_true(current(c, "p01", "revenue", "2024-03").v == 11.0);
     assert_true(current(c, "p02", "revenue", "2024-03").v == 20.0);
 }

@@ -354,13 +354,14 @@ static void test_sdmx30_replace_deletes_an_omitted_measure(void **state)
     free(xml);
     o = pull(c, "ml", "2024-02");
     assert_int_equal(o.deleted, 1);          /* p01 2024-02, its measure left out */
-    assert_int_equal(o.counts.n_revised, 1); /* p01 2024-01: 10 -> 11.5 */
+    assert_int_equal(o.counts.n_revised, 2); /* p01 2024-01: 10 -> 11.5, p02 2024-01: 5 -> NaN */
     assert_int_equal(o.counts.n_new, 1);     /* p02 2024-03 */
     assert_int_equal(o.counts.n_rejected, 0);
     assert_true(get(c, "p01", "2024-01", 0, 0).v == 11.5);
     assert_int_equal(get(c, "p01", "2024-02", 0, 0).n, 0);
     assert_true(get(c, "p01", "2024-02", before, 0).v == 20);
-    assert_true(get(c, "p02", "2024-02", 0, 0).v == 6); /* Merge without a value: kept */
+    assert_true(isnan(get(c, "p02", "2024-01", 0, 0).v)); /* NaN: stored as missing, not 0 */
+    assert_true(get(c, "p02", "2024-02", 0, 0).v == 6);   /* Merge without a value: kept */
     assert_true(get(c, "p02", "2024-03", 0, 0).v == 7.25);
 }
 

@@ -14,9 +14,10 @@ the real agency payloads in ../shared/real with Python's own parsers
 
 Table-driven: ROWS has one row per file with the reader its README names and
 the mapping written for it; the counts of the README (obs, non-empty) are
-checked against what Python counts, then stored / rejected counts and three
-spot values (first, middle, last) against the database, with their
-observation status (OBS_STATUS) once the database keeps one.
+checked against what Python counts, then stored (missing values too, as NULL),
+missing and rejected counts and three spot values (first, middle, last)
+against the database, with their observation status (OBS_STATUS) once the
+database keeps one.
 """
 import csv
 import datetime
@@ -283,11 +284,13 @@ def prepare(real, tmp):
         if n_nonempty is not None and len(full) != n_nonempty:
             raise SystemExit(f"{name}: Python counts {len(full)} values, the README "
                              f"{n_nonempty}")
+        # missing values are stored too (NULL, never 0), and count as keys
         keys = {}
-        for r in full:
+        for r in recs:
             keys.setdefault((r[0], r[1], r[3]), []).append(r)
         rejected = sum(len(v) for v in keys.values() if len(v) > 1)
-        stored = [v[0] for v in keys.values() if len(v) == 1]
+        once = [v[0] for v in keys.values() if len(v) == 1]
+        stored = [r for r in once if r[4] is not None]
         codes_map = {}
         for r in recs:
             units[r[0]] = True
@@ -302,8 +305,8 @@ def prepare(real, tmp):
             src["mapping"] = mapping
         sources.append(src)
         spots = [stored[0], stored[len(stored) // 2], stored[-1]] if stored else []
-        expect.append({"source": src["id"], "file": name, "stored": len(stored),
-                       "rejected": rejected,
+        expect.append({"source": src["id"], "file": name, "stored": len(once),
+                       "missing": len(once) - len(stored), "rejected": rejected,
                        "spots": [[s[0], codes_map[s[1]], s[3], s[4], s[5]] for s in spots],
                        "statuses": sum(1 for r in stored if r[5] is not None)})
     cfg = {"database": os.path.join(tmp, "p.db"),
@@ -336,6 +339,11 @@ def check(tmp):
                 problems.append(f"stored {n_new}, want {row['stored']}")
             if n_rej != row["rejected"]:
                 problems.append(f"rejected {n_rej}, want {row['rejected']}")
+            n_missing = db.execute(
+                "SELECT count(*) FROM observation o JOIN run r ON r.id = o.run_id"
+                " WHERE r.source = ? AND o.value IS NULL", (row["source"],)).fetchone()[0]
+            if n_missing != row["missing"]:
+                problems.append(f"missing {n_missing}, want {row['missing']}")
         for unit, ind, per, want, want_status in row["spots"]:
             got = db.execute(
                 "SELECT o.value, %s FROM observation o JOIN unit u ON u.id = o.unit_id"
@@ -355,7 +363,8 @@ def check(tmp):
             if n != row["statuses"]:
                 problems.append(f"{n} values with a status, want {row['statuses']}")
         verdict = "ok" if not problems else "FAIL: " + "; ".join(problems)
-        print(f"{row['file']}: stored {row['stored']}, rejected {row['rejected']}, "
+        print(f"{row['file']}: stored {row['stored']} ({row['missing']} missing), "
+              f"rejected {row['rejected']}, "
               f"{len(row['spots'])} spot values"
               f"{', %d statuses' % row['statuses'] if has_status else ''}: {verdict}")
         bad += bool(problems)

@@ -21,7 +21,7 @@ cat >"$www/json/$month.json" <<EOF
           {"park": "P-2", "code": "YYSR", "month": "$month", "value": 2000},
           {"park": "P-2", "code": "YYSR", "month": "$month", "value": 2001},
           {"park": "P-9", "code": "YYSR", "month": "$month", "value": 1},
-          {"park": "P-1", "code": "CK", "month": "$month", "value": "—"},
+          {"park": "P-2", "code": "SS", "month": "$month", "value": "—"},
           {"park": "P-1", "code": "CK", "month": "2019-13", "value": 3}]}
 EOF
 printf 'park;ind;per;val\np01;exports;%s;1.000,5\np02;exports;%s;12,25\np02;tax;%s;1,2,3\n' \
@@ -61,7 +61,7 @@ cat >"$tmp/parkstat.json" <<EOF
    {"code": "tax", "name": "T", "frequency": "M", "kind": "flow"}],
  "sources": [
    {"id": "json", "url": "$n/json/{period}.json", "format": "json", "frequency": "M",
-    "first_period": "$month", "codes": {"YYSR": "revenue", "CK": "exports"},
+    "first_period": "$month", "codes": {"YYSR": "revenue", "CK": "exports", "SS": "tax"},
     "unit_codes": {"P-1": "p01", "P-2": "p02"}, "scale": {"revenue": 0.5},
     "mapping": {"records": "/data", "unit": "/park", "indicator": "/code",
                 "period": "/month", "value": "/value"}},
@@ -86,7 +86,7 @@ cp "$www/csv/$month.csv" "$tmp/b.csv"
 cp "$www/nbs/$month.json" "$tmp/c.json"
 imp() { "$bin/parkstat" import --db "$tmp/file.db" --config "$tmp/parkstat.json" "$@"; }
 imp --source json "$tmp/a.json" >"$tmp/out" 2>"$tmp/err" || fail "import json: $(cat "$tmp/err")"
-grep -qx "$tmp/a.json: partial, 6 records: 2 new, 0 revised, 0 unchanged, 3 rejected, 1 missing" \
+grep -qx "$tmp/a.json: partial, 6 records: 3 new, 0 revised, 0 unchanged, 3 rejected, 1 missing" \
     "$tmp/out" || fail "json summary: $(cat "$tmp/out")"
 grep -q "a.json:4: unknown unit \"P-9\"" "$tmp/err" || fail "json reject message: $(cat "$tmp/err")"
 imp --source csv "$tmp/b.csv" >/dev/null 2>&1 || fail "import csv"
@@ -112,7 +112,11 @@ rejects() {
 p01|revenue|$month|617.25
 p01|tax|$month|55.55
 p02|exports|$month|12.25
-p02|revenue|$month|1000.0" ]] || fail "values: $(rows "$tmp/file.db")"
+p02|revenue|$month|1000.0
+p02|tax|$month|" ]] || fail "values: $(rows "$tmp/file.db")"
+# the missing value (json "—", then NBS hasdata:false: unchanged) is NULL, never 0
+[[ $(sqlite3 "$tmp/file.db" "SELECT count(*) FROM observation WHERE value IS NULL") == 1 ]] ||
+    fail "missing values: $(sqlite3 "$tmp/file.db" "SELECT * FROM observation WHERE value IS NULL")"
 [[ $(sqlite3 "$tmp/file.db" "SELECT group_concat(source || ':' || outcome, ' ') FROM (SELECT * FROM run ORDER BY id)") == \
     "import:a.json:partial import:b.csv:partial import:c.json:partial" ]] ||
     fail "runs: $(sqlite3 "$tmp/file.db" "SELECT * FROM run")"
