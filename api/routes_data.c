@@ -122,11 +122,14 @@ static int obs_row(const struct store_obs_row *r, void *ctx)
 
     if (api_page_full(&w->pg))
         return 1;
+    /* A missing value is null with "missing": true, never 0. */
     if (append(w->rows,
-               json_pack("{s:o,s:o,s:o,s:f,s:o,s:o,s:I}", "unit", api_json_str(r->unit),
+               json_pack("{s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:I}", "unit", api_json_str(r->unit),
                          "indicator", api_json_str(r->indicator), "period", api_json_str(r->period),
-                         "value", r->value, "valid_from", api_json_time(r->valid_from), "valid_to",
-                         api_json_time(r->valid_to), "run_id", (json_int_t)r->run_id)) < 0)
+                         "value", r->missing ? json_null() : json_real(r->value), "status",
+                         api_json_str(r->status), "missing", r->missing, "valid_from",
+                         api_json_time(r->valid_from), "valid_to", api_json_time(r->valid_to),
+                         "run_id", (json_int_t)r->run_id)) < 0)
         return -ENOMEM;
     snprintf(from, sizeof(from), "%lld", (long long)r->valid_from);
     const char *const key[] = {r->unit, r->indicator, r->period, from};
@@ -165,8 +168,8 @@ static int obs_params(struct api_request *rq, struct api_reply *rp, struct store
  * key), with the count of every match on the first page. */
 int api_route_observations(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
-    static const char *const columns[] = {"unit",       "indicator", "period", "value",
-                                          "valid_from", "valid_to",  "run_id", NULL};
+    static const char *const columns[] = {"unit",    "indicator",  "period",   "value",  "status",
+                                          "missing", "valid_from", "valid_to", "run_id", NULL};
     struct store_obs_query q = {0};
     struct obs_walk w;
     struct store *st;

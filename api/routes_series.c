@@ -16,6 +16,7 @@
 #include "api/api_priv.h"
 #include "compute/compute.h"
 #include "config/config.h"
+#include "store/observations.h"
 #include "store/store.h"
 
 static const struct {
@@ -67,13 +68,61 @@ static json_t *flags_text(unsigned flags)
     return json_string(buf);
 }
 
+/* A point; status and missing are filled in by own_row() below. */
 static int point_row(const struct compute_point *pt, void *ctx)
 {
-    json_t *row = json_pack("{s:s,s:o,s:o,s:o}", "period", pt->period, "value",
-                            isnan(pt->value) ? json_null() : json_real(pt->value), "coverage",
-                            isnan(pt->coverage) ? json_null() : json_real(pt->coverage), "flags",
-                            flags_text(pt->flags));
+    json_t *row =
+        json_pack("{s:s,s:o,s:n,s:b,s:o,s:o,s:b}", "period", pt->period, "value",
+                  isnan(pt->value) ? json_null() : json_real(pt->value), "status", "missing", 0,
+                  "coverage", isnan(pt->coverage) ? json_null() : json_real(pt->coverage), "flags",
+                  flags_text(pt->flags), "rolled_up_", (pt->flags & COMPUTE_FLAG_ROLLED_UP) != 0);
     return row && json_array_append_new(ctx, row) == 0 ? 0 : -ENOMEM;
+}
+
+/* The unit's own observations, walked beside the points (both ascend by
+ * period text). */
+struct own_walk {
+    json_t *points;
+    size_t at;
+};
+
+/* store_obs_cb: a point of the observation's period gets its status (unless
+ * the value is rolled up from the children: not this observation's) and
+ * "missing": true when the source said "no value" and the point has none. */
+static int own_row(const struct store_obs_row *r, void *ctx)
+{
+    struct own_walk *w = ctx;
+
+    for (; w->at < json_array_size(w->points); w->at++) {
+        json_t *pt = json_array_get(w->points, w->at);
+        const char *per = json_string_value(json_object_get(pt, "period"));
+        int c = per ? strcmp(per, r->period) : -1;
+        if (c > 0)
+            return 0;
+        if (c < 0)
+            continue;
+        if (json_is_true(json_object_get(pt, "rolled_up_")))
+            return 0;
+        if ((r->status && json_object_set_new(pt, "status", json_string(r->status)) < 0) ||
+            (r->missing && json_is_null(json_object_get(pt, "value")) &&
+             json_object_set_new(pt, "missing", json_true()) < 0))
+            return -ENOMEM;
+        return 0;
+    }
+    return 1; /* past the last point */
+}
+
+/* Status and missingness of unit's own observations of ind on points; then
+ * drops the points' working member. Returns 0 or a negative errno. */
+static int own_status(struct store *st, const char *unit, const char *ind, json_t *points)
+{
+    struct store_obs_query q = {.unit = unit, .indicator = ind};
+    struct own_walk w = {points, 0};
+    int rc = store_observations(st, &q, own_row, &w);
+
+    for (size_t i = 0; i < json_array_size(points); i++)
+        json_object_del(json_array_get(points, i), "rolled_up_");
+    return rc < 0 ? rc : 0;
 }
 
 /* The shared snapshot for the store's current data version (caller holds
@@ -117,7 +166,8 @@ static int parse_transform(struct api_request *rq, struct api_reply *rp, enum co
 
 int api_route_series(struct api_request *rq, const char *arg, struct api_reply *rp)
 {
-    static const char *const columns[] = {"period", "value", "coverage", "flags", NULL};
+    static const char *const columns[] = {"period",   "value", "status", "missing",
+                                          "coverage", "flags", NULL};
     const char *unit = api_param(rq, "unit"), *ind = api_param(rq, "indicator");
     const char *from, *to, *trname;
     enum compute_transform tr;
@@ -168,6 +218,8 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
         return api_reply_error(rp, 404, "unknown unit \"%.64s\" (indicator \"%.64s\" is known)",
                                unit, ind);
     }
+    if (rc == 0)
+        rc = own_status(st, unit, ind, points);
     if (rc < 0) {
         json_decref(points);
         return rc;

@@ -66,6 +66,7 @@ static const struct {
     {"node", "节点"},
     {"source", "数据源"},
     {"status", "状态"},
+    {"missing", "缺失"},
     {"position", "位置"},
     {"reason", "原因"},
     {"raw", "原始内容"},

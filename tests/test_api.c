@@ -482,10 +482,10 @@ static void test_api_observations_history_csv_exact(void **state)
     assert_int_equal(r.code, 200);
     assert_string_equal(header(&r, "Content-Type", ct, sizeof(ct)),
                         "text/csv; charset=utf-8; header=present");
-    assert_string_equal(r.body,
-                        "unit,indicator,period,value,valid_from,valid_to,run_id\r\n"
-                        "p01,rev,2023-12,100.5,2024-01-10T00:00:00Z,2024-02-10T00:00:00Z,1\r\n"
-                        "p01,rev,2023-12,101.25,2024-02-10T00:00:00Z,,2\r\n");
+    assert_string_equal(
+        r.body, "unit,indicator,period,value,status,missing,valid_from,valid_to,run_id\r\n"
+                "p01,rev,2023-12,100.5,,false,2024-01-10T00:00:00Z,2024-02-10T00:00:00Z,1\r\n"
+                "p01,rev,2023-12,101.25,,false,2024-02-10T00:00:00Z,,2\r\n");
     resp_free(&r);
 }
 
@@ -496,10 +496,111 @@ static void test_api_observations_period_range(void **state)
 
     get("/api/v1/observations?indicator=pat&from=2017&to=2019&format=csv", &r);
     assert_int_equal(r.code, 200);
-    assert_string_equal(r.body, "unit,indicator,period,value,valid_from,valid_to,run_id\r\n"
-                                "p01,pat,2017,117,2024-01-10T00:00:00Z,,1\r\n"
-                                "p01,pat,2018,118,2024-01-10T00:00:00Z,,1\r\n"
-                                "p01,pat,2019,119,2024-01-10T00:00:00Z,,1\r\n");
+    assert_string_equal(r.body,
+                        "unit,indicator,period,value,status,missing,valid_from,valid_to,run_id\r\n"
+                        "p01,pat,2017,117,,false,2024-01-10T00:00:00Z,,1\r\n"
+                        "p01,pat,2018,118,,false,2024-01-10T00:00:00Z,,1\r\n"
+                        "p01,pat,2019,119,,false,2024-01-10T00:00:00Z,,1\r\n");
+    resp_free(&r);
+}
+
+static void set_config(void); /* below, with the routes that read the config */
+
+/* One observation of p02's revenue with a status (NULL: none), or missing. */
+static void ingest_status(int64_t run, int64_t now, const char *per, double v, const char *status,
+                          int missing)
+{
+    struct store_obs o = {.unit_id = store_unit_id(fx.st, "p02", 3),
+                          .indicator_id = store_indicator_id(fx.st, "rev", 3),
+                          .value = v,
+                          .status = status,
+                          .missing = missing};
+    assert_int_equal(period_parse_str(&o.period, per), 0);
+    assert_int_equal(store_ingest(fx.st, run, now, &o, 1, NULL, 0, NULL), 0);
+}
+
+/* The text of member key of o, "null", or "?" for another type. */
+static const char *member(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_null(v)     ? "null"
+           : json_is_true(v)   ? "true"
+           : json_is_false(v)  ? "false"
+           : json_is_string(v) ? json_string_value(v)
+                               : "?";
+}
+
+/* p02's revenue: 2023-10 missing; 2023-11 70 "p" (provisional) on Jan 10,
+ * the same value "E" (estimated) on Feb 10; 2023-12 80 (the seed). A missing
+ * value is null with "missing": true, never 0, in JSON, CSV and the series;
+ * the status-only revision is a vintage of its own. */
+static void test_api_missing_and_status(void **state)
+{
+    struct resp r;
+    int64_t run;
+    (void)state;
+
+    set_config();
+    assert_int_equal(store_run_begin(fx.st, "sdmx", NULL, T_JAN10, &run), 0);
+    ingest_status(run, T_JAN10, "2023-10", 0, NULL, 1);
+    ingest_status(run, T_JAN10, "2023-11", 70, "p", 0);
+    ingest_status(run, T_FEB10, "2023-11", 70, "E", 0);
+
+    get("/api/v1/observations?unit=p02&indicator=rev", &r);
+    assert_int_equal(r.code, 200);
+    json_t *data = data_of(&r);
+    assert_int_equal(json_array_size(data), 3);
+    static const char *const want[3][4] = {{"2023-10", "null", "null", "true"},
+                                           {"2023-11", "?", "E", "false"},
+                                           {"2023-12", "?", "null", "false"}};
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *o = json_array_get(data, i);
+        assert_string_equal(member(o, "period"), want[i][0]);
+        assert_string_equal(member(o, "value"), want[i][1]);
+        assert_string_equal(member(o, "status"), want[i][2]);
+        assert_string_equal(member(o, "missing"), want[i][3]);
+    }
+    assert_true(json_real_value(json_object_get(json_array_get(data, 1), "value")) == 70);
+    json_decref(data);
+    resp_free(&r);
+
+    /* as of before the status-only revision: provisional */
+    get("/api/v1/observations?unit=p02&indicator=rev&from=2023-11&to=2023-11&as_of=2024-01-20", &r);
+    data = data_of(&r);
+    assert_int_equal(json_array_size(data), 1);
+    assert_string_equal(member(json_array_get(data, 0), "status"), "p");
+    json_decref(data);
+    resp_free(&r);
+
+    get("/api/v1/observations?unit=p02&indicator=rev&to=2023-11&history=1&format=csv", &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(r.body,
+                        "unit,indicator,period,value,status,missing,valid_from,valid_to,run_id\r\n"
+                        "p02,rev,2023-10,,,true,2024-01-10T00:00:00Z,,3\r\n"
+                        "p02,rev,2023-11,70,p,false,2024-01-10T00:00:00Z,2024-02-10T00:00:00Z,3\r\n"
+                        "p02,rev,2023-11,70,E,false,2024-02-10T00:00:00Z,,3\r\n");
+    resp_free(&r);
+
+    /* The series: p02's own status and missing value; the city's 2023-11 is
+     * rolled up from p02 (70, no status of its own), its 2023-10 has none. */
+    get("/api/v1/series?unit=p02&indicator=rev&from=2023-10&to=2023-12&format=csv", &r);
+    assert_int_equal(r.code, 200);
+    /* (the coverage is not what this test is about) */
+    assert_non_null(strstr(r.body, "period,value,status,missing,coverage,flags\r\n"
+                                   "2023-10,,,true,"));
+    assert_non_null(strstr(r.body, ",missing\r\n2023-11,70,E,false,"));
+    assert_non_null(strstr(r.body, "\r\n2023-12,80,,false,"));
+    resp_free(&r);
+    get("/api/v1/series?unit=city&indicator=rev&from=2023-10&to=2023-11", &r);
+    assert_int_equal(r.code, 200);
+    data = data_of(&r);
+    json_t *pts = json_object_get(data, "points");
+    assert_int_equal(json_array_size(pts), 2);
+    assert_string_equal(member(json_array_get(pts, 0), "value"), "null");
+    assert_string_equal(member(json_array_get(pts, 0), "missing"), "false");
+    assert_true(json_real_value(json_object_get(json_array_get(pts, 1), "value")) == 70);
+    assert_string_equal(member(json_array_get(pts, 1), "status"), "null");
+    json_decref(data);
     resp_free(&r);
 }
 
@@ -1877,6 +1978,7 @@ int main(int argc, char **argv)
         T(test_api_observations_current_and_as_of),
         T(test_api_observations_history_csv_exact),
         T(test_api_observations_period_range),
+        T(test_api_missing_and_status),
         T(test_api_rejects_csv_quotes_fields),
         T(test_api_runs_newest_first_with_limit),
         T(test_api_sources_health),

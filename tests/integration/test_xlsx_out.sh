@@ -78,7 +78,7 @@ fmt = lambda d: "0" if d == 0 else "0." + "0" * d
 LABELS = {"unit": "单位代码", "indicator": "指标代码", "period": "时期", "value": "数值",
           "valid_from": "生效时间", "valid_to": "失效时间", "run_id": "运行编号",
           "coverage": "覆盖率", "flags": "标记", "rank": "名次", "name": "名称",
-          "score": "得分", "rank_change": "名次变化"}
+          "score": "得分", "rank_change": "名次变化", "status": "状态", "missing": "缺失"}
 checked = {"numbers": 0, "empty": 0}
 
 def same(x, j, where):
@@ -111,6 +111,8 @@ def sheet(name, columns, rows, number_format):
             if v is None:
                 assert cell.value is None, f"{where}: {cell.value!r}, want empty"
                 checked["empty"] += 1
+            elif isinstance(v, bool):
+                assert cell.value is v, f"{where}: {cell.value!r} != {v!r}"
             elif isinstance(v, (int, float)):
                 same(cell.value, v, where)
                 want = number_format(row, col, v)
@@ -121,7 +123,8 @@ def sheet(name, columns, rows, number_format):
 def obs_format(row, col, v):
     return fmt(decimals[row["indicator"]]) if col == "value" else "0"
 
-obs_cols = ["unit", "indicator", "period", "value", "valid_from", "valid_to", "run_id"]
+obs_cols = ["unit", "indicator", "period", "value", "status", "missing", "valid_from", "valid_to",
+            "run_id"]
 for name in ("observations", "observations_q"):
     rows = json.load(open(f"{tmp}/{name}.json"))["data"]
     assert len(rows) > 10, f"{name}: only {len(rows)} rows"
@@ -132,7 +135,7 @@ assert {decimals[r["indicator"]] for r in obs} >= {0, 2}
 
 series = json.load(open(f"{tmp}/series.json"))["data"]["points"]
 assert any(p["value"] is None for p in series), "series: no missing yoy to check"
-sheet("series", ["period", "value", "coverage", "flags"], series,
+sheet("series", ["period", "value", "status", "missing", "coverage", "flags"], series,
       lambda row, col, v: "0.00")
 
 ranking = json.load(open(f"{tmp}/ranking.json"))["data"]["ranking"]
