@@ -90,6 +90,7 @@ static const struct api_col obs_cols[] = {
     {"value", "value", API_COL_NUMBER, -1},
     {"valid_from", "valid_from", API_COL_TEXT, -1},
     {"valid_to", "valid_to", API_COL_TEXT, -1},
+    {"status", "status", API_COL_TEXT, -1},
 };
 
 static const struct api_col index_cols[] = {

@@ -59,7 +59,9 @@ static int fetch(struct client *c, const struct api_cmd *cmd, const struct api_o
 
 /* Observation rows for a table: each value as text with its indicator's
  * decimals (from /api/v1/indicators; a value of an indicator the API does
- * not describe keeps its 15 significant digits). A new reference. */
+ * not describe keeps its 15 significant digits) and its status after it
+ * ("12.30 p"; a missing value "-"), as `parkstat observations --db` shows
+ * them. A new reference. */
 static json_t *rounded_rows(struct client *c, json_t *rows)
 {
     json_t *inds = NULL, *out = json_array(), *row;
@@ -73,10 +75,17 @@ static json_t *rounded_rows(struct client *c, json_t *rows)
     {
         const json_t *v = json_object_get(row, "value"), *ind;
         const char *code = json_string_value(json_object_get(row, "indicator"));
+        const char *status = json_string_value(json_object_get(row, "status"));
         json_t *copy = json_copy(row);
-        char text[64];
+        char text[96];
 
         if (!copy || json_array_append_new(out, copy) < 0)
+            goto fail;
+        if (status && json_is_number(v))
+            snprintf(text, sizeof(text), "%.15g %.16s", json_number_value(v), status);
+        else if (status)
+            snprintf(text, sizeof(text), "- %.16s", status);
+        if (status && json_object_set_new(copy, "value", json_string(text)) < 0)
             goto fail;
         if (!json_is_number(v) || !code)
             continue;
@@ -86,8 +95,10 @@ static json_t *rounded_rows(struct client *c, json_t *rows)
             const char *ic = json_string_value(json_object_get(ind, "code"));
             if (ic && strcmp(ic, code) == 0 && json_is_integer(dec) &&
                 json_integer_value(dec) >= 0 && json_integer_value(dec) <= 15) {
-                snprintf(text, sizeof(text), "%.*f", (int)json_integer_value(dec),
-                         json_number_value(v));
+                int n = snprintf(text, sizeof(text), "%.*f", (int)json_integer_value(dec),
+                                 json_number_value(v));
+                if (status && n > 0 && (size_t)n < sizeof(text))
+                    snprintf(text + n, sizeof(text) - (size_t)n, " %.16s", status);
                 if (json_object_set_new(copy, "value", json_string(text)) < 0)
                     goto fail;
                 break;
@@ -115,8 +126,9 @@ int api_run_list(struct client *c, const struct api_cmd *cmd, const struct api_o
         int obs = o->format == API_FORMAT_TABLE && strcmp(cmd->name, "observations") == 0;
         if (obs && !(rows = rounded_rows(c, data)))
             rc = -ENOMEM;
-        else
-            rc = api_print_rows(o->format, rows ? rows : data, cmd->cols, cmd->n_cols, stdout);
+        else /* a table has the status in the value (the last column, "status", left out) */
+            rc = api_print_rows(o->format, rows ? rows : data, cmd->cols,
+                                cmd->n_cols - (size_t)obs, stdout);
     }
     json_decref(rows);
     json_decref(data);

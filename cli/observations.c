@@ -28,15 +28,16 @@
 
 enum format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
 
-enum { COL_UNIT, COL_INDICATOR, COL_PERIOD, COL_VALUE, COL_FROM, COL_TO, N_COLS };
+/* A table shows the status after the value ("12.30 p"), CSV in a last column. */
+enum { COL_UNIT, COL_INDICATOR, COL_PERIOD, COL_VALUE, COL_FROM, COL_TO, COL_STATUS, N_COLS };
 
-static const char *const col_names[N_COLS] = {"unit",  "indicator",  "period",
-                                              "value", "valid_from", "valid_to"};
+static const char *const col_names[N_COLS] = {"unit",       "indicator", "period", "value",
+                                              "valid_from", "valid_to",  "status"};
 
 /* The printed text of one row's columns. */
 struct row_text {
     const char *col[N_COLS];
-    char value[40];
+    char value[80];
     char from[40];
     char to[40];
 };
@@ -70,11 +71,17 @@ static int decimals_of(const struct printer *p, const char *code)
 static void row_texts(const struct printer *p, const struct store_obs_row *row, struct row_text *t)
 {
     int d = p->format == FORMAT_TABLE ? decimals_of(p, row->indicator) : -1;
+    int n;
 
-    if (d >= 0)
-        snprintf(t->value, sizeof(t->value), "%.*f", d, row->value);
+    /* A missing value is "-" in a table and an empty CSV field, never 0. */
+    if (row->missing)
+        n = snprintf(t->value, sizeof(t->value), "%s", p->format == FORMAT_TABLE ? "-" : "");
+    else if (d >= 0)
+        n = snprintf(t->value, sizeof(t->value), "%.*f", d, row->value);
     else
-        snprintf(t->value, sizeof(t->value), "%.15g", row->value);
+        n = snprintf(t->value, sizeof(t->value), "%.15g", row->value);
+    if (p->format == FORMAT_TABLE && row->status && n >= 0 && (size_t)n < sizeof(t->value))
+        snprintf(t->value + n, sizeof(t->value) - (size_t)n, " %s", row->status);
     time_format_iso(row->valid_from, t->from, sizeof(t->from));
     if (row->valid_to)
         time_format_iso(row->valid_to, t->to, sizeof(t->to));
@@ -86,6 +93,7 @@ static void row_texts(const struct printer *p, const struct store_obs_row *row, 
     t->col[COL_VALUE] = t->value;
     t->col[COL_FROM] = t->from;
     t->col[COL_TO] = t->to;
+    t->col[COL_STATUS] = row->status ? row->status : "";
 }
 
 /* Writes one CSV field, quoted when it holds a comma, quote or line break. */
@@ -109,14 +117,16 @@ static int table_line(const struct printer *p, const char *const col[N_COLS])
 {
     static const enum table_align aligns[N_COLS] = {TABLE_LEFT,  TABLE_LEFT, TABLE_LEFT,
                                                     TABLE_RIGHT, TABLE_LEFT, TABLE_LEFT};
-    return table_print_line(stdout, N_COLS, p->width, aligns, col);
+    return table_print_line(stdout, N_COLS - 1, p->width, aligns, col); /* status: in value */
 }
 
 static int json_row(struct printer *p, const struct row_text *t, const struct store_obs_row *r)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:s, s:o}", "unit", r->unit, "indicator",
-                          r->indicator, "period", r->period, "value", r->value, "valid_from",
-                          t->from, "valid_to", r->valid_to ? json_string(t->to) : json_null());
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:o, s:o, s:b, s:s, s:o}", "unit", r->unit, "indicator", r->indicator,
+        "period", r->period, "value", r->missing ? json_null() : json_real(r->value), "status",
+        r->status ? json_string(r->status) : json_null(), "missing", r->missing, "valid_from",
+        t->from, "valid_to", r->valid_to ? json_string(t->to) : json_null());
 
     if (!o || json_array_append_new(p->array, o) < 0)
         return -ENOMEM;

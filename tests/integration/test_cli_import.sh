@@ -87,11 +87,11 @@ grep -q 'v2.csv: 2 rows read, 2 stored (0 new, 1 revised, 1 unchanged), 0 reject
 
 q=(observations --db "$db" --unit p1 --indicator revenue --from 2024-01 --to 2024-01)
 run 0 "$bin" "${q[@]}" --as-of "$between" --format csv
-[[ $(sed -n 1p "$tmp/out") == "unit,indicator,period,value,valid_from,valid_to" ]] || fail "csv header"
-sed -n 2p "$tmp/out" | grep -q '^p1,revenue,2024-01,100,20[0-9-]*T[0-9:.]*Z,20[0-9-]*T[0-9:.]*Z$' ||
+[[ $(sed -n 1p "$tmp/out") == "unit,indicator,period,value,valid_from,valid_to,status" ]] || fail "csv header"
+sed -n 2p "$tmp/out" | grep -q '^p1,revenue,2024-01,100,20[0-9-]*T[0-9:.]*Z,20[0-9-]*T[0-9:.]*Z,$' ||
     fail "as-of value"
 run 0 "$bin" "${q[@]}" --format csv
-sed -n 2p "$tmp/out" | grep -q '^p1,revenue,2024-01,120,[^,]*,$' || fail "current value"
+sed -n 2p "$tmp/out" | grep -q '^p1,revenue,2024-01,120,[^,]*,,$' || fail "current value"
 run 0 "$bin" "${q[@]}" --history --format json
 [[ $(grep -c '"value":' "$tmp/out") == 2 ]] || fail "history rows"
 { grep -q '"value": 100' "$tmp/out" && grep -q '"value": 120' "$tmp/out" &&
