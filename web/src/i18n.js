@@ -11,7 +11,7 @@ const text = {
     rankInterval: '名次（5–95%区间）', median: '中位名次', sensitivity: '排名不确定性与敏感性',
     assumption: '假设', firstOrder: '一阶敏感度指数', weights: '权重', normalisation: '标准化方法',
     aggregation: '汇总方法', imputation: '缺失值插补', sensRuns: '模拟次数', sensSeed: '随机种子',
-    meanShift: '名次平均变动', noSens: '本期无敏感性分析结果',
+    meanShift: '名次平均变动', noSens: '本期无敏感性分析结果', statusLegend: '数据状态',
   },
   en: {
     title: 'High-tech Park Monitoring Index', index: 'Index', period: 'Period', park: 'Park',
@@ -26,7 +26,7 @@ const text = {
     assumption: 'Assumption', firstOrder: 'First-order index', weights: 'Weights',
     normalisation: 'Normalisation', aggregation: 'Aggregation', imputation: 'Imputation',
     sensRuns: 'Monte Carlo runs', sensSeed: 'seed', meanShift: 'mean rank shift',
-    noSens: 'no sensitivity analysis for this period',
+    noSens: 'no sensitivity analysis for this period', statusLegend: 'Status',
   },
 };
 

@@ -3,6 +3,7 @@
 import { get, tryGet } from './api.js';
 import { range } from './period.js';
 import { t, setLang, getLang } from './i18n.js';
+import { statusEntry } from './status.js';
 import { echarts, drawTrend, drawRanking, drawRadar, resizeAll, arrow } from './charts.js';
 import { warnings, renderWarnings, markRows, MARK } from './checks.js';
 
@@ -144,6 +145,7 @@ const incomplete = (p) => p && (p.coverage != null && p.coverage < 1 || /incompl
 async function renderIndicators(all) {
   const contribs = all.contributions.filter((c) => c.unit === state.park);
   const q = { unit: state.park, from: state.period, to: state.period };
+  const codes = new Set();
   const rows = await Promise.all(contribs.map(async (c) => {
     const [val, yoy] = await Promise.all([
       tryGet('/api/v1/series', { ...q, indicator: c.indicator, transform: 'value' }),
@@ -151,10 +153,12 @@ async function renderIndicators(all) {
     const v = val?.points?.[0], g = yoy?.points?.[0];
     const info = state.indicators.get(c.indicator);
     const name = getLang() === 'en' ? c.indicator : info?.name ?? c.indicator;
+    if (v?.status) codes.add(v.status);
     return {
       key: c.indicator,
       cells: [{ text: name, cls: 'text' }, { text: info?.measure ?? '', cls: 'text' },
-        fix(v?.value, info?.decimals ?? 2),
+        // the observation's status code after the value ("12.30 p"), in the legend below
+        v?.status ? `${fix(v.value, info?.decimals ?? 2)} ${v.status}` : fix(v?.value, info?.decimals ?? 2),
         { text: g?.value == null ? '—' : `${fix(g.value, 1)}%`, cls: g?.value > 0 ? 'up' : g?.value < 0 ? 'down' : '' },
         fix(c.contribution, 3),
         { text: v?.coverage == null ? '—' : `${Math.round(v.coverage * 100)}%`, cls: incomplete(v) ? 'bad' : '' },
@@ -163,6 +167,8 @@ async function renderIndicators(all) {
   }));
   fillTable($('indicator-table'), [t('indicator'), t('measure'), t('value'), t('yoy'),
     t('contribution'), t('coverage'), t('flags')], rows);
+  const legend = [...codes].sort().map((s) => statusEntry(s, getLang()));
+  $('status-legend').textContent = legend.length ? `${t('statusLegend')}: ${legend.join(' · ')}` : '';
 }
 
 async function renderSources() {
