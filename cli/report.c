@@ -381,6 +381,8 @@ static int load_key(struct report *r, struct client *c, struct report_park *p, s
         goto out;
     }
     p->keys[k].value = num_of(json_object_get(pv, "value"));
+    const char *status = json_string_value(json_object_get(pv, "status"));
+    snprintf(p->keys[k].status, sizeof(p->keys[k].status), "%s", status ? status : "");
     if (series_point(c, p->unit, code, r->period, "yoy", &g, &pg) == 0)
         p->keys[k].yoy = num_of(json_object_get(pg, "value"));
     if ((p->keys[k].incomplete = point_incomplete(pv)))

@@ -149,6 +149,10 @@ static void html_parks(const struct report *r, FILE *out)
         for (size_t k = 0; k < r->nkeys; k++) {
             fprintf(out, "<td%s>", p->keys[k].incomplete ? " class=\"inc\"" : "");
             html_num(out, p->keys[k].value, r->keys[k].decimals);
+            if (p->keys[k].status[0]) { /* its status code, in the legend below the table */
+                fputs(" ", out);
+                html_text(out, p->keys[k].status);
+            }
             fputs(p->keys[k].incomplete ? "*</td>" : "</td>", out);
             struct report_num zero = {0, 1};
             html_delta(out, p->keys[k].yoy, zero, 1);
@@ -156,6 +160,7 @@ static void html_parks(const struct report *r, FILE *out)
         fputs("</tr>\n", out);
     }
     fputs("</tbody></table>\n", out);
+    report_status_html(r, out);
 }
 
 static void html_contributors(const struct report *r, FILE *out)

@@ -126,12 +126,17 @@ static void md_parks(const struct report *r, FILE *out)
         fprintf(out, ") | %s | %s | %s |", fmt_num(b, 32, p->score, 2),
                 fmt_delta(c, 32, p->score, p->prev_score, 2),
                 fmt_rank_change(a, 32, p->rank_change));
-        for (size_t k = 0; k < r->nkeys; k++)
-            fprintf(out, " %s%s | %s |", fmt_num(b, 32, p->keys[k].value, r->keys[k].decimals),
-                    p->keys[k].incomplete ? "*" : "", fmt_num(c, 32, p->keys[k].yoy, 1));
+        for (size_t k = 0; k < r->nkeys; k++) {
+            fprintf(out, " %s%s", fmt_num(b, 32, p->keys[k].value, r->keys[k].decimals),
+                    p->keys[k].status[0] ? " " : "");
+            md_text(out, p->keys[k].status); /* its status code, in the legend below */
+            fprintf(out, "%s | %s |", p->keys[k].incomplete ? "*" : "",
+                    fmt_num(c, 32, p->keys[k].yoy, 1));
+        }
         fputc('\n', out);
     }
     fputc('\n', out);
+    report_status_md(r, out);
 }
 
 static void md_contributors(const struct report *r, FILE *out)

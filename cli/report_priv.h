@@ -24,6 +24,7 @@ struct report_num {
 struct report_key {
     struct report_num value, yoy; /* yoy in percent */
     int incomplete;               /* coverage < 1 or flagged incomplete/missing */
+    char status[16];              /* the value's status code ("p"), "" when none */
 };
 
 /* An indicator's part in the change of a park's score. */
@@ -146,6 +147,14 @@ void report_charts_free(struct report *r);
  * Returns 0 or a negative errno, printed. */
 int report_pdf_check(void);
 int report_write_pdf(const struct report *r, const char *path);
+
+/* Status codes (report_status.c): the name of a code ("初步数 provisional"),
+ * or NULL when the code is neither SDMX's nor Eurostat's; and the legend of
+ * the codes the parks' key values carry, written under their table (nothing
+ * when none does). */
+const char *report_status_name(const char *code);
+void report_status_md(const struct report *r, FILE *out);
+void report_status_html(const struct report *r, FILE *out);
 
 /* The data notes (report_checks.c): each consistency check violation of a
  * period within the bulletin's, as a note; an endpoint that fails is a note

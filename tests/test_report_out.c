@@ -110,12 +110,50 @@ static void test_csv_keeps_text_and_full_precision(void **state)
     free(csv);
 }
 
+/* Three parks whose revenue carries "p", "p" and "Q&", an unknown code:
+ * each value shows its code, the legend names each code once, in the order
+ * shown, escaped; a report without codes has no legend. */
+static void test_status_codes_and_their_legend(void **state)
+{
+    struct report r;
+    struct report_park p[3];
+    static const char *const codes[] = {"p", "p", "Q&"};
+    (void)state;
+
+    fill(&r, &p[0]);
+    char *md = render(report_write_md, &r);
+    assert_null(strstr(md, "Status"));
+    free(md);
+    for (int i = 0; i < 3; i++) {
+        p[i] = p[0];
+        p[i].keys[0].value.v = 10 + i;
+        snprintf(p[i].keys[0].status, sizeof(p[i].keys[0].status), "%s", codes[i]);
+    }
+    r.parks = p;
+    r.nparks = 3;
+    md = render(report_write_md, &r);
+    assert_non_null(strstr(md, "| 10.00 p | 7.5 |"));
+    assert_non_null(strstr(md, "| 12.00 Q&amp; | 7.5 |"));
+    assert_non_null(strstr(md, "\n状态 Status: p = 初步数 provisional; Q&amp;\n\n"));
+    free(md);
+    char *html = render(report_write_html, &r);
+    assert_non_null(strstr(html, "<td>11.00 p</td>"));
+    assert_non_null(strstr(
+        html, "<p class=\"status\">状态 Status: <b>p</b> = 初步数 provisional；<b>Q&amp;</b></p>"));
+    free(html);
+    assert_string_equal(report_status_name("E"), "估计值 estimated");
+    assert_string_equal(report_status_name("e"), "估计值 estimated");
+    assert_string_equal(report_status_name("B"), "序列中断 break in series");
+    assert_null(report_status_name("x"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_markdown_escapes_html_and_markdown),
         cmocka_unit_test(test_html_escapes_names_and_notes),
         cmocka_unit_test(test_csv_keeps_text_and_full_precision),
+        cmocka_unit_test(test_status_codes_and_their_legend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
