@@ -18,6 +18,7 @@
 #include "collectors/encoding.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,8 +348,11 @@ static int on_record(const struct csvread_record *rec, void *ctx)
     f->n_read++;
     progress_tick(f);
     if ((rc = import_check_row(f, rec, &o, &key, why, sizeof(why))) == 2) {
-        f->n_missing++; /* "no value": counted, as a pull counts it */
-        return 0;
+        /* "no value": stored as missing (NULL, never 0) and counted, as a pull does */
+        f->n_missing++;
+        o.missing = 1;
+        o.value = NAN;
+        rc = 0;
     }
     if (rc) {
         size_t n = csvread_join(rec, raw, sizeof(raw));
@@ -821,8 +825,8 @@ static void usage(FILE *out)
           "  --thousands SEP    the thousands separator, only between groups of three\n"
           "                     digits: \",\" (default with decimal \".\"), \".\", \" \", \"'\"\n"
           "                     or \"\" for none (default with decimal \",\")\n"
-          "  --missing TEXT     a value meaning \"no value\" (counted as missing, not\n"
-          "                     stored, never a reject); give it once per marker: they\n"
+          "  --missing TEXT     a value meaning \"no value\" (stored as missing, never 0,\n"
+          "                     never a reject); give it once per marker: they\n"
           "                     replace the default set \"\", -, \u2014, \u2013, NaN, :, .., "
           "\u2026, x\n"
           "  -c, --config FILE  configuration: the units and indicators rows are checked\n"

@@ -39,7 +39,7 @@ grep -q -- '--config is required' "$tmp/err" || fail "import without --config"
 cp "$src/tests/data/csv/bad_rows.csv" "$tmp/"
 (cd "$tmp" && run 0 "$bin" import --db t.db --config "$cfg" bad_rows.csv)
 [[ "$(cat "$tmp/out")" == \
-   "bad_rows.csv: 21 rows read, 5 stored (5 new, 0 revised, 0 unchanged), 15 rejected, 1 missing" ]] ||
+   "bad_rows.csv: 21 rows read, 6 stored (6 new, 0 revised, 0 unchanged), 15 rejected, 1 missing" ]] ||
     fail "summary"
 grep -qx 'bad_rows.csv:5: unknown indicator "revnue"' "$tmp/err" || fail "reject line"
 grep -qx 'bad_rows.csv:14: duplicate of line 2' "$tmp/err" || fail "duplicate line"

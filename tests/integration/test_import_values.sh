@@ -43,13 +43,14 @@ current() {
 "$bin" import --db "$tmp/plain.db" --config "$tmp/parkstat.json" --decimal , --thousands . \
     --missing - --missing n/a "$tmp/values.csv" >"$tmp/out" 2>"$tmp/err" ||
     { cat "$tmp/err" >&2; fail "plain import"; }
-grep -q 'values.csv: 7 rows read, 4 stored (4 new, 0 revised, 0 unchanged), 1 rejected, 2 missing$' \
+grep -q 'values.csv: 7 rows read, 6 stored (6 new, 0 revised, 0 unchanged), 1 rejected, 2 missing$' \
     "$tmp/out" || { cat "$tmp/out" "$tmp/err" >&2; fail "plain summary"; }
 grep -q 'values.csv:8: value: not a number: "12.5" (' "$tmp/err" ||
     { cat "$tmp/err" >&2; fail "12.5 under decimal comma, thousands dot"; }
 "$bin" import --db "$tmp/source.db" --config "$tmp/parkstat.json" --source fr \
     "$tmp/values.csv" >"$tmp/out2" 2>"$tmp/err2" || { cat "$tmp/err2" >&2; fail "--source"; }
-want=$'p1|revenue|2023-01|1234.5\np1|revenue|2023-02|12.4\np1|revenue|2023-05|1.23\np2|firms|2023-Q1|7.0'
+# the two missing values are stored as missing (NULL), never 0
+want=$'p1|revenue|2023-01|1234.5\np1|revenue|2023-02|12.4\np1|revenue|2023-03|\np1|revenue|2023-04|\np1|revenue|2023-05|1.23\np2|firms|2023-Q1|7.0'
 [[ $(current "$tmp/plain.db") == "$want" ]] || fail "plain rows: $(current "$tmp/plain.db")"
 [[ $(current "$tmp/source.db") == "$want" ]] || fail "--source rows: $(current "$tmp/source.db")"
 grep -q ', 1 rejected, 2 missing$' "$tmp/out2" || { cat "$tmp/out2" >&2; fail "--source summary"; }
@@ -57,13 +58,13 @@ grep -q ', 1 rejected, 2 missing$' "$tmp/out2" || { cat "$tmp/out2" >&2; fail "-
 # the defaults: decimal point, thousands comma in groups of three, the default markers
 "$bin" import --db "$tmp/default.db" --config "$tmp/parkstat.json" "$tmp/values.csv" \
     >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "default import"; }
-grep -q ': 7 rows read, 2 stored (2 new, 0 revised, 0 unchanged), 4 rejected, 1 missing$' \
+grep -q ': 7 rows read, 3 stored (3 new, 0 revised, 0 unchanged), 4 rejected, 1 missing$' \
     "$tmp/out" || { cat "$tmp/out" "$tmp/err" >&2; fail "default summary"; }
 grep -q 'values.csv:3: value: not a number: "12,4" (' "$tmp/err" ||
     { cat "$tmp/err" >&2; fail "12,4 is a reject, never 124"; }
 grep -q 'values.csv:5: value: not a number: "n/a"' "$tmp/err" ||
     { cat "$tmp/err" >&2; fail "n/a is no default marker"; }
-[[ $(current "$tmp/default.db") == $'p2|firms|2023-Q1|7.0\np2|revenue|2023-01|12.5' ]] ||
+[[ $(current "$tmp/default.db") == $'p1|revenue|2023-03|\np2|firms|2023-Q1|7.0\np2|revenue|2023-01|12.5' ]] ||
     fail "default rows: $(current "$tmp/default.db")"
 
 # bad options: usage errors naming the option
