@@ -223,7 +223,12 @@ static int emit_row(struct sdmxcsv_state *st)
                 format_record_value_text(&rec, &s, m->values, v);
                 sdmx_record_attrs(&rec, &s, get_comp(st, "DECIMALS"), get_comp(st, "UNIT_MULT"));
             }
-            sdmx_record_status(m, &rec, &s, get_comp(st, m->status_attr));
+            const char *code = get_comp(st, m->status_attr), *label;
+            /* labels "both" (SDMX-CSV 2.0): "p: Provisional" is the code p */
+            if (code && (label = strstr(code, ": ")) != NULL)
+                format_record_status(&rec, &s, m->cm, code, (size_t)(label - code));
+            else
+                sdmx_record_status(m, &rec, &s, code);
         }
         if (!rec.problem && unmapped(st, &n) == 0 && st->comps) {
             st->comps[n] = '\0';

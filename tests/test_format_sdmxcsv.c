@@ -111,6 +111,21 @@ static void test_sdmxcsv_observation_status(void **state)
         assert_string_equal(s.rec[i].status, want_flag[i]);
         assert_string_equal(s.rec[i].problem, "");
     }
+    /* labels "both": the code before ": " */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(fc_read_str("sdmxcsv", src,
+                                 "STRUCTURE,STRUCTURE_ID,REF_AREA: Area,INDICATOR,TIME_PERIOD,"
+                                 "OBS_VALUE,OBS_STATUS: Observation status\n"
+                                 "dataflow,X:Y(1.0),p01,revenue,2024,5.5,E: Estimated value\n"
+                                 "dataflow,X:Y(1.0),p01,revenue,2025,6,A: Normal value\n",
+                                 &s, err, sizeof(err)),
+                     0);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.rec[0].status, "E");
+    assert_string_equal(s.rec[0].problem, "");
+    assert_true(s.rec[0].value == 5.5);
+    assert_string_equal(s.rec[1].status, "");
+    assert_string_equal(s.rec[1].problem, "");
     fc_expect_config_error("sdmxcsv",
                            "{\"mapping\": {\"unit_dimension\": \"R\", \"indicator_dimension\": "
                            "\"I\", \"status_map\": {\"A\": 1}}}",
