@@ -370,6 +370,9 @@ int api_route_sdmx_dataflow(struct api_request *rq, const char *arg, struct api_
 int api_route_sdmx_datastructure(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_sdmx_codelist(struct api_request *rq, const char *arg, struct api_reply *rp);
 int api_route_sdmx_conceptscheme(struct api_request *rq, const char *arg, struct api_reply *rp);
+/* sdmx_struct_schema.c: GET /sdmx/2.1/schema/{context}/{agency}/{id}/{version}, the
+ * XML schema of a structure's StructureSpecific data. */
+int api_route_sdmx_schema(struct api_request *rq, const char *arg, struct api_reply *rp);
 
 /* The compute snapshot /series and /sensitivity share, brought to the store's
  * current data version (caller holds a->series_mu). 0 or a negative errno. */

@@ -46,6 +46,8 @@ static const struct api_params params_table[] = {
     {"/sdmx/2.1/datastructure/{agency}/{id}/{version}", {"references", "detail", NULL}},
     {"/sdmx/2.1/codelist/{agency}/{id}/{version}", {"references", "detail", NULL}},
     {"/sdmx/2.1/conceptscheme/{agency}/{id}/{version}", {"references", "detail", NULL}},
+    {"/sdmx/2.1/schema/{context}/{agency}/{id}/{version}",
+     {"dimensionAtObservation", "explicitMeasure", NULL}},
     {"/", {"index", "period", "park", "lang", NULL}},
     {"/assets/{file}", {NULL}},
 };

@@ -91,6 +91,8 @@ static const struct route routes[] = {
      "/sdmx/2.1/conceptscheme/{agency}/{id}/{version}", api_route_sdmx_conceptscheme},
     {"/sdmx/2.1/conceptscheme/", "**", ALLOW_GET, 0,
      "/sdmx/2.1/conceptscheme/{agency}/{id}/{version}", api_route_sdmx_conceptscheme},
+    {"/sdmx/2.1/schema/", "**", ALLOW_GET, 0, "/sdmx/2.1/schema/{context}/{agency}/{id}/{version}",
+     api_route_sdmx_schema},
     {"/", NULL, ALLOW_GET, 0, "/", api_route_static},
     {"/assets/", "", ALLOW_GET, 0, "/assets/{file}", api_route_static},
 };

@@ -238,6 +238,40 @@ if bad:
     sys.exit(1)
 PY
 
+# StructureSpecific data against SDMXMessage.xsd plus the schema of its own
+# structure (/sdmx/2.1/schema/...), by series and flat; an unknown unit code
+# or a bad value fails it.
+if ((validate)); then
+    mkdir -p "$tmp/xsd"
+    ln -s "$schemas"/*.xsd "$tmp/xsd/"
+    ss() {
+        local dsd=$1 data=$2 dao=$3
+        local code ns
+        code=$(curl -s -o "$tmp/xsd/dsd.xsd" -w '%{http_code}' \
+            "$api/sdmx/2.1/schema/datastructure/PARKSTAT/$dsd/1.0?dimensionAtObservation=$dao")
+        [[ $code == 200 ]] || fail "schema of $dsd ($dao): $code $(head -c 300 "$tmp/xsd/dsd.xsd")"
+        curl -sf -o "$tmp/xsd/msg.xml" "$api/sdmx/2.1/data/$data&format=structurespecificdata" ||
+            fail "GET StructureSpecific $data"
+        ns=$(grep -o 'urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=[^"]*' "$tmp/xsd/msg.xml" | head -1)
+        [[ $ns == *"DataStructure=PARKSTAT:$dsd(1.0):ObsLevelDim:$dao" ]] || fail "$data: namespace $ns"
+        printf '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:parkstat:test">%s%s</xs:schema>\n' \
+            '<xs:import namespace="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" schemaLocation="SDMXMessage.xsd"/>' \
+            "<xs:import namespace=\"$ns\" schemaLocation=\"dsd.xsd\"/>" >"$tmp/xsd/both.xsd"
+        xmllint --noout --schema "$tmp/xsd/both.xsd" "$tmp/xsd/msg.xml" 2>"$tmp/xsd/err" ||
+            fail "StructureSpecific $data does not validate: $(head -3 "$tmp/xsd/err")"
+        n=$((n + 1))
+    }
+    ss DSD_OBS "OBS/p01+p02.revenue+patents.?startPeriod=2023-01&endPeriod=2023-12" TIME_PERIOD
+    ss DSD_OBS "OBS/p03..?startPeriod=2023&endPeriod=2023&dimensionAtObservation=AllDimensions" AllDimensions
+    ss DSD_IDX_MONITORING "IDX_MONITORING/all?startPeriod=2023-Q3&endPeriod=2023-Q3" TIME_PERIOD
+    ss DSD_IDX_VITALITY "IDX_VITALITY/p01.?startPeriod=2023-01&endPeriod=2023-06&dimensionAtObservation=AllDimensions" AllDimensions
+    grep -q 'OBS_VALUE=' "$tmp/xsd/msg.xml" || fail "an empty StructureSpecific message"
+    sed -e '0,/UNIT="p01"/s//UNIT="nosuchpark"/' "$tmp/xsd/msg.xml" >"$tmp/xsd/bad.xml"
+    ! xmllint --noout --schema "$tmp/xsd/both.xsd" "$tmp/xsd/bad.xml" 2>"$tmp/xsd/err" ||
+        fail "an unknown unit code validates"
+    grep -q "nosuchpark" "$tmp/xsd/err" || fail "xmllint: $(head -3 "$tmp/xsd/err")"
+fi
+
 # status QUERY [ACCEPT]: the HTTP status of a query.
 status() {
     curl -s -o "$tmp/err.json" -w '%{http_code}' ${2:+-H "Accept: $2"} "$api/sdmx/2.1/$1"
@@ -257,6 +291,10 @@ expect 400 "dataflow?detail=most" "parameter 'detail'"
 expect 400 "dataflow?refrences=all" "did you mean 'references'"
 expect 400 "dataflow/a/b/c/d" 'at most 3 parts'
 expect 501 "dataflow?detail=referencepartial" 'not implemented'
+expect 404 "schema/datastructure/PARKSTAT/DSD_NOPE/1.0" 'no results'
+expect 501 "schema/datastructure/PARKSTAT/DSD_OBS/1.0?dimensionAtObservation=UNIT" 'not implemented'
+expect 400 "schema/codelist/PARKSTAT/CL_UNIT/1.0" 'context'
+expect 400 "schema/datastructure/PARKSTAT" 'want /sdmx/2.1/schema'
 # also after the same URI was answered (structure messages are not cached)
 expect 406 "codelist/PARKSTAT/CL_FREQ+CL_OBS_STATUS" 'Accept' 'application/json'
 # An XML Accept header is served.
