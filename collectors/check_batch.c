@@ -122,8 +122,9 @@ static int place_cmp(const void *a, const void *b)
     return period_cmp(x->p, y->p);
 }
 
-/* The value of config unit u, indicator k at p: the batch's (unless refused
- * and skip_refused), else the stored one, else NAN. 0 or -EIO. */
+/* The value of config unit u, indicator k at p: the batch's (NAN when the
+ * batch says it is missing; the stored one when refused and skip_refused),
+ * else the stored one, else NAN. 0 or -EIO. */
 static int value_at(struct run *r, long u, long k, struct period p, struct val *out)
 {
     struct bkey key;
@@ -135,6 +136,8 @@ static int value_at(struct run *r, long u, long k, struct period p, struct val *
         return 0;
     key = (struct bkey){r->uid[u], r->iid[k], p.year, (int)p.freq, p.index, 0};
     hit = bsearch(&key, r->keys, r->out->n, sizeof(key), bkey_cmp);
+    if (hit && r->obs[hit->at].missing)
+        return 0; /* the batch says "no value": missing, whatever is stored */
     if (hit && !(r->skip_refused && r->out->refused[hit->at])) {
         out->v = r->obs[hit->at].value;
         out->obs = (long)hit->at;
@@ -681,7 +684,7 @@ static int find_places(struct run *r)
         long u = idmap_find(r->umap, r->nu, o->unit_id);
         long k = idmap_find(r->imap, r->ni, o->indicator_id);
 
-        if (u < 0 || k < 0 || isnan(o->value))
+        if (u < 0 || k < 0 || o->missing || isnan(o->value))
             continue;
         for (size_t c = 0; c < r->nc; c++) {
             int rc = places_of(r, c, u, k, o->period);

@@ -401,6 +401,7 @@ static void test_touched_places(void **state)
 
     /* one record touches: its growth in 2024 and in 2025, its range, its
      * zone's hierarchy; nothing of the other units or years */
+    memset(&o, 0, sizeof(o)); /* every field, the status ones too */
     o.unit_id = store_unit_id(f->st, "p2", 2);
     o.indicator_id = store_indicator_id(f->st, "staff", 5);
     assert_int_equal(period_parse_str(&o.period, "2024"), 0);
@@ -415,6 +416,40 @@ static void test_touched_places(void **state)
     fx_free(f);
 }
 
+/* A record the source says has no value is missing in the comparison: not
+ * 0, not the value stored before it. */
+static void test_missing_is_not_zero(void **state)
+{
+    struct fx *f = fx_new("reject", "flag");
+    struct import_summary sum;
+    struct check_batch cb;
+    struct store_obs o[2];
+    int64_t run;
+
+    (void)state;
+    import_csv(
+        f, "unit,indicator,period,value\nzone,hitech_above,2024,11\nzone,hitech_below,2024,15\n",
+        &sum, &run);
+    assert_int_equal(sum.n_stored, 2);
+    memset(o, 0, sizeof(o));
+    for (int i = 0; i < 2; i++) {
+        const char *ind = i ? "hitech_above" : "hitech_new";
+        o[i].unit_id = store_unit_id(f->st, "zone", 4);
+        o[i].indicator_id = store_indicator_id(f->st, ind, strlen(ind));
+        assert_int_equal(period_parse_str(&o[i].period, "2024"), 0);
+    }
+    o[0].value = 25;
+    o[1].missing = 1; /* value 0, to be ignored */
+    assert_int_equal(check_batch_run(f->st, f->cfg, o, 2, &cb), 0);
+    /* 25 against a missing part: no comparison, nothing refused (read as 0:
+     * 25 != 0 + 15; read as the stored 11: 25 != 11 + 15) */
+    assert_int_equal(cb.n_refused, 0);
+    assert_int_equal(cb.nv, 0);
+    assert_int_equal(cb.nsite, 0);
+    check_batch_free(&cb);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_pull_reject),
         cmocka_unit_test(test_import_flag_and_reject),
         cmocka_unit_test(test_touched_places),
+        cmocka_unit_test(test_missing_is_not_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
