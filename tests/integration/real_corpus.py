@@ -308,7 +308,9 @@ def prepare(real, tmp):
         expect.append({"source": src["id"], "file": name, "stored": len(once),
                        "missing": len(once) - len(stored), "rejected": rejected,
                        "spots": [[s[0], codes_map[s[1]], s[3], s[4], s[5]] for s in spots],
-                       "statuses": sum(1 for r in stored if r[5] is not None)})
+                       "statuses": sum(1 for r in stored if r[5] is not None),
+                       "missing_statuses": sum(1 for r in once
+                                               if r[4] is None and r[5] is not None)})
     cfg = {"database": os.path.join(tmp, "p.db"),
            "units": [{"id": u, "name": u} for u in sorted(units)],
            "indicators": indicators, "sources": sources}
@@ -362,11 +364,20 @@ def check(tmp):
                            " AND o.valid_to IS NULL", (len(prefix), prefix)).fetchone()[0]
             if n != row["statuses"]:
                 problems.append(f"{n} values with a status, want {row['statuses']}")
+        if has_status and len(runs) == 1:
+            # a missing value keeps its status (BIS: OBS_STATUS "M" without a value)
+            n = db.execute("SELECT count(*) FROM observation o JOIN run r ON r.id = o.run_id"
+                           " WHERE r.source = ? AND o.value IS NULL AND o.status IS NOT NULL",
+                           (row["source"],)).fetchone()[0]
+            if n != row["missing_statuses"]:
+                problems.append(f"{n} missing values with a status, want "
+                                f"{row['missing_statuses']}")
         verdict = "ok" if not problems else "FAIL: " + "; ".join(problems)
         print(f"{row['file']}: stored {row['stored']} ({row['missing']} missing), "
               f"rejected {row['rejected']}, "
               f"{len(row['spots'])} spot values"
-              f"{', %d statuses' % row['statuses'] if has_status else ''}: {verdict}")
+              f"{', %d statuses' % row['statuses'] if has_status else ''}"
+              f"{', %d on missing' % row['missing_statuses'] if has_status else ''}: {verdict}")
         bad += bool(problems)
     for name, why in exp["pending"].items():
         print(f"{name}: not checked: {why}")
