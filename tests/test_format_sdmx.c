@@ -250,6 +250,9 @@ static void test_sdmx_attributes_and_collapsed_dimension(void **state)
     assert_string_equal(s.rec[0].collapsed, "");
     assert_string_equal(s.rec[2].collapsed, "SEX (\"F\" at record 1, \"M\" here)");
     assert_string_equal(s.rec[3].collapsed, "SEX (\"F\" at record 1, \"_T\" here)");
+    /* what the collector keeps per (source, unit, indicator) across pulls */
+    assert_string_equal(s.rec[0].unmapped, "SEX=F;");
+    assert_string_equal(s.rec[2].unmapped, "SEX=M;");
 
     memset(&s, 0, sizeof(s));
     assert_int_equal(fc_read_file("sdmx", filtered, "sdmx_attributes.json", &s, err, sizeof(err)),
@@ -266,6 +269,8 @@ static void test_sdmx_attributes_and_collapsed_dimension(void **state)
     assert_string_equal(s.rec[2].indicator, "revenue.M");
     assert_string_equal(s.rec[3].indicator, "revenue._T");
     assert_string_equal(s.rec[3].collapsed, "");
+    /* SEX is in the indicator; REF_AREA, with the unit a constant, is not */
+    assert_string_equal(s.rec[3].unmapped, "REF_AREA=p01;");
     /* OBS_STATUS, the observation attribute after DECIMALS, "A" everywhere */
     for (size_t i = 0; i < 4; i++)
         assert_string_equal(s.rec[i].status, "A");

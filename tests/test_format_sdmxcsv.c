@@ -38,6 +38,8 @@ static void test_sdmxcsv_v2_actions_labels_attributes(void **state)
     assert_int_equal(s.rec[0].action, FORMAT_ACTION_STORE);
     assert_int_equal(s.rec[1].action, FORMAT_ACTION_DELETE);
     assert_string_equal(s.rec[2].collapsed, "SEX (\"_T\" at record 2, \"F\" here)");
+    assert_string_equal(s.rec[0].unmapped, "FREQ=M;SEX=_T;"); /* kept across pulls */
+    assert_string_equal(s.rec[2].unmapped, "FREQ=M;SEX=F;");
     assert_string_equal(s.rec[0].raw,
                         "{\"STRUCTURE\":\"dataflow\",\"STRUCTURE_ID\":\"PARKS:DF(1.0)\","
                         "\"ACTION\":\"I\",\"FREQ\":\"M\",\"REF_AREA\":\"p01\",\"INDICATOR\":"

@@ -38,6 +38,9 @@ int fc_collect(const struct format_record *r, void *ctx)
     g->action = r->action;
     g->all_periods = r->all_periods;
     snprintf(g->collapsed, sizeof(g->collapsed), "%s", r->collapsed ? r->collapsed : "");
+    snprintf(g->unmapped, sizeof(g->unmapped), "%s", r->unmapped ? r->unmapped : "");
+    for (char *u = g->unmapped; (u = strchr(u, '\x1f'));)
+        *u = ';';
     if (r->status)
         assert_true(r->status[0] != '\0');
     snprintf(g->status, sizeof(g->status), "%s", r->status ? r->status : "");

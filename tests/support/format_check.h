@@ -29,6 +29,7 @@ struct fc_got {
     int action;        /* FORMAT_ACTION_STORE or FORMAT_ACTION_DELETE */
     int all_periods;
     char collapsed[256]; /* "" when none */
+    char unmapped[256];  /* format_record.unmapped, '\x1f' shown as ';'; "" when NULL */
     char status[16];     /* "" when none (a reader never gives an empty status) */
     char raw[FORMAT_RAW_MAX + 1];
     const char *raw_ptr; /* format_record_raw()'s pointer, NULL when not asked */
