@@ -41,7 +41,8 @@
 #include "store/results.h"
 #include "store/store.h"
 
-static const char *const column_names[N_COLUMNS] = {"unit", "indicator", "period", "value"};
+static const char *const column_names[N_ALL_COLUMNS] = {"unit", "indicator", "period", "value",
+                                                        "status"};
 
 /* Monotonic microseconds, for the progress line. */
 static int64_t mono_us(void)
@@ -126,7 +127,7 @@ static void msg(struct file_import *f, long line, const char *text)
 static int read_header(struct file_import *f, const struct csvread_record *rec)
 {
     char q[200], line[300];
-    int found[N_COLUMNS] = {0};
+    int found[N_ALL_COLUMNS] = {0};
 
     f->have_header = 1;
     f->n_cols = rec->n_fields;
@@ -137,11 +138,11 @@ static int read_header(struct file_import *f, const struct csvread_record *rec)
     }
     for (size_t i = 0; i < rec->n_fields && i < CSVREAD_FIELD_MAX; i++) {
         int k = 0;
-        while (k < N_COLUMNS && (strlen(column_names[k]) != rec->len[i] ||
-                                 strncasecmp(column_names[k], rec->field[i], rec->len[i]) != 0))
+        while (k < N_ALL_COLUMNS && (strlen(column_names[k]) != rec->len[i] ||
+                                     strncasecmp(column_names[k], rec->field[i], rec->len[i]) != 0))
             k++;
         import_quote(q, sizeof(q), rec->field[i], rec->len[i]);
-        if (k == N_COLUMNS) {
+        if (k == N_ALL_COLUMNS) {
             snprintf(line, sizeof(line), "warning: column %s ignored", q);
             msg(f, rec->line, line);
         } else if (found[k]++) {
@@ -149,7 +150,7 @@ static int read_header(struct file_import *f, const struct csvread_record *rec)
             msg(f, rec->line, line);
             f->rc = -EINVAL;
         }
-        if (k < N_COLUMNS)
+        if (k < N_ALL_COLUMNS)
             f->col[k] = i;
     }
     if (rec->n_fields > CSVREAD_FIELD_MAX) {
@@ -157,6 +158,7 @@ static int read_header(struct file_import *f, const struct csvread_record *rec)
                  rec->n_fields - CSVREAD_FIELD_MAX, CSVREAD_FIELD_MAX);
         msg(f, rec->line, line);
     }
+    f->has_status = found[COL_STATUS] > 0;
     for (int k = 0; k < N_COLUMNS; k++) {
         if (!found[k]) {
             snprintf(line, sizeof(line), "missing column \"%s\"", column_names[k]);
@@ -367,6 +369,11 @@ static int on_record(const struct csvread_record *rec, void *ctx)
     if (rc == 0) /* a key this file stored already */
         return add_dup(f, rec, key, -1);
     f->line[f->n] = rec->line;
+    if (o.status) { /* the field lives until the callback returns: keep a copy */
+        memcpy(f->status[f->n], o.status, f->row_status_len);
+        f->status[f->n][f->row_status_len] = '\0';
+        o.status = f->status[f->n];
+    }
     f->obs[f->n++] = o;
     return f->n == IMPORT_CHUNK_ROWS ? flush(f) : 0;
 }
@@ -407,8 +414,8 @@ static int on_resolve(const struct csvread_record *rec, void *ctx)
 
     if (!r->f.have_header)
         return read_header(&r->f, rec);
-    if (import_check_row(&r->f, rec, &o, &key, why, sizeof(why)))
-        return 0;
+    if (import_check_row(&r->f, rec, &o, &key, why, sizeof(why)) == 1)
+        return 0; /* a reject: no key (a missing value has one) */
     /* the first dup of this key, by binary search */
     size_t lo = 0, hi = r->n;
     while (lo < hi) {
@@ -541,7 +548,8 @@ int import_stream(struct import *im, FILE *in, const char *name, struct import_s
         memset(sum, 0, sizeof(*sum));
     im->progress_start_us = im->progress_last_us = mono_us();
     if (!(f.obs = malloc(IMPORT_CHUNK_ROWS * sizeof(*f.obs))) ||
-        !(f.line = malloc(IMPORT_CHUNK_ROWS * sizeof(*f.line))) || !(f.keys = keyset_new()))
+        !(f.line = malloc(IMPORT_CHUNK_ROWS * sizeof(*f.line))) ||
+        !(f.status = malloc(IMPORT_CHUNK_ROWS * sizeof(*f.status))) || !(f.keys = keyset_new()))
         goto out;
     rc = csvread_stream(in, on_record, &f);
     if (rc == 0 && !f.have_header) {
@@ -591,6 +599,7 @@ out:
     }
     keyset_free(&f.keys);
     free(f.obs);
+    free(f.status);
     free(f.line);
     free(f.rej);
     free(f.text.p);
@@ -812,7 +821,8 @@ static void usage(FILE *out)
     fputs("usage: parkstat import [--db FILE] --config FILE [--progress|--quiet] DATA.csv...\n"
           "       parkstat import [--db FILE] --config FILE [--sheet NAME|N] BOOK.xlsx...\n"
           "       parkstat import [--db FILE] --config FILE --source ID [--unit ID] FILE...\n"
-          "Loads long-format CSV (a header naming unit,indicator,period,value) into the\n"
+          "Loads long-format CSV (a header naming unit,indicator,period,value and,\n"
+          "optionally, status: the observation's status code, such as p or e) into the\n"
           "database. Each file is one transaction in its own run, read as a stream;\n"
           "bad rows are reported as FILE:LINE: reason and kept as rejects, and never\n"
           "stop the good rows. A FILE ending in .xlsx is read from its first sheet the\n"

@@ -11,6 +11,7 @@
 
 #include "cli/csvread.h"
 #include "cli/import.h"
+#include "collectors/format.h"
 #include "config/config.h"
 #include "store/observations.h"
 #include "store/store.h"
@@ -20,7 +21,16 @@
 /* Good rows held before they are stored: memory does not grow with the file. */
 #define IMPORT_CHUNK_ROWS 65536
 
-enum column { COL_UNIT, COL_INDICATOR, COL_PERIOD, COL_VALUE, N_COLUMNS };
+/* The required columns, then the optional ones. */
+enum column {
+    COL_UNIT,
+    COL_INDICATOR,
+    COL_PERIOD,
+    COL_VALUE,
+    N_COLUMNS,
+    COL_STATUS = N_COLUMNS,
+    N_ALL_COLUMNS
+};
 
 /* A key (unit, indicator, period) in 64 bits: the period's ordinal
  * (year * frequency + index - 1) above the (unit, indicator) pair's number,
@@ -102,12 +112,15 @@ struct file_import {
     FILE *in;
     int quiet; /* no messages (a second reading for duplicates) */
     int have_header;
-    int rc;                /* a header error stops the file */
-    size_t col[N_COLUMNS]; /* field index of each required column */
-    size_t n_cols;         /* fields in the header */
-    int64_t run_id;        /* 0 until the header was read and the run begun */
-    struct store_obs *obs; /* good rows of the chunk, IMPORT_CHUNK_ROWS */
-    long *line;            /* the line of each, for a consistency check's reject */
+    int rc;                    /* a header error stops the file */
+    size_t col[N_ALL_COLUMNS]; /* field index of each column (optional ones: when has_) */
+    int has_status;            /* the header has a "status" column */
+    char (*status)[FORMAT_STATUS_MAX + 1]; /* the chunk's status codes, by obs index */
+    size_t row_status_len;                 /* bytes of the row's status (import_check_row()) */
+    size_t n_cols;                         /* fields in the header */
+    int64_t run_id;                        /* 0 until the header was read and the run begun */
+    struct store_obs *obs;                 /* good rows of the chunk, IMPORT_CHUNK_ROWS */
+    long *line;                            /* the line of each, for a consistency check's reject */
     size_t n;
     struct reject *rej; /* rejects of the chunk */
     size_t n_rej, cap_rej;
@@ -129,8 +142,9 @@ void import_quote(char *dst, size_t size, const char *s, size_t len);
 int import_text_add(struct text *t, const char *s, size_t len, size_t *off);
 
 /* Checks one data record. Returns 0 for a good row (filled into *o, its key
- * into *key), 2 for a row whose value is a missing marker (its key in *key;
- * no value), 1 with the reason in why for a bad one. */
+ * into *key; o->status points into rec for on_record() to copy), 2 for a row
+ * whose value is a missing marker (its key and status set; no value), 1 with
+ * the reason in why for a bad one. */
 int import_check_row(struct file_import *f, const struct csvread_record *rec, struct store_obs *o,
                      struct import_key *key, char *why, size_t size);
 

@@ -102,6 +102,40 @@ static int check_keys(struct file_import *f, const struct csvread_record *rec, s
     return 0;
 }
 
+/* The optional status column, checked as the readers check a status
+ * (format_record_status()): blanks around it dropped, "" none, at most
+ * FORMAT_STATUS_MAX bytes of printable ASCII. o->status points into rec.
+ * Returns 0, or 1 with the reason. */
+static int check_status(struct file_import *f, const struct csvread_record *rec,
+                        struct store_obs *o, char *why, size_t size)
+{
+    const char *s = rec->field[f->col[COL_STATUS]];
+    size_t len = rec->len[f->col[COL_STATUS]];
+    char q[200];
+
+    while (len > 0 && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    o->status = NULL;
+    if (len == 0)
+        return 0;
+    import_quote(q, sizeof(q), s, len);
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
+            snprintf(why, size, "status %s: not printable ASCII", q);
+            return 1;
+        }
+    }
+    if (len > FORMAT_STATUS_MAX) {
+        snprintf(why, size, "status %s: longer than %d bytes", q, FORMAT_STATUS_MAX);
+        return 1;
+    }
+    o->status = s; /* on_record() copies row_status_len bytes: s[len] may be a blank */
+    f->row_status_len = len;
+    return 0;
+}
+
 int import_check_row(struct file_import *f, const struct csvread_record *rec, struct store_obs *o,
                      struct import_key *key, char *why, size_t size)
 {
@@ -132,6 +166,8 @@ int import_check_row(struct file_import *f, const struct csvread_record *rec, st
                  ind->code, freq_name(ind->freq));
         return 1;
     }
+    if (f->has_status && (rc = check_status(f, rec, o, why, size)) != 0)
+        return rc;
     rc = format_parse_value(v, vlen, &f->im->values, &o->value, reason, sizeof(reason));
     if (rc == FORMAT_VALUE_REJECT) {
         import_quote(q, sizeof(q), v, vlen);

@@ -67,6 +67,25 @@ grep -q 'values.csv:5: value: not a number: "n/a"' "$tmp/err" ||
 [[ $(current "$tmp/default.db") == $'p1|revenue|2023-03|\np2|firms|2023-Q1|7.0\np2|revenue|2023-01|12.5' ]] ||
     fail "default rows: $(current "$tmp/default.db")"
 
+# an optional status column, checked as the readers check a status: stored
+# with each vintage; a status-only change is a revision
+printf 'unit,indicator,period,value,status\np1,revenue,2023-06,5.5,p\np1,revenue,2023-07,,\np2,firms,2023-Q2,8, e \np2,firms,2023-Q3,9,TOOLONGSTATUS\n' \
+    >"$tmp/status.csv"
+"$bin" import --db "$tmp/status.db" --config "$tmp/parkstat.json" "$tmp/status.csv" \
+    >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "status import"; }
+grep -q ': 4 rows read, 3 stored (3 new, 0 revised, 0 unchanged), 1 rejected, 1 missing$' \
+    "$tmp/out" || { cat "$tmp/out" "$tmp/err" >&2; fail "status summary"; }
+grep -q 'status.csv:5: status "TOOLONGSTATUS": longer than 8 bytes' "$tmp/err" ||
+    { cat "$tmp/err" >&2; fail "a long status is a reject"; }
+got=$(sqlite3 -batch -noheader "$tmp/status.db" "SELECT period, quote(value), quote(status)
+      FROM observation WHERE valid_to IS NULL ORDER BY period")
+[[ $got == $'2023-06|5.5|\'p\'\n2023-07|NULL|NULL\n2023-Q2|8.0|\'e\'' ]] || fail "status rows: $got"
+sed -i 's/5.5,p/5.5,A/' "$tmp/status.csv"
+"$bin" import --db "$tmp/status.db" --config "$tmp/parkstat.json" "$tmp/status.csv" \
+    >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "status import 2"; }
+grep -q ': 4 rows read, 3 stored (0 new, 1 revised, 2 unchanged), 1 rejected, 1 missing$' \
+    "$tmp/out" || { cat "$tmp/out" "$tmp/err" >&2; fail "a status-only change is a revision"; }
+
 # bad options: usage errors naming the option
 rc=0
 "$bin" import --db "$tmp/x.db" --config "$tmp/parkstat.json" --decimal x "$tmp/values.csv" \
