@@ -18,6 +18,10 @@ What the numbers imitate (torch-statistics practice, 火炬统计):
   employees), yearly stocks (incubators, listed firms, built-up area).
 It also writes revision_2025-11.csv: a later vintage of a handful of 2025
 values, to demonstrate revisions ("as of" queries) in the demo.
+
+The monthly and quarterly files have a fifth column `status`: the latest month
+(2025-12) and the latest quarter (2025-Q4) are provisional, "p", as a first
+release is; earlier periods have none (an empty field).
 """
 
 import os
@@ -183,11 +187,17 @@ def fmt(v):
     return str(v) if isinstance(v, int) else f"{v:.2f}"
 
 
-def write(path, rows):
+# The latest periods are a first release: provisional (Eurostat flag "p").
+PROVISIONAL = {"2025-12", "2025-Q4"}
+
+
+def write(path, rows, status=False):
+    """Long CSV; with status, a fifth column: "p" for PROVISIONAL periods."""
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write("unit,indicator,period,value\n")
+        f.write("unit,indicator,period,value" + (",status" if status else "") + "\n")
         for u, i, per, v in rows:
-            f.write(f"{u},{i},{per},{fmt(v)}\n")
+            tail = ("," + ("p" if per in PROVISIONAL else "")) if status else ""
+            f.write(f"{u},{i},{per},{fmt(v)}{tail}\n")
 
 
 def check_monotone(rows):
@@ -238,8 +248,8 @@ def main():
         yearly += yearly_park(rng, pid, p)
     check_monotone(monthly)
     os.makedirs(out, exist_ok=True)
-    write(os.path.join(out, "synthetic_monthly.csv"), monthly)
-    write(os.path.join(out, "synthetic_quarterly.csv"), quarterly)
+    write(os.path.join(out, "synthetic_monthly.csv"), monthly, status=True)
+    write(os.path.join(out, "synthetic_quarterly.csv"), quarterly, status=True)
     write(os.path.join(out, "synthetic_yearly.csv"), yearly)
     write(os.path.join(out, "revision_2025-11.csv"), revision(monthly, quarterly))
     print(f"{out}: {len(monthly)} monthly, {len(quarterly)} quarterly, {len(yearly)} yearly rows")
