@@ -383,6 +383,13 @@ static int load_key(struct report *r, struct client *c, struct report_park *p, s
     p->keys[k].value = num_of(json_object_get(pv, "value"));
     const char *status = json_string_value(json_object_get(pv, "status"));
     snprintf(p->keys[k].status, sizeof(p->keys[k].status), "%s", status ? status : "");
+    /* a value made of finer observations: every status code of its inputs */
+    if (!status && p->keys[k].value.has &&
+        (rc = report_status_of_period(c, p->unit, code, r->period, p->keys[k].status,
+                                      sizeof(p->keys[k].status))) < 0 &&
+        (rc = report_note(r, "%s %s: status codes %s", p->unit, code,
+                          rc == -ENOSPC ? "not all shown" : client_last_error(c)->message)) < 0)
+        goto out;
     if (series_point(c, p->unit, code, r->period, "yoy", &g, &pg) == 0)
         p->keys[k].yoy = num_of(json_object_get(pg, "value"));
     if ((p->keys[k].incomplete = point_incomplete(pv)))

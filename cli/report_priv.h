@@ -24,7 +24,7 @@ struct report_num {
 struct report_key {
     struct report_num value, yoy; /* yoy in percent */
     int incomplete;               /* coverage < 1 or flagged incomplete/missing */
-    char status[16];              /* the value's status code ("p"), "" when none */
+    char status[16];              /* the value's status codes ("p", "e p"), "" when none */
 };
 
 /* An indicator's part in the change of a park's score. */
@@ -153,6 +153,13 @@ int report_write_pdf(const struct report *r, const char *path);
  * the codes the parks' key values carry, written under their table (nothing
  * when none does). */
 const char *report_status_name(const char *code);
+/* The distinct status codes of unit's observations of indicator within
+ * period (finer than period: the months of a quarter), space-separated in
+ * out, "" when none. Returns 0, -ENOSPC when out is too small, or the
+ * client's negative errno. */
+struct client;
+int report_status_of_period(struct client *c, const char *unit, const char *indicator,
+                            const char *period, char *out, size_t size);
 void report_status_md(const struct report *r, FILE *out);
 void report_status_html(const struct report *r, FILE *out);
 

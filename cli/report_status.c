@@ -4,11 +4,20 @@
  * ("12.30 p"), and the codes shown are explained under the parks' table
  * (docs/API.md, "Observation status"): SDMX CL_OBS_STATUS in upper case,
  * Eurostat's flags in lower case; another code stands as it is.
+ *
+ * A key value of a period made of finer observations (a quarter of a monthly
+ * indicator) carries every distinct status code of the unit's observations
+ * within the period (report_status_of_period()), space-separated ("p" or
+ * "e p"); the legend explains each code once.
  */
+#include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/client.h"
 #include "cli/report_priv.h"
+#include "common/period.h"
 
 static const struct {
     const char *code, *name;
@@ -33,15 +42,67 @@ const char *report_status_name(const char *code)
     return NULL;
 }
 
-/* 1 when code is the status of a key value of a park before park i, key k
- * (so each code is explained once, in the order first shown). */
-static int shown_before(const struct report *r, size_t i, size_t k, const char *code)
+/* 1 when the space-separated list codes holds code (len bytes). */
+static int has_code(const char *codes, const char *code, size_t len)
 {
+    for (const char *s = codes; *s;) {
+        size_t n = strcspn(s, " ");
+        if (n == len && strncmp(s, code, len) == 0)
+            return 1;
+        s += n;
+        s += strspn(s, " ");
+    }
+    return 0;
+}
+
+int report_status_of_period(struct client *c, const char *unit, const char *indicator,
+                            const char *period, char *out, size_t size)
+{
+    char path[1024] = "/api/v1/observations";
+    struct period want, p, in;
+    json_t *data = NULL, *row;
+    size_t i, n = 0;
+    int rc;
+
+    out[0] = '\0';
+    if (period_parse_str(&want, period) < 0)
+        return -EINVAL;
+    if ((rc = client_path_add(path, sizeof(path), "unit", unit)) < 0 ||
+        (rc = client_path_add(path, sizeof(path), "indicator", indicator)) < 0 ||
+        (rc = client_get_json_all(c, path, &data)) < 0)
+        return rc;
+    json_array_foreach(data, i, row)
+    {
+        const char *per = json_string_value(json_object_get(row, "period"));
+        const char *code = json_string_value(json_object_get(row, "status"));
+        size_t len = code ? strlen(code) : 0;
+        if (!per || !len || period_parse_str(&p, per) < 0 || p.freq == want.freq ||
+            period_container(p, want.freq, &in) < 0 || period_cmp(in, want) != 0 ||
+            has_code(out, code, len))
+            continue;
+        if (n + (n > 0) + len + 1 > size) {
+            rc = -ENOSPC;
+            break;
+        }
+        n += (size_t)snprintf(out + n, size - n, "%s%s", n ? " " : "", code);
+    }
+    json_decref(data);
+    return rc < 0 ? rc : 0;
+}
+
+/* 1 when code (len bytes) is among the status codes of a key value of a park
+ * before park i, key k, or before offset at in that key's own list (so each
+ * code is explained once, in the order first shown). */
+static int shown_before(const struct report *r, size_t i, size_t k, size_t at, const char *code,
+                        size_t len)
+{
+    char own[sizeof(r->parks[0].keys[0].status)];
     for (size_t a = 0; a <= i; a++)
         for (size_t b = 0; b < r->nkeys && (a < i || b < k); b++)
-            if (strcmp(r->parks[a].keys[b].status, code) == 0)
+            if (has_code(r->parks[a].keys[b].status, code, len))
                 return 1;
-    return 0;
+    snprintf(own, sizeof(own), "%.*s", (int)at, r->parks[i].keys[k].status);
+    return has_code(own, code, len);
 }
 
 /* Calls entry(code, name or NULL, first, out) for each status code the
@@ -52,10 +113,16 @@ static int each_status(const struct report *r, FILE *out,
     int n = 0;
     for (size_t i = 0; i < r->nparks; i++)
         for (size_t k = 0; k < r->nkeys; k++) {
-            const char *code = r->parks[i].keys[k].status;
-            if (!code[0] || shown_before(r, i, k, code))
-                continue;
-            entry(code, report_status_name(code), n++ == 0, out);
+            const char *codes = r->parks[i].keys[k].status;
+            for (const char *s = codes + strspn(codes, " "); *s;) {
+                char code[sizeof(r->parks[0].keys[0].status)];
+                size_t len = strcspn(s, " ");
+                snprintf(code, sizeof(code), "%.*s", (int)len, s);
+                if (!shown_before(r, i, k, (size_t)(s - codes), code, len))
+                    entry(code, report_status_name(code), n++ == 0, out);
+                s += len;
+                s += strspn(s, " ");
+            }
         }
     return n;
 }
