@@ -217,7 +217,9 @@ static void csv_header(const struct report *r, FILE *out)
         csv_text(out, r->keys[k].code);
         fprintf(out, "_yoy_pct,");
         csv_text(out, r->keys[k].code);
-        fprintf(out, "_incomplete");
+        fprintf(out, "_incomplete,");
+        csv_text(out, r->keys[k].code);
+        fprintf(out, "_status");
     }
     for (int k = 1; k <= REPORT_TOP; k++)
         fprintf(out, ",contributor%d,contributor%d_change", k, k);
@@ -248,7 +250,8 @@ int report_write_csv(const struct report *r, FILE *out)
         for (size_t k = 0; k < r->nkeys; k++) {
             csv_num(out, p->keys[k].value);
             csv_num(out, p->keys[k].yoy);
-            fprintf(out, ",%s", p->keys[k].incomplete ? "true" : "false");
+            fprintf(out, ",%s,", p->keys[k].incomplete ? "true" : "false");
+            csv_text(out, p->keys[k].status); /* its status codes, "e p"; empty when none */
         }
         for (size_t k = 0; k < REPORT_TOP; k++) {
             fputc(',', out);

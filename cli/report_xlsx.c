@@ -133,7 +133,7 @@ static int sheet_ranking(const struct report *r, struct book *b)
 static int sheet_indicators(const struct report *r, struct book *b)
 {
     static const char *const h[] = {"单位代码", "园区",        "指标代码",   "指标", "计量单位",
-                                    "数值",     "同比增长(%)", "数据不完整", NULL};
+                                    "数值",     "同比增长(%)", "数据不完整", "状态", NULL};
     struct sheet s;
 
     if (sheet_new(b, &s, "指标", h) < 0)
@@ -151,6 +151,8 @@ static int sheet_indicators(const struct report *r, struct book *b)
             put_num(&s, 6, p->keys[k].yoy, num_format(b, 1), 1);
             if (p->keys[k].incomplete)
                 put_text(&s, 7, "是");
+            if (p->keys[k].status[0]) /* its status codes ("p"), docs/API.md */
+                put_text(&s, 8, p->keys[k].status);
         }
     }
     return sheet_end(&s);

@@ -6,7 +6,8 @@
 # (营业收入, 规上工业增加值, 税费: monthly year-to-date) show "p" and the legend
 # explains "p = provisional"; 2025-Q3 shows no code and no legend. After a
 # status-only revision of p01's revenue of 2025-11 to "e", p01's revenue of
-# 2025-Q4 carries "e p" and the legend explains both, each once.
+# 2025-Q4 carries "e p" and the legend explains both, each once; the csv and
+# xlsx bulletins carry the same codes.
 set -euo pipefail
 bin=${PARKSTAT_BIN:?}
 src=${PARKSTAT_SRC:?}
@@ -79,4 +80,25 @@ grep -q '1 revised' "$tmp/out" || fail "the status-only change is not a revision
     fail "report 2025-Q4 after the estimate"
 check "$tmp/q4e.md" "e p" p "状态 Status: p = 初步数 provisional; e = 估计值 estimated" ||
     fail "2025-Q4 after the estimate: codes"
+# the same codes in the bulletin's csv ({code}_status) and xlsx (指标, 状态)
+for f in csv xlsx; do
+    "$bin/parkstat" report monitoring --period 2025-Q4 --format $f --output "$tmp/q4e.$f" ||
+        fail "report 2025-Q4 --format $f"
+done
+/usr/bin/python3 - "$tmp/q4e" <<'PY' || fail "2025-Q4 csv/xlsx: codes"
+import csv, sys
+import openpyxl
+base = sys.argv[1]
+keys = ("revenue", "industrial_value_added", "tax")
+rows = list(csv.DictReader(open(base + ".csv", encoding="utf-8")))
+assert len(rows) == 15, len(rows)
+want = {(r["unit"], k): "e p" if (r["unit"], k) == ("p01", "revenue") else "p"
+        for r in rows for k in keys}
+assert {(r["unit"], k): r[k + "_status"] for r in rows for k in keys} == want
+ws = openpyxl.load_workbook(base + ".xlsx")["指标"]
+assert ws.cell(1, 9).value == "状态", ws.cell(1, 9).value
+got = {(ws.cell(i, 1).value, ws.cell(i, 3).value): ws.cell(i, 9).value
+       for i in range(2, ws.max_row + 1)}
+assert got == want, got
+PY
 echo "ok"
