@@ -245,3 +245,31 @@ test('a consistency check violation shows as a warning: the zone example', async
   assert.equal(await page.$$eval('#ranking-table tr.warn', (r) => r.length), 0);
   assert.deepEqual(problems, []);
 });
+
+test('the latest month carries its status: "p" after each value, and the legend', async () => {
+  // The demo's data mark every collected value of 2025-12 provisional ("p",
+  // examples/demo/README.md); the computed profit_margin has no status.
+  const vitality = (await api('/api/v1/indices')).find((i) => i.id === 'vitality');
+  assert.equal(vitality?.last_period, '2025-12');
+  const status = async (ind, period) => (await api(
+    `/api/v1/observations?unit=p01&indicator=${ind}&from=${period}&to=${period}`))[0]?.status ?? null;
+  const shown = async (period) => {
+    await page.goto(`${base}/?index=vitality&period=${period}&park=p01`);
+    await ready(`vitality|${period}|p01`);
+    return page.$$eval('#indicator-table tr[data-key]', (r) => r.map((x) => [x.dataset.key, x.cells[2].textContent]));
+  };
+  let marked = 0;
+  for (const [key, text] of await shown('2025-12')) {
+    const want = await status(key, '2025-12');
+    assert.equal(want, key === 'profit_margin' ? null : 'p', `${key}: the observation's status`);
+    assert.match(text, want ? /^-?[\d,.]+ p$/ : /^-?[\d,.]+$/, `${key}: ${text}`);
+    marked += want === 'p';
+  }
+  assert.ok(marked >= 7, `${marked} values marked p`);
+  assert.equal(await page.textContent('#status-legend'), '数据状态: p = 初步数');
+  await page.screenshot({ path: join(artifacts, 'dashboard-status.png'), fullPage: true });
+  // a month before it: no status, no legend
+  for (const [key, text] of await shown('2025-11')) assert.match(text, /^-?[\d,.]+$/, `2025-11 ${key}: ${text}`);
+  assert.equal(await page.textContent('#status-legend'), '');
+  assert.deepEqual(problems, []);
+});
