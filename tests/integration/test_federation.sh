@@ -5,7 +5,8 @@
 # observations; a revision at a city reaches the province at its next pull as
 # a new vintage, and that pull carries only the revised value (updatedAfter:
 # nothing unchanged travels); a pull that finds nothing new (404) keeps the
-# next one incremental; the province ranks the parks of both cities.
+# next one incremental; a value withdrawn at a city is withdrawn at the
+# province (a Delete data set); the province ranks the parks of both cities.
 set -euo pipefail
 bin=${PARKSTAT_BIN:?}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -153,6 +154,29 @@ assert v[0]["valid_to"] is not None and v[1]["valid_to"] is None, v' ||
 obs "$prov" >"$tmp/province.txt"
 diff "$tmp/cities.txt" "$tmp/province.txt" >"$tmp/diff.txt" ||
     fail "after the revisions the province differs: $(head "$tmp/diff.txt")"
+
+# A value withdrawn at city_a (its current vintage ended, as an SDMX Delete
+# from a source of the city's leaves it) is withdrawn at the province too:
+# updatedAfter carries it in a Delete data set.
+python3 - "$tmp/city_a.db" <<'PY' || fail "withdraw at city_a"
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], timeout=10)
+n = db.execute("""UPDATE observation SET valid_to = ? WHERE valid_to IS NULL AND period = '2026-09'
+  AND unit_id = (SELECT id FROM unit WHERE code = 'a2')
+  AND indicator_id = (SELECT id FROM indicator WHERE code = 'employees')""",
+               (int(time.time() * 1e6),)).rowcount
+db.commit()
+assert n == 1, n
+PY
+got=$(pull fed-city_a 2026-09)
+[[ $got == "2026-09 ok 0 0 0" ]] || fail "the withdrawal at city_a: $got"
+[[ $(curl -sf "$prov/api/v1/runs?source=fed-city_a&limit=1" | python3 -c 'import json, sys
+print(json.load(sys.stdin)["data"][0].get("error") or "")') == "" ]] || fail "the withdrawal's run has an error"
+{ obs "http://127.0.0.1:$pa"; obs "http://127.0.0.1:$pb"; } | sort >"$tmp/cities.txt"
+obs "$prov" >"$tmp/province.txt"
+[[ $(wc -l <"$tmp/province.txt") == 23 ]] || fail "after the withdrawal the province holds $(wc -l <"$tmp/province.txt") values, not 23"
+diff "$tmp/cities.txt" "$tmp/province.txt" >"$tmp/diff.txt" ||
+    fail "after the withdrawal the province differs: $(head "$tmp/diff.txt")"
 
 # The province's index covers the parks of both cities, with both revisions
 # (its recompute follows the pulls after a short debounce).
