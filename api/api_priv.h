@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "api/api.h"
+#include "compute/compute.h"
 #include "store/store.h"
 
 struct store;
@@ -83,11 +84,15 @@ struct api {
     const char *web_root; /* borrowed from api_options; NULL: no dashboard */
     unsigned port;
     size_t max_reply;          /* api_options.max_reply or API_MAX_REPLY */
-    pthread_mutex_t series_mu; /* guards cfg, snapshot, snapshot_version */
+    pthread_mutex_t series_mu; /* guards cfg, snapshot, snapshot_version, years,
+                                  years_run, tree */
     struct config *cfg;        /* the daemon's config (owned copy), for /series */
-    struct compute *snapshot;  /* built for snapshot_version, shared by requests */
+    struct compute *snapshot;  /* built for snapshot_version, shared by /sensitivity */
     struct store_data_version snapshot_version;
-    pthread_mutex_t pool_mu; /* guards pool and npool */
+    struct compute_years years; /* /series: the store's years at run years_run */
+    int64_t years_run;          /* store_obs_generation() then; -1: not known */
+    struct compute_tree *tree;  /* /series: cfg's children lists, NULL until needed */
+    pthread_mutex_t pool_mu;    /* guards pool and npool */
     struct store *pool[API_POOL_MAX];
     size_t npool;
     unsigned sdmx_streams; /* SDMX answers open (sdmx_data.c), under pool_mu */

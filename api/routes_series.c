@@ -2,9 +2,12 @@
  * routes_series.c - GET /api/v1/series: period values after year-to-date
  * conversion, roll-up and growth transforms (compute/compute.h).
  *
- * The series come from a compute snapshot of the store, built once per data
- * version and shared by every request until the data changes, so a burst of
- * dashboard requests costs one load. The config the snapshot needs is the
+ * A series is computed from what it needs only: a snapshot of the unit's
+ * subtree (its own rows, and for a parent the rows below it that its roll-up
+ * sums) built per request (compute_open_unit), over the years the whole store
+ * covers, found again from the column copy's keys only after a new run. So
+ * one unit's series costs its own rows at any store size, with the numbers of
+ * a whole-store snapshot (tests/test_series_unit.c). The config is the
  * daemon's, handed over by api_set_config() at start and on every reload.
  */
 #include <errno.h>
@@ -48,6 +51,8 @@ void api_set_config(struct api *a, struct config *cfg)
     old = a->cfg;
     a->cfg = cfg;
     compute_free(&a->snapshot); /* built for the old config */
+    a->years_run = -1;
+    compute_tree_free(&a->tree);
     pthread_mutex_unlock(&a->series_mu);
     config_free(&old);
 }
@@ -143,6 +148,30 @@ int api_series_snapshot(struct api *a, struct store *st)
     return 0;
 }
 
+/* unit's series of ind from a snapshot of its subtree, the store's years
+ * found again only when observations were written (caller holds series_mu). */
+static int unit_series(struct api *a, struct store *st, const char *unit, const char *ind,
+                       const char *from, const char *to, enum compute_transform tr, json_t *points)
+{
+    struct compute *c = NULL;
+    int64_t run;
+    int rc;
+
+    if ((rc = store_obs_generation(st, &run)) < 0)
+        return rc;
+    if (a->years_run != run) {
+        if ((rc = compute_years(st, a->cfg, &a->years)) < 0)
+            return rc;
+        a->years_run = run;
+    }
+    if (!a->tree && (rc = compute_tree_new(a->cfg, &a->tree)) < 0)
+        return rc;
+    if ((rc = compute_open_unit(&c, st, a->cfg, a->tree, unit, &a->years, NULL)) == 0)
+        rc = compute_snapshot_series(c, unit, ind, from, to, tr, point_row, points);
+    compute_free(&c);
+    return rc;
+}
+
 static int parse_transform(struct api_request *rq, struct api_reply *rp, enum compute_transform *tr,
                            const char **name)
 {
@@ -195,9 +224,8 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
         no_ind = config_indicator_find(rq->api->cfg, ind, strlen(ind)) < 0;
         if (no_unit || no_ind)
             rc = -ENOENT;
-        else if ((rc = api_series_snapshot(rq->api, st)) == 0)
-            rc = compute_snapshot_series(rq->api->snapshot, unit, ind, from, to, tr, point_row,
-                                         points);
+        else
+            rc = unit_series(rq->api, st, unit, ind, from, to, tr, points);
     }
     pthread_mutex_unlock(&rq->api->series_mu);
     if (rc == -ENOENT || rc == -EINVAL || rc == -EAGAIN) {

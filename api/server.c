@@ -934,6 +934,7 @@ void api_stop(struct api **ap)
     free(a->db_path);
     api_cache_free(&a->cache);
     compute_free(&a->snapshot);
+    compute_tree_free(&a->tree);
     config_free(&a->cfg);
     pthread_mutex_destroy(&a->series_mu);
     pthread_mutex_destroy(&a->token_mu);

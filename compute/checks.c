@@ -62,10 +62,10 @@ static int on_violation(const struct check_violation *cv, void *arg)
     return 0;
 }
 
-/* 1 when unit u is below (or, with self, is) config unit anchor. */
-static int below(const struct compute *c, size_t u, long anchor)
+/* 1 when config unit g is below (or, with self, is) config unit anchor. */
+static int below(const struct config_unit *all, size_t g, long anchor)
 {
-    for (long p = c->units[u].parent_index; p >= 0; p = c->units[p].parent_index)
+    for (long p = all[g].parent_index; p >= 0; p = all[p].parent_index)
         if (p == anchor)
             return 1;
     return 0;
@@ -80,15 +80,22 @@ static int unit_mask(const struct compute *c, const struct config_units_sel *sel
     *mask = NULL;
     if (sel->kind == CONFIG_UNITS_ALL)
         return 0;
+    size_t nall;
+    const struct config_unit *all = config_units(c->cfg, &nall);
     if (!(m = calloc(c->nu ? c->nu : 1, 1)))
         return -ENOMEM;
+    /* by config index: a subtree snapshot holds some units only */
     for (size_t u = 0; u < c->nu; u++) {
+        size_t g = cmp_cfg_unit(c, u);
         if (sel->kind == CONFIG_UNITS_CHILDREN)
-            m[u] = c->units[u].parent_index == sel->anchor;
+            m[u] = all[g].parent_index == sel->anchor;
         else if (sel->kind == CONFIG_UNITS_DESCENDANTS)
-            m[u] = below(c, u, sel->anchor);
+            m[u] = below(all, g, sel->anchor);
+        else if (sel->kind == CONFIG_UNITS_LIST && c->cfg_of)
+            for (size_t i = 0; i < sel->n_list; i++)
+                m[u] |= sel->list[i] == (long)g;
     }
-    if (sel->kind == CONFIG_UNITS_LIST)
+    if (sel->kind == CONFIG_UNITS_LIST && !c->cfg_of)
         for (size_t i = 0; i < sel->n_list; i++)
             if (sel->list[i] >= 0 && (size_t)sel->list[i] < c->nu)
                 m[sel->list[i]] = 1;

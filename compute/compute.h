@@ -82,6 +82,43 @@ enum compute_flag {
 int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of,
                  const struct compute_opts *o);
 
+/* The years of the periods a whole-store snapshot of cfg holds. */
+struct compute_years {
+    int y0, nyears; /* nyears 0: no data */
+};
+
+/*
+ * The years compute_open(as_of 0) would cover, without loading the values:
+ * the keys of the column copy and the rows of units touched since (one walk
+ * of the table when the copy is missing or far behind). A column whose units
+ * the config all no longer names still counts. Returns 0 or a negative errno.
+ */
+int compute_years(struct store *st, const struct config *cfg, struct compute_years *out);
+
+/* The children of each unit of a config, for compute_open_unit(). */
+struct compute_tree;
+
+/* Builds the children lists of cfg's units (cfg must outlive them).
+ * Returns 0 and *out, or -ENOMEM. */
+int compute_tree_new(const struct config *cfg, struct compute_tree **out);
+
+/* Frees the lists and sets *tp = NULL. NULL is a harmless no-op. */
+void compute_tree_free(struct compute_tree **tp);
+
+/*
+ * A snapshot of unit's subtree only (the unit and every unit below it) with
+ * current values, over the years y (compute_years(), widened to the subtree's
+ * own data if need be): the same series for that unit as compute_open()'s,
+ * from its own rows and those of its descendants, never the rest of the store.
+ * Only compute_snapshot_series() on unit itself is meant for it. tree: cfg's
+ * (compute_tree_new(); NULL: built for the call, a pass over every unit).
+ * Costs the subtree's units, not the config's. Returns 0
+ * and *out, -ENOENT (unknown unit), -ENOMEM, -EIO, -EINVAL.
+ */
+int compute_open_unit(struct compute **out, struct store *st, const struct config *cfg,
+                      const struct compute_tree *tree, const char *unit,
+                      const struct compute_years *y, const struct compute_opts *o);
+
 /* Frees the snapshot and sets *cp = NULL. NULL is a harmless no-op. */
 void compute_free(struct compute **cp);
 

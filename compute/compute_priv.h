@@ -43,7 +43,18 @@ struct compute {
     struct compute_opts opts; /* the caller's, for the runs of this snapshot */
     struct cmp_own *own;      /* own values a "rolled_up" roll-up replaced (checks.c) */
     size_t n_own, cap_own;
+    /* A snapshot of one unit's subtree (compute_open_unit): units is a copy of
+     * the subtree's config units (the unit first, parent_index renumbered),
+     * cfg_of[u] the config index of unit u. NULL: every config unit. */
+    struct config_unit *sub_units;
+    long *cfg_of;
 };
+
+/* The config index of snapshot unit u. */
+static inline size_t cmp_cfg_unit(const struct compute *c, size_t u)
+{
+    return c->cfg_of ? (size_t)c->cfg_of[u] : u;
+}
 
 /* A parent's own value at element i of indicator k's rolled-up array (the
  * year-to-date array of a cumulative indicator), replaced by the sum of its

@@ -626,6 +626,231 @@ out:
     return rc;
 }
 
+/* Years seen by compute_years(): those of the periods a snapshot keeps. */
+struct years_walk {
+    struct loader l;
+    int any, y0, y1;
+};
+
+static void years_take(struct years_walk *w, long k, const char *period, size_t len)
+{
+    struct period p;
+    if (k < 0 || period_parse(&p, period, len) < 0 || p.freq != w->l.c->inds[k].freq)
+        return;
+    if (!w->any || p.year < w->y0)
+        w->y0 = p.year;
+    if (!w->any || p.year > w->y1)
+        w->y1 = p.year;
+    w->any = 1;
+}
+
+static int years_column(int64_t ind_id, const char *period, size_t len, void *ctx)
+{
+    struct years_walk *w = ctx;
+    if (ind_id >= 0 && (size_t)ind_id < w->l.nind_of)
+        years_take(w, w->l.ind_of[ind_id], period, len);
+    return 0;
+}
+
+static int years_row(int64_t unit_id, int64_t ind_id, const char *period, size_t len, double value,
+                     void *ctx)
+{
+    struct years_walk *w = ctx;
+    (void)value;
+    if (unit_id >= 0 && ind_id >= 0 && (size_t)unit_id < w->l.nunit_of &&
+        (size_t)ind_id < w->l.nind_of && w->l.unit_of[unit_id] >= 0)
+        years_take(w, w->l.ind_of[ind_id], period, len);
+    return 0;
+}
+
+/* The years of a whole-store snapshot (contract in compute.h). */
+int compute_years(struct store *st, const struct config *cfg, struct compute_years *out)
+{
+    struct years_walk w = {0};
+    int rc = cmp_open_empty(&w.l.c, cfg, NULL);
+
+    *out = (struct compute_years){0, 0};
+    if (rc == 0 && (rc = build_maps(&w.l, st)) == 0) {
+        rc = store_obs_periods(st, years_column, years_row, &w);
+        if (rc == -EAGAIN) {
+            w.any = 0;
+            rc = store_obs_walk_ids(st, 0, years_row, &w);
+        }
+    }
+    if (rc == 0 && w.any)
+        *out = (struct compute_years){w.y0, w.y1 - w.y0 + 1};
+    free(w.l.unit_of);
+    free(w.l.ind_of);
+    compute_free(&w.l.c);
+    return rc;
+}
+
+/* The children of every config unit: those of unit u are
+ * child[first[u] .. first[u + 1]), in config order. */
+struct compute_tree {
+    size_t n;
+    size_t *first; /* n + 1 */
+    size_t *child; /* n */
+};
+
+/* The children lists of cfg's units (contract in compute.h). */
+int compute_tree_new(const struct config *cfg, struct compute_tree **out)
+{
+    struct compute_tree *t = calloc(1, sizeof(*t));
+    const struct config_unit *all = config_units(cfg, t ? &t->n : &(size_t){0});
+    size_t *at = NULL;
+
+    *out = NULL;
+    if (!t || !(t->first = calloc(t->n + 1, sizeof(size_t))) ||
+        !(t->child = malloc((t->n ? t->n : 1) * sizeof(size_t))) ||
+        !(at = malloc((t->n ? t->n : 1) * sizeof(size_t)))) {
+        free(at);
+        compute_tree_free(&t);
+        return -ENOMEM;
+    }
+    for (size_t u = 0; u < t->n; u++)
+        if (all[u].parent_index >= 0)
+            t->first[all[u].parent_index + 1]++;
+    for (size_t u = 0; u < t->n; u++) {
+        t->first[u + 1] += t->first[u];
+        at[u] = t->first[u];
+    }
+    for (size_t u = 0; u < t->n; u++)
+        if (all[u].parent_index >= 0)
+            t->child[at[all[u].parent_index]++] = u;
+    free(at);
+    *out = t;
+    return 0;
+}
+
+void compute_tree_free(struct compute_tree **tp)
+{
+    struct compute_tree *t = tp ? *tp : NULL;
+    if (!t)
+        return;
+    free(t->first);
+    free(t->child);
+    free(t);
+    *tp = NULL;
+}
+
+static int by_index(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* The position of config unit g in the subtree list cfg_of[0..m) (the root
+ * first, then ascending), or -1. */
+static long sub_pos(const long *cfg_of, size_t m, long g)
+{
+    if (m == 0)
+        return -1;
+    if (cfg_of[0] == g)
+        return 0;
+    const long *hit = bsearch(&g, cfg_of + 1, m - 1, sizeof(long), by_index);
+    return hit ? hit - cfg_of : -1;
+}
+
+/*
+ * Narrows c to the subtree of config unit r: the unit first, then the units
+ * below it in config order, so roll-ups add in the order a whole-store
+ * snapshot does (contract of struct compute in compute_priv.h).
+ */
+static int subtree(struct compute *c, const struct compute_tree *t, long r)
+{
+    const struct config_unit *all = c->units;
+    size_t m = 1, cap = 16;
+    long *list = malloc(cap * sizeof(long));
+
+    if (!list)
+        return -ENOMEM;
+    list[0] = r;
+    for (size_t i = 0; i < m; i++) { /* breadth first */
+        size_t u = (size_t)list[i];
+        for (size_t j = t->first[u]; j < t->first[u + 1]; j++) {
+            if (m == cap) {
+                long *grown = realloc(list, 2 * cap * sizeof(long));
+                if (!grown) {
+                    free(list);
+                    return -ENOMEM;
+                }
+                list = grown;
+                cap *= 2;
+            }
+            list[m++] = (long)t->child[j];
+        }
+    }
+    qsort(list + 1, m - 1, sizeof(long), by_index);
+    c->cfg_of = list;
+    c->sub_units = malloc(m * sizeof(*c->sub_units));
+    int64_t *db = realloc(c->unit_db, m * sizeof(int64_t));
+    if (db)
+        c->unit_db = db;
+    if (!c->sub_units || !db)
+        return -ENOMEM;
+    for (size_t i = 0; i < m; i++) {
+        c->sub_units[i] = all[list[i]];
+        c->sub_units[i].parent_index = i ? sub_pos(list, m, all[list[i]].parent_index) : -1;
+    }
+    c->units = c->sub_units;
+    c->nu = m;
+    return 0;
+}
+
+/* One unit's subtree (contract in compute.h). */
+int compute_open_unit(struct compute **out, struct store *st, const struct config *cfg,
+                      const struct compute_tree *tree, const char *unit,
+                      const struct compute_years *y, const struct compute_opts *o)
+{
+    struct compute_tree *own = NULL;
+    struct loader l = {0};
+    int64_t *ids = NULL;
+    size_t nids = 0;
+    long r = config_unit_find(cfg, unit, strlen(unit));
+    int rc = r < 0 ? -ENOENT : cmp_open_empty(out, cfg, o);
+
+    if (rc < 0)
+        return rc;
+    l.c = *out;
+    if (!tree && (rc = compute_tree_new(cfg, &own)) < 0)
+        goto out;
+    if ((rc = subtree(l.c, tree ? tree : own, r)) < 0 || (rc = build_maps(&l, st)) < 0)
+        goto out;
+    if (!(ids = malloc(l.c->nu * sizeof(int64_t)))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t u = 0; u < l.c->nu; u++)
+        if (l.c->unit_db[u] >= 0)
+            ids[nids++] = l.c->unit_db[u];
+    if ((rc = store_obs_units(st, ids, nids, on_obs, &l)) < 0 || (rc = year_range(&l)) < 0)
+        goto out;
+    /* the whole store's years, and the subtree's own should they reach beyond */
+    if (y->nyears > 0) {
+        struct compute *c = l.c;
+        int end = c->nyears ? c->y0 + c->nyears : y->y0 + y->nyears;
+        if (y->y0 + y->nyears > end)
+            end = y->y0 + y->nyears;
+        if (!c->nyears || y->y0 < c->y0)
+            c->y0 = y->y0;
+        c->nyears = end - c->y0;
+    }
+    rc = place_obs(l.c, &l);
+    if (rc == 0)
+        rc = prepare_series(l.c);
+out:
+    compute_tree_free(&own);
+    free(ids);
+    free(l.unit_of);
+    free(l.ind_of);
+    free(l.obs);
+    free(l.pc.p);
+    if (rc < 0)
+        compute_free(out);
+    return rc;
+}
+
 void compute_free(struct compute **cp)
 {
     struct compute *c = cp ? *cp : NULL;
@@ -642,6 +867,8 @@ void compute_free(struct compute **cp)
     free(c->s);
     free(c->cum);
     free(c->unit_db);
+    free(c->sub_units);
+    free(c->cfg_of);
     free(c);
     *cp = NULL;
 }

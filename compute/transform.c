@@ -96,6 +96,12 @@ int compute_snapshot_series(struct compute *c, const char *unit, const char *ind
     double *row = NULL;
     int rc;
 
+    if (u >= 0 && c->cfg_of) { /* a subtree snapshot: the unit's place in it */
+        size_t i = 0;
+        while (i < c->nu && c->cfg_of[i] != u)
+            i++;
+        u = i < c->nu ? (long)i : -1;
+    }
     if (u < 0 || k < 0)
         return -ENOENT;
     if (parse_bound(from, &pf) < 0 || parse_bound(to, &pt) < 0 ||

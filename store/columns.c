@@ -568,3 +568,63 @@ int store_columns_touch(struct store *st, int64_t unit_id)
     sqlite3_bind_int64(s, 1, unit_id);
     return store_step_done(st, s, "obs_touched");
 }
+
+/* The current rows of some units (contract in observations.h). */
+int store_obs_units(struct store *st, const int64_t *ids, size_t n, store_obs_id_cb cb, void *ctx)
+{
+    int rc, own_tx = sqlite3_get_autocommit(st->db);
+
+    if (own_tx && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(st, "observation");
+    rc = unit_rows(st, ids, n, cb, ctx);
+    if (own_tx)
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+/* The (indicator, period) pairs with current values (contract in
+ * observations.h): the columns' keys without their blobs, then the rows of
+ * the units touched since. */
+int store_obs_periods(struct store *st, store_period_cb pcb, store_obs_id_cb ocb, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t *u = NULL;
+    size_t n = 0;
+    int few = 0, rc, own_tx = sqlite3_get_autocommit(st->db);
+
+    if (own_tx && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(st, "obs_column");
+    if ((rc = touched_units(st, &u, &n)) < 0 || (rc = few_touched(st, n, &few)) < 0)
+        goto out;
+    if (!few) {
+        rc = -EAGAIN;
+        goto out;
+    }
+    if (sqlite3_prepare_v2(st->db, "SELECT indicator_id, period FROM obs_column WHERE n > 0", -1,
+                           &s, NULL) != SQLITE_OK) {
+        rc = store_fail(st, "obs_column");
+        goto out;
+    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(s, 1);
+        int r =
+            pcb(sqlite3_column_int64(s, 0), p ? p : "", (size_t)sqlite3_column_bytes(s, 1), ctx);
+        if (r != 0) {
+            rc = r;
+            goto out;
+        }
+    }
+    rc = rc == SQLITE_DONE ? unit_rows(st, u, n, ocb, ctx) : store_fail(st, "obs_column");
+out:
+    sqlite3_finalize(s);
+    if (own_tx)
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    free(u);
+    return rc;
+}
+
+/* The newest run id (contract in observations.h). */
+int store_obs_generation(struct store *st, int64_t *out)
+{
+    return store_one_int(st, "SELECT coalesce(max(id), 0) FROM run", "run", out);
+}

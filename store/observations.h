@@ -311,4 +311,28 @@ typedef int (*store_column_cb)(int64_t indicator_id, const char *period, size_t 
 int store_obs_current(struct store *st, const struct store_walk_opts *o, store_column_cb ccb,
                       store_obs_id_cb ocb, void *ctx);
 
+/* The current rows of the units ids[0..n) (database ids), unit by unit, in
+ * one read transaction: what a reader of a few units' values needs, without
+ * the rest of the store. Returns 0, cb's non-zero return, or -EIO. */
+int store_obs_units(struct store *st, const int64_t *ids, size_t n, store_obs_id_cb cb, void *ctx);
+
+/* One (indicator, period) key of the column copy; period borrowed for the
+ * call, not NUL-terminated beyond len bytes. */
+typedef int (*store_period_cb)(int64_t indicator_id, const char *period, size_t len, void *ctx);
+
+/*
+ * Which periods hold current values, cheaply: pcb for each (indicator,
+ * period) of the column copy (its blobs unread; a column never loses a unit,
+ * so each has a current value), then ocb for the current rows of the units
+ * touched since the copy was written. Never writes. Returns 0, a callback's
+ * non-zero return, -EAGAIN when the copy is missing or too far behind (walk
+ * the table instead), or -EIO.
+ */
+int store_obs_periods(struct store *st, store_period_cb pcb, store_obs_id_cb ocb, void *ctx);
+
+/* A number that changes whenever observations may have: the newest run id
+ * (every write of observations adds a run in the same transaction). One
+ * look-up of the run table's last row. Returns 0 or -EIO. */
+int store_obs_generation(struct store *st, int64_t *out);
+
 #endif
