@@ -92,7 +92,16 @@ struct api {
     struct compute_years years; /* /series: the store's years at run years_run */
     int64_t years_run;          /* store_obs_generation() then; -1: not known */
     struct compute_tree *tree;  /* /series: cfg's children lists, NULL until needed */
-    pthread_mutex_t pool_mu;    /* guards pool and npool */
+    /* Units with results per (index, period), counted once per data epoch:
+     * the first page of a ranking or an index needs its total (count_mu). */
+    pthread_mutex_t count_mu;
+    struct api_count {
+        int used;       /* 0: empty */
+        uint64_t epoch; /* the data epoch it was counted in (0 until a commit) */
+        char key[160];  /* index id, NUL, period */
+        long n;
+    } counts[64];
+    pthread_mutex_t pool_mu; /* guards pool and npool */
     struct store *pool[API_POOL_MAX];
     size_t npool;
     unsigned sdmx_streams; /* SDMX answers open (sdmx_data.c), under pool_mu */

@@ -31,6 +31,9 @@
 #define RANKING_DEFAULT 1000
 #define RANKING_MAX     10000
 
+/* Slots of api.counts a key may take, from its hash on. */
+#define COUNT_WAYS 4
+
 static int append(json_t *array, json_t *obj)
 {
     return obj && json_array_append_new(array, obj) == 0 ? 0 : -ENOMEM;
@@ -143,6 +146,56 @@ static int index_begin(struct api_request *rq, struct api_reply *rp, const char 
     return 0;
 }
 
+/*
+ * The number of units with results of index id in period into *n: counted
+ * (an index range of every unit's entry: 200,000 at the national scale) once
+ * per data epoch and kept in a small table (COUNT_WAYS slots from the key's
+ * hash), so the first page
+ * of a ranking costs its rows only. Returns 0 or a negative errno.
+ */
+static int units_total(struct api_request *rq, struct store *st, uint64_t epoch, const char *id,
+                       const char *period, long *n)
+{
+    struct api *a = rq->api;
+    char key[sizeof(a->counts[0].key)];
+    size_t li = strlen(id), lp = strlen(period);
+    int rc;
+
+    if (li + lp + 2 > sizeof(key)) /* too long to keep: counted each time */
+        return store_index_units_count(st, id, period, n);
+    memcpy(key, id, li + 1);
+    memcpy(key + li + 1, period, lp + 1);
+    size_t nslot = sizeof(a->counts) / sizeof(a->counts[0]);
+    size_t h = api_fnv1a(0xcbf29ce484222325ULL, key, li + lp + 1) % nslot;
+    struct api_count *c = NULL;
+    pthread_mutex_lock(&a->count_mu);
+    for (size_t i = 0; i < COUNT_WAYS && !c; i++) { /* this key's, of this epoch */
+        struct api_count *e = &a->counts[(h + i) % nslot];
+        if (e->used && e->epoch == epoch && memcmp(e->key, key, li + lp + 2) == 0)
+            c = e;
+    }
+    if (c)
+        *n = c->n;
+    pthread_mutex_unlock(&a->count_mu);
+    if (c || (rc = store_index_units_count(st, id, period, n)) < 0)
+        return c ? 0 : rc;
+    pthread_mutex_lock(&a->count_mu);
+    c = &a->counts[h];
+    for (size_t i = 0; i < COUNT_WAYS; i++) { /* a free or stale slot, else the first */
+        struct api_count *e = &a->counts[(h + i) % nslot];
+        if (!e->used || e->epoch != epoch || memcmp(e->key, key, li + lp + 2) == 0) {
+            c = e;
+            break;
+        }
+    }
+    c->used = 1;
+    c->epoch = epoch;
+    memcpy(c->key, key, li + lp + 2);
+    c->n = *n;
+    pthread_mutex_unlock(&a->count_mu);
+    return 0;
+}
+
 /* The units of one page of an index's results: only their keys. */
 static int page_unit(const struct store_index_result_row *r, void *ctx)
 {
@@ -213,7 +266,7 @@ int api_route_index(struct api_request *rq, const char *id, struct api_reply *rp
     if ((rc = api_store_get(rq, &st)) < 0)
         return rc;
     if (!unit) {
-        if (pg.total < 0 && (rc = store_index_units_count(st, id, period, &pg.total)) < 0)
+        if (pg.total < 0 && (rc = units_total(rq, st, rp->epoch, id, period, &pg.total)) < 0)
             return rc;
         if ((rc = store_index_units_page(st, id, period, q.after_unit, pg.limit + 1, page_unit,
                                          &pg)) < 0)
@@ -298,7 +351,7 @@ int api_route_ranking(struct api_request *rq, const char *id, struct api_reply *
     if ((rc = index_begin(rq, rp, id, &period, latest, sizeof(latest))) != 0)
         return rc < 0 ? rc : 0;
     if ((rc = api_store_get(rq, &st)) < 0 ||
-        (w.pg.total < 0 && (rc = store_index_units_count(st, id, period, &w.pg.total)) < 0))
+        (w.pg.total < 0 && (rc = units_total(rq, st, rp->epoch, id, period, &w.pg.total)) < 0))
         return rc;
     w.rows = json_array();
     json_t *data = json_pack("{s:s,s:s,s:O}", "index", id, "period", period, "ranking", w.rows);

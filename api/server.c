@@ -871,6 +871,7 @@ int api_start(struct api **out, const struct api_options *opt, char *err, size_t
         return -ENOMEM;
     }
     pthread_mutex_init(&a->series_mu, NULL);
+    pthread_mutex_init(&a->count_mu, NULL);
     pthread_mutex_init(&a->token_mu, NULL);
     pthread_mutex_init(&a->conns_mu, NULL);
     pthread_mutex_init(&a->health_mu, NULL);
@@ -937,6 +938,7 @@ void api_stop(struct api **ap)
     compute_tree_free(&a->tree);
     config_free(&a->cfg);
     pthread_mutex_destroy(&a->series_mu);
+    pthread_mutex_destroy(&a->count_mu);
     pthread_mutex_destroy(&a->token_mu);
     pthread_mutex_destroy(&a->conns_mu);
     pthread_mutex_destroy(&a->health_mu);
