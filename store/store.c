@@ -476,16 +476,15 @@ int store_unit_set_parent(struct store *st, const char *code, const char *parent
     int rc = store_step_done(st, s, "unit parent");
     if (rc == 0 && parent_code) {
         /* The subquery yields NULL for an unknown parent: check it is set. */
-        sqlite3_stmt *q = NULL;
+        sqlite3_stmt *q =
+            store_stmt_cached(st, "SELECT 1 FROM unit WHERE code = ?1 AND parent_id IS NOT NULL");
         rc = -ENOENT;
-        if (sqlite3_prepare_v2(st->db,
-                               "SELECT 1 FROM unit WHERE code = ?1 AND parent_id IS NOT NULL", -1,
-                               &q, NULL) == SQLITE_OK) {
+        if (q) {
             store_bind_text(q, 1, code);
             if (sqlite3_step(q) == SQLITE_ROW)
                 rc = 0;
+            sqlite3_reset(q);
         }
-        sqlite3_finalize(q);
         if (rc < 0)
             snprintf(st->err, sizeof(st->err), "unit %s: unknown parent %s", code, parent_code);
     }
@@ -571,18 +570,104 @@ static int unit_attrs_put(struct store *st, int64_t id, const struct store_unit_
     return rc;
 }
 
-/* Units first without parents, then parents: a child may precede its parent. */
+/* A stored unit as units_same() compares it (strings owned). */
+struct unit_now {
+    char *code, *name, *parent; /* parent NULL: a root */
+    int attrs;                  /* 1 when it has attributes */
+};
+
+static int unit_now_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct unit_now *)elem)->code);
+}
+
+static char *dup_col(sqlite3_stmt *s, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(s, i);
+    return t ? strdup(t) : NULL;
+}
+
+/* The stored units by code (ORDER BY code: BINARY, the order of strcmp);
+ * *out NULL when none or out of memory (then every unit is written). */
+static void units_now(struct store *st, struct unit_now **out, size_t *n)
+{
+    sqlite3_stmt *s = NULL;
+    struct unit_now *v = NULL;
+    size_t cap = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT u.code, u.name, p.code, u.attributes IS NOT NULL FROM unit u"
+                           " LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code",
+                           -1, &s, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (BUF_GROW(&v, &cap, *n + 1, BUF_UNCAPPED) < 0)
+            break;
+        struct unit_now *u = &v[(*n)++];
+        *u = (struct unit_now){dup_col(s, 0), dup_col(s, 1), dup_col(s, 2),
+                               sqlite3_column_int(s, 3)};
+        if (!u->code || !u->name || (!u->parent && sqlite3_column_type(s, 2) != SQLITE_NULL)) {
+            free(u->code); /* out of memory: the units after it are written */
+            free(u->name);
+            free(u->parent);
+            (*n)--;
+            break;
+        }
+    }
+    sqlite3_finalize(s);
+    *out = v;
+}
+
+static void units_now_free(struct unit_now *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].code);
+        free(v[i].name);
+        free(v[i].parent);
+    }
+    free(v);
+}
+
+/* 1 when unit u is stored as it is defined, without attributes on either
+ * side: nothing to write. */
+static int unit_same(const struct store_unit_def *u, const struct unit_now *now, size_t n)
+{
+    const struct unit_now *h = now ? bsearch(u->code, now, n, sizeof(*now), unit_now_cmp) : NULL;
+    return h && h->name && u->name && strcmp(h->name, u->name) == 0 && !h->attrs &&
+           u->n_attrs == 0 &&
+           (u->parent ? h->parent && strcmp(h->parent, u->parent) == 0 : !h->parent);
+}
+
+/* Units first without parents, then parents: a child may precede its parent.
+ * A unit stored as defined is not written again: a daemon starting on a
+ * national store (200,000 units) reads them once instead of writing each. */
 static int units_put(struct store *st, const struct store_unit_def *units, size_t n)
 {
+    struct unit_now *now = NULL;
+    size_t nnow = 0;
+    unsigned char *same = calloc(n ? n : 1, 1);
     int rc = 0;
+
+    if (!same)
+        return -ENOMEM;
+    units_now(st, &now, &nnow);
+    for (size_t i = 0; i < n; i++)
+        same[i] = (unsigned char)unit_same(&units[i], now, nnow);
+    units_now_free(now, nnow);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         int64_t id = -1;
+        if (same[i])
+            continue;
         rc = store_unit_put(st, units[i].code, units[i].name, &id);
         if (rc == 0)
             rc = unit_attrs_put(st, id, &units[i]);
     }
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = store_unit_set_parent(st, units[i].code, units[i].parent);
+        if (!same[i])
+            rc = store_unit_set_parent(st, units[i].code, units[i].parent);
+    free(same);
     return rc;
 }
 

@@ -747,6 +747,29 @@ static void test_define_upserts_units_and_indicators(void **state)
              sizeof(text));
     assert_string_equal(text, "3,3");
 
+    /* Units stored as defined are not written again (their rows untouched:
+     * changes() counts none of them); a renamed or moved one is. */
+    static const struct store_unit_def plain[] = {{"city", "City", NULL, NULL, 0},
+                                                  {"p03", "P3", "city", NULL, 0}};
+    assert_int_equal(store_define(c->st, plain, 2, def_indicators, 1), 0);
+    sql_text(c->st, "SELECT total_changes()", text, sizeof(text));
+    long before = strtol(text, NULL, 10);
+    assert_int_equal(store_define(c->st, plain, 2, def_indicators, 1), 0);
+    sql_text(c->st, "SELECT total_changes()", text, sizeof(text));
+    assert_int_equal(strtol(text, NULL, 10) - before, 1); /* the indicator only */
+    static const struct store_unit_def moved[] = {{"p03", "P3 renamed", "p01", NULL, 0}};
+    assert_int_equal(store_define(c->st, moved, 1, def_indicators, 1), 0);
+    sql_text(c->st,
+             "SELECT u.name || '|' || p.code FROM unit u JOIN unit p ON p.id = u.parent_id"
+             " WHERE u.code = 'p03'",
+             text, sizeof(text));
+    assert_string_equal(text, "P3 renamed|p01");
+    static const struct store_unit_def root[] = {{"p03", "P3 renamed", NULL, NULL, 0}};
+    assert_int_equal(store_define(c->st, root, 1, def_indicators, 1), 0);
+    sql_text(c->st, "SELECT coalesce(parent_id, 'root') FROM unit WHERE code = 'p03'", text,
+             sizeof(text));
+    assert_string_equal(text, "root");
+
     /* An unknown parent refuses the whole call: the new unit is not kept. */
     static const struct store_unit_def orphan[] = {{"p09", "P9", "nowhere", NULL, 0}};
     assert_int_equal(store_define(c->st, orphan, 1, def_indicators, 1), -ENOENT);
@@ -775,8 +798,9 @@ static void test_components_checked_across_pulls(void **state)
     assert_string_equal(note, "SEX (\"M\" before, \"F\" here)");
     /* an id the first lacked is added, then compared too */
     assert_int_equal(store_components_check(c->st, "ilo", c->p01, c->emp,
-                                            "UNIT_MEASURE=PS\x1fSEX=M\x1f" "AGE=Y15T64\x1f", note,
-                                            sizeof(note)),
+                                            "UNIT_MEASURE=PS\x1fSEX=M\x1f"
+                                            "AGE=Y15T64\x1f",
+                                            note, sizeof(note)),
                      0);
     assert_int_equal(
         store_components_check(c->st, "ilo", c->p01, c->emp, "AGE=Y_GE65\x1f", note, sizeof(note)),
