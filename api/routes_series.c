@@ -166,7 +166,7 @@ static int unit_series(struct api *a, struct store *st, const char *unit, const 
     }
     if (!a->tree && (rc = compute_tree_new(a->cfg, &a->tree)) < 0)
         return rc;
-    if ((rc = compute_open_unit(&c, st, a->cfg, a->tree, unit, &a->years, NULL)) == 0)
+    if ((rc = compute_open_unit(&c, st, a->cfg, a->tree, unit, ind, &a->years, NULL)) == 0)
         rc = compute_snapshot_series(c, unit, ind, from, to, tr, point_row, points);
     compute_free(&c);
     return rc;

@@ -110,13 +110,16 @@ void compute_tree_free(struct compute_tree **tp);
  * current values, over the years y (compute_years(), widened to the subtree's
  * own data if need be): the same series for that unit as compute_open()'s,
  * from its own rows and those of its descendants, never the rest of the store.
- * Only compute_snapshot_series() on unit itself is meant for it. tree: cfg's
+ * Only compute_snapshot_series() on unit itself is meant for it; ind (NULL:
+ * every indicator) limits it to that indicator and those it is computed from
+ * (a rate's components, a formula's references), the others left empty.
+ * tree: cfg's
  * (compute_tree_new(); NULL: built for the call, a pass over every unit).
  * Costs the subtree's units, not the config's. Returns 0
  * and *out, -ENOENT (unknown unit), -ENOMEM, -EIO, -EINVAL.
  */
 int compute_open_unit(struct compute **out, struct store *st, const struct config *cfg,
-                      const struct compute_tree *tree, const char *unit,
+                      const struct compute_tree *tree, const char *unit, const char *ind,
                       const struct compute_years *y, const struct compute_opts *o);
 
 /* Frees the snapshot and sets *cp = NULL. NULL is a harmless no-op. */

@@ -48,7 +48,16 @@ struct compute {
      * cfg_of[u] the config index of unit u. NULL: every config unit. */
     struct config_unit *sub_units;
     long *cfg_of;
+    /* Per indicator, 1 when the snapshot computes it (a unit's snapshot: the
+     * one asked for and its components); NULL: every indicator. */
+    unsigned char *want;
 };
+
+/* 1 when snapshot c computes indicator k. */
+static inline int cmp_wants(const struct compute *c, size_t k)
+{
+    return !c->want || c->want[k];
+}
 
 /* The config index of snapshot unit u. */
 static inline size_t cmp_cfg_unit(const struct compute *c, size_t u)

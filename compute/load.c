@@ -425,6 +425,8 @@ static int place_obs(struct compute *c, struct loader *l)
     for (size_t i = 0; i < l->pc.n; i++)
         pos[i] = cmp_period_pos(c, l->pc.p[i]);
     for (size_t k = 0; k < c->ni; k++) {
+        if (!cmp_wants(c, k))
+            continue; /* its series stays empty (v NULL); its rows were not kept */
         int rc = cmp_series_alloc(c, c->inds[k].freq, &c->s[k]);
         if (rc < 0) {
             free(pos);
@@ -472,7 +474,7 @@ static int prepare_series(struct compute *c)
     int rc = 0;
     for (size_t k = 0; k < c->ni && rc == 0; k++) {
         const struct config_indicator *ind = &c->inds[k];
-        if (ind->formula)
+        if (ind->formula || !cmp_wants(c, k))
             continue;
         if (c->cum[k]) {
             /* Sums of year-to-date values are the year-to-date values of the
@@ -485,8 +487,8 @@ static int prepare_series(struct compute *c)
         }
     }
     for (size_t k = 0; k < c->ni && rc == 0; k++)
-        if (!c->inds[k].formula && c->inds[k].kind == CONFIG_RATE && c->inds[k].numerator &&
-            c->inds[k].denominator)
+        if (cmp_wants(c, k) && !c->inds[k].formula && c->inds[k].kind == CONFIG_RATE &&
+            c->inds[k].numerator && c->inds[k].denominator)
             rc = cmp_rate_rollup(c, k);
     return rc ? rc : cmp_derived_all(c);
 }
@@ -798,9 +800,37 @@ static int subtree(struct compute *c, const struct compute_tree *t, long r)
     return 0;
 }
 
+/* Marks indicator k and, recursively, the indicators it is computed from
+ * (a rate's numerator and denominator, a formula's references). */
+static int want_with_inputs(struct compute *c, size_t k)
+{
+    const struct config_indicator *ind = &c->inds[k];
+    int rc = 0;
+
+    if (c->want[k])
+        return 0;
+    c->want[k] = 1;
+    if (ind->kind == CONFIG_RATE && ind->numerator && ind->denominator) {
+        long kn = config_indicator_find(c->cfg, ind->numerator, strlen(ind->numerator));
+        long kd = config_indicator_find(c->cfg, ind->denominator, strlen(ind->denominator));
+        if (kn >= 0 && (rc = want_with_inputs(c, (size_t)kn)) < 0)
+            return rc;
+        if (kd >= 0 && (rc = want_with_inputs(c, (size_t)kd)) < 0)
+            return rc;
+    }
+    if (ind->formula && c->env) {
+        size_t *refs = NULL, nrefs = 0;
+        rc = formula_env_check(c->env, ind->formula, &refs, &nrefs, NULL, 0);
+        for (size_t j = 0; rc == 0 && j < nrefs; j++)
+            rc = want_with_inputs(c, refs[j]);
+        free(refs);
+    }
+    return rc;
+}
+
 /* One unit's subtree (contract in compute.h). */
 int compute_open_unit(struct compute **out, struct store *st, const struct config *cfg,
-                      const struct compute_tree *tree, const char *unit,
+                      const struct compute_tree *tree, const char *unit, const char *ind,
                       const struct compute_years *y, const struct compute_opts *o)
 {
     struct compute_tree *own = NULL;
@@ -817,6 +847,22 @@ int compute_open_unit(struct compute **out, struct store *st, const struct confi
         goto out;
     if ((rc = subtree(l.c, tree ? tree : own, r)) < 0 || (rc = build_maps(&l, st)) < 0)
         goto out;
+    if (ind) { /* only the indicator and its inputs: rows of the others are not kept */
+        long k = config_indicator_find(cfg, ind, strlen(ind));
+        if (k < 0) {
+            rc = -ENOENT;
+            goto out;
+        }
+        if (!(l.c->want = calloc(l.c->ni ? l.c->ni : 1, 1))) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        if ((rc = want_with_inputs(l.c, (size_t)k)) < 0)
+            goto out;
+        for (size_t i = 0; i < l.nind_of; i++)
+            if (l.ind_of[i] >= 0 && !l.c->want[l.ind_of[i]])
+                l.ind_of[i] = -1;
+    }
     if (!(ids = malloc(l.c->nu * sizeof(int64_t)))) {
         rc = -ENOMEM;
         goto out;
@@ -869,6 +915,7 @@ void compute_free(struct compute **cp)
     free(c->unit_db);
     free(c->sub_units);
     free(c->cfg_of);
+    free(c->want);
     free(c);
     *cp = NULL;
 }

@@ -241,7 +241,7 @@ int cmp_derived_all(struct compute *c)
     if (!done)
         return -ENOMEM;
     for (size_t k = 0; k < c->ni; k++) {
-        done[k] = c->inds[k].formula == NULL;
+        done[k] = c->inds[k].formula == NULL || !cmp_wants(c, k);
         left += !done[k];
     }
     while (left > 0 && rc == 0) {

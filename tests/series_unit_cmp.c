@@ -118,13 +118,21 @@ int main(int argc, char **argv)
         if (!inner[u] && leaf++ % (size_t)stride != 0)
             continue;
         nunits++;
-        int rc = compute_open_unit(&sub, st, cfg, u % 2 ? tree : NULL, units[u].id, &y, NULL);
+        int rc = compute_open_unit(&sub, st, cfg, u % 2 ? tree : NULL, units[u].id, NULL, &y, NULL);
         if (rc < 0) {
             printf("%s: compute_open_unit: %s\n", units[u].id, strerror(-rc));
             bad = 1;
             break;
         }
-        for (size_t k = 0; k < ni && !bad; k++)
+        for (size_t k = 0; k < ni && !bad; k++) {
+            /* as the API builds it: only indicator k and its inputs */
+            struct compute *one = NULL;
+            if ((rc = compute_open_unit(&one, st, cfg, tree, units[u].id, inds[k].code, &y, NULL)) <
+                0) {
+                printf("%s %s: compute_open_unit: %s\n", units[u].id, inds[k].code, strerror(-rc));
+                bad = 1;
+                break;
+            }
             for (int tr = COMPUTE_VALUE; tr <= COMPUTE_YTD_YOY && !bad; tr++)
                 for (size_t f = 0; f <= 2 && !bad; f++) {
                     /* the indicator's own frequency, then each coarser one it divides */
@@ -136,21 +144,27 @@ int main(int argc, char **argv)
                             continue;
                         period_format(p, from, sizeof(from));
                     }
-                    a.n = b.n = 0;
-                    int ra = compute_snapshot_series(sub, units[u].id, inds[k].code,
-                                                     f ? from : NULL, NULL, tr, take, &a);
+                    b.n = 0;
                     int rb = compute_snapshot_series(whole, units[u].id, inds[k].code,
                                                      f ? from : NULL, NULL, tr, take, &b);
-                    if (ra != rb) {
-                        printf("%s %s %s: %d from the subtree, %d from the store\n", units[u].id,
-                               inds[k].code, tr_name[tr], ra, rb);
-                        bad = 1;
-                    } else {
-                        bad = compare(&a, &b, units[u].id, inds[k].code, tr, f ? from : NULL);
+                    /* the subtree with every indicator, then with k's only */
+                    for (int v = 0; v < 2 && !bad; v++) {
+                        a.n = 0;
+                        int ra = compute_snapshot_series(v ? one : sub, units[u].id, inds[k].code,
+                                                         f ? from : NULL, NULL, tr, take, &a);
+                        if (ra != rb) {
+                            printf("%s %s %s: %d from the subtree, %d from the store\n",
+                                   units[u].id, inds[k].code, tr_name[tr], ra, rb);
+                            bad = 1;
+                        } else {
+                            bad = compare(&a, &b, units[u].id, inds[k].code, tr, f ? from : NULL);
+                        }
                     }
                     nseries++;
                     npoints += b.n;
                 }
+            compute_free(&one);
+        }
         compute_free(&sub);
     }
     printf("%zu series, %zu points compared over %zu of %zu units, %zu indicators: %s\n", nseries,
