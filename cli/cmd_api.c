@@ -109,11 +109,11 @@ static const struct api_col ranking_cols[] = {
     {"flags", "flags", API_COL_NUMBER, -1},
 };
 
+/* A series' points; status: the code of the unit's own observation of the period. */
 static const struct api_col series_cols[] = {
-    {"period", "period", API_COL_TEXT, -1},
-    {"value", "value", API_COL_NUMBER, -1},
-    {"coverage", "coverage", API_COL_NUMBER, -1},
-    {"flags", "flags", API_COL_TEXT, -1},
+    {"period", "period", API_COL_TEXT, -1},       {"value", "value", API_COL_NUMBER, -1},
+    {"coverage", "coverage", API_COL_NUMBER, -1}, {"flags", "flags", API_COL_TEXT, -1},
+    {"status", "status", API_COL_TEXT, -1},
 };
 
 #define COLS(a) a, N_OF(a)

@@ -177,13 +177,13 @@ set -e
 [[ $rc -eq 2 ]] || fail "bad period: exit $rc"
 
 # ---- series (p01 revenue: 150 then 300; pop +100 %)
-expect "period,value,coverage,flags
-2024-01,150,1,
-2024-02,300,1," series --url "$url" --unit p01 --indicator revenue --from 2024-01 --to 2024-02 --format csv
+expect "period,value,coverage,flags,status
+2024-01,150,1,,
+2024-02,300,1,," series --url "$url" --unit p01 --indicator revenue --from 2024-01 --to 2024-02 --format csv
 # the table shows the indicator's decimals (2 by default)
 expect "unit p01, indicator revenue, pop
-period    value  coverage  flags
-2024-02  100.00         1" series --url "$url" --unit p01 --indicator revenue --from 2024-02 --to 2024-02 --transform pop
+period    value  coverage  flags  status
+2024-02  100.00         1         -" series --url "$url" --unit p01 --indicator revenue --from 2024-02 --to 2024-02 --transform pop
 
 # ---- admin actions: 401 without a token, 202 with one; the token never printed
 set +e

@@ -153,12 +153,12 @@ err_is "parkstat report: /dev/full: No space left on device"
 yoy=$(python3 -c 'print("%.2f" % ((400 / 1512.91999 - 1) * 100))')
 run 0 series --url "$url" --unit p01 --indicator revenue --from 2024-02 --to 2024-02 --transform yoy
 out_is "unit p01, indicator revenue, yoy
-period    value  coverage  flags
-2024-02  $yoy         1"
+period    value  coverage  flags  status
+2024-02  $yoy         1         -"
 run 0 series --url "$url" --unit p01 --indicator tax --from 2024-02 --to 2024-02
-[[ $(sed -n 3p "$tmp/out") == "2024-02    7.5         1" ]] || fail "series tax table: $(cat "$tmp/out")"
+[[ $(sed -n 3p "$tmp/out") == "2024-02    7.5         1         -" ]] || fail "series tax table: $(cat "$tmp/out")"
 run 0 series --url "$url" --unit p01 --indicator tax --from 2024-02 --to 2024-02 --format csv
-[[ $(sed -n 2p "$tmp/out") == "2024-02,7.53309265944647,1," ]] || fail "series csv: $(cat "$tmp/out")"
+[[ $(sed -n 2p "$tmp/out") == "2024-02,7.53309265944647,1,," ]] || fail "series csv: $(cat "$tmp/out")"
 run 0 series --url "$url" --unit p01 --indicator revenue --from 2023-02 --to 2023-02 --format json
 python3 -c 'import json,sys; v = json.load(open(sys.argv[1]))["points"][0]["value"]; assert v == 1512.91999, v' \
     "$tmp/out" || fail "series json: $(cat "$tmp/out")"

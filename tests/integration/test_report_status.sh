@@ -80,6 +80,10 @@ grep -q '1 revised' "$tmp/out" || fail "the status-only change is not a revision
     fail "report 2025-Q4 after the estimate"
 check "$tmp/q4e.md" "e p" p "状态 Status: p = 初步数 provisional; e = 估计值 estimated" ||
     fail "2025-Q4 after the estimate: codes"
+# parkstat series: the status of the unit's own observation of each month
+got=$("$bin/parkstat" series --url "$api" --unit p01 --indicator revenue --from 2025-10 --to 2025-12 \
+    --format csv | cut -d, -f1,5)
+[[ $got == $'period,status\n2025-10,\n2025-11,e\n2025-12,p' ]] || fail "series status: $got"
 # the same codes in the bulletin's csv ({code}_status) and xlsx (指标, 状态)
 for f in csv xlsx; do
     "$bin/parkstat" report monitoring --period 2025-Q4 --format $f --output "$tmp/q4e.$f" ||
