@@ -91,7 +91,7 @@ static int idmap_cmp(const void *a, const void *b)
 static long idmap_find(const struct idmap *m, size_t n, int64_t id)
 {
     struct idmap key = {id, -1};
-    const struct idmap *hit = bsearch(&key, m, n, sizeof(*m), idmap_cmp);
+    const struct idmap *hit = n > 0 ? bsearch(&key, m, n, sizeof(*m), idmap_cmp) : NULL;
 
     return hit ? hit->index : -1;
 }
@@ -135,7 +135,7 @@ static int value_at(struct run *r, long u, long k, struct period p, struct val *
     if (u < 0 || k < 0 || r->uid[u] < 0 || r->iid[k] < 0 || !period_valid(p))
         return 0;
     key = (struct bkey){r->uid[u], r->iid[k], p.year, (int)p.freq, p.index, 0};
-    hit = bsearch(&key, r->keys, r->out->n, sizeof(key), bkey_cmp);
+    hit = r->out->n > 0 ? bsearch(&key, r->keys, r->out->n, sizeof(key), bkey_cmp) : NULL;
     if (hit && r->obs[hit->at].missing)
         return 0; /* the batch says "no value": missing, whatever is stored */
     if (hit && !(r->skip_refused && r->out->refused[hit->at])) {
@@ -643,8 +643,10 @@ static int prepare(struct run *r)
         r->iid[k] = store_indicator_id(r->st, r->inds[k].code, strlen(r->inds[k].code));
         r->imap[k] = (struct idmap){r->iid[k], (long)k};
     }
-    qsort(r->umap, r->nu, sizeof(*r->umap), idmap_cmp);
-    qsort(r->imap, r->ni, sizeof(*r->imap), idmap_cmp);
+    if (r->nu > 0)
+        qsort(r->umap, r->nu, sizeof(*r->umap), idmap_cmp);
+    if (r->ni > 0)
+        qsort(r->imap, r->ni, sizeof(*r->imap), idmap_cmp);
     for (size_t c = 0; c < r->nc; c++)
         if (unit_mask(r, &r->checks[c].units, &r->masks[c]) < 0)
             return -ENOMEM;
@@ -653,7 +655,8 @@ static int prepare(struct run *r)
         r->keys[i] = (struct bkey){o->unit_id,          o->indicator_id, o->period.year,
                                    (int)o->period.freq, o->period.index, i};
     }
-    qsort(r->keys, r->out->n, sizeof(*r->keys), bkey_cmp);
+    if (r->out->n > 0)
+        qsort(r->keys, r->out->n, sizeof(*r->keys), bkey_cmp);
     return 0;
 }
 
@@ -692,7 +695,8 @@ static int find_places(struct run *r)
                 return rc;
         }
     }
-    qsort(r->pl, r->npl, sizeof(*r->pl), place_cmp);
+    if (r->npl > 0)
+        qsort(r->pl, r->npl, sizeof(*r->pl), place_cmp);
     for (size_t i = 0; i < r->npl; i++)
         if (m == 0 || place_cmp(&r->pl[m - 1], &r->pl[i]) != 0)
             r->pl[m++] = r->pl[i];
