@@ -127,8 +127,8 @@ int api_run_list(struct client *c, const struct api_cmd *cmd, const struct api_o
         if (obs && !(rows = rounded_rows(c, data)))
             rc = -ENOMEM;
         else /* a table has the status in the value (the last column, "status", left out) */
-            rc = api_print_rows(o->format, rows ? rows : data, cmd->cols,
-                                cmd->n_cols - (size_t)obs, stdout);
+            rc = api_print_rows(o->format, rows ? rows : data, cmd->cols, cmd->n_cols - (size_t)obs,
+                                stdout);
     }
     json_decref(rows);
     json_decref(data);

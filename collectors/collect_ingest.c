@@ -502,7 +502,7 @@ static int ingest_checked(struct pull *p, struct batch *b, struct collect_result
 
     if (rc < 0)
         return rc;
-    if (cb.n_refused && !(keep = malloc(b->n * sizeof(*keep))))
+    if (cb.n_refused && !(keep = malloc((b->n ? b->n : 1) * sizeof(*keep))))
         rc = -ENOMEM;
     for (size_t i = 0; cb.n_refused && rc == 0 && i < b->n; i++) {
         if (i == 0)

@@ -1960,7 +1960,7 @@ static void test_api_sdmx_json_too_large_is_413(void **state)
     for (size_t i = 0; i < 2; i++) {
         get(streamed[i], &r);
         assert_int_equal(r.code, 200);
-        assert_true(r.len > 64 * 10);
+        assert_true(r.len > (size_t)64 * 10);
         assert_non_null(strstr(r.body, "2023-12"));
         resp_free(&r);
     }

@@ -361,7 +361,7 @@ static void test_sdmxml_30_replace_and_merge_of_an_omitted_measure(void **state)
     /* the same message as SDMX 2.1: left out is missing, in both data sets */
     xml = fc_load("sdmxml_replace30.xml", &len);
     while ((v21 = strstr(xml, "v3_0")))
-        memcpy(v21, "v2_1", 4);
+        v21[1] = '2', v21[3] = '1'; /* "v3_0" -> "v2_1" */
     memset(&s, 0, sizeof(s));
     assert_int_equal(fc_read_str("sdmxml", source, xml, &s, err, sizeof(err)), 0);
     free(xml);
