@@ -428,7 +428,8 @@ static int emit_obs(struct sdmx_read *rd, struct sdmx_obs *o, const char *series
             if (json_is_array(obs)) {
                 format_record_value_json(&rec, &s, m->values,
                                          json_array_get(obs, measure_index(rd, measure)));
-                sdmx_record_attrs(&rec, &s, get_comp(o, "DECIMALS"), get_comp(o, "UNIT_MULT"));
+                sdmx_record_attrs(&rec, &s, m->cm->keep_decimals ? NULL : get_comp(o, "DECIMALS"),
+                                  get_comp(o, "UNIT_MULT"));
                 sdmx_record_status(m, &rec, &s, get_comp(o, m->status_attr));
             } else {
                 format_problem(&rec, &s, "observation \"%.40s\": expected an array", obs_key);

@@ -221,7 +221,8 @@ static int emit_row(struct sdmxcsv_state *st)
                 rec.missing = 1;
             } else {
                 format_record_value_text(&rec, &s, m->values, v);
-                sdmx_record_attrs(&rec, &s, get_comp(st, "DECIMALS"), get_comp(st, "UNIT_MULT"));
+                sdmx_record_attrs(&rec, &s, m->cm->keep_decimals ? NULL : get_comp(st, "DECIMALS"),
+                                  get_comp(st, "UNIT_MULT"));
             }
             const char *code = get_comp(st, m->status_attr), *label;
             /* labels "both" (SDMX-CSV 2.0): "p: Provisional" is the code p */

@@ -437,7 +437,8 @@ static int emit(struct xread *rd, int all_periods)
                 rec.missing = 1; /* SDMX-ML leaves the value out, or writes NaN */
             } else {
                 format_record_value_text(&rec, &s, m->values, v);
-                sdmx_record_attrs(&rec, &s, get_comp(rd, "DECIMALS"), get_comp(rd, "UNIT_MULT"));
+                sdmx_record_attrs(&rec, &s, m->cm->keep_decimals ? NULL : get_comp(rd, "DECIMALS"),
+                                  get_comp(rd, "UNIT_MULT"));
             }
             sdmx_record_status(m, &rec, &s, get_comp(rd, m->status_attr));
         }

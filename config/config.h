@@ -138,8 +138,10 @@ struct config_mapping {
     enum period_freq freq; /* the source's "frequency" (what a date period means); 0: none */
     struct config_value_opts values; /* every format: how values are written as text */
     /* observation status (docs/FORMATS.md, "Observation status") */
-    struct config_field status;           /* json, csv, xlsx: "status", the status field */
-    const char *status_attribute;         /* sdmx, sdmxml, sdmxcsv: "OBS_STATUS" by default */
+    struct config_field status;   /* json, csv, xlsx: "status", the status field */
+    const char *status_attribute; /* sdmx, sdmxml, sdmxcsv: "OBS_STATUS" by default */
+    int keep_decimals; /* sdmx, sdmxml, sdmxcsv: "apply_decimals": false, values are kept as
+                          written, not rounded to their DECIMALS attribute */
     const struct config_code *status_map; /* "status_map", sorted by from; NULL: none */
     size_t n_status_map;
     int value_flags; /* json, csv, xlsx: a value cell may end in flags ("12.3 p", ": c") */

@@ -36,6 +36,8 @@
 /* The observation status (load_status()): of the table formats, of SDMX. */
 #define STATUS_KEYS      "status", "status_map", "value_flags"
 #define SDMX_STATUS_KEYS "status_map", "status_attribute"
+/* SDMX: whether the DECIMALS attribute rounds the values (load_status()). */
+#define SDMX_VALUE_KEYS "apply_decimals"
 
 static const char *const layout_names[] = {"long", "wide", NULL};
 static const char *const json_long_keys[] = {"layout", "records",  "unit",    "indicator", "period",
@@ -54,22 +56,25 @@ static const char *const xlsx_long_keys[] = {"layout",    "sheet", "unit",     "
 static const char *const xlsx_wide_keys[] = {"layout",   "sheet",     "unit",      "period",
                                              "fields",   "columns",   "indicator", VALUE_KEYS,
                                              TABLE_KEYS, STATUS_KEYS, NULL};
-static const char *const sdmx_keys[] = {"unit_dimension",
-                                        "indicator_dimension",
-                                        "period_dimension",
-                                        "unit",
-                                        "indicator",
-                                        "filter",
-                                        "measures",
-                                        VALUE_KEYS,
-                                        TEXT_KEYS,
-                                        SDMX_STATUS_KEYS,
-                                        NULL};
-static const char *const sdmxcsv_keys[] = {
-    "unit_dimension", "indicator_dimension", "period_dimension",
-    "unit",           "indicator",           "filter",
-    "measures",       "delimiter",           VALUE_KEYS,
-    TEXT_KEYS,        SDMX_STATUS_KEYS,      NULL};
+static const char *const sdmx_keys[] = {"unit_dimension",   "indicator_dimension",
+                                        "period_dimension", "unit",
+                                        "indicator",        "filter",
+                                        "measures",         VALUE_KEYS,
+                                        TEXT_KEYS,          SDMX_STATUS_KEYS,
+                                        SDMX_VALUE_KEYS,    NULL};
+static const char *const sdmxcsv_keys[] = {"unit_dimension",
+                                           "indicator_dimension",
+                                           "period_dimension",
+                                           "unit",
+                                           "indicator",
+                                           "filter",
+                                           "measures",
+                                           "delimiter",
+                                           VALUE_KEYS,
+                                           TEXT_KEYS,
+                                           SDMX_STATUS_KEYS,
+                                           SDMX_VALUE_KEYS,
+                                           NULL};
 static const char *const nbs_keys[] = {"unit", "indicator", VALUE_KEYS, TEXT_KEYS, NULL};
 static const char *const columns_names[] = {"fields", "indicator", "period", NULL};
 static const char *const date_period_names[] = {"year", "half", "quarter", "month", NULL};
@@ -568,7 +573,12 @@ static void load_status(struct cfg_ctx *ctx, json_t *m, const char *path, const 
                       "\"value_flags\": true)");
         }
         cfg_get_bool(ctx, m, path, "value_flags", 0, &out->value_flags);
-    } else if (cfg_get_string(ctx, m, path, "status_attribute", 0, &from) > 0) {
+    } else {
+        int apply = 1;
+        cfg_get_bool(ctx, m, path, "apply_decimals", 0, &apply);
+        out->keep_decimals = !apply;
+    }
+    if (!table && cfg_get_string(ctx, m, path, "status_attribute", 0, &from) > 0) {
         cfg_path_key(p, path, "status_attribute");
         if (from[0] == '\0')
             cfg_error(ctx, p, "expected an attribute id (OBS_STATUS by default)");

@@ -62,7 +62,7 @@ static const char full_config[] =
     "  {'id': 's4', 'url': 'u', 'format': 'sdmx', 'frequency': 'M', 'first_period': '2021-01',"
     "   'mapping': {'unit_dimension': 'A', 'indicator_dimension': 'B',"
     "               'period_dimension': 'C', 'status_attribute': 'OBS_FLAG',"
-    "               'status_map': {'A': ''}}},"
+    "               'status_map': {'A': ''}, 'apply_decimals': false}},"
     "  {'id': 's5', 'url': 'u', 'format': 'nbs', 'frequency': 'M', 'first_period': '2021-01',"
     "   'mapping': {'unit': {'const': 'p1'}}},"
     "  {'id': 's6', 'url': 'u', 'format': 'csv', 'frequency': 'M', 'first_period': '2021-01',"
@@ -151,8 +151,8 @@ static const struct keyed keyed[] = {
       "missing", "suffixes"}},
     {"sources[3].mapping", {"layout", "delimiter", "unit", "period", "fields"}},
     {"sources[4].mapping",
-     {"unit_dimension", "indicator_dimension", "period_dimension", "status_attribute",
-      "status_map"}},
+     {"unit_dimension", "indicator_dimension", "period_dimension", "status_attribute", "status_map",
+      "apply_decimals"}},
     {"sources[5].mapping", {"unit"}},
     {"sources[6].mapping",
      {"layout", "encoding", "skip_rows", "header_rows", "footnotes", "date_period", "columns",
@@ -323,7 +323,7 @@ static void test_every_key_misspelt(void **state)
             checked++;
         }
     }
-    assert_int_equal(checked, 173);
+    assert_int_equal(checked, 174);
 }
 
 static void test_every_enumerated_value_wrong(void **state)

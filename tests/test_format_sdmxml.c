@@ -47,6 +47,27 @@ static void test_generic21_attributes_and_periods(void **state)
     assert_int_equal(s.rec[0].action, FORMAT_ACTION_STORE);
 }
 
+/* "apply_decimals": false keeps a value as written: a parkstatd's answer
+ * carries its indicator's display decimals, not the stored precision. */
+static void test_generic21_decimals_not_applied(void **state)
+{
+    static const char *const keep =
+        "{\"format\": \"sdmxml\", \"mapping\": {\"unit_dimension\": \"REF_AREA\", "
+        "\"indicator_dimension\": \"INDICATOR\", \"apply_decimals\": false}}";
+    static const struct fc_want w[] = {
+        {1, "p01", "revenue", "2023-01", 0, 1, 1250, NULL},
+        {2, "p01", "revenue", "2023-02", 1, 0, 0, NULL},
+        {3, "p01", "revenue", "2023-03", 0, 0, 0, "value: not a number: \"n/a\""},
+        {4, "p02", "tax", "2023-Q2", 0, 1, 7.04, NULL},
+    };
+    struct fc_sink s = {0};
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(fc_read_file("sdmxml", keep, "sdmxml_generic21.xml", &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, TS_N(w));
+}
+
 static void test_ss21_lower_case_ids_and_weekly_frequency(void **state)
 {
     /* the mapping says GEO and NA_ITEM; Eurostat writes geo and na_item */
@@ -376,6 +397,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generic21_attributes_and_periods),
+        cmocka_unit_test(test_generic21_decimals_not_applied),
         cmocka_unit_test(test_ss21_lower_case_ids_and_weekly_frequency),
         cmocka_unit_test(test_observation_status),
         cmocka_unit_test(test_ss30_two_measures),

@@ -16,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         "{\"frequency\": \"M\", \"mapping\": {\"unit_dimension\": \"REF_AREA\", "
         "\"indicator_dimension\": \"INDICATOR\", \"decimal\": \",\", "
         "\"thousands\": \" \", \"missing\": [\"NaN\", \":\"], "
-        "\"suffixes\": {\"%\": 1}, \"status_attribute\": \"obs_flag\"}}",
+        "\"suffixes\": {\"%\": 1}, \"status_attribute\": \"obs_flag\", "
+        "\"apply_decimals\": false}}",
         data, size);
 }

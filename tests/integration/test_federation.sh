@@ -54,7 +54,8 @@ def source(cid, port):
                    "&endPeriod={sdmx_period}&updatedAfter={updated_after}",
             "poll_every": "1d", "revision_window": 3, "updated_after_margin_s": 0,
             "timeout_s": 10, "max_retries": 0,
-            "mapping": {"unit_dimension": "UNIT", "indicator_dimension": "INDICATOR"}}
+            "mapping": {"unit_dimension": "UNIT", "indicator_dimension": "INDICATOR",
+                        "apply_decimals": False}}
 prov = {"database": f"{tmp}/province.db", "server": {"token_file": f"{tmp}/token"},
         "units": units, "indicators": inds, "sources": [source("city_a", pa), source("city_b", pb)],
         "indices": [{"id": "prov", "name": "全省园区活力", "frequency": "M",
@@ -131,7 +132,8 @@ got=$(pull fed-city_b 2026-10)
 [[ $got == "2026-10 not_published 0 0 0" ]] || fail "an unchanged city: $got"
 
 # Revisions: a1's revenue at city_a, b2's employees at city_b (after the 404).
-printf 'unit,indicator,period,value\na1,revenue,2026-10,123.45\n' >"$tmp/rev_a.csv"
+# More decimals than revenue's 2: the province keeps them (apply_decimals false).
+printf 'unit,indicator,period,value\na1,revenue,2026-10,123.4567\n' >"$tmp/rev_a.csv"
 printf 'unit,indicator,period,value\nb2,employees,2026-10,1500\n' >"$tmp/rev_b.csv"
 "$bin/parkstat" import --db "$tmp/city_a.db" --config "$tmp/city_a.json" "$tmp/rev_a.csv" \
     >/dev/null || fail "revise at city_a"
@@ -147,7 +149,7 @@ got=$(pull fed-city_b 2026-10)
 curl -sf "$prov/api/v1/observations?unit=a1&indicator=revenue&from=2026-10&to=2026-10&history=1" |
     python3 -c 'import json, sys
 v = json.load(sys.stdin)["data"]
-assert [o["value"] for o in v] == [102.25, 123.45], v
+assert [o["value"] for o in v] == [102.25, 123.4567], v
 assert v[0]["valid_to"] is not None and v[1]["valid_to"] is None, v' ||
     fail "the province's vintages of a1 revenue 2026-10"
 { obs "http://127.0.0.1:$pa"; obs "http://127.0.0.1:$pb"; } | sort >"$tmp/cities.txt"
@@ -185,7 +187,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))["data"]["ranking"]
 assert sorted(x["unit"] for x in r) == ["a1", "a2", "b1", "b2"], r
 # minmax over the four parks, 0.6 revenue + 0.4 employees, 2026-10:
-rev = {"a1": 123.45, "a2": 112.25, "b1": 102.25, "b2": 112.25}
+rev = {"a1": 123.4567, "a2": 112.25, "b1": 102.25, "b2": 112.25}
 emp = {"a1": 1014, "a2": 1114, "b1": 1014, "b2": 1500}
 mm = lambda d, u: (d[u] - min(d.values())) / (max(d.values()) - min(d.values())) * 100
 want = {u: 0.6 * mm(rev, u) + 0.4 * mm(emp, u) for u in rev}
