@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli/report_priv.h"
+#include "cli/report_svg.h"
 
 static const char style[] =
     "@page{size:A4;margin:16mm 14mm}"
@@ -28,30 +29,11 @@ static const char style[] =
     "figure.chart svg{max-width:100%;height:auto}figcaption{font-size:9pt;color:#333}"
     "svg .up{fill:#b00}svg .down{fill:#070}";
 
-/* Writes s with & < > " ' escaped. */
+/* Writes s with & < > " ' escaped: the SVG charts' escaping (XML's five
+ * entities, which HTML reads alike). */
 static void html_text(FILE *out, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&#39;", out);
-            break;
-        default:
-            fputc(*s, out);
-        }
-    }
+    svg_text(out, s);
 }
 
 /* HTML text, escaped as html_text() does (see report_priv.h). */
