@@ -59,7 +59,10 @@ put(data.frame(dim = sapply(d@Components@Dimensions, function(x) x@conceptRef)),
 cl <- readSDMX(paste0(u, "/codelist/PARKSTAT/CL_NODE_MONITORING"))
 put(as.data.frame(cl), "cl_node.csv")
 R
-Rscript "$tmp/read.R" "$api" "$tmp" >"$tmp/r.out" 2>&1 || fail "rsdmx: $(tail -20 "$tmp/r.out")"
+# R writes text in the locale's encoding: a bare Debian's is POSIX, where
+# 件 would come out as "<U+4EF6>". C.UTF-8 is in every Debian 12 (libc-bin).
+LC_ALL=C.UTF-8 Rscript "$tmp/read.R" "$api" "$tmp" >"$tmp/r.out" 2>&1 ||
+    fail "rsdmx: $(tail -20 "$tmp/r.out")"
 curl -sf "$api/sdmx/2.1/data/OBS/p01+p02.revenue+patents.?startPeriod=2023-01&endPeriod=2023-12&format=sdmx-csv" \
     -o "$tmp/obs.sdmx.csv" || fail "GET SDMX-CSV"
 get() { curl -sf "$api$2" -o "$tmp/$1.json" || fail "GET $2"; }
