@@ -21,30 +21,8 @@ for tool in curl python3 /usr/bin/chromium pdfinfo pdftoppm pdffonts fc-list; do
     command -v "$tool" >/dev/null || fail "$tool is missing (scripts/setup.sh --test installs it)"
 done
 [[ -n $(fc-list :lang=zh family) ]] || fail "no CJK font (scripts/setup.sh --test installs one)"
-mkdir -p "$tmp/feeds" "$tmp/out"
-port=$(free_port)
-api="http://127.0.0.1:$port"
-
-python3 - "$src/examples/demo/config.json" "$tmp" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-tmp = sys.argv[2]
-c["database"] = tmp + "/demo.db"
-c["server"]["token_file"] = tmp + "/token"
-for s in c["sources"]:
-    s["url"] = "file://" + tmp + "/feeds/parks-{period}.csv"
-    s["mapping"] = {"unit": "unit", "indicator": "indicator", "period": "period", "value": "value"}
-    s["first_period"] = "2025-10"
-json.dump(c, open(tmp + "/config.json", "w"), ensure_ascii=False)
-PY
-echo "pdf-token" >"$tmp/token"
-"$bin/parkstat" import --db "$tmp/demo.db" --config "$tmp/config.json" \
-    "$src"/examples/demo/data/synthetic_{monthly,quarterly,yearly}.csv >/dev/null || fail "import"
-"$bin/parkstat" recompute --db "$tmp/demo.db" --config "$tmp/config.json" >/dev/null ||
-    fail "recompute"
-"$bin/parkstatd" -c "$tmp/config.json" --listen "127.0.0.1:$port" 2>"$tmp/daemon.err" &
-pids+=($!)
-wait_for 10 curl -sf "$api/healthz" || fail "parkstatd did not answer"
+mkdir -p "$tmp/out"
+demo_daemon feeds
 
 for p in 2021-Q4 2022-Q1 2022-Q2 2022-Q3 2022-Q4 2023-Q1 2023-Q2 2023-Q3; do
     curl -sf "$api/api/v1/rankings/monitoring?period=$p" >"$tmp/ranking-$p.json" ||

@@ -14,32 +14,12 @@ src=${PARKSTAT_SRC:?}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 with_tmp 20
 command -v curl >/dev/null || fail "curl is missing (scripts/setup.sh --test installs it)"
-port=$(free_port)
-api="http://127.0.0.1:$port"
-
-python3 - "$src/examples/demo/config.json" "$tmp" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-tmp = sys.argv[2]
-c["database"] = tmp + "/demo.db"
-c["server"]["token_file"] = tmp + "/token"
-for s in c["sources"]:
-    s["url"] = "file://" + tmp + "/feeds/parks-{period}.csv"
-json.dump(c, open(tmp + "/config.json", "w"), ensure_ascii=False)
-PY
-echo "status-token" >"$tmp/token"
-"$bin/parkstat" import --db "$tmp/demo.db" --config "$tmp/config.json" \
-    "$src"/examples/demo/data/synthetic_{monthly,quarterly,yearly}.csv >/dev/null || fail "import"
-"$bin/parkstat" recompute --db "$tmp/demo.db" --config "$tmp/config.json" >/dev/null ||
-    fail "recompute"
 # the data say so: every monthly row of 2025-12 is "p", none of 2025-09 .. 2025-11
 [[ $(grep -c ',2025-12,[^,]*,p$' "$src/examples/demo/data/synthetic_monthly.csv") == 150 ]] ||
     fail "the demo's 2025-12 rows are not all provisional"
 [[ $(grep -c ',2025-\(09\|10\|11\),[^,]*,.\+$' "$src/examples/demo/data/synthetic_monthly.csv") == 0 ]] ||
     fail "the demo's 2025-09 .. 2025-11 rows carry a status"
-"$bin/parkstatd" -c "$tmp/config.json" --listen "127.0.0.1:$port" 2>"$tmp/daemon.err" &
-pids+=($!)
-wait_for 10 curl -sf "$api/healthz" || fail "parkstatd did not answer"
+demo_daemon feeds
 export PARKSTAT_URL=$api
 
 # key value cells of each park row: "| rank | park | score | change | rank change | v | yoy | ..."

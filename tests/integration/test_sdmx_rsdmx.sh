@@ -16,26 +16,7 @@ for tool in curl /usr/bin/python3 Rscript; do
 done
 Rscript -e 'suppressMessages(library(rsdmx))' >/dev/null 2>&1 ||
     fail "R's rsdmx is missing (scripts/setup.sh --test installs r-cran-rsdmx)"
-port=$(free_port)
-api="http://127.0.0.1:$port"
-
-python3 - "$src/examples/demo/config.json" "$tmp" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-tmp = sys.argv[2]
-c["database"] = tmp + "/demo.db"
-c["server"]["token_file"] = tmp + "/token"
-c["sources"] = []
-json.dump(c, open(tmp + "/config.json", "w"), ensure_ascii=False)
-PY
-echo "rsdmx-token" >"$tmp/token"
-"$bin/parkstat" import --db "$tmp/demo.db" --config "$tmp/config.json" \
-    "$src"/examples/demo/data/synthetic_{monthly,quarterly,yearly}.csv >/dev/null || fail "import"
-"$bin/parkstat" recompute --db "$tmp/demo.db" --config "$tmp/config.json" >/dev/null ||
-    fail "recompute"
-"$bin/parkstatd" -c "$tmp/config.json" --listen "127.0.0.1:$port" 2>"$tmp/daemon.err" &
-pids+=($!)
-wait_for 10 curl -sf "$api/healthz" || fail "parkstatd did not answer"
+demo_daemon none
 
 # rsdmx reads everything into CSV files (UTF-8) for the comparison below.
 cat >"$tmp/read.R" <<'R'

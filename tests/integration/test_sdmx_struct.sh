@@ -24,26 +24,7 @@ if [[ ! -f $schemas/SDMXMessage.xsd ]]; then
 elif ! command -v xmllint >/dev/null; then
     fail "xmllint is missing (scripts/setup.sh --test installs libxml2-utils)"
 fi
-port=$(free_port)
-api="http://127.0.0.1:$port"
-
-python3 - "$src/examples/demo/config.json" "$tmp" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-tmp = sys.argv[2]
-c["database"] = tmp + "/demo.db"
-c["server"]["token_file"] = tmp + "/token"
-c["sources"] = []
-json.dump(c, open(tmp + "/config.json", "w"), ensure_ascii=False)
-PY
-echo "sdmx-token" >"$tmp/token"
-"$bin/parkstat" import --db "$tmp/demo.db" --config "$tmp/config.json" \
-    "$src"/examples/demo/data/synthetic_{monthly,quarterly,yearly}.csv >/dev/null || fail "import"
-"$bin/parkstat" recompute --db "$tmp/demo.db" --config "$tmp/config.json" >/dev/null ||
-    fail "recompute"
-"$bin/parkstatd" -c "$tmp/config.json" --listen "127.0.0.1:$port" 2>"$tmp/daemon.err" &
-pids+=($!)
-wait_for 10 curl -sf "$api/healthz" || fail "parkstatd did not answer"
+demo_daemon none
 
 # get NAME QUERY: a structure message into $tmp/NAME.xml, 200, its content
 # type, and valid against the schemas.

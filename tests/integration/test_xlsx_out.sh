@@ -16,30 +16,7 @@ for tool in curl /usr/bin/python3; do
 done
 /usr/bin/python3 -c 'import openpyxl' 2>/dev/null ||
     fail "python3-openpyxl is missing (scripts/setup.sh --test installs it)"
-mkdir -p "$tmp/feeds"
-port=$(free_port)
-api="http://127.0.0.1:$port"
-
-python3 - "$src/examples/demo/config.json" "$tmp" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-tmp = sys.argv[2]
-c["database"] = tmp + "/demo.db"
-c["server"]["token_file"] = tmp + "/token"
-for s in c["sources"]:
-    s["url"] = "file://" + tmp + "/feeds/parks-{period}.csv"
-    s["mapping"] = {"unit": "unit", "indicator": "indicator", "period": "period", "value": "value"}
-    s["first_period"] = "2025-10"
-json.dump(c, open(tmp + "/config.json", "w"), ensure_ascii=False)
-PY
-echo "xlsx-token" >"$tmp/token"
-"$bin/parkstat" import --db "$tmp/demo.db" --config "$tmp/config.json" \
-    "$src"/examples/demo/data/synthetic_{monthly,quarterly,yearly}.csv >/dev/null || fail "import"
-"$bin/parkstat" recompute --db "$tmp/demo.db" --config "$tmp/config.json" >/dev/null ||
-    fail "recompute"
-"$bin/parkstatd" -c "$tmp/config.json" --listen "127.0.0.1:$port" 2>"$tmp/daemon.err" &
-pids+=($!)
-wait_for 10 curl -sf "$api/healthz" || fail "parkstatd did not answer"
+demo_daemon feeds
 
 # name query: the JSON answer and the workbook of one list.
 fetch() {
