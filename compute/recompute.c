@@ -14,7 +14,10 @@
  * changed (or never computed) index is recomputed in full. Scores of all
  * periods are computed in memory either way (cheap next to reading and
  * writing); incremental saves the writes. A full recompute of an index first
- * deletes all its stored rows (one range delete).
+ * deletes all its stored rows (one range delete); an incremental one rewrites
+ * the rows of each period it writes in place (store/results.h: a row whose
+ * rank stays is updated where it stands, unchanged pages are not written)
+ * and then sweeps the rows of units no longer scored there.
  *
  * The config is synced into the store (compute_sync_config) only when it names
  * a unit or indicator the store does not know; `parkstat import` syncs it, so
@@ -47,6 +50,11 @@ struct index_out {
     struct store_index_layout lay;  /* its blob layout */
     struct store_result_key *clear; /* (index, period) results and marks to delete */
     size_t nclear, capclear;
+    struct store_result_key *refresh; /* marks and weights only: rows rewritten in place */
+    size_t nrefresh;
+    struct store_result_sweep *sweep; /* per written period: its units */
+    size_t nsweep;
+    int64_t *unit_ids;              /* the written units' store ids, ascending */
     struct store_index_weight *wts; /* derived weights of the written periods */
     int full;                       /* recomputed in full: every old row wiped */
 };
@@ -100,18 +108,19 @@ static int carries(const struct cmp_plan *pl)
            pl->ix->basis == CONFIG_BASIS_YTD;
 }
 
-/* Marks the periods a marked period of index pl touches in want[]. */
-static void mark_deps(const struct compute *c, const struct cmp_plan *pl, const char *text,
-                      unsigned char *want, size_t np)
+/* Marks the periods a marked period of index pl touches in want[]. Returns
+ * 1 when it marked the period itself (or its container), else 0. */
+static int mark_deps(const struct compute *c, const struct cmp_plan *pl, const char *text,
+                     unsigned char *want, size_t np)
 {
     struct period m, q, base = pl->ix->base;
     if (period_parse_str(&m, text) < 0 || m.freq < pl->ix->freq)
-        return;
+        return 0;
     if (m.freq != pl->ix->freq && period_container(m, pl->ix->freq, &m) < 0)
-        return;
+        return 0;
     long pos = cmp_period_pos(c, m);
-    if (pos < 0)
-        return;
+    if (pos < 0 || (size_t)pos >= np)
+        return 0;
     /* a revised base period rewrites every period (of a chained index too: its
      * seasons start there, or the base's mean rescales the chain) */
     int in_base = (pl->norm == NORM_FIXED_BASE || pl->norm == NORM_CHAINED) && pl->ix->has_base &&
@@ -119,6 +128,7 @@ static void mark_deps(const struct compute *c, const struct cmp_plan *pl, const 
     for (size_t p = in_base ? 0 : (size_t)pos; p < np; p++)
         if (p == (size_t)pos || p == (size_t)pos + 1 || in_base || carries(pl))
             want[p] = 1;
+    return 1;
 }
 
 /* A sort key: a unit's store id with its plan position. */
@@ -251,14 +261,22 @@ static int emit_period(const struct cmp_run *r, size_t p, void *ctx)
     size_t nk = e->nk, stride, head;
     int rc = 0;
 
-    e->want[p] = e->want[p] && r->has_data[p];
-    if (!e->want[p])
-        return 0;
-    if (!o->full) {
+    if (e->want[p] && !r->has_data[p] && !o->full) {
+        /* a period written before that has no data now: its rows go */
         add_clear(w, o, pl->ix->id, r->ptext[p]); /* room reserved: no move */
         if (w->oom || (rc = send(w, &(struct store_results_batch){.clear = o->clear + o->nclear - 1,
                                                                   .nclear = 1})) < 0)
             return w->oom ? -ENOMEM : rc;
+    }
+    e->want[p] = e->want[p] && r->has_data[p];
+    if (!e->want[p])
+        return 0;
+    if (!o->full) {
+        /* its rows are rewritten in place, its weights and marks deleted */
+        struct store_result_key *k = &o->refresh[o->nrefresh++]; /* room reserved */
+        *k = (struct store_result_key){pl->ix->id, r->ptext[p]};
+        if ((rc = send(w, &(struct store_results_batch){.refresh = k, .nrefresh = 1})) < 0)
+            return rc;
     }
     stride = STORE_NODE_FIELDS * o->lay.nnodes + o->lay.nleaves;
     for (size_t v0 = 0; v0 < nk && rc == 0; v0 += PART_ROWS) {
@@ -275,9 +293,15 @@ static int emit_period(const struct cmp_run *r, size_t p, void *ctx)
             put_row(w, r, o, p, k->i, k->num, vals + v * stride, e->contrib, &res[v]);
             w->unit_seen[pl->units[k->i]] = 1;
         }
-        struct store_results_batch part = {.results = res, .nresults = m};
+        struct store_results_batch part = {.results = res, .nresults = m, .in_place = !o->full};
         part.computed_at = w->computed_at;
         rc = store_results_send_owned(w->stream, &part, block);
+    }
+    if (rc == 0 && !o->full) {
+        /* units that had rows here but are no longer scored lose them */
+        struct store_result_sweep *sw = &o->sweep[o->nsweep++]; /* room reserved */
+        *sw = (struct store_result_sweep){pl->ix->id, r->ptext[p], o->unit_ids, nk};
+        rc = send(w, &(struct store_results_batch){.sweep = sw, .nsweep = 1});
     }
     if (rc < 0)
         return rc;
@@ -327,9 +351,13 @@ static void choose_periods(struct writer *w, struct index_out *o, const struct c
 {
     for (size_t i = 0; i < w->nmarks; i++)
         if (strcmp(w->marks[i].index_id, pl->ix->id) == 0) {
-            add_clear(w, o, pl->ix->id, w->marks[i].period);
-            if (!o->full)
-                mark_deps(c, pl, w->marks[i].period, want, np);
+            /* a mark on a period written below goes with its refresh (the
+             * mark's text may name a shorter period: deleted here too) */
+            if (o->full || !mark_deps(c, pl, w->marks[i].period, want, np))
+                add_clear(w, o, pl->ix->id, w->marks[i].period);
+            else /* room reserved by run_index */
+                o->refresh[o->nrefresh++] =
+                    (struct store_result_key){pl->ix->id, w->marks[i].period};
         }
     for (size_t p = 0; p < np; p++)
         want[p] = o->full || want[p];
@@ -375,20 +403,29 @@ static int run_index(struct writer *w, struct compute *c, const struct cmp_plan 
     e.want = calloc(np ? np : 1, 1);
     e.contrib = malloc(pl->nn * sizeof(double));
     e.units = malloc((pl->nu ? pl->nu : 1) * sizeof(*e.units));
-    /* room for every clear of the index, so sent parts never move */
+    /* room for every clear, refresh and sweep of the index, so sent parts
+     * never move */
     if (!e.want || !e.contrib || !e.units ||
-        BUF_GROW(&o->clear, &o->capclear, w->nmarks + np + 1, BUF_UNCAPPED) < 0) {
+        BUF_GROW(&o->clear, &o->capclear, w->nmarks + np + 1, BUF_UNCAPPED) < 0 ||
+        !(o->refresh = malloc((w->nmarks + np + 1) * sizeof(*o->refresh))) ||
+        !(o->sweep = malloc((np + 1) * sizeof(*o->sweep))) ||
+        !(o->unit_ids = malloc((pl->nu ? pl->nu : 1) * sizeof(*o->unit_ids)))) {
         rc = -ENOMEM;
         goto out;
     }
     e.nk = sort_units(c, pl, e.units);
+    for (size_t i = 0; i < e.nk; i++)
+        o->unit_ids[i] = e.units[i].num;
     choose_periods(w, o, c, pl, np, e.want);
     if (w->oom) {
         rc = -ENOMEM;
         goto out;
     }
-    if (o->nclear &&
-        (rc = send(w, &(struct store_results_batch){.clear = o->clear, .nclear = o->nclear})) < 0)
+    if ((o->nclear || o->nrefresh) &&
+        (rc = send(w, &(struct store_results_batch){.clear = o->clear,
+                                                    .nclear = o->nclear,
+                                                    .refresh = o->refresh,
+                                                    .nrefresh = o->nrefresh})) < 0)
         goto out;
     /* a partial read: only the periods written and those they compare with
      * are computed (partial_months read exactly these) */
@@ -457,6 +494,9 @@ static void writer_free(struct writer *w, size_t ni)
         free(w->out[i].ids);
         free(w->out[i].at);
         free(w->out[i].clear);
+        free(w->out[i].refresh);
+        free(w->out[i].sweep);
+        free(w->out[i].unit_ids);
         free(w->out[i].wts);
     }
     free(w->marks);

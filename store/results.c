@@ -213,8 +213,9 @@ static int wipe_indices(struct store *st, const struct store_results_batch *b)
     return rc;
 }
 
-/* Deletes results and marks of the cleared keys. */
-static int clear_keys(struct store *st, const struct store_results_batch *b)
+/* Deletes results, marks and weights of the cleared keys (from sql[0]) or
+ * marks and weights of the refreshed ones (from sql[1]). */
+static int clear_keys(struct store *st, const struct store_result_key *keys, size_t n, int from)
 {
     static const char *const sql[3] = {
         "DELETE FROM result WHERE index_id = ?1 AND period = ?2",
@@ -222,17 +223,79 @@ static int clear_keys(struct store *st, const struct store_results_batch *b)
         "DELETE FROM index_weight WHERE index_id = ?1 AND period = ?2",
     };
     int rc = 0;
-    for (int k = 0; k < 3 && rc == 0 && b->nclear; k++) {
+    for (int k = from; k < 3 && rc == 0 && n; k++) {
         sqlite3_stmt *s;
         if ((rc = prepare(st, sql[k], &s)) < 0)
             break;
-        for (size_t i = 0; i < b->nclear && rc == 0; i++) {
-            store_bind_text(s, 1, b->clear[i].index_id);
-            store_bind_text(s, 2, b->clear[i].period);
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            store_bind_text(s, 1, keys[i].index_id);
+            store_bind_text(s, 2, keys[i].period);
             rc = step_reset(st, s, "clear results");
         }
         sqlite3_finalize(s);
     }
+    return rc;
+}
+
+/* Deletes the rows of one swept (index, period) whose unit is not in its
+ * list: one walk of the key's unit ids (the unique index covers it) merged
+ * with the ascending list, a delete per stale unit. */
+static int sweep_one(struct store *st, sqlite3_stmt *sel, sqlite3_stmt *del,
+                     const struct store_result_sweep *w)
+{
+    int64_t *stale = NULL;
+    size_t n = 0, cap = 0, j = 0;
+    int rc = 0, step;
+
+    store_bind_text(sel, 1, w->index_id);
+    store_bind_text(sel, 2, w->period);
+    while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+        int64_t u = sqlite3_column_int64(sel, 0);
+        while (j < w->nunits && w->units[j] < u)
+            j++;
+        if (j < w->nunits && w->units[j] == u)
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? 2 * cap : 64;
+            int64_t *t = realloc(stale, nc * sizeof(*t));
+            if (!t) {
+                rc = -ENOMEM;
+                break;
+            }
+            stale = t;
+            cap = nc;
+        }
+        stale[n++] = u;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = store_fail(st, "sweep results");
+    sqlite3_reset(sel);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        store_bind_text(del, 1, w->index_id);
+        store_bind_text(del, 2, w->period);
+        sqlite3_bind_int64(del, 3, stale[i]);
+        rc = step_reset(st, del, "sweep results");
+    }
+    free(stale);
+    return rc;
+}
+
+static int sweep_keys(struct store *st, const struct store_results_batch *b)
+{
+    sqlite3_stmt *sel = NULL, *del = NULL;
+    int rc = 0;
+    if (!b->nsweep)
+        return 0;
+    if ((rc = prepare(st,
+                      "SELECT unit_id FROM result WHERE index_id = ?1 AND period = ?2"
+                      " ORDER BY unit_id",
+                      &sel)) == 0)
+        rc = prepare(st, "DELETE FROM result WHERE index_id = ?1 AND period = ?2 AND unit_id = ?3",
+                     &del);
+    for (size_t i = 0; i < b->nsweep && rc == 0; i++)
+        rc = sweep_one(st, sel, del, &b->sweep[i]);
+    sqlite3_finalize(sel);
+    sqlite3_finalize(del);
     return rc;
 }
 
@@ -300,35 +363,65 @@ static void bind_int_or_null(sqlite3_stmt *s, int idx, double v)
         sqlite3_bind_null(s, idx);
 }
 
+/* Binds row r of b to the parameters ?1 .. ?10 of s (every one, so no
+ * clearing of bindings is needed); buf holds 2 mb bytes for the blobs. */
+static void bind_row(sqlite3_stmt *s, const struct store_results_batch *b,
+                     const struct store_result *r, unsigned char *buf, size_t mb)
+{
+    store_bind_text(s, 1, r->index_id);
+    store_bind_text(s, 2, r->period);
+    sqlite3_bind_int64(s, 3, r->unit_id);
+    bind_real_or_null(s, 4, r->score);
+    bind_int_or_null(s, 5, r->rank);
+    bind_int_or_null(s, 6, r->rank_change);
+    sqlite3_bind_int64(s, 7, r->flags);
+    bind_doubles(s, 8, r->nodes, STORE_NODE_FIELDS * r->nnodes, buf);
+    bind_doubles(s, 9, r->contribs, r->ncontribs, buf + mb);
+    sqlite3_bind_int64(s, 10, b->computed_at);
+}
+
+/* Inserts the rows of b; an existing row of the same key is replaced. With
+ * b->in_place the row is first updated where it stands when its rank is the
+ * same (no entry of the rank index moves, and pages whose bytes do not change
+ * are not written); only the rows it misses take the upsert. */
 static int put_results(struct store *st, const struct store_results_batch *b)
 {
-    sqlite3_stmt *s;
+    static const char upd_sql[] =
+        "UPDATE result SET score = ?4, rank_change = ?6, flags = ?7, nodes = ?8, contribs = ?9,"
+        " computed_at = ?10 WHERE index_id = ?1 AND period = ?2 AND unit_id = ?3 AND rank IS ?5";
+    static const char ins_sql[] =
+        "INSERT INTO result(index_id, period, unit_id, score, rank, rank_change, flags, nodes,"
+        " contribs, computed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " ON CONFLICT(index_id, period, unit_id) DO UPDATE SET score = excluded.score,"
+        " rank = excluded.rank, rank_change = excluded.rank_change, flags = excluded.flags,"
+        " nodes = excluded.nodes, contribs = excluded.contribs,"
+        " computed_at = excluded.computed_at";
+    sqlite3_stmt *ins = NULL, *upd = NULL;
     size_t mb = max_blob(b);
-    unsigned char *buf = malloc(2 * mb);
-    int rc = buf ? prepare(st,
-                           "INSERT OR REPLACE INTO result(index_id, period, unit_id, score, rank,"
-                           " rank_change, flags, nodes, contribs, computed_at)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                           &s)
-                 : -ENOMEM;
+    unsigned char *buf = b->nresults ? malloc(2 * mb) : NULL;
+    int rc = 0;
+
+    if (!b->nresults)
+        return 0;
+    if (!buf)
+        return -ENOMEM;
+    if ((rc = prepare(st, ins_sql, &ins)) == 0 && b->in_place)
+        rc = prepare(st, upd_sql, &upd);
     for (size_t i = 0; i < b->nresults && rc == 0; i++) {
         const struct store_result *r = &b->results[i];
-        store_bind_text(s, 1, r->index_id);
-        store_bind_text(s, 2, r->period);
-        sqlite3_bind_int64(s, 3, r->unit_id);
-        bind_real_or_null(s, 4, r->score);
-        bind_int_or_null(s, 5, r->rank);
-        bind_int_or_null(s, 6, r->rank_change);
-        sqlite3_bind_int64(s, 7, r->flags);
-        bind_doubles(s, 8, r->nodes, STORE_NODE_FIELDS * r->nnodes, buf);
-        bind_doubles(s, 9, r->contribs, r->ncontribs, buf + mb);
-        sqlite3_bind_int64(s, 10, b->computed_at);
-        /* every parameter is bound on every row: no clearing of bindings */
-        rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, "result insert");
-        sqlite3_reset(s);
+        if (upd) {
+            bind_row(upd, b, r, buf, mb);
+            rc = sqlite3_step(upd) == SQLITE_DONE ? 0 : store_fail(st, "result update");
+            sqlite3_reset(upd);
+            if (rc < 0 || sqlite3_changes(st->db) > 0)
+                continue;
+        }
+        bind_row(ins, b, r, buf, mb);
+        rc = sqlite3_step(ins) == SQLITE_DONE ? 0 : store_fail(st, "result insert");
+        sqlite3_reset(ins);
     }
-    if (buf)
-        sqlite3_finalize(s);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(upd);
     free(buf);
     return rc;
 }
@@ -350,8 +443,6 @@ static int put_hashes(struct store *st, const struct store_results_batch *b)
     return rc;
 }
 
-/* Applies one batch inside the open transaction: wipes, clears, layouts,
- * rows, hashes, in that order. Returns 0 or the first error. */
 /* Inserts the derived weights of the batch. */
 static int put_weights(struct store *st, const struct store_results_batch *b)
 {
@@ -376,11 +467,15 @@ static int put_weights(struct store *st, const struct store_results_batch *b)
     return rc;
 }
 
+/* Applies one batch inside the open transaction: wipes, clears, refreshes,
+ * layouts, rows, sweeps, weights, hashes, in that order. Returns 0 or the
+ * first error. */
 static int apply(struct store *st, const struct store_results_batch *b)
 {
     int rc;
-    if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b)) < 0 ||
-        (rc = put_layouts(st, b)) < 0 || (rc = put_results(st, b)) < 0 ||
+    if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b->clear, b->nclear, 0)) < 0 ||
+        (rc = clear_keys(st, b->refresh, b->nrefresh, 1)) < 0 || (rc = put_layouts(st, b)) < 0 ||
+        (rc = put_results(st, b)) < 0 || (rc = sweep_keys(st, b)) < 0 ||
         (rc = put_weights(st, b)) < 0)
         return rc;
     return put_hashes(st, b);

@@ -79,6 +79,15 @@ struct store_result_key {
     const char *period;
 };
 
+/* The units (store ids, ascending) of an (index, period) whose rows the
+ * transaction has written in full: any other unit's row there is deleted. */
+struct store_result_sweep {
+    const char *index_id;
+    const char *period;
+    const int64_t *units;
+    size_t nunits;
+};
+
 struct store_index_hash {
     const char *index_id;
     const char *hash;
@@ -99,6 +108,11 @@ struct store_index_weight {
 struct store_results_batch {
     const struct store_result_key *clear; /* results and marks to delete */
     size_t nclear;
+    const struct store_result_key *refresh; /* marks and weights to delete: the */
+    size_t nrefresh;                        /* results are rewritten in place */
+    const struct store_result_sweep *sweep; /* after the rows: stale units deleted */
+    size_t nsweep;
+    int in_place; /* the rows most likely exist with the same rank: updated in place */
     const struct store_index_layout *layouts; /* replace the stored layout of each */
     size_t nlayouts;
     const struct store_result *results; /* in primary key order (index, period, unit) */
@@ -117,9 +131,12 @@ struct store_results_batch {
  * while later ones are still computed: store_results_start() starts a writer
  * task on ex that takes the write lock (BEGIN IMMEDIATE) and applies each
  * part sent, in order: it deletes everything of the wiped indices and the
- * results, weights and recompute marks of every cleared (index, period),
- * replaces the given layouts, inserts the rows and weights and records the
- * index hashes;
+ * results, weights and recompute marks of every cleared (index, period), the
+ * weights and marks of every refreshed one, replaces the given layouts,
+ * inserts or replaces the rows (an existing row of the same key is updated in
+ * place: a page whose bytes stay the same is not written), deletes the rows
+ * of each swept (index, period) whose unit is not in its list, inserts the
+ * weights and records the index hashes;
  * store_results_finish() commits (commit = 1) or rolls back, waits for the
  * task and frees the stream. With ex NULL (or when it cannot start a task)
  * start opens the transaction itself and send applies each part before it

@@ -821,6 +821,51 @@ static void test_compute_incremental_partial_equals_full(void **state)
     fx_free(f);
 }
 
+/* An incremental recompute rewrites a period's rows in place: a row of a
+ * unit no longer scored there (as after the unit left the config, which
+ * leaves the index's hash alone) is deleted, the others equal a full
+ * recompute's, and a period not written keeps its rows. */
+static void test_compute_incremental_sweeps_stale_units(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {"mm", NULL};
+    struct fx *f = methods_computed();
+    struct compute_summary sum;
+    long before = count(f, "SELECT count(*) FROM result WHERE index_id = 'mm'");
+
+    assert_int_equal(sqlite3_exec(f->db,
+                                  "INSERT INTO result(index_id, period, unit_id, score, rank,"
+                                  " flags) SELECT 'mm', period, 1000 + max(unit_id), 1, 1, 0"
+                                  " FROM result WHERE index_id = 'mm'"
+                                  " AND period IN ('2021-Q1', '2021-Q4') GROUP BY period",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    put(f, "p2", "a", "2021-Q1", 40);
+    ingest(f);
+    mark_all(f, "2021-Q1", ids);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
+    assert_int_equal(sum.full, 0);
+    assert_int_equal(sum.periods, 2); /* 2021-Q1 and 2021-Q2 */
+    /* the stale row of the written 2021-Q1 went, the one of 2021-Q4 stayed */
+    assert_int_equal(count(f, "SELECT count(*) FROM result WHERE index_id = 'mm'"
+                              " AND unit_id > 999 AND period = '2021-Q1'"),
+                     0);
+    assert_int_equal(count(f, "SELECT count(*) FROM result WHERE index_id = 'mm'"
+                              " AND unit_id > 999 AND period = '2021-Q4'"),
+                     1);
+    assert_int_equal(count(f, "SELECT count(*) FROM result WHERE index_id = 'mm'"), before + 1);
+    assert_int_equal(
+        sqlite3_exec(f->db, "DELETE FROM result WHERE unit_id > 999", NULL, NULL, NULL), SQLITE_OK);
+    char *inc = dump_results(f, "index_id = 'mm'");
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+    char *full = dump_results(f, "index_id = 'mm'");
+    assert_true(strlen(full) > 100);
+    assert_string_equal(inc, full);
+    free(inc);
+    free(full);
+    fx_free(f);
+}
+
 /* ---- like-for-like bases (seasonal.json) ---- */
 
 /* Quarterly seasons and monthly seasons of the synthetic flows below. */
@@ -1008,6 +1053,7 @@ int main(void)
         cmocka_unit_test(test_compute_incremental_marks_and_config_hash),
         cmocka_unit_test(test_compute_incremental_equals_full),
         cmocka_unit_test(test_compute_incremental_partial_equals_full),
+        cmocka_unit_test(test_compute_incremental_sweeps_stale_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
