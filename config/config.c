@@ -184,6 +184,7 @@ static struct config *config_new(const char *name)
 
     if (!cfg)
         return NULL;
+    atomic_init(&cfg->refs, 1);
     cfg->path = strdup(name);
     if (!cfg->path) {
         free(cfg);
@@ -445,13 +446,21 @@ void config_free(struct config **cfgp)
 
     if (!cfg)
         return;
+    *cfgp = NULL;
+    if (atomic_fetch_sub(&cfg->refs, 1) != 1)
+        return;
     for (size_t i = 0; i < cfg->n_owned; i++)
         free(cfg->owned[i]);
     free(cfg->owned);
     json_decref(cfg->root);
     free(cfg->path);
     free(cfg);
-    *cfgp = NULL;
+}
+
+struct config *config_ref(struct config *cfg)
+{
+    atomic_fetch_add(&cfg->refs, 1);
+    return cfg;
 }
 
 const char *config_listen(const struct config *cfg)

@@ -362,8 +362,14 @@ int config_load(const char *path, struct config **out, char **errors);
 int config_load_buffer(const char *name, const char *dir, const char *buf, size_t len,
                        struct config **out, char **errors);
 
-/* Frees cfg and sets *cfgp to NULL. NULL or *cfgp == NULL is a harmless no-op. */
+/* Drops one reference to cfg (config_ref()) and sets *cfgp to NULL; the last
+ * frees it. NULL or *cfgp == NULL is a harmless no-op. */
 void config_free(struct config **cfgp);
+
+/* One more reference to cfg, which is never changed after its load, so any
+ * thread may read it while it holds a reference (the daemon's loop and its API
+ * share one config instead of parsing the file twice). Returns cfg. */
+struct config *config_ref(struct config *cfg);
 
 /* Scalar settings. Paths are absolute or relative to the config file's folder. */
 const char *config_listen(const struct config *cfg);     /* "127.0.0.1:8080" */

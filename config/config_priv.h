@@ -8,6 +8,7 @@
 #define PARKSTAT_CONFIG_PRIV_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "config/config.h"
@@ -20,8 +21,9 @@
 #define CFG_MAX_TREE_DEPTH 8
 
 struct config {
-    json_t *root; /* kept alive: most strings are borrowed from it */
-    char *path;   /* the name given to config_load*() */
+    atomic_size_t refs; /* config_ref() and config_free(): freed at 0 */
+    json_t *root;       /* kept alive: most strings are borrowed from it */
+    char *path;         /* the name given to config_load*() */
     const char *listen;
     unsigned api_threads; /* server.threads; 0: the API's default */
     const char *token_file;

@@ -232,11 +232,11 @@ int daemon_api_start(struct daemon *d, const struct config *cfg, const char *tok
 
 void daemon_api_config(struct daemon *d)
 {
-    struct config *copy = NULL;
-    /* The API threads get a copy of their own: the loop's config may be
-     * retired while a query still reads the API's. */
-    if (d->api && config_load(d->opt->config_path, &copy, NULL) == 0)
-        api_set_config(d->api, copy);
+    /* The API threads hold a reference of their own: the loop's generation
+     * may be retired while a query still reads the config (it is never
+     * changed after its load, so both threads read it as it is). */
+    if (d->api && d->gen)
+        api_set_config(d->api, config_ref(d->gen->cfg));
 }
 
 void daemon_api_stop(struct daemon *d)
