@@ -51,11 +51,16 @@ static int set_zone(struct daemon *d, const struct config *cfg)
     return 0;
 }
 
-static struct config *load_config(const char *path)
+/* Loads the config at path, and its file's stamp taken before (so a file
+ * changed during the load never carries the stamp of what was loaded) into
+ * stamp ("" when it cannot be taken). */
+static struct config *load_config(const char *path, char *stamp, size_t size)
 {
     struct config *cfg = NULL;
     char *errors = NULL;
 
+    if (daemon_config_stamp(path, stamp, size) < 0)
+        stamp[0] = '\0';
     if (config_load(path, &cfg, &errors) < 0) {
         /* One line per problem, each naming its place (FILE: path: message). */
         for (char *line = strtok(errors ? errors : "", "\n"); line; line = strtok(NULL, "\n"))
@@ -74,8 +79,9 @@ static void generation_free(struct generation *g)
     free(g);
 }
 
-/* Builds a generation from cfg (stolen on success). */
-static struct generation *generation_new(struct daemon *d, struct config *cfg)
+/* Builds a generation from cfg (stolen on success), loaded from a file of
+ * that stamp. */
+static struct generation *generation_new(struct daemon *d, struct config *cfg, const char *stamp)
 {
     struct generation *g = calloc(1, sizeof(*g));
     char err[512];
@@ -85,6 +91,7 @@ static struct generation *generation_new(struct daemon *d, struct config *cfg)
         return NULL;
     g->d = d;
     g->cfg = cfg;
+    snprintf(g->stamp, sizeof(g->stamp), "%s", stamp);
     /* The readers of an older generation may be storing pulls meanwhile. */
     store_lock(d->st);
     rc = compute_sync_config(d->st, cfg);
@@ -157,16 +164,18 @@ static void on_sighup(uv_signal_t *h, int signum)
     struct daemon *d = h->data;
     struct config *cfg;
     struct generation *g;
+    char stamp[128];
     (void)signum;
 
     notify_reloading();
     log_notice("SIGHUP: reloading %s", d->opt->config_path);
-    if ((cfg = load_config(d->opt->config_path)) && strcmp(config_timezone(cfg), d->zone) != 0) {
+    if ((cfg = load_config(d->opt->config_path, stamp, sizeof(stamp))) &&
+        strcmp(config_timezone(cfg), d->zone) != 0) {
         log_err("%s: timezone %s differs from the running %s: a new time zone takes a restart",
                 d->opt->config_path, config_timezone(cfg), d->zone);
         config_free(&cfg);
     }
-    if (!cfg || !(g = generation_new(d, cfg))) {
+    if (!cfg || !(g = generation_new(d, cfg, stamp))) {
         if (cfg)
             config_free(&cfg);
         log_err("reload failed: the running configuration stays in force");
@@ -222,6 +231,8 @@ static void on_grace_over(uv_timer_t *h)
 {
     struct daemon *d = h->data;
     log_warning("shutdown: grace period over, cancelling pulls in flight");
+    /* a recompute's child: its transaction is rolled back, its marks stay */
+    daemon_recompute_kill();
     uv_stop(&d->loop);
 }
 
@@ -412,7 +423,7 @@ static void close_interrupted(struct daemon *d)
         log_notice("%ld run(s) left open by a crash closed as interrupted", n);
 }
 
-static int run(struct daemon *d, struct config *cfg)
+static int run(struct daemon *d, struct config *cfg, const char *stamp)
 {
     int rc = open_store(d, cfg);
     if (rc) {
@@ -420,7 +431,7 @@ static int run(struct daemon *d, struct config *cfg)
         return rc;
     }
     close_interrupted(d);
-    if (!(d->gen = generation_new(d, cfg))) {
+    if (!(d->gen = generation_new(d, cfg, stamp))) {
         config_free(&cfg);
         return EX_CONFIG;
     }
@@ -483,13 +494,14 @@ int daemon_run(const struct daemon_options *opt)
 {
     struct daemon d;
     struct config *cfg;
+    char stamp[128];
     int status;
 
     memset(&d, 0, sizeof(d));
     d.opt = opt;
     d.lock_fd = -1;
     exec_threads_init(&d.exec);
-    if (!(cfg = load_config(opt->config_path)))
+    if (!(cfg = load_config(opt->config_path, stamp, sizeof(stamp))))
         return EX_CONFIG;
     apply_log_level(cfg);
     /* --once serves no /metrics: its pulls skip the registry. */
@@ -501,7 +513,7 @@ int daemon_run(const struct daemon_options *opt)
     }
     if (d.metrics)
         register_metrics(&d);
-    status = run(&d, cfg);
+    status = run(&d, cfg, stamp);
     shutdown_all(&d);
     log_info("parkstatd stopped");
     return status;

@@ -29,4 +29,14 @@ struct daemon_options {
  */
 int daemon_run(const struct daemon_options *opt);
 
+/*
+ * parkstatd --recompute-child full|incremental --stamp STAMP -c CONFIG
+ * [--db PATH]: the daemon's recompute, run in a process of its own
+ * (daemon/recompute.c). Loads CONFIG, which must still have STAMP, recomputes
+ * and writes one line to stdout: "ok FULL INDICES PERIODS RESULTS SECONDS"
+ * or "error TEXT". Returns the exit status: 0, 1 (failed), 3 (the file
+ * changed: nothing done), EX_TEMPFAIL (database busy), 2 (bad mode).
+ */
+int daemon_recompute_child(const struct daemon_options *opt, const char *mode, const char *stamp);
+
 #endif

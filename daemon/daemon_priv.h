@@ -45,6 +45,7 @@ struct generation {
     size_t n_timers;
     size_t open_handles; /* timers not yet closed */
     size_t busy;         /* recompute jobs using cfg */
+    char stamp[128];     /* the config file as loaded (daemon_config_stamp); "" unknown */
     int draining;
     struct generation *next; /* older generations still draining */
 };
@@ -155,6 +156,14 @@ void daemon_recompute(struct daemon *d, int full);
  * The first time it is not, logs it, tells systemd (STATUS) and turns
  * /healthz to 503. Returns 0, or -ESTALE once the database is lost. */
 int daemon_db_check(struct daemon *d);
+
+/* The stamp of the file at path: device, inode, size, modification and
+ * change times as text, into out. Returns 0 or -errno. */
+int daemon_config_stamp(const char *path, char *out, size_t size);
+
+/* Stops a recompute's child process, if one runs (SIGTERM: its transaction
+ * is rolled back). Any thread. */
+void daemon_recompute_kill(void);
 
 /* Called when a generation may have become idle: frees drained ones. */
 void daemon_reap(struct daemon *d);

@@ -58,7 +58,16 @@ static int check_config(const char *path)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_CHECK = 256, OPT_ONCE, OPT_LISTEN, OPT_DB, OPT_GRACE, OPT_VERSION };
+    enum {
+        OPT_CHECK = 256,
+        OPT_ONCE,
+        OPT_LISTEN,
+        OPT_DB,
+        OPT_GRACE,
+        OPT_VERSION,
+        OPT_CHILD,
+        OPT_STAMP
+    };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, OPT_CHECK},
@@ -67,10 +76,13 @@ int main(int argc, char **argv)
         {"db", required_argument, NULL, OPT_DB},
         {"grace", required_argument, NULL, OPT_GRACE},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"recompute-child", required_argument, NULL, OPT_CHILD}, /* internal */
+        {"stamp", required_argument, NULL, OPT_STAMP},           /* internal */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct daemon_options opt = {0};
+    const char *child = NULL, *stamp = "";
     char *end;
     int c;
 
@@ -97,6 +109,12 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case OPT_CHILD:
+            child = optarg;
+            break;
+        case OPT_STAMP:
+            stamp = optarg;
+            break;
         case OPT_VERSION:
             printf("parkstatd %s\n", PARKSTAT_VERSION);
             return 0;
@@ -112,5 +130,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    /* the daemon's own recompute, in a process of its own (daemon/recompute.c) */
+    if (child)
+        return daemon_recompute_child(&opt, child, stamp);
     return daemon_run(&opt);
 }

@@ -2,7 +2,8 @@
 # parkstatd as a service, with real processes: systemd's notify protocol on a
 # test NOTIFY_SOCKET (READY, STATUS, WATCHDOG, RELOADING, STOPPING), API
 # answers checked against hand-computed numbers, bad requests, admin auth, a
-# recompute retried after "database busy", SIGHUP with a broken config, a new
+# recompute retried after "database busy", run in a child process (by the
+# daemon itself once the config file changed), SIGHUP with a broken config, a new
 # time zone (refused) and a good config, a real Prometheus scraping /metrics,
 # and SIGTERM during a transfer that hangs.
 set -euo pipefail
@@ -112,6 +113,18 @@ wait_for 30 grep -q "recompute: database busy; again in 2 s" "$tmp/daemon.err" |
 before=$(recomputes)
 wait "$lockpid" || fail "the lock holder failed"
 wait_for 10 more_recomputes "$before" || fail "recompute not redone after the lock was released"
+
+# ---- the recompute runs in a child process (the daemon's RSS stays what serving
+# needs); after the config file was touched since its load, the child refuses
+# and the daemon runs it itself on the configuration it loaded
+grep -q '^<6>recompute (.*(child process)$' "$tmp/daemon.err" || fail "recompute not in a child process"
+before=$(recomputes)
+touch -d '1 minute ago' "$tmp/parkstat.json"
+[[ $(code -X POST -H "Authorization: Bearer s3cret-token" "$api/api/v1/recompute") == 202 ]] || fail "202 after touch"
+wait_for 10 more_recomputes "$before" || fail "no recompute after the config was touched"
+grep -q "parkstat.json changed since it was loaded: running on the loaded configuration in the daemon" \
+    "$tmp/daemon.err" || fail "a changed config file was not noticed"
+[[ $(grep 'recompute (' "$tmp/daemon.err" | tail -1) != *"(child process)" ]] || fail "the child ran a changed config"
 kill -0 "$daemon" || fail "the daemon died"
 
 # ---- SIGHUP: a broken config is reported and the old one stays; a good one switches
