@@ -3,10 +3,12 @@
  * batch in one transaction with vintages (new / revised / unchanged), and
  * stores its rejects; store_run_begin/end record the run around it.
  *
- * Fast path: a key seen for the first time costs exactly one statement, an
- * INSERT whose ON CONFLICT clause targets the partial index of current values.
- * Only when that insert is skipped do we read the current value to decide
- * between unchanged (nothing written) and revised (close + insert).
+ * Fast path (schema 12: one B-tree, no foreign keys): the run, units and
+ * indicators of a batch are checked once (check_refs); a chunk of 64 rows
+ * whose keys have no current value (one primary-key look-up per series in
+ * the chunk) is one INSERT. Otherwise each row reads its key's current value
+ * to decide between new (insert), unchanged (nothing written) and revised
+ * (close + insert).
  */
 #include <errno.h>
 #include <math.h>
@@ -89,8 +91,8 @@ static void bind_value_status(sqlite3_stmt *s, const struct store_obs *o, int at
         sqlite3_bind_null(s, at + 3);
 }
 
-/* Inserts a current row for o valid from t; 1 when inserted, 0 when a current
- * row exists, or a negative errno. */
+/* Inserts a current row for o valid from t: the key has none (the caller
+ * looked). Returns 0 or -EIO. */
 static int insert_current(struct store *st, sqlite3_stmt *ins, const struct store_obs *o,
                           const char *period, int len, int64_t t, int64_t run_id)
 {
@@ -107,7 +109,8 @@ static int insert_current(struct store *st, sqlite3_stmt *ins, const struct stor
         sqlite3_reset(ins);
         return rc;
     }
-    return sqlite3_changes(st->db) == 1;
+    sqlite3_reset(ins);
+    return 0;
 }
 
 /* 1 when the current row of cur (value, valid_from, status) holds what o
@@ -127,18 +130,29 @@ static int same_as_current(sqlite3_stmt *cur, const struct store_obs *o)
     return strcmp(old, status) == 0;
 }
 
-/* The key of o has a current value: count it unchanged (returns 0), or close
- * it and insert the new vintage (returns 1): a change of value, status or
- * missingness is a revision. Vintages stay ordered even when the clock did
- * not advance since the current row was written. */
-static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o,
-                  const char *period, int len, int64_t now, int64_t run_id, struct store_counts *c)
+/* One row: new (no current value: inserted), unchanged (nothing written)
+ * or revised (the current row closed, the new vintage inserted): a change
+ * of value, status or missingness is a revision. Vintages stay ordered even
+ * when the clock did not advance since the current row was written.
+ * Returns 1 when a new current value was written, 0 when not, or a
+ * negative errno. */
+static int ingest_one(struct store *st, sqlite3_stmt *ins, const struct store_obs *o,
+                      const char *period, int len, int64_t now, int64_t run_id,
+                      struct store_counts *c)
 {
     sqlite3_stmt *cur = store_stmt_get(st, STMT_OBS_CURRENT);
     if (!cur)
         return -EIO;
     bind_key(cur, o, period, len);
-    if (sqlite3_step(cur) != SQLITE_ROW) {
+    int step = sqlite3_step(cur);
+    if (step == SQLITE_DONE) {
+        sqlite3_reset(cur);
+        int rc = insert_current(st, ins, o, period, len, now, run_id);
+        if (rc == 0)
+            c->n_new++;
+        return rc < 0 ? rc : 1;
+    }
+    if (step != SQLITE_ROW) {
         int rc = store_fail(st, "current observation");
         sqlite3_reset(cur);
         return rc;
@@ -157,22 +171,130 @@ static int revise(struct store *st, sqlite3_stmt *ins, const struct store_obs *o
     bind_key(close, o, period, len);
     sqlite3_bind_int64(close, 4, t);
     int rc = store_step_done(st, close, "close observation");
-    if (rc < 0)
-        return rc;
-    rc = insert_current(st, ins, o, period, len, t, run_id);
-    if (rc == 0) {
-        snprintf(st->err, sizeof(st->err), "revision of %s was not inserted", period);
+    if (rc == 0 && (rc = insert_current(st, ins, o, period, len, t, run_id)) == 0)
+        c->n_revised++;
+    return rc < 0 ? rc : 1;
+}
+
+/* The current periods of one (unit, indicator) between two period texts
+ * (text order: a superset of the periods asked whatever their frequency). */
+static const char current_range_sql[] =
+    "SELECT period FROM observation WHERE unit_id = ?1 AND indicator_id = ?2"
+    " AND period >= ?3 AND period <= ?4 AND valid_to IS NULL";
+
+/* 1 when some key of obs[0..m) (periods as texts) has a current row, 0 when
+ * none has, or -EIO. One look-up on the primary key per run of rows of one
+ * (unit, indicator): a batch of new keys costs about one per series. */
+static int chunk_has_current(struct store *st, const struct store_obs *obs, size_t m,
+                             char (*period)[PERIOD_TEXT_SIZE])
+{
+    sqlite3_stmt *s = store_stmt_cached(st, current_range_sql);
+    if (!s)
         return -EIO;
+    for (size_t i = 0, j; i < m; i = j) {
+        size_t lo = i, hi = i;
+        for (j = i + 1; j < m && obs[j].unit_id == obs[i].unit_id &&
+                        obs[j].indicator_id == obs[i].indicator_id;
+             j++) {
+            if (strcmp(period[j], period[lo]) < 0)
+                lo = j;
+            if (strcmp(period[j], period[hi]) > 0)
+                hi = j;
+        }
+        sqlite3_bind_int64(s, 1, obs[i].unit_id);
+        sqlite3_bind_int64(s, 2, obs[i].indicator_id);
+        sqlite3_bind_text(s, 3, period[lo], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, period[hi], -1, SQLITE_STATIC);
+        int rc, found = 0;
+        while (!found && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const char *p = (const char *)sqlite3_column_text(s, 0);
+            for (size_t k = i; k < j && p && !found; k++)
+                found = strcmp(p, period[k]) == 0;
+        }
+        if (!found && rc != SQLITE_DONE) {
+            rc = store_fail(st, "current observations");
+            sqlite3_reset(s);
+            return rc;
+        }
+        sqlite3_reset(s);
+        if (found)
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when the row of sql (one bound id) exists, 0 when not, or -EIO. */
+static int id_exists(struct store *st, const char *sql, int64_t id)
+{
+    sqlite3_stmt *s = store_stmt_cached(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : store_fail(st, "observation references");
+}
+
+/* Ids a batch has found to exist: the last few per kind, so that a run of
+ * rows of one unit costs one look-up. */
+struct known {
+    int64_t recent[16];
+};
+
+/* 0 when id is known or exists (then remembered), -EINVAL (with the message
+ * naming the row and the id) when not, or -EIO. */
+static int check_id(struct store *st, struct known *k, const char *sql, const char *what,
+                    int64_t id, size_t row)
+{
+    int64_t *slot = &k->recent[(uint64_t)id % 16];
+    if (*slot == id + 1) /* + 1: a zeroed slot remembers no id */
+        return 0;
+    int rc = id_exists(st, sql, id);
+    if (rc == 0) {
+        snprintf(st->err, sizeof(st->err), "observation %zu: no %s with id %lld", row, what,
+                 (long long)id);
+        return -EINVAL;
     }
     if (rc > 0)
-        c->n_revised++;
+        *slot = id + 1;
+    return rc < 0 ? rc : 0;
+}
+
+/* The referential checks of the observation table (schema 12 declares no
+ * foreign keys: SQLite's cost three look-ups per row), done once per batch
+ * in code: the run and every unit and indicator of obs[0..n) exist. Rows
+ * are never deleted from unit, indicator and run, so what exists now still
+ * does at commit. */
+static int check_refs(struct store *st, int64_t run_id, const struct store_obs *obs, size_t n)
+{
+    struct known units = {{0}}, indicators = {{0}};
+    int rc = 0;
+
+    if (run_id > 0 && (rc = id_exists(st, "SELECT 1 FROM run WHERE id = ?1", run_id)) <= 0) {
+        if (rc == 0) {
+            snprintf(st->err, sizeof(st->err), "observations: no run with id %lld",
+                     (long long)run_id);
+            rc = -EINVAL;
+        }
+        return rc;
+    }
+    rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = check_id(st, &units, "SELECT 1 FROM unit WHERE id = ?1", "unit", obs[i].unit_id, i);
+        if (rc == 0)
+            rc = check_id(st, &indicators, "SELECT 1 FROM indicator WHERE id = ?1", "indicator",
+                          obs[i].indicator_id, i);
+    }
     return rc;
 }
 
-/* One statement for INGEST_CHUNK (or INGEST_TAIL) new rows: no conflict
- * clause, so a key that has a current row aborts the statement, which SQLite
- * backs out alone (the transaction goes on), and the chunk is redone row by
- * row. Fewer than INGEST_TAIL rows go row by row anyway. */
+/* One statement for INGEST_CHUNK (or INGEST_TAIL) new rows, once
+ * chunk_has_current() found none of their keys current. A key twice in the
+ * chunk aborts the statement on the primary key, which SQLite backs out
+ * alone (the transaction goes on), and the chunk is redone row by row.
+ * Fewer than INGEST_TAIL rows go row by row anyway. */
 #define INGEST_CHUNK 64
 #define INGEST_TAIL  8
 #define OBS_ROW      "(?,?,?,?,?,NULL,?,?)"
@@ -187,8 +309,8 @@ static const char insert_chunk_sql[] =
 static const char insert_tail_sql[] = OBS_INSERT OBS_ROWS8;
 
 /* Inserts the m (INGEST_CHUNK or INGEST_TAIL) rows obs[0..] (periods as
- * texts) as new rows. Returns 1 when inserted, 0 when some key already had a
- * current row (nothing written), or -EIO. */
+ * texts) as new rows. Returns 1 when inserted, 0 when some key is there
+ * already (nothing written), or -EIO. */
 static int insert_chunk(struct store *st, const struct store_obs *obs, size_t m,
                         char (*period)[PERIOD_TEXT_SIZE], const int *len, int64_t t, int64_t run_id)
 {
@@ -235,11 +357,7 @@ static int ingest_rows(struct store *st, sqlite3_stmt *ins, int64_t run_id, int6
                        const int *len, size_t n, struct store_counts *c, struct touched *t)
 {
     for (size_t i = 0; i < n; i++) {
-        int rc = insert_current(st, ins, &obs[i], period[i], len[i], now, run_id);
-        if (rc == 1)
-            c->n_new++;
-        else if (rc == 0)
-            rc = revise(st, ins, &obs[i], period[i], len[i], now, run_id, c);
+        int rc = ingest_one(st, ins, &obs[i], period[i], len[i], now, run_id, c);
         if (rc == 1) /* a new current value */
             rc = touch(st, t, obs[i].unit_id);
         if (rc < 0)
@@ -258,9 +376,12 @@ static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struc
 
     if (!ins)
         return -EIO;
+    int rc = check_refs(st, run_id, obs, n);
+    if (rc < 0)
+        return rc;
     for (size_t at = 0, m; at < n; at += m) {
         m = n - at >= INGEST_CHUNK ? INGEST_CHUNK : n - at >= INGEST_TAIL ? INGEST_TAIL : n - at;
-        int rc = 0;
+        rc = 0;
         for (size_t i = 0; i < m; i++) {
             const struct store_obs *o = &obs[at + i];
             len[i] = period_text(o->period, period[i]);
@@ -276,11 +397,12 @@ static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struc
             }
         }
         if ((m == INGEST_CHUNK || m == INGEST_TAIL) &&
+            (rc = chunk_has_current(st, obs + at, m, period)) == 0 &&
             (rc = insert_chunk(st, obs + at, m, period, len, now, run_id)) == 1) {
             c->n_new += m;
             for (size_t i = 0; i < m && rc >= 0; i++)
                 rc = touch(st, &t, obs[at + i].unit_id);
-        } else if (rc == 0) {
+        } else if (rc >= 0) {
             rc = ingest_rows(st, ins, run_id, now, obs + at, period, len, m, c, &t);
         }
         if (rc < 0)

@@ -195,7 +195,7 @@ static const char *utf8_or_escaped(const char *s, char **copy)
 /*
  * Counts what store_observations() gives for q without paging: on the
  * observation table alone (codes to ids by their unique indexes), so an
- * unfiltered count reads the current-value index, not three tables.
+ * unfiltered count reads one table, not three.
  */
 int store_observations_count(struct store *st, const struct store_obs_query *q, long *n)
 {

@@ -329,9 +329,42 @@ static const char migration_10[] =
 static const char migration_11[] =
     "CREATE INDEX result_rank ON result(index_id, period, rank IS NULL, coalesce(rank, 0));";
 
+/*
+ * Version 12: observations that cost what they must at ingest (issue 15,
+ * docs/ARCHITECTURE.md "Store").
+ *
+ * observation  rebuilt with the same columns, key and rows, without the
+ *              partial unique index obs_current and without foreign keys:
+ *              every ingest paid a second B-tree (as large as the table)
+ *              and three look-ups per row for them. The rows of one key stay
+ *              clustered in key order (unit, indicator, period, valid_from),
+ *              the way a series is read: a key never revised has one row, a
+ *              revision or withdrawal adds one. The current row of a key
+ *              (valid_to IS NULL, at most one) is found on the primary key
+ *              by store_ingest, the one writer, which also checks per batch
+ *              that its unit, indicator and run exist (units, indicators
+ *              and runs are never deleted). Every row is copied as it was.
+ */
+static const char migration_12[] =
+    "CREATE TABLE observation_v12("
+    " unit_id INTEGER NOT NULL,"
+    " indicator_id INTEGER NOT NULL,"
+    " period TEXT NOT NULL,"
+    " value REAL,"
+    " valid_from INTEGER NOT NULL,"
+    " valid_to INTEGER,"
+    " run_id INTEGER,"
+    " status TEXT,"
+    " PRIMARY KEY(unit_id, indicator_id, period, valid_from)) WITHOUT ROWID;"
+    "INSERT INTO observation_v12(unit_id, indicator_id, period, value, valid_from, valid_to,"
+    " run_id, status) SELECT unit_id, indicator_id, period, value, valid_from, valid_to, run_id,"
+    " status FROM observation ORDER BY unit_id, indicator_id, period, valid_from;"
+    "DROP TABLE observation;"
+    "ALTER TABLE observation_v12 RENAME TO observation;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
     migration_1, migration_2, migration_3, migration_4,  migration_5,  migration_6,
-    migration_7, migration_8, migration_9, migration_10, migration_11,
+    migration_7, migration_8, migration_9, migration_10, migration_11, migration_12,
 };
 
 static int read_version(sqlite3 *db, int *version)

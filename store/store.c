@@ -20,13 +20,11 @@ static const char *const stmt_sql[STMT_COUNT_] = {
     [STMT_BEGIN] = "BEGIN IMMEDIATE",
     [STMT_COMMIT] = "COMMIT",
     [STMT_ROLLBACK] = "ROLLBACK",
-    /* The conflict target names the partial index obs_current, so a key that
-     * already has a current value is skipped without an error. */
+    /* A key's first row or a revision: store_ingest has found that the key
+     * has no current row (schema 12 keeps no index to say so). */
     [STMT_OBS_INSERT] = "INSERT INTO observation(unit_id, indicator_id, period, value,"
                         " valid_from, valid_to, run_id, status)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)"
-                        " ON CONFLICT(unit_id, indicator_id, period) WHERE valid_to IS NULL"
-                        " DO NOTHING",
+                        " VALUES(?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)",
     [STMT_OBS_CURRENT] = "SELECT value, valid_from, status FROM observation WHERE unit_id = ?1"
                          " AND indicator_id = ?2 AND period = ?3 AND valid_to IS NULL",
     [STMT_OBS_CLOSE] = "UPDATE observation SET valid_to = ?4 WHERE unit_id = ?1"

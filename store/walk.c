@@ -22,8 +22,8 @@
 #include "store/observations.h"
 
 static const char walk_now[] = "SELECT unit_id, indicator_id, period, value FROM observation"
-                               /* "+valid_to": a table scan; the partial index obs_current
-                                  would cost a primary-key look-up per row for the value */
+                               /* one pass over the key range: the current row and the
+                                  few closed ones of each key lie together */
                                " WHERE unit_id >= ?2 AND unit_id < ?3 AND +valid_to IS NULL";
 static const char walk_as_of[] = "SELECT unit_id, indicator_id, period, value FROM observation"
                                  " WHERE unit_id >= ?2 AND unit_id < ?3"

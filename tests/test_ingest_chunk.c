@@ -153,16 +153,42 @@ static void test_bad_row_in_chunk(void **state)
         o[p] = obs_at(c, p, 1);
     o[20].unit_id = 999;
     assert_true(store_ingest(c->st, c->run, 200, o, 40, NULL, 0, NULL) < 0);
-    assert_non_null(strstr(store_errmsg(c->st), "FOREIGN KEY"));
+    assert_string_equal(store_errmsg(c->st), "observation 20: no unit with id 999");
     assert_int_equal(current(c, 0).n, 0);
     /* and the connection goes on */
     assert_int_equal(put(c, 0, 40, 0, 300).n_new, 40);
+}
+
+/* The references schema 12 checks in code, once per batch: an unknown
+ * indicator or run is refused with the row or run named, nothing stored,
+ * and a known unit and indicator in the same batch pass. */
+static void test_unknown_indicator_or_run_is_refused(void **state)
+{
+    struct ctx *c = *state;
+    struct store_obs o[70];
+    for (int p = 0; p < 70; p++)
+        o[p] = obs_at(c, p, 1);
+    o[66].indicator_id = 777;
+    assert_int_equal(store_ingest(c->st, c->run, 200, o, 70, NULL, 0, NULL), -EINVAL);
+    assert_string_equal(store_errmsg(c->st), "observation 66: no indicator with id 777");
+    assert_int_equal(current(c, 0).n, 0);
+    o[66].indicator_id = c->ind;
+    int64_t no_run = c->run + 100;
+    assert_int_equal(store_ingest(c->st, no_run, 200, o, 70, NULL, 0, NULL), -EINVAL);
+    char want[64];
+    snprintf(want, sizeof(want), "observations: no run with id %lld", (long long)no_run);
+    assert_string_equal(store_errmsg(c->st), want);
+    assert_int_equal(current(c, 0).n, 0);
+    struct store_counts k = {0};
+    assert_int_equal(store_ingest(c->st, c->run, 200, o, 70, NULL, 0, &k), 0);
+    assert_int_equal(k.n_new, 70);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_all_new, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_indicator_or_run_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_existing_keys_inside_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revision_in_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_row_in_chunk, setup, teardown),

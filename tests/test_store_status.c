@@ -426,7 +426,8 @@ static void as_of_v7(sqlite3 *db, int64_t t, char *out, size_t size)
  * tests/data/store/v7.sql is the .dump of a database written by parkstat
  * at schema version 7 (three imports with revisions, see its header):
  * after the migration every row and every as-of answer is the same, value
- * is nullable, status exists, and obs_current and the key are kept.
+ * is nullable, status exists, and the key is kept (schema 12: without
+ * obs_current and foreign keys).
  */
 static void test_migration_from_v7_keeps_every_vintage(void **state)
 {
@@ -503,10 +504,15 @@ static void test_migration_from_v7_keeps_every_vintage(void **state)
              sizeof(text));
     assert_non_null(strstr(text, "PRIMARY KEY(unit_id, indicator_id, period, valid_from))"
                                  " WITHOUT ROWID"));
-    sql_text(st->db, "SELECT sql FROM sqlite_schema WHERE name = 'obs_current'", text,
+    /* schema 12: no second B-tree and no foreign keys on observation */
+    sql_text(st->db,
+             "SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'observation'"
+             " AND type = 'index'",
+             text, sizeof(text));
+    assert_string_equal(text, "0");
+    sql_text(st->db, "SELECT count(*) FROM pragma_foreign_key_list('observation')", text,
              sizeof(text));
-    assert_string_equal(text, "CREATE UNIQUE INDEX obs_current ON observation(unit_id, "
-                              "indicator_id, period) WHERE valid_to IS NULL");
+    assert_string_equal(text, "0");
     /* and the migrated table takes a missing value with a status */
     struct store_obs o = {.unit_id = store_unit_id(st, "p1", 2),
                           .indicator_id = store_indicator_id(st, "revenue", 7),
@@ -518,6 +524,178 @@ static void test_migration_from_v7_keeps_every_vintage(void **state)
     assert_int_equal(k.n_revised, 1);
     sql_text(st->db, "PRAGMA integrity_check", text, sizeof(text));
     assert_string_equal(text, "ok");
+    store_close(&st);
+    ts_rmtree(dir);
+}
+
+/* What was known as of t (every vintage when t is 0), read by SQL on the
+ * database before its migration, as on_row() writes it (valid_to 0 for
+ * none), in store_observations()' order. */
+static void vintages_sql(sqlite3 *db, int64_t t, char *out, size_t size)
+{
+    sqlite3_stmt *s = NULL;
+    size_t used = 0;
+    out[0] = '\0';
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT period, value, status, valid_from,"
+                                        " coalesce(valid_to, 0)"
+                                        " FROM observation o JOIN unit u ON u.id = o.unit_id"
+                                        " JOIN indicator i ON i.id = o.indicator_id"
+                                        " WHERE ?1 = 0 OR (valid_from <= ?1 AND (valid_to IS NULL"
+                                        " OR ?1 < valid_to))"
+                                        " ORDER BY u.code, i.code, period, valid_from",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(s, 1, t);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        char v[32] = "-";
+        if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+            snprintf(v, sizeof(v), "%g", sqlite3_column_double(s, 1));
+        const char *status = (const char *)sqlite3_column_text(s, 2);
+        used += (size_t)snprintf(out + used, size - used, "%s %s %s %lld %lld\n",
+                                 (const char *)sqlite3_column_text(s, 0), v, status ? status : "-",
+                                 (long long)sqlite3_column_int64(s, 3),
+                                 (long long)sqlite3_column_int64(s, 4));
+    }
+    sqlite3_finalize(s);
+}
+
+/* Every row with its status, in key order. */
+static void all_rows_status(sqlite3 *db, char *out, size_t size)
+{
+    sql_text(db,
+             "SELECT group_concat(r, ' ') FROM (SELECT unit_id || ',' || indicator_id || ',' ||"
+             " period || ',' || quote(value) || ',' || valid_from || ',' || quote(valid_to) ||"
+             " ',' || quote(run_id) || ',' || quote(status) AS r FROM observation"
+             " ORDER BY unit_id, indicator_id, period, valid_from)",
+             out, size);
+}
+
+/*
+ * tests/data/store/v11.sql is the .dump of a database written by main's
+ * store at schema version 11 (revisions, a status-only revision, missing
+ * values, two withdrawals, a key again after its withdrawal; see its
+ * header). Migrated to 12: every row the same, every as-of answer and the
+ * history the same through the store's reader, no obs_current index and no
+ * foreign keys, and the store goes on ingesting with vintages.
+ */
+static void test_migration_from_v11_keeps_every_vintage(void **state)
+{
+    (void)state;
+    char dir[64], path[96], rel[256], dump[512], text[1024];
+    char before[4096], after[4096];
+    int64_t times[32];
+    int nt = 0;
+    sqlite3 *db = NULL;
+    struct store *st = NULL;
+    size_t len;
+    struct text t;
+
+    ts_data_path(dump, sizeof(dump), ts_path(rel, sizeof(rel), "store", "v11.sql"));
+    char *sql = ts_read_file(dump, &len);
+    assert_non_null(sql);
+    ts_tmpdir(dir, sizeof(dir), "test_store_status_v11");
+    ts_path(path, sizeof(path), dir, "v11.db");
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    free(sql);
+    sql_text(db, "PRAGMA user_version", text, sizeof(text));
+    assert_string_equal(text, "11");
+    sql_text(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'obs_current'", text,
+             sizeof(text));
+    assert_string_equal(text, "1");
+    all_rows_status(db, before, sizeof(before));
+    /* 7 + 4 + 3 + 1 rows by four ingests (the withdrawals close rows, add none) */
+    sql_text(db,
+             "SELECT count(*) || ' ' || count(valid_to) || ' ' || count(status) || ' ' ||"
+             " (count(*) - count(value)) FROM observation",
+             text, sizeof(text));
+    assert_string_equal(text, "15 8 2 2");
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT valid_from FROM observation UNION"
+                                        " SELECT valid_to FROM observation"
+                                        " WHERE valid_to IS NOT NULL ORDER BY 1",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW && nt + 3 <= 32) {
+        int64_t v = sqlite3_column_int64(s, 0);
+        times[nt++] = v - 1;
+        times[nt++] = v;
+        times[nt++] = v + 1;
+    }
+    sqlite3_finalize(s);
+    assert_int_equal(nt, 12); /* 1, 2, 3 and 4 million */
+    char(*asof)[2048] = calloc((size_t)nt + 1, sizeof(*asof));
+    assert_non_null(asof);
+    for (int i = 0; i < nt; i++)
+        vintages_sql(db, times[i], asof[i], sizeof(asof[i]));
+    vintages_sql(db, 0, asof[nt], sizeof(asof[nt]));
+    sqlite3_close(db);
+
+    assert_int_equal(store_open(&st, path, 0, NULL, 0), 0);
+    assert_int_equal(store_schema_version(st), 12);
+    all_rows_status(st->db, after, sizeof(after));
+    assert_string_equal(after, before);
+    for (int i = 0; i < nt; i++)
+        assert_string_equal(rows(st, (struct store_obs_query){.as_of = times[i]}, &t), asof[i]);
+    assert_string_equal(rows(st, (struct store_obs_query){.history = 1}, &t), asof[nt]);
+    free(asof);
+    /* worked out by hand from the header of v11.sql */
+    assert_string_equal(rows(st, (struct store_obs_query){.unit = "p1"}, &t),
+                        "2023-Q1 3 - 1000000 0\n"
+                        "2023-Q2 4 - 2000000 0\n"
+                        "2023 101 - 4000000 0\n"
+                        "2023-01 10.5 e 4000000 0\n"
+                        "2023-02 11 - 1000000 0\n"
+                        "2023-03 - - 4000000 0\n");
+    assert_string_equal(rows(st, (struct store_obs_query){.unit = "p2", .as_of = 2500000}, &t),
+                        "2023-Q1 5 - 1000000 3000000\n"
+                        "2023-01 20 - 2000000 4000000\n");
+    assert_string_equal(rows(st, (struct store_obs_query){.unit = "p2"}, &t),
+                        "2023-01 21 - 4000000 0\n");
+    sql_text(st->db,
+             "SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'observation'"
+             " AND type = 'index'",
+             text, sizeof(text));
+    assert_string_equal(text, "0");
+    sql_text(st->db, "SELECT count(*) FROM pragma_foreign_key_list('observation')", text,
+             sizeof(text));
+    assert_string_equal(text, "0");
+    /* the migrated store ingests: unchanged, revised, withdrawn key again, new */
+    int64_t p1 = store_unit_id(st, "p1", 2), p2 = store_unit_id(st, "p2", 2);
+    int64_t rev = store_indicator_id(st, "revenue", 7), firms = store_indicator_id(st, "firms", 5);
+    struct store_obs o[] = {
+        {p1, rev, {2023, PERIOD_MONTH, 2}, 11, NULL, 0},
+        {p1, rev, {2023, PERIOD_MONTH, 3}, 13, NULL, 0},
+        {p2, firms, {2023, PERIOD_QUARTER, 1}, 6, NULL, 0},
+        {p2, rev, {2023, PERIOD_MONTH, 2}, 22, NULL, 0},
+    };
+    struct store_counts k = {0};
+    assert_int_equal(store_ingest(st, 0, 5000000, o, 4, NULL, 0, &k), 0);
+    assert_int_equal(k.n_unchanged, 1);
+    assert_int_equal(k.n_revised, 1);
+    assert_int_equal(k.n_new, 2);
+    assert_string_equal(
+        rows(st,
+             (struct store_obs_query){
+                 .unit = "p1", .indicator = "revenue", .from = "2023-03", .history = 1},
+             &t),
+        "2023-03 - - 1000000 2000000\n"
+        "2023-03 12 - 2000000 4000000\n"
+        "2023-03 - - 4000000 5000000\n"
+        "2023-03 13 - 5000000 0\n");
+    assert_string_equal(
+        rows(st, (struct store_obs_query){.unit = "p2", .indicator = "firms", .history = 1}, &t),
+        "2023-Q1 5 - 1000000 3000000\n"
+        "2023-Q1 6 - 5000000 0\n");
+    sql_text(st->db, "PRAGMA integrity_check", text, sizeof(text));
+    assert_string_equal(text, "ok");
+    sql_text(st->db,
+             "SELECT count(*) FROM (SELECT 1 FROM observation WHERE valid_to IS NULL"
+             " GROUP BY unit_id, indicator_id, period HAVING count(*) > 1)",
+             text, sizeof(text));
+    assert_string_equal(text, "0");
     store_close(&st);
     ts_rmtree(dir);
 }
@@ -534,6 +712,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_compute_missing_is_not_rolled_up_as_0),
         cmocka_unit_test(test_migration_from_v7_keeps_every_vintage),
+        cmocka_unit_test(test_migration_from_v11_keeps_every_vintage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
