@@ -1,8 +1,9 @@
 /*
  * results.c - what the aggregation engine (compute/) reads from and writes to
  * the store (the bulk walk over observations is in walk.c): the replacement
- * of index results (one row per index, period and unit, dimensions and
- * contributions as blobs of doubles, schema.c version 3) and recompute marks
+ * of index results (one row per index, period and unit, dimensions as a
+ * packed blob of exact values, contributions as a blob of doubles, schema.c
+ * version 3) and recompute marks
  * in one transaction, the index config hashes that decide
  * between an incremental and a full recompute, a query over results joined
  * with unit attributes, and the SQL function blob_double() that reads the
@@ -122,19 +123,117 @@ static double le_get(const unsigned char *b)
     return v;
 }
 
-/* SQL blob_double(blob, i): the i-th double of blob, NULL when the blob is
- * NULL or too short or the value is NaN (none). */
+/* ---- The packed form of the nodes blob (docs/INDICES.md, "Stored
+ * results"): per node a tag byte, two bits per field (score, rank, rank
+ * change, flags from the low bits), then the fields' bytes in that order.
+ * Exact: every double comes back bit for bit but NaN payloads (none). A
+ * packed blob's length is never a multiple of 8 (a zero byte is appended
+ * when it would be), which tells it from the plain doubles of contribs and
+ * of rows written before. ---- */
+
+enum { PK_NONE = 0, PK_INT = 1, PK_DOUBLE = 2, PK_ZERO = 3 };
+
+/* The code of v: none (NaN), +0, an integer of at most 53 bits (zigzag
+ * LEB128 in *iv), else the 8 bytes. */
+static int pk_code(double v, int64_t *iv)
+{
+    if (isnan(v))
+        return PK_NONE;
+    if (v == 0 && !signbit(v))
+        return PK_ZERO;
+    if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v && v != 0) {
+        *iv = (int64_t)v;
+        return PK_INT;
+    }
+    return PK_DOUBLE;
+}
+
+/* Packs n nodes (STORE_NODE_FIELDS doubles each) into out (room for
+ * pack_bound(n) bytes). Returns the length. */
+static size_t pack_nodes(const double *v, size_t n, unsigned char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t tag = o++;
+        out[tag] = 0;
+        for (int f = 0; f < STORE_NODE_FIELDS; f++) {
+            int64_t iv = 0;
+            double x = v[STORE_NODE_FIELDS * i + (size_t)f];
+            int c = pk_code(x, &iv);
+            out[tag] |= (unsigned char)(c << (2 * f));
+            if (c == PK_DOUBLE) {
+                le_put(out + o, x);
+                o += 8;
+            } else if (c == PK_INT) {
+                uint64_t z = ((uint64_t)iv << 1) ^ (iv < 0 ? ~(uint64_t)0 : 0);
+                do {
+                    out[o++] = (unsigned char)((z & 0x7f) | (z > 0x7f ? 0x80 : 0));
+                    z >>= 7;
+                } while (z);
+            }
+        }
+    }
+    if (o % 8 == 0 && o > 0)
+        out[o++] = 0;
+    return o;
+}
+
+static size_t pack_bound(size_t n)
+{
+    return n * (1 + 8 * STORE_NODE_FIELDS) + 1;
+}
+
+/* Field i (node i / 4, field i % 4) of packed blob b of len bytes into *v;
+ * 0, or -1 when it is out of range or the blob is cut short. */
+static int unpack_field(const unsigned char *b, size_t len, int64_t i, double *v)
+{
+    size_t o = 0;
+    for (int64_t k = 0; o < len; k++) {
+        unsigned tag = b[o++];
+        for (int f = 0; f < STORE_NODE_FIELDS; f++) {
+            int c = (int)(tag >> (2 * f)) & 3;
+            uint64_t z = 0;
+            *v = c == PK_ZERO ? 0 : NAN;
+            if (c == PK_DOUBLE) {
+                if (len - o < 8)
+                    return -1;
+                *v = le_get(b + o);
+                o += 8;
+            } else if (c == PK_INT) {
+                for (int sh = 0;; sh += 7) {
+                    if (o >= len || sh > 63)
+                        return -1;
+                    z |= (uint64_t)(b[o] & 0x7f) << sh;
+                    if (!(b[o++] & 0x80))
+                        break;
+                }
+                *v = (double)(int64_t)((z >> 1) ^ (~(z & 1) + 1));
+            }
+            if (k * STORE_NODE_FIELDS + f == i)
+                return 0;
+        }
+    }
+    return -1;
+}
+
+/* SQL blob_double(blob, i): the i-th double of blob (plain doubles, or the
+ * packed nodes), NULL when the blob is NULL or too short or the value is NaN
+ * (none). */
 static void sql_blob_double(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
     const unsigned char *b = sqlite3_value_blob(argv[0]);
     sqlite3_int64 i = sqlite3_value_int64(argv[1]);
-    sqlite3_int64 n = sqlite3_value_bytes(argv[0]) / 8;
+    sqlite3_int64 len = sqlite3_value_bytes(argv[0]);
+    double v = NAN;
     (void)argc;
-    if (!b || i < 0 || i >= n || isnan(le_get(b + 8 * i))) {
+    if (b && i >= 0 && len % 8 == 0 && i < len / 8)
+        v = le_get(b + 8 * i);
+    else if (b && i >= 0 && len % 8 != 0 && unpack_field(b, (size_t)len, i, &v) < 0)
+        v = NAN;
+    if (isnan(v))
         sqlite3_result_null(cx);
-        return;
-    }
-    sqlite3_result_double(cx, le_get(b + 8 * i));
+    else
+        sqlite3_result_double(cx, v);
 }
 
 /* Registers blob_double() on db (contract in store_priv.h). */
@@ -343,14 +442,25 @@ static void bind_doubles(sqlite3_stmt *s, int idx, const double *v, size_t n, un
     sqlite3_bind_blob(s, idx, buf, (int)(8 * n), SQLITE_STATIC);
 }
 
+/* Binds n nodes packed through buf (pack_bound(n) bytes, kept until the
+ * step), or NULL when v is NULL. */
+static void bind_nodes(sqlite3_stmt *s, int idx, const double *v, size_t n, unsigned char *buf)
+{
+    if (!v) {
+        sqlite3_bind_null(s, idx);
+        return;
+    }
+    sqlite3_bind_blob(s, idx, buf, (int)pack_nodes(v, n, buf), SQLITE_STATIC);
+}
+
 /* Bytes of the largest blob of the batch. */
 static size_t max_blob(const struct store_results_batch *b)
 {
     size_t m = 8;
     for (size_t i = 0; i < b->nresults; i++) {
-        size_t n = STORE_NODE_FIELDS * b->results[i].nnodes;
-        n = n > b->results[i].ncontribs ? n : b->results[i].ncontribs;
-        m = 8 * n > m ? 8 * n : m;
+        size_t n = pack_bound(b->results[i].nnodes), c = 8 * b->results[i].ncontribs;
+        n = n > c ? n : c;
+        m = n > m ? n : m;
     }
     return m;
 }
@@ -375,7 +485,7 @@ static void bind_row(sqlite3_stmt *s, const struct store_results_batch *b,
     bind_int_or_null(s, 5, r->rank);
     bind_int_or_null(s, 6, r->rank_change);
     sqlite3_bind_int64(s, 7, r->flags);
-    bind_doubles(s, 8, r->nodes, STORE_NODE_FIELDS * r->nnodes, buf);
+    bind_nodes(s, 8, r->nodes, r->nnodes, buf);
     bind_doubles(s, 9, r->contribs, r->ncontribs, buf + mb);
     sqlite3_bind_int64(s, 10, b->computed_at);
 }

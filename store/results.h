@@ -44,9 +44,10 @@ int store_index_hash_get(struct store *st, const char *index_id, char *buf, size
 
 /*
  * The positions in an index's result rows (schema version 3): node i of nodes
- * (the dimensions: every inner node but the total) fills doubles
+ * (the dimensions: every inner node but the total) fills values
  * STORE_NODE_FIELDS * i .. + 3 of a row's nodes blob (score, rank, rank change,
- * flags); leaf i of leaves fills double i of its contribs blob. Stored in the
+ * flags; packed, exact, read by SQL blob_double(): docs/INDICES.md); leaf i of
+ * leaves fills double i of its contribs blob. Stored in the
  * index_layout table; ids borrowed.
  */
 struct store_index_layout {

@@ -36,23 +36,62 @@ struct fx {
     size_t n;
 };
 
+/* Little-endian double at b. */
+static double le_double(const unsigned char *b)
+{
+    uint64_t u = 0;
+    double v;
+    for (int k = 7; k >= 0; k--)
+        u = u << 8 | b[k];
+    memcpy(&v, &u, sizeof(v));
+    return v;
+}
+
+/* Field i of a packed nodes blob (docs/INDICES.md): per node a tag byte
+ * with two bits per field (0 none, 1 zigzag LEB128 integer, 2 eight-byte
+ * double, 3 zero), then the fields' bytes. NaN when absent. */
+static double packed_field(const unsigned char *b, long long len, long long i)
+{
+    long long o = 0, k = 0;
+    while (o < len) {
+        unsigned tag = b[o++];
+        for (int f = 0; f < 4; f++, k++) {
+            unsigned c = tag >> (2 * f) & 3;
+            double v = c == 3 ? 0.0 : NAN;
+            if (c == 2) {
+                v = le_double(b + o);
+                o += 8;
+            } else if (c == 1) {
+                uint64_t z = 0;
+                for (int sh = 0;; sh += 7) {
+                    unsigned char byte = b[o++];
+                    z |= (uint64_t)(byte & 0x7f) << sh;
+                    if (!(byte & 0x80))
+                        break;
+                }
+                v = (z & 1) ? -(double)(z >> 1) - 1 : (double)(z >> 1);
+            }
+            if (k == i)
+                return v;
+        }
+    }
+    return NAN;
+}
+
 /* blob_double(blob, i) on the check connection: the i-th little-endian
- * double of a result blob, NULL for NaN or out of range (the stored format,
+ * double of a result blob (a length that is a multiple of 8), or field i of
+ * packed nodes; NULL for NaN or out of range (the stored format,
  * docs/INDICES.md), decoded here independently of the store. */
 static void blob_double(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
     const unsigned char *b = sqlite3_value_blob(argv[0]);
-    long long i = sqlite3_value_int64(argv[1]);
-    uint64_t u = 0;
-    double v;
+    long long i = sqlite3_value_int64(argv[1]), len = sqlite3_value_bytes(argv[0]);
+    double v = NAN;
     (void)argc;
-    if (!b || i < 0 || i >= sqlite3_value_bytes(argv[0]) / 8) {
-        sqlite3_result_null(cx);
-        return;
-    }
-    for (int k = 7; k >= 0; k--)
-        u = u << 8 | b[8 * i + k];
-    memcpy(&v, &u, sizeof(v));
+    if (b && i >= 0 && len % 8 == 0 && i < len / 8)
+        v = le_double(b + 8 * i);
+    else if (b && i >= 0 && len % 8 != 0)
+        v = packed_field(b, len, i);
     if (isnan(v))
         sqlite3_result_null(cx);
     else

@@ -24,6 +24,7 @@
 #include "store/observations.h"
 #include "store/results.h"
 #include "store/store.h"
+#include "store/store_priv.h"
 #include "test_support.h"
 
 struct ctx {
@@ -219,6 +220,86 @@ static void test_deferred_checkpoint_leaves_the_wal(void **state)
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
 }
 
+/* The nodes blob is packed (docs/INDICES.md) and exact: every double of
+ * every kind comes back bit for bit through blob_double(), NaN as NULL; the
+ * plain doubles of rows written before the packed form read as they did. */
+static void test_packed_nodes_exact_and_plain_rows_read(void **state)
+{
+    struct ctx *c = *state;
+    static const double v[] = {12.345678901234567,
+                               1,
+                               -3,
+                               0, /* a usual node */
+                               NAN,
+                               200000,
+                               -199999,
+                               1024, /* none, big ranks */
+                               -0.0,
+                               9007199254740992.0,
+                               -1e300,
+                               5e-324, /* -0, 2^53, extremes */
+                               0.1,
+                               -9007199254740991.0,
+                               4503599627370495.5,
+                               3}; /* 2^53 - 1, a half */
+    const double con[] = {0.25, NAN};
+    const struct store_result row[] = {{"pk", c->u1, "2024", 1, 1, NAN, 0, v, 4, con, 2}};
+    const struct store_results_batch b = {.results = row, .nresults = 1, .computed_at = 2};
+    sqlite3 *db;
+    sqlite3_stmt *s;
+
+    assert_int_equal(write_results(c->st, &b), 0);
+    assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
+    assert_int_equal(store_results_sql_register(db), 0);
+    /* packed: shorter than the 128 bytes of doubles, length not a multiple of 8 */
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT length(nodes), length(contribs) FROM result"
+                                        " WHERE index_id = 'pk'",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int len = sqlite3_column_int(s, 0);
+    assert_true(len < 100 && len % 8 != 0);
+    assert_int_equal(sqlite3_column_int(s, 1), 16);
+    sqlite3_finalize(s);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT blob_double(nodes, ?1) FROM result"
+                                        " WHERE index_id = 'pk'",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    for (int i = 0; i < 17; i++) {
+        sqlite3_bind_int(s, 1, i);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        if (i == 16 || isnan(v[i])) {
+            assert_int_equal(sqlite3_column_type(s, 0), SQLITE_NULL);
+        } else {
+            double got = sqlite3_column_double(s, 0);
+            assert_memory_equal(&got, &v[i], sizeof(got)); /* bit for bit, -0 too */
+        }
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    /* a row of plain doubles (as written before): 1.5, then none */
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE result SET nodes = x'000000000000F83F000000000000F87F'"
+                                  " WHERE index_id = 'pk'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT blob_double(nodes, 0), blob_double(nodes, 1),"
+                                        " blob_double(nodes, 2), blob_double(contribs, 0)"
+                                        " FROM result WHERE index_id = 'pk'",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_true(sqlite3_column_double(s, 0) == 1.5);
+    assert_int_equal(sqlite3_column_type(s, 1), SQLITE_NULL);
+    assert_int_equal(sqlite3_column_type(s, 2), SQLITE_NULL);
+    assert_true(sqlite3_column_double(s, 3) == 0.25);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +308,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_finish_without_commit_changes_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deferred_checkpoint_leaves_the_wal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_packed_nodes_exact_and_plain_rows_read, setup_inline,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_parts_commit_together, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_failing_part_rolls_back_everything, setup_inline,
                                         teardown),
