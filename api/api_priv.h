@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -66,6 +67,20 @@ struct api_cache;
 struct api_jobs;
 struct api_conn;
 
+/* The config /series reads and its children lists, shared by reference: a
+ * query takes one under series_mu and computes outside it, so series are
+ * computed on every worker at once; a reload swaps in a new one and the last
+ * query holding the old one frees it (routes_series.c). */
+struct api_conf {
+    atomic_size_t refs;
+    struct config *cfg;        /* a reference of its own */
+    struct compute_tree *tree; /* NULL: built per query */
+};
+
+/* Drops a reference to *cp and sets it NULL; the last frees it. NULL is a
+ * no-op. */
+void api_conf_put(struct api_conf **cp);
+
 struct api {
     struct MHD_Daemon *mhd;
     struct api_cache *cache; /* data epoch and finished answers (cache.c) */
@@ -84,14 +99,17 @@ struct api {
     const char *web_root; /* borrowed from api_options; NULL: no dashboard */
     unsigned port;
     size_t max_reply;          /* api_options.max_reply or API_MAX_REPLY */
-    pthread_mutex_t series_mu; /* guards cfg, snapshot, snapshot_version, years,
-                                  years_run, tree */
-    struct config *cfg;        /* the daemon's config (owned copy), for /series */
-    struct compute *snapshot;  /* built for snapshot_version, shared by /sensitivity */
-    struct store_data_version snapshot_version;
+    pthread_mutex_t series_mu; /* guards cfg, conf, years, years_run */
+    struct config *cfg;        /* the daemon's config (a reference of our own) */
+    struct api_conf *conf;     /* /series: cfg and its children lists (a reference) */
+    /* /sensitivity: the last analysis, for its later pages (routes_sens.c) */
+    pthread_mutex_t sens_mu; /* guards the four below; held while one is computed */
+    char sens_key[256];      /* index, period and options; "" none */
+    struct store_data_version sens_version;
+    struct config *sens_cfg; /* the config its unit ids and names are borrowed from */
+    struct compute_sens sens;
     struct compute_years years; /* /series: the store's years at run years_run */
     int64_t years_run;          /* store_obs_generation() then; -1: not known */
-    struct compute_tree *tree;  /* /series: cfg's children lists, NULL until needed */
     /* Units with results per (index, period), counted once per data epoch:
      * the first page of a ranking or an index needs its total (count_mu). */
     pthread_mutex_t count_mu;
@@ -388,9 +406,9 @@ int api_route_sdmx_conceptscheme(struct api_request *rq, const char *arg, struct
  * XML schema of a structure's StructureSpecific data. */
 int api_route_sdmx_schema(struct api_request *rq, const char *arg, struct api_reply *rp);
 
-/* The compute snapshot /series and /sensitivity share, brought to the store's
- * current data version (caller holds a->series_mu). 0 or a negative errno. */
-int api_series_snapshot(struct api *a, struct store *st);
+/* The store's years (compute_years()) into *y, found again only when
+ * observations were written (caller holds series_mu). 0 or a negative errno. */
+int api_series_years(struct api *a, struct store *st, struct compute_years *y);
 
 /* ---- static.c: the dashboard's files under api->web_root ---- */
 

@@ -8,10 +8,14 @@
  * covers, found again from the column copy's keys only after a new run. So
  * one unit's series costs its own rows at any store size, with the numbers of
  * a whole-store snapshot (tests/test_series_unit.c). The config is the
- * daemon's, handed over by api_set_config() at start and on every reload.
+ * daemon's, handed over by api_set_config() at start and on every reload
+ * with its children lists (struct api_conf); a query holds a reference to
+ * them while it computes, without a lock, so the workers compute series at
+ * once.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,17 +47,41 @@ static const struct {
     {"ytd_yoy", COMPUTE_YTD_YOY},
 };
 
+void api_conf_put(struct api_conf **cp)
+{
+    struct api_conf *c = cp ? *cp : NULL;
+
+    if (!c)
+        return;
+    *cp = NULL;
+    if (atomic_fetch_sub(&c->refs, 1) != 1)
+        return;
+    compute_tree_free(&c->tree);
+    config_free(&c->cfg);
+    free(c);
+}
+
 void api_set_config(struct api *a, struct config *cfg)
 {
+    struct api_conf *conf = calloc(1, sizeof(*conf)), *old_conf;
     struct config *old;
 
+    /* the children lists once per config (a pass over every unit), not under
+     * the lock; without them (no memory) each query builds its own */
+    if (conf) {
+        atomic_init(&conf->refs, 1);
+        conf->cfg = config_ref(cfg);
+        if (compute_tree_new(cfg, &conf->tree) < 0)
+            conf->tree = NULL;
+    }
     pthread_mutex_lock(&a->series_mu);
     old = a->cfg;
+    old_conf = a->conf;
     a->cfg = cfg;
-    compute_free(&a->snapshot); /* built for the old config */
+    a->conf = conf;
     a->years_run = -1;
-    compute_tree_free(&a->tree);
     pthread_mutex_unlock(&a->series_mu);
+    api_conf_put(&old_conf);
     config_free(&old);
 }
 
@@ -130,30 +158,8 @@ static int own_status(struct store *st, const char *unit, const char *ind, json_
     return rc < 0 ? rc : 0;
 }
 
-/* The shared snapshot for the store's current data version (caller holds
- * series_mu). Returns 0 or a negative errno. */
-int api_series_snapshot(struct api *a, struct store *st)
+int api_series_years(struct api *a, struct store *st, struct compute_years *y)
 {
-    struct store_data_version v;
-    int rc;
-
-    if ((rc = store_data_version(st, &v)) < 0)
-        return rc;
-    if (a->snapshot && memcmp(&v, &a->snapshot_version, sizeof(v)) == 0)
-        return 0;
-    compute_free(&a->snapshot);
-    if ((rc = compute_open(&a->snapshot, st, a->cfg, 0, &(struct compute_opts){.ex = a->exec})) < 0)
-        return rc;
-    a->snapshot_version = v;
-    return 0;
-}
-
-/* unit's series of ind from a snapshot of its subtree, the store's years
- * found again only when observations were written (caller holds series_mu). */
-static int unit_series(struct api *a, struct store *st, const char *unit, const char *ind,
-                       const char *from, const char *to, enum compute_transform tr, json_t *points)
-{
-    struct compute *c = NULL;
     int64_t run;
     int rc;
 
@@ -164,9 +170,20 @@ static int unit_series(struct api *a, struct store *st, const char *unit, const 
             return rc;
         a->years_run = run;
     }
-    if (!a->tree && (rc = compute_tree_new(a->cfg, &a->tree)) < 0)
-        return rc;
-    if ((rc = compute_open_unit(&c, st, a->cfg, a->tree, unit, ind, &a->years, NULL)) == 0)
+    *y = a->years;
+    return 0;
+}
+
+/* unit's series of ind from a snapshot of its subtree (no lock held: conf is
+ * a reference of the caller's). */
+static int unit_series(const struct api_conf *conf, struct store *st, const char *unit,
+                       const char *ind, const char *from, const char *to, enum compute_transform tr,
+                       const struct compute_years *y, json_t *points)
+{
+    struct compute *c = NULL;
+    int rc;
+
+    if ((rc = compute_open_unit(&c, st, conf->cfg, conf->tree, unit, ind, y, NULL)) == 0)
         rc = compute_snapshot_series(c, unit, ind, from, to, tr, point_row, points);
     compute_free(&c);
     return rc;
@@ -215,8 +232,10 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
     if ((rc = api_store_get(rq, &st)) < 0 || !(points = json_array()))
         return rc < 0 ? rc : -ENOMEM;
     int no_unit = 0, no_ind = 0;
+    struct api_conf *conf = NULL;
+    struct compute_years y;
     pthread_mutex_lock(&rq->api->series_mu);
-    if (!rq->api->cfg) {
+    if (!rq->api->conf) {
         rc = -EAGAIN;
     } else {
         /* Which of the two is unknown, for the 404. */
@@ -224,10 +243,15 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
         no_ind = config_indicator_find(rq->api->cfg, ind, strlen(ind)) < 0;
         if (no_unit || no_ind)
             rc = -ENOENT;
-        else
-            rc = unit_series(rq->api, st, unit, ind, from, to, tr, points);
+        else if ((rc = api_series_years(rq->api, st, &y)) == 0) {
+            conf = rq->api->conf;
+            atomic_fetch_add(&conf->refs, 1);
+        }
     }
     pthread_mutex_unlock(&rq->api->series_mu);
+    if (conf)
+        rc = unit_series(conf, st, unit, ind, from, to, tr, &y, points);
+    api_conf_put(&conf);
     if (rc == -ENOENT || rc == -EINVAL || rc == -EAGAIN) {
         json_decref(points);
         rp->cacheable = 0;

@@ -871,6 +871,7 @@ int api_start(struct api **out, const struct api_options *opt, char *err, size_t
         return -ENOMEM;
     }
     pthread_mutex_init(&a->series_mu, NULL);
+    pthread_mutex_init(&a->sens_mu, NULL);
     pthread_mutex_init(&a->count_mu, NULL);
     pthread_mutex_init(&a->token_mu, NULL);
     pthread_mutex_init(&a->conns_mu, NULL);
@@ -934,8 +935,10 @@ void api_stop(struct api **ap)
     }
     free(a->db_path);
     api_cache_free(&a->cache);
-    compute_free(&a->snapshot);
-    compute_tree_free(&a->tree);
+    compute_sens_free(&a->sens);
+    config_free(&a->sens_cfg);
+    pthread_mutex_destroy(&a->sens_mu);
+    api_conf_put(&a->conf);
     config_free(&a->cfg);
     pthread_mutex_destroy(&a->series_mu);
     pthread_mutex_destroy(&a->count_mu);

@@ -3,7 +3,8 @@
 # demo): `parkstat sensitivity --db` and GET /api/v1/indices/{id}/sensitivity
 # agree unit by unit; the nominal ranks are the ranks the recompute stored;
 # the same seed gives the same answer and another seed another one; the 5-95 %
-# interval holds the median; bad parameters are 400s naming them.
+# interval holds the median; the units come in pages (limit, cursor, total)
+# that add up to the whole answer; bad parameters are 400s naming them.
 set -euo pipefail
 bin=${PARKSTAT_BIN:?}
 src=${PARKSTAT_SRC:?}
@@ -80,4 +81,31 @@ grep -q "did you mean 'runs'" "$tmp/err" || fail "no did-you-mean: $(cat "$tmp/e
     fail "every assumption fixed"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; assert d["mean_shift"] == 0, d' \
     "$tmp/err" || fail "nothing varied, yet ranks moved"
-echo "ok: sensitivity CLI = API, nominal ranks = stored ranks, seeded"
+
+# ---- paged: 15 units 4 at a time are the unpaged answer's units, in its order,
+# each once; every page says the total and the same analysis (first order)
+python3 - "$api/api/v1/indices/monitoring/sensitivity?period=2025-Q4" "$tmp/api.json" <<'PY' ||
+import json, sys, urllib.request
+base, whole = sys.argv[1], json.load(open(sys.argv[2]))
+assert whole["page"] == {"limit": 1000, "total": 15, "next": None}, whole["page"]
+units, url, pages = [], base + "&limit=4", 0
+while url:
+    d = json.load(urllib.request.urlopen(url))
+    pages += 1
+    assert d["page"]["total"] == 15 and d["page"]["limit"] == 4, d["page"]
+    assert d["data"]["first_order"] == whole["data"]["first_order"]
+    assert len(d["data"]["units"]) == (4 if d["page"]["next"] else 3), d["data"]["units"]
+    units += d["data"]["units"]
+    url = d["page"]["next"] and base + "&limit=4&cursor=" + d["page"]["next"]
+assert pages == 4, pages
+assert units == whole["data"]["units"], "pages differ from the whole answer"
+PY
+    fail "paging"
+[[ $(code "monitoring/sensitivity?period=2025-Q4&limit=0") == 400 ]] || fail "limit=0 accepted"
+grep -q "parameter 'limit'" "$tmp/err" || fail "limit=0: $(cat "$tmp/err")"
+[[ $(code "monitoring/sensitivity?period=2025-Q4&limit=10001") == 400 ]] || fail "limit=10001 accepted"
+[[ $(code "monitoring/sensitivity?period=2025-Q4&cursor=xyz") == 400 ]] || fail "a bad cursor accepted"
+grep -q "parameter 'cursor'" "$tmp/err" || fail "bad cursor: $(cat "$tmp/err")"
+[[ $(code "monitoring/sensitivity?period=2025-Q4&offset=4") == 400 ]] || fail "offset accepted"
+grep -q "unknown parameter 'offset'" "$tmp/err" || fail "offset: $(cat "$tmp/err")"
+echo "ok: sensitivity CLI = API, nominal ranks = stored ranks, seeded, paged"
