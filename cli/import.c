@@ -208,7 +208,10 @@ static int mark_periods(struct file_import *f)
 
     for (size_t i = 0; i < f->n; i++) {
         size_t j = 0;
-        while (j < nseen && period_cmp(seen[j], f->obs[i].period) != 0)
+        struct period p = f->obs[i].period;
+        /* equality of the fields: period_cmp() orders, costing a call per pair */
+        while (j < nseen &&
+               (seen[j].year != p.year || seen[j].freq != p.freq || seen[j].index != p.index))
             j++;
         if (j < nseen)
             continue;

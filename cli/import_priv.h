@@ -131,6 +131,13 @@ struct file_import {
     struct keyset *keys; /* keys stored by this file */
     struct store_counts counts;
     long n_read, n_stored, n_rejected, n_shown, n_missing;
+    /* the last row's unit and indicator codes and their config indexes
+     * (rows of one series come together: one look-up per run, not per row) */
+    struct import_last_code {
+        char code[64];
+        size_t len; /* 0: none yet */
+        long index;
+    } last_unit, last_indicator;
 };
 
 /* Writes s as a quoted, escaped string (at most ~40 bytes of it) into dst,

@@ -67,6 +67,23 @@ static const char *freq_name(enum period_freq freq)
     return "?";
 }
 
+/* The config index of code[0..len) by find, or -1; the last code found is
+ * remembered in last, and a row with the same code costs a compare. */
+static long find_cached(struct import_last_code *last, const struct config *cfg,
+                        long (*find)(const struct config *, const char *, size_t), const char *code,
+                        size_t len)
+{
+    if (len > 0 && len == last->len && memcmp(code, last->code, len) == 0)
+        return last->index;
+    long i = find(cfg, code, len);
+    if (i >= 0 && len > 0 && len < sizeof(last->code)) {
+        memcpy(last->code, code, len);
+        last->len = len;
+        last->index = i;
+    }
+    return i;
+}
+
 /* Checks the unit and indicator fields; fills the ids or a reason. */
 static int check_keys(struct file_import *f, const struct csvread_record *rec, struct store_obs *o,
                       uint32_t *pair, const struct config_indicator **ind, char *why, size_t size)
@@ -75,8 +92,8 @@ static int check_keys(struct file_import *f, const struct csvread_record *rec, s
     const char *u = rec->field[f->col[COL_UNIT]], *c = rec->field[f->col[COL_INDICATOR]];
     size_t ulen = rec->len[f->col[COL_UNIT]], clen = rec->len[f->col[COL_INDICATOR]];
     char q[200];
-    long ui = config_unit_find(f->im->cfg, u, ulen);
-    long ii = config_indicator_find(f->im->cfg, c, clen);
+    long ui = find_cached(&f->last_unit, f->im->cfg, config_unit_find, u, ulen);
+    long ii = find_cached(&f->last_indicator, f->im->cfg, config_indicator_find, c, clen);
     size_t n;
 
     if (ui < 0) {
