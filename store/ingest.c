@@ -176,51 +176,43 @@ static int ingest_one(struct store *st, sqlite3_stmt *ins, const struct store_ob
     return rc < 0 ? rc : 1;
 }
 
-/* The current periods of one (unit, indicator) between two period texts
- * (text order: a superset of the periods asked whatever their frequency). */
-static const char current_range_sql[] =
-    "SELECT period FROM observation WHERE unit_id = ?1 AND indicator_id = ?2"
-    " AND period >= ?3 AND period <= ?4 AND valid_to IS NULL";
+/* Rows per statement of the fast path (the tail of a batch: 8). */
+#define INGEST_CHUNK 64
+#define INGEST_TAIL  8
 
-/* 1 when some key of obs[0..m) (periods as texts) has a current row, 0 when
- * none has, or -EIO. One look-up on the primary key per run of rows of one
- * (unit, indicator): a batch of new keys costs about one per series. */
+/* Whether any of 64 (or 8) keys has a current row: one statement, a
+ * primary-key look-up per key. */
+#define KEY_ROW    "(?,?,?)"
+#define KEY_ROWS4  KEY_ROW "," KEY_ROW "," KEY_ROW "," KEY_ROW
+#define KEY_ROWS8  KEY_ROWS4 "," KEY_ROWS4
+#define KEY_ROWS16 KEY_ROWS8 "," KEY_ROWS8
+#define KEYS_CURRENT(ROWS)                                                                         \
+    "SELECT 1 FROM (VALUES " ROWS ") AS k CROSS JOIN observation o"                                \
+    " ON o.unit_id = k.column1 AND o.indicator_id = k.column2 AND o.period = k.column3"            \
+    " WHERE o.valid_to IS NULL LIMIT 1"
+static const char current_chunk_sql[] =
+    KEYS_CURRENT(KEY_ROWS16 "," KEY_ROWS16 "," KEY_ROWS16 "," KEY_ROWS16);
+static const char current_tail_sql[] = KEYS_CURRENT(KEY_ROWS8);
+
+/* 1 when some key of the m (INGEST_CHUNK or INGEST_TAIL) rows obs[0..]
+ * (periods as texts) has a current row, 0 when none has, or -EIO. */
 static int chunk_has_current(struct store *st, const struct store_obs *obs, size_t m,
-                             char (*period)[PERIOD_TEXT_SIZE])
+                             char (*period)[PERIOD_TEXT_SIZE], const int *len)
 {
-    sqlite3_stmt *s = store_stmt_cached(st, current_range_sql);
+    sqlite3_stmt *s =
+        store_stmt_cached(st, m == INGEST_CHUNK ? current_chunk_sql : current_tail_sql);
     if (!s)
         return -EIO;
-    for (size_t i = 0, j; i < m; i = j) {
-        size_t lo = i, hi = i;
-        for (j = i + 1; j < m && obs[j].unit_id == obs[i].unit_id &&
-                        obs[j].indicator_id == obs[i].indicator_id;
-             j++) {
-            if (strcmp(period[j], period[lo]) < 0)
-                lo = j;
-            if (strcmp(period[j], period[hi]) > 0)
-                hi = j;
-        }
-        sqlite3_bind_int64(s, 1, obs[i].unit_id);
-        sqlite3_bind_int64(s, 2, obs[i].indicator_id);
-        sqlite3_bind_text(s, 3, period[lo], -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, period[hi], -1, SQLITE_STATIC);
-        int rc, found = 0;
-        while (!found && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-            const char *p = (const char *)sqlite3_column_text(s, 0);
-            for (size_t k = i; k < j && p && !found; k++)
-                found = strcmp(p, period[k]) == 0;
-        }
-        if (!found && rc != SQLITE_DONE) {
-            rc = store_fail(st, "current observations");
-            sqlite3_reset(s);
-            return rc;
-        }
-        sqlite3_reset(s);
-        if (found)
-            return 1;
+    for (int i = 0, at = 1; i < (int)m; i++, at += 3) {
+        sqlite3_bind_int64(s, at, obs[i].unit_id);
+        sqlite3_bind_int64(s, at + 1, obs[i].indicator_id);
+        sqlite3_bind_text(s, at + 2, period[i], len[i], SQLITE_STATIC);
     }
-    return 0;
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        rc = store_fail(st, "current observations");
+    sqlite3_reset(s);
+    return rc < 0 ? rc : rc == SQLITE_ROW;
 }
 
 /* 1 when the row of sql (one bound id) exists, 0 when not, or -EIO. */
@@ -262,14 +254,27 @@ static int check_id(struct store *st, struct known *k, const char *sql, const ch
     return rc < 0 ? rc : 0;
 }
 
+/* 0 when id is in the map m (store_map_has_id) or, not known there (added
+ * since the map was loaded), is found by sql; else as check_id(). */
+static int known_id(struct store *st, const struct store_map *m, struct known *k, const char *sql,
+                    const char *what, int64_t id, size_t row)
+{
+    return store_map_has_id(m, id) ? 0 : check_id(st, k, sql, what, id, row);
+}
+
 /* The referential checks of the observation table (schema 12 declares no
  * foreign keys: SQLite's cost three look-ups per row), done once per batch
- * in code: the run and every unit and indicator of obs[0..n) exist. Rows
- * are never deleted from unit, indicator and run, so what exists now still
- * does at commit. */
+ * in code: the run exists (one look-up), and every unit and indicator of
+ * obs[0..n) is in the store's code -> id maps (in memory) or else found in
+ * its table; a run of rows with the same id costs a compare. Rows are never
+ * deleted from unit, indicator and run, so what exists now still does at
+ * commit. */
 static int check_refs(struct store *st, int64_t run_id, const struct store_obs *obs, size_t n)
 {
+    static const char unit_sql[] = "SELECT 1 FROM unit WHERE id = ?1";
+    static const char indicator_sql[] = "SELECT 1 FROM indicator WHERE id = ?1";
     struct known units = {{0}}, indicators = {{0}};
+    int64_t last_unit = 0, last_indicator = 0; /* ids are >= 1 */
     int rc = 0;
 
     if (run_id > 0 && (rc = id_exists(st, "SELECT 1 FROM run WHERE id = ?1", run_id)) <= 0) {
@@ -282,10 +287,13 @@ static int check_refs(struct store *st, int64_t run_id, const struct store_obs *
     }
     rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        rc = check_id(st, &units, "SELECT 1 FROM unit WHERE id = ?1", "unit", obs[i].unit_id, i);
-        if (rc == 0)
-            rc = check_id(st, &indicators, "SELECT 1 FROM indicator WHERE id = ?1", "indicator",
-                          obs[i].indicator_id, i);
+        if (obs[i].unit_id != last_unit &&
+            (rc = known_id(st, &st->units, &units, unit_sql, "unit", obs[i].unit_id, i)) == 0)
+            last_unit = obs[i].unit_id;
+        if (rc == 0 && obs[i].indicator_id != last_indicator &&
+            (rc = known_id(st, &st->indicators, &indicators, indicator_sql, "indicator",
+                           obs[i].indicator_id, i)) == 0)
+            last_indicator = obs[i].indicator_id;
     }
     return rc;
 }
@@ -295,12 +303,10 @@ static int check_refs(struct store *st, int64_t run_id, const struct store_obs *
  * chunk aborts the statement on the primary key, which SQLite backs out
  * alone (the transaction goes on), and the chunk is redone row by row.
  * Fewer than INGEST_TAIL rows go row by row anyway. */
-#define INGEST_CHUNK 64
-#define INGEST_TAIL  8
-#define OBS_ROW      "(?,?,?,?,?,NULL,?,?)"
-#define OBS_ROWS4    OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW
-#define OBS_ROWS8    OBS_ROWS4 "," OBS_ROWS4
-#define OBS_ROWS16   OBS_ROWS8 "," OBS_ROWS8
+#define OBS_ROW    "(?,?,?,?,?,NULL,?,?)"
+#define OBS_ROWS4  OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW
+#define OBS_ROWS8  OBS_ROWS4 "," OBS_ROWS4
+#define OBS_ROWS16 OBS_ROWS8 "," OBS_ROWS8
 #define OBS_INSERT                                                                                 \
     "INSERT INTO observation(unit_id, indicator_id, period, value, valid_from, valid_to, run_id,"  \
     " status) VALUES"
@@ -397,7 +403,7 @@ static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struc
             }
         }
         if ((m == INGEST_CHUNK || m == INGEST_TAIL) &&
-            (rc = chunk_has_current(st, obs + at, m, period)) == 0 &&
+            (rc = chunk_has_current(st, obs + at, m, period, len)) == 0 &&
             (rc = insert_chunk(st, obs + at, m, period, len, now, run_id)) == 1) {
             c->n_new += m;
             for (size_t i = 0; i < m && rc >= 0; i++)

@@ -215,8 +215,32 @@ static void map_free(struct store_map *m)
     for (size_t i = 0; i < m->n; i++)
         free(m->v[i].code);
     free(m->v);
+    free(m->ids);
     m->v = NULL;
+    m->ids = NULL;
     m->n = 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Is id in m (contract in store_priv.h)? */
+int store_map_has_id(const struct store_map *m, int64_t id)
+{
+    size_t lo = 0, hi = m->ids ? m->n : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->ids[mid] == id)
+            return 1;
+        if (m->ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
 }
 
 static int64_t map_find(const struct store_map *m, const char *code, size_t len)
@@ -238,7 +262,7 @@ static int64_t map_find(const struct store_map *m, const char *code, size_t len)
 /* Reads "SELECT code, id FROM table" into a fresh sorted map. */
 static int map_load(struct store *st, const char *sql, struct store_map *out)
 {
-    struct store_map m = {NULL, 0};
+    struct store_map m = {NULL, NULL, 0};
     size_t cap = 0;
     sqlite3_stmt *s = NULL;
     int rc = -EIO;
@@ -261,8 +285,15 @@ static int map_load(struct store *st, const char *sql, struct store_map *out)
     if (rc != SQLITE_DONE)
         goto fail;
     sqlite3_finalize(s);
-    if (m.n > 1)
+    s = NULL;
+    if (!(m.ids = malloc((m.n ? m.n : 1) * sizeof(*m.ids))))
+        goto nomem;
+    for (size_t i = 0; i < m.n; i++)
+        m.ids[i] = m.v[i].id;
+    if (m.n > 1) {
         qsort(m.v, m.n, sizeof(*m.v), entry_qsort_cmp);
+        qsort(m.ids, m.n, sizeof(*m.ids), id_cmp);
+    }
     map_free(out);
     *out = m;
     return 0;

@@ -44,9 +44,11 @@ struct store_map_entry {
     int64_t id;
 };
 
-/* A code -> id map sorted by (bytes, length) for bsearch. */
+/* A code -> id map sorted by (bytes, length) for bsearch, and its ids
+ * ascending (ids[0..n)) for store_map_has_id(). */
 struct store_map {
     struct store_map_entry *v;
+    int64_t *ids;
     size_t n;
 };
 
@@ -60,7 +62,7 @@ struct store {
     struct {
         const char *sql;
         sqlite3_stmt *s;
-    } cached[32];
+    } cached[48];
     size_t ncached;
     struct store_map units;
     struct store_map indicators;
@@ -104,6 +106,11 @@ int store_bind_text(sqlite3_stmt *s, int idx, const char *text);
 
 /* Reloads both code -> id maps from the unit and indicator tables. */
 int store_maps_load(struct store *st);
+
+/* 1 when id is in m (a row the map was loaded from, committed then: rows of
+ * unit and indicator are never deleted, so it exists), else 0 (not known
+ * here: it may have been added since). O(log n), no database access. */
+int store_map_has_id(const struct store_map *m, int64_t id);
 
 /* Inserts or renames the unit code; *id (may be NULL) gets its row id. */
 int store_unit_put(struct store *st, const char *code, const char *name, int64_t *id);

@@ -20,6 +20,7 @@
 #include "store/bookkeeping.h"
 #include "store/observations.h"
 #include "store/store.h"
+#include "store/store_priv.h"
 
 #define NPER 100 /* monthly periods 2016-01 .. 2024-04 */
 
@@ -184,11 +185,37 @@ static void test_unknown_indicator_or_run_is_refused(void **state)
     assert_int_equal(k.n_new, 70);
 }
 
+/* A unit and an indicator added after the store loaded its code -> id maps
+ * (by another process, say) are found in their tables: accepted. */
+static void test_ids_added_since_the_maps_are_found(void **state)
+{
+    struct ctx *c = *state;
+    assert_int_equal(sqlite3_exec(c->st->db,
+                                  "INSERT INTO unit(id, code, name) VALUES(40, 'p40', 'P');"
+                                  "INSERT INTO indicator(id, code, name) VALUES(50, 'x', 'X')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(store_unit_id(c->st, "p40", 3), -1); /* not in the map */
+    struct store_obs o[9];
+    for (int p = 0; p < 9; p++) {
+        o[p] = obs_at(c, p, 2);
+        o[p].unit_id = p % 3 ? 40 : c->unit;
+        o[p].indicator_id = p % 2 ? 50 : c->ind;
+    }
+    struct store_counts k = {0};
+    assert_int_equal(store_ingest(c->st, c->run, 200, o, 9, NULL, 0, &k), 0);
+    assert_int_equal(k.n_new, 9);
+    o[8].unit_id = 41;
+    assert_int_equal(store_ingest(c->st, c->run, 300, o, 9, NULL, 0, NULL), -EINVAL);
+    assert_string_equal(store_errmsg(c->st), "observation 8: no unit with id 41");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_all_new, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_indicator_or_run_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_added_since_the_maps_are_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_existing_keys_inside_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revision_in_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_row_in_chunk, setup, teardown),
