@@ -282,6 +282,14 @@ static int result_row(sqlite3_stmt *s, const struct walker *w)
     return w->cb.result(&r, w->ctx);
 }
 
+/* Which form of the result and contribution queries q asks for: 0 the whole
+ * period, 1 one unit (after after_unit, if given), 2 the unit codes in
+ * (after_unit, last_unit], 3 those after after_unit. */
+static int store_index_query_kind(const struct store_index_query *q)
+{
+    return q->unit ? 1 : q->last_unit ? 2 : q->after_unit ? 3 : 0;
+}
+
 /* Result rows of one index and period (see store.h). The total comes from
  * the columns of a result row and is reported as node index_id; the
  * dimensions from its nodes blob, at the positions index_layout names. */
@@ -296,33 +304,46 @@ int store_index_results(struct store *st, const char *index_id, const char *peri
 int store_index_results_q(struct store *st, const struct store_index_query *q, int totals_only,
                           store_index_result_cb cb, void *ctx)
 {
-#define RESULTS_FROM                                                                               \
-    " FROM result r JOIN unit u ON u.id = r.unit_id"                                               \
-    " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"                     \
-    " AND (?4 IS NULL OR u.code > ?4) AND (?5 IS NULL OR u.code <= ?5)"
-#define RESULTS_TOTAL                                                                              \
+    /* A unit or a range of unit codes reads the units by code and each one's
+     * result by its key (CROSS JOIN keeps that order), so a page costs its
+     * units, not the period's; the whole period is read by result key. */
+#define RESULTS_FROM(FROM, WHERE)                                                                  \
+    FROM " WHERE r.index_id = ?1 AND r.period = ?2 AND u.id = r.unit_id" WHERE
+#define RESULTS_SQL(FROM, WHERE)                                                                   \
     "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"        \
-    " r.computed_at" RESULTS_FROM
-    static const char all[] = RESULTS_TOTAL
-        " UNION ALL SELECT u.code, u.name, l.id, r.period, blob_double(r.nodes, 4 * l.pos),"
-        " blob_double(r.nodes, 4 * l.pos + 1), blob_double(r.nodes, 4 * l.pos + 2),"
-        " coalesce(blob_double(r.nodes, 4 * l.pos + 3), 0), r.computed_at"
-        " FROM result r JOIN unit u ON u.id = r.unit_id"
-        " JOIN index_layout l ON l.index_id = r.index_id AND l.kind = 'node'"
-        " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
-        " AND (?4 IS NULL OR u.code > ?4) AND (?5 IS NULL OR u.code <= ?5)"
-        " AND r.nodes IS NOT NULL ORDER BY 1, 3";
-    static const char totals[] = RESULTS_TOTAL " ORDER BY r.rank IS NULL, r.rank, u.code";
-#undef RESULTS_TOTAL
+    " r.computed_at" RESULTS_FROM(                                                                 \
+        FROM,                                                                                      \
+        WHERE) " UNION ALL SELECT u.code, u.name, l.id, r.period, blob_double(r.nodes, 4 * "       \
+               "l.pos),"                                                                           \
+               " blob_double(r.nodes, 4 * l.pos + 1), blob_double(r.nodes, 4 * l.pos + 2),"        \
+               " coalesce(blob_double(r.nodes, 4 * l.pos + 3), 0), r.computed_at" RESULTS_FROM(    \
+                   FROM " CROSS JOIN index_layout l",                                              \
+                   WHERE) " AND l.index_id = r.index_id AND l.kind = 'node' AND r.nodes IS NOT "   \
+                          "NULL ORDER BY 1, 3"
+#define BY_KEY  " FROM result r JOIN unit u"
+#define BY_UNIT " FROM unit u CROSS JOIN result r"
+    static const char *const all[] = {
+        RESULTS_SQL(BY_KEY, ""),
+        RESULTS_SQL(BY_UNIT, " AND u.code = ?3 AND u.code > ?4"),
+        RESULTS_SQL(BY_UNIT, " AND u.code > ?4 AND u.code <= ?5"),
+        RESULTS_SQL(BY_UNIT, " AND u.code > ?4"),
+    };
+    static const char totals[] =
+        "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank,"
+        " r.rank_change, r.flags, r.computed_at" RESULTS_FROM(
+            BY_KEY, " AND (?3 IS NULL OR u.code = ?3)"
+                    " AND (?4 IS NULL OR u.code > ?4)"
+                    " AND (?5 IS NULL OR u.code <= ?5)") " ORDER BY r.rank IS NULL, r.rank, u.code";
+#undef RESULTS_SQL
 #undef RESULTS_FROM
     sqlite3_stmt *s;
-    int rc = prepare(st, totals_only ? totals : all, &s, "results");
+    int rc = prepare(st, totals_only ? totals : all[store_index_query_kind(q)], &s, "results");
     if (rc < 0)
         return rc;
     store_bind_text(s, 1, q->index_id);
     store_bind_text(s, 2, q->period);
     store_bind_text(s, 3, q->unit);
-    store_bind_text(s, 4, q->after_unit);
+    store_bind_text(s, 4, q->after_unit ? q->after_unit : "");
     store_bind_text(s, 5, q->last_unit);
     return walk(st, s, result_row, &(struct walker){.cb.result = cb, .ctx = ctx}, "results");
 }
@@ -359,8 +380,9 @@ int store_index_units_page(struct store *st, const char *index_id, const char *p
 {
     static const char sql[] =
         "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"
-        " r.computed_at FROM result r JOIN unit u ON u.id = r.unit_id"
-        " WHERE r.index_id = ?1 AND r.period = ?2 AND u.code > ?3 ORDER BY u.code LIMIT ?4";
+        " r.computed_at FROM unit u CROSS JOIN result r"
+        " WHERE u.code > ?3 AND r.index_id = ?1 AND r.period = ?2 AND r.unit_id = u.id"
+        " ORDER BY u.code LIMIT ?4";
     sqlite3_stmt *s;
     int rc = prepare(st, sql, &s, "index units");
     if (rc < 0)
@@ -403,21 +425,29 @@ int store_index_contributions(struct store *st, const char *index_id, const char
 int store_index_contributions_q(struct store *st, const struct store_index_query *q,
                                 store_index_contrib_cb cb, void *ctx)
 {
+    /* as in store_index_results_q(): a unit or a range reads units by code */
+#define CONTRIBS_SQL(FROM, WHERE)                                                                  \
+    "SELECT u.code, l.id, blob_double(r.contribs, l.pos)" FROM " CROSS JOIN index_layout l"        \
+    " WHERE r.index_id = ?1 AND r.period = ?2 AND u.id = r.unit_id" WHERE                          \
+    " AND l.index_id = r.index_id AND l.kind = 'leaf' AND r.contribs IS NOT NULL"                  \
+    " ORDER BY u.code, l.id"
+    static const char *const sql[] = {
+        CONTRIBS_SQL(BY_KEY, ""),
+        CONTRIBS_SQL(BY_UNIT, " AND u.code = ?3 AND u.code > ?4"),
+        CONTRIBS_SQL(BY_UNIT, " AND u.code > ?4 AND u.code <= ?5"),
+        CONTRIBS_SQL(BY_UNIT, " AND u.code > ?4"),
+    };
+#undef CONTRIBS_SQL
+#undef BY_KEY
+#undef BY_UNIT
     sqlite3_stmt *s;
-    int rc = prepare(st,
-                     "SELECT u.code, l.id, blob_double(r.contribs, l.pos) FROM result r"
-                     " JOIN unit u ON u.id = r.unit_id JOIN index_layout l"
-                     " ON l.index_id = r.index_id AND l.kind = 'leaf'"
-                     " WHERE r.index_id = ?1 AND r.period = ?2 AND (?3 IS NULL OR u.code = ?3)"
-                     " AND (?4 IS NULL OR u.code > ?4) AND (?5 IS NULL OR u.code <= ?5)"
-                     " AND r.contribs IS NOT NULL ORDER BY u.code, l.id",
-                     &s, "contributions");
+    int rc = prepare(st, sql[store_index_query_kind(q)], &s, "contributions");
     if (rc < 0)
         return rc;
     store_bind_text(s, 1, q->index_id);
     store_bind_text(s, 2, q->period);
     store_bind_text(s, 3, q->unit);
-    store_bind_text(s, 4, q->after_unit);
+    store_bind_text(s, 4, q->after_unit ? q->after_unit : "");
     store_bind_text(s, 5, q->last_unit);
     return walk(st, s, contribution_row, &(struct walker){.cb.contrib = cb, .ctx = ctx},
                 "contributions");
