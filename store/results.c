@@ -336,6 +336,97 @@ static int clear_keys(struct store *st, const struct store_result_key *keys, siz
     return rc;
 }
 
+/*
+ * The stored rows of the (index, period) being rewritten in place: unit ids
+ * ascending with their rowids, read in one walk of the unique index, so each
+ * row is updated by its rowid (one seek of integers instead of the text key's
+ * index and then the table), and the rows not rewritten are known at the
+ * sweep without a second walk.
+ */
+struct rowmap {
+    char *index_id, *period; /* the key it holds; NULL: none */
+    int64_t *unit, *rowid;
+    size_t n, cap;
+};
+
+static void rowmap_clear(struct rowmap *m)
+{
+    free(m->index_id);
+    free(m->period);
+    m->index_id = m->period = NULL;
+    m->n = 0;
+}
+
+static void rowmap_free(struct rowmap *m)
+{
+    rowmap_clear(m);
+    free(m->unit);
+    free(m->rowid);
+    memset(m, 0, sizeof(*m));
+}
+
+static int rowmap_holds(const struct rowmap *m, const char *index_id, const char *period)
+{
+    return m->index_id && strcmp(m->index_id, index_id) == 0 && strcmp(m->period, period) == 0;
+}
+
+/* Reads the rows of (index_id, period) into m. */
+static int rowmap_load(struct store *st, struct rowmap *m, const char *index_id, const char *period)
+{
+    sqlite3_stmt *s;
+    int rc, step;
+
+    rowmap_clear(m);
+    if (!(m->index_id = strdup(index_id)) || !(m->period = strdup(period))) {
+        rowmap_clear(m);
+        return -ENOMEM;
+    }
+    if ((rc = prepare(st,
+                      "SELECT unit_id, rowid FROM result WHERE index_id = ?1 AND period = ?2"
+                      " ORDER BY unit_id",
+                      &s)) < 0)
+        return rc;
+    store_bind_text(s, 1, index_id);
+    store_bind_text(s, 2, period);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (m->n == m->cap) {
+            size_t nc = m->cap ? 2 * m->cap : 1024;
+            int64_t *u = realloc(m->unit, nc * sizeof(*u));
+            if (u)
+                m->unit = u;
+            int64_t *r = u ? realloc(m->rowid, nc * sizeof(*r)) : NULL;
+            if (!r) {
+                rc = -ENOMEM;
+                break;
+            }
+            m->rowid = r;
+            m->cap = nc;
+        }
+        m->unit[m->n] = sqlite3_column_int64(s, 0);
+        m->rowid[m->n++] = sqlite3_column_int64(s, 1);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = store_fail(st, "result rows");
+    sqlite3_finalize(s);
+    if (rc < 0)
+        rowmap_clear(m);
+    return rc;
+}
+
+/* The position of unit in m, or -1. */
+static long rowmap_find(const struct rowmap *m, int64_t unit)
+{
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->unit[mid] < unit)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->n && m->unit[lo] == unit ? (long)lo : -1;
+}
+
 /* Deletes the rows of one swept (index, period) whose unit is not in its
  * list: one walk of the key's unit ids (the unique index covers it) merged
  * with the ascending list, a delete per stale unit. */
@@ -379,12 +470,37 @@ static int sweep_one(struct store *st, sqlite3_stmt *sel, sqlite3_stmt *del,
     return rc;
 }
 
-static int sweep_keys(struct store *st, const struct store_results_batch *b)
+/* The rows of m's key not rewritten (the units not in w's list) deleted by
+ * rowid. */
+static int sweep_mapped(struct store *st, const struct rowmap *m,
+                        const struct store_result_sweep *w)
+{
+    sqlite3_stmt *del;
+    size_t j = 0;
+    int rc = prepare(st, "DELETE FROM result WHERE rowid = ?1", &del);
+    for (size_t i = 0; i < m->n && rc == 0; i++) {
+        while (j < w->nunits && w->units[j] < m->unit[i])
+            j++;
+        if (j < w->nunits && w->units[j] == m->unit[i])
+            continue;
+        sqlite3_bind_int64(del, 1, m->rowid[i]);
+        rc = step_reset(st, del, "sweep results");
+    }
+    sqlite3_finalize(del);
+    return rc;
+}
+
+static int sweep_keys(struct store *st, struct rowmap *m, const struct store_results_batch *b)
 {
     sqlite3_stmt *sel = NULL, *del = NULL;
     int rc = 0;
     if (!b->nsweep)
         return 0;
+    if (b->nsweep == 1 && rowmap_holds(m, b->sweep[0].index_id, b->sweep[0].period)) {
+        rc = sweep_mapped(st, m, &b->sweep[0]);
+        rowmap_clear(m); /* its rows are swept: done with */
+        return rc;
+    }
     if ((rc = prepare(st,
                       "SELECT unit_id FROM result WHERE index_id = ?1 AND period = ?2"
                       " ORDER BY unit_id",
@@ -491,14 +607,15 @@ static void bind_row(sqlite3_stmt *s, const struct store_results_batch *b,
 }
 
 /* Inserts the rows of b; an existing row of the same key is replaced. With
- * b->in_place the row is first updated where it stands when its rank is the
- * same (no entry of the rank index moves, and pages whose bytes do not change
- * are not written); only the rows it misses take the upsert. */
-static int put_results(struct store *st, const struct store_results_batch *b)
+ * b->in_place a row of the (index, period) in m (loaded when the rows reach
+ * another one) is first updated by its rowid when its rank is the same (no
+ * entry of the rank index moves, and pages whose bytes do not change are not
+ * written); only the rows it misses take the upsert. */
+static int put_results(struct store *st, struct rowmap *m, const struct store_results_batch *b)
 {
     static const char upd_sql[] =
         "UPDATE result SET score = ?4, rank_change = ?6, flags = ?7, nodes = ?8, contribs = ?9,"
-        " computed_at = ?10 WHERE index_id = ?1 AND period = ?2 AND unit_id = ?3 AND rank IS ?5";
+        " computed_at = ?10 WHERE rowid = ?11 AND rank IS ?5";
     static const char ins_sql[] =
         "INSERT INTO result(index_id, period, unit_id, score, rank, rank_change, flags, nodes,"
         " contribs, computed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -519,8 +636,12 @@ static int put_results(struct store *st, const struct store_results_batch *b)
         rc = prepare(st, upd_sql, &upd);
     for (size_t i = 0; i < b->nresults && rc == 0; i++) {
         const struct store_result *r = &b->results[i];
-        if (upd) {
+        long at = -1;
+        if (upd && !rowmap_holds(m, r->index_id, r->period))
+            rc = rowmap_load(st, m, r->index_id, r->period);
+        if (rc == 0 && upd && (at = rowmap_find(m, r->unit_id)) >= 0) {
             bind_row(upd, b, r, buf, mb);
+            sqlite3_bind_int64(upd, 11, m->rowid[at]);
             rc = sqlite3_step(upd) == SQLITE_DONE ? 0 : store_fail(st, "result update");
             sqlite3_reset(upd);
             if (rc < 0 || sqlite3_changes(st->db) > 0)
@@ -580,12 +701,14 @@ static int put_weights(struct store *st, const struct store_results_batch *b)
 /* Applies one batch inside the open transaction: wipes, clears, refreshes,
  * layouts, rows, sweeps, weights, hashes, in that order. Returns 0 or the
  * first error. */
-static int apply(struct store *st, const struct store_results_batch *b)
+static int apply(struct store *st, struct rowmap *m, const struct store_results_batch *b)
 {
     int rc;
+    if (b->nwipe || b->nclear)
+        rowmap_clear(m); /* its rows may go */
     if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b->clear, b->nclear, 0)) < 0 ||
         (rc = clear_keys(st, b->refresh, b->nrefresh, 1)) < 0 || (rc = put_layouts(st, b)) < 0 ||
-        (rc = put_results(st, b)) < 0 || (rc = sweep_keys(st, b)) < 0 ||
+        (rc = put_results(st, m, b)) < 0 || (rc = sweep_keys(st, m, b)) < 0 ||
         (rc = put_weights(st, b)) < 0)
         return rc;
     return put_hashes(st, b);
@@ -614,6 +737,7 @@ struct store_results_stream {
     size_t nowned;            /* owned parts queued */
     int done;                 /* no more parts: 1 commit, -1 roll back */
     int rc;                   /* the first error; later parts are skipped */
+    struct rowmap map;        /* the rows being rewritten in place */
 };
 
 /* Ends the transaction: commits when rc is 0 and commit is asked, else
@@ -645,7 +769,7 @@ static void stream_main(void *arg)
             s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
         if (rc == 0)
-            rc = apply(s->st, &p->b);
+            rc = apply(s->st, &s->map, &p->b);
         pthread_mutex_lock(&s->mu);
         if (p->owned) {
             s->nowned--;
@@ -704,7 +828,7 @@ int store_results_send_owned(struct store_results_stream *s, const struct store_
 {
     if (!s->task) {
         if (s->rc == 0)
-            s->rc = apply(s->st, b);
+            s->rc = apply(s->st, &s->map, b);
         free(owned);
         return 0;
     }
@@ -745,6 +869,7 @@ int store_results_finish(struct store_results_stream **sp, int commit)
         s->rc = end_tx(s->st, s->rc, commit);
     }
     int rc = s->rc;
+    rowmap_free(&s->map);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     pthread_cond_destroy(&s->room);
