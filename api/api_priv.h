@@ -60,6 +60,10 @@ struct compute;
  * own, three descriptors and its page cache); past it a 503 (docs/API.md,
  * "Limits"). */
 #define API_SDMX_STREAMS 32
+/* A parent with this many units below it has its series computed one at a
+ * time (its subtree's rows are in memory meanwhile: the root of 200,000
+ * units about 170 MB); another asked meanwhile is a 503. */
+#define API_BIG_SUBTREE 10000
 /* Bodies above this size are gzipped for clients that accept it. */
 #define API_GZIP_MIN 1024
 
@@ -75,6 +79,7 @@ struct api_conf {
     atomic_size_t refs;
     struct config *cfg;        /* a reference of its own */
     struct compute_tree *tree; /* NULL: built per query */
+    size_t *below;             /* per unit of cfg: the units below it; NULL: unknown */
 };
 
 /* Drops a reference to *cp and sets it NULL; the last frees it. NULL is a
@@ -102,6 +107,8 @@ struct api {
     pthread_mutex_t series_mu; /* guards cfg, conf, years, years_run */
     struct config *cfg;        /* the daemon's config (a reference of our own) */
     struct api_conf *conf;     /* /series: cfg and its children lists (a reference) */
+    pthread_mutex_t parent_mu; /* held while the series of a parent of API_BIG_SUBTREE
+                                  units or more is computed (never waited for) */
     /* /sensitivity: the last analysis, for its later pages (routes_sens.c) */
     pthread_mutex_t sens_mu; /* guards the four below; held while one is computed */
     char sens_key[256];      /* index, period and options; "" none */

@@ -58,6 +58,7 @@ void api_conf_put(struct api_conf **cp)
         return;
     compute_tree_free(&c->tree);
     config_free(&c->cfg);
+    free(c->below);
     free(c);
 }
 
@@ -73,6 +74,14 @@ void api_set_config(struct api *a, struct config *cfg)
         conf->cfg = config_ref(cfg);
         if (compute_tree_new(cfg, &conf->tree) < 0)
             conf->tree = NULL;
+        size_t nu = 0;
+        const struct config_unit *u = config_units(cfg, &nu);
+        /* each unit counts once below each of its ancestors (the config
+         * has no cycles and its depths are small) */
+        if ((conf->below = calloc(nu ? nu : 1, sizeof(*conf->below))))
+            for (size_t i = 0; i < nu; i++)
+                for (long p = u[i].parent_index; p >= 0; p = u[p].parent_index)
+                    conf->below[p]++;
     }
     pthread_mutex_lock(&a->series_mu);
     old = a->cfg;
@@ -234,6 +243,7 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
     int no_unit = 0, no_ind = 0;
     struct api_conf *conf = NULL;
     struct compute_years y;
+    size_t nbelow = 0;
     pthread_mutex_lock(&rq->api->series_mu);
     if (!rq->api->conf) {
         rc = -EAGAIN;
@@ -249,15 +259,35 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
         }
     }
     pthread_mutex_unlock(&rq->api->series_mu);
-    if (conf)
-        rc = unit_series(conf, st, unit, ind, from, to, tr, &y, points);
+    if (conf) {
+        /* A parent's series holds its subtree's rows (the root's: every
+         * unit's, about 170 MB at 200,000 units): those of large subtrees one
+         * at a time, so the daemon's memory is bounded by one of them, not by
+         * how many are asked at once; a second one meanwhile is a 503 rather
+         * than a query worker held waiting. */
+        long ui = config_unit_find(conf->cfg, unit, strlen(unit));
+        nbelow = ui >= 0 && conf->below ? conf->below[ui] : 0;
+        int big = nbelow >= API_BIG_SUBTREE;
+        if (big && pthread_mutex_trylock(&rq->api->parent_mu) != 0) {
+            rc = -EBUSY;
+        } else {
+            rc = unit_series(conf, st, unit, ind, from, to, tr, &y, points);
+            if (big)
+                pthread_mutex_unlock(&rq->api->parent_mu);
+        }
+    }
     api_conf_put(&conf);
-    if (rc == -ENOENT || rc == -EINVAL || rc == -EAGAIN) {
+    if (rc == -ENOENT || rc == -EINVAL || rc == -EAGAIN || rc == -EBUSY) {
         json_decref(points);
         rp->cacheable = 0;
         rp->etag[0] = '\0';
         if (rc == -EAGAIN)
             return api_reply_error(rp, 503, "no configuration loaded");
+        if (rc == -EBUSY)
+            return api_reply_error(rp, 503,
+                                   "unit \"%.64s\" has %zu units below it and another series of "
+                                   "such a parent is being computed: ask again in a few seconds",
+                                   unit, nbelow);
         if (rc == -EINVAL)
             return api_reply_bad(rp, "parameters 'from'/'to' do not fit indicator \"%.64s\"", ind),
                    0;

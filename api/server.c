@@ -872,6 +872,7 @@ int api_start(struct api **out, const struct api_options *opt, char *err, size_t
     }
     pthread_mutex_init(&a->series_mu, NULL);
     pthread_mutex_init(&a->sens_mu, NULL);
+    pthread_mutex_init(&a->parent_mu, NULL);
     pthread_mutex_init(&a->count_mu, NULL);
     pthread_mutex_init(&a->token_mu, NULL);
     pthread_mutex_init(&a->conns_mu, NULL);
@@ -938,6 +939,7 @@ void api_stop(struct api **ap)
     compute_sens_free(&a->sens);
     config_free(&a->sens_cfg);
     pthread_mutex_destroy(&a->sens_mu);
+    pthread_mutex_destroy(&a->parent_mu);
     api_conf_put(&a->conf);
     config_free(&a->cfg);
     pthread_mutex_destroy(&a->series_mu);
