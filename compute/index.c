@@ -749,8 +749,16 @@ int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *r
     if ((rc = run_setup(&w)) < 0)
         goto out;
     for (size_t b0 = 0, b1; b0 < w.np && rc == 0; b0 = b1) {
+        int active = !need || pl->carry;
         b1 = b0 + nb < w.np ? b0 + nb : w.np;
-        if (b0 > 0 && run->nslot < w.np) {
+        for (size_t p = b0; p < b1 && !active; p++)
+            active = need[p];
+        if (b0 > 0 && run->nslot < w.np && !active) {
+            /* nothing of the block is computed: its slots keep what they
+             * hold, which no needed period reads (the period before a
+             * needed one is needed) */
+            run->base = b0 - 1;
+        } else if (b0 > 0 && run->nslot < w.np) {
             size_t last = cmp_slot(run, b0 - 1), nu = pl->nu, nn = pl->nn, nl = pl->nl;
             memmove(run->score, run->score + last * nu * nn, nu * nn * sizeof(double));
             memmove(run->rank, run->rank + last * nu * nn, nu * nn * sizeof(double));
