@@ -13,11 +13,13 @@
  * by an FNV-1a hash of the index's JSON kept in the index_state table; a
  * changed (or never computed) index is recomputed in full. Scores of all
  * periods are computed in memory either way (cheap next to reading and
- * writing); incremental saves the writes. A full recompute of an index first
- * deletes all its stored rows (one range delete); an incremental one rewrites
- * the rows of each period it writes in place (store/results.h: a row whose
- * rank stays is updated where it stands, unchanged pages are not written)
- * and then sweeps the rows of units no longer scored there.
+ * writing); incremental saves the writes. The rows of each period written
+ * are rewritten in place (store/results.h: a row whose rank stays is updated
+ * where it stands by rowid, unchanged pages are not written), then the rows
+ * of units no longer scored there are swept; a full recompute of an unchanged
+ * index does the same for every period and prunes the periods without data.
+ * An index whose config changed is wiped first (one range delete) and its
+ * rows inserted anew.
  *
  * The config is synced into the store (compute_sync_config) only when it names
  * a unit or indicator the store does not know; `parkstat import` syncs it, so
@@ -56,7 +58,11 @@ struct index_out {
     size_t nsweep;
     int64_t *unit_ids;              /* the written units' store ids, ascending */
     struct store_index_weight *wts; /* derived weights of the written periods */
-    int full;                       /* recomputed in full: every old row wiped */
+    int full;                       /* every period written */
+    int in_place;                   /* rows rewritten in place; else every old row wiped */
+    const char **written;           /* a full in-place run: the periods written */
+    size_t nwritten;
+    struct store_result_prune prune;
 };
 
 struct writer {
@@ -261,7 +267,7 @@ static int emit_period(const struct cmp_run *r, size_t p, void *ctx)
     size_t nk = e->nk, stride, head;
     int rc = 0;
 
-    if (e->want[p] && !r->has_data[p] && !o->full) {
+    if (e->want[p] && !r->has_data[p] && o->in_place) {
         /* a period written before that has no data now: its rows go */
         add_clear(w, o, pl->ix->id, r->ptext[p]); /* room reserved: no move */
         if (w->oom || (rc = send(w, &(struct store_results_batch){.clear = o->clear + o->nclear - 1,
@@ -271,7 +277,7 @@ static int emit_period(const struct cmp_run *r, size_t p, void *ctx)
     e->want[p] = e->want[p] && r->has_data[p];
     if (!e->want[p])
         return 0;
-    if (!o->full) {
+    if (o->in_place) {
         /* its rows are rewritten in place, its weights and marks deleted */
         struct store_result_key *k = &o->refresh[o->nrefresh++]; /* room reserved */
         *k = (struct store_result_key){pl->ix->id, r->ptext[p]};
@@ -293,11 +299,13 @@ static int emit_period(const struct cmp_run *r, size_t p, void *ctx)
             put_row(w, r, o, p, k->i, k->num, vals + v * stride, e->contrib, &res[v]);
             w->unit_seen[pl->units[k->i]] = 1;
         }
-        struct store_results_batch part = {.results = res, .nresults = m, .in_place = !o->full};
+        struct store_results_batch part = {.results = res, .nresults = m, .in_place = o->in_place};
         part.computed_at = w->computed_at;
         rc = store_results_send_owned(w->stream, &part, block);
     }
-    if (rc == 0 && !o->full) {
+    if (rc == 0 && o->written)
+        o->written[o->nwritten++] = r->ptext[p];
+    if (rc == 0 && o->in_place) {
         /* units that had rows here but are no longer scored lose them */
         struct store_result_sweep *sw = &o->sweep[o->nsweep++]; /* room reserved */
         *sw = (struct store_result_sweep){pl->ix->id, r->ptext[p], o->unit_ids, nk};
@@ -353,7 +361,7 @@ static void choose_periods(struct writer *w, struct index_out *o, const struct c
         if (strcmp(w->marks[i].index_id, pl->ix->id) == 0) {
             /* a mark on a period written below goes with its refresh (the
              * mark's text may name a shorter period: deleted here too) */
-            if (o->full || !mark_deps(c, pl, w->marks[i].period, want, np))
+            if (!o->in_place || !mark_deps(c, pl, w->marks[i].period, want, np))
                 add_clear(w, o, pl->ix->id, w->marks[i].period);
             else /* room reserved by run_index */
                 o->refresh[o->nrefresh++] =
@@ -363,12 +371,11 @@ static void choose_periods(struct writer *w, struct index_out *o, const struct c
         want[p] = o->full || want[p];
 }
 
-/* Is index pl due for a full recompute: asked, or its config changed? */
-static int needs_full(struct store *st, const struct cmp_plan *pl, int full)
+/* Has index pl's config changed since its results were written (or was it
+ * never computed)? */
+static int config_changed(struct store *st, const struct cmp_plan *pl)
 {
     char old[32];
-    if (full)
-        return 1;
     return store_index_hash_get(st, pl->ix->id, old, sizeof(old)) != 0 ||
            strcmp(old, pl->hash) != 0;
 }
@@ -385,7 +392,11 @@ static int plan_index(struct writer *w, struct store *st, struct compute *c, siz
         log_err("compute: index \"%s\": out of memory", ix->id);
         return rc;
     }
-    w->out[k].full = needs_full(st, *plp, full);
+    /* a changed config may change the layout, units and periods: its rows
+     * are wiped and written anew; else they are rewritten in place, every
+     * period when asked (full), and the periods no longer written pruned */
+    w->out[k].in_place = !config_changed(st, *plp);
+    w->out[k].full = full || !w->out[k].in_place;
     return make_layout(*plp, &w->out[k]);
 }
 
@@ -409,7 +420,8 @@ static int run_index(struct writer *w, struct compute *c, const struct cmp_plan 
         BUF_GROW(&o->clear, &o->capclear, w->nmarks + np + 1, BUF_UNCAPPED) < 0 ||
         !(o->refresh = malloc((w->nmarks + np + 1) * sizeof(*o->refresh))) ||
         !(o->sweep = malloc((np + 1) * sizeof(*o->sweep))) ||
-        !(o->unit_ids = malloc((pl->nu ? pl->nu : 1) * sizeof(*o->unit_ids)))) {
+        !(o->unit_ids = malloc((pl->nu ? pl->nu : 1) * sizeof(*o->unit_ids))) ||
+        (o->full && o->in_place && !(o->written = malloc((np + 1) * sizeof(*o->written))))) {
         rc = -ENOMEM;
         goto out;
     }
@@ -449,6 +461,12 @@ static int run_index(struct writer *w, struct compute *c, const struct cmp_plan 
     run->uflags = run->cflags = NULL;
     if ((rc = put_weights(w, run, o, e.want)) < 0)
         goto out;
+    if (o->written) {
+        /* the periods that had rows and have no data now lose them */
+        o->prune = (struct store_result_prune){pl->ix->id, o->written, o->nwritten};
+        if ((rc = send(w, &(struct store_results_batch){.prune = &o->prune, .nprune = 1})) < 0)
+            goto out;
+    }
     sum->indices += e.n > 0 || o->full;
     sum->split += run->split;
     sum->periods += e.n;
@@ -497,6 +515,7 @@ static void writer_free(struct writer *w, size_t ni)
         free(w->out[i].refresh);
         free(w->out[i].sweep);
         free(w->out[i].unit_ids);
+        free(w->out[i].written);
         free(w->out[i].wts);
     }
     free(w->marks);
@@ -517,7 +536,7 @@ static int send_head(struct writer *w, size_t ni)
 
     if (wipe && lay) {
         for (size_t k = 0; k < ni; k++) {
-            if (w->out[k].full)
+            if (!w->out[k].in_place)
                 wipe[nwipe++] = w->out[k].lay.index_id;
             lay[k] = w->out[k].lay;
         }

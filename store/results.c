@@ -514,6 +514,63 @@ static int sweep_keys(struct store *st, struct rowmap *m, const struct store_res
     return rc;
 }
 
+/* 1 when period is among the n of list. */
+static int listed(const char *const *list, size_t n, const char *period)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], period) == 0)
+            return 1;
+    return 0;
+}
+
+/* Deletes the rows of table (result, index_weight) of pr's index in periods
+ * not in its list: the distinct periods found by seeking past each one in
+ * the unique key (one look-up per period, not a scan of the rows). */
+static int prune_table(struct store *st, const char *table, const struct store_result_prune *pr)
+{
+    sqlite3_stmt *sel = NULL, *del = NULL;
+    char sql[2][160], last[64] = "";
+    int rc;
+
+    snprintf(sql[0], sizeof(sql[0]),
+             "SELECT period FROM %s WHERE index_id = ?1 AND period > ?2 ORDER BY period LIMIT 1",
+             table);
+    snprintf(sql[1], sizeof(sql[1]), "DELETE FROM %s WHERE index_id = ?1 AND period = ?2", table);
+    if ((rc = prepare(st, sql[0], &sel)) == 0)
+        rc = prepare(st, sql[1], &del);
+    while (rc == 0) {
+        store_bind_text(sel, 1, pr->index_id);
+        store_bind_text(sel, 2, last);
+        int step = sqlite3_step(sel);
+        if (step == SQLITE_DONE)
+            break;
+        const char *per = (const char *)sqlite3_column_text(sel, 0);
+        if (step != SQLITE_ROW || !per || strlen(per) >= sizeof(last)) {
+            rc = store_fail(st, "prune results"); /* periods are short texts */
+            break;
+        }
+        snprintf(last, sizeof(last), "%s", per);
+        sqlite3_reset(sel);
+        if (listed(pr->periods, pr->nperiods, last))
+            continue;
+        store_bind_text(del, 1, pr->index_id);
+        store_bind_text(del, 2, last);
+        rc = step_reset(st, del, "prune results");
+    }
+    sqlite3_finalize(sel);
+    sqlite3_finalize(del);
+    return rc;
+}
+
+static int prune_indices(struct store *st, const struct store_results_batch *b)
+{
+    int rc = 0;
+    for (size_t i = 0; i < b->nprune && rc == 0; i++)
+        if ((rc = prune_table(st, "result", &b->prune[i])) == 0)
+            rc = prune_table(st, "index_weight", &b->prune[i]);
+    return rc;
+}
+
 /* Replaces the stored layout of one index: its node and leaf ids by position. */
 static int put_layout(struct store *st, sqlite3_stmt *del, sqlite3_stmt *ins,
                       const struct store_index_layout *l)
@@ -699,17 +756,17 @@ static int put_weights(struct store *st, const struct store_results_batch *b)
 }
 
 /* Applies one batch inside the open transaction: wipes, clears, refreshes,
- * layouts, rows, sweeps, weights, hashes, in that order. Returns 0 or the
+ * layouts, rows, sweeps, prunes, weights, hashes, in that order. Returns 0 or the
  * first error. */
 static int apply(struct store *st, struct rowmap *m, const struct store_results_batch *b)
 {
     int rc;
-    if (b->nwipe || b->nclear)
+    if (b->nwipe || b->nclear || b->nprune)
         rowmap_clear(m); /* its rows may go */
     if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b->clear, b->nclear, 0)) < 0 ||
         (rc = clear_keys(st, b->refresh, b->nrefresh, 1)) < 0 || (rc = put_layouts(st, b)) < 0 ||
         (rc = put_results(st, m, b)) < 0 || (rc = sweep_keys(st, m, b)) < 0 ||
-        (rc = put_weights(st, b)) < 0)
+        (rc = prune_indices(st, b)) < 0 || (rc = put_weights(st, b)) < 0)
         return rc;
     return put_hashes(st, b);
 }

@@ -89,6 +89,14 @@ struct store_result_sweep {
     size_t nunits;
 };
 
+/* The periods an index now has results for: its rows and derived weights of
+ * any other period are deleted. */
+struct store_result_prune {
+    const char *index_id;
+    const char *const *periods;
+    size_t nperiods;
+};
+
 struct store_index_hash {
     const char *index_id;
     const char *hash;
@@ -114,6 +122,8 @@ struct store_results_batch {
     const struct store_result_sweep *sweep; /* after the rows: stale units deleted */
     size_t nsweep;
     int in_place; /* the rows most likely exist with the same rank: updated in place */
+    const struct store_result_prune *prune; /* after the sweeps */
+    size_t nprune;
     const struct store_index_layout *layouts; /* replace the stored layout of each */
     size_t nlayouts;
     const struct store_result *results; /* in primary key order (index, period, unit) */
@@ -136,7 +146,8 @@ struct store_results_batch {
  * weights and marks of every refreshed one, replaces the given layouts,
  * inserts or replaces the rows (an existing row of the same key is updated in
  * place: a page whose bytes stay the same is not written), deletes the rows
- * of each swept (index, period) whose unit is not in its list, inserts the
+ * of each swept (index, period) whose unit is not in its list, the rows and
+ * weights of each pruned index in periods not in its list, inserts the
  * weights and records the index hashes;
  * store_results_finish() commits (commit = 1) or rolls back, waits for the
  * task and frees the stream. With ex NULL (or when it cannot start a task)

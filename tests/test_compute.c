@@ -769,6 +769,19 @@ static char *dump_results(struct fx *f, const char *ids)
     return out;
 }
 
+/* A full recompute from nothing, the reference the in-place runs are held
+ * to: every index's config hash forgotten, so every old row is wiped and
+ * every row written anew. */
+static void recompute_wiped(struct fx *f)
+{
+    struct compute_summary sum;
+    assert_int_equal(
+        sqlite3_exec(f->db, "UPDATE index_state SET config_hash = 'x'", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+    assert_int_equal(sum.full, 1);
+}
+
 /* Marks period for every index whose frequency contains it (and whose id
  * is in the list only, NULL: all), as an import or a pull does. */
 static void mark_all(struct fx *f, const char *period, const char *const *only)
@@ -812,7 +825,7 @@ static void test_compute_incremental_equals_full(void **state)
         assert_int_equal(sum.partial, 0); /* chained, carry, base: everything read */
         assert_true(sum.periods > 0);
         char *inc = dump_results(f, NULL);
-        assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+        recompute_wiped(f);
         char *full = dump_results(f, NULL);
         assert_true(strlen(full) > 1000);
         assert_string_equal(inc, full);
@@ -853,7 +866,7 @@ static void test_compute_incremental_partial_equals_full(void **state)
         assert_int_equal(sum.partial, 1);
         assert_true(sum.periods >= 10);
         char *inc = dump_results(f, in_ids);
-        assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+        recompute_wiped(f);
         char *full = dump_results(f, in_ids);
         assert_true(strlen(full) > 1000);
         assert_string_equal(inc, full);
@@ -899,9 +912,46 @@ static void test_compute_incremental_sweeps_stale_units(void **state)
     assert_int_equal(
         sqlite3_exec(f->db, "DELETE FROM result WHERE unit_id > 999", NULL, NULL, NULL), SQLITE_OK);
     char *inc = dump_results(f, "index_id = 'mm'");
-    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+    recompute_wiped(f);
     char *full = dump_results(f, "index_id = 'mm'");
     assert_true(strlen(full) > 100);
+    assert_string_equal(inc, full);
+    free(inc);
+    free(full);
+    fx_free(f);
+}
+
+/* A full recompute of an unchanged config rewrites the rows in place: after
+ * revisions its rows and weights equal those written from nothing, and the
+ * rows and weights of a period without data (here one that never had any)
+ * are pruned, of every index. */
+static void test_compute_full_in_place_equals_wiped(void **state)
+{
+    (void)state;
+    struct fx *f = methods_computed();
+    struct compute_summary sum;
+
+    assert_int_equal(sqlite3_exec(f->db,
+                                  "INSERT INTO result(index_id, period, unit_id, score, rank,"
+                                  " flags) SELECT index_id, '2030-Q1', unit_id, 1, 1, 0"
+                                  " FROM result WHERE period = '2021-Q1';"
+                                  "INSERT INTO index_weight(index_id, period, node, child,"
+                                  " weight, flags) VALUES('mm', '2030-Q1', 'mm', 'a', 0.5, 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_true(count(f, "SELECT count(*) FROM result WHERE period = '2030-Q1'") > 10);
+    assert_true(count(f, "SELECT count(*) FROM index_weight WHERE period = '2030-Q1'") > 0);
+    put(f, "p2", "a", "2021-Q3", 25);
+    put(f, "p3", "a", "2021-Q2", 1000); /* a new maximum: ranks move */
+    ingest(f);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+    assert_int_equal(sum.full, 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM result WHERE period = '2030-Q1'"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM index_weight WHERE period = '2030-Q1'"), 0);
+    char *inc = dump_results(f, NULL);
+    recompute_wiped(f);
+    char *full = dump_results(f, NULL);
+    assert_true(strlen(full) > 1000);
     assert_string_equal(inc, full);
     free(inc);
     free(full);
@@ -1096,6 +1146,7 @@ int main(void)
         cmocka_unit_test(test_compute_incremental_equals_full),
         cmocka_unit_test(test_compute_incremental_partial_equals_full),
         cmocka_unit_test(test_compute_incremental_sweeps_stale_units),
+        cmocka_unit_test(test_compute_full_in_place_equals_wiped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
