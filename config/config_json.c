@@ -394,6 +394,48 @@ struct sort_item {
     size_t pos;
 };
 
+uint32_t cfg_hash(const char *key, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)key[i]) * 16777619u;
+    return h;
+}
+
+size_t cfg_hash_slots(size_t n)
+{
+    size_t nslot = 16;
+
+    while (nslot < 2 * n)
+        nslot *= 2;
+    return nslot;
+}
+
+static const char *key_at(const void *records, size_t stride, size_t key_off, size_t i);
+
+/* Puts every record's position into the open-addressing table after
+ * order[0..n) (linear probing, at most half full); the first of equal keys
+ * in sorted order is found, as the duplicates are reported anyway. */
+static void hash_fill(size_t *order, size_t n, size_t nslot, const void *records, size_t stride,
+                      size_t key_off)
+{
+    uint32_t *slot = (uint32_t *)(order + n + 1);
+
+    order[n] = nslot;
+    for (size_t i = 0; i < n; i++) {
+        const char *key = key_at(records, stride, key_off, order[i]);
+        size_t len = strlen(key), at = cfg_hash(key, len) & (nslot - 1);
+        int dup = 0;
+
+        for (; slot[at]; at = (at + 1) & (nslot - 1))
+            if (strcmp(key_at(records, stride, key_off, slot[at] - 1), key) == 0)
+                dup = 1;
+        if (!dup)
+            slot[at] = (uint32_t)order[i] + 1;
+    }
+}
+
 static int sort_item_cmp(const void *a, const void *b)
 {
     const struct sort_item *x = a, *y = b;
@@ -414,7 +456,9 @@ size_t *cfg_sort_unique(struct cfg_ctx *ctx, const void *records, size_t n, size
                         size_t key_off, const char *what, const char *field)
 {
     struct sort_item *items = calloc(n ? n : 1, sizeof(*items));
-    size_t *order = cfg_calloc(ctx, n, sizeof(*order));
+    size_t nslot = cfg_hash_slots(n);
+    /* order[0..n), then nslot, then the hash table's slots (cfg_find()) */
+    size_t *order = cfg_calloc(ctx, 1, (n + 1) * sizeof(*order) + nslot * sizeof(uint32_t));
     char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
 
     if (!items || !order) {
@@ -439,36 +483,26 @@ size_t *cfg_sort_unique(struct cfg_ctx *ctx, const void *records, size_t n, size
         cfg_error(ctx, p, "duplicate %s \"%s\" (first at %s)", field, items[i].key, q);
     }
     free(items);
+    hash_fill(order, n, nslot, records, stride, key_off);
     return order;
-}
-
-struct find_key {
-    const char *s;
-    size_t len;
-    const void *records;
-    size_t stride, key_off;
-};
-
-static int find_cmp(const void *k, const void *elem)
-{
-    const struct find_key *key = k;
-    const char *rec = key_at(key->records, key->stride, key->key_off, *(const size_t *)elem);
-    size_t rlen = strlen(rec);
-    int c = memcmp(key->s, rec, key->len < rlen ? key->len : rlen);
-
-    if (c != 0)
-        return c;
-    return key->len < rlen ? -1 : key->len > rlen;
 }
 
 long cfg_find(const void *records, const size_t *order, size_t n, size_t stride, size_t key_off,
               const char *key, size_t len)
 {
-    struct find_key k = {key, len, records, stride, key_off};
-    const size_t *hit;
+    const uint32_t *slot;
+    size_t nslot;
 
-    if (!order || !key || n == 0)
+    /* No record's key holds a NUL: a key with one is none of them (and
+     * strncmp() below then compares all of key's len bytes). */
+    if (!order || !key || n == 0 || memchr(key, '\0', len))
         return -1;
-    hit = bsearch(&k, order, n, sizeof(*order), find_cmp);
-    return hit ? (long)*hit : -1;
+    nslot = order[n];
+    slot = (const uint32_t *)(order + n + 1);
+    for (size_t at = cfg_hash(key, len) & (nslot - 1); slot[at]; at = (at + 1) & (nslot - 1)) {
+        const char *rec = key_at(records, stride, key_off, slot[at] - 1);
+        if (strncmp(rec, key, len) == 0 && rec[len] == '\0')
+            return (long)slot[at] - 1;
+    }
+    return -1;
 }

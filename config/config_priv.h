@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/config.h"
 
@@ -157,9 +158,20 @@ const char *cfg_dump(struct cfg_ctx *ctx, json_t *v);
 size_t *cfg_sort_unique(struct cfg_ctx *ctx, const void *records, size_t n, size_t stride,
                         size_t key_off, const char *what, const char *field);
 
-/* bsearch over an order array made by cfg_sort_unique(); -1 when absent. */
+/*
+ * The position of the record whose key is key[0..len) (no NUL needed), or
+ * -1 when absent: a look-up in the hash table cfg_sort_unique() keeps after
+ * the n indices of its order array (order[n] = its slot count, then the
+ * slots: 0 empty, else 1 + position; FNV-1a, linear probing), built once
+ * per parsed config and shared by every thread reading it.
+ */
 long cfg_find(const void *records, const size_t *order, size_t n, size_t stride, size_t key_off,
               const char *key, size_t len);
+
+/* FNV-1a of key[0..len), and the table size for n keys (a power of two
+ * >= 2n, at least 16): the slot of a key is cfg_hash() & (slots - 1). */
+uint32_t cfg_hash(const char *key, size_t len);
+size_t cfg_hash_slots(size_t n);
 
 /*
  * Walks the JSON array text t[start..end) (brackets included) one element

@@ -137,6 +137,69 @@ static void test_config_find_takes_pointer_and_length(void **state)
     config_free(&cfg);
 }
 
+/* FNV-1a (32 bits), written from its definition: the slot a unit id takes in
+ * config_unit_find()'s table of 2^k >= 2n slots is fnv1a(id) mod 2^k. */
+static uint32_t fnv1a(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Ids that share one slot of the table (and the slot after it) are each
+ * found at their own position; unknown ids, also in that slot, are not. */
+static void test_config_find_hash_collisions(void **state)
+{
+    enum { NU = 40, NSLOT = 128, SLOT = 5 };
+    char ids[NU][16], unknown[3][24], *json, *errors = NULL;
+    size_t nid = 0, nunk = 0, same = 0, len = 0;
+    struct config *cfg = NULL;
+
+    (void)state;
+    assert_int_equal(fnv1a("a"), 0xe40c292cu); /* the published test vector */
+    /* the first 12 ids in SLOT or SLOT + 1 (a probe run), then the next ids;
+     * 3 more ids in SLOT stay out of the config */
+    for (int k = 0; nid < NU || nunk < 3; k++) {
+        char id[16];
+        snprintf(id, sizeof(id), "u%d", k);
+        uint32_t slot = fnv1a(id) % NSLOT;
+        if ((slot == SLOT || slot == SLOT + 1) && same < 12 && nid < NU) {
+            same++;
+            memcpy(ids[nid++], id, sizeof(id));
+        } else if (slot == SLOT && same >= 12 && nunk < 3) {
+            memcpy(unknown[nunk++], id, sizeof(id));
+        } else if (same >= 12 && nid < NU && slot != SLOT) {
+            memcpy(ids[nid++], id, sizeof(id));
+        }
+    }
+    json = malloc(NU * 64 + 512);
+    assert_non_null(json);
+    len += (size_t)sprintf(json, "{'units': [");
+    for (size_t i = 0; i < NU; i++)
+        len += (size_t)sprintf(json + len, "%s{'id': '%s', 'name': 'U'}", i ? ", " : "", ids[i]);
+    sprintf(json + len, "], 'indicators': [{'code': 'revenue', 'name': 'R', 'frequency': 'M', "
+                        "'kind': 'flow'}]}");
+    if (load_text(json, &cfg, &errors) != 0)
+        fail_msg("%s", errors);
+    for (size_t i = 0; i < NU; i++)
+        assert_int_equal(config_unit_find(cfg, ids[i], strlen(ids[i])), (long)i);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(config_unit_find(cfg, unknown[i], strlen(unknown[i])), -1);
+    /* a prefix, a longer text, an id with a NUL inside */
+    assert_int_equal(config_unit_find(cfg, ids[0], strlen(ids[0]) - 1), -1);
+    snprintf(unknown[0], sizeof(unknown[0]), "%sx", ids[1]);
+    assert_int_equal(config_unit_find(cfg, unknown[0], strlen(unknown[0])), -1);
+    assert_int_equal(config_unit_find(cfg, unknown[0], strlen(ids[1])), 1);
+    memcpy(unknown[1], ids[2], sizeof(ids[2]));
+    assert_int_equal(config_unit_find(cfg, unknown[1], strlen(unknown[1]) + 1), -1);
+    assert_int_equal(config_indicator_find(cfg, "revenue", 7), 0);
+    assert_int_equal(config_indicator_find(cfg, "revenu", 6), -1);
+    config_free(&cfg);
+    free(json);
+}
+
 static void test_config_good_indicators(void **state)
 {
     struct config *cfg = load_good();
@@ -811,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_config_good_scalars_and_paths),
         cmocka_unit_test(test_config_good_units_hierarchy),
         cmocka_unit_test(test_config_find_takes_pointer_and_length),
+        cmocka_unit_test(test_config_find_hash_collisions),
         cmocka_unit_test(test_config_good_indicators),
         cmocka_unit_test(test_config_good_source_and_index),
         cmocka_unit_test(test_config_defaults),
