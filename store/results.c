@@ -665,14 +665,17 @@ static void bind_row(sqlite3_stmt *s, const struct store_results_batch *b,
 
 /* Inserts the rows of b; an existing row of the same key is replaced. With
  * b->in_place a row of the (index, period) in m (loaded when the rows reach
- * another one) is first updated by its rowid when its rank is the same (no
+ * another one) is updated by its rowid: first when its rank is the same (no
  * entry of the rank index moves, and pages whose bytes do not change are not
- * written); only the rows it misses take the upsert. */
+ * written), else with its rank; only units not in m take the upsert. */
 static int put_results(struct store *st, struct rowmap *m, const struct store_results_batch *b)
 {
     static const char upd_sql[] =
         "UPDATE result SET score = ?4, rank_change = ?6, flags = ?7, nodes = ?8, contribs = ?9,"
         " computed_at = ?10 WHERE rowid = ?11 AND rank IS ?5";
+    static const char upd_rank_sql[] =
+        "UPDATE result SET score = ?4, rank = ?5, rank_change = ?6, flags = ?7, nodes = ?8,"
+        " contribs = ?9, computed_at = ?10 WHERE rowid = ?11";
     static const char ins_sql[] =
         "INSERT INTO result(index_id, period, unit_id, score, rank, rank_change, flags, nodes,"
         " contribs, computed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -680,7 +683,7 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
         " rank = excluded.rank, rank_change = excluded.rank_change, flags = excluded.flags,"
         " nodes = excluded.nodes, contribs = excluded.contribs,"
         " computed_at = excluded.computed_at";
-    sqlite3_stmt *ins = NULL, *upd = NULL;
+    sqlite3_stmt *ins = NULL, *upd = NULL, *upd_rank = NULL;
     size_t mb = max_blob(b);
     unsigned char *buf = b->nresults ? malloc(2 * mb) : NULL;
     int rc = 0;
@@ -689,8 +692,9 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
         return 0;
     if (!buf)
         return -ENOMEM;
-    if ((rc = prepare(st, ins_sql, &ins)) == 0 && b->in_place)
-        rc = prepare(st, upd_sql, &upd);
+    if ((rc = prepare(st, ins_sql, &ins)) == 0 && b->in_place &&
+        (rc = prepare(st, upd_sql, &upd)) == 0)
+        rc = prepare(st, upd_rank_sql, &upd_rank);
     for (size_t i = 0; i < b->nresults && rc == 0; i++) {
         const struct store_result *r = &b->results[i];
         long at = -1;
@@ -703,6 +707,13 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
             sqlite3_reset(upd);
             if (rc < 0 || sqlite3_changes(st->db) > 0)
                 continue;
+            /* its rank moved: by rowid still, the rank index entry with it */
+            bind_row(upd_rank, b, r, buf, mb);
+            sqlite3_bind_int64(upd_rank, 11, m->rowid[at]);
+            rc = sqlite3_step(upd_rank) == SQLITE_DONE ? 0 : store_fail(st, "result update");
+            sqlite3_reset(upd_rank);
+            if (rc < 0 || sqlite3_changes(st->db) > 0)
+                continue;
         }
         bind_row(ins, b, r, buf, mb);
         rc = sqlite3_step(ins) == SQLITE_DONE ? 0 : store_fail(st, "result insert");
@@ -710,6 +721,7 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(upd);
+    sqlite3_finalize(upd_rank);
     free(buf);
     return rc;
 }
