@@ -75,11 +75,27 @@ struct api_conn;
  * query takes one under series_mu and computes outside it, so series are
  * computed on every worker at once; a reload swaps in a new one and the last
  * query holding the old one frees it (routes_series.c). */
+/* Parents' roll-ups kept per config generation: what their series are
+ * computed from again (routes_series.c). */
+#define API_PARENT_KEPT 32
+
+/* One parent's rolled-up rows of one indicator and its inputs (a one-unit
+ * snapshot, compute_unit_copy()), as computed in one data epoch. */
+struct api_kept {
+    long unit, ind;    /* config indices; unit -1: an empty slot */
+    uint64_t epoch;    /* the data epoch its subtree was read in */
+    int y0, nyears;    /* the store's years it was computed over */
+    struct compute *c; /* NULL: an empty slot */
+};
+
 struct api_conf {
     atomic_size_t refs;
     struct config *cfg;        /* a reference of its own */
     struct compute_tree *tree; /* NULL: built per query */
     size_t *below;             /* per unit of cfg: the units below it; NULL: unknown */
+    pthread_mutex_t kept_mu;   /* guards kept[] and kept_next */
+    struct api_kept kept[API_PARENT_KEPT];
+    size_t kept_next; /* the slot the next one replaces (round robin) */
 };
 
 /* Drops a reference to *cp and sets it NULL; the last frees it. NULL is a
@@ -156,6 +172,7 @@ struct api_reply {
     int cacheable;         /* add the ETag and honour If-None-Match */
     char etag[32];         /* set by api_reply_etag() */
     uint64_t epoch;        /* the data epoch the answer belongs to */
+    const char *computed;  /* X-Parkstat-Computed (a static string), or NULL */
     int pre_gzipped;       /* body is gzip already (from the cache) */
     int from_cache;        /* body came from the cache */
     struct api_blob *blob; /* from the cache: body points into it (one reference held) */

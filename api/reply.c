@@ -458,6 +458,8 @@ static void add_headers(struct MHD_Response *r, const struct api_reply *rp, int 
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    if (rp->computed)
+        MHD_add_response_header(r, "X-Parkstat-Computed", rp->computed);
     if (gzipped)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     if (rp->allow)

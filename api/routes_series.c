@@ -12,6 +12,15 @@
  * with its children lists (struct api_conf); a query holds a reference to
  * them while it computes, without a lock, so the workers compute series at
  * once.
+ *
+ * A parent's series costs its whole subtree (the root's: every unit's rows,
+ * seconds at 200,000 units), so the parent's own rolled-up rows of the
+ * indicator and its inputs are kept once computed (compute_unit_copy(), a few
+ * KB) for the data epoch they were read in (the answer cache's: any commit
+ * to the store starts a new one). Another transform, frequency or range of
+ * the same parent and indicator in that epoch is computed from them by the
+ * same code, in milliseconds, with the same numbers; in a later epoch the
+ * subtree is read again. X-Parkstat-Computed says which: "subtree" or "kept".
  */
 #include <errno.h>
 #include <math.h>
@@ -22,6 +31,7 @@
 
 #include "api/api_priv.h"
 #include "compute/compute.h"
+#include "compute/unit_copy.h"
 #include "config/config.h"
 #include "store/observations.h"
 #include "store/store.h"
@@ -56,6 +66,9 @@ void api_conf_put(struct api_conf **cp)
     *cp = NULL;
     if (atomic_fetch_sub(&c->refs, 1) != 1)
         return;
+    for (size_t i = 0; i < API_PARENT_KEPT; i++)
+        compute_free(&c->kept[i].c);
+    pthread_mutex_destroy(&c->kept_mu);
     compute_tree_free(&c->tree);
     config_free(&c->cfg);
     free(c->below);
@@ -71,6 +84,9 @@ void api_set_config(struct api *a, struct config *cfg)
      * the lock; without them (no memory) each query builds its own */
     if (conf) {
         atomic_init(&conf->refs, 1);
+        pthread_mutex_init(&conf->kept_mu, NULL);
+        for (size_t i = 0; i < API_PARENT_KEPT; i++)
+            conf->kept[i].unit = -1;
         conf->cfg = config_ref(cfg);
         if (compute_tree_new(cfg, &conf->tree) < 0)
             conf->tree = NULL;
@@ -183,17 +199,70 @@ int api_series_years(struct api *a, struct store *st, struct compute_years *y)
     return 0;
 }
 
-/* unit's series of ind from a snapshot of its subtree (no lock held: conf is
- * a reference of the caller's). */
-static int unit_series(const struct api_conf *conf, struct store *st, const char *unit,
-                       const char *ind, const char *from, const char *to, enum compute_transform tr,
-                       const struct compute_years *y, json_t *points)
+/* What a series is asked for and computed from. */
+struct series_ask {
+    const char *unit, *ind, *from, *to;
+    enum compute_transform tr;
+    long ui, ki;                   /* config indices */
+    uint64_t epoch;                /* the data epoch of the answer */
+    const struct compute_years *y; /* the store's years */
+};
+
+/* The series from the parent's rows kept in this epoch (conf->kept): 1 and
+ * *rc when they were there, else 0. */
+static int kept_series(struct api_conf *conf, const struct series_ask *q, json_t *points, int *rc)
 {
-    struct compute *c = NULL;
+    int hit = 0;
+
+    pthread_mutex_lock(&conf->kept_mu);
+    for (size_t i = 0; i < API_PARENT_KEPT && !hit; i++) {
+        const struct api_kept *k = &conf->kept[i];
+        if (!k->c || k->unit != q->ui || k->ind != q->ki || k->epoch != q->epoch ||
+            k->y0 != q->y->y0 || k->nyears != q->y->nyears)
+            continue;
+        *rc = compute_snapshot_series(k->c, q->unit, q->ind, q->from, q->to, q->tr, point_row,
+                                      points);
+        hit = 1;
+    }
+    pthread_mutex_unlock(&conf->kept_mu);
+    return hit;
+}
+
+/* Keeps *cp (the parent's rows) for q's parent and indicator in q's epoch,
+ * in place of the same key's or the oldest slot's; takes *cp. */
+static void kept_put(struct api_conf *conf, const struct series_ask *q, struct compute **cp)
+{
+    struct compute *old = NULL;
+    size_t at = API_PARENT_KEPT;
+
+    pthread_mutex_lock(&conf->kept_mu);
+    for (size_t i = 0; i < API_PARENT_KEPT && at == API_PARENT_KEPT; i++)
+        if (conf->kept[i].unit == q->ui && conf->kept[i].ind == q->ki)
+            at = i;
+    if (at == API_PARENT_KEPT) {
+        at = conf->kept_next;
+        conf->kept_next = (conf->kept_next + 1) % API_PARENT_KEPT;
+    }
+    old = conf->kept[at].c;
+    conf->kept[at] = (struct api_kept){q->ui, q->ki, q->epoch, q->y->y0, q->y->nyears, *cp};
+    *cp = NULL;
+    pthread_mutex_unlock(&conf->kept_mu);
+    compute_free(&old);
+}
+
+/* unit's series of ind from a snapshot of its subtree (no lock held: conf is
+ * a reference of the caller's); a parent's own rows are then kept. */
+static int unit_series(struct api_conf *conf, struct store *st, const struct series_ask *q,
+                       int parent, json_t *points)
+{
+    struct compute *c = NULL, *copy = NULL;
     int rc;
 
-    if ((rc = compute_open_unit(&c, st, conf->cfg, conf->tree, unit, ind, y, NULL)) == 0)
-        rc = compute_snapshot_series(c, unit, ind, from, to, tr, point_row, points);
+    if ((rc = compute_open_unit(&c, st, conf->cfg, conf->tree, q->unit, q->ind, q->y, NULL)) == 0)
+        rc = compute_snapshot_series(c, q->unit, q->ind, q->from, q->to, q->tr, point_row, points);
+    /* without memory for the copy the answer stands; only the next one is slow */
+    if (rc == 0 && parent && compute_unit_copy(c, q->unit, &copy) == 0)
+        kept_put(conf, q, &copy);
     compute_free(&c);
     return rc;
 }
@@ -265,13 +334,24 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
          * at a time, so the daemon's memory is bounded by one of them, not by
          * how many are asked at once; a second one meanwhile is a 503 rather
          * than a query worker held waiting. */
-        long ui = config_unit_find(conf->cfg, unit, strlen(unit));
-        nbelow = ui >= 0 && conf->below ? conf->below[ui] : 0;
+        struct series_ask q = {unit,
+                               ind,
+                               from,
+                               to,
+                               tr,
+                               config_unit_find(conf->cfg, unit, strlen(unit)),
+                               config_indicator_find(conf->cfg, ind, strlen(ind)),
+                               rp->epoch,
+                               &y};
+        nbelow = q.ui >= 0 && conf->below ? conf->below[q.ui] : 0;
         int big = nbelow >= API_BIG_SUBTREE;
-        if (big && pthread_mutex_trylock(&rq->api->parent_mu) != 0) {
+        if (nbelow > 0 && kept_series(conf, &q, points, &rc)) {
+            rp->computed = "kept";
+        } else if (big && pthread_mutex_trylock(&rq->api->parent_mu) != 0) {
             rc = -EBUSY;
         } else {
-            rc = unit_series(conf, st, unit, ind, from, to, tr, &y, points);
+            rc = unit_series(conf, st, &q, nbelow > 0, points);
+            rp->computed = "subtree";
             if (big)
                 pthread_mutex_unlock(&rq->api->parent_mu);
         }

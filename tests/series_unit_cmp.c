@@ -3,7 +3,9 @@
  * from a snapshot of the unit's subtree (compute_open_unit, what GET
  * /api/v1/series serves) and from a whole-store snapshot (compute_open), must
  * be the same points: period, value and coverage bit for bit, flags. Also at
- * the coarser frequencies of each indicator (a year of a monthly flow).
+ * the coarser frequencies of each indicator (a year of a monthly flow). So
+ * must the unit's row copied out of the subtree's snapshot (compute_unit_copy,
+ * what the API keeps of a parent's roll-up to answer it again).
  *
  *   series_unit_cmp CONFIG DB [STRIDE]
  *
@@ -22,6 +24,7 @@
 #include <string.h>
 
 #include "compute/compute.h"
+#include "compute/unit_copy.h"
 #include "config/config.h"
 #include "store/store.h"
 
@@ -126,10 +129,12 @@ int main(int argc, char **argv)
         }
         for (size_t k = 0; k < ni && !bad; k++) {
             /* as the API builds it: only indicator k and its inputs */
-            struct compute *one = NULL;
+            struct compute *one = NULL, *copy = NULL;
             if ((rc = compute_open_unit(&one, st, cfg, tree, units[u].id, inds[k].code, &y, NULL)) <
-                0) {
-                printf("%s %s: compute_open_unit: %s\n", units[u].id, inds[k].code, strerror(-rc));
+                    0 ||
+                (rc = compute_unit_copy(one, units[u].id, &copy)) < 0) {
+                printf("%s %s: the subtree or its copy: %s\n", units[u].id, inds[k].code,
+                       strerror(-rc));
                 bad = 1;
                 break;
             }
@@ -147,10 +152,12 @@ int main(int argc, char **argv)
                     b.n = 0;
                     int rb = compute_snapshot_series(whole, units[u].id, inds[k].code,
                                                      f ? from : NULL, NULL, tr, take, &b);
-                    /* the subtree with every indicator, then with k's only */
-                    for (int v = 0; v < 2 && !bad; v++) {
+                    /* the subtree with every indicator, then with k's only,
+                     * then the unit's row copied out of the latter */
+                    for (int v = 0; v < 3 && !bad; v++) {
+                        struct compute *from_c = v == 0 ? sub : v == 1 ? one : copy;
                         a.n = 0;
-                        int ra = compute_snapshot_series(v ? one : sub, units[u].id, inds[k].code,
+                        int ra = compute_snapshot_series(from_c, units[u].id, inds[k].code,
                                                          f ? from : NULL, NULL, tr, take, &a);
                         if (ra != rb) {
                             printf("%s %s %s: %d from the subtree, %d from the store\n",
@@ -164,6 +171,7 @@ int main(int argc, char **argv)
                     npoints += b.n;
                 }
             compute_free(&one);
+            compute_free(&copy);
         }
         compute_free(&sub);
     }
