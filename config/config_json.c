@@ -414,13 +414,38 @@ size_t cfg_hash_slots(size_t n)
 
 static const char *key_at(const void *records, size_t stride, size_t key_off, size_t i);
 
-/* Puts every record's position into the open-addressing table after
- * order[0..n) (linear probing, at most half full); the first of equal keys
- * in sorted order is found, as the duplicates are reported anyway. */
+/* A slot of the table: 0, or 1 + the record's position, and where its key
+ * is in the table's own copy of the keys (small and together, so that a
+ * look-up reads no cold record). */
+struct cfg_slot {
+    uint32_t pos1, off;
+};
+
+/* The table after order[0..n): order[n] = nslot, the slots, the keys. */
+static struct cfg_slot *hash_slots(const size_t *order, size_t n)
+{
+    return (struct cfg_slot *)(order + n + 1);
+}
+
+/* Bytes of the keys of n records, each with its NUL. */
+static size_t keys_size(const void *records, size_t n, size_t stride, size_t key_off)
+{
+    size_t size = 0;
+
+    for (size_t i = 0; i < n; i++)
+        size += strlen(key_at(records, stride, key_off, i)) + 1;
+    return size;
+}
+
+/* Puts every record into the open-addressing table after order[0..n)
+ * (linear probing, at most half full); of equal keys the first in sorted
+ * order is found, as the duplicates are reported anyway. */
 static void hash_fill(size_t *order, size_t n, size_t nslot, const void *records, size_t stride,
                       size_t key_off)
 {
-    uint32_t *slot = (uint32_t *)(order + n + 1);
+    struct cfg_slot *slot = hash_slots(order, n);
+    char *keys = (char *)(slot + nslot);
+    size_t used = 0;
 
     order[n] = nslot;
     for (size_t i = 0; i < n; i++) {
@@ -428,11 +453,13 @@ static void hash_fill(size_t *order, size_t n, size_t nslot, const void *records
         size_t len = strlen(key), at = cfg_hash(key, len) & (nslot - 1);
         int dup = 0;
 
-        for (; slot[at]; at = (at + 1) & (nslot - 1))
-            if (strcmp(key_at(records, stride, key_off, slot[at] - 1), key) == 0)
-                dup = 1;
-        if (!dup)
-            slot[at] = (uint32_t)order[i] + 1;
+        for (; slot[at].pos1; at = (at + 1) & (nslot - 1))
+            dup |= strcmp(keys + slot[at].off, key) == 0;
+        if (dup)
+            continue;
+        memcpy(keys + used, key, len + 1);
+        slot[at] = (struct cfg_slot){(uint32_t)order[i] + 1, (uint32_t)used};
+        used += len + 1;
     }
 }
 
@@ -457,8 +484,10 @@ size_t *cfg_sort_unique(struct cfg_ctx *ctx, const void *records, size_t n, size
 {
     struct sort_item *items = calloc(n ? n : 1, sizeof(*items));
     size_t nslot = cfg_hash_slots(n);
-    /* order[0..n), then nslot, then the hash table's slots (cfg_find()) */
-    size_t *order = cfg_calloc(ctx, 1, (n + 1) * sizeof(*order) + nslot * sizeof(uint32_t));
+    /* order[0..n), then nslot, the hash table's slots and keys (cfg_find()) */
+    size_t *order = cfg_calloc(ctx, 1,
+                               (n + 1) * sizeof(*order) + nslot * sizeof(struct cfg_slot) +
+                                   keys_size(records, n, stride, key_off));
     char p[CFG_PATH_SIZE], q[CFG_PATH_SIZE];
 
     if (!items || !order) {
@@ -490,19 +519,24 @@ size_t *cfg_sort_unique(struct cfg_ctx *ctx, const void *records, size_t n, size
 long cfg_find(const void *records, const size_t *order, size_t n, size_t stride, size_t key_off,
               const char *key, size_t len)
 {
-    const uint32_t *slot;
+    const struct cfg_slot *slot;
+    const char *keys;
     size_t nslot;
 
+    (void)records; /* the table holds its own copy of the keys */
+    (void)stride;
+    (void)key_off;
     /* No record's key holds a NUL: a key with one is none of them (and
      * strncmp() below then compares all of key's len bytes). */
     if (!order || !key || n == 0 || memchr(key, '\0', len))
         return -1;
     nslot = order[n];
-    slot = (const uint32_t *)(order + n + 1);
-    for (size_t at = cfg_hash(key, len) & (nslot - 1); slot[at]; at = (at + 1) & (nslot - 1)) {
-        const char *rec = key_at(records, stride, key_off, slot[at] - 1);
-        if (strncmp(rec, key, len) == 0 && rec[len] == '\0')
-            return (long)slot[at] - 1;
+    slot = hash_slots(order, n);
+    keys = (const char *)(slot + nslot);
+    for (size_t at = cfg_hash(key, len) & (nslot - 1); slot[at].pos1; at = (at + 1) & (nslot - 1)) {
+        const char *k = keys + slot[at].off;
+        if (strncmp(k, key, len) == 0 && k[len] == '\0')
+            return (long)slot[at].pos1 - 1;
     }
     return -1;
 }

@@ -162,8 +162,9 @@ size_t *cfg_sort_unique(struct cfg_ctx *ctx, const void *records, size_t n, size
  * The position of the record whose key is key[0..len) (no NUL needed), or
  * -1 when absent: a look-up in the hash table cfg_sort_unique() keeps after
  * the n indices of its order array (order[n] = its slot count, then the
- * slots: 0 empty, else 1 + position; FNV-1a, linear probing), built once
- * per parsed config and shared by every thread reading it.
+ * slots: 1 + position or 0 for empty, and the offset of a copy of the key;
+ * then the keys; FNV-1a, linear probing), built once per parsed config and
+ * shared by every thread reading it.
  */
 long cfg_find(const void *records, const size_t *order, size_t n, size_t stride, size_t key_off,
               const char *key, size_t len);
