@@ -595,6 +595,31 @@ void format_record_value_text(struct format_record *rec, struct format_scratch *
                        text, reason);
 }
 
+void format_record_value_number(struct format_record *rec, struct format_scratch *s,
+                                const char *text, size_t len)
+{
+    int nonzero = 0;
+    double v;
+
+    /* number_text() would copy it unchanged ('e' for 'E'); longer texts and
+     * the refusals take the general path, which says why */
+    if (len > 120) {
+        format_record_value_text(rec, s, NULL, text);
+        return;
+    }
+    for (size_t i = 0; i < len && text[i] != 'e' && text[i] != 'E'; i++)
+        nonzero |= text[i] >= '1' && text[i] <= '9';
+    errno = 0;
+    v = strtod(text, NULL);
+    if (isinf(v) || (nonzero && (v == 0 || (errno == ERANGE && fabs(v) < DBL_MIN)))) {
+        format_record_value_text(rec, s, NULL, text);
+        return;
+    }
+    rec->missing = 0;
+    rec->value_ok = 1;
+    rec->value = v;
+}
+
 void format_record_value_cell(struct format_record *rec, struct format_scratch *s,
                               const struct config_mapping *cm, const char *text)
 {

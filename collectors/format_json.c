@@ -195,38 +195,71 @@ struct walk {
     char *arena;
     size_t used, cap;
     struct keyset keys[JSON_MAX_DEPTH]; /* the keys of each open object, by depth */
+    /* the last period text read well and its period: a payload's records
+     * mostly share one */
+    char last_period_text[32];
+    struct period last_period;
 };
 
-/* Keeps an entry for key k; returns 1 when the set already held it, 0 when
- * added, -ENOMEM. */
-static int keyset_add(struct keyset *ks, const char *k, size_t len)
+/* Keys an object may have before its set is hashed: a record's handful are
+ * compared one by one, which costs less than hashing each. */
+#define KEYSET_LINEAR ((size_t)8)
+
+static uint64_t key_hash(const char *k, size_t len)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    size_t i;
 
-    if ((ks->n + 1) * 2 > ks->nslot) { /* grow: at most half full */
-        size_t nslot = ks->nslot ? ks->nslot * 2 : 16;
+    for (size_t c = 0; c < len; c++)
+        h = (h ^ (unsigned char)k[c]) * 1099511628211ULL;
+    return h;
+}
+
+/* Puts every entry into a table of nslot slots (a power of two, more than
+ * twice the entries). Returns 0 or -ENOMEM. */
+static int keyset_rehash(struct keyset *ks, size_t nslot)
+{
+    if (nslot != ks->nslot) {
         size_t *slot = calloc(nslot, sizeof(*slot));
         if (!slot)
             return -ENOMEM;
-        for (size_t e = 0; e < ks->n; e++) {
-            uint64_t eh = 1469598103934665603ULL;
-            for (size_t c = 0; c < ks->ent[e].len; c++)
-                eh = (eh ^ (unsigned char)ks->arena[ks->ent[e].off + c]) * 1099511628211ULL;
-            for (i = eh & (nslot - 1); slot[i]; i = (i + 1) & (nslot - 1))
-                ;
-            slot[i] = e + 1;
-        }
         free(ks->slot);
         ks->slot = slot;
         ks->nslot = nslot;
+    } else {
+        memset(ks->slot, 0, nslot * sizeof(*ks->slot));
     }
-    for (size_t c = 0; c < len; c++)
-        h = (h ^ (unsigned char)k[c]) * 1099511628211ULL;
-    for (i = h & (ks->nslot - 1); ks->slot[i]; i = (i + 1) & (ks->nslot - 1)) {
-        const struct keyent *e = &ks->ent[ks->slot[i] - 1];
-        if (e->len == len && memcmp(ks->arena + e->off, k, len) == 0)
-            return 1;
+    for (size_t e = 0; e < ks->n; e++) {
+        size_t i = key_hash(ks->arena + ks->ent[e].off, ks->ent[e].len) & (nslot - 1);
+        while (ks->slot[i])
+            i = (i + 1) & (nslot - 1);
+        ks->slot[i] = e + 1;
+    }
+    return 0;
+}
+
+/* Keeps an entry for key k; returns 1 when the set already held it, 0 when
+ * added, -ENOMEM. Up to KEYSET_LINEAR entries the keys are compared one by
+ * one; from then on they are found in an open-addressing table. */
+static int keyset_add(struct keyset *ks, const char *k, size_t len)
+{
+    size_t i = 0;
+
+    if (ks->n < KEYSET_LINEAR) {
+        for (size_t e = 0; e < ks->n; e++)
+            if (ks->ent[e].len == len && memcmp(ks->arena + ks->ent[e].off, k, len) == 0)
+                return 1;
+    } else {
+        size_t want = ks->nslot < 4 * KEYSET_LINEAR ? 4 * KEYSET_LINEAR : ks->nslot;
+        while ((ks->n + 1) * 2 > want) /* at most half full */
+            want *= 2;
+        /* the first key past the linear ones: the table is filled afresh */
+        if ((ks->n == KEYSET_LINEAR || want != ks->nslot) && keyset_rehash(ks, want) < 0)
+            return -ENOMEM;
+        for (i = key_hash(k, len) & (ks->nslot - 1); ks->slot[i]; i = (i + 1) & (ks->nslot - 1)) {
+            const struct keyent *e = &ks->ent[ks->slot[i] - 1];
+            if (e->len == len && memcmp(ks->arena + e->off, k, len) == 0)
+                return 1;
+        }
     }
     if (BUF_GROW(&ks->ent, &ks->ecap, ks->n + 1, BUF_UNCAPPED) < 0 ||
         BUF_GROW(&ks->arena, &ks->acap, ks->used + len + 1, BUF_UNCAPPED) < 0)
@@ -234,15 +267,16 @@ static int keyset_add(struct keyset *ks, const char *k, size_t len)
     memcpy(ks->arena + ks->used, k, len);
     ks->ent[ks->n] = (struct keyent){ks->used, len};
     ks->used += len;
-    ks->slot[i] = ++ks->n;
+    ks->n++;
+    if (ks->n > KEYSET_LINEAR)
+        ks->slot[i] = ks->n;
     return 0;
 }
 
-/* Empties the set for the next object, keeping its memory. */
+/* Empties the set for the next object, keeping its memory (the table is
+ * filled again when an object has more than KEYSET_LINEAR keys). */
 static void keyset_clear(struct keyset *ks)
 {
-    if (ks->n)
-        memset(ks->slot, 0, ks->nslot * sizeof(*ks->slot));
     ks->n = 0;
     ks->used = 0;
 }
@@ -354,7 +388,7 @@ static void value_of(const struct walk *w, size_t slot, struct format_record *re
         break;
     case J_INTEGER:
     case J_REAL: /* a JSON number: '.' decimal whatever the mapping says; 1e400 is refused */
-        format_record_value_text(rec, s, NULL, text);
+        format_record_value_number(rec, s, text, v->len);
         break;
     case J_STRING:
         format_record_value_cell(rec, s, w->r->m, text);
@@ -412,7 +446,18 @@ static int emit(struct walk *w, size_t end)
         base.indicator = text ? text : "";
     }
     text = field_text(w, FIELD_PERIOD, &m->period, "period", &base, &s);
-    format_record_period_freq(&base, &s, text, m->freq);
+    if (text && w->last_period_text[0] && strcmp(text, w->last_period_text) == 0) {
+        base.period_raw = text;
+        base.period = w->last_period;
+        base.period_ok = 1;
+    } else {
+        format_record_period_freq(&base, &s, text, m->freq);
+        size_t n = base.period_ok && text ? strlen(text) : sizeof(w->last_period_text);
+        if (n < sizeof(w->last_period_text)) {
+            memcpy(w->last_period_text, text, n + 1);
+            w->last_period = base.period;
+        }
+    }
     if (!r->wide) {
         if (w->val[FIELD_VALUE].type != J_NONE)
             value_of(w, FIELD_VALUE, &base, &s);

@@ -97,6 +97,13 @@ void format_record_period_freq(struct format_record *rec, struct format_scratch 
 void format_record_value_text(struct format_record *rec, struct format_scratch *s,
                               const struct config_value_opts *opts, const char *text);
 
+/* format_record_value_text(rec, s, NULL, text) for text[0..len) (NUL-ended)
+ * that is a number of the JSON grammar, as a JSON parser checked it: the
+ * same value, missing flag and problem, without the general path's checks
+ * for blanks, markers, separators and suffixes, which such a text never has. */
+void format_record_value_number(struct format_record *rec, struct format_scratch *s,
+                                const char *text, size_t len);
+
 /*
  * A table cell or JSON string holding a value: format_record_value_text()
  * with the mapping's value options, and with "value_flags" the letters after

@@ -8,6 +8,7 @@
  * "12,4" with ";") stored as 124, "1,23" as 123, "1e-400" as 0.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -372,6 +373,96 @@ static void test_json_value_problem_names_its_pointer(void **state)
     assert_non_null(strstr(s.rec[1].problem, " at /parks/0/t~1x"));
 }
 
+/* JSON number tokens read as strtod() reads the token (the general value
+ * parser's result), and its refusals: overflow, underflow (a subnormal
+ * too), more than 126 characters. */
+static void test_json_number_token_values(void **state)
+{
+    char source[512], err[256] = "", payload[2048], big[140];
+    static const char *const v[] = {"0",           "-0.0",    "1E3",    "2.5e-3",
+                                    "12345678.91", "1e-310",  "0e-400", "1.7976931348623157e308",
+                                    "1.8e308",     "-5e-324", "1e+2",   "BIG100",
+                                    "BIG130"};
+    static const struct fc_want w[] = {
+        {1, "a", "r", "2023-01", 0, 1, 0, NULL},
+        {2, "a", "r", "2023-01", 0, 1, 0, NULL},
+        {3, "a", "r", "2023-01", 0, 1, 1000, NULL},
+        {4, "a", "r", "2023-01", 0, 1, 0.0025, NULL},
+        {5, "a", "r", "2023-01", 0, 1, 12345678.91, NULL},
+        {6, "a", "r", "2023-01", 0, 0, 0, "\"1e-310\" (underflow"},
+        {7, "a", "r", "2023-01", 0, 1, 0, NULL},
+        {8, "a", "r", "2023-01", 0, 1, 1.7976931348623157e308, NULL},
+        {9, "a", "r", "2023-01", 0, 0, 0, "\"1.8e308\" (overflow"},
+        {10, "a", "r", "2023-01", 0, 0, 0, "\"-5e-324\" (underflow"},
+        {11, "a", "r", "2023-01", 0, 1, 100, NULL},
+        {12, "a", "r", "2023-01", 0, 1, 1e99, NULL},
+        {13, "a", "r", "2023-01", 0, 0, 0, "(longer than 126 characters)"},
+    };
+    size_t o = 0;
+    struct fc_sink s = {0};
+
+    (void)state;
+    snprintf(source, sizeof(source), VALUES_JSON_SOURCE, "");
+    o += (size_t)snprintf(payload, sizeof(payload), "{\"data\": [");
+    for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+        const char *t = v[i];
+        if (strncmp(t, "BIG", 3) == 0) { /* 1 and 99 or 129 zeros */
+            size_t n = (size_t)atoi(t + 3);
+            memset(big, '0', n);
+            big[0] = '1';
+            big[n] = '\0';
+            t = big;
+        }
+        o += (size_t)snprintf(payload + o, sizeof(payload) - o,
+                              "%s{\"u\": \"a\", \"i\": \"r\", \"p\": \"2023-01\", \"v\": %s}",
+                              i ? ", " : "", t);
+    }
+    snprintf(payload + o, sizeof(payload) - o, "]}");
+    assert_int_equal(fc_read_str("json", source, payload, &s, err, sizeof(err)), 0);
+    fc_check_records(&s, w, TS_N(w));
+    assert_true(s.rec[1].value == 0 && signbit(s.rec[1].value)); /* -0.0 as written */
+    assert_true(s.rec[4].value == 12345678.91);                  /* exactly, not within 1e-9 */
+    assert_true(s.rec[11].value == 1e99);
+}
+
+/* Objects with more keys than are compared one by one: a repeat is found
+ * wherever it is, and the keys of one object are no repeats in the next. */
+static void test_json_repeated_key_in_large_objects(void **state)
+{
+    char source[512], err[256] = "", payload[4096], want[64];
+    struct fc_sink s = {0};
+
+    (void)state;
+    snprintf(source, sizeof(source), VALUES_JSON_SOURCE, "");
+    /* two records with the same 30 extra keys each: no repeat */
+    size_t o = (size_t)snprintf(payload, sizeof(payload), "{\"data\": [");
+    for (int r = 0; r < 2; r++) {
+        o += (size_t)snprintf(payload + o, sizeof(payload) - o,
+                              "%s{\"u\": \"a\", \"i\": \"r\", \"p\": \"2023-0%d\", \"v\": %d",
+                              r ? ", " : "", r + 1, r);
+        for (int k = 0; k < 30; k++)
+            o += (size_t)snprintf(payload + o, sizeof(payload) - o, ", \"k%d\": %d", k, k);
+        o += (size_t)snprintf(payload + o, sizeof(payload) - o, "}");
+    }
+    snprintf(payload + o, sizeof(payload) - o, "]}");
+    assert_int_equal(fc_read_str("json", source, payload, &s, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 2);
+    /* the second record repeats one of its keys: the 3rd, 8th, 9th or 20th */
+    for (int at = 0; at < 4; at++) {
+        static const int nkeys[] = {3, 8, 9, 20};
+        int n = nkeys[at];
+        o = (size_t)snprintf(payload, sizeof(payload), "{\"data\": [{\"u\": \"a\"");
+        for (int k = 0; k < 30; k++)
+            o += (size_t)snprintf(payload + o, sizeof(payload) - o, ", \"k%d\": %d", k, k);
+        o += (size_t)snprintf(payload + o, sizeof(payload) - o, "}, {\"u\": \"a\"");
+        for (int k = 1; k < n; k++)
+            o += (size_t)snprintf(payload + o, sizeof(payload) - o, ", \"k%d\": %d", k, k);
+        snprintf(payload + o, sizeof(payload) - o, ", \"k%d\": 0}]}", n / 2);
+        snprintf(want, sizeof(want), "/data/1/k%d: repeated key", n / 2);
+        fc_expect_bad_payload("json", source, payload, want);
+    }
+}
+
 /* A repeated key refuses a json payload, naming its JSON Pointer. */
 static void test_json_repeated_key_refuses_the_payload(void **state)
 {
@@ -450,6 +541,8 @@ int main(void)
         cmocka_unit_test(test_json_number_tokens_and_strings),
         cmocka_unit_test(test_json_value_problem_names_its_pointer),
         cmocka_unit_test(test_json_repeated_key_refuses_the_payload),
+        cmocka_unit_test(test_json_number_token_values),
+        cmocka_unit_test(test_json_repeated_key_in_large_objects),
         cmocka_unit_test(test_nbs_repeated_key_refuses_the_payload),
         cmocka_unit_test(test_value_option_errors),
     };
