@@ -40,6 +40,8 @@ struct compute {
     int load_parts;           /* 0: from the column copy; else walked in 1 or 2 parts */
     int partial;              /* 1: only some periods were read (cmp_load's only); the
                                  roll-ups skip periods without any value */
+    unsigned char **placed;   /* a partial snapshot's loading: per indicator and period,
+                                 1 when a value was placed there (NULL: not known) */
     struct compute_opts opts; /* the caller's, for the runs of this snapshot */
     struct cmp_own *own;      /* own values a "rolled_up" roll-up replaced (checks.c) */
     size_t n_own, cap_own;

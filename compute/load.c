@@ -376,6 +376,8 @@ static int rollup_array(struct compute *c, size_t k, double *v, double *cov, uns
         goto out;
     for (size_t p = 0; p < np; p++) {
         int any = 0;
+        if (c->partial && c->placed && c->placed[k] && !c->placed[k][p])
+            continue; /* nothing placed: every value NaN, a period not read */
         for (size_t u = 0; u < nu; u++)
             any |= !isnan(col[u] = v[u * np + p]);
         if (!any && c->partial)
@@ -443,11 +445,18 @@ static int place_obs(struct compute *c, struct loader *l)
                 c->cum[k][i] = NAN;
         }
         double *dst = c->cum[k] ? c->cum[k] : c->s[k].v;
+        unsigned char *placed = NULL;
+        if (c->placed && !(placed = c->placed[k] = calloc(np ? np : 1, 1))) {
+            free(pos);
+            return -ENOMEM;
+        }
         for (size_t j = 0; j < l->ncols; j++) {
             struct lcol *col = &l->cols[j];
             if (col->ind != k)
                 continue;
             size_t at = (size_t)pos[col->pid];
+            if (placed && col->n)
+                placed[at] = 1;
             for (size_t i = 0; i < col->n; i++)
                 dst[col->unit[i] * np + at] = col->v[i];
             free(col->unit);
@@ -459,6 +468,8 @@ static int place_obs(struct compute *c, struct loader *l)
     for (size_t i = 0; i < l->n; i++) {
         const struct rawobs *o = &l->obs[i];
         size_t at = o->unit * cmp_nper(c, c->inds[o->ind].freq) + (size_t)pos[o->pid];
+        if (c->placed && c->placed[o->ind])
+            c->placed[o->ind][pos[o->pid]] = 1;
         if (c->cum[o->ind])
             c->cum[o->ind][at] = o->v;
         else
@@ -551,6 +562,15 @@ static int year_range(struct loader *l)
     return 0;
 }
 
+/* Frees the placed flags of a partial load (they serve the roll-ups only). */
+static void free_placed(struct compute *c)
+{
+    for (size_t k = 0; c->placed && k < c->ni; k++)
+        free(c->placed[k]);
+    free(c->placed);
+    c->placed = NULL;
+}
+
 /* Builds the snapshot (contract in compute.h). */
 int compute_open(struct compute **out, struct store *st, const struct config *cfg, int64_t as_of,
                  const struct compute_opts *o)
@@ -611,9 +631,16 @@ int cmp_load(struct compute *c, struct store *st, int64_t as_of, const struct cm
     } else {
         goto out;
     }
+    /* a partial read notes where it placed values: the roll-ups skip the
+     * periods not read without scanning them */
+    if (c->partial && !(c->placed = calloc(c->ni ? c->ni : 1, sizeof(*c->placed)))) {
+        rc = -ENOMEM;
+        goto out;
+    }
     if ((rc = year_range(&l)) < 0 || (rc = place_obs(c, &l)) < 0 || (rc = prepare_series(c)) < 0)
         goto out;
 out:
+    free_placed(c);
     free(l.unit_of);
     free(l.ind_of);
     free(l.obs);
@@ -908,6 +935,7 @@ void compute_free(struct compute **cp)
         if (c->cum)
             free(c->cum[k]);
     }
+    free_placed(c);
     formula_env_free(&c->env);
     free(c->own);
     free(c->s);
