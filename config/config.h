@@ -387,7 +387,8 @@ const struct config_source *config_sources(const struct config *cfg, size_t *n);
 const struct config_index *config_indices(const struct config *cfg, size_t *n);
 const struct config_check *config_checks(const struct config *cfg, size_t *n);
 
-/* Look-ups by id or code: index into the table, or -1 when unknown. O(log n). */
+/* Look-ups by id or code: index into the table, or -1 when unknown. O(1): a
+ * hash table built once with the config. */
 long config_unit_find(const struct config *cfg, const char *id, size_t len);
 long config_indicator_find(const struct config *cfg, const char *code, size_t len);
 
