@@ -80,16 +80,43 @@ void *cfg_calloc(struct cfg_ctx *ctx, size_t n, size_t size)
     return cfg_keep(ctx, calloc(n ? n : 1, size));
 }
 
+/* Appends len bytes of s to the path in buf (n bytes so far), cut at
+ * CFG_PATH_SIZE - 1 bytes as snprintf() would cut it. */
+static void path_put(char *buf, size_t *n, const char *s, size_t len)
+{
+    size_t room = CFG_PATH_SIZE - 1 - *n;
+    if (len > room)
+        len = room;
+    memcpy(buf + *n, s, len);
+    *n += len;
+}
+
+/* The paths are built for every key and element read (a national config:
+ * millions), so without snprintf(). */
 void cfg_path_key(char *buf, const char *base, const char *key)
 {
     /* A path longer than CFG_PATH_SIZE is cut; the message stays readable. */
-    if (snprintf(buf, CFG_PATH_SIZE, "%s%s%s", base, base[0] ? "." : "", key) >= CFG_PATH_SIZE)
-        buf[CFG_PATH_SIZE - 1] = '\0';
+    size_t n = 0;
+    path_put(buf, &n, base, strlen(base));
+    if (base[0])
+        path_put(buf, &n, ".", 1);
+    path_put(buf, &n, key, strlen(key));
+    buf[n] = '\0';
 }
 
 void cfg_path_index(char *buf, const char *base, size_t i)
 {
-    snprintf(buf, CFG_PATH_SIZE, "%s[%zu]", base, i);
+    char digits[24];
+    size_t nd = sizeof(digits), n = 0;
+    digits[--nd] = ']';
+    do {
+        digits[--nd] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    digits[--nd] = '[';
+    path_put(buf, &n, base, strlen(base));
+    path_put(buf, &n, digits + nd, sizeof(digits) - nd);
+    buf[n] = '\0';
 }
 
 /* Levenshtein distance, capped: enough to suggest "frequency" for "frequncy". */
