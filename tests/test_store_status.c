@@ -387,6 +387,60 @@ static void test_compute_missing_is_not_rolled_up_as_0(void **state)
 
 /* ---- migration from version 7 ---- */
 
+/* Loads tests/data/store/NAME.sql into a new database DIR/NAME.db (DIR a
+ * fresh temporary directory named after TAG): its path in path. */
+static sqlite3 *open_dump(const char *name, const char *tag, char *dir, size_t dsize, char *path,
+                          size_t psize)
+{
+    char rel[256], dump[512], file[64];
+    sqlite3 *db = NULL;
+    size_t len;
+
+    snprintf(file, sizeof(file), "%s.sql", name);
+    ts_data_path(dump, sizeof(dump), ts_path(rel, sizeof(rel), "store", file));
+    char *sql = ts_read_file(dump, &len);
+    assert_non_null(sql);
+    ts_tmpdir(dir, dsize, tag);
+    snprintf(file, sizeof(file), "%s.db", name);
+    ts_path(path, psize, dir, file);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    free(sql);
+    return db;
+}
+
+/* Each time the first column of sql gives, a moment before it and after it:
+ * into times[0..max), their count returned. */
+static int vintage_times(sqlite3 *db, const char *sql, int64_t *times, int max)
+{
+    sqlite3_stmt *s = NULL;
+    int nt = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW && nt + 3 <= max) {
+        int64_t v = sqlite3_column_int64(s, 0);
+        times[nt++] = v - 1;
+        times[nt++] = v;
+        times[nt++] = v + 1;
+    }
+    sqlite3_finalize(s);
+    return nt;
+}
+
+/* Schema 12: no second B-tree and no foreign keys on observation. */
+static void assert_observation_alone(sqlite3 *db)
+{
+    char text[64];
+
+    sql_text(db,
+             "SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'observation'"
+             " AND type = 'index'",
+             text, sizeof(text));
+    assert_string_equal(text, "0");
+    sql_text(db, "SELECT count(*) FROM pragma_foreign_key_list('observation')", text, sizeof(text));
+    assert_string_equal(text, "0");
+}
+
 /* Every observation row, as text, on db. */
 static void all_rows(sqlite3 *db, char *out, size_t size)
 {
@@ -432,23 +486,13 @@ static void as_of_v7(sqlite3 *db, int64_t t, char *out, size_t size)
 static void test_migration_from_v7_keeps_every_vintage(void **state)
 {
     (void)state;
-    char dir[64], path[96], rel[256], dump[512], text[1024];
+    char dir[64], path[96], text[1024];
     char before[4096], after[4096], want[2048];
     int64_t times[16];
-    int nt = 0;
-    sqlite3 *db = NULL;
     struct store *st = NULL;
-    size_t len;
     struct text t;
 
-    ts_data_path(dump, sizeof(dump), ts_path(rel, sizeof(rel), "store", "v7.sql"));
-    char *sql = ts_read_file(dump, &len);
-    assert_non_null(sql);
-    ts_tmpdir(dir, sizeof(dir), "test_store_status_v7");
-    ts_path(path, sizeof(path), dir, "v7.db");
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    free(sql);
+    sqlite3 *db = open_dump("v7", "test_store_status_v7", dir, sizeof(dir), path, sizeof(path));
     sql_text(db, "PRAGMA user_version", text, sizeof(text));
     assert_string_equal(text, "7");
     all_rows(db, before, sizeof(before));
@@ -456,19 +500,8 @@ static void test_migration_from_v7_keeps_every_vintage(void **state)
              sizeof(text));
     assert_string_equal(text, "10 3"); /* 5 + 3 + 2 rows from three imports */
     /* each vintage's start, and a moment before and after it */
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT DISTINCT valid_from FROM observation"
-                                        " ORDER BY valid_from",
-                                        -1, &s, NULL),
-                     SQLITE_OK);
-    while (sqlite3_step(s) == SQLITE_ROW && nt + 3 <= 16) {
-        int64_t v = sqlite3_column_int64(s, 0);
-        times[nt++] = v - 1;
-        times[nt++] = v;
-        times[nt++] = v + 1;
-    }
-    sqlite3_finalize(s);
+    int nt = vintage_times(db, "SELECT DISTINCT valid_from FROM observation ORDER BY valid_from",
+                           times, 16);
     assert_int_equal(nt, 9); /* three vintages */
     char(*asof)[2048] = calloc(9, sizeof(*asof));
     assert_non_null(asof);
@@ -504,15 +537,7 @@ static void test_migration_from_v7_keeps_every_vintage(void **state)
              sizeof(text));
     assert_non_null(strstr(text, "PRIMARY KEY(unit_id, indicator_id, period, valid_from))"
                                  " WITHOUT ROWID"));
-    /* schema 12: no second B-tree and no foreign keys on observation */
-    sql_text(st->db,
-             "SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'observation'"
-             " AND type = 'index'",
-             text, sizeof(text));
-    assert_string_equal(text, "0");
-    sql_text(st->db, "SELECT count(*) FROM pragma_foreign_key_list('observation')", text,
-             sizeof(text));
-    assert_string_equal(text, "0");
+    assert_observation_alone(st->db);
     /* and the migrated table takes a missing value with a status */
     struct store_obs o = {.unit_id = store_unit_id(st, "p1", 2),
                           .indicator_id = store_indicator_id(st, "revenue", 7),
@@ -582,23 +607,13 @@ static void all_rows_status(sqlite3 *db, char *out, size_t size)
 static void test_migration_from_v11_keeps_every_vintage(void **state)
 {
     (void)state;
-    char dir[64], path[96], rel[256], dump[512], text[1024];
+    char dir[64], path[96], text[1024];
     char before[4096], after[4096];
     int64_t times[32];
-    int nt = 0;
-    sqlite3 *db = NULL;
     struct store *st = NULL;
-    size_t len;
     struct text t;
 
-    ts_data_path(dump, sizeof(dump), ts_path(rel, sizeof(rel), "store", "v11.sql"));
-    char *sql = ts_read_file(dump, &len);
-    assert_non_null(sql);
-    ts_tmpdir(dir, sizeof(dir), "test_store_status_v11");
-    ts_path(path, sizeof(path), dir, "v11.db");
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    free(sql);
+    sqlite3 *db = open_dump("v11", "test_store_status_v11", dir, sizeof(dir), path, sizeof(path));
     sql_text(db, "PRAGMA user_version", text, sizeof(text));
     assert_string_equal(text, "11");
     sql_text(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'obs_current'", text,
@@ -611,20 +626,10 @@ static void test_migration_from_v11_keeps_every_vintage(void **state)
              " (count(*) - count(value)) FROM observation",
              text, sizeof(text));
     assert_string_equal(text, "15 8 2 2");
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT valid_from FROM observation UNION"
-                                        " SELECT valid_to FROM observation"
-                                        " WHERE valid_to IS NOT NULL ORDER BY 1",
-                                        -1, &s, NULL),
-                     SQLITE_OK);
-    while (sqlite3_step(s) == SQLITE_ROW && nt + 3 <= 32) {
-        int64_t v = sqlite3_column_int64(s, 0);
-        times[nt++] = v - 1;
-        times[nt++] = v;
-        times[nt++] = v + 1;
-    }
-    sqlite3_finalize(s);
+    int nt = vintage_times(db,
+                           "SELECT valid_from FROM observation UNION SELECT valid_to"
+                           " FROM observation WHERE valid_to IS NOT NULL ORDER BY 1",
+                           times, 32);
     assert_int_equal(nt, 12); /* 1, 2, 3 and 4 million */
     char(*asof)[2048] = calloc((size_t)nt + 1, sizeof(*asof));
     assert_non_null(asof);
@@ -654,14 +659,7 @@ static void test_migration_from_v11_keeps_every_vintage(void **state)
                         "2023-01 20 - 2000000 4000000\n");
     assert_string_equal(rows(st, (struct store_obs_query){.unit = "p2"}, &t),
                         "2023-01 21 - 4000000 0\n");
-    sql_text(st->db,
-             "SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'observation'"
-             " AND type = 'index'",
-             text, sizeof(text));
-    assert_string_equal(text, "0");
-    sql_text(st->db, "SELECT count(*) FROM pragma_foreign_key_list('observation')", text,
-             sizeof(text));
-    assert_string_equal(text, "0");
+    assert_observation_alone(st->db);
     /* the migrated store ingests: unchanged, revised, withdrawn key again, new */
     int64_t p1 = store_unit_id(st, "p1", 2), p2 = store_unit_id(st, "p2", 2);
     int64_t rev = store_indicator_id(st, "revenue", 7), firms = store_indicator_id(st, "firms", 5);
