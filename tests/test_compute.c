@@ -782,6 +782,19 @@ static void recompute_wiped(struct fx *f)
     assert_int_equal(sum.full, 1);
 }
 
+/* The rows of where (NULL: every row) as they stand equal those a full
+ * recompute writes from nothing, which are more than min_len bytes. */
+static void assert_equals_wiped(struct fx *f, const char *where, size_t min_len)
+{
+    char *inc = dump_results(f, where);
+    recompute_wiped(f);
+    char *full = dump_results(f, where);
+    assert_true(strlen(full) > min_len);
+    assert_string_equal(inc, full);
+    free(inc);
+    free(full);
+}
+
 /* Marks period for every index whose frequency contains it (and whose id
  * is in the list only, NULL: all), as an import or a pull does. */
 static void mark_all(struct fx *f, const char *period, const char *const *only)
@@ -824,13 +837,7 @@ static void test_compute_incremental_equals_full(void **state)
         assert_int_equal(sum.full, 0);
         assert_int_equal(sum.partial, 0); /* chained, carry, base: everything read */
         assert_true(sum.periods > 0);
-        char *inc = dump_results(f, NULL);
-        recompute_wiped(f);
-        char *full = dump_results(f, NULL);
-        assert_true(strlen(full) > 1000);
-        assert_string_equal(inc, full);
-        free(inc);
-        free(full);
+        assert_equals_wiped(f, NULL, 1000);
     }
     fx_free(f);
 }
@@ -865,13 +872,7 @@ static void test_compute_incremental_partial_equals_full(void **state)
         assert_int_equal(sum.full, 0);
         assert_int_equal(sum.partial, 1);
         assert_true(sum.periods >= 10);
-        char *inc = dump_results(f, in_ids);
-        recompute_wiped(f);
-        char *full = dump_results(f, in_ids);
-        assert_true(strlen(full) > 1000);
-        assert_string_equal(inc, full);
-        free(inc);
-        free(full);
+        assert_equals_wiped(f, in_ids, 1000);
     }
     fx_free(f);
 }
@@ -911,13 +912,7 @@ static void test_compute_incremental_sweeps_stale_units(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM result WHERE index_id = 'mm'"), before + 1);
     assert_int_equal(
         sqlite3_exec(f->db, "DELETE FROM result WHERE unit_id > 999", NULL, NULL, NULL), SQLITE_OK);
-    char *inc = dump_results(f, "index_id = 'mm'");
-    recompute_wiped(f);
-    char *full = dump_results(f, "index_id = 'mm'");
-    assert_true(strlen(full) > 100);
-    assert_string_equal(inc, full);
-    free(inc);
-    free(full);
+    assert_equals_wiped(f, "index_id = 'mm'", 100);
     fx_free(f);
 }
 
@@ -948,13 +943,7 @@ static void test_compute_full_in_place_equals_wiped(void **state)
     assert_int_equal(sum.full, 1);
     assert_int_equal(count(f, "SELECT count(*) FROM result WHERE period = '2030-Q1'"), 0);
     assert_int_equal(count(f, "SELECT count(*) FROM index_weight WHERE period = '2030-Q1'"), 0);
-    char *inc = dump_results(f, NULL);
-    recompute_wiped(f);
-    char *full = dump_results(f, NULL);
-    assert_true(strlen(full) > 1000);
-    assert_string_equal(inc, full);
-    free(inc);
-    free(full);
+    assert_equals_wiped(f, NULL, 1000);
     fx_free(f);
 }
 
