@@ -215,7 +215,8 @@ int store_indices_list(struct store *st, store_index_cb cb, void *ctx)
     sqlite3_stmt *s;
     int rc = prepare(st,
                      "SELECT index_id, min(period), max(period), count(DISTINCT unit_id),"
-                     " coalesce(max(computed_at), 0) FROM result GROUP BY index_id"
+                     " coalesce((SELECT max(rp.computed_at) FROM result_period rp"
+                     " WHERE rp.index_id = result.index_id), 0) FROM result GROUP BY index_id"
                      " ORDER BY index_id",
                      &s, "indices");
     return rc < 0 ? rc
@@ -229,7 +230,8 @@ int store_indices_page(struct store *st, const char *after, long limit, store_in
     sqlite3_stmt *s;
     int rc = prepare(st,
                      "SELECT index_id, min(period), max(period), count(DISTINCT unit_id),"
-                     " coalesce(max(computed_at), 0) FROM result WHERE index_id > ?1"
+                     " coalesce((SELECT max(rp.computed_at) FROM result_period rp"
+                     " WHERE rp.index_id = result.index_id), 0) FROM result WHERE index_id > ?1"
                      " GROUP BY index_id ORDER BY index_id LIMIT ?2",
                      &s, "indices");
     if (rc < 0)
@@ -311,12 +313,12 @@ int store_index_results_q(struct store *st, const struct store_index_query *q, i
     FROM " WHERE r.index_id = ?1 AND r.period = ?2 AND u.id = r.unit_id" WHERE
 #define RESULTS_SQL(FROM, WHERE)                                                                   \
     "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"        \
-    " r.computed_at" RESULTS_FROM(                                                                 \
+    " " RESULT_AT("r") RESULTS_FROM(                                                               \
         FROM,                                                                                      \
         WHERE) " UNION ALL SELECT u.code, u.name, l.id, r.period, blob_double(r.nodes, 4 * "       \
                "l.pos),"                                                                           \
                " blob_double(r.nodes, 4 * l.pos + 1), blob_double(r.nodes, 4 * l.pos + 2),"        \
-               " coalesce(blob_double(r.nodes, 4 * l.pos + 3), 0), r.computed_at" RESULTS_FROM(    \
+               " coalesce(blob_double(r.nodes, 4 * l.pos + 3), 0), " RESULT_AT("r") RESULTS_FROM(  \
                    FROM " CROSS JOIN index_layout l",                                              \
                    WHERE) " AND l.index_id = r.index_id AND l.kind = 'node' AND r.nodes IS NOT "   \
                           "NULL ORDER BY 1, 3"
@@ -330,7 +332,7 @@ int store_index_results_q(struct store *st, const struct store_index_query *q, i
     };
     static const char totals[] =
         "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank,"
-        " r.rank_change, r.flags, r.computed_at" RESULTS_FROM(
+        " r.rank_change, r.flags, " RESULT_AT("r") RESULTS_FROM(
             BY_KEY, " AND (?3 IS NULL OR u.code = ?3)"
                     " AND (?4 IS NULL OR u.code > ?4)"
                     " AND (?5 IS NULL OR u.code <= ?5)") " ORDER BY r.rank IS NULL, r.rank, u.code";
@@ -356,10 +358,11 @@ int store_index_ranking_page(struct store *st, const char *index_id, const char 
 {
     static const char sql[] =
         "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"
-        " r.computed_at FROM result r JOIN unit u ON u.id = r.unit_id"
-        " WHERE r.index_id = ?1 AND r.period = ?2"
-        " AND (?3 IS NULL OR (r.rank IS NULL, coalesce(r.rank, 0), u.code) > (?4, ?5, ?3))"
-        " ORDER BY r.rank IS NULL, coalesce(r.rank, 0), u.code LIMIT ?6";
+        " " RESULT_AT(
+            "r") " FROM result r JOIN unit u ON u.id = r.unit_id"
+                 " WHERE r.index_id = ?1 AND r.period = ?2"
+                 " AND (?3 IS NULL OR (r.rank IS NULL, coalesce(r.rank, 0), u.code) > (?4, ?5, ?3))"
+                 " ORDER BY r.rank IS NULL, coalesce(r.rank, 0), u.code LIMIT ?6";
     sqlite3_stmt *s;
     int rc = prepare(st, sql, &s, "ranking");
     if (rc < 0)
@@ -380,9 +383,10 @@ int store_index_units_page(struct store *st, const char *index_id, const char *p
 {
     static const char sql[] =
         "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"
-        " r.computed_at FROM unit u CROSS JOIN result r"
-        " WHERE u.code > ?3 AND r.index_id = ?1 AND r.period = ?2 AND r.unit_id = u.id"
-        " ORDER BY u.code LIMIT ?4";
+        " " RESULT_AT(
+            "r") " FROM unit u CROSS JOIN result r"
+                 " WHERE u.code > ?3 AND r.index_id = ?1 AND r.period = ?2 AND r.unit_id = u.id"
+                 " ORDER BY u.code LIMIT ?4";
     sqlite3_stmt *s;
     int rc = prepare(st, sql, &s, "index units");
     if (rc < 0)
@@ -526,7 +530,7 @@ int store_data_version(struct store *st, struct store_data_version *v)
     int rc = prepare(st,
                      "SELECT (SELECT coalesce(max(id), 0) FROM run),"
                      " (SELECT coalesce(max(ended_at), 0) FROM run),"
-                     " (SELECT coalesce(max(computed_at), 0) FROM result),"
+                     " (SELECT coalesce(max(computed_at), 0) FROM result_period),"
                      " (SELECT count(*) FROM unit), (SELECT count(*) FROM indicator)",
                      &s, "data version");
     if (rc < 0)

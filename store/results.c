@@ -291,15 +291,18 @@ static int wipes_all(struct store *st, const struct store_results_batch *b, int 
  * runs as a truncation that frees the pages without visiting the rows. */
 static int wipe_indices(struct store *st, const struct store_results_batch *b)
 {
-    static const char *const sql[3] = {
+    static const char *const sql[4] = {
         "DELETE FROM result WHERE index_id = ?1",
+        "DELETE FROM result_period WHERE index_id = ?1",
         "DELETE FROM index_layout WHERE index_id = ?1",
         "DELETE FROM index_weight WHERE index_id = ?1",
     };
     int all = 0, rc = b->nwipe ? wipes_all(st, b, &all) : 0;
-    if (rc == 0 && all && sqlite3_exec(st->db, "DELETE FROM result", NULL, NULL, NULL) != SQLITE_OK)
+    if (rc == 0 && all &&
+        sqlite3_exec(st->db, "DELETE FROM result; DELETE FROM result_period", NULL, NULL, NULL) !=
+            SQLITE_OK)
         rc = store_fail(st, "wipe results");
-    for (int k = all; k < 3 && rc == 0 && b->nwipe; k++) {
+    for (int k = all ? 2 : 0; k < 4 && rc == 0 && b->nwipe; k++) {
         sqlite3_stmt *s;
         if ((rc = prepare(st, sql[k], &s)) < 0)
             break;
@@ -316,13 +319,14 @@ static int wipe_indices(struct store *st, const struct store_results_batch *b)
  * marks and weights of the refreshed ones (from sql[1]). */
 static int clear_keys(struct store *st, const struct store_result_key *keys, size_t n, int from)
 {
-    static const char *const sql[3] = {
+    static const char *const sql[4] = {
         "DELETE FROM result WHERE index_id = ?1 AND period = ?2",
+        "DELETE FROM result_period WHERE index_id = ?1 AND period = ?2",
         "DELETE FROM recompute WHERE index_id = ?1 AND period = ?2",
         "DELETE FROM index_weight WHERE index_id = ?1 AND period = ?2",
     };
     int rc = 0;
-    for (int k = from; k < 3 && rc == 0 && n; k++) {
+    for (int k = from ? 2 : 0; k < 4 && rc == 0 && n; k++) {
         sqlite3_stmt *s;
         if ((rc = prepare(st, sql[k], &s)) < 0)
             break;
@@ -523,7 +527,7 @@ static int listed(const char *const *list, size_t n, const char *period)
     return 0;
 }
 
-/* Deletes the rows of table (result, index_weight) of pr's index in periods
+/* Deletes the rows of table (result, result_period, index_weight) of pr's index in periods
  * not in its list: the distinct periods found by seeking past each one in
  * the unique key (one look-up per period, not a scan of the rows). */
 static int prune_table(struct store *st, const char *table, const struct store_result_prune *pr)
@@ -566,7 +570,8 @@ static int prune_indices(struct store *st, const struct store_results_batch *b)
 {
     int rc = 0;
     for (size_t i = 0; i < b->nprune && rc == 0; i++)
-        if ((rc = prune_table(st, "result", &b->prune[i])) == 0)
+        if ((rc = prune_table(st, "result", &b->prune[i])) == 0 &&
+            (rc = prune_table(st, "result_period", &b->prune[i])) == 0)
             rc = prune_table(st, "index_weight", &b->prune[i]);
     return rc;
 }
@@ -646,10 +651,9 @@ static void bind_int_or_null(sqlite3_stmt *s, int idx, double v)
         sqlite3_bind_null(s, idx);
 }
 
-/* Binds row r of b to the parameters ?1 .. ?10 of s (every one, so no
- * clearing of bindings is needed); buf holds 2 mb bytes for the blobs. */
-static void bind_row(sqlite3_stmt *s, const struct store_results_batch *b,
-                     const struct store_result *r, unsigned char *buf, size_t mb)
+/* Binds row r to the parameters ?1 .. ?9 of s (every one, so no clearing of
+ * bindings is needed); buf holds 2 mb bytes for the blobs. */
+static void bind_row(sqlite3_stmt *s, const struct store_result *r, unsigned char *buf, size_t mb)
 {
     store_bind_text(s, 1, r->index_id);
     store_bind_text(s, 2, r->period);
@@ -660,30 +664,98 @@ static void bind_row(sqlite3_stmt *s, const struct store_results_batch *b,
     sqlite3_bind_int64(s, 7, r->flags);
     bind_nodes(s, 8, r->nodes, r->nnodes, buf);
     bind_doubles(s, 9, r->contribs, r->ncontribs, buf + mb);
-    sqlite3_bind_int64(s, 10, b->computed_at);
 }
 
-/* Inserts the rows of b; an existing row of the same key is replaced. With
+/* Steps s (bound) and returns 1 when it changed a row, 0 when not, or a
+ * negative errno. */
+static int step_changed(struct store *st, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, what);
+    sqlite3_reset(s);
+    return rc < 0 ? rc : sqlite3_changes(st->db) > 0;
+}
+
+/* Records b->computed_at as the time of every (index, period) of b's rows
+ * (table result_period; the rows of one period are consecutive in a batch,
+ * and a period split over batches gets the same time twice). */
+static int put_periods(struct store *st, const struct store_results_batch *b)
+{
+    sqlite3_stmt *s;
+    int rc = prepare(st,
+                     "INSERT OR REPLACE INTO result_period(index_id, period, computed_at)"
+                     " VALUES(?1, ?2, ?3)",
+                     &s);
+    for (size_t i = 0; i < b->nresults && rc == 0; i++) {
+        const struct store_result *r = &b->results[i];
+        if (i > 0 && strcmp(r->index_id, b->results[i - 1].index_id) == 0 &&
+            strcmp(r->period, b->results[i - 1].period) == 0)
+            continue;
+        store_bind_text(s, 1, r->index_id);
+        store_bind_text(s, 2, r->period);
+        sqlite3_bind_int64(s, 3, b->computed_at);
+        rc = step_reset(st, s, "result period");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Writes r to the row rowid unless its content is the same: s[2] reads
+ * in one seek whether the row is there, with the same rank and the same
+ * content; then s[0] writes it (rank the same: no entry of the rank index
+ * moves) or s[1] (with its rank). Returns 1 when done, 0 when the row is
+ * gone, or a negative errno. */
+static int put_by_rowid(struct store *st, sqlite3_stmt *const s[3], const struct store_result *r,
+                        int64_t rowid, unsigned char *buf, size_t mb)
+{
+    bind_row(s[2], r, buf, mb);
+    sqlite3_bind_int64(s[2], 11, rowid);
+    int step = sqlite3_step(s[2]);
+    int same_rank = step == SQLITE_ROW && sqlite3_column_int(s[2], 0);
+    int same = step == SQLITE_ROW && sqlite3_column_int(s[2], 1);
+    sqlite3_reset(s[2]);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return store_fail(st, "result row");
+    if (step == SQLITE_DONE || same)
+        return step == SQLITE_ROW;
+    sqlite3_stmt *w = same_rank ? s[0] : s[1];
+    bind_row(w, r, buf, mb);
+    sqlite3_bind_int64(w, 11, rowid);
+    return step_changed(st, w, "result update");
+}
+
+/* The content of a result row equals the bound ?4 .. ?9 (IS: NULL equals
+ * NULL; blobs compare byte by byte, so a score's every bit counts). */
+#define SAME_ROW                                                                                   \
+    "score IS ?4 AND rank IS ?5 AND rank_change IS ?6 AND flags IS ?7 AND nodes IS ?8"             \
+    " AND contribs IS ?9"
+
+/* Inserts the rows of b; an existing row of the same key is replaced unless
+ * its content is the same (then nothing is written: a recompute after one
+ * revised value rewrites only the rows it changed, and their pages). With
  * b->in_place a row of the (index, period) in m (loaded when the rows reach
- * another one) is updated by its rowid: first when its rank is the same (no
- * entry of the rank index moves, and pages whose bytes do not change are not
- * written), else with its rank; only units not in m take the upsert. */
+ * another one) is compared and updated by its rowid (put_by_rowid); only
+ * units not in m take the upsert. The time of the results is per period
+ * (put_periods). */
 static int put_results(struct store *st, struct rowmap *m, const struct store_results_batch *b)
 {
     static const char upd_sql[] =
-        "UPDATE result SET score = ?4, rank_change = ?6, flags = ?7, nodes = ?8, contribs = ?9,"
-        " computed_at = ?10 WHERE rowid = ?11 AND rank IS ?5";
+        "UPDATE result SET score = ?4, rank_change = ?6, flags = ?7, nodes = ?8, contribs = ?9"
+        " WHERE rowid = ?11";
     static const char upd_rank_sql[] =
         "UPDATE result SET score = ?4, rank = ?5, rank_change = ?6, flags = ?7, nodes = ?8,"
-        " contribs = ?9, computed_at = ?10 WHERE rowid = ?11";
+        " contribs = ?9 WHERE rowid = ?11";
+    static const char has_sql[] = "SELECT rank IS ?5, " SAME_ROW " FROM result WHERE rowid = ?11"
+                                  " AND index_id = ?1 AND period = ?2 AND unit_id = ?3";
     static const char ins_sql[] =
         "INSERT INTO result(index_id, period, unit_id, score, rank, rank_change, flags, nodes,"
-        " contribs, computed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " contribs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
         " ON CONFLICT(index_id, period, unit_id) DO UPDATE SET score = excluded.score,"
         " rank = excluded.rank, rank_change = excluded.rank_change, flags = excluded.flags,"
-        " nodes = excluded.nodes, contribs = excluded.contribs,"
-        " computed_at = excluded.computed_at";
-    sqlite3_stmt *ins = NULL, *upd = NULL, *upd_rank = NULL;
+        " nodes = excluded.nodes, contribs = excluded.contribs"
+        " WHERE NOT (score IS excluded.score AND rank IS excluded.rank"
+        " AND rank_change IS excluded.rank_change AND flags IS excluded.flags"
+        " AND nodes IS excluded.nodes AND contribs IS excluded.contribs)";
+    sqlite3_stmt *ins = NULL, *upd = NULL, *upd_rank = NULL, *has = NULL;
     size_t mb = max_blob(b);
     unsigned char *buf = b->nresults ? malloc(2 * mb) : NULL;
     int rc = 0;
@@ -693,37 +765,29 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
     if (!buf)
         return -ENOMEM;
     if ((rc = prepare(st, ins_sql, &ins)) == 0 && b->in_place &&
-        (rc = prepare(st, upd_sql, &upd)) == 0)
-        rc = prepare(st, upd_rank_sql, &upd_rank);
+        (rc = prepare(st, upd_sql, &upd)) == 0 && (rc = prepare(st, upd_rank_sql, &upd_rank)) == 0)
+        rc = prepare(st, has_sql, &has);
     for (size_t i = 0; i < b->nresults && rc == 0; i++) {
         const struct store_result *r = &b->results[i];
         long at = -1;
         if (upd && !rowmap_holds(m, r->index_id, r->period))
             rc = rowmap_load(st, m, r->index_id, r->period);
-        if (rc == 0 && upd && (at = rowmap_find(m, r->unit_id)) >= 0) {
-            bind_row(upd, b, r, buf, mb);
-            sqlite3_bind_int64(upd, 11, m->rowid[at]);
-            rc = sqlite3_step(upd) == SQLITE_DONE ? 0 : store_fail(st, "result update");
-            sqlite3_reset(upd);
-            if (rc < 0 || sqlite3_changes(st->db) > 0)
-                continue;
-            /* its rank moved: by rowid still, the rank index entry with it */
-            bind_row(upd_rank, b, r, buf, mb);
-            sqlite3_bind_int64(upd_rank, 11, m->rowid[at]);
-            rc = sqlite3_step(upd_rank) == SQLITE_DONE ? 0 : store_fail(st, "result update");
-            sqlite3_reset(upd_rank);
-            if (rc < 0 || sqlite3_changes(st->db) > 0)
-                continue;
+        if (rc == 0 && upd && (at = rowmap_find(m, r->unit_id)) >= 0)
+            rc = put_by_rowid(st, (sqlite3_stmt *const[3]){upd, upd_rank, has}, r, m->rowid[at],
+                              buf, mb);
+        if (rc != 0) { /* 1: written or unchanged */
+            rc = rc < 0 ? rc : 0;
+            continue;
         }
-        bind_row(ins, b, r, buf, mb);
-        rc = sqlite3_step(ins) == SQLITE_DONE ? 0 : store_fail(st, "result insert");
-        sqlite3_reset(ins);
+        bind_row(ins, r, buf, mb);
+        rc = step_reset(st, ins, "result insert");
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(upd);
     sqlite3_finalize(upd_rank);
+    sqlite3_finalize(has);
     free(buf);
-    return rc;
+    return rc < 0 ? rc : put_periods(st, b);
 }
 
 static int put_hashes(struct store *st, const struct store_results_batch *b)

@@ -362,9 +362,30 @@ static const char migration_12[] =
     "DROP TABLE observation;"
     "ALTER TABLE observation_v12 RENAME TO observation;";
 
+/*
+ * Version 13: the time of a result is kept per (index, period), no longer per
+ * row, so a recompute writes only the rows whose content changed (issue 15,
+ * docs/INDICES.md "Stored results").
+ *
+ * result_period  per index and period: when its results were last computed
+ *                (microseconds since the epoch), written once per period a
+ *                recompute writes. Filled from the rows' latest time.
+ * result.computed_at stays in place, no longer written nor read: dropping it
+ * would rebuild every result row (14 M at the national scale).
+ */
+static const char migration_13[] =
+    "CREATE TABLE result_period("
+    " index_id TEXT NOT NULL,"
+    " period TEXT NOT NULL,"
+    " computed_at INTEGER NOT NULL,"
+    " PRIMARY KEY(index_id, period)) WITHOUT ROWID;"
+    "INSERT INTO result_period(index_id, period, computed_at)"
+    " SELECT index_id, period, coalesce(max(computed_at), 0) FROM result"
+    " GROUP BY index_id, period;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    migration_1, migration_2, migration_3, migration_4,  migration_5,  migration_6,
-    migration_7, migration_8, migration_9, migration_10, migration_11, migration_12,
+    migration_1, migration_2, migration_3,  migration_4,  migration_5,  migration_6,  migration_7,
+    migration_8, migration_9, migration_10, migration_11, migration_12, migration_13,
 };
 
 static int read_version(sqlite3 *db, int *version)

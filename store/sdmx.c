@@ -139,18 +139,20 @@ static void build_obs(struct buf *b, const struct store_sdmx_query *q, int statu
  * dimensions from the nodes blob (results.h), by unit, node and period. */
 static void build_index(struct buf *b, const struct store_sdmx_query *q)
 {
-    buf_addstr(b,
-               "SELECT 0, 0, 0, u.code, x.node, NULL, x.period, x.score, NULL, NULL, -1, x.rank,"
-               " x.rank_change, x.flags FROM (SELECT r.unit_id AS unit_id, r.index_id AS node,"
-               " r.period AS period, r.score AS score, r.rank AS rank,"
-               " r.rank_change AS rank_change, r.flags AS flags, r.computed_at AS computed_at"
-               " FROM result r WHERE r.index_id = :idx"
-               " UNION ALL SELECT r.unit_id, l.id, r.period, blob_double(r.nodes, 4 * l.pos),"
-               " blob_double(r.nodes, 4 * l.pos + 1), blob_double(r.nodes, 4 * l.pos + 2),"
-               " coalesce(blob_double(r.nodes, 4 * l.pos + 3), 0), r.computed_at"
-               " FROM result r JOIN index_layout l ON l.index_id = r.index_id AND l.kind = 'node'"
-               " WHERE r.index_id = :idx AND r.nodes IS NOT NULL) x"
-               " JOIN unit u ON u.id = x.unit_id WHERE 1");
+    buf_addstr(
+        b, "SELECT 0, 0, 0, u.code, x.node, NULL, x.period, x.score, NULL, NULL, -1, x.rank,"
+           " x.rank_change, x.flags FROM (SELECT r.unit_id AS unit_id, r.index_id AS node,"
+           " r.period AS period, r.score AS score, r.rank AS rank,"
+           " r.rank_change AS rank_change, r.flags AS flags, " RESULT_AT(
+               "r") " AS computed_at"
+                    " FROM result r WHERE r.index_id = :idx"
+                    " UNION ALL SELECT r.unit_id, l.id, r.period, blob_double(r.nodes, 4 * l.pos),"
+                    " blob_double(r.nodes, 4 * l.pos + 1), blob_double(r.nodes, 4 * l.pos + 2),"
+                    " coalesce(blob_double(r.nodes, 4 * l.pos + 3), 0), " RESULT_AT(
+                        "r") " FROM result r JOIN index_layout l ON l.index_id = r.index_id AND "
+                             "l.kind = 'node'"
+                             " WHERE r.index_id = :idx AND r.nodes IS NOT NULL) x"
+                             " JOIN unit u ON u.id = x.unit_id WHERE 1");
     in_list(b, "u.code", "u", &q->unit);
     in_list(b, "x.node", "s", &q->series);
     period_bounds(b, "x.period", q);

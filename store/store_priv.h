@@ -126,6 +126,12 @@ int store_indicator_put(struct store *st, const struct store_indicator_def *def)
  * copy rereads it (columns.c; called by store_ingest in its transaction). */
 int store_columns_touch(struct store *st, int64_t unit_id);
 
+/* SQL: when the results of row alias r's index and period were computed
+ * (table result_period, schema version 13), for the readers of result. */
+#define RESULT_AT(r)                                                                               \
+    "(SELECT rp.computed_at FROM result_period rp WHERE rp.index_id = " r ".index_id"              \
+    " AND rp.period = " r ".period)"
+
 /* Registers the SQL function blob_double(blob, i) on db (results.c): the i-th
  * little-endian double of a result blob, NULL for NaN or out of range.
  * Returns 0 or -EIO. */

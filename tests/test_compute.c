@@ -947,6 +947,160 @@ static void test_compute_full_in_place_equals_wiped(void **state)
     fx_free(f);
 }
 
+/* Counts every write to the result table (from any connection: the writer
+ * thread has its own) in table result_writes. */
+static void count_result_writes(struct fx *f)
+{
+    assert_int_equal(sqlite3_exec(f->db,
+                                  "CREATE TABLE result_writes(op TEXT);"
+                                  "CREATE TRIGGER rw_i AFTER INSERT ON result BEGIN"
+                                  " INSERT INTO result_writes VALUES('i'); END;"
+                                  "CREATE TRIGGER rw_u AFTER UPDATE ON result BEGIN"
+                                  " INSERT INTO result_writes VALUES('u'); END;"
+                                  "CREATE TRIGGER rw_d AFTER DELETE ON result BEGIN"
+                                  " INSERT INTO result_writes VALUES('d'); END;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+}
+
+/* A recompute of unchanged data writes no result row, incremental or full,
+ * yet the time of every period it wrote advances (result_period) and the
+ * others keep theirs; after a revision it writes fewer rows than the
+ * periods hold, and they equal a full recompute's. */
+static void test_compute_unchanged_writes_no_row(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {"mm", NULL};
+    struct fx *f = methods_computed();
+    struct compute_summary sum;
+    long periods = count(f, "SELECT count(*) FROM result_period");
+
+    assert_true(periods > 20);
+    assert_int_equal(count(f, "SELECT count(*) FROM (SELECT DISTINCT index_id, period"
+                              " FROM result)"),
+                     periods);
+    count_result_writes(f);
+    assert_int_equal(
+        sqlite3_exec(f->db, "UPDATE result_period SET computed_at = 1", NULL, NULL, NULL),
+        SQLITE_OK);
+    char *before = dump_results(f, NULL);
+    mark_all(f, "2021-Q1", ids);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
+    assert_int_equal(sum.full, 0);
+    assert_int_equal(sum.periods, 2); /* 2021-Q1 and 2021-Q2 */
+    assert_int_equal(count(f, "SELECT count(*) FROM result_writes"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM result_period WHERE computed_at > 1"), 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM result_period WHERE computed_at > 1"
+                              " AND index_id = 'mm' AND period IN ('2021-Q1', '2021-Q2')"),
+                     2);
+    /* a full recompute of the same config: in place, nothing written either */
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+    assert_int_equal(sum.full, 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM result_writes"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM result_period WHERE computed_at = 1"), 0);
+    char *after = dump_results(f, NULL);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    /* one revised value: only some rows of the two periods rewritten */
+    put(f, "p2", "a", "2021-Q1", 40);
+    ingest(f);
+    mark_all(f, "2021-Q1", ids);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
+    long written = count(f, "SELECT count(*) FROM result_writes");
+    assert_true(written > 0);
+    assert_true(written < count(f, "SELECT count(*) FROM result WHERE index_id = 'mm'"
+                                   " AND period IN ('2021-Q1', '2021-Q2')"));
+    assert_equals_wiped(f, "index_id = 'mm'", 100);
+    fx_free(f);
+}
+
+/* Collects the API readers' answers (index list, a period's results with
+ * their time) as text. */
+struct answers {
+    char text[16384];
+    size_t used;
+};
+
+static int index_answer(const struct store_index_row *r, void *ctx)
+{
+    struct answers *a = ctx;
+    a->used += (size_t)snprintf(a->text + a->used, sizeof(a->text) - a->used, "%s %s %s %ld %lld\n",
+                                r->index_id, r->first_period, r->last_period, r->n_units,
+                                (long long)r->computed_at);
+    return 0;
+}
+
+static int result_answer(const struct store_index_result_row *r, void *ctx)
+{
+    struct answers *a = ctx;
+    a->used +=
+        (size_t)snprintf(a->text + a->used, sizeof(a->text) - a->used, "%s %s %s %.17g %ld %lld\n",
+                         r->unit, r->node, r->period, r->score, r->rank, (long long)r->computed_at);
+    return 0;
+}
+
+static void api_answers(struct fx *f, struct answers *a)
+{
+    a->used = 0;
+    a->text[0] = '\0';
+    assert_int_equal(store_indices_list(f->st, index_answer, a), 0);
+    assert_int_equal(store_index_results(f->st, "mm", "2021-Q1", NULL, 0, result_answer, a), 0);
+    assert_int_equal(store_index_results(f->st, "rk", "2021-Q2", NULL, 1, result_answer, a), 0);
+    assert_true(a->used < sizeof(a->text) - 1);
+}
+
+/*
+ * A store of schema version 12 (results timed per row) migrated to 13 answers
+ * the same: each (index, period) takes the latest time of its rows. The rows
+ * here get times of their own (1e6 + unit id + 1000 per period number), so a
+ * period's time is its greatest unit's, which the rows say independently.
+ */
+static void test_compute_results_migrated_from_v12_answer_the_same(void **state)
+{
+    (void)state;
+    struct fx *f = methods_computed();
+    struct answers *before = malloc(sizeof(*before)), *after = malloc(sizeof(*after));
+    assert_non_null(before);
+    assert_non_null(after);
+
+    assert_int_equal(sqlite3_exec(f->db,
+                                  "UPDATE result SET computed_at = 1000000 + unit_id"
+                                  " + 1000 * (SELECT count(DISTINCT period) FROM result x"
+                                  " WHERE x.period < result.period);"
+                                  "UPDATE result_period SET computed_at = (SELECT max(computed_at)"
+                                  " FROM result r WHERE r.index_id = result_period.index_id"
+                                  " AND r.period = result_period.period)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    api_answers(f, before);
+    /* mm's 2021-Q1 rows answer their period's time, their greatest unit's */
+    char at[32];
+    long lo = count(f, "SELECT min(computed_at) FROM result WHERE index_id = 'mm'"
+                       " AND period = '2021-Q1'"),
+         hi = count(f, "SELECT max(computed_at) FROM result WHERE index_id = 'mm'"
+                       " AND period = '2021-Q1'");
+    assert_true(lo >= 1000000 && lo < hi);
+    snprintf(at, sizeof(at), " 2021-Q1 %s", "");
+    assert_non_null(strstr(before->text, at));
+    snprintf(at, sizeof(at), " %ld\n", hi);
+    assert_non_null(strstr(before->text, at));
+    snprintf(at, sizeof(at), " %ld\n", lo);
+    assert_null(strstr(before->text, at));
+    /* back to version 12: no result_period, the times in the rows */
+    store_close(&f->st);
+    assert_int_equal(
+        sqlite3_exec(f->db, "DROP TABLE result_period; PRAGMA user_version = 12", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
+    assert_int_equal(store_schema_version(f->st), 13);
+    api_answers(f, after);
+    assert_string_equal(after->text, before->text);
+    free(before);
+    free(after);
+    fx_free(f);
+}
+
 /* ---- like-for-like bases (seasonal.json) ---- */
 
 /* Quarterly seasons and monthly seasons of the synthetic flows below. */
@@ -1136,6 +1290,8 @@ int main(void)
         cmocka_unit_test(test_compute_incremental_partial_equals_full),
         cmocka_unit_test(test_compute_incremental_sweeps_stale_units),
         cmocka_unit_test(test_compute_full_in_place_equals_wiped),
+        cmocka_unit_test(test_compute_unchanged_writes_no_row),
+        cmocka_unit_test(test_compute_results_migrated_from_v12_answer_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -639,7 +639,7 @@ static void test_migration_from_v11_keeps_every_vintage(void **state)
     sqlite3_close(db);
 
     assert_int_equal(store_open(&st, path, 0, NULL, 0), 0);
-    assert_int_equal(store_schema_version(st), 12);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
     all_rows_status(st->db, after, sizeof(after));
     assert_string_equal(after, before);
     for (int i = 0; i < nt; i++)
