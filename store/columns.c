@@ -479,6 +479,17 @@ static int deliver(struct colset *cs, const struct store_walk_opts *o, store_col
     return 0;
 }
 
+/* The units touched since the column copy into *u, *n, whose rows are read
+ * one by one after the columns: -EAGAIN when too many are touched for that. */
+static int touched_few(struct store *st, int64_t **u, size_t *n)
+{
+    int few = 0, rc;
+
+    if ((rc = touched_units(st, u, n)) < 0 || (rc = few_touched(st, *n, &few)) < 0)
+        return rc;
+    return few ? 0 : -EAGAIN;
+}
+
 /* Reads every stored column, then the rows of units touched since, in one
  * read transaction. -EAGAIN when too many units are touched. */
 static int read_columns(struct store *st, const struct store_walk_opts *o, store_column_cb ccb,
@@ -488,16 +499,12 @@ static int read_columns(struct store *st, const struct store_walk_opts *o, store
     struct col c = {0};
     int64_t *u = NULL;
     size_t n = 0;
-    int few = 0, rc, own_tx = sqlite3_get_autocommit(st->db);
+    int rc, own_tx = sqlite3_get_autocommit(st->db);
 
     if (own_tx && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(st, "obs_column");
-    if ((rc = touched_units(st, &u, &n)) < 0 || (rc = few_touched(st, n, &few)) < 0)
+    if ((rc = touched_few(st, &u, &n)) < 0)
         goto out;
-    if (!few) {
-        rc = -EAGAIN;
-        goto out;
-    }
     if (sqlite3_prepare_v2(st->db, "SELECT indicator_id, period, n, units, vals FROM obs_column",
                            -1, &s, NULL) != SQLITE_OK) {
         rc = store_fail(st, "obs_column");
@@ -590,16 +597,12 @@ int store_obs_periods(struct store *st, store_period_cb pcb, store_obs_id_cb ocb
     sqlite3_stmt *s = NULL;
     int64_t *u = NULL;
     size_t n = 0;
-    int few = 0, rc, own_tx = sqlite3_get_autocommit(st->db);
+    int rc, own_tx = sqlite3_get_autocommit(st->db);
 
     if (own_tx && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(st, "obs_column");
-    if ((rc = touched_units(st, &u, &n)) < 0 || (rc = few_touched(st, n, &few)) < 0)
+    if ((rc = touched_few(st, &u, &n)) < 0)
         goto out;
-    if (!few) {
-        rc = -EAGAIN;
-        goto out;
-    }
     if (sqlite3_prepare_v2(st->db, "SELECT indicator_id, period FROM obs_column WHERE n > 0", -1,
                            &s, NULL) != SQLITE_OK) {
         rc = store_fail(st, "obs_column");
