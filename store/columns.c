@@ -149,14 +149,7 @@ static int col_append(struct col *c, int64_t unit, double v)
  * when c changed, 0 when it held that value already, or -ENOMEM. */
 static int col_put(struct col *c, int64_t unit, double v)
 {
-    size_t lo = 0, hi = c->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->unit[mid] < unit)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = store_id_lower_bound(c->unit, c->n, unit);
     if (lo < c->n && c->unit[lo] == unit) {
         uint64_t was, now;
         memcpy(&was, &c->val[lo], sizeof(was));

@@ -420,14 +420,7 @@ static int rowmap_load(struct store *st, struct rowmap *m, const char *index_id,
 /* The position of unit in m, or -1. */
 static long rowmap_find(const struct rowmap *m, int64_t unit)
 {
-    size_t lo = 0, hi = m->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->unit[mid] < unit)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = store_id_lower_bound(m->unit, m->n, unit);
     return lo < m->n && m->unit[lo] == unit ? (long)lo : -1;
 }
 

@@ -227,20 +227,26 @@ static int id_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Is id in m (contract in store_priv.h)? */
-int store_map_has_id(const struct store_map *m, int64_t id)
+/* The first position in ids[0..n) (ascending) not below id (contract in
+ * store_priv.h). */
+size_t store_id_lower_bound(const int64_t *ids, size_t n, int64_t id)
 {
-    size_t lo = 0, hi = m->ids ? m->n : 0;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->ids[mid] == id)
-            return 1;
-        if (m->ids[mid] < id)
+        if (ids[mid] < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return 0;
+    return lo;
+}
+
+/* Is id in m (contract in store_priv.h)? */
+int store_map_has_id(const struct store_map *m, int64_t id)
+{
+    size_t n = m->ids ? m->n : 0, at = store_id_lower_bound(m->ids, n, id);
+    return at < n && m->ids[at] == id;
 }
 
 static int64_t map_find(const struct store_map *m, const char *code, size_t len)

@@ -112,6 +112,10 @@ int store_maps_load(struct store *st);
  * here: it may have been added since). O(log n), no database access. */
 int store_map_has_id(const struct store_map *m, int64_t id);
 
+/* The first position in the ascending ids[0..n) whose id is not below id
+ * (n when none): where id stands or would be inserted. */
+size_t store_id_lower_bound(const int64_t *ids, size_t n, int64_t id);
+
 /* Inserts or renames the unit code; *id (may be NULL) gets its row id. */
 int store_unit_put(struct store *st, const char *code, const char *name, int64_t *id);
 
