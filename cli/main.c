@@ -15,6 +15,7 @@
 #include "cli/recompute.h"
 #include "cli/report.h"
 #include "cli/sensitivity.h"
+#include "cli/vacuum.h"
 #include "common/log.h"
 
 struct command {
@@ -40,6 +41,7 @@ static const struct command commands[] = {
     {"report", report_command, "the monitoring bulletin of an index: html, md or csv (API)"},
     {"sensitivity", sensitivity_command,
      "ranks under uncertain weights and methods: intervals and sensitivity (--db)"},
+    {"vacuum", vacuum_command, "give a database file's free pages back (--db, daemon stopped)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

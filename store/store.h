@@ -97,6 +97,25 @@ int store_group_commit(struct store *st);
  */
 int store_change_counter(struct store *st, int64_t *out);
 
+/* The database file's pages: their size, how many, and how many are free
+ * (left by deleted rows or by a migration that rebuilt a table; later rows
+ * reuse them, the file does not shrink). */
+struct store_space {
+    int64_t page_size, pages, free_pages;
+};
+
+/* Fills *sp. Returns 0 or -EIO. */
+int store_space(struct store *st, struct store_space *sp);
+
+/*
+ * Rewrites the database without its free pages (SQLite's VACUUM, which
+ * needs about the database's size again in temporary space and in the WAL)
+ * and truncates the WAL. Waits for no one: another connection writing makes
+ * it fail with -EBUSY, a full disk with -ENOSPC (the database is then
+ * unchanged); -EROFS for a read-only connection.
+ */
+int store_vacuum(struct store *st);
+
 /* Numbers that change whenever the data the API serves changes: a new run, a
  * run ending, a recompute, a unit or indicator added. */
 struct store_data_version {
