@@ -12,6 +12,9 @@
 #            (limit a: the transfers alone);
 #   raw      bench_raw_insert on a fresh database with the same records as CSV
 #            (limit b: the plain prepared-insert loop of bench/ingest);
+#   plain    bench_plain_insert on a fresh database with the same CSV: SQLite
+#            alone, one table, one prepared INSERT (bench/scale.sh's reference,
+#            issue 15 part 3: a pull at >= 0.7 x its speed, whole process);
 #   parkstatd  parkstatd --once on a fresh database: config, schema, fetch,
 #            parse, validate, store (goal: wall <= 1.5 x (a + b), every record
 #            stored, peak RSS < 100 MB);
@@ -19,7 +22,9 @@
 #            URL once; values are dropped by a PreCache chain (collectd stores
 #            nothing in -T mode: it exits before its write queue drains).
 # Once before the runs, collectd is run without the drop chain to count the
-# values it dispatched (one "write targets" log line each). Prints the medians.
+# values it dispatched (one "write targets" log line each). Prints per run and
+# as the median the ratio plain wall / parkstatd wall (goal >= 0.7); the plain
+# loop runs just before parkstatd in odd runs and just after it in even runs.
 # Needs bash, awk, coreutils, nginx, curl, GNU time; collectd is optional.
 set -euo pipefail
 
@@ -29,11 +34,12 @@ nsrc=${2:-2000}
 nrec=${3:-200}
 runs=${4:-3}
 raw_bin=$build/bench/bench_raw_insert
+plain_bin=$build/bench/bench_plain_insert
 daemon_bin=$build/parkstatd
 gtime=/usr/bin/time
 
-for b in "$raw_bin" "$daemon_bin"; do
-    [ -x "$b" ] || { echo "pull.sh: $b missing: cmake --build $build --target parkstatd bench_raw_insert" >&2; exit 1; }
+for b in "$raw_bin" "$plain_bin" "$daemon_bin"; do
+    [ -x "$b" ] || { echo "pull.sh: $b missing: cmake --build $build --target parkstatd bench_raw_insert bench_plain_insert" >&2; exit 1; }
 done
 for t in nginx curl "$gtime"; do
     command -v "$t" >/dev/null || { echo "pull.sh: $t missing (Debian: nginx-light curl time)" >&2; exit 1; }
@@ -61,6 +67,11 @@ timed() {
     return $rc
 }
 last() { tail -n1 "$tmp/$1.times"; }
+# The plain loop on a fresh database (P.db).
+run_plain() {
+    rm -f "$tmp"/P.db*
+    timed plain "$plain_bin" "$tmp/P.db" "$tmp/data.csv" > "$tmp/plain.out" || { cat "$tmp/plain.out"; exit 1; }
+}
 
 # The newest released month (release lag 0, the config's zone is UTC): the one
 # period due for every source.
@@ -129,12 +140,15 @@ for run in $(seq 1 "$runs"); do
     echo "run $run raw:       $(last raw) (s, KB); inside: load, parse+load $(last rawin) s;" \
          "$(sqlite3 "$tmp/B.db" 'SELECT count(*) FROM observation') rows"
 
+    # The plain loop and parkstatd side by side, their order alternated.
+    [ $((run % 2)) = 1 ] && run_plain
     rm -f "$tmp"/C.db*
     set +e
     timed parkstatd "$daemon_bin" --once -c "$tmp/parkstat.json" --db "$tmp/C.db" \
         > "$tmp/once.out" 2> "$tmp/once.err"
     status=$?
     set -e
+    [ $((run % 2)) = 0 ] && run_plain
     stored=$(sqlite3 "$tmp/C.db" 'SELECT count(*) FROM observation')
     echo "$stored" >> "$tmp/stored.times"
     echo "run $run parkstatd: $(last parkstatd) (s, KB); exit $status; $(tail -n1 "$tmp/once.out");" \
@@ -142,6 +156,11 @@ for run in $(seq 1 "$runs"); do
     # The failures by message (the per-pull duration taken out).
     [ "$status" = 0 ] || sed -n 's/^<4>source [^ ]* [^ ]*: failed after [0-9.]* s: //p' "$tmp/once.err" |
         sed 's/[0-9][0-9]* ms/N ms/; s/[0-9][0-9]* milliseconds/N milliseconds/' | sort | uniq -c | sort -rn | head -n5
+    echo "run $run plain:     $(last plain) (s, KB); $(sqlite3 "$tmp/P.db" 'SELECT count(*) FROM obs') rows"
+    ratio=$(awk -v q="$(last plain)" -v d="$(last parkstatd)" \
+        'BEGIN { split(q, a, " "); split(d, b, " "); printf "%.3f", (b[1] > 0 ? a[1] / b[1] : 0) }')
+    echo "$ratio" >> "$tmp/ratio.times"
+    printf 'run %d ratio plain / parkstatd wall: %.2f (goal >= 0.7)\n' "$run" "$ratio"
 
     if [ "$have_collectd" = 1 ]; then
         timed collectd /usr/sbin/collectd -T -C "$tmp/collectd-drop.conf" > "$tmp/collectd.log" 2>&1 || true
@@ -158,8 +177,11 @@ echo "median of $runs runs, $nsrc sources x $nrec records ($records):"
 printf '  (a) curl --parallel 64 to /dev/null:  %8.2f s  %7d KB\n' "$a" "$(med curl 2)"
 printf '  (b) raw insert loop (process):        %8.2f s  %7d KB  (inside: load %.2f s, parse+load %.2f s)\n' \
     "$b" "$(med raw 2)" "$(med rawin 1)" "$(med rawin 2)"
+printf '  plain insert loop (process):          %8.2f s  %7d KB\n' "$(med plain 1)" "$(med plain 2)"
 printf '  parkstatd --once:                     %8.2f s  %7d KB  (%s rows stored, median)\n' \
     "$p" "$(med parkstatd 2)" "$(median < "$tmp/stored.times")"
+printf '  ratio plain / parkstatd wall, median of the runs'"'"' ratios: %.2f (goal >= 0.7; runs: %s)\n' \
+    "$(median < "$tmp/ratio.times")" "$(tr '\n' ' ' < "$tmp/ratio.times" | sed 's/ $//')"
 [ "$have_collectd" = 1 ] && printf '  collectd -T curl_json (read only):    %8.2f s  %7d KB\n' "$(med collectd 1)" "$(med collectd 2)"
 awk -v a="$a" -v b="$b" -v p="$p" 'BEGIN {
     printf "  parkstatd / (a + b): %.2f (goal <= 1.5)\n", p / (a + b)
