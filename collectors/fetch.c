@@ -25,6 +25,8 @@
 #define DEFAULT_TIMEOUT_MS         60000L
 #define DEFAULT_BACKOFF_BASE_MS    500L
 #define DEFAULT_BACKOFF_MAX_MS     60000L
+/* Easy handles kept for the next transfers, at most (curl_easy_reset()). */
+#define FETCH_IDLE_MAX 64
 
 struct fetch {
     uv_loop_t *loop;
@@ -41,6 +43,11 @@ struct fetch {
     int closing;
     int held;     /* fetch_hold(): new transfers wait in the queue */
     uint64_t rng; /* xorshift state for backoff jitter */
+    /* Easy handles of finished transfers, reset, for the next ones: a
+     * collection of thousands of payloads allocates max_active handles,
+     * not one per payload (each curl_easy_init() zeroes fresh pages). */
+    CURL *idle[FETCH_IDLE_MAX];
+    size_t n_idle;
 };
 
 /* A socket curl asked us to watch; freed in its close callback. */
@@ -53,7 +60,7 @@ struct sock_ctx {
 struct transfer {
     struct transfer *prev, *next;
     struct fetch *f;
-    CURL *easy;
+    CURL *easy; /* from the first attempt's start to the end (NULL while queued) */
     struct curl_slist *headers;
     uv_timer_t retry_timer; /* backoff; the transfer is freed in its close callback */
     int in_multi;           /* added to the multi handle (not waiting to retry) */
@@ -61,6 +68,7 @@ struct transfer {
     struct transfer *qnext;
     char *url, *ca_file, *bearer, *user, *password;
     int max_retries;
+    long connect_ms, total_ms;
     long backoff_base_ms, backoff_max_ms;
     struct buf body; /* capped at the request's max_bytes */
     int too_big;
@@ -277,12 +285,10 @@ static void set_auth(struct transfer *t)
     }
 }
 
-static void set_options(struct transfer *t, const struct fetch_request *req)
+/* Every option of t's transfer on its (new or reset) easy handle. */
+static void set_options(struct transfer *t)
 {
     CURL *e = t->easy;
-    long connect_ms =
-        req->connect_timeout_ms > 0 ? req->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
-    long total_ms = req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
 
     curl_easy_setopt(e, CURLOPT_URL, t->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
@@ -294,8 +300,8 @@ static void set_options(struct transfer *t, const struct fetch_request *req)
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, t->connect_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t->total_ms);
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->body.max);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl decodes */
     curl_easy_setopt(e, CURLOPT_USERAGENT, fetch_user_agent());
@@ -312,8 +318,39 @@ static void set_options(struct transfer *t, const struct fetch_request *req)
 
 static void on_retry(uv_timer_t *h);
 
+/* An easy handle for t's first attempt: an idle one or a new one, with t's
+ * options set. Returns 0 or -ENOMEM. */
+static int transfer_easy(struct transfer *t)
+{
+    struct fetch *f = t->f;
+    t->easy = f->n_idle ? f->idle[--f->n_idle] : curl_easy_init();
+    if (!t->easy)
+        return -ENOMEM;
+    set_options(t);
+    return 0;
+}
+
+/* Gives t's easy handle back: reset (no option, credential or header of t
+ * stays on it; its connections stay in the multi handle's cache) and kept
+ * for the next transfer, or cleaned up when enough are kept. */
+static void transfer_easy_release(struct transfer *t)
+{
+    struct fetch *f = t->f;
+    if (!t->easy)
+        return;
+    if (!f->closing && f->n_idle < FETCH_IDLE_MAX) {
+        curl_easy_reset(t->easy);
+        f->idle[f->n_idle++] = t->easy;
+    } else {
+        curl_easy_cleanup(t->easy);
+    }
+    t->easy = NULL;
+}
+
 static int transfer_add(struct transfer *t)
 {
+    if (!t->easy && transfer_easy(t) < 0)
+        return -ENOMEM;
     t->attempts++;
     buf_reset(&t->body);
     t->too_big = 0;
@@ -385,6 +422,9 @@ int fetch_start(struct fetch *f, const struct fetch_request *req, fetch_done_cb 
     t->ctx = ctx;
     buf_init(&t->body, req->max_bytes ? req->max_bytes : FETCH_MAX_BYTES_DEFAULT);
     t->max_retries = req->max_retries > 0 ? req->max_retries : 0;
+    t->connect_ms =
+        req->connect_timeout_ms > 0 ? req->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
+    t->total_ms = req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
     t->backoff_base_ms = req->backoff_base_ms > 0 ? req->backoff_base_ms : DEFAULT_BACKOFF_BASE_MS;
     t->backoff_max_ms = req->backoff_max_ms > 0 ? req->backoff_max_ms : DEFAULT_BACKOFF_MAX_MS;
     t->url = strdup(req->url);
@@ -395,11 +435,8 @@ int fetch_start(struct fetch *f, const struct fetch_request *req, fetch_done_cb 
     if (!t->url || (req->ca_file && !t->ca_file) || (req->bearer_token && !t->bearer) ||
         (req->basic_user && !t->user) || (req->basic_password && !t->password))
         goto fail;
-    if (!(t->easy = curl_easy_init()))
-        goto fail;
     if ((rc = set_headers(t, req)) < 0)
         goto fail;
-    set_options(t, req);
     uv_timer_init(f->loop, &t->retry_timer);
     t->retry_timer.data = t;
     f->handles++;
@@ -413,7 +450,6 @@ int fetch_start(struct fetch *f, const struct fetch_request *req, fetch_done_cb 
         uv_timer_start(&t->retry_timer, on_retry, 0, 0);
     return 0;
 fail:
-    curl_easy_cleanup(t->easy);
     curl_slist_free_all(t->headers);
     free(t->url);
     free(t->ca_file);
@@ -474,9 +510,8 @@ static void transfer_finish(struct transfer *t, enum fetch_outcome outcome, long
     }
     if (t->cb)
         t->cb(&res, t->ctx);
-    curl_easy_cleanup(t->easy);
+    transfer_easy_release(t);
     curl_slist_free_all(t->headers);
-    t->easy = NULL;
     t->headers = NULL;
     uv_close((uv_handle_t *)&t->retry_timer, transfer_free);
 }
@@ -609,6 +644,8 @@ void fetch_close(struct fetch **fp)
     *fp = NULL;
     f->closing = 1;
     fetch_cancel_all(f);
+    while (f->n_idle)
+        curl_easy_cleanup(f->idle[--f->n_idle]);
     /* curl may still call on_socket(CURL_POLL_REMOVE) for cached connections:
      * the socket contexts stay valid until their uv_close callbacks run. */
     curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, NULL);
