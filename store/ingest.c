@@ -6,7 +6,8 @@
  * Fast path (schema 12: one B-tree, no foreign keys): the run, units and
  * indicators of a batch are checked once (check_refs); a chunk of 64 rows
  * whose keys have no current value (one primary-key look-up per series in
- * the chunk) is one INSERT. Otherwise each row reads its key's current value
+ * the chunk, skipped for units known to have no row at all: struct
+ * store_fresh) is one INSERT. Otherwise each row reads its key's current value
  * to decide between new (insert), unchanged (nothing written) and revised
  * (close + insert).
  */
@@ -14,6 +15,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -342,6 +344,95 @@ static int insert_chunk(struct store *st, const struct store_obs *obs, size_t m,
     return store_fail(st, "insert observations");
 }
 
+/* ---- units known to have no observation (struct store_fresh) ---- */
+
+/* Unit ids the bitmap holds, at most (2 MB): a larger id is never skipped. */
+#define FRESH_MAX_UNIT ((int64_t)1 << 24)
+
+/* 1 when unit id u may have rows: marked as written, or out of the bitmap. */
+static int fresh_written(const struct store_fresh *f, int64_t u)
+{
+    if (u < 0 || u >= FRESH_MAX_UNIT)
+        return 1;
+    size_t w = (size_t)u / 64;
+    return w < f->nwords && (f->written[w] >> ((uint64_t)u % 64) & 1);
+}
+
+/* Marks unit id u as written (before any row of it is). 0, or -ENOMEM: then
+ * nothing is known any more (f->known is 0) and every look-up is done. */
+static int fresh_mark(struct store_fresh *f, int64_t u)
+{
+    if (u < 0 || u >= FRESH_MAX_UNIT)
+        return 0; /* never skipped anyway */
+    size_t w = (size_t)u / 64;
+    if (w >= f->nwords) {
+        size_t n = f->nwords ? f->nwords : 64;
+        while (n <= w)
+            n *= 2;
+        uint64_t *p = realloc(f->written, n * sizeof(*p));
+        if (!p) {
+            f->known = 0;
+            f->tried = 0;
+            return -ENOMEM;
+        }
+        memset(p + f->nwords, 0, (n - f->nwords) * sizeof(*p));
+        f->written = p;
+        f->nwords = n;
+    }
+    f->written[w] |= (uint64_t)1 << ((uint64_t)u % 64);
+    return 0;
+}
+
+/* Inside the batch's transaction: 1 when struct store_fresh holds (no
+ * other connection committed since it was set up; set up now when the
+ * table is empty), 0 when not, or -EIO. */
+static int fresh_begin(struct store *st)
+{
+    static const char version_sql[] = "PRAGMA data_version";
+    static const char any_sql[] = "SELECT EXISTS (SELECT 1 FROM observation)";
+    struct store_fresh *f = &st->fresh;
+    int64_t dv, any;
+    int rc = store_one_int(st, version_sql, "data version", &dv);
+
+    if (rc < 0)
+        return rc;
+    if (f->known && dv == f->dv)
+        return 1;
+    if (!f->known && f->tried && dv == f->dv)
+        return 0; /* the table had rows; only this connection wrote since */
+    f->known = f->tried = 0;
+    if ((rc = store_one_int(st, any_sql, "observations", &any)) < 0)
+        return rc;
+    f->dv = dv;
+    if (any) {
+        f->tried = 1;
+        return 0;
+    }
+    if (f->written)
+        memset(f->written, 0, f->nwords * sizeof(*f->written));
+    f->known = 1;
+    return 1;
+}
+
+/* Whether the current-row look-up of obs[0..m) can be skipped: 1 when
+ * struct store_fresh holds and none of the rows' units may have a row, else
+ * 0. Marks the units as written either way, as they are about to be. */
+static int fresh_chunk(struct store *st, const struct store_obs *obs, size_t m)
+{
+    struct store_fresh *f = &st->fresh;
+    int skip = f->known;
+    int64_t last = 0; /* ids are >= 1 */
+
+    for (size_t i = 0; i < m && f->known; i++) {
+        if (obs[i].unit_id == last)
+            continue;
+        last = obs[i].unit_id;
+        if (fresh_written(f, last) || fresh_mark(f, last) < 0)
+            skip = 0;
+    }
+    return skip && f->known;
+}
+
 /* Units whose current values a batch changed, for the column copy: the
  * last few are remembered so that a run of rows of one unit costs one mark. */
 struct touched {
@@ -385,6 +476,8 @@ static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struc
     int rc = check_refs(st, run_id, obs, n);
     if (rc < 0)
         return rc;
+    if ((rc = fresh_begin(st)) < 0)
+        return rc;
     for (size_t at = 0, m; at < n; at += m) {
         m = n - at >= INGEST_CHUNK ? INGEST_CHUNK : n - at >= INGEST_TAIL ? INGEST_TAIL : n - at;
         rc = 0;
@@ -402,8 +495,9 @@ static int ingest_obs(struct store *st, int64_t run_id, int64_t now, const struc
                 return -EINVAL;
             }
         }
+        int skip = fresh_chunk(st, obs + at, m);
         if ((m == INGEST_CHUNK || m == INGEST_TAIL) &&
-            (rc = chunk_has_current(st, obs + at, m, period, len)) == 0 &&
+            (skip || (rc = chunk_has_current(st, obs + at, m, period, len)) == 0) &&
             (rc = insert_chunk(st, obs + at, m, period, len, now, run_id)) == 1) {
             c->n_new += m;
             for (size_t i = 0; i < m && rc >= 0; i++)

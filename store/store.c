@@ -463,6 +463,7 @@ void store_close(struct store **sp)
         log_err("store: close: %s", sqlite3_errmsg(st->db));
     map_free(&st->units);
     map_free(&st->indicators);
+    free(st->fresh.written);
     pthread_mutex_destroy(&st->mu);
     free(st);
     *sp = NULL;

@@ -52,6 +52,22 @@ struct store_map {
     size_t n;
 };
 
+/* What store/ingest.c knows of the observation table (store_ingest()'s
+ * fast path skips the look-up of current rows for units without any): the
+ * table had no row when this connection found it empty at PRAGMA
+ * data_version dv, and since then it holds rows only of the units marked in
+ * written[] (one bit per unit id; a unit is marked before any of its rows is
+ * written). Valid while data_version stays dv: another connection's commit
+ * changes it; this connection's own writes, rollbacks and deletes do not,
+ * and leave the marks true or over-cautious. */
+struct store_fresh {
+    int known;         /* 1: the above holds at dv */
+    int tried;         /* known == 0: the table had rows at dv (no new look) */
+    int64_t dv;        /* data_version when known (or tried) was set */
+    uint64_t *written; /* bit id % 64 of word id / 64 */
+    size_t nwords;
+};
+
 struct store {
     sqlite3 *db;
     int readonly;
@@ -66,6 +82,8 @@ struct store {
     size_t ncached;
     struct store_map units;
     struct store_map indicators;
+    /* store/ingest.c: units known to have no observation */
+    struct store_fresh fresh;
     char err[512];      /* last error text, kept across a ROLLBACK */
     pthread_mutex_t mu; /* store_lock(): threads taking turns on the connection */
 };

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -210,6 +211,106 @@ static void test_ids_added_since_the_maps_are_found(void **state)
     assert_string_equal(store_errmsg(c->st), "observation 8: no unit with id 41");
 }
 
+/* The fast path of a fresh store (struct store_fresh: no look-up of current
+ * rows for a unit without rows): a key twice in one batch, in two chunks, is
+ * still found the second time: one revision, as of before it the first
+ * value. */
+static void test_fresh_key_twice_in_a_batch(void **state)
+{
+    struct ctx *c = *state;
+    struct store_obs o[128];
+    struct store_counts n = {0, 0, 0, 0};
+    for (int p = 0; p < 128; p++)
+        o[p] = obs_at(c, p % 64, 1000 + p % 64 + (p == 64 + 10 ? 0.5 : 0));
+    assert_int_equal(store_ingest(c->st, c->run, 200, o, 128, NULL, 0, &n), 0);
+    assert_int_equal(c->st->fresh.known, 1); /* the empty table was seen */
+    assert_int_equal(n.n_new, 64);
+    assert_int_equal(n.n_unchanged, 63);
+    assert_int_equal(n.n_revised, 1);
+    long rows, cur;
+    assert_int_equal(store_count_observations(c->st, &rows, &cur), 0);
+    assert_int_equal(rows, 65);
+    assert_int_equal(cur, 64);
+    /* the revision is valid from 201 (the clock did not move): at 200 the
+     * first value, 1010, now 1010.5 */
+    assert_true(current(c, 0).total == 66016.5);
+    assert_true(current(c, 200).total == 66016.0);
+}
+
+/* A batch rolled back (an invalid value in its second chunk, after the
+ * first was written) leaves its unit marked: the next batch looks its keys
+ * up and stores them as new, once. */
+static void test_fresh_after_a_rolled_back_batch(void **state)
+{
+    struct ctx *c = *state;
+    struct store_obs o[72];
+    for (int p = 0; p < 72; p++)
+        o[p] = obs_at(c, p, 1000 + p);
+    o[70].value = NAN;
+    assert_int_equal(store_ingest(c->st, c->run, 200, o, 72, NULL, 0, NULL), -EINVAL);
+    assert_int_equal(current(c, 0).n, 0);
+    struct store_counts n = put(c, 0, 72, 1000, 300);
+    assert_int_equal(n.n_new, 72);
+    assert_int_equal(n.n_revised + n.n_unchanged, 0);
+    long rows, cur;
+    assert_int_equal(store_count_observations(c->st, &rows, &cur), 0);
+    assert_int_equal(rows, 72);
+    assert_int_equal(cur, 72);
+}
+
+/* Rows another connection committed to a unit this one never wrote: the
+ * fast path's knowledge is dropped (PRAGMA data_version moved) and a
+ * changed value is a revision, an equal one unchanged: no second current
+ * row. */
+static void test_fresh_and_another_connection(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_ingest_chunk.XXXXXX", path[64], err[256];
+    struct store *a = NULL, *b = NULL;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/s.db", dir);
+    assert_int_equal(store_open(&a, path, 0, err, sizeof(err)), 0);
+    assert_int_equal(store_upsert_unit(a, "p01", "Park 1", NULL), 0);
+    assert_int_equal(store_upsert_unit(a, "p02", "Park 2", NULL), 0);
+    assert_int_equal(store_upsert_indicator(a, "revenue", "Revenue", "M", "flow"), 0);
+    struct ctx c1 = {a, store_unit_id(a, "p01", 3), store_indicator_id(a, "revenue", 7), 0};
+    assert_int_equal(put(&c1, 0, 64, 1000, 200).n_new, 64);
+    assert_int_equal(a->fresh.known, 1);
+
+    /* the other connection: p02's 64 keys, 2000 + p */
+    assert_int_equal(store_open(&b, path, 0, err, sizeof(err)), 0);
+    struct ctx c2 = {b, store_unit_id(b, "p02", 3), c1.ind, 0};
+    assert_int_equal(put(&c2, 0, 64, 2000, 250).n_new, 64);
+    store_close(&b);
+
+    /* this one: p02 again, 2000 + p but period 5 revised */
+    struct store_obs o[64];
+    struct store_counts n = {0, 0, 0, 0};
+    c2.st = a;
+    for (int p = 0; p < 64; p++)
+        o[p] = obs_at(&c2, p, 2000 + p + (p == 5 ? 7 : 0));
+    assert_int_equal(store_ingest(a, 0, 300, o, 64, NULL, 0, &n), 0);
+    assert_int_equal(n.n_new, 0);
+    assert_int_equal(n.n_unchanged, 63);
+    assert_int_equal(n.n_revised, 1);
+    assert_int_equal(a->fresh.known, 0);
+    long rows, cur;
+    assert_int_equal(store_count_observations(a, &rows, &cur), 0);
+    assert_int_equal(rows, 129);
+    assert_int_equal(cur, 128);
+    /* p01: 64000 + 2016, p02: 128000 + 2016 + 7 */
+    assert_true(current(&c1, 0).total == 66016.0 + 130023.0);
+    assert_true(current(&c1, 260).total == 66016.0 + 130016.0);
+    store_close(&a);
+    char f[80];
+    static const char *const suffix[] = {"", "-wal", "-shm", ".lock"};
+    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+        snprintf(f, sizeof(f), "%s%s", path, suffix[i]);
+        unlink(f);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +320,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_existing_keys_inside_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revision_in_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_row_in_chunk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_key_twice_in_a_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_after_a_rolled_back_batch, setup, teardown),
+        cmocka_unit_test(test_fresh_and_another_connection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
