@@ -115,12 +115,36 @@ void compute_tree_free(struct compute_tree **tp);
  * (a rate's components, a formula's references), the others left empty.
  * tree: cfg's
  * (compute_tree_new(); NULL: built for the call, a pass over every unit).
- * Costs the subtree's units, not the config's. Returns 0
+ * Costs the subtree's units, not the config's: every row of each of its
+ * units, or for a large subtree the column copy's columns of those
+ * indicators (every unit's value, a few reads per period), whichever costs
+ * less. Returns 0
  * and *out, -ENOENT (unknown unit), -ENOMEM, -EIO, -EINVAL.
  */
 int compute_open_unit(struct compute **out, struct store *st, const struct config *cfg,
                       const struct compute_tree *tree, const char *unit, const char *ind,
                       const struct compute_years *y, const struct compute_opts *o);
+
+/* How compute_open_unit_by() reads a subtree's current values. */
+enum compute_unit_read {
+    COMPUTE_READ_AUTO,    /* the cheaper of the two for the subtree's size
+                             (compute_open_unit) */
+    COMPUTE_READ_ROWS,    /* every current row of each unit of the subtree */
+    COMPUTE_READ_COLUMNS, /* the column copy's columns of the indicators wanted (every
+                             unit of the store) and the rows of the subtree's units
+                             touched since; the rows when the copy is missing or far
+                             behind */
+};
+
+/*
+ * As compute_open_unit(), read as how says; *used (NULL: not wanted) gets
+ * what was read (COMPUTE_READ_ROWS or COMPUTE_READ_COLUMNS). The same
+ * values either way, so the same series.
+ */
+int compute_open_unit_by(struct compute **out, struct store *st, const struct config *cfg,
+                         const struct compute_tree *tree, const char *unit, const char *ind,
+                         const struct compute_years *y, const struct compute_opts *o,
+                         enum compute_unit_read how, enum compute_unit_read *used);
 
 /* Frees the snapshot and sets *cp = NULL. NULL is a harmless no-op. */
 void compute_free(struct compute **cp);

@@ -855,18 +855,90 @@ static int want_with_inputs(struct compute *c, size_t k)
     return rc;
 }
 
+/*
+ * Column entries (one unit's value in a column of the column copy) that
+ * cost as much as one row read unit by unit from the observation table
+ * (measured at 200,000 units, docs/BENCHMARKS.md "A parent's series from
+ * the column copy"): the columns hold every unit of the store, the rows
+ * every indicator of the subtree's units only.
+ */
+#define UNIT_COL_PER_ROW 16
+
+/* 1 when reading the wanted indicators' columns (every unit of the store,
+ * nall) costs less than every row of c's subtree units. */
+static int cheaper_by_columns(const struct compute *c, size_t nall)
+{
+    size_t nwant = 0;
+    for (size_t k = 0; k < c->ni; k++)
+        nwant += cmp_wants(c, k) != 0;
+    /* both over the same periods, which cancel */
+    return (double)c->nu * (double)c->ni * UNIT_COL_PER_ROW >= (double)nwant * (double)nall;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Reads the current values of l's subtree (its units' database ids
+ * ids[0..nids), ascending) into l: the wanted indicators' columns and the
+ * touched units' rows when how asks for them (or they are cheaper), else
+ * every row of each unit; *used says which was read. */
+static int read_subtree(struct loader *l, struct store *st, const int64_t *ids, size_t nids,
+                        enum compute_unit_read how, enum compute_unit_read *used)
+{
+    size_t nall = 0, nind = 0;
+    int rc = -EAGAIN;
+
+    config_units(l->c->cfg, &nall);
+    if (how == COMPUTE_READ_COLUMNS ||
+        (how == COMPUTE_READ_AUTO && cheaper_by_columns(l->c, nall))) {
+        int64_t *ind_ids = malloc((l->nind_of ? l->nind_of : 1) * sizeof(int64_t));
+        if (!ind_ids)
+            return -ENOMEM;
+        for (size_t i = 0; i < l->nind_of; i++)
+            if (l->ind_of[i] >= 0)
+                ind_ids[nind++] = (int64_t)i;
+        rc = store_obs_current_of(st, ind_ids, nind, ids, nids, on_column, on_obs, l);
+        free(ind_ids);
+        if (rc == -EAGAIN) { /* nothing kept yet: the copy is read before the rows */
+            for (size_t i = 0; i < l->ncols; i++) {
+                free(l->cols[i].unit);
+                free(l->cols[i].v);
+            }
+            l->ncols = 0;
+            l->n = 0;
+        }
+    }
+    *used = rc == -EAGAIN ? COMPUTE_READ_ROWS : COMPUTE_READ_COLUMNS;
+    return rc == -EAGAIN ? store_obs_units(st, ids, nids, on_obs, l) : rc;
+}
+
 /* One unit's subtree (contract in compute.h). */
 int compute_open_unit(struct compute **out, struct store *st, const struct config *cfg,
                       const struct compute_tree *tree, const char *unit, const char *ind,
                       const struct compute_years *y, const struct compute_opts *o)
 {
+    return compute_open_unit_by(out, st, cfg, tree, unit, ind, y, o, COMPUTE_READ_AUTO, NULL);
+}
+
+/* One unit's subtree, read as asked (contract in compute.h). */
+int compute_open_unit_by(struct compute **out, struct store *st, const struct config *cfg,
+                         const struct compute_tree *tree, const char *unit, const char *ind,
+                         const struct compute_years *y, const struct compute_opts *o,
+                         enum compute_unit_read how, enum compute_unit_read *used)
+{
     struct compute_tree *own = NULL;
     struct loader l = {0};
+    enum compute_unit_read got = COMPUTE_READ_ROWS;
     int64_t *ids = NULL;
     size_t nids = 0;
     long r = config_unit_find(cfg, unit, strlen(unit));
     int rc = r < 0 ? -ENOENT : cmp_open_empty(out, cfg, o);
 
+    if (used)
+        *used = COMPUTE_READ_ROWS;
     if (rc < 0)
         return rc;
     l.c = *out;
@@ -897,7 +969,8 @@ int compute_open_unit(struct compute **out, struct store *st, const struct confi
     for (size_t u = 0; u < l.c->nu; u++)
         if (l.c->unit_db[u] >= 0)
             ids[nids++] = l.c->unit_db[u];
-    if ((rc = store_obs_units(st, ids, nids, on_obs, &l)) < 0 || (rc = year_range(&l)) < 0)
+    qsort(ids, nids, sizeof(*ids), by_id);
+    if ((rc = read_subtree(&l, st, ids, nids, how, &got)) < 0 || (rc = year_range(&l)) < 0)
         goto out;
     /* the whole store's years, and the subtree's own should they reach beyond */
     if (y->nyears > 0) {
@@ -912,12 +985,19 @@ int compute_open_unit(struct compute **out, struct store *st, const struct confi
     rc = place_obs(l.c, &l);
     if (rc == 0)
         rc = prepare_series(l.c);
+    if (rc == 0 && used)
+        *used = got;
 out:
     compute_tree_free(&own);
     free(ids);
     free(l.unit_of);
     free(l.ind_of);
     free(l.obs);
+    for (size_t i = 0; i < l.ncols; i++) {
+        free(l.cols[i].unit);
+        free(l.cols[i].v);
+    }
+    free(l.cols);
     free(l.pc.p);
     if (rc < 0)
         compute_free(out);

@@ -624,3 +624,73 @@ int store_obs_generation(struct store *st, int64_t *out)
 {
     return store_one_int(st, "SELECT coalesce(max(id), 0) FROM run", "run", out);
 }
+
+/* ---- Some indicators' current values (a parent's series) ---- */
+
+/* The touched units' current rows, of the units in the sorted list
+ * only[0..nonly) (NULL: every touched unit), to cb. */
+static int touched_rows_of(struct store *st, int64_t *u, size_t n, const int64_t *only,
+                           size_t nonly, store_obs_id_cb cb, void *ctx)
+{
+    size_t m = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t at = only ? store_id_lower_bound(only, nonly, u[i]) : 0;
+        if (!only || (at < nonly && only[at] == u[i]))
+            u[m++] = u[i];
+    }
+    return unit_rows(st, u, m, cb, ctx);
+}
+
+/* The current values of some indicators (contract in observations.h): their
+ * columns by the key (indicator_id, period), then the rows of the units
+ * touched since, in one read transaction. */
+int store_obs_current_of(struct store *st, const int64_t *ind_ids, size_t nind,
+                         const int64_t *units, size_t nunits, store_column_cb ccb,
+                         store_obs_id_cb ocb, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    struct col c = {0};
+    int64_t *u = NULL;
+    size_t n = 0;
+    int rc, own_tx = sqlite3_get_autocommit(st->db);
+
+    if (own_tx && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(st, "obs_column");
+    if ((rc = touched_few(st, &u, &n)) < 0)
+        goto out;
+    if (!(s = store_stmt_cached(st, "SELECT period, n, units, vals FROM obs_column"
+                                    " WHERE indicator_id = ?1 ORDER BY period"))) {
+        rc = -EIO;
+        goto out;
+    }
+    for (size_t k = 0; k < nind && rc == 0; k++) {
+        sqlite3_bind_int64(s, 1, ind_ids[k]);
+        int step = SQLITE_DONE;
+        while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+            const char *p = (const char *)sqlite3_column_text(s, 0);
+            size_t plen = (size_t)sqlite3_column_bytes(s, 0);
+            c.ind = ind_ids[k];
+            if ((rc = col_from_row(st, &c, s, 1, p ? p : "", plen)) == 0)
+                rc = ccb(c.ind, p ? p : "", plen, c.n, c.unit, c.val, ctx);
+        }
+        if (rc == 0 && step != SQLITE_DONE)
+            rc = store_fail(st, "obs_column");
+        sqlite3_reset(s);
+    }
+    if (rc == 0)
+        rc = touched_rows_of(st, u, n, units, nunits, ocb, ctx);
+    if (rc == -EINVAL) {
+        /* bad blobs: the next refresh of a writer drops the copy; this
+         * reader reads the rows instead */
+        log_warning("store: %s; the rows are read instead", st->err);
+        rc = -EAGAIN;
+    }
+out:
+    if (own_tx)
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    free(u);
+    free(c.unit);
+    free(c.val);
+    return rc;
+}

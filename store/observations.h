@@ -316,6 +316,22 @@ int store_obs_current(struct store *st, const struct store_walk_opts *o, store_c
  * the rest of the store. Returns 0, cb's non-zero return, or -EIO. */
 int store_obs_units(struct store *st, const int64_t *ids, size_t n, store_obs_id_cb cb, void *ctx);
 
+/*
+ * The current values of the indicators ind_ids[0..nind) only (database ids),
+ * read from the column copy as it stands (never written here): ccb per
+ * column of those indicators (one indexed read each, every unit's value),
+ * then ocb for the current rows of the units touched since the copy was
+ * written (every indicator of them), which replace what the columns said of
+ * them; units (ascending database ids, NULL: all) limits those rows to its
+ * units. One read transaction: exactly the current values, as
+ * store_obs_current(). Returns 0, a callback's non-zero return, -EAGAIN
+ * when the copy is missing, damaged or too far behind (read the rows
+ * instead), -EIO or -ENOMEM.
+ */
+int store_obs_current_of(struct store *st, const int64_t *ind_ids, size_t nind,
+                         const int64_t *units, size_t nunits, store_column_cb ccb,
+                         store_obs_id_cb ocb, void *ctx);
+
 /* One (indicator, period) key of the column copy; period borrowed for the
  * call, not NUL-terminated beyond len bytes. */
 typedef int (*store_period_cb)(int64_t indicator_id, const char *period, size_t len, void *ctx);

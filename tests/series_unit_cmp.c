@@ -5,7 +5,10 @@
  * be the same points: period, value and coverage bit for bit, flags. Also at
  * the coarser frequencies of each indicator (a year of a monthly flow). So
  * must the unit's row copied out of the subtree's snapshot (compute_unit_copy,
- * what the API keeps of a parent's roll-up to answer it again).
+ * what the API keeps of a parent's roll-up to answer it again). The subtree
+ * is read both ways compute_open_unit_by() knows: every row of its units,
+ * and the column copy's columns of the indicator and its inputs with the
+ * rows of the units touched since (what the API reads for a large parent).
  *
  *   series_unit_cmp CONFIG DB [STRIDE]
  *
@@ -13,7 +16,8 @@
  * unit without (the whole-store side costs a copy of the store's array per
  * series: all 1016 units of the demo take three minutes).
  *
- * Prints the number of series and points compared; exit 0 when all agree, 1
+ * Prints the number of series and points compared and how many subtrees
+ * were read from the column copy ("N from columns"); exit 0 when all agree, 1
  * on the first difference (named: unit, indicator, transform, period), 2 on
  * a usage or set-up error. Run by tests/integration/test_series_unit.sh.
  */
@@ -88,7 +92,7 @@ int main(int argc, char **argv)
     struct compute_years y;
     struct compute_tree *tree = NULL;
     char *errors = NULL, err[256] = "";
-    size_t nu, ni, nseries = 0, npoints = 0;
+    size_t nu, ni, nseries = 0, npoints = 0, ncols = 0;
     int bad = 0;
 
     long stride = argc == 4 ? strtol(argv[3], NULL, 10) : 1;
@@ -129,10 +133,13 @@ int main(int argc, char **argv)
         }
         for (size_t k = 0; k < ni && !bad; k++) {
             /* as the API builds it: only indicator k and its inputs */
-            struct compute *one = NULL, *copy = NULL;
-            if ((rc = compute_open_unit(&one, st, cfg, tree, units[u].id, inds[k].code, &y, NULL)) <
-                    0 ||
-                (rc = compute_unit_copy(one, units[u].id, &copy)) < 0) {
+            struct compute *one = NULL, *copy = NULL, *cols = NULL;
+            enum compute_unit_read used = COMPUTE_READ_ROWS;
+            if ((rc = compute_open_unit_by(&one, st, cfg, tree, units[u].id, inds[k].code, &y, NULL,
+                                           COMPUTE_READ_ROWS, NULL)) < 0 ||
+                (rc = compute_open_unit_by(&cols, st, cfg, tree, units[u].id, inds[k].code, &y,
+                                           NULL, COMPUTE_READ_COLUMNS, &used)) < 0 ||
+                (rc = compute_unit_copy(cols, units[u].id, &copy)) < 0) {
                 printf("%s %s: the subtree or its copy: %s\n", units[u].id, inds[k].code,
                        strerror(-rc));
                 bad = 1;
@@ -152,10 +159,11 @@ int main(int argc, char **argv)
                     b.n = 0;
                     int rb = compute_snapshot_series(whole, units[u].id, inds[k].code,
                                                      f ? from : NULL, NULL, tr, take, &b);
-                    /* the subtree with every indicator, then with k's only,
-                     * then the unit's row copied out of the latter */
-                    for (int v = 0; v < 3 && !bad; v++) {
-                        struct compute *from_c = v == 0 ? sub : v == 1 ? one : copy;
+                    /* the subtree with every indicator, then with k's only
+                     * from its rows and from the columns, then the unit's
+                     * row copied out of the latter */
+                    for (int v = 0; v < 4 && !bad; v++) {
+                        struct compute *from_c = v == 0 ? sub : v == 1 ? one : v == 2 ? cols : copy;
                         a.n = 0;
                         int ra = compute_snapshot_series(from_c, units[u].id, inds[k].code,
                                                          f ? from : NULL, NULL, tr, take, &a);
@@ -170,13 +178,16 @@ int main(int argc, char **argv)
                     nseries++;
                     npoints += b.n;
                 }
+            ncols += used == COMPUTE_READ_COLUMNS;
             compute_free(&one);
+            compute_free(&cols);
             compute_free(&copy);
         }
         compute_free(&sub);
     }
-    printf("%zu series, %zu points compared over %zu of %zu units, %zu indicators: %s\n", nseries,
-           npoints, nunits, nu, ni, bad ? "DIFFERENT" : "identical");
+    printf("%zu series, %zu points compared over %zu of %zu units, %zu indicators, %zu from "
+           "columns: %s\n",
+           nseries, npoints, nunits, nu, ni, ncols, bad ? "DIFFERENT" : "identical");
     free(inner);
     compute_free(&whole);
     compute_tree_free(&tree);
