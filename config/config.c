@@ -171,6 +171,8 @@ static void load_all(struct cfg_ctx *ctx, json_t *root)
     }
     load_top(ctx, root);
     cfg_load_units(ctx, root);
+    if (ctx->units_bad)
+        return; /* loaded again from the whole text (config_load_buffer) */
     cfg_load_indicators(ctx, root);
     cfg_check_formulas(ctx);
     cfg_load_sources(ctx, root);
@@ -298,30 +300,27 @@ static int find_units(const char *buf, size_t len, size_t *start, size_t *end)
 }
 
 /*
- * Parses the text; the "units" array is left out of the tree (replaced by
- * []) for cfg_load_units() to read from the text, one element at a time:
- * the jansson tree of 200 000 units takes 140 MB, their copies 20 MB. When
- * that text or any element does not parse, the whole text is parsed as it
- * is, so every syntax error has jansson's own message and place.
+ * Parses the text; with split, the "units" array is left out of the tree
+ * (replaced by []) for cfg_load_units() to read from the text, one element
+ * at a time: the jansson tree of 200 000 units takes 140 MB, their copies
+ * 20 MB. The elements are parsed there, once; when one does not parse
+ * (ctx->units_bad), config_load_buffer() loads the whole text again without
+ * split, so every syntax error has jansson's own message and place.
  */
-static json_t *parse(struct cfg_ctx *ctx, const char *buf, size_t len, json_error_t *jerr)
+static json_t *parse(struct cfg_ctx *ctx, const char *buf, size_t len, int split,
+                     json_error_t *jerr)
 {
     size_t start, end;
     json_t *root;
     char *text;
 
-    if (find_units(buf, len, &start, &end) && (text = malloc(len - (end - start) + 2))) {
+    if (split && find_units(buf, len, &start, &end) && (text = malloc(len - (end - start) + 2))) {
         memcpy(text, buf, start);
         text[start] = '[';
         text[start + 1] = ']';
         memcpy(text + start + 2, buf + end, len - end);
         root = json_loadb(text, len - (end - start) + 2, JSON_REJECT_DUPLICATES, jerr);
         free(text);
-        /* every element must parse: else jansson's own message for the whole text */
-        if (root && cfg_units_text_each(buf, start, end, NULL, NULL) < 0) {
-            json_decref(root);
-            root = NULL;
-        }
         if (root) {
             ctx->units_text = buf;
             ctx->units_start = start;
@@ -332,26 +331,43 @@ static json_t *parse(struct cfg_ctx *ctx, const char *buf, size_t len, json_erro
     return json_loadb(buf, len, JSON_REJECT_DUPLICATES, jerr);
 }
 
+/* One load of the text (split: see parse()); *ctx holds the result. */
+static void load_text(struct cfg_ctx *ctx, const char *buf, size_t len, int split)
+{
+    json_error_t jerr;
+    json_t *root;
+
+    ctx->cfg = config_new(ctx->name);
+    if (!ctx->cfg) {
+        ctx->oom = 1;
+        return;
+    }
+    root = parse(ctx, buf, len, split, &jerr);
+    if (!root)
+        cfg_syntax_error(ctx, jerr.line, jerr.column, jerr.text);
+    ctx->cfg->root = root;
+    if (root)
+        load_all(ctx, root);
+}
+
 int config_load_buffer(const char *name, const char *dir, const char *buf, size_t len,
                        struct config **out, char **errors)
 {
     struct cfg_ctx ctx = {.name = name, .dir = dir};
-    json_error_t jerr;
-    json_t *root;
     int rc = -EINVAL;
 
     *out = NULL;
     if (errors)
         *errors = NULL;
-    ctx.cfg = config_new(name);
-    if (!ctx.cfg)
-        return -ENOMEM;
-    root = parse(&ctx, buf, len, &jerr);
-    if (!root)
-        cfg_syntax_error(&ctx, jerr.line, jerr.column, jerr.text);
-    ctx.cfg->root = root;
-    if (root)
-        load_all(&ctx, root);
+    load_text(&ctx, buf, len, 1);
+    if (ctx.units_bad && !ctx.oom) {
+        /* a unit element that does not parse: what was read goes, and the
+         * whole text is parsed as it is (jansson's message and place) */
+        config_free(&ctx.cfg);
+        free(ctx.errors);
+        ctx = (struct cfg_ctx){.name = name, .dir = dir};
+        load_text(&ctx, buf, len, 0);
+    }
     if (ctx.oom)
         rc = -ENOMEM;
     else if (ctx.n_errors == 0)

@@ -63,6 +63,8 @@ struct cfg_ctx {
      * units_text NULL when the tree holds it. */
     const char *units_text;
     size_t units_start, units_end;
+    int units_bad; /* an element of units_text did not parse: the load is redone
+                      from the whole text's tree (config.c) */
     size_t units_cap;
     char *arena; /* strings copied out of the unit elements */
     size_t arena_left;

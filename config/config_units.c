@@ -245,12 +245,15 @@ void cfg_load_units(struct cfg_ctx *ctx, json_t *root)
     size_t n;
 
     if (ctx->units_text) {
-        /* parse() checked the text: only memory can fail here */
         long got = cfg_units_text_each(ctx->units_text, ctx->units_start, ctx->units_end,
                                        load_element, ctx);
         /* the array is kept with the config like any other allocation */
         if (cfg->units && !cfg_keep(ctx, cfg->units))
             cfg->units = NULL;
+        if (got < 0 && !ctx->oom) {
+            ctx->units_bad = 1; /* not JSON: the whole text is parsed again */
+            return;
+        }
         if (got == 0)
             cfg_error(ctx, "units", "must list at least one unit");
         if (got <= 0 || !cfg->units)

@@ -785,6 +785,39 @@ static void test_config_many_problems_are_capped(void **state)
     free(json);
 }
 
+/* The units are parsed once, element by element, while they are loaded
+ * (config.c parse()): a later element that is not JSON discards what the
+ * earlier ones and the top level reported, and only jansson's message for
+ * the whole text remains, with its line and column. */
+static void test_config_unit_syntax_error_after_bad_units(void **state)
+{
+    static const char json[] = "{\"log_level\": \"loud\", \"units\": [\n"
+                               "  {\"id\": \"p 01\", \"name\": \"\"},\n"
+                               "  {\"id\": \"b\", \"name\": \"B\"},\n"
+                               "  {\"id\": \"c\",, \"name\": \"C\"}\n]}";
+    struct config *cfg = NULL;
+    char *errors = NULL;
+
+    (void)state;
+    assert_int_equal(config_load_buffer("s.json", NULL, json, strlen(json), &cfg, &errors),
+                     -EINVAL);
+    assert_null(cfg);
+    assert_non_null(errors);
+    assert_string_equal(errors, "s.json:4:14: string or '}' expected near ','\n");
+    free(errors);
+    /* the same units without the syntax error: each problem is reported */
+    static const char good[] = "{\"log_level\": \"loud\", \"units\": [\n"
+                               "  {\"id\": \"p 01\", \"name\": \"\"},\n"
+                               "  {\"id\": \"b\", \"name\": \"B\"}\n]}";
+    errors = NULL;
+    assert_int_equal(config_load_buffer("s.json", NULL, good, strlen(good), &cfg, &errors),
+                     -EINVAL);
+    assert_non_null(strstr(errors, "s.json: units[0].id: bad id \"p 01\""));
+    assert_non_null(strstr(errors, "s.json: units[0].name: must not be empty"));
+    assert_non_null(strstr(errors, "log_level"));
+    free(errors);
+}
+
 static const char *const budget_codes[] = {"spent", "budget_adjusted", "revenue"};
 
 static void test_formula_budget_execution_rate(void **state)
@@ -872,6 +905,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_good_scalars_and_paths),
+        cmocka_unit_test(test_config_unit_syntax_error_after_bad_units),
         cmocka_unit_test(test_config_good_units_hierarchy),
         cmocka_unit_test(test_config_find_takes_pointer_and_length),
         cmocka_unit_test(test_config_find_hash_collisions),
