@@ -351,7 +351,12 @@ struct rowmap {
     char *index_id, *period; /* the key it holds; NULL: none */
     int64_t *unit, *rowid;
     size_t n, cap;
+    int guess; /* how the last row of the period went (put_by_rowid): ROW_* */
 };
+
+/* How a row rewritten in place went: unchanged, its content changed with
+ * its rank the same, or its rank changed. */
+enum { ROW_SAME, ROW_CONTENT, ROW_RANK };
 
 static void rowmap_clear(struct rowmap *m)
 {
@@ -359,6 +364,7 @@ static void rowmap_clear(struct rowmap *m)
     free(m->period);
     m->index_id = m->period = NULL;
     m->n = 0;
+    m->guess = ROW_SAME;
 }
 
 static void rowmap_free(struct rowmap *m)
@@ -692,25 +698,48 @@ static int put_periods(struct store *st, const struct store_results_batch *b)
     return rc;
 }
 
-/* Writes r to the row rowid unless its content is the same: s[2] reads
- * in one seek whether the row is there, with the same rank and the same
- * content; then s[0] writes it (rank the same: no entry of the rank index
- * moves) or s[1] (with its rank). Returns 1 when done, 0 when the row is
- * gone, or a negative errno. */
-static int put_by_rowid(struct store *st, sqlite3_stmt *const s[3], const struct store_result *r,
-                        int64_t rowid, unsigned char *buf, size_t mb)
+/* The statements of put_by_rowid(), in this order. */
+enum { PUT_UPD, PUT_UPD_RANK, PUT_HAS, PUT_UPD_IF, PUT_UPD_RANK_IF, PUT_STMTS };
+
+/*
+ * Writes r to the row rowid unless its content is the same. s[PUT_HAS]
+ * reads in one seek whether the row is there, with the same rank and the
+ * same content; then s[PUT_UPD] writes it (rank the same: no entry of the
+ * rank index moves) or s[PUT_UPD_RANK] (with its rank). Rows of a period
+ * mostly go the same way (a revision that moves every score, or the period
+ * after it whose ranks stay), so when the row before changed, its kind of
+ * write is tried first, guarded by the same condition in its WHERE clause
+ * (s[PUT_UPD_IF]: same rank, other content; s[PUT_UPD_RANK_IF]: another
+ * rank): one seek instead of two when the guess holds, and when it does not
+ * (nothing written) the read decides as before. *guess is updated. Returns 1
+ * when done, 0 when the row is gone, or a negative errno.
+ */
+static int put_by_rowid(struct store *st, sqlite3_stmt *const s[PUT_STMTS],
+                        const struct store_result *r, int64_t rowid, unsigned char *buf, size_t mb,
+                        int *guess)
 {
-    bind_row(s[2], r, buf, mb);
-    sqlite3_bind_int64(s[2], 11, rowid);
-    int step = sqlite3_step(s[2]);
-    int same_rank = step == SQLITE_ROW && sqlite3_column_int(s[2], 0);
-    int same = step == SQLITE_ROW && sqlite3_column_int(s[2], 1);
-    sqlite3_reset(s[2]);
+    if (*guess != ROW_SAME) {
+        sqlite3_stmt *g = s[*guess == ROW_RANK ? PUT_UPD_RANK_IF : PUT_UPD_IF];
+        bind_row(g, r, buf, mb);
+        sqlite3_bind_int64(g, 11, rowid);
+        int rc = step_changed(st, g, "result update");
+        if (rc != 0)
+            return rc; /* written (1), or an error */
+    }
+    bind_row(s[PUT_HAS], r, buf, mb);
+    sqlite3_bind_int64(s[PUT_HAS], 11, rowid);
+    int step = sqlite3_step(s[PUT_HAS]);
+    int same_rank = step == SQLITE_ROW && sqlite3_column_int(s[PUT_HAS], 0);
+    int same = step == SQLITE_ROW && sqlite3_column_int(s[PUT_HAS], 1);
+    sqlite3_reset(s[PUT_HAS]);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         return store_fail(st, "result row");
-    if (step == SQLITE_DONE || same)
+    if (step == SQLITE_DONE || same) {
+        *guess = ROW_SAME;
         return step == SQLITE_ROW;
-    sqlite3_stmt *w = same_rank ? s[0] : s[1];
+    }
+    *guess = same_rank ? ROW_CONTENT : ROW_RANK;
+    sqlite3_stmt *w = same_rank ? s[PUT_UPD] : s[PUT_UPD_RANK];
     bind_row(w, r, buf, mb);
     sqlite3_bind_int64(w, 11, rowid);
     return step_changed(st, w, "result update");
@@ -739,6 +768,14 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
         " contribs = ?9 WHERE rowid = ?11";
     static const char has_sql[] = "SELECT rank IS ?5, " SAME_ROW " FROM result WHERE rowid = ?11"
                                   " AND index_id = ?1 AND period = ?2 AND unit_id = ?3";
+    static const char upd_if_sql[] =
+        "UPDATE result SET score = ?4, rank_change = ?6, flags = ?7, nodes = ?8, contribs = ?9"
+        " WHERE rowid = ?11 AND index_id = ?1 AND period = ?2 AND unit_id = ?3 AND rank IS ?5"
+        " AND NOT (" SAME_ROW ")";
+    static const char upd_rank_if_sql[] =
+        "UPDATE result SET score = ?4, rank = ?5, rank_change = ?6, flags = ?7, nodes = ?8,"
+        " contribs = ?9 WHERE rowid = ?11 AND index_id = ?1 AND period = ?2 AND unit_id = ?3"
+        " AND rank IS NOT ?5";
     static const char ins_sql[] =
         "INSERT INTO result(index_id, period, unit_id, score, rank, rank_change, flags, nodes,"
         " contribs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
@@ -748,7 +785,7 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
         " WHERE NOT (score IS excluded.score AND rank IS excluded.rank"
         " AND rank_change IS excluded.rank_change AND flags IS excluded.flags"
         " AND nodes IS excluded.nodes AND contribs IS excluded.contribs)";
-    sqlite3_stmt *ins = NULL, *upd = NULL, *upd_rank = NULL, *has = NULL;
+    sqlite3_stmt *ins = NULL, *put[PUT_STMTS] = {NULL};
     size_t mb = max_blob(b);
     unsigned char *buf = b->nresults ? malloc(2 * mb) : NULL;
     int rc = 0;
@@ -758,16 +795,18 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
     if (!buf)
         return -ENOMEM;
     if ((rc = prepare(st, ins_sql, &ins)) == 0 && b->in_place &&
-        (rc = prepare(st, upd_sql, &upd)) == 0 && (rc = prepare(st, upd_rank_sql, &upd_rank)) == 0)
-        rc = prepare(st, has_sql, &has);
+        (rc = prepare(st, upd_sql, &put[PUT_UPD])) == 0 &&
+        (rc = prepare(st, upd_rank_sql, &put[PUT_UPD_RANK])) == 0 &&
+        (rc = prepare(st, has_sql, &put[PUT_HAS])) == 0 &&
+        (rc = prepare(st, upd_if_sql, &put[PUT_UPD_IF])) == 0)
+        rc = prepare(st, upd_rank_if_sql, &put[PUT_UPD_RANK_IF]);
     for (size_t i = 0; i < b->nresults && rc == 0; i++) {
         const struct store_result *r = &b->results[i];
         long at = -1;
-        if (upd && !rowmap_holds(m, r->index_id, r->period))
+        if (b->in_place && !rowmap_holds(m, r->index_id, r->period))
             rc = rowmap_load(st, m, r->index_id, r->period);
-        if (rc == 0 && upd && (at = rowmap_find(m, r->unit_id)) >= 0)
-            rc = put_by_rowid(st, (sqlite3_stmt *const[3]){upd, upd_rank, has}, r, m->rowid[at],
-                              buf, mb);
+        if (rc == 0 && b->in_place && (at = rowmap_find(m, r->unit_id)) >= 0)
+            rc = put_by_rowid(st, put, r, m->rowid[at], buf, mb, &m->guess);
         if (rc != 0) { /* 1: written or unchanged */
             rc = rc < 0 ? rc : 0;
             continue;
@@ -776,9 +815,8 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
         rc = step_reset(st, ins, "result insert");
     }
     sqlite3_finalize(ins);
-    sqlite3_finalize(upd);
-    sqlite3_finalize(upd_rank);
-    sqlite3_finalize(has);
+    for (int k = 0; k < PUT_STMTS; k++)
+        sqlite3_finalize(put[k]);
     free(buf);
     return rc < 0 ? rc : put_periods(st, b);
 }

@@ -1015,6 +1015,51 @@ static void test_compute_unchanged_writes_no_row(void **state)
     fx_free(f);
 }
 
+/* p3's b in 2021-Q2 revised to -100, far below the others (b counts with
+ * direction -1 and weight 3/4 in mm): p3 rises from rank 2 to 1 and p1
+ * falls from 1 to 2, both with new scores, and in 2021-Q3 the rank changes
+ * of those two move; p2 keeps b's maximum (5, normalised 0) and its a, so
+ * its rows stay. The writer tries the kind of write of the row
+ * before first (store/results.c put_by_rowid), yet each row whose content
+ * changed is updated exactly once, no other row is written, and they equal
+ * a full recompute's. */
+static void test_compute_rewrites_each_changed_row_once(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {"mm", NULL};
+    static const char cols[] = "index_id, period, unit_id, score, rank, rank_change, flags, nodes,"
+                               " contribs";
+    struct fx *f = methods_computed();
+    struct compute_summary sum;
+    char sql[512];
+
+    snprintf(sql, sizeof(sql), "CREATE TABLE before AS SELECT %s FROM result", cols);
+    assert_int_equal(sqlite3_exec(f->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    count_result_writes(f);
+    put(f, "p3", "b", "2021-Q2", -100);
+    ingest(f);
+    mark_all(f, "2021-Q2", ids);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
+    assert_int_equal(sum.periods, 2); /* 2021-Q2 and 2021-Q3 */
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM (SELECT %s FROM result EXCEPT SELECT * FROM before)", cols);
+    long changed = count(f, sql);
+    long moved = count(f, "SELECT count(*) FROM result r JOIN before b USING(index_id, period,"
+                          " unit_id) WHERE r.rank IS NOT b.rank");
+    long q3 = count(f, "SELECT count(*) FROM result r JOIN before b USING(index_id, period,"
+                       " unit_id) WHERE r.period = '2021-Q3' AND r.rank IS b.rank"
+                       " AND r.rank_change IS NOT b.rank_change");
+    assert_int_equal(moved, 2);   /* p1 and p3 in 2021-Q2 */
+    assert_int_equal(q3, 2);      /* their rank changes in 2021-Q3 */
+    assert_int_equal(changed, 4); /* p1 and p3 in both periods */
+    assert_int_equal(count(f, "SELECT count(*) FROM result_writes WHERE op = 'u'"), changed);
+    assert_int_equal(count(f, "SELECT count(*) FROM result_writes"), changed);
+    assert_int_equal(count(f, "SELECT count(*) FROM result"),
+                     count(f, "SELECT count(*) FROM before"));
+    assert_equals_wiped(f, "index_id = 'mm'", 100);
+    fx_free(f);
+}
+
 /* Collects the API readers' answers (index list, a period's results with
  * their time) as text. */
 struct answers {
@@ -1291,6 +1336,7 @@ int main(void)
         cmocka_unit_test(test_compute_incremental_sweeps_stale_units),
         cmocka_unit_test(test_compute_full_in_place_equals_wiped),
         cmocka_unit_test(test_compute_unchanged_writes_no_row),
+        cmocka_unit_test(test_compute_rewrites_each_changed_row_once),
         cmocka_unit_test(test_compute_results_migrated_from_v12_answer_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
