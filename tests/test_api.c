@@ -1496,6 +1496,75 @@ static void test_api_series_404_names_the_unknown(void **state)
     resp_free(&r);
 }
 
+/* The test data's definitions with two more parents: "big" with
+ * API_BIG_SUBTREE units below it ("mid" and the API_BIG_SUBTREE - 1 units
+ * below "mid"), and "mid" with one fewer. */
+static void set_big_config(void)
+{
+    struct config *cfg = NULL;
+    char *errors = NULL, *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    fputs("{\"database\": \"x.db\", \"units\": [{\"id\": \"city\", \"name\": \"City\"},"
+          " {\"id\": \"p01\", \"name\": \"Park 1\", \"parent\": \"city\"},"
+          " {\"id\": \"p02\", \"name\": \"Park 2\", \"parent\": \"city\"},"
+          " {\"id\": \"big\", \"name\": \"Big\"},"
+          " {\"id\": \"mid\", \"name\": \"Mid\", \"parent\": \"big\"}",
+          f);
+    for (int i = 0; i < API_BIG_SUBTREE - 1; i++)
+        fprintf(f, ", {\"id\": \"m%d\", \"name\": \"M %d\", \"parent\": \"mid\"}", i, i);
+    fputs("], \"indicators\": [{\"code\": \"rev\", \"name\": \"Revenue\", \"frequency\": \"M\","
+          " \"kind\": \"flow\"}]}",
+          f);
+    assert_int_equal(fclose(f), 0);
+    if (config_load_buffer("big.json", fx.dir, text, len, &cfg, &errors) != 0)
+        fail_msg("config: %s", errors ? errors : "?");
+    free(errors);
+    free(text);
+    api_set_config(fx.api, cfg);
+}
+
+/* The series of a parent of API_BIG_SUBTREE units or more is computed one at
+ * a time: while another is (parent_mu held), it is a 503 naming the parent
+ * and its count, at once, and not cached; a smaller parent, and a big one's
+ * series kept from an earlier answer, are answered meanwhile. */
+static void test_api_series_big_parents_one_at_a_time(void **state)
+{
+    char want[256], how[64];
+    struct resp r;
+    (void)state;
+
+    set_big_config();
+    pthread_mutex_lock(&fx.api->parent_mu);
+    get("/api/v1/series?unit=big&indicator=rev", &r);
+    char *m = error_message(&r, 503, "big while another is computed");
+    snprintf(want, sizeof(want),
+             "unit \"big\" has %d units below it and another series of such a parent is being "
+             "computed: ask again in a few seconds",
+             API_BIG_SUBTREE);
+    assert_string_equal(m, want);
+    free(m);
+    resp_free(&r);
+    get("/api/v1/series?unit=mid&indicator=rev", &r); /* one unit fewer below it */
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+    get("/api/v1/series?unit=city&indicator=rev", &r);
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+    pthread_mutex_unlock(&fx.api->parent_mu);
+    get("/api/v1/series?unit=big&indicator=rev", &r); /* the 503 was not cached */
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+    /* its rows are kept: another transform needs no subtree, so no turn */
+    pthread_mutex_lock(&fx.api->parent_mu);
+    get("/api/v1/series?unit=big&indicator=rev&transform=yoy", &r);
+    pthread_mutex_unlock(&fx.api->parent_mu);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(header(&r, "X-Parkstat-Computed", how, sizeof(how)), "kept");
+    resp_free(&r);
+}
+
 /* ---- paging (params.c, reply.c) ---- */
 
 /* GETs path and returns its envelope (a new reference), checking 200. */
@@ -2004,6 +2073,7 @@ int main(int argc, char **argv)
         T(test_api_wrong_frequency_period_is_400),
         T(test_api_pull_period_validated),
         T(test_api_series_404_names_the_unknown),
+        T(test_api_series_big_parents_one_at_a_time),
         T(test_api_paging_round_trip_every_list),
         T(test_api_paging_totals_are_the_store_counts),
         T(test_api_paging_limits_and_bad_cursors),
