@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "store/store_priv.h"
 #include "store/bookkeeping.h"
 #include "store/observations.h"
@@ -346,54 +347,65 @@ static int insert_chunk(struct store *st, const struct store_obs *obs, size_t m,
 
 /* ---- units known to have no observation (struct store_fresh) ---- */
 
-/* Unit ids the bitmap holds, at most (2 MB): a larger id is never skipped. */
+/* Unit ids the bitmaps hold, at most (2 MB each): a larger id is never
+ * skipped. */
 #define FRESH_MAX_UNIT ((int64_t)1 << 24)
 
-/* 1 when unit id u may have rows: marked as written, or out of the bitmap. */
-static int fresh_written(const struct store_fresh *f, int64_t u)
+static int bit_of(const uint64_t *map, size_t nwords, int64_t u)
 {
-    if (u < 0 || u >= FRESH_MAX_UNIT)
-        return 1;
     size_t w = (size_t)u / 64;
-    return w < f->nwords && (f->written[w] >> ((uint64_t)u % 64) & 1);
+    return w < nwords && (map[w] >> ((uint64_t)u % 64) & 1);
 }
 
-/* Marks unit id u as written (before any row of it is). 0, or -ENOMEM: then
- * nothing is known any more (f->known is 0) and every look-up is done. */
+/* Marks unit id u (0 <= u < FRESH_MAX_UNIT) as written, before any row of
+ * it is, and as first written by this batch. 0, or -ENOMEM: then nothing is
+ * known any more (f->known is 0) and every look-up is done. */
 static int fresh_mark(struct store_fresh *f, int64_t u)
 {
-    if (u < 0 || u >= FRESH_MAX_UNIT)
-        return 0; /* never skipped anyway */
     size_t w = (size_t)u / 64;
     if (w >= f->nwords) {
         size_t n = f->nwords ? f->nwords : 64;
         while (n <= w)
             n *= 2;
-        uint64_t *p = realloc(f->written, n * sizeof(*p));
-        if (!p) {
+        uint64_t *p = realloc(f->written, n * sizeof(*p)), *q = NULL;
+        if (p) {
+            f->written = p;
+            q = realloc(f->batch, n * sizeof(*q));
+        }
+        if (!q) {
             f->known = 0;
-            f->tried = 0;
             return -ENOMEM;
         }
+        f->batch = q;
         memset(p + f->nwords, 0, (n - f->nwords) * sizeof(*p));
-        f->written = p;
+        memset(q + f->nwords, 0, (n - f->nwords) * sizeof(*q));
         f->nwords = n;
     }
+    if (BUF_GROW(&f->marked, &f->cap, f->nmarked + 1, BUF_UNCAPPED) < 0) {
+        f->known = 0;
+        return -ENOMEM;
+    }
+    f->marked[f->nmarked++] = u;
     f->written[w] |= (uint64_t)1 << ((uint64_t)u % 64);
+    f->batch[w] |= (uint64_t)1 << ((uint64_t)u % 64);
     return 0;
 }
 
 /* Inside the batch's transaction: 1 when struct store_fresh holds (no
  * other connection committed since it was set up; set up now when the
- * table is empty), 0 when not, or -EIO. */
+ * table is empty), 0 when not, or -EIO. Starts a new batch: no unit is
+ * first written by it yet. */
 static int fresh_begin(struct store *st)
 {
     static const char version_sql[] = "PRAGMA data_version";
     static const char any_sql[] = "SELECT EXISTS (SELECT 1 FROM observation)";
     struct store_fresh *f = &st->fresh;
     int64_t dv, any;
-    int rc = store_one_int(st, version_sql, "data version", &dv);
 
+    for (size_t i = 0; i < f->nmarked; i++)
+        f->batch[(size_t)f->marked[i] / 64] = 0;
+    f->nmarked = 0;
+    int rc = store_one_int(st, version_sql, "data version", &dv);
     if (rc < 0)
         return rc;
     if (f->known && dv == f->dv)
@@ -415,8 +427,11 @@ static int fresh_begin(struct store *st)
 }
 
 /* Whether the current-row look-up of obs[0..m) can be skipped: 1 when
- * struct store_fresh holds and none of the rows' units may have a row, else
- * 0. Marks the units as written either way, as they are about to be. */
+ * struct store_fresh holds and each of the rows' units had no row before
+ * this batch, else 0. A key of such a unit that this batch has written
+ * already has a row valid from the batch's time: the chunk's INSERT stops
+ * on the primary key and the chunk goes row by row. Marks the units as
+ * written either way, as they are about to be. */
 static int fresh_chunk(struct store *st, const struct store_obs *obs, size_t m)
 {
     struct store_fresh *f = &st->fresh;
@@ -424,10 +439,13 @@ static int fresh_chunk(struct store *st, const struct store_obs *obs, size_t m)
     int64_t last = 0; /* ids are >= 1 */
 
     for (size_t i = 0; i < m && f->known; i++) {
-        if (obs[i].unit_id == last)
+        int64_t u = obs[i].unit_id;
+        if (u == last)
             continue;
-        last = obs[i].unit_id;
-        if (fresh_written(f, last) || fresh_mark(f, last) < 0)
+        last = u;
+        int held = u >= 0 && u < FRESH_MAX_UNIT; /* in the bitmaps */
+        if (!held || (!bit_of(f->batch, f->nwords, u) &&
+                      (bit_of(f->written, f->nwords, u) || fresh_mark(f, u) < 0)))
             skip = 0;
     }
     return skip && f->known;

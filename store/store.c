@@ -464,6 +464,8 @@ void store_close(struct store **sp)
     map_free(&st->units);
     map_free(&st->indicators);
     free(st->fresh.written);
+    free(st->fresh.batch);
+    free(st->fresh.marked);
     pthread_mutex_destroy(&st->mu);
     free(st);
     *sp = NULL;

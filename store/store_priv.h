@@ -57,15 +57,18 @@ struct store_map {
  * table had no row when this connection found it empty at PRAGMA
  * data_version dv, and since then it holds rows only of the units marked in
  * written[] (one bit per unit id; a unit is marked before any of its rows is
- * written). Valid while data_version stays dv: another connection's commit
- * changes it; this connection's own writes, rollbacks and deletes do not,
- * and leave the marks true or over-cautious. */
+ * written; batch[] marks those first written by the running batch). Valid while data_version stays
+ * dv: another connection's commit changes it; this connection's own writes, rollbacks and deletes
+ * do not, and leave the marks true or over-cautious. */
 struct store_fresh {
     int known;         /* 1: the above holds at dv */
     int tried;         /* known == 0: the table had rows at dv (no new look) */
     int64_t dv;        /* data_version when known (or tried) was set */
     uint64_t *written; /* bit id % 64 of word id / 64 */
-    size_t nwords;
+    uint64_t *batch;   /* the same for the units first written by this batch */
+    size_t nwords;     /* of written and of batch */
+    int64_t *marked;   /* the units of batch[] */
+    size_t nmarked, cap;
 };
 
 struct store {

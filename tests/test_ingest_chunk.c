@@ -212,29 +212,43 @@ static void test_ids_added_since_the_maps_are_found(void **state)
 }
 
 /* The fast path of a fresh store (struct store_fresh: no look-up of current
- * rows for a unit without rows): a key twice in one batch, in two chunks, is
- * still found the second time: one revision, as of before it the first
- * value. */
-static void test_fresh_key_twice_in_a_batch(void **state)
+ * rows for a unit without rows before the batch): a key three times in one
+ * batch, in three chunks, is found the second and the third time (the
+ * chunk's INSERT stops on the primary key): two revisions, each vintage
+ * exact. */
+static void test_fresh_key_thrice_in_a_batch(void **state)
 {
     struct ctx *c = *state;
-    struct store_obs o[128];
+    struct store_obs o[192];
     struct store_counts n = {0, 0, 0, 0};
-    for (int p = 0; p < 128; p++)
-        o[p] = obs_at(c, p % 64, 1000 + p % 64 + (p == 64 + 10 ? 0.5 : 0));
-    assert_int_equal(store_ingest(c->st, c->run, 200, o, 128, NULL, 0, &n), 0);
+    for (int p = 0; p < 192; p++) {
+        int q = p % 64, round = p / 64;
+        o[p] = obs_at(c, q, 1000 + q + (q == 10 && round ? (round == 1 ? 0.5 : 0.25) : 0));
+    }
+    assert_int_equal(store_ingest(c->st, c->run, 200, o, 192, NULL, 0, &n), 0);
     assert_int_equal(c->st->fresh.known, 1); /* the empty table was seen */
     assert_int_equal(n.n_new, 64);
-    assert_int_equal(n.n_unchanged, 63);
-    assert_int_equal(n.n_revised, 1);
+    assert_int_equal(n.n_unchanged, 126);
+    assert_int_equal(n.n_revised, 2);
     long rows, cur;
     assert_int_equal(store_count_observations(c->st, &rows, &cur), 0);
-    assert_int_equal(rows, 65);
+    assert_int_equal(rows, 66);
     assert_int_equal(cur, 64);
-    /* the revision is valid from 201 (the clock did not move): at 200 the
-     * first value, 1010, now 1010.5 */
-    assert_true(current(c, 0).total == 66016.5);
+    /* the clock did not move: the revisions are valid from 201 and 202;
+     * sum of 1000 + p for p < 64 = 66016 */
+    assert_true(current(c, 0).total == 66016.25);
     assert_true(current(c, 200).total == 66016.0);
+    assert_true(current(c, 201).total == 66016.5);
+    assert_true(current(c, 202).total == 66016.25);
+    /* a later batch (the unit now has rows): looked up, one revision */
+    for (int p = 0; p < 64; p++)
+        o[p] = obs_at(c, p, 1000 + p + (p == 10 ? 0.25 : 0) + (p == 63 ? 3 : 0));
+    memset(&n, 0, sizeof(n));
+    assert_int_equal(store_ingest(c->st, c->run, 300, o, 64, NULL, 0, &n), 0);
+    assert_int_equal(n.n_new, 0);
+    assert_int_equal(n.n_unchanged, 63);
+    assert_int_equal(n.n_revised, 1);
+    assert_true(current(c, 0).total == 66019.25);
 }
 
 /* A batch rolled back (an invalid value in its second chunk, after the
@@ -320,7 +334,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_existing_keys_inside_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revision_in_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_row_in_chunk, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fresh_key_twice_in_a_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_key_thrice_in_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_after_a_rolled_back_batch, setup, teardown),
         cmocka_unit_test(test_fresh_and_another_connection),
     };
