@@ -366,6 +366,16 @@ fail:
     return -EIO;
 }
 
+/* 1 when db is a new file: no page yet (nothing to leave untouched). */
+static int new_file(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int empty = sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &s, NULL) == SQLITE_OK &&
+                sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) == 0;
+    sqlite3_finalize(s);
+    return empty;
+}
+
 /* Process-wide SQLite settings, before the first connection: no memory
  * statistics (they take a global mutex on every allocation, and nothing here
  * reads them). SQLite refuses it once initialised; that is harmless. */
@@ -414,6 +424,12 @@ int store_open(struct store **out, const char *path, int flags, char *errbuf, si
         goto out;
     }
     sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+    /* A new, empty file is put in WAL mode first: its migrations then append
+     * to the WAL instead of syncing a rollback journal each (set_pragmas()
+     * below checks the mode and sets the rest). */
+    if (!st->readonly && strcmp(path, ":memory:") != 0 && new_file(st->db))
+        (void)sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL,
+                           NULL);
     /* The version check comes first: a newer database is left untouched. */
     if ((rc = store_schema_migrate(st->db, st->readonly, errbuf, errsize)) < 0)
         goto out;
