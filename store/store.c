@@ -458,10 +458,11 @@ out:
     return rc;
 }
 
-/* Leaves the WAL to the automatic checkpoint on close (contract in store.h). */
+/* Leaves the WAL to a later checkpoint (contract in store.h). */
 void store_defer_checkpoint(struct store *st)
 {
     (void)sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    (void)sqlite3_wal_autocheckpoint(st->db, STORE_DEFER_CKPT_PAGES);
 }
 
 /* Finalizes every cached statement, closes the connection, frees the maps and

@@ -52,12 +52,22 @@ void store_unlock(struct store *st);
 /* Closes the connection and sets *sp = NULL. NULL is a harmless no-op. */
 void store_close(struct store **sp);
 
-/* On close, leave the WAL to SQLite's automatic checkpoint (every 1000
- * pages, in some later commit) instead of checkpointing it, with two fsyncs,
- * and deleting it when this is the last connection — what already happens
- * whenever the daemon holds the database open. For writers of derived data
- * (a recompute): on power loss they lose at most their last commits, which
- * leave the recompute marks in place, so the next run redoes them. */
+/* WAL pages after which a commit of a connection that defers its
+ * checkpoint (store_defer_checkpoint) copies them into the database
+ * (SQLite's default threshold: 1000 pages). */
+#define STORE_DEFER_CKPT_PAGES 65536
+
+/* On close, leave the WAL to SQLite's automatic checkpoint (in some later
+ * commit of another connection, or the next opener's close) instead of
+ * checkpointing it, with two fsyncs, and deleting it when this is the last
+ * connection — what already happens whenever the daemon holds the database
+ * open; and this connection's own commits copy the WAL into the database
+ * only once it holds STORE_DEFER_CKPT_PAGES (256 MB of 4 KB pages), not
+ * 1000: an incremental recompute at 200 000 units commits about 32 000
+ * pages, which the next writer (an import, the daemon) checkpoints. For
+ * writers of derived data (a recompute): on power loss they lose at most
+ * their last commits, which leave the recompute marks in place, so the next
+ * run redoes them. */
 void store_defer_checkpoint(struct store *st);
 
 /* The text of the last SQLite error on this connection. */

@@ -220,6 +220,63 @@ static void test_deferred_checkpoint_leaves_the_wal(void **state)
     assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
 }
 
+/* The size of the database file itself (pages checkpointed into it). */
+static long db_bytes(const struct ctx *c)
+{
+    struct stat sb;
+    return stat(c->path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* Writes n rows of index ix with 100 contributions each (about 900 bytes a
+ * row, so 8000 rows take some 1800 pages of 4 KB). */
+static void write_wide_rows(struct ctx *c, const char *ix, size_t n)
+{
+    double con[100];
+    struct store_result *r = calloc(n, sizeof(*r));
+    char(*per)[16] = calloc(n, sizeof(*per));
+
+    assert_non_null(r);
+    assert_non_null(per);
+    for (size_t k = 0; k < 100; k++)
+        con[k] = 0.5 + (double)k;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(per[i], sizeof(per[i]), "%zu", 1000 + i);
+        r[i] = (struct store_result){ix, c->u1, per[i], (double)i, 1, NAN, 0, NULL, 0, con, 100};
+    }
+    assert_int_equal(
+        write_results(c->st, &(struct store_results_batch){.results = r, .nresults = n}), 0);
+    free(r);
+    free(per);
+}
+
+/* A connection that defers its checkpoint also leaves the WAL of its own
+ * commits below STORE_DEFER_CKPT_PAGES to later: 1800 pages, which SQLite's
+ * default threshold of 1000 copies into the database file at the commit,
+ * stay in the WAL (the file does not grow) and are read from there; a
+ * connection that does not defer copies them at its commit. */
+static void test_deferred_checkpoint_keeps_the_commit_in_the_wal(void **state)
+{
+    struct ctx *c = *state;
+    char err[256];
+    long before = db_bytes(c);
+
+    assert_true(before > 0);
+    store_defer_checkpoint(c->st);
+    write_wide_rows(c, "wide", 8000);
+    assert_true(wal_bytes(c) > 1000L * 4096);
+    assert_int_equal(db_bytes(c), before);
+    assert_int_equal(count(c, "SELECT count(*) FROM result WHERE index_id = 'wide'"), 8000);
+    assert_int_equal(count(c, "SELECT sum(length(contribs)) / 800 FROM result"
+                              " WHERE index_id = 'wide'"),
+                     8000);
+    /* the default: the next commit over 1000 pages copies them all */
+    store_close(&c->st);
+    assert_int_equal(store_open(&c->st, c->path, 0, err, sizeof(err)), 0);
+    write_wide_rows(c, "wide2", 8000);
+    assert_true(db_bytes(c) > before + 8000L * 800);
+    assert_int_equal(count(c, "SELECT count(*) FROM result WHERE index_id LIKE 'wide%'"), 16000);
+}
+
 /* The nodes blob is packed (docs/INDICES.md) and exact: every double of
  * every kind comes back bit for bit through blob_double(), NaN as NULL; the
  * plain doubles of rows written before the packed form read as they did. */
@@ -308,6 +365,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_finish_without_commit_changes_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deferred_checkpoint_leaves_the_wal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_checkpoint_keeps_the_commit_in_the_wal, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_packed_nodes_exact_and_plain_rows_read, setup_inline,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_parts_commit_together, setup_inline, teardown),
