@@ -36,7 +36,7 @@ struct compute {
     int y0, nyears;    /* years covered by the loaded data (nyears 0: no data) */
     struct cseries *s; /* per indicator, at its own frequency, after roll-up and formulas */
     double **cum;      /* per cumulative indicator: rolled-up year-to-date values, else NULL */
-    struct formula_env *env;  /* codes = indicator codes in config order */
+    struct formula_env *env;  /* codes = indicator codes in config order; NULL without formulas */
     int load_parts;           /* 0: from the column copy; else walked in 1 or 2 parts */
     int partial;              /* 1: only some periods were read (cmp_load's only); the
                                  roll-ups skip periods without any value */

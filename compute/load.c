@@ -523,9 +523,15 @@ static int new_snapshot(struct compute **out, const struct config *cfg)
     codes = malloc((c->ni ? c->ni : 1) * sizeof(char *));
     if (!c->unit_db || !c->s || !c->cum || !codes)
         goto out;
-    for (size_t k = 0; k < c->ni; k++)
+    size_t nformulas = 0;
+    for (size_t k = 0; k < c->ni; k++) {
         codes[k] = c->inds[k].code;
-    rc = c->ni ? formula_env_new(&c->env, codes, c->ni, err, sizeof(err)) : 0;
+        nformulas += c->inds[k].formula != NULL;
+    }
+    /* The formulas' environment (an SQLite database in memory: about a
+     * third of one unit's series) only when the config has formulas: only
+     * they use it. */
+    rc = nformulas ? formula_env_new(&c->env, codes, c->ni, err, sizeof(err)) : 0;
     if (rc == -EINVAL)
         log_err("compute: the formulas' environment of %zu indicators: %s", c->ni, err);
 out:

@@ -10,18 +10,18 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 want_line() { grep -qF -- "$2" "$1" || { cat "$1"; fail "missing: $2"; }; }
 
-# 2001 indicators: a valid config, but SQLite's formula table cannot hold
-# that many columns (SQLITE_MAX_COLUMN 2000).
+# 65536 indicators: a valid config, but the engine keeps indicator indices in
+# 16 bits (struct rawobs).
 python3 - "$tmp/many.json" <<'PY'
 import json, sys
-inds = [{"code": "i%d" % k, "name": "I", "frequency": "Y", "kind": "flow"} for k in range(2001)]
+inds = [{"code": "i%d" % k, "name": "I", "frequency": "Y", "kind": "flow"} for k in range(65536)]
 json.dump({"units": [{"id": "city", "name": "C"}], "indicators": inds}, open(sys.argv[1], "w"))
 PY
 set +e
 "$bin" recompute --db "$tmp/many.db" --config "$tmp/many.json" >/dev/null 2>"$tmp/err"; rc=$?
 set -e
 [[ $rc -eq 1 ]] || fail "many indicators: exit $rc, want 1"
-want_line "$tmp/err" "compute: the formulas' environment of 2001 indicators: too many columns"
+want_line "$tmp/err" "compute: 65536 indicators, at most 65535 fit"
 want_line "$tmp/err" "parkstat recompute: failed: Invalid argument"
 ! grep -q "not an error" "$tmp/err" || { cat "$tmp/err"; fail "a SQLite message for a non-SQLite error"; }
 
