@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,17 @@ static void bind_named(sqlite3_stmt *s, const char *name, const char *text)
         store_bind_text(s, idx, text);
 }
 
+/* build_obs_sql() of a query with unit and indicator only (current values),
+ * made once: a text of fixed address for store_stmt_cached(). */
+static char obs_unit_ind_sql[1024];
+static pthread_once_t obs_unit_ind_once = PTHREAD_ONCE_INIT;
+
+static void obs_unit_ind_build(void)
+{
+    const struct store_obs_query q = {.unit = "", .indicator = ""};
+    build_obs_sql(&q, obs_unit_ind_sql, sizeof(obs_unit_ind_sql));
+}
+
 /*
  * Calls cb for each observation matching q (see store.h). Returns 0, cb's
  * non-zero return, or -EIO. A NULL q means every current value.
@@ -90,9 +102,19 @@ int store_observations(struct store *st, const struct store_obs_query *q, store_
 
     if (!q)
         q = &all;
-    build_obs_sql(q, sql, sizeof(sql));
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return store_fail(st, "observations");
+    /* One unit's current values of one indicator (each series the API
+     * answers asks for them): a statement prepared once per connection. */
+    int cached = q->unit && q->indicator && !q->from && !q->to && !q->history && !q->as_of &&
+                 !q->after_unit && q->limit <= 0;
+    if (cached) {
+        pthread_once(&obs_unit_ind_once, obs_unit_ind_build);
+        if (!(s = store_stmt_cached(st, obs_unit_ind_sql)))
+            return -EIO;
+    } else {
+        build_obs_sql(q, sql, sizeof(sql));
+        if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+            return store_fail(st, "observations");
+    }
     bind_named(s, ":unit", q->unit);
     bind_named(s, ":indicator", q->indicator);
     bind_named(s, ":from", q->from);
@@ -125,7 +147,12 @@ int store_observations(struct store *st, const struct store_obs_query *q, store_
     }
     rc = rc == SQLITE_DONE ? 0 : store_fail(st, "observations");
 out:
-    sqlite3_finalize(s);
+    if (cached) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    } else {
+        sqlite3_finalize(s);
+    }
     return rc;
 }
 

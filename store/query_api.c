@@ -68,6 +68,22 @@ out:
     return rc;
 }
 
+/* As walk(), for a statement of store_stmt_cached(): reset, not finalized. */
+static int walk_cached(struct store *st, sqlite3_stmt *s, row_fn fn, const struct walker *w,
+                       const char *what)
+{
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if ((rc = fn(s, w)) != 0)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : store_fail(st, what);
+out:
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
 static int unit_row(sqlite3_stmt *s, const struct walker *w)
 {
     struct store_unit_row r = {
@@ -356,24 +372,26 @@ int store_index_ranking_page(struct store *st, const char *index_id, const char 
                              const struct store_rank_key *after, long limit,
                              store_index_result_cb cb, void *ctx)
 {
+    /* Prepared once per connection; the time of the period's results is
+     * one subquery on the bound key (every row has the same), not one per
+     * row. */
     static const char sql[] =
         "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"
-        " " RESULT_AT(
-            "r") " FROM result r JOIN unit u ON u.id = r.unit_id"
-                 " WHERE r.index_id = ?1 AND r.period = ?2"
-                 " AND (?3 IS NULL OR (r.rank IS NULL, coalesce(r.rank, 0), u.code) > (?4, ?5, ?3))"
-                 " ORDER BY r.rank IS NULL, coalesce(r.rank, 0), u.code LIMIT ?6";
-    sqlite3_stmt *s;
-    int rc = prepare(st, sql, &s, "ranking");
-    if (rc < 0)
-        return rc;
+        " (SELECT rp.computed_at FROM result_period rp WHERE rp.index_id = ?1 AND rp.period = ?2)"
+        " FROM result r JOIN unit u ON u.id = r.unit_id"
+        " WHERE r.index_id = ?1 AND r.period = ?2"
+        " AND (?3 IS NULL OR (r.rank IS NULL, coalesce(r.rank, 0), u.code) > (?4, ?5, ?3))"
+        " ORDER BY r.rank IS NULL, coalesce(r.rank, 0), u.code LIMIT ?6";
+    sqlite3_stmt *s = store_stmt_cached(st, sql);
+    if (!s)
+        return -EIO;
     store_bind_text(s, 1, index_id);
     store_bind_text(s, 2, period);
     store_bind_text(s, 3, after ? after->unit : NULL);
     sqlite3_bind_int(s, 4, after ? after->unranked : 0);
     sqlite3_bind_int64(s, 5, after ? after->rank : 0);
     sqlite3_bind_int64(s, 6, limit > 0 ? limit : -1);
-    return walk(st, s, result_row, &(struct walker){.cb.result = cb, .ctx = ctx}, "ranking");
+    return walk_cached(st, s, result_row, &(struct walker){.cb.result = cb, .ctx = ctx}, "ranking");
 }
 
 /* Units with results of index_id for period after after, by code (see
