@@ -236,9 +236,10 @@ typedef int (*cmp_period_cb)(const struct cmp_run *run, size_t p, void *ctx);
  * The run's other arrays (has_data, ptext, wt, pflags) cover every period.
  * need (NULL: all) marks the periods to compute; the others are left
  * without data (only for runs whose periods do not read earlier ones: no
- * "carry"), and a block of the window without a needed period is skipped,
- * its slots left as they were: a callback that reads p - 1 of a needed p
- * must have p - 1 needed too.
+ * "carry"): a period not needed is passed over (cb still called) without
+ * moving the window, so each block of the window starts at a needed period
+ * and holds as many as fit; a callback that reads p - 1 of a needed p must
+ * have p - 1 needed too.
  * Returns 0, cb's non-zero return, -ENOMEM, -EINVAL.
  */
 int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *run,

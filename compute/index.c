@@ -750,14 +750,21 @@ int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *r
         goto out;
     for (size_t b0 = 0, b1; b0 < w.np && rc == 0; b0 = b1) {
         int active = !need || pl->carry;
+        if (!active && run->nslot < w.np && !need[b0]) {
+            /* a period not needed before the next needed one: not computed,
+             * no slot moves (none of it is read), so the next block starts
+             * at a needed period and holds as many of them as fit */
+            b1 = b0 + 1;
+            rc = cb(run, b0, ctx);
+            continue;
+        }
         b1 = b0 + nb < w.np ? b0 + nb : w.np;
-        for (size_t p = b0; p < b1 && !active; p++)
-            active = need[p];
-        if (b0 > 0 && run->nslot < w.np && !active) {
-            /* nothing of the block is computed: its slots keep what they
-             * hold, which no needed period reads (the period before a
-             * needed one is needed) */
+        if (b0 > 0 && run->nslot < w.np &&
+            (b0 - 1 < run->base || b0 - 1 >= run->base + run->nslot)) {
+            /* the period before was not computed (skipped above): no
+             * needed period reads it */
             run->base = b0 - 1;
+            clear_slots(run, 0, run->nslot);
         } else if (b0 > 0 && run->nslot < w.np) {
             size_t last = cmp_slot(run, b0 - 1), nu = pl->nu, nn = pl->nn, nl = pl->nl;
             memmove(run->score, run->score + last * nu * nn, nu * nn * sizeof(double));

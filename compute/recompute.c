@@ -650,6 +650,8 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     s.load_parts = c->load_parts;
     if (rc < 0 || (rc = store_results_start(st, c->opts.ex, &w.stream)) < 0)
         goto out;
+    if (s.partial) /* few periods: the next computes while the writer writes one */
+        store_results_queue(w.stream, c->nu / PART_ROWS + 2);
     rc = send_head(&w, ni);
     for (size_t k = 0; k < ni && rc == 0; k++) {
         rc = run_index(&w, c, plans[k], &w.out[k], &runs[k], &s, t0);

@@ -899,6 +899,7 @@ struct store_results_stream {
     struct part *head, *tail; /* queued, not yet applied */
     pthread_cond_t room;      /* signalled when an owned part leaves the queue */
     size_t nowned;            /* owned parts queued */
+    size_t max_owned;         /* at most that many (store_results_queue) */
     int done;                 /* no more parts: 1 commit, -1 roll back */
     int rc;                   /* the first error; later parts are skipped */
     int old_cache;            /* the connection's cache_size, restored at the end */
@@ -997,6 +998,7 @@ int store_results_start(struct store *st, const struct exec *ex, struct store_re
     }
     s->st = st;
     s->ex = ex;
+    s->max_owned = STREAM_MAX_OWNED;
     s->old_cache = cache_size_get(st->db);
     cache_size_set(st->db, -RESULTS_CACHE_KIB);
     pthread_mutex_init(&s->mu, NULL);
@@ -1013,6 +1015,13 @@ int store_results_start(struct store *st, const struct exec *ex, struct store_re
     }
     *out = s;
     return 0;
+}
+
+void store_results_queue(struct store_results_stream *s, size_t max_owned)
+{
+    pthread_mutex_lock(&s->mu);
+    s->max_owned = max_owned ? max_owned : STREAM_MAX_OWNED;
+    pthread_mutex_unlock(&s->mu);
 }
 
 int store_results_send(struct store_results_stream *s, const struct store_results_batch *b)
@@ -1038,7 +1047,7 @@ int store_results_send_owned(struct store_results_stream *s, const struct store_
     p->owned = owned;
     p->next = NULL;
     pthread_mutex_lock(&s->mu);
-    while (owned && s->nowned >= STREAM_MAX_OWNED)
+    while (owned && s->nowned >= s->max_owned)
         pthread_cond_wait(&s->room, &s->mu);
     s->nowned += owned != NULL;
     if (s->tail)

@@ -168,6 +168,10 @@ int store_results_send(struct store_results_stream *s, const struct store_result
  * memory of rows sent but not written stays bounded (about two parts). */
 int store_results_send_owned(struct store_results_stream *s, const struct store_results_batch *b,
                              void *owned);
+/* Lets up to max_owned owned parts wait for the writer instead of one (0:
+ * one): a caller that writes few periods queues a whole period's rows and
+ * computes the next meanwhile. */
+void store_results_queue(struct store_results_stream *s, size_t max_owned);
 int store_results_finish(struct store_results_stream **s, int commit);
 
 /* ---- Reading results ---- */
