@@ -375,6 +375,51 @@ static void test_fetch_bearer_token_and_user_agent(void **state)
     assert_int_equal(g.status, 401);
 }
 
+/* Runs req to completion on f (a fetcher kept across requests). */
+static void fetch_on(uv_loop_t *loop, struct fetch *f, struct fetch_request *req, struct got *g)
+{
+    memset(g, 0, sizeof(*g));
+    assert_int_equal(fetch_start(f, req, on_done, g), 0);
+    while (!g->done)
+        uv_run(loop, UV_RUN_ONCE);
+    assert_int_equal(g->done, 1);
+}
+
+/* One fetcher, one request after the other: each takes the easy handle the
+ * one before gave back (reset), and nothing of that one's request stays on
+ * it: no bearer token, no If-None-Match header. */
+static void test_fetch_reused_handle_keeps_nothing(void **state)
+{
+    char auth[128], ok[128];
+    struct fetch_request req = {0};
+    struct got g;
+    uv_loop_t loop;
+    struct fetch *f;
+    (void)state;
+
+    url_for(auth, sizeof(auth), "/auth");
+    url_for(ok, sizeof(ok), "/ok");
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(fetch_new(&f, &loop, NULL), 0);
+    req = (struct fetch_request){.url = auth, .bearer_token = "s3cret"};
+    fetch_on(&loop, f, &req, &g);
+    assert_int_equal(g.status, 200);
+    req = (struct fetch_request){.url = auth};
+    fetch_on(&loop, f, &req, &g);
+    assert_int_equal(g.outcome, FETCH_FAILED);
+    assert_int_equal(g.status, 401);
+    req = (struct fetch_request){.url = ok, .etag = "\"v1\""};
+    fetch_on(&loop, f, &req, &g);
+    assert_int_equal(g.outcome, FETCH_NOT_MODIFIED);
+    req = (struct fetch_request){.url = ok};
+    fetch_on(&loop, f, &req, &g);
+    assert_int_equal(g.outcome, FETCH_OK);
+    assert_string_equal(g.body, "hello");
+    fetch_close(&f);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void test_fetch_file_url_and_missing_file(void **state)
 {
     char path[] = "/tmp/parkstat-fetch-XXXXXX", url[128];
@@ -567,6 +612,7 @@ int main(void)
         T(test_fetch_body_over_limit_is_aborted),
         T(test_fetch_slow_drip_times_out),
         T(test_fetch_bearer_token_and_user_agent),
+        T(test_fetch_reused_handle_keeps_nothing),
         T(test_fetch_file_url_and_missing_file),
         T(test_fetch_caps_and_loop_never_stalls),
         T(test_fetch_queue_keeps_timeouts_for_the_transfer),
