@@ -173,7 +173,8 @@ struct api_reply {
     char etag[32];         /* set by api_reply_etag() */
     uint64_t epoch;        /* the data epoch the answer belongs to */
     const char *computed;  /* X-Parkstat-Computed (a static string), or NULL */
-    int pre_gzipped;       /* body is gzip already (from the cache) */
+    int pre_gzipped;       /* body is gzip already (from the cache, or api_reply_finish()) */
+    int finished;          /* api_reply_finish() has run */
     int from_cache;        /* body came from the cache */
     struct api_blob *blob; /* from the cache: body points into it (one reference held) */
     size_t cap;            /* the largest body; 0: API_MAX_REPLY */
@@ -336,6 +337,11 @@ int api_reply_rows(struct api_request *rq, struct api_reply *rp, json_t *data, c
  * without running its query), 0 when not, or a negative errno.
  */
 int api_reply_etag(struct api_request *rq, struct api_reply *rp);
+
+/* The sending's work on the body: gzip when the client takes it (and the
+ * body is large enough), then a copy into the answer cache. Once per reply;
+ * a query worker runs it after the handler, api_reply_send() otherwise. */
+void api_reply_finish(struct api_request *rq, struct api_reply *rp);
 
 /* Queues rp on the connection (gzip, ETag, Vary, Allow, WWW-Authenticate),
  * counts it in the metrics and frees rp->body. */

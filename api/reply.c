@@ -498,21 +498,31 @@ static enum MHD_Result send_stream(struct api_request *rq, struct api_reply *rp)
     return ret;
 }
 
+/* The body gzipped when the client takes it, and kept in the cache (see
+ * api_priv.h). */
+void api_reply_finish(struct api_request *rq, struct api_reply *rp)
+{
+    if (rp->finished || rp->stream_read)
+        return;
+    rp->finished = 1;
+    int gzip_ok = rp->body && wants_gzip(rq);
+
+    /* A workbook is a zip already: gzip would not make it smaller. */
+    if (!rp->from_cache && gzip_ok && rp->len > API_GZIP_MIN && rp->content_type != api_xlsx_type)
+        rp->pre_gzipped = gzip_body(rp) == 0;
+    /* Keep the finished bytes for the next identical request of this epoch. */
+    if (!rp->from_cache && rp->cacheable && rp->status == MHD_HTTP_OK && rp->body)
+        api_cache_put(rq->api->cache, rq->uri, rq->uri_len, gzip_ok, rp->pre_gzipped, rp->epoch, rp,
+                      rq->endpoint);
+}
+
 /* Turns rp into an MHD response and queues it (see api_priv.h). */
 enum MHD_Result api_reply_send(struct api_request *rq, struct api_reply *rp)
 {
     if (rp->stream_read)
         return send_stream(rq, rp);
+    api_reply_finish(rq, rp);
     int gzipped = rp->pre_gzipped;
-    int gzip_ok = rp->body && wants_gzip(rq);
-
-    /* A workbook is a zip already: gzip would not make it smaller. */
-    if (!rp->from_cache && gzip_ok && rp->len > API_GZIP_MIN && rp->content_type != api_xlsx_type)
-        gzipped = gzip_body(rp) == 0;
-    /* Keep the finished bytes for the next identical request of this epoch. */
-    if (!rp->from_cache && rp->cacheable && rp->status == MHD_HTTP_OK && rp->body)
-        api_cache_put(rq->api->cache, rq->uri, rq->uri_len, gzip_ok, gzipped, rp->epoch, rp,
-                      rq->endpoint);
     struct MHD_Response *r =
         rp->blob ? MHD_create_response_from_buffer_with_free_callback_cls(rp->len, rp->body,
                                                                           api_blob_unref, rp->blob)

@@ -473,6 +473,9 @@ static void *reaper_main(void *arg)
 static void run_job(struct api_request *rq)
 {
     dispatch(rq, rq->path, &rq->reply);
+    /* gzip and the cache's copy here, not on MHD's thread: that thread
+     * answers every cached request meanwhile */
+    api_reply_finish(rq, &rq->reply);
     rq->job = JOB_DONE;
     MHD_resume_connection(rq->conn);
 }
