@@ -4,7 +4,9 @@
 # (bench/api_series.lua) and a ranking page of about 100 (bench/api_rank.lua),
 # beside the cached answer of one URI (no SQL, no JSON: the machine's floor).
 # wrk --latency, 1 thread, CONNS connections, SECS seconds each; p50 and p99
-# per endpoint and round, then their medians, with the load average.
+# per endpoint and round, then their medians, with the load average and the
+# daemon's CPU time per answer (from /proc: the figure the machine's load
+# changes least).
 #
 # Given two build directories, their daemons take turns round by round on the
 # same copy of the store (so both see the same machine), and the answers of
@@ -92,16 +94,26 @@ ms() { # wrk's "1.69ms" / "576.94us" / "1.02s" -> milliseconds
         printf "%.2f", v }'
 }
 
-run_wrk() { # name, then wrk's arguments -> "name p50 p99 req/s errors"
-    local name=$1 out
+cpu_ticks() { # the daemon's user + system CPU time in clock ticks
+    awk '{ print $14 + $15 }' "/proc/$daemon/stat"
+}
+
+run_wrk() { # name, then wrk's arguments -> "name p50 p99 req/s cpu_ms errors"
+    local name=$1 out t0 t1
     shift
+    t0=$(cpu_ticks)
     out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$@")
-    local p50 p99 rps bad
+    t1=$(cpu_ticks)
+    local p50 p99 rps bad n cpu
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
     bad=$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {n += 1} END {print n + 0}' <<<"$out")
-    echo "$name $(ms "$p50") $(ms "$p99") $rps $bad"
+    n=$(awk '/requests in/ {print $1}' <<<"$out")
+    # the daemon's CPU per answer: what the load of the machine does not change
+    cpu=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$n" \
+        'BEGIN { printf "%.3f", n ? t * 1000 / hz / n : 0 }')
+    echo "$name $(ms "$p50") $(ms "$p99") $rps $cpu $bad"
 }
 
 endpoints() { # one round of the three endpoints on the running daemon
@@ -151,10 +163,11 @@ for ((r = 1; r <= rounds; r++)); do
         wrk -t1 -c"$conns" -d2s -s "$src/bench/api_series.lua" "$base" -- "$units" >/dev/null
         wrk -t1 -c"$conns" -d2s -s "$src/bench/api_rank.lua" "$base" >/dev/null
         load=$(cut -d' ' -f1 /proc/loadavg)
-        while read -r name p50 p99 rps bad; do
-            printf 'round %d %-12s %-8s p50 %7s ms  p99 %7s ms  %6s req/s  load %s%s\n' "$r" \
-                "${builds[$b]}" "$name" "$p50" "$p99" "$rps" "$load" "$( ((bad)) && echo "  $bad errors")"
-            echo "$b $name $p50 $p99 $rps $load" >>"$results"
+        while read -r name p50 p99 rps cpu bad; do
+            printf 'round %d %-12s %-8s p50 %7s ms  p99 %7s ms  %6s req/s  CPU %s ms/answer  load %s%s\n' \
+                "$r" "${builds[$b]}" "$name" "$p50" "$p99" "$rps" "$cpu" "$load" \
+                "$( ((bad)) && echo "  $bad errors")"
+            echo "$b $name $p50 $p99 $rps $load $cpu" >>"$results"
         done < <(endpoints)
         stop
     done
@@ -163,12 +176,12 @@ echo "medians of $rounds rounds:"
 for b in "${!builds[@]}"; do
     for name in series ranking cached; do
         awk -v b="$b" -v n="$name" -v label="${builds[$b]}" '
-            BEGIN { k = 0 } $1 == b && $2 == n { p50[k] = $3; p99[k] = $4; rps[k] = $5; ld[k++] = $6 }
+            BEGIN { k = 0 } $1 == b && $2 == n { p50[k] = $3; p99[k] = $4; rps[k] = $5; cpu[k] = $7; ld[k++] = $6 }
             function med(a, m,   i, j, t) { for (i = 0; i < m; i++) for (j = i + 1; j < m; j++)
                 if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
                 return m % 2 ? a[int(m / 2)] : (a[m / 2 - 1] + a[m / 2]) / 2 }
-            END { if (k) printf "%-12s %-8s p50 %7.2f ms  p99 %7.2f ms  %6.0f req/s  load %.1f\n",
-                  label, n, med(p50, k), med(p99, k), med(rps, k), med(ld, k) }' "$results"
+            END { if (k) printf "%-12s %-8s p50 %7.2f ms  p99 %7.2f ms  %6.0f req/s  CPU %.3f ms/answer  load %.1f\n",
+                  label, n, med(p50, k), med(p99, k), med(rps, k), med(cpu, k), med(ld, k) }' "$results"
     done
 done
 echo "goal: series and ranking p99 < 5 ms (the cached line is the machine's floor)"
