@@ -203,6 +203,8 @@ struct compute_summary {
     size_t split;    /* indices whose periods were computed in two halves at once */
     int full;        /* 1 when a full recompute ran */
     int partial;     /* 1 when an incremental one read only the periods it needs */
+    size_t months;   /* months the snapshot's arrays held (whole years, or a partial
+                        run's periods read: compute_priv.h, struct cmp_months) */
     /* consistency check violations found, per rule (enum config_check_rule) */
     size_t violations[COMPUTE_CHECK_RULES];
 };

@@ -4,8 +4,10 @@
  * frequencies. Not for use outside compute/.
  *
  * Every series is a dense array unit x period: v[u * nper(freq) + p], where
- * period p of frequency freq is year y0 + p / freq, index p % freq + 1, and
- * units are in config order. NAN is missing.
+ * period p of frequency freq starts at month mon0 + p x (12 / freq) (whole
+ * years from y0: year y0 + p / freq, index p % freq + 1, but in a partial
+ * snapshot of one frequency, which holds only the months around those it
+ * read), and units are in config order. NAN is missing.
  */
 #ifndef PARKSTAT_COMPUTE_PRIV_H
 #define PARKSTAT_COMPUTE_PRIV_H
@@ -34,6 +36,9 @@ struct compute {
     size_t nu, ni;
     int64_t *unit_db;  /* store id per config unit, -1 when unknown */
     int y0, nyears;    /* years covered by the loaded data (nyears 0: no data) */
+    long mon0;         /* the first month held: year x 12 + month - 1 (y0 x 12 for whole years) */
+    size_t nmon;       /* months held: whole periods of every frequency loaded (nyears x 12
+                          for whole years; fewer in a partial snapshot, cmp_months.align) */
     struct cseries *s; /* per indicator, at its own frequency, after roll-up and formulas */
     double **cum;      /* per cumulative indicator: rolled-up year-to-date values, else NULL */
     struct formula_env *env;  /* codes = indicator codes in config order; NULL without formulas */
@@ -76,10 +81,15 @@ struct cmp_own {
 };
 
 /* Months wanted by a partial load: ranges lo[i] .. hi[i] of year x 12 +
- * month - 1, inclusive. */
+ * month - 1, inclusive. align (1, 3 or 6) lets the snapshot hold only the
+ * months from the first to the last period read, widened to whole multiples
+ * of align months: for a config whose indicators and indices all have the
+ * frequency of that period length, none of them cumulative (no year-to-date
+ * values, no frequency conversion). 0 or 12: whole years. */
 struct cmp_months {
     long *lo, *hi;
     size_t n, caplo, caphi;
+    int align;
 };
 
 /* Adds the months from the first of from to the last of to; 0 or -ENOMEM. */
@@ -98,16 +108,17 @@ int cmp_open_empty(struct compute **out, const struct config *cfg, const struct 
  * 0, -ENOMEM, -EIO, -EINVAL; on error c is to be freed. */
 int cmp_load(struct compute *c, struct store *st, int64_t as_of, const struct cmp_months *only);
 
-/* Number of periods of frequency f in the loaded years. */
+/* Number of periods of frequency f held (the loaded years x f, but in a
+ * partial snapshot of fewer months). */
 static inline size_t cmp_nper(const struct compute *c, enum period_freq f)
 {
-    return (size_t)c->nyears * (size_t)f;
+    return c->nmon / (12 / (size_t)f);
 }
 
 /* The period at position p of frequency f. */
 struct period cmp_period_at(const struct compute *c, enum period_freq f, size_t p);
 
-/* Position of period q in its frequency, or -1 outside the loaded years. */
+/* Position of period q in its frequency, or -1 outside the months held. */
 long cmp_period_pos(const struct compute *c, struct period q);
 
 /* Allocates a series of frequency f filled with NAN, coverage 1, flags 0. */

@@ -117,15 +117,19 @@ static int want_text(const char *text, size_t len, void *ctx)
 
 struct period cmp_period_at(const struct compute *c, enum period_freq f, size_t p)
 {
-    struct period q = {c->y0 + (int)(p / (size_t)f), f, (int)(p % (size_t)f) + 1};
+    long len = 12 / (long)f, m = c->mon0 + (long)p * len; /* years are >= 1000: m > 0 */
+    struct period q = {(int)(m / 12), f, (int)(m % 12 / len) + 1};
     return q;
 }
 
 long cmp_period_pos(const struct compute *c, struct period q)
 {
-    if (!period_valid(q) || q.year < c->y0 || q.year >= c->y0 + c->nyears)
+    if (!period_valid(q))
         return -1;
-    return (long)(q.year - c->y0) * (long)q.freq + q.index - 1;
+    long len = 12 / (long)q.freq, m = (long)q.year * 12 + period_first_month(q) - 1 - c->mon0;
+    if (m < 0 || m >= (long)c->nmon || m % len != 0)
+        return -1;
+    return m / len;
 }
 
 int cmp_series_alloc(const struct compute *c, enum period_freq f, struct cseries *out)
@@ -539,7 +543,40 @@ out:
     return rc;
 }
 
-/* The years of the kept observations: those of the periods they use. */
+/* Whole years y0 .. y0 + nyears - 1 held. */
+static void span_years(struct compute *c)
+{
+    c->mon0 = (long)c->y0 * 12;
+    c->nmon = (size_t)c->nyears * 12;
+}
+
+/* The months of a partial snapshot of period length align: from the first
+ * month of the first period used to the last of the last, in whole
+ * multiples of align (contract of struct cmp_months). */
+static void span_months(struct compute *c, const struct loader *l, const unsigned char *used,
+                        long align)
+{
+    long lo = 0, hi = 0;
+    int any = 0;
+    for (size_t i = 0; i < l->pc.n; i++) {
+        long a, b;
+        if (!used[i])
+            continue;
+        months_of(l->pc.p[i], &a, &b);
+        lo = !any || a < lo ? a : lo;
+        hi = !any || b > hi ? b : hi;
+        any = 1;
+    }
+    if (!any)
+        return; /* no data: nyears and nmon 0 */
+    lo -= lo % align;
+    hi += align - 1 - hi % align;
+    c->mon0 = lo;
+    c->nmon = (size_t)(hi - lo + 1);
+}
+
+/* The years of the kept observations: those of the periods they use; the
+ * months held (whole years, or a partial load's span). */
 static int year_range(struct loader *l)
 {
     unsigned char *used = calloc(l->pc.n ? l->pc.n : 1, 1);
@@ -564,6 +601,9 @@ static int year_range(struct loader *l)
             l->c->nyears = y - l->c->y0 + 1;
         first = 0;
     }
+    span_years(l->c);
+    if (l->only && l->only->align > 0 && l->only->align < 12)
+        span_months(l->c, l, used, l->only->align);
     free(used);
     return 0;
 }
@@ -987,6 +1027,7 @@ int compute_open_unit_by(struct compute **out, struct store *st, const struct co
         if (!c->nyears || y->y0 < c->y0)
             c->y0 = y->y0;
         c->nyears = end - c->y0;
+        span_years(c);
     }
     rc = place_obs(l.c, &l);
     if (rc == 0)

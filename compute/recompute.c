@@ -562,6 +562,22 @@ static int reads_far(const struct cmp_plan *pl)
     return 0;
 }
 
+/* The period length in months a partial snapshot may be cut to
+ * (struct cmp_months): that of the one frequency of every indicator and
+ * index when there is one and no indicator is cumulative, else 12 (whole
+ * years: year-to-date values and frequency conversions work by year). */
+static int span_align(const struct compute *c, struct cmp_plan *const *plans, size_t ni)
+{
+    enum period_freq f = ni ? plans[0]->ix->freq : PERIOD_YEAR;
+    for (size_t k = 0; k < c->ni; k++)
+        if (c->inds[k].cumulative || c->inds[k].freq != f)
+            return 12;
+    for (size_t k = 0; k < ni; k++)
+        if (plans[k]->ix->freq != f)
+            return 12;
+    return 12 / (int)f;
+}
+
 /*
  * The months an incremental recompute reads (docs/INDICES.md, "Recompute"):
  * for each marked period of an index, it, the period before (the rank change
@@ -602,6 +618,7 @@ static int partial_months(const struct writer *w, const struct compute *c,
                 return -ENOMEM;
         }
     }
+    m->align = span_align(c, plans, ni);
     return 1;
 }
 
@@ -648,6 +665,7 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
         goto out;
     s.load_s = now_s() - t0;
     s.load_parts = c->load_parts;
+    s.months = c->nmon;
     if (rc < 0 || (rc = store_results_start(st, c->opts.ex, &w.stream)) < 0)
         goto out;
     if (s.partial) /* few periods: the next computes while the writer writes one */

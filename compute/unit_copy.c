@@ -49,6 +49,8 @@ int compute_unit_copy(const struct compute *c, const char *unit, struct compute 
     o->unit_db[0] = c->unit_db[u];
     o->y0 = c->y0;
     o->nyears = c->nyears;
+    o->mon0 = c->mon0;
+    o->nmon = c->nmon;
     o->load_parts = c->load_parts;
     o->partial = c->partial;
     if (c->want) {

@@ -858,6 +858,10 @@ static void test_compute_incremental_partial_equals_full(void **state)
         {"p1", "b", "2021-Q1", "0.5"},
         {"p3", "a", "2021-Q2", "1000"}, /* a new maximum: every unit's score moves */
     };
+    /* months held: the quarters read (the one before, it, the one after with
+     * data), not the two years: 2021-Q2..Q4, 2021-Q4..2022-Q1 across the
+     * year's end, 2021-Q1..Q2, 2021-Q1..Q3 */
+    static const size_t months[] = {9, 6, 6, 9};
     struct fx *f = methods_computed();
     struct compute_summary sum;
     /* odd revisions with a window of two periods: blocks without a needed
@@ -871,8 +875,91 @@ static void test_compute_incremental_partial_equals_full(void **state)
         assert_int_equal(compute_recompute(f->st, f->cfg, 0, i % 2 ? &win : NULL, &sum), 0);
         assert_int_equal(sum.full, 0);
         assert_int_equal(sum.partial, 1);
+        assert_int_equal(sum.months, months[i]);
         assert_true(sum.periods >= 10);
         assert_equals_wiped(f, in_ids, 1000);
+    }
+    fx_free(f);
+}
+
+/* monthly.json's data: a (stock) and b (flow) of p1 .. p4, 2024-10 .. 2025-03,
+ * a few missing; zone z has none of its own (the sum of p1 and p2). */
+static void load_monthly_data(struct fx *f)
+{
+    static const char *const units[4] = {"p1", "p2", "p3", "p4"};
+    static const char *const per[6] = {"2024-10", "2024-11", "2024-12",
+                                       "2025-01", "2025-02", "2025-03"};
+    for (int p = 0; p < 6; p++)
+        for (int u = 0; u < 4; u++) {
+            if ((p + u) % 5 != 4)
+                put(f, units[u], "a", per[p], 10 + 7 * u + 3 * p + (u * p) % 4);
+            if ((p * u) % 7 != 6)
+                put(f, units[u], "b", per[p], 50 - 4 * u + 2 * p);
+        }
+    ingest(f);
+}
+
+/* A partial recompute of a config with one frequency holds only the months
+ * it reads, across a year's end too, and its rows equal a full recompute's:
+ * monthly indices over monthly indicators with a roll-up (zone z). */
+static void test_compute_partial_months_across_year_end(void **state)
+{
+    (void)state;
+    static const char *const rev[][4] = {
+        {"p1", "a", "2024-12", "500"}, /* a new maximum: every score of December moves */
+        {"p3", "b", "2025-01", "1"},   /* January: December .. February */
+        {"p2", "a", "2025-03", "12"},  /* the last month: February and March */
+        {"p4", "a", "2024-10", "3"},   /* the first month: October and November */
+        {"p1", "a", "2024-12", "11"},  /* back inside the range */
+    };
+    static const size_t months[] = {3, 3, 2, 2, 3};
+    /* two indices, each the month and the next with data (March: none) */
+    static const size_t periods[] = {4, 4, 2, 4, 4};
+    struct fx *f = fx_new("monthly.json");
+    struct compute_summary sum;
+    const struct compute_opts win = {.window_bytes = 1};
+
+    load_monthly_data(f);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+    assert_int_equal(sum.months, 24); /* a full run: whole years, 2024 and 2025 */
+    assert_int_equal(sum.periods, 12);
+    for (size_t i = 0; i < sizeof(rev) / sizeof(rev[0]); i++) {
+        put(f, rev[i][0], rev[i][1], rev[i][2], atof(rev[i][3]));
+        ingest(f);
+        mark_all(f, rev[i][2], NULL);
+        assert_int_equal(compute_recompute(f->st, f->cfg, 0, i % 2 ? &win : NULL, &sum), 0);
+        assert_int_equal(sum.full, 0);
+        assert_int_equal(sum.partial, 1);
+        assert_int_equal(sum.months, months[i]);
+        assert_int_equal(sum.periods, periods[i]);
+        assert_equals_wiped(f, NULL, 1000);
+    }
+    /* the zone's roll-up in the new maximum's month: p1 + p2 */
+    assert_true(result(f, "mm", "mm", "z", "2024-12").found);
+    fx_free(f);
+}
+
+/* With a quarterly index over the monthly indicators (a month's revision
+ * marks its quarter too) the partial snapshot keeps whole years: quarters
+ * are converted from the months of their year. */
+static void test_compute_partial_whole_years_with_quarters(void **state)
+{
+    (void)state;
+    static const char *const rev[][3] = {
+        {"p1", "a", "2024-12"}, {"p3", "b", "2025-01"}, {"p2", "b", "2025-03"}};
+    struct fx *f = fx_new("monthly_quarterly.json");
+    struct compute_summary sum;
+
+    load_monthly_data(f);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+    for (size_t i = 0; i < sizeof(rev) / sizeof(rev[0]); i++) {
+        put(f, rev[i][0], rev[i][1], rev[i][2], 400 + (double)i);
+        ingest(f);
+        mark_all(f, rev[i][2], NULL);
+        assert_int_equal(compute_recompute(f->st, f->cfg, 0, NULL, &sum), 0);
+        assert_int_equal(sum.partial, 1);
+        assert_int_equal(sum.months, 24); /* 2024 and 2025, not 2024-Q4 .. 2025-Q1 */
+        assert_equals_wiped(f, NULL, 1000);
     }
     fx_free(f);
 }
@@ -1333,6 +1420,8 @@ int main(void)
         cmocka_unit_test(test_compute_incremental_marks_and_config_hash),
         cmocka_unit_test(test_compute_incremental_equals_full),
         cmocka_unit_test(test_compute_incremental_partial_equals_full),
+        cmocka_unit_test(test_compute_partial_months_across_year_end),
+        cmocka_unit_test(test_compute_partial_whole_years_with_quarters),
         cmocka_unit_test(test_compute_incremental_sweeps_stale_units),
         cmocka_unit_test(test_compute_full_in_place_equals_wiped),
         cmocka_unit_test(test_compute_unchanged_writes_no_row),
