@@ -47,6 +47,9 @@ struct compute {
                                  roll-ups skip periods without any value */
     unsigned char **placed;   /* a partial snapshot's loading: per indicator and period,
                                  1 when a value was placed there (NULL: not known) */
+    int no_rollups;           /* 1: nothing reads a parent's value (a partial recompute
+                                 whose indices score no parent): flows and stocks are
+                                 not rolled up */
     struct compute_opts opts; /* the caller's, for the runs of this snapshot */
     struct cmp_own *own;      /* own values a "rolled_up" roll-up replaced (checks.c) */
     size_t n_own, cap_own;

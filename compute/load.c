@@ -495,9 +495,10 @@ static int prepare_series(struct compute *c)
             /* Sums of year-to-date values are the year-to-date values of the
              * sum, so the roll-up runs on them and the coverage of a period
              * value is that of its year-to-date value. */
-            rc = rollup_array(c, k, c->cum[k], c->s[k].cov, c->s[k].fl);
+            if (!c->no_rollups)
+                rc = rollup_array(c, k, c->cum[k], c->s[k].cov, c->s[k].fl);
             decumulate(c, k);
-        } else if (ind->kind != CONFIG_RATE) {
+        } else if (ind->kind != CONFIG_RATE && !c->no_rollups) {
             rc = rollup_array(c, k, c->s[k].v, c->s[k].cov, c->s[k].fl);
         }
     }

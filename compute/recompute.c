@@ -578,6 +578,25 @@ static int span_align(const struct compute *c, struct cmp_plan *const *plans, si
     return 12 / (int)f;
 }
 
+/* 1 when some index scores a unit that has children (its value may be a
+ * roll-up), or when that is not known (out of memory). */
+static int scores_parent(const struct compute *c, struct cmp_plan *const *plans, size_t ni)
+{
+    unsigned char *parent = calloc(c->nu ? c->nu : 1, 1);
+    int any = 0;
+
+    if (!parent)
+        return 1;
+    for (size_t u = 0; u < c->nu; u++)
+        if (c->units[u].parent_index >= 0)
+            parent[c->units[u].parent_index] = 1;
+    for (size_t k = 0; k < ni && !any; k++)
+        for (size_t i = 0; i < plans[k]->nu && !any; i++)
+            any = parent[plans[k]->units[i]];
+    free(parent);
+    return any;
+}
+
 /*
  * The months an incremental recompute reads (docs/INDICES.md, "Recompute"):
  * for each marked period of an index, it, the period before (the rank change
@@ -661,6 +680,9 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     if (rc < 0 || (rc = partial_months(&w, c, plans, ni, &only)) < 0)
         goto out;
     s.partial = rc;
+    /* a partial run has no checks and no formulas: only the indices read
+     * the values, and only those of the units they score */
+    c->no_rollups = s.partial && !scores_parent(c, plans, ni);
     if ((rc = cmp_load(c, st, 0, s.partial ? &only : NULL)) < 0)
         goto out;
     s.load_s = now_s() - t0;
