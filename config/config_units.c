@@ -166,11 +166,129 @@ static const char *keep_string(struct cfg_ctx *ctx, const char *s)
     return p;
 }
 
+static int load_element(json_t *el, size_t i, void *arg);
+
+/* Room for unit i in the config's units (grown by doubling); 0 or -1 when
+ * out of memory. */
+static int grow_units(struct cfg_ctx *ctx, size_t i)
+{
+    struct config *cfg = ctx->cfg;
+
+    if (i == ctx->units_cap) {
+        size_t cap = ctx->units_cap ? 2 * ctx->units_cap : 1024;
+        struct config_unit *u = realloc(cfg->units, cap * sizeof(*u));
+        if (!u) {
+            ctx->oom = 1;
+            return -1;
+        }
+        cfg->units = u;
+        ctx->units_cap = cap;
+    }
+    return 0;
+}
+
 static size_t skip_blanks(const char *t, size_t end, size_t at)
 {
     while (at < end && (t[at] == ' ' || t[at] == '\t' || t[at] == '\n' || t[at] == '\r'))
         at++;
     return at;
+}
+
+/* A JSON string at t[at] of printable ASCII without escapes: its bytes are
+ * t[*s .. *s + *n); returns the position after it, or 0 when the text there
+ * is anything else. */
+static size_t plain_string(const char *t, size_t end, size_t at, size_t *s, size_t *n)
+{
+    size_t i = at + 1;
+
+    if (at >= end || t[at] != '"')
+        return 0;
+    while (i < end && t[i] != '"') {
+        unsigned char c = (unsigned char)t[i];
+        if (c < 0x20 || c > 0x7e || c == '\\')
+            return 0;
+        i++;
+    }
+    if (i >= end)
+        return 0;
+    *s = at + 1;
+    *n = i - at - 1;
+    return i + 1;
+}
+
+/* A copy of t[s .. s + n) in the config's string arena (keep_string). */
+static const char *keep_bytes(struct cfg_ctx *ctx, const char *t, size_t s, size_t n)
+{
+    char *p;
+
+    if (n + 1 > ctx->arena_left) {
+        size_t block = n + 1 > 65536 ? n + 1 : 65536;
+        if (!(ctx->arena = cfg_keep(ctx, malloc(block))))
+            return "";
+        ctx->arena_left = block;
+    }
+    p = ctx->arena;
+    memcpy(p, t + s, n);
+    p[n] = '\0';
+    ctx->arena += n + 1;
+    ctx->arena_left -= n + 1;
+    return p;
+}
+
+/*
+ * Unit i from the element at t[at] without jansson when it is the plain
+ * form {"id": ..., "name": ..., "parent": ...} (parent optional, any order)
+ * with a valid id, a name that is not empty and strings of printable ASCII
+ * without escapes: what load_element() would keep of it, and no problem to
+ * report. Returns the position after the element, or 0 for anything else
+ * (the element then goes through jansson and load_unit(), which report).
+ */
+static size_t plain_unit(struct cfg_ctx *ctx, const char *t, size_t end, size_t at, size_t i)
+{
+    size_t ks, kn, vs[3], vn[3];
+    int have[3] = {0, 0, 0};
+    char id[65];
+
+    if (at >= end || t[at] != '{')
+        return 0;
+    at = skip_blanks(t, end, at + 1);
+    for (;;) {
+        int k;
+        if (!(at = plain_string(t, end, at, &ks, &kn)))
+            return 0;
+        k = kn == 2 && !memcmp(t + ks, "id", 2)       ? 0
+            : kn == 4 && !memcmp(t + ks, "name", 4)   ? 1
+            : kn == 6 && !memcmp(t + ks, "parent", 6) ? 2
+                                                      : -1;
+        if (k < 0 || have[k])
+            return 0; /* another key, or a key twice */
+        at = skip_blanks(t, end, at);
+        if (at >= end || t[at] != ':')
+            return 0;
+        at = skip_blanks(t, end, at + 1);
+        if (!(at = plain_string(t, end, at, &vs[k], &vn[k])))
+            return 0;
+        have[k] = 1;
+        at = skip_blanks(t, end, at);
+        if (at < end && t[at] == '}')
+            break;
+        if (at >= end || t[at] != ',')
+            return 0;
+        at = skip_blanks(t, end, at + 1);
+    }
+    if (!have[0] || !have[1] || vn[1] == 0 || vn[0] >= sizeof(id))
+        return 0;
+    memcpy(id, t + vs[0], vn[0]);
+    id[vn[0]] = '\0';
+    if (!cfg_valid_id(id) || grow_units(ctx, i) < 0)
+        return 0;
+    struct config_unit *u = &ctx->cfg->units[i];
+    memset(u, 0, sizeof(*u));
+    u->parent_index = -1;
+    u->id = keep_bytes(ctx, t, vs[0], vn[0]);
+    u->name = keep_bytes(ctx, t, vs[1], vn[1]);
+    u->parent = have[2] ? keep_bytes(ctx, t, vs[2], vn[2]) : NULL;
+    return at + 1;
 }
 
 long cfg_units_text_each(const char *t, size_t start, size_t end,
@@ -192,6 +310,16 @@ long cfg_units_text_each(const char *t, size_t start, size_t end,
         }
         if (at >= end)
             return (long)n;
+        if (each == load_element) {
+            size_t next = plain_unit(arg, t, end, at, n);
+            if (((struct cfg_ctx *)arg)->oom)
+                return -1;
+            if (next) {
+                at = next;
+                n++;
+                continue;
+            }
+        }
         el = json_loadb(t + at, end - at, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
         if (!el)
             return -1;
@@ -212,16 +340,8 @@ static int load_element(json_t *el, size_t i, void *arg)
     struct config *cfg = ctx->cfg;
     char p[CFG_PATH_SIZE];
 
-    if (i == ctx->units_cap) {
-        size_t cap = ctx->units_cap ? 2 * ctx->units_cap : 1024;
-        struct config_unit *u = realloc(cfg->units, cap * sizeof(*u));
-        if (!u) {
-            ctx->oom = 1;
-            return -1;
-        }
-        cfg->units = u;
-        ctx->units_cap = cap;
-    }
+    if (grow_units(ctx, i) < 0)
+        return -1;
     struct config_unit *u = &cfg->units[i];
     memset(u, 0, sizeof(*u));
     cfg_path_index(p, "units", i);

@@ -528,6 +528,18 @@ static const struct bad_case bad_cases[] = {
      U("{'id': 'a', 'name': 'A', 'parent': 'a'}"),
      {"units[0].parent: a unit cannot be its own parent"}},
     {"bad id chars", U("{'id': 'p 01', 'name': 'A'}"), {"units[0].id: bad id \"p 01\""}},
+    /* what a unit read without jansson (config_units.c plain_unit) leaves to it */
+    {"unit key twice", U("{'id': 'a', 'name': 'A', 'name': 'B'}"), {"duplicate object key"}},
+    {"unknown unit key",
+     U("{'id': 'a', 'name': 'A', 'parnet': 'a'}"),
+     {"units[0]: unknown key \"parnet\" (did you mean \"parent\"?)"}},
+    {"unit without a name",
+     U("{'id': 'r', 'name': 'R'}, {'id': 'a'}"),
+     {"units[1].name: required"}},
+    {"id of 65 characters",
+     U("{'id': 'a1234567890123456789012345678901234567890123456789012345678901234', 'name': 'A'}"),
+     {"units[0].id: bad id"}},
+    {"unit not an object", U("{'id': 'r', 'name': 'R'}, 'x'"), {"units[1]: expected object"}},
     {"empty name", U("{'id': 'a', 'name': ''}"), {"units[0].name: must not be empty"}},
     {"wrong type", U("{'id': 'a', 'name': 5}"), {"units[0].name: expected string"}},
     {"attribute not a string",
@@ -726,6 +738,82 @@ static const struct bad_case bad_cases[] = {
       "sources[0].first_period: \"2021-01\" is not a period of the source's frequency Q"}},
 };
 
+/* Unit i of a generated config, written in one of several ways: key order,
+ * blanks, an escape or a byte beyond ASCII in the name, a parent or not. */
+static size_t put_unit(char *out, size_t i, int form)
+{
+    static const char *const blanks[] = {"", " ", "\n  ", "\t", " \r\n "};
+    const char *b = blanks[(i + (size_t)form) % 5];
+    char name[64], parent[32] = "";
+
+    snprintf(name, sizeof(name),
+             i % 7 == 3    ? "Unit\\u00e9 %zu"
+             : i % 11 == 5 ? "\xe5\x8d\x97 %zu"
+             : i % 13 == 1 ? "U,n:i{t}[%zu] -_./"
+                           : "Unit %zu",
+             i);
+    if (i > 0)
+        snprintf(parent, sizeof(parent), ",%s\"parent\"%s:%s\"u%zu\"", b, b, b, (i - 1) / 3);
+    if (form == 1) /* every element through jansson: one more key it reads */
+        return (size_t)sprintf(out, "{\"attributes\": {}, \"id\": \"u%zu\", \"name\": \"%s\"%s}", i,
+                               name, parent);
+    if (i % 2)
+        return (size_t)sprintf(out, "{%s\"name\"%s:%s\"%s\"%s,%s\"id\":\"u%zu\"%s}", b, b, b, name,
+                               parent, b, i, b);
+    return (size_t)sprintf(out, "{\"id\": \"u%zu\", \"name\": \"%s\"%s%s}", i, name, parent, b);
+}
+
+/* Units in the plain form are read without jansson (config_units.c): the
+ * same records as jansson's reading of every element. */
+static void test_config_plain_units_read_as_jansson_reads_them(void **state)
+{
+    enum { N = 600 };
+    struct config *cfg[2] = {NULL, NULL};
+    char *json[2];
+
+    (void)state;
+    for (int form = 0; form < 2; form++) {
+        char *p = json[form] = malloc(N * 200 + 400);
+        char *errors = NULL;
+        assert_non_null(p);
+        p += sprintf(p, "{\"units\": [");
+        for (size_t i = 0; i < N; i++) {
+            p += i ? sprintf(p, i % 4 ? ", " : ",\n") : 0;
+            p += put_unit(p, i, form);
+        }
+        sprintf(p, "], \"indicators\": [{\"code\": \"r\", \"name\": \"R\", \"frequency\": \"M\","
+                   " \"kind\": \"flow\"}]}");
+        if (config_load_buffer("t.json", NULL, json[form], strlen(json[form]), &cfg[form],
+                               &errors) != 0)
+            fail_msg("form %d: %s", form, errors);
+    }
+    size_t n0, n1;
+    const struct config_unit *a = config_units(cfg[0], &n0), *b = config_units(cfg[1], &n1);
+    assert_int_equal(n0, N);
+    assert_int_equal(n1, N);
+    for (size_t i = 0; i < N; i++) {
+        assert_string_equal(a[i].id, b[i].id);
+        assert_string_equal(a[i].name, b[i].name);
+        assert_true(!a[i].parent == !b[i].parent);
+        if (a[i].parent)
+            assert_string_equal(a[i].parent, b[i].parent);
+        assert_int_equal(a[i].parent_index, b[i].parent_index);
+        assert_int_equal(a[i].depth, b[i].depth);
+        assert_int_equal(a[i].n_attrs, 0);
+        assert_int_equal(b[i].n_attrs, 0);
+    }
+    assert_string_equal(a[3].name, "Unit\xc3\xa9 3"); /* an escape, through jansson */
+    assert_string_equal(a[1].name, "U,n:i{t}[1] -_./");
+    assert_string_equal(a[2].name, "Unit 2");
+    assert_string_equal(a[599].parent, "u199");
+    assert_int_equal(a[599].parent_index, 199);
+    assert_int_equal(config_unit_find(cfg[0], "u42", 3), 42);
+    for (int form = 0; form < 2; form++) {
+        config_free(&cfg[form]);
+        free(json[form]);
+    }
+}
+
 static void test_config_bad_cases(void **state)
 {
     (void)state;
@@ -917,6 +1005,7 @@ int main(void)
         cmocka_unit_test(test_config_relative_database_uses_dir),
         cmocka_unit_test(test_config_load_missing_file_names_it),
         cmocka_unit_test(test_config_bad_cases),
+        cmocka_unit_test(test_config_plain_units_read_as_jansson_reads_them),
         cmocka_unit_test(test_config_control_rows_load),
         cmocka_unit_test(test_config_many_problems_are_capped),
         cmocka_unit_test(test_formula_budget_execution_rate),
