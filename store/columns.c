@@ -414,8 +414,8 @@ static int refresh(struct store *st, const struct store_walk_opts *o, struct col
     /* A rebuild walks the table outside the write lock (two connections at
      * once), then writes only when no other connection committed since. */
     if ((rc = store_change_counter(st, &v0)) < 0 || (rc = touched_units(st, &u, &n)) < 0 ||
-        (rc = few_touched(st, n, &few)) < 0 || n == 0)
-        goto out;
+        (rc = few_touched(st, n, &few)) < 0 || n == 0 || (few && o && n <= o->defer_merge))
+        goto out; /* (a merge the caller defers: the reader reads their rows) */
     if (!few && (rc = build_all(st, o, all)) < 0)
         goto out;
     /* No waiting for the write lock: readers are exact without a refresh. */

@@ -279,6 +279,12 @@ struct store_walk_opts {
      * skipped, their values never read; NULL: every column. */
     int (*want_period)(const char *period, size_t len, void *ctx);
     void *want_ctx;
+    /* store_obs_current: with at most this many units touched since the copy
+     * was written, their rows are read after the columns (exact as ever)
+     * instead of merged into the copy first: a merge reads and writes every
+     * column a touched unit has, which costs a reader of a few columns more
+     * than the rows; a later reader merges them. 0: merge any. */
+    size_t defer_merge;
 };
 
 /* As store_obs_walk_ids(), in two halves by unit id read at once: cb gets

@@ -233,6 +233,28 @@ static void test_built_then_merged_match_the_table(void **state)
     assert_int_equal(check_equal(c, ALL_ROWS + 1), 0);
 }
 
+/* A reader may leave a few touched units unmerged (defer_merge): it reads
+ * their rows after the columns, as exact, and a later reader merges them. */
+static void test_deferred_merge_reads_the_rows_then_merges(void **state)
+{
+    struct ctx *c = *state;
+    assert_int_equal(check_equal(c, ALL_ROWS), 0);
+    put(c, 3, 0, 2, -7.5);
+    put(c, 5, 1, 7, 42); /* a new month */
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_touched"), 2);
+    c->wo.defer_merge = 2;
+    assert_int_equal(check_equal(c, ALL_ROWS + 1), 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_touched"), 2);
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_column"), 2 * NMON); /* not 2024-07 */
+    put(c, 3, 0, 2, -8.5); /* a unit touched again */
+    assert_int_equal(check_equal(c, ALL_ROWS + 1), 0);
+    c->wo.defer_merge = 1; /* more touched than deferred: merged */
+    assert_int_equal(check_equal(c, ALL_ROWS + 1), 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_touched"), 0);
+    assert_int_equal(count(c, "SELECT n FROM obs_column WHERE period = '2024-07'"), 1);
+    assert_int_equal(check_equal(c, ALL_ROWS + 1), 0);
+}
+
 static void test_many_touched_units_rebuild_every_column(void **state)
 {
     struct ctx *c = *state;
@@ -302,6 +324,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_built_then_merged_match_the_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_merge_reads_the_rows_then_merges, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_many_touched_units_rebuild_every_column, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_exact_while_another_connection_holds_the_write_lock,
