@@ -52,33 +52,34 @@ struct walker {
 /* Row fillers turn the current row of s into a struct and call the callback. */
 typedef int (*row_fn)(sqlite3_stmt *s, const struct walker *w);
 
-/* Steps s to the end, calling fn per row; finalizes s. Returns 0, the
- * callback's non-zero return, or -EIO. */
-static int walk(struct store *st, sqlite3_stmt *s, row_fn fn, const struct walker *w,
-                const char *what)
+/* Steps s to the end, calling fn per row. Returns 0, the callback's non-zero
+ * return, or -EIO. */
+static int step_rows(struct store *st, sqlite3_stmt *s, row_fn fn, const struct walker *w,
+                     const char *what)
 {
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if ((rc = fn(s, w)) != 0)
-            goto out;
+            return rc;
     }
-    rc = rc == SQLITE_DONE ? 0 : store_fail(st, what);
-out:
+    return rc == SQLITE_DONE ? 0 : store_fail(st, what);
+}
+
+/* As step_rows(); finalizes s. */
+static int walk(struct store *st, sqlite3_stmt *s, row_fn fn, const struct walker *w,
+                const char *what)
+{
+    int rc = step_rows(st, s, fn, w, what);
     sqlite3_finalize(s);
     return rc;
 }
 
-/* As walk(), for a statement of store_stmt_cached(): reset, not finalized. */
+/* As step_rows(), for a statement of store_stmt_cached(): reset, not
+ * finalized. */
 static int walk_cached(struct store *st, sqlite3_stmt *s, row_fn fn, const struct walker *w,
                        const char *what)
 {
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if ((rc = fn(s, w)) != 0)
-            goto out;
-    }
-    rc = rc == SQLITE_DONE ? 0 : store_fail(st, what);
-out:
+    int rc = step_rows(st, s, fn, w, what);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc;
