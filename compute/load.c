@@ -65,9 +65,10 @@ struct lcol {
 
 struct loader {
     struct compute *c;
-    long *unit_of; /* store unit id -> config index, -1 (shared by the parts) */
+    long *unit_of; /* store unit id - unit_base -> config index, -1 (shared by the parts) */
     long *ind_of;  /* store indicator id -> config index, -1 (shared by the parts) */
     size_t nunit_of, nind_of;
+    int64_t unit_base;  /* the smallest store unit id of the config's (or subtree's) */
     struct rawobs *obs; /* rows (walked, or after the columns: they override) */
     size_t n, cap;
     struct lcol *cols; /* columns of the column copy */
@@ -242,14 +243,22 @@ static int merge_parts(struct loader *a, const struct loader *b)
     return 0;
 }
 
+/* The config index of store unit id, or -1. */
+static long unit_at(const struct loader *l, int64_t id)
+{
+    return id >= l->unit_base && (uint64_t)(id - l->unit_base) < l->nunit_of
+               ? l->unit_of[id - l->unit_base]
+               : -1;
+}
+
 static int on_obs(int64_t unit_id, int64_t ind_id, const char *period, size_t len, double value,
                   void *ctx)
 {
     struct loader *l = ctx;
 
-    if (unit_id < 0 || ind_id < 0 || (size_t)unit_id >= l->nunit_of || (size_t)ind_id >= l->nind_of)
+    if (ind_id < 0 || (size_t)ind_id >= l->nind_of)
         return 0;
-    long u = l->unit_of[unit_id], k = l->ind_of[ind_id];
+    long u = unit_at(l, unit_id), k = l->ind_of[ind_id];
     if (u < 0 || k < 0)
         return 0;
     int32_t pid = period_id(&l->pc, period, len);
@@ -280,10 +289,8 @@ static int on_column(int64_t ind_id, const char *period, size_t len, size_t n,
         !cmp_months_want(l->only, l->pc.p[pid]))
         return 0;
     size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        int64_t id = unit_ids[i];
-        m += id >= 0 && (size_t)id < l->nunit_of && l->unit_of[id] >= 0;
-    }
+    for (size_t i = 0; i < n; i++)
+        m += unit_at(l, unit_ids[i]) >= 0;
     if (BUF_GROW(&l->cols, &l->capcols, l->ncols + 1, BUF_UNCAPPED) < 0)
         return -ENOMEM;
     struct lcol *col = &l->cols[l->ncols];
@@ -296,8 +303,7 @@ static int on_column(int64_t ind_id, const char *period, size_t len, size_t n,
     }
     l->ncols++;
     for (size_t i = 0; i < n; i++) {
-        int64_t id = unit_ids[i];
-        long u = id >= 0 && (size_t)id < l->nunit_of ? l->unit_of[id] : -1;
+        long u = unit_at(l, unit_ids[i]);
         if (u >= 0) {
             col->unit[col->n] = (uint32_t)u;
             col->v[col->n++] = values[i];
@@ -306,11 +312,13 @@ static int on_column(int64_t ind_id, const char *period, size_t len, size_t n,
     return 0;
 }
 
-/* store id -> config index maps from the store's look-ups. */
+/* store id -> config index maps from the store's look-ups. The units' map
+ * spans the store ids of c's units only, so a one-unit snapshot's costs
+ * what the unit does, not the store's largest unit id. */
 static int build_maps(struct loader *l, struct store *st)
 {
     struct compute *c = l->c;
-    int64_t max_u = 0, max_i = 0;
+    int64_t min_u = INT64_MAX, max_u = -1, max_i = 0;
 
     if (c->ni > UINT16_MAX) { /* struct rawobs keeps indicator indices in 16 bits */
         log_err("compute: %zu indicators, at most %d fit", c->ni, UINT16_MAX);
@@ -318,14 +326,19 @@ static int build_maps(struct loader *l, struct store *st)
     }
 
     for (size_t u = 0; u < c->nu; u++) {
-        c->unit_db[u] = store_unit_id(st, c->units[u].id, strlen(c->units[u].id));
-        max_u = c->unit_db[u] > max_u ? c->unit_db[u] : max_u;
+        int64_t id = store_unit_id(st, c->units[u].id, strlen(c->units[u].id));
+        c->unit_db[u] = id;
+        if (id >= 0) {
+            min_u = id < min_u ? id : min_u;
+            max_u = id > max_u ? id : max_u;
+        }
     }
     for (size_t k = 0; k < c->ni; k++) {
         int64_t id = store_indicator_id(st, c->inds[k].code, strlen(c->inds[k].code));
         max_i = id > max_i ? id : max_i;
     }
-    l->nunit_of = (size_t)max_u + 1;
+    l->unit_base = max_u >= 0 ? min_u : 0;
+    l->nunit_of = max_u >= 0 ? (size_t)(max_u - min_u) + 1 : 1;
     l->nind_of = (size_t)max_i + 1;
     l->unit_of = malloc(l->nunit_of * sizeof(long));
     l->ind_of = malloc(l->nind_of * sizeof(long));
@@ -335,7 +348,7 @@ static int build_maps(struct loader *l, struct store *st)
     memset(l->ind_of, 0xff, l->nind_of * sizeof(long));
     for (size_t u = 0; u < c->nu; u++)
         if (c->unit_db[u] >= 0)
-            l->unit_of[c->unit_db[u]] = (long)u;
+            l->unit_of[c->unit_db[u] - l->unit_base] = (long)u;
     for (size_t k = 0; k < c->ni; k++) {
         int64_t id = store_indicator_id(st, c->inds[k].code, strlen(c->inds[k].code));
         if (id >= 0)
@@ -741,8 +754,7 @@ static int years_row(int64_t unit_id, int64_t ind_id, const char *period, size_t
 {
     struct years_walk *w = ctx;
     (void)value;
-    if (unit_id >= 0 && ind_id >= 0 && (size_t)unit_id < w->l.nunit_of &&
-        (size_t)ind_id < w->l.nind_of && w->l.unit_of[unit_id] >= 0)
+    if (ind_id >= 0 && (size_t)ind_id < w->l.nind_of && unit_at(&w->l, unit_id) >= 0)
         years_take(w, w->l.ind_of[ind_id], period, len);
     return 0;
 }
