@@ -20,7 +20,9 @@
 #   under /tmp, removed at the end; an existing WORK with a store.db is
 #   reused as it is, and kept).
 # Environment: ROUNDS (3), SECS (5), CONNS (4), UNITS (the config's unit
-#   count, for bench/api_series.lua), WORK.
+#   count, for bench/api_series.lua), WORK, APART (1: each build serves its
+#   own copy of the store, for builds of different schema versions: a newer
+#   one migrates its copy, which an older one would refuse).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
@@ -49,13 +51,20 @@ cleanup() {
     if ((own_work)); then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-if [[ ! -f $WORK/store.db ]]; then
-    echo "copying $store/store.db to $WORK ..." >&2
-    cp "$store/store.db" "$WORK/store.db"
-    if [[ -s $store/store.db-wal ]]; then cp "$store/store.db-wal" "$WORK/store.db-wal"; fi
+copy_store() { # file name in WORK
+    [[ -f $WORK/$1 ]] && return 0
+    echo "copying $store/store.db to $WORK/$1 ..." >&2
+    cp "$store/store.db" "$WORK/$1"
+    if [[ -s $store/store.db-wal ]]; then cp "$store/store.db-wal" "$WORK/$1-wal"; fi
+}
+apart=${APART:-0}
+if ((apart)); then
+    for b in "${!builds[@]}"; do copy_store "store.$b.db"; done
+else
+    copy_store store.db
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-units=$(python3 - "$store/config.json" "$WORK/serve.json" "$port" <<'EOF'
+units=$(python3 - "$store/config.json" "$WORK/serve.json" "$port" $( ((apart)) && echo "${!builds[@]}") <<'EOF'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["database"] = "store.db"
@@ -63,6 +72,9 @@ c["sources"] = []
 c.setdefault("server", {})["listen"] = "127.0.0.1:" + sys.argv[3]
 c["server"].pop("token_file", None)
 json.dump(c, open(sys.argv[2], "w"), ensure_ascii=False)
+for b in sys.argv[4:]:  # APART: one config per build and its copy
+    c["database"] = "store.%s.db" % b
+    json.dump(c, open(sys.argv[2].replace("serve", "serve.%s" % b), "w"), ensure_ascii=False)
 print(sum(1 for u in c["units"] if u.get("parent")))
 EOF
 )
@@ -70,8 +82,10 @@ units=${UNITS:-$units}
 base=http://127.0.0.1:$port
 index=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["indices"][0]["id"])' "$store/config.json")
 
-start() { # build dir
-    "$1/parkstatd" -c "$WORK/serve.json" 2>"$WORK/daemon.err" &
+start() { # build dir, its number
+    local conf=$WORK/serve.json
+    if ((apart)); then conf=$WORK/serve.$2.json; fi
+    "$1/parkstatd" -c "$conf" 2>"$WORK/daemon.err" &
     daemon=$!
     for _ in $(seq 300); do
         curl -sf "$base/healthz" >/dev/null && return 0
@@ -141,7 +155,7 @@ sample() { # the answers of a sample of URIs into directory $1, one file each
 
 if ((${#builds[@]} > 1)); then
     for b in 0 1; do
-        start "${builds[$b]}"
+        start "${builds[$b]}" "$b"
         sample "$WORK/answers.$b"
         stop
     done
@@ -158,7 +172,7 @@ results=$WORK/results
 echo "store $store ($units units), wrk -t1 -c$conns -d${secs}s --latency, $rounds rounds"
 for ((r = 1; r <= rounds; r++)); do
     for b in "${!builds[@]}"; do
-        start "${builds[$b]}"
+        start "${builds[$b]}" "$b"
         # warm: the store's pages into the page cache, the statements prepared
         wrk -t1 -c"$conns" -d2s -s "$src/bench/api_series.lua" "$base" -- "$units" >/dev/null
         wrk -t1 -c"$conns" -d2s -s "$src/bench/api_rank.lua" "$base" >/dev/null
