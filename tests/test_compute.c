@@ -1225,11 +1225,132 @@ static void test_compute_results_migrated_from_v12_answer_the_same(void **state)
         sqlite3_exec(f->db, "DROP TABLE result_period; PRAGMA user_version = 12", NULL, NULL, NULL),
         SQLITE_OK);
     assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
-    assert_int_equal(store_schema_version(f->st), 13);
+    assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
     api_answers(f, after);
     assert_string_equal(after->text, before->text);
     free(before);
     free(after);
+    fx_free(f);
+}
+
+/* A ranking row as text, and the page's last key (kept for the next page). */
+struct ranking_answer {
+    struct answers *a;
+    struct store_rank_key last;
+    char unit[16];
+    int rows;
+};
+
+static int ranking_answer(const struct store_index_result_row *r, void *ctx)
+{
+    struct ranking_answer *w = ctx;
+    struct answers *a = w->a;
+    a->used +=
+        (size_t)snprintf(a->text + a->used, sizeof(a->text) - a->used,
+                         "%s %s %s %d %.17g %d %ld %d %ld %ld %s %lld\n", r->node, r->period,
+                         r->unit, r->has_score, r->score, r->has_rank, r->rank, r->has_rank_change,
+                         r->rank_change, r->flags, r->unit_name, (long long)r->computed_at);
+    w->last = (struct store_rank_key){!r->has_rank, r->has_rank ? r->rank : 0, w->unit};
+    snprintf(w->unit, sizeof(w->unit), "%s", r->unit);
+    w->rows++;
+    return 0;
+}
+
+/* Every ranking of every index and period of the methods fixture, whole and
+ * in pages of one (the keyset across ties of rank and unranked units). */
+static void ranking_answers(struct fx *f, struct answers *a)
+{
+    static const char *const ix[] = {"mm", "excl", "carry", "geo", "zs", "rk", "eff"};
+    static const char *const per[] = {"2021-Q1", "2021-Q2", "2021-Q3", "2021-Q4"};
+    a->used = 0;
+    a->text[0] = '\0';
+    for (size_t i = 0; i < sizeof(ix) / sizeof(ix[0]); i++)
+        for (size_t p = 0; p < sizeof(per) / sizeof(per[0]); p++) {
+            struct ranking_answer w = {.a = a};
+            assert_int_equal(
+                store_index_ranking_page(f->st, ix[i], per[p], NULL, 0, ranking_answer, &w), 0);
+            int whole = w.rows;
+            for (int n = 0;; n++) { /* the same rows one page at a time */
+                char unit[16];
+                struct store_rank_key after = w.last;
+                snprintf(unit, sizeof(unit), "%s", w.unit);
+                after.unit = unit;
+                w.rows = 0;
+                assert_int_equal(store_index_ranking_page(f->st, ix[i], per[p], n ? &after : NULL,
+                                                          1, ranking_answer, &w),
+                                 0);
+                if (w.rows == 0) {
+                    assert_int_equal(n, whole);
+                    break;
+                }
+            }
+        }
+    assert_true(a->used < sizeof(a->text) - 1);
+}
+
+/* The columns of index result_rank, comma-separated, into out. */
+static void rank_index_columns(struct fx *f, char *out, size_t size)
+{
+    sqlite3_stmt *s;
+    size_t used = 0;
+    out[0] = '\0';
+    assert_int_equal(
+        sqlite3_prepare_v2(f->db,
+                           "SELECT coalesce(name, '(expr)') FROM"
+                           " pragma_index_xinfo('result_rank') WHERE key ORDER BY seqno",
+                           -1, &s, NULL),
+        SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        used += (size_t)snprintf(out + used, size - used, "%s%s", used ? "," : "",
+                                 (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+}
+
+/*
+ * A store of schema version 13 (result_rank: the ranking order only) migrated
+ * to 14 (result_rank covers a ranking page) answers every ranking the same,
+ * whole and page by page, ties of rank and unranked units included, and
+ * every index's results; the index then holds the page's columns.
+ */
+static void test_compute_results_migrated_from_v13_rank_the_same(void **state)
+{
+    (void)state;
+    struct fx *f = methods_computed();
+    struct answers *before = malloc(sizeof(*before)), *after = malloc(sizeof(*after));
+    struct answers *res0 = malloc(sizeof(*res0)), *res1 = malloc(sizeof(*res1));
+    char cols[256];
+    assert_true(before && after && res0 && res1);
+
+    ranking_answers(f, before);
+    api_answers(f, res0);
+    /* the fixture ranks ties (mm 2021-Q3: two units of rank 2) and unranked units */
+    assert_non_null(strstr(before->text, "mm 2021-Q3 p2 1 12.5 1 2 "));
+    assert_non_null(strstr(before->text, "mm 2021-Q3 p3 1 12.5 1 2 "));
+    assert_non_null(strstr(before->text, "excl 2021-Q4 p2 0 0 0 0 "));
+    rank_index_columns(f, cols, sizeof(cols));
+    assert_string_equal(cols, "index_id,period,(expr),(expr),unit_id,score,rank,rank_change,flags");
+    /* back to version 13's index */
+    store_close(&f->st);
+    assert_int_equal(sqlite3_exec(f->db,
+                                  "DROP INDEX result_rank; CREATE INDEX result_rank ON"
+                                  " result(index_id, period, rank IS NULL, coalesce(rank, 0));"
+                                  " PRAGMA user_version = 13",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    rank_index_columns(f, cols, sizeof(cols));
+    assert_string_equal(cols, "index_id,period,(expr),(expr)");
+    assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
+    assert_int_equal(store_schema_version(f->st), 14);
+    rank_index_columns(f, cols, sizeof(cols));
+    assert_string_equal(cols, "index_id,period,(expr),(expr),unit_id,score,rank,rank_change,flags");
+    ranking_answers(f, after);
+    api_answers(f, res1);
+    assert_string_equal(after->text, before->text);
+    assert_string_equal(res1->text, res0->text);
+    free(before);
+    free(after);
+    free(res0);
+    free(res1);
     fx_free(f);
 }
 
@@ -1427,6 +1548,7 @@ int main(void)
         cmocka_unit_test(test_compute_unchanged_writes_no_row),
         cmocka_unit_test(test_compute_rewrites_each_changed_row_once),
         cmocka_unit_test(test_compute_results_migrated_from_v12_answer_the_same),
+        cmocka_unit_test(test_compute_results_migrated_from_v13_rank_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
