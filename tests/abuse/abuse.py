@@ -4,7 +4,8 @@
     abuse.py --port PORT --pid PID --token TOKEN --src SRC [--no-rss] [--phases LIST]
 
 Attackers connect from 127.0.0.2 and up (loopback only); the measuring client,
-from 127.0.0.1, asks /healthz every 20 ms on a new connection the whole time.
+from 127.0.0.1 in a process of its own (abuse.py --probe PORT), asks /healthz
+every 20 ms on a new connection the whole time.
 The daemon's RSS is read from /proc/PID/status (VmRSS, VmHWM) every 100 ms.
 
 Phases (all by default, in this order; --phases picks some):
@@ -32,6 +33,7 @@ import json
 import re
 import select
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -106,10 +108,16 @@ class Monitor:
         return out
 
     def probe(self):
-        while not self.stop.is_set():
-            st, secs, _ = request(self.port, get("/healthz"), src="127.0.0.1", timeout=5)
-            self.samples.append((time.monotonic(), secs if st == 200 else None))
-            time.sleep(0.02)
+        # In a process of its own: a thread here would wait for the GIL behind
+        # the crowd's event loop and the 16 readers, and measure this client.
+        child = subprocess.Popen([sys.executable, __file__, "--probe", str(self.port)],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.stop.wait()
+        child.stdin.close()
+        for line in child.stdout:
+            t, secs = line.split()
+            self.samples.append((float(t), None if secs == "-" else float(secs)))
+        child.wait()
 
     def sample(self):
         while not self.stop.is_set():
@@ -124,6 +132,20 @@ class Monitor:
         self.stop.set()
         for t in self.threads:
             t.join()
+
+
+def probe_main(port):
+    """The measuring client's process: /healthz every 20 ms on a new connection
+    until stdin closes; prints "monotonic-time seconds" per probe ("-": failed).
+    CLOCK_MONOTONIC is the same clock in every process of the machine."""
+    done = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+    out = []
+    while not done.is_set():
+        st, secs, _ = request(port, get("/healthz"), src="127.0.0.1", timeout=5)
+        out.append("%f %s" % (time.monotonic(), repr(secs) if st == 200 else "-"))
+        time.sleep(0.02)
+    print("\n".join(out), flush=True)
 
 
 def p99(values):
@@ -439,6 +461,9 @@ def documented_per_connection(src):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--probe":
+        probe_main(int(sys.argv[2]))
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--pid", type=int, required=True)
