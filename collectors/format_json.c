@@ -11,6 +11,11 @@
  * current element are kept, and the element's records are handed on as soon
  * as it ends. A record's raw text is the element's bytes with the blanks
  * between tokens taken out.
+ *
+ * The long layout's commonest shape (flat records at the root or at one
+ * member of it) is read by a scanner of its own first (json_long.c); when it
+ * gives up, yajl reads the payload again, skipping the elements the scanner
+ * has handed on, so either way the records and errors are the same.
  */
 #include <errno.h>
 #include <math.h>
@@ -22,6 +27,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "collectors/format_priv.h"
+#include "collectors/json_long.h"
 #include "common/buf.h"
 
 #define JSON_MAX_DEPTH 64 /* path levels tracked; deeper values match no pointer */
@@ -42,6 +48,8 @@ struct json_reader {
      * field (FIELD_UNIT ... FIELD_STATUS, then the wide fields in order). */
     struct jptr *ptr;
     size_t nptr;
+    int scan; /* 1: the long-layout scanner fits the mapping (spec) */
+    struct json_long_spec spec;
 };
 
 enum {
@@ -128,6 +136,35 @@ static int split_all(struct json_reader *r)
     return 0;
 }
 
+/* Does the long-layout scanner fit the mapping? The records at the root or
+ * at one member of it, each field absent or one member of the record, no
+ * name so long that the walk would not match it. */
+static void spec_build(struct json_reader *r)
+{
+    const struct config_mapping *m = r->m;
+    const char *path[JSON_LONG_FIELDS] = {m->unit.path, m->indicator.path, m->period.path,
+                                          m->value.path, m->status.path};
+    const struct jptr *rp = &r->ptr[PTR_RECORDS];
+
+    if (r->wide || rp->n > 1 || (rp->n == 1 && rp->len[0] >= JSON_MAX_KEY))
+        return;
+    r->spec.root_array = rp->n == 0;
+    if (rp->n == 1) {
+        r->spec.records = rp->tok[0];
+        r->spec.records_len = rp->len[0];
+    }
+    for (size_t i = 0; i < JSON_LONG_FIELDS; i++) {
+        const struct jptr *p = &r->ptr[FIELD_UNIT + i];
+        if (!path[i])
+            continue;
+        if (p->n != 1 || p->len[0] >= JSON_MAX_KEY)
+            return;
+        r->spec.key[i] = p->tok[0];
+        r->spec.key_len[i] = p->len[0];
+    }
+    r->scan = 1;
+}
+
 static int json_init(struct format *fmt, char *err, size_t errsize)
 {
     const struct config_mapping *m = fmt->mapping;
@@ -149,6 +186,7 @@ static int json_init(struct format *fmt, char *err, size_t errsize)
         json_fini(r);
         return -ENOMEM;
     }
+    spec_build(r);
     fmt->priv = r;
     return 0;
 }
@@ -196,6 +234,7 @@ struct walk {
     size_t last_end;              /* offset after the previous token */
     size_t elem_start;            /* offset of the current element */
     long pos;                     /* 1-based element number */
+    long skip;                    /* elements the scanner handed on already */
     struct jval *val;             /* per pointer slot */
     char *arena;
     size_t used, cap;
@@ -448,6 +487,8 @@ static int emit(struct walk *w, size_t end)
     const char *text;
     int rc = 0;
 
+    if (w->pos <= w->skip)
+        return 0;
     format_raw_attach(&base, &raw, raw_span_build, &span);
     text = field_text(w, FIELD_UNIT, &m->unit, "unit", &base, &s);
     base.unit = text ? text : "";
@@ -744,8 +785,30 @@ static void parse_error(struct walk *w, char *err, size_t errsize)
         yajl_free_error(w->h, msg);
 }
 
-static int json_read(struct format *fmt, const char *buf, size_t len, format_record_cb cb,
-                     void *ctx, char *err, size_t errsize)
+/* An element the scanner read: its fields kept as the walk keeps them, then
+ * its records handed on by the walk's own emit(). */
+static int scanned(void *ctx, long pos, size_t from, size_t to, const struct json_long_field *f)
+{
+    static const enum jtype type[] = {
+        [JSON_LONG_NONE] = J_NONE, [JSON_LONG_STRING] = J_STRING, [JSON_LONG_INTEGER] = J_INTEGER,
+        [JSON_LONG_REAL] = J_REAL, [JSON_LONG_NULL] = J_NULL,     [JSON_LONG_BOOL] = J_BOOL,
+    };
+    struct walk *w = ctx;
+
+    w->pos = pos;
+    w->elem_start = from;
+    w->used = 0;
+    for (size_t i = 0; i < w->r->nptr; i++)
+        w->val[i].type = J_NONE;
+    for (size_t i = 0; i < JSON_LONG_FIELDS; i++)
+        if (f[i].type != JSON_LONG_NONE &&
+            !keep(w, FIELD_UNIT + i, type[f[i].type], f[i].text, f[i].len))
+            return w->rc; /* -ENOMEM */
+    return w->rc = emit(w, to);
+}
+
+int format_json_read_how(struct format *fmt, const char *buf, size_t len, format_record_cb cb,
+                         void *ctx, char *err, size_t errsize, enum format_json_how how)
 {
     const struct json_reader *r = fmt->priv;
     struct walk *w;
@@ -762,16 +825,36 @@ static int json_read(struct format *fmt, const char *buf, size_t len, format_rec
         format_err(err, errsize, "%s: '[' or '{' expected", at);
         return -EBADMSG;
     }
-    if (!(w = calloc(1, sizeof(*w))) || !(w->val = calloc(r->nptr, sizeof(*w->val))) ||
-        !(w->h = yajl_alloc(&callbacks, NULL, w))) {
-        if (w)
-            free(w->val);
+    if (!(w = calloc(1, sizeof(*w))) || !(w->val = calloc(r->nptr, sizeof(*w->val)))) {
         free(w);
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
-    *w = (struct walk){
-        .r = r, .h = w->h, .buf = buf, .len = len, .cb = cb, .ctx = ctx, .val = w->val};
+    *w = (struct walk){.r = r, .buf = buf, .len = len, .cb = cb, .ctx = ctx, .val = w->val};
+    if (how != FORMAT_JSON_YAJL && r->scan) {
+        long emitted;
+        int cb_rc, gave_up = json_long_scan(&r->spec, buf, len, scanned, w, &emitted, &cb_rc);
+        if (gave_up < 0)
+            w->rc = gave_up;
+        if (gave_up <= 0 || w->rc) {
+            rc = w->rc; /* read whole, stopped by the callback, or out of memory */
+            if (rc == -ENOMEM)
+                format_err(err, errsize, "out of memory");
+            goto out;
+        }
+        w->pos = 0; /* yajl reads it again; the elements handed on are skipped */
+        w->skip = emitted;
+    }
+    if (how == FORMAT_JSON_SCANNER) {
+        format_err(err, errsize, "the scanner gave up after %ld elements", w->skip);
+        rc = -EAGAIN;
+        goto out;
+    }
+    if (!(w->h = yajl_alloc(&callbacks, NULL, w))) {
+        format_err(err, errsize, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
     if (yajl_parse(w->h, (const unsigned char *)buf, len) != yajl_status_ok ||
         yajl_complete_parse(w->h) != yajl_status_ok) {
         if (w->rc) {
@@ -787,13 +870,21 @@ static int json_read(struct format *fmt, const char *buf, size_t len, format_rec
                    w->records_seen < 0 ? "expected an array" : "not found");
         rc = -EBADMSG;
     }
-    yajl_free(w->h);
+out:
+    if (w->h)
+        yajl_free(w->h);
     for (size_t d = 0; d < JSON_MAX_DEPTH; d++)
         keyset_free(&w->keys[d]);
     free(w->val);
     free(w->arena);
     free(w);
     return rc;
+}
+
+static int json_read(struct format *fmt, const char *buf, size_t len, format_record_cb cb,
+                     void *ctx, char *err, size_t errsize)
+{
+    return format_json_read_how(fmt, buf, len, cb, ctx, err, errsize, FORMAT_JSON_AUTO);
 }
 
 const struct format_ops format_json_ops = {
