@@ -390,6 +390,81 @@ static void test_mutations_read_the_same(void **state)
     assert_true(alone < total - total / 20);
 }
 
+struct numbers {
+    double want[1000];
+    long n, differ;
+};
+
+static int number_seen(const struct format_record *r, void *ctx)
+{
+    struct numbers *t = ctx;
+
+    if (r->position < 1 || r->position > t->n || !r->value_ok ||
+        memcmp(&r->value, &t->want[r->position - 1], sizeof(double)) != 0)
+        t->differ++;
+    return 0;
+}
+
+/* A number's value is strtod()'s of its text to the bit, whichever way it
+ * is read (format.c reads short ones without strtod()). */
+static void test_numbers_are_strtod_of_their_text(void **state)
+{
+    size_t cap = 1000 * 120, len;
+    char *b = malloc(cap), text[80];
+    uint64_t x = 0x5DEECE66DULL;
+    struct numbers *t = calloc(1, sizeof(*t));
+    char err[256];
+
+    (void)state;
+    assert_non_null(b);
+    assert_non_null(t);
+    for (int round = 0; round < 60; round++) {
+        len = (size_t)snprintf(b, cap, "{\"data\": [");
+        t->n = 0;
+        for (int k = 0; k < 1000; k++) {
+            size_t o = 0;
+            int nint, nfrac, exp;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            nint = 1 + (int)(x % (round < 30 ? 9 : 21));
+            nfrac = (int)((x >> 8) % (round < 30 ? 8 : 22));
+            exp = (int)((x >> 16) % 3) == 0 ? (int)((x >> 24) % 71) - 35 : 999;
+            if ((x >> 32) & 1)
+                text[o++] = '-';
+            uint64_t y = x * 0x2545F4914F6CDD1DULL;
+            for (int d = 0; d < nint; d++, y = y * 6364136223846793005ULL + 1442695040888963407ULL)
+                text[o++] = (char)('0' + (d == 0 && nint > 1 ? 1 + (y >> 33) % 9 : (y >> 33) % 10));
+            if (nint == 1 && (x >> 40) % 4 == 0)
+                text[o - 1] = '0';
+            if (nfrac) {
+                text[o++] = '.';
+                for (int d = 0; d < nfrac; d++, y = y * 6364136223846793005ULL + 1)
+                    text[o++] = (char)('0' + (y >> 33) % 10);
+            }
+            if (exp != 999)
+                o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%d", (x >> 48) & 1 ? "E" : "e",
+                                      exp);
+            text[o] = '\0';
+            t->want[t->n++] = strtod(text, NULL);
+            len += (size_t)snprintf(b + len, cap - len,
+                                    "%s{\"unit\": \"u\", \"indicator\": \"i\", \"period\": "
+                                    "\"2024-01\", \"value\": %s}",
+                                    k ? ", " : "", text);
+        }
+        len += (size_t)snprintf(b + len, cap - len, "]}");
+        for (int how = FORMAT_JSON_AUTO; how <= FORMAT_JSON_SCANNER; how++) {
+            t->differ = 0;
+            assert_int_equal(format_json_read_how(fmt[0], b, len, number_seen, t, err, sizeof(err),
+                                                  (enum format_json_how)how),
+                             0);
+            assert_int_equal(t->differ, 0);
+        }
+    }
+    free(t);
+    free(b);
+}
+
 /* Every payload file: tests/data's and ../shared/real's, each with every
  * mapping, whole and mutated. */
 static void read_dir(const char *dir, long *files)
@@ -439,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_scanner_reads_alone),
         cmocka_unit_test(test_scanner_gives_up_the_same),
         cmocka_unit_test(test_mutations_read_the_same),
+        cmocka_unit_test(test_numbers_are_strtod_of_their_text),
         cmocka_unit_test(test_payload_files_read_the_same),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
