@@ -264,13 +264,33 @@ static int on_record(const struct format_record *r, void *ctx)
  * dimension), neither is kept: the value under that key would be one of
  * several the source has, picked by order.
  */
+/* Is every key greater than the one before (unit, indicator, period, in
+ * store_find_duplicates()'s order)? Then no key is there twice: a payload
+ * written in key order, the usual, needs no sort. */
+static int keys_ascending(const struct batch *b)
+{
+    for (size_t i = 1; i < b->n; i++) {
+        const struct store_obs *x = &b->obs[i - 1], *y = &b->obs[i];
+        if (x->unit_id != y->unit_id) {
+            if (x->unit_id > y->unit_id)
+                return 0;
+        } else if (x->indicator_id != y->indicator_id) {
+            if (x->indicator_id > y->indicator_id)
+                return 0;
+        } else if (period_cmp(x->period, y->period) >= 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int drop_duplicates(struct batch *b)
 {
     long *first_of, dups;
     char *drop;
     size_t kept = 0;
 
-    if (b->n < 2)
+    if (b->n < 2 || keys_ascending(b))
         return 0;
     if (!(first_of = malloc(b->n * sizeof(*first_of))) || !(drop = calloc(b->n, 1))) {
         free(first_of);
