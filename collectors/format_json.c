@@ -830,7 +830,11 @@ int format_json_read_how(struct format *fmt, const char *buf, size_t len, format
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
-    *w = (struct walk){.r = r, .buf = buf, .len = len, .cb = cb, .ctx = ctx, .val = w->val};
+    w->r = r; /* the rest is zero: no second pass over the walk's 20 KB */
+    w->buf = buf;
+    w->len = len;
+    w->cb = cb;
+    w->ctx = ctx;
     if (how != FORMAT_JSON_YAJL && r->scan) {
         long emitted;
         int cb_rc, gave_up = json_long_scan(&r->spec, buf, len, scanned, w, &emitted, &cb_rc);
