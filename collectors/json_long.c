@@ -18,11 +18,23 @@
 
 #define GIVE_UP 1
 
+/* A member name: where it is in the payload (never escaped), its length,
+ * and (in a record) the fields it is read as, one bit per spec slot. */
+struct key {
+    const unsigned char *k;
+    size_t len;
+    unsigned fields;
+};
+
 struct scan {
     const unsigned char *b;
     size_t len, at;
     char *dec; /* the unescaped strings of the current element */
     size_t dused, dcap;
+    /* the previous record's keys, in order: a record with the same ones
+     * needs neither the repeat check nor the field look-up */
+    struct key last[JSON_LONG_KEYS];
+    size_t nlast;
 };
 
 /* A field as scanned: its text in the payload, or (dec) at offset off of the
@@ -34,11 +46,6 @@ struct sfield {
     int dec;
 };
 
-struct key {
-    const unsigned char *k;
-    size_t len;
-};
-
 /* Bytes a string holds as they are: printable ASCII but '"' and '\\' (DEL
  * and the rest left to the slow path, which gives up on them). */
 static const unsigned char plain[256] = {
@@ -47,7 +54,7 @@ static const unsigned char plain[256] = {
 /* JSON's four blanks. */
 static const unsigned char blank[256] = {[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1};
 
-static void blanks(struct scan *s)
+static inline __attribute__((always_inline)) void blanks(struct scan *s)
 {
     size_t at = s->at, len = s->len;
     const unsigned char *b = s->b;
@@ -148,7 +155,7 @@ static int escape(struct scan *s)
 
 /* The string at s->at (its opening quote) into f: its bytes in the payload,
  * or unescaped into s->dec. A key (key 1) must have no escape. */
-static int string(struct scan *s, int key, struct sfield *f)
+static inline __attribute__((always_inline)) int string(struct scan *s, int key, struct sfield *f)
 {
     const unsigned char *b = s->b;
     size_t start = ++s->at, run = start;
@@ -197,7 +204,7 @@ static int string(struct scan *s, int key, struct sfield *f)
     return 0;
 }
 
-static int digits(struct scan *s)
+static inline __attribute__((always_inline)) int digits(struct scan *s)
 {
     size_t at = s->at;
 
@@ -207,7 +214,7 @@ static int digits(struct scan *s)
 }
 
 /* A number as the JSON grammar writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-static int number(struct scan *s, struct sfield *f)
+static inline __attribute__((always_inline)) int number(struct scan *s, struct sfield *f)
 {
     size_t start = s->at;
     int real = 0;
@@ -237,7 +244,8 @@ static int number(struct scan *s, struct sfield *f)
     return 0;
 }
 
-static int literal(struct scan *s, const char *word, enum json_long_type type, struct sfield *f)
+static inline __attribute__((always_inline)) int literal(struct scan *s, const char *word,
+                                                         enum json_long_type type, struct sfield *f)
 {
     size_t n = strlen(word);
 
@@ -250,7 +258,7 @@ static int literal(struct scan *s, const char *word, enum json_long_type type, s
 }
 
 /* A string, number, true, false or null. */
-static int scalar(struct scan *s, struct sfield *f)
+static inline __attribute__((always_inline)) int scalar(struct scan *s, struct sfield *f)
 {
     switch (s->at < s->len ? s->b[s->at] : 0) {
     case '"':
@@ -280,7 +288,7 @@ static int scalar(struct scan *s, struct sfield *f)
 
 /* A key at s->at, then its ':' and the blanks after; a key the object
  * already has, or one key too many, gives up. */
-static int key(struct scan *s, struct key *keys, size_t *n)
+static inline __attribute__((always_inline)) int key(struct scan *s, struct key *keys, size_t *n)
 {
     struct sfield f;
     int rc;
@@ -292,7 +300,7 @@ static int key(struct scan *s, struct key *keys, size_t *n)
     for (size_t i = 0; i < *n; i++)
         if (keys[i].len == f.len && memcmp(keys[i].k, f.text, f.len) == 0)
             return GIVE_UP;
-    keys[(*n)++] = (struct key){(const unsigned char *)f.text, f.len};
+    keys[(*n)++] = (struct key){(const unsigned char *)f.text, f.len, 0};
     blanks(s);
     if (s->at >= s->len || s->b[s->at] != ':')
         return GIVE_UP;
@@ -303,7 +311,7 @@ static int key(struct scan *s, struct key *keys, size_t *n)
 
 /* After a member or an element: 0 on ',' (and the blanks after it), 2 on
  * the closing byte, else GIVE_UP. */
-static int after(struct scan *s, unsigned char close)
+static inline __attribute__((always_inline)) int after(struct scan *s, unsigned char close)
 {
     blanks(s);
     if (s->at < s->len && s->b[s->at] == ',') {
@@ -347,16 +355,27 @@ static int skip(struct scan *s, int depth)
     return rc == 2 ? 0 : rc;
 }
 
+/* The fields (bits by spec slot) a record's member k[0..len) is read as. */
+static unsigned fields_of(const struct json_long_spec *spec, const unsigned char *k, size_t len)
+{
+    unsigned bits = 0;
+
+    for (size_t i = 0; i < JSON_LONG_FIELDS; i++)
+        if (spec->key[i] && spec->key_len[i] == len && memcmp(spec->key[i], k, len) == 0)
+            bits |= 1u << i;
+    return bits;
+}
+
 /* One record at s->at (its '{'), handed to cb. Returns 0, GIVE_UP, -ENOMEM,
  * or 2 when cb stopped the scan. */
 static int element(struct scan *s, const struct json_long_spec *spec, json_long_cb cb, void *ctx,
                    long *emitted, int *cb_rc)
 {
     struct key keys[JSON_LONG_KEYS];
-    struct sfield f[JSON_LONG_FIELDS] = {{0}}, v;
+    struct sfield f[JSON_LONG_FIELDS] = {{0}}, k, v;
     struct json_long_field out[JSON_LONG_FIELDS];
     size_t from = s->at, n = 0;
-    int rc = 2;
+    int rc = 2, same = 1; /* the keys so far are the previous record's, in order */
 
     s->dused = 0;
     s->at++;
@@ -365,15 +384,36 @@ static int element(struct scan *s, const struct json_long_spec *spec, json_long_
         s->at++;
     else
         do {
-            if ((rc = key(s, keys, &n)) != 0 || (rc = scalar(s, &v)) != 0)
+            if (s->at >= s->len || s->b[s->at] != '"' || n == JSON_LONG_KEYS)
+                return GIVE_UP;
+            if ((rc = string(s, 1, &k)) != 0)
                 return rc;
-            for (size_t i = 0; i < JSON_LONG_FIELDS; i++)
-                if (spec->key[i] && spec->key_len[i] == keys[n - 1].len &&
-                    memcmp(spec->key[i], keys[n - 1].k, keys[n - 1].len) == 0)
-                    f[i] = v;
+            keys[n] = (struct key){(const unsigned char *)k.text, k.len, 0};
+            if (same && n < s->nlast && s->last[n].len == k.len &&
+                memcmp(s->last[n].k, k.text, k.len) == 0) {
+                keys[n].fields = s->last[n].fields; /* distinct in that record, so here */
+            } else {
+                same = 0;
+                for (size_t i = 0; i < n; i++)
+                    if (keys[i].len == k.len && memcmp(keys[i].k, k.text, k.len) == 0)
+                        return GIVE_UP; /* a repeated key */
+                keys[n].fields = fields_of(spec, keys[n].k, k.len);
+            }
+            blanks(s);
+            if (s->at >= s->len || s->b[s->at] != ':')
+                return GIVE_UP;
+            s->at++;
+            blanks(s);
+            if ((rc = scalar(s, &v)) != 0)
+                return rc;
+            for (unsigned bits = keys[n].fields; bits; bits &= bits - 1)
+                f[__builtin_ctz(bits)] = v;
+            n++;
         } while ((rc = after(s, '}')) == 0);
     if (rc != 2)
         return rc;
+    memcpy(s->last, keys, n * sizeof(*keys));
+    s->nlast = n;
     for (size_t i = 0; i < JSON_LONG_FIELDS; i++)
         out[i] =
             (struct json_long_field){f[i].type, f[i].dec ? s->dec + f[i].off : f[i].text, f[i].len};
