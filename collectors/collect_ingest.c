@@ -37,6 +37,10 @@ struct batch {
     struct store_reject *rej;
     size_t nrej, caprej;
     long n_missing;
+    /* the last unit code looked up and its unit (-1: none yet): a payload's
+     * records mostly come unit by unit */
+    char last_unit[64];
+    long last_unit_id;
     struct store_obs_delete *del; /* withdrawn keys (SDMX "Delete") */
     long *del_pos;
     size_t ndel, cap_del, cap_del_pos;
@@ -208,10 +212,21 @@ static int on_record(const struct format_record *r, void *ctx)
     size_t n;
     const struct config_indicator *inds = config_indicators(b->pull->c->cfg, &n);
     const char *ucode = r->unit && *r->unit ? r->unit : b->unit;
-    long unit = ucode ? source_map_unit(b->src, ucode) : -1, ind;
+    long unit = -1, ind;
     char ptext[PERIOD_TEXT_SIZE];
     double v;
 
+    if (ucode && b->last_unit_id >= 0 && strcmp(ucode, b->last_unit) == 0) {
+        unit = b->last_unit_id;
+    } else if (ucode) {
+        size_t len = strlen(ucode);
+        unit = source_map_unit(b->src, ucode);
+        b->last_unit_id = -1;
+        if (unit >= 0 && len < sizeof(b->last_unit)) {
+            memcpy(b->last_unit, ucode, len + 1);
+            b->last_unit_id = unit;
+        }
+    }
     if (r->problem)
         return reject(b, r->position, format_record_raw(r), "%s", r->problem), 0;
     if (unit < 0)
@@ -421,6 +436,7 @@ void collect_parse(struct pull *p)
     }
     b->pull = p;
     b->src = p->c->sources[p->index];
+    b->last_unit_id = -1;
     p->batch = b;
     p->parse_rc = read_parts(p, b, p->parse_err, sizeof(p->parse_err));
 }
