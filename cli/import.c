@@ -33,6 +33,7 @@
 #include "collectors/check_batch.h"
 #include "collectors/collect.h"
 #include "common/buf.h"
+#include "common/exec.h"
 #include "common/timefmt.h"
 #include "compute/compute.h"
 #include "config/config.h"
@@ -944,6 +945,22 @@ static int import_all(struct import *im, char **files, int n)
     return status;
 }
 
+/* Rebuilds the column copy while the import's rows are fresh, when the
+ * import touched so many units that the next recompute would walk every
+ * observation to rebuild it (store_columns_build): that recompute reads the
+ * columns instead. The copy is derived data, so a failure only leaves the
+ * rebuild to the recompute; another writer holding the lock is no failure. */
+static void build_columns(struct store *st)
+{
+    struct exec ex;
+
+    exec_threads_init(&ex);
+    int rc = store_columns_build(st, &(struct store_walk_opts){.ex = &ex});
+    if (rc < 0 && rc != -EBUSY)
+        fprintf(stderr, "parkstat import: column copy not rebuilt (the next recompute will): %s\n",
+                rc == -EIO ? store_errmsg(st) : strerror(-rc));
+}
+
 int import_command(int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
@@ -1043,6 +1060,7 @@ int import_command(int argc, char **argv)
                 closed);
     if (source) {
         status = import_source(cfg, st, source, unit, argv + optind, argc - optind);
+        build_columns(st);
         goto out;
     }
     if ((rc = import_new(&im, st, cfg)) < 0) {
@@ -1057,6 +1075,7 @@ int import_command(int argc, char **argv)
     if (vmap)
         im->values = vmap->values;
     status = import_all(im, argv + optind, argc - optind);
+    build_columns(st);
 out:
     import_free(&im);
     config_mapping_free(&vmap);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -44,6 +45,10 @@ struct col {
     size_t n, cap;
     int64_t *unit;
     double *val;
+    /* spilled (struct colset.spill): chunks of SPILL_CHUNK entries written
+     * before unit[0..n), at these file offsets */
+    int64_t *chunk;
+    size_t nchunk, chunk_cap;
 };
 
 /* Columns found by (indicator id, period text) through an open-addressing
@@ -54,6 +59,8 @@ struct colset {
     uint32_t *slot;
     size_t nslot; /* power of 2, more than twice n */
     size_t last;  /* the previous look-up's column + 1 */
+    FILE *spill;  /* a build with bounded memory: full chunks go here */
+    int64_t spill_end;
 };
 
 static void colset_free(struct colset *cs)
@@ -61,9 +68,12 @@ static void colset_free(struct colset *cs)
     for (size_t i = 0; i < cs->n; i++) {
         free(cs->v[i].unit);
         free(cs->v[i].val);
+        free(cs->v[i].chunk);
     }
     free(cs->v);
     free(cs->slot);
+    if (cs->spill)
+        fclose(cs->spill);
     memset(cs, 0, sizeof(*cs));
 }
 
@@ -96,6 +106,18 @@ static int rehash(struct colset *cs, size_t nslot)
     cs->slot = slot;
     cs->nslot = nslot;
     return 0;
+}
+
+/* The column of (ind, period), or NULL when cs has none. */
+static const struct col *colset_find(const struct colset *cs, int64_t ind, const char *period,
+                                     size_t len)
+{
+    if (!cs->nslot)
+        return NULL;
+    size_t h = (size_t)(col_hash(ind, period, len) >> 32) & (cs->nslot - 1);
+    while (cs->slot[h] && !col_is(&cs->v[cs->slot[h] - 1], ind, period, len))
+        h = (h + 1) & (cs->nslot - 1);
+    return cs->slot[h] ? &cs->v[cs->slot[h] - 1] : NULL;
 }
 
 /* The column of (ind, period) (len 1 .. COL_PERIOD_MAX), added empty when
@@ -266,6 +288,15 @@ static int on_walk_row(int64_t unit, int64_t ind, const char *period, size_t len
     return c ? col_append(c, unit, v) : -ENOMEM;
 }
 
+/* 1 when c's unit ids ascend strictly. */
+static int col_sorted(const struct col *c)
+{
+    for (size_t j = 1; j < c->n; j++)
+        if (c->unit[j - 1] >= c->unit[j])
+            return 0;
+    return 1;
+}
+
 /* Every column from one walk of the current rows: two halves by unit id
  * at once on o's executor, the upper half's entries appended to the lower's. */
 static int build_all(struct store *st, const struct store_walk_opts *o, struct colset *cs)
@@ -286,14 +317,9 @@ static int build_all(struct store *st, const struct store_walk_opts *o, struct c
     }
     colset_free(&hi);
     /* The walk runs in key order, so every column is sorted; make sure. */
-    for (size_t i = 0; rc >= 0 && i < cs->n; i++) {
-        struct col *c = &cs->v[i];
-        for (size_t j = 1; j < c->n; j++)
-            if (c->unit[j - 1] >= c->unit[j]) {
-                rc = -EPROTO;
-                break;
-            }
-    }
+    for (size_t i = 0; rc >= 0 && i < cs->n; i++)
+        if (!col_sorted(&cs->v[i]))
+            rc = -EPROTO;
     if (rc == -EPROTO)
         snprintf(st->err, sizeof(st->err), "observation walk: rows not in key order");
     return rc < 0 ? rc : 0;
@@ -400,12 +426,165 @@ static int few_touched(struct store *st, size_t n_touched, int *few)
     return rc;
 }
 
+/* ---- A rebuild with bounded memory (store_columns_build) ---- */
+
+/* Entries of a column held in memory while a rebuild spills (16 KiB per
+ * column and half of the walk); full chunks go to a temporary file. */
+#define SPILL_CHUNK 1024
+
+static int pwrite_all(int fd, const void *b, size_t n, int64_t at)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t w = pwrite(fd, (const char *)b + done, n - done, (off_t)(at + (int64_t)done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+static int pread_all(int fd, void *b, size_t n, int64_t at)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t r = pread(fd, (char *)b + done, n - done, (off_t)(at + (int64_t)done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? -errno : -EIO;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+/* Writes c's SPILL_CHUNK entries to cs's file as one chunk (units, then
+ * values) and empties c. */
+static int col_spill(struct colset *cs, struct col *c)
+{
+    int fd = fileno(cs->spill), rc;
+
+    if (BUF_GROW(&c->chunk, &c->chunk_cap, c->nchunk + 1, BUF_UNCAPPED) < 0)
+        return -ENOMEM;
+    if ((rc = pwrite_all(fd, c->unit, 8 * c->n, cs->spill_end)) < 0 ||
+        (rc = pwrite_all(fd, c->val, 8 * c->n, cs->spill_end + 8 * (int64_t)c->n)) < 0)
+        return rc;
+    c->chunk[c->nchunk++] = cs->spill_end;
+    cs->spill_end += 16 * (int64_t)c->n;
+    c->n = 0;
+    return 0;
+}
+
+static int on_spill_row(int64_t unit, int64_t ind, const char *period, size_t len, double v,
+                        void *ctx)
+{
+    struct colset *cs = ctx;
+    struct col *c;
+    int rc;
+
+    if (len == 0 || len > COL_PERIOD_MAX)
+        return 0;
+    if (!(c = colset_get(cs, ind, period, len)))
+        return -ENOMEM;
+    if (c->cap < SPILL_CHUNK && col_reserve(c, SPILL_CHUNK) < 0)
+        return -ENOMEM;
+    if (c->n == SPILL_CHUNK && (rc = col_spill(cs, c)) < 0)
+        return rc;
+    return col_append(c, unit, v);
+}
+
+/* Entries of c, spilled and held. */
+static size_t col_total(const struct col *c)
+{
+    return c ? c->nchunk * SPILL_CHUNK + c->n : 0;
+}
+
+/* Appends c's entries (its chunks from cs's file, then those held) to out,
+ * which has room for them. */
+static int col_gather(const struct colset *cs, const struct col *c, struct col *out)
+{
+    int rc = 0;
+
+    for (size_t k = 0; c && k < c->nchunk && rc == 0; k++) {
+        int fd = fileno(cs->spill);
+        if ((rc = pread_all(fd, out->unit + out->n, 8 * SPILL_CHUNK, c->chunk[k])) == 0)
+            rc = pread_all(fd, out->val + out->n, 8 * SPILL_CHUNK, c->chunk[k] + 8 * SPILL_CHUNK);
+        out->n += SPILL_CHUNK;
+    }
+    if (c && rc == 0) {
+        memcpy(out->unit + out->n, c->unit, c->n * sizeof(*c->unit));
+        memcpy(out->val + out->n, c->val, c->n * sizeof(*c->val));
+        out->n += c->n;
+    }
+    return rc;
+}
+
+/* Every column from one walk of the current rows as build_all() reads them,
+ * spilled: the lower half's entries in lo, the upper half's in hi. */
+static int build_spilled(struct store *st, const struct store_walk_opts *o, struct colset *lo,
+                         struct colset *hi)
+{
+    void *parts[2] = {lo, hi};
+    int rc;
+
+    if (!(lo->spill = tmpfile()) || !(hi->spill = tmpfile())) {
+        rc = -errno;
+        snprintf(st->err, sizeof(st->err), "column copy: temporary file: %s", strerror(-rc));
+        return rc;
+    }
+    rc = store_obs_walk_split(st, 0, o, on_spill_row, parts);
+    return rc < 0 ? rc : 0;
+}
+
+/* Writes the columns of a spilled build, one at a time: the lower half's
+ * entries of each, then the upper half's. */
+static int write_spilled(struct store *st, const struct colset *lo, const struct colset *hi)
+{
+    struct col out = {0};
+    int rc = 0;
+
+    for (size_t i = 0; i < lo->n + hi->n && rc == 0; i++) {
+        const struct col *l = i < lo->n ? &lo->v[i] : NULL,
+                         *h = i < lo->n ? NULL : &hi->v[i - lo->n];
+        if (l)
+            h = colset_find(hi, l->ind, l->period, l->plen);
+        else if (colset_find(lo, h->ind, h->period, h->plen))
+            continue; /* written with the lower half's */
+        const struct col *c = l ? l : h;
+        out.n = 0;
+        out.ind = c->ind;
+        memcpy(out.period, c->period, c->plen);
+        out.plen = c->plen;
+        if (col_reserve(&out, col_total(l) + col_total(h)) < 0) {
+            rc = -ENOMEM;
+            break;
+        }
+        if ((rc = col_gather(lo, l, &out)) < 0 || (rc = col_gather(hi, h, &out)) < 0) {
+            snprintf(st->err, sizeof(st->err), "column copy: temporary file: %s", strerror(-rc));
+            rc = -EIO;
+            break;
+        }
+        if (!col_sorted(&out)) {
+            snprintf(st->err, sizeof(st->err), "observation walk: rows not in key order");
+            rc = -EPROTO;
+            break;
+        }
+        rc = cols_write(st, &out, 1);
+    }
+    free(out.unit);
+    free(out.val);
+    return rc;
+}
+
 /*
  * Brings the columns up to date in one write transaction. When every column
- * is rebuilt, *all gets them (the caller frees it). Returns 0, -EBUSY (the
- * write lock was not had: nothing done) or -EIO / -ENOMEM.
+ * is rebuilt, *all gets them (the caller frees it); with hi, only a rebuild
+ * is done (nothing when few units are touched), spilled (build_spilled):
+ * the lower half's entries in *all, the upper half's in *hi. Returns 0,
+ * -EBUSY (the write lock was not had: nothing done) or -EIO / -ENOMEM.
  */
-static int refresh(struct store *st, const struct store_walk_opts *o, struct colset *all)
+static int refresh(struct store *st, const struct store_walk_opts *o, struct colset *all,
+                   struct colset *hi)
 {
     int64_t *u = NULL, v0 = 0, v1 = 0;
     size_t n = 0;
@@ -414,9 +593,10 @@ static int refresh(struct store *st, const struct store_walk_opts *o, struct col
     /* A rebuild walks the table outside the write lock (two connections at
      * once), then writes only when no other connection committed since. */
     if ((rc = store_change_counter(st, &v0)) < 0 || (rc = touched_units(st, &u, &n)) < 0 ||
-        (rc = few_touched(st, n, &few)) < 0 || n == 0 || (few && o && n <= o->defer_merge))
+        (rc = few_touched(st, n, &few)) < 0 || n == 0 || (few && hi) ||
+        (few && o && n <= o->defer_merge))
         goto out; /* (a merge the caller defers: the reader reads their rows) */
-    if (!few && (rc = build_all(st, o, all)) < 0)
+    if (!few && (rc = hi ? build_spilled(st, o, all, hi) : build_all(st, o, all)) < 0)
         goto out;
     /* No waiting for the write lock: readers are exact without a refresh. */
     sqlite3_busy_timeout(st->db, 0);
@@ -434,7 +614,7 @@ static int refresh(struct store *st, const struct store_walk_opts *o, struct col
             rc = store_fail(st, "obs_column");
             goto rollback;
         }
-        rc = cols_write(st, all->v, all->n);
+        rc = hi ? write_spilled(st, all, hi) : cols_write(st, all->v, all->n);
     } else {
         free(u);
         u = NULL; /* reread inside the write transaction */
@@ -539,7 +719,7 @@ int store_obs_current(struct store *st, const struct store_walk_opts *o, store_c
     int rc = 0;
 
     if (!st->readonly && sqlite3_get_autocommit(st->db))
-        rc = refresh(st, o, &all);
+        rc = refresh(st, o, &all, NULL);
     if (rc == 0 || rc == -EBUSY)
         rc = all.n ? deliver(&all, o, ccb, ctx) : read_columns(st, o, ccb, ocb, ctx);
     if (rc == -EINVAL) {
@@ -555,6 +735,18 @@ int store_obs_current(struct store *st, const struct store_walk_opts *o, store_c
         rc = -EAGAIN;
     }
     colset_free(&all);
+    return rc;
+}
+
+/* Rebuilds the column copy when a reader would (contract in
+ * observations.h), holding SPILL_CHUNK entries per column in memory. */
+int store_columns_build(struct store *st, const struct store_walk_opts *o)
+{
+    struct colset lo = {0}, hi = {0};
+    int rc = st->readonly || !sqlite3_get_autocommit(st->db) ? 0 : refresh(st, o, &lo, &hi);
+
+    colset_free(&lo);
+    colset_free(&hi);
     return rc;
 }
 

@@ -317,6 +317,20 @@ typedef int (*store_column_cb)(int64_t indicator_id, const char *period, size_t 
 int store_obs_current(struct store *st, const struct store_walk_opts *o, store_column_cb ccb,
                       store_obs_id_cb ocb, void *ctx);
 
+/*
+ * Rebuilds the column copy now when store_obs_current() would rebuild it
+ * (so many units changed since it was written that it walks the table: an
+ * import of a whole file), for the writer of those changes (parkstat
+ * import), so that the next reader does not walk. Memory stays bounded
+ * whatever the units: the walk (store_obs_walk_split() with o) keeps 16 KiB
+ * of each column per half and spills the rest to a temporary file, and the
+ * columns are written one at a time, the same bytes a reader's rebuild writes. Does nothing when
+ * few units are touched (a reader merges them cheaply), on a read-only connection or inside a
+ * transaction. Returns 0, -EBUSY (another connection holds the write lock: nothing done, the next
+ * reader rebuilds), -EIO or -ENOMEM.
+ */
+int store_columns_build(struct store *st, const struct store_walk_opts *o);
+
 /* The current rows of the units ids[0..n) (database ids), unit by unit, in
  * one read transaction: what a reader of a few units' values needs, without
  * the rest of the store. Returns 0, cb's non-zero return, or -EIO. */

@@ -6,6 +6,7 @@
  * compares store_obs_current() with a walk over the table.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,7 +125,8 @@ static int check_equal(struct ctx *c, size_t expect_rows)
             assert_int_equal(k.v[i].unit, w.v[i].unit);
             assert_int_equal(k.v[i].ind, w.v[i].ind);
             assert_string_equal(k.v[i].period, w.v[i].period);
-            assert_true(k.v[i].v == w.v[i].v);
+            /* a missing value is NaN in both */
+            assert_true(k.v[i].v == w.v[i].v || (isnan(k.v[i].v) && isnan(w.v[i].v)));
         }
     }
     free(w.v);
@@ -320,6 +322,84 @@ static void test_damaged_blob_is_dropped_and_rebuilt(void **state)
     assert_int_equal(count(c, "SELECT count(*) FROM obs_column"), 2 * NMON);
 }
 
+/* Runs sql on a connection of its own. */
+static void exec_sql(struct ctx *c, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+#define NBIG 3000 /* units added: columns of more than 1024 entries per half */
+
+static void test_build_for_an_import_spills_and_writes_the_readers_bytes(void **state)
+{
+    struct ctx *c = *state;
+    struct store_obs *obs = calloc((size_t)NBIG * 2 * 2, sizeof(*obs));
+    struct store_walk_opts small = {.split_pages = 1}; /* no executor: one part */
+    char code[16];
+    size_t n = 0;
+    int64_t run;
+
+    assert_non_null(obs);
+    /* a big import: 3000 more units, two months of both indicators, some
+     * values missing (NaN), some units without a value in 2024-02 */
+    for (int u = 0; u < NBIG; u++) {
+        snprintf(code, sizeof(code), "b%04d", u);
+        assert_int_equal(store_upsert_unit(c->st, code, code, NULL), 0);
+        int64_t id = store_unit_id(c->st, code, strlen(code));
+        for (int k = 0; k < 2; k++)
+            for (int m = 1; m <= 2; m++)
+                if (m == 1 || u % 11 != 0)
+                    obs[n++] = (struct store_obs){id,
+                                                  c->ind[k],
+                                                  {2024, PERIOD_MONTH, m},
+                                                  u % 7 == 3 ? NAN : 0.5 * u - k * m,
+                                                  NULL,
+                                                  u % 7 == 3};
+    }
+    assert_int_equal(store_run_begin(c->st, "test", NULL, c->now, &run), 0);
+    assert_int_equal(store_ingest(c->st, run, c->now++, obs, n, NULL, 0, NULL), 0);
+    free(obs);
+    size_t all = ALL_ROWS + n;
+
+    /* built by the writer of the import, in two halves that each spill */
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_touched"), NUNIT + NBIG);
+    assert_int_equal(store_columns_build(c->st, &c->wo), 0);
+    assert_int_equal(c->k.started, 1);
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_touched"), 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_column"), 2 * NMON);
+    assert_int_equal(count(c, "SELECT n FROM obs_column WHERE period = '2024-01'"), NUNIT + NBIG);
+    assert_int_equal(count(c, "SELECT n FROM obs_column WHERE period = '2024-02'"),
+                     NUNIT + NBIG - (NBIG + 10) / 11);
+    assert_int_equal(check_equal(c, all), 0); /* read back as stored: no rebuild */
+    assert_int_equal(c->k.started, 1);
+
+    /* the same bytes as a reader's rebuild of every column, in memory */
+    exec_sql(c, "CREATE TABLE built AS SELECT indicator_id, period, n, units, vals FROM obs_column;"
+                "DELETE FROM obs_column; INSERT INTO obs_touched(unit_id) SELECT id FROM unit");
+    assert_int_equal(check_equal(c, all), 0);
+    assert_int_equal(c->k.started, 2);
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_column"), 2 * NMON);
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_column o JOIN built b"
+                              " USING (indicator_id, period, n, units, vals)"),
+                     2 * NMON);
+
+    /* one part (no executor), every entry spilled to one file: the same */
+    exec_sql(c, "DELETE FROM obs_column; INSERT INTO obs_touched(unit_id) SELECT id FROM unit");
+    assert_int_equal(store_columns_build(c->st, &small), 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_column o JOIN built b"
+                              " USING (indicator_id, period, n, units, vals)"),
+                     2 * NMON);
+
+    /* a few touched units are left to the reader's merge */
+    put(c, 2, 0, 3, 12.5);
+    assert_int_equal(store_columns_build(c->st, &c->wo), 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM obs_touched"), 1);
+    assert_int_equal(check_equal(c, all), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +411,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exact_while_another_connection_holds_the_write_lock,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_blob_is_dropped_and_rebuilt, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_build_for_an_import_spills_and_writes_the_readers_bytes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
