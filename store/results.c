@@ -650,19 +650,26 @@ static void bind_int_or_null(sqlite3_stmt *s, int idx, double v)
         sqlite3_bind_null(s, idx);
 }
 
-/* Binds row r to the parameters ?1 .. ?9 of s (every one, so no clearing of
- * bindings is needed); buf holds 2 mb bytes for the blobs. */
+/* Binds row r to the parameters ?at+1 .. ?at+9 of s (every one, so no
+ * clearing of bindings is needed); buf holds 2 mb bytes for the blobs. */
+static void bind_row_at(sqlite3_stmt *s, int at, const struct store_result *r, unsigned char *buf,
+                        size_t mb)
+{
+    store_bind_text(s, at + 1, r->index_id);
+    store_bind_text(s, at + 2, r->period);
+    sqlite3_bind_int64(s, at + 3, r->unit_id);
+    bind_real_or_null(s, at + 4, r->score);
+    bind_int_or_null(s, at + 5, r->rank);
+    bind_int_or_null(s, at + 6, r->rank_change);
+    sqlite3_bind_int64(s, at + 7, r->flags);
+    bind_nodes(s, at + 8, r->nodes, r->nnodes, buf);
+    bind_doubles(s, at + 9, r->contribs, r->ncontribs, buf + mb);
+}
+
+/* bind_row_at() at ?1 .. ?9. */
 static void bind_row(sqlite3_stmt *s, const struct store_result *r, unsigned char *buf, size_t mb)
 {
-    store_bind_text(s, 1, r->index_id);
-    store_bind_text(s, 2, r->period);
-    sqlite3_bind_int64(s, 3, r->unit_id);
-    bind_real_or_null(s, 4, r->score);
-    bind_int_or_null(s, 5, r->rank);
-    bind_int_or_null(s, 6, r->rank_change);
-    sqlite3_bind_int64(s, 7, r->flags);
-    bind_nodes(s, 8, r->nodes, r->nnodes, buf);
-    bind_doubles(s, 9, r->contribs, r->ncontribs, buf + mb);
+    bind_row_at(s, 0, r, buf, mb);
 }
 
 /* Steps s (bound) and returns 1 when it changed a row, 0 when not, or a
@@ -751,6 +758,64 @@ static int put_by_rowid(struct store *st, sqlite3_stmt *const s[PUT_STMTS],
     "score IS ?4 AND rank IS ?5 AND rank_change IS ?6 AND flags IS ?7 AND nodes IS ?8"             \
     " AND contribs IS ?9"
 
+/* Rows per INSERT of insert_rows(). */
+#define INSERT_ROWS 64
+
+/* The columns of a result row and its upsert: an existing row of the same
+ * key is replaced unless its content is the same. */
+#define RESULT_COLS                                                                                \
+    "INSERT INTO result(index_id, period, unit_id, score, rank, rank_change, flags, nodes,"        \
+    " contribs) VALUES"
+#define RESULT_TUPLE "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define INSERT_SQL_MAX                                                                             \
+    (sizeof(RESULT_COLS) + INSERT_ROWS * (sizeof(RESULT_TUPLE) + 1) + sizeof(RESULT_UPSERT))
+#define RESULT_UPSERT                                                                              \
+    " ON CONFLICT(index_id, period, unit_id) DO UPDATE SET score = excluded.score,"                \
+    " rank = excluded.rank, rank_change = excluded.rank_change, flags = excluded.flags,"           \
+    " nodes = excluded.nodes, contribs = excluded.contribs"                                        \
+    " WHERE NOT (score IS excluded.score AND rank IS excluded.rank"                                \
+    " AND rank_change IS excluded.rank_change AND flags IS excluded.flags"                         \
+    " AND nodes IS excluded.nodes AND contribs IS excluded.contribs)"
+
+/*
+ * Inserts (upserts) the rows of b INSERT_ROWS at a time, the rest one by
+ * one: one statement keeps its cursors between its rows, so a row that goes
+ * after the last one of the table and of its unique key (a full recompute's
+ * rows, in key order) is appended without a descent from the root, and the
+ * statement's start and end are paid once per INSERT_ROWS rows.
+ */
+static int insert_rows(struct store *st, const struct store_results_batch *b, size_t mb)
+{
+    char sql[INSERT_SQL_MAX];
+    sqlite3_stmt *many = NULL, *one = NULL;
+    unsigned char *buf = malloc(INSERT_ROWS * 2 * mb);
+    size_t i = 0, len = 0;
+    int rc = buf ? 0 : -ENOMEM;
+
+    if (rc == 0 && b->nresults >= INSERT_ROWS) {
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", RESULT_COLS);
+        for (int k = 0; k < INSERT_ROWS; k++)
+            len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s" RESULT_TUPLE, k ? "," : " ");
+        snprintf(sql + len, sizeof(sql) - len, "%s", RESULT_UPSERT);
+        rc = prepare(st, sql, &many);
+    }
+    for (; rc == 0 && i + INSERT_ROWS <= b->nresults; i += INSERT_ROWS) {
+        for (int k = 0; k < INSERT_ROWS; k++)
+            bind_row_at(many, 9 * k, &b->results[i + (size_t)k], buf + 2 * mb * (size_t)k, mb);
+        rc = step_reset(st, many, "result insert");
+    }
+    if (rc == 0 && i < b->nresults)
+        rc = prepare(st, RESULT_COLS " " RESULT_TUPLE RESULT_UPSERT, &one);
+    for (; rc == 0 && i < b->nresults; i++) {
+        bind_row(one, &b->results[i], buf, mb);
+        rc = step_reset(st, one, "result insert");
+    }
+    sqlite3_finalize(many);
+    sqlite3_finalize(one);
+    free(buf);
+    return rc;
+}
+
 /* Inserts the rows of b; an existing row of the same key is replaced unless
  * its content is the same (then nothing is written: a recompute after one
  * revised value rewrites only the rows it changed, and their pages). With
@@ -776,22 +841,18 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
         "UPDATE result SET score = ?4, rank = ?5, rank_change = ?6, flags = ?7, nodes = ?8,"
         " contribs = ?9 WHERE rowid = ?11 AND index_id = ?1 AND period = ?2 AND unit_id = ?3"
         " AND rank IS NOT ?5";
-    static const char ins_sql[] =
-        "INSERT INTO result(index_id, period, unit_id, score, rank, rank_change, flags, nodes,"
-        " contribs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-        " ON CONFLICT(index_id, period, unit_id) DO UPDATE SET score = excluded.score,"
-        " rank = excluded.rank, rank_change = excluded.rank_change, flags = excluded.flags,"
-        " nodes = excluded.nodes, contribs = excluded.contribs"
-        " WHERE NOT (score IS excluded.score AND rank IS excluded.rank"
-        " AND rank_change IS excluded.rank_change AND flags IS excluded.flags"
-        " AND nodes IS excluded.nodes AND contribs IS excluded.contribs)";
+    static const char ins_sql[] = RESULT_COLS " " RESULT_TUPLE RESULT_UPSERT;
     sqlite3_stmt *ins = NULL, *put[PUT_STMTS] = {NULL};
     size_t mb = max_blob(b);
-    unsigned char *buf = b->nresults ? malloc(2 * mb) : NULL;
+    unsigned char *buf = b->nresults && b->in_place ? malloc(2 * mb) : NULL;
     int rc = 0;
 
     if (!b->nresults)
         return 0;
+    if (!b->in_place) { /* every row new, or most: inserted in groups */
+        rc = insert_rows(st, b, mb);
+        return rc < 0 ? rc : put_periods(st, b);
+    }
     if (!buf)
         return -ENOMEM;
     if ((rc = prepare(st, ins_sql, &ins)) == 0 && b->in_place &&

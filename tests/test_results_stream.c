@@ -357,6 +357,67 @@ static void test_packed_nodes_exact_and_plain_rows_read(void **state)
     sqlite3_close(db);
 }
 
+/* Rows of a batch not rewritten in place go in INSERT_ROWS (64) at a time:
+ * the same rows as one by one, a key given twice (in one group, and in the
+ * tail again) updated by the later row as one by one would, an existing row
+ * replaced. */
+static void test_grouped_inserts_write_what_single_ones_do(void **state)
+{
+    struct ctx *c = *state;
+    enum { N = 150 }; /* two groups of 64 and a tail of 22 */
+    struct store_result gx[N], gy[N];
+    char period[N][8];
+    static const double nodes[] = {0.5, 3, NAN, 7};
+    double con[N][2];
+
+    for (int i = 0; i < N; i++) {
+        snprintf(period[i], sizeof(period[i]), "p%03d", i);
+        con[i][0] = i / 7.0;
+        con[i][1] = i % 3 ? -1.0 / (i + 1) : NAN;
+        gx[i] = (struct store_result){
+            "gx",  i % 2 ? c->u1 : c->u2, period[i], 1.0 / (i + 1), N - i,        i % 5 ? NAN : i,
+            i % 4, i % 2 ? nodes : NULL,  4,         con[i],        i % 6 ? 2 : 0};
+    }
+    gx[20].period = gx[10].period; /* one group: a key twice */
+    gx[20].unit_id = gx[10].unit_id;
+    gx[140].period = gx[3].period; /* the tail: a key of the first group */
+    gx[140].unit_id = gx[3].unit_id;
+    gx[141].index_id = "ix"; /* an existing row: ix, 2024, u1 */
+    gx[141].period = "2024";
+    gx[141].unit_id = c->u1;
+    memcpy(gy, gx, sizeof(gy));
+    for (int i = 0; i < N; i++)
+        if (strcmp(gy[i].index_id, "gx") == 0)
+            gy[i].index_id = "gy";
+    assert_int_equal(
+        write_results(
+            c->st, &(struct store_results_batch){.results = gx, .nresults = N, .computed_at = 3}),
+        0);
+    /* in place, with no rows stored: each row inserted by itself */
+    assert_int_equal(write_results(c->st, &(struct store_results_batch){.results = gy,
+                                                                        .nresults = N,
+                                                                        .computed_at = 3,
+                                                                        .in_place = 1}),
+                     0);
+    assert_int_equal(count(c, "SELECT count(*) FROM result WHERE index_id = 'gx'"), N - 3);
+    assert_int_equal(count(c, "SELECT count(*) FROM result x JOIN result y"
+                              " ON x.index_id = 'gx' AND y.index_id = 'gy'"
+                              " AND x.period = y.period AND x.unit_id = y.unit_id"
+                              " AND x.score IS y.score AND x.rank IS y.rank"
+                              " AND x.rank_change IS y.rank_change AND x.flags IS y.flags"
+                              " AND x.nodes IS y.nodes AND x.contribs IS y.contribs"),
+                     N - 3);
+    /* the later row of a key twice is the one stored */
+    assert_int_equal(count(c, "SELECT rank FROM result WHERE index_id = 'gx' AND period = 'p010'"),
+                     N - 20);
+    assert_int_equal(count(c, "SELECT rank FROM result WHERE index_id = 'gx' AND period = 'p003'"),
+                     N - 140);
+    assert_int_equal(count(c, "SELECT rank FROM result WHERE index_id = 'ix' AND period = '2024'"
+                              " AND unit_id = (SELECT id FROM unit WHERE code = 'p1')"),
+                     N - 141);
+    assert_int_equal(count(c, "SELECT count(*) FROM result WHERE index_id = 'ix'"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +429,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deferred_checkpoint_keeps_the_commit_in_the_wal, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_packed_nodes_exact_and_plain_rows_read, setup_inline,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_grouped_inserts_write_what_single_ones_do,
+                                        setup_inline, teardown),
+        cmocka_unit_test_setup_teardown(test_grouped_inserts_write_what_single_ones_do, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_parts_commit_together, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_failing_part_rolls_back_everything, setup_inline,
