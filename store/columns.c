@@ -663,20 +663,51 @@ static int touched_few(struct store *st, int64_t **u, size_t *n)
     return few ? 0 : -EAGAIN;
 }
 
+/* A read of the column copy: its read transaction (unless the caller had
+ * one open), the units touched since the copy (whose rows are read after
+ * the columns) and the column being read. */
+struct col_read {
+    int own_tx;
+    int64_t *u;
+    size_t n;
+    struct col c;
+};
+
+/* Opens r's read transaction and reads the touched units: 0, -EAGAIN when
+ * too many are touched, or -EIO. read_end() follows either way. */
+static int read_begin(struct store *st, struct col_read *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->own_tx = sqlite3_get_autocommit(st->db);
+    if (r->own_tx && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        r->own_tx = 0;
+        return store_fail(st, "obs_column");
+    }
+    return touched_few(st, &r->u, &r->n);
+}
+
+/* Ends r's read transaction and frees it; returns rc. */
+static int read_end(struct store *st, struct col_read *r, int rc)
+{
+    if (r->own_tx)
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    free(r->u);
+    free(r->c.unit);
+    free(r->c.val);
+    return rc;
+}
+
 /* Reads every stored column, then the rows of units touched since, in one
  * read transaction. -EAGAIN when too many units are touched. */
 static int read_columns(struct store *st, const struct store_walk_opts *o, store_column_cb ccb,
                         store_obs_id_cb ocb, void *ctx)
 {
     sqlite3_stmt *s = NULL;
-    struct col c = {0};
-    int64_t *u = NULL;
-    size_t n = 0;
-    int rc, own_tx = sqlite3_get_autocommit(st->db);
+    struct col_read rd;
+    struct col *c = &rd.c;
+    int rc;
 
-    if (own_tx && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return store_fail(st, "obs_column");
-    if ((rc = touched_few(st, &u, &n)) < 0)
+    if ((rc = read_begin(st, &rd)) < 0)
         goto out;
     if (sqlite3_prepare_v2(st->db, "SELECT indicator_id, period, n, units, vals FROM obs_column",
                            -1, &s, NULL) != SQLITE_OK) {
@@ -693,22 +724,17 @@ static int read_columns(struct store *st, const struct store_walk_opts *o, store
         size_t plen = (size_t)sqlite3_column_bytes(s, 1);
         if (o && o->want_period && !o->want_period(p ? p : "", plen, o->want_ctx))
             continue; /* the blobs, after the period, stay unread */
-        c.ind = sqlite3_column_int64(s, 0);
-        if ((rc = col_from_row(st, &c, s, 2, p ? p : "", plen)) == 0)
-            rc = ccb(c.ind, p ? p : "", plen, c.n, c.unit, c.val, ctx);
+        c->ind = sqlite3_column_int64(s, 0);
+        if ((rc = col_from_row(st, c, s, 2, p ? p : "", plen)) == 0)
+            rc = ccb(c->ind, p ? p : "", plen, c->n, c->unit, c->val, ctx);
         if (rc != 0)
             break;
     }
     if (rc == 0)
-        rc = unit_rows(st, u, n, ocb, ctx);
+        rc = unit_rows(st, rd.u, rd.n, ocb, ctx);
 out:
     sqlite3_finalize(s);
-    if (own_tx)
-        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-    free(u);
-    free(c.unit);
-    free(c.val);
-    return rc;
+    return read_end(st, &rd, rc);
 }
 
 /* The current observations as columns (contract in store.h). */
@@ -780,13 +806,10 @@ int store_obs_units(struct store *st, const int64_t *ids, size_t n, store_obs_id
 int store_obs_periods(struct store *st, store_period_cb pcb, store_obs_id_cb ocb, void *ctx)
 {
     sqlite3_stmt *s = NULL;
-    int64_t *u = NULL;
-    size_t n = 0;
-    int rc, own_tx = sqlite3_get_autocommit(st->db);
+    struct col_read rd;
+    int rc;
 
-    if (own_tx && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return store_fail(st, "obs_column");
-    if ((rc = touched_few(st, &u, &n)) < 0)
+    if ((rc = read_begin(st, &rd)) < 0)
         goto out;
     if (sqlite3_prepare_v2(st->db, "SELECT indicator_id, period FROM obs_column WHERE n > 0", -1,
                            &s, NULL) != SQLITE_OK) {
@@ -802,13 +825,10 @@ int store_obs_periods(struct store *st, store_period_cb pcb, store_obs_id_cb ocb
             goto out;
         }
     }
-    rc = rc == SQLITE_DONE ? unit_rows(st, u, n, ocb, ctx) : store_fail(st, "obs_column");
+    rc = rc == SQLITE_DONE ? unit_rows(st, rd.u, rd.n, ocb, ctx) : store_fail(st, "obs_column");
 out:
     sqlite3_finalize(s);
-    if (own_tx)
-        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-    free(u);
-    return rc;
+    return read_end(st, &rd, rc);
 }
 
 /* The newest run id (contract in observations.h). */
@@ -842,14 +862,11 @@ int store_obs_current_of(struct store *st, const int64_t *ind_ids, size_t nind,
                          store_obs_id_cb ocb, void *ctx)
 {
     sqlite3_stmt *s = NULL;
-    struct col c = {0};
-    int64_t *u = NULL;
-    size_t n = 0;
-    int rc, own_tx = sqlite3_get_autocommit(st->db);
+    struct col_read rd;
+    struct col *c = &rd.c;
+    int rc;
 
-    if (own_tx && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return store_fail(st, "obs_column");
-    if ((rc = touched_few(st, &u, &n)) < 0)
+    if ((rc = read_begin(st, &rd)) < 0)
         goto out;
     if (!(s = store_stmt_cached(st, "SELECT period, n, units, vals FROM obs_column"
                                     " WHERE indicator_id = ?1 ORDER BY period"))) {
@@ -862,16 +879,16 @@ int store_obs_current_of(struct store *st, const int64_t *ind_ids, size_t nind,
         while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
             const char *p = (const char *)sqlite3_column_text(s, 0);
             size_t plen = (size_t)sqlite3_column_bytes(s, 0);
-            c.ind = ind_ids[k];
-            if ((rc = col_from_row(st, &c, s, 1, p ? p : "", plen)) == 0)
-                rc = ccb(c.ind, p ? p : "", plen, c.n, c.unit, c.val, ctx);
+            c->ind = ind_ids[k];
+            if ((rc = col_from_row(st, c, s, 1, p ? p : "", plen)) == 0)
+                rc = ccb(c->ind, p ? p : "", plen, c->n, c->unit, c->val, ctx);
         }
         if (rc == 0 && step != SQLITE_DONE)
             rc = store_fail(st, "obs_column");
         sqlite3_reset(s);
     }
     if (rc == 0)
-        rc = touched_rows_of(st, u, n, units, nunits, ocb, ctx);
+        rc = touched_rows_of(st, rd.u, rd.n, units, nunits, ocb, ctx);
     if (rc == -EINVAL) {
         /* bad blobs: the next refresh of a writer drops the copy; this
          * reader reads the rows instead */
@@ -879,10 +896,5 @@ int store_obs_current_of(struct store *st, const int64_t *ind_ids, size_t nind,
         rc = -EAGAIN;
     }
 out:
-    if (own_tx)
-        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-    free(u);
-    free(c.unit);
-    free(c.val);
-    return rc;
+    return read_end(st, &rd, rc);
 }
