@@ -85,11 +85,18 @@ def sampler():
 
 slow_got = [0]
 def slow():
-    s = socket.create_connection(("127.0.0.1", port))
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
     s.sendall(b"GET /sdmx/2.1/data/OBS HTTP/1.1\r\nHost: x\r\n\r\n")
+    # Short waits: on a loaded machine this client can reach the end of its
+    # answer, and the connection then stays open (keep-alive) with nothing
+    # more to read; done must still end it.
+    s.settimeout(1)
     while not done.is_set():
-        b = s.recv(16384)
+        try:
+            b = s.recv(16384)
+        except socket.timeout:
+            continue
         if not b:
             break
         slow_got[0] += len(b)
@@ -120,11 +127,13 @@ def fast_reader():
         n += 1
     fast.update(rows=n, bytes=nbytes, seconds=time.time() - t0)
 
-threads = [threading.Thread(target=sampler), threading.Thread(target=slow)]
+# Daemon threads: a failed assertion below ends the process (the sampler
+# would otherwise keep it alive, and the test would hang, not fail).
+threads = [threading.Thread(target=sampler, daemon=True), threading.Thread(target=slow, daemon=True)]
 for t in threads:
     t.start()
 time.sleep(0.5)   # the slow client is in its answer
-ft = threading.Thread(target=fast_reader)
+ft = threading.Thread(target=fast_reader, daemon=True)
 ft.start()
 lat = []
 while ft.is_alive() or len(lat) < 20:
@@ -189,6 +198,7 @@ for i in range(32):
     deadline = time.time() + 20
     while True:
         s = socket.socket()
+        s.settimeout(30)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.bind(("127.0.0.3", 0))
         s.connect(("127.0.0.1", port))
