@@ -60,9 +60,9 @@ int compute_unit_copy(const struct compute *c, const char *unit, struct compute 
     }
     for (size_t k = 0; k < c->ni; k++) {
         const struct cseries *s = &c->s[k];
-        size_t np = cmp_nper(c, s->freq), at = (size_t)u * np;
         if (!s->v)
-            continue; /* not computed in c: not in the copy either */
+            continue; /* not computed in c (no frequency either): not in the copy */
+        size_t np = cmp_nper(c, s->freq), at = (size_t)u * np;
         if (cmp_series_alloc(o, s->freq, &o->s[k]) < 0)
             goto out;
         memcpy(o->s[k].v, s->v + at, np * sizeof(double));
