@@ -367,7 +367,8 @@ static void test_grouped_inserts_write_what_single_ones_do(void **state)
     enum { N = 150 }; /* two groups of 64 and a tail of 22 */
     struct store_result gx[N], gy[N];
     char period[N][8];
-    static const double nodes[] = {0.5, 3, NAN, 7};
+    /* two nodes of STORE_NODE_FIELDS values */
+    static const double nodes[2 * STORE_NODE_FIELDS] = {0.5, 3, NAN, 7, 0.25, 1, 2, 0};
     double con[N][2];
 
     for (int i = 0; i < N; i++) {
@@ -376,7 +377,7 @@ static void test_grouped_inserts_write_what_single_ones_do(void **state)
         con[i][1] = i % 3 ? -1.0 / (i + 1) : NAN;
         gx[i] = (struct store_result){
             "gx",  i % 2 ? c->u1 : c->u2, period[i], 1.0 / (i + 1), N - i,        i % 5 ? NAN : i,
-            i % 4, i % 2 ? nodes : NULL,  4,         con[i],        i % 6 ? 2 : 0};
+            i % 4, i % 2 ? nodes : NULL,  2,         con[i],        i % 6 ? 2 : 0};
     }
     gx[20].period = gx[10].period; /* one group: a key twice */
     gx[20].unit_id = gx[10].unit_id;
