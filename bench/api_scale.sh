@@ -64,7 +64,9 @@ else
     copy_store store.db
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-units=$(python3 - "$store/config.json" "$WORK/serve.json" "$port" $( ((apart)) && echo "${!builds[@]}") <<'EOF'
+apart_builds=()
+if ((apart)); then apart_builds=("${!builds[@]}"); fi
+units=$(python3 - "$store/config.json" "$WORK/serve.json" "$port" "${apart_builds[@]}" <<'EOF'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["database"] = "store.db"

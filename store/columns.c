@@ -507,8 +507,9 @@ static int col_gather(const struct colset *cs, const struct col *c, struct col *
 
     for (size_t k = 0; c && k < c->nchunk && rc == 0; k++) {
         int fd = fileno(cs->spill);
-        if ((rc = pread_all(fd, out->unit + out->n, 8 * SPILL_CHUNK, c->chunk[k])) == 0)
-            rc = pread_all(fd, out->val + out->n, 8 * SPILL_CHUNK, c->chunk[k] + 8 * SPILL_CHUNK);
+        if ((rc = pread_all(fd, out->unit + out->n, (size_t)8 * SPILL_CHUNK, c->chunk[k])) == 0)
+            rc = pread_all(fd, out->val + out->n, (size_t)8 * SPILL_CHUNK,
+                           c->chunk[k] + 8L * SPILL_CHUNK);
         out->n += SPILL_CHUNK;
     }
     if (c && rc == 0) {
@@ -548,8 +549,8 @@ static int write_spilled(struct store *st, const struct colset *lo, const struct
                          *h = i < lo->n ? NULL : &hi->v[i - lo->n];
         if (l)
             h = colset_find(hi, l->ind, l->period, l->plen);
-        else if (colset_find(lo, h->ind, h->period, h->plen))
-            continue; /* written with the lower half's */
+        else if (!h || colset_find(lo, h->ind, h->period, h->plen))
+            continue; /* written with the lower half's (h is never NULL here) */
         const struct col *c = l ? l : h;
         out.n = 0;
         out.ind = c->ind;

@@ -788,7 +788,7 @@ static int insert_rows(struct store *st, const struct store_results_batch *b, si
 {
     char sql[INSERT_SQL_MAX];
     sqlite3_stmt *many = NULL, *one = NULL;
-    unsigned char *buf = malloc(INSERT_ROWS * 2 * mb);
+    unsigned char *buf = malloc((size_t)INSERT_ROWS * 2 * mb);
     size_t i = 0, len = 0;
     int rc = buf ? 0 : -ENOMEM;
 
