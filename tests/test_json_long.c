@@ -28,20 +28,7 @@
 
 /* The mappings the payloads are read with. */
 static const char *const mappings[] = {
-    /* bench/gen_pull_data.sh's */
-    "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/unit\", \"indicator\": \"/indicator\", "
-    "\"period\": \"/period\", \"value\": \"/value\"}}",
-    /* tests/data/payloads/parks_long.json's, with a status */
-    "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": \"/code\", "
-    "\"period\": \"/month\", \"value\": \"/value\", \"status\": \"/status\", "
-    "\"status_map\": {\"P\": \"p\"}}}",
-    /* the records at the root, a constant unit */
-    "{\"mapping\": {\"records\": \"\", \"unit\": {\"const\": \"p01\"}, \"indicator\": \"/k\", "
-    "\"period\": \"/p\", \"value\": \"/v\"}}",
-    /* the value options of a source */
-    "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": \"/code\", "
-    "\"period\": \"/month\", \"value\": \"/value\", \"decimal\": \",\", \"thousands\": \".\", "
-    "\"missing\": [\"n/a\"], \"suffixes\": {\"万\": 10000}, \"value_flags\": true}}",
+    JLD_MAPPINGS,
     /* one member read as two fields; a name with escapes in the pointer */
     "{\"mapping\": {\"records\": \"/da~1ta\", \"unit\": \"/code\", \"indicator\": \"/code\", "
     "\"period\": {\"const\": \"2024-05\"}, \"value\": \"/v~0\"}}",

@@ -17,18 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const mappings[] = {
-    "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/unit\", \"indicator\": \"/indicator\", "
-    "\"period\": \"/period\", \"value\": \"/value\"}}",
-    "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": \"/code\", "
-    "\"period\": \"/month\", \"value\": \"/value\", \"status\": \"/status\", "
-    "\"status_map\": {\"P\": \"p\"}}}",
-    "{\"mapping\": {\"records\": \"\", \"unit\": {\"const\": \"p01\"}, \"indicator\": \"/k\", "
-    "\"period\": \"/p\", \"value\": \"/v\"}}",
-    "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": \"/code\", "
-    "\"period\": \"/month\", \"value\": \"/value\", \"decimal\": \",\", \"thousands\": \".\", "
-    "\"missing\": [\"n/a\"], \"suffixes\": {\"万\": 10000}, \"value_flags\": true}}",
-};
+static const char *const mappings[] = {JLD_MAPPINGS};
 #define NMAP (sizeof(mappings) / sizeof(mappings[0]))
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -17,6 +17,24 @@
 #include "collectors/json_long.h"
 #include "common/period.h"
 
+/* The mappings both programs read payloads with, in an array initialiser:
+ * bench/gen_pull_data.sh's; tests/data/payloads/parks_long.json's with a
+ * status; the records at the root with a constant unit; a source's value
+ * options. */
+#define JLD_MAPPINGS                                                                               \
+    "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/unit\", \"indicator\": \"/indicator\", "  \
+    "\"period\": \"/period\", \"value\": \"/value\"}}",                                            \
+        "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": \"/code\", "   \
+        "\"period\": \"/month\", \"value\": \"/value\", \"status\": \"/status\", "                 \
+        "\"status_map\": {\"P\": \"p\"}}}",                                                        \
+        "{\"mapping\": {\"records\": \"\", \"unit\": {\"const\": \"p01\"}, \"indicator\": "        \
+        "\"/k\", "                                                                                 \
+        "\"period\": \"/p\", \"value\": \"/v\"}}",                                                 \
+        "{\"mapping\": {\"records\": \"/data\", \"unit\": \"/park\", \"indicator\": \"/code\", "   \
+        "\"period\": \"/month\", \"value\": \"/value\", \"decimal\": \",\", \"thousands\": "       \
+        "\".\", "                                                                                  \
+        "\"missing\": [\"n/a\"], \"suffixes\": {\"万\": 10000}, \"value_flags\": true}}"
+
 /* What one read gave: its return, its message and its records as text. */
 struct jld_out {
     int rc;
