@@ -533,7 +533,7 @@ static int score_period(struct work *w, size_t p)
     return rc;
 }
 
-/* Per-period arrays of slots 0 .. n - 1 to their empty values. */
+/* Per-period arrays of slots s0 .. s0 + n - 1 to their empty values. */
 static void clear_slots(struct cmp_run *r, size_t s0, size_t n)
 {
     size_t nu = r->pl->nu, nn = r->pl->nn, nl = r->pl->nl;
@@ -545,7 +545,10 @@ static void clear_slots(struct cmp_run *r, size_t s0, size_t n)
     memset(r->uflags + s0 * nu, 0, n * nu * sizeof(*r->uflags));
 }
 
-/* The run's arrays, the per-period ones for run->nslot periods. */
+/* The run's arrays, the per-period ones for run->nslot periods. Their
+ * slots are cleared as periods come into them (section(), skip_period()),
+ * not here: a slot is first written by the thread that computes it, and the
+ * pages of a slot no period reaches are never touched. */
 static int alloc_run(struct work *w)
 {
     struct cmp_run *r = w->run;
@@ -556,9 +559,9 @@ static int alloc_run(struct work *w)
     r->ptext = calloc(w->np ? w->np : 1, PERIOD_TEXT_SIZE);
     r->has_data = calloc(w->np ? w->np : 1, 1);
     r->y = malloc(ys * sizeof(double));
-    r->uflags = calloc(cells, sizeof(unsigned));
+    r->uflags = malloc(cells * sizeof(unsigned));
     r->score = malloc(full * sizeof(double));
-    r->cflags = calloc(full, sizeof(unsigned));
+    r->cflags = malloc(full * sizeof(unsigned));
     r->rank = malloc(full * sizeof(double));
     if (w->pl->derived) {
         size_t pn = (w->np ? w->np : 1) * w->pl->nn + 1;
@@ -573,7 +576,6 @@ static int alloc_run(struct work *w)
     if (!r->ptext || !r->has_data || !r->y || !r->uflags || !r->score || !r->cflags || !r->rank ||
         !w->col || !w->out || !w->kept)
         return -ENOMEM;
-    clear_slots(r, 0, r->nslot);
     return 0;
 }
 
@@ -582,10 +584,18 @@ static int time_based(const struct cmp_plan *pl)
     return pl->norm == NORM_FIXED_BASE || pl->norm == NORM_CHAINED;
 }
 
-/* The normalised values of period p into run->y; 0 when it has no data. */
+/* A period of the window not computed: its slot empty. */
+static void skip_period(struct cmp_run *run, size_t p)
+{
+    clear_slots(run, cmp_slot(run, p), 1);
+}
+
+/* The normalised values of period p into run->y (its slot cleared first);
+ * 0 when it has no data. */
 static int section(struct work *w, size_t p)
 {
     struct cmp_run *run = w->run;
+    skip_period(run, p);
     period_format(cmp_period_at(w->c, run->freq, p), run->ptext[p], PERIOD_TEXT_SIZE);
     for (size_t l = 0; l < w->nl && !run->has_data[p]; l++)
         for (size_t u = 0; u < w->nu && !run->has_data[p]; u++)
@@ -764,7 +774,7 @@ int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *r
             /* the period before was not computed (skipped above): no
              * needed period reads it */
             run->base = b0 - 1;
-            clear_slots(run, 0, run->nslot);
+            skip_period(run, b0 - 1);
         } else if (b0 > 0 && run->nslot < w.np) {
             size_t last = cmp_slot(run, b0 - 1), nu = pl->nu, nn = pl->nn, nl = pl->nl;
             memmove(run->score, run->score + last * nu * nn, nu * nn * sizeof(double));
@@ -773,7 +783,6 @@ int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *r
             memmove(run->y, run->y + last * nu * nl, nu * nl * sizeof(double));
             memmove(run->uflags, run->uflags + last * nu, nu * sizeof(unsigned));
             run->base = b0 - 1;
-            clear_slots(run, 1, run->nslot - 1);
         }
         if (need && !pl->carry) {
             /* the needed periods of the block, each run of them at once */
@@ -783,7 +792,7 @@ int cmp_run_each(struct compute *c, const struct cmp_plan *pl, struct cmp_run *r
                 if (q > p)
                     rc = run_periods(&w, p, q);
                 else
-                    q++;
+                    skip_period(run, q++);
             }
             if (rc < 0)
                 break;
