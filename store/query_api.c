@@ -9,7 +9,10 @@
  * for the duration of the call. Values are only ever bound.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store_priv.h"
@@ -367,15 +370,260 @@ int store_index_results_q(struct store *st, const struct store_index_query *q, i
     return walk(st, s, result_row, &(struct walker){.cb.result = cb, .ctx = ctx}, "results");
 }
 
+/* ---- A ranking page from the period's chunks (results.h,
+ * STORE_RANKING_CHUNK): the chunk the page starts in found by its first key,
+ * the page's entries read from it and the next, each unit's code and name by
+ * its id. ---- */
+
+/* One chunk: its first key and its entries, copied out of the statement. */
+struct rank_chunk {
+    int unranked;
+    int64_t rank;
+    char *code; /* owned */
+    size_t n;
+    unsigned char e[STORE_RANKING_CHUNK * STORE_RANKING_ENTRY];
+};
+
+static uint32_t get_u32(const unsigned char *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static uint64_t get_u64(const unsigned char *b)
+{
+    return (uint64_t)get_u32(b) | (uint64_t)get_u32(b + 4) << 32;
+}
+
+/* Steps s (bound) for one chunk into c: 1 found, 0 none, or a negative
+ * errno (a chunk that is not one of ours is -EIO). */
+static int chunk_read(struct store *st, sqlite3_stmt *s, struct rank_chunk *c)
+{
+    int step = sqlite3_step(s), rc = 0;
+    if (step == SQLITE_ROW) {
+        const char *code = col_text(s, 2);
+        int64_t n = sqlite3_column_int64(s, 3);
+        int len = sqlite3_column_bytes(s, 4);
+        const void *e = sqlite3_column_blob(s, 4);
+        if (!code || n < 1 || n > STORE_RANKING_CHUNK || len != n * STORE_RANKING_ENTRY || !e) {
+            snprintf(st->err, sizeof(st->err), "ranking: a chunk of %lld entries in %d bytes",
+                     (long long)n, len);
+            rc = -EIO;
+        } else {
+            c->unranked = sqlite3_column_int(s, 0) != 0;
+            c->rank = sqlite3_column_int64(s, 1);
+            free(c->code);
+            c->n = (size_t)n;
+            memcpy(c->e, e, (size_t)len);
+            rc = (c->code = strdup(code)) ? 1 : -ENOMEM;
+        }
+    } else if (step != SQLITE_DONE) {
+        rc = store_fail(st, "ranking");
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
+#define CHUNK_COLS "SELECT unranked, rank, code, n, entries FROM result_ranking"
+
+/* The first chunk of (index_id, period) into c: 1, 0 when it has none. */
+static int chunk_first(struct store *st, const char *index_id, const char *period,
+                       struct rank_chunk *c)
+{
+    static const char sql[] = CHUNK_COLS " WHERE index_id = ?1 AND period = ?2"
+                                         " ORDER BY unranked, rank, code LIMIT 1";
+    sqlite3_stmt *s = store_stmt_cached(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, index_id);
+    store_bind_text(s, 2, period);
+    return chunk_read(st, s, c);
+}
+
+/* The chunk after (up: before) the key (unranked, rank, code), or the last
+ * one at or before it: 1 into c, 0 when there is none. */
+static int chunk_near(struct store *st, const char *index_id, const char *period, int unranked,
+                      int64_t rank, const char *code, int next, struct rank_chunk *c)
+{
+    static const char after_sql[] =
+        CHUNK_COLS " WHERE index_id = ?1 AND period = ?2 AND (unranked, rank, code) > (?3, ?4, ?5)"
+                   " ORDER BY unranked, rank, code LIMIT 1";
+    static const char at_sql[] =
+        CHUNK_COLS " WHERE index_id = ?1 AND period = ?2 AND (unranked, rank, code) <= (?3, ?4, ?5)"
+                   " ORDER BY unranked DESC, rank DESC, code DESC LIMIT 1";
+    sqlite3_stmt *s = store_stmt_cached(st, next ? after_sql : at_sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, index_id);
+    store_bind_text(s, 2, period);
+    sqlite3_bind_int(s, 3, unranked);
+    sqlite3_bind_int64(s, 4, rank);
+    store_bind_text(s, 5, code);
+    return chunk_read(st, s, c);
+}
+
+/* The code and name of unit id into the statement s (cached; the caller
+ * resets it): 1, 0 when the unit is gone, or -EIO. */
+static int unit_by_id(struct store *st, int64_t id, sqlite3_stmt **s)
+{
+    static const char sql[] = "SELECT code, name FROM unit WHERE id = ?1";
+    if (!(*s = store_stmt_cached(st, sql)))
+        return -EIO;
+    sqlite3_bind_int64(*s, 1, id);
+    int step = sqlite3_step(*s);
+    return step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : store_fail(st, "ranking unit");
+}
+
+/* 1 when entry i of c goes after the key (its code read only on a tie). */
+static int entry_after(struct store *st, const struct rank_chunk *c, size_t i,
+                       const struct store_rank_key *after)
+{
+    const unsigned char *e = c->e + i * STORE_RANKING_ENTRY;
+    int32_t rank = (int32_t)get_u32(e + 16);
+    int unranked = rank == 0;
+    sqlite3_stmt *s;
+    if (unranked != (after->unranked != 0))
+        return unranked > (after->unranked != 0);
+    if (!unranked && rank != after->rank)
+        return rank > after->rank;
+    if (unranked && after->rank != 0)
+        return 0 > after->rank;
+    int rc = unit_by_id(st, (int64_t)get_u64(e), &s);
+    if (rc == 1)
+        rc = strcmp(col_text(s, 0), after->unit) > 0;
+    sqlite3_reset(s);
+    return rc;
+}
+
+static const char begin_sql[] = "BEGIN";
+static const char commit_sql[] = "COMMIT";
+
+/* Runs BEGIN or COMMIT (cached). */
+static int read_tx(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s = store_stmt_cached(st, sql);
+    if (!s)
+        return -EIO;
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, sql);
+    sqlite3_reset(s);
+    return rc;
+}
+
+/* The ranking page from the chunks: -ENOENT when the period has none. */
+static int ranking_from_chunks(struct store *st, const char *index_id, const char *period,
+                               const struct store_rank_key *after, long limit,
+                               store_index_result_cb cb, void *ctx)
+{
+    static const char at_sql[] =
+        "SELECT computed_at FROM result_period WHERE index_id = ?1 AND period = ?2";
+    struct rank_chunk *c = calloc(1, sizeof(*c));
+    int64_t computed_at = 0;
+    size_t i = 0;
+    int rc, stop = 0;
+
+    if (!c)
+        return -ENOMEM;
+    /* one read transaction for the page: one snapshot, and one lock taken
+     * instead of one per statement (the units' look-ups are 100 of them) */
+    int own_tx = sqlite3_get_autocommit(st->db);
+    if (own_tx && (rc = read_tx(st, begin_sql)) < 0) {
+        free(c);
+        return rc;
+    }
+    rc = after ? chunk_near(st, index_id, period, after->unranked != 0, after->rank, after->unit, 0,
+                            c)
+               : 0;
+    if (rc == 0) /* no key, or the key before the first chunk */
+        rc = chunk_first(st, index_id, period, c);
+    if (rc == 0)
+        rc = -ENOENT;
+    if (rc > 0 && after) { /* the first entry after the key: binary search */
+        size_t lo = 0, hi = c->n;
+        while (lo < hi && rc > 0) {
+            size_t mid = lo + (hi - lo) / 2;
+            int a = entry_after(st, c, mid, after);
+            if (a < 0)
+                rc = a;
+            else if (a)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        i = lo;
+    }
+    if (rc > 0) {
+        sqlite3_stmt *s = store_stmt_cached(st, at_sql);
+        if (!s) {
+            rc = -EIO;
+        } else {
+            store_bind_text(s, 1, index_id);
+            store_bind_text(s, 2, period);
+            if (sqlite3_step(s) == SQLITE_ROW)
+                computed_at = sqlite3_column_int64(s, 0);
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+        }
+    }
+    for (long k = 0; rc > 0 && !stop && (limit < 0 || k < limit); k++) {
+        if (i == c->n) {
+            char *code = c->code;
+            c->code = NULL;
+            rc = chunk_near(st, index_id, period, c->unranked, c->rank, code, 1, c);
+            free(code);
+            if (rc <= 0)
+                break;
+            i = 0;
+        }
+        const unsigned char *e = c->e + i++ * STORE_RANKING_ENTRY;
+        uint64_t bits = get_u64(e + 8);
+        int32_t rank = (int32_t)get_u32(e + 16), change = (int32_t)get_u32(e + 20);
+        double score;
+        sqlite3_stmt *s;
+        memcpy(&score, &bits, sizeof(score));
+        if ((rc = unit_by_id(st, (int64_t)get_u64(e), &s)) == 1) {
+            struct store_index_result_row r = {
+                .unit = col_text(s, 0),
+                .unit_name = col_text(s, 1),
+                .node = index_id,
+                .period = period,
+                .score = isnan(score) ? 0 : score, /* as SQL reads NULL */
+                .has_score = !isnan(score),
+                .rank = rank,
+                .has_rank = rank != 0,
+                .rank_change = change != INT32_MIN ? change : 0,
+                .has_rank_change = change != INT32_MIN,
+                .flags = (long)get_u32(e + 24),
+                .computed_at = computed_at,
+            };
+            stop = cb(&r, ctx);
+        } else if (rc == 0) {
+            snprintf(st->err, sizeof(st->err), "ranking: unit id %lld is gone",
+                     (long long)get_u64(e));
+            rc = -EIO;
+        }
+        if (s)
+            sqlite3_reset(s);
+    }
+    free(c->code);
+    free(c);
+    if (own_tx)
+        (void)read_tx(st, commit_sql);
+    return rc < 0 ? rc : stop;
+}
+
 /* One page of a ranking: keyset on (unranked, rank, unit code), the order
- * of store_index_results() with totals_only (see results.h). */
+ * of store_index_results() with totals_only (see results.h), from the
+ * period's chunks; a period without any (results kept from before schema
+ * version 16, until the next recompute) is ranked by SQL. */
 int store_index_ranking_page(struct store *st, const char *index_id, const char *period,
                              const struct store_rank_key *after, long limit,
                              store_index_result_cb cb, void *ctx)
 {
-    /* Prepared once per connection; the time of the period's results is
-     * one subquery on the bound key (every row has the same), not one per
-     * row. */
+    int rc = ranking_from_chunks(st, index_id, period, after, limit > 0 ? limit : -1, cb, ctx);
+    if (rc != -ENOENT)
+        return rc;
+    /* The time of the period's results is one subquery on the bound key
+     * (every row has the same), not one per row. */
     static const char sql[] =
         "SELECT u.code, u.name, r.index_id, r.period, r.score, r.rank, r.rank_change, r.flags,"
         " (SELECT rp.computed_at FROM result_period rp WHERE rp.index_id = ?1 AND rp.period = ?2)"

@@ -16,12 +16,14 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_priv.h"
+#include "common/log.h"
 #include "store/results.h"
+#include "store/store_priv.h"
 
 static const char index_state_sql[] = "CREATE TABLE IF NOT EXISTS index_state("
                                       " index_id TEXT PRIMARY KEY,"
@@ -96,6 +98,21 @@ static int step_reset(struct store *st, sqlite3_stmt *s, const char *what)
     int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, what);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    return rc;
+}
+
+/* Records a message of ours (not SQLite's) in st->err, logs it and returns
+ * rc. */
+static int fail_msg(struct store *st, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail_msg(struct store *st, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->err, sizeof(st->err), fmt, ap);
+    va_end(ap);
+    log_err("store: %s", st->err);
     return rc;
 }
 
@@ -291,18 +308,20 @@ static int wipes_all(struct store *st, const struct store_results_batch *b, int 
  * runs as a truncation that frees the pages without visiting the rows. */
 static int wipe_indices(struct store *st, const struct store_results_batch *b)
 {
-    static const char *const sql[4] = {
+    static const char *const sql[5] = {
         "DELETE FROM result WHERE index_id = ?1",
         "DELETE FROM result_period WHERE index_id = ?1",
+        "DELETE FROM result_ranking WHERE index_id = ?1",
         "DELETE FROM index_layout WHERE index_id = ?1",
         "DELETE FROM index_weight WHERE index_id = ?1",
     };
     int all = 0, rc = b->nwipe ? wipes_all(st, b, &all) : 0;
     if (rc == 0 && all &&
-        sqlite3_exec(st->db, "DELETE FROM result; DELETE FROM result_period", NULL, NULL, NULL) !=
-            SQLITE_OK)
+        sqlite3_exec(st->db,
+                     "DELETE FROM result; DELETE FROM result_period; DELETE FROM result_ranking",
+                     NULL, NULL, NULL) != SQLITE_OK)
         rc = store_fail(st, "wipe results");
-    for (int k = all ? 2 : 0; k < 4 && rc == 0 && b->nwipe; k++) {
+    for (int k = all ? 3 : 0; k < 5 && rc == 0 && b->nwipe; k++) {
         sqlite3_stmt *s;
         if ((rc = prepare(st, sql[k], &s)) < 0)
             break;
@@ -319,14 +338,15 @@ static int wipe_indices(struct store *st, const struct store_results_batch *b)
  * marks and weights of the refreshed ones (from sql[1]). */
 static int clear_keys(struct store *st, const struct store_result_key *keys, size_t n, int from)
 {
-    static const char *const sql[4] = {
+    static const char *const sql[5] = {
         "DELETE FROM result WHERE index_id = ?1 AND period = ?2",
         "DELETE FROM result_period WHERE index_id = ?1 AND period = ?2",
+        "DELETE FROM result_ranking WHERE index_id = ?1 AND period = ?2",
         "DELETE FROM recompute WHERE index_id = ?1 AND period = ?2",
         "DELETE FROM index_weight WHERE index_id = ?1 AND period = ?2",
     };
     int rc = 0;
-    for (int k = from ? 2 : 0; k < 4 && rc == 0 && n; k++) {
+    for (int k = from ? 3 : 0; k < 5 && rc == 0 && n; k++) {
         sqlite3_stmt *s;
         if ((rc = prepare(st, sql[k], &s)) < 0)
             break;
@@ -517,6 +537,538 @@ static int sweep_keys(struct store *st, struct rowmap *m, const struct store_res
     return rc;
 }
 
+/* ---- The ranking of a period in rank order (schema version 16) ----
+ *
+ * The writer gathers the key of every row of the (index, period) whose rows
+ * it is given (a recompute sends all of a period's rows, in place or new)
+ * and, once the rows go on to another period or the transaction ends, sorts
+ * them into the order of a ranking page (unranked last, rank, unit code)
+ * and replaces the period's chunks in result_ranking: per chunk its first
+ * entry's key and up to STORE_RANKING_CHUNK entries of RANKING_ENTRY bytes,
+ * little-endian: unit id (int64), score (double, NaN: none), rank (int32,
+ * 0: none), rank change (int32, INT32_MIN: none), flags (uint32). ---- */
+
+struct rank_entry {
+    int64_t unit;
+    double score;
+    int32_t rank, change;
+    uint32_t flags;
+    const char *code; /* the unit's, in codes (sorting only) */
+};
+
+/* What the transaction did to an (index, period)'s ranking so far. */
+enum { RK_CLEARED, RK_WRITTEN, RK_DIRTY };
+
+struct rank_key {
+    char *index_id, *period;
+    int state; /* RK_*: its rows deleted; its chunks written; rebuilt at the end */
+};
+
+struct ranking {
+    char *index_id, *period; /* the key being gathered; NULL: none */
+    struct rank_entry *e;
+    size_t n, cap;
+    int fresh;             /* it had no rows when the gathering began: cleared or wiped */
+    int swept;             /* a sweep named exactly the units gathered */
+    int spoiled;           /* a sweep named others, or it is DIRTY: rebuilt at the end */
+    struct rank_key *keys; /* the keys the transaction touched */
+    size_t nkeys, capkeys;
+    char **wiped; /* indices wiped by the transaction */
+    size_t nwiped;
+    int64_t *ids; /* unit ids ascending, with their codes: loaded once */
+    char **codes; /* into pool */
+    char *pool;
+    size_t nunits;
+    int loaded;
+};
+
+static void ranking_forget(struct ranking *k)
+{
+    free(k->index_id);
+    free(k->period);
+    k->index_id = k->period = NULL;
+    k->n = 0;
+    k->fresh = k->swept = k->spoiled = 0;
+}
+
+static void ranking_free(struct ranking *k)
+{
+    ranking_forget(k);
+    for (size_t i = 0; i < k->nkeys; i++) {
+        free(k->keys[i].index_id);
+        free(k->keys[i].period);
+    }
+    for (size_t i = 0; i < k->nwiped; i++)
+        free(k->wiped[i]);
+    free(k->keys);
+    free(k->wiped);
+    free(k->e);
+    free(k->ids);
+    free(k->codes);
+    free(k->pool);
+    memset(k, 0, sizeof(*k));
+}
+
+static int ranking_holds(const struct ranking *k, const char *index_id, const char *period)
+{
+    return k->index_id && strcmp(k->index_id, index_id) == 0 && strcmp(k->period, period) == 0;
+}
+
+/* The touched key (index_id, period), or NULL. */
+static struct rank_key *ranking_key(struct ranking *k, const char *index_id, const char *period)
+{
+    for (size_t i = 0; i < k->nkeys; i++)
+        if (strcmp(k->keys[i].index_id, index_id) == 0 && strcmp(k->keys[i].period, period) == 0)
+            return &k->keys[i];
+    return NULL;
+}
+
+/* Sets the state of (index_id, period), adding the key. */
+static int ranking_set(struct ranking *k, const char *index_id, const char *period, int state)
+{
+    struct rank_key *t = ranking_key(k, index_id, period);
+    if (t) {
+        t->state = state;
+        return 0;
+    }
+    if (k->nkeys == k->capkeys) {
+        size_t nc = k->capkeys ? 2 * k->capkeys : 16;
+        struct rank_key *v = realloc(k->keys, nc * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        k->keys = v;
+        k->capkeys = nc;
+    }
+    t = &k->keys[k->nkeys];
+    if (!(t->index_id = strdup(index_id)) || !(t->period = strdup(period))) {
+        free(t->index_id);
+        return -ENOMEM;
+    }
+    t->state = state;
+    k->nkeys++;
+    return 0;
+}
+
+/* index_id's touched keys are cleared, and its later keys too (a wipe). */
+static int ranking_wipe(struct ranking *k, const char *index_id)
+{
+    for (size_t i = 0; i < k->nkeys; i++)
+        if (strcmp(k->keys[i].index_id, index_id) == 0)
+            k->keys[i].state = RK_CLEARED;
+    char **v = realloc(k->wiped, (k->nwiped + 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    k->wiped = v;
+    if (!(v[k->nwiped] = strdup(index_id)))
+        return -ENOMEM;
+    k->nwiped++;
+    return 0;
+}
+
+/* 1 when (index_id, period) had no rows left at this point of the
+ * transaction: cleared or wiped, and not written since. */
+static int ranking_fresh(struct ranking *k, const char *index_id, const char *period)
+{
+    const struct rank_key *t = ranking_key(k, index_id, period);
+    if (t)
+        return t->state == RK_CLEARED;
+    for (size_t i = 0; i < k->nwiped; i++)
+        if (strcmp(k->wiped[i], index_id) == 0)
+            return 1;
+    return 0;
+}
+
+/* The unit codes by id, read once per transaction (a ranking's ties go by
+ * code). */
+static int ranking_load_codes(struct store *st, struct ranking *k)
+{
+    sqlite3_stmt *s;
+    size_t cap = 0, used = 0, pcap = 0;
+    size_t *off = NULL;
+    int rc, step;
+
+    if (k->loaded)
+        return 0;
+    k->nunits = 0;
+    if ((rc = prepare(st, "SELECT id, code FROM unit ORDER BY id", &s)) < 0)
+        return rc;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *c = (const char *)sqlite3_column_text(s, 1);
+        size_t len = c ? strlen(c) + 1 : 1;
+        if (k->nunits == cap) {
+            size_t nc = cap ? 2 * cap : 1024;
+            int64_t *ids = realloc(k->ids, nc * sizeof(*ids));
+            if (ids)
+                k->ids = ids;
+            size_t *o = ids ? realloc(off, nc * sizeof(*o)) : NULL;
+            if (!o) {
+                rc = -ENOMEM;
+                break;
+            }
+            off = o;
+            cap = nc;
+        }
+        if (used + len > pcap) {
+            size_t nc = pcap ? 2 * pcap : 16384;
+            while (nc < used + len)
+                nc *= 2;
+            char *p = realloc(k->pool, nc);
+            if (!p) {
+                rc = -ENOMEM;
+                break;
+            }
+            k->pool = p;
+            pcap = nc;
+        }
+        memcpy(k->pool + used, c ? c : "", len);
+        k->ids[k->nunits] = sqlite3_column_int64(s, 0);
+        off[k->nunits++] = used;
+        used += len;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = store_fail(st, "unit codes");
+    sqlite3_finalize(s);
+    if (rc == 0 && !(k->codes = malloc((k->nunits + 1) * sizeof(*k->codes))))
+        rc = -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < k->nunits; i++)
+        k->codes[i] = k->pool + off[i];
+    free(off);
+    if (rc < 0) {
+        free(k->ids);
+        free(k->codes);
+        free(k->pool);
+        k->ids = NULL;
+        k->codes = NULL;
+        k->pool = NULL;
+        k->nunits = 0;
+        return rc;
+    }
+    k->loaded = 1;
+    return 0;
+}
+
+/* Ranking order without the codes: unranked last, rank, then unit id (the
+ * runs of equal rank are put in code order after, when there are any). */
+static int rank_entry_cmp(const void *a, const void *b)
+{
+    const struct rank_entry *x = a, *y = b;
+    int ux = x->rank == 0, uy = y->rank == 0;
+    if (ux != uy)
+        return ux - uy;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return (x->unit > y->unit) - (x->unit < y->unit);
+}
+
+static int rank_entry_code_cmp(const void *a, const void *b)
+{
+    const struct rank_entry *x = a, *y = b;
+    return strcmp(x->code, y->code);
+}
+
+/* Sorts the gathered entries into ranking order: by rank, then every run of
+ * one rank (ties, and the unranked) by unit code, the codes read only when
+ * there is such a run. */
+static int ranking_sort(struct store *st, struct ranking *k)
+{
+    int rc;
+    qsort(k->e, k->n, sizeof(*k->e), rank_entry_cmp);
+    for (size_t i = 0, j; i < k->n; i = j) {
+        for (j = i + 1; j < k->n && k->e[j].rank == k->e[i].rank; j++)
+            ;
+        if (j - i < 2)
+            continue;
+        if ((rc = ranking_load_codes(st, k)) < 0)
+            return rc;
+        for (size_t t = i; t < j; t++) {
+            size_t at = store_id_lower_bound(k->ids, k->nunits, k->e[t].unit);
+            if (at == k->nunits || k->ids[at] != k->e[t].unit)
+                return fail_msg(st, -EIO, "ranking: unit id %lld has no code",
+                                (long long)k->e[t].unit);
+            k->e[t].code = k->codes[at];
+        }
+        qsort(k->e + i, j - i, sizeof(*k->e), rank_entry_code_cmp);
+    }
+    return 0;
+}
+
+static void put_u32(unsigned char *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u64(unsigned char *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Replaces the chunks of (index_id, period) with the n entries e, sorted
+ * here. */
+static int ranking_write(struct store *st, struct ranking *k, const char *index_id,
+                         const char *period)
+{
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    unsigned char *buf = NULL;
+    int rc;
+
+    if ((rc = ranking_sort(st, k)) < 0 ||
+        (rc = prepare(st, "DELETE FROM result_ranking WHERE index_id = ?1 AND period = ?2", &del)) <
+            0 ||
+        (rc = prepare(st,
+                      "INSERT INTO result_ranking(index_id, period, unranked, rank, code, n,"
+                      " entries) VALUES(?1, ?2, ?3, ?4, (SELECT code FROM unit WHERE id = ?5),"
+                      " ?6, ?7)",
+                      &ins)) < 0)
+        goto out;
+    store_bind_text(del, 1, index_id);
+    store_bind_text(del, 2, period);
+    if ((rc = step_reset(st, del, "ranking delete")) < 0)
+        goto out;
+    if (k->n && !(buf = malloc((size_t)STORE_RANKING_CHUNK * STORE_RANKING_ENTRY))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t c = 0; c < k->n && rc == 0; c += STORE_RANKING_CHUNK) {
+        size_t m = k->n - c < STORE_RANKING_CHUNK ? k->n - c : STORE_RANKING_CHUNK;
+        for (size_t i = 0; i < m; i++) {
+            const struct rank_entry *e = &k->e[c + i];
+            unsigned char *b = buf + i * STORE_RANKING_ENTRY;
+            uint64_t sc;
+            memcpy(&sc, &e->score, sizeof(sc));
+            put_u64(b, (uint64_t)e->unit);
+            put_u64(b + 8, sc);
+            put_u32(b + 16, (uint32_t)e->rank);
+            put_u32(b + 20, (uint32_t)e->change);
+            put_u32(b + 24, e->flags);
+        }
+        store_bind_text(ins, 1, index_id);
+        store_bind_text(ins, 2, period);
+        sqlite3_bind_int(ins, 3, k->e[c].rank == 0);
+        sqlite3_bind_int64(ins, 4, k->e[c].rank);
+        sqlite3_bind_int64(ins, 5, k->e[c].unit);
+        sqlite3_bind_int64(ins, 6, (int64_t)m);
+        sqlite3_bind_blob(ins, 7, buf, (int)(m * STORE_RANKING_ENTRY), SQLITE_STATIC);
+        rc = step_reset(st, ins, "ranking insert");
+    }
+out:
+    free(buf);
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+/* 1 when a unit is gathered twice (a row sent twice: its ranking is then
+ * rebuilt from the rows at the end), also when the ids are too spread to
+ * tell cheaply. */
+static int ranking_has_twice(const struct ranking *k)
+{
+    int64_t max = 0;
+    int twice = 0;
+    for (size_t i = 0; i < k->n; i++) {
+        if (k->e[i].unit < 0)
+            return 1;
+        max = k->e[i].unit > max ? k->e[i].unit : max;
+    }
+    if (max > 64 * (int64_t)k->n + (1 << 20))
+        return 1;
+    unsigned char *seen = calloc((size_t)max / 8 + 1, 1);
+    if (!seen)
+        return 1;
+    for (size_t i = 0; i < k->n && !twice; i++) {
+        size_t u = (size_t)k->e[i].unit;
+        twice = seen[u / 8] >> (u % 8) & 1;
+        seen[u / 8] |= (unsigned char)(1u << (u % 8));
+    }
+    free(seen);
+    return twice;
+}
+
+/* Ends the gathering of the held key: its chunks are written when the rows
+ * gathered are all it has (it had none before, or a sweep kept exactly
+ * them), else it is left to be rebuilt from its rows at the end. */
+static int ranking_flush(struct store *st, struct ranking *k)
+{
+    int rc = 0;
+    if (!k->index_id)
+        return 0;
+    if (!k->spoiled && (k->swept || (k->fresh && !ranking_has_twice(k)))) {
+        if ((rc = ranking_write(st, k, k->index_id, k->period)) == 0)
+            rc = ranking_set(k, k->index_id, k->period, RK_WRITTEN);
+    } else {
+        rc = ranking_set(k, k->index_id, k->period, RK_DIRTY);
+    }
+    ranking_forget(k);
+    return rc;
+}
+
+/* A rank or rank change as the int32 of an entry, as the row stores it (an
+ * integer, NULL when not finite); none_v stands for NULL, so a value that is
+ * none_v or beyond int32 is refused rather than stored wrong. */
+static int rank_field(double v, int32_t none_v, int32_t *out)
+{
+    if (!isfinite(v)) {
+        *out = none_v;
+        return 0;
+    }
+    if (!(v > (double)INT32_MIN && v < (double)INT32_MAX + 1.0) || (int32_t)v == none_v)
+        return -ERANGE;
+    *out = (int32_t)v;
+    return 0;
+}
+
+/* Appends one entry to the held key's. */
+static int ranking_push(struct store *st, struct ranking *k, int64_t unit, double score,
+                        double rank, double change, unsigned flags)
+{
+    if (k->n == k->cap) {
+        size_t nc = k->cap ? 2 * k->cap : 1024;
+        struct rank_entry *e = realloc(k->e, nc * sizeof(*e));
+        if (!e)
+            return -ENOMEM;
+        k->e = e;
+        k->cap = nc;
+    }
+    struct rank_entry *e = &k->e[k->n];
+    e->unit = unit;
+    e->score = isfinite(score) ? score : NAN;
+    e->flags = flags;
+    e->code = NULL;
+    if (rank_field(rank, 0, &e->rank) < 0 || e->rank < 0 ||
+        rank_field(change, INT32_MIN, &e->change) < 0)
+        return fail_msg(st, -ERANGE, "ranking: unit id %lld: rank %g, rank change %g out of range",
+                        (long long)unit, rank, change);
+    k->n++;
+    return 0;
+}
+
+/* Adds row r to the ranking being gathered, first ending the one of another
+ * (index, period). A key already ended in this transaction is rebuilt from
+ * its rows at the end instead. */
+static int ranking_add(struct store *st, struct ranking *k, const struct store_result *r)
+{
+    int rc;
+    if (!r->index_id || !r->period)
+        return 0; /* refused by the row's insert, NOT NULL */
+    if (!ranking_holds(k, r->index_id, r->period)) {
+        if ((rc = ranking_flush(st, k)) < 0)
+            return rc;
+        const struct rank_key *t = ranking_key(k, r->index_id, r->period);
+        if (!(k->index_id = strdup(r->index_id)) || !(k->period = strdup(r->period))) {
+            ranking_forget(k);
+            return -ENOMEM;
+        }
+        k->fresh = ranking_fresh(k, r->index_id, r->period);
+        k->spoiled = t && t->state != RK_CLEARED;
+    }
+    if (k->swept) /* rows after its sweep: told apart from twice-sent ones by its rows */
+        k->spoiled = 1;
+    if (k->spoiled)
+        return 0;
+    return ranking_push(st, k, r->unit_id, r->score, r->rank, r->rank_change, r->flags);
+}
+
+/* A sweep of w's key: the held key is complete when its units are exactly
+ * w's; any other key is rebuilt at the end. */
+static int ranking_sweep(struct ranking *k, const struct store_result_sweep *w)
+{
+    if (!ranking_holds(k, w->index_id, w->period))
+        return ranking_set(k, w->index_id, w->period, RK_DIRTY);
+    if (k->spoiled)
+        return 0;
+    k->swept = 0;
+    k->spoiled = 1;
+    if (k->n != w->nunits)
+        return 0;
+    unsigned char *seen = calloc(w->nunits + 1, 1);
+    if (!seen)
+        return -ENOMEM;
+    size_t i;
+    for (i = 0; i < k->n; i++) {
+        size_t at = store_id_lower_bound(w->units, w->nunits, k->e[i].unit);
+        if (at == w->nunits || w->units[at] != k->e[i].unit || seen[at])
+            break;
+        seen[at] = 1;
+    }
+    free(seen);
+    if (i == k->n) {
+        k->swept = 1;
+        k->spoiled = 0;
+    }
+    return 0;
+}
+
+/* Rebuilds the ranking of (index_id, period) from its rows. */
+static int ranking_rebuild(struct store *st, struct ranking *k, const char *index_id,
+                           const char *period)
+{
+    sqlite3_stmt *s;
+    int rc, step;
+
+    k->n = 0;
+    if ((rc = prepare(st,
+                      "SELECT unit_id, score, rank, rank_change, flags FROM result"
+                      " WHERE index_id = ?1 AND period = ?2",
+                      &s)) < 0)
+        return rc;
+    store_bind_text(s, 1, index_id);
+    store_bind_text(s, 2, period);
+    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        double v[3];
+        for (int c = 0; c < 3; c++)
+            v[c] = sqlite3_column_type(s, c + 1) == SQLITE_NULL ? NAN
+                                                                : sqlite3_column_double(s, c + 1);
+        rc = ranking_push(st, k, sqlite3_column_int64(s, 0), v[0], v[1], v[2],
+                          (unsigned)sqlite3_column_int64(s, 4));
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = store_fail(st, "ranking rows");
+    sqlite3_finalize(s);
+    if (rc == 0)
+        rc = ranking_write(st, k, index_id, period);
+    k->n = 0;
+    return rc;
+}
+
+/* Before the commit: the held key ended, the keys left to it rebuilt. */
+static int ranking_end(struct store *st, struct ranking *k)
+{
+    int rc = ranking_flush(st, k);
+    for (size_t i = 0; i < k->nkeys && rc == 0; i++)
+        if (k->keys[i].state == RK_DIRTY)
+            rc = ranking_rebuild(st, k, k->keys[i].index_id, k->keys[i].period);
+    return rc;
+}
+
+/* Builds the chunks of every (index, period) with results from its rows
+ * (contract in store_priv.h). */
+int store_results_rankings_build(sqlite3 *db, char *errbuf, size_t errsize)
+{
+    struct store *st = calloc(1, sizeof(*st));
+    struct ranking k = {0};
+    sqlite3_stmt *s = NULL;
+    int rc, step;
+
+    if (!st)
+        return -ENOMEM;
+    st->db = db;
+    if ((rc = prepare(st, "SELECT DISTINCT index_id, period FROM result", &s)) < 0)
+        goto out;
+    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
+        rc = ranking_rebuild(st, &k, (const char *)sqlite3_column_text(s, 0),
+                             (const char *)sqlite3_column_text(s, 1));
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = store_fail(st, "rankings");
+out:
+    sqlite3_finalize(s);
+    ranking_free(&k);
+    if (rc < 0)
+        snprintf(errbuf, errsize, "%s", st->err);
+    free(st);
+    return rc;
+}
+
 /* 1 when period is among the n of list. */
 static int listed(const char *const *list, size_t n, const char *period)
 {
@@ -526,7 +1078,8 @@ static int listed(const char *const *list, size_t n, const char *period)
     return 0;
 }
 
-/* Deletes the rows of table (result, result_period, index_weight) of pr's index in periods
+/* Deletes the rows of table (result, result_period, result_ranking,
+ * index_weight) of pr's index in periods
  * not in its list: the distinct periods found by seeking past each one in
  * the unique key (one look-up per period, not a scan of the rows). */
 static int prune_table(struct store *st, const char *table, const struct store_result_prune *pr)
@@ -570,7 +1123,8 @@ static int prune_indices(struct store *st, const struct store_results_batch *b)
     int rc = 0;
     for (size_t i = 0; i < b->nprune && rc == 0; i++)
         if ((rc = prune_table(st, "result", &b->prune[i])) == 0 &&
-            (rc = prune_table(st, "result_period", &b->prune[i])) == 0)
+            (rc = prune_table(st, "result_period", &b->prune[i])) == 0 &&
+            (rc = prune_table(st, "result_ranking", &b->prune[i])) == 0)
             rc = prune_table(st, "index_weight", &b->prune[i]);
     return rc;
 }
@@ -823,7 +1377,8 @@ static int insert_rows(struct store *st, const struct store_results_batch *b, si
  * another one) is compared and updated by its rowid (put_by_rowid); only
  * units not in m take the upsert. The time of the results is per period
  * (put_periods). */
-static int put_results(struct store *st, struct rowmap *m, const struct store_results_batch *b)
+static int put_results(struct store *st, struct rowmap *m, struct ranking *k,
+                       const struct store_results_batch *b)
 {
     static const char upd_sql[] =
         "UPDATE result SET score = ?4, rank_change = ?6, flags = ?7, nodes = ?8, contribs = ?9"
@@ -849,6 +1404,12 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
 
     if (!b->nresults)
         return 0;
+    for (size_t i = 0; i < b->nresults && rc == 0; i++)
+        rc = ranking_add(st, k, &b->results[i]);
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
     if (!b->in_place) { /* every row new, or most: inserted in groups */
         rc = insert_rows(st, b, mb);
         return rc < 0 ? rc : put_periods(st, b);
@@ -876,8 +1437,8 @@ static int put_results(struct store *st, struct rowmap *m, const struct store_re
         rc = step_reset(st, ins, "result insert");
     }
     sqlite3_finalize(ins);
-    for (int k = 0; k < PUT_STMTS; k++)
-        sqlite3_finalize(put[k]);
+    for (int j = 0; j < PUT_STMTS; j++)
+        sqlite3_finalize(put[j]);
     free(buf);
     return rc < 0 ? rc : put_periods(st, b);
 }
@@ -926,15 +1487,27 @@ static int put_weights(struct store *st, const struct store_results_batch *b)
 /* Applies one batch inside the open transaction: wipes, clears, refreshes,
  * layouts, rows, sweeps, prunes, weights, hashes, in that order. Returns 0 or the
  * first error. */
-static int apply(struct store *st, struct rowmap *m, const struct store_results_batch *b)
+static int apply(struct store *st, struct rowmap *m, struct ranking *k,
+                 const struct store_results_batch *b)
 {
-    int rc;
-    if (b->nwipe || b->nclear || b->nprune)
+    int rc = 0;
+    if (b->nwipe || b->nclear || b->nprune) {
         rowmap_clear(m); /* its rows may go */
-    if ((rc = wipe_indices(st, b)) < 0 || (rc = clear_keys(st, b->clear, b->nclear, 0)) < 0 ||
+        rc = ranking_flush(st, k);
+    }
+    for (size_t i = 0; i < b->nwipe && rc == 0; i++)
+        rc = ranking_wipe(k, b->wipe[i]);
+    for (size_t i = 0; i < b->nclear && rc == 0; i++)
+        rc = ranking_set(k, b->clear[i].index_id, b->clear[i].period, RK_CLEARED);
+    if (rc < 0 || (rc = wipe_indices(st, b)) < 0 ||
+        (rc = clear_keys(st, b->clear, b->nclear, 0)) < 0 ||
         (rc = clear_keys(st, b->refresh, b->nrefresh, 1)) < 0 || (rc = put_layouts(st, b)) < 0 ||
-        (rc = put_results(st, m, b)) < 0 || (rc = sweep_keys(st, m, b)) < 0 ||
-        (rc = prune_indices(st, b)) < 0 || (rc = put_weights(st, b)) < 0)
+        (rc = put_results(st, m, k, b)) < 0)
+        return rc;
+    for (size_t i = 0; i < b->nsweep && rc == 0; i++)
+        rc = ranking_sweep(k, &b->sweep[i]);
+    if (rc < 0 || (rc = sweep_keys(st, m, b)) < 0 || (rc = prune_indices(st, b)) < 0 ||
+        (rc = put_weights(st, b)) < 0)
         return rc;
     return put_hashes(st, b);
 }
@@ -965,12 +1538,15 @@ struct store_results_stream {
     int rc;                   /* the first error; later parts are skipped */
     int old_cache;            /* the connection's cache_size, restored at the end */
     struct rowmap map;        /* the rows being rewritten in place */
+    struct ranking rank;      /* the rankings of the periods written */
 };
 
 /* Ends the transaction: commits when rc is 0 and commit is asked, else
  * rolls back. Returns rc or the commit's error. */
-static int end_tx(struct store *st, int rc, int commit)
+static int end_tx(struct store *st, struct ranking *k, int rc, int commit)
 {
+    if (rc == 0 && commit)
+        rc = ranking_end(st, k);
     if (rc == 0 && commit)
         rc = store_tx_commit(st);
     if (rc < 0 || !commit)
@@ -996,7 +1572,7 @@ static void stream_main(void *arg)
             s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
         if (rc == 0)
-            rc = apply(s->st, &s->map, &p->b);
+            rc = apply(s->st, &s->map, &s->rank, &p->b);
         pthread_mutex_lock(&s->mu);
         if (p->owned) {
             s->nowned--;
@@ -1009,14 +1585,15 @@ static void stream_main(void *arg)
     }
     int commit = s->done > 0;
     pthread_mutex_unlock(&s->mu);
-    s->rc = end_tx(s->st, rc, commit);
+    s->rc = end_tx(s->st, &s->rank, rc, commit);
 }
 
 /* The page cache of a results transaction, KiB (SQLite's default: 2 MB).
  * Rows come in key order, so the table and its unique key grow at their
- * ends, but the rank index (result_rank) takes each row where its rank
- * falls: with 2 MB its pages spill to the WAL and are read back and spilled
- * again (at 200 000 units, inserting the 2.4 M rows of a first full
+ * ends; an in-place rewrite reads and writes rows all over a period. Up to
+ * schema version 15 the rank index (result_rank) took each row where its
+ * rank fell: with 2 MB its pages spilled to the WAL and were read back and
+ * spilled again (at 200 000 units, inserting the 2.4 M rows of a first full
  * recompute took 6.3 s of system time; with 32 MB 2.5 s, with 128 or 256 MB
  * no less). Dirty pages beyond it still spill to the WAL while the rows are
  * written, overlapping the computing thread. */
@@ -1095,7 +1672,7 @@ int store_results_send_owned(struct store_results_stream *s, const struct store_
 {
     if (!s->task) {
         if (s->rc == 0)
-            s->rc = apply(s->st, &s->map, b);
+            s->rc = apply(s->st, &s->map, &s->rank, b);
         free(owned);
         return 0;
     }
@@ -1133,11 +1710,12 @@ int store_results_finish(struct store_results_stream **sp, int commit)
         pthread_mutex_unlock(&s->mu);
         exec_wait(s->ex, s->task);
     } else {
-        s->rc = end_tx(s->st, s->rc, commit);
+        s->rc = end_tx(s->st, &s->rank, s->rc, commit);
     }
     int rc = s->rc;
     cache_size_set(s->st->db, s->old_cache);
     rowmap_free(&s->map);
+    ranking_free(&s->rank);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     pthread_cond_destroy(&s->room);

@@ -60,6 +60,17 @@ struct store_index_layout {
 
 #define STORE_NODE_FIELDS 4 /* score, rank, rank change, flags per dimension node */
 
+/*
+ * The ranking of an (index, period) in its own compact form (schema version
+ * 16, table result_ranking): the keys of its rows in the order of a ranking
+ * page (unranked last, rank, unit code), in chunks of up to
+ * STORE_RANKING_CHUNK entries of STORE_RANKING_ENTRY bytes. The writer
+ * builds it from the rows it is sent; a period's rows sent together (as a
+ * recompute does) need no reading back.
+ */
+#define STORE_RANKING_CHUNK 256
+#define STORE_RANKING_ENTRY 28
+
 /* One result row: one unit of one index in one period. */
 struct store_result {
     const char *index_id;

@@ -31,7 +31,7 @@ struct store;
 #define STORE_READONLY 0x1 /* open an existing database read-only */
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 15
+#define STORE_SCHEMA_VERSION 16
 
 /*
  * Opens (creating if needed, unless STORE_READONLY) the database at path, with

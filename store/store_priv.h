@@ -169,4 +169,10 @@ int store_results_sql_register(sqlite3 *db);
  */
 int store_schema_migrate(sqlite3 *db, int readonly, char *errbuf, size_t errsize);
 
+/* Schema version 16 (schema.c): builds the ranking chunks (results.h,
+ * STORE_RANKING_CHUNK) of every (index, period) with results from its rows,
+ * inside the migration's transaction. 0, or a negative errno with the
+ * message in errbuf. */
+int store_results_rankings_build(sqlite3 *db, char *errbuf, size_t errsize);
+
 #endif

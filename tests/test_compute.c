@@ -1222,7 +1222,11 @@ static void test_compute_results_migrated_from_v12_answer_the_same(void **state)
     /* back to version 12: no result_period, the times in the rows */
     store_close(&f->st);
     assert_int_equal(
-        sqlite3_exec(f->db, "DROP TABLE result_period; PRAGMA user_version = 12", NULL, NULL, NULL),
+        sqlite3_exec(f->db,
+                     "DROP TABLE result_period; DROP TABLE result_ranking;"
+                     " CREATE INDEX result_rank ON result(index_id, period, rank IS NULL,"
+                     " coalesce(rank, 0)); PRAGMA user_version = 12",
+                     NULL, NULL, NULL),
         SQLITE_OK);
     assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
     assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
@@ -1306,54 +1310,121 @@ static void rank_index_columns(struct fx *f, char *out, size_t size)
     sqlite3_finalize(s);
 }
 
-/*
- * A store of schema version 14 (result_rank covers a ranking page: each row's
- * unit id, score, rank, rank change and flags) migrated to 15 (the ranking
- * order alone, as in version 11) answers every ranking the same, whole and
- * page by page, ties of rank and unranked units included, and every index's
- * results; the index then holds the order only.
- */
-static void test_compute_results_migrated_from_v14_rank_the_same(void **state)
+/* Every ranking chunk of the store as text (key, count, entries in hex). */
+static char *chunks_text(struct fx *f)
 {
-    (void)state;
-    struct fx *f = methods_computed();
-    struct answers *before = malloc(sizeof(*before)), *after = malloc(sizeof(*after));
-    struct answers *res0 = malloc(sizeof(*res0)), *res1 = malloc(sizeof(*res1));
-    char cols[256];
-    assert_true(before && after && res0 && res1);
-
-    ranking_answers(f, before);
-    api_answers(f, res0);
-    /* the fixture ranks ties (mm 2021-Q3: two units of rank 2) and unranked units */
-    assert_non_null(strstr(before->text, "mm 2021-Q3 p2 1 12.5 1 2 "));
-    assert_non_null(strstr(before->text, "mm 2021-Q3 p3 1 12.5 1 2 "));
-    assert_non_null(strstr(before->text, "excl 2021-Q4 p2 0 0 0 0 "));
-    rank_index_columns(f, cols, sizeof(cols));
-    assert_string_equal(cols, "index_id,period,(expr),(expr)");
-    /* back to version 14's index */
-    store_close(&f->st);
-    assert_int_equal(sqlite3_exec(f->db,
-                                  "DROP INDEX result_rank; CREATE INDEX result_rank ON"
-                                  " result(index_id, period, rank IS NULL, coalesce(rank, 0),"
-                                  " unit_id, score, rank, rank_change, flags);"
-                                  " PRAGMA user_version = 14",
-                                  NULL, NULL, NULL),
+    sqlite3_stmt *s;
+    size_t used = 0, cap = 1 << 16;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    out[0] = '\0';
+    assert_int_equal(sqlite3_prepare_v2(f->db,
+                                        "SELECT index_id || ' ' || period || ' ' || unranked"
+                                        " || ' ' || rank || ' ' || code || ' ' || n || ' ' ||"
+                                        " hex(entries) FROM result_ranking ORDER BY 1",
+                                        -1, &s, NULL),
                      SQLITE_OK);
-    rank_index_columns(f, cols, sizeof(cols));
-    assert_string_equal(cols, "index_id,period,(expr),(expr),unit_id,score,rank,rank_change,flags");
-    assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
-    assert_int_equal(store_schema_version(f->st), 15);
-    rank_index_columns(f, cols, sizeof(cols));
-    assert_string_equal(cols, "index_id,period,(expr),(expr)");
-    ranking_answers(f, after);
-    api_answers(f, res1);
-    assert_string_equal(after->text, before->text);
-    assert_string_equal(res1->text, res0->text);
-    free(before);
-    free(after);
-    free(res0);
-    free(res1);
-    fx_free(f);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        size_t len = strlen(t);
+        while (used + len + 2 > cap) {
+            cap *= 2;
+            out = realloc(out, cap);
+            assert_non_null(out);
+        }
+        memcpy(out + used, t, len);
+        used += len;
+        out[used++] = '\n';
+        out[used] = '\0';
+    }
+    sqlite3_finalize(s);
+    return out;
+}
+
+/* The rankings of the store in chunks (schema version 16). */
+static long ranking_chunks(struct fx *f)
+{
+    return count(f, "SELECT count(*) FROM result_ranking");
+}
+
+/*
+ * A store of schema version 14 (index result_rank covers a ranking page:
+ * each row's unit id, score, rank, rank change and flags) or 15 (the ranking
+ * order alone, as in version 11) migrated to 16 (each period's ranking in
+ * chunks of its own, result_ranking; the index dropped) answers every ranking
+ * the same, whole and page by page, ties of rank and unranked units included,
+ * and every index's results: from the chunks the migration builds out of the
+ * rows, the same bytes a recompute writes; without any chunks (ranked by
+ * SQL); and from the chunks of the next full recompute.
+ */
+static void test_compute_results_migrated_to_v16_rank_the_same(void **state)
+{
+    static const char *const old_index[] = {
+        /* version 14 */
+        "CREATE INDEX result_rank ON result(index_id, period, rank IS NULL, coalesce(rank, 0),"
+        " unit_id, score, rank, rank_change, flags); PRAGMA user_version = 14",
+        /* version 15 */
+        "CREATE INDEX result_rank ON result(index_id, period, rank IS NULL, coalesce(rank, 0));"
+        " PRAGMA user_version = 15",
+    };
+    (void)state;
+    for (size_t v = 0; v < sizeof(old_index) / sizeof(old_index[0]); v++) {
+        struct fx *f = methods_computed();
+        struct answers *before = malloc(sizeof(*before)), *after = malloc(sizeof(*after));
+        struct answers *res0 = malloc(sizeof(*res0)), *res1 = malloc(sizeof(*res1));
+        char cols[256];
+        assert_true(before && after && res0 && res1);
+
+        ranking_answers(f, before);
+        api_answers(f, res0);
+        /* the fixture ranks ties (mm 2021-Q3: two units of rank 2) and unranked units */
+        assert_non_null(strstr(before->text, "mm 2021-Q3 p2 1 12.5 1 2 "));
+        assert_non_null(strstr(before->text, "mm 2021-Q3 p3 1 12.5 1 2 "));
+        assert_non_null(strstr(before->text, "excl 2021-Q4 p2 0 0 0 0 "));
+        long chunks = ranking_chunks(f);
+        assert_true(chunks >= 7 * 4);
+        char *written = chunks_text(f);
+        rank_index_columns(f, cols, sizeof(cols));
+        assert_string_equal(cols, "");
+        /* back to the older version */
+        store_close(&f->st);
+        assert_int_equal(sqlite3_exec(f->db, "DROP TABLE result_ranking", NULL, NULL, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_exec(f->db, old_index[v], NULL, NULL, NULL), SQLITE_OK);
+        rank_index_columns(f, cols, sizeof(cols));
+        assert_string_equal(cols, v == 0 ? "index_id,period,(expr),(expr),unit_id,score,rank,"
+                                           "rank_change,flags"
+                                         : "index_id,period,(expr),(expr)");
+        assert_int_equal(store_open(&f->st, f->path, 0, NULL, 0), 0);
+        assert_int_equal(store_schema_version(f->st), 16);
+        rank_index_columns(f, cols, sizeof(cols));
+        assert_string_equal(cols, "");
+        char *built = chunks_text(f);
+        assert_string_equal(built, written);
+        ranking_answers(f, after);
+        api_answers(f, res1);
+        assert_string_equal(after->text, before->text);
+        assert_string_equal(res1->text, res0->text);
+        /* without chunks: ranked by SQL, the same */
+        assert_int_equal(sqlite3_exec(f->db, "DELETE FROM result_ranking", NULL, NULL, NULL),
+                         SQLITE_OK);
+        ranking_answers(f, after);
+        assert_string_equal(after->text, before->text);
+        /* a full recompute writes them again */
+        assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, NULL), 0);
+        free(built);
+        built = chunks_text(f);
+        assert_string_equal(built, written);
+        ranking_answers(f, after);
+        assert_string_equal(after->text, before->text);
+        free(written);
+        free(built);
+        free(before);
+        free(after);
+        free(res0);
+        free(res1);
+        fx_free(f);
+    }
 }
 
 /* ---- like-for-like bases (seasonal.json) ---- */
@@ -1550,7 +1621,7 @@ int main(void)
         cmocka_unit_test(test_compute_unchanged_writes_no_row),
         cmocka_unit_test(test_compute_rewrites_each_changed_row_once),
         cmocka_unit_test(test_compute_results_migrated_from_v12_answer_the_same),
-        cmocka_unit_test(test_compute_results_migrated_from_v14_rank_the_same),
+        cmocka_unit_test(test_compute_results_migrated_to_v16_rank_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -165,7 +165,7 @@ static void test_open_memory_creates_current_schema_version(void **state)
     struct ctx *c = *state;
     char mode[16];
     assert_int_equal(store_schema_version(c->st), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 15);
+    assert_int_equal(STORE_SCHEMA_VERSION, 16);
     sql_text(c->st, "PRAGMA foreign_keys", mode, sizeof(mode));
     assert_string_equal(mode, "1");
     assert_counts(c->st, 0, 0);
@@ -210,7 +210,7 @@ static void test_open_newer_schema_is_refused(void **state)
     assert_int_equal(store_open(&st, c.path, 0, err, sizeof(err)), -EPROTO);
     assert_null(st);
     assert_string_equal(err,
-                        "database schema version 99 is newer than this parkstat (supports 15)");
+                        "database schema version 99 is newer than this parkstat (supports 16)");
     assert_int_equal(store_open(&st, c.path, STORE_READONLY, err, sizeof(err)), -EPROTO);
     ts_rmtree(c.dir);
 }
