@@ -51,6 +51,10 @@ struct work {
     int *gid;          /* group_mean imputation: group of each unit, -1 none */
     double *col, *out; /* nu scratch */
     unsigned char *kept;
+    double *yc;    /* nl x nu: a period's leaf values leaf by leaf (cross_section) */
+    size_t *inner; /* the plan's inner nodes (column < 0), ninner of them */
+    size_t ninner;
+    double *ranks;          /* ninner x nu: a period's inner scores, then their ranks */
     double *fixedw;         /* nn: weights fixed from a period ("from"), NAN when none */
     unsigned char *fixedok; /* nn: 1 when node j's children got fixed weights */
 };
@@ -269,29 +273,38 @@ static int group_ids(struct work *w)
 #define Y(r, p, u, l) ((r)->y[(cmp_slot((r), (p)) * (r)->pl->nu + (u)) * (r)->pl->nl + (l)])
 #define UF(r, p, u)   ((r)->uflags[cmp_slot((r), (p)) * (r)->pl->nu + (u)])
 
-/* Leaf l of period p into y, imputed as the plan says (impute.h); the units
- * whose value was filled are flagged IMPUTED (and CARRIED for carry). */
+/* Leaf l of period p into its column of w->yc, imputed as the plan says
+ * (impute.h); the units whose value was filled are flagged IMPUTED (and
+ * CARRIED for carry). */
 static int impute_leaf(struct work *w, size_t p, size_t l)
 {
     unsigned flag = COMPUTE_FLAG_IMPUTED;
+    double *col = w->yc + l * w->nu;
     int rc = 0;
 
     for (size_t u = 0; u < w->nu; u++)
-        w->col[u] = X(w, l, u, p);
+        col[u] = X(w, l, u, p);
     if (w->pl->impute == IMPUTE_GROUP_MEAN) {
-        rc = impute_group_mean(w->col, w->gid, w->nu, w->col);
+        rc = impute_group_mean(col, w->gid, w->nu, col);
     } else if (w->pl->impute == IMPUTE_CARRY) {
-        rc = impute_carry(&X(w, l, 0, 0), w->nu, w->np, p, w->col);
+        rc = impute_carry(&X(w, l, 0, 0), w->nu, w->np, p, col);
         flag |= COMPUTE_FLAG_CARRIED;
     }
-    if (rc < 0)
-        return rc;
-    for (size_t u = 0; u < w->nu; u++) {
-        Y(w->run, p, u, l) = w->col[u];
-        if (isnan(X(w, l, u, p)) && !isnan(w->col[u]))
+    if (rc < 0 || w->pl->impute == IMPUTE_NONE)
+        return rc; /* none: nothing filled */
+    for (size_t u = 0; u < w->nu; u++)
+        if (isnan(X(w, l, u, p)) && !isnan(col[u]))
             UF(w->run, p, u) |= flag;
-    }
     return 0;
+}
+
+/* The leaf columns of w->yc into period p's rows of y (unit by unit), in
+ * one pass over the rows. */
+static void put_columns(struct work *w, size_t p)
+{
+    for (size_t u = 0; u < w->nu; u++)
+        for (size_t l = 0; l < w->nl; l++)
+            Y(w->run, p, u, l) = w->yc[l * w->nu + u];
 }
 
 /* Screening of period p (screen.h): a unit with less than the plan's share
@@ -304,23 +317,28 @@ static int screen(struct work *w, size_t p)
         if (w->kept[u])
             continue;
         UF(w->run, p, u) |= COMPUTE_FLAG_EXCLUDED;
-        for (size_t l = 0; l < w->nl; l++)
+        for (size_t l = 0; l < w->nl; l++) {
             Y(w->run, p, u, l) = NAN;
+            if (w->yc)
+                w->yc[l * w->nu + u] = NAN;
+        }
     }
     return 0;
 }
 
-/* Compact column l of the kept units (put = 0) or back into y (put = 1). */
-static size_t column(struct work *w, size_t p, size_t l, double *col, int put)
+/* Compact column l of the kept units out of w->yc (put = 0) or back into
+ * it (put = 1). */
+static size_t column(struct work *w, size_t l, double *col, int put)
 {
+    double *yc = w->yc + l * w->nu;
     size_t n = 0;
     for (size_t u = 0; u < w->nu; u++) {
         if (!w->kept[u])
             continue;
         if (put)
-            Y(w->run, p, u, l) = col[n];
+            yc[u] = col[n];
         else
-            col[n] = Y(w->run, p, u, l);
+            col[n] = yc[u];
         n++;
     }
     return n;
@@ -333,17 +351,23 @@ static void flag_kept(struct work *w, size_t p, unsigned flag)
             UF(w->run, p, u) |= flag;
 }
 
-/* Cross-sectional steps for period p: impute, screen, treat, normalise. */
+/* Cross-sectional steps for period p: impute, screen, treat, normalise.
+ * The leaves are worked on as columns (w->yc) and put into the rows of y,
+ * which screening reads, and again once normalised: two passes over the
+ * rows rather than three per leaf. */
 static int cross_section(struct work *w, size_t p)
 {
     const struct cmp_plan *pl = w->pl;
     int rc = 0;
     for (size_t l = 0; l < w->nl && rc == 0; l++)
         rc = impute_leaf(w, p, l);
-    if (rc < 0 || (rc = screen(w, p)) < 0)
+    if (rc < 0)
+        return rc;
+    put_columns(w, p);
+    if ((rc = screen(w, p)) < 0)
         return rc;
     for (size_t l = 0; l < w->nl; l++) {
-        size_t n = column(w, p, l, w->col, 0);
+        size_t n = column(w, l, w->col, 0);
         if (pl->outlier) {
             struct outlier_result res;
             if (outlier_treat(w->col, n, &pl->oo, w->col, &res) < 0)
@@ -356,8 +380,9 @@ static int cross_section(struct work *w, size_t p)
             return rc;
         if (rc == 1)
             flag_kept(w, p, COMPUTE_FLAG_DEGENERATE);
-        column(w, p, l, w->out, 1);
+        column(w, l, w->out, 1);
     }
+    put_columns(w, p);
     return 0;
 }
 
@@ -498,6 +523,30 @@ struct composite_node *cmp_period_nodes(const struct cmp_run *r, size_t p)
     return nodes;
 }
 
+/* The ranks among siblings of every inner node in slot sp: the inner
+ * nodes' scores gathered in one pass over the units' rows (nn apart), ranked
+ * node by node, put back in one pass. */
+static int rank_period(struct work *w, size_t sp)
+{
+    struct cmp_run *r = w->run;
+    size_t nu = w->nu, nn = w->pl->nn, ni = w->ninner;
+    const double *score = r->score + sp * nu * nn;
+    double *rank = r->rank + sp * nu * nn;
+    int rc = 0;
+
+    for (size_t u = 0; u < nu; u++)
+        for (size_t k = 0; k < ni; k++)
+            w->ranks[k * nu + u] = score[u * nn + w->inner[k]];
+    for (size_t k = 0; k < ni && rc == 0; k++) {
+        rc = rank_desc(w->ranks + k * nu, w->pl->group, nu, w->out);
+        memcpy(w->ranks + k * nu, w->out, nu * sizeof(double));
+    }
+    for (size_t u = 0; rc == 0 && u < nu; u++)
+        for (size_t k = 0; k < ni; k++)
+            rank[u * nn + w->inner[k]] = w->ranks[k * nu + u];
+    return rc;
+}
+
 /* Leaf flags of the inputs, "carry" for missing values, scores and ranks. */
 static int score_period(struct work *w, size_t p)
 {
@@ -521,16 +570,7 @@ static int score_period(struct work *w, size_t p)
             : composite_scores(nodes ? nodes : pl->nodes, nn, &Y(r, p, 0, 0), nu, w->nl, pl->method,
                                pl->missing, r->score + sp * nu * nn, r->cflags + sp * nu * nn);
     free(nodes);
-    for (size_t j = 0; rc == 0 && j < nn; j++) {
-        if (pl->nodes[j].column >= 0)
-            continue;
-        for (size_t u = 0; u < nu; u++)
-            w->col[u] = r->score[(sp * nu + u) * nn + j];
-        rc = rank_desc(w->col, pl->group, nu, w->out);
-        for (size_t u = 0; u < nu; u++)
-            r->rank[(sp * nu + u) * nn + j] = w->out[u];
-    }
-    return rc;
+    return rc < 0 ? rc : rank_period(w, sp);
 }
 
 /* Per-period arrays of slots s0 .. s0 + n - 1 to their empty values. */
@@ -543,6 +583,48 @@ static void clear_slots(struct cmp_run *r, size_t s0, size_t n)
     for (size_t i = s0 * nu * nl; i < (s0 + n) * nu * nl; i++)
         r->y[i] = NAN;
     memset(r->uflags + s0 * nu, 0, n * nu * sizeof(*r->uflags));
+}
+
+static int time_based(const struct cmp_plan *pl);
+
+/* The scratch arrays of one thread computing periods: w's own (a half's
+ * after a copy of the run's work). -ENOMEM leaves them to scratch_free(). */
+static int scratch_new(struct work *w)
+{
+    size_t nu = w->nu ? w->nu : 1, ni = w->ninner ? w->ninner : 1;
+    w->col = malloc(nu * sizeof(double));
+    w->out = malloc(nu * sizeof(double));
+    w->kept = malloc(nu);
+    w->ranks = malloc(ni * nu * sizeof(double));
+    w->yc = time_based(w->pl) ? NULL : malloc((w->nl ? w->nl : 1) * nu * sizeof(double));
+    if (!w->col || !w->out || !w->kept || !w->ranks || (!w->yc && !time_based(w->pl)))
+        return -ENOMEM;
+    return 0;
+}
+
+static void scratch_free(struct work *w)
+{
+    free(w->col);
+    free(w->out);
+    free(w->kept);
+    free(w->ranks);
+    free(w->yc);
+    w->col = w->out = w->ranks = w->yc = NULL;
+    w->kept = NULL;
+}
+
+/* The plan's inner nodes (those ranked) into w->inner. 0 or -ENOMEM. */
+static int inner_nodes(struct work *w)
+{
+    size_t *inner = malloc((w->pl->nn ? w->pl->nn : 1) * sizeof(size_t));
+    if (!inner)
+        return -ENOMEM;
+    w->ninner = 0;
+    for (size_t j = 0; j < w->pl->nn; j++)
+        if (w->pl->nodes[j].column < 0)
+            inner[w->ninner++] = j;
+    w->inner = inner;
+    return 0;
 }
 
 /* The run's arrays, the per-period ones for run->nslot periods. Their
@@ -570,13 +652,10 @@ static int alloc_run(struct work *w)
         for (size_t i = 0; i < pn; i++)
             r->wt[i] = NAN;
     }
-    w->col = malloc(nu * sizeof(double));
-    w->out = malloc(nu * sizeof(double));
-    w->kept = malloc(nu);
     if (!r->ptext || !r->has_data || !r->y || !r->uflags || !r->score || !r->cflags || !r->rank ||
-        !w->col || !w->out || !w->kept)
+        inner_nodes(w) < 0)
         return -ENOMEM;
-    return 0;
+    return scratch_new(w);
 }
 
 static int time_based(const struct cmp_plan *pl)
@@ -663,7 +742,7 @@ static void half_main(void *arg)
 static int run_periods(struct work *w, size_t p0, size_t p1)
 {
     const struct compute_opts *o = &w->c->opts;
-    size_t nu = w->nu ? w->nu : 1, mid = p0 + (p1 - p0) / 2;
+    size_t mid = p0 + (p1 - p0) / 2;
     size_t cells = o->split_cells ? o->split_cells : SPLIT_CELLS;
     struct half h = {*w, mid, p1, 0};
     struct exec_task *task = NULL;
@@ -671,10 +750,7 @@ static int run_periods(struct work *w, size_t p0, size_t p1)
 
     if (!o->ex || w->pl->carry || p1 - p0 < 2 || w->nl * w->nu * (p1 - p0) < cells)
         return periods(w, p0, p1);
-    h.w.col = malloc(nu * sizeof(double));
-    h.w.out = malloc(nu * sizeof(double));
-    h.w.kept = malloc(nu);
-    if (!h.w.col || !h.w.out || !h.w.kept || exec_start(o->ex, half_main, &h, &task) < 0) {
+    if (scratch_new(&h.w) < 0 || exec_start(o->ex, half_main, &h, &task) < 0) {
         rc = periods(w, p0, p1); /* no task: one after the other */
         goto out;
     }
@@ -683,9 +759,7 @@ static int run_periods(struct work *w, size_t p0, size_t p1)
     rc = rc ? rc : h.rc;
     w->run->split = 1;
 out:
-    free(h.w.col);
-    free(h.w.out);
-    free(h.w.kept);
+    scratch_free(&h.w);
     return rc;
 }
 
@@ -736,9 +810,8 @@ static void work_free(struct work *w)
     free(w->xfown);
     free(w->tn);
     free(w->gid);
-    free(w->col);
-    free(w->out);
-    free(w->kept);
+    free(w->inner);
+    scratch_free(w);
 }
 
 /* Windowed run (contract in compute_priv.h): blocks of periods; before each
