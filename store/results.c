@@ -766,13 +766,45 @@ static int rank_entry_code_cmp(const void *a, const void *b)
     return strcmp(x->code, y->code);
 }
 
+/* Sorts the entries by rank, the unranked last, in one pass of counting
+ * (ranks are at most the number of units ranked together): 0, or -1 when a
+ * rank is beyond n or memory is short (then qsort). Equal ranks keep their
+ * order. */
+static int rank_counting_sort(struct ranking *k)
+{
+    size_t n = k->n, *at = NULL;
+    struct rank_entry *out = NULL;
+    for (size_t i = 0; i < n; i++)
+        if ((size_t)k->e[i].rank > n)
+            return -1;
+    if (n < 2 || !(at = calloc(n + 2, sizeof(*at))) || !(out = malloc(n * sizeof(*out)))) {
+        free(at);
+        return n < 2 ? 0 : -1;
+    }
+    for (size_t i = 0; i < n; i++) /* key: rank 1..n, the unranked (0) n + 1 */
+        at[k->e[i].rank ? (size_t)k->e[i].rank : n + 1]++;
+    for (size_t r = 0, sum = 0; r < n + 2; r++) {
+        size_t c = at[r];
+        at[r] = sum;
+        sum += c;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[at[k->e[i].rank ? (size_t)k->e[i].rank : n + 1]++] = k->e[i];
+    free(at);
+    free(k->e);
+    k->e = out;
+    k->cap = n;
+    return 0;
+}
+
 /* Sorts the gathered entries into ranking order: by rank, then every run of
  * one rank (ties, and the unranked) by unit code, the codes read only when
  * there is such a run. */
 static int ranking_sort(struct store *st, struct ranking *k)
 {
     int rc;
-    qsort(k->e, k->n, sizeof(*k->e), rank_entry_cmp);
+    if (rank_counting_sort(k) < 0)
+        qsort(k->e, k->n, sizeof(*k->e), rank_entry_cmp);
     for (size_t i = 0, j; i < k->n; i = j) {
         for (j = i + 1; j < k->n && k->e[j].rank == k->e[i].rank; j++)
             ;
@@ -981,10 +1013,17 @@ static int ranking_sweep(struct ranking *k, const struct store_result_sweep *w)
     k->spoiled = 1;
     if (k->n != w->nunits)
         return 0;
+    size_t i = 0;
+    while (i < k->n && k->e[i].unit == w->units[i]) /* the rows came in unit order */
+        i++;
+    if (i == k->n) {
+        k->swept = 1;
+        k->spoiled = 0;
+        return 0;
+    }
     unsigned char *seen = calloc(w->nunits + 1, 1);
     if (!seen)
         return -ENOMEM;
-    size_t i;
     for (i = 0; i < k->n; i++) {
         size_t at = store_id_lower_bound(w->units, w->nunits, k->e[i].unit);
         if (at == w->nunits || w->units[at] != k->e[i].unit || seen[at])

@@ -358,6 +358,27 @@ static void test_ranking_chunks_as_recomputes_write_them(void **state)
     check(c, "2025-01", want1);
     check(c, "2025-02", want2);
 
+    /* ranks beyond the number of rows (ranked among more units than were
+     * sent): sorted by comparison, not counted */
+    struct period_rows *p3 = calloc(1, sizeof(*p3));
+    assert_non_null(p3);
+    const int who[4] = {10, 20, 30, 40};
+    const double rk[4] = {9, 5, 9, NAN};
+    for (int i = 0; i < 4; i++) {
+        p3->scored[who[i]] = 1;
+        p3->score[who[i]] = isnan(rk[i]) ? NAN : 100 - rk[i];
+        p3->rank[who[i]] = rk[i];
+        p3->change[who[i]] = NAN;
+    }
+    s = begin(c);
+    send_period(c, s, "2025-03", p3, 1);
+    assert_int_equal(store_results_finish(&s, 1), 0);
+    char *want3 = expected(c, "2025-03", p3);
+    check(c, "2025-03", want3);
+    assert_int_equal(strncmp(want3, "u440 2025-03 1 95 1 5 ", 22), 0); /* unit 20 */
+    free(want3);
+    free(p3);
+
     /* a period cleared: its chunks go with its rows */
     struct store_result_key k = {"ix", "2025-01"};
     s = begin(c);
