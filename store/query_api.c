@@ -462,16 +462,98 @@ static int chunk_near(struct store *st, const char *index_id, const char *period
     return chunk_read(st, s, c);
 }
 
-/* The code and name of unit id into the statement s (cached; the caller
- * resets it): 1, 0 when the unit is gone, or -EIO. */
-static int unit_by_id(struct store *st, int64_t id, sqlite3_stmt **s)
+/* The code and name of the units a connection's ranking pages showed, by
+ * id (a slot each, id modulo the slots), while nothing changed the store:
+ * another connection's commit moves PRAGMA data_version, this one's own
+ * changes its total of changes; either empties it. A page's units are then
+ * read from memory instead of one look-up each in the unit table. */
+#define NAME_SLOTS 4096
+
+struct store_unit_names {
+    int64_t dv, changes;
+    struct {
+        int64_t id; /* 0: empty (unit ids start at 1) */
+        char *code, *name;
+    } slot[NAME_SLOTS];
+};
+
+static void names_clear(struct store_unit_names *n)
+{
+    for (size_t i = 0; i < NAME_SLOTS; i++) {
+        free(n->slot[i].code);
+        free(n->slot[i].name);
+        n->slot[i].id = 0;
+        n->slot[i].code = n->slot[i].name = NULL;
+    }
+}
+
+void store_unit_names_free(struct store_unit_names *n)
+{
+    if (n)
+        names_clear(n);
+    free(n);
+}
+
+/* The connection's names, emptied when the store changed since they were
+ * read (inside the page's read transaction). */
+static int names_check(struct store *st)
+{
+    static const char sql[] = "PRAGMA data_version";
+    int64_t dv, changes = sqlite3_total_changes64(st->db);
+    int rc = store_one_int(st, sql, "data version", &dv);
+    if (rc < 0)
+        return rc;
+    if (!st->names && !(st->names = calloc(1, sizeof(*st->names))))
+        return -ENOMEM;
+    if (st->names->dv != dv || st->names->changes != changes) {
+        names_clear(st->names);
+        st->names->dv = dv;
+        st->names->changes = changes;
+    }
+    return 0;
+}
+
+/* The code and name of unit id: 1, 0 when the unit is gone, or a negative
+ * errno. Borrowed until the next call. */
+static int unit_by_id(struct store *st, int64_t id, const char **code, const char **name)
 {
     static const char sql[] = "SELECT code, name FROM unit WHERE id = ?1";
-    if (!(*s = store_stmt_cached(st, sql)))
+    size_t at = (size_t)((uint64_t)id % NAME_SLOTS);
+    sqlite3_stmt *s;
+    int rc;
+
+    if (id > 0 && st->names && st->names->slot[at].id == id) {
+        *code = st->names->slot[at].code;
+        *name = st->names->slot[at].name;
+        return 1;
+    }
+    if (!(s = store_stmt_cached(st, sql)))
         return -EIO;
-    sqlite3_bind_int64(*s, 1, id);
-    int step = sqlite3_step(*s);
-    return step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : store_fail(st, "ranking unit");
+    sqlite3_bind_int64(s, 1, id);
+    int step = sqlite3_step(s);
+    rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : store_fail(st, "ranking unit");
+    if (rc == 1 && st->names && id > 0) {
+        const char *c = col_text(s, 0), *nm = col_text(s, 1);
+        char *cc = c ? strdup(c) : NULL, *nn = nm ? strdup(nm) : NULL;
+        if ((c && !cc) || (nm && !nn)) {
+            free(cc);
+            free(nn);
+            rc = -ENOMEM;
+        } else {
+            free(st->names->slot[at].code);
+            free(st->names->slot[at].name);
+            st->names->slot[at].id = id;
+            st->names->slot[at].code = cc;
+            st->names->slot[at].name = nn;
+            *code = cc;
+            *name = nn;
+        }
+    } else if (rc == 1) {
+        rc = -EIO; /* names_check() came first: a unit id of 0 or less is not ours */
+        snprintf(st->err, sizeof(st->err), "ranking: unit id %lld", (long long)id);
+    }
+    sqlite3_reset(s);
+    return rc;
 }
 
 /* 1 when entry i of c goes after the key (its code read only on a tie). */
@@ -481,18 +563,15 @@ static int entry_after(struct store *st, const struct rank_chunk *c, size_t i,
     const unsigned char *e = c->e + i * STORE_RANKING_ENTRY;
     int32_t rank = (int32_t)get_u32(e + 16);
     int unranked = rank == 0;
-    sqlite3_stmt *s;
+    const char *code = NULL, *name = NULL;
     if (unranked != (after->unranked != 0))
         return unranked > (after->unranked != 0);
     if (!unranked && rank != after->rank)
         return rank > after->rank;
     if (unranked && after->rank != 0)
         return 0 > after->rank;
-    int rc = unit_by_id(st, (int64_t)get_u64(e), &s);
-    if (rc == 1)
-        rc = strcmp(col_text(s, 0), after->unit) > 0;
-    sqlite3_reset(s);
-    return rc;
+    int rc = unit_by_id(st, (int64_t)get_u64(e), &code, &name);
+    return rc == 1 ? code && strcmp(code, after->unit) > 0 : rc;
 }
 
 static const char begin_sql[] = "BEGIN";
@@ -527,6 +606,12 @@ static int ranking_from_chunks(struct store *st, const char *index_id, const cha
      * instead of one per statement (the units' look-ups are 100 of them) */
     int own_tx = sqlite3_get_autocommit(st->db);
     if (own_tx && (rc = read_tx(st, begin_sql)) < 0) {
+        free(c);
+        return rc;
+    }
+    if ((rc = names_check(st)) < 0) {
+        if (own_tx)
+            (void)read_tx(st, commit_sql);
         free(c);
         return rc;
     }
@@ -578,12 +663,12 @@ static int ranking_from_chunks(struct store *st, const char *index_id, const cha
         uint64_t bits = get_u64(e + 8);
         int32_t rank = (int32_t)get_u32(e + 16), change = (int32_t)get_u32(e + 20);
         double score;
-        sqlite3_stmt *s;
+        const char *code = NULL, *name = NULL;
         memcpy(&score, &bits, sizeof(score));
-        if ((rc = unit_by_id(st, (int64_t)get_u64(e), &s)) == 1) {
+        if ((rc = unit_by_id(st, (int64_t)get_u64(e), &code, &name)) == 1) {
             struct store_index_result_row r = {
-                .unit = col_text(s, 0),
-                .unit_name = col_text(s, 1),
+                .unit = code,
+                .unit_name = name,
                 .node = index_id,
                 .period = period,
                 .score = isnan(score) ? 0 : score, /* as SQL reads NULL */
@@ -601,8 +686,6 @@ static int ranking_from_chunks(struct store *st, const char *index_id, const cha
                      (long long)get_u64(e));
             rc = -EIO;
         }
-        if (s)
-            sqlite3_reset(s);
     }
     free(c->code);
     free(c);

@@ -480,6 +480,7 @@ void store_close(struct store **sp)
         log_err("store: close: %s", sqlite3_errmsg(st->db));
     map_free(&st->units);
     map_free(&st->indicators);
+    store_unit_names_free(st->names);
     free(st->fresh.written);
     free(st->fresh.batch);
     free(st->fresh.marked);

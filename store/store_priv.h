@@ -81,12 +81,14 @@ struct store {
     struct {
         const char *sql;
         sqlite3_stmt *s;
-    } cached[48];
+    } cached[96];
     size_t ncached;
     struct store_map units;
     struct store_map indicators;
     /* store/ingest.c: units known to have no observation */
     struct store_fresh fresh;
+    /* store/query_api.c: the units' names a ranking page read */
+    struct store_unit_names *names;
     char err[512];      /* last error text, kept across a ROLLBACK */
     pthread_mutex_t mu; /* store_lock(): threads taking turns on the connection */
 };
@@ -168,6 +170,9 @@ int store_results_sql_register(sqlite3 *db);
  * message to errbuf.
  */
 int store_schema_migrate(sqlite3 *db, int readonly, char *errbuf, size_t errsize);
+
+/* Frees the names of store/query_api.c (NULL: none). */
+void store_unit_names_free(struct store_unit_names *n);
 
 /* Schema version 16 (schema.c): builds the ranking chunks (results.h,
  * STORE_RANKING_CHUNK) of every (index, period) with results from its rows,

@@ -6,7 +6,8 @@
  * several periods mixed in one part), and read page by page with a keyset
  * cursor. 700 units whose codes do not follow their ids, ranks with long
  * ties that cross chunks, unranked units: every page from the chunks equals
- * the order the test computes itself and the order SQL gives without chunks.
+ * the order the test computes itself and the order SQL gives without chunks;
+ * the units' names kept in memory follow renames.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -398,11 +399,57 @@ static void test_ranking_chunks_as_recomputes_write_them(void **state)
     free(p2);
 }
 
+static int first_name(const struct store_index_result_row *r, void *ctx)
+{
+    snprintf(ctx, 64, "%s %s", r->unit, r->unit_name);
+    return 1;
+}
+
+/* The names of a page come from memory once read, but a rename, by another
+ * connection or by this one, shows on the next page. */
+static void test_ranking_names_follow_renames(void **state)
+{
+    struct ctx *c = *state;
+    struct period_rows *p = malloc(sizeof(*p));
+    static const char *const wipe[] = {"ix"};
+    char got[64], want[64];
+    assert_non_null(p);
+    make_rows(p, 5, 1000);
+    struct store_results_stream *s = begin(c);
+    struct store_results_batch w = {.wipe = wipe, .nwipe = 1};
+    assert_int_equal(store_results_send(s, &w), 0);
+    send_period(c, s, "2025-01", p, 0);
+    assert_int_equal(store_results_finish(&s, 1), 0);
+    assert_int_equal(store_index_ranking_page(c->st, "ix", "2025-01", NULL, 1, first_name, got), 1);
+    char code[16];
+    assert_int_equal(sscanf(got, "%15s", code), 1);
+    snprintf(want, sizeof(want), "%s %s", code, code);
+    assert_string_equal(got, want);
+
+    sqlite3 *db;
+    char sql[128];
+    assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
+    snprintf(sql, sizeof(sql), "UPDATE unit SET name = 'Renamed elsewhere' WHERE code = '%s'",
+             code);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(store_index_ranking_page(c->st, "ix", "2025-01", NULL, 1, first_name, got), 1);
+    snprintf(want, sizeof(want), "%s Renamed elsewhere", code);
+    assert_string_equal(got, want);
+
+    assert_int_equal(store_upsert_unit(c->st, code, "Renamed here", NULL), 0);
+    assert_int_equal(store_index_ranking_page(c->st, "ix", "2025-01", NULL, 1, first_name, got), 1);
+    snprintf(want, sizeof(want), "%s Renamed here", code);
+    assert_string_equal(got, want);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ranking_chunks_as_recomputes_write_them, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_ranking_names_follow_renames, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
