@@ -319,6 +319,9 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
         return rc < 0 ? rc : 0;
     if ((rc = api_store_get(rq, &st)) < 0 || !(points = json_array()))
         return rc < 0 ? rc : -ENOMEM;
+    /* one read transaction for the answer's dozen statements: one snapshot,
+     * and one lock taken instead of one per statement */
+    int tx = store_begin(st) == 0;
     int no_unit = 0, no_ind = 0;
     struct api_conf *conf = NULL;
     struct compute_years y;
@@ -367,6 +370,8 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
     }
     api_conf_put(&conf);
     if (rc == -ENOENT || rc == -EINVAL || rc == -EAGAIN || rc == -EBUSY) {
+        if (tx)
+            (void)store_commit(st);
         json_decref(points);
         rp->cacheable = 0;
         rp->etag[0] = '\0';
@@ -391,6 +396,8 @@ int api_route_series(struct api_request *rq, const char *arg, struct api_reply *
     }
     if (rc == 0)
         rc = own_status(st, unit, ind, points);
+    if (tx)
+        (void)store_commit(st);
     if (rc < 0) {
         json_decref(points);
         return rc;
