@@ -467,7 +467,7 @@ static int chunk_near(struct store *st, const char *index_id, const char *period
  * another connection's commit moves PRAGMA data_version, this one's own
  * changes its total of changes; either empties it. A page's units are then
  * read from memory instead of one look-up each in the unit table. */
-#define NAME_SLOTS 4096
+#define NAME_SLOTS 16384
 
 struct store_unit_names {
     int64_t dv, changes;
