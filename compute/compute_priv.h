@@ -35,6 +35,7 @@ struct compute {
     const struct config_indicator *inds;
     size_t nu, ni;
     int64_t *unit_db;  /* store id per config unit, -1 when unknown */
+    int unit_db_set;   /* 1: unit_db was looked up (cmp_unit_ids), not to be again */
     int y0, nyears;    /* years covered by the loaded data (nyears 0: no data) */
     long mon0;         /* the first month held: year x 12 + month - 1 (y0 x 12 for whole years) */
     size_t nmon;       /* months held: whole periods of every frequency loaded (nyears x 12
@@ -100,6 +101,11 @@ int cmp_months_add(struct cmp_months *m, struct period from, struct period to);
 /* 1 when period q overlaps a wanted month (m NULL: always). */
 int cmp_months_want(const struct cmp_months *m, struct period q);
 void cmp_months_free(struct cmp_months *m);
+
+/* Looks up the store ids of c's units into c->unit_db, which the load then
+ * uses as they are. Returns the number of units the store does not know, or
+ * -ENOMEM. */
+long cmp_unit_ids(struct compute *c, struct store *st);
 
 /* A snapshot of cfg without observations yet (units, indicators, formulas'
  * environment; o copied, NULL: defaults). 0 or -ENOMEM, -EINVAL. */

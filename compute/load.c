@@ -312,6 +312,23 @@ static int on_column(int64_t ind_id, const char *period, size_t len, size_t n,
     return 0;
 }
 
+/* The store ids of c's units (contract in compute_priv.h). */
+long cmp_unit_ids(struct compute *c, struct store *st)
+{
+    int64_t *db = realloc(c->unit_db, (c->nu ? c->nu : 1) * sizeof(int64_t));
+    long unknown = 0;
+
+    if (!db)
+        return -ENOMEM;
+    c->unit_db = db;
+    for (size_t u = 0; u < c->nu; u++) {
+        c->unit_db[u] = store_unit_id(st, c->units[u].id, strlen(c->units[u].id));
+        unknown += c->unit_db[u] < 0;
+    }
+    c->unit_db_set = 1;
+    return unknown;
+}
+
 /* store id -> config index maps from the store's look-ups. The units' map
  * spans the store ids of c's units only, so a one-unit snapshot's costs
  * what the unit does, not the store's largest unit id. */
@@ -319,19 +336,16 @@ static int build_maps(struct loader *l, struct store *st)
 {
     struct compute *c = l->c;
     int64_t min_u = INT64_MAX, max_u = -1, max_i = 0;
+    long rc;
 
     if (c->ni > UINT16_MAX) { /* struct rawobs keeps indicator indices in 16 bits */
         log_err("compute: %zu indicators, at most %d fit", c->ni, UINT16_MAX);
         return -EINVAL;
     }
-
-    int64_t *db = realloc(c->unit_db, (c->nu ? c->nu : 1) * sizeof(int64_t));
-    if (!db)
-        return -ENOMEM;
-    c->unit_db = db;
+    if (!c->unit_db_set && (rc = cmp_unit_ids(c, st)) < 0)
+        return (int)rc;
     for (size_t u = 0; u < c->nu; u++) {
-        int64_t id = store_unit_id(st, c->units[u].id, strlen(c->units[u].id));
-        c->unit_db[u] = id;
+        int64_t id = c->unit_db[u];
         if (id >= 0) {
             min_u = id < min_u ? id : min_u;
             max_u = id > max_u ? id : max_u;

@@ -479,20 +479,25 @@ out:
     return rc;
 }
 
-/* 1 when the store has every unit and indicator of cfg (an import synced
- * it); then recompute skips compute_sync_config() and its write transaction. */
-static int store_knows_config(const struct store *st, const struct config *cfg)
+/* Syncs the config into the store unless the store has every unit and
+ * indicator of it (an import synced it), which spares compute_sync_config()
+ * and its write transaction. The units' store ids are looked up once, into
+ * snapshot c (for its load). 0 or a negative errno. */
+static int sync_unless_known(struct store *st, struct compute *c)
 {
-    size_t nu, ni;
-    const struct config_unit *u = config_units(cfg, &nu);
-    const struct config_indicator *k = config_indicators(cfg, &ni);
-    for (size_t i = 0; i < nu; i++)
-        if (store_unit_id(st, u[i].id, strlen(u[i].id)) < 0)
-            return 0;
-    for (size_t i = 0; i < ni; i++)
-        if (store_indicator_id(st, k[i].code, strlen(k[i].code)) < 0)
-            return 0;
-    return 1;
+    long unknown = cmp_unit_ids(c, st);
+    int rc;
+
+    if (unknown < 0)
+        return (int)unknown;
+    for (size_t i = 0; i < c->ni && unknown == 0; i++)
+        unknown = store_indicator_id(st, c->inds[i].code, strlen(c->inds[i].code)) < 0;
+    if (unknown == 0)
+        return 0;
+    if ((rc = compute_sync_config(st, c->cfg)) < 0)
+        return rc;
+    unknown = cmp_unit_ids(c, st); /* the ids of the units just defined */
+    return unknown < 0 ? (int)unknown : 0;
 }
 
 static double now_s(void)
@@ -661,8 +666,8 @@ int compute_recompute(struct store *st, const struct config *cfg, int full,
     config_indices(cfg, &ni);
     if (o && o->progress)
         o->progress(&(struct compute_progress){"load", NULL, NULL, 0, 0, 0}, o->progress_ctx);
-    if ((!store_knows_config(st, cfg) && (rc = compute_sync_config(st, cfg)) < 0) ||
-        (rc = cmp_open_empty(&c, cfg, o)) < 0 || (rc = store_recompute_marks(st, on_mark, &w)) < 0)
+    if ((rc = cmp_open_empty(&c, cfg, o)) < 0 || (rc = sync_unless_known(st, c)) < 0 ||
+        (rc = store_recompute_marks(st, on_mark, &w)) < 0)
         goto out;
     plans = calloc(ni ? ni : 1, sizeof(struct cmp_plan *));
     runs = calloc(ni ? ni : 1, sizeof(*runs));

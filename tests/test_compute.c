@@ -939,6 +939,52 @@ static void test_compute_partial_months_across_year_end(void **state)
     fx_free(f);
 }
 
+/* A recompute under a config naming a unit the store does not know yet
+ * defines it first and scores it with the others: p5, added to monthly.json
+ * after its data were stored, has rows (no data: no score), and the others'
+ * scores stay those of the config without it. */
+static void test_compute_recompute_defines_new_units(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new("monthly.json");
+    struct config *cfg = NULL;
+    struct compute_summary sum;
+    char rel[256], path[512], text[8192], *errors = NULL;
+    static const char tail[] = "\n  ],\n  \"indicators\"";
+    static const char p5[] = ", {\"id\": \"p5\", \"name\": \"P5\", \"parent\": \"r\"}";
+    FILE *fp;
+    size_t n;
+
+    load_monthly_data(f);
+    assert_int_equal(compute_recompute(f->st, f->cfg, 1, NULL, &sum), 0);
+    struct res p3 = result(f, "mm", "mm", "p3", "2025-01");
+    assert_true(p3.found && !isnan(p3.score));
+    ts_data_path(path, sizeof(path), ts_path(rel, sizeof(rel), "compute", "monthly.json"));
+    assert_non_null(fp = fopen(path, "r"));
+    n = fread(text, 1, sizeof(text) - 128, fp);
+    fclose(fp);
+    text[n] = '\0';
+    char *at = strstr(text, tail);
+    assert_non_null(at);
+    memmove(at + sizeof(p5) - 1, at, strlen(at) + 1);
+    memcpy(at, p5, sizeof(p5) - 1);
+    if (config_load_buffer("t.json", NULL, text, strlen(text), &cfg, &errors) < 0)
+        fail_msg("%s", errors ? errors : "config");
+    assert_true(store_unit_id(f->st, "p5", 2) < 0);
+
+    assert_int_equal(compute_recompute(f->st, cfg, 1, NULL, &sum), 0);
+    assert_true(store_unit_id(f->st, "p5", 2) >= 0);
+    struct res r5 = result(f, "mm", "mm", "p5", "2025-01");
+    assert_true(r5.found);
+    assert_true(isnan(r5.score));
+    struct res again = result(f, "mm", "mm", "p3", "2025-01");
+    assert_true(again.found);
+    assert_true(again.score == p3.score);
+    assert_true(again.rank == p3.rank);
+    config_free(&cfg);
+    fx_free(f);
+}
+
 /* With a quarterly index over the monthly indicators (a month's revision
  * marks its quarter too) the partial snapshot keeps whole years: quarters
  * are converted from the months of their year. */
@@ -1615,6 +1661,7 @@ int main(void)
         cmocka_unit_test(test_compute_incremental_equals_full),
         cmocka_unit_test(test_compute_incremental_partial_equals_full),
         cmocka_unit_test(test_compute_partial_months_across_year_end),
+        cmocka_unit_test(test_compute_recompute_defines_new_units),
         cmocka_unit_test(test_compute_partial_whole_years_with_quarters),
         cmocka_unit_test(test_compute_incremental_sweeps_stale_units),
         cmocka_unit_test(test_compute_full_in_place_equals_wiped),
