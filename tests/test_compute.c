@@ -759,8 +759,10 @@ static char *dump_results(struct fx *f, const char *ids)
              " || quote(rank_change) || ' ' || flags || ' ' || quote(nodes) || ' '"
              " || quote(contribs) AS x FROM result WHERE %s UNION ALL SELECT index_id || ' '"
              " || period || ' ' || node || ' ' || child || ' ' || quote(weight) || ' '"
-             " || flags FROM index_weight WHERE %s ORDER BY 1)",
-             ids ? ids : "1", ids ? ids : "1");
+             " || flags FROM index_weight WHERE %s UNION ALL SELECT index_id || ' ' || period"
+             " || ' ranking ' || unranked || ' ' || rank || ' ' || code || ' ' || n || ' '"
+             " || hex(entries) FROM result_ranking WHERE %s ORDER BY 1)",
+             ids ? ids : "1", ids ? ids : "1", ids ? ids : "1");
     assert_int_equal(sqlite3_prepare_v2(f->db, sql, -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     out = strdup(sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
