@@ -54,7 +54,9 @@ struct pcache {
 };
 
 /* One column of the column copy, kept as read: config unit indices and
- * values (12 bytes an observation, sized exactly, freed once placed). */
+ * values (12 bytes an observation, sized exactly, freed once placed). A
+ * column placed as it was read (struct loader, direct) keeps no values:
+ * unit and v NULL, n the units placed. */
 struct lcol {
     uint32_t *unit;
     double *v;
@@ -75,6 +77,11 @@ struct loader {
     size_t ncols, capcols;
     struct pcache pc;
     const struct cmp_months *only; /* NULL: every period */
+    /* 1: the series span the months of only (mon0, nmon) before the read,
+     * and columns go into them as they are read (place_direct) */
+    int direct;
+    long mon0;
+    size_t nmon;
 };
 
 /* The month range of period q: year x 12 + month - 1, first and last. */
@@ -272,6 +279,30 @@ static int on_obs(int64_t unit_id, int64_t ind_id, const char *period, size_t le
     return keep_obs(l, u, k, pid, value);
 }
 
+/* A column of indicator k in period pid into its series at once (the
+ * loader's direct placement), noted without its values. */
+static int column_direct(struct loader *l, size_t k, uint16_t pid, size_t n,
+                         const int64_t *unit_ids, const double *values)
+{
+    struct compute *c = l->c;
+    long at = cmp_period_pos(c, l->pc.p[pid]);
+    size_t np = cmp_nper(c, c->inds[k].freq), m = 0;
+
+    if (at < 0) /* cannot be: the span holds every month wanted */
+        return -EINVAL;
+    if (BUF_GROW(&l->cols, &l->capcols, l->ncols + 1, BUF_UNCAPPED) < 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        long u = unit_at(l, unit_ids[i]);
+        if (u >= 0) {
+            c->s[k].v[(size_t)u * np + (size_t)at] = values[i];
+            m++;
+        }
+    }
+    l->cols[l->ncols++] = (struct lcol){NULL, NULL, m, (uint16_t)k, pid};
+    return 0;
+}
+
 /* One column of current values (store_obs_current): one indicator and
  * period, many units. */
 static int on_column(int64_t ind_id, const char *period, size_t len, size_t n,
@@ -288,6 +319,8 @@ static int on_column(int64_t ind_id, const char *period, size_t len, size_t n,
     if (pid < 0 || l->pc.p[pid].freq != l->c->inds[k].freq ||
         !cmp_months_want(l->only, l->pc.p[pid]))
         return 0;
+    if (l->direct)
+        return column_direct(l, (size_t)k, (uint16_t)pid, n, unit_ids, values);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         m += unit_at(l, unit_ids[i]) >= 0;
@@ -471,7 +504,7 @@ static int place_obs(struct compute *c, struct loader *l)
     for (size_t k = 0; k < c->ni; k++) {
         if (!cmp_wants(c, k))
             continue; /* its series stays empty (v NULL); its rows were not kept */
-        int rc = cmp_series_alloc(c, c->inds[k].freq, &c->s[k]);
+        int rc = c->s[k].v ? 0 : cmp_series_alloc(c, c->inds[k].freq, &c->s[k]);
         if (rc < 0) {
             free(pos);
             return rc;
@@ -499,7 +532,7 @@ static int place_obs(struct compute *c, struct loader *l)
             size_t at = (size_t)pos[col->pid];
             if (placed && col->n)
                 placed[at] = 1;
-            for (size_t i = 0; i < col->n; i++)
+            for (size_t i = 0; col->unit && i < col->n; i++)
                 dst[col->unit[i] * np + at] = col->v[i];
             free(col->unit);
             free(col->v);
@@ -681,6 +714,74 @@ int cmp_open_empty(struct compute **out, const struct config *cfg, const struct 
     return rc;
 }
 
+/*
+ * A partial load cut to whole periods of one frequency (struct cmp_months,
+ * align below 12; so no indicator is cumulative) places the columns into
+ * the series as they are read, over the months of every wanted period:
+ * no copy of the columns is kept (at 200,000 units 2.4 MB each). The
+ * periods read then narrow the span (direct_span). Else nothing to do.
+ */
+static int direct_start(struct loader *l, int64_t as_of)
+{
+    struct compute *c = l->c;
+    const struct cmp_months *m = l->only;
+    long lo = 0, hi = 0;
+    int rc = 0;
+
+    if (!m || m->n == 0 || m->align <= 0 || m->align >= 12 || as_of || c->opts.walk_table)
+        return 0;
+    for (size_t i = 0; i < m->n; i++) {
+        lo = i == 0 || m->lo[i] < lo ? m->lo[i] : lo;
+        hi = i == 0 || m->hi[i] > hi ? m->hi[i] : hi;
+    }
+    lo -= lo % m->align;
+    hi += m->align - 1 - hi % m->align;
+    c->mon0 = l->mon0 = lo;
+    c->nmon = l->nmon = (size_t)(hi - lo + 1);
+    for (size_t k = 0; k < c->ni && rc == 0; k++)
+        if (cmp_wants(c, k))
+            rc = cmp_series_alloc(c, c->inds[k].freq, &c->s[k]);
+    l->direct = rc == 0;
+    return rc;
+}
+
+/* Back to reading without direct placement (the series go, and the
+ * columns noted, values placed in them). */
+static void direct_stop(struct loader *l)
+{
+    for (size_t k = 0; l->direct && k < l->c->ni; k++)
+        cmp_series_free(&l->c->s[k]);
+    if (l->direct)
+        l->ncols = 0;
+    l->direct = 0;
+}
+
+/* The series placed directly, from the months they were made for to the
+ * span of the periods read (year_range: the same or within): 0 or -ENOMEM. */
+static int direct_span(struct loader *l)
+{
+    struct compute *c = l->c;
+    if (!l->direct || (c->mon0 == l->mon0 && c->nmon == l->nmon))
+        return 0;
+    if (c->nmon && (c->mon0 < l->mon0 || c->mon0 + (long)c->nmon > l->mon0 + (long)l->nmon))
+        return -EINVAL; /* cannot be: the periods read lie in the months wanted */
+    for (size_t k = 0; k < c->ni; k++) {
+        struct cseries *s = &c->s[k], n = {0};
+        size_t len = 12 / (size_t)s->freq, np = l->nmon / len, np2 = cmp_nper(c, s->freq);
+        size_t shift = c->nmon ? (size_t)(c->mon0 - l->mon0) / len : 0;
+        if (!s->v)
+            continue;
+        if (cmp_series_alloc(c, s->freq, &n) < 0)
+            return -ENOMEM;
+        for (size_t u = 0; u < c->nu; u++)
+            for (size_t p = 0; p < np2 && p + shift < np; p++)
+                n.v[u * np2 + p] = s->v[u * np + p + shift];
+        cmp_series_free(s); /* nothing but values placed yet: coverage 1, no flags */
+        *s = n;
+    }
+    return 0;
+}
+
 /* Loads the observations into c (contract in compute_priv.h). */
 int cmp_load(struct compute *c, struct store *st, int64_t as_of, const struct cmp_months *only)
 {
@@ -692,6 +793,8 @@ int cmp_load(struct compute *c, struct store *st, int64_t as_of, const struct cm
     l.only = only;
     c->partial = only != NULL;
     if ((rc = build_maps(&l, st)) < 0)
+        goto out;
+    if ((rc = direct_start(&l, as_of)) < 0)
         goto out;
     wo = (struct store_walk_opts){.ex = c->opts.ex,
                                   .split_pages = c->opts.walk_split_pages,
@@ -705,6 +808,7 @@ int cmp_load(struct compute *c, struct store *st, int64_t as_of, const struct cm
     if (rc == 0) {
         c->load_parts = 0;
     } else if (rc == -EAGAIN) {
+        direct_stop(&l); /* rows only: placed after the read */
         l2 = l;
         l2.obs = NULL;
         l2.n = l2.cap = 0;
@@ -725,7 +829,8 @@ int cmp_load(struct compute *c, struct store *st, int64_t as_of, const struct cm
         rc = -ENOMEM;
         goto out;
     }
-    if ((rc = year_range(&l)) < 0 || (rc = place_obs(c, &l)) < 0 || (rc = prepare_series(c)) < 0)
+    if ((rc = year_range(&l)) < 0 || (rc = direct_span(&l)) < 0 || (rc = place_obs(c, &l)) < 0 ||
+        (rc = prepare_series(c)) < 0)
         goto out;
 out:
     free_placed(c);
