@@ -1376,9 +1376,9 @@ static char *chunks_text(struct fx *f)
         const char *t = (const char *)sqlite3_column_text(s, 0);
         size_t len = strlen(t);
         while (used + len + 2 > cap) {
-            cap *= 2;
-            out = realloc(out, cap);
-            assert_non_null(out);
+            char *more = realloc(out, cap *= 2);
+            assert_non_null(more);
+            out = more;
         }
         memcpy(out + used, t, len);
         used += len;
