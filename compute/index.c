@@ -352,9 +352,9 @@ static void flag_kept(struct work *w, size_t p, unsigned flag)
 }
 
 /* Cross-sectional steps for period p: impute, screen, treat, normalise.
- * The leaves are worked on as columns (w->yc) and put into the rows of y,
- * which screening reads, and again once normalised: two passes over the
- * rows rather than three per leaf. */
+ * The leaves are worked on as columns (w->yc) and put into the rows of y
+ * once normalised (and before, for screening, which reads the rows): one or
+ * two passes over the rows rather than three per leaf. */
 static int cross_section(struct work *w, size_t p)
 {
     const struct cmp_plan *pl = w->pl;
@@ -363,9 +363,13 @@ static int cross_section(struct work *w, size_t p)
         rc = impute_leaf(w, p, l);
     if (rc < 0)
         return rc;
-    put_columns(w, p);
-    if ((rc = screen(w, p)) < 0)
-        return rc;
+    if (pl->screen == 0) {
+        memset(w->kept, 1, w->nu); /* a share of 0 keeps every unit (screen.h) */
+    } else {
+        put_columns(w, p); /* screening reads the rows */
+        if ((rc = screen(w, p)) < 0)
+            return rc;
+    }
     for (size_t l = 0; l < w->nl; l++) {
         size_t n = column(w, l, w->col, 0);
         if (pl->outlier) {
