@@ -1421,7 +1421,8 @@ static void test_compute_results_migrated_to_v16_rank_the_same(void **state)
         struct answers *before = malloc(sizeof(*before)), *after = malloc(sizeof(*after));
         struct answers *res0 = malloc(sizeof(*res0)), *res1 = malloc(sizeof(*res1));
         char cols[256];
-        assert_true(before && after && res0 && res1);
+        if (!before || !after || !res0 || !res1)
+            abort();
 
         ranking_answers(f, before);
         api_answers(f, res0);
@@ -1429,8 +1430,7 @@ static void test_compute_results_migrated_to_v16_rank_the_same(void **state)
         assert_non_null(strstr(before->text, "mm 2021-Q3 p2 1 12.5 1 2 "));
         assert_non_null(strstr(before->text, "mm 2021-Q3 p3 1 12.5 1 2 "));
         assert_non_null(strstr(before->text, "excl 2021-Q4 p2 0 0 0 0 "));
-        long chunks = ranking_chunks(f);
-        assert_true(chunks >= 7 * 4);
+        assert_true(ranking_chunks(f) >= 28); /* 7 indices x 4 quarters */
         char *written = chunks_text(f);
         rank_index_columns(f, cols, sizeof(cols));
         assert_string_equal(cols, "");
