@@ -374,9 +374,8 @@ struct rowmap {
     int guess; /* how the last row of the period went (put_by_rowid): ROW_* */
 };
 
-/* How a row rewritten in place went: unchanged, its content changed with
- * its rank the same, or its rank changed. */
-enum { ROW_SAME, ROW_CONTENT, ROW_RANK };
+/* How a row rewritten in place went: unchanged, or written. */
+enum { ROW_SAME, ROW_WRITTEN };
 
 static void rowmap_clear(struct rowmap *m)
 {
@@ -1299,50 +1298,48 @@ static int put_periods(struct store *st, const struct store_results_batch *b)
 }
 
 /* The statements of put_by_rowid(), in this order. */
-enum { PUT_UPD, PUT_UPD_RANK, PUT_HAS, PUT_UPD_IF, PUT_UPD_RANK_IF, PUT_STMTS };
+enum { PUT_HAS, PUT_UPD_IF, PUT_STMTS };
 
 /*
- * Writes r to the row rowid unless its content is the same. s[PUT_HAS]
- * reads in one seek whether the row is there, with the same rank and the
- * same content; then s[PUT_UPD] writes it (rank the same: no entry of the
- * rank index moves) or s[PUT_UPD_RANK] (with its rank). Rows of a period
- * mostly go the same way (a revision that moves every score, or the period
- * after it whose ranks stay), so when the row before changed, its kind of
- * write is tried first, guarded by the same condition in its WHERE clause
- * (s[PUT_UPD_IF]: same rank, other content; s[PUT_UPD_RANK_IF]: another
- * rank): one seek instead of two when the guess holds, and when it does not
- * (nothing written) the read decides as before. *guess is updated. Returns 1
- * when done, 0 when the row is gone, or a negative errno.
+ * Writes r to the row rowid unless its content is the same.
+ * s[PUT_UPD_IF] writes it in one seek where the row is rowid, still of r's
+ * key, and holds other content; s[PUT_HAS] reads whether the row is there
+ * and the same. Rows of a period mostly go the same way (a revision that
+ * moves every score, or the period after it whose rows mostly stay), so the
+ * way the row before went is tried first: after a written row the update
+ * (one statement when it writes), after an unchanged one the read (one
+ * statement when it is the same again), the other when it does not hold.
+ * Since schema version 16 no index follows the rank, so any change is one
+ * update. *guess is updated. Returns 1 when done, 0 when the row is gone,
+ * or a negative errno.
  */
 static int put_by_rowid(struct store *st, sqlite3_stmt *const s[PUT_STMTS],
                         const struct store_result *r, int64_t rowid, unsigned char *buf, size_t mb,
                         int *guess)
 {
-    if (*guess != ROW_SAME) {
-        sqlite3_stmt *g = s[*guess == ROW_RANK ? PUT_UPD_RANK_IF : PUT_UPD_IF];
-        bind_row(g, r, buf, mb);
-        sqlite3_bind_int64(g, 11, rowid);
-        int rc = step_changed(st, g, "result update");
-        if (rc != 0)
+    sqlite3_stmt *u = s[PUT_UPD_IF], *h = s[PUT_HAS];
+    int rc, tried = *guess == ROW_WRITTEN;
+    if (tried) {
+        bind_row(u, r, buf, mb);
+        sqlite3_bind_int64(u, 11, rowid);
+        if ((rc = step_changed(st, u, "result update")) != 0)
             return rc; /* written (1), or an error */
     }
-    bind_row(s[PUT_HAS], r, buf, mb);
-    sqlite3_bind_int64(s[PUT_HAS], 11, rowid);
-    int step = sqlite3_step(s[PUT_HAS]);
-    int same_rank = step == SQLITE_ROW && sqlite3_column_int(s[PUT_HAS], 0);
-    int same = step == SQLITE_ROW && sqlite3_column_int(s[PUT_HAS], 1);
-    sqlite3_reset(s[PUT_HAS]);
+    bind_row(h, r, buf, mb);
+    sqlite3_bind_int64(h, 11, rowid);
+    int step = sqlite3_step(h);
+    int same = step == SQLITE_ROW && (tried || sqlite3_column_int(h, 0));
+    sqlite3_reset(h);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         return store_fail(st, "result row");
-    if (step == SQLITE_DONE || same) {
+    if (step == SQLITE_DONE || same) { /* gone, or the same */
         *guess = ROW_SAME;
         return step == SQLITE_ROW;
     }
-    *guess = same_rank ? ROW_CONTENT : ROW_RANK;
-    sqlite3_stmt *w = same_rank ? s[PUT_UPD] : s[PUT_UPD_RANK];
-    bind_row(w, r, buf, mb);
-    sqlite3_bind_int64(w, 11, rowid);
-    return step_changed(st, w, "result update");
+    *guess = ROW_WRITTEN;
+    bind_row(u, r, buf, mb);
+    sqlite3_bind_int64(u, 11, rowid);
+    return step_changed(st, u, "result update");
 }
 
 /* The content of a result row equals the bound ?4 .. ?9 (IS: NULL equals
@@ -1419,22 +1416,12 @@ static int insert_rows(struct store *st, const struct store_results_batch *b, si
 static int put_results(struct store *st, struct rowmap *m, struct ranking *k,
                        const struct store_results_batch *b)
 {
-    static const char upd_sql[] =
-        "UPDATE result SET score = ?4, rank_change = ?6, flags = ?7, nodes = ?8, contribs = ?9"
-        " WHERE rowid = ?11";
-    static const char upd_rank_sql[] =
-        "UPDATE result SET score = ?4, rank = ?5, rank_change = ?6, flags = ?7, nodes = ?8,"
-        " contribs = ?9 WHERE rowid = ?11";
-    static const char has_sql[] = "SELECT rank IS ?5, " SAME_ROW " FROM result WHERE rowid = ?11"
+    static const char has_sql[] = "SELECT " SAME_ROW " FROM result WHERE rowid = ?11"
                                   " AND index_id = ?1 AND period = ?2 AND unit_id = ?3";
     static const char upd_if_sql[] =
-        "UPDATE result SET score = ?4, rank_change = ?6, flags = ?7, nodes = ?8, contribs = ?9"
-        " WHERE rowid = ?11 AND index_id = ?1 AND period = ?2 AND unit_id = ?3 AND rank IS ?5"
-        " AND NOT (" SAME_ROW ")";
-    static const char upd_rank_if_sql[] =
         "UPDATE result SET score = ?4, rank = ?5, rank_change = ?6, flags = ?7, nodes = ?8,"
         " contribs = ?9 WHERE rowid = ?11 AND index_id = ?1 AND period = ?2 AND unit_id = ?3"
-        " AND rank IS NOT ?5";
+        " AND NOT (" SAME_ROW ")";
     static const char ins_sql[] = RESULT_COLS " " RESULT_TUPLE RESULT_UPSERT;
     sqlite3_stmt *ins = NULL, *put[PUT_STMTS] = {NULL};
     size_t mb = max_blob(b);
@@ -1455,12 +1442,8 @@ static int put_results(struct store *st, struct rowmap *m, struct ranking *k,
     }
     if (!buf)
         return -ENOMEM;
-    if ((rc = prepare(st, ins_sql, &ins)) == 0 && b->in_place &&
-        (rc = prepare(st, upd_sql, &put[PUT_UPD])) == 0 &&
-        (rc = prepare(st, upd_rank_sql, &put[PUT_UPD_RANK])) == 0 &&
-        (rc = prepare(st, has_sql, &put[PUT_HAS])) == 0 &&
-        (rc = prepare(st, upd_if_sql, &put[PUT_UPD_IF])) == 0)
-        rc = prepare(st, upd_rank_if_sql, &put[PUT_UPD_RANK_IF]);
+    if ((rc = prepare(st, ins_sql, &ins)) == 0 && (rc = prepare(st, has_sql, &put[PUT_HAS])) == 0)
+        rc = prepare(st, upd_if_sql, &put[PUT_UPD_IF]);
     for (size_t i = 0; i < b->nresults && rc == 0; i++) {
         const struct store_result *r = &b->results[i];
         long at = -1;
