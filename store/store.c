@@ -265,7 +265,17 @@ static int64_t map_find(const struct store_map *m, const char *code, size_t len)
     return -1;
 }
 
-/* Reads "SELECT code, id FROM table" into a fresh sorted map. */
+/* 1 when m's entries are in code order already (read in the order of the
+ * code's unique index, whose BINARY collation is entry_cmp()'s). */
+static int entries_sorted(const struct store_map *m)
+{
+    for (size_t i = 1; i < m->n; i++)
+        if (entry_cmp(m->v[i - 1].code, m->v[i - 1].len, m->v[i].code, m->v[i].len) > 0)
+            return 0;
+    return 1;
+}
+
+/* Reads "SELECT code, id FROM table ORDER BY code" into a fresh sorted map. */
 static int map_load(struct store *st, const char *sql, struct store_map *out)
 {
     struct store_map m = {NULL, NULL, 0};
@@ -296,10 +306,10 @@ static int map_load(struct store *st, const char *sql, struct store_map *out)
         goto nomem;
     for (size_t i = 0; i < m.n; i++)
         m.ids[i] = m.v[i].id;
-    if (m.n > 1) {
+    if (m.n > 1 && !entries_sorted(&m))
         qsort(m.v, m.n, sizeof(*m.v), entry_qsort_cmp);
+    if (m.n > 1)
         qsort(m.ids, m.n, sizeof(*m.ids), id_cmp);
-    }
     map_free(out);
     *out = m;
     return 0;
@@ -317,9 +327,11 @@ out:
 /* Rebuilds both code -> id maps; on error the old maps stay. */
 int store_maps_load(struct store *st)
 {
-    int rc = map_load(st, "SELECT code, id FROM unit", &st->units);
+    /* by code: the unique index on code holds both columns, fewer pages than
+     * the table, and gives the map's order (200 000 units: no sort) */
+    int rc = map_load(st, "SELECT code, id FROM unit ORDER BY code", &st->units);
     if (rc == 0)
-        rc = map_load(st, "SELECT code, id FROM indicator", &st->indicators);
+        rc = map_load(st, "SELECT code, id FROM indicator ORDER BY code", &st->indicators);
     return rc;
 }
 
