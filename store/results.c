@@ -543,7 +543,7 @@ static int sweep_keys(struct store *st, struct rowmap *m, const struct store_res
  * and, once the rows go on to another period or the transaction ends, sorts
  * them into the order of a ranking page (unranked last, rank, unit code)
  * and replaces the period's chunks in result_ranking: per chunk its first
- * entry's key and up to STORE_RANKING_CHUNK entries of RANKING_ENTRY bytes,
+ * entry's key and up to STORE_RANKING_CHUNK entries of STORE_RANKING_ENTRY bytes,
  * little-endian: unit id (int64), score (double, NaN: none), rank (int32,
  * 0: none), rank change (int32, INT32_MIN: none), flags (uint32). ---- */
 
