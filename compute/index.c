@@ -558,14 +558,19 @@ static int score_period(struct work *w, size_t p)
     const struct cmp_plan *pl = w->pl;
     size_t nu = pl->nu, nn = pl->nn;
 
-    for (size_t u = 0; u < nu; u++)
-        for (size_t l = 0; l < w->nl; l++) {
-            UF(r, p, u) |= XF(w, l, u, p) & COMPUTE_FLAG_INCOMPLETE;
-            if (pl->carry && p > 0 && isnan(Y(r, p, u, l)) && !isnan(Y(r, p - 1, u, l))) {
+    unsigned *uf = &UF(r, p, 0);
+    for (size_t l = 0; l < w->nl; l++) { /* leaf by leaf: each its own series */
+        const unsigned *xf = w->xf[l];
+        const size_t *map = w->xmap[l];
+        for (size_t u = 0; u < nu; u++)
+            uf[u] |= xf[(map ? map[u] : u) * w->np + p] & COMPUTE_FLAG_INCOMPLETE;
+    }
+    for (size_t u = 0; pl->carry && p > 0 && u < nu; u++)
+        for (size_t l = 0; l < w->nl; l++)
+            if (isnan(Y(r, p, u, l)) && !isnan(Y(r, p - 1, u, l))) {
                 Y(r, p, u, l) = Y(r, p - 1, u, l);
-                UF(r, p, u) |= COMPUTE_FLAG_CARRIED;
+                uf[u] |= COMPUTE_FLAG_CARRIED;
             }
-        }
     struct composite_node *nodes = pl->derived ? cmp_period_nodes(r, p) : NULL;
     size_t sp = cmp_slot(r, p);
     int rc =
