@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "store/results.h"
 #include "store/store_priv.h"
@@ -573,7 +574,7 @@ struct ranking {
     struct rank_key *keys; /* the keys the transaction touched */
     size_t nkeys, capkeys;
     char **wiped; /* indices wiped by the transaction */
-    size_t nwiped;
+    size_t nwiped, capwiped;
     int64_t *ids; /* unit ids ascending, with their codes: loaded once */
     char **codes; /* into pool */
     char *pool;
@@ -630,14 +631,9 @@ static int ranking_set(struct ranking *k, const char *index_id, const char *peri
         t->state = state;
         return 0;
     }
-    if (k->nkeys == k->capkeys) {
-        size_t nc = k->capkeys ? 2 * k->capkeys : 16;
-        struct rank_key *v = realloc(k->keys, nc * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        k->keys = v;
-        k->capkeys = nc;
-    }
+    int rc = BUF_GROW(&k->keys, &k->capkeys, k->nkeys + 1, BUF_UNCAPPED);
+    if (rc < 0)
+        return rc;
     t = &k->keys[k->nkeys];
     if (!(t->index_id = strdup(index_id)) || !(t->period = strdup(period))) {
         free(t->index_id);
@@ -654,11 +650,10 @@ static int ranking_wipe(struct ranking *k, const char *index_id)
     for (size_t i = 0; i < k->nkeys; i++)
         if (strcmp(k->keys[i].index_id, index_id) == 0)
             k->keys[i].state = RK_CLEARED;
-    char **v = realloc(k->wiped, (k->nwiped + 1) * sizeof(*v));
-    if (!v)
-        return -ENOMEM;
-    k->wiped = v;
-    if (!(v[k->nwiped] = strdup(index_id)))
+    int rc = BUF_GROW(&k->wiped, &k->capwiped, k->nwiped + 1, BUF_UNCAPPED);
+    if (rc < 0)
+        return rc;
+    if (!(k->wiped[k->nwiped] = strdup(index_id)))
         return -ENOMEM;
     k->nwiped++;
     return 0;
@@ -682,7 +677,7 @@ static int ranking_fresh(struct ranking *k, const char *index_id, const char *pe
 static int ranking_load_codes(struct store *st, struct ranking *k)
 {
     sqlite3_stmt *s;
-    size_t cap = 0, used = 0, pcap = 0;
+    size_t icap = 0, ocap = 0, used = 0, pcap = 0;
     size_t *off = NULL;
     int rc, step;
 
@@ -694,31 +689,10 @@ static int ranking_load_codes(struct store *st, struct ranking *k)
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         const char *c = (const char *)sqlite3_column_text(s, 1);
         size_t len = c ? strlen(c) + 1 : 1;
-        if (k->nunits == cap) {
-            size_t nc = cap ? 2 * cap : 1024;
-            int64_t *ids = realloc(k->ids, nc * sizeof(*ids));
-            if (ids)
-                k->ids = ids;
-            size_t *o = ids ? realloc(off, nc * sizeof(*o)) : NULL;
-            if (!o) {
-                rc = -ENOMEM;
-                break;
-            }
-            off = o;
-            cap = nc;
-        }
-        if (used + len > pcap) {
-            size_t nc = pcap ? 2 * pcap : 16384;
-            while (nc < used + len)
-                nc *= 2;
-            char *p = realloc(k->pool, nc);
-            if (!p) {
-                rc = -ENOMEM;
-                break;
-            }
-            k->pool = p;
-            pcap = nc;
-        }
+        if ((rc = BUF_GROW(&k->ids, &icap, k->nunits + 1, BUF_UNCAPPED)) < 0 ||
+            (rc = BUF_GROW(&off, &ocap, k->nunits + 1, BUF_UNCAPPED)) < 0 ||
+            (rc = BUF_GROW(&k->pool, &pcap, used + len, BUF_UNCAPPED)) < 0)
+            break;
         memcpy(k->pool + used, c ? c : "", len);
         k->ids[k->nunits] = sqlite3_column_int64(s, 0);
         off[k->nunits++] = used;
@@ -953,14 +927,9 @@ static int rank_field(double v, int32_t none_v, int32_t *out)
 static int ranking_push(struct store *st, struct ranking *k, int64_t unit, double score,
                         double rank, double change, unsigned flags)
 {
-    if (k->n == k->cap) {
-        size_t nc = k->cap ? 2 * k->cap : 1024;
-        struct rank_entry *e = realloc(k->e, nc * sizeof(*e));
-        if (!e)
-            return -ENOMEM;
-        k->e = e;
-        k->cap = nc;
-    }
+    int rc = BUF_GROW(&k->e, &k->cap, k->n + 1, BUF_UNCAPPED);
+    if (rc < 0)
+        return rc;
     struct rank_entry *e = &k->e[k->n];
     e->unit = unit;
     e->score = isfinite(score) ? score : NAN;
