@@ -234,16 +234,7 @@ static char *ranking(struct ctx *c, const char *per, long limit)
 
 static long one(const struct ctx *c, const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *s;
-    long n = -1;
-    assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return n;
+    return ts_sql_long(c->path, sql);
 }
 
 /* Every way of reading per's ranking equals want: from the chunks whole and

@@ -39,16 +39,7 @@ struct ctx {
 /* One number from sql, read on a connection of its own. */
 static long count(const struct ctx *c, const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *s;
-    long n = -1;
-    assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return n;
+    return ts_sql_long(c->path, sql);
 }
 
 /* Writes b as the recompute does, on this thread: one stream, one part, committed. */

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "test_support.h"
 
 #ifndef TS_TEST_DATA_DIR
@@ -116,4 +118,20 @@ char *ts_reference_dir(char *out, size_t size, const char *name)
             "set PARKSTAT_REFERENCE_DIR or check out ../shared); skipping\n",
             name, out);
     return NULL;
+}
+
+/* The first column of sql's first row on a connection of its own (see
+ * test_support.h). */
+long ts_sql_long(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    long n = -1;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
 }

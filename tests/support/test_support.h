@@ -62,4 +62,9 @@ char *ts_read_file(const char *path, size_t *len);
  * the caller then exits TS_SKIP. Fails the test when the path does not fit. */
 char *ts_reference_dir(char *out, size_t size, const char *name);
 
+/* The first column of sql's first row as a long (-1 when it returns no row),
+ * read on a connection of its own to the SQLite database at path. Fails the
+ * test when the statement cannot run. */
+long ts_sql_long(const char *path, const char *sql);
+
 #endif
