@@ -498,9 +498,8 @@ void store_unit_names_free(struct store_unit_names *n)
  * read (inside the page's read transaction). */
 static int names_check(struct store *st)
 {
-    static const char sql[] = "PRAGMA data_version";
     int64_t dv, changes = sqlite3_total_changes64(st->db);
-    int rc = store_one_int(st, sql, "data version", &dv);
+    int rc = store_change_counter(st, &dv);
     if (rc < 0)
         return rc;
     if (!st->names && !(st->names = calloc(1, sizeof(*st->names))))
@@ -574,20 +573,6 @@ static int entry_after(struct store *st, const struct rank_chunk *c, size_t i,
     return rc == 1 ? code && strcmp(code, after->unit) > 0 : rc;
 }
 
-static const char begin_sql[] = "BEGIN";
-static const char commit_sql[] = "COMMIT";
-
-/* Runs BEGIN or COMMIT (cached). */
-static int read_tx(struct store *st, const char *sql)
-{
-    sqlite3_stmt *s = store_stmt_cached(st, sql);
-    if (!s)
-        return -EIO;
-    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, sql);
-    sqlite3_reset(s);
-    return rc;
-}
-
 /* The ranking page from the chunks: -ENOENT when the period has none. */
 static int ranking_from_chunks(struct store *st, const char *index_id, const char *period,
                                const struct store_rank_key *after, long limit,
@@ -602,16 +587,15 @@ static int ranking_from_chunks(struct store *st, const char *index_id, const cha
 
     if (!c)
         return -ENOMEM;
-    /* one read transaction for the page: one snapshot, and one lock taken
-     * instead of one per statement (the units' look-ups are 100 of them) */
-    int own_tx = sqlite3_get_autocommit(st->db);
-    if (own_tx && (rc = read_tx(st, begin_sql)) < 0) {
+    /* one read transaction for the page (store_begin(): nested, a
+     * savepoint): one snapshot, and one lock taken instead of one per
+     * statement (the units' look-ups are 100 of them) */
+    if ((rc = store_begin(st)) < 0) {
         free(c);
         return rc;
     }
     if ((rc = names_check(st)) < 0) {
-        if (own_tx)
-            (void)read_tx(st, commit_sql);
+        (void)store_commit(st);
         free(c);
         return rc;
     }
@@ -689,8 +673,7 @@ static int ranking_from_chunks(struct store *st, const char *index_id, const cha
     }
     free(c->code);
     free(c);
-    if (own_tx)
-        (void)read_tx(st, commit_sql);
+    (void)store_commit(st);
     return rc < 0 ? rc : stop;
 }
 
