@@ -747,12 +747,25 @@ static void test_compute_incremental_marks_and_config_hash(void **state)
     fx_free(f);
 }
 
+/* The one text sql returns (its first column of its first row; NULL: ""),
+ * for the caller to free. */
+static char *query_text(struct fx *f, const char *sql)
+{
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(f->db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    const char *t = (const char *)sqlite3_column_text(s, 0);
+    char *out = strdup(t ? t : "");
+    sqlite3_finalize(s);
+    assert_non_null(out);
+    return out;
+}
+
 /* Every stored result and derived weight (of the indices in the SQL list
  * ids, NULL: all) as one text, computed_at left out. */
 static char *dump_results(struct fx *f, const char *ids)
 {
-    sqlite3_stmt *s;
-    char *out = NULL, sql[1024];
+    char sql[1024];
     snprintf(sql, sizeof(sql),
              "SELECT group_concat(x, char(10)) FROM (SELECT index_id || ' ' || period"
              " || ' ' || unit_id || ' ' || quote(score) || ' ' || quote(rank) || ' '"
@@ -763,12 +776,7 @@ static char *dump_results(struct fx *f, const char *ids)
              " || ' ranking ' || unranked || ' ' || rank || ' ' || code || ' ' || n || ' '"
              " || hex(entries) FROM result_ranking WHERE %s ORDER BY 1)",
              ids ? ids : "1", ids ? ids : "1", ids ? ids : "1");
-    assert_int_equal(sqlite3_prepare_v2(f->db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    out = strdup(sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
-    sqlite3_finalize(s);
-    assert_non_null(out);
-    return out;
+    return query_text(f, sql);
 }
 
 /* A full recompute from nothing, the reference the in-place runs are held
@@ -1361,32 +1369,9 @@ static void rank_index_columns(struct fx *f, char *out, size_t size)
 /* Every ranking chunk of the store as text (key, count, entries in hex). */
 static char *chunks_text(struct fx *f)
 {
-    sqlite3_stmt *s;
-    size_t used = 0, cap = 1 << 16;
-    char *out = malloc(cap);
-    assert_non_null(out);
-    out[0] = '\0';
-    assert_int_equal(sqlite3_prepare_v2(f->db,
-                                        "SELECT index_id || ' ' || period || ' ' || unranked"
-                                        " || ' ' || rank || ' ' || code || ' ' || n || ' ' ||"
-                                        " hex(entries) FROM result_ranking ORDER BY 1",
-                                        -1, &s, NULL),
-                     SQLITE_OK);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(s, 0);
-        size_t len = strlen(t);
-        while (used + len + 2 > cap) {
-            char *more = realloc(out, cap *= 2);
-            assert_non_null(more);
-            out = more;
-        }
-        memcpy(out + used, t, len);
-        used += len;
-        out[used++] = '\n';
-        out[used] = '\0';
-    }
-    sqlite3_finalize(s);
-    return out;
+    return query_text(f, "SELECT group_concat(x, char(10)) FROM (SELECT index_id || ' ' || period"
+                         " || ' ' || unranked || ' ' || rank || ' ' || code || ' ' || n || ' '"
+                         " || hex(entries) AS x FROM result_ranking ORDER BY 1)");
 }
 
 /* The rankings of the store in chunks (schema version 16). */
