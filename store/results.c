@@ -553,7 +553,7 @@ struct rank_entry {
     double score;
     int32_t rank, change;
     uint32_t flags;
-    const char *code; /* the unit's, in codes (sorting only) */
+    const char *code; /* the unit's, in pool (sorting only) */
 };
 
 /* What the transaction did to an (index, period)'s ranking so far. */
@@ -576,7 +576,7 @@ struct ranking {
     char **wiped; /* indices wiped by the transaction */
     size_t nwiped, capwiped;
     int64_t *ids; /* unit ids ascending, with their codes: loaded once */
-    char **codes; /* into pool */
+    size_t *off;  /* each one's code: its offset in pool */
     char *pool;
     size_t nunits;
     int loaded;
@@ -604,7 +604,7 @@ static void ranking_free(struct ranking *k)
     free(k->wiped);
     free(k->e);
     free(k->ids);
-    free(k->codes);
+    free(k->off);
     free(k->pool);
     memset(k, 0, sizeof(*k));
 }
@@ -678,7 +678,6 @@ static int ranking_load_codes(struct store *st, struct ranking *k)
 {
     sqlite3_stmt *s;
     size_t icap = 0, ocap = 0, used = 0, pcap = 0;
-    size_t *off = NULL;
     int rc, step;
 
     if (k->loaded)
@@ -690,34 +689,19 @@ static int ranking_load_codes(struct store *st, struct ranking *k)
         const char *c = (const char *)sqlite3_column_text(s, 1);
         size_t len = c ? strlen(c) + 1 : 1;
         if ((rc = BUF_GROW(&k->ids, &icap, k->nunits + 1, BUF_UNCAPPED)) < 0 ||
-            (rc = BUF_GROW(&off, &ocap, k->nunits + 1, BUF_UNCAPPED)) < 0 ||
+            (rc = BUF_GROW(&k->off, &ocap, k->nunits + 1, BUF_UNCAPPED)) < 0 ||
             (rc = BUF_GROW(&k->pool, &pcap, used + len, BUF_UNCAPPED)) < 0)
             break;
         memcpy(k->pool + used, c ? c : "", len);
         k->ids[k->nunits] = sqlite3_column_int64(s, 0);
-        off[k->nunits++] = used;
+        k->off[k->nunits++] = used;
         used += len;
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = store_fail(st, "unit codes");
     sqlite3_finalize(s);
-    if (rc == 0 && !(k->codes = malloc((k->nunits + 1) * sizeof(*k->codes))))
-        rc = -ENOMEM;
-    for (size_t i = 0; rc == 0 && i < k->nunits; i++)
-        k->codes[i] = k->pool + off[i];
-    free(off);
-    if (rc < 0) {
-        free(k->ids);
-        free(k->codes);
-        free(k->pool);
-        k->ids = NULL;
-        k->codes = NULL;
-        k->pool = NULL;
-        k->nunits = 0;
-        return rc;
-    }
-    k->loaded = 1;
-    return 0;
+    k->loaded = rc == 0; /* else the transaction fails */
+    return rc;
 }
 
 /* Ranking order without the codes: unranked last, rank, then unit id (the
@@ -790,7 +774,7 @@ static int ranking_sort(struct store *st, struct ranking *k)
             if (at == k->nunits || k->ids[at] != k->e[t].unit)
                 return fail_msg(st, -EIO, "ranking: unit id %lld has no code",
                                 (long long)k->e[t].unit);
-            k->e[t].code = k->codes[at];
+            k->e[t].code = k->pool + k->off[at];
         }
         qsort(k->e + i, j - i, sizeof(*k->e), rank_entry_code_cmp);
     }
