@@ -83,6 +83,7 @@ struct xread {
     char message[512]; /* an error message's or an error footer's text */
     int refused;       /* 1: the message is an error (message says it) */
     char xml_err[256]; /* libxml2's first error, with its line */
+    int xml_failed;    /* libxml2 failed inside a step of ours */
 };
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
@@ -217,11 +218,23 @@ static void xml_error(void *arg, xmlErrorPtr e)
 
     if (rd->xml_err[0] || !e)
         return;
-    snprintf(rd->xml_err, sizeof(rd->xml_err), "line %d: %s", e->line,
-             e->message ? e->message : "XML error");
+    if (e->line > 0 || !rd->x)
+        snprintf(rd->xml_err, sizeof(rd->xml_err), "line %d: %s", e->line,
+                 e->message ? e->message : "XML error");
+    else /* an encoding error: the input is converted ahead of the parser */
+        snprintf(rd->xml_err, sizeof(rd->xml_err), "line %d or after: %s",
+                 xmlTextReaderGetParserLineNumber(rd->x), e->message ? e->message : "XML error");
     n = strlen(rd->xml_err);
     while (n > 0 && (rd->xml_err[n - 1] == '\n' || rd->xml_err[n - 1] == ' '))
         rd->xml_err[--n] = '\0';
+}
+
+/* libxml2's unstructured messages repeat a structured one ("xmlParseChunk:
+ * encoder error"); not printed. */
+static void xml_quiet(void *arg, const char *msg, ...)
+{
+    (void)arg;
+    (void)msg;
 }
 
 static const char *local_name(xmlTextReaderPtr x)
@@ -562,7 +575,11 @@ static int data_element(struct xread *rd, const char *name, int empty)
     } else if (strcmp(name, "ObsValue") == 0) {
         rc = add_from_attrs(rd, LVL_OBS, 0, "OBS_VALUE", 0, 0);
     } else if (strcmp(name, "Group") == 0 && !empty) {
-        return xmlTextReaderNext(rd->x) < 0 ? -EBADMSG : 2; /* skipped */
+        if (xmlTextReaderNext(rd->x) < 0) {
+            rd->xml_failed = 1; /* said by libxml2, or by read_all() */
+            return -EBADMSG;
+        }
+        return 2; /* skipped */
     }
     return rc;
 }
@@ -707,9 +724,9 @@ static int read_all(struct xread *rd, char *err, size_t errsize)
                    rc == -ENOMEM ? "out of memory" : "a series or observation over 1 MiB");
         return -EBADMSG;
     }
-    if (rc != 0)
+    if (rc != 0 && !rd->xml_failed)
         return rc; /* an error with its text, or the callback's return */
-    if (ret < 0 || rd->xml_err[0]) {
+    if (rd->xml_failed || ret < 0 || rd->xml_err[0]) {
         format_err(err, errsize, "%s", rd->xml_err[0] ? rd->xml_err : "XML not well-formed");
         return -EBADMSG;
     }
@@ -730,6 +747,9 @@ static int sdmxml_read(struct format *fmt, const char *buf, size_t len, format_r
                        .key_level = -1,
                        .attrs_level = -1,
                        .seen_serial = -1};
+    xmlStructuredErrorFunc old_handler;
+    xmlGenericErrorFunc old_generic;
+    void *old_ctx, *old_gctx;
     int rc;
 
     if (len > (size_t)INT32_MAX) {
@@ -747,9 +767,19 @@ static int sdmxml_read(struct format *fmt, const char *buf, size_t len, format_r
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
+    /* the parser's errors come through the reader; the encoder's (bytes the
+     * declared encoding cannot convert) through this thread's handler */
+    old_generic = xmlGenericError;
+    old_gctx = xmlGenericErrorContext;
+    old_handler = xmlStructuredError;
+    old_ctx = xmlStructuredErrorContext;
+    xmlSetStructuredErrorFunc(&rd, xml_error);
+    xmlSetGenericErrorFunc(NULL, xml_quiet);
     xmlTextReaderSetStructuredErrorHandler(rd.x, xml_error, &rd);
     rc = read_all(&rd, err, errsize);
     xmlFreeTextReader(rd.x);
+    xmlSetStructuredErrorFunc(old_ctx, old_handler);
+    xmlSetGenericErrorFunc(old_gctx, old_generic);
     for (int l = 0; l < LVL_COUNT; l++)
         level_free(&rd.lv[l]);
     free(rd.comps);

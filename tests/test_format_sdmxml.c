@@ -237,6 +237,27 @@ static void test_not_sdmx_ml(void **state)
                           "Information or Delete");
 }
 
+static void test_bad_bytes_in_a_skipped_group_are_named(void **state)
+{
+    /* a <Group> is skipped whole; bytes its declared encoding cannot
+     * convert make the skip fail, and the failure says why and where */
+    static const char pad[] = "<!-- padding padding padding padding padding -->\n";
+    char xml[8192];
+    size_t n;
+
+    (void)state;
+    n = (size_t)snprintf(xml, sizeof(xml),
+                         "<?xml version=\"1.0\" encoding=\"EUC-JP\"?>\n"
+                         "<GenericData><DataSet><Group>\n");
+    while (n + sizeof(pad) < 6000) {
+        memcpy(xml + n, pad, sizeof(pad) - 1);
+        n += sizeof(pad) - 1;
+    }
+    snprintf(xml + n, sizeof(xml) - n, "x\xC6\x11</Group></DataSet></GenericData>\n");
+    fc_expect_bad_payload("sdmxml", source, xml, "input conversion failed");
+    fc_expect_bad_payload("sdmxml", source, xml, "bytes 0xC6 0x11");
+}
+
 static void test_long_codes_are_taken_whole(void **state)
 {
     /* a value longer than any fixed buffer: read whole, then refused as
@@ -407,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_filter_template_and_const),
         cmocka_unit_test(test_filter_and_template_name_a_missing_dimension),
         cmocka_unit_test(test_not_sdmx_ml),
+        cmocka_unit_test(test_bad_bytes_in_a_skipped_group_are_named),
         cmocka_unit_test(test_long_codes_are_taken_whole),
         cmocka_unit_test(test_mapping_errors_name_the_key),
         cmocka_unit_test(test_sdmxml_30_replace_and_merge_of_an_omitted_measure),
