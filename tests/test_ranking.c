@@ -7,8 +7,10 @@
  * cursor. 700 units whose codes do not follow their ids, ranks with long
  * ties that cross chunks, unranked units: every page from the chunks equals
  * the order the test computes itself and the order SQL gives without chunks;
- * the units' names kept in memory follow renames.
+ * the units' names kept in memory follow renames; a chunk cut short or over
+ * the chunk size is refused with its sizes.
  */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -435,12 +437,60 @@ static void test_ranking_names_follow_renames(void **state)
     free(p);
 }
 
+/* A chunk that is not one the writer makes (cut short, or a count over the
+ * chunk size) is refused with its sizes; the other period still reads. */
+static void test_ranking_refuses_a_corrupt_chunk(void **state)
+{
+    struct ctx *c = *state;
+    struct period_rows *p = malloc(sizeof(*p));
+    static const char *const wipe[] = {"ix"};
+    char got[64];
+    assert_non_null(p);
+    make_rows(p, 3, 40);
+    struct store_results_stream *s = begin(c);
+    struct store_results_batch w = {.wipe = wipe, .nwipe = 1};
+    assert_int_equal(store_results_send(s, &w), 0);
+    send_period(c, s, "2025-01", p, 0);
+    send_period(c, s, "2025-02", p, 0);
+    assert_int_equal(store_results_finish(&s, 1), 0);
+    char *want = expected(c, "2025-02", p);
+
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE result_ranking SET entries = substr(entries, 1, 27)"
+                                  " WHERE period = '2025-01' AND unranked = 0 AND rank = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), 1);
+    assert_int_equal(store_index_ranking_page(c->st, "ix", "2025-01", NULL, 10, first_name, got),
+                     -EIO);
+    assert_string_equal(store_errmsg(c->st), "ranking: a chunk of 256 entries in 27 bytes");
+    char *other = ranking(c, "2025-02", 100);
+    assert_string_equal(other, want);
+    free(other);
+
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE result_ranking SET n = 257, entries = zeroblob(257 * 28)"
+                                  " WHERE period = '2025-02' AND unranked = 0 AND rank = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), 1);
+    assert_int_equal(store_index_ranking_page(c->st, "ix", "2025-02", NULL, 10, first_name, got),
+                     -EIO);
+    assert_string_equal(store_errmsg(c->st), "ranking: a chunk of 257 entries in 7196 bytes");
+    sqlite3_close(db);
+    free(want);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ranking_chunks_as_recomputes_write_them, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ranking_names_follow_renames, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ranking_refuses_a_corrupt_chunk, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
