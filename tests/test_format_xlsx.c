@@ -325,6 +325,24 @@ static void test_bad_workbooks(void **state)
     assert_int_equal(read_one(map, bad_ref, NULL, 0, &s, err, sizeof(err)), -EBADMSG);
     assert_string_equal(err, "xl/worksheets/s1.xml: row 2: cell reference \"ZZZZ2\"");
     assert_int_equal(s.n, 0);
+
+    /* bytes the sheet's declared encoding cannot convert: libxml2's reason */
+    char *sheet = malloc(9000);
+    size_t n = (size_t)snprintf(sheet, 9000,
+                                "<?xml version=\"1.0\" encoding=\"EUC-JP\"?>\n<worksheet " NS
+                                "><sheetData>\n");
+    while (n < 6000)
+        n += (size_t)snprintf(sheet + n, 9000 - n,
+                              "<row><c t=\"inlineStr\"><is><t>a</t></is>"
+                              "</c></row>\n");
+    snprintf(sheet + n, 9000 - n,
+             "<row><c t=\"inlineStr\"><is><t>\xC6\x11</t></is></c></row>"
+             "</sheetData></worksheet>");
+    assert_int_equal(read_one(map, sheet, NULL, 0, &s, err, sizeof(err)), -EBADMSG);
+    free(sheet);
+    if (!strstr(err, "xl/worksheets/s1.xml: line ") ||
+        !strstr(err, "input conversion failed due to input error, bytes 0xC6 0x11"))
+        fail_msg("%s", err);
 }
 
 /* The observation status: a "status" column (inline strings), and flags
