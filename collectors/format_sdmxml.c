@@ -29,6 +29,7 @@
 #include <libxml/xmlreader.h>
 
 #include "collectors/format_sdmx.h"
+#include "collectors/xml_errors.h"
 
 enum { LVL_DS, LVL_SERIES, LVL_OBS, LVL_COUNT };
 
@@ -79,11 +80,11 @@ struct xread {
     char seen_text[256];
     char *comps; /* scratch: the unmapped components text */
     size_t comps_cap;
-    int comps_ok;      /* comps holds the text of the series collapse_note() last checked */
-    char message[512]; /* an error message's or an error footer's text */
-    int refused;       /* 1: the message is an error (message says it) */
-    char xml_err[256]; /* libxml2's first error, with its line */
-    int xml_failed;    /* libxml2 failed inside a step of ours */
+    int comps_ok;          /* comps holds the text of the series collapse_note() last checked */
+    char message[512];     /* an error message's or an error footer's text */
+    int refused;           /* 1: the message is an error (message says it) */
+    struct xml_errors xml; /* libxml2's first error, with its line */
+    int xml_failed;        /* libxml2 failed inside a step of ours */
 };
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
@@ -210,32 +211,6 @@ static int is_measure(const struct sdmx_map *m, const char *id)
 }
 
 /* ---- libxml2 ---- */
-
-static void xml_error(void *arg, xmlErrorPtr e)
-{
-    struct xread *rd = arg;
-    size_t n;
-
-    if (rd->xml_err[0] || !e)
-        return;
-    if (e->line > 0 || !rd->x)
-        snprintf(rd->xml_err, sizeof(rd->xml_err), "line %d: %s", e->line,
-                 e->message ? e->message : "XML error");
-    else /* an encoding error: the input is converted ahead of the parser */
-        snprintf(rd->xml_err, sizeof(rd->xml_err), "line %d or after: %s",
-                 xmlTextReaderGetParserLineNumber(rd->x), e->message ? e->message : "XML error");
-    n = strlen(rd->xml_err);
-    while (n > 0 && (rd->xml_err[n - 1] == '\n' || rd->xml_err[n - 1] == ' '))
-        rd->xml_err[--n] = '\0';
-}
-
-/* libxml2's unstructured messages repeat a structured one ("xmlParseChunk:
- * encoder error"); not printed. */
-static void xml_quiet(void *arg, const char *msg, ...)
-{
-    (void)arg;
-    (void)msg;
-}
 
 static const char *local_name(xmlTextReaderPtr x)
 {
@@ -726,8 +701,8 @@ static int read_all(struct xread *rd, char *err, size_t errsize)
     }
     if (rc != 0 && !rd->xml_failed)
         return rc; /* an error with its text, or the callback's return */
-    if (rd->xml_failed || ret < 0 || rd->xml_err[0]) {
-        format_err(err, errsize, "%s", rd->xml_err[0] ? rd->xml_err : "XML not well-formed");
+    if (rd->xml_failed || ret < 0 || rd->xml.msg[0]) {
+        format_err(err, errsize, "%s", rd->xml.msg[0] ? rd->xml.msg : "XML not well-formed");
         return -EBADMSG;
     }
     if (rd->refused || in_error) {
@@ -747,9 +722,6 @@ static int sdmxml_read(struct format *fmt, const char *buf, size_t len, format_r
                        .key_level = -1,
                        .attrs_level = -1,
                        .seen_serial = -1};
-    xmlStructuredErrorFunc old_handler;
-    xmlGenericErrorFunc old_generic;
-    void *old_ctx, *old_gctx;
     int rc;
 
     if (len > (size_t)INT32_MAX) {
@@ -767,19 +739,10 @@ static int sdmxml_read(struct format *fmt, const char *buf, size_t len, format_r
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
-    /* the parser's errors come through the reader; the encoder's (bytes the
-     * declared encoding cannot convert) through this thread's handler */
-    old_generic = xmlGenericError;
-    old_gctx = xmlGenericErrorContext;
-    old_handler = xmlStructuredError;
-    old_ctx = xmlStructuredErrorContext;
-    xmlSetStructuredErrorFunc(&rd, xml_error);
-    xmlSetGenericErrorFunc(NULL, xml_quiet);
-    xmlTextReaderSetStructuredErrorHandler(rd.x, xml_error, &rd);
+    xml_errors_begin(&rd.xml, rd.x);
     rc = read_all(&rd, err, errsize);
+    xml_errors_end(&rd.xml);
     xmlFreeTextReader(rd.x);
-    xmlSetStructuredErrorFunc(old_ctx, old_handler);
-    xmlSetGenericErrorFunc(old_gctx, old_generic);
     for (int l = 0; l < LVL_COUNT; l++)
         level_free(&rd.lv[l]);
     free(rd.comps);

@@ -23,6 +23,7 @@
 
 #include "collectors/format_priv.h"
 #include "collectors/xlsx.h"
+#include "collectors/xml_errors.h"
 #include "common/buf.h"
 
 /* Most bytes one XML part may inflate to (a zip bomb stops here). */
@@ -60,12 +61,7 @@ struct part {
     zip_uint64_t bytes;
     int too_big;
     const char *name;
-    char msg[160]; /* the parser's first error, with its line */
-    xmlTextReaderPtr r;
-    /* this thread's libxml2 handlers, ours while the part is read */
-    xmlStructuredErrorFunc old_serror;
-    xmlGenericErrorFunc old_generic;
-    void *old_sctx, *old_gctx;
+    struct xml_errors xml; /* libxml2's first error, with its line */
 };
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
@@ -96,36 +92,6 @@ static int part_close(void *ctx)
     return 0;
 }
 
-/* The parser's errors, through the reader, and the encoder's (bytes the
- * declared encoding cannot convert, found ahead of the parser, so without a
- * line of their own), through this thread's handler. */
-static void part_error(void *arg, xmlErrorPtr e)
-{
-    struct part *p = arg;
-    const char *msg;
-    size_t n;
-
-    if (p->msg[0] || !e || e->level < XML_ERR_ERROR)
-        return;
-    msg = e->message ? e->message : "XML error";
-    if (e->line > 0 || !p->r)
-        snprintf(p->msg, sizeof(p->msg), "line %d: %s", e->line, msg);
-    else
-        snprintf(p->msg, sizeof(p->msg), "line %d or after: %s",
-                 xmlTextReaderGetParserLineNumber(p->r), msg);
-    n = strlen(p->msg);
-    while (n > 0 && (p->msg[n - 1] == '\n' || p->msg[n - 1] == ' '))
-        p->msg[--n] = '\0';
-}
-
-/* libxml2's unstructured messages repeat a structured one ("xmlParseChunk:
- * encoder error"); not printed. */
-static void part_quiet(void *arg, const char *msg, ...)
-{
-    (void)arg;
-    (void)msg;
-}
-
 /* Opens a part of the archive for reading; NULL with a message when absent. */
 static xmlTextReaderPtr part_open(struct xlsx *x, struct part *p, const char *name, int required,
                                   char *err, size_t errsize)
@@ -148,14 +114,7 @@ static xmlTextReaderPtr part_open(struct xlsx *x, struct part *p, const char *na
         format_err(err, errsize, "%s: cannot start the XML reader", name);
         return NULL;
     }
-    p->r = r;
-    p->old_serror = xmlStructuredError;
-    p->old_sctx = xmlStructuredErrorContext;
-    p->old_generic = xmlGenericError;
-    p->old_gctx = xmlGenericErrorContext;
-    xmlSetStructuredErrorFunc(p, part_error);
-    xmlSetGenericErrorFunc(NULL, part_quiet);
-    xmlTextReaderSetStructuredErrorHandler(r, part_error, p);
+    xml_errors_begin(&p->xml, r);
     return r;
 }
 
@@ -169,13 +128,12 @@ static int part_done(xmlTextReaderPtr r, struct part *p, int rc, char *err, size
             format_err(err, errsize, "%s: larger than %llu bytes", p->name,
                        (unsigned long long)XLSX_MAX_PART);
         else
-            format_err(err, errsize, "%s: %s", p->name, p->msg[0] ? p->msg : "not readable XML");
+            format_err(err, errsize, "%s: %s", p->name,
+                       p->xml.msg[0] ? p->xml.msg : "not readable XML");
         rc = -EBADMSG;
     }
+    xml_errors_end(&p->xml);
     xmlFreeTextReader(r);
-    p->r = NULL;
-    xmlSetStructuredErrorFunc(p->old_sctx, p->old_serror);
-    xmlSetGenericErrorFunc(p->old_gctx, p->old_generic);
     if (p->zf)
         zip_fclose(p->zf);
     p->zf = NULL;
