@@ -276,22 +276,29 @@ static struct store_results_stream *begin(struct ctx *c)
     return s;
 }
 
-static void test_ranking_chunks_as_recomputes_write_them(void **state)
+/* A full recompute: the index wiped, then 2025-01's rows p1 and, unless
+ * NULL, 2025-02's p2, in one transaction. */
+static void full(struct ctx *c, const struct period_rows *p1, const struct period_rows *p2)
 {
-    struct ctx *c = *state;
-    struct period_rows *p1 = malloc(sizeof(*p1)), *p2 = malloc(sizeof(*p2));
     static const char *const wipe[] = {"ix"};
-    assert_true(p1 && p2);
-    make_rows(p1, 1, 9);
-    make_rows(p2, 2, 23);
-
-    /* a full recompute: the index wiped, then each period's rows */
     struct store_results_stream *s = begin(c);
     struct store_results_batch w = {.wipe = wipe, .nwipe = 1};
     assert_int_equal(store_results_send(s, &w), 0);
     send_period(c, s, "2025-01", p1, 0);
-    send_period(c, s, "2025-02", p2, 0);
+    if (p2)
+        send_period(c, s, "2025-02", p2, 0);
     assert_int_equal(store_results_finish(&s, 1), 0);
+}
+
+static void test_ranking_chunks_as_recomputes_write_them(void **state)
+{
+    struct ctx *c = *state;
+    struct period_rows *p1 = malloc(sizeof(*p1)), *p2 = malloc(sizeof(*p2));
+    assert_true(p1 && p2);
+    make_rows(p1, 1, 9);
+    make_rows(p2, 2, 23);
+
+    full(c, p1, p2);
     /* 700 units: chunks of 256, 256, 188 per period, the first keys in order */
     assert_int_equal(one(c, "SELECT count(*) FROM result_ranking"), 6);
     assert_int_equal(one(c, "SELECT sum(n) FROM result_ranking WHERE period = '2025-02'"), NU);
@@ -309,7 +316,7 @@ static void test_ranking_chunks_as_recomputes_write_them(void **state)
      * scored (their rows swept), every rank moved */
     make_rows(p2, 3, 31);
     p2->scored[5] = p2->scored[300] = p2->scored[699] = 0;
-    s = begin(c);
+    struct store_results_stream *s = begin(c);
     send_period(c, s, "2025-02", p2, 1);
     assert_int_equal(store_results_finish(&s, 1), 0);
     assert_int_equal(one(c, "SELECT sum(n) FROM result_ranking WHERE period = '2025-02'"), NU - 3);
@@ -404,15 +411,10 @@ static void test_ranking_names_follow_renames(void **state)
 {
     struct ctx *c = *state;
     struct period_rows *p = malloc(sizeof(*p));
-    static const char *const wipe[] = {"ix"};
     char got[64], want[64];
     assert_non_null(p);
     make_rows(p, 5, 1000);
-    struct store_results_stream *s = begin(c);
-    struct store_results_batch w = {.wipe = wipe, .nwipe = 1};
-    assert_int_equal(store_results_send(s, &w), 0);
-    send_period(c, s, "2025-01", p, 0);
-    assert_int_equal(store_results_finish(&s, 1), 0);
+    full(c, p, NULL);
     assert_int_equal(store_index_ranking_page(c->st, "ix", "2025-01", NULL, 1, first_name, got), 1);
     char code[16];
     assert_int_equal(sscanf(got, "%15s", code), 1);
@@ -437,49 +439,41 @@ static void test_ranking_names_follow_renames(void **state)
     free(p);
 }
 
+/* Sets set on the first chunk of period per, then a page of per must be
+ * refused with -EIO and msg. */
+static void corrupt(struct ctx *c, const char *per, const char *set, const char *msg)
+{
+    char sql[256], got[64];
+    sqlite3 *db;
+    snprintf(sql, sizeof(sql),
+             "UPDATE result_ranking SET %s WHERE period = '%s' AND unranked = 0 AND rank = 1", set,
+             per);
+    assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+    assert_int_equal(store_index_ranking_page(c->st, "ix", per, NULL, 10, first_name, got), -EIO);
+    assert_string_equal(store_errmsg(c->st), msg);
+}
+
 /* A chunk that is not one the writer makes (cut short, or a count over the
  * chunk size) is refused with its sizes; the other period still reads. */
 static void test_ranking_refuses_a_corrupt_chunk(void **state)
 {
     struct ctx *c = *state;
     struct period_rows *p = malloc(sizeof(*p));
-    static const char *const wipe[] = {"ix"};
-    char got[64];
     assert_non_null(p);
     make_rows(p, 3, 40);
-    struct store_results_stream *s = begin(c);
-    struct store_results_batch w = {.wipe = wipe, .nwipe = 1};
-    assert_int_equal(store_results_send(s, &w), 0);
-    send_period(c, s, "2025-01", p, 0);
-    send_period(c, s, "2025-02", p, 0);
-    assert_int_equal(store_results_finish(&s, 1), 0);
+    full(c, p, p);
     char *want = expected(c, "2025-02", p);
 
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(c->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "UPDATE result_ranking SET entries = substr(entries, 1, 27)"
-                                  " WHERE period = '2025-01' AND unranked = 0 AND rank = 1",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_changes(db), 1);
-    assert_int_equal(store_index_ranking_page(c->st, "ix", "2025-01", NULL, 10, first_name, got),
-                     -EIO);
-    assert_string_equal(store_errmsg(c->st), "ranking: a chunk of 256 entries in 27 bytes");
+    corrupt(c, "2025-01", "entries = substr(entries, 1, 27)",
+            "ranking: a chunk of 256 entries in 27 bytes");
     char *other = ranking(c, "2025-02", 100);
     assert_string_equal(other, want);
     free(other);
-
-    assert_int_equal(sqlite3_exec(db,
-                                  "UPDATE result_ranking SET n = 257, entries = zeroblob(257 * 28)"
-                                  " WHERE period = '2025-02' AND unranked = 0 AND rank = 1",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_changes(db), 1);
-    assert_int_equal(store_index_ranking_page(c->st, "ix", "2025-02", NULL, 10, first_name, got),
-                     -EIO);
-    assert_string_equal(store_errmsg(c->st), "ranking: a chunk of 257 entries in 7196 bytes");
-    sqlite3_close(db);
+    corrupt(c, "2025-02", "n = 257, entries = zeroblob(257 * 28)",
+            "ranking: a chunk of 257 entries in 7196 bytes");
     free(want);
     free(p);
 }
