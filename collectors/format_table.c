@@ -142,6 +142,11 @@ static int add_header_row(struct format_table *t, const char *const *cells, size
         if (b->len)
             buf_add(b, "/", 1);
         buf_add(b, s, len);
+        if (b->err == -E2BIG) {
+            format_err(t->err, t->errsize, "header: column %zu: a name over %zu bytes", i + 1,
+                       b->max);
+            return -EBADMSG;
+        }
         if (b->err)
             return b->err;
     }

@@ -145,6 +145,16 @@ static void test_csv_unreadable_payloads_fail(void **state)
                           "line 3:");
     assert_int_equal(fc_read_str("csv", long_source, "", &s, err, sizeof(err)), -EBADMSG);
     assert_string_equal(err, "empty payload");
+
+    /* a header name longer than any column's (as a payload read in the
+     * wrong encoding gives): refused, with the column */
+    char *big = malloc(6000);
+    assert_non_null(big);
+    snprintf(big, 6000, "park_id,%04097d,期别\np01,2023\n", 0);
+    fc_expect_bad_payload("csv", long_source, big, "header: column 2: a name over 4096 bytes");
+    big[8 + 4096] = ','; /* 4096 bytes are a name, then an empty one */
+    fc_expect_bad_payload("csv", long_source, big, "header: no column \"指标代码\"");
+    free(big);
 }
 
 static void test_csv_header_only_reads_zero_records(void **state)
