@@ -661,6 +661,17 @@ static int serial_date(const char *v, int date1904, char *out, size_t size)
     return 1;
 }
 
+/* The row's text is over its cap (or out of memory): -EBADMSG with the row,
+ * or -ENOMEM. */
+static int text_fail(struct sheet_read *s)
+{
+    if (s->text.err == -ENOMEM)
+        return -ENOMEM;
+    format_err(s->err, s->errsize, "%s: row %ld: more than %zu bytes of text", s->part, s->row,
+               XLSX_MAX_ROW);
+    return -EBADMSG;
+}
+
 /* Ends a cell: its value text in s->text[start..] becomes the cell's text. */
 static int end_cell(struct sheet_read *s, long col, const char *type, long style, size_t start)
 {
@@ -677,7 +688,7 @@ static int end_cell(struct sheet_read *s, long col, const char *type, long style
         c = (c - 1) / 26;
     }
     if (s->text.err)
-        return s->text.err;
+        return text_fail(s);
     if (type && strcmp(type, "s") == 0) {
         char *end;
         long i = strtol(v, &end, 10);
@@ -696,10 +707,10 @@ static int end_cell(struct sheet_read *s, long col, const char *type, long style
     if (put) { /* replace the value text by put */
         s->text.len = start;
         if (buf_addstr(&s->text, put) < 0)
-            return s->text.err;
+            return text_fail(s);
     }
     if (buf_add(&s->text, "", 1) < 0) /* the NUL between cells */
-        return s->text.err;
+        return text_fail(s);
     if (col >= (long)s->coff) {
         size_t old = s->coff;
         if (BUF_GROW(&s->off, &s->coff, (size_t)col + 1, XLSX_MAX_COLS) < 0)
@@ -814,11 +825,8 @@ static int read_rows(struct sheet_read *s)
         } else if (in_cell && is_end(r, "rPh")) {
             in_rph = 0;
         } else if (in_value && !in_rph && is_text(r)) {
-            if (add_text(r, &s->text) < 0 || s->text.len > XLSX_MAX_ROW) {
-                format_err(s->err, s->errsize, "%s: row %ld: more than %zu bytes of text", s->part,
-                           s->row, XLSX_MAX_ROW);
-                fail = -EBADMSG;
-            }
+            if (add_text(r, &s->text) < 0 || s->text.len > XLSX_MAX_ROW)
+                fail = text_fail(s);
         } else if (is_end(r, "sheetData")) {
             break;
         }

@@ -326,11 +326,32 @@ static void test_bad_workbooks(void **state)
     assert_string_equal(err, "xl/worksheets/s1.xml: row 2: cell reference \"ZZZZ2\"");
     assert_int_equal(s.n, 0);
 
+    /* a row whose shared strings make it more than the 64 MiB a row may
+     * hold: 63 cells of 1 MiB (with their NULs), then one of 1 MiB + 100 */
+    char *sst = malloc((2 << 20) + 512), *wide = malloc(64 * 32 + 128);
+    size_t n;
+    assert_true(sst && wide);
+    n = (size_t)snprintf(sst, 128, "<sst " NS "><si><t>");
+    memset(sst + n, 'x', (1 << 20) - 1);
+    n += (1 << 20) - 1;
+    n += (size_t)snprintf(sst + n, 64, "</t></si><si><t>");
+    memset(sst + n, 'y', (1 << 20) + 100);
+    n += (1 << 20) + 100;
+    snprintf(sst + n, 64, "</t></si></sst>");
+    n = (size_t)snprintf(wide, 128, "<worksheet " NS "><sheetData><row r=\"1\">");
+    for (int c = 0; c < 64; c++)
+        n += (size_t)snprintf(wide + n, 32, "<c t=\"s\"><v>%d</v></c>", c == 63);
+    snprintf(wide + n, 128, "</row></sheetData></worksheet>");
+    assert_int_equal(read_one(map, wide, sst, 0, &s, err, sizeof(err)), -EBADMSG);
+    assert_string_equal(err, "xl/worksheets/s1.xml: row 1: more than 67108864 bytes of text");
+    free(sst);
+    free(wide);
+
     /* bytes the sheet's declared encoding cannot convert: libxml2's reason */
     char *sheet = malloc(9000);
-    size_t n = (size_t)snprintf(sheet, 9000,
-                                "<?xml version=\"1.0\" encoding=\"EUC-JP\"?>\n<worksheet " NS
-                                "><sheetData>\n");
+    n = (size_t)snprintf(sheet, 9000,
+                         "<?xml version=\"1.0\" encoding=\"EUC-JP\"?>\n<worksheet " NS
+                         "><sheetData>\n");
     while (n < 6000)
         n += (size_t)snprintf(sheet + n, 9000 - n,
                               "<row><c t=\"inlineStr\"><is><t>a</t></is>"
