@@ -576,24 +576,32 @@ struct rename {
     yajl_gen g;
     json_t *keys[256]; /* the keys of each open object (a set), by depth */
     int depth;
-    int too_deep;
+    int too_deep; /* nested deeper than the generator (or the key sets) can go */
 };
+
+/* 1 when the generator wrote the token; notes a nesting too deep for it. */
+static int gen_ok(struct rename *r, yajl_gen_status st)
+{
+    if (st == yajl_max_depth_exceeded)
+        r->too_deep = 1;
+    return st == yajl_gen_status_ok;
+}
 
 static int rn_null(void *c)
 {
-    return yajl_gen_null(((struct rename *)c)->g) == yajl_gen_status_ok;
+    return gen_ok(c, yajl_gen_null(((struct rename *)c)->g));
 }
 static int rn_bool(void *c, int b)
 {
-    return yajl_gen_bool(((struct rename *)c)->g, b) == yajl_gen_status_ok;
+    return gen_ok(c, yajl_gen_bool(((struct rename *)c)->g, b));
 }
 static int rn_number(void *c, const char *s, size_t n)
 {
-    return yajl_gen_number(((struct rename *)c)->g, s, n) == yajl_gen_status_ok;
+    return gen_ok(c, yajl_gen_number(((struct rename *)c)->g, s, n));
 }
 static int rn_string(void *c, const unsigned char *s, size_t n)
 {
-    return yajl_gen_string(((struct rename *)c)->g, s, n) == yajl_gen_status_ok;
+    return gen_ok(c, yajl_gen_string(((struct rename *)c)->g, s, n));
 }
 static int rn_start_map(void *c)
 {
@@ -604,22 +612,22 @@ static int rn_start_map(void *c)
     }
     if (!(r->keys[r->depth++] = json_object()))
         return 0;
-    return yajl_gen_map_open(r->g) == yajl_gen_status_ok;
+    return gen_ok(r, yajl_gen_map_open(r->g));
 }
 static int rn_end_map(void *c)
 {
     struct rename *r = c;
     json_decref(r->keys[--r->depth]);
     r->keys[r->depth] = NULL;
-    return yajl_gen_map_close(r->g) == yajl_gen_status_ok;
+    return gen_ok(r, yajl_gen_map_close(r->g));
 }
 static int rn_start_array(void *c)
 {
-    return yajl_gen_array_open(((struct rename *)c)->g) == yajl_gen_status_ok;
+    return gen_ok(c, yajl_gen_array_open(((struct rename *)c)->g));
 }
 static int rn_end_array(void *c)
 {
-    return yajl_gen_array_close(((struct rename *)c)->g) == yajl_gen_status_ok;
+    return gen_ok(c, yajl_gen_array_close(((struct rename *)c)->g));
 }
 
 /* A key: the first time as it is, a repeat with REPEAT_MARK and its number. */
@@ -631,18 +639,18 @@ static int rn_key(void *c, const unsigned char *s, size_t n)
     json_t *count;
 
     if (n >= 256 || memchr(s, 0, n))
-        return yajl_gen_string(r->g, s, n) == yajl_gen_status_ok;
+        return gen_ok(r, yajl_gen_string(r->g, s, n));
     memcpy(key, s, n);
     key[n] = '\0';
     if (!(count = json_object_get(set, key))) {
         if (json_object_set_new(set, key, json_integer(0)) < 0)
             return 0;
-        return yajl_gen_string(r->g, s, n) == yajl_gen_status_ok;
+        return gen_ok(r, yajl_gen_string(r->g, s, n));
     }
     json_integer_set(count, json_integer_value(count) + 1);
     int len = snprintf(key + n, sizeof(key) - n, "%c%lld", REPEAT_MARK,
                        (long long)json_integer_value(count));
-    return yajl_gen_string(r->g, (const unsigned char *)key, n + (size_t)len) == yajl_gen_status_ok;
+    return gen_ok(r, yajl_gen_string(r->g, (const unsigned char *)key, n + (size_t)len));
 }
 
 static const yajl_callbacks rename_cbs = {
@@ -650,12 +658,35 @@ static const yajl_callbacks rename_cbs = {
     rn_start_map, rn_key,  rn_end_map, rn_start_array, rn_end_array,
 };
 
+/* Why buf could not be rewritten when yajl found it invalid: jansson's
+ * message with line and column (as for a payload without repeats), read
+ * this time with the repeats allowed. */
+static void syntax_error(const char *buf, size_t len, yajl_handle h, char *err, size_t errsize)
+{
+    json_error_t jerr;
+    json_t *again = json_loadb(buf, len, 0, &jerr);
+    unsigned char *msg;
+
+    if (!again) {
+        format_err(err, errsize, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+        return;
+    }
+    json_decref(again); /* jansson reads what yajl does not: yajl's reason */
+    msg = yajl_get_error(h, 0, (const unsigned char *)buf, len);
+    format_err(err, errsize, "repeated keys: the payload could not be rewritten (%.*s)",
+               msg ? (int)strcspn((const char *)msg, "\n") : 12,
+               msg ? (const char *)msg : "invalid JSON");
+    if (msg)
+        yajl_free_error(h, msg);
+}
+
 /* Loads buf with every repeated key renamed apart. Returns 0, or -EBADMSG
  * / -ENOMEM with err set. */
 static int load_renamed(const char *buf, size_t len, json_t **out, char *err, size_t errsize)
 {
     struct rename r = {0};
     yajl_handle h;
+    yajl_status st;
     const unsigned char *text;
     size_t tlen;
     int rc = -ENOMEM;
@@ -665,12 +696,20 @@ static int load_renamed(const char *buf, size_t len, json_t **out, char *err, si
         goto out;
     if (!(h = yajl_alloc(&rename_cbs, NULL, &r)))
         goto out;
-    if (yajl_parse(h, (const unsigned char *)buf, len) != yajl_status_ok ||
-        yajl_complete_parse(h) != yajl_status_ok) {
-        format_err(err, errsize, "repeated keys: the payload could not be rewritten (%s)",
-                   r.too_deep ? "nested too deep" : "out of memory or too deep");
+    if ((st = yajl_parse(h, (const unsigned char *)buf, len)) == yajl_status_ok)
+        st = yajl_complete_parse(h);
+    if (st != yajl_status_ok) {
+        if (st == yajl_status_error) {
+            syntax_error(buf, len, h, err, errsize);
+            rc = -EBADMSG;
+        } else if (r.too_deep) {
+            format_err(err, errsize,
+                       "repeated keys: the payload could not be rewritten (nested more than %d "
+                       "deep)",
+                       YAJL_MAX_DEPTH);
+            rc = -EBADMSG;
+        } /* else a callback ran out of memory */
         yajl_free(h);
-        rc = -EBADMSG;
         goto out;
     }
     yajl_free(h);

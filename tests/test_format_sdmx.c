@@ -132,6 +132,21 @@ static void test_sdmx_bad_payloads_fail_with_place(void **state)
         "\"dataSets\": [{\"series\": []}]}",
         "dataSets[0].series: expected an object");
     fc_expect_bad_payload("sdmx", source, "{\"dataSets\": [", "line 1 column");
+    /* invalid JSON after a repeated key: the syntax error and its place,
+     * not the rewrite of repeated keys */
+    fc_expect_bad_payload("sdmx", source, "{\"a\": 1, \"a\": 2,\n \"dataSets\": [}",
+                          "line 2 column 15: unexpected token near '}'");
+    fc_expect_bad_payload("sdmx", source, "{\"a\": 1, \"a\": 2}\n]",
+                          "line 2 column 1: end of file expected near ']'");
+    /* repeated keys in a payload nested deeper than yajl writes: why */
+    char deep[400];
+    size_t n = (size_t)snprintf(deep, sizeof(deep), "{\"a\": 1, \"a\": 2, \"b\": ");
+    memset(deep + n, '[', 130);
+    memset(deep + n + 130, ']', 130);
+    snprintf(deep + n + 260, sizeof(deep) - n - 260, "}");
+    fc_expect_bad_payload("sdmx", source, deep,
+                          "repeated keys: the payload could not be rewritten (nested more than "
+                          "128 deep)");
 }
 
 static void test_sdmx_custom_period_dimension(void **state)
