@@ -256,6 +256,18 @@ static int start(struct encoding_conv *c, size_t *skip)
     return 0;
 }
 
+/* Returns convert()'s failure rc, saying why (an invalid byte said it already). */
+static int convert_failed(int rc, char *err, size_t errsize)
+{
+    if (rc == -ENOMEM)
+        format_err(err, errsize, "out of memory");
+    else if (rc == -E2BIG)
+        format_err(err, errsize, "payload too large");
+    else if (rc != -EILSEQ)
+        format_err(err, errsize, "iconv: %s", strerror(-rc));
+    return rc;
+}
+
 int encoding_conv_feed(struct encoding_conv *c, const char *in, size_t len, int final,
                        struct buf *out, char *err, size_t errsize)
 {
@@ -283,14 +295,12 @@ int encoding_conv_feed(struct encoding_conv *c, const char *in, size_t len, int 
         }
         if ((rc = convert(c, c->head + skip, c->nhead - skip, final && len == 0, out, err,
                           errsize)) < 0)
-            return rc;
+            return convert_failed(rc, err, errsize);
     }
     if (len == 0 && !final)
         return 0;
     rc = convert(c, in, len, final, out, err, errsize);
-    if (rc == -ENOMEM || rc == -E2BIG)
-        format_err(err, errsize, "%s", rc == -ENOMEM ? "out of memory" : "payload too large");
-    return rc;
+    return rc < 0 ? convert_failed(rc, err, errsize) : rc;
 }
 
 int encoding_convert(enum encoding enc, const char *in, size_t len, const char **text,

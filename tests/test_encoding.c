@@ -174,6 +174,16 @@ static void test_output_cap(void **state)
     assert_int_equal(encoding_conv_feed(c, "a", 1, 1, &out, err, sizeof(err)), -E2BIG);
     buf_free(&out);
     encoding_conv_free(&c);
+
+    /* over the cap within the first 3 bytes (converted when the BOM is
+     * looked for): said too */
+    err[0] = '\0';
+    assert_int_equal(encoding_conv_new(&c, ENCODING_GBK), 0);
+    buf_init(&out, 2);
+    assert_int_equal(encoding_conv_feed(c, "abcd", 4, 0, &out, err, sizeof(err)), -E2BIG);
+    assert_string_equal(err, "payload too large");
+    buf_free(&out);
+    encoding_conv_free(&c);
     encoding_conv_free(&c);
 }
 
