@@ -358,7 +358,7 @@ static int unmapped(struct sdmx_obs *o, size_t *n)
 /*
  * A repeated observation (same series and observation key): 1 when it
  * repeats the first one's value (nothing to report), 0 when it is the first
- * or differs (then a problem is set).
+ * or differs (then a problem is set), -ENOMEM.
  */
 static int repeat_of(struct sdmx_read *rd, const char *series_key, const char *obs_key, json_t *obs,
                      struct format_record *rec, struct format_scratch *s)
@@ -369,10 +369,8 @@ static int repeat_of(struct sdmx_read *rd, const char *series_key, const char *o
     json_t *first;
 
     snprintf(key, sizeof(key), "%s\x1f%s", sk, ok);
-    if (!(first = json_object_get(rd->seen_obs, key))) {
-        json_object_set(rd->seen_obs, key, obs ? obs : json_null());
-        return 0;
-    }
+    if (!(first = json_object_get(rd->seen_obs, key)))
+        return json_object_set(rd->seen_obs, key, obs ? obs : json_null()) < 0 ? -ENOMEM : 0;
     if (json_equal(first, obs))
         return 1;
     format_problem(rec, s, "observation \"%.40s\"%s%.40s repeated with another value", ok,
@@ -391,7 +389,7 @@ static int emit_obs(struct sdmx_read *rd, struct sdmx_obs *o, const char *series
     struct format_scratch ks;
     struct format_record probe = {0};
     const char *missing = NULL;
-    int pass;
+    int pass, rep;
 
     o->obs = json_is_array(obs) ? obs : NULL;
     o->have[LVL_OBS] = 0;
@@ -402,8 +400,8 @@ static int emit_obs(struct sdmx_read *rd, struct sdmx_obs *o, const char *series
         take_key(o, obs_key, LVL_OBS, LVL_OBS, "", &probe, &ks);
     else
         take_key(o, obs_key, LVL_SERIES, LVL_OBS, "", &probe, &ks);
-    if (rd->repeats && repeat_of(rd, series_key, obs_key, obs, &probe, &ks) == 1)
-        return 0; /* the same value again: merged */
+    if (rd->repeats && (rep = repeat_of(rd, series_key, obs_key, obs, &probe, &ks)) != 0)
+        return rep < 0 ? rep : 0; /* 1: the same value again, merged */
     if ((pass = sdmx_map_filter(m, get_comp, o, &missing)) == 0)
         return 0;
     for (size_t i = 0; i < m->n_measures; i++) {
@@ -435,7 +433,9 @@ static int emit_obs(struct sdmx_read *rd, struct sdmx_obs *o, const char *series
                 format_problem(&rec, &s, "observation \"%.40s\": expected an array", obs_key);
             }
         }
-        if (!rec.problem && unmapped(o, &n) == 0 && rd->comps) {
+        if (!rec.problem && unmapped(o, &n) < 0)
+            return -ENOMEM; /* not the collapse check skipped */
+        if (!rec.problem && rd->comps) {
             rd->comps[n] = '\0';
             rec.collapsed =
                 sdmx_seen_check(rd->seen, unit, ind, rd->comps, pos, s.problem, sizeof(s.problem));
@@ -768,6 +768,8 @@ static int sdmx_read_payload(struct format *fmt, const char *buf, size_t len, fo
     }
     for (size_t i = 0; rc == 0 && i < json_array_size(datasets); i++)
         rc = read_dataset(&rd, container, json_array_get(datasets, i), i, err, errsize);
+    if (rc == -ENOMEM)
+        format_err(err, errsize, "out of memory");
 out:
     json_decref(rd.seen_obs);
     sdmx_seen_free(rd.seen);

@@ -231,7 +231,9 @@ static int emit_row(struct sdmxcsv_state *st)
             else
                 sdmx_record_status(m, &rec, &s, code);
         }
-        if (!rec.problem && unmapped(st, &n) == 0 && st->comps) {
+        if (!rec.problem && unmapped(st, &n) < 0)
+            return -ENOMEM; /* not the collapse check skipped */
+        if (!rec.problem && st->comps) {
             st->comps[n] = '\0';
             rec.collapsed = sdmx_seen_check(st->seen, unit, ind, st->comps, rec.position, s.problem,
                                             sizeof(s.problem));
