@@ -658,26 +658,22 @@ static const yajl_callbacks rename_cbs = {
     rn_start_map, rn_key,  rn_end_map, rn_start_array, rn_end_array,
 };
 
-/* Why buf could not be rewritten when yajl found it invalid: jansson's
- * message with line and column (as for a payload without repeats), read
- * this time with the repeats allowed. */
-static void syntax_error(const char *buf, size_t len, yajl_handle h, char *err, size_t errsize)
+/* Why buf with repeated keys could not be read: jansson's message with its
+ * line and column in buf (as for a payload without repeats), read this time
+ * with the repeats allowed; when jansson reads it so, why (yajl's or
+ * jansson's reason about the payload as rewritten). */
+static void rewrite_error(const char *buf, size_t len, const char *why, char *err, size_t errsize)
 {
     json_error_t jerr;
     json_t *again = json_loadb(buf, len, 0, &jerr);
-    unsigned char *msg;
 
     if (!again) {
         format_err(err, errsize, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
         return;
     }
-    json_decref(again); /* jansson reads what yajl does not: yajl's reason */
-    msg = yajl_get_error(h, 0, (const unsigned char *)buf, len);
+    json_decref(again);
     format_err(err, errsize, "repeated keys: the payload could not be rewritten (%.*s)",
-               msg ? (int)strcspn((const char *)msg, "\n") : 12,
-               msg ? (const char *)msg : "invalid JSON");
-    if (msg)
-        yajl_free_error(h, msg);
+               (int)strcspn(why, "\n"), why);
 }
 
 /* Loads buf with every repeated key renamed apart. Returns 0, or -EBADMSG
@@ -687,6 +683,7 @@ static int load_renamed(const char *buf, size_t len, json_t **out, char *err, si
     struct rename r = {0};
     yajl_handle h;
     yajl_status st;
+    json_error_t jerr;
     const unsigned char *text;
     size_t tlen;
     int rc = -ENOMEM;
@@ -700,7 +697,10 @@ static int load_renamed(const char *buf, size_t len, json_t **out, char *err, si
         st = yajl_complete_parse(h);
     if (st != yajl_status_ok) {
         if (st == yajl_status_error) {
-            syntax_error(buf, len, h, err, errsize);
+            unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)buf, len);
+            rewrite_error(buf, len, msg ? (const char *)msg : "invalid JSON", err, errsize);
+            if (msg)
+                yajl_free_error(h, msg);
             rc = -EBADMSG;
         } else if (r.too_deep) {
             format_err(err, errsize,
@@ -714,7 +714,12 @@ static int load_renamed(const char *buf, size_t len, json_t **out, char *err, si
     }
     yajl_free(h);
     yajl_gen_get_buf(r.g, &text, &tlen);
-    rc = format_json_load((const char *)text, tlen, out, err, errsize);
+    if (!(*out = json_loadb((const char *)text, tlen, JSON_REJECT_DUPLICATES, &jerr))) {
+        rewrite_error(buf, len, jerr.text, err, errsize);
+        rc = -EBADMSG;
+    } else {
+        rc = 0;
+    }
 out:
     for (int i = 0; i < r.depth; i++)
         json_decref(r.keys[i]);

@@ -138,6 +138,14 @@ static void test_sdmx_bad_payloads_fail_with_place(void **state)
                           "line 2 column 15: unexpected token near '}'");
     fc_expect_bad_payload("sdmx", source, "{\"a\": 1, \"a\": 2}\n]",
                           "line 2 column 1: end of file expected near ']'");
+    /* what only jansson refuses, after a repeated key: its place in the
+     * payload, not in the payload as rewritten (all on line 1) */
+    fc_expect_bad_payload("sdmx", source, "{\"a\": 1,\n \"a\": 2,\n \"x\": 1e400}",
+                          "line 3 column 11: real number overflow near '1e400'");
+    /* a key that is a renamed repeat's own name: refused, saying so */
+    fc_expect_bad_payload("sdmx", source, "{\"a\": 1, \"a\": 2, \"a\\u00011\": 3}",
+                          "repeated keys: the payload could not be rewritten (duplicate object "
+                          "key near");
     /* repeated keys in a payload nested deeper than yajl writes: why */
     char deep[400];
     size_t n = (size_t)snprintf(deep, sizeof(deep), "{\"a\": 1, \"a\": 2, \"b\": ");
