@@ -58,6 +58,7 @@ struct sdmx_read {
     long pos; /* observations seen so far */
     char *comps;
     size_t comps_cap;
+    char seen_err[128]; /* why the collapse check stopped the read */
 };
 
 /* The observation at hand, for the component look-up. */
@@ -437,8 +438,12 @@ static int emit_obs(struct sdmx_read *rd, struct sdmx_obs *o, const char *series
             return -ENOMEM; /* not the collapse check skipped */
         if (!rec.problem && rd->comps) {
             rd->comps[n] = '\0';
-            rec.collapsed =
-                sdmx_seen_check(rd->seen, unit, ind, rd->comps, pos, s.problem, sizeof(s.problem));
+            rc = sdmx_seen_check(rd->seen, unit, ind, rd->comps, pos, s.problem, sizeof(s.problem));
+            if (rc == -EOVERFLOW)
+                snprintf(rd->seen_err, sizeof(rd->seen_err), "%.120s", s.problem);
+            if (rc < 0)
+                return rc;
+            rec.collapsed = rc > 0 ? s.problem : NULL;
             rec.unmapped = rd->comps;
         }
         if ((rc = rd->cb(&rec, rd->ctx)) != 0)
@@ -755,7 +760,7 @@ static int sdmx_read_payload(struct format *fmt, const char *buf, size_t len, fo
 
     if (rc < 0)
         return rc;
-    rd.seen = sdmx_seen_new();
+    rd.seen = sdmx_seen_new(0);
     rd.seen_obs = rd.repeats ? json_object() : NULL;
     if (!rd.seen || (rd.repeats && !rd.seen_obs)) {
         format_err(err, errsize, "out of memory");
@@ -773,8 +778,12 @@ static int sdmx_read_payload(struct format *fmt, const char *buf, size_t len, fo
     }
     for (size_t i = 0; rc == 0 && i < json_array_size(datasets); i++)
         rc = read_dataset(&rd, container, json_array_get(datasets, i), i, err, errsize);
-    if (rc == -ENOMEM)
+    if (rc == -ENOMEM) {
         format_err(err, errsize, "out of memory");
+    } else if (rc < 0 && rd.seen_err[0]) {
+        format_err(err, errsize, "collapse check: %s", rd.seen_err);
+        rc = -EBADMSG;
+    }
 out:
     json_decref(rd.seen_obs);
     sdmx_seen_free(rd.seen);

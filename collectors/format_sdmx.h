@@ -106,21 +106,25 @@ int sdmx_action_parse(const char *text);
  * indicator) pair is remembered with the components the mapping does not
  * read ("ID=CODE" texts joined by '\x1f'); a later one with the same pair
  * and other such components gets a note naming them. Memory grows with the
- * (unit, indicator) pairs a payload has, not with its observations.
+ * (unit, indicator) pairs a payload has (24 bytes each in a table at most
+ * half full; at most max_pairs), not with its observations.
  */
 struct sdmx_seen;
 
-/* A new empty check, or NULL without memory. */
-struct sdmx_seen *sdmx_seen_new(void);
+/* A new empty check for up to max_pairs pairs (0: 4 Mi), or NULL without
+ * memory. */
+struct sdmx_seen *sdmx_seen_new(size_t max_pairs);
 void sdmx_seen_free(struct sdmx_seen *t);
 
 /*
  * Checks (unit, indicator) with the unmapped components text comps, first
- * seen at record position. Returns NULL when the pair is new or the
- * components are the same; else a note in note (size bytes): "DER_BASIS
- * (\"C\" at record 12, \"D\" here)". -ENOMEM leaves the pair unchecked.
+ * seen at record position. Returns 0 when the pair is new or the components
+ * are the same; 1 with a note in note (size bytes): "DER_BASIS (\"C\" at
+ * record 12, \"D\" here)"; -EOVERFLOW with the reason in note when the
+ * payload has more pairs than the check holds; or -ENOMEM. A reader ends the
+ * read on an error: a pair it cannot check is never taken on trust.
  */
-const char *sdmx_seen_check(struct sdmx_seen *t, const char *unit, const char *indicator,
-                            const char *comps, long position, char *note, size_t size);
+int sdmx_seen_check(struct sdmx_seen *t, const char *unit, const char *indicator, const char *comps,
+                    long position, char *note, size_t size);
 
 #endif

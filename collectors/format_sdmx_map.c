@@ -324,47 +324,78 @@ int sdmx_known_attribute(const char *id)
 
 /* ---- The collapse check ---- */
 
+/*
+ * Each (unit, indicator) pair is kept as 24 bytes: a 64-bit hash of the pair,
+ * one of the components its first record left out, and that record's
+ * position. Two pairs or two texts that share a hash are taken as the same
+ * (a chance of about n^2 / 2^65 in a payload of n pairs): at worst a good
+ * record is noted as collapsed, which is refused loudly, never stored wrong.
+ * The texts themselves are kept once each, up to SEEN_TEXTS of them, to name
+ * the component that differs.
+ */
 struct seen_entry {
-    char *key;   /* unit '\x1f' indicator, NULL when the slot is free */
-    char *comps; /* the first one's unmapped components */
+    uint64_t key;   /* 0: the slot is free */
+    uint64_t comps; /* hash of the first one's unmapped components */
     long position;
+};
+
+struct seen_text {
+    uint64_t hash; /* 0: the slot is free */
+    char *text;
 };
 
 struct sdmx_seen {
     struct seen_entry *slot;
-    size_t cap, n; /* cap a power of two */
+    size_t cap, n, max; /* cap a power of two */
+    struct seen_text *texts;
+    size_t tcap, tn;
 };
 
-/* Most pairs remembered; past it new pairs go unchecked (bounded memory). */
-#define SEEN_MAX ((size_t)1 << 20)
+/* Pairs a payload may have by default; more is refused (bounded memory:
+ * 8 M slots of 24 bytes at the most). */
+#define SEEN_MAX ((size_t)1 << 22)
+/* Distinct components texts kept to be named. */
+#define SEEN_TEXTS ((size_t)4096)
 
-struct sdmx_seen *sdmx_seen_new(void)
+struct sdmx_seen *sdmx_seen_new(size_t max_pairs)
 {
-    return calloc(1, sizeof(struct sdmx_seen));
+    struct sdmx_seen *t = calloc(1, sizeof(struct sdmx_seen));
+
+    if (t)
+        t->max = max_pairs ? max_pairs : SEEN_MAX;
+    return t;
 }
 
 void sdmx_seen_free(struct sdmx_seen *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->cap; i++) {
-        free(t->slot[i].key);
-        free(t->slot[i].comps);
-    }
+    for (size_t i = 0; i < t->tcap; i++)
+        free(t->texts[i].text);
+    free(t->texts);
     free(t->slot);
     free(t);
 }
 
-static uint64_t fnv1a(const char *a, const char *b)
+/* FNV-1a over a, a 0x1f byte and b (b may be NULL), then mixed (MurmurHash3's
+ * finalizer) so that the low bits index the tables; never 0. */
+static uint64_t seen_hash(const char *a, const char *b)
 {
     uint64_t h = 1469598103934665603ULL;
 
     for (const char *p = a; *p; p++)
         h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    h = (h ^ 0x1f) * 1099511628211ULL;
-    for (const char *p = b; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return h;
+    if (b) {
+        h = (h ^ 0x1f) * 1099511628211ULL;
+        for (const char *p = b; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h ? h : 1;
 }
 
 static int seen_grow(struct sdmx_seen *t)
@@ -377,14 +408,7 @@ static int seen_grow(struct sdmx_seen *t)
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->slot[i].key)
             continue;
-        const char *sep = strchr(t->slot[i].key, '\x1f');
-        char *unit = strndup(t->slot[i].key, (size_t)(sep - t->slot[i].key));
-        if (!unit) {
-            free(slot);
-            return -ENOMEM;
-        }
-        size_t k = fnv1a(unit, sep + 1) & (cap - 1);
-        free(unit);
+        size_t k = (size_t)t->slot[i].key & (cap - 1);
         while (slot[k].key)
             k = (k + 1) & (cap - 1);
         slot[k] = t->slot[i];
@@ -392,6 +416,40 @@ static int seen_grow(struct sdmx_seen *t)
     free(t->slot);
     t->slot = slot;
     t->cap = cap;
+    return 0;
+}
+
+/* The text of hash h if kept, else NULL. */
+static const char *text_of(const struct sdmx_seen *t, uint64_t h)
+{
+    if (!t->tcap)
+        return NULL;
+    for (size_t k = (size_t)h & (t->tcap - 1); t->texts[k].hash; k = (k + 1) & (t->tcap - 1)) {
+        if (t->texts[k].hash == h)
+            return t->texts[k].text;
+    }
+    return NULL;
+}
+
+/* Keeps text (hash h) to be named later, while fewer than SEEN_TEXTS are
+ * kept; 0, or -ENOMEM. */
+static int text_keep(struct sdmx_seen *t, uint64_t h, const char *text)
+{
+    size_t k;
+
+    if (t->tn >= SEEN_TEXTS || text_of(t, h))
+        return 0;
+    if (!t->tcap) {
+        if (!(t->texts = calloc(2 * SEEN_TEXTS, sizeof(*t->texts))))
+            return -ENOMEM;
+        t->tcap = 2 * SEEN_TEXTS;
+    }
+    for (k = (size_t)h & (t->tcap - 1); t->texts[k].hash; k = (k + 1) & (t->tcap - 1))
+        ;
+    if (!(t->texts[k].text = strdup(text)))
+        return -ENOMEM;
+    t->texts[k].hash = h;
+    t->tn++;
     return 0;
 }
 
@@ -444,38 +502,47 @@ static void describe(const char *a, const char *b, long position, char *note, si
     snprintf(note, size, "(components in another order than at record %ld)", position);
 }
 
-const char *sdmx_seen_check(struct sdmx_seen *t, const char *unit, const char *indicator,
-                            const char *comps, long position, char *note, size_t size)
+/* The slot of key: its entry, or the free slot where it goes. */
+static struct seen_entry *seen_slot(const struct sdmx_seen *t, uint64_t key)
 {
-    size_t k, ulen = strlen(unit), ilen = strlen(indicator);
+    size_t k = (size_t)key & (t->cap - 1);
+
+    while (t->slot[k].key && t->slot[k].key != key)
+        k = (k + 1) & (t->cap - 1);
+    return &t->slot[k];
+}
+
+int sdmx_seen_check(struct sdmx_seen *t, const char *unit, const char *indicator, const char *comps,
+                    long position, char *note, size_t size)
+{
+    uint64_t key = seen_hash(unit, indicator), ch = seen_hash(comps, NULL);
     struct seen_entry *e;
 
-    if (!t || (t->n + 1 > t->cap / 2 && (t->n >= SEEN_MAX || seen_grow(t) < 0)))
-        return NULL;
-    k = fnv1a(unit, indicator) & (t->cap - 1);
-    for (e = &t->slot[k]; e->key; e = &t->slot[k = (k + 1) & (t->cap - 1)]) {
-        if (strncmp(e->key, unit, ulen) == 0 && e->key[ulen] == '\x1f' &&
-            strcmp(e->key + ulen + 1, indicator) == 0)
-            break;
-    }
+    if (!t->cap && seen_grow(t) < 0)
+        return -ENOMEM;
+    e = seen_slot(t, key);
     if (e->key) {
-        if (strcmp(e->comps, comps) == 0)
-            return NULL;
-        describe(e->comps, comps, e->position, note, size);
-        return note;
+        const char *first;
+        if (e->comps == ch)
+            return 0;
+        if ((first = text_of(t, e->comps)))
+            describe(first, comps, e->position, note, size);
+        else
+            snprintf(note, size, "(components other than at record %ld)", e->position);
+        return 1;
     }
-    e->key = malloc(ulen + ilen + 2);
-    e->comps = strdup(comps);
-    if (!e->key || !e->comps) {
-        free(e->key);
-        free(e->comps);
-        e->key = e->comps = NULL;
-        return NULL;
+    if (t->n >= t->max) {
+        snprintf(note, size, "more than %zu (unit, indicator) pairs in one payload", t->max);
+        return -EOVERFLOW;
     }
-    memcpy(e->key, unit, ulen);
-    e->key[ulen] = '\x1f';
-    memcpy(e->key + ulen + 1, indicator, ilen + 1);
-    e->position = position;
+    if (t->n + 1 > t->cap / 2) {
+        if (seen_grow(t) < 0)
+            return -ENOMEM;
+        e = seen_slot(t, key);
+    }
+    if (text_keep(t, ch, comps) < 0)
+        return -ENOMEM;
+    *e = (struct seen_entry){key, ch, position};
     t->n++;
-    return NULL;
+    return 0;
 }

@@ -34,6 +34,7 @@ struct sdmxcsv_state {
     struct sdmx_seen *seen;
     char *comps;
     size_t comps_cap;
+    char seen_err[256]; /* why the collapse check stopped the read */
     format_record_cb cb;
     void *ctx;
     int rc;
@@ -235,8 +236,14 @@ static int emit_row(struct sdmxcsv_state *st)
             return -ENOMEM; /* not the collapse check skipped */
         if (!rec.problem && st->comps) {
             st->comps[n] = '\0';
-            rec.collapsed = sdmx_seen_check(st->seen, unit, ind, st->comps, rec.position, s.problem,
-                                            sizeof(s.problem));
+            rc = sdmx_seen_check(st->seen, unit, ind, st->comps, rec.position, s.problem,
+                                 sizeof(s.problem));
+            if (rc == -EOVERFLOW)
+                snprintf(st->seen_err, sizeof(st->seen_err), "line %ld: %.200s", rec.position,
+                         s.problem);
+            if (rc < 0)
+                return rc;
+            rec.collapsed = rc > 0 ? s.problem : NULL;
             rec.unmapped = st->comps;
         }
         if ((rc = st->cb(&rec, st->ctx)) != 0)
@@ -274,7 +281,7 @@ static int sdmxcsv_read(struct format *fmt, const char *buf, size_t len, format_
         buf += 3;
         len -= 3;
     }
-    if (!(st.seen = sdmx_seen_new()) ||
+    if (!(st.seen = sdmx_seen_new(0)) ||
         csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
         sdmx_seen_free(st.seen);
         format_err(err, errsize, "out of memory");
@@ -300,8 +307,12 @@ static int sdmxcsv_read(struct format *fmt, const char *buf, size_t len, format_
     }
     if (rc == 0)
         rc = st.rc;
-    if (rc == -ENOMEM)
+    if (rc == -ENOMEM) {
         format_err(err, errsize, "out of memory");
+    } else if (rc < 0 && st.seen_err[0]) {
+        format_err(err, errsize, "collapse check: %s", st.seen_err);
+        rc = -EBADMSG;
+    }
     if (rc == 0 && !st.have_header) {
         format_err(err, errsize, "header: no header row");
         rc = -EBADMSG;

@@ -76,7 +76,7 @@ struct xread {
     struct sdmx_seen *seen;
     long seen_serial; /* the series the cached check is for, or -1 */
     char seen_unit[SDMX_CODE_MAX + 1], seen_ind[SDMX_CODE_MAX + 1];
-    const char *seen_note; /* NULL or seen_text */
+    int seen_rc; /* its result: 0, or 1 with the note in seen_text */
     char seen_text[256];
     char *comps; /* scratch: the unmapped components text */
     size_t comps_cap;
@@ -354,8 +354,9 @@ static int comps_append(struct xread *rd, int l, size_t *n)
 }
 
 /* The collapse check for a record with unit and indicator (cached per
- * series while they stay the same). */
-static const char *collapse_note(struct xread *rd, const char *unit, const char *ind, long pos)
+ * series while they stay the same): 0, 1 with the note in rd->seen_text,
+ * -EOVERFLOW with the reason there, or -ENOMEM. */
+static int collapse_note(struct xread *rd, const char *unit, const char *ind, long pos)
 {
     size_t n = 0;
     int obs_dims = 0;
@@ -364,21 +365,22 @@ static const char *collapse_note(struct xread *rd, const char *unit, const char 
         obs_dims |= rd->lv[LVL_OBS].c[i].dim;
     if (!obs_dims && rd->seen_serial == rd->series_serial && strcmp(rd->seen_unit, unit) == 0 &&
         strcmp(rd->seen_ind, ind) == 0)
-        return rd->seen_note;
+        return rd->seen_rc;
     rd->comps_ok = 0;
+    rd->seen_serial = -1;
     if (comps_append(rd, LVL_DS, &n) < 0 || comps_append(rd, LVL_SERIES, &n) < 0 ||
-        comps_append(rd, LVL_OBS, &n) < 0)
-        return NULL; /* without memory the check is skipped, not the record */
-    if (comps_reserve(rd, n + 1) < 0)
-        return NULL;
+        comps_append(rd, LVL_OBS, &n) < 0 || comps_reserve(rd, n + 1) < 0)
+        return -ENOMEM; /* not the check skipped */
     rd->comps[n] = '\0';
     rd->comps_ok = 1;
-    rd->seen_note =
+    rd->seen_rc =
         sdmx_seen_check(rd->seen, unit, ind, rd->comps, pos, rd->seen_text, sizeof(rd->seen_text));
+    if (rd->seen_rc < 0)
+        return rd->seen_rc;
     rd->seen_serial = obs_dims ? -1 : rd->series_serial;
     snprintf(rd->seen_unit, sizeof(rd->seen_unit), "%s", unit);
     snprintf(rd->seen_ind, sizeof(rd->seen_ind), "%s", ind);
-    return rd->seen_note;
+    return rd->seen_rc;
 }
 
 /*
@@ -431,7 +433,9 @@ static int emit(struct xread *rd, int all_periods)
             sdmx_record_status(m, &rec, &s, get_comp(rd, m->status_attr));
         }
         if (!rec.problem) {
-            rec.collapsed = collapse_note(rd, unit, ind, pos);
+            if ((rc = collapse_note(rd, unit, ind, pos)) < 0)
+                return rc;
+            rec.collapsed = rc > 0 ? rd->seen_text : NULL;
             rec.unmapped = rd->comps_ok ? rd->comps : NULL;
         }
         if ((rc = rd->cb(&rec, rd->ctx)) != 0)
@@ -694,6 +698,10 @@ static int read_all(struct xread *rd, char *err, size_t errsize)
         if (rc != 0)
             break;
     }
+    if (rc < 0 && rd->seen_rc == -EOVERFLOW) {
+        format_err(err, errsize, "collapse check: %s", rd->seen_text);
+        return -EBADMSG;
+    }
     if (rc == -ENOMEM || rc == -E2BIG) {
         format_err(err, errsize, "%s",
                    rc == -ENOMEM ? "out of memory" : "a series or observation over 1 MiB");
@@ -728,7 +736,7 @@ static int sdmxml_read(struct format *fmt, const char *buf, size_t len, format_r
         format_err(err, errsize, "payload over 2 GiB");
         return -EBADMSG;
     }
-    if (!(rd.seen = sdmx_seen_new())) {
+    if (!(rd.seen = sdmx_seen_new(0))) {
         format_err(err, errsize, "out of memory");
         return -ENOMEM;
     }
