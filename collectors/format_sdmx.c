@@ -58,7 +58,6 @@ struct sdmx_read {
     long pos; /* observations seen so far */
     char *comps;
     size_t comps_cap;
-    char seen_err[128]; /* why the collapse check stopped the read */
 };
 
 /* The observation at hand, for the component look-up. */
@@ -439,8 +438,6 @@ static int emit_obs(struct sdmx_read *rd, struct sdmx_obs *o, const char *series
         if (!rec.problem && rd->comps) {
             rd->comps[n] = '\0';
             rc = sdmx_seen_check(rd->seen, unit, ind, rd->comps, pos, s.problem, sizeof(s.problem));
-            if (rc == -EOVERFLOW)
-                snprintf(rd->seen_err, sizeof(rd->seen_err), "%.120s", s.problem);
             if (rc < 0)
                 return rc;
             rec.collapsed = rc > 0 ? s.problem : NULL;
@@ -780,8 +777,8 @@ static int sdmx_read_payload(struct format *fmt, const char *buf, size_t len, fo
         rc = read_dataset(&rd, container, json_array_get(datasets, i), i, err, errsize);
     if (rc == -ENOMEM) {
         format_err(err, errsize, "out of memory");
-    } else if (rc < 0 && rd.seen_err[0]) {
-        format_err(err, errsize, "collapse check: %s", rd.seen_err);
+    } else if (rc < 0 && sdmx_seen_refused(rd.seen)) {
+        format_err(err, errsize, "collapse check: %s", sdmx_seen_refused(rd.seen));
         rc = -EBADMSG;
     }
 out:

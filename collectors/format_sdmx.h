@@ -127,4 +127,7 @@ void sdmx_seen_free(struct sdmx_seen *t);
 int sdmx_seen_check(struct sdmx_seen *t, const char *unit, const char *indicator, const char *comps,
                     long position, char *note, size_t size);
 
+/* After -EOVERFLOW: why the check refused the payload; else NULL. */
+const char *sdmx_seen_refused(const struct sdmx_seen *t);
+
 #endif

@@ -349,6 +349,7 @@ struct sdmx_seen {
     size_t cap, n, max; /* cap a power of two */
     struct seen_text *texts;
     size_t tcap, tn;
+    char refused[96]; /* why the payload has more pairs than max, or "" */
 };
 
 /* Pairs a payload may have by default; more is refused (bounded memory:
@@ -512,6 +513,11 @@ static struct seen_entry *seen_slot(const struct sdmx_seen *t, uint64_t key)
     return &t->slot[k];
 }
 
+const char *sdmx_seen_refused(const struct sdmx_seen *t)
+{
+    return t && t->refused[0] ? t->refused : NULL;
+}
+
 int sdmx_seen_check(struct sdmx_seen *t, const char *unit, const char *indicator, const char *comps,
                     long position, char *note, size_t size)
 {
@@ -532,7 +538,9 @@ int sdmx_seen_check(struct sdmx_seen *t, const char *unit, const char *indicator
         return 1;
     }
     if (t->n >= t->max) {
-        snprintf(note, size, "more than %zu (unit, indicator) pairs in one payload", t->max);
+        snprintf(t->refused, sizeof(t->refused),
+                 "more than %zu (unit, indicator) pairs in one payload", t->max);
+        snprintf(note, size, "%s", t->refused);
         return -EOVERFLOW;
     }
     if (t->n + 1 > t->cap / 2) {

@@ -34,7 +34,6 @@ struct sdmxcsv_state {
     struct sdmx_seen *seen;
     char *comps;
     size_t comps_cap;
-    char seen_err[256]; /* why the collapse check stopped the read */
     format_record_cb cb;
     void *ctx;
     int rc;
@@ -238,9 +237,6 @@ static int emit_row(struct sdmxcsv_state *st)
             st->comps[n] = '\0';
             rc = sdmx_seen_check(st->seen, unit, ind, st->comps, rec.position, s.problem,
                                  sizeof(s.problem));
-            if (rc == -EOVERFLOW)
-                snprintf(st->seen_err, sizeof(st->seen_err), "line %ld: %.200s", rec.position,
-                         s.problem);
             if (rc < 0)
                 return rc;
             rec.collapsed = rc > 0 ? s.problem : NULL;
@@ -309,8 +305,9 @@ static int sdmxcsv_read(struct format *fmt, const char *buf, size_t len, format_
         rc = st.rc;
     if (rc == -ENOMEM) {
         format_err(err, errsize, "out of memory");
-    } else if (rc < 0 && st.seen_err[0]) {
-        format_err(err, errsize, "collapse check: %s", st.seen_err);
+    } else if (rc < 0 && sdmx_seen_refused(st.seen)) {
+        format_err(err, errsize, "collapse check: line %ld: %s", st.line,
+                   sdmx_seen_refused(st.seen));
         rc = -EBADMSG;
     }
     if (rc == 0 && !st.have_header) {

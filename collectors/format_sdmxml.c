@@ -355,7 +355,7 @@ static int comps_append(struct xread *rd, int l, size_t *n)
 
 /* The collapse check for a record with unit and indicator (cached per
  * series while they stay the same): 0, 1 with the note in rd->seen_text,
- * -EOVERFLOW with the reason there, or -ENOMEM. */
+ * -EOVERFLOW or -ENOMEM. */
 static int collapse_note(struct xread *rd, const char *unit, const char *ind, long pos)
 {
     size_t n = 0;
@@ -698,8 +698,8 @@ static int read_all(struct xread *rd, char *err, size_t errsize)
         if (rc != 0)
             break;
     }
-    if (rc < 0 && rd->seen_rc == -EOVERFLOW) {
-        format_err(err, errsize, "collapse check: %s", rd->seen_text);
+    if (rc < 0 && sdmx_seen_refused(rd->seen)) {
+        format_err(err, errsize, "collapse check: %s", sdmx_seen_refused(rd->seen));
         return -EBADMSG;
     }
     if (rc == -ENOMEM || rc == -E2BIG) {

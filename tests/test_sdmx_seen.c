@@ -98,9 +98,11 @@ static void test_seen_refuses_more_pairs_than_it_holds(void **state)
     /* pairs already held are still checked */
     assert_int_equal(sdmx_seen_check(t, "p01", "i999", "S=1\x1f", 1001, note, sizeof(note)), 0);
     assert_int_equal(sdmx_seen_check(t, "p01", "i5", "S=2\x1f", 1002, note, sizeof(note)), 1);
+    assert_null(sdmx_seen_refused(t));
     assert_int_equal(sdmx_seen_check(t, "p01", "new", "S=1\x1f", 1003, note, sizeof(note)),
                      -EOVERFLOW);
     assert_string_equal(note, "more than 1000 (unit, indicator) pairs in one payload");
+    assert_string_equal(sdmx_seen_refused(t), note);
     sdmx_seen_free(t);
 }
 
